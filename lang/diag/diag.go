@@ -1,0 +1,191 @@
+// Package diag holds source positions and diagnostics shared by every stage of mfc.
+//
+// It is a leaf package: the front end, the compiler and the runtime all report problems as
+// Diagnostic values, so that a run-time error points back at the model text in the same
+// format as a syntax error:
+//
+//	model.mf:12:5: error[E201]: unknown identifier 'bta'
+//	    hint: did you mean 'beta' (param, 4:7)?
+package diag
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Pos is a position in a model file. Lines and columns are 1-based; columns count Unicode
+// code points and a tab counts as one column. The zero Pos means "no position".
+type Pos struct {
+	File   string
+	Line   int
+	Col    int
+	Offset int // byte offset, for tools; not printed
+}
+
+// IsValid reports whether p names a place in a file.
+func (p Pos) IsValid() bool { return p.Line > 0 }
+
+// String formats p as file:line:col (or line:col without a file name).
+func (p Pos) String() string {
+	switch {
+	case !p.IsValid() && p.File == "":
+		return "-"
+	case !p.IsValid():
+		return p.File
+	case p.File == "":
+		return fmt.Sprintf("%d:%d", p.Line, p.Col)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// Short formats p as line:col, the form used inside messages ("declared at 3:9").
+func (p Pos) Short() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
+
+// Before reports whether p comes before q in the same file.
+func (p Pos) Before(q Pos) bool {
+	if p.File != q.File {
+		return p.File < q.File
+	}
+	if p.Line != q.Line {
+		return p.Line < q.Line
+	}
+	return p.Col < q.Col
+}
+
+// Severity says whether a diagnostic stops compilation.
+type Severity int
+
+const (
+	// Error diagnostics stop the stage that reports them.
+	Error Severity = iota
+	// Warning diagnostics never stop compilation.
+	Warning
+)
+
+// String returns "error" or "warning".
+func (s Severity) String() string {
+	if s == Warning {
+		return "warning"
+	}
+	return "error"
+}
+
+// Diagnostic is one problem found in a model: where, how bad, which catalogue code, a
+// one-line message and a one-line hint.
+type Diagnostic struct {
+	Pos      Pos
+	Severity Severity
+	Code     string // catalogue code, e.g. "E201" or "W101"
+	Msg      string
+	Hint     string
+}
+
+// Error formats d in the catalogue format, with the hint on a second, indented line.
+func (d *Diagnostic) Error() string {
+	s := fmt.Sprintf("%s: %s[%s]: %s", d.Pos, d.Severity, d.Code, d.Msg)
+	if d.Hint != "" {
+		s += "\n    hint: " + d.Hint
+	}
+	return s
+}
+
+// Errorf builds an error diagnostic.
+func Errorf(pos Pos, code, hint, format string, args ...any) *Diagnostic {
+	return &Diagnostic{Pos: pos, Severity: Error, Code: code, Msg: fmt.Sprintf(format, args...), Hint: hint}
+}
+
+// Warnf builds a warning diagnostic.
+func Warnf(pos Pos, code, hint, format string, args ...any) *Diagnostic {
+	return &Diagnostic{Pos: pos, Severity: Warning, Code: code, Msg: fmt.Sprintf(format, args...), Hint: hint}
+}
+
+// List is a list of diagnostics. The zero value is ready to use.
+type List []*Diagnostic
+
+// Add appends d.
+func (l *List) Add(d *Diagnostic) { *l = append(*l, d) }
+
+// Append appends every diagnostic of m.
+func (l *List) Append(m List) { *l = append(*l, m...) }
+
+// Sort orders the list by position, then code. The sort is stable, so diagnostics at the
+// same position keep the order in which they were found.
+func (l List) Sort() {
+	sort.SliceStable(l, func(i, j int) bool {
+		a, b := l[i].Pos, l[j].Pos
+		if a != b {
+			return a.Before(b)
+		}
+		return l[i].Code < l[j].Code
+	})
+}
+
+// Dedup sorts the list and keeps the first diagnostic of each (code, position) pair: an
+// expanded family reports a problem once, with its first offending instance.
+func (l *List) Dedup() {
+	l.Sort()
+	out := (*l)[:0]
+	seen := make(map[string]bool, len(*l))
+	for _, d := range *l {
+		key := d.Code + "@" + d.Pos.String()
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, d)
+	}
+	*l = out
+}
+
+// HasErrors reports whether the list holds at least one error (warnings do not count).
+func (l List) HasErrors() bool {
+	for _, d := range l {
+		if d.Severity == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// Errors returns the error diagnostics only.
+func (l List) Errors() List { return l.filter(Error) }
+
+// Warnings returns the warning diagnostics only.
+func (l List) Warnings() List { return l.filter(Warning) }
+
+func (l List) filter(s Severity) List {
+	var out List
+	for _, d := range l {
+		if d.Severity == s {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Error joins every diagnostic, one per paragraph.
+func (l List) Error() string {
+	parts := make([]string, len(l))
+	for i, d := range l {
+		parts[i] = d.Error()
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Err returns the list as an error if it holds any error diagnostic, and nil otherwise.
+func (l List) Err() error {
+	if !l.HasErrors() {
+		return nil
+	}
+	return l
+}
+
+// Codes returns the codes in order, a compact form for tests.
+func (l List) Codes() []string {
+	out := make([]string, len(l))
+	for i, d := range l {
+		out[i] = d.Code
+	}
+	return out
+}

@@ -1,0 +1,278 @@
+package lang
+
+import (
+	"fmt"
+	"io"
+	"unicode/utf8"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/mfcproject/mfc/lang/diag"
+)
+
+// Token kinds of the .mf lexer (spec §2). Comments and whitespace never reach the parser:
+// comments are kept aside for the formatter, whitespace is dropped.
+const (
+	EOF     lexer.TokenType = lexer.EOF
+	Float   lexer.TokenType = -2
+	Int     lexer.TokenType = -3
+	Keyword lexer.TokenType = -4
+	IdentT  lexer.TokenType = -5
+	Punct   lexer.TokenType = -6
+)
+
+var symbols = map[string]lexer.TokenType{
+	"EOF": EOF, "Float": Float, "Int": Int, "Keyword": Keyword, "Ident": IdentT, "Punct": Punct,
+}
+
+// Keywords are the reserved words of spec §2. They lex as their own token kind, so they can
+// never be captured as identifiers.
+var Keywords = map[string]bool{}
+
+func init() {
+	for _, k := range []string{"model", "time", "continuous", "discrete", "scale", "param",
+		"species", "as", "env", "let", "observable", "region", "measure", "init", "density",
+		"for", "in", "where", "when", "set", "if", "then", "else", "match", "and", "or", "not",
+		"true", "false", "sum", "prod", "all", "any", "stationary", "transient", "cumulative",
+		"discounted", "until"} {
+		Keywords[k] = true
+	}
+}
+
+// Comment is one source comment, kept for the formatter.
+type Comment struct {
+	Pos  diag.Pos
+	Text string // including the leading '#'
+}
+
+// tokens is the result of lexing one file.
+type tokens struct {
+	toks     []lexer.Token
+	comments []Comment
+	errs     diag.List
+}
+
+// lex splits src into tokens. It never fails: characters outside the token set are reported
+// (E101, E102) and skipped, so that parsing can go on and report further errors.
+func lex(filename string, src []byte) *tokens {
+	l := &lexState{file: filename, src: src, line: 1, col: 1}
+	out := &tokens{toks: make([]lexer.Token, 0, len(src)/3+1)}
+	for l.off < len(src) {
+		l.next(out)
+	}
+	out.toks = append(out.toks, lexer.Token{Type: EOF, Pos: l.position()})
+	return out
+}
+
+type lexState struct {
+	file      string
+	src       []byte
+	off       int
+	line, col int
+}
+
+func (l *lexState) position() lexer.Position {
+	return lexer.Position{Filename: l.file, Offset: l.off, Line: l.line, Column: l.col}
+}
+
+// advance moves over n bytes that hold no newline and only ASCII characters.
+func (l *lexState) advance(n int) {
+	l.off += n
+	l.col += n
+}
+
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
+
+func (l *lexState) next(out *tokens) {
+	src, c := l.src, l.src[l.off]
+	switch {
+	case c == '\n':
+		l.off++
+		l.line++
+		l.col = 1
+	case c == ' ' || c == '\t' || c == '\r':
+		l.advance(1)
+	case c == '#':
+		l.comment(out)
+	case isDigit(c):
+		l.number(out)
+	case isLetter(c):
+		start, pos := l.off, l.position()
+		end := start + 1
+		for end < len(src) && (isLetter(src[end]) || isDigit(src[end])) {
+			end++
+		}
+		word := string(src[start:end])
+		kind := IdentT
+		if Keywords[word] {
+			kind = Keyword
+		}
+		out.toks = append(out.toks, lexer.Token{Type: kind, Value: word, Pos: pos})
+		l.advance(end - start)
+	case c == '.' && l.off+1 < len(src) && isDigit(src[l.off+1]):
+		// ".5": reported at the point, lexed as a number so that parsing goes on.
+		pos := l.position()
+		end := l.off + 1
+		for end < len(src) && isDigit(src[end]) {
+			end++
+		}
+		text := string(src[l.off:end])
+		out.errs.Add(diag.Errorf(toPos(pos), "E102", "write 0"+text+"; a range is written 1..K", "malformed number '%s'", text))
+		out.toks = append(out.toks, lexer.Token{Type: Float, Value: "0" + text, Pos: pos})
+		l.advance(end - l.off)
+	default:
+		if p := matchPunct(src[l.off:]); p != "" {
+			out.toks = append(out.toks, lexer.Token{Type: Punct, Value: p, Pos: l.position()})
+			l.advance(len(p))
+			return
+		}
+		l.unexpected(out)
+	}
+}
+
+func (l *lexState) comment(out *tokens) {
+	pos := l.position()
+	end := l.off
+	for end < len(l.src) && l.src[end] != '\n' {
+		end++
+	}
+	text := string(l.src[l.off:end])
+	out.comments = append(out.comments, Comment{Pos: toPos(pos), Text: text})
+	l.col += utf8.RuneCount(l.src[l.off:end])
+	l.off = end
+}
+
+// number lexes Float or Int, longest match first, as the regular expressions of spec §2 do.
+func (l *lexState) number(out *tokens) {
+	src, pos, start := l.src, l.position(), l.off
+	end := start
+	for end < len(src) && isDigit(src[end]) {
+		end++
+	}
+	kind := Int
+	if end+1 < len(src) && src[end] == '.' && isDigit(src[end+1]) {
+		end++
+		for end < len(src) && isDigit(src[end]) {
+			end++
+		}
+		kind = Float
+		end = exponent(src, end)
+	} else if end < len(src) && src[end] == '.' && (end+1 >= len(src) || src[end+1] != '.') {
+		// "1." is malformed; "1..K" is a range.
+		text := string(src[start : end+1])
+		out.errs.Add(diag.Errorf(toPos(pos), "E102", "write "+text[:len(text)-1]+" or "+text+"0; a range is written 1..K", "malformed number '%s'", text))
+		out.toks = append(out.toks, lexer.Token{Type: Float, Value: text + "0", Pos: pos})
+		l.advance(end + 1 - start)
+		return
+	} else if e := exponent(src, end); e != end {
+		kind, end = Float, e
+	}
+	out.toks = append(out.toks, lexer.Token{Type: kind, Value: string(src[start:end]), Pos: pos})
+	l.advance(end - start)
+}
+
+// exponent returns the end of an exponent part [eE][+-]?[0-9]+ starting at i, or i if there is none.
+func exponent(src []byte, i int) int {
+	if i >= len(src) || (src[i] != 'e' && src[i] != 'E') {
+		return i
+	}
+	j := i + 1
+	if j < len(src) && (src[j] == '+' || src[j] == '-') {
+		j++
+	}
+	if j >= len(src) || !isDigit(src[j]) {
+		return i
+	}
+	for j < len(src) && isDigit(src[j]) {
+		j++
+	}
+	return j
+}
+
+var puncts3 = []string{"<->"}
+var puncts2 = []string{"->", "..", "==", "!=", "<=", ">="}
+
+const puncts1 = "<>=+-*/^()[]{},:@~"
+
+func matchPunct(b []byte) string {
+	for _, p := range puncts3 {
+		if len(b) >= 3 && string(b[:3]) == p {
+			return p
+		}
+	}
+	for _, p := range puncts2 {
+		if len(b) >= 2 && string(b[:2]) == p {
+			return p
+		}
+	}
+	for i := 0; i < len(puncts1); i++ {
+		if b[0] == puncts1[i] {
+			return puncts1[i : i+1]
+		}
+	}
+	return ""
+}
+
+func (l *lexState) unexpected(out *tokens) {
+	pos := l.position()
+	r, size := utf8.DecodeRune(l.src[l.off:])
+	var msg string
+	switch {
+	case r == utf8.RuneError && size <= 1:
+		msg = fmt.Sprintf("invalid UTF-8 byte 0x%02x", l.src[l.off])
+		size = 1
+	case r == '.':
+		msg = "unexpected character '.'"
+	default:
+		msg = fmt.Sprintf("unexpected character %q", r)
+		if r < utf8.RuneSelf && r >= ' ' {
+			msg = fmt.Sprintf("unexpected character '%c'", r)
+		}
+	}
+	hint := "identifiers use letters, digits and _; comments start with #"
+	if r == '.' {
+		hint = "a range is written a..b; a number needs digits on both sides of the point"
+	} else if r >= utf8.RuneSelf {
+		hint = "non-ASCII characters may appear only in comments"
+	}
+	out.errs.Add(diag.Errorf(toPos(pos), "E101", hint, "%s", msg))
+	l.off += size
+	l.col++
+}
+
+func toPos(p lexer.Position) diag.Pos {
+	return diag.Pos{File: p.Filename, Line: p.Line, Col: p.Column, Offset: p.Offset}
+}
+
+// ToPos converts a participle position, as stored in the AST, to a diagnostic position.
+func ToPos(p lexer.Position) diag.Pos { return toPos(p) }
+
+// sliceLexer feeds pre-lexed tokens to participle.
+type sliceLexer struct {
+	toks []lexer.Token
+	i    int
+}
+
+func (s *sliceLexer) Next() (lexer.Token, error) {
+	if s.i >= len(s.toks) {
+		return s.toks[len(s.toks)-1], nil
+	}
+	t := s.toks[s.i]
+	s.i++
+	return t, nil
+}
+
+// definition is the participle view of the lexer. The parser is always fed pre-lexed
+// tokens, so Lex is used only by participle's own tooling.
+type definition struct{}
+
+func (definition) Symbols() map[string]lexer.TokenType { return symbols }
+
+func (definition) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
+	src, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return &sliceLexer{toks: lex(filename, src).toks}, nil
+}

@@ -1,0 +1,397 @@
+package lang
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/mfcproject/mfc/lang/diag"
+)
+
+var parser = participle.MustBuild[chunk](
+	participle.Lexer(definition{}),
+	participle.UseLookahead(2),
+)
+
+// ParseFile reads and parses the named file.
+func ParseFile(path string) (*File, diag.List) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, diag.List{diag.Errorf(diag.Pos{File: path}, "E100", "check the path", "cannot read file: %v", err)}
+	}
+	return Parse(path, src)
+}
+
+// Parse parses the source of one .mf file. It always returns a File, holding every statement
+// that parsed, together with every lexical and syntax diagnostic (E101–E105), sorted. The
+// parser recovers at statement boundaries, so one bad statement does not hide the next.
+func Parse(filename string, src []byte) (*File, diag.List) {
+	lx := lex(filename, src)
+	errs := lx.errs
+	bad := make([]bool, len(lx.toks)) // tokens inside a chunk already known to be broken
+	for _, d := range lx.errs {
+		markBad(bad, lx.toks, d.Pos.Offset)
+	}
+	for _, d := range checkBrackets(lx.toks) {
+		errs.Add(d)
+		markBad(bad, lx.toks, d.Pos.Offset)
+	}
+	f := &File{Name: filename, Comments: lx.comments}
+	chunks := split(lx.toks)
+	for ci, c := range chunks {
+		if anyBad(bad[c.lo:c.hi]) {
+			continue
+		}
+		stmts, d := parseChunk(lx.toks, c, ci == len(chunks)-1)
+		if d != nil {
+			errs.Add(d)
+		}
+		f.Stmts = append(f.Stmts, stmts...)
+	}
+	f.Stmts = takeModel(f, errs.Add)
+	errs.Dedup()
+	return f, errs
+}
+
+// span is a half-open range of token indices.
+type span struct{ lo, hi int }
+
+// hardStart lists keywords that can only begin a statement.
+var hardStart = map[string]bool{"model": true, "time": true, "scale": true, "param": true,
+	"species": true, "let": true, "observable": true, "region": true, "measure": true, "init": true}
+
+// split cuts the token stream into runs of whole statements. A statement starts at a hard
+// keyword, at 'env' and 'for' outside brackets (unless they continue an init item or a loop
+// header), and at a transition label 'Ident :' that follows the end of an expression. The
+// grammar needs no separators (spec §3.2), so each run parses on its own; a syntax error
+// then costs one run, not the rest of the file.
+func split(toks []lexer.Token) []span {
+	var out []span
+	lo, depth := 0, 0
+	cut := func(i int) {
+		if i > lo {
+			out = append(out, span{lo, i})
+		}
+		lo = i
+	}
+	for i := 0; i < len(toks)-1; i++ {
+		t := toks[i]
+		prev := lexer.Token{}
+		if i > 0 {
+			prev = toks[i-1]
+		}
+		switch {
+		case t.Type == Keyword && hardStart[t.Value]:
+			depth = 0
+			cut(i)
+		case t.Type == Keyword && (t.Value == "env" || t.Value == "for"):
+			if depth == 0 && !(prev.Type == Punct && (prev.Value == "{" || prev.Value == "," || prev.Value == ":")) {
+				cut(i)
+			}
+		case t.Type == IdentT && depth == 0 && toks[i+1].Value == ":" && toks[i+1].Type == Punct && endsExpr(prev):
+			cut(i)
+		case t.Type == Punct:
+			switch t.Value {
+			case "(", "[", "{":
+				depth++
+			case ")", "]", "}":
+				if depth > 0 {
+					depth--
+				}
+			}
+		}
+	}
+	cut(len(toks) - 1)
+	return out
+}
+
+// endsExpr reports whether t can be the last token of an expression (or of a statement).
+func endsExpr(t lexer.Token) bool {
+	switch t.Type {
+	case IdentT, Int, Float:
+		return true
+	case Keyword:
+		return t.Value == "true" || t.Value == "false" || t.Value == "continuous" || t.Value == "discrete"
+	case Punct:
+		return t.Value == ")" || t.Value == "]" || t.Value == "}"
+	}
+	return false
+}
+
+func parseChunk(toks []lexer.Token, c span, last bool) ([]*Statement, *diag.Diagnostic) {
+	sub := make([]lexer.Token, c.hi-c.lo+1)
+	copy(sub, toks[c.lo:c.hi])
+	end := toks[c.hi] // the next statement's first token, or EOF
+	sub[len(sub)-1] = lexer.Token{Type: EOF, Pos: end.Pos}
+	pl, err := lexer.Upgrade(&sliceLexer{toks: sub})
+	if err != nil {
+		return nil, diag.Errorf(toPos(end.Pos), "E103", "", "%v", err)
+	}
+	ch, err := parser.ParseFromLexer(pl)
+	if err == nil {
+		return ch.Stmts, nil
+	}
+	var stmts []*Statement
+	if ch != nil {
+		stmts = ch.Stmts
+	}
+	return stmts, syntaxError(err, toks, c, end)
+}
+
+// syntaxError turns a participle error into E103 or E104, with a hint chosen from the
+// statement being parsed.
+func syntaxError(err error, toks []lexer.Token, c span, next lexer.Token) *diag.Diagnostic {
+	var perr participle.Error
+	if !errors.As(err, &perr) {
+		return diag.Errorf(toPos(toks[c.lo].Pos), "E103", "", "%v", err)
+	}
+	pos := perr.Position()
+	var bad lexer.Token
+	var ute *participle.UnexpectedTokenError
+	if errors.As(err, &ute) {
+		bad = ute.Unexpected
+	} else {
+		bad = tokenAt(toks, c, pos)
+	}
+	if bad.Type == EOF {
+		bad = next
+		pos = next.Pos
+	}
+	i := indexOf(toks, c, pos)
+	prev := lexer.Token{}
+	if i > c.lo {
+		prev = toks[i-1]
+	}
+	lead := toks[c.lo]
+	if d := keywordAsName(bad, prev, lead, toks, i); d != nil {
+		return d
+	}
+	what := "end of file"
+	if bad.Type != EOF {
+		what = fmt.Sprintf("'%s'", bad.Value)
+	}
+	msg, hint := "unexpected "+what, stmtHint(lead, toks[c.lo:c.hi])
+	switch {
+	case isCmp(bad) && chainedCmp(toks, c.lo, i):
+		hint = "comparisons cannot be chained: write a < b and b < c"
+	case lead.Type == Keyword && lead.Value == "model" && c.lo > 0:
+		hint = "'model NAME' may only come first in the file"
+	case isTransition(lead) && !hasAt(toks, c.lo, i):
+		msg += ", expected '@' and a propensity"
+	}
+	return diag.Errorf(toPos(pos), "E103", hint, "%s", msg)
+}
+
+var declNoun = map[string]string{"param": "a parameter", "species": "a species", "let": "a let",
+	"observable": "an observable", "region": "a region", "measure": "a measure", "env": "an environment",
+	"scale": "the scale", "model": "the model", "as": "an alias", "for": "a loop variable",
+	"in": "", "sum": "a reduction variable", "prod": "a reduction variable", "all": "a reduction variable",
+	"any": "a reduction variable"}
+
+// keywordAsName recognises a keyword where a declared name belongs (E104).
+func keywordAsName(bad, prev, lead lexer.Token, toks []lexer.Token, i int) *diag.Diagnostic {
+	if bad.Type != Keyword {
+		return nil
+	}
+	noun := ""
+	switch {
+	case prev.Type == Keyword && declNoun[prev.Value] != "":
+		noun = declNoun[prev.Value]
+		if prev.Value == "sum" || prev.Value == "prod" || prev.Value == "all" || prev.Value == "any" {
+			return nil // 'sum' must be followed by '('
+		}
+	case prev.Type == Punct && prev.Value == "(" && i >= 2 && reduction(toks[i-2]):
+		noun = "a reduction variable"
+	case prev.Type == Punct && prev.Value == "," && lead.Type == Keyword && (lead.Value == "param" || lead.Value == "species"):
+		noun = declNoun[lead.Value]
+	case i+1 < len(toks) && toks[i+1].Type == Punct && toks[i+1].Value == ":" && (prev.Type == 0 || endsExpr(prev)):
+		noun = "a label"
+	case i+1 < len(toks) && toks[i+1].Type == Keyword && toks[i+1].Value == "in" && prev.Type == Punct && (prev.Value == "[" || prev.Value == ","):
+		noun = "an index variable"
+	}
+	if noun == "" {
+		return nil
+	}
+	return diag.Errorf(toPos(bad.Pos), "E104", "choose another name", "'%s' is a keyword and cannot name %s", bad.Value, noun)
+}
+
+func reduction(t lexer.Token) bool {
+	return t.Type == Keyword && (t.Value == "sum" || t.Value == "prod" || t.Value == "all" || t.Value == "any")
+}
+
+func isCmp(t lexer.Token) bool {
+	if t.Type != Punct {
+		return false
+	}
+	switch t.Value {
+	case "==", "!=", "<", "<=", ">", ">=":
+		return true
+	}
+	return false
+}
+
+// chainedCmp reports whether a comparison operator occurs between the start of the
+// enclosing operand and token i, at the same bracket depth.
+func chainedCmp(toks []lexer.Token, lo, i int) bool {
+	depth := 0
+	for j := i - 1; j >= lo; j-- {
+		t := toks[j]
+		if t.Type == Punct {
+			switch t.Value {
+			case ")", "]", "}":
+				depth++
+			case "(", "[", "{":
+				if depth == 0 {
+					return false
+				}
+				depth--
+			case ",", "@", ":", "=":
+				if depth == 0 {
+					return false
+				}
+			}
+		}
+		if t.Type == Keyword && depth == 0 {
+			switch t.Value {
+			case "and", "or", "not", "if", "then", "else", "when", "where":
+				return false
+			}
+		}
+		if depth == 0 && isCmp(t) {
+			return true
+		}
+	}
+	return false
+}
+
+func isTransition(lead lexer.Token) bool {
+	return lead.Type == IdentT || lead.Type == Int || (lead.Type == Keyword && (lead.Value == "set" || lead.Value == "for"))
+}
+
+func hasAt(toks []lexer.Token, lo, i int) bool {
+	for j := lo; j < i; j++ {
+		if toks[j].Type == Punct && toks[j].Value == "@" {
+			return true
+		}
+	}
+	return false
+}
+
+var stmtHints = map[string]string{
+	"model":      "write 'model NAME' as the first statement",
+	"time":       "write 'time continuous' or 'time discrete'",
+	"scale":      "write 'scale N = 100'",
+	"param":      "write 'param k = 0.5' or 'param lam[1..K] = [0.5, 0.7]'",
+	"species":    "write 'species S, I' or 'species Q[1..K] as q'",
+	"env":        "write 'env E { lo, hi }' or 'env L in 0..S'",
+	"let":        "write 'let name = expression'",
+	"observable": "write 'observable name = expression'",
+	"region":     "write 'region name = condition'",
+	"measure":    "write 'measure name = stationary(f)'; kinds are stationary, transient, cumulative, discounted, until",
+	"init":       "write 'init { S = 10, E = lo }' or 'init density { S = 0.9 }'",
+	"for":        "write 'for i in 1..K: transition' or 'for i in 1..K { transitions }'",
+}
+
+func stmtHint(lead lexer.Token, toks []lexer.Token) string {
+	if lead.Type == Keyword {
+		if h, ok := stmtHints[lead.Value]; ok {
+			return h
+		}
+	}
+	return "every transition ends with '@ <propensity>'"
+}
+
+func tokenAt(toks []lexer.Token, c span, pos lexer.Position) lexer.Token {
+	if i := indexOf(toks, c, pos); i < len(toks) {
+		return toks[i]
+	}
+	return toks[len(toks)-1]
+}
+
+// indexOf finds the token at pos (or the first after it) within c, or c.hi.
+func indexOf(toks []lexer.Token, c span, pos lexer.Position) int {
+	for i := c.lo; i < c.hi; i++ {
+		if toks[i].Pos.Offset >= pos.Offset {
+			return i
+		}
+	}
+	return c.hi
+}
+
+// checkBrackets reports unclosed brackets (E105, at the opening bracket) and closing
+// brackets that close nothing (E103).
+func checkBrackets(toks []lexer.Token) diag.List {
+	var errs diag.List
+	var stack []lexer.Token
+	pair := map[string]string{")": "(", "]": "[", "}": "{"}
+	closer := map[string]string{"(": ")", "[": "]", "{": "}"}
+	unclosed := func(t lexer.Token) {
+		errs.Add(diag.Errorf(toPos(t.Pos), "E105", fmt.Sprintf("add '%s'", closer[t.Value]),
+			"'%s' at %d:%d is never closed", t.Value, t.Pos.Line, t.Pos.Column))
+	}
+	for _, t := range toks {
+		if t.Type != Punct {
+			continue
+		}
+		switch t.Value {
+		case "(", "[", "{":
+			stack = append(stack, t)
+		case ")", "]", "}":
+			k := len(stack) - 1
+			for k >= 0 && stack[k].Value != pair[t.Value] {
+				k--
+			}
+			if k < 0 {
+				errs.Add(diag.Errorf(toPos(t.Pos), "E103", fmt.Sprintf("no '%s' is open here", pair[t.Value]), "unexpected '%s'", t.Value))
+				continue
+			}
+			for _, o := range stack[k+1:] {
+				unclosed(o)
+			}
+			stack = stack[:k]
+		}
+	}
+	for _, o := range stack {
+		unclosed(o)
+	}
+	return errs
+}
+
+func markBad(bad []bool, toks []lexer.Token, offset int) {
+	for i, t := range toks {
+		if t.Pos.Offset >= offset {
+			bad[i] = true
+			return
+		}
+	}
+	bad[len(bad)-1] = true
+}
+
+func anyBad(b []bool) bool {
+	for _, x := range b {
+		if x {
+			return true
+		}
+	}
+	return false
+}
+
+// takeModel moves a leading 'model NAME' into f.Model and reports any other as misplaced.
+func takeModel(f *File, report func(*diag.Diagnostic)) []*Statement {
+	out := f.Stmts[:0]
+	for i, s := range f.Stmts {
+		if s.Model == nil {
+			out = append(out, s)
+			continue
+		}
+		if i == 0 && f.Model == nil {
+			f.Model = s.Model.Name
+			continue
+		}
+		report(diag.Errorf(toPos(s.Pos), "E103", "'model NAME' may only come first in the file", "unexpected 'model'"))
+	}
+	return out
+}
