@@ -1,0 +1,702 @@
+// Package ir defines the compiled form of a model that every analysis reads: one
+// hash-consed expression graph (a DAG of numeric and boolean nodes over leaves: counts,
+// densities, environment values, parameters, the scale and time) and the model around it
+// (species, transitions with jump vectors, observables, initial state; spec §7.2).
+//
+// The graph is an arena: nodes are integer IDs, operands come before their users, and
+// positions live in a side table, so that folding, series expansion and differentiation
+// create nodes freely without losing where they came from. For evaluation the graph is
+// flattened into a Tape.
+package ir
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/mfcproject/mfc/lang/diag"
+)
+
+// NodeID identifies a node of a Graph.
+type NodeID int32
+
+// None is the absent node.
+const None NodeID = -1
+
+// Op is the kind of a node (spec §7.2).
+type Op uint8
+
+// Node kinds.
+const (
+	OpConst   Op = iota // Val
+	OpParam             // Aux = flat index into the model's parameter vector
+	OpScale             // the scale N
+	OpTime              // t
+	OpCount             // Aux = species index: the count n_i
+	OpDensity           // Aux = species index: the density x_i = n_i / N
+	OpEnvVal            // Aux = component index: integer value (named env: state index)
+	OpEnvIs             // Aux = component, Val = state index: bool
+	OpAdd               // n-ary sum, operands sorted by ID
+	OpMul               // n-ary product, operands sorted by ID
+	OpNeg               // -a
+	OpDiv               // a / b
+	OpPow               // a ^ b
+	OpFn                // Aux = Fn code
+	OpCmp               // Aux = Cmp code; bool
+	OpAnd               // n-ary; bool
+	OpOr                // n-ary; bool
+	OpNot               // bool
+	OpSelect            // Select(c, a, b): a if c else b (lazy in meaning)
+)
+
+var opNames = [...]string{"Const", "Param", "Scale", "Time", "Count", "Density", "EnvVal", "EnvIs",
+	"Add", "Mul", "Neg", "Div", "Pow", "Fn", "Cmp", "And", "Or", "Not", "Select"}
+
+// String returns the node kind's name.
+func (o Op) String() string { return opNames[o] }
+
+// IsLeaf reports whether nodes of kind o have no operands.
+func (o Op) IsLeaf() bool { return o <= OpEnvIs }
+
+// Fn is a built-in function code for OpFn nodes.
+type Fn int32
+
+// Built-in functions that survive lowering (spec §6.11; abs, min, max, ind, choose, ff are
+// lowered to other nodes by the compiler).
+const (
+	FnExp Fn = iota
+	FnLog
+	FnSqrt
+	FnSin
+	FnCos
+	FnTan
+	FnTanh
+	FnFloor
+	FnCeil
+	FnPoissonPMF // (k, m)
+	FnPoissonCDF // (k, m)
+)
+
+var fnNames = [...]string{"exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "floor", "ceil", "poisson_pmf", "poisson_cdf"}
+
+// String returns the function's name in the language.
+func (f Fn) String() string { return fnNames[f] }
+
+// Arity returns the number of arguments of f.
+func (f Fn) Arity() int {
+	if f == FnPoissonPMF || f == FnPoissonCDF {
+		return 2
+	}
+	return 1
+}
+
+// FnByName maps a language name to its code.
+func FnByName(name string) (Fn, bool) {
+	for i, n := range fnNames {
+		if n == name {
+			return Fn(i), true
+		}
+	}
+	return 0, false
+}
+
+// Cmp is a comparison code for OpCmp nodes.
+type Cmp int32
+
+// Comparisons.
+const (
+	CmpEq Cmp = iota
+	CmpNe
+	CmpLt
+	CmpLe
+	CmpGt
+	CmpGe
+)
+
+var cmpNames = [...]string{"==", "!=", "<", "<=", ">", ">="}
+
+// String returns the operator's spelling.
+func (c Cmp) String() string { return cmpNames[c] }
+
+// CmpByName maps an operator spelling to its code.
+func CmpByName(op string) (Cmp, bool) {
+	for i, n := range cmpNames {
+		if n == op {
+			return Cmp(i), true
+		}
+	}
+	return 0, false
+}
+
+// Type is the value type of a node.
+type Type uint8
+
+// Value types. Environment states are compared through EnvIs and EnvVal nodes, so the
+// graph needs only numbers and conditions.
+const (
+	Num Type = iota
+	Bool
+)
+
+// Dep is a dependency mask: which kinds of leaf a node depends on. It drives the static
+// checks of the compiler and the sparsity of derivatives.
+type Dep uint8
+
+// Dependency bits.
+const (
+	DepCount Dep = 1 << iota
+	DepDensity
+	DepEnv
+	DepTime
+	DepParam
+	DepScale
+)
+
+// Node is one vertex of the graph.
+type Node struct {
+	Op   Op
+	Type Type
+	Aux  int32
+	Val  float64
+	Args []NodeID
+}
+
+// Graph is a hash-consed DAG of expression nodes. The zero value is not usable; call
+// NewGraph. Nodes are appended in topological order (operands first), and structurally
+// equal nodes are created once, so the same subexpression is one node wherever it occurs.
+type Graph struct {
+	Nodes []Node
+	Pos   []diag.Pos // source position of the construct that first created each node
+	Deps  []Dep
+	index map[string]NodeID
+	key   []byte
+	// At is the position given to nodes created next; the compiler sets it while it
+	// lowers each construct.
+	At diag.Pos
+}
+
+// NewGraph returns an empty graph.
+func NewGraph() *Graph {
+	return &Graph{index: make(map[string]NodeID)}
+}
+
+// Len returns the number of nodes.
+func (g *Graph) Len() int { return len(g.Nodes) }
+
+// Node returns node id.
+func (g *Graph) Node(id NodeID) *Node { return &g.Nodes[id] }
+
+// Dep returns the dependency mask of id.
+func (g *Graph) Dep(id NodeID) Dep { return g.Deps[id] }
+
+// IsConst reports whether id is a constant node, and returns its value.
+func (g *Graph) IsConst(id NodeID) (float64, bool) {
+	n := &g.Nodes[id]
+	if n.Op == OpConst {
+		return n.Val, true
+	}
+	return 0, false
+}
+
+// IsZero reports whether id is the constant 0 ("structurally zero", spec §6.5).
+func (g *Graph) IsZero(id NodeID) bool {
+	v, ok := g.IsConst(id)
+	return ok && v == 0
+}
+
+// intern returns the existing node equal to n, or adds n.
+func (g *Graph) intern(n Node) NodeID {
+	k := g.key[:0]
+	k = append(k, byte(n.Op), byte(n.Type))
+	k = binary.LittleEndian.AppendUint32(k, uint32(n.Aux))
+	k = binary.LittleEndian.AppendUint64(k, math.Float64bits(n.Val))
+	for _, a := range n.Args {
+		k = binary.LittleEndian.AppendUint32(k, uint32(a))
+	}
+	g.key = k
+	if id, ok := g.index[string(k)]; ok {
+		return id
+	}
+	id := NodeID(len(g.Nodes))
+	var dep Dep
+	switch n.Op {
+	case OpParam:
+		dep = DepParam
+	case OpScale:
+		dep = DepScale
+	case OpTime:
+		dep = DepTime
+	case OpCount:
+		dep = DepCount
+	case OpDensity:
+		dep = DepDensity
+	case OpEnvVal, OpEnvIs:
+		dep = DepEnv
+	}
+	for _, a := range n.Args {
+		dep |= g.Deps[a]
+	}
+	g.Nodes = append(g.Nodes, n)
+	g.Pos = append(g.Pos, g.At)
+	g.Deps = append(g.Deps, dep)
+	g.index[string(k)] = id
+	return id
+}
+
+// Const returns the constant v. -0 is stored as 0 so that constants hash-cons.
+func (g *Graph) Const(v float64) NodeID {
+	if v == 0 {
+		v = 0
+	}
+	return g.intern(Node{Op: OpConst, Val: v})
+}
+
+// True and False return the boolean constants.
+func (g *Graph) True() NodeID { return g.intern(Node{Op: OpConst, Type: Bool, Val: 1}) }
+
+// False returns the boolean constant false.
+func (g *Graph) False() NodeID { return g.intern(Node{Op: OpConst, Type: Bool, Val: 0}) }
+
+// BoolConst returns true or false.
+func (g *Graph) BoolConst(b bool) NodeID {
+	if b {
+		return g.True()
+	}
+	return g.False()
+}
+
+// Param returns the leaf for flat parameter index i.
+func (g *Graph) Param(i int) NodeID { return g.intern(Node{Op: OpParam, Aux: int32(i)}) }
+
+// Scale returns the scale leaf N.
+func (g *Graph) Scale() NodeID { return g.intern(Node{Op: OpScale}) }
+
+// Time returns the time leaf t.
+func (g *Graph) Time() NodeID { return g.intern(Node{Op: OpTime}) }
+
+// Count returns the count leaf of species i.
+func (g *Graph) Count(i int) NodeID { return g.intern(Node{Op: OpCount, Aux: int32(i)}) }
+
+// Density returns the density leaf of species i.
+func (g *Graph) Density(i int) NodeID { return g.intern(Node{Op: OpDensity, Aux: int32(i)}) }
+
+// EnvVal returns the value leaf of environment component c.
+func (g *Graph) EnvVal(c int) NodeID { return g.intern(Node{Op: OpEnvVal, Aux: int32(c)}) }
+
+// EnvIs returns the condition "component c is in state s".
+func (g *Graph) EnvIs(c, s int) NodeID {
+	return g.intern(Node{Op: OpEnvIs, Type: Bool, Aux: int32(c), Val: float64(s)})
+}
+
+// Add returns the sum of its operands: nested sums are flattened, constants folded and
+// like terms combined (c1·e + c2·e = (c1+c2)·e for the same hash-consed e), so e − e and
+// e + (−e) are structurally zero (spec §6.5).
+func (g *Graph) Add(args ...NodeID) NodeID {
+	var bases []NodeID
+	coef := make(map[NodeID]float64, len(args))
+	c := 0.0
+	var walk func(a NodeID, k float64)
+	walk = func(a NodeID, k float64) {
+		n := &g.Nodes[a]
+		switch n.Op {
+		case OpConst:
+			c += k * n.Val
+			return
+		case OpAdd:
+			for _, b := range n.Args {
+				walk(b, k)
+			}
+			return
+		case OpNeg:
+			walk(n.Args[0], -k)
+			return
+		case OpMul:
+			if v, ok := g.IsConst(n.Args[0]); ok {
+				k *= v
+				a = g.mulOf(n.Args[1:])
+			}
+		}
+		if _, ok := coef[a]; !ok {
+			bases = append(bases, a)
+		}
+		coef[a] += k
+	}
+	for _, a := range args {
+		walk(a, 1)
+	}
+	ops := make([]NodeID, 0, len(bases)+1)
+	for _, b := range bases {
+		switch k := coef[b]; k {
+		case 0:
+		case 1:
+			ops = append(ops, b)
+		default:
+			ops = append(ops, g.Mul(g.Const(k), b))
+		}
+	}
+	if c != 0 {
+		ops = append(ops, g.Const(c))
+	}
+	switch len(ops) {
+	case 0:
+		return g.Const(0)
+	case 1:
+		return ops[0]
+	}
+	sortIDs(ops)
+	return g.intern(Node{Op: OpAdd, Args: ops})
+}
+
+// mulOf returns the product node of already-canonical, non-constant factors.
+func (g *Graph) mulOf(ops []NodeID) NodeID {
+	if len(ops) == 1 {
+		return ops[0]
+	}
+	return g.intern(Node{Op: OpMul, Args: append([]NodeID(nil), ops...)})
+}
+
+// Sub returns a - b.
+func (g *Graph) Sub(a, b NodeID) NodeID { return g.Add(a, g.Neg(b)) }
+
+// Mul returns the product of its operands, flattened, with constants folded; a constant 0
+// makes the product 0 (spec §6.5).
+func (g *Graph) Mul(args ...NodeID) NodeID {
+	var ops []NodeID
+	c := 1.0
+	var walk func(a NodeID)
+	walk = func(a NodeID) {
+		n := &g.Nodes[a]
+		switch n.Op {
+		case OpConst:
+			c *= n.Val
+		case OpMul:
+			for _, b := range n.Args {
+				walk(b)
+			}
+		case OpNeg:
+			c = -c
+			walk(n.Args[0])
+		default:
+			ops = append(ops, a)
+		}
+	}
+	for _, a := range args {
+		walk(a)
+	}
+	if c == 0 {
+		return g.Const(0)
+	}
+	var out NodeID
+	switch len(ops) {
+	case 0:
+		return g.Const(c)
+	case 1:
+		out = ops[0]
+	default:
+		sortIDs(ops)
+		out = g.intern(Node{Op: OpMul, Args: ops})
+	}
+	switch c {
+	case 1:
+		return out
+	case -1:
+		return g.intern(Node{Op: OpNeg, Args: []NodeID{out}})
+	}
+	// The constant factor comes first; the other factors are sorted by ID.
+	return g.intern(Node{Op: OpMul, Args: append([]NodeID{g.Const(c)}, ops...)})
+}
+
+// Neg returns -a.
+func (g *Graph) Neg(a NodeID) NodeID {
+	n := &g.Nodes[a]
+	switch n.Op {
+	case OpConst:
+		return g.Const(-n.Val)
+	case OpNeg:
+		return n.Args[0]
+	}
+	return g.Mul(g.Const(-1), a)
+}
+
+// Div returns a / b. 0 / e folds to 0 and e / 1 to e.
+func (g *Graph) Div(a, b NodeID) NodeID {
+	if g.IsZero(a) {
+		return a
+	}
+	if v, ok := g.IsConst(b); ok {
+		if av, ok := g.IsConst(a); ok {
+			return g.Const(av / v)
+		}
+		if v == 1 {
+			return a
+		}
+		if v != 0 && !math.IsInf(v, 0) {
+			return g.Mul(a, g.Const(1/v))
+		}
+	}
+	if a == b && g.Nodes[a].Op != OpConst {
+		// e/e is 1 only where e is not 0; keep the division so that 0/0 stays NaN.
+		return g.intern(Node{Op: OpDiv, Args: []NodeID{a, b}})
+	}
+	return g.intern(Node{Op: OpDiv, Args: []NodeID{a, b}})
+}
+
+// Pow returns a ^ b. Constants fold; e^1 = e; e^0 = 1; 0^p = 0 for a constant p > 0.
+func (g *Graph) Pow(a, b NodeID) NodeID {
+	bv, bc := g.IsConst(b)
+	av, ac := g.IsConst(a)
+	switch {
+	case ac && bc:
+		return g.Const(math.Pow(av, bv))
+	case bc && bv == 1:
+		return a
+	case bc && bv == 0:
+		return g.Const(1)
+	case ac && av == 0 && bc && bv > 0:
+		return g.Const(0)
+	}
+	return g.intern(Node{Op: OpPow, Args: []NodeID{a, b}})
+}
+
+// Call returns f(args...), folded when every argument is constant.
+func (g *Graph) Call(f Fn, args ...NodeID) NodeID {
+	vals := make([]float64, len(args))
+	all := true
+	for i, a := range args {
+		v, ok := g.IsConst(a)
+		vals[i], all = v, all && ok
+	}
+	if all {
+		return g.Const(EvalFn(f, vals))
+	}
+	return g.intern(Node{Op: OpFn, Aux: int32(f), Args: append([]NodeID(nil), args...)})
+}
+
+// Compare returns the condition a op b, folded for constant operands.
+func (g *Graph) Compare(op Cmp, a, b NodeID) NodeID {
+	av, ac := g.IsConst(a)
+	bv, bc := g.IsConst(b)
+	if ac && bc {
+		return g.BoolConst(EvalCmp(op, av, bv))
+	}
+	return g.intern(Node{Op: OpCmp, Type: Bool, Aux: int32(op), Args: []NodeID{a, b}})
+}
+
+// And returns the conjunction; false absorbs, true is dropped.
+func (g *Graph) And(args ...NodeID) NodeID { return g.logic(OpAnd, args) }
+
+// Or returns the disjunction; true absorbs, false is dropped.
+func (g *Graph) Or(args ...NodeID) NodeID { return g.logic(OpOr, args) }
+
+func (g *Graph) logic(op Op, args []NodeID) NodeID {
+	absorb := 0.0 // false absorbs And
+	if op == OpOr {
+		absorb = 1
+	}
+	var ops []NodeID
+	for _, a := range args {
+		n := &g.Nodes[a]
+		switch {
+		case n.Op == OpConst && n.Val == absorb:
+			return g.BoolConst(absorb == 1)
+		case n.Op == OpConst:
+		case n.Op == op:
+			ops = append(ops, n.Args...)
+		default:
+			ops = append(ops, a)
+		}
+	}
+	switch len(ops) {
+	case 0:
+		return g.BoolConst(absorb == 0)
+	case 1:
+		return ops[0]
+	}
+	// Keep source order: evaluation is lazy, left to right (spec §3.3).
+	return g.intern(Node{Op: op, Type: Bool, Args: dedup(ops)})
+}
+
+// Not returns the negation of a condition.
+func (g *Graph) Not(a NodeID) NodeID {
+	n := &g.Nodes[a]
+	switch n.Op {
+	case OpConst:
+		return g.BoolConst(n.Val == 0)
+	case OpNot:
+		return n.Args[0]
+	}
+	return g.intern(Node{Op: OpNot, Type: Bool, Args: []NodeID{a}})
+}
+
+// Select returns "if c then a else b". A constant condition selects its branch, and equal
+// branches make the condition irrelevant.
+func (g *Graph) Select(c, a, b NodeID) NodeID {
+	if v, ok := g.IsConst(c); ok {
+		if v != 0 {
+			return a
+		}
+		return b
+	}
+	if a == b {
+		return a
+	}
+	return g.intern(Node{Op: OpSelect, Type: g.Nodes[a].Type, Args: []NodeID{c, a, b}})
+}
+
+// Ind returns 1 if c holds, else 0.
+func (g *Graph) Ind(c NodeID) NodeID { return g.Select(c, g.Const(1), g.Const(0)) }
+
+func sortIDs(ids []NodeID) { sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] }) }
+
+func dedup(ids []NodeID) []NodeID {
+	out := ids[:0]
+	seen := make(map[NodeID]bool, len(ids))
+	for _, a := range ids {
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// String renders node id as an expression, for reports and tests. Density leaves print as
+// x_<name> when names are given, counts as the species name.
+func (g *Graph) String(id NodeID, names *Names) string {
+	return g.format(id, names, 0)
+}
+
+// Names gives the printable names of leaves.
+type Names struct {
+	Species []string
+	Params  []string // by flat index
+	Env     []string
+	States  [][]string // state names per component (nil for integer components)
+	Scale   string
+}
+
+func (g *Graph) format(id NodeID, nm *Names, prec int) string {
+	n := &g.Nodes[id]
+	name := func(list []string, i int32, def string) string {
+		if nm != nil && int(i) < len(list) {
+			return list[i]
+		}
+		return fmt.Sprintf("%s%d", def, i)
+	}
+	paren := func(p int, s string) string {
+		if p < prec {
+			return "(" + s + ")"
+		}
+		return s
+	}
+	switch n.Op {
+	case OpConst:
+		if n.Type == Bool {
+			return map[bool]string{true: "true", false: "false"}[n.Val != 0]
+		}
+		s := fmt.Sprintf("%.12g", n.Val)
+		if n.Val < 0 {
+			return paren(7, s)
+		}
+		return s
+	case OpParam:
+		return name(nmParams(nm), n.Aux, "p")
+	case OpScale:
+		if nm != nil && nm.Scale != "" {
+			return nm.Scale
+		}
+		return "N"
+	case OpTime:
+		return "t"
+	case OpCount:
+		return name(nmSpecies(nm), n.Aux, "n")
+	case OpDensity:
+		return "x_" + name(nmSpecies(nm), n.Aux, "")
+	case OpEnvVal:
+		return name(nmEnv(nm), n.Aux, "y")
+	case OpEnvIs:
+		st := fmt.Sprint(int(n.Val))
+		if nm != nil && int(n.Aux) < len(nm.States) && nm.States[n.Aux] != nil {
+			st = nm.States[n.Aux][int(n.Val)]
+		}
+		return paren(4, name(nmEnv(nm), n.Aux, "y")+" == "+st)
+	case OpAdd:
+		s := g.format(n.Args[0], nm, 5)
+		for _, a := range n.Args[1:] {
+			if an := &g.Nodes[a]; an.Op == OpNeg {
+				s += " - " + g.format(an.Args[0], nm, 6)
+			} else if v, ok := g.IsConst(a); ok && v < 0 {
+				s += " - " + g.format(g.Const(-v), nm, 6)
+			} else {
+				s += " + " + g.format(a, nm, 5)
+			}
+		}
+		return paren(5, s)
+	case OpMul:
+		s := ""
+		for i, a := range n.Args {
+			if i > 0 {
+				s += "*"
+			}
+			s += g.format(a, nm, 6)
+		}
+		return paren(6, s)
+	case OpNeg:
+		return paren(7, "-"+g.format(n.Args[0], nm, 7))
+	case OpDiv:
+		return paren(6, g.format(n.Args[0], nm, 6)+"/"+g.format(n.Args[1], nm, 7))
+	case OpPow:
+		return paren(8, g.format(n.Args[0], nm, 9)+"^"+g.format(n.Args[1], nm, 8))
+	case OpFn:
+		s := Fn(n.Aux).String() + "("
+		for i, a := range n.Args {
+			if i > 0 {
+				s += ", "
+			}
+			s += g.format(a, nm, 0)
+		}
+		return s + ")"
+	case OpCmp:
+		return paren(4, g.format(n.Args[0], nm, 5)+" "+Cmp(n.Aux).String()+" "+g.format(n.Args[1], nm, 5))
+	case OpAnd, OpOr:
+		op, p := " and ", 2
+		if n.Op == OpOr {
+			op, p = " or ", 1
+		}
+		s := ""
+		for i, a := range n.Args {
+			if i > 0 {
+				s += op
+			}
+			s += g.format(a, nm, p+1)
+		}
+		return paren(p, s)
+	case OpNot:
+		return paren(3, "not "+g.format(n.Args[0], nm, 3))
+	case OpSelect:
+		return paren(0, "if "+g.format(n.Args[0], nm, 0)+" then "+g.format(n.Args[1], nm, 0)+" else "+g.format(n.Args[2], nm, 0))
+	}
+	return "?"
+}
+
+func nmParams(nm *Names) []string {
+	if nm == nil {
+		return nil
+	}
+	return nm.Params
+}
+
+func nmSpecies(nm *Names) []string {
+	if nm == nil {
+		return nil
+	}
+	return nm.Species
+}
+
+func nmEnv(nm *Names) []string {
+	if nm == nil {
+		return nil
+	}
+	return nm.Env
+}

@@ -1,0 +1,196 @@
+package ir
+
+import "github.com/mfcproject/mfc/lang/diag"
+
+// TimeKind says whether propensities are rates or step probabilities.
+type TimeKind uint8
+
+// Time kinds.
+const (
+	Continuous TimeKind = iota
+	Discrete
+)
+
+// Model is the compiled model (spec §7.2). Every expression is a node of Graph.
+type Model struct {
+	Name   string
+	Time   TimeKind
+	Scale  *Scale // nil for a model without a scale
+	Params []Param
+	// ParamValues holds the current value of every parameter element, by flat index
+	// (Param.Offset + row-major element index).
+	ParamValues []float64
+	Species     []Species
+	Env         Env
+	Transitions []Transition
+	Observables []Observable
+	Regions     []Region
+	Measures    []Measure
+	Init        Init
+	// Conservation is an integer basis of {c : c·ℓ_j = 0 for every transition j}, one row
+	// per law, indexed by species.
+	Conservation    [][]int64
+	TimeHomogeneous bool
+	Graph           *Graph
+	Diagnostics     diag.List // warnings of the compile
+	MeanField       MeanField
+}
+
+// Scale is the system size declaration.
+type Scale struct {
+	Name    string
+	Default NodeID // constant expression over parameters
+	Value   float64
+	Pos     diag.Pos
+}
+
+// Param is one parameter, scalar or array.
+type Param struct {
+	Name       string
+	Shape      []Range // empty for a scalar
+	Offset     int     // flat index of the first element in Model.ParamValues
+	Size       int
+	Bool       bool // declared with a true/false default
+	Structural bool // used where a compile-time constant is needed (spec §4.4)
+	Pos        diag.Pos
+}
+
+// Range is an inclusive integer range.
+type Range struct{ Lo, Hi int }
+
+// Len returns the number of integers in r.
+func (r Range) Len() int {
+	if r.Hi < r.Lo {
+		return 0
+	}
+	return r.Hi - r.Lo + 1
+}
+
+// Species is one flattened species instance; its index is its coordinate in n and x.
+type Species struct {
+	Name string // instance name, e.g. "Q[2,3]"
+	Pos  diag.Pos
+}
+
+// Env is the finite environment: its components and the reachable space 𝒴.
+type Env struct {
+	Components []EnvComponent
+	// Space lists the reachable tuples y (one value per component: integer value, or state
+	// index for named components). Index into Space is the environment state's number.
+	Space [][]int
+	// Init is the initial law over Space (a point mass unless laws or 'env ~ stationary').
+	Init       []float64
+	Stationary bool // init { env ~ stationary }
+}
+
+// EnvComponent is one environment component.
+type EnvComponent struct {
+	Name   string   // instance name, e.g. "A[2]"
+	States []string // named states, or nil for an integer component
+	Lo, Hi int      // integer range (for named components: 0..len(States)-1)
+	Pos    diag.Pos
+}
+
+// Kind classifies a transition instance in a two-timescale model.
+type Kind uint8
+
+// Transition kinds (spec §6.8).
+const (
+	Slow    Kind = iota // ℓ ≠ 0, u(y) = y
+	Fast                // ℓ = 0, u(y) ≠ y
+	Coupled             // ℓ ≠ 0, u(y) ≠ y
+)
+
+// Jump is one species' net change.
+type Jump struct {
+	Species int
+	Delta   int
+}
+
+// EnvMove is the environment move of a transition from environment state From.
+type EnvMove struct {
+	From, To int // indices into Env.Space
+	Kind     Kind
+}
+
+// Transition is one expanded transition instance.
+type Transition struct {
+	Label     string // with instance suffix, e.g. "activate[c=2,b=3]" or "bind.fwd"
+	Pos       diag.Pos
+	Jump      []Jump // ℓ, sparse, sorted by species
+	Reactants []Jump // left-hand side coefficients
+	// Update maps each environment state to its successor; nil if the transition has no
+	// 'set' clause.
+	Update     []int
+	Moves      []EnvMove // for each y where the guard is not definitely false
+	Guard      NodeID    // bool
+	Propensity NodeID    // Select(guard, rate, 0), count form
+	Density    *Density  // scaled continuous-time models only
+}
+
+// Density is the N-expansion of a propensity: a = N·(β₀ + β₁/N + β₂/N² + …).
+type Density struct {
+	Order   int       // order p of the Laurent series of a in h = 1/N
+	Beta    [3]NodeID // β₀, β₁, β₂ over density leaves
+	Perfect bool      // β_k ≡ 0 for k ≥ 1
+	Smooth  bool      // β₀ is C^∞ in the densities
+}
+
+// Observable is a named numeric output.
+type Observable struct {
+	Name   string
+	Node   NodeID // count form
+	Series *Series
+	Pos    diag.Pos
+}
+
+// Series is the expansion of an observable in h = 1/N: Σ_{k=Order}^{Order+2} Coef[k-Order] h^k.
+type Series struct {
+	Order int
+	Coef  [3]NodeID
+}
+
+// Region is a named condition.
+type Region struct {
+	Name string
+	Node NodeID
+	Pos  diag.Pos
+}
+
+// MeasureKind is the kind of a measure (spec §6.10).
+type MeasureKind uint8
+
+// Measure kinds.
+const (
+	Stationary MeasureKind = iota
+	Transient
+	Cumulative
+	Discounted
+	Until
+)
+
+var measureNames = [...]string{"stationary", "transient", "cumulative", "discounted", "until"}
+
+// String returns the kind's keyword.
+func (k MeasureKind) String() string { return measureNames[k] }
+
+// Measure is one named quantity to compute.
+type Measure struct {
+	Name string
+	Kind MeasureKind
+	Args []NodeID // f, then T, a or R
+	Pos  diag.Pos
+}
+
+// Init is the initial state.
+type Init struct {
+	Counts    []NodeID  // per species, over parameters and the scale
+	Densities []float64 // per species, from 'init density' (nil otherwise)
+	Density   bool
+}
+
+// MeanField records whether mean-field analyses can run and, if not, why.
+type MeanField struct {
+	Available   bool
+	Diagnostics diag.List // E601-E604 as errors
+}

@@ -1,0 +1,283 @@
+package ir
+
+import (
+	"math"
+)
+
+// Inputs are the leaf values a Tape is evaluated at. Slices are indexed like the leaves:
+// Counts and Densities by species, Params by flat parameter index, Env by component (the
+// integer value, or the state index of a named component).
+type Inputs struct {
+	Counts    []float64
+	Densities []float64
+	Params    []float64
+	Env       []float64
+	Time      float64
+	Scale     float64
+}
+
+// Instr is one tape instruction. Its operands are tape slots Args[Lo:Hi] of the Tape; its
+// result goes to the slot with the instruction's own index.
+type Instr struct {
+	Op     Op
+	Aux    int32
+	Val    float64
+	Lo, Hi int32
+}
+
+// Tape is a flat program that evaluates a set of graph nodes: a slice of instructions over
+// a slice of values, in topological order, with no maps or interface calls in the loop.
+// A Tape is immutable after Compile and safe for concurrent use with separate value
+// buffers.
+type Tape struct {
+	Code []Instr
+	Args []int32
+	// Node maps each slot back to its graph node (for positions and derivative rules).
+	Node []NodeID
+	// Out holds the slot of each requested output, in the order requested.
+	Out []int32
+	// Slot maps a graph node to its slot, or -1 if the node is not on the tape.
+	Slot []int32
+}
+
+// Compile flattens the nodes reachable from outputs into a tape.
+func (g *Graph) Compile(outputs []NodeID) *Tape {
+	slot := make([]int32, len(g.Nodes))
+	for i := range slot {
+		slot[i] = -1
+	}
+	// Mark reachable nodes; graph order is already topological.
+	need := make([]bool, len(g.Nodes))
+	for _, o := range outputs {
+		need[o] = true
+	}
+	for id := len(g.Nodes) - 1; id >= 0; id-- {
+		if need[id] {
+			for _, a := range g.Nodes[id].Args {
+				need[a] = true
+			}
+		}
+	}
+	t := &Tape{Slot: slot}
+	for id, n := range g.Nodes {
+		if !need[id] {
+			continue
+		}
+		slot[id] = int32(len(t.Code))
+		lo := int32(len(t.Args))
+		for _, a := range n.Args {
+			t.Args = append(t.Args, slot[a])
+		}
+		t.Code = append(t.Code, Instr{Op: n.Op, Aux: n.Aux, Val: n.Val, Lo: lo, Hi: int32(len(t.Args))})
+		t.Node = append(t.Node, NodeID(id))
+	}
+	for _, o := range outputs {
+		t.Out = append(t.Out, slot[o])
+	}
+	return t
+}
+
+// Len returns the number of slots (instructions).
+func (t *Tape) Len() int { return len(t.Code) }
+
+// Eval evaluates every slot into vals (len(vals) ≥ t.Len()) at in. Conditions evaluate to
+// 1 or 0. Select picks the value of its chosen branch; both branches are computed, so a
+// division by zero in the branch not taken never reaches the result. Eval does not allocate.
+func (t *Tape) Eval(vals []float64, in *Inputs) {
+	vals = vals[:len(t.Code)]
+	args := t.Args
+	for k := range t.Code {
+		ins := &t.Code[k]
+		a := args[ins.Lo:ins.Hi]
+		var v float64
+		switch ins.Op {
+		case OpConst:
+			v = ins.Val
+		case OpParam:
+			v = in.Params[ins.Aux]
+		case OpScale:
+			v = in.Scale
+		case OpTime:
+			v = in.Time
+		case OpCount:
+			v = in.Counts[ins.Aux]
+		case OpDensity:
+			v = in.Densities[ins.Aux]
+		case OpEnvVal:
+			v = in.Env[ins.Aux]
+		case OpEnvIs:
+			v = b2f(in.Env[ins.Aux] == ins.Val)
+		case OpAdd:
+			v = vals[a[0]]
+			for _, j := range a[1:] {
+				v += vals[j]
+			}
+		case OpMul:
+			v = vals[a[0]]
+			for _, j := range a[1:] {
+				v *= vals[j]
+			}
+		case OpNeg:
+			v = -vals[a[0]]
+		case OpDiv:
+			v = vals[a[0]] / vals[a[1]]
+		case OpPow:
+			v = Pow(vals[a[0]], vals[a[1]])
+		case OpFn:
+			v = evalFn(Fn(ins.Aux), vals, a)
+		case OpCmp:
+			v = b2f(EvalCmp(Cmp(ins.Aux), vals[a[0]], vals[a[1]]))
+		case OpAnd:
+			v = 1
+			for _, j := range a {
+				if vals[j] == 0 {
+					v = 0
+					break
+				}
+			}
+		case OpOr:
+			v = 0
+			for _, j := range a {
+				if vals[j] != 0 {
+					v = 1
+					break
+				}
+			}
+		case OpNot:
+			v = b2f(vals[a[0]] == 0)
+		case OpSelect:
+			if vals[a[0]] != 0 {
+				v = vals[a[1]]
+			} else {
+				v = vals[a[2]]
+			}
+		}
+		vals[k] = v
+	}
+}
+
+// Output returns the value of output i after Eval.
+func (t *Tape) Output(vals []float64, i int) float64 { return vals[t.Out[i]] }
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Pow is a ^ b with the integer-exponent fast path the models use most (x^2, x^d).
+func Pow(a, b float64) float64 {
+	switch b {
+	case 1:
+		return a
+	case 2:
+		return a * a
+	case 3:
+		return a * a * a
+	}
+	return math.Pow(a, b)
+}
+
+// EvalCmp applies a comparison.
+func EvalCmp(op Cmp, a, b float64) bool {
+	switch op {
+	case CmpEq:
+		return a == b
+	case CmpNe:
+		return a != b
+	case CmpLt:
+		return a < b
+	case CmpLe:
+		return a <= b
+	case CmpGt:
+		return a > b
+	}
+	return a >= b
+}
+
+func evalFn(f Fn, vals []float64, a []int32) float64 {
+	x := vals[a[0]]
+	switch f {
+	case FnPoissonPMF:
+		return PoissonPMF(x, vals[a[1]])
+	case FnPoissonCDF:
+		return PoissonCDF(x, vals[a[1]])
+	}
+	return unary(f, x)
+}
+
+// EvalFn applies a built-in function to argument values.
+func EvalFn(f Fn, args []float64) float64 {
+	switch f {
+	case FnPoissonPMF:
+		return PoissonPMF(args[0], args[1])
+	case FnPoissonCDF:
+		return PoissonCDF(args[0], args[1])
+	}
+	return unary(f, args[0])
+}
+
+func unary(f Fn, x float64) float64 {
+	switch f {
+	case FnExp:
+		return math.Exp(x)
+	case FnLog:
+		return math.Log(x)
+	case FnSqrt:
+		return math.Sqrt(x)
+	case FnSin:
+		return math.Sin(x)
+	case FnCos:
+		return math.Cos(x)
+	case FnTan:
+		return math.Tan(x)
+	case FnTanh:
+		return math.Tanh(x)
+	case FnFloor:
+		return math.Floor(x)
+	case FnCeil:
+		return math.Ceil(x)
+	}
+	return math.NaN()
+}
+
+// PoissonPMF is e^{-m} m^k / k! for an integer k ≥ 0, and 0 for k < 0. A k that is not an
+// integer gives NaN; the runtime reports it as E805.
+func PoissonPMF(k, m float64) float64 {
+	if k != math.Trunc(k) || math.IsNaN(m) {
+		return math.NaN()
+	}
+	if k < 0 {
+		return 0
+	}
+	if m == 0 {
+		if k == 0 {
+			return 1
+		}
+		return 0
+	}
+	lg, _ := math.Lgamma(k + 1)
+	return math.Exp(k*math.Log(m) - m - lg)
+}
+
+// PoissonCDF is Σ_{j≤k} PoissonPMF(j, m).
+func PoissonCDF(k, m float64) float64 {
+	if k != math.Trunc(k) || math.IsNaN(m) {
+		return math.NaN()
+	}
+	if k < 0 {
+		return 0
+	}
+	// Sum the terms upward by recurrence; k is a small integer in the models we serve.
+	term := math.Exp(-m)
+	s := term
+	for j := 1.0; j <= k; j++ {
+		term *= m / j
+		s += term
+	}
+	if s > 1 {
+		s = 1
+	}
+	return s
+}
