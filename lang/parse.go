@@ -134,16 +134,48 @@ func parseChunk(toks []lexer.Token, c span, last bool) ([]*Statement, *diag.Diag
 	if err == nil {
 		return ch.Stmts, nil
 	}
+	// Keep the statements that parsed completely (participle sets EndPos only then); the
+	// statement that failed, possibly half-built, is dropped.
 	var stmts []*Statement
 	if ch != nil {
-		stmts = ch.Stmts
+		for _, s := range ch.Stmts {
+			if s != nil && s.EndPos.Line > 0 {
+				stmts = append(stmts, s)
+			}
+		}
 	}
-	return stmts, syntaxError(err, toks, c, end)
+	return stmts, syntaxError(err, toks, c, end, stmts)
+}
+
+// stmtStart returns the index of the first token of the statement in which token i fails:
+// the token after the last complete statement if a statement can start there and i comes
+// after it; otherwise the start of the last complete statement, which participle cut short
+// when an optional or repeated part failed (as in 'param a = 1, when = 2').
+func stmtStart(toks []lexer.Token, c span, i int, done []*Statement) int {
+	if len(done) == 0 {
+		return c.lo
+	}
+	last := done[len(done)-1]
+	if e := indexOf(toks, c, last.EndPos); e < i && canStart(toks[e]) {
+		return e
+	}
+	return indexOf(toks, c, last.Pos)
+}
+
+// canStart reports whether a statement can begin with t (spec §3.2).
+func canStart(t lexer.Token) bool {
+	switch t.Type {
+	case IdentT, Int:
+		return true
+	case Keyword:
+		return hardStart[t.Value] || t.Value == "env" || t.Value == "for" || t.Value == "set"
+	}
+	return false
 }
 
 // syntaxError turns a participle error into E103 or E104, with a hint chosen from the
 // statement being parsed.
-func syntaxError(err error, toks []lexer.Token, c span, next lexer.Token) *diag.Diagnostic {
+func syntaxError(err error, toks []lexer.Token, c span, next lexer.Token, done []*Statement) *diag.Diagnostic {
 	var perr participle.Error
 	if !errors.As(err, &perr) {
 		return diag.Errorf(toPos(toks[c.lo].Pos), "E103", "", "%v", err)
@@ -165,7 +197,8 @@ func syntaxError(err error, toks []lexer.Token, c span, next lexer.Token) *diag.
 	if i > c.lo {
 		prev = toks[i-1]
 	}
-	lead := toks[c.lo]
+	start := stmtStart(toks, c, i, done)
+	lead := toks[start]
 	if d := keywordAsName(bad, prev, lead, toks, i); d != nil {
 		return d
 	}
@@ -173,13 +206,13 @@ func syntaxError(err error, toks []lexer.Token, c span, next lexer.Token) *diag.
 	if bad.Type != EOF {
 		what = fmt.Sprintf("'%s'", bad.Value)
 	}
-	msg, hint := "unexpected "+what, stmtHint(lead, toks[c.lo:c.hi])
+	msg, hint := "unexpected "+what, stmtHint(lead, toks[start:c.hi])
 	switch {
-	case isCmp(bad) && chainedCmp(toks, c.lo, i):
+	case isCmp(bad) && chainedCmp(toks, start, i):
 		hint = "comparisons cannot be chained: write a < b and b < c"
-	case lead.Type == Keyword && lead.Value == "model" && c.lo > 0:
+	case lead.Type == Keyword && lead.Value == "model" && start > 0:
 		hint = "'model NAME' may only come first in the file"
-	case isTransition(lead) && !hasAt(toks, c.lo, i):
+	case isTransition(lead) && !hasAt(toks, start, i):
 		msg += ", expected '@' and a propensity"
 	}
 	return diag.Errorf(toPos(pos), "E103", hint, "%s", msg)
@@ -195,6 +228,10 @@ var declNoun = map[string]string{"param": "a parameter", "species": "a species",
 func keywordAsName(bad, prev, lead lexer.Token, toks []lexer.Token, i int) *diag.Diagnostic {
 	if bad.Type != Keyword {
 		return nil
+	}
+	if bad.Value == "in" && prev.Type == Keyword && i >= 2 && toks[i-2].Type == Punct && (toks[i-2].Value == "[" || toks[i-2].Value == ",") {
+		// 'X[if in 1..3]': the keyword began an expression, which then failed at 'in'.
+		return diag.Errorf(toPos(prev.Pos), "E104", "choose another name", "'%s' is a keyword and cannot name an index variable", prev.Value)
 	}
 	noun := ""
 	switch {
@@ -360,10 +397,17 @@ func checkBrackets(toks []lexer.Token) diag.List {
 	return errs
 }
 
+// markBad marks the token at offset, or, when a skipped character lies there (E101), the
+// token before it: the character belongs to the statement in progress, which must not be
+// parsed without it (that would only add a cascading E103).
 func markBad(bad []bool, toks []lexer.Token, offset int) {
 	for i, t := range toks {
-		if t.Pos.Offset >= offset {
+		if t.Pos.Offset == offset || t.Pos.Offset > offset && i == 0 {
 			bad[i] = true
+			return
+		}
+		if t.Pos.Offset > offset {
+			bad[i-1] = true
 			return
 		}
 	}

@@ -1,0 +1,68 @@
+// Command mfc analyses Markov population models written in the .mf language.
+//
+// Usage:
+//
+//	mfc <command> [flags] FILE...
+//
+// Commands:
+//
+//	check    parse and check models; print diagnostics or a one-line summary per file
+//	fmt      print models in canonical layout (-w rewrites the files in place)
+//
+// Every analysis command accepts --set name=value (repeatable), --N n (the scale, whatever
+// its name in the model) and --format text|csv|json. Run 'mfc help <command>' for details.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// command is one subcommand of mfc.
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"check", "parse and check models; print diagnostics or a summary per file", runCheck},
+		{"fmt", "print models in canonical layout; -w rewrites the files", runFmt},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one mfc invocation and returns the process exit status: 0 on success,
+// 1 when the model or the analysis has errors, 2 on bad usage.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
+		usage(stderr)
+		return 2
+	}
+	name := args[0]
+	if name == "help" {
+		name, args = args[1], []string{args[1], "-h"}
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "mfc: unknown command %q\n", name)
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: mfc <command> [flags] FILE...")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'mfc help <command>' for the flags of a command.")
+}
