@@ -1,0 +1,133 @@
+package compiler
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/lang"
+	"github.com/mfcproject/mfc/lang/diag"
+)
+
+// Options control a compile.
+type Options struct {
+	// Overrides replace parameter defaults (and the scale's), applied before the remaining
+	// defaults are evaluated in declaration order (spec §5.1).
+	Overrides Overrides
+	// Strict turns warnings into errors.
+	Strict bool
+	// MaxEnvStates bounds the environment space 𝒴 (E405); 0 means 1 000 000.
+	MaxEnvStates int
+}
+
+// compiler holds the state of one compile.
+type compiler struct {
+	opts Options
+	errs diag.List
+
+	syms      map[string]*symbol
+	later     map[string]diag.Pos
+	seq       int
+	order     []*symbol
+	labels    map[string]diag.Pos
+	autoCount map[int]int
+
+	discrete  bool
+	timePos   diag.Pos
+	firstBody diag.Pos
+	scale     *symbol
+	scalePos  diag.Pos
+
+	params, species, envs, lets, observables, regions, measures []*symbol
+	loops                                                       []loopItem
+	inits                                                       []*initDecl
+
+	// expansion
+	g          *ir.Graph
+	model      *ir.Model
+	paramVals  []float64
+	paramSet   []bool
+	nEnv       int
+	letMemo    map[letKey]ir.NodeID
+	instance   string // "c=2, b=11" while expanding a loop instance
+	initTuples  [][]int   // support of the initial environment law
+	initWeights []float64 // its weights
+	partial     *partial
+	nameTable   *ir.Names
+	updates     [][]int // per instance: u(y) by 𝒴 index, -1 where the guard is definitely false
+	transLabel string // label of the transition being lowered, for messages
+}
+
+type letKey struct {
+	s   *symbol
+	idx string
+}
+
+// CompileFile reads, parses and compiles a model file.
+func CompileFile(path string, opts Options) (*ir.Model, diag.List) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, diag.List{diag.Errorf(diag.Pos{File: path}, "E100", "check the path", "cannot read file: %v", err)}
+	}
+	return CompileSource(path, src, opts)
+}
+
+// CompileSource parses and compiles the source of one model. The returned diagnostics
+// hold every error and warning, sorted; the model is nil if there is any error.
+func CompileSource(filename string, src []byte, opts Options) (*ir.Model, diag.List) {
+	f, errs := lang.Parse(filename, src)
+	if errs.HasErrors() {
+		return nil, errs
+	}
+	return Compile(f, opts)
+}
+
+// Compile compiles a parsed file (spec §7.1, stages 2–10).
+func Compile(f *lang.File, opts Options) (*ir.Model, diag.List) {
+	c := &compiler{
+		opts:      opts,
+		syms:      map[string]*symbol{},
+		later:     map[string]diag.Pos{},
+		labels:    map[string]diag.Pos{},
+		autoCount: map[int]int{},
+		letMemo:   map[letKey]ir.NodeID{},
+	}
+	name := strings.TrimSuffix(filepath.Base(f.Name), filepath.Ext(f.Name))
+	if f.Model != nil {
+		name = f.Model.Name
+	}
+	c.declarations(f)
+	if !c.errs.HasErrors() {
+		c.checkOverrides()
+	}
+	if !c.errs.HasErrors() {
+		c.expand(name)
+	}
+	if !c.errs.HasErrors() {
+		c.unused()
+	}
+	if opts.Strict {
+		for _, d := range c.errs {
+			d.Severity = diag.Error
+		}
+	}
+	c.errs.Dedup()
+	if c.errs.HasErrors() {
+		return nil, c.errs
+	}
+	c.model.Diagnostics = c.errs
+	return c.model, c.errs
+}
+
+// unused reports parameters and lets that nothing reads (W101).
+func (c *compiler) unused() {
+	for _, s := range c.order {
+		if !s.used && (s.kind == symParam || s.kind == symLet) {
+			if _, over := c.opts.Overrides[s.name]; over {
+				continue
+			}
+			c.warnf(s.pos, "W101", "remove it, or use it", "%s '%s' is never used", s.kind, s.name)
+		}
+	}
+}

@@ -1,0 +1,324 @@
+package compiler
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+)
+
+// bindings holds the values of the binders in scope during expansion.
+type bindings struct {
+	parent *bindings
+	name   string
+	val    int
+}
+
+func (b *bindings) get(name string) (int, bool) {
+	for ; b != nil; b = b.parent {
+		if b.name == name {
+			return b.val, true
+		}
+	}
+	return 0, false
+}
+
+func (b *bindings) with(name string, v int) *bindings {
+	if name == "" {
+		return b
+	}
+	return &bindings{parent: b, name: name, val: v}
+}
+
+// describe lists the bindings outermost first: "c=2, b=11".
+func (b *bindings) describe() string {
+	var parts []string
+	for ; b != nil; b = b.parent {
+		parts = append([]string{fmt.Sprintf("%s=%d", b.name, b.val)}, parts...)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// constErr is a failure of compile-time evaluation, already reported.
+type constErr struct{}
+
+// ceval evaluates a compile-time constant (spec §4.4): literals, binders, parameters and
+// lets built from them. what names the position for messages ("range bound", "index").
+// It reports E307/E404 and returns ok=false if e is not constant.
+func (c *compiler) ceval(e *expr, b *bindings, what string) (v float64, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, is := r.(constErr); !is {
+				panic(r)
+			}
+			v, ok = math.NaN(), false
+		}
+	}()
+	return c.ceval1(e, b, what), true
+}
+
+// cint evaluates a compile-time integer (E309 if the value is not an integer).
+func (c *compiler) cint(e *expr, b *bindings, what string) (int, bool) {
+	v, ok := c.ceval(e, b, what)
+	if !ok {
+		return 0, false
+	}
+	if v != math.Trunc(v) || math.IsInf(v, 0) || math.IsNaN(v) {
+		c.errorf(e.pos, "E309", "structural parameters must hold integers", "%s must be an integer, got %s%s", what, fmtNum(v), c.inst())
+		return 0, false
+	}
+	return int(v), true
+}
+
+// inst is the instance suffix of messages inside loops: " (instance c=2, b=11)".
+func (c *compiler) inst() string {
+	if c.instance == "" {
+		return ""
+	}
+	return " (instance " + c.instance + ")"
+}
+
+func fmtNum(v float64) string { return fmt.Sprintf("%.10g", v) }
+
+func (c *compiler) fail(e *expr, code, hint, format string, args ...any) {
+	c.errorf(e.pos, code, hint, format+c.inst(), args...)
+	panic(constErr{})
+}
+
+func (c *compiler) ceval1(e *expr, b *bindings, what string) float64 {
+	switch e.kind {
+	case eNum, eBool:
+		return e.num
+	case eRef:
+		return c.cevalRef(e, b, what)
+	case eNeg:
+		return -c.ceval1(e.args[0], b, what)
+	case eNot:
+		return b2f(c.ceval1(e.args[0], b, what) == 0)
+	case eBin:
+		x, y := c.ceval1(e.args[0], b, what), c.ceval1(e.args[1], b, what)
+		switch e.op {
+		case "+":
+			return x + y
+		case "-":
+			return x - y
+		case "*":
+			return x * y
+		case "/":
+			return x / y
+		}
+		return ir.Pow(x, y)
+	case eCmp:
+		if e.args[0].typ.k == tState {
+			return b2f(c.cevalState(e.args[0], b, what) == c.cevalState(e.args[1], b, what) == (e.op == "=="))
+		}
+		op, _ := ir.CmpByName(e.op)
+		return b2f(ir.EvalCmp(op, c.ceval1(e.args[0], b, what), c.ceval1(e.args[1], b, what)))
+	case eAnd:
+		for _, a := range e.args {
+			if c.ceval1(a, b, what) == 0 {
+				return 0
+			}
+		}
+		return 1
+	case eOr:
+		for _, a := range e.args {
+			if c.ceval1(a, b, what) != 0 {
+				return 1
+			}
+		}
+		return 0
+	case eIf:
+		if c.ceval1(e.args[0], b, what) != 0 {
+			return c.ceval1(e.args[1], b, what)
+		}
+		return c.ceval1(e.args[2], b, what)
+	case eMatch:
+		c.fail(e, "E307", "use literals, parameters and binders only", "%s must be known at compile time; match reads the environment", what)
+	case eReduce:
+		return c.cevalReduce(e, b, what)
+	case eCall:
+		return c.cevalCall(e, b, what)
+	}
+	c.fail(e, "E307", "", "%s must be known at compile time", what)
+	return 0
+}
+
+// cevalState evaluates a state-valued constant (a state name) to its index.
+func (c *compiler) cevalState(e *expr, b *bindings, what string) float64 {
+	if e.isSt {
+		return float64(e.state)
+	}
+	return c.ceval1(e, b, what)
+}
+
+func (c *compiler) cevalRef(e *expr, b *bindings, what string) float64 {
+	if e.isSt {
+		return float64(e.state)
+	}
+	if e.bind {
+		v, _ := b.get(e.name)
+		return float64(v)
+	}
+	if e.sym == nil {
+		switch e.name {
+		case "pi":
+			return math.Pi
+		case "t":
+			c.fail(e, "E307", "use literals, parameters and binders only", "%s must be known at compile time; 't' is the time", what)
+		}
+		c.fail(e, "E307", "", "%s must be known at compile time", what)
+	}
+	s := e.sym
+	switch s.kind {
+	case symParam:
+		idx := c.cevalIndex(e, s, b)
+		return c.paramVals[s.offset+s.flat(idx)]
+	case symLet:
+		idx := c.cevalIndex(e, s, b)
+		inner := c.shapeBindings(s, idx)
+		return c.ceval1(s.value, inner, what)
+	case symScale:
+		c.fail(e, "E404", fmt.Sprintf("structure is fixed at compile time; %s may change at run time", s.name),
+			"the scale '%s' cannot be used in a %s", s.name, what)
+	}
+	c.fail(e, "E307", "use literals, parameters and binders only", "%s must be known at compile time; '%s' is a %s", what, s.name, kindNoun(s))
+	return 0
+}
+
+func kindNoun(s *symbol) string {
+	switch s.kind {
+	case symEnv:
+		return "environment component"
+	case symAlias:
+		return "species alias"
+	}
+	return s.kind.String()
+}
+
+// cevalIndex evaluates and range-checks the indices of a family reference.
+func (c *compiler) cevalIndex(e *expr, s *symbol, b *bindings) []int {
+	if len(e.args) == 0 {
+		return nil
+	}
+	idx := make([]int, len(e.args))
+	for i, a := range e.args {
+		v, ok := c.cint(a, b, "index")
+		if !ok {
+			panic(constErr{})
+		}
+		if r := s.dims[i]; v < r.Lo || v > r.Hi {
+			c.fail(a, "E401", "restrict the loop, or handle the boundary with if i == 1 then ... else ...",
+				"index %d out of range %d..%d of '%s'", v, r.Lo, r.Hi, s.name)
+		}
+		idx[i] = v
+	}
+	return idx
+}
+
+// shapeBindings binds the named dimensions of s's shape to idx.
+func (c *compiler) shapeBindings(s *symbol, idx []int) *bindings {
+	var b *bindings
+	if s.shape == nil {
+		return nil
+	}
+	for d, x := range s.shape.list {
+		b = b.with(x.name, idx[d])
+	}
+	return b
+}
+
+func (c *compiler) cevalReduce(e *expr, b *bindings, what string) float64 {
+	acc := 0.0
+	switch e.op {
+	case "prod", "all":
+		acc = 1
+	}
+	c.eachBinding(e.binders, b, func(inner *bindings) {
+		v := c.ceval1(e.body, inner, what)
+		switch e.op {
+		case "sum":
+			acc += v
+		case "prod":
+			acc *= v
+		case "all":
+			acc = b2f(acc != 0 && v != 0)
+		case "any":
+			acc = b2f(acc != 0 || v != 0)
+		}
+	})
+	return acc
+}
+
+func (c *compiler) cevalCall(e *expr, b *bindings, what string) float64 {
+	args := make([]float64, len(e.args))
+	for i, a := range e.args {
+		args[i] = c.ceval1(a, b, what)
+	}
+	switch e.name {
+	case "pow":
+		return math.Pow(args[0], args[1])
+	case "abs":
+		return math.Abs(args[0])
+	case "min", "max":
+		v := args[0]
+		for _, x := range args[1:] {
+			if e.name == "min" {
+				v = math.Min(v, x)
+			} else {
+				v = math.Max(v, x)
+			}
+		}
+		return v
+	case "ind":
+		return b2f(args[0] != 0)
+	case "choose", "ff":
+		k := args[1]
+		if k != math.Trunc(k) || k < 0 {
+			c.fail(e.args[1], "E309", "k counts factors: use a non-negative integer", "%s: k must be a non-negative integer, got %s", e.name, fmtNum(k))
+		}
+		v := 1.0
+		for i := 0; i < int(k); i++ {
+			v *= args[0] - float64(i)
+			if e.name == "choose" {
+				v /= float64(i + 1)
+			}
+		}
+		return v
+	}
+	f, _ := ir.FnByName(e.name)
+	return ir.EvalFn(f, args)
+}
+
+// eachBinding calls f once per binding of bs (first binder slowest), skipping bindings
+// that fail the 'where' filter. Range bounds may use earlier binders of the same list.
+func (c *compiler) eachBinding(bs *binders, b *bindings, f func(*bindings)) {
+	if bs == nil {
+		f(b)
+		return
+	}
+	var rec func(i int, b *bindings)
+	rec = func(i int, b *bindings) {
+		if i == len(bs.list) {
+			if bs.where != nil {
+				v, ok := c.ceval(bs.where, b, "where filter")
+				if !ok || v == 0 {
+					return
+				}
+			}
+			f(b)
+			return
+		}
+		x := bs.list[i]
+		lo, ok1 := c.cint(x.lo, b, "range bound")
+		hi, ok2 := c.cint(x.hi, b, "range bound")
+		if !ok1 || !ok2 {
+			return
+		}
+		for v := lo; v <= hi; v++ {
+			rec(i+1, b.with(x.name, v))
+		}
+	}
+	rec(0, b)
+}

@@ -1,0 +1,257 @@
+package compiler
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+)
+
+// partial evaluates graph nodes in three-valued logic (spec §5.4): environment values,
+// constants and structural parameters are known; species, t, the scale and other
+// parameters are unknown. It is reused across environment states with a generation stamp.
+type partial struct {
+	g      *ir.Graph
+	params []float64
+	known  []bool // parameter flat index is structural
+	env    []int
+	gen    []uint32
+	cur    uint32
+	val    []float64
+	ok     []bool
+}
+
+func (c *compiler) newPartial() *partial {
+	p := &partial{g: c.g, params: c.paramVals, known: make([]bool, len(c.paramVals))}
+	for _, s := range c.params {
+		if s.structural {
+			for i := 0; i < s.size; i++ {
+				p.known[s.offset+i] = true
+			}
+		}
+	}
+	return p
+}
+
+// at starts evaluation at environment tuple y.
+func (p *partial) at(y []int) {
+	p.env = y
+	p.cur++
+	if n := p.g.Len(); len(p.gen) < n {
+		p.gen = append(p.gen, make([]uint32, n-len(p.gen))...)
+		p.val = append(p.val, make([]float64, n-len(p.val))...)
+		p.ok = append(p.ok, make([]bool, n-len(p.ok))...)
+	}
+}
+
+// eval returns the node's value and whether it is known.
+func (p *partial) eval(id ir.NodeID) (float64, bool) {
+	if p.gen[id] == p.cur {
+		return p.val[id], p.ok[id]
+	}
+	v, ok := p.eval1(id)
+	p.gen[id], p.val[id], p.ok[id] = p.cur, v, ok
+	return v, ok
+}
+
+func (p *partial) eval1(id ir.NodeID) (float64, bool) {
+	n := p.g.Node(id)
+	switch n.Op {
+	case ir.OpConst:
+		return n.Val, true
+	case ir.OpParam:
+		return p.params[n.Aux], p.known[n.Aux]
+	case ir.OpEnvVal:
+		return float64(p.env[n.Aux]), true
+	case ir.OpEnvIs:
+		return b2f(float64(p.env[n.Aux]) == n.Val), true
+	case ir.OpScale, ir.OpTime, ir.OpCount, ir.OpDensity:
+		return 0, false
+	case ir.OpAnd, ir.OpOr:
+		stop := 0.0 // false stops And
+		if n.Op == ir.OpOr {
+			stop = 1
+		}
+		all := true
+		for _, a := range n.Args {
+			v, ok := p.eval(a)
+			if ok && b2f(v != 0) == stop {
+				return stop, true
+			}
+			all = all && ok
+		}
+		return 1 - stop, all
+	case ir.OpSelect:
+		cv, cok := p.eval(n.Args[0])
+		if cok {
+			if cv != 0 {
+				return p.eval(n.Args[1])
+			}
+			return p.eval(n.Args[2])
+		}
+		a, aok := p.eval(n.Args[1])
+		b, bok := p.eval(n.Args[2])
+		return a, aok && bok && a == b
+	case ir.OpMul:
+		// A known zero factor makes the product zero.
+		prod, all := 1.0, true
+		for _, a := range n.Args {
+			v, ok := p.eval(a)
+			if ok && v == 0 {
+				return 0, true
+			}
+			prod *= v
+			all = all && ok
+		}
+		return prod, all
+	}
+	vals := make([]float64, len(n.Args))
+	for i, a := range n.Args {
+		v, ok := p.eval(a)
+		if !ok {
+			return 0, false
+		}
+		vals[i] = v
+	}
+	return applyOp(n, vals), true
+}
+
+// applyOp computes a non-leaf node from its operand values.
+func applyOp(n *ir.Node, v []float64) float64 {
+	switch n.Op {
+	case ir.OpAdd:
+		s := 0.0
+		for _, x := range v {
+			s += x
+		}
+		return s
+	case ir.OpMul:
+		s := 1.0
+		for _, x := range v {
+			s *= x
+		}
+		return s
+	case ir.OpNeg:
+		return -v[0]
+	case ir.OpDiv:
+		return v[0] / v[1]
+	case ir.OpPow:
+		return ir.Pow(v[0], v[1])
+	case ir.OpFn:
+		return ir.EvalFn(ir.Fn(n.Aux), v)
+	case ir.OpCmp:
+		return b2f(ir.EvalCmp(ir.Cmp(n.Aux), v[0], v[1]))
+	case ir.OpNot:
+		return b2f(v[0] == 0)
+	}
+	return math.NaN()
+}
+
+// envSpace explores 𝒴 from the support of the initial law through the updates of every
+// transition whose guard is not definitely false (spec §5.4), and records each
+// transition's update map u: 𝒴 → 𝒴.
+func (c *compiler) envSpace(insts []*instance) {
+	env := &c.model.Env
+	limit := c.opts.MaxEnvStates
+	if limit <= 0 {
+		limit = 1_000_000
+	}
+	index := map[string]int{}
+	key := func(y []int) string {
+		var b strings.Builder
+		for _, v := range y {
+			fmt.Fprintf(&b, "%d,", v)
+		}
+		return b.String()
+	}
+	add := func(y []int) int {
+		k := key(y)
+		if i, ok := index[k]; ok {
+			return i
+		}
+		index[k] = len(env.Space)
+		env.Space = append(env.Space, y)
+		return len(env.Space) - 1
+	}
+	env.Init = nil
+	for _, y := range c.initTuples {
+		add(y)
+	}
+	if env.Stationary {
+		// The stationary law is computed by the runtime; 𝒴 still starts from the default tuple.
+		env.Init = nil
+	} else {
+		env.Init = make([]float64, len(env.Space))
+		for i, y := range c.initTuples {
+			env.Init[index[key(y)]] += c.initWeights[i]
+		}
+	}
+	p := c.newPartial()
+	c.partial = p
+	c.updates = make([][]int, len(insts))
+	for i, in := range insts {
+		if len(in.sets) > 0 {
+			c.updates[i] = []int{}
+		}
+	}
+	for k := 0; k < len(env.Space); k++ {
+		y := env.Space[k]
+		p.at(y)
+		for i, in := range insts {
+			if len(in.sets) == 0 {
+				continue
+			}
+			if v, ok := p.eval(in.guard); ok && v == 0 {
+				c.updates[i] = append(c.updates[i], -1)
+				continue
+			}
+			ny, bad := c.applySets(in, y, p)
+			if bad {
+				c.updates[i] = append(c.updates[i], -1)
+				continue
+			}
+			j := add(ny)
+			c.updates[i] = append(c.updates[i], j)
+			if len(env.Space) > limit {
+				c.errorf(in.decl.pos, "E405", "check the guards that restrict the environment", "environment space exceeds %d states", limit)
+				return
+			}
+		}
+	}
+	if env.Init != nil {
+		env.Init = append(env.Init, make([]float64, len(env.Space)-len(env.Init))...)
+	}
+}
+
+// applySets computes u(y) for one transition; out-of-range values are E504.
+func (c *compiler) applySets(in *instance, y []int, p *partial) ([]int, bool) {
+	ny := append([]int(nil), y...)
+	for _, s := range in.sets {
+		v, ok := p.eval(s.value)
+		comp := c.model.Env.Components[s.comp]
+		if !ok || math.IsNaN(v) {
+			c.errorf(in.decl.pos, "E504", "set values may depend only on the environment, parameters and binders", "set value of '%s' is not known at compile time", comp.Name)
+			return nil, true
+		}
+		if v != math.Trunc(v) || int(v) < comp.Lo || int(v) > comp.Hi {
+			what := fmtNum(v)
+			if comp.States == nil {
+				c.errorf(in.decl.pos, "E504", fmt.Sprintf("'%s' takes values %d..%d", comp.Name, comp.Lo, comp.Hi),
+					"'set %s = %s' is outside %d..%d%s", comp.Name, what, comp.Lo, comp.Hi, instSuffix(in))
+			} else {
+				c.errorf(in.decl.pos, "E504", "", "'set %s' gives no state of '%s'%s", comp.Name, comp.Name, instSuffix(in))
+			}
+			return nil, true
+		}
+		ny[s.comp] = int(v)
+	}
+	return ny, false
+}
+
+func instSuffix(in *instance) string {
+	if in.instance == "" {
+		return ""
+	}
+	return " (instance " + in.instance + ")"
+}

@@ -1,0 +1,328 @@
+package compiler
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+)
+
+// lower builds the graph node of e under bindings b (spec §7.1 stage 6): lets are inlined
+// as shared nodes, static ifs resolved, min/max/abs/ind/match lowered to Select and
+// comparisons, reductions, choose and ff unrolled. Errors are reported and give a NaN
+// constant so that lowering can go on.
+func (c *compiler) lower(e *expr, b *bindings) ir.NodeID {
+	var id ir.NodeID
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				if _, is := r.(constErr); !is {
+					panic(r)
+				}
+				id = c.g.Const(math.NaN())
+			}
+		}()
+		id = c.lower1(e, b)
+	}()
+	return id
+}
+
+func (c *compiler) lower1(e *expr, b *bindings) ir.NodeID {
+	g := c.g
+	g.At = e.pos
+	switch e.kind {
+	case eNum:
+		return g.Const(e.num)
+	case eBool:
+		return g.BoolConst(e.num != 0)
+	case eRef:
+		return c.lowerRef(e, b)
+	case eNeg:
+		return g.Neg(c.lower1(e.args[0], b))
+	case eNot:
+		return g.Not(c.lower1(e.args[0], b))
+	case eBin:
+		x, y := c.lower1(e.args[0], b), c.lower1(e.args[1], b)
+		g.At = e.pos
+		switch e.op {
+		case "+":
+			return g.Add(x, y)
+		case "-":
+			return g.Sub(x, y)
+		case "*":
+			return g.Mul(x, y)
+		case "/":
+			return g.Div(x, y)
+		}
+		return g.Pow(x, y)
+	case eCmp:
+		return c.lowerCmp(e, b)
+	case eAnd, eOr:
+		ops := make([]ir.NodeID, len(e.args))
+		for i, a := range e.args {
+			ops[i] = c.lower1(a, b)
+		}
+		g.At = e.pos
+		if e.kind == eAnd {
+			return g.And(ops...)
+		}
+		return g.Or(ops...)
+	case eIf:
+		if c.isStatic(e.args[0]) {
+			v := c.ceval1(e.args[0], b, "condition")
+			if v != 0 {
+				return c.lower1(e.args[1], b)
+			}
+			return c.lower1(e.args[2], b)
+		}
+		cond, x, y := c.lower1(e.args[0], b), c.lower1(e.args[1], b), c.lower1(e.args[2], b)
+		g.At = e.pos
+		return g.Select(cond, x, y)
+	case eMatch:
+		return c.lowerMatch(e, b)
+	case eReduce:
+		var ops []ir.NodeID
+		c.eachBinding(e.binders, b, func(inner *bindings) {
+			ops = append(ops, c.lower1(e.body, inner))
+		})
+		g.At = e.pos
+		switch e.op {
+		case "sum":
+			return g.Add(ops...)
+		case "prod":
+			return g.Mul(ops...)
+		case "all":
+			return g.And(ops...)
+		}
+		return g.Or(ops...)
+	case eCall:
+		return c.lowerCall(e, b)
+	}
+	return g.Const(math.NaN())
+}
+
+// isStatic reports whether a condition uses only literals, binders, structural
+// parameters and lets built from them (spec §10 ruling 1).
+func (c *compiler) isStatic(e *expr) bool {
+	ok := true
+	e.walk(func(x *expr) {
+		switch {
+		case !ok || x.kind != eRef || x.bind || x.isSt:
+		case x.sym == nil:
+			ok = x.name == "pi"
+		case x.sym.kind == symParam:
+			ok = x.sym.structural
+		case x.sym.kind == symLet:
+			ok = x.sym.vtyp.k != tState && c.isStatic(x.sym.value)
+		default:
+			ok = false
+		}
+	})
+	return ok
+}
+
+func (c *compiler) lowerRef(e *expr, b *bindings) ir.NodeID {
+	g := c.g
+	if e.isSt {
+		return g.Const(float64(e.state))
+	}
+	if e.bind {
+		v, _ := b.get(e.name)
+		return g.Const(float64(v))
+	}
+	if e.sym == nil {
+		if e.name == "pi" {
+			return g.Const(math.Pi)
+		}
+		return g.Time()
+	}
+	s := e.sym
+	idx := c.lowerIndex(e, s, b)
+	switch s.kind {
+	case symScale:
+		return g.Scale()
+	case symParam:
+		p := g.Param(s.offset + s.flat(idx))
+		if s.boolParam {
+			return g.Compare(ir.CmpNe, p, g.Const(0))
+		}
+		return p
+	case symSpecies:
+		return g.Count(s.offset + s.flat(idx))
+	case symAlias:
+		return g.Count(s.target.offset + s.target.flat(idx))
+	case symEnv:
+		return g.EnvVal(s.offset + s.flat(idx))
+	case symLet, symObservable, symRegion:
+		return c.lowerLet(s, idx)
+	}
+	return g.Const(math.NaN())
+}
+
+// lowerIndex evaluates the indices of a reference: compile-time integers (E402 if they
+// depend on state), in range (E401).
+func (c *compiler) lowerIndex(e *expr, s *symbol, b *bindings) []int {
+	for _, a := range e.args {
+		c.dynamicIndex(a, e)
+	}
+	return c.cevalIndex(e, s, b)
+}
+
+func (c *compiler) dynamicIndex(a, ref *expr) {
+	a.walk(func(x *expr) {
+		if x.kind != eRef || x.bind || x.sym == nil {
+			return
+		}
+		switch x.sym.kind {
+		case symSpecies, symAlias, symEnv:
+			c.fail(a, "E402", "indices are fixed at compile time; use match, or sum with ind(...)",
+				"index of '%s' depends on the %s '%s'", ref.name, kindNoun(x.sym), x.name)
+		}
+	})
+}
+
+func (c *compiler) lowerLet(s *symbol, idx []int) ir.NodeID {
+	key := letKey{s: s, idx: fmt.Sprint(idx)}
+	if id, ok := c.letMemo[key]; ok {
+		return id
+	}
+	saved := c.instance
+	id := c.lower1(s.value, c.shapeBindings(s, idx))
+	c.instance = saved
+	c.letMemo[key] = id
+	return id
+}
+
+func (c *compiler) lowerCmp(e *expr, b *bindings) ir.NodeID {
+	g := c.g
+	l, r := e.args[0], e.args[1]
+	if l.typ.k == tState || r.typ.k == tState {
+		// A component against a state constant is an EnvIs leaf.
+		if comp, st, ok := c.envTest(l, r, b); ok {
+			g.At = e.pos
+			n := g.EnvIs(comp, st)
+			if e.op == "!=" {
+				return g.Not(n)
+			}
+			return n
+		}
+	}
+	x, y := c.lower1(l, b), c.lower1(r, b)
+	g.At = e.pos
+	op, _ := ir.CmpByName(e.op)
+	return g.Compare(op, x, y)
+}
+
+// envTest recognises 'component == state' in either order.
+func (c *compiler) envTest(l, r *expr, b *bindings) (comp, st int, ok bool) {
+	if r.isSt && l.kind == eRef && l.sym != nil && l.sym.kind == symEnv {
+		idx := c.lowerIndex(l, l.sym, b)
+		return l.sym.offset + l.sym.flat(idx), r.state, true
+	}
+	if l.isSt && r.kind == eRef && r.sym != nil && r.sym.kind == symEnv {
+		idx := c.lowerIndex(r, r.sym, b)
+		return r.sym.offset + r.sym.flat(idx), l.state, true
+	}
+	return 0, 0, false
+}
+
+// lowerMatch lowers 'match E { s1: a, s2: b, _: c }' to a chain of Selects on EnvIs.
+func (c *compiler) lowerMatch(e *expr, b *bindings) ir.NodeID {
+	g := c.g
+	subj := e.args[0]
+	s := subj.sym
+	idx := c.lowerIndex(subj, s, b)
+	comp := s.offset + s.flat(idx)
+	lo, hi := c.envBounds(comp)
+	var def *arm
+	vals := map[int]*arm{}
+	for i := range e.arms {
+		a := &e.arms[i]
+		switch {
+		case a.name == "_":
+			def = a
+		case a.isInt:
+			vals[a.value] = a
+		default:
+			vals[indexOf(s.states, a.name)] = a
+		}
+	}
+	if def == nil {
+		for v := lo; v <= hi; v++ {
+			if vals[v] == nil {
+				c.fail(e, "E306", "add the arm, or a default arm '_: ...'", "match on '%s' does not cover the value %d", instanceName(s.name, idx), v)
+			}
+		}
+	}
+	var out ir.NodeID = ir.None
+	if def != nil {
+		out = c.lower1(def.body, b)
+	}
+	for v := hi; v >= lo; v-- {
+		a := vals[v]
+		if a == nil {
+			continue
+		}
+		val := c.lower1(a.body, b)
+		g.At = e.pos
+		if out == ir.None {
+			out = val
+			continue
+		}
+		out = g.Select(g.EnvIs(comp, v), val, out)
+	}
+	if out == ir.None {
+		return g.Const(math.NaN())
+	}
+	return out
+}
+
+func (c *compiler) lowerCall(e *expr, b *bindings) ir.NodeID {
+	g := c.g
+	if e.name == "choose" || e.name == "ff" {
+		k, ok := c.cint(e.args[1], b, "k of "+e.name)
+		if !ok {
+			panic(constErr{})
+		}
+		if k < 0 {
+			c.fail(e.args[1], "E309", "k counts factors: use a non-negative integer", "%s: k must be a non-negative integer, got %d", e.name, k)
+		}
+		n := c.lower1(e.args[0], b)
+		g.At = e.pos
+		f := make([]ir.NodeID, 0, k+1)
+		den := 1.0
+		for i := 0; i < k; i++ {
+			f = append(f, g.Sub(n, g.Const(float64(i))))
+			den *= float64(i + 1)
+		}
+		if e.name == "choose" {
+			f = append(f, g.Const(1/den))
+		}
+		return g.Mul(f...)
+	}
+	args := make([]ir.NodeID, len(e.args))
+	for i, a := range e.args {
+		args[i] = c.lower1(a, b)
+	}
+	g.At = e.pos
+	switch e.name {
+	case "pow":
+		return g.Pow(args[0], args[1])
+	case "abs":
+		return g.Select(g.Compare(ir.CmpGe, args[0], g.Const(0)), args[0], g.Neg(args[0]))
+	case "min", "max":
+		op := ir.CmpLe
+		if e.name == "max" {
+			op = ir.CmpGe
+		}
+		v := args[0]
+		for _, x := range args[1:] {
+			v = g.Select(g.Compare(op, v, x), v, x)
+		}
+		return v
+	case "ind":
+		return g.Ind(args[0])
+	}
+	f, _ := ir.FnByName(e.name)
+	return g.Call(f, args...)
+}

@@ -1,0 +1,4 @@
+package compiler
+
+// meanField runs the N-expansion of spec §6.8 for continuous-time scaled models.
+func (c *compiler) meanField() {}

@@ -1,0 +1,66 @@
+package compiler
+
+import (
+	"github.com/mfcproject/mfc/compiler/ir"
+)
+
+// outputs lowers observables, regions and measures (every family instance), and decides
+// time homogeneity (E706 for a stationary measure of a time-dependent model).
+func (c *compiler) outputs() {
+	m := c.model
+	m.TimeHomogeneous = true
+	var timeDep *ir.Transition
+	for i := range m.Transitions {
+		t := &m.Transitions[i]
+		if c.g.Dep(t.Propensity)&ir.DepTime != 0 {
+			m.TimeHomogeneous = false
+			if timeDep == nil {
+				timeDep = t
+			}
+		}
+	}
+	for _, s := range c.observables {
+		c.eachInstance(s, func(name string, idx []int) {
+			m.Observables = append(m.Observables, ir.Observable{Name: name, Node: c.lowerLet(s, idx), Pos: s.pos})
+		})
+	}
+	for _, s := range c.regions {
+		c.eachInstance(s, func(name string, idx []int) {
+			m.Regions = append(m.Regions, ir.Region{Name: name, Node: c.lowerLet(s, idx), Pos: s.pos})
+		})
+	}
+	for _, s := range c.measures {
+		kind := map[string]ir.MeasureKind{"stationary": ir.Stationary, "transient": ir.Transient,
+			"cumulative": ir.Cumulative, "discounted": ir.Discounted, "until": ir.Until}[s.measure.kind]
+		if kind == ir.Stationary && timeDep != nil {
+			c.errorf(s.pos, "E706", "remove t, or ask the runtime to freeze time",
+				"stationary measure '%s' needs a time-homogeneous model; '%s' (%s) depends on t", s.name, timeDep.Label, timeDep.Pos.Short())
+		}
+		c.eachInstance(s, func(name string, idx []int) {
+			b := c.shapeBindings(s, idx)
+			ms := ir.Measure{Name: name, Kind: kind, Pos: s.pos}
+			for _, a := range s.measure.args {
+				ms.Args = append(ms.Args, c.lower(a, b))
+			}
+			if c.discrete && (kind == ir.Transient || kind == ir.Cumulative) && len(ms.Args) == 2 {
+				if v, ok := c.g.IsConst(ms.Args[1]); ok && v != float64(int64(v)) {
+					c.errorf(s.measure.args[1].pos, "E705", "a discrete-time horizon counts steps", "discrete-time horizon must be an integer, got %s", fmtNum(v))
+				}
+			}
+			m.Measures = append(m.Measures, ms)
+		})
+	}
+	c.instance = ""
+}
+
+// eachInstance calls f for every element of a (possibly family) declaration.
+func (c *compiler) eachInstance(s *symbol, f func(name string, idx []int)) {
+	if s.shape == nil {
+		f(s.name, nil)
+		return
+	}
+	forEachIndex(s.dims, func(idx []int) {
+		c.instance = c.shapeBindings(s, idx).describe()
+		f(instanceName(s.name, idx), idx)
+	})
+}

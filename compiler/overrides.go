@@ -1,0 +1,96 @@
+package compiler
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/mfcproject/mfc/lang/diag"
+)
+
+// Overrides maps parameter names to values that replace their defaults. A key is a name
+// ("k", "lam": a scalar, or a whole array in row-major order) or one element
+// ("G[1,2]"). The scale is overridden by its name like a parameter.
+type Overrides map[string][]float64
+
+// ParseOverride parses "name=value", "name=[v1, v2, ...]" (nested brackets allowed, flattened
+// row-major), "name[i,j]=value", and "name=true|false", as given to --set.
+func ParseOverride(s string) (key string, vals []float64, err error) {
+	eq := strings.IndexByte(s, '=')
+	if eq <= 0 {
+		return "", nil, fmt.Errorf("--set %q: expected name=value", s)
+	}
+	key = strings.ReplaceAll(strings.TrimSpace(s[:eq]), " ", "")
+	v := strings.TrimSpace(s[eq+1:])
+	for _, r := range []string{"[", "]"} {
+		v = strings.ReplaceAll(v, r, " ")
+	}
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		switch f {
+		case "true":
+			vals = append(vals, 1)
+		case "false":
+			vals = append(vals, 0)
+		default:
+			x, perr := strconv.ParseFloat(f, 64)
+			if perr != nil {
+				return "", nil, fmt.Errorf("--set %s: %q is not a number", key, f)
+			}
+			vals = append(vals, x)
+		}
+	}
+	if len(vals) == 0 {
+		return "", nil, fmt.Errorf("--set %s: no value given", key)
+	}
+	return key, vals, nil
+}
+
+// splitKey separates "G[1,2]" into "G" and its indices.
+func splitKey(key string) (string, []int, error) {
+	i := strings.IndexByte(key, '[')
+	if i < 0 {
+		return key, nil, nil
+	}
+	if !strings.HasSuffix(key, "]") {
+		return "", nil, fmt.Errorf("malformed element %q", key)
+	}
+	var idx []int
+	for _, p := range strings.Split(key[i+1:len(key)-1], ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil {
+			return "", nil, fmt.Errorf("malformed element %q", key)
+		}
+		idx = append(idx, n)
+	}
+	return key[:i], idx, nil
+}
+
+// checkOverrides reports overrides of names that are not parameters or the scale.
+func (c *compiler) checkOverrides() {
+	keys := make([]string, 0, len(c.opts.Overrides))
+	for k := range c.opts.Overrides {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		name, _, err := splitKey(k)
+		at := diag.Pos{File: "--set"}
+		if err != nil {
+			c.errorf(at, "E201", "write name=value or name[i,j]=value", "--set %s: %v", k, err)
+			continue
+		}
+		s, ok := c.syms[name]
+		switch {
+		case !ok:
+			hint := "only parameters and the scale can be set"
+			c.seq = 1 << 30
+			if g := c.suggest(name); g != nil {
+				hint = fmt.Sprintf("did you mean '%s' (%s)?", g.name, g.describe())
+			}
+			c.errorf(at, "E201", hint, "--set %s: unknown parameter '%s'", k, name)
+		case s.kind != symParam && s.kind != symScale:
+			c.errorf(at, "E201", "only parameters and the scale can be set", "--set %s: '%s' is a %s, not a parameter", k, name, s.kind)
+		}
+	}
+}

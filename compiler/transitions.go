@@ -1,0 +1,235 @@
+package compiler
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+)
+
+// finishTransitions builds the IR transitions: environment moves and kinds, the guarded
+// propensity, and the static checks of spec §6.5 (E501, E506, W103).
+func (c *compiler) finishTransitions(insts []*instance) {
+	m := c.model
+	g := c.g
+	hasEnv := c.nEnv > 0
+	for i, in := range insts {
+		g.At = in.decl.rate.pos
+		prop := g.Select(in.guard, in.rate, g.Const(0))
+		t := ir.Transition{Label: in.label, Pos: in.decl.pos, Guard: in.guard, Propensity: prop}
+		t.Jump = sortedJumps(in.jump)
+		t.Reactants = sortedJumps(in.react)
+		if c.updates[i] != nil {
+			t.Update = c.updates[i]
+		}
+		for k := range m.Env.Space {
+			if hasEnv {
+				c.partial.at(m.Env.Space[k])
+				if v, ok := c.partial.eval(in.guard); ok && v == 0 {
+					continue
+				}
+			}
+			to := k
+			if t.Update != nil {
+				to = t.Update[k]
+				if to < 0 {
+					continue
+				}
+			}
+			kind := ir.Slow
+			switch {
+			case to != k && len(t.Jump) == 0:
+				kind = ir.Fast
+			case to != k:
+				kind = ir.Coupled
+			case len(t.Jump) == 0 && !c.discrete:
+				continue // no effect: dropped silently (spec §6.2)
+			}
+			t.Moves = append(t.Moves, ir.EnvMove{From: k, To: to, Kind: kind})
+		}
+		if !hasEnv && len(m.Env.Space) == 0 {
+			t.Moves = nil
+		}
+		c.constantPropensity(in, prop)
+		c.nonNegative(in, prop)
+		m.Transitions = append(m.Transitions, t)
+	}
+}
+
+func sortedJumps(m map[int]int) []ir.Jump {
+	out := make([]ir.Jump, 0, len(m))
+	for i, k := range m {
+		out = append(out, ir.Jump{Species: i, Delta: k})
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Species < out[b].Species })
+	return out
+}
+
+// constantPropensity reports a propensity that folds to an invalid constant (E506).
+func (c *compiler) constantPropensity(in *instance, prop ir.NodeID) {
+	v, ok := c.g.IsConst(prop)
+	if !ok || isNaNConst(c.g, prop) {
+		return
+	}
+	if v < 0 {
+		c.errorf(in.decl.pos, "E506", "propensities are ≥ 0", "propensity of '%s' is the constant %s", in.label, fmtNum(v))
+	}
+	if c.discrete && v > 1 {
+		c.errorf(in.decl.pos, "E506", "probabilities lie in [0, 1]", "probability of '%s' is the constant %s", in.label, fmtNum(v))
+	}
+}
+
+// nonNegative runs the static check of spec §6.5 on one transition instance.
+func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
+	m := c.model
+	ys := [][]int{nil}
+	if c.nEnv > 0 {
+		ys = m.Env.Space
+	}
+	species := make([]int, 0, len(in.react)+len(in.jump))
+	for i := range in.react {
+		species = append(species, i)
+	}
+	for i := range in.jump {
+		if _, ok := in.react[i]; !ok {
+			species = append(species, i)
+		}
+	}
+	sort.Ints(species)
+	for _, i := range species {
+		consumed := -in.jump[i]
+		need := max(consumed, in.react[i])
+		for v := 0; v < need; v++ {
+			for _, y := range ys {
+				r := c.substitute(prop, i, float64(v), y)
+				if c.g.IsZero(r) || c.g.Dep(r)&ir.DepCount != 0 {
+					continue
+				}
+				name := m.Species[i].Name
+				at := fmt.Sprintf("%s = %d", name, v)
+				if y != nil {
+					at += ", " + c.describeEnv(y)
+				}
+				if v < consumed {
+					c.errorf(in.decl.pos, "E501", fmt.Sprintf("add 'when %s > %d', or use a propensity that vanishes there (e.g. a factor %s)", name, v, name),
+						"'%s' can fire at %s and make %s negative (propensity there: %s)", in.label, at, name, c.g.String(r, c.names()))
+				} else {
+					c.warnf(in.decl.pos, "W103", fmt.Sprintf("add 'when %s >= %d' if %s is required", name, in.react[i], name),
+						"'%s' may fire when %s although %s is a reactant", in.label, at, name)
+				}
+				return
+			}
+		}
+	}
+}
+
+func (c *compiler) describeEnv(y []int) string {
+	parts := make([]string, len(y))
+	for i, v := range y {
+		comp := c.model.Env.Components[i]
+		s := fmt.Sprint(v)
+		if comp.States != nil {
+			s = comp.States[v]
+		}
+		parts[i] = comp.Name + " = " + s
+	}
+	return strings.Join(parts, ", ")
+}
+
+// substitute rebuilds root with count i set to v and the environment set to y (if not nil),
+// folding as it goes.
+func (c *compiler) substitute(root ir.NodeID, i int, v float64, y []int) ir.NodeID {
+	g := c.g
+	memo := map[ir.NodeID]ir.NodeID{}
+	var sub func(id ir.NodeID) ir.NodeID
+	sub = func(id ir.NodeID) ir.NodeID {
+		if r, ok := memo[id]; ok {
+			return r
+		}
+		n := *g.Node(id)
+		var r ir.NodeID
+		switch {
+		case n.Op == ir.OpCount && int(n.Aux) == i:
+			r = g.Const(v)
+		case n.Op == ir.OpEnvVal && y != nil:
+			r = g.Const(float64(y[n.Aux]))
+		case n.Op == ir.OpEnvIs && y != nil:
+			r = g.BoolConst(float64(y[n.Aux]) == n.Val)
+		case n.Op.IsLeaf():
+			r = id
+		case g.Dep(id)&(ir.DepCount|ir.DepEnv) == 0:
+			r = id
+		default:
+			args := make([]ir.NodeID, len(n.Args))
+			for k, a := range n.Args {
+				args[k] = sub(a)
+			}
+			r = rebuild(g, &n, args)
+		}
+		memo[id] = r
+		return r
+	}
+	return sub(root)
+}
+
+// rebuild creates a node like n over new operands through the folding builders.
+func rebuild(g *ir.Graph, n *ir.Node, a []ir.NodeID) ir.NodeID {
+	switch n.Op {
+	case ir.OpAdd:
+		return g.Add(a...)
+	case ir.OpMul:
+		return g.Mul(a...)
+	case ir.OpNeg:
+		return g.Neg(a[0])
+	case ir.OpDiv:
+		return g.Div(a[0], a[1])
+	case ir.OpPow:
+		return g.Pow(a[0], a[1])
+	case ir.OpFn:
+		return g.Call(ir.Fn(n.Aux), a...)
+	case ir.OpCmp:
+		return g.Compare(ir.Cmp(n.Aux), a[0], a[1])
+	case ir.OpAnd:
+		return g.And(a...)
+	case ir.OpOr:
+		return g.Or(a...)
+	case ir.OpNot:
+		return g.Not(a[0])
+	case ir.OpSelect:
+		return g.Select(a[0], a[1], a[2])
+	}
+	panic("rebuild: leaf " + n.Op.String())
+}
+
+// names returns the printable names of the graph's leaves.
+func (c *compiler) names() *ir.Names {
+	if c.nameTable != nil {
+		return c.nameTable
+	}
+	m := c.model
+	nm := &ir.Names{Params: make([]string, len(c.paramVals))}
+	for _, s := range m.Species {
+		nm.Species = append(nm.Species, s.Name)
+	}
+	for _, p := range m.Params {
+		if len(p.Shape) == 0 {
+			nm.Params[p.Offset] = p.Name
+			continue
+		}
+		k := 0
+		forEachIndex(p.Shape, func(idx []int) {
+			nm.Params[p.Offset+k] = instanceName(p.Name, idx)
+			k++
+		})
+	}
+	for _, e := range m.Env.Components {
+		nm.Env = append(nm.Env, e.Name)
+		nm.States = append(nm.States, e.States)
+	}
+	if m.Scale != nil {
+		nm.Scale = m.Scale.Name
+	}
+	c.nameTable = nm
+	return nm
+}
