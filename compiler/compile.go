@@ -44,19 +44,19 @@ type compiler struct {
 	inits                                                       []*initDecl
 
 	// expansion
-	g          *ir.Graph
-	model      *ir.Model
-	paramVals  []float64
-	paramSet   []bool
-	nEnv       int
-	letMemo    map[letKey]ir.NodeID
-	instance   string // "c=2, b=11" while expanding a loop instance
+	g           *ir.Graph
+	model       *ir.Model
+	paramVals   []float64
+	paramSet    []bool
+	nEnv        int
+	letMemo     map[letKey]ir.NodeID
+	instance    string    // "c=2, b=11" while expanding a loop instance
 	initTuples  [][]int   // support of the initial environment law
 	initWeights []float64 // its weights
 	partial     *partial
 	nameTable   *ir.Names
 	updates     [][]int // per instance: u(y) by 𝒴 index, -1 where the guard is definitely false
-	transLabel string // label of the transition being lowered, for messages
+	transLabel  string  // label of the transition being lowered, for messages
 }
 
 type letKey struct {

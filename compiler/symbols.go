@@ -43,9 +43,9 @@ type typ struct {
 }
 
 var (
-	numT = typ{k: tNum}
+	numT  = typ{k: tNum}
 	boolT = typ{k: tBool}
-	badT = typ{}
+	badT  = typ{}
 )
 
 func (t typ) String() string {
@@ -83,10 +83,10 @@ type symbol struct {
 	target *symbol
 
 	// env
-	states  []string // named states; nil for an integer environment
-	rng     *binder  // integer range (lo, hi)
-	envLo   []int    // per component instance: integer bounds
-	envHi   []int
+	states []string // named states; nil for an integer environment
+	rng    *binder  // integer range (lo, hi)
+	envLo  []int    // per component instance: integer bounds
+	envHi  []int
 
 	// let, observable, region
 	value *expr

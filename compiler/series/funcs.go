@@ -8,7 +8,8 @@ import (
 	"github.com/mfcproject/mfc/lang/diag"
 )
 
-// deriv builds the node f^{(j)}(a0) of a function f at the constant term a0.
+// deriv builds the Taylor coefficient f^{(j)}(a0)/j! of a function f at the constant
+// term a0, as a node.
 type deriv func(a0 ir.NodeID, j int) ir.NodeID
 
 // taylor returns f(a) = Σ_j f^{(j)}(a₀) δ^j / j!, with a = a₀ + δ. The caller has checked
@@ -21,7 +22,7 @@ func (e *Expander) taylor(pos diag.Pos, a *ser, f deriv) *ser {
 			ts = append(ts, ir.None)
 		}
 		if ts[j] == ir.None {
-			ts[j] = e.g.Mul(e.g.Const(1/factorial(j)), f(a0, j))
+			ts[j] = f(a0, j)
 		}
 		return ts[j]
 	}
@@ -67,34 +68,38 @@ func factorial(j int) float64 {
 	return f
 }
 
-func binomial(n, k int) float64 { return factorial(n) / (factorial(k) * factorial(n-k)) }
+// binomial returns C(r, j) = r(r−1)…(r−j+1)/j! for a real r.
+func binomial(r float64, j int) float64 {
+	c := 1.0
+	for i := 0; i < j; i++ {
+		c *= (r - float64(i)) / float64(i+1)
+	}
+	return c
+}
 
-// derivOf returns the derivative builder of a unary smooth built-in.
+func sign(j int) float64 { return 1 - 2*float64(j&1) } // (−1)^j
+
+// derivOf returns the Taylor coefficient builder of a unary smooth built-in.
 func (e *Expander) derivOf(f ir.Fn) deriv {
 	g := e.g
-	call := func(f ir.Fn, a ir.NodeID) ir.NodeID { return g.Call(f, a) }
-	recip := func(a0 ir.NodeID, j int) ir.NodeID { // 1/a0^j
-		return g.Div(e.one, g.Pow(a0, g.Const(float64(j))))
+	over := func(num, a0 ir.NodeID, j int) ir.NodeID { // num / a0^j
+		return g.Div(num, g.Pow(a0, g.Const(float64(j))))
 	}
 	switch f {
 	case ir.FnExp:
-		return func(a0 ir.NodeID, _ int) ir.NodeID { return call(ir.FnExp, a0) }
+		return func(a0 ir.NodeID, j int) ir.NodeID {
+			return g.Mul(g.Const(1/factorial(j)), g.Call(ir.FnExp, a0))
+		}
 	case ir.FnLog:
 		return func(a0 ir.NodeID, j int) ir.NodeID {
 			if j == 0 {
-				return call(ir.FnLog, a0)
+				return g.Call(ir.FnLog, a0)
 			}
-			// (−1)^{j−1} (j−1)! / a0^j
-			return g.Mul(g.Const(math.Pow(-1, float64(j-1))*factorial(j-1)), recip(a0, j))
+			return over(g.Const(-sign(j)/float64(j)), a0, j) // (−1)^{j−1} / (j a0^j)
 		}
 	case ir.FnSqrt:
-		return func(a0 ir.NodeID, j int) ir.NodeID {
-			// (1/2)(1/2 − 1)…(1/2 − j + 1) sqrt(a0) / a0^j
-			c := 1.0
-			for i := 0; i < j; i++ {
-				c *= 0.5 - float64(i)
-			}
-			return g.Mul(g.Const(c), call(ir.FnSqrt, a0), recip(a0, j))
+		return func(a0 ir.NodeID, j int) ir.NodeID { // C(1/2, j) sqrt(a0) / a0^j
+			return over(g.Mul(g.Const(binomial(0.5, j)), g.Call(ir.FnSqrt, a0)), a0, j)
 		}
 	case ir.FnSin, ir.FnCos:
 		shift := 0
@@ -102,51 +107,53 @@ func (e *Expander) derivOf(f ir.Fn) deriv {
 			shift = 1
 		}
 		return func(a0 ir.NodeID, j int) ir.NodeID {
-			// sin, cos, −sin, −cos, …
+			// The derivatives of sin cycle through sin, cos, −sin, −cos.
+			c := 1 / factorial(j)
+			fn := ir.FnSin
 			switch (j + shift) % 4 {
-			case 0:
-				return call(ir.FnSin, a0)
 			case 1:
-				return call(ir.FnCos, a0)
+				fn = ir.FnCos
 			case 2:
-				return g.Neg(call(ir.FnSin, a0))
+				c = -c
+			case 3:
+				fn, c = ir.FnCos, -c
 			}
-			return g.Neg(call(ir.FnCos, a0))
+			return g.Mul(g.Const(c), g.Call(fn, a0))
 		}
 	case ir.FnTan, ir.FnTanh:
-		sign := 1.0 // tan' = 1 + tan², tanh' = 1 − tanh²
+		sg := 1.0 // tan' = 1 + tan², tanh' = 1 − tanh²
 		if f == ir.FnTanh {
-			sign = -1
+			sg = -1
 		}
 		return func(a0 ir.NodeID, j int) ir.NodeID {
-			return e.polyNode(tanPoly(j, sign), call(f, a0))
+			return e.polyNode(tanPoly(j, sg), 1/factorial(j), g.Call(f, a0))
 		}
 	}
 	panic(fmt.Sprintf("series: no derivative rule for %v", f))
 }
 
 // tanPoly returns the coefficients (by power of t) of the polynomial P_j with
-// f^{(j)} = P_j(f) for f' = 1 + sign·f²: P_0 = t, P_{j+1} = P_j'(t)·(1 + sign·t²).
-func tanPoly(j int, sign float64) []float64 {
+// f^{(j)} = P_j(f) for f' = 1 + sg·f²: P_0 = t, P_{j+1} = P_j'(t)·(1 + sg·t²).
+func tanPoly(j int, sg float64) []float64 {
 	p := []float64{0, 1}
 	for ; j > 0; j-- {
 		q := make([]float64, len(p)+1)
 		for i := 1; i < len(p); i++ {
 			d := float64(i) * p[i] // coefficient of t^{i-1} in P'
 			q[i-1] += d
-			q[i+1] += sign * d
+			q[i+1] += sg * d
 		}
 		p = q
 	}
 	return p
 }
 
-// polyNode builds Σ_i c[i] t^i.
-func (e *Expander) polyNode(c []float64, t ir.NodeID) ir.NodeID {
+// polyNode builds Σ_i scale·c[i] t^i.
+func (e *Expander) polyNode(c []float64, scale float64, t ir.NodeID) ir.NodeID {
 	var terms []ir.NodeID
 	for i, ci := range c {
 		if ci != 0 {
-			terms = append(terms, e.g.Mul(e.g.Const(ci), e.g.Pow(t, e.g.Const(float64(i)))))
+			terms = append(terms, e.g.Mul(e.g.Const(scale*ci), e.g.Pow(t, e.g.Const(float64(i)))))
 		}
 	}
 	if len(terms) == 0 {
@@ -155,12 +162,12 @@ func (e *Expander) polyNode(c []float64, t ir.NodeID) ir.NodeID {
 	return e.g.Add(terms...)
 }
 
-// powDeriv is the derivative builder of a ↦ a^b for b free of N:
-// b(b−1)…(b−j+1)·a0^(b−j).
+// powDeriv is the binomial-series coefficient builder of a ↦ a^b for b free of N:
+// C(b, j)·a0^(b−j), with C(b, j) = b(b−1)…(b−j+1)/j!.
 func (e *Expander) powDeriv(b ir.NodeID) deriv {
 	g := e.g
 	return func(a0 ir.NodeID, j int) ir.NodeID {
-		ff := []ir.NodeID{g.Pow(a0, g.Add(b, g.Const(-float64(j))))}
+		ff := []ir.NodeID{g.Const(1 / factorial(j)), g.Pow(a0, g.Add(b, g.Const(-float64(j))))}
 		for i := 0; i < j; i++ {
 			ff = append(ff, g.Add(b, g.Const(-float64(i))))
 		}
@@ -168,27 +175,27 @@ func (e *Expander) powDeriv(b ir.NodeID) deriv {
 	}
 }
 
-// poissonDeriv is the derivative builder in m of poisson_pmf(k, m) or poisson_cdf(k, m):
-// d/dm pmf(k, m) = pmf(k−1, m) − pmf(k, m), so the j-th derivative of the pmf is
-// Σ_i C(j, i) (−1)^{j−i} pmf(k−i, m); d/dm cdf(k, m) = −pmf(k, m).
+// poissonDeriv is the Taylor coefficient builder in m of poisson_pmf(k, m) or
+// poisson_cdf(k, m): d/dm pmf(k, m) = pmf(k−1, m) − pmf(k, m), so the j-th derivative of
+// the pmf is Σ_i C(j, i) (−1)^{j−i} pmf(k−i, m); d/dm cdf(k, m) = −pmf(k, m).
 func (e *Expander) poissonDeriv(f ir.Fn, k ir.NodeID) deriv {
 	g := e.g
-	pmfDeriv := func(m0 ir.NodeID, j int) ir.NodeID {
+	pmfDeriv := func(m0 ir.NodeID, j int, scale float64) ir.NodeID {
 		terms := make([]ir.NodeID, 0, j+1)
 		for i := 0; i <= j; i++ {
-			c := binomial(j, i) * math.Pow(-1, float64(j-i))
+			c := scale * binomial(float64(j), i) * sign(j-i)
 			terms = append(terms, g.Mul(g.Const(c), g.Call(ir.FnPoissonPMF, g.Add(k, g.Const(-float64(i))), m0)))
 		}
 		return g.Add(terms...)
 	}
 	if f == ir.FnPoissonPMF {
-		return pmfDeriv
+		return func(m0 ir.NodeID, j int) ir.NodeID { return pmfDeriv(m0, j, 1/factorial(j)) }
 	}
 	return func(m0 ir.NodeID, j int) ir.NodeID {
 		if j == 0 {
 			return g.Call(ir.FnPoissonCDF, k, m0)
 		}
-		return g.Neg(pmfDeriv(m0, j-1))
+		return pmfDeriv(m0, j-1, -1/factorial(j))
 	}
 }
 
@@ -198,7 +205,7 @@ func (e *Expander) buildFn(id ir.NodeID, pos diag.Pos, f ir.Fn, args []ir.NodeID
 	var fd deriv
 	if f == ir.FnPoissonPMF || f == ir.FnPoissonCDF {
 		if e.g.Dep(args[0])&nFree != 0 {
-			return nil, e.fail(id, "its k depends on N", "k must be free of N: use parameters, the environment, t or densities only in m")
+			return nil, e.fail(id, "its k depends on N", "k must be free of N (parameters, environment, t); only m may depend on the counts")
 		}
 		arg = args[1]
 		fd = e.poissonDeriv(f, args[0])
