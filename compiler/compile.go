@@ -15,6 +15,9 @@ type Options struct {
 	// Overrides replace parameter defaults (and the scale's), applied before the remaining
 	// defaults are evaluated in declaration order (spec §5.1).
 	Overrides Overrides
+	// Scale, if positive, sets the scale whatever its name (the --N flag); it wins over an
+	// override of the scale by name.
+	Scale float64
 	// Strict turns warnings into errors.
 	Strict bool
 	// MaxEnvStates bounds the environment space 𝒴 (E405); 0 means 1 000 000.

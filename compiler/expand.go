@@ -121,7 +121,10 @@ func (c *compiler) evalParams() {
 		v, ok := 0.0, true
 		if over, set := c.opts.Overrides[c.scale.name]; set {
 			v = over[0]
-		} else {
+		}
+		if c.opts.Scale > 0 {
+			v = c.opts.Scale
+		} else if _, set := c.opts.Overrides[c.scale.name]; !set {
 			v, ok = c.ceval(c.scale.value, nil, "the scale's default")
 		}
 		if ok && !(v > 0) {

@@ -3,16 +3,18 @@ package main
 import (
 	"fmt"
 	"io"
-	"path/filepath"
-	"strings"
 
-	"github.com/mfcproject/mfc/lang"
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/lang/diag"
 )
 
-// runCheck implements 'mfc check FILE...'.
+// runCheck implements 'mfc check FILE...': the whole compiler, with every diagnostic.
 func runCheck(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("check", "FILE...", stderr)
+	fs := newFlagSet("check", "[--strict] [--set name=value]... FILE...", stderr)
 	strict := fs.Bool("strict", false, "treat warnings as errors")
+	var sets setFlags
+	fs.Var(&sets, "set", "override a parameter: name=value, name=[v1,v2,...] or name[i,j]=value (repeatable)")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return 2
@@ -21,28 +23,55 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	over, err := overrides(sets, "")
+	if err != nil {
+		fmt.Fprintln(stderr, "mfc check:", err)
+		return 2
+	}
 	status := 0
 	for _, path := range files {
-		f, diags := lang.ParseFile(path)
-		for _, d := range diags {
-			fmt.Fprintln(stderr, d.Error())
-		}
-		if diags.HasErrors() || *strict && len(diags) > 0 {
+		m, diags := compiler.CompileFile(path, compiler.Options{Overrides: over, Strict: *strict})
+		printDiags(stderr, diags)
+		if m == nil {
 			status = 1
 			continue
 		}
-		fmt.Fprintln(stdout, summary(f))
+		fmt.Fprintln(stdout, summary(path, m))
 	}
 	return status
 }
 
-// summary is the one-line description of a model that 'mfc check' prints.
-func summary(f *lang.File) string {
-	name := strings.TrimSuffix(filepath.Base(f.Name), filepath.Ext(f.Name))
-	if f.Model != nil {
-		name = f.Model.Name
+func printDiags(w io.Writer, diags diag.List) {
+	for _, d := range diags {
+		fmt.Fprintln(w, d.Error())
 	}
-	c := lang.Count(f)
-	return fmt.Sprintf("%s: ok: model %s: %d params, %d species, %d env, %d lets, %d observables, %d regions, %d measures, %d transitions (%d statements)",
-		f.Name, name, c.Params, c.Species, c.Env, c.Lets, c.Observables, c.Regions, c.Measures, c.Transitions, len(f.Stmts))
+}
+
+// summary is the one-line description of a compiled model that 'mfc check' prints.
+func summary(path string, m *ir.Model) string {
+	kind := "continuous time"
+	if m.Time == ir.Discrete {
+		kind = "discrete time"
+	}
+	scale := "no scale"
+	if m.Scale != nil {
+		scale = fmt.Sprintf("scale %s = %g", m.Scale.Name, m.Scale.Value)
+	}
+	return fmt.Sprintf("%s: ok: model %s (%s, %s): %d params, %d species, %d environment components (%d states), %d transitions, %d observables, %d regions, %d measures, %d conservation laws, %d warnings",
+		path, m.Name, kind, scale, len(m.Params), len(m.Species), len(m.Env.Components), len(m.Env.Space),
+		len(m.Transitions), len(m.Observables), len(m.Regions), len(m.Measures), len(m.Conservation), len(m.Diagnostics))
+}
+
+// overrides turns --set flags (and --N, applied to the scale) into compiler overrides.
+// The scale's name is resolved by the compiler; "" means the model has not been read yet.
+func overrides(sets setFlags, scaleName string) (compiler.Overrides, error) {
+	out := compiler.Overrides{}
+	for _, s := range sets {
+		k, v, err := compiler.ParseOverride(s)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, nil
 }
