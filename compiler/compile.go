@@ -28,6 +28,7 @@ type Options struct {
 type compiler struct {
 	opts Options
 	errs diag.List
+	file string
 
 	syms      map[string]*symbol
 	later     map[string]diag.Pos
@@ -100,6 +101,7 @@ func Compile(f *lang.File, opts Options) (*ir.Model, diag.List) {
 	if f.Model != nil {
 		name = f.Model.Name
 	}
+	c.file = f.Name
 	c.declarations(f)
 	if !c.errs.HasErrors() {
 		c.checkOverrides()

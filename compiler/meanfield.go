@@ -1,4 +1,76 @@
 package compiler
 
-// meanField runs the N-expansion of spec §6.8 for continuous-time scaled models.
-func (c *compiler) meanField() {}
+import (
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/compiler/series"
+	"github.com/mfcproject/mfc/lang/diag"
+)
+
+// meanField runs the N-expansion of spec §6.8 for continuous-time models with a scale: β₀,
+// β₁, β₂ and the flags of every transition instance, and the series of every observable.
+// Problems (E602–E604) are errors for mean-field analyses, kept in Model.MeanField, and
+// warnings in a plain compile, because declaring a scale signals intent.
+func (c *compiler) meanField() {
+	m := c.model
+	mf := &m.MeanField
+	switch {
+	case m.Scale == nil:
+		mf.Diagnostics.Add(diag.Errorf(diag.Pos{File: c.file}, "E601", "declare 'scale N = ...' and write each propensity as N × (density rate)",
+			"mean-field analysis needs a 'scale' declaration"))
+		return
+	case c.discrete:
+		mf.Diagnostics.Add(diag.Errorf(c.timePos, "E601", "mean-field analyses are for continuous-time models",
+			"mean-field analysis needs continuous time; this model is discrete"))
+		return
+	}
+	x := series.New(c.g, c.names())
+	report := func(d *diag.Diagnostic) {
+		if d.Severity == diag.Error {
+			mf.Diagnostics.Add(d)
+			w := *d
+			w.Severity = diag.Warning
+			c.errs.Add(&w)
+			return
+		}
+		c.errs.Add(d)
+	}
+	for i := range m.Transitions {
+		t := &m.Transitions[i]
+		p, d := x.Propensity(t.Propensity, t.Label, c.g.Pos[t.Propensity])
+		if d != nil {
+			report(d)
+			continue
+		}
+		t.Density = &p.Density
+		if p.Order >= 0 {
+			if changesEnv(t) {
+				report(diag.Errorf(t.Pos, "E604", "multiply the propensity by "+m.Scale.Name,
+					"'%s' changes the environment at rate O(1); the fast environment needs rate O(%s)", t.Label, m.Scale.Name))
+			} else {
+				report(series.NoDrift(t.Label, t.Pos))
+			}
+			continue
+		}
+		if !p.Smooth {
+			report(series.NonSmooth(c.g, t.Label, t.Pos, p.Rough))
+		}
+	}
+	for i := range m.Observables {
+		o := &m.Observables[i]
+		s, d := x.Observable(o.Node)
+		if d != nil {
+			continue // an observable without a 1/N expansion is reported when an analysis needs it
+		}
+		o.Series = &s
+	}
+	mf.Available = !mf.Diagnostics.HasErrors()
+}
+
+func changesEnv(t *ir.Transition) bool {
+	for _, mv := range t.Moves {
+		if mv.From != mv.To {
+			return true
+		}
+	}
+	return false
+}

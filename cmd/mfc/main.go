@@ -8,6 +8,8 @@
 //
 //	check    parse and check models; print diagnostics or a one-line summary per file
 //	fmt      print models in canonical layout (-w rewrites the files in place)
+//	show     print the compiled model: transitions, jump vectors, β₀ and β₁, the mean-field
+//	         ODE and conservation laws; --at x evaluates the drift, Jacobian and Hessians
 //
 // Every analysis command accepts --set name=value (repeatable), --N n (the scale, whatever
 // its name in the model) and --format text|csv|json. Run 'mfc help <command>' for details.
@@ -30,6 +32,7 @@ func commands() []command {
 	return []command{
 		{"check", "parse and check models; print diagnostics or a summary per file", runCheck},
 		{"fmt", "print models in canonical layout; -w rewrites the files", runFmt},
+		{"show", "print the compiled model: transitions, β₀/β₁, the mean-field ODE; --at evaluates derivatives", runShow},
 	}
 }
 

@@ -639,7 +639,11 @@ func (g *Graph) format(id NodeID, nm *Names, prec int) string {
 			if i > 0 {
 				s += "*"
 			}
-			s += g.format(a, nm, 6)
+			p := 6
+			if g.Nodes[a].Op == OpDiv {
+				p = 7 // a*(b/c): keep the quotient grouped
+			}
+			s += g.format(a, nm, p)
 		}
 		return paren(6, s)
 	case OpNeg:

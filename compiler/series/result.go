@@ -124,13 +124,14 @@ func NonSmooth(g *ir.Graph, label string, pos diag.Pos, rough ir.NodeID) *diag.D
 	case n.Op == ir.OpSelect && isConst(g, n.Args[1], 1) && isConst(g, n.Args[2], 0):
 		what = "ind"
 	}
-	return diag.Warnf(pos, "W602", "refinements assume C² rates",
-		"β₀ of '%s' is not smooth in the densities (%s at %s)", label, what, g.Pos[rough].Short())
+	return diag.Warnf(pos, "W602", "",
+		"β₀ of '%s' is not smooth in the densities (%s at %s); refinements assume C² rates",
+		label, what, g.Pos[rough].Short())
 }
 
 // NoDrift builds W601 for a transition with β₀ ≡ 0 (order p ≥ 0).
 func NoDrift(label string, pos diag.Pos) *diag.Diagnostic {
-	return diag.Warnf(pos, "W601", "multiply the propensity by N if it should act at the mean-field scale",
+	return diag.Warnf(pos, "W601", "",
 		"'%s' has β₀ ≡ 0 and does not affect the mean-field ODE", label)
 }
 

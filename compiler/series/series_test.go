@@ -312,7 +312,7 @@ func TestIndRoughAndW602(t *testing.T) {
 		t.Fatalf("got %v, %+v", d, r)
 	}
 	w := NonSmooth(f.g, "serve", diag.Pos{Line: 20, Col: 1}, r.Rough)
-	if w.Code != "W602" || w.Msg != "β₀ of 'serve' is not smooth in the densities (ind at 20:14)" {
+	if w.Code != "W602" || w.Msg != "β₀ of 'serve' is not smooth in the densities (ind at 20:14); refinements assume C² rates" {
 		t.Errorf("got %v", w)
 	}
 	if got := f.g.String(r.Beta[0], f.names); got != "nu*(if x_S > 0 then 1 else 0)" {

@@ -1,0 +1,408 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
+)
+
+// showReport is the JSON form of 'mfc show'.
+type showReport struct {
+	Model        string           `json:"model"`
+	Time         string           `json:"time"`
+	Scale        *scaleJSON       `json:"scale,omitempty"`
+	Species      []string         `json:"species"`
+	Params       map[string]any   `json:"params"`
+	Environment  []envJSON        `json:"environment,omitempty"`
+	EnvStates    int              `json:"environment_states"`
+	Transitions  []transitionJSON `json:"transitions"`
+	ODE          []string         `json:"ode,omitempty"`
+	Conservation []string         `json:"conservation"`
+	At           []float64        `json:"at,omitempty"`
+	Drift        []float64        `json:"drift,omitempty"`
+	Jacobian     [][]float64      `json:"jacobian,omitempty"`
+	Hessian      [][][]float64    `json:"hessian,omitempty"`
+	Warnings     []string         `json:"warnings,omitempty"`
+}
+
+type scaleJSON struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+}
+
+type envJSON struct {
+	Name   string   `json:"name"`
+	States []string `json:"states,omitempty"`
+	Lo     int      `json:"lo"`
+	Hi     int      `json:"hi"`
+}
+
+type transitionJSON struct {
+	Label      string         `json:"label"`
+	Jump       map[string]int `json:"jump"`
+	Propensity string         `json:"propensity"`
+	Beta0      string         `json:"beta0,omitempty"`
+	Beta1      string         `json:"beta1,omitempty"`
+	Beta2      string         `json:"beta2,omitempty"`
+	Perfect    *bool          `json:"perfect,omitempty"`
+	Smooth     *bool          `json:"smooth,omitempty"`
+	Kinds      []string       `json:"kinds,omitempty"`
+}
+
+// runShow implements 'mfc show FILE [--set name=value]... [--at name=value,...]'.
+func runShow(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("show", "FILE [--set name=value]... [--N n] [--at name=value,...] [--format text|json] [-o FILE]", stderr)
+	var sets setFlags
+	fs.Var(&sets, "set", "override a parameter: name=value, name=[v1,v2,...] or name[i,j]=value (repeatable)")
+	scale := fs.Float64("N", 0, "the scale, whatever its name in the model")
+	at := fs.String("at", "", "densities (and environment values) at which to evaluate the drift, its Jacobian and Hessian: S=0.9,I=0.1")
+	format := fs.String("format", "text", "output format: text or json")
+	out := fs.String("o", "", "write the output to this file (atomically) instead of standard output")
+	files, err := parseInterleaved(fs, args)
+	if err != nil || len(files) != 1 {
+		if err == nil {
+			fs.Usage()
+		}
+		return 2
+	}
+	over, err := overrides(sets, "")
+	if err != nil {
+		fmt.Fprintln(stderr, "mfc show:", err)
+		return 2
+	}
+	mod, diags := runtime.Load(files[0], compiler.Options{Overrides: over, Scale: *scale})
+	printDiags(stderr, diags)
+	if mod == nil {
+		return 1
+	}
+	rep := buildShow(mod)
+	if *at != "" {
+		if err := evalAt(rep, mod, *at); err != nil {
+			fmt.Fprintf(stderr, "mfc show: --at: %v\n", err)
+			return 1
+		}
+	}
+	var text []byte
+	switch *format {
+	case "json":
+		text, _ = json.MarshalIndent(rep, "", "  ")
+		text = append(text, '\n')
+	case "text":
+		text = []byte(showText(rep))
+	default:
+		fmt.Fprintf(stderr, "mfc show: unknown format %q (text or json)\n", *format)
+		return 2
+	}
+	return emit(stdout, stderr, *out, text)
+}
+
+func names(m *ir.Model) *ir.Names {
+	nm := &ir.Names{Params: make([]string, len(m.ParamValues))}
+	for _, s := range m.Species {
+		nm.Species = append(nm.Species, s.Name)
+	}
+	for _, p := range m.Params {
+		for k := 0; k < p.Size; k++ {
+			nm.Params[p.Offset+k] = p.Name
+			if p.Size > 1 {
+				nm.Params[p.Offset+k] = fmt.Sprintf("%s[%d]", p.Name, k)
+			}
+		}
+	}
+	for _, e := range m.Env.Components {
+		nm.Env = append(nm.Env, e.Name)
+		nm.States = append(nm.States, e.States)
+	}
+	if m.Scale != nil {
+		nm.Scale = m.Scale.Name
+	}
+	return nm
+}
+
+func buildShow(mod *runtime.Model) *showReport {
+	m := mod.IR
+	g := m.Graph
+	nm := names(m)
+	rep := &showReport{Model: m.Name, Time: "continuous", Params: map[string]any{}, EnvStates: len(m.Env.Space)}
+	if m.Time == ir.Discrete {
+		rep.Time = "discrete"
+	}
+	if m.Scale != nil {
+		rep.Scale = &scaleJSON{m.Scale.Name, m.Scale.Value}
+	}
+	for _, s := range m.Species {
+		rep.Species = append(rep.Species, s.Name)
+	}
+	for _, p := range m.Params {
+		v := m.ParamValues[p.Offset : p.Offset+p.Size]
+		if len(p.Shape) == 0 {
+			rep.Params[p.Name] = v[0]
+		} else {
+			rep.Params[p.Name] = v
+		}
+	}
+	for _, e := range m.Env.Components {
+		rep.Environment = append(rep.Environment, envJSON{e.Name, e.States, e.Lo, e.Hi})
+	}
+	for _, t := range m.Transitions {
+		tj := transitionJSON{Label: t.Label, Jump: map[string]int{}, Propensity: g.String(t.Propensity, nm)}
+		for _, j := range t.Jump {
+			tj.Jump[m.Species[j.Species].Name] = j.Delta
+		}
+		if d := t.Density; d != nil {
+			tj.Beta0, tj.Beta1, tj.Beta2 = g.String(d.Beta[0], nm), g.String(d.Beta[1], nm), g.String(d.Beta[2], nm)
+			tj.Perfect, tj.Smooth = &d.Perfect, &d.Smooth
+		}
+		if len(m.Env.Components) > 0 {
+			kinds := map[ir.Kind]bool{}
+			for _, mv := range t.Moves {
+				kinds[mv.Kind] = true
+			}
+			for k, s := range []string{"slow", "fast", "coupled"} {
+				if kinds[ir.Kind(k)] {
+					tj.Kinds = append(tj.Kinds, s)
+				}
+			}
+		}
+		rep.Transitions = append(rep.Transitions, tj)
+	}
+	if mod.HasDrift() {
+		rep.ODE = driftText(mod, nm)
+	}
+	for _, law := range m.Conservation {
+		var terms []string
+		for i, c := range law {
+			switch {
+			case c == 0:
+			case c == 1:
+				terms = append(terms, m.Species[i].Name)
+			default:
+				terms = append(terms, fmt.Sprintf("%d %s", c, m.Species[i].Name))
+			}
+		}
+		rep.Conservation = append(rep.Conservation, strings.Join(terms, " + "))
+	}
+	for _, d := range m.Diagnostics {
+		rep.Warnings = append(rep.Warnings, d.Error())
+	}
+	return rep
+}
+
+// driftText writes the mean-field ODE dx_i/dt = Σ_j ℓ_ij β₀_j, one line per species.
+func driftText(mod *runtime.Model, nm *ir.Names) []string {
+	m := mod.IR
+	g := m.Graph
+	terms := make([][]ir.NodeID, len(m.Species))
+	for _, t := range m.Transitions {
+		if t.Density == nil || g.IsZero(t.Density.Beta[0]) {
+			continue
+		}
+		for _, j := range t.Jump {
+			terms[j.Species] = append(terms[j.Species], g.Mul(g.Const(float64(j.Delta)), t.Density.Beta[0]))
+		}
+	}
+	out := make([]string, len(m.Species))
+	for i, s := range m.Species {
+		out[i] = fmt.Sprintf("d x_%s/dt = %s", s.Name, g.String(g.Add(terms[i]...), nm))
+	}
+	return out
+}
+
+// evalAt evaluates the drift, Jacobian and Hessians at the densities given by --at.
+func evalAt(rep *showReport, mod *runtime.Model, at string) error {
+	if !mod.HasDrift() {
+		return runtime.ErrNoMeanField
+	}
+	in := mod.Inputs()
+	if err := parseAt(mod.IR, at, in); err != nil {
+		return err
+	}
+	d := mod.Dim()
+	rep.At = append([]float64(nil), in.Densities...)
+	rep.Drift = make([]float64, d)
+	if err := mod.Drift(rep.Drift, in); err != nil {
+		return err
+	}
+	var jac mat.Dense
+	if err := mod.Jacobian(&jac, in); err != nil {
+		return err
+	}
+	hess := make([]*mat.SymDense, d)
+	for i := range hess {
+		hess[i] = &mat.SymDense{}
+	}
+	if err := mod.Hessian(hess, in); err != nil {
+		return err
+	}
+	rep.Jacobian = make([][]float64, d)
+	rep.Hessian = make([][][]float64, d)
+	for i := 0; i < d; i++ {
+		rep.Jacobian[i] = mat.Row(nil, i, &jac)
+		rep.Hessian[i] = make([][]float64, d)
+		for j := 0; j < d; j++ {
+			rep.Hessian[i][j] = make([]float64, d)
+			for k := 0; k < d; k++ {
+				rep.Hessian[i][j][k] = hess[i].At(j, k)
+			}
+		}
+	}
+	return nil
+}
+
+// parseAt reads "S=0.9,I=0.1,A[1]=tx" into densities and environment values. Commas inside
+// brackets belong to names.
+func parseAt(m *ir.Model, at string, in *ir.Inputs) error {
+	depth, start := 0, 0
+	var items []string
+	for i, r := range at {
+		switch r {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case ',':
+			if depth == 0 {
+				items = append(items, at[start:i])
+				start = i + 1
+			}
+		}
+	}
+	items = append(items, at[start:])
+	for _, it := range items {
+		eq := strings.LastIndexByte(it, '=')
+		if eq <= 0 {
+			return fmt.Errorf("%q: expected name=value", it)
+		}
+		name, val := strings.ReplaceAll(strings.TrimSpace(it[:eq]), " ", ""), strings.TrimSpace(it[eq+1:])
+		if err := setAt(m, in, name, val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setAt(m *ir.Model, in *ir.Inputs, name, val string) error {
+	for i, s := range m.Species {
+		if s.Name == name {
+			v, err := strconv.ParseFloat(val, 64)
+			if err != nil {
+				return fmt.Errorf("%s=%s: not a number", name, val)
+			}
+			in.Densities[i] = v
+			return nil
+		}
+	}
+	for c, e := range m.Env.Components {
+		if e.Name != name {
+			continue
+		}
+		if k := indexIn(e.States, val); k >= 0 {
+			in.Env[c] = float64(k)
+			return nil
+		}
+		v, err := strconv.Atoi(val)
+		if err != nil || v < e.Lo || v > e.Hi {
+			return fmt.Errorf("%s=%s: not a value of the environment component", name, val)
+		}
+		in.Env[c] = float64(v)
+		return nil
+	}
+	return fmt.Errorf("%q is neither a species nor an environment component", name)
+}
+
+func indexIn(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func showText(r *showReport) string {
+	var b strings.Builder
+	scale := "no scale"
+	if r.Scale != nil {
+		scale = fmt.Sprintf("scale %s = %g", r.Scale.Name, r.Scale.Value)
+	}
+	fmt.Fprintf(&b, "model %s (%s time, %s)\n\n", r.Model, r.Time, scale)
+	fmt.Fprintf(&b, "species (%d): %s\n", len(r.Species), strings.Join(r.Species, ", "))
+	if len(r.Environment) > 0 {
+		fmt.Fprintf(&b, "environment: %d components, %d reachable states\n", len(r.Environment), r.EnvStates)
+	}
+	fmt.Fprintf(&b, "\ntransitions (%d):\n", len(r.Transitions))
+	for _, t := range r.Transitions {
+		var jumps []string
+		for _, s := range r.Species {
+			if d, ok := t.Jump[s]; ok {
+				jumps = append(jumps, fmt.Sprintf("%s%+d", s, d))
+			}
+		}
+		fmt.Fprintf(&b, "  %s: jump (%s)", t.Label, strings.Join(jumps, ", "))
+		if len(t.Kinds) > 0 {
+			fmt.Fprintf(&b, " [%s]", strings.Join(t.Kinds, ", "))
+		}
+		fmt.Fprintf(&b, "\n      propensity  %s\n", t.Propensity)
+		if t.Beta0 != "" {
+			flags := []string{}
+			if *t.Perfect {
+				flags = append(flags, "perfect")
+			}
+			if !*t.Smooth {
+				flags = append(flags, "not smooth")
+			}
+			fmt.Fprintf(&b, "      β₀ = %s\n      β₁ = %s\n      β₂ = %s", t.Beta0, t.Beta1, t.Beta2)
+			if len(flags) > 0 {
+				fmt.Fprintf(&b, "   (%s)", strings.Join(flags, ", "))
+			}
+			b.WriteString("\n")
+		}
+	}
+	if len(r.ODE) > 0 {
+		b.WriteString("\nmean-field ODE:\n")
+		for _, l := range r.ODE {
+			b.WriteString("  " + l + "\n")
+		}
+	}
+	if len(r.Conservation) > 0 {
+		b.WriteString("\nconservation laws:\n")
+		for _, l := range r.Conservation {
+			b.WriteString("  " + l + " = constant\n")
+		}
+	}
+	if r.Drift != nil {
+		fmt.Fprintf(&b, "\nat x = %v:\n  drift    %v\n  jacobian\n", r.At, r.Drift)
+		for _, row := range r.Jacobian {
+			fmt.Fprintf(&b, "    %v\n", row)
+		}
+		b.WriteString("  hessians\n")
+		for i, h := range r.Hessian {
+			fmt.Fprintf(&b, "    d²F_%s:\n", r.Species[i])
+			for _, row := range h {
+				fmt.Fprintf(&b, "      %v\n", row)
+			}
+		}
+	}
+	return b.String()
+}
+
+// emit writes output to stdout, or atomically to path.
+func emit(stdout, stderr io.Writer, path string, data []byte) int {
+	if path == "" {
+		stdout.Write(data)
+		return 0
+	}
+	if err := writeFileAtomic(path, data); err != nil {
+		fmt.Fprintf(stderr, "mfc: %v\n", err)
+		return 1
+	}
+	return 0
+}
