@@ -3,7 +3,6 @@ module github.com/mfcproject/mfc
 go 1.24.0
 
 require (
-	github.com/alecthomas/participle/v2 v2.1.4 // indirect
-	github.com/pkg/errors v0.9.1 // indirect
-	gonum.org/v1/gonum v0.17.0 // indirect
+	github.com/alecthomas/participle/v2 v2.1.4
+	gonum.org/v1/gonum v0.17.0
 )

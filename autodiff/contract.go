@@ -1,0 +1,266 @@
+package autodiff
+
+import (
+	"github.com/mfcproject/mfc/compiler/ir"
+	"gonum.org/v1/gonum/mat"
+)
+
+// polar sets dst to the symmetric n-linear form D^nF[x_1, …, x_n] (2 ≤ n ≤ 4) over the
+// values in ws.val, by the polarization identity for the homogeneous q(x) = n!·c_n(x):
+//
+//	D^nF[x_1, …, x_n] = 2^{1−n} Σ_{ε ∈ {±1}^{n−1}} ε_2⋯ε_n · c_n(x_1 + ε_2 x_2 + … + ε_n x_n),
+//
+// 2^{n−1} jet sweeps of order n. All weights are ±2^{1−n}, exact in floating point.
+func (ws *Workspace) polar(dst []float64, n int, x *[MaxOrder][]float64) error {
+	for i := range dst {
+		dst[i] = 0
+	}
+	// The terms are taken in pairs differing only in the sign of x_n, and each pair is
+	// subtracted before it is added to the sum: an output that does not depend on x_n gets
+	// exactly 0, which makes the colour sums of the partial contractions exact.
+	for mask := 0; mask < 1<<(n-2); mask++ {
+		sign := 1.0
+		for i := 2; i < n; i++ {
+			if mask>>(i-2)&1 == 1 {
+				sign = -sign
+			}
+		}
+		for _, e := range [2]float64{1, -1} {
+			comb := ws.comb
+			copy(comb, x[0])
+			for i := 1; i < n; i++ {
+				ei := e
+				if i < n-1 {
+					ei = 1
+					if mask>>(i-1)&1 == 1 {
+						ei = -1
+					}
+				}
+				for j, xj := range x[i] {
+					comb[j] += ei * xj
+				}
+			}
+			if err := ws.sweep(n, comb); err != nil {
+				return err
+			}
+			if e == 1 {
+				ws.outputs(ws.sum, n)
+				continue
+			}
+			for i, s := range ws.tape.Out {
+				dst[i] += sign * (ws.sum[i] - ws.der[int(s)*n+n-1])
+			}
+		}
+	}
+	scale := 1 / float64(int(1)<<(n-1))
+	for i := range dst {
+		dst[i] *= scale
+	}
+	return nil
+}
+
+func (ws *Workspace) contract(dst []float64, in *ir.Inputs, x [MaxOrder][]float64, n int) error {
+	ws.checkOut(len(dst))
+	for _, v := range x[:n] {
+		ws.checkDir(v)
+	}
+	ws.tape.Eval(ws.val, in)
+	return ws.polar(dst, n, &x)
+}
+
+// D2 sets dst[i] = D²F_i(x)[u, v] = (D²F_i[u+v, u+v] − D²F_i[u−v, u−v])/4.
+// Cost: one evaluation and 2 jet sweeps of order 2.
+func D2(dst []float64, ws *Workspace, in *ir.Inputs, u, v []float64) error {
+	return ws.contract(dst, in, [MaxOrder][]float64{u, v}, 2)
+}
+
+// D3 sets dst[i] = D³F_i(x)[u, v, w]. Cost: one evaluation and 4 jet sweeps of order 3.
+func D3(dst []float64, ws *Workspace, in *ir.Inputs, u, v, w []float64) error {
+	return ws.contract(dst, in, [MaxOrder][]float64{u, v, w}, 3)
+}
+
+// D4 sets dst[i] = D⁴F_i(x)[u, v, w, z]. Cost: one evaluation and 8 jet sweeps of order 4.
+func D4(dst []float64, ws *Workspace, in *ir.Inputs, u, v, w, z []float64) error {
+	return ws.contract(dst, in, [MaxOrder][]float64{u, v, w, z}, 4)
+}
+
+// partial sets dst (jac's pattern) to D^nF[x_1, …, x_{n−1}, ·]: column j of output i is
+// D^nF_i[x_1, …, x_{n−1}, e_j], which vanishes unless F_i depends on x_j, so the columns of
+// one colour are obtained together from D^nF[x_1, …, x_{n−1}, Σ_{j ∈ colour} e_j].
+func (jac *Jacobian) partial(dst *CSR, ws *Workspace, in *ir.Inputs, x [MaxOrder][]float64, n int) error {
+	jac.check(ws)
+	jac.checkCSR(dst)
+	for _, v := range x[:n-1] {
+		ws.checkDir(v)
+	}
+	ws.tape.Eval(ws.val, in)
+	for c := 0; c < jac.ncolor; c++ {
+		x[n-1] = jac.setColor(ws, c, 1)
+		err := ws.polar(ws.acc, n, &x)
+		jac.setColor(ws, c, 0)
+		if err != nil {
+			return err
+		}
+		jac.scatter(nil, dst, c, ws.acc)
+	}
+	return nil
+}
+
+// D2Partial sets dst, which must come from jac.NewCSR, to the outputs × vars matrix
+// D²F[u, ·]. Cost: one evaluation and 2·Colors() jet sweeps of order 2.
+func D2Partial(dst *CSR, jac *Jacobian, ws *Workspace, in *ir.Inputs, u []float64) error {
+	return jac.partial(dst, ws, in, [MaxOrder][]float64{u}, 2)
+}
+
+// D3Partial sets dst (from jac.NewCSR) to D³F[u, v, ·]. Cost: one evaluation and
+// 4·Colors() jet sweeps of order 3.
+func D3Partial(dst *CSR, jac *Jacobian, ws *Workspace, in *ir.Inputs, u, v []float64) error {
+	return jac.partial(dst, ws, in, [MaxOrder][]float64{u, v}, 3)
+}
+
+// D4Partial sets dst (from jac.NewCSR) to D⁴F[u, v, w, ·]. Cost: one evaluation and
+// 8·Colors() jet sweeps of order 4.
+func D4Partial(dst *CSR, jac *Jacobian, ws *Workspace, in *ir.Inputs, u, v, w []float64) error {
+	return jac.partial(dst, ws, in, [MaxOrder][]float64{u, v, w}, 4)
+}
+
+// Blocks holds one dense symmetric block per output: the Hessian of output i restricted to
+// the variables it depends on, cols = Pattern().ColInd[RowPtr[i]:RowPtr[i+1]], row-major
+// in Val[Off[i]:Off[i+1]] (|cols|² entries). Every entry outside the blocks is zero.
+type Blocks struct {
+	Pattern *CSR
+	Off     []int
+	Val     []float64
+}
+
+// At returns ∂²F_i/∂x_j∂x_k.
+func (b *Blocks) At(i, j, k int) float64 {
+	p := b.Pattern
+	cols := p.ColInd[p.RowPtr[i]:p.RowPtr[i+1]]
+	a, c := index(cols, j), index(cols, k)
+	if a < 0 || c < 0 {
+		return 0
+	}
+	return b.Val[b.Off[i]+a*len(cols)+c]
+}
+
+func index(cols []int, j int) int {
+	lo, hi := 0, len(cols)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if cols[m] < j {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(cols) && cols[lo] == j {
+		return lo
+	}
+	return -1
+}
+
+// NewBlocks returns zeroed Hessian blocks for jac's pattern, the destination of
+// HessianBlocks.
+func (jac *Jacobian) NewBlocks() *Blocks {
+	p := &jac.pat
+	b := &Blocks{Pattern: p, Off: make([]int, p.Rows+1)}
+	for i := 0; i < p.Rows; i++ {
+		r := p.RowPtr[i+1] - p.RowPtr[i]
+		b.Off[i+1] = b.Off[i] + r*r
+	}
+	b.Val = make([]float64, b.Off[p.Rows])
+	return b
+}
+
+// hessPairs fills ws.pair with D²F[s_a, s_b] for every pair of colours a ≤ b, where s_c is
+// the indicator of colour c: c_2 along s_a, then along s_a + s_b, and
+// D²F[s_a, s_b] = c_2(s_a + s_b) − c_2(s_a) − c_2(s_b), D²F[s_a, s_a] = 2 c_2(s_a).
+func (jac *Jacobian) hessPairs(ws *Workspace, in *ir.Inputs) error {
+	jac.check(ws)
+	C, m := jac.ncolor, len(ws.tape.Out)
+	if len(ws.pair) < C*C*m {
+		ws.pair = make([]float64, C*C*m)
+	}
+	ws.tape.Eval(ws.val, in)
+	for a := 0; a < C; a++ {
+		err := ws.sweep(2, jac.setColor(ws, a, 1))
+		jac.setColor(ws, a, 0)
+		if err != nil {
+			return err
+		}
+		ws.outputs(ws.pair[(a*C+a)*m:(a*C+a+1)*m], 2)
+	}
+	for a := 0; a < C; a++ {
+		for b := a + 1; b < C; b++ {
+			jac.setColor(ws, a, 1)
+			err := ws.sweep(2, jac.setColor(ws, b, 1))
+			jac.setColor(ws, a, 0)
+			jac.setColor(ws, b, 0)
+			if err != nil {
+				return err
+			}
+			ab, ba := ws.pair[(a*C+b)*m:(a*C+b+1)*m], ws.pair[(b*C+a)*m:(b*C+a+1)*m]
+			aa, bb := ws.pair[(a*C+a)*m:], ws.pair[(b*C+b)*m:]
+			ws.outputs(ab, 2)
+			for i := range ab {
+				ab[i] -= aa[i] + bb[i]
+				ba[i] = ab[i]
+			}
+		}
+	}
+	for a := 0; a < C; a++ {
+		aa := ws.pair[(a*C+a)*m : (a*C+a+1)*m]
+		for i := range aa {
+			aa[i] *= 2
+		}
+	}
+	return nil
+}
+
+// HessianBlocks sets dst (from jac.NewBlocks) to the Hessians of all outputs at in.
+// Cost: one evaluation, C(C+1)/2 jet sweeps of order 2 for C = Colors(), and
+// O(Σ_i |row_i|²) to scatter; for a banded drift, O(d).
+func HessianBlocks(dst *Blocks, jac *Jacobian, ws *Workspace, in *ir.Inputs) error {
+	if err := jac.hessPairs(ws, in); err != nil {
+		return err
+	}
+	p, C, m := &jac.pat, jac.ncolor, jac.pat.Rows
+	for i := 0; i < m; i++ {
+		cols := p.ColInd[p.RowPtr[i]:p.RowPtr[i+1]]
+		blk := dst.Val[dst.Off[i]:dst.Off[i+1]]
+		for a, j := range cols {
+			for b, k := range cols {
+				blk[a*len(cols)+b] = ws.pair[(jac.color[j]*C+jac.color[k])*m+i]
+			}
+		}
+	}
+	return nil
+}
+
+// Hessian sets dst[i], which must be empty or vars × vars, to the Hessian of output i at
+// in. Cost as HessianBlocks, plus zeroing the len(dst)·vars² entries.
+func Hessian(dst []*mat.SymDense, jac *Jacobian, ws *Workspace, in *ir.Inputs) error {
+	p, C, m, n := &jac.pat, jac.ncolor, jac.pat.Rows, jac.pat.Cols
+	if len(dst) != m {
+		panic("autodiff: Hessian: len(dst) != outputs")
+	}
+	if err := jac.hessPairs(ws, in); err != nil {
+		return err
+	}
+	for i, h := range dst {
+		if h.IsEmpty() {
+			h.ReuseAsSym(n)
+		} else if h.SymmetricDim() != n {
+			panic(mat.ErrShape)
+		}
+		h.Zero()
+		cols := p.ColInd[p.RowPtr[i]:p.RowPtr[i+1]]
+		for a, j := range cols {
+			for _, k := range cols[a:] {
+				h.SetSym(j, k, ws.pair[(jac.color[j]*C+jac.color[k])*m+i])
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,315 @@
+package autodiff
+
+import (
+	"sort"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+	"gonum.org/v1/gonum/mat"
+)
+
+// CSR is a sparse matrix in compressed sparse row form: the entries of row i are
+// Val[RowPtr[i]:RowPtr[i+1]] in the columns ColInd[RowPtr[i]:RowPtr[i+1]], sorted.
+// CSR implements mat.Matrix.
+type CSR struct {
+	Rows, Cols int
+	RowPtr     []int
+	ColInd     []int
+	Val        []float64
+}
+
+// Dims returns the dimensions of m.
+func (m *CSR) Dims() (r, c int) { return m.Rows, m.Cols }
+
+// At returns the element (i, j); entries outside the pattern are 0. It costs
+// O(log(row length)).
+func (m *CSR) At(i, j int) float64 {
+	if uint(i) >= uint(m.Rows) || uint(j) >= uint(m.Cols) {
+		panic(mat.ErrIndexOutOfRange)
+	}
+	lo, hi := m.RowPtr[i], m.RowPtr[i+1]
+	k := lo + sort.SearchInts(m.ColInd[lo:hi], j)
+	if k < hi && m.ColInd[k] == j && m.Val != nil {
+		return m.Val[k]
+	}
+	return 0
+}
+
+// T returns the transpose of m (a view).
+func (m *CSR) T() mat.Matrix { return mat.Transpose{Matrix: m} }
+
+// NNZ returns the number of entries of the pattern.
+func (m *CSR) NNZ() int { return len(m.ColInd) }
+
+// ToDense copies m into dst, which must be empty or Rows × Cols.
+func (m *CSR) ToDense(dst *mat.Dense) {
+	reuse(dst, m.Rows, m.Cols)
+	dst.Zero()
+	for i := 0; i < m.Rows; i++ {
+		for k := m.RowPtr[i]; k < m.RowPtr[i+1]; k++ {
+			dst.Set(i, m.ColInd[k], m.Val[k])
+		}
+	}
+}
+
+func reuse(dst *mat.Dense, r, c int) {
+	if dst.IsEmpty() {
+		dst.ReuseAs(r, c)
+		return
+	}
+	if rr, cc := dst.Dims(); rr != r || cc != c {
+		panic(mat.ErrShape)
+	}
+}
+
+// Jacobian is the precomputed sparsity of the derivatives of a tape's outputs with respect
+// to Vars: the dependency pattern (output i depends on variable j through the tape) and a
+// greedy colouring of its columns in which two columns sharing an output never share a
+// colour. Every matrix-valued result (Jacobian, contractions D^kF[…,·], Hessians) is
+// recovered from one directional sweep per colour (or pair of colours): the sum of the
+// columns of a colour touches each output through at most one column.
+//
+// A Jacobian is immutable after NewJacobian and safe for concurrent use with separate
+// Workspaces.
+type Jacobian struct {
+	tape   *ir.Tape
+	vars   Vars
+	pat    CSR     // the dependency pattern; Val is nil
+	row    []int32 // row of each entry
+	color  []int   // colour of each column
+	ncolor int
+	// The entries of colour c are ent[entOff[c]:entOff[c+1]]; its columns are
+	// cols[colOff[c]:colOff[c+1]].
+	entOff, ent  []int
+	colOff, cols []int
+}
+
+// NewJacobian computes the dependency pattern of the outputs of t on vars and colours it.
+// The pattern follows derivatives, not mere references: the condition of a Select, the
+// operands of comparisons and logic, floor/ceil and the k of poisson_* contribute nothing.
+// It costs O(Σ_slots |deps(slot)|·log) for the pattern and O(Σ_i |row_i|²) for the colouring.
+func NewJacobian(t *ir.Tape, vars Vars) *Jacobian {
+	varOf := bind(t, vars)
+	deps := make([][]int32, t.Len())
+	mark := make([]int, len(vars))
+	var buf []int32
+	for s, ins := range t.Code {
+		a := t.Args[ins.Lo:ins.Hi]
+		switch ins.Op {
+		case ir.OpParam, ir.OpCount, ir.OpDensity, ir.OpTime:
+			if j := varOf[s]; j >= 0 {
+				deps[s] = []int32{j}
+			}
+			continue
+		case ir.OpAdd, ir.OpMul, ir.OpNeg, ir.OpDiv, ir.OpPow:
+		case ir.OpSelect:
+			a = a[1:]
+		case ir.OpFn:
+			switch ir.Fn(ins.Aux) {
+			case ir.FnFloor, ir.FnCeil:
+				continue
+			case ir.FnPoissonPMF, ir.FnPoissonCDF:
+				a = a[1:]
+			}
+		default:
+			continue
+		}
+		// Union of the operands' sets; share the slice when only one is non-empty.
+		var only []int32
+		n := 0
+		for _, j := range a {
+			if len(deps[j]) > 0 {
+				only = deps[j]
+				n++
+			}
+		}
+		if n <= 1 {
+			deps[s] = only
+			continue
+		}
+		buf = buf[:0]
+		for _, j := range a {
+			for _, c := range deps[j] {
+				if mark[c] != s+1 {
+					mark[c] = s + 1
+					buf = append(buf, c)
+				}
+			}
+		}
+		u := append([]int32(nil), buf...)
+		sort.Slice(u, func(x, y int) bool { return u[x] < u[y] })
+		deps[s] = u
+	}
+
+	m := len(t.Out)
+	jac := &Jacobian{tape: t, vars: append(Vars(nil), vars...)}
+	p := &jac.pat
+	p.Rows, p.Cols = m, len(vars)
+	p.RowPtr = make([]int, m+1)
+	for i, s := range t.Out {
+		for _, c := range deps[s] {
+			p.ColInd = append(p.ColInd, int(c))
+			jac.row = append(jac.row, int32(i))
+		}
+		p.RowPtr[i+1] = len(p.ColInd)
+	}
+	jac.colorColumns()
+	return jac
+}
+
+// colorColumns colours the columns greedily in natural order, each with the least colour
+// not used by a column sharing a row with it. A band of half-width w gets 2w+1 colours.
+func (jac *Jacobian) colorColumns() {
+	p := &jac.pat
+	n := p.Cols
+	// Transpose: the rows of each column.
+	cptr := make([]int, n+1)
+	for _, c := range p.ColInd {
+		cptr[c+1]++
+	}
+	for j := 0; j < n; j++ {
+		cptr[j+1] += cptr[j]
+	}
+	crow := make([]int, len(p.ColInd))
+	fill := append([]int(nil), cptr[:n]...)
+	for k, c := range p.ColInd {
+		crow[fill[c]] = int(jac.row[k])
+		fill[c]++
+	}
+	jac.color = make([]int, n)
+	for j := range jac.color {
+		jac.color[j] = -1
+	}
+	forbid := make([]int, n+1) // forbid[c] == j+1: colour c is taken next to column j
+	for j := 0; j < n; j++ {
+		for _, i := range crow[cptr[j]:cptr[j+1]] {
+			for _, k := range p.ColInd[p.RowPtr[i]:p.RowPtr[i+1]] {
+				if c := jac.color[k]; c >= 0 {
+					forbid[c] = j + 1
+				}
+			}
+		}
+		c := 0
+		for forbid[c] == j+1 {
+			c++
+		}
+		jac.color[j] = c
+		if c+1 > jac.ncolor {
+			jac.ncolor = c + 1
+		}
+	}
+	// Group columns and entries by colour.
+	jac.colOff = make([]int, jac.ncolor+1)
+	jac.entOff = make([]int, jac.ncolor+1)
+	for _, c := range jac.color {
+		jac.colOff[c+1]++
+	}
+	for _, c := range p.ColInd {
+		jac.entOff[jac.color[c]+1]++
+	}
+	for c := 0; c < jac.ncolor; c++ {
+		jac.colOff[c+1] += jac.colOff[c]
+		jac.entOff[c+1] += jac.entOff[c]
+	}
+	jac.cols = make([]int, n)
+	jac.ent = make([]int, len(p.ColInd))
+	cf := append([]int(nil), jac.colOff[:jac.ncolor]...)
+	ef := append([]int(nil), jac.entOff[:jac.ncolor]...)
+	for j, c := range jac.color {
+		jac.cols[cf[c]] = j
+		cf[c]++
+	}
+	for k, col := range p.ColInd {
+		c := jac.color[col]
+		jac.ent[ef[c]] = k
+		ef[c]++
+	}
+}
+
+// Pattern returns the dependency pattern as a CSR matrix with nil Val. It must not be
+// modified.
+func (jac *Jacobian) Pattern() *CSR { return &jac.pat }
+
+// Colors returns the number of colours, that is, of directional sweeps per Eval.
+func (jac *Jacobian) Colors() int { return jac.ncolor }
+
+// Color returns the colour of column j.
+func (jac *Jacobian) Color(j int) int { return jac.color[j] }
+
+// Vars returns the columns of the Jacobian.
+func (jac *Jacobian) Vars() Vars { return jac.vars }
+
+// NewWorkspace returns a workspace for jac's tape and variables.
+func (jac *Jacobian) NewWorkspace() *Workspace { return NewWorkspace(jac.tape, jac.vars) }
+
+// NewCSR returns a matrix with jac's pattern and zero values, the destination of EvalCSR
+// and of the partial contractions.
+func (jac *Jacobian) NewCSR() *CSR {
+	p := jac.pat
+	p.Val = make([]float64, len(p.ColInd))
+	return &p
+}
+
+func (jac *Jacobian) check(ws *Workspace) {
+	if ws.tape != jac.tape || len(ws.vars) != len(jac.vars) {
+		panic("autodiff: workspace built for another tape or Vars")
+	}
+}
+
+func (jac *Jacobian) checkCSR(dst *CSR) {
+	if dst.Rows != jac.pat.Rows || dst.Cols != jac.pat.Cols || len(dst.Val) != len(jac.pat.ColInd) {
+		panic("autodiff: CSR destination does not have the Jacobian's pattern (use NewCSR)")
+	}
+}
+
+// setColor sets ws.ind to x on the columns of colour c and returns it. Calling it again
+// with x = 0 restores the all-zero state that ws.ind keeps between uses.
+func (jac *Jacobian) setColor(ws *Workspace, c int, x float64) []float64 {
+	for _, j := range jac.cols[jac.colOff[c]:jac.colOff[c+1]] {
+		ws.ind[j] = x
+	}
+	return ws.ind
+}
+
+// scatter stores vec (indexed by output) into the entries of colour c of dense or csr.
+func (jac *Jacobian) scatter(dense *mat.Dense, csr *CSR, c int, vec []float64) {
+	for _, k := range jac.ent[jac.entOff[c]:jac.entOff[c+1]] {
+		i := jac.row[k]
+		if csr != nil {
+			csr.Val[k] = vec[i]
+		} else {
+			dense.Set(int(i), jac.pat.ColInd[k], vec[i])
+		}
+	}
+}
+
+// Eval sets dst to the Jacobian ∂F_i/∂x_j at in; dst must be empty or outputs × vars.
+// It costs one evaluation and Colors() tangent sweeps, O(Colors()·len(tape.Args) + nnz)
+// besides zeroing dst; a banded drift has a constant number of colours, so O(d).
+func (jac *Jacobian) Eval(dst *mat.Dense, ws *Workspace, in *ir.Inputs) error {
+	reuse(dst, jac.pat.Rows, jac.pat.Cols)
+	dst.Zero()
+	return jac.eval(dst, nil, ws, in)
+}
+
+// EvalCSR sets the values of dst, which must come from NewCSR, to the Jacobian at in.
+// It costs O(Colors()·len(tape.Args) + nnz).
+func (jac *Jacobian) EvalCSR(dst *CSR, ws *Workspace, in *ir.Inputs) error {
+	jac.checkCSR(dst)
+	return jac.eval(nil, dst, ws, in)
+}
+
+func (jac *Jacobian) eval(dense *mat.Dense, csr *CSR, ws *Workspace, in *ir.Inputs) error {
+	jac.check(ws)
+	ws.tape.Eval(ws.val, in)
+	for c := 0; c < jac.ncolor; c++ {
+		d := jac.setColor(ws, c, 1)
+		err := ws.tangent(d)
+		jac.setColor(ws, c, 0)
+		if err != nil {
+			return err
+		}
+		ws.outputs(ws.acc, 1)
+		jac.scatter(dense, csr, c, ws.acc)
+	}
+	return nil
+}

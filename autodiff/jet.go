@@ -1,0 +1,345 @@
+package autodiff
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+)
+
+// Workspace holds the buffers of derivative sweeps over one tape with respect to one Vars.
+// A warm Workspace makes Directional, Jet and Jacobian.Eval allocation-free. A Workspace
+// is not safe for concurrent use; use one per goroutine (the Tape itself is shared).
+type Workspace struct {
+	tape  *ir.Tape
+	vars  Vars
+	varOf []int32   // position in vars of each leaf slot, or −1
+	val   []float64 // slot values (tape.Eval)
+	der   []float64 // slot derivative coefficients 1..K, stride K
+	k     int       // stride of der in the last sweep
+
+	ind  []float64 // indicator of colours; all zero between uses
+	comb []float64 // combined direction of a polarization term
+	acc  []float64 // a vector over outputs
+	sum  []float64 // a vector over outputs
+	pair []float64 // colour-pair vectors of the Hessian, grown on first use
+}
+
+// NewWorkspace returns a workspace for derivatives of the outputs of t with respect to
+// vars. It panics if vars lists a leaf twice.
+func NewWorkspace(t *ir.Tape, vars Vars) *Workspace {
+	n := t.Len()
+	ws := &Workspace{
+		tape:  t,
+		vars:  append(Vars(nil), vars...),
+		varOf: bind(t, vars),
+		val:   make([]float64, n),
+		der:   make([]float64, n*MaxOrder),
+		ind:   make([]float64, len(vars)),
+		comb:  make([]float64, len(vars)),
+		acc:   make([]float64, len(t.Out)),
+		sum:   make([]float64, len(t.Out)),
+	}
+	return ws
+}
+
+// Vars returns the independent variables of ws, in column order.
+func (ws *Workspace) Vars() Vars { return ws.vars }
+
+// Tape returns the tape ws differentiates.
+func (ws *Workspace) Tape() *ir.Tape { return ws.tape }
+
+// KError reports that the first argument k of poisson_pmf or poisson_cdf varies along the
+// direction of differentiation (spec §6.11: E805).
+type KError struct {
+	Fn   ir.Fn
+	Node ir.NodeID // the poisson_* node of the graph
+}
+
+// Error implements the error interface.
+func (e *KError) Error() string {
+	return fmt.Sprintf("E805: k of %v (node %d) depends on a differentiated leaf", e.Fn, e.Node)
+}
+
+// Directional sets dst[i] = DF_i(x)[v], the first derivative of output i along v, at the
+// point in. len(dst) must be the number of outputs and len(v) the number of variables.
+// It costs one evaluation and one tangent sweep of the tape, O(len(tape.Args)).
+func Directional(dst []float64, ws *Workspace, in *ir.Inputs, v []float64) error {
+	ws.checkOut(len(dst))
+	ws.checkDir(v)
+	ws.tape.Eval(ws.val, in)
+	if err := ws.tangent(v); err != nil {
+		return err
+	}
+	ws.outputs(dst, 1)
+	return nil
+}
+
+// Jet sets the Taylor coefficients of s ↦ F(x + s·v) to the given order ≤ MaxOrder:
+// dst[i*(order+1)+k] = c_k of output i, so that D^kF_i(x)[v,…,v] = k!·c_k. It costs one
+// evaluation and one jet sweep of O(order²·len(tape.Args)) operations.
+func Jet(dst []float64, order int, ws *Workspace, in *ir.Inputs, v []float64) error {
+	if order < 0 || order > MaxOrder {
+		panic(fmt.Sprintf("autodiff: order %d outside 0..%d", order, MaxOrder))
+	}
+	m := len(ws.tape.Out)
+	if len(dst) != m*(order+1) {
+		panic("autodiff: Jet: len(dst) != outputs·(order+1)")
+	}
+	ws.checkDir(v)
+	ws.tape.Eval(ws.val, in)
+	if order > 0 {
+		if err := ws.sweep(order, v); err != nil {
+			return err
+		}
+	}
+	for i, s := range ws.tape.Out {
+		row := dst[i*(order+1) : (i+1)*(order+1)]
+		row[0] = ws.val[s]
+		copy(row[1:], ws.der[int(s)*order:int(s)*order+order])
+	}
+	return nil
+}
+
+func (ws *Workspace) checkOut(n int) {
+	if n != len(ws.tape.Out) {
+		panic(fmt.Sprintf("autodiff: destination has %d entries, tape has %d outputs", n, len(ws.tape.Out)))
+	}
+}
+
+func (ws *Workspace) checkDir(v []float64) {
+	if len(v) != len(ws.vars) {
+		panic(fmt.Sprintf("autodiff: direction has %d entries, want %d variables", len(v), len(ws.vars)))
+	}
+}
+
+// outputs copies coefficient k of every output from the last sweep into dst.
+func (ws *Workspace) outputs(dst []float64, k int) {
+	for i, s := range ws.tape.Out {
+		dst[i] = ws.der[int(s)*ws.k+k-1]
+	}
+}
+
+// load returns the jet of slot s: its value and coefficients 1..K of the current sweep.
+func (ws *Workspace) load(s int32, K int) (j jet) {
+	j[0] = ws.val[s]
+	copy(j[1:K+1], ws.der[int(s)*K:int(s)*K+K])
+	return j
+}
+
+// tangent runs the first-order sweep along v over the values in ws.val.
+func (ws *Workspace) tangent(v []float64) error {
+	t := ws.tape
+	val, der, args := ws.val, ws.der[:len(t.Code)], t.Args
+	ws.k = 1
+	for s := range t.Code {
+		ins := &t.Code[s]
+		a := args[ins.Lo:ins.Hi]
+		var r float64
+		switch ins.Op {
+		case ir.OpParam, ir.OpCount, ir.OpDensity, ir.OpTime:
+			if j := ws.varOf[s]; j >= 0 {
+				r = v[j]
+			}
+		case ir.OpAdd:
+			for _, j := range a {
+				r += der[j]
+			}
+		case ir.OpMul:
+			p := val[a[0]]
+			r = der[a[0]]
+			for _, j := range a[1:] {
+				r = mulz(r, val[j]) + mulz(p, der[j])
+				p *= val[j]
+			}
+		case ir.OpNeg:
+			r = -der[a[0]]
+		case ir.OpDiv:
+			if da, db := der[a[0]], der[a[1]]; da != 0 || db != 0 {
+				r = (da - mulz(val[s], db)) / val[a[1]]
+			}
+		case ir.OpPow:
+			r = powD1(val[a[0]], val[a[1]], der[a[0]], der[a[1]], val[s])
+		case ir.OpFn:
+			var err error
+			if r, err = ws.fnD1(s, ir.Fn(ins.Aux), a); err != nil {
+				return err
+			}
+		case ir.OpSelect:
+			if val[a[0]] != 0 {
+				r = der[a[1]]
+			} else {
+				r = der[a[2]]
+			}
+		}
+		der[s] = r
+	}
+	return nil
+}
+
+// powD1 is the first derivative of a^b: y·(b'·log a + b·a'/a), with the b-part 0 at a = 0
+// (ruling 5) and p·a^{p−1}·a' for the a-part, exact at a = 0 for integer p.
+func powD1(a, b, da, db, y float64) float64 {
+	var r float64
+	if db != 0 && a != 0 {
+		r = mulz(y, db*math.Log(a))
+	}
+	if da != 0 {
+		switch {
+		case b == 2:
+			r += 2 * a * da
+		case a != 0 && y != 0 && !math.IsInf(y, 0):
+			r += mulz(b*y/a, da)
+		default:
+			r += mulz(b*ir.Pow(a, b-1), da)
+		}
+	}
+	return r
+}
+
+// fnD1 is the first derivative rule of the built-ins.
+func (ws *Workspace) fnD1(s int, f ir.Fn, a []int32) (float64, error) {
+	val, der := ws.val, ws.der
+	x, dx, y := val[a[0]], der[a[0]], val[s]
+	switch f {
+	case ir.FnPoissonPMF, ir.FnPoissonCDF:
+		if dx != 0 {
+			return 0, &KError{Fn: f, Node: ws.tape.Node[s]}
+		}
+		if dm := der[a[1]]; dm != 0 {
+			return mulz(poissonD1(f, x, val[a[1]], y), dm), nil
+		}
+		return 0, nil
+	case ir.FnFloor, ir.FnCeil:
+		return 0, nil
+	}
+	if dx == 0 {
+		return 0, nil
+	}
+	var d float64
+	switch f {
+	case ir.FnExp:
+		d = y
+	case ir.FnLog:
+		return dx / x, nil
+	case ir.FnSqrt:
+		return dx / (2 * y), nil
+	case ir.FnSin:
+		d = math.Cos(x)
+	case ir.FnCos:
+		d = -math.Sin(x)
+	case ir.FnTan:
+		d = 1 + y*y
+	case ir.FnTanh:
+		d = sech2(x)
+	default:
+		d = math.NaN()
+	}
+	return mulz(d, dx), nil
+}
+
+// sweep runs the jet sweep of order K along v over the values in ws.val.
+func (ws *Workspace) sweep(K int, v []float64) error {
+	t := ws.tape
+	val, der, args := ws.val, ws.der[:len(t.Code)*K], t.Args
+	ws.k = K
+	for s := range t.Code {
+		ins := &t.Code[s]
+		a := args[ins.Lo:ins.Hi]
+		var r jet
+		switch ins.Op {
+		case ir.OpParam, ir.OpCount, ir.OpDensity, ir.OpTime:
+			if j := ws.varOf[s]; j >= 0 {
+				r[1] = v[j]
+			}
+		case ir.OpAdd:
+			for _, j := range a {
+				d := der[int(j)*K : int(j)*K+K]
+				for k := 1; k <= K; k++ {
+					r[k] += d[k-1]
+				}
+			}
+		case ir.OpMul:
+			r = ws.load(a[0], K)
+			for _, j := range a[1:] {
+				b := ws.load(j, K)
+				if constant(&b, K) {
+					for k := 0; k <= K; k++ {
+						r[k] = mulz(r[k], b[0])
+					}
+				} else {
+					r = mulJet(&r, &b, K)
+				}
+			}
+		case ir.OpNeg:
+			d := der[int(a[0])*K : int(a[0])*K+K]
+			for k := 1; k <= K; k++ {
+				r[k] = -d[k-1]
+			}
+		case ir.OpDiv:
+			x, y := ws.load(a[0], K), ws.load(a[1], K)
+			if !constant(&x, K) || !constant(&y, K) {
+				r = divJet(&x, &y, val[s], K)
+			}
+		case ir.OpPow:
+			x, y := ws.load(a[0], K), ws.load(a[1], K)
+			r = powJet(&x, &y, val[s], K)
+		case ir.OpFn:
+			var err error
+			if r, err = ws.fnJet(s, ir.Fn(ins.Aux), a, K); err != nil {
+				return err
+			}
+		case ir.OpSelect:
+			b := a[2]
+			if val[a[0]] != 0 {
+				b = a[1]
+			}
+			copy(r[1:K+1], der[int(b)*K:int(b)*K+K])
+		}
+		copy(der[s*K:s*K+K], r[1:K+1])
+	}
+	return nil
+}
+
+// fnJet is the jet rule of the built-ins.
+func (ws *Workspace) fnJet(s int, f ir.Fn, a []int32, K int) (jet, error) {
+	x := ws.load(a[0], K)
+	y0 := ws.val[s]
+	switch f {
+	case ir.FnPoissonPMF, ir.FnPoissonCDF:
+		if !constant(&x, K) {
+			return jet{}, &KError{Fn: f, Node: ws.tape.Node[s]}
+		}
+		m := ws.load(a[1], K)
+		if constant(&m, K) {
+			return jet{}, nil
+		}
+		g := poissonG(f, x[0], m[0], y0, K)
+		return compose(&g, &m, K), nil
+	case ir.FnFloor, ir.FnCeil:
+		return jet{}, nil
+	}
+	if constant(&x, K) {
+		return jet{}, nil
+	}
+	switch f {
+	case ir.FnExp:
+		return expJet(&x, y0, K), nil
+	case ir.FnLog:
+		return logJet(&x, y0, K), nil
+	case ir.FnSqrt:
+		return sqrtJet(&x, y0, K), nil
+	case ir.FnSin:
+		sn, _ := sincosJet(&x, K)
+		return sn, nil
+	case ir.FnCos:
+		_, cs := sincosJet(&x, K)
+		return cs, nil
+	case ir.FnTan:
+		return ode1Jet(&x, y0, 1+y0*y0, 1, K), nil
+	case ir.FnTanh:
+		return ode1Jet(&x, y0, sech2(x[0]), -1, K), nil
+	}
+	nan := math.NaN()
+	return jet{nan, nan, nan, nan, nan}, nil
+}
