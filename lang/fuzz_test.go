@@ -57,6 +57,9 @@ func FuzzParse(f *testing.F) {
 				return result{}
 			}
 		}
+		if err := CheckTwin("fuzz.mf", src); err != nil {
+			t.Fatalf("%v\ninput: %q", err, src)
+		}
 		r := parse()
 		if r.file == nil {
 			t.Fatal("Parse returned a nil File")

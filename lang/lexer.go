@@ -36,6 +36,7 @@ func init() {
 		"true", "false", "sum", "prod", "all", "any", "stationary", "transient", "cumulative",
 		"discounted", "until"} {
 		Keywords[k] = true
+		keywordText[k] = k
 	}
 }
 
@@ -55,8 +56,8 @@ type tokens struct {
 // lex splits src into tokens. It never fails: characters outside the token set are reported
 // (E101, E102) and skipped, so that parsing can go on and report further errors.
 func lex(filename string, src []byte) *tokens {
-	l := &lexState{file: filename, src: src, line: 1, col: 1}
-	out := &tokens{toks: make([]lexer.Token, 0, len(src)/3+1)}
+	l := &lexState{file: filename, src: src, line: 1, col: 1, names: map[string]string{}}
+	out := &tokens{toks: make([]lexer.Token, 0, len(src)/2+16)}
 	for l.off < len(src) {
 		l.next(out)
 	}
@@ -69,7 +70,24 @@ type lexState struct {
 	src       []byte
 	off       int
 	line, col int
+	names     map[string]string // interned identifiers: one string per distinct name
 }
+
+// word classifies a keyword or identifier and returns a shared string for it, so that a
+// name used ten thousand times is allocated once.
+func (l *lexState) word(b []byte) (string, lexer.TokenType) {
+	if k, ok := keywordText[string(b)]; ok {
+		return k, Keyword
+	}
+	if s, ok := l.names[string(b)]; ok {
+		return s, IdentT
+	}
+	s := string(b)
+	l.names[s] = s
+	return s, IdentT
+}
+
+var keywordText = map[string]string{}
 
 func (l *lexState) position() lexer.Position {
 	return lexer.Position{Filename: l.file, Offset: l.off, Line: l.line, Column: l.col}
@@ -103,11 +121,7 @@ func (l *lexState) next(out *tokens) {
 		for end < len(src) && (isLetter(src[end]) || isDigit(src[end])) {
 			end++
 		}
-		word := string(src[start:end])
-		kind := IdentT
-		if Keywords[word] {
-			kind = Keyword
-		}
+		word, kind := l.word(src[start:end])
 		out.toks = append(out.toks, lexer.Token{Type: kind, Value: word, Pos: pos})
 		l.advance(end - start)
 	case c == '.' && l.off+1 < len(src) && isDigit(src[l.off+1]):

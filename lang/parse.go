@@ -41,11 +41,12 @@ func Parse(filename string, src []byte) (*File, diag.List) {
 	}
 	f := &File{Name: filename, Comments: lx.comments}
 	chunks := split(lx.toks)
+	a := &arena{}
 	for ci, c := range chunks {
 		if anyBad(bad[c.lo:c.hi]) {
 			continue
 		}
-		stmts, d := parseChunk(lx.toks, c, ci == len(chunks)-1)
+		stmts, d := parseChunk(lx.toks, c, ci == len(chunks)-1, a)
 		if d != nil {
 			errs.Add(d)
 		}
@@ -121,11 +122,15 @@ func endsExpr(t lexer.Token) bool {
 	return false
 }
 
-func parseChunk(toks []lexer.Token, c span, last bool) ([]*Statement, *diag.Diagnostic) {
+func parseChunk(toks []lexer.Token, c span, last bool, a *arena) ([]*Statement, *diag.Diagnostic) {
+	end := toks[c.hi] // the next statement's first token, or EOF
+	eof := lexer.Token{Type: EOF, Pos: end.Pos}
+	if stmts, ok := parseFast(toks[c.lo:c.hi], eof, a); ok {
+		return stmts, nil
+	}
 	sub := make([]lexer.Token, c.hi-c.lo+1)
 	copy(sub, toks[c.lo:c.hi])
-	end := toks[c.hi] // the next statement's first token, or EOF
-	sub[len(sub)-1] = lexer.Token{Type: EOF, Pos: end.Pos}
+	sub[len(sub)-1] = eof
 	pl, err := lexer.Upgrade(&sliceLexer{toks: sub})
 	if err != nil {
 		return nil, diag.Errorf(toPos(end.Pos), "E103", "", "%v", err)

@@ -1,0 +1,661 @@
+package lang
+
+import (
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// fastParser is a recursive-descent twin of the participle grammar in ast.go. Parse runs it
+// first on each run of statements; whenever it fails, the participle parser parses the run
+// again and produces the diagnostic. So participle's grammar defines the language and its
+// errors, and the twin only makes valid input fast: it builds the same tree, positions
+// included, which TestFastParserMatchesParticiple and FuzzParse check on every input.
+type fastParser struct {
+	toks []lexer.Token // the run; index end and beyond read as eof
+	end  int
+	eof  lexer.Token
+	i    int
+	*arena
+}
+
+// slab hands out pointers into large blocks, so that the nine nodes of every operand are
+// nine slots of a few allocations rather than nine allocations.
+type slab[T any] struct{ buf []T }
+
+func (s *slab[T]) alloc() *T {
+	if len(s.buf) == 0 {
+		s.buf = make([]T, 512)
+	}
+	x := &s.buf[0]
+	s.buf = s.buf[1:]
+	return x
+}
+
+// arena holds the slabs of one Parse call.
+type arena struct {
+	expr  slab[Expr]
+	and   slab[AndExpr]
+	not   slab[NotExpr]
+	cmp   slab[CmpExpr]
+	add   slab[AddExpr]
+	mul   slab[MulExpr]
+	unary slab[Unary]
+	power slab[Power]
+	prim  slab[Primary]
+	ref   slab[Ref]
+}
+
+// errFast aborts the fast parser; the caller falls back to participle.
+type errFast struct{}
+
+func (p *fastParser) peek() *lexer.Token {
+	if p.i < p.end {
+		return &p.toks[p.i]
+	}
+	return &p.eof
+}
+
+func (p *fastParser) peek2() *lexer.Token {
+	if p.i+1 < p.end {
+		return &p.toks[p.i+1]
+	}
+	return &p.eof
+}
+
+func (p *fastParser) pos() lexer.Position { return p.peek().Pos }
+
+// is reports whether the next token has the literal value v (participle's "v").
+func (p *fastParser) is(v string) bool {
+	t := p.peek()
+	return t.Type != EOF && t.Value == v
+}
+
+func (p *fastParser) accept(v string) bool {
+	if p.is(v) {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *fastParser) expect(v string) {
+	if !p.accept(v) {
+		panic(errFast{})
+	}
+}
+
+func (p *fastParser) kind(k lexer.TokenType) bool { return p.peek().Type == k }
+
+func (p *fastParser) take(k lexer.TokenType) string {
+	t := p.peek()
+	if t.Type != k {
+		panic(errFast{})
+	}
+	p.i++
+	return t.Value
+}
+
+// parseFast parses toks as a run of statements followed by eof, or reports ok=false.
+func parseFast(toks []lexer.Token, eof lexer.Token, a *arena) (stmts []*Statement, ok bool) {
+	p := &fastParser{toks: toks, end: len(toks), eof: eof, arena: a}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, is := r.(errFast); !is {
+				panic(r)
+			}
+			stmts, ok = nil, false
+		}
+	}()
+	for !p.kind(EOF) {
+		stmts = append(stmts, p.statement())
+	}
+	return stmts, true
+}
+
+func (p *fastParser) ident() *Ident {
+	pos := p.pos()
+	return &Ident{Pos: pos, Name: p.take(IdentT)}
+}
+
+func (p *fastParser) statement() *Statement {
+	s := &Statement{Pos: p.pos()}
+	t := p.peek()
+	switch {
+	case t.Type == Keyword && t.Value == "model":
+		s.Model = &ModelDecl{Pos: p.pos()}
+		p.i++
+		s.Model.Name = p.ident()
+	case t.Type == Keyword && t.Value == "time":
+		s.Time = &TimeDecl{Pos: p.pos()}
+		p.i++
+		if !p.is("continuous") && !p.is("discrete") {
+			panic(errFast{})
+		}
+		s.Time.Kind = p.peek().Value
+		p.i++
+	case t.Type == Keyword && t.Value == "scale":
+		s.Scale = &ScaleDecl{Pos: p.pos()}
+		p.i++
+		s.Scale.Name = p.ident()
+		p.expect("=")
+		s.Scale.Value = p.exprNode()
+	case t.Type == Keyword && t.Value == "param":
+		s.Param = &ParamDecl{Pos: p.pos()}
+		p.i++
+		s.Param.Items = append(s.Param.Items, p.paramItem())
+		for p.accept(",") {
+			s.Param.Items = append(s.Param.Items, p.paramItem())
+		}
+	case t.Type == Keyword && t.Value == "species":
+		s.Species = &SpeciesDecl{Pos: p.pos()}
+		p.i++
+		s.Species.Items = append(s.Species.Items, p.speciesItem())
+		for p.accept(",") {
+			s.Species.Items = append(s.Species.Items, p.speciesItem())
+		}
+	case t.Type == Keyword && t.Value == "env":
+		s.Env = p.envDecl()
+	case t.Type == Keyword && (t.Value == "let" || t.Value == "observable" || t.Value == "region"):
+		d := &DefDecl{Pos: p.pos(), Kind: t.Value}
+		p.i++
+		d.Name = p.ident()
+		d.Shape = p.optShape()
+		p.expect("=")
+		d.Value = p.exprNode()
+		s.Def = d
+	case t.Type == Keyword && t.Value == "measure":
+		s.Measure = p.measureDecl()
+	case t.Type == Keyword && t.Value == "init":
+		s.Init = p.initDecl()
+	case t.Type == Keyword && t.Value == "for":
+		s.For = p.forStmt()
+	default:
+		s.Transition = p.transition()
+	}
+	s.EndPos = p.pos()
+	return s
+}
+
+func (p *fastParser) paramItem() *ParamItem {
+	it := &ParamItem{Pos: p.pos(), Name: p.ident()}
+	it.Shape = p.optShape()
+	p.expect("=")
+	if p.is("[") {
+		it.Array = p.arrayLit()
+	} else {
+		it.Value = p.exprNode()
+	}
+	return it
+}
+
+func (p *fastParser) arrayLit() *ArrayLit {
+	a := &ArrayLit{Pos: p.pos()}
+	p.expect("[")
+	for {
+		e := &ArrayElem{Pos: p.pos()}
+		if p.is("[") {
+			e.Array = p.arrayLit()
+		} else {
+			e.Value = p.exprNode()
+		}
+		a.Elems = append(a.Elems, e)
+		if !p.accept(",") {
+			break
+		}
+	}
+	p.expect("]")
+	return a
+}
+
+func (p *fastParser) speciesItem() *SpeciesItem {
+	it := &SpeciesItem{Pos: p.pos(), Name: p.ident()}
+	it.Shape = p.optShape()
+	if p.accept("as") {
+		it.Alias = p.ident()
+	}
+	return it
+}
+
+func (p *fastParser) envDecl() *EnvDecl {
+	d := &EnvDecl{Pos: p.pos()}
+	p.expect("env")
+	d.Name = p.ident()
+	d.Shape = p.optShape()
+	switch {
+	case p.accept("{"):
+		d.States = append(d.States, p.ident())
+		for p.accept(",") {
+			d.States = append(d.States, p.ident())
+		}
+		p.expect("}")
+	case p.accept("in"):
+		d.Range = p.rangeExpr()
+	default:
+		panic(errFast{})
+	}
+	return d
+}
+
+func (p *fastParser) measureDecl() *MeasureDecl {
+	d := &MeasureDecl{Pos: p.pos()}
+	p.expect("measure")
+	d.Name = p.ident()
+	d.Shape = p.optShape()
+	p.expect("=")
+	switch v := p.peek().Value; v {
+	case "stationary", "transient", "cumulative", "discounted", "until":
+		if p.peek().Type == EOF {
+			panic(errFast{})
+		}
+		d.Kind = v
+		p.i++
+	default:
+		panic(errFast{})
+	}
+	p.expect("(")
+	d.Args = append(d.Args, p.exprNode())
+	for p.accept(",") {
+		d.Args = append(d.Args, p.exprNode())
+	}
+	p.expect(")")
+	return d
+}
+
+func (p *fastParser) initDecl() *InitDecl {
+	d := &InitDecl{Pos: p.pos()}
+	p.expect("init")
+	d.Density = p.accept("density")
+	p.expect("{")
+	if !p.is("}") {
+		d.Items = append(d.Items, p.initItem())
+		for p.accept(",") {
+			d.Items = append(d.Items, p.initItem())
+		}
+	}
+	p.expect("}")
+	return d
+}
+
+func (p *fastParser) initItem() *InitItem {
+	it := &InitItem{Pos: p.pos()}
+	switch {
+	case p.is("for"):
+		f := &InitFor{Pos: p.pos()}
+		p.i++
+		f.Binders = p.binders()
+		p.expect(":")
+		f.Assign = p.initAssign()
+		it.For = f
+	case p.is("env"):
+		p.i++
+		p.expect("~")
+		p.expect("stationary")
+		it.EnvStationary = true
+	default:
+		it.Assign = p.initAssign()
+	}
+	return it
+}
+
+func (p *fastParser) initAssign() *InitAssign {
+	a := &InitAssign{Pos: p.pos(), Target: p.refNode()}
+	switch {
+	case p.accept("="):
+		a.Value = p.exprNode()
+	case p.accept("~"):
+		p.expect("{")
+		a.Law = append(a.Law, p.arm())
+		for p.accept(",") {
+			a.Law = append(a.Law, p.arm())
+		}
+		p.expect("}")
+	default:
+		panic(errFast{})
+	}
+	return a
+}
+
+func (p *fastParser) optShape() *Shape {
+	if !p.is("[") {
+		return nil
+	}
+	s := &Shape{Pos: p.pos()}
+	p.i++
+	for {
+		d := &Dim{Pos: p.pos()}
+		if p.kind(IdentT) && p.peek2().Type == Keyword && p.peek2().Value == "in" {
+			d.Binder = p.ident()
+			p.i++
+		}
+		d.Range = p.rangeExpr()
+		s.Dims = append(s.Dims, d)
+		if !p.accept(",") {
+			break
+		}
+	}
+	p.expect("]")
+	return s
+}
+
+func (p *fastParser) rangeExpr() *Range {
+	r := &Range{Pos: p.pos(), Lo: p.exprNode()}
+	p.expect("..")
+	r.Hi = p.exprNode()
+	return r
+}
+
+func (p *fastParser) binders() *Binders {
+	b := &Binders{Pos: p.pos()}
+	b.List = append(b.List, p.binder())
+	for p.is(",") && p.peek2().Type == IdentT {
+		p.i++
+		b.List = append(b.List, p.binder())
+	}
+	if p.accept("where") {
+		b.Where = p.exprNode()
+	}
+	return b
+}
+
+func (p *fastParser) binder() *Binder {
+	b := &Binder{Pos: p.pos(), Name: p.ident()}
+	p.expect("in")
+	b.Range = p.rangeExpr()
+	return b
+}
+
+func (p *fastParser) forStmt() *ForStmt {
+	f := &ForStmt{Pos: p.pos()}
+	p.expect("for")
+	f.Binders = p.binders()
+	switch {
+	case p.accept(":"):
+		f.Single = p.loopBody()
+	case p.accept("{"):
+		for !p.is("}") {
+			if p.kind(EOF) {
+				panic(errFast{})
+			}
+			f.Block = append(f.Block, p.loopBody())
+		}
+		p.i++
+	default:
+		panic(errFast{})
+	}
+	return f
+}
+
+func (p *fastParser) loopBody() *LoopBody {
+	b := &LoopBody{Pos: p.pos()}
+	if p.is("for") {
+		b.For = p.forStmt()
+	} else {
+		b.Transition = p.transition()
+	}
+	b.EndPos = p.pos()
+	return b
+}
+
+func (p *fastParser) transition() *Transition {
+	t := &Transition{Pos: p.pos()}
+	if p.kind(IdentT) && p.peek2().Type == Punct && p.peek2().Value == ":" {
+		t.Label = p.ident()
+		p.i++
+	}
+	t.Change = p.change()
+	if p.accept("when") {
+		t.When = p.exprNode()
+	}
+	p.expect("@")
+	t.Rate = p.exprNode()
+	if p.accept(",") {
+		t.Reverse = p.exprNode()
+	}
+	return t
+}
+
+func (p *fastParser) change() *Change {
+	c := &Change{Pos: p.pos()}
+	if p.is("set") {
+		c.Update = p.update()
+		return c
+	}
+	r := &Reaction{Pos: p.pos(), LHS: p.side()}
+	if !p.is("->") && !p.is("<->") {
+		panic(errFast{})
+	}
+	r.Arrow = p.peek().Value
+	p.i++
+	r.RHS = p.side()
+	c.Reaction = r
+	if p.is("set") {
+		c.Update = p.update()
+	}
+	return c
+}
+
+func (p *fastParser) update() *Update {
+	u := &Update{Pos: p.pos()}
+	p.expect("set")
+	u.Assigns = append(u.Assigns, p.assign())
+	for p.accept(",") {
+		u.Assigns = append(u.Assigns, p.assign())
+	}
+	return u
+}
+
+func (p *fastParser) assign() *Assign {
+	a := &Assign{Pos: p.pos(), Target: p.refNode()}
+	p.expect("=")
+	a.Value = p.exprNode()
+	return a
+}
+
+func (p *fastParser) side() *Side {
+	s := &Side{Pos: p.pos()}
+	s.Terms = append(s.Terms, p.term())
+	for p.accept("+") {
+		s.Terms = append(s.Terms, p.term())
+	}
+	return s
+}
+
+func (p *fastParser) term() *Term {
+	t := &Term{Pos: p.pos()}
+	switch {
+	case p.kind(Int):
+		t.Coef = p.take(Int)
+		if p.kind(IdentT) {
+			t.Species = p.refNode()
+		}
+	case p.kind(IdentT) && p.peek2().Type == IdentT:
+		t.CoefName = p.take(IdentT)
+		t.Species = p.refNode()
+	default:
+		t.BareRef = p.refNode()
+	}
+	return t
+}
+
+func (p *fastParser) refNode() *Ref {
+	r := p.ref.alloc()
+	r.Pos, r.Name = p.pos(), p.take(IdentT)
+	if p.accept("[") {
+		r.Index = append(r.Index, p.exprNode())
+		for p.accept(",") {
+			r.Index = append(r.Index, p.exprNode())
+		}
+		p.expect("]")
+	}
+	return r
+}
+
+func (p *fastParser) exprNode() *Expr {
+	e := p.expr.alloc()
+	e.Pos = p.pos()
+	e.Left = p.andExpr()
+	for p.is("or") {
+		t := &OrTail{Pos: p.pos()}
+		p.i++
+		t.Right = p.andExpr()
+		e.Right = append(e.Right, t)
+	}
+	return e
+}
+
+func (p *fastParser) andExpr() *AndExpr {
+	e := p.and.alloc()
+	e.Pos = p.pos()
+	e.Left = p.notExpr()
+	for p.is("and") {
+		t := &AndTail{Pos: p.pos()}
+		p.i++
+		t.Right = p.notExpr()
+		e.Right = append(e.Right, t)
+	}
+	return e
+}
+
+func (p *fastParser) notExpr() *NotExpr {
+	e := p.not.alloc()
+	e.Pos = p.pos()
+	if p.accept("not") {
+		e.Not = p.notExpr()
+		return e
+	}
+	c := p.cmp.alloc()
+	c.Pos = p.pos()
+	c.Left = p.addExpr()
+	if t := p.peek(); t.Type == Punct && isCmp(*t) {
+		tail := &CmpTail{Pos: p.pos(), Op: t.Value}
+		p.i++
+		tail.Right = p.addExpr()
+		c.Tail = tail
+	}
+	e.Cmp = c
+	return e
+}
+
+func (p *fastParser) addExpr() *AddExpr {
+	e := p.add.alloc()
+	e.Pos = p.pos()
+	e.Left = p.mulExpr()
+	for p.is("+") || p.is("-") {
+		t := &AddTail{Pos: p.pos(), Op: p.peek().Value}
+		p.i++
+		t.Right = p.mulExpr()
+		e.Right = append(e.Right, t)
+	}
+	return e
+}
+
+func (p *fastParser) mulExpr() *MulExpr {
+	e := p.mul.alloc()
+	e.Pos = p.pos()
+	e.Left = p.unaryExpr()
+	for p.is("*") || p.is("/") {
+		t := &MulTail{Pos: p.pos(), Op: p.peek().Value}
+		p.i++
+		t.Right = p.unaryExpr()
+		e.Right = append(e.Right, t)
+	}
+	return e
+}
+
+func (p *fastParser) unaryExpr() *Unary {
+	u := p.unary.alloc()
+	u.Pos = p.pos()
+	if p.accept("-") {
+		u.Neg = p.unaryExpr()
+		return u
+	}
+	pw := p.power.alloc()
+	pw.Pos = p.pos()
+	pw.Base = p.primary()
+	if p.is("^") {
+		t := &PowTail{Pos: p.pos()}
+		p.i++
+		t.Exp = p.unaryExpr()
+		pw.Exp = t
+	}
+	u.Power = pw
+	return u
+}
+
+func (p *fastParser) primary() *Primary {
+	pr := p.prim.alloc()
+	pr.Pos = p.pos()
+	t := p.peek()
+	switch {
+	case t.Type == Float:
+		pr.Float = t.Value
+		p.i++
+	case t.Type == Int:
+		pr.Int = t.Value
+		p.i++
+	case t.Type == Keyword && (t.Value == "true" || t.Value == "false"):
+		pr.Bool = t.Value
+		p.i++
+	case t.Type == Punct && t.Value == "(":
+		p.i++
+		pr.Paren = p.exprNode()
+		p.expect(")")
+	case t.Type == Keyword && t.Value == "if":
+		e := &IfExpr{Pos: p.pos()}
+		p.i++
+		e.Cond = p.exprNode()
+		p.expect("then")
+		e.Then = p.exprNode()
+		p.expect("else")
+		e.Else = p.exprNode()
+		pr.If = e
+	case t.Type == Keyword && t.Value == "match":
+		m := &MatchExpr{Pos: p.pos()}
+		p.i++
+		m.Subject = p.refNode()
+		p.expect("{")
+		m.Arms = append(m.Arms, p.arm())
+		for p.accept(",") {
+			m.Arms = append(m.Arms, p.arm())
+		}
+		p.expect("}")
+		pr.Match = m
+	case t.Type == Keyword && (t.Value == "sum" || t.Value == "prod" || t.Value == "all" || t.Value == "any"):
+		r := &Reduction{Pos: p.pos(), Op: t.Value}
+		p.i++
+		p.expect("(")
+		r.Binders = p.binders()
+		p.expect(":")
+		r.Body = p.exprNode()
+		p.expect(")")
+		pr.Reduce = r
+	case t.Type == IdentT && p.peek2().Type == Punct && p.peek2().Value == "(":
+		c := &Call{Pos: p.pos(), Name: t.Value}
+		p.i += 2
+		if !p.is(")") {
+			c.Args = append(c.Args, p.exprNode())
+			for p.accept(",") {
+				c.Args = append(c.Args, p.exprNode())
+			}
+		}
+		p.expect(")")
+		pr.Call = c
+	case t.Type == IdentT:
+		pr.Ref = p.refNode()
+	default:
+		panic(errFast{})
+	}
+	return pr
+}
+
+func (p *fastParser) arm() *Arm {
+	a := &Arm{Pos: p.pos()}
+	if p.kind(IdentT) {
+		a.Name = p.take(IdentT)
+	} else {
+		a.Neg = p.accept("-")
+		a.Int = p.take(Int)
+	}
+	p.expect(":")
+	a.Value = p.exprNode()
+	return a
+}
