@@ -91,10 +91,7 @@ func (c *compiler) expect(e *expr, got, want typ) {
 // exprName is a short source-like name for messages: the referenced name, or "expression".
 func exprName(e *expr) string {
 	if e.kind == eRef {
-		if len(e.args) > 0 {
-			return e.name + "[...]"
-		}
-		return e.name
+		return exprString(e)
 	}
 	if e.kind == eCall {
 		return e.name + "(...)"
@@ -186,7 +183,7 @@ func (c *compiler) checkCmp(e *expr, sc *scope, static bool) {
 		return
 	}
 	lt := c.check(l, sc, static)
-	if eqOp && lt.k == tState {
+	if eqOp && lt.k == tState && c.stateName(r, sc, lt.env) {
 		c.checkState(r, sc, static, lt.env)
 		return
 	}
@@ -200,6 +197,18 @@ func (c *compiler) checkCmp(e *expr, sc *scope, static bool) {
 }
 
 func (c *compiler) typeOf(e *expr) typ { return e.typ }
+
+// stateName reports whether e should be read in the states of env: anything but a name
+// that is not a state of env and denotes a visible global or binder.
+func (c *compiler) stateName(e *expr, sc *scope, env *symbol) bool {
+	if e.kind != eRef || len(e.args) > 0 {
+		return e.kind == eIf || e.kind == eMatch
+	}
+	if indexOf(env.states, e.name) >= 0 {
+		return true
+	}
+	return c.isBare(e, sc)
+}
 
 func (c *compiler) cmpTypes(e *expr, lt, rt typ) {
 	if lt.k == tInvalid || rt.k == tInvalid || lt.eq(rt) {

@@ -61,6 +61,8 @@ type compiler struct {
 	nameTable   *ir.Names
 	updates     [][]int // per instance: u(y) by 𝒴 index, -1 where the guard is definitely false
 	transLabel  string  // label of the transition being lowered, for messages
+	context     string  // "transition \'decay\'": what inlines the let being lowered
+	letDepth    int
 }
 
 type letKey struct {

@@ -73,10 +73,14 @@ func (c *compiler) cint(e *expr, b *bindings, what string) (int, bool) {
 
 // inst is the instance suffix of messages inside loops: " (instance c=2, b=11)".
 func (c *compiler) inst() string {
-	if c.instance == "" {
-		return ""
+	s := ""
+	if c.instance != "" {
+		s = " (instance " + c.instance + ")"
 	}
-	return " (instance " + c.instance + ")"
+	if c.letDepth > 0 && c.context != "" {
+		s += " (in " + c.context + ")"
+	}
+	return s
 }
 
 func fmtNum(v float64) string { return fmt.Sprintf("%.10g", v) }
@@ -181,7 +185,7 @@ func (c *compiler) cevalRef(e *expr, b *bindings, what string) float64 {
 		return c.ceval1(s.value, inner, what)
 	case symScale:
 		c.fail(e, "E404", fmt.Sprintf("structure is fixed at compile time; %s may change at run time", s.name),
-			"the scale '%s' cannot be used in a %s", s.name, what)
+			"the scale '%s' cannot be used in a range, index or coefficient", s.name)
 	}
 	c.fail(e, "E307", "use literals, parameters and binders only", "%s must be known at compile time; '%s' is a %s", what, s.name, kindNoun(s))
 	return 0
@@ -189,6 +193,8 @@ func (c *compiler) cevalRef(e *expr, b *bindings, what string) float64 {
 
 func kindNoun(s *symbol) string {
 	switch s.kind {
+	case symParam:
+		return "parameter"
 	case symEnv:
 		return "environment component"
 	case symAlias:

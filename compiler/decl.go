@@ -434,7 +434,7 @@ func (c *compiler) measureDecl(d *lang.MeasureDecl) {
 			c.checkWant(a, inner, false, boolT)
 		default:
 			c.checkWant(a, inner, false, numT)
-			c.horizon(a, d.Kind)
+			c.horizon(a, d.Kind, d.Name.Name)
 		}
 	}
 	if s := c.declare(d.Name, symMeasure); s != nil {
@@ -456,7 +456,7 @@ func measureHint(kind string) string {
 }
 
 // horizon checks that a horizon or discount rate is a parameter expression (E705).
-func (c *compiler) horizon(e *expr, kind string) {
+func (c *compiler) horizon(e *expr, kind, name string) {
 	what := "horizon"
 	if kind == "discounted" {
 		what = "discount rate"
@@ -478,7 +478,7 @@ func (c *compiler) horizon(e *expr, kind string) {
 		}
 		if bad != "" {
 			c.errorf(x.pos, "E705", "horizons and discount rates use literals and parameters only",
-				"%s of the %s measure must be a parameter expression; it uses %s", what, kind, bad)
+				"%s of '%s' must be a parameter expression; it uses %s", what, name, bad)
 		}
 	})
 }
@@ -521,7 +521,7 @@ func (c *compiler) initTarget(item *initItem, a *lang.InitAssign, sc *scope, den
 		return
 	}
 	if s.kind != symSpecies && s.kind != symAlias && s.kind != symEnv {
-		c.errorf(tgt.pos, "E707", "init sets species and environment components", "'%s' is a %s; init sets species and environment components", s.name, s.kind)
+		c.errorf(tgt.pos, "E707", "init sets species and environment components", "'%s' is a %s; init sets species and environment components", s.name, kindNoun(s))
 		return
 	}
 	if a.Value != nil {

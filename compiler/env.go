@@ -231,16 +231,16 @@ func (c *compiler) applySets(in *instance, y []int, p *partial) ([]int, bool) {
 		v, ok := p.eval(s.value)
 		comp := c.model.Env.Components[s.comp]
 		if !ok || math.IsNaN(v) {
-			c.errorf(in.decl.pos, "E504", "set values may depend only on the environment, parameters and binders", "set value of '%s' is not known at compile time", comp.Name)
+			c.errorf(s.pos, "E504", "set values may depend only on the environment, parameters and binders", "set value of '%s' is not known at compile time", comp.Name)
 			return nil, true
 		}
 		if v != math.Trunc(v) || int(v) < comp.Lo || int(v) > comp.Hi {
 			what := fmtNum(v)
 			if comp.States == nil {
-				c.errorf(in.decl.pos, "E504", fmt.Sprintf("'%s' takes values %d..%d", comp.Name, comp.Lo, comp.Hi),
+				c.errorf(s.pos, "E504", fmt.Sprintf("'%s' takes values %d..%d", comp.Name, comp.Lo, comp.Hi),
 					"'set %s = %s' is outside %d..%d%s", comp.Name, what, comp.Lo, comp.Hi, instSuffix(in))
 			} else {
-				c.errorf(in.decl.pos, "E504", "", "'set %s' gives no state of '%s'%s", comp.Name, comp.Name, instSuffix(in))
+				c.errorf(s.pos, "E504", "", "'set %s' gives no state of '%s'%s", comp.Name, comp.Name, instSuffix(in))
 			}
 			return nil, true
 		}

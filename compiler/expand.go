@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/lang/diag"
 )
 
 // expand runs stages 4–10 of spec §7.1: parameters, families, the graph, the environment
@@ -176,7 +177,7 @@ func (c *compiler) arrayShape(s *symbol, a *arrayLit, d int, flat *[]float64) bo
 	}
 	if n := s.dims[d].Len(); len(a.elems) != n {
 		c.errorf(a.pos, "E403", fmt.Sprintf("give %d values, or override the size together with %s", n, s.name),
-			"'%s' has %d values but its range %d..%d has %d", s.name, len(a.elems), s.dims[d].Lo, s.dims[d].Hi, n)
+			"'%s' has %d values but its range %s..%s has %d", s.name, len(a.elems), exprString(s.shape.list[d].lo), exprString(s.shape.list[d].hi), n)
 		return false
 	}
 	for _, el := range a.elems {
@@ -271,13 +272,15 @@ type instance struct {
 	sets     []setInst
 	guard    ir.NodeID
 	rate     ir.NodeID
+	ratePos  diag.Pos // first token of the propensity
 	instance string
 }
 
 type setInst struct {
 	comp  int
 	value ir.NodeID
-	pos   any
+	pos   diag.Pos // the assignment
+	text  string   // 'L = 11' with the value as evaluated, for E504
 }
 
 // expandTransitions expands loops and reversible pairs into transition instances.
@@ -296,7 +299,7 @@ func (c *compiler) expandTransitions() []*instance {
 		}
 	}
 	walk(c.loops, nil)
-	c.instance = ""
+	c.instance, c.context = "", ""
 	return out
 }
 
@@ -307,6 +310,7 @@ func (c *compiler) instantiate(d *transDecl, b *bindings) []*instance {
 		label += "[" + strings.ReplaceAll(c.instance, " ", "") + "]"
 	}
 	c.transLabel = label
+	c.context = "transition '" + label + "'"
 	lhs, rhs := c.sideCounts(d.lhs, b), c.sideCounts(d.rhs, b)
 	mk := func(l string, from, to map[int]int, rate *expr) *instance {
 		in := &instance{decl: d, label: l, react: from, jump: map[int]int{}, instance: c.instance}
@@ -326,6 +330,7 @@ func (c *compiler) instantiate(d *transDecl, b *bindings) []*instance {
 			in.guard = c.lower(d.when, b)
 		}
 		in.rate = c.lower(rate, b)
+		in.ratePos = leftmost(rate)
 		return in
 	}
 	if d.arrow == "<->" {
@@ -407,11 +412,32 @@ func (c *compiler) setInstances(d *transDecl, b *bindings) []setInst {
 		v := c.lower(a.value, b)
 		if bad := c.g.Dep(v) &^ (ir.DepEnv | ir.DepParam); bad != 0 {
 			c.errorf(a.value.pos, "E504", "set values may depend only on the environment, parameters and binders",
-				"set value of '%s' depends on %s%s", name, depNoun(bad), c.inst())
+				"set value depends on %s%s", c.stateRef(a.value, b), c.inst())
 			continue
 		}
-		out = append(out, setInst{comp: comp, value: v})
+		out = append(out, setInst{comp: comp, value: v, pos: a.pos})
 	}
+	return out
+}
+
+// stateRef names the first species, time or scale reference in e: "the species 'S'".
+func (c *compiler) stateRef(e *expr, b *bindings) string {
+	out := "the state"
+	found := false
+	e.walk(func(x *expr) {
+		if found || x.kind != eRef || x.bind {
+			return
+		}
+		switch {
+		case x.sym == nil && x.name == "t":
+			out, found = "the time 't'", true
+		case x.sym == nil:
+		case x.sym.kind == symSpecies || x.sym.kind == symAlias:
+			out, found = fmt.Sprintf("the %s '%s'", kindNoun(x.sym), c.refName(x, b)), true
+		case x.sym.kind == symScale:
+			out, found = fmt.Sprintf("the scale '%s'", x.name), true
+		}
+	})
 	return out
 }
 

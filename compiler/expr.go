@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/mfcproject/mfc/lang"
 	"github.com/mfcproject/mfc/lang/diag"
@@ -252,4 +253,64 @@ func (b *binders) walk(f func(*expr)) {
 		x.hi.walk(f)
 	}
 	b.where.walk(f)
+}
+
+// leftmost returns the position of the first token of e (binary operators record their
+// operator's position, spec §10 ruling 4).
+func leftmost(e *expr) diag.Pos {
+	for {
+		switch e.kind {
+		case eBin, eCmp, eAnd, eOr:
+			e = e.args[0]
+			continue
+		}
+		return e.pos
+	}
+}
+
+// exprString prints e in source form, for messages ("its range 1..C").
+func exprString(e *expr) string {
+	if e == nil {
+		return ""
+	}
+	switch e.kind {
+	case eNum:
+		return strconv.FormatFloat(e.num, 'g', -1, 64)
+	case eBool:
+		if e.num != 0 {
+			return "true"
+		}
+		return "false"
+	case eRef, eCall:
+		s := e.name
+		if len(e.args) == 0 && e.kind == eRef {
+			return s
+		}
+		open, close := "[", "]"
+		if e.kind == eCall {
+			open, close = "(", ")"
+		}
+		parts := make([]string, len(e.args))
+		for i, a := range e.args {
+			parts[i] = exprString(a)
+		}
+		return s + open + strings.Join(parts, ", ") + close
+	case eNeg:
+		return "-" + exprString(e.args[0])
+	case eNot:
+		return "not " + exprString(e.args[0])
+	case eBin, eCmp:
+		return exprString(e.args[0]) + e.op + exprString(e.args[1])
+	case eAnd, eOr:
+		op := " and "
+		if e.kind == eOr {
+			op = " or "
+		}
+		parts := make([]string, len(e.args))
+		for i, a := range e.args {
+			parts[i] = exprString(a)
+		}
+		return strings.Join(parts, op)
+	}
+	return "..."
 }

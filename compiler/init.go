@@ -33,8 +33,10 @@ func (c *compiler) initialState() {
 				if p, dup := seen["env"]; dup {
 					c.errorf(it.pos, "E703", "keep one of the two items", "'env ~ stationary' is already given (%s)", p.Short())
 				}
-				seen["env"] = it.pos
-				m.Env.Stationary, stationaryPos = true, it.pos
+				if !m.Env.Stationary {
+					seen["env"] = it.pos
+					m.Env.Stationary, stationaryPos = true, it.pos
+				}
 				continue
 			}
 			c.eachBinding(it.binders, nil, func(b *bindings) {

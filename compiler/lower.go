@@ -163,12 +163,12 @@ func (c *compiler) lowerRef(e *expr, b *bindings) ir.NodeID {
 // depend on state), in range (E401).
 func (c *compiler) lowerIndex(e *expr, s *symbol, b *bindings) []int {
 	for _, a := range e.args {
-		c.dynamicIndex(a, e)
+		c.dynamicIndex(a, e, b)
 	}
 	return c.cevalIndex(e, s, b)
 }
 
-func (c *compiler) dynamicIndex(a, ref *expr) {
+func (c *compiler) dynamicIndex(a, ref *expr, b *bindings) {
 	a.walk(func(x *expr) {
 		if x.kind != eRef || x.bind || x.sym == nil {
 			return
@@ -176,9 +176,28 @@ func (c *compiler) dynamicIndex(a, ref *expr) {
 		switch x.sym.kind {
 		case symSpecies, symAlias, symEnv:
 			c.fail(a, "E402", "indices are fixed at compile time; use match, or sum with ind(...)",
-				"index of '%s' depends on the %s '%s'", ref.name, kindNoun(x.sym), x.name)
+				"index of '%s' depends on the %s '%s'", ref.name, kindNoun(x.sym), c.refName(x, b))
 		}
 	})
+}
+
+// refName is the instance name of a reference, e.g. Q[1], when its indices are constant,
+// and the reference as written otherwise.
+func (c *compiler) refName(x *expr, b *bindings) (name string) {
+	if len(x.args) == 0 {
+		return x.name
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, is := r.(constErr); !is {
+				panic(r)
+			}
+			name = exprString(x)
+		}
+	}()
+	saved := len(c.errs)
+	defer func() { c.errs = c.errs[:saved] }()
+	return instanceName(x.name, c.cevalIndex(x, x.sym, b))
 }
 
 func (c *compiler) lowerLet(s *symbol, idx []int) ir.NodeID {
@@ -187,6 +206,8 @@ func (c *compiler) lowerLet(s *symbol, idx []int) ir.NodeID {
 		return id
 	}
 	saved := c.instance
+	c.letDepth++
+	defer func() { c.letDepth-- }()
 	id := c.lower1(s.value, c.shapeBindings(s, idx))
 	c.instance = saved
 	c.letMemo[key] = id

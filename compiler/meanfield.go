@@ -36,7 +36,7 @@ func (c *compiler) meanField() {
 	}
 	for i := range m.Transitions {
 		t := &m.Transitions[i]
-		p, d := x.Propensity(t.Propensity, t.Label, c.g.Pos[t.Propensity])
+		p, d := x.Propensity(t.Propensity, t.Label, t.RatePos)
 		if d != nil {
 			report(d)
 			continue

@@ -21,6 +21,7 @@ func (c *compiler) outputs() {
 	}
 	for _, s := range c.observables {
 		c.eachInstance(s, func(name string, idx []int) {
+			c.context = "observable '" + name + "'"
 			m.Observables = append(m.Observables, ir.Observable{Name: name, Node: c.lowerLet(s, idx), Pos: s.pos})
 		})
 	}

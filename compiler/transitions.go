@@ -17,7 +17,7 @@ func (c *compiler) finishTransitions(insts []*instance) {
 	for i, in := range insts {
 		g.At = in.decl.rate.pos
 		prop := g.Select(in.guard, in.rate, g.Const(0))
-		t := ir.Transition{Label: in.label, Pos: in.decl.pos, Guard: in.guard, Propensity: prop}
+		t := ir.Transition{Label: in.label, Pos: in.decl.pos, RatePos: in.ratePos, Guard: in.guard, Propensity: prop}
 		t.Jump = sortedJumps(in.jump)
 		t.Reactants = sortedJumps(in.react)
 		if c.updates[i] != nil {
@@ -72,11 +72,12 @@ func (c *compiler) constantPropensity(in *instance, prop ir.NodeID) {
 	if !ok || isNaNConst(c.g, prop) {
 		return
 	}
-	if v < 0 {
-		c.errorf(in.decl.pos, "E506", "propensities are ≥ 0", "propensity of '%s' is the constant %s", in.label, fmtNum(v))
-	}
-	if c.discrete && v > 1 {
-		c.errorf(in.decl.pos, "E506", "probabilities lie in [0, 1]", "probability of '%s' is the constant %s", in.label, fmtNum(v))
+	at := in.ratePos
+	switch {
+	case c.discrete && (v < 0 || v > 1):
+		c.errorf(at, "E506", "probabilities lie in [0, 1]", "probability is the constant %s%s", fmtNum(v), instSuffix(in))
+	case v < 0:
+		c.errorf(at, "E506", "propensities are ≥ 0", "propensity is the constant %s%s", fmtNum(v), instSuffix(in))
 	}
 }
 
@@ -112,7 +113,7 @@ func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 					at += ", " + c.describeEnv(y)
 				}
 				if v < consumed {
-					c.errorf(in.decl.pos, "E501", fmt.Sprintf("add 'when %s > %d', or use a propensity that vanishes there (e.g. a factor %s)", name, v, name),
+					c.errorf(in.decl.pos, "E501", fmt.Sprintf("add 'when %s > %d', or use a propensity that vanishes at %d (e.g. a factor %s)", name, v, v, name),
 						"'%s' can fire at %s and make %s negative (propensity there: %s)", in.label, at, name, c.g.String(r, c.names()))
 				} else {
 					c.warnf(in.decl.pos, "W103", fmt.Sprintf("add 'when %s >= %d' if %s is required", name, in.react[i], name),
