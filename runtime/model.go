@@ -1,12 +1,15 @@
 // Package runtime is the entry point for embedding mfc: it compiles a model and evaluates
 // what every analysis needs from it — propensities in count form, and for models with a
-// scale the mean-field drift
+// scale N the density-dependent expansion a_j = N(β₀_j + β₁_j/N + β₂_j/N² + …) of every
+// transition j with jump ℓ_j, assembled into
 //
-//	F(x, y) = Σ_j ℓ_j β₀_j(x, y)
+//	F(x, y)  = Σ_j ℓ_j β₀_j(x, y)      the mean-field drift
+//	F₁(x, y) = Σ_j ℓ_j β₁_j(x, y)      its O(1/N) finite-size correction
+//	F₂(x, y) = Σ_j ℓ_j β₂_j(x, y)      and the O(1/N²) one
 //
-// with its exact Jacobian, Hessians and directional derivatives (forward-mode automatic
-// differentiation of the compiled graph, package autodiff). The analyses themselves live in
-// the sub-packages named after them.
+// each a Field with exact Jacobians, Hessians and directional derivatives of any order up
+// to four (forward-mode automatic differentiation of the compiled graph, package autodiff).
+// The analyses themselves live in the sub-packages named after them.
 //
 // Every evaluation writes into caller-provided buffers and allocates nothing once a Model
 // is built. A Model is not safe for concurrent use; call Clone for each goroutine.
@@ -27,13 +30,19 @@ import (
 type Model struct {
 	IR *ir.Model
 
-	props     *ir.Tape
-	propVals  []float64
-	drift     *ir.Tape // outputs: F_0 … F_{d−1}; nil without a mean field
-	driftVals []float64
-	jac       *autodiff.Jacobian
-	ws        *autodiff.Workspace
-	hess      []*mat.SymDense
+	props    *ir.Tape
+	propVals []float64
+
+	// Mean-field fields; nil unless the model has a mean field (see HasDrift).
+	Drift  *Field // F: d outputs
+	Drift1 *Field // F₁
+	Drift2 *Field // F₂
+	Rates  *Field // β₀_j: one output per transition
+	Rates1 *Field // β₁_j
+	// Observables holds, for each observable of order ≥ 0 in 1/N (a density, not a count),
+	// the field of its coefficients [h₀, h₁, h₂]: E h = h₀(x) + h₁(x)/N + h₂(x)/N² for
+	// a deterministic state x. Observables of negative order have nil.
+	Observables [][3]*Field
 }
 
 // Load compiles the model file at path. The diagnostics hold every error and warning; the
@@ -55,9 +64,9 @@ func LoadSource(name string, src []byte, opts compiler.Options) (*Model, diag.Li
 	return New(m), diags
 }
 
-// New builds the evaluation tapes of a compiled model. The drift tape exists only when the
-// model's mean field is available (a continuous-time model with a scale whose propensities
-// all expand in 1/N); see HasDrift.
+// New builds the evaluation tapes of a compiled model. The mean-field fields exist only
+// when the model's mean field is available (a continuous-time model with a scale whose
+// propensities all expand in 1/N); see HasDrift.
 func New(m *ir.Model) *Model {
 	g := m.Graph
 	props := make([]ir.NodeID, len(m.Transitions))
@@ -67,59 +76,91 @@ func New(m *ir.Model) *Model {
 	mod := &Model{IR: m, props: g.Compile(props)}
 	mod.propVals = make([]float64, mod.props.Len())
 	if m.MeanField.Available {
-		mod.buildDrift()
+		mod.buildMeanField()
 	}
 	return mod
 }
 
-// buildDrift adds the drift nodes F_i = Σ_j ℓ_ij β₀_j to the graph and compiles them.
-func (m *Model) buildDrift() {
+// buildMeanField adds the nodes F_k = Σ_j ℓ_j β_k,j to the graph and compiles the fields.
+func (m *Model) buildMeanField() {
 	g := m.IR.Graph
-	d := len(m.IR.Species)
-	terms := make([][]ir.NodeID, d)
-	for _, t := range m.IR.Transitions {
-		if t.Density == nil || g.IsZero(t.Density.Beta[0]) {
+	d := m.Dim()
+	var drifts [3][]ir.NodeID
+	var rates [2][]ir.NodeID
+	for k := 0; k < 3; k++ {
+		terms := make([][]ir.NodeID, d)
+		for _, t := range m.IR.Transitions {
+			if k < 2 {
+				rates[k] = append(rates[k], t.Density.Beta[k])
+			}
+			if g.IsZero(t.Density.Beta[k]) {
+				continue
+			}
+			for _, j := range t.Jump {
+				terms[j.Species] = append(terms[j.Species], g.Mul(g.Const(float64(j.Delta)), t.Density.Beta[k]))
+			}
+		}
+		drifts[k] = make([]ir.NodeID, d)
+		for i := range drifts[k] {
+			drifts[k][i] = g.Add(terms[i]...)
+		}
+	}
+	m.Drift = NewField(g, drifts[0], d)
+	m.Drift1 = NewField(g, drifts[1], d)
+	m.Drift2 = NewField(g, drifts[2], d)
+	m.Rates = NewField(g, rates[0], d)
+	m.Rates1 = NewField(g, rates[1], d)
+	m.Observables = make([][3]*Field, len(m.IR.Observables))
+	for i, o := range m.IR.Observables {
+		if o.Series == nil || o.Series.Order < 0 {
 			continue
 		}
-		for _, j := range t.Jump {
-			terms[j.Species] = append(terms[j.Species], g.Mul(g.Const(float64(j.Delta)), t.Density.Beta[0]))
+		for k := 0; k < 3; k++ {
+			// Coef[k] is the coefficient of h^(Order+k); shift to h^0, h^1, h^2.
+			idx := k - o.Series.Order
+			node := g.Const(0)
+			if idx >= 0 && idx < 3 {
+				node = o.Series.Coef[idx]
+			}
+			m.Observables[i][k] = NewField(g, []ir.NodeID{node}, d)
 		}
 	}
-	out := make([]ir.NodeID, d)
-	for i := range out {
-		out[i] = g.Add(terms[i]...)
-	}
-	m.drift = g.Compile(out)
-	m.driftVals = make([]float64, m.drift.Len())
-	m.jac = autodiff.NewJacobian(m.drift, autodiff.Densities(d))
-	m.ws = m.jac.NewWorkspace()
 }
 
 // Clone returns a model that shares the compiled tapes with m but has its own buffers.
 func (m *Model) Clone() *Model {
 	c := *m
 	c.propVals = make([]float64, len(m.propVals))
-	if m.drift != nil {
-		c.driftVals = make([]float64, len(m.driftVals))
-		c.ws = m.jac.NewWorkspace()
+	if m.Drift != nil {
+		c.Drift, c.Drift1, c.Drift2 = m.Drift.Clone(), m.Drift1.Clone(), m.Drift2.Clone()
+		c.Rates, c.Rates1 = m.Rates.Clone(), m.Rates1.Clone()
+		c.Observables = make([][3]*Field, len(m.Observables))
+		for i, o := range m.Observables {
+			for k, f := range o {
+				if f != nil {
+					c.Observables[i][k] = f.Clone()
+				}
+			}
+		}
 	}
-	c.hess = nil
 	return &c
 }
 
 // Dim returns the number of species d.
 func (m *Model) Dim() int { return len(m.IR.Species) }
 
-// HasDrift reports whether the mean-field drift is available.
-func (m *Model) HasDrift() bool { return m.drift != nil }
+// HasDrift reports whether the mean field is available.
+func (m *Model) HasDrift() bool { return m.Drift != nil }
 
 // Inputs returns leaf values for evaluation: the model's parameter values, its scale, time
-// 0, the environment in its first state, and zero counts and densities.
+// 0, the environment in its first state, the initial counts and, for a scaled model, the
+// initial densities (from 'init density', or counts / N).
 func (m *Model) Inputs() *ir.Inputs {
+	d := m.Dim()
 	in := &ir.Inputs{
 		Params:    append([]float64(nil), m.IR.ParamValues...),
-		Counts:    make([]float64, m.Dim()),
-		Densities: make([]float64, m.Dim()),
+		Counts:    make([]float64, d),
+		Densities: make([]float64, d),
 		Env:       make([]float64, len(m.IR.Env.Components)),
 	}
 	if m.IR.Scale != nil {
@@ -130,7 +171,26 @@ func (m *Model) Inputs() *ir.Inputs {
 			in.Env[c] = float64(v)
 		}
 	}
+	m.InitialCounts(in.Counts, in)
+	for i, n := range in.Counts {
+		switch {
+		case m.IR.Init.Densities != nil && m.IR.Init.Densities[i] != 0:
+			in.Densities[i] = m.IR.Init.Densities[i]
+		case in.Scale > 0:
+			in.Densities[i] = n / in.Scale
+		}
+	}
 	return in
+}
+
+// InitialCounts sets dst to the initial counts at the parameter values and scale of in.
+func (m *Model) InitialCounts(dst []float64, in *ir.Inputs) {
+	t := m.IR.Graph.Compile(m.IR.Init.Counts)
+	vals := make([]float64, t.Len())
+	t.Eval(vals, in)
+	for i := range dst {
+		dst[i] = vals[t.Out[i]]
+	}
 }
 
 // Propensities sets dst[j] to the propensity of transition j at in.Counts (count form,
@@ -145,81 +205,33 @@ func (m *Model) Propensities(dst []float64, in *ir.Inputs) {
 	}
 }
 
-// ErrNoMeanField is returned by drift evaluations of a model without a mean field.
+// ErrNoMeanField is returned by mean-field evaluations of a model without a mean field.
 var ErrNoMeanField = fmt.Errorf("runtime: the model has no mean field (no scale, discrete time, or a propensity that does not expand in 1/N)")
 
-// Drift sets dst to F(in.Densities, in.Env).
-func (m *Model) Drift(dst []float64, in *ir.Inputs) error {
-	if m.drift == nil {
-		return ErrNoMeanField
-	}
-	if len(dst) != m.Dim() {
-		panic("runtime: Drift: len(dst) != Dim()")
-	}
-	m.drift.Eval(m.driftVals, in)
-	for i := range dst {
-		dst[i] = m.driftVals[m.drift.Out[i]]
-	}
-	return nil
-}
-
-// Jacobian sets dst (empty or d×d) to ∂F/∂x at in, exploiting the sparsity of the drift:
-// one forward sweep per colour of its column colouring.
+// Jacobian sets dst (empty or d×d) to ∂F/∂x at in; a shorthand for m.Drift.Jacobian.
 func (m *Model) Jacobian(dst *mat.Dense, in *ir.Inputs) error {
-	if m.drift == nil {
+	if m.Drift == nil {
 		return ErrNoMeanField
 	}
-	return m.jac.Eval(dst, m.ws, in)
+	return m.Drift.Jacobian(dst, in)
 }
-
-// JacobianCSR is Jacobian into a sparse matrix from NewJacobianCSR.
-func (m *Model) JacobianCSR(dst *autodiff.CSR, in *ir.Inputs) error {
-	if m.drift == nil {
-		return ErrNoMeanField
-	}
-	return m.jac.EvalCSR(dst, m.ws, in)
-}
-
-// NewJacobianCSR returns a sparse matrix with the drift Jacobian's pattern.
-func (m *Model) NewJacobianCSR() *autodiff.CSR { return m.jac.NewCSR() }
 
 // Hessian sets dst[i] (each empty or d×d) to the Hessian of F_i at in.
 func (m *Model) Hessian(dst []*mat.SymDense, in *ir.Inputs) error {
-	if m.drift == nil {
+	if m.Drift == nil {
 		return ErrNoMeanField
 	}
-	return autodiff.Hessian(dst, m.jac, m.ws, in)
+	return m.Drift.Hessian(dst, in)
 }
 
-// Directional sets dst to DF(x)[v], the derivative of the drift along v.
-func (m *Model) Directional(dst []float64, in *ir.Inputs, v []float64) error {
-	if m.drift == nil {
+// EvalDrift sets dst to F(in.Densities, in.Env).
+func (m *Model) EvalDrift(dst []float64, in *ir.Inputs) error {
+	if m.Drift == nil {
 		return ErrNoMeanField
 	}
-	return autodiff.Directional(dst, m.ws, in, v)
+	m.Drift.Eval(dst, in)
+	return nil
 }
 
-// D2 sets dst to D²F(x)[u, v]; D3 and D4 give the third and fourth derivatives contracted
-// with every direction (the contractions the O(1/N²) refinement needs), never a dense tensor.
-func (m *Model) D2(dst []float64, in *ir.Inputs, u, v []float64) error {
-	if m.drift == nil {
-		return ErrNoMeanField
-	}
-	return autodiff.D2(dst, m.ws, in, u, v)
-}
-
-// D3 sets dst to D³F(x)[u, v, w].
-func (m *Model) D3(dst []float64, in *ir.Inputs, u, v, w []float64) error {
-	if m.drift == nil {
-		return ErrNoMeanField
-	}
-	return autodiff.D3(dst, m.ws, in, u, v, w)
-}
-
-// D4 sets dst to D⁴F(x)[u, v, w, z].
-func (m *Model) D4(dst []float64, in *ir.Inputs, u, v, w, z []float64) error {
-	if m.drift == nil {
-		return ErrNoMeanField
-	}
-	return autodiff.D4(dst, m.ws, in, u, v, w, z)
-}
+// NewJacobianCSR returns a sparse matrix with the drift Jacobian's pattern.
+func (m *Model) NewJacobianCSR() *autodiff.CSR { return m.Drift.NewCSR() }

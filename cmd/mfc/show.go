@@ -228,7 +228,7 @@ func evalAt(rep *showReport, mod *runtime.Model, at string) error {
 	d := mod.Dim()
 	rep.At = append([]float64(nil), in.Densities...)
 	rep.Drift = make([]float64, d)
-	if err := mod.Drift(rep.Drift, in); err != nil {
+	if err := mod.EvalDrift(rep.Drift, in); err != nil {
 		return err
 	}
 	var jac mat.Dense

@@ -1,0 +1,104 @@
+package runtime
+
+import (
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/mfcproject/mfc/autodiff"
+	"github.com/mfcproject/mfc/compiler/ir"
+)
+
+// Field is a vector-valued function of the densities x (and of the environment, the
+// parameters and time, held fixed) compiled to a tape: the drift F, the per-transition
+// density rates β₀_j, an observable's coefficients. It evaluates into caller buffers and
+// differentiates exactly with respect to x by forward-mode AD, using the sparsity of its
+// dependency pattern: a banded field costs O(d) per Jacobian.
+//
+// A Field is not safe for concurrent use; Clone gives an independent copy that shares the
+// compiled tape.
+type Field struct {
+	tape *ir.Tape
+	vals []float64
+	jac  *autodiff.Jacobian
+	ws   *autodiff.Workspace
+}
+
+// NewField compiles the nodes outs of g as a field over the d density leaves.
+func NewField(g *ir.Graph, outs []ir.NodeID, d int) *Field {
+	t := g.Compile(outs)
+	jac := autodiff.NewJacobian(t, autodiff.Densities(d))
+	return &Field{tape: t, vals: make([]float64, t.Len()), jac: jac, ws: jac.NewWorkspace()}
+}
+
+// Clone returns a copy with its own buffers.
+func (f *Field) Clone() *Field {
+	return &Field{tape: f.tape, vals: make([]float64, len(f.vals)), jac: f.jac, ws: f.jac.NewWorkspace()}
+}
+
+// Len returns the number of outputs.
+func (f *Field) Len() int { return len(f.tape.Out) }
+
+// Eval sets dst[i] to output i at in. Cost O(tape).
+func (f *Field) Eval(dst []float64, in *ir.Inputs) {
+	if len(dst) != f.Len() {
+		panic("runtime: Field.Eval: len(dst) != Len()")
+	}
+	f.tape.Eval(f.vals, in)
+	for i := range dst {
+		dst[i] = f.vals[f.tape.Out[i]]
+	}
+}
+
+// Jacobian sets dst (empty or Len()×d) to the Jacobian at in. Cost: one sweep per colour.
+func (f *Field) Jacobian(dst *mat.Dense, in *ir.Inputs) error { return f.jac.Eval(dst, f.ws, in) }
+
+// JacobianCSR is Jacobian into a sparse matrix from NewCSR. Cost O(colours·tape + nnz).
+func (f *Field) JacobianCSR(dst *autodiff.CSR, in *ir.Inputs) error {
+	return f.jac.EvalCSR(dst, f.ws, in)
+}
+
+// NewCSR returns a sparse matrix with the Jacobian's pattern.
+func (f *Field) NewCSR() *autodiff.CSR { return f.jac.NewCSR() }
+
+// Pattern returns the Jacobian's sparsity pattern (values unset).
+func (f *Field) Pattern() *autodiff.CSR { return f.jac.Pattern() }
+
+// Hessian sets dst[i] (each empty or d×d) to the Hessian of output i. Cost: C(C+1)/2
+// second-order sweeps for C colours.
+func (f *Field) Hessian(dst []*mat.SymDense, in *ir.Inputs) error {
+	return autodiff.Hessian(dst, f.jac, f.ws, in)
+}
+
+// Directional sets dst to DF(x)[v]. Cost: one tangent sweep.
+func (f *Field) Directional(dst []float64, in *ir.Inputs, v []float64) error {
+	return autodiff.Directional(dst, f.ws, in, v)
+}
+
+// D2 sets dst to D²F(x)[u, v] (2 second-order jet sweeps).
+func (f *Field) D2(dst []float64, in *ir.Inputs, u, v []float64) error {
+	return autodiff.D2(dst, f.ws, in, u, v)
+}
+
+// D3 sets dst to D³F(x)[u, v, w] (4 third-order jet sweeps).
+func (f *Field) D3(dst []float64, in *ir.Inputs, u, v, w []float64) error {
+	return autodiff.D3(dst, f.ws, in, u, v, w)
+}
+
+// D4 sets dst to D⁴F(x)[u, v, w, z] (8 fourth-order jet sweeps).
+func (f *Field) D4(dst []float64, in *ir.Inputs, u, v, w, z []float64) error {
+	return autodiff.D4(dst, f.ws, in, u, v, w, z)
+}
+
+// D2Partial sets dst to the matrix D²F(x)[u, ·] (outputs × d, sparse).
+func (f *Field) D2Partial(dst *autodiff.CSR, in *ir.Inputs, u []float64) error {
+	return autodiff.D2Partial(dst, f.jac, f.ws, in, u)
+}
+
+// D3Partial sets dst to D³F(x)[u, v, ·].
+func (f *Field) D3Partial(dst *autodiff.CSR, in *ir.Inputs, u, v []float64) error {
+	return autodiff.D3Partial(dst, f.jac, f.ws, in, u, v)
+}
+
+// D4Partial sets dst to D⁴F(x)[u, v, w, ·].
+func (f *Field) D4Partial(dst *autodiff.CSR, in *ir.Inputs, u, v, w []float64) error {
+	return autodiff.D4Partial(dst, f.jac, f.ws, in, u, v, w)
+}
