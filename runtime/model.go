@@ -39,10 +39,12 @@ type Model struct {
 	Drift2 *Field // F₂
 	Rates  *Field // β₀_j: one output per transition
 	Rates1 *Field // β₁_j
-	// Observables holds, for each observable of order ≥ 0 in 1/N (a density, not a count),
-	// the field of its coefficients [h₀, h₁, h₂]: E h = h₀(x) + h₁(x)/N + h₂(x)/N² for
-	// a deterministic state x. Observables of negative order have nil.
-	Observables [][3]*Field
+	// Observables is the field of the observables' coefficients in 1/N: output 3i+k is h_k
+	// of observable i, where h = h₀(x) + h₁(x)/N + h₂(x)/N² for a deterministic state x.
+	// Observables of negative order (counts, not densities) have zeros there and
+	// ObservableScaled[i] false.
+	Observables      *Field
+	ObservableScaled []bool
 }
 
 // Load compiles the model file at path. The diagnostics hold every error and warning; the
@@ -110,21 +112,28 @@ func (m *Model) buildMeanField() {
 	m.Drift2 = NewField(g, drifts[2], d)
 	m.Rates = NewField(g, rates[0], d)
 	m.Rates1 = NewField(g, rates[1], d)
-	m.Observables = make([][3]*Field, len(m.IR.Observables))
+	m.ObservableScaled = make([]bool, len(m.IR.Observables))
+	obs := make([]ir.NodeID, 0, 3*len(m.IR.Observables))
 	for i, o := range m.IR.Observables {
-		if o.Series == nil || o.Series.Order < 0 {
-			continue
-		}
+		scaled := o.Series != nil && o.Series.Order >= 0
+		m.ObservableScaled[i] = scaled
 		for k := 0; k < 3; k++ {
 			// Coef[k] is the coefficient of h^(Order+k); shift to h^0, h^1, h^2.
-			idx := k - o.Series.Order
 			node := g.Const(0)
-			if idx >= 0 && idx < 3 {
+			if idx := k - orderOf(o.Series); scaled && idx >= 0 && idx < 3 {
 				node = o.Series.Coef[idx]
 			}
-			m.Observables[i][k] = NewField(g, []ir.NodeID{node}, d)
+			obs = append(obs, node)
 		}
 	}
+	m.Observables = NewField(g, obs, d)
+}
+
+func orderOf(s *ir.Series) int {
+	if s == nil {
+		return 0
+	}
+	return s.Order
 }
 
 // Clone returns a model that shares the compiled tapes with m but has its own buffers.
@@ -134,14 +143,7 @@ func (m *Model) Clone() *Model {
 	if m.Drift != nil {
 		c.Drift, c.Drift1, c.Drift2 = m.Drift.Clone(), m.Drift1.Clone(), m.Drift2.Clone()
 		c.Rates, c.Rates1 = m.Rates.Clone(), m.Rates1.Clone()
-		c.Observables = make([][3]*Field, len(m.Observables))
-		for i, o := range m.Observables {
-			for k, f := range o {
-				if f != nil {
-					c.Observables[i][k] = f.Clone()
-				}
-			}
-		}
+		c.Observables = m.Observables.Clone()
 	}
 	return &c
 }

@@ -1,0 +1,133 @@
+package ir
+
+import (
+	"math"
+	"testing"
+)
+
+// TestFolding checks the rules that decide "structurally zero" (spec §6.5) and the
+// canonical forms that make hash-consing find equal subexpressions.
+func TestFolding(t *testing.T) {
+	g := NewGraph()
+	x, y, k := g.Count(0), g.Count(1), g.Param(0)
+	tests := []struct {
+		name string
+		got  NodeID
+		want NodeID
+	}{
+		{"0*e", g.Mul(g.Const(0), x), g.Const(0)},
+		{"e*0", g.Mul(x, g.Const(0)), g.Const(0)},
+		{"0/e", g.Div(g.Const(0), x), g.Const(0)},
+		{"-0", g.Neg(g.Const(0)), g.Const(0)},
+		{"0^p", g.Pow(g.Const(0), g.Const(2)), g.Const(0)},
+		{"e-e", g.Sub(g.Mul(k, x), g.Mul(k, x)), g.Const(0)},
+		{"e+(-e)", g.Add(x, g.Neg(x)), g.Const(0)},
+		{"2e-2e", g.Sub(g.Mul(g.Const(2), x), g.Mul(x, g.Const(2))), g.Const(0)},
+		{"x+y=y+x", g.Add(x, y), g.Add(y, x)},
+		{"x*y=y*x", g.Mul(x, y), g.Mul(y, x)},
+		{"(x+y)+x=2x+y", g.Add(g.Add(x, y), x), g.Add(g.Mul(g.Const(2), x), y)},
+		{"e^1", g.Pow(x, g.Const(1)), x},
+		{"e^0", g.Pow(x, g.Const(0)), g.Const(1)},
+		{"e/1", g.Div(x, g.Const(1)), x},
+		{"--e", g.Neg(g.Neg(x)), x},
+		{"const", g.Add(g.Const(2), g.Mul(g.Const(3), g.Const(4))), g.Const(14)},
+		{"if true", g.Select(g.True(), x, y), x},
+		{"if c then 0 else 0", g.Select(g.Compare(CmpGt, x, y), g.Const(0), g.Const(0)), g.Const(0)},
+		{"cmp const", g.Compare(CmpLt, g.Const(1), g.Const(2)), g.True()},
+		{"false and e", g.And(g.False(), g.Compare(CmpGt, x, y)), g.False()},
+		{"true or e", g.Or(g.Compare(CmpGt, x, y), g.True()), g.True()},
+		{"not not", g.Not(g.Not(g.Compare(CmpGt, x, y))), g.Compare(CmpGt, x, y)},
+		{"fn const", g.Call(FnExp, g.Const(0)), g.Const(1)},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got node %d (%s), want %d (%s)", tt.name, tt.got, g.String(tt.got, nil), tt.want, g.String(tt.want, nil))
+		}
+	}
+}
+
+// TestDeps checks the dependency masks that drive the static checks.
+func TestDeps(t *testing.T) {
+	g := NewGraph()
+	e := g.Mul(g.Param(0), g.Div(g.Count(0), g.Scale()))
+	if got, want := g.Dep(e), DepParam|DepCount|DepScale; got != want {
+		t.Errorf("dep = %b, want %b", got, want)
+	}
+	if g.Dep(g.Select(g.EnvIs(0, 1), g.Time(), g.Const(0))) != DepEnv|DepTime {
+		t.Error("Select: want env|time")
+	}
+}
+
+// TestTapeEval evaluates every kind of node against direct float64 arithmetic.
+func TestTapeEval(t *testing.T) {
+	g := NewGraph()
+	x, y, p := g.Density(0), g.Density(1), g.Param(0)
+	outs := []NodeID{
+		g.Add(x, g.Mul(p, y)),
+		g.Div(g.Pow(x, g.Const(2.5)), g.Sub(y, g.Const(1))),
+		g.Select(g.And(g.Compare(CmpGt, x, y), g.EnvIs(0, 1)), g.Call(FnLog, x), g.Call(FnTanh, y)),
+		g.Ind(g.Or(g.Not(g.Compare(CmpLe, x, g.Const(0))), g.Compare(CmpEq, g.EnvVal(0), g.Const(0)))),
+		g.Call(FnPoissonPMF, g.Const(2), p),
+		g.Call(FnPoissonCDF, g.Const(3), p),
+		g.Mul(g.Scale(), g.Time()),
+	}
+	tp := g.Compile(outs)
+	vals := make([]float64, tp.Len())
+	for _, c := range []struct{ x, y, p, env float64 }{{0.3, 0.2, 1.5, 1}, {0.1, 0.7, 0.4, 0}, {2, 1, 3, 1}} {
+		in := &Inputs{Densities: []float64{c.x, c.y}, Params: []float64{c.p}, Env: []float64{c.env}, Scale: 10, Time: 0.5}
+		tp.Eval(vals, in)
+		sel := math.Tanh(c.y)
+		if c.x > c.y && c.env == 1 {
+			sel = math.Log(c.x)
+		}
+		ind := 0.0
+		if c.x > 0 || c.env == 0 {
+			ind = 1
+		}
+		want := []float64{
+			c.x + c.p*c.y,
+			math.Pow(c.x, 2.5) / (c.y - 1),
+			sel,
+			ind,
+			math.Exp(-c.p) * c.p * c.p / 2,
+			math.Exp(-c.p) * (1 + c.p + c.p*c.p/2 + c.p*c.p*c.p/6),
+			5,
+		}
+		for i, w := range want {
+			// Same operations in a different order: agreement to a few ulps.
+			if got := tp.Output(vals, i); math.Abs(got-w) > 1e-14*math.Max(1, math.Abs(w)) {
+				t.Errorf("case %+v output %d: got %v, want %v", c, i, got, w)
+			}
+		}
+	}
+}
+
+// TestTapeEvalAllocs: evaluation allocates nothing.
+func TestTapeEvalAllocs(t *testing.T) {
+	g := NewGraph()
+	var outs []NodeID
+	for i := 0; i < 50; i++ {
+		outs = append(outs, g.Mul(g.Param(0), g.Sub(g.Density(i), g.Density(i+1))))
+	}
+	tp := g.Compile(outs)
+	vals := make([]float64, tp.Len())
+	in := &Inputs{Densities: make([]float64, 51), Params: []float64{2}}
+	if n := testing.AllocsPerRun(100, func() { tp.Eval(vals, in) }); n != 0 {
+		t.Errorf("Eval allocates %v times per run, want 0", n)
+	}
+}
+
+func TestPoisson(t *testing.T) {
+	for _, m := range []float64{0, 0.5, 3, 20} {
+		s := 0.0
+		for k := 0.0; k <= 60; k++ {
+			s += PoissonPMF(k, m)
+			if c := PoissonCDF(k, m); math.Abs(c-s) > 1e-13 {
+				t.Errorf("cdf(%v, %v) = %v, sum of pmf %v", k, m, c, s)
+			}
+		}
+	}
+	if PoissonPMF(-1, 2) != 0 || !math.IsNaN(PoissonPMF(1.5, 2)) {
+		t.Error("pmf: k < 0 gives 0, a fractional k gives NaN")
+	}
+}

@@ -1,0 +1,324 @@
+package ctmc
+
+import (
+	"errors"
+	"math"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/runtime"
+)
+
+func load(t testing.TB, src string, opts compiler.Options) *runtime.Model {
+	t.Helper()
+	m, diags := runtime.LoadSource("test.mf", []byte(src), opts)
+	if m == nil {
+		t.Fatalf("compile failed: %v", diags)
+	}
+	return m
+}
+
+func explore(t testing.TB, m *runtime.Model, lim Limits) (*Chain, error) {
+	t.Helper()
+	in := m.Inputs()
+	return Explore(m, in, lim)
+}
+
+func solve(t testing.TB, src string, opts compiler.Options, set *Settings) (*Chain, *Result) {
+	t.Helper()
+	m := load(t, src, opts)
+	c, err := explore(t, m, Limits{})
+	if err != nil {
+		t.Fatalf("Explore: %v", err)
+	}
+	r, err := Stationary(c, set)
+	if err != nil {
+		t.Fatalf("Stationary: %v", err)
+	}
+	if r.Residual >= 1e-10 {
+		t.Errorf("residual %g", r.Residual)
+	}
+	return c, r
+}
+
+const mm1k = `model mm1k
+param lam = 0.7
+param mu = 1.0
+param K = 10
+species Q
+arrive: 0 -> Q when Q < K @ lam
+serve:  Q -> 0 when Q > 0 @ mu
+init { Q = 0 }
+`
+
+func TestMM1K(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		K        float64
+		denseMax int
+		method   string
+	}{
+		{"dense", 10, 0, "dense LU"},
+		{"iterative-small", 10, -1, "BiCGSTAB+ILU(0)"},
+		{"iterative-large", 3000, 0, "BiCGSTAB+ILU(0)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := compiler.Options{Overrides: compiler.Overrides{"K": {tc.K}}}
+			c, r := solve(t, mm1k, opts, &Settings{DenseMax: tc.denseMax})
+			if r.Method != tc.method {
+				t.Errorf("method %q, want %q", r.Method, tc.method)
+			}
+			K := int(tc.K)
+			if c.NumStates() != K+1 {
+				t.Fatalf("%d states, want %d", c.NumStates(), K+1)
+			}
+			rho := 0.7
+			p0 := (1 - rho) / (1 - math.Pow(rho, float64(K+1)))
+			for k := 0; k <= K; k++ {
+				want := p0 * math.Pow(rho, float64(k))
+				got := r.Pi[c.Index([]int{k}, 0)]
+				if math.Abs(got-want) > 1e-10 {
+					t.Fatalf("π(%d) = %.15g, want %.15g", k, got, want)
+				}
+			}
+			t.Logf("%s: %d states, residual %.2g, %d iterations", r.Method, c.NumStates(), r.Residual, r.Iterations)
+		})
+	}
+}
+
+// A birth–death chain with state-dependent rates against the product formula
+// π_n ∝ Π_{i<n} λ(i)/μ(i+1), λ(n) = a(K−n), μ(n) = b n².
+func TestBirthDeath(t *testing.T) {
+	src := `model bd
+param a = 1.5
+param b = 0.05
+param K = 60
+species X
+birth: 0 -> X when X < K @ a * (K - X)
+death: X -> 0 @ b * X * X
+init { X = 5 }
+`
+	for _, denseMax := range []int{0, -1} {
+		c, r := solve(t, src, compiler.Options{}, &Settings{DenseMax: denseMax})
+		K := 60
+		w := make([]float64, K+1)
+		w[0] = 1
+		sum := 1.0
+		for n := 1; n <= K; n++ {
+			w[n] = w[n-1] * 1.5 * float64(K-n+1) / (0.05 * float64(n*n))
+			sum += w[n]
+		}
+		for n := 0; n <= K; n++ {
+			got := r.Pi[c.Index([]int{n}, 0)]
+			if want := w[n] / sum; math.Abs(got-want) > 1e-10*math.Max(1, want) {
+				t.Fatalf("%s: π(%d) = %.15g, want %.15g", r.Method, n, got, want)
+			}
+		}
+	}
+}
+
+// SIS with an external source at M = 100 against seed digest 001 §4.3.
+func TestSISExternal(t *testing.T) {
+	src, err := os.ReadFile("../../examples/sis_external.mf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, denseMax := range []int{0, -1} {
+		c, r := solve(t, string(src), compiler.Options{Scale: 100}, &Settings{DenseMax: denseMax})
+		M := 100.0
+		a := 2 - math.Sqrt2
+		ex0 := Expectation(c, r.Pi, func(n []float64, _ int) float64 { return n[0] / M })
+		sq := Expectation(c, r.Pi, func(n []float64, _ int) float64 { d := n[0]/M - a; return d * d })
+		checks := []struct {
+			name      string
+			got, want float64
+			tol       float64
+		}{
+			{"E[x0]", ex0, 0.5868197514, 1e-10},
+			{"M·(E[x0]−x0*)", M * (ex0 - a), 0.10333137, 1e-8},
+			{"M·E[(x0−x0*)²]", M * sq, 100 * 0.00292265256493, 1e-10},
+			{"identity", ex0 - a, sq / (2 * math.Sqrt2), 1e-13},
+			{"mean S", MeanCounts(c, r.Pi)[0], 58.68197514, 1e-8},
+		}
+		for _, ch := range checks {
+			if math.Abs(ch.got-ch.want) > ch.tol {
+				t.Errorf("%s: %s = %.12g, want %.12g", r.Method, ch.name, ch.got, ch.want)
+			}
+		}
+	}
+}
+
+// The SIRS model with a three-state environment of seed digest 000 at N = 100.
+func TestSIRSEnvironment(t *testing.T) {
+	src, err := os.ReadFile("../../examples/t2_sirs_env.mf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, r := solve(t, string(src), compiler.Options{}, nil)
+	if want := 101 * 102 / 2 * 3; c.NumStates() != want {
+		t.Errorf("%d states, want %d", c.NumStates(), want)
+	}
+	mean := MeanCounts(c, r.Pi)
+	for i, want := range []float64{0.5124054168, 0.1504593608} {
+		if got := mean[i] / 100; math.Abs(got-want) > 1e-9 {
+			t.Errorf("E[x%d] = %.12g, want %.12g", i, got, want)
+		}
+	}
+	law := EnvLaw(c, r.Pi)
+	if s := law[0] + law[1] + law[2]; math.Abs(s-1) > 1e-12 {
+		t.Errorf("environment law sums to %g", s)
+	}
+	t.Logf("%s: %d states, residual %.2g, %d iterations", r.Method, c.NumStates(), r.Residual, r.Iterations)
+}
+
+func TestReducible(t *testing.T) {
+	src := `model absorb
+species X
+up:   0 -> X when X < 5 @ X * (5 - X)
+down: X -> 0 @ X * (5 - X)
+init { X = 2 }
+`
+	m := load(t, src, compiler.Options{})
+	c, err := explore(t, m, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Stationary(c, nil)
+	var re *ReducibleError
+	if !errors.As(err, &re) {
+		t.Fatalf("got %v, want a ReducibleError", err)
+	}
+	if len(re.Classes) != 2 || re.Classes[0].Size != 1 || re.Classes[1].Size != 1 {
+		t.Fatalf("classes %+v", re.Classes)
+	}
+	msg := err.Error()
+	for _, s := range []string{"reducible", "X=0", "X=5"} {
+		if !strings.Contains(msg, s) {
+			t.Errorf("message %q lacks %q", msg, s)
+		}
+	}
+}
+
+// One closed class with transient states: the transient states get probability 0.
+func TestTransient(t *testing.T) {
+	src := `model trans
+species X
+leave: X -> 0 @ X
+init { X = 4 }
+`
+	c, r := solve(t, src, compiler.Options{}, nil)
+	if r.Closed != 1 || r.Pi[c.Index([]int{0}, 0)] != 1 {
+		t.Fatalf("closed %d, π = %v", r.Closed, r.Pi)
+	}
+}
+
+func TestRuntimeErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, code string
+		msg             []string
+	}{
+		{"E801", `model neg
+species A, B
+mkB: 0 -> B when B < 2 @ 1
+kill: A -> 0 @ B
+init { A = 0, B = 0 }
+`, "E801", []string{"'kill' has propensity 1 at A=0, B=1 and would make A = -1", "when A > 0"}},
+		{"E802", `model nan
+species A
+grow: 0 -> A when A < 3 @ 1 / (A - 1)
+init { A = 0 }
+`, "E802", []string{"propensity of 'grow' is", "at A=0"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := load(t, tc.src, compiler.Options{})
+			_, err := explore(t, m, Limits{})
+			var d *diag.Diagnostic
+			if !errors.As(err, &d) {
+				t.Fatalf("got %v, want a diagnostic", err)
+			}
+			if d.Code != tc.code || !d.Pos.IsValid() {
+				t.Errorf("code %s at %v, want %s", d.Code, d.Pos, tc.code)
+			}
+			for _, s := range tc.msg {
+				if !strings.Contains(d.Error(), s) {
+					t.Errorf("%q lacks %q", d.Error(), s)
+				}
+			}
+		})
+	}
+}
+
+func TestStateLimit(t *testing.T) {
+	m := load(t, mm1k, compiler.Options{Overrides: compiler.Overrides{"K": {1000}}})
+	_, err := explore(t, m, Limits{MaxStates: 100})
+	if err == nil || !strings.Contains(err.Error(), "Limits.MaxStates") || !strings.Contains(err.Error(), "100") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestDiscreteTime(t *testing.T) {
+	src := `model dt
+time discrete
+species X
+up: 0 -> X when X < 3 @ 0.5
+init { X = 0 }
+`
+	m, _ := runtime.LoadSource("dt.mf", []byte(src), compiler.Options{})
+	if m == nil {
+		t.Skip("discrete-time source did not compile")
+	}
+	if _, err := explore(t, m, Limits{}); !errors.Is(err, ErrDiscreteTime) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// sirs is a 2-D SIRS model on the triangle S + I ≤ N (R implicit).
+const sirs = `model sirs
+scale N = 400
+param beta = 2.0
+param gamma = 1.0
+param omega = 0.5
+param eps = 0.05
+species S, I
+infect:  S -> I @ (beta * I / N + eps) * S
+recover: I -> 0 @ gamma * I
+wane:    0 -> S @ omega * (N - S - I)
+init { S = 360, I = 40 }
+`
+
+func runSIRS(t testing.TB) (time.Duration, time.Duration, *Chain, *Result) {
+	m := load(t, sirs, compiler.Options{})
+	t0 := time.Now()
+	c, err := explore(t, m, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t1 := time.Now()
+	r, err := Stationary(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return t1.Sub(t0), time.Since(t1), c, r
+}
+
+func TestSIRSLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large chain")
+	}
+	te, ts, c, r := runSIRS(t)
+	if c.NumStates() != 80601 {
+		t.Errorf("%d states, want 80601", c.NumStates())
+	}
+	t.Logf("SIRS N=400: %d states, %d nnz; explore %v, stationary %v (%s, %d iterations, residual %.2g)",
+		c.NumStates(), c.Q.NNZ(), te, ts, r.Method, r.Iterations, r.Residual)
+}
+
+func BenchmarkSIRS(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		runSIRS(b)
+	}
+}

@@ -1,0 +1,321 @@
+package ctmc
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Settings controls Stationary. The zero value (or nil) selects the defaults.
+type Settings struct {
+	// Tol is the target residual ‖πQ‖₁ of the normalised π; 0 means 1e-10.
+	Tol float64
+	// DenseMax is the largest closed class solved by dense LU; 0 means 2000, negative
+	// forces the iterative method.
+	DenseMax int
+	// MaxIter bounds the BiCGSTAB iterations of each solve; 0 means 20000.
+	MaxIter int
+}
+
+// Result is a stationary distribution.
+type Result struct {
+	// Pi is the stationary probability of each state of the chain (0 on transient states).
+	Pi []float64
+	// Residual is ‖πQ‖₁.
+	Residual float64
+	// Iterations is the number of Krylov iterations (0 for dense LU).
+	Iterations int
+	// Method is "dense LU" or "BiCGSTAB+ILU(0)".
+	Method string
+	// Closed is the number of states in the closed class; the other states are transient.
+	Closed int
+}
+
+// ClassInfo describes one closed communicating class.
+type ClassInfo struct {
+	Size           int
+	Representative int    // index of the class's first state
+	State          string // the representative as name=value pairs
+}
+
+// ReducibleError reports a chain with more than one closed class: its stationary
+// distribution is not unique.
+type ReducibleError struct {
+	Classes []ClassInfo
+}
+
+func (e *ReducibleError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ctmc: the chain is reducible: %d closed classes, so the stationary distribution depends on the initial state:", len(e.Classes))
+	for i, c := range e.Classes {
+		fmt.Fprintf(&b, " class %d has %d state(s), e.g. [%s];", i+1, c.Size, c.State)
+	}
+	return strings.TrimSuffix(b.String(), ";")
+}
+
+// Components returns the strongly connected components of the transition graph of q (an
+// edge i → j for every stored off-diagonal element with positive value): comp[i] is the
+// component of state i, numbered in the order Tarjan's algorithm completes them, and n is
+// their number. It is iterative, O(S + E).
+func Components(q *CSR) (comp []int32, n int) {
+	N := q.Rows
+	index := make([]int32, N)
+	low := make([]int32, N)
+	comp = make([]int32, N)
+	for i := range index {
+		index[i] = -1
+		comp[i] = -1
+	}
+	onStack := make([]bool, N)
+	var stack []int32
+	type frame struct {
+		v int32
+		p int // next edge position
+	}
+	var call []frame
+	counter := int32(0)
+	for root := 0; root < N; root++ {
+		if index[root] >= 0 {
+			continue
+		}
+		call = append(call, frame{int32(root), q.RowPtr[root]})
+		index[root], low[root] = counter, counter
+		counter++
+		stack = append(stack, int32(root))
+		onStack[root] = true
+		for len(call) > 0 {
+			f := &call[len(call)-1]
+			v := f.v
+			pushed := false
+			for f.p < q.RowPtr[v+1] {
+				w := q.Col[f.p]
+				val := q.Val[f.p]
+				f.p++
+				if w == v || !(val > 0) {
+					continue
+				}
+				if index[w] < 0 {
+					index[w], low[w] = counter, counter
+					counter++
+					stack = append(stack, w)
+					onStack[w] = true
+					call = append(call, frame{w, q.RowPtr[w]})
+					pushed = true
+					break
+				} else if onStack[w] && index[w] < low[v] {
+					low[v] = index[w]
+				}
+			}
+			if pushed {
+				continue
+			}
+			if low[v] == index[v] {
+				for {
+					w := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					onStack[w] = false
+					comp[w] = int32(n)
+					if w == v {
+						break
+					}
+				}
+				n++
+			}
+			call = call[:len(call)-1]
+			if len(call) > 0 {
+				u := call[len(call)-1].v
+				if low[v] < low[u] {
+					low[u] = low[v]
+				}
+			}
+		}
+	}
+	return comp, n
+}
+
+// ClosedClasses returns the closed communicating classes of the chain (components with no
+// positive rate leaving them), each as the sorted list of its states.
+func ClosedClasses(c *Chain) [][]int {
+	q := c.Q
+	comp, n := Components(q)
+	open := make([]bool, n)
+	for i := 0; i < q.Rows; i++ {
+		for p := q.RowPtr[i]; p < q.RowPtr[i+1]; p++ {
+			if q.Val[p] > 0 && comp[q.Col[p]] != comp[i] {
+				open[comp[i]] = true
+			}
+		}
+	}
+	slot := make([]int, n)
+	for i := range slot {
+		slot[i] = -1
+	}
+	var classes [][]int
+	for i := 0; i < q.Rows; i++ {
+		k := comp[i]
+		if open[k] {
+			continue
+		}
+		if slot[k] < 0 {
+			slot[k] = len(classes)
+			classes = append(classes, nil)
+		}
+		classes[slot[k]] = append(classes[slot[k]], i)
+	}
+	return classes
+}
+
+// Stationary returns the stationary distribution of the chain. It fails with a
+// *ReducibleError if the chain has more than one closed class. With exactly one, the
+// transient states get probability 0 and πQ = 0, Σπ = 1 is solved on the closed class by
+// dense LU (at most s.DenseMax states) or by ILU(0)-preconditioned BiCGSTAB with iterative
+// refinement. It returns an error if the residual target s.Tol is not met.
+func Stationary(c *Chain, s *Settings) (*Result, error) {
+	var set Settings
+	if s != nil {
+		set = *s
+	}
+	if set.Tol <= 0 {
+		set.Tol = 1e-10
+	}
+	if set.DenseMax == 0 {
+		set.DenseMax = 2000
+	}
+	if set.MaxIter <= 0 {
+		set.MaxIter = 20000
+	}
+	classes := ClosedClasses(c)
+	if len(classes) != 1 {
+		e := &ReducibleError{}
+		for _, cl := range classes {
+			e.Classes = append(e.Classes, ClassInfo{Size: len(cl), Representative: cl[0], State: c.StateString(cl[0])})
+		}
+		return nil, e
+	}
+	class := classes[0]
+	N := c.NumStates()
+	// Restrict Q to the closed class (no rate leaves it, so the rows stay conservative).
+	local := make([]int32, N)
+	for i := range local {
+		local[i] = -1
+	}
+	for k, i := range class {
+		local[i] = int32(k)
+	}
+	n := len(class)
+	sub := &CSR{Rows: n, Cols: n, RowPtr: make([]int, 1, n+1)}
+	for _, i := range class {
+		for p := c.Q.RowPtr[i]; p < c.Q.RowPtr[i+1]; p++ {
+			if l := local[c.Q.Col[p]]; l >= 0 {
+				sub.Col = append(sub.Col, l)
+				sub.Val = append(sub.Val, c.Q.Val[p])
+			}
+		}
+		sub.RowPtr = append(sub.RowPtr, len(sub.Col))
+	}
+	res := &Result{Closed: n}
+	var pi []float64
+	var err error
+	switch {
+	case n == 1:
+		pi = []float64{1}
+		res.Method = "trivial"
+	case set.DenseMax > 0 && n <= set.DenseMax:
+		pi, err = solveDense(sub)
+		res.Method = "dense LU"
+	default:
+		pi, res.Iterations, err = solveIterative(sub, set)
+		res.Method = "BiCGSTAB+ILU(0)"
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Pi = make([]float64, N)
+	for k, i := range class {
+		res.Pi[i] = pi[k]
+	}
+	res.Residual = residual(sub, pi)
+	if !(res.Residual <= set.Tol) {
+		return res, fmt.Errorf("ctmc: stationary solve (%s, %d states) reached residual ‖πQ‖₁ = %.3g, above the target %.3g", res.Method, n, res.Residual, set.Tol)
+	}
+	return res, nil
+}
+
+// residual returns ‖πQ‖₁.
+func residual(q *CSR, pi []float64) float64 {
+	r := make([]float64, q.Cols)
+	q.VecMul(r, pi)
+	s := 0.0
+	for _, v := range r {
+		s += math.Abs(v)
+	}
+	return s
+}
+
+// normalise clips negative round-off to 0 and scales x to sum 1.
+func normalise(x []float64) error {
+	s := 0.0
+	for i, v := range x {
+		if v < 0 {
+			x[i] = 0
+			v = 0
+		}
+		s += v
+	}
+	if !(s > 0) || math.IsInf(s, 0) {
+		return fmt.Errorf("ctmc: stationary solve failed (sum of π = %v)", s)
+	}
+	for i := range x {
+		x[i] /= s
+	}
+	return nil
+}
+
+// solveDense solves Qᵀπ = 0 with the last equation replaced by Σπ = 1, by LU.
+func solveDense(q *CSR) ([]float64, error) {
+	n := q.Rows
+	a := mat.NewDense(n, n, nil)
+	for i := 0; i < n; i++ {
+		for p := q.RowPtr[i]; p < q.RowPtr[i+1]; p++ {
+			a.Set(int(q.Col[p]), i, q.Val[p])
+		}
+	}
+	for j := 0; j < n; j++ {
+		a.Set(n-1, j, 1)
+	}
+	b := mat.NewVecDense(n, nil)
+	b.SetVec(n-1, 1)
+	var lu mat.LU
+	lu.Factorize(a)
+	var x mat.VecDense
+	if err := lu.SolveVecTo(&x, false, b); err != nil {
+		if _, ok := err.(mat.Condition); !ok {
+			return nil, fmt.Errorf("ctmc: dense LU failed: %w", err)
+		}
+	}
+	pi := make([]float64, n)
+	for i := range pi {
+		pi[i] = x.AtVec(i)
+	}
+	// One step of iterative refinement on the bordered system.
+	r := make([]float64, n)
+	q.VecMul(r, pi)
+	sum := 0.0
+	for _, v := range pi {
+		sum += v
+	}
+	r[n-1] = sum - 1
+	rv := mat.NewVecDense(n, r)
+	var dx mat.VecDense
+	if err := lu.SolveVecTo(&dx, false, rv); err == nil {
+		for i := range pi {
+			pi[i] -= dx.AtVec(i)
+		}
+	}
+	if err := normalise(pi); err != nil {
+		return nil, err
+	}
+	return pi, nil
+}
