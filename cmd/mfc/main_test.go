@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/cli")
+
+func runCLI(args ...string) (stdout, stderr string, status int) {
+	var o, e bytes.Buffer
+	status = run(args, &o, &e)
+	return o.String(), e.String(), status
+}
+
+// golden compares got with testdata/cli/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("..", "..", "testdata", "cli", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/mfc -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestCheckExamples(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*.mf")
+	if len(files) == 0 {
+		t.Fatal("no examples")
+	}
+	out, errOut, status := runCLI(append([]string{"check"}, files...)...)
+	if status != 0 {
+		t.Fatalf("status %d:\n%s", status, errOut)
+	}
+	golden(t, "check_examples.txt", strings.ReplaceAll(out, "../../", ""))
+}
+
+func TestCheckErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.mf")
+	os.WriteFile(bad, []byte("param beta = 1\nspecies S\nS -> 0 @ bta * S\nS -> 0 @ $\n"), 0o644)
+	_, errOut, status := runCLI("check", bad)
+	if status != 1 {
+		t.Errorf("status %d, want 1", status)
+	}
+	golden(t, "check_errors.txt", strings.ReplaceAll(errOut, dir+string(filepath.Separator), ""))
+	if _, _, status := runCLI("check"); status != 2 {
+		t.Errorf("no files: status %d, want 2", status)
+	}
+	if _, _, status := runCLI("nosuch"); status != 2 {
+		t.Errorf("unknown command: status %d, want 2", status)
+	}
+}
+
+func TestFmtIdempotentAndWrite(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.mf")
+	src := "species S,I\ninfect:S+I->2I@2*S*I   # contact\n"
+	os.WriteFile(path, []byte(src), 0o644)
+	out, _, status := runCLI("fmt", path)
+	if status != 0 {
+		t.Fatal(status)
+	}
+	want := "species S, I\ninfect: S + I -> 2I @ 2 * S * I  # contact\n"
+	if out != want {
+		t.Errorf("fmt:\n%q\nwant\n%q", out, want)
+	}
+	if list, _, _ := runCLI("fmt", "-l", path); strings.TrimSpace(list) != path {
+		t.Errorf("fmt -l: %q", list)
+	}
+	runCLI("fmt", "-w", path)
+	got, _ := os.ReadFile(path)
+	if string(got) != want {
+		t.Errorf("fmt -w wrote %q", got)
+	}
+	if list, _, _ := runCLI("fmt", "-l", path); list != "" {
+		t.Errorf("formatted file listed: %q", list)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("fmt -w left temporary files: %v", entries)
+	}
+}
+
+func TestShowSIR(t *testing.T) {
+	out, errOut, status := runCLI("show", "../../examples/sir.mf")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errOut)
+	}
+	for _, line := range []string{
+		"d x_S/dt = delta*x_R - a*x_S - beta*x_S*x_I",
+		"d x_I/dt = a*x_S + beta*x_S*x_I - gamma*x_I",
+		"d x_R/dt = gamma*x_I - delta*x_R",
+		"S + I + R = constant",
+	} {
+		if !strings.Contains(out, line) {
+			t.Errorf("mfc show sir.mf lacks %q:\n%s", line, out)
+		}
+	}
+	golden(t, "show_sir.txt", out)
+}
+
+func TestShowJSONAt(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.json")
+	_, errOut, status := runCLI("show", "../../examples/sir.mf", "--at", "S=0.5,I=0.3,R=0.2", "--set", "beta=3", "--N", "50", "--format", "json", "-o", path)
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errOut)
+	}
+	data, _ := os.ReadFile(path)
+	var rep struct {
+		Species  []string
+		Drift    []float64
+		Jacobian [][]float64
+		Hessian  [][][]float64
+		Scale    struct{ Value float64 }
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	// a = 1, beta = 3, gamma = 1, delta = 3 at (0.5, 0.3, 0.2)
+	if rep.Scale.Value != 50 || len(rep.Species) != 3 || math.Abs(rep.Drift[1]-(0.5+3*0.5*0.3-0.3)) > 1e-15 ||
+		rep.Jacobian[0][1] != -1.5 || rep.Hessian[1][0][1] != 3 {
+		t.Errorf("unexpected report: %+v", rep)
+	}
+}
