@@ -332,17 +332,15 @@ func Explore(m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
 			}
 		}
 		m.Propensities(props, in)
-		// Negative values within round-off of 0 (1e-12 relative to the total positive
-		// propensity, at least 1e-12) count as 0, e.g. N·(1 − S/N − I/N) at S + I = N.
-		total := 1.0
+		// Values within round-off of 0 (|a| ≤ 1e-12·Σ|a_j| at the state) count as 0, e.g.
+		// N·(1 − S/N − I/N) at S + I = N, which may evaluate to ±1e-15.
+		total := 0.0
 		for _, a := range props {
-			if a > 0 {
-				total += a
-			}
+			total += math.Abs(a)
 		}
 		row = row[:0]
 		for j, a := range props {
-			if a == 0 || (a < 0 && a >= -1e-12*total) {
+			if a == 0 || math.Abs(a) <= zeroTol*total {
 				continue
 			}
 			t := &mod.Transitions[j]
@@ -411,6 +409,9 @@ func Explore(m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
 	c.Q = &CSR{Rows: n, Cols: n, RowPtr: rowPtr, Col: cols, Val: vals}
 	return c, nil
 }
+
+// zeroTol is the relative size below which a propensity counts as 0 (round-off).
+const zeroTol = 1e-12
 
 // fmtNum formats a propensity value for a message.
 func fmtNum(v float64) string {

@@ -253,7 +253,11 @@ func solveIterative(q *CSR, set Settings) ([]float64, int, error) {
 		// ‖πQ‖₁ ≤ 2‖r‖₁ / Σx for the normalised π, since the dropped equation is minus the
 		// sum of the others.
 		tol := 0.4 * set.Tol * (1 + sum)
-		iters += bicgstab(a, m, x, b, tol, set.MaxIter)
+		it := bicgstab(a, m, x, b, tol, set.MaxIter)
+		iters += it
+		if debugIter {
+			println("pass", pass, "pivot", k, "iters", it, "tol", tol)
+		}
 		for i := 0; i < n; i++ {
 			switch {
 			case i == k:
@@ -273,6 +277,8 @@ func solveIterative(q *CSR, set Settings) ([]float64, int, error) {
 	}
 	return pi, iters, nil
 }
+
+var debugIter = true
 
 func btoi(b bool) int {
 	if b {

@@ -184,7 +184,7 @@ func Stationary(c *Chain, s *Settings) (*Result, error) {
 		set.DenseMax = 2000
 	}
 	if set.MaxIter <= 0 {
-		set.MaxIter = 20000
+		set.MaxIter = 2000
 	}
 	classes := ClosedClasses(c)
 	if len(classes) != 1 {
