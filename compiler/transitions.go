@@ -205,32 +205,8 @@ func rebuild(g *ir.Graph, n *ir.Node, a []ir.NodeID) ir.NodeID {
 
 // names returns the printable names of the graph's leaves.
 func (c *compiler) names() *ir.Names {
-	if c.nameTable != nil {
-		return c.nameTable
+	if c.nameTable == nil {
+		c.nameTable = c.model.Names()
 	}
-	m := c.model
-	nm := &ir.Names{Params: make([]string, len(c.paramVals))}
-	for _, s := range m.Species {
-		nm.Species = append(nm.Species, s.Name)
-	}
-	for _, p := range m.Params {
-		if len(p.Shape) == 0 {
-			nm.Params[p.Offset] = p.Name
-			continue
-		}
-		k := 0
-		forEachIndex(p.Shape, func(idx []int) {
-			nm.Params[p.Offset+k] = instanceName(p.Name, idx)
-			k++
-		})
-	}
-	for _, e := range m.Env.Components {
-		nm.Env = append(nm.Env, e.Name)
-		nm.States = append(nm.States, e.States)
-	}
-	if m.Scale != nil {
-		nm.Scale = m.Scale.Name
-	}
-	c.nameTable = nm
-	return nm
+	return c.nameTable
 }

@@ -104,33 +104,10 @@ func runShow(args []string, stdout, stderr io.Writer) int {
 	return emit(stdout, stderr, *out, text)
 }
 
-func names(m *ir.Model) *ir.Names {
-	nm := &ir.Names{Params: make([]string, len(m.ParamValues))}
-	for _, s := range m.Species {
-		nm.Species = append(nm.Species, s.Name)
-	}
-	for _, p := range m.Params {
-		for k := 0; k < p.Size; k++ {
-			nm.Params[p.Offset+k] = p.Name
-			if p.Size > 1 {
-				nm.Params[p.Offset+k] = fmt.Sprintf("%s[%d]", p.Name, k)
-			}
-		}
-	}
-	for _, e := range m.Env.Components {
-		nm.Env = append(nm.Env, e.Name)
-		nm.States = append(nm.States, e.States)
-	}
-	if m.Scale != nil {
-		nm.Scale = m.Scale.Name
-	}
-	return nm
-}
-
 func buildShow(mod *runtime.Model) *showReport {
 	m := mod.IR
 	g := m.Graph
-	nm := names(m)
+	nm := m.Names()
 	rep := &showReport{Model: m.Name, Time: "continuous", Params: map[string]any{}, EnvStates: len(m.Env.Space)}
 	if m.Time == ir.Discrete {
 		rep.Time = "discrete"

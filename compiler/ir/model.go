@@ -1,6 +1,10 @@
 package ir
 
-import "github.com/mfcproject/mfc/lang/diag"
+import (
+	"fmt"
+
+	"github.com/mfcproject/mfc/lang/diag"
+)
 
 // TimeKind says whether propensities are rates or step probabilities.
 type TimeKind uint8
@@ -194,4 +198,66 @@ type Init struct {
 type MeanField struct {
 	Available   bool
 	Diagnostics diag.List // E601-E604 as errors
+}
+
+// Names returns the printable names of the graph's leaves: species and environment
+// instance names, and parameter element names such as lam[2].
+func (m *Model) Names() *Names {
+	nm := &Names{Params: make([]string, len(m.ParamValues))}
+	for _, s := range m.Species {
+		nm.Species = append(nm.Species, s.Name)
+	}
+	for _, p := range m.Params {
+		if len(p.Shape) == 0 {
+			nm.Params[p.Offset] = p.Name
+			continue
+		}
+		k := 0
+		forEachIndex(p.Shape, func(idx []int) {
+			nm.Params[p.Offset+k] = elementName(p.Name, idx)
+			k++
+		})
+	}
+	for _, e := range m.Env.Components {
+		nm.Env = append(nm.Env, e.Name)
+		nm.States = append(nm.States, e.States)
+	}
+	if m.Scale != nil {
+		nm.Scale = m.Scale.Name
+	}
+	return nm
+}
+
+func elementName(name string, idx []int) string {
+	s := name + "["
+	for i, v := range idx {
+		if i > 0 {
+			s += ","
+		}
+		s += fmt.Sprint(v)
+	}
+	return s + "]"
+}
+
+func forEachIndex(dims []Range, f func(idx []int)) {
+	idx := make([]int, len(dims))
+	for d := range dims {
+		if dims[d].Len() == 0 {
+			return
+		}
+		idx[d] = dims[d].Lo
+	}
+	for {
+		f(idx)
+		d := len(dims) - 1
+		for ; d >= 0; d-- {
+			if idx[d]++; idx[d] <= dims[d].Hi {
+				break
+			}
+			idx[d] = dims[d].Lo
+		}
+		if d < 0 {
+			return
+		}
+	}
 }
