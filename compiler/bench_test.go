@@ -13,7 +13,11 @@ func jsqSource(tb testing.TB, k int) []byte {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return []byte(strings.Replace(string(src), "param K   = 100", fmt.Sprintf("param K   = %d", k), 1))
+	s := strings.Replace(string(src), "param K     = 100", fmt.Sprintf("param K     = %d", k), 1)
+	if s == string(src) && k != 100 {
+		tb.Fatal("cannot set K in examples/jsq.mf")
+	}
+	return []byte(s)
 }
 
 func BenchmarkCompileJSQ(b *testing.B) {
