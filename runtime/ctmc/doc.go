@@ -13,7 +13,9 @@
 //     evaluation of the propensity tape (O(tape length)) plus O(J·d) for the jumps, so
 //     exploration is O(S·(tape + J·d)). Every visited state is checked: a positive
 //     propensity that would make a count negative is E801, a negative, NaN or infinite
-//     propensity is E802, both returned as *diag.Diagnostic at the transition.
+//     propensity is E802, both returned as *diag.Diagnostic at the transition. A propensity
+//     with |a_j| ≤ 1e-12·Σ_k |a_k| at the state is round-off and counts as 0 (for example
+//     N·(1 − S/N − I/N) at S + I = N, which evaluates to ±1e-15).
 //   - The generator Q is built row by row during exploration as a CSR matrix: off-diagonal
 //     rates summed per target, diagonal = −(row sum). O(E) memory.
 //   - Stationary first finds the strongly connected components with an iterative Tarjan

@@ -15,7 +15,7 @@ type Settings struct {
 	// DenseMax is the largest closed class solved by dense LU; 0 means 2000, negative
 	// forces the iterative method.
 	DenseMax int
-	// MaxIter bounds the BiCGSTAB iterations of each solve; 0 means 20000.
+	// MaxIter bounds the BiCGSTAB iterations of each solve; 0 means 2000.
 	MaxIter int
 }
 
