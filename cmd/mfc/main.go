@@ -8,6 +8,7 @@
 //
 //	check    parse and check models; print diagnostics or a one-line summary per file
 //	fmt      print models in canonical layout (-w rewrites the files in place)
+//	fixpoint fixed points of the mean-field ODE, their stability and LNA covariance
 //	show     print the compiled model: transitions, jump vectors, β₀ and β₁, the mean-field
 //	         ODE and conservation laws; --at x evaluates the drift, Jacobian and Hessians
 //
@@ -32,6 +33,7 @@ func commands() []command {
 	return []command{
 		{"check", "parse and check models; print diagnostics or a summary per file", runCheck},
 		{"fmt", "print models in canonical layout; -w rewrites the files", runFmt},
+		{"fixpoint", "fixed points of the mean-field ODE with stability and LNA covariance", runFixpoint},
 		{"show", "print the compiled model: transitions, β₀/β₁, the mean-field ODE; --at evaluates derivatives", runShow},
 	}
 }

@@ -142,3 +142,27 @@ func TestShowJSONAt(t *testing.T) {
 		t.Errorf("unexpected report: %+v", rep)
 	}
 }
+
+// TestFixpointSIS checks 'mfc fixpoint' on the SIS model of seed digest 001 §4.3:
+// x0* = 2 − √2, reduced eigenvalue −√2, lim M·Var(x0) = 1 − 1/√2 (closed forms; 1e-10
+// leaves room for Newton's and the Lyapunov solver's rounding).
+func TestFixpointSIS(t *testing.T) {
+	out, errOut, status := runCLI("fixpoint", "../../examples/sis_external.mf", "--format", "json")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errOut)
+	}
+	var rep struct {
+		Species     []string
+		FixedPoint  []float64 `json:"fixed_point"`
+		Eigenvalues [][2]float64
+		W           [][]float64
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	r2 := math.Sqrt2
+	if math.Abs(rep.FixedPoint[0]-(2-r2)) > 1e-10 || len(rep.Eigenvalues) != 1 ||
+		math.Abs(rep.Eigenvalues[0][0]+r2) > 1e-10 || math.Abs(rep.W[0][0]-(1-1/r2)) > 1e-10 {
+		t.Errorf("unexpected report: %+v", rep)
+	}
+}
