@@ -1,0 +1,337 @@
+package refine
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/fixpoint"
+	"github.com/mfcproject/mfc/runtime/lna"
+	"github.com/mfcproject/mfc/runtime/ode"
+)
+
+// Settings controls Stationary and Transient. A nil *Settings, or nil fields, select the
+// defaults of the packages they are passed to.
+type Settings struct {
+	// Fixpoint is passed to fixpoint.Find (Stationary only).
+	Fixpoint *fixpoint.Settings
+	// ODE is passed to ode.Solve (Transient only).
+	ODE *ode.Settings
+}
+
+// Observable is the order-1 refined expectation of one observable with a density
+// expansion h = h₀(x) + h₁(x)/N + …: E h(X_N) = MeanField + C/N + O(1/N²), with
+// MeanField = h₀(x), C = Dh₀(x)·V + ½ D²h₀(x):W + h₁(x) and Refined1 = MeanField + C/N at
+// the scale N of the inputs.
+type Observable struct {
+	Name                   string
+	MeanField, Refined1, C float64
+}
+
+// Result is the order-1 refined mean field at a stable fixed point.
+type Result struct {
+	// X is the fixed point x*, V the 1/N correction: E[X_N] = X + V/N + O(1/N²).
+	X, V []float64
+	// W is the LNA covariance lim N·Cov(X_N) (d×d, row-major rows).
+	W [][]float64
+	// Eigenvalues of the reduced Jacobian PᵀA P at x*, by decreasing real part.
+	Eigenvalues []complex128
+	// N is the scale of the inputs, used for Refined1.
+	N float64
+	// Observables lists the observables with a density expansion (ObservableScaled).
+	Observables []Observable
+}
+
+// NoStableError means fixpoint.Find found no stable fixed point.
+var NoStableError = errors.New("refine: no stable fixed point found (try fixpoint.Settings.Starts > 1)")
+
+// Stationary computes the order-1 refined mean field at the first stable fixed point found
+// by fixpoint.Find from in (see the package documentation for the equations and costs).
+func Stationary(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
+	if !m.HasDrift() {
+		return nil, runtime.ErrNoMeanField
+	}
+	if s == nil {
+		s = &Settings{}
+	}
+	fp, err := fixpoint.Find(m, in, s.Fixpoint)
+	if err != nil {
+		return nil, err
+	}
+	var pt *fixpoint.Point
+	for i := range fp.Points {
+		if fp.Points[i].Stability == fixpoint.Stable {
+			pt = &fp.Points[i]
+			break
+		}
+	}
+	if pt == nil {
+		return nil, NoStableError
+	}
+	d := m.Dim()
+	ln, err := lna.Stationary(m, in, pt.X)
+	if err != nil {
+		return nil, err
+	}
+	loc := *in
+	loc.Densities = ln.X
+	// b = ½ D²F(x*):W + F₁(x*).
+	b := make([]float64, d)
+	c := newContractor(d)
+	if err := c.contract(b, m.Drift, &loc, ln.W); err != nil {
+		return nil, err
+	}
+	f1 := make([]float64, d)
+	m.Drift1.Eval(f1, &loc)
+	for i := range b {
+		b[i] += f1[i]
+	}
+	v := make([]float64, d)
+	if ln.P != nil {
+		// A_r z = −Pᵀb, V = P z.
+		_, r := ln.P.Dims()
+		var rhs mat.VecDense
+		rhs.MulVec(ln.P.T(), mat.NewVecDense(d, b))
+		rhs.ScaleVec(-1, &rhs)
+		var z mat.VecDense
+		if err := z.SolveVec(ln.Ar, &rhs); err != nil {
+			return nil, fmt.Errorf("refine: reduced Jacobian: %w", err)
+		}
+		if r > 0 {
+			vv := mat.NewVecDense(d, v)
+			vv.MulVec(ln.P, &z)
+		}
+	}
+	res := &Result{X: ln.X, V: v, W: rows(ln.W), Eigenvalues: pt.Eigenvalues, N: in.Scale}
+	res.Observables, err = observables(m, &loc, v, ln.W, c)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// TransientResult is the order-1 refined mean field along the trajectory from the
+// deterministic start x(0) = in.Densities: E[X_N(t)] = X(t) + V(t)/N + O(1/N²).
+type TransientResult struct {
+	Times []float64
+	X, V  [][]float64
+	// W[k] is lim N·Cov(X_N(Times[k])).
+	W []*mat.SymDense
+	// Observables[k] are the refined observables at Times[k].
+	Observables [][]Observable
+	N           float64
+	Stats       ode.Stats
+}
+
+// Transient integrates ẋ = F(x), V̇ = A(x)V + ½ D²F(x):W + F₁(x), Ẇ = A(x)W + WA(x)ᵀ + Q(x)
+// jointly with runtime/ode from x(0) = in.Densities, V(0) = 0, W(0) = 0. When the
+// integration fails the states reached so far are returned with the error.
+func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*TransientResult, error) {
+	if !m.HasDrift() {
+		return nil, runtime.ErrNoMeanField
+	}
+	if s == nil {
+		s = &Settings{}
+	}
+	d := m.Dim()
+	if len(in.Densities) != d {
+		return nil, fmt.Errorf("refine: len(in.Densities) = %d, want %d", len(in.Densities), d)
+	}
+	np := d * (d + 1) / 2
+	loc := *in
+	a := mat.NewDense(d, d, nil)
+	q := mat.NewSymDense(d, nil)
+	w := mat.NewSymDense(d, nil)
+	rates := make([]float64, m.Rates.Len())
+	f1 := make([]float64, d)
+	hw := make([]float64, d)
+	c := newContractor(d)
+	var aw mat.Dense
+	prob := ode.Problem{
+		Dim: 2*d + np,
+		Func: func(t float64, y, dy []float64) error {
+			loc.Densities = y[:d]
+			loc.Time = in.Time + t
+			m.Drift.Eval(dy[:d], &loc)
+			if err := m.Drift.Jacobian(a, &loc); err != nil {
+				return err
+			}
+			lna.Diffusion(m, &loc, q, rates)
+			unpack(w, y[2*d:])
+			if err := c.contract(hw, m.Drift, &loc, w); err != nil {
+				return err
+			}
+			m.Drift1.Eval(f1, &loc)
+			dv := mat.NewVecDense(d, dy[d:2*d])
+			dv.MulVec(a, mat.NewVecDense(d, y[d:2*d]))
+			for i := 0; i < d; i++ {
+				dy[d+i] += hw[i] + f1[i]
+			}
+			aw.Mul(a, w)
+			k := 2 * d
+			for i := 0; i < d; i++ {
+				for j := i; j < d; j++ {
+					dy[k] = aw.At(i, j) + aw.At(j, i) + q.At(i, j)
+					k++
+				}
+			}
+			return nil
+		},
+	}
+	y0 := make([]float64, 2*d+np)
+	copy(y0, in.Densities)
+	sol, err := ode.Solve(prob, 0, y0, times, s.ODE)
+	out := &TransientResult{Times: times, N: in.Scale}
+	if sol == nil {
+		return out, err
+	}
+	out.Stats = sol.Stats
+	for k, st := range sol.States {
+		if st == nil {
+			break
+		}
+		x := append([]float64(nil), st[:d]...)
+		v := append([]float64(nil), st[d:2*d]...)
+		wk := mat.NewSymDense(d, nil)
+		unpack(wk, st[2*d:])
+		out.X = append(out.X, x)
+		out.V = append(out.V, v)
+		out.W = append(out.W, wk)
+		loc.Densities = x
+		loc.Time = in.Time + times[k]
+		obs, oerr := observables(m, &loc, v, wk, c)
+		if oerr != nil {
+			return out, oerr
+		}
+		out.Observables = append(out.Observables, obs)
+	}
+	return out, err
+}
+
+// contractor evaluates ½ D²G(x):W = ½ Σ_kl ∂²G/∂x_k∂x_l W_kl for a symmetric W through its
+// eigendecomposition W = Σ_r s_r u_r u_rᵀ: ½ Σ_r s_r D²G(x)[u_r, u_r]. Cost O(d³) for the
+// eigendecomposition plus one D2 (one evaluation and 2 second-order jet sweeps of the tape)
+// per eigenvalue with |s_r| > 1e-15·max|s|.
+type contractor struct {
+	eig  mat.EigenSym
+	vecs mat.Dense
+	u    []float64
+	buf  []float64
+	vals []float64
+	w    *mat.SymDense
+}
+
+func newContractor(d int) *contractor {
+	return &contractor{u: make([]float64, d)}
+}
+
+// decompose factors w and remembers it as the matrix decomposed last.
+func (c *contractor) decompose(w *mat.SymDense) error {
+	if !c.eig.Factorize(w, true) {
+		return errors.New("refine: eigendecomposition of W failed")
+	}
+	c.vals = c.eig.Values(c.vals)
+	c.eig.VectorsTo(&c.vecs)
+	c.w = w
+	return nil
+}
+
+// contract sets dst to ½ D²f(x):w, always decomposing w afresh.
+func (c *contractor) contract(dst []float64, f *runtime.Field, in *ir.Inputs, w *mat.SymDense) error {
+	if err := c.decompose(w); err != nil {
+		return err
+	}
+	return c.apply(dst, f, in)
+}
+
+// apply uses the last decomposition.
+func (c *contractor) apply(dst []float64, f *runtime.Field, in *ir.Inputs) error {
+	for i := range dst {
+		dst[i] = 0
+	}
+	if len(c.buf) != len(dst) {
+		c.buf = make([]float64, len(dst))
+	}
+	smax := 0.0
+	for _, s := range c.vals {
+		smax = math.Max(smax, math.Abs(s))
+	}
+	for r, s := range c.vals {
+		if math.Abs(s) <= 1e-15*smax || s == 0 {
+			continue
+		}
+		mat.Col(c.u, r, &c.vecs)
+		if err := f.D2(c.buf, in, c.u, c.u); err != nil {
+			return err
+		}
+		for i := range dst {
+			dst[i] += 0.5 * s * c.buf[i]
+		}
+	}
+	return nil
+}
+
+// observables evaluates the refined observables at in.Densities, with the decomposition of
+// w held by c (contract must have been called with w, or it is recomputed here).
+func observables(m *runtime.Model, in *ir.Inputs, v []float64, w *mat.SymDense, c *contractor) ([]Observable, error) {
+	n := len(m.ObservableScaled)
+	if n == 0 {
+		return nil, nil
+	}
+	o := m.Observables
+	h := make([]float64, o.Len())
+	o.Eval(h, in)
+	dh := make([]float64, o.Len())
+	if err := o.Directional(dh, in, v); err != nil {
+		return nil, err
+	}
+	h2 := make([]float64, o.Len())
+	if c.w != w {
+		if err := c.decompose(w); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.apply(h2, o, in); err != nil {
+		return nil, err
+	}
+	var out []Observable
+	for i, sc := range m.ObservableScaled {
+		if !sc {
+			continue
+		}
+		cc := dh[3*i] + h2[3*i] + h[3*i+1]
+		ob := Observable{Name: m.IR.Observables[i].Name, MeanField: h[3*i], C: cc, Refined1: h[3*i]}
+		if in.Scale > 0 {
+			ob.Refined1 += cc / in.Scale
+		}
+		out = append(out, ob)
+	}
+	return out, nil
+}
+
+func rows(w *mat.SymDense) [][]float64 {
+	d := w.SymmetricDim()
+	out := make([][]float64, d)
+	for i := range out {
+		out[i] = make([]float64, d)
+		for j := range out[i] {
+			out[i][j] = w.At(i, j)
+		}
+	}
+	return out
+}
+
+func unpack(w *mat.SymDense, v []float64) {
+	d := w.SymmetricDim()
+	k := 0
+	for i := 0; i < d; i++ {
+		for j := i; j < d; j++ {
+			w.SetSym(i, j, v[k])
+			k++
+		}
+	}
+}
