@@ -9,6 +9,8 @@
 //	check    parse and check models; print diagnostics or a one-line summary per file
 //	fmt      print models in canonical layout (-w rewrites the files in place)
 //	fixpoint fixed points of the mean-field ODE, their stability and LNA covariance
+//	refine   refined mean field of order 1 (Gast and Van Houdt), stationary or transient
+//	run      the default job: fixed point, stability and the refined value of every observable
 //	show     print the compiled model: transitions, jump vectors, β₀ and β₁, the mean-field
 //	         ODE and conservation laws; --at x evaluates the drift, Jacobian and Hessians
 //
@@ -34,6 +36,8 @@ func commands() []command {
 		{"check", "parse and check models; print diagnostics or a summary per file", runCheck},
 		{"fmt", "print models in canonical layout; -w rewrites the files", runFmt},
 		{"fixpoint", "fixed points of the mean-field ODE with stability and LNA covariance", runFixpoint},
+		{"refine", "refined mean field (order 1), stationary or --transient T", runRefine},
+		{"run", "the default job: fixed point, stability, refined mean field of every observable", runRun},
 		{"show", "print the compiled model: transitions, β₀/β₁, the mean-field ODE; --at evaluates derivatives", runShow},
 	}
 }

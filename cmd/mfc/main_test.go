@@ -166,3 +166,35 @@ func TestFixpointSIS(t *testing.T) {
 		t.Errorf("unexpected report: %+v", rep)
 	}
 }
+
+// TestRunSIR: 'mfc run examples/sir.mf' (the README's main command) reproduces the fixed point
+// and order-1 correction V printed by rmftool's SIR notebook (8 digits, hence 5e-9).
+func TestRunSIR(t *testing.T) {
+	out, errOut, status := runCLI("run", "../../examples/sir.mf", "--format", "json")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errOut)
+	}
+	var rep struct {
+		FixedPoint  []float64 `json:"fixed_point"`
+		V           []float64
+		Observables []struct{ Name string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	pi := []float64{0.26259518, 0.55305361, 0.1843512}
+	v := []float64{0.15875529, -0.11906646, -0.03968882}
+	for i := range pi {
+		if math.Abs(rep.FixedPoint[i]-pi[i]) > 5e-9 || math.Abs(rep.V[i]-v[i]) > 5e-9 {
+			t.Errorf("species %d: x* = %v, V = %v; rmftool %v, %v", i, rep.FixedPoint[i], rep.V[i], pi[i], v[i])
+		}
+	}
+	if len(rep.Observables) != 3 {
+		t.Errorf("observables: %+v", rep.Observables)
+	}
+	text, _, _ := runCLI("run", "../../examples/sir.mf")
+	golden(t, "run_sir.txt", text)
+	if _, errOut, status := runCLI("refine", "--order", "2", "../../examples/sir.mf"); status != 2 || !strings.Contains(errOut, "not available") {
+		t.Errorf("--order 2 must say it is not available: %d %q", status, errOut)
+	}
+}
