@@ -1,13 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
-	"github.com/mfcproject/mfc/compiler"
-	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/fixpoint"
 	"github.com/mfcproject/mfc/runtime/lna"
 )
@@ -35,50 +32,27 @@ type fixpointPoint struct {
 // runFixpoint implements 'mfc fixpoint FILE': every fixed point found, its stability from the
 // Jacobian reduced by the conservation laws, and the LNA covariance W at stable points.
 func runFixpoint(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("fixpoint", "FILE [--set name=value]... [--N n] [--starts k] [--format text|csv|json] [-o FILE]", stderr)
-	var sets setFlags
-	fs.Var(&sets, "set", "override a parameter (repeatable)")
-	scale := fs.Float64("N", 0, "the scale, whatever its name in the model")
-	starts := fs.Int("starts", 1, "number of Newton starts (the initial state, then pseudo-random states with the same conserved totals)")
-	format := fs.String("format", "text", "output format: text, csv or json")
-	out := fs.String("o", "", "write the output to this file (atomically)")
-	files, err := parseInterleaved(fs, args)
-	if err != nil || len(files) != 1 {
-		if err == nil {
-			fs.Usage()
-		}
-		return 2
+	a := newAnalysis("fixpoint", "FILE [--set name=value]... [--N n] [--starts k] [--format text|csv|json] [-o FILE]", stderr)
+	starts := a.fs.Int("starts", 1, "number of Newton starts (the initial state, then pseudo-random states with the same conserved totals)")
+	file, status := a.parse(args)
+	if status != 0 {
+		return status
 	}
-	over, err := overrides(sets, "")
-	if err != nil {
-		fmt.Fprintln(stderr, "mfc fixpoint:", err)
-		return 2
-	}
-	mod, diags := runtime.Load(files[0], compiler.Options{Overrides: over, Scale: *scale})
-	printDiags(stderr, diags)
+	mod, status := a.load(file, true)
 	if mod == nil {
-		return 1
-	}
-	if !mod.HasDrift() {
-		printDiags(stderr, mod.IR.MeanField.Diagnostics)
-		fmt.Fprintln(stderr, "mfc fixpoint: the model has no mean field")
-		return 1
+		return status
 	}
 	in := mod.Inputs()
 	res, err := fixpoint.Find(mod, in, &fixpoint.Settings{Starts: *starts})
 	if err != nil {
-		fmt.Fprintln(stderr, "mfc fixpoint:", err)
-		return 1
+		return a.fail(err)
 	}
 	rep := &fixpointReport{Model: mod.IR.Name, N: in.Scale}
 	for _, s := range mod.IR.Species {
 		rep.Species = append(rep.Species, s.Name)
 	}
 	for _, p := range res.Points {
-		fp := fixpointPoint{X: p.X, Stability: p.Stability.String(), Residual: p.Residual}
-		for _, e := range p.Eigenvalues {
-			fp.Eigenvalues = append(fp.Eigenvalues, [2]float64{real(e), imag(e)})
-		}
+		fp := fixpointPoint{X: p.X, Stability: p.Stability.String(), Residual: p.Residual, Eigenvalues: eigenPairs(p.Eigenvalues)}
 		if p.Stability == fixpoint.Stable {
 			if l, err := lna.Stationary(mod, in, p.X); err == nil {
 				d := l.W.SymmetricDim()
@@ -96,20 +70,7 @@ func runFixpoint(args []string, stdout, stderr io.Writer) int {
 		}
 		rep.Points = append(rep.Points, fp)
 	}
-	var text []byte
-	switch *format {
-	case "json":
-		text, _ = json.MarshalIndent(rep, "", "  ")
-		text = append(text, '\n')
-	case "csv":
-		text = []byte(fixpointCSV(rep))
-	case "text":
-		text = []byte(fixpointText(rep))
-	default:
-		fmt.Fprintf(stderr, "mfc fixpoint: unknown format %q (text, csv or json)\n", *format)
-		return 2
-	}
-	return emit(stdout, stderr, *out, text)
+	return a.write(stdout, rep, func() string { return fixpointText(rep) }, func() string { return fixpointCSV(rep) })
 }
 
 func fixpointText(r *fixpointReport) string {
@@ -124,15 +85,7 @@ func fixpointText(r *fixpointReport) string {
 			}
 			b.WriteString("\n")
 		}
-		b.WriteString("  eigenvalues (reduced Jacobian):")
-		for _, e := range p.Eigenvalues {
-			if e[1] == 0 {
-				fmt.Fprintf(&b, " %.6g", e[0])
-			} else {
-				fmt.Fprintf(&b, " %.6g%+.6gi", e[0], e[1])
-			}
-		}
-		b.WriteString("\n")
+		b.WriteString("  eigenvalues (reduced Jacobian):" + eigenText(p.Eigenvalues) + "\n")
 	}
 	return b.String()
 }

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
-	"github.com/mfcproject/mfc/compiler"
-	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/refine"
 )
 
@@ -46,40 +43,21 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 }
 
 func refineCommand(name string, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet(name, "FILE [--set name=value]... [--N n] [--order 1] [--transient T] [--format text|csv|json] [-o FILE]", stderr)
-	var sets setFlags
-	fs.Var(&sets, "set", "override a parameter (repeatable)")
-	scale := fs.Float64("N", 0, "the scale, whatever its name in the model")
-	order := fs.Int("order", 1, "order of the expansion in 1/N")
-	horizon := fs.Float64("transient", 0, "if > 0, the transient refinement on [0, T] from the initial state")
-	steps := fs.Int("steps", 10, "number of output intervals of a transient run")
-	format := fs.String("format", "text", "output format: text, csv or json")
-	out := fs.String("o", "", "write the output to this file (atomically)")
-	files, err := parseInterleaved(fs, args)
-	if err != nil || len(files) != 1 {
-		if err == nil {
-			fs.Usage()
-		}
-		return 2
+	a := newAnalysis(name, "FILE [--set name=value]... [--N n] [--order 1] [--transient T] [--format text|csv|json] [-o FILE]", stderr)
+	order := a.fs.Int("order", 1, "order of the expansion in 1/N")
+	horizon := a.fs.Float64("transient", 0, "if > 0, the transient refinement on [0, T] from the initial state")
+	steps := a.fs.Int("steps", 10, "number of output intervals of a transient run")
+	file, status := a.parse(args)
+	if status != 0 {
+		return status
 	}
 	if *order != 1 {
 		fmt.Fprintf(stderr, "mfc %s: --order %d is not available yet; the refined mean field of order 1 is\n", name, *order)
 		return 2
 	}
-	over, err := overrides(sets, "")
-	if err != nil {
-		fmt.Fprintf(stderr, "mfc %s: %v\n", name, err)
-		return 2
-	}
-	mod, diags := runtime.Load(files[0], compiler.Options{Overrides: over, Scale: *scale})
-	printDiags(stderr, diags)
+	mod, status := a.load(file, true)
 	if mod == nil {
-		return 1
-	}
-	if !mod.HasDrift() {
-		printDiags(stderr, mod.IR.MeanField.Diagnostics)
-		fmt.Fprintf(stderr, "mfc %s: the model has no mean field\n", name)
-		return 1
+		return status
 	}
 	in := mod.Inputs()
 	rep := &refineReport{Model: mod.IR.Name, N: in.Scale, Order: 1}
@@ -93,38 +71,20 @@ func refineCommand(name string, args []string, stdout, stderr io.Writer) int {
 		}
 		tr, err := refine.Transient(mod, in, times, nil)
 		if err != nil {
-			fmt.Fprintf(stderr, "mfc %s: %v\n", name, err)
-			return 1
+			return a.fail(err)
 		}
 		rep.Time, rep.X, rep.VT = tr.Times, tr.X, tr.V
 	} else {
 		res, err := refine.Stationary(mod, in, nil)
 		if err != nil {
-			fmt.Fprintf(stderr, "mfc %s: %v\n", name, err)
-			return 1
+			return a.fail(err)
 		}
-		rep.FixedPoint, rep.V, rep.W = res.X, res.V, res.W
-		for _, e := range res.Eigenvalues {
-			rep.Eigenvalues = append(rep.Eigenvalues, [2]float64{real(e), imag(e)})
-		}
+		rep.FixedPoint, rep.V, rep.W, rep.Eigenvalues = res.X, res.V, res.W, eigenPairs(res.Eigenvalues)
 		for _, o := range res.Observables {
 			rep.Observables = append(rep.Observables, observableJS{o.Name, o.MeanField, o.Refined1, o.C})
 		}
 	}
-	var text []byte
-	switch *format {
-	case "json":
-		text, _ = json.MarshalIndent(rep, "", "  ")
-		text = append(text, '\n')
-	case "csv":
-		text = []byte(refineCSV(rep))
-	case "text":
-		text = []byte(refineText(rep))
-	default:
-		fmt.Fprintf(stderr, "mfc %s: unknown format %q (text, csv or json)\n", name, *format)
-		return 2
-	}
-	return emit(stdout, stderr, *out, text)
+	return a.write(stdout, rep, func() string { return refineText(rep) }, func() string { return refineCSV(rep) })
 }
 
 func refineText(r *refineReport) string {
@@ -139,14 +99,7 @@ func refineText(r *refineReport) string {
 		}
 		return b.String()
 	}
-	b.WriteString("\neigenvalues of the reduced Jacobian:")
-	for _, e := range r.Eigenvalues {
-		if e[1] == 0 {
-			fmt.Fprintf(&b, " %.6g", e[0])
-		} else {
-			fmt.Fprintf(&b, " %.6g%+.6gi", e[0], e[1])
-		}
-	}
+	b.WriteString("\neigenvalues of the reduced Jacobian:" + eigenText(r.Eigenvalues))
 	fmt.Fprintf(&b, "\n\n%-20s %14s %14s %14s\n", "species", "mean field", "V", "refined")
 	for i, s := range r.Species {
 		fmt.Fprintf(&b, "%-20s %14.8g %14.8g %14.8g\n", s, r.FixedPoint[i], r.V[i], r.FixedPoint[i]+r.V[i]/r.N)

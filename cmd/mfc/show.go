@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -9,7 +8,6 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 )
@@ -59,49 +57,23 @@ type transitionJSON struct {
 
 // runShow implements 'mfc show FILE [--set name=value]... [--at name=value,...]'.
 func runShow(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("show", "FILE [--set name=value]... [--N n] [--at name=value,...] [--format text|json] [-o FILE]", stderr)
-	var sets setFlags
-	fs.Var(&sets, "set", "override a parameter: name=value, name=[v1,v2,...] or name[i,j]=value (repeatable)")
-	scale := fs.Float64("N", 0, "the scale, whatever its name in the model")
-	at := fs.String("at", "", "densities (and environment values) at which to evaluate the drift, its Jacobian and Hessian: S=0.9,I=0.1")
-	format := fs.String("format", "text", "output format: text or json")
-	out := fs.String("o", "", "write the output to this file (atomically) instead of standard output")
-	files, err := parseInterleaved(fs, args)
-	if err != nil || len(files) != 1 {
-		if err == nil {
-			fs.Usage()
-		}
-		return 2
+	a := newAnalysis("show", "FILE [--set name=value]... [--N n] [--at name=value,...] [--format text|json] [-o FILE]", stderr)
+	at := a.fs.String("at", "", "densities (and environment values) at which to evaluate the drift, its Jacobian and Hessian: S=0.9,I=0.1")
+	file, status := a.parse(args)
+	if status != 0 {
+		return status
 	}
-	over, err := overrides(sets, "")
-	if err != nil {
-		fmt.Fprintln(stderr, "mfc show:", err)
-		return 2
-	}
-	mod, diags := runtime.Load(files[0], compiler.Options{Overrides: over, Scale: *scale})
-	printDiags(stderr, diags)
+	mod, status := a.load(file, false)
 	if mod == nil {
-		return 1
+		return status
 	}
 	rep := buildShow(mod)
 	if *at != "" {
 		if err := evalAt(rep, mod, *at); err != nil {
-			fmt.Fprintf(stderr, "mfc show: --at: %v\n", err)
-			return 1
+			return a.fail(fmt.Errorf("--at: %v", err))
 		}
 	}
-	var text []byte
-	switch *format {
-	case "json":
-		text, _ = json.MarshalIndent(rep, "", "  ")
-		text = append(text, '\n')
-	case "text":
-		text = []byte(showText(rep))
-	default:
-		fmt.Fprintf(stderr, "mfc show: unknown format %q (text or json)\n", *format)
-		return 2
-	}
-	return emit(stdout, stderr, *out, text)
+	return a.write(stdout, rep, func() string { return showText(rep) }, nil)
 }
 
 func buildShow(mod *runtime.Model) *showReport {

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime"
+)
+
+// analysis holds the flags every analysis command shares: --set, --N, --format and -o.
+type analysis struct {
+	name   string
+	fs     *flag.FlagSet
+	sets   setFlags
+	scale  *float64
+	format *string
+	out    *string
+	stderr io.Writer
+}
+
+func newAnalysis(name, synopsis string, stderr io.Writer) *analysis {
+	a := &analysis{name: name, fs: newFlagSet(name, synopsis, stderr), stderr: stderr}
+	a.fs.Var(&a.sets, "set", "override a parameter: name=value, name=[v1,v2,...] or name[i,j]=value (repeatable)")
+	a.scale = a.fs.Float64("N", 0, "the scale, whatever its name in the model")
+	a.format = a.fs.String("format", "text", "output format: text, csv or json")
+	a.out = a.fs.String("o", "", "write the output to this file (atomically) instead of standard output")
+	return a
+}
+
+// parse reads the flags and the single model file; status is non-zero on bad usage.
+func (a *analysis) parse(args []string) (file string, status int) {
+	files, err := parseInterleaved(a.fs, args)
+	if err != nil {
+		return "", 2
+	}
+	if len(files) != 1 {
+		a.fs.Usage()
+		return "", 2
+	}
+	return files[0], 0
+}
+
+// load compiles the model with the overrides; with meanField, it also requires a mean field.
+func (a *analysis) load(file string, meanField bool) (*runtime.Model, int) {
+	over, err := overrides(a.sets, "")
+	if err != nil {
+		fmt.Fprintf(a.stderr, "mfc %s: %v\n", a.name, err)
+		return nil, 2
+	}
+	mod, diags := runtime.Load(file, compiler.Options{Overrides: over, Scale: *a.scale})
+	printDiags(a.stderr, diags)
+	if mod == nil {
+		return nil, 1
+	}
+	if meanField && !mod.HasDrift() {
+		printDiags(a.stderr, mod.IR.MeanField.Diagnostics)
+		fmt.Fprintf(a.stderr, "mfc %s: the model has no mean field\n", a.name)
+		return nil, 1
+	}
+	return mod, 0
+}
+
+// fail reports an analysis error.
+func (a *analysis) fail(err error) int {
+	fmt.Fprintf(a.stderr, "mfc %s: %v\n", a.name, err)
+	return 1
+}
+
+// write renders rep in the chosen format (csv may be nil when the command has no CSV form)
+// and writes it to standard output or, atomically, to -o.
+func (a *analysis) write(stdout io.Writer, rep any, text, csv func() string) int {
+	var data []byte
+	switch {
+	case *a.format == "json":
+		data, _ = json.MarshalIndent(rep, "", "  ")
+		data = append(data, '\n')
+	case *a.format == "csv" && csv != nil:
+		data = []byte(csv())
+	case *a.format == "text":
+		data = []byte(text())
+	default:
+		fmt.Fprintf(a.stderr, "mfc %s: unknown format %q\n", a.name, *a.format)
+		return 2
+	}
+	return emit(stdout, a.stderr, *a.out, data)
+}
+
+// eigenText formats eigenvalues given as [re, im] pairs.
+func eigenText(ev [][2]float64) string {
+	s := ""
+	for _, e := range ev {
+		if e[1] == 0 {
+			s += fmt.Sprintf(" %.6g", e[0])
+		} else {
+			s += fmt.Sprintf(" %.6g%+.6gi", e[0], e[1])
+		}
+	}
+	return s
+}
+
+func eigenPairs(ev []complex128) [][2]float64 {
+	out := make([][2]float64, len(ev))
+	for i, e := range ev {
+		out[i] = [2]float64{real(e), imag(e)}
+	}
+	return out
+}
