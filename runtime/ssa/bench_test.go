@@ -1,0 +1,92 @@
+package ssa
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/compiler/ir"
+)
+
+// bench10 has 5 species and 10 reactions; each event changes 1–3 species, so the
+// dependency graph re-evaluates a few propensities per event.
+const bench10 = `model bench10
+param k = 1
+species A, B, C, D, E
+r1:  A -> B     @ k * A
+r2:  B -> C     @ k * B
+r3:  C -> D     @ k * C
+r4:  D -> E     @ k * D
+r5:  E -> A     @ k * E
+r6:  0 -> A     @ 100
+r7:  A -> 0     @ 0.01 * A
+r8:  A + B -> C @ 0.0001 * A * B
+r9:  C -> 0     @ 0.01 * C
+r10: D + E -> 0 @ 0.00001 * D * E
+init { A = 1000, B = 1000, C = 1000, D = 1000, E = 1000 }
+`
+
+// TestDependencyGraph checks that the dependency-graph updates give the same trajectory as
+// re-evaluating every propensity after each event.
+func TestDependencyGraph(t *testing.T) {
+	m := loadSrc(t, bench10, compiler.Options{})
+	a, err := New(m, m.Inputs(), Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := New(m, m.Inputs(), Settings{})
+	pl := *b.p
+	pl.depTape = make([]*ir.Tape, len(pl.depTape))
+	b.p = &pl
+	for _, s := range []*Sim{a, b} {
+		if err := s.Reset(5, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Advance(20, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a.Events() != b.Events() || a.StateString() != b.StateString() {
+		t.Errorf("dependency graph: %d events, %s; full: %d events, %s", a.Events(), a.StateString(), b.Events(), b.StateString())
+	}
+	t.Logf("%d events, %s", a.Events(), a.StateString())
+}
+
+func BenchmarkEvents(b *testing.B) {
+	m := loadSrc(b, bench10, compiler.Options{})
+	s, err := New(m, m.Inputs(), Settings{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Reset(1, 0); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	var events int64
+	for i := 0; i < b.N; i++ {
+		e0 := s.Events()
+		if err := s.Advance(s.Time()+0.01, nil); err != nil {
+			b.Fatal(err)
+		}
+		events += s.Events() - e0
+	}
+	b.ReportMetric(float64(events)/time.Since(start).Seconds(), "events/s")
+}
+
+func benchEnsemble(b *testing.B, workers int) {
+	m := loadSrc(b, bench10, compiler.Options{})
+	start := time.Now()
+	var events int64
+	for i := 0; i < b.N; i++ {
+		res, err := Ensemble(m, m.Inputs(), Settings{Runs: 64, Times: []float64{1, 2}, Seed: uint64(i), Workers: workers})
+		if err != nil {
+			b.Fatal(err)
+		}
+		events += res.Events
+	}
+	b.ReportMetric(float64(events)/time.Since(start).Seconds(), "events/s")
+}
+
+func BenchmarkEnsemble1(b *testing.B) { benchEnsemble(b, 1) }
+func BenchmarkEnsemble2(b *testing.B) { benchEnsemble(b, 2) }

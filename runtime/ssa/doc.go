@@ -1,0 +1,55 @@
+// Package ssa simulates the continuous-time Markov chain of a compiled model exactly, by
+// Gillespie's direct method, and estimates transient and stationary expectations from
+// trajectories.
+//
+// Method. A state is (n, y): species counts n and an environment index y into
+// ir.Model.Env.Space. With propensities a_j(n, y) (count form, the model's own propensity
+// nodes, guards included) and a₀ = Σ_j a_j, the time to the next event is exponential with
+// rate a₀ and transition j fires with probability a_j/a₀ (D. T. Gillespie, "Exact
+// stochastic simulation of coupled chemical reactions", J. Phys. Chem. 81:2340–2361, 1977).
+// Firing j adds ℓ_j to n and moves y to Update_j[y]; a transition whose Update is −1 in the
+// current environment state is not allowed there and counts as propensity 0, and a
+// propensity with |a_j| ≤ 1e-12·Σ|a_k| counts as 0 — both as in package ctmc, so the
+// simulated chain is the one ctmc.Explore builds.
+//
+// Dependency graph. After j fires only the propensities that read a changed leaf are
+// re-evaluated (M. A. Gibson and J. Bruck, J. Phys. Chem. A 104:1876–1889, 2000; see also
+// A. Slepoy, A. P. Thompson and S. J. Plimpton, J. Chem. Phys. 128:205101, 2008, for
+// constant-time selection). Transition k depends on j when the propensity node of k reads
+// (through the expression graph) a count or density of a species in ℓ_j, or when j moves the
+// environment and k reads it or has its own Update. For every j the propensities of its
+// dependents are compiled into one tape (shared subexpressions evaluated once); when the
+// dependents are at least half of all transitions the full propensity tape is used instead.
+//
+// Costs per event, for J transitions: O(J) for the sum a₀ and the linear search of the
+// direct method, plus one evaluation of the dependents' tape (O(its length), typically a
+// few instructions per dependent), plus O(|ℓ_j|) for the jump. Memory: the tapes, O(J²) in
+// the worst case, and O(J + d) per trajectory. Two random numbers per event (PCG,
+// math/rand/v2).
+//
+// Time-dependent propensities (ir.Model.TimeHomogeneous false) are simulated by thinning
+// when Settings.RateBound > 0 bounds the sum of the time-dependent propensities over the
+// simulated horizon: candidate events come at rate a₀,hom(n, y) + RateBound, the
+// time-dependent propensities are evaluated at the candidate time, and the candidate is a
+// null event with probability (RateBound − Σ a_j,td)/(a₀,hom + RateBound). A bound that is
+// exceeded is an error (ErrBoundExceeded). Without a bound such models are refused with
+// ErrTimeDependent. Discrete-time models are refused with ErrDiscreteTime.
+//
+// Run-time checks: a transition that fires with a positive propensity but would make a
+// count negative is E801, a negative, NaN or infinite propensity is E802; both are
+// *diag.Diagnostic at the transition with the state as name=value pairs.
+//
+// Ensembles. Ensemble runs Settings.Runs independent trajectories on Settings.Workers
+// goroutines. The random stream of run r is PCG seeded with splitmix64 of (Seed, r) only,
+// and the runs are reduced in fixed blocks of runs merged in block order, so results are
+// bit-identical for any number of workers. For every sample time it reports the mean,
+// variance and a normal confidence interval of every species count and every observable
+// (count form, ir.Model.Observables[i].Node). Cost: O(Runs·events) time, O(blocks·times·
+// quantities) memory.
+//
+// Stationary averages. TimeAverage runs one long trajectory, discards Settings.Burnin time
+// units, then splits Settings.T time units into Settings.Batches equal batches and
+// integrates each species count and observable over each batch exactly (piecewise
+// constant paths); the batch means give the estimate and a Student-t confidence interval
+// (the batch-means method). Observables are evaluated once per event.
+package ssa

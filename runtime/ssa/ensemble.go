@@ -1,0 +1,272 @@
+package ssa
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	goruntime "runtime"
+	"sync"
+	"sync/atomic"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
+)
+
+// Settings controls a simulation. Zero values select the defaults.
+type Settings struct {
+	// Runs is the number of trajectories of an ensemble; 0 means 1000.
+	Runs int
+	// T is the final time of an ensemble, or the measured length (after Burnin) of a time
+	// average.
+	T float64
+	// Times are the sample times of an ensemble, increasing, in [0, T]; nil means {T}.
+	Times []float64
+	// Seed selects the random streams: run r uses PCG seeded with splitmix64 of (Seed, r).
+	Seed uint64
+	// Workers is the number of goroutines; 0 means GOMAXPROCS.
+	Workers int
+	// Burnin is the time discarded before a time average.
+	Burnin float64
+	// Batches is the number of batches of a time average; 0 means 20.
+	Batches int
+	// Level is the confidence level of the intervals; 0 means 0.95.
+	Level float64
+	// RateBound bounds the sum of the time-dependent propensities for thinning; required
+	// for a time-dependent model, ignored otherwise.
+	RateBound float64
+	// MaxEvents bounds the events of each trajectory; 0 means no bound.
+	MaxEvents int64
+}
+
+// Stat is an estimate with its confidence interval [Lo, Hi] at Settings.Level.
+type Stat struct {
+	Mean float64
+	// Var is the sample variance across runs (ensembles) or of the batch means (time
+	// averages).
+	Var float64
+	// SE is the standard error of Mean.
+	SE     float64
+	Lo, Hi float64
+}
+
+// EnsembleResult holds the statistics of an ensemble.
+type EnsembleResult struct {
+	Times []float64
+	// Names lists the quantities: the species, then the observables.
+	Names []string
+	// Stats[k][q] is quantity q at Times[k]; CIs are normal (z) intervals.
+	Stats  [][]Stat
+	Runs   int
+	Events int64 // total over all runs
+}
+
+// blockRuns is the fixed number of runs reduced together; blocks are merged in order, so
+// results do not depend on the number of workers.
+const blockRuns = 32
+
+type moments struct {
+	n        float64
+	mean, m2 []float64
+}
+
+func names(m *runtime.Model) []string {
+	var out []string
+	for _, s := range m.IR.Species {
+		out = append(out, s.Name)
+	}
+	for _, o := range m.IR.Observables {
+		out = append(out, o.Name)
+	}
+	return out
+}
+
+// Ensemble simulates s.Runs independent trajectories of m from in (see New) and returns,
+// for every sample time, the mean, variance and confidence interval of every species count
+// and observable. The result is bit-identical for any s.Workers.
+func Ensemble(m *runtime.Model, in *ir.Inputs, s Settings) (*EnsembleResult, error) {
+	if s.Runs <= 0 {
+		s.Runs = 1000
+	}
+	times := s.Times
+	if times == nil {
+		times = []float64{s.T}
+	}
+	for k, t := range times {
+		if !(t >= 0) || (k > 0 && t < times[k-1]) || math.IsInf(t, 0) {
+			return nil, fmt.Errorf("ssa: sample times must be finite, non-negative and increasing")
+		}
+	}
+	p, err := newPlan(m, &s)
+	if err != nil {
+		return nil, err
+	}
+	workers := s.Workers
+	if workers <= 0 {
+		workers = goruntime.GOMAXPROCS(0)
+	}
+	nq := p.d + len(m.IR.Observables)
+	nb := (s.Runs + blockRuns - 1) / blockRuns
+	workers = min(workers, nb)
+	blocks := make([]moments, nb)
+	var next atomic.Int64
+	var events atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sim, err := p.newSim(in, s)
+			if err != nil {
+				once.Do(func() { firstErr = err })
+				return
+			}
+			obs := make([]float64, len(m.IR.Observables))
+			for {
+				b := int(next.Add(1) - 1)
+				if b >= nb {
+					return
+				}
+				mo := moments{mean: make([]float64, len(times)*nq), m2: make([]float64, len(times)*nq)}
+				for r := b * blockRuns; r < min((b+1)*blockRuns, s.Runs); r++ {
+					if err := sim.Reset(s.Seed, uint64(r)); err != nil {
+						once.Do(func() { firstErr = fmt.Errorf("run %d: %w", r, err) })
+						return
+					}
+					mo.n++
+					for k, t := range times {
+						if err := sim.Advance(t, nil); err != nil {
+							once.Do(func() { firstErr = fmt.Errorf("run %d: %w", r, err) })
+							return
+						}
+						sim.Observables(obs)
+						row := k * nq
+						for q := 0; q < nq; q++ {
+							var v float64
+							if q < p.d {
+								v = sim.in.Counts[q]
+							} else {
+								v = obs[q-p.d]
+							}
+							delta := v - mo.mean[row+q]
+							mo.mean[row+q] += delta / mo.n
+							mo.m2[row+q] += delta * (v - mo.mean[row+q])
+						}
+					}
+					events.Add(sim.events)
+				}
+				blocks[b] = mo
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	// Merge blocks in order (Chan, Golub and LeVeque).
+	tot := blocks[0]
+	for _, b := range blocks[1:] {
+		n := tot.n + b.n
+		for i := range tot.mean {
+			delta := b.mean[i] - tot.mean[i]
+			tot.m2[i] += b.m2[i] + delta*delta*tot.n*b.n/n
+			tot.mean[i] += delta * b.n / n
+		}
+		tot.n = n
+	}
+	z := distuv.UnitNormal.Quantile(0.5 + level(s)/2)
+	res := &EnsembleResult{Times: append([]float64(nil), times...), Names: names(m), Runs: s.Runs, Events: events.Load()}
+	for k := range times {
+		row := make([]Stat, nq)
+		for q := range row {
+			i := k*nq + q
+			v := 0.0
+			if tot.n > 1 {
+				v = tot.m2[i] / (tot.n - 1)
+			}
+			se := math.Sqrt(v / tot.n)
+			mean := tot.mean[i]
+			row[q] = Stat{Mean: mean, Var: v, SE: se, Lo: mean - z*se, Hi: mean + z*se}
+		}
+		res.Stats = append(res.Stats, row)
+	}
+	return res, nil
+}
+
+func level(s Settings) float64 {
+	if s.Level > 0 && s.Level < 1 {
+		return s.Level
+	}
+	return 0.95
+}
+
+// AverageResult holds stationary time averages by batch means.
+type AverageResult struct {
+	Names []string // species, then observables
+	// Stats[q] is the time average of quantity q; Var is the variance of the batch means
+	// and the interval is Student-t with Batches−1 degrees of freedom.
+	Stats      []Stat
+	BatchMeans [][]float64 // [batch][quantity]
+	Events     int64
+}
+
+// TimeAverage runs one trajectory of m from in with the stream of run 0, discards
+// s.Burnin time units, and estimates the stationary mean of every species count and
+// observable from s.T further time units split into s.Batches batches.
+func TimeAverage(m *runtime.Model, in *ir.Inputs, s Settings) (*AverageResult, error) {
+	if !(s.T > 0) {
+		return nil, errors.New("ssa: TimeAverage needs Settings.T > 0")
+	}
+	nb := s.Batches
+	if nb <= 0 {
+		nb = 20
+	}
+	if nb < 2 {
+		return nil, errors.New("ssa: TimeAverage needs at least 2 batches")
+	}
+	sim, err := New(m, in, s)
+	if err != nil {
+		return nil, err
+	}
+	if err := sim.Reset(s.Seed, 0); err != nil {
+		return nil, err
+	}
+	if err := sim.Advance(s.Burnin, nil); err != nil {
+		return nil, err
+	}
+	nq := sim.p.d + len(m.IR.Observables)
+	res := &AverageResult{Names: names(m), Stats: make([]Stat, nq)}
+	w := s.T / float64(nb)
+	for b := 0; b < nb; b++ {
+		acc := make([]float64, nq)
+		end := s.Burnin + float64(b+1)*w
+		start := sim.t
+		if err := sim.Advance(end, acc); err != nil {
+			return nil, err
+		}
+		for q := range acc {
+			acc[q] /= end - start
+		}
+		res.BatchMeans = append(res.BatchMeans, acc)
+	}
+	res.Events = sim.events
+	tq := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(nb - 1)}.Quantile(0.5 + level(s)/2)
+	for q := range res.Stats {
+		mean := 0.0
+		for _, bm := range res.BatchMeans {
+			mean += bm[q]
+		}
+		mean /= float64(nb)
+		v := 0.0
+		for _, bm := range res.BatchMeans {
+			v += (bm[q] - mean) * (bm[q] - mean)
+		}
+		v /= float64(nb - 1)
+		se := math.Sqrt(v / float64(nb))
+		res.Stats[q] = Stat{Mean: mean, Var: v, SE: se, Lo: mean - tq*se, Hi: mean + tq*se}
+	}
+	return res, nil
+}

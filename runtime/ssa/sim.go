@@ -1,0 +1,531 @@
+package ssa
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/runtime"
+)
+
+// Errors returned when a model cannot be simulated.
+var (
+	ErrDiscreteTime  = errors.New("ssa: discrete-time models are not supported (the simulator is continuous-time)")
+	ErrTimeDependent = errors.New("ssa: the model has time-dependent propensities; set Settings.RateBound to a bound on their sum to simulate it by thinning")
+	ErrBoundExceeded = errors.New("ssa: the time-dependent propensities exceed Settings.RateBound")
+	ErrMaxEvents     = errors.New("ssa: Settings.MaxEvents reached")
+)
+
+// zeroTol is the relative size below which a propensity counts as 0 (round-off), as in ctmc.
+const zeroTol = 1e-12
+
+// plan is the immutable, shareable part of a simulator: tapes and dependency lists.
+type plan struct {
+	m       *runtime.Model
+	mod     *ir.Model
+	d, nT   int
+	full    *ir.Tape   // all propensities
+	dep     [][]int32  // dependents of each transition
+	depTape []*ir.Tape // tape of the dependents' propensities (nil: use full)
+	jumps   [][]ir.Jump
+	update  [][]int
+	td      []int32 // time-dependent transitions
+	hom     []int32 // time-homogeneous transitions (only used when td is non-empty)
+	tdTape  *ir.Tape
+	obs     *ir.Tape // observables, count form; nil if none
+	maxLen  int
+	envInit []float64 // cumulative initial environment law
+}
+
+func newPlan(m *runtime.Model, s *Settings) (*plan, error) {
+	mod := m.IR
+	if mod.Time == ir.Discrete {
+		return nil, ErrDiscreteTime
+	}
+	g := mod.Graph
+	p := &plan{m: m, mod: mod, d: m.Dim(), nT: len(mod.Transitions)}
+	props := make([]ir.NodeID, p.nT)
+	readsSp := make([][]bool, p.nT)
+	readsEnv := make([]bool, p.nT)
+	mark := make([]int32, len(g.Nodes))
+	for j := range mark {
+		mark[j] = -1
+	}
+	for j := range mod.Transitions {
+		t := &mod.Transitions[j]
+		props[j] = t.Propensity
+		p.jumps = append(p.jumps, t.Jump)
+		p.update = append(p.update, t.Update)
+		if g.Dep(t.Propensity)&ir.DepTime != 0 {
+			p.td = append(p.td, int32(j))
+		} else {
+			p.hom = append(p.hom, int32(j))
+		}
+		// Leaves read by the propensity.
+		sp := make([]bool, p.d)
+		stack := []ir.NodeID{t.Propensity}
+		mark[t.Propensity] = int32(j)
+		for len(stack) > 0 {
+			id := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			n := &g.Nodes[id]
+			switch n.Op {
+			case ir.OpCount, ir.OpDensity:
+				sp[n.Aux] = true
+			case ir.OpEnvVal, ir.OpEnvIs:
+				readsEnv[j] = true
+			}
+			for _, a := range n.Args {
+				if mark[a] != int32(j) {
+					mark[a] = int32(j)
+					stack = append(stack, a)
+				}
+			}
+		}
+		readsSp[j] = sp
+	}
+	if len(p.td) > 0 && s.RateBound <= 0 {
+		return nil, ErrTimeDependent
+	}
+	p.full = g.Compile(props)
+	p.maxLen = p.full.Len()
+	p.dep = make([][]int32, p.nT)
+	p.depTape = make([]*ir.Tape, p.nT)
+	for j := range mod.Transitions {
+		var deps []int32
+		var outs []ir.NodeID
+		for k := range mod.Transitions {
+			dep := p.update[j] != nil && (readsEnv[k] || p.update[k] != nil)
+			for _, jp := range p.jumps[j] {
+				if readsSp[k][jp.Species] {
+					dep = true
+				}
+			}
+			if dep {
+				deps = append(deps, int32(k))
+				outs = append(outs, props[k])
+			}
+		}
+		p.dep[j] = deps
+		if 2*len(deps) < p.nT {
+			tp := g.Compile(outs)
+			if tp.Len() < p.full.Len() {
+				p.depTape[j] = tp
+				p.maxLen = max(p.maxLen, tp.Len())
+			}
+		}
+	}
+	if len(p.td) > 0 {
+		outs := make([]ir.NodeID, len(p.td))
+		for i, j := range p.td {
+			outs[i] = props[j]
+		}
+		p.tdTape = g.Compile(outs)
+		p.maxLen = max(p.maxLen, p.tdTape.Len())
+	}
+	if len(mod.Observables) > 0 {
+		outs := make([]ir.NodeID, len(mod.Observables))
+		for i, o := range mod.Observables {
+			outs[i] = o.Node
+		}
+		p.obs = g.Compile(outs)
+		p.maxLen = max(p.maxLen, p.obs.Len())
+	}
+	if nEnv := len(mod.Env.Space); nEnv > 0 {
+		w := make([]float64, nEnv)
+		switch {
+		case mod.Env.Init != nil:
+			copy(w, mod.Env.Init)
+		case mod.Env.Stationary:
+			for y := range w {
+				w[y] = 1
+			}
+		default:
+			w[0] = 1
+		}
+		sum := 0.0
+		for y := range w {
+			sum += w[y]
+			w[y] = sum
+		}
+		for y := range w {
+			w[y] /= sum
+		}
+		p.envInit = w
+	}
+	return p, nil
+}
+
+// Sim is one trajectory of the chain. It is not safe for concurrent use; New builds a
+// simulator per goroutine.
+type Sim struct {
+	p     *plan
+	in    ir.Inputs
+	vals  []float64
+	props []float64
+	obs   []float64
+	init  []float64
+	rng   *rand.Rand
+	pcg   *rand.PCG
+	bound float64
+	max   int64
+
+	t      float64
+	env    int
+	events int64
+	scaled bool
+}
+
+// New returns a simulator of m started from in: the counts in.Counts (non-negative
+// integers; set them with m.InitialCounts or use m.Inputs()) with parameters, scale and
+// time origin of in; the environment starts from a draw of m.IR.Env.Init (uniform over the
+// space for 'env ~ stationary' without a law, state 0 if Init is nil). Call Reset before
+// simulating.
+func New(m *runtime.Model, in *ir.Inputs, s Settings) (*Sim, error) {
+	p, err := newPlan(m, &s)
+	if err != nil {
+		return nil, err
+	}
+	return p.newSim(in, s)
+}
+
+func (p *plan) newSim(in *ir.Inputs, s Settings) (*Sim, error) {
+	if len(in.Counts) != p.d {
+		return nil, fmt.Errorf("ssa: in.Counts has length %d, want %d species", len(in.Counts), p.d)
+	}
+	for i, v := range in.Counts {
+		if v < 0 || v != math.Trunc(v) || v > 1<<53 {
+			return nil, fmt.Errorf("ssa: initial count %s = %v is not a non-negative integer", p.mod.Species[i].Name, v)
+		}
+	}
+	sim := &Sim{p: p, vals: make([]float64, p.maxLen), props: make([]float64, p.nT),
+		obs: make([]float64, len(p.mod.Observables)), init: append([]float64(nil), in.Counts...),
+		bound: s.RateBound, max: s.MaxEvents}
+	sim.in = ir.Inputs{Params: in.Params, Scale: in.Scale, Time: in.Time,
+		Counts: make([]float64, p.d), Densities: make([]float64, p.d),
+		Env: make([]float64, len(p.mod.Env.Components))}
+	sim.scaled = in.Scale > 0
+	sim.pcg = rand.NewPCG(0, 0)
+	sim.rng = rand.New(sim.pcg)
+	return sim, nil
+}
+
+// splitmix64 is the finaliser of SplitMix64 (Steele, Lea and Flood 2014).
+func splitmix64(x uint64) uint64 {
+	x += 0x9E3779B97F4A7C15
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EB
+	return x ^ (x >> 31)
+}
+
+// Reset restarts the trajectory at time 0 from the initial state with the random stream of
+// run index run under seed: PCG seeded with splitmix64 of (seed, run) only.
+func (s *Sim) Reset(seed, run uint64) error {
+	a := splitmix64(seed)
+	s.pcg.Seed(splitmix64(a^splitmix64(run)), splitmix64(a+0x632BE59BD9B4E019*(run+1)))
+	s.t, s.events, s.in.Time = 0, 0, 0
+	copy(s.in.Counts, s.init)
+	for i, v := range s.init {
+		if s.scaled {
+			s.in.Densities[i] = v / s.in.Scale
+		}
+	}
+	s.env = 0
+	if s.p.envInit != nil {
+		u := s.rng.Float64()
+		for s.env < len(s.p.envInit)-1 && u >= s.p.envInit[s.env] {
+			s.env++
+		}
+	}
+	s.setEnv()
+	return s.evalAll()
+}
+
+func (s *Sim) setEnv() {
+	if len(s.p.mod.Env.Space) > 0 {
+		for k, v := range s.p.mod.Env.Space[s.env] {
+			s.in.Env[k] = float64(v)
+		}
+	}
+}
+
+// Time returns the current time.
+func (s *Sim) Time() float64 { return s.t }
+
+// Counts returns the current counts (a view; do not modify).
+func (s *Sim) Counts() []float64 { return s.in.Counts }
+
+// Env returns the current environment index into m.IR.Env.Space (0 without environment).
+func (s *Sim) Env() int { return s.env }
+
+// Events returns the number of events fired since Reset.
+func (s *Sim) Events() int64 { return s.events }
+
+// Observables evaluates the model's observables at the current state into dst.
+func (s *Sim) Observables(dst []float64) {
+	if s.p.obs == nil {
+		return
+	}
+	s.p.obs.Eval(s.vals, &s.in)
+	for i := range dst {
+		dst[i] = s.vals[s.p.obs.Out[i]]
+	}
+}
+
+func (s *Sim) evalAll() error {
+	s.p.full.Eval(s.vals, &s.in)
+	for j := range s.props {
+		s.props[j] = s.vals[s.p.full.Out[j]]
+		s.mask(j)
+	}
+	return s.check()
+}
+
+func (s *Sim) mask(j int) {
+	if u := s.p.update[j]; u != nil && u[s.env] < 0 {
+		s.props[j] = 0
+	}
+}
+
+// check validates the propensities: round-off values become 0, others that are negative,
+// NaN or infinite are E802.
+func (s *Sim) check() error {
+	total := 0.0
+	bad := false
+	for _, a := range s.props {
+		if !(a >= 0) || a > math.MaxFloat64 {
+			bad = true
+		}
+		total += math.Abs(a)
+	}
+	if !bad {
+		return nil
+	}
+	for j, a := range s.props {
+		if a < 0 && -a <= zeroTol*total {
+			s.props[j] = 0
+			continue
+		}
+		if !(a >= 0) || a > math.MaxFloat64 {
+			t := &s.p.mod.Transitions[j]
+			return diag.Errorf(t.Pos, "E802", "guard divisions and domain errors with 'when', e.g. when S > 0 @ k / S",
+				"propensity of '%s' is %s at %s (t = %g)", t.Label, fmtNum(a), s.StateString(), s.t)
+		}
+	}
+	return nil
+}
+
+// fire applies transition j and updates the dependent propensities.
+func (s *Sim) fire(j int) error {
+	c := s.in.Counts
+	for _, jp := range s.p.jumps[j] {
+		if c[jp.Species]+float64(jp.Delta) < 0 {
+			a := s.props[j]
+			total := 0.0
+			for _, b := range s.props {
+				total += b
+			}
+			if a <= zeroTol*total {
+				// Round-off propensity: it counts as 0.
+				s.props[j] = 0
+				return nil
+			}
+			t := &s.p.mod.Transitions[j]
+			name := s.p.mod.Species[jp.Species].Name
+			return diag.Errorf(t.Pos, "E801", fmt.Sprintf("add a guard, e.g. when %s > %d", name, -jp.Delta-1),
+				"'%s' has propensity %s at %s (t = %g) and would make %s = %d", t.Label, fmtNum(a),
+				s.StateString(), s.t, name, int64(c[jp.Species])+int64(jp.Delta))
+		}
+	}
+	for _, jp := range s.p.jumps[j] {
+		c[jp.Species] += float64(jp.Delta)
+		if s.scaled {
+			s.in.Densities[jp.Species] = c[jp.Species] / s.in.Scale
+		}
+	}
+	if u := s.p.update[j]; u != nil {
+		s.env = u[s.env]
+		s.setEnv()
+	}
+	s.events++
+	tp := s.p.depTape[j]
+	if tp == nil {
+		return s.evalAll()
+	}
+	tp.Eval(s.vals, &s.in)
+	bad := false
+	for i, k := range s.p.dep[j] {
+		a := s.vals[tp.Out[i]]
+		s.props[k] = a
+		if !(a >= 0) || a > math.MaxFloat64 {
+			bad = true
+		}
+		s.mask(int(k))
+	}
+	if bad {
+		return s.check()
+	}
+	return nil
+}
+
+// Advance simulates until time tEnd (the state at tEnd is the state after every event at
+// or before tEnd). If acc is non-nil, acc[i] += ∫ n_i dt for every species i and
+// acc[d+k] += ∫ h_k dt for every observable k over the interval.
+func (s *Sim) Advance(tEnd float64, acc []float64) error {
+	if acc != nil {
+		s.Observables(s.obs)
+	}
+	for s.t < tEnd {
+		if s.max > 0 && s.events >= s.max {
+			return ErrMaxEvents
+		}
+		tPrev := s.t
+		var j int
+		var err error
+		if s.p.td == nil {
+			j = s.stepHom(tEnd)
+		} else {
+			j, err = s.stepThin(tEnd)
+			if err != nil {
+				return err
+			}
+		}
+		if acc != nil {
+			dt := s.t - tPrev
+			for i, v := range s.in.Counts {
+				acc[i] += v * dt
+			}
+			for k, v := range s.obs {
+				acc[s.p.d+k] += v * dt
+			}
+		}
+		if j < 0 {
+			continue
+		}
+		if err := s.fire(j); err != nil {
+			return err
+		}
+		if acc != nil {
+			s.Observables(s.obs)
+		}
+	}
+	return nil
+}
+
+// stepHom draws the next event of a time-homogeneous model: it advances the time and returns
+// the transition to fire, or −1 if the next event is after tEnd (the time is then tEnd).
+func (s *Sim) stepHom(tEnd float64) int {
+	a0 := 0.0
+	for _, a := range s.props {
+		a0 += a
+	}
+	if a0 <= 0 {
+		s.t = tEnd
+		return -1
+	}
+	t := s.t + s.rng.ExpFloat64()/a0
+	if t > tEnd {
+		s.t = tEnd
+		return -1
+	}
+	s.t = t
+	r := s.rng.Float64() * a0
+	last := -1
+	for j, a := range s.props {
+		if a > 0 {
+			last = j
+			if r < a {
+				return j
+			}
+			r -= a
+		}
+	}
+	return last // round-off at the end of the sum
+}
+
+// stepThin is stepHom with thinning of the time-dependent propensities.
+func (s *Sim) stepThin(tEnd float64) (int, error) {
+	a0 := 0.0
+	for _, j := range s.p.hom {
+		a0 += s.props[j]
+	}
+	total := a0 + s.bound
+	t := s.t + s.rng.ExpFloat64()/total
+	if t > tEnd {
+		s.t = tEnd
+		return -1, nil
+	}
+	s.t = t
+	s.in.Time = t
+	tp := s.p.tdTape
+	tp.Eval(s.vals, &s.in)
+	td := 0.0
+	for i, j := range s.p.td {
+		s.props[j] = s.vals[tp.Out[i]]
+		s.mask(int(j))
+		td += s.props[j]
+	}
+	if err := s.check(); err != nil {
+		return -1, err
+	}
+	if td > s.bound {
+		return -1, fmt.Errorf("%w: Σ time-dependent propensities = %g > %g at t = %g, %s", ErrBoundExceeded, td, s.bound, t, s.StateString())
+	}
+	r := s.rng.Float64() * total
+	list := s.p.hom
+	if r >= a0 {
+		r -= a0
+		list = s.p.td
+		if r >= td {
+			return -1, nil // null event
+		}
+	}
+	last := -1
+	for _, j := range list {
+		if a := s.props[j]; a > 0 {
+			last = int(j)
+			if r < a {
+				return int(j), nil
+			}
+			r -= a
+		}
+	}
+	return last, nil
+}
+
+// StateString formats the current state as name=value pairs, e.g. "S=3, I=0, Y=1".
+func (s *Sim) StateString() string {
+	m := s.p.mod
+	parts := make([]string, 0, s.p.d+len(m.Env.Components))
+	for i, v := range s.in.Counts {
+		parts = append(parts, m.Species[i].Name+"="+strconv.FormatFloat(v, 'f', -1, 64))
+	}
+	if len(m.Env.Components) > 0 && s.env < len(m.Env.Space) {
+		for k, comp := range m.Env.Components {
+			v := m.Env.Space[s.env][k]
+			str := strconv.Itoa(v)
+			if comp.States != nil && v >= 0 && v < len(comp.States) {
+				str = comp.States[v]
+			}
+			parts = append(parts, comp.Name+"="+str)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func fmtNum(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}

@@ -1,0 +1,265 @@
+package ssa
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/ctmc"
+)
+
+func loadSrc(t testing.TB, src string, opts compiler.Options) *runtime.Model {
+	t.Helper()
+	m, diags := runtime.LoadSource("test.mf", []byte(src), opts)
+	if m == nil {
+		t.Fatalf("compile failed: %v", diags)
+	}
+	return m
+}
+
+func loadFile(t testing.TB, path string, opts compiler.Options) *runtime.Model {
+	t.Helper()
+	m, diags := runtime.Load(path, opts)
+	if m == nil {
+		t.Fatalf("compile failed: %v", diags)
+	}
+	return m
+}
+
+const mm1k = `model mm1k
+param lam = 0.7
+param mu = 1.0
+param K = 10
+species Q
+observable q2 = Q^2
+arrive: 0 -> Q when Q < K @ lam
+serve:  Q -> 0 when Q > 0 @ mu
+init { Q = 0 }
+`
+
+// exact returns the stationary means of the species and observables of m.
+func exact(t *testing.T, m *runtime.Model) []float64 {
+	t.Helper()
+	c, err := ctmc.Explore(m, m.Inputs(), ctmc.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ctmc.Stationary(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := ctmc.MeanCounts(c, r.Pi)
+	in := m.Inputs()
+	sim, err := New(m, in, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := make([]float64, len(m.IR.Observables))
+	for k := range obs {
+		out = append(out, ctmc.Expectation(c, r.Pi, func(n []float64, y int) float64 {
+			copy(sim.in.Counts, n)
+			for i, v := range n {
+				if sim.scaled {
+					sim.in.Densities[i] = v / sim.in.Scale
+				}
+			}
+			sim.env = y
+			sim.setEnv()
+			sim.Observables(obs)
+			return obs[k]
+		}))
+	}
+	return out
+}
+
+func TestStationaryMeans(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		m    *runtime.Model
+		T    float64
+	}{
+		{"mm1k", loadSrc(t, mm1k, compiler.Options{}), 1e6},
+		{"sis_external_M20", loadFile(t, "../../examples/sis_external.mf", compiler.Options{Scale: 20}), 1e5},
+		{"t1_sis_env_N10", loadFile(t, "../../examples/t1_sis_env.mf", compiler.Options{Scale: 10}), 1e5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := exact(t, tc.m)
+			res, err := TimeAverage(tc.m, tc.m.Inputs(), Settings{T: tc.T, Burnin: 100, Batches: 40, Level: 0.99, Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%d events", res.Events)
+			for q, st := range res.Stats {
+				ok := st.Lo <= want[q] && want[q] <= st.Hi
+				t.Logf("%-12s exact %.6g  sim %.6g ± %.2g (99%% CI [%.6g, %.6g])", res.Names[q], want[q], st.Mean, st.SE, st.Lo, st.Hi)
+				if !ok {
+					t.Errorf("%s: exact %g outside the 99%% CI [%g, %g]", res.Names[q], want[q], st.Lo, st.Hi)
+				}
+			}
+		})
+	}
+}
+
+// TestChiSquare compares the law of the M/M/1/5 queue length, sampled every Δ = 40 time
+// units along one long run (so the samples are nearly independent), with the exact
+// stationary law by a χ² goodness-of-fit test with 5 degrees of freedom; the test fails
+// if p < 0.001.
+func TestChiSquare(t *testing.T) {
+	m := loadSrc(t, mm1k, compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
+	c, err := ctmc.Explore(m, m.Inputs(), ctmc.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ctmc.Stationary(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pi := make([]float64, 6)
+	for i, p := range r.Pi {
+		pi[c.Counts(i)[0]] = p
+	}
+	sim, err := New(m, m.Inputs(), Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Reset(7, 0); err != nil {
+		t.Fatal(err)
+	}
+	const n, dt = 20000, 40.0
+	obs := make([]float64, 6)
+	for k := 1; k <= n; k++ {
+		if err := sim.Advance(float64(k)*dt, nil); err != nil {
+			t.Fatal(err)
+		}
+		obs[int(sim.Counts()[0])]++
+	}
+	chi2 := 0.0
+	for i, o := range obs {
+		e := n * pi[i]
+		chi2 += (o - e) * (o - e) / e
+	}
+	p := 1 - distuv.ChiSquared{K: 5}.CDF(chi2)
+	t.Logf("χ² = %.3f, p = %.3f, observed %v, expected %v", chi2, p, obs, pi)
+	if p < 0.001 {
+		t.Errorf("χ² = %g, p = %g < 0.001", chi2, p)
+	}
+}
+
+func TestDeterminism(t *testing.T) {
+	m := loadFile(t, "../../examples/t1_sis_env.mf", compiler.Options{Scale: 10})
+	var ref *EnsembleResult
+	for _, w := range []int{1, 2, 8} {
+		res, err := Ensemble(m, m.Inputs(), Settings{Runs: 300, Times: []float64{0, 0.5, 1, 2}, Seed: 42, Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref == nil {
+			ref = res
+			continue
+		}
+		if res.Events != ref.Events {
+			t.Errorf("workers %d: %d events, want %d", w, res.Events, ref.Events)
+		}
+		for k := range res.Stats {
+			for q, st := range res.Stats[k] {
+				if st != ref.Stats[k][q] {
+					t.Errorf("workers %d: time %g %s: %+v, want %+v", w, res.Times[k], res.Names[q], st, ref.Stats[k][q])
+				}
+			}
+		}
+	}
+	// At time 0 the infected count is the initial 2 exactly and Y = 1 (init density).
+	if st := ref.Stats[0][0]; st.Mean != 2 || st.Var != 0 {
+		t.Errorf("I(0): %+v", st)
+	}
+	if st := ref.Stats[0][2]; st.Mean != 1 {
+		t.Errorf("high(0): %+v", st)
+	}
+}
+
+// TestTransientBirthDeath checks an ensemble against the exact mean of a birth-death
+// process, with and without a time-dependent birth rate (thinning).
+func TestTransientBirthDeath(t *testing.T) {
+	const homo = `model bd
+species X
+birth: 0 -> X @ 5
+death: X -> 0 @ X
+init { X = 0 }
+`
+	m := loadSrc(t, homo, compiler.Options{})
+	res, err := Ensemble(m, m.Inputs(), Settings{Runs: 4000, Times: []float64{0.5, 2}, Seed: 3, Level: 0.99})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, tt := range res.Times {
+		want := 5 * (1 - math.Exp(-tt))
+		if st := res.Stats[k][0]; want < st.Lo || want > st.Hi {
+			t.Errorf("t = %g: mean %g CI [%g, %g], exact %g", tt, st.Mean, st.Lo, st.Hi, want)
+		}
+	}
+	const inhomo = `model bdt
+species X
+birth: 0 -> X @ 1 + 0.5 * sin(t)
+death: X -> 0 @ X
+init { X = 0 }
+`
+	m = loadSrc(t, inhomo, compiler.Options{})
+	if m.IR.TimeHomogeneous {
+		t.Fatal("model should be time-dependent")
+	}
+	if _, err := Ensemble(m, m.Inputs(), Settings{Runs: 10, T: 1}); !errors.Is(err, ErrTimeDependent) {
+		t.Fatalf("err = %v, want ErrTimeDependent", err)
+	}
+	res, err = Ensemble(m, m.Inputs(), Settings{Runs: 4000, Times: []float64{1, 3}, Seed: 3, Level: 0.99, RateBound: 1.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, tt := range res.Times {
+		want := (1 - math.Exp(-tt)) + 0.25*(math.Sin(tt)-math.Cos(tt)+math.Exp(-tt))
+		if st := res.Stats[k][0]; want < st.Lo || want > st.Hi {
+			t.Errorf("thinning, t = %g: mean %g CI [%g, %g], exact %g", tt, st.Mean, st.Lo, st.Hi, want)
+		}
+	}
+	if _, err := Ensemble(m, m.Inputs(), Settings{Runs: 10, T: 5, RateBound: 1.2}); !errors.Is(err, ErrBoundExceeded) {
+		t.Errorf("err = %v, want ErrBoundExceeded", err)
+	}
+}
+
+func TestE801(t *testing.T) {
+	const bad = `model bad
+species A, B
+mkB: 0 -> B when B < 2 @ 1
+kill: A -> 0 @ B
+init { A = 0, B = 0 }
+`
+	m := loadSrc(t, bad, compiler.Options{})
+	_, err := TimeAverage(m, m.Inputs(), Settings{T: 10, Seed: 1})
+	var d *diag.Diagnostic
+	if !errors.As(err, &d) {
+		t.Fatalf("err = %v, want a diagnostic", err)
+	}
+	if d.Code != "E801" || !strings.Contains(d.Msg, "'kill'") || !strings.Contains(d.Msg, "A=0") || !strings.Contains(d.Msg, "A = -1") {
+		t.Errorf("got %v", d)
+	}
+	t.Log(d)
+}
+
+func TestE802(t *testing.T) {
+	const bad = `model bad
+species A
+grow: 0 -> A when A < 3 @ 1 / (A - 1)
+init { A = 0 }
+`
+	m := loadSrc(t, bad, compiler.Options{})
+	_, err := TimeAverage(m, m.Inputs(), Settings{T: 100, Seed: 1})
+	var d *diag.Diagnostic
+	if !errors.As(err, &d) || d.Code != "E802" || !strings.Contains(d.Msg, "A=0") {
+		t.Fatalf("err = %v, want E802 at A=0", err)
+	}
+}
