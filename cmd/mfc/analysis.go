@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"sort"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
@@ -108,3 +109,5 @@ func eigenPairs(ev []complex128) [][2]float64 {
 	}
 	return out
 }
+
+func sortStrings(s []string) { sort.Strings(s) }

@@ -11,6 +11,8 @@
 //	fixpoint fixed points of the mean-field ODE, their stability and LNA covariance
 //	refine   refined mean field of order 1 (Gast and Van Houdt), stationary or transient
 //	run      the default job: fixed point, stability and the refined value of every observable
+//	exact    the exact stationary law of the finite chain at the model's N
+//	ssa      stochastic simulation (Gillespie) ensembles with confidence intervals
 //	show     print the compiled model: transitions, jump vectors, β₀ and β₁, the mean-field
 //	         ODE and conservation laws; --at x evaluates the drift, Jacobian and Hessians
 //
@@ -38,6 +40,8 @@ func commands() []command {
 		{"fixpoint", "fixed points of the mean-field ODE with stability and LNA covariance", runFixpoint},
 		{"refine", "refined mean field (order 1), stationary or --transient T", runRefine},
 		{"run", "the default job: fixed point, stability, refined mean field of every observable", runRun},
+		{"exact", "stationary law of the finite chain: expected counts, observables, stationary measures", runExact},
+		{"ssa", "stochastic simulation ensembles: means and 95% confidence intervals", runSSA},
 		{"show", "print the compiled model: transitions, β₀/β₁, the mean-field ODE; --at evaluates derivatives", runShow},
 	}
 }

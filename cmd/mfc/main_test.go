@@ -198,3 +198,39 @@ func TestRunSIR(t *testing.T) {
 		t.Errorf("--order 2 must say it is not available: %d %q", status, errOut)
 	}
 }
+
+// TestExactSIS: 'mfc exact' on the SIS model at M = 100 gives the digest's exact
+// M·E[(x0 − x0*)²] = 0.29226526… (seed-001 §4.3; dense LU, residual ~1e-14, so 1e-10).
+func TestExactSIS(t *testing.T) {
+	out, errOut, status := runCLI("exact", "../../examples/sis_external.mf", "--format", "json")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errOut)
+	}
+	var rep struct {
+		States      int
+		Residual    float64
+		Mean        []float64
+		MeanDensity []float64 `json:"mean_density"`
+		Measures    map[string]float64
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.States != 101 || rep.Residual > 1e-10 || math.Abs(100*rep.Measures["mse_ss"]-0.2922652649) > 1e-8 ||
+		math.Abs(rep.MeanDensity[0]-0.5868197514) > 1e-10 {
+		t.Errorf("unexpected report: %+v", rep)
+	}
+}
+
+// TestSSADeterministic: the same seed gives the same output whatever the number of workers.
+func TestSSADeterministic(t *testing.T) {
+	args := []string{"ssa", "../../examples/sis_external.mf", "--N", "20", "--runs", "200", "--t", "2", "--seed", "7", "--format", "json"}
+	one, errOut, status := runCLI(append(args, "--workers", "1")...)
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errOut)
+	}
+	two, _, _ := runCLI(append(args, "--workers", "2")...)
+	if one != two {
+		t.Error("ssa output depends on --workers")
+	}
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/ctmc"
+	"github.com/mfcproject/mfc/runtime/ssa"
+)
+
+// exactReport is the JSON form of 'mfc exact'.
+type exactReport struct {
+	Model       string             `json:"model"`
+	N           float64            `json:"N,omitempty"`
+	Species     []string           `json:"species"`
+	States      int                `json:"states"`
+	Residual    float64            `json:"residual"`
+	Iterations  int                `json:"iterations"`
+	Method      string             `json:"method"`
+	Mean        []float64          `json:"mean"`
+	MeanDensity []float64          `json:"mean_density,omitempty"`
+	Observables map[string]float64 `json:"observables"`
+	Measures    map[string]float64 `json:"measures"`
+}
+
+// runExact implements 'mfc exact FILE': the stationary law of the finite chain at the
+// model's N, with the expected counts, densities, observables and stationary measures.
+func runExact(args []string, stdout, stderr io.Writer) int {
+	a := newAnalysis("exact", "FILE [--set name=value]... [--N n] [--max-states k] [--format text|json] [-o FILE]", stderr)
+	maxStates := a.fs.Int("max-states", 2_000_000, "stop the state-space exploration beyond this many states")
+	file, status := a.parse(args)
+	if status != 0 {
+		return status
+	}
+	mod, status := a.load(file, false)
+	if mod == nil {
+		return status
+	}
+	in := mod.Inputs()
+	chain, err := ctmc.Explore(mod, in, ctmc.Limits{MaxStates: *maxStates})
+	if err != nil {
+		return a.fail(err)
+	}
+	res, err := ctmc.Stationary(chain, nil)
+	if err != nil {
+		return a.fail(err)
+	}
+	rep := &exactReport{Model: mod.IR.Name, N: in.Scale, States: chain.NumStates(), Residual: res.Residual,
+		Iterations: res.Iterations, Method: res.Method, Mean: ctmc.MeanCounts(chain, res.Pi),
+		Observables: map[string]float64{}, Measures: map[string]float64{}}
+	for _, s := range mod.IR.Species {
+		rep.Species = append(rep.Species, s.Name)
+	}
+	if in.Scale > 0 {
+		for _, n := range rep.Mean {
+			rep.MeanDensity = append(rep.MeanDensity, n/in.Scale)
+		}
+	}
+	exactOutputs(mod, in, chain, res.Pi, rep)
+	return a.write(stdout, rep, func() string { return exactText(rep) }, nil)
+}
+
+// exactOutputs computes E_π of every observable and of every stationary measure.
+func exactOutputs(mod *runtime.Model, in *ir.Inputs, c *ctmc.Chain, pi []float64, rep *exactReport) {
+	var nodes []ir.NodeID
+	var names []string
+	var isMeasure []bool
+	for _, o := range mod.IR.Observables {
+		nodes, names, isMeasure = append(nodes, o.Node), append(names, o.Name), append(isMeasure, false)
+	}
+	for _, ms := range mod.IR.Measures {
+		if ms.Kind == ir.Stationary {
+			nodes, names, isMeasure = append(nodes, ms.Args[0]), append(names, ms.Name), append(isMeasure, true)
+		}
+	}
+	if len(nodes) == 0 {
+		return
+	}
+	tape := mod.IR.Graph.Compile(nodes)
+	vals := make([]float64, tape.Len())
+	sums := make([]float64, len(nodes))
+	local := *in
+	local.Counts = make([]float64, mod.Dim())
+	local.Env = make([]float64, len(in.Env))
+	for s := 0; s < c.NumStates(); s++ {
+		if pi[s] == 0 {
+			continue
+		}
+		for i, n := range c.Counts(s) {
+			local.Counts[i] = float64(n)
+		}
+		if len(mod.IR.Env.Space) > 0 && len(local.Env) > 0 {
+			for k, v := range mod.IR.Env.Space[c.Env(s)] {
+				local.Env[k] = float64(v)
+			}
+		}
+		tape.Eval(vals, &local)
+		for k := range nodes {
+			sums[k] += pi[s] * tape.Output(vals, k)
+		}
+	}
+	for k, name := range names {
+		if isMeasure[k] {
+			rep.Measures[name] = sums[k]
+		} else {
+			rep.Observables[name] = sums[k]
+		}
+	}
+}
+
+func exactText(r *exactReport) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "model %s: exact stationary law, %d states (%s, %d iterations, residual ‖πQ‖₁ = %.2e)\n\n", r.Model, r.States, r.Method, r.Iterations, r.Residual)
+	fmt.Fprintf(&b, "%-20s %16s %16s\n", "species", "E[count]", "E[density]")
+	for i, s := range r.Species {
+		dens := ""
+		if r.MeanDensity != nil {
+			dens = fmt.Sprintf("%.12g", r.MeanDensity[i])
+		}
+		fmt.Fprintf(&b, "%-20s %16.12g %16s\n", s, r.Mean[i], dens)
+	}
+	writeMap(&b, "observable", r.Observables)
+	writeMap(&b, "measure (stationary)", r.Measures)
+	return b.String()
+}
+
+func writeMap(b *strings.Builder, head string, m map[string]float64) {
+	if len(m) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	fmt.Fprintf(b, "\n%-20s %16s\n", head, "value")
+	for _, k := range keys {
+		fmt.Fprintf(b, "%-20s %16.12g\n", k, m[k])
+	}
+}
+
+// ssaReport is the JSON form of 'mfc ssa'.
+type ssaReport struct {
+	Model  string      `json:"model"`
+	Runs   int         `json:"runs"`
+	Seed   uint64      `json:"seed"`
+	Events int64       `json:"events"`
+	Names  []string    `json:"names"`
+	Time   []float64   `json:"time"`
+	Mean   [][]float64 `json:"mean"`
+	CI     [][]float64 `json:"ci"` // half-width of the 95% interval
+}
+
+// runSSA implements 'mfc ssa FILE --runs R --t T [--seed s]'.
+func runSSA(args []string, stdout, stderr io.Writer) int {
+	a := newAnalysis("ssa", "FILE [--set name=value]... [--N n] --runs R --t T [--steps k] [--seed s] [--workers w] [--format text|csv|json] [-o FILE]", stderr)
+	runs := a.fs.Int("runs", 1000, "number of trajectories")
+	horizon := a.fs.Float64("t", 10, "final time")
+	steps := a.fs.Int("steps", 10, "number of sampling intervals on [0, T]")
+	seed := a.fs.Uint64("seed", 1, "seed of the random streams (results do not depend on --workers)")
+	workers := a.fs.Int("workers", 0, "goroutines (0: all cores)")
+	file, status := a.parse(args)
+	if status != 0 {
+		return status
+	}
+	mod, status := a.load(file, false)
+	if mod == nil {
+		return status
+	}
+	times := make([]float64, *steps+1)
+	for k := range times {
+		times[k] = *horizon * float64(k) / float64(*steps)
+	}
+	res, err := ssa.Ensemble(mod, mod.Inputs(), ssa.Settings{Runs: *runs, T: *horizon, Times: times, Seed: *seed, Workers: *workers})
+	if err != nil {
+		return a.fail(err)
+	}
+	rep := &ssaReport{Model: mod.IR.Name, Runs: res.Runs, Seed: *seed, Events: res.Events, Names: res.Names, Time: res.Times}
+	for _, row := range res.Stats {
+		mean, ci := make([]float64, len(row)), make([]float64, len(row))
+		for q, st := range row {
+			mean[q], ci[q] = st.Mean, (st.Hi-st.Lo)/2
+		}
+		rep.Mean, rep.CI = append(rep.Mean, mean), append(rep.CI, ci)
+	}
+	return a.write(stdout, rep, func() string { return ssaTable(rep, false) }, func() string { return ssaTable(rep, true) })
+}
+
+func ssaTable(r *ssaReport, csv bool) string {
+	var b strings.Builder
+	if csv {
+		b.WriteString("t,name,mean,ci95\n")
+	} else {
+		fmt.Fprintf(&b, "model %s: %d runs, seed %d, %d events\n\n%-10s %-20s %16s %14s\n", r.Model, r.Runs, r.Seed, r.Events, "t", "quantity", "mean", "± 95% CI")
+	}
+	for k, t := range r.Time {
+		for q, name := range r.Names {
+			if csv {
+				fmt.Fprintf(&b, "%.17g,%q,%.17g,%.17g\n", t, name, r.Mean[k][q], r.CI[k][q])
+			} else {
+				fmt.Fprintf(&b, "%-10.4g %-20s %16.8g %14.3g\n", t, name, r.Mean[k][q], r.CI[k][q])
+			}
+		}
+	}
+	return b.String()
+}
