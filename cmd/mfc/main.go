@@ -8,6 +8,7 @@
 //
 //	check    parse and check models; print diagnostics or a one-line summary per file
 //	fmt      print models in canonical layout (-w rewrites the files in place)
+//	ode      the mean-field ODE from the initial state (Dormand-Prince or RODAS4)
 //	fixpoint fixed points of the mean-field ODE, their stability and LNA covariance
 //	refine   refined mean field of order 1 (Gast and Van Houdt), stationary or transient
 //	run      the default job: fixed point, stability and the refined value of every observable
@@ -37,6 +38,7 @@ func commands() []command {
 	return []command{
 		{"check", "parse and check models; print diagnostics or a summary per file", runCheck},
 		{"fmt", "print models in canonical layout; -w rewrites the files", runFmt},
+		{"ode", "integrate the mean-field ODE from the initial state (explicit, stiff or automatic)", runODE},
 		{"fixpoint", "fixed points of the mean-field ODE with stability and LNA covariance", runFixpoint},
 		{"refine", "refined mean field (order 1), stationary or --transient T", runRefine},
 		{"run", "the default job: fixed point, stability, refined mean field of every observable", runRun},

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/cli")
@@ -232,5 +233,30 @@ func TestSSADeterministic(t *testing.T) {
 	two, _, _ := runCLI(append(args, "--workers", "2")...)
 	if one != two {
 		t.Error("ssa output depends on --workers")
+	}
+}
+
+// TestODEStiff: rates 10⁴ apart finish quickly with the stiff method, and the explicit
+// method reports stiffness instead of crawling. Reference: the linear system's equilibrium
+// A = k2/(k1 + 2 k2)·…; at t = 100 the slow modes have decayed to below 1e-40.
+func TestODEStiff(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "stiff.mf")
+	os.WriteFile(path, []byte("scale N = 100\nparam k1 = 10000, k2 = 1\nspecies A, B, C\nfast: A -> B @ k1 * A\nslow: B -> C @ k2 * B\nback: C -> A @ k2 * C\ninit density { A = 1 }\n"), 0o644)
+	start := time.Now()
+	out, errOut, status := runCLI("ode", path, "--t", "100", "--steps", "1", "--method", "stiff", "--format", "json")
+	if status != 0 || time.Since(start) > time.Second {
+		t.Fatalf("stiff method: status %d after %v: %s", status, time.Since(start), errOut)
+	}
+	var rep struct{ X [][]float64 }
+	json.Unmarshal([]byte(out), &rep)
+	// Equilibrium: k1 A = k2 C, k2 B = k2 C, A + B + C = 1.
+	c := 1 / (2 + 1.0/10000)
+	if got := rep.X[1]; math.Abs(got[0]-c/10000) > 1e-8 || math.Abs(got[2]-c) > 1e-8 {
+		t.Errorf("x(100) = %v, want (%g, %g, %g)", got, c/10000, c, c)
+	}
+	_, errOut, status = runCLI("ode", path, "--t", "100", "--method", "explicit")
+	if status != 1 || !strings.Contains(errOut, "stiff") {
+		t.Errorf("explicit method: status %d, %q", status, errOut)
 	}
 }
