@@ -46,7 +46,7 @@ func (a *analysis) parse(args []string) (file string, status int) {
 
 // load compiles the model with the overrides; with meanField, it also requires a mean field.
 func (a *analysis) load(file string, meanField bool) (*runtime.Model, int) {
-	over, err := overrides(a.sets, "")
+	over, err := overrides(a.sets)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "mfc %s: %v\n", a.name, err)
 		return nil, 2

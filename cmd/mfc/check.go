@@ -23,7 +23,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	over, err := overrides(sets, "")
+	over, err := overrides(sets)
 	if err != nil {
 		fmt.Fprintln(stderr, "mfc check:", err)
 		return 2
@@ -62,9 +62,8 @@ func summary(path string, m *ir.Model) string {
 		len(m.Transitions), len(m.Observables), len(m.Regions), len(m.Measures), len(m.Conservation), len(m.Diagnostics))
 }
 
-// overrides turns --set flags (and --N, applied to the scale) into compiler overrides.
-// The scale's name is resolved by the compiler; "" means the model has not been read yet.
-func overrides(sets setFlags, scaleName string) (compiler.Overrides, error) {
+// overrides turns --set flags into compiler overrides (--N goes to compiler.Options.Scale).
+func overrides(sets setFlags) (compiler.Overrides, error) {
 	out := compiler.Overrides{}
 	for _, s := range sets {
 		k, v, err := compiler.ParseOverride(s)
