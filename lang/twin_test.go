@@ -9,7 +9,7 @@ import (
 // TestFastParserMatchesParticiple checks that the fast parser and the participle grammar
 // agree, tree for tree, on every example, every diagnostic case and the benchmark model.
 func TestFastParserMatchesParticiple(t *testing.T) {
-	var srcs = map[string][]byte{"bench": bnModel(300)}
+	srcs := map[string][]byte{"bench": bnModel(300)}
 	for _, dir := range []string{filepath.Join("..", "examples"), ptSpecExamplesDir, filepath.Join("testdata", "errors")} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.mf"))
 		for _, f := range files {
@@ -20,9 +20,8 @@ func TestFastParserMatchesParticiple(t *testing.T) {
 			srcs[f] = src
 		}
 	}
-	for i, c := range ptDiagCases {
+	for _, c := range ptDiagCases {
 		srcs[c.src] = []byte(c.src)
-		_ = i
 	}
 	for name, src := range srcs {
 		if err := CheckTwin(name, src); err != nil {

@@ -435,10 +435,7 @@ func (g *Graph) Div(a, b NodeID) NodeID {
 			return g.Mul(a, g.Const(1/v))
 		}
 	}
-	if a == b && g.Nodes[a].Op != OpConst {
-		// e/e is 1 only where e is not 0; keep the division so that 0/0 stays NaN.
-		return g.intern(Node{Op: OpDiv, Args: []NodeID{a, b}})
-	}
+	// e/e is not folded to 1: it is 1 only where e is not 0, and 0/0 must stay NaN.
 	return g.intern(Node{Op: OpDiv, Args: []NodeID{a, b}})
 }
 

@@ -107,7 +107,7 @@ func TestTapeEvalAllocs(t *testing.T) {
 	g := NewGraph()
 	var outs []NodeID
 	for i := 0; i < 50; i++ {
-		outs = append(outs, g.Mul(g.Param(0), g.Sub(g.Density(i), g.Density(i+1))))
+		outs = append(outs, g.Mul(g.Param(0), g.Call(FnExp, g.Sub(g.Density(i), g.Density(i+1)))))
 	}
 	tp := g.Compile(outs)
 	vals := make([]float64, tp.Len())

@@ -197,14 +197,11 @@ func EvalCmp(op Cmp, a, b float64) bool {
 }
 
 func evalFn(f Fn, vals []float64, a []int32) float64 {
-	x := vals[a[0]]
-	switch f {
-	case FnPoissonPMF:
-		return PoissonPMF(x, vals[a[1]])
-	case FnPoissonCDF:
-		return PoissonCDF(x, vals[a[1]])
+	var args [2]float64 // every built-in takes one or two arguments
+	for i, j := range a {
+		args[i] = vals[j]
 	}
-	return unary(f, x)
+	return EvalFn(f, args[:len(a)])
 }
 
 // EvalFn applies a built-in function to argument values.
