@@ -102,3 +102,20 @@ func (f *Field) D3Partial(dst *autodiff.CSR, in *ir.Inputs, u, v []float64) erro
 func (f *Field) D4Partial(dst *autodiff.CSR, in *ir.Inputs, u, v, w []float64) error {
 	return autodiff.D4Partial(dst, f.jac, f.ws, in, u, v, w)
 }
+
+// Jet sets dst[i*(order+1)+k] to the k-th Taylor coefficient of s ↦ F_i(x + s·v), so that
+// D^kF_i(x)[v, …, v] = k!·dst[i*(order+1)+k] (order ≤ 4). Cost: one evaluation and one
+// jet sweep of order `order`.
+func (f *Field) Jet(dst []float64, order int, in *ir.Inputs, v []float64) error {
+	return autodiff.Jet(dst, order, f.ws, in, v)
+}
+
+// NewBlocks returns zeroed per-output Hessian blocks, the destination of HessianBlocks.
+func (f *Field) NewBlocks() *autodiff.Blocks { return f.jac.NewBlocks() }
+
+// HessianBlocks sets dst (from NewBlocks) to the Hessian of every output restricted to the
+// variables it depends on. Cost: C(C+1)/2 second-order sweeps for C colours, plus
+// O(Σ_i |deps_i|²).
+func (f *Field) HessianBlocks(dst *autodiff.Blocks, in *ir.Inputs) error {
+	return autodiff.HessianBlocks(dst, f.jac, f.ws, in)
+}

@@ -204,3 +204,18 @@ func LyapunovKron(a *mat.Dense, q mat.Symmetric) (*mat.SymDense, error) {
 	}
 	return out, nil
 }
+
+// Schur returns the real Schur form A = Z T Zᵀ: T quasi-upper-triangular (a 2×2 diagonal
+// block for each complex pair) and Z orthogonal, with the diagonal blocks' start indices and
+// sizes (1 or 2). Cost O(d³).
+func Schur(a *mat.Dense) (t, z *mat.Dense, start, size []int, err error) {
+	if n, c := a.Dims(); n != c || n == 0 {
+		return nil, nil, nil, nil, errors.New("lna: Schur: matrix must be square and non-empty")
+	}
+	t, z, err = schur(a)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	start, size = blocks(t)
+	return t, z, start, size, nil
+}

@@ -1,7 +1,9 @@
-// Package refine computes the order-1 refined mean field of a density-dependent model
-// (Gast & Van Houdt 2018): the 1/N correction V with E[X_N] = x + V/N + O(1/N²), in steady
-// state and along the mean-field trajectory, as rmftool's meanFieldExpansionSteadyState and
-// meanFieldExpansionTransient with order = 1.
+// Package refine computes the refined mean field of a density-dependent model (Gast & Van
+// Houdt 2018; Gast, Bortolussi & Tribastone 2019): the 1/N correction V and, at order 2, the
+// 1/N² correction A with E[X_N] = x + V/N + A/N² + O(1/N³), in steady state and along the
+// mean-field trajectory, as rmftool's meanFieldExpansionSteadyState and
+// meanFieldExpansionTransient with order = 1 or 2, and including the finite-size terms β₁, β₂
+// of N-dependent propensities.
 //
 // Notation: the transitions jump by ℓ_j/N at rate N(β₀_j + β₁_j/N + …); F = Σ_j ℓ_j β₀_j is the
 // drift (runtime.Model.Drift), F₁ = Σ_j ℓ_j β₁_j its O(1/N) correction (Drift1), A = DF the
@@ -54,6 +56,47 @@
 // evaluation, O(d³) for A W and the eigendecomposition of W, and ≤ d D2 calls. Then
 // E[X_N(t)] = x(t) + V(t)/N + O(1/N²) for every fixed t. The state stays on the affine set of
 // the laws and V, W in range(P) automatically.
+//
+// # Order 2
+//
+// With Y = X_N − x, write E[Y] = V/N + A/N², E[Y⊗Y] = W/N + M2/N², E[Y⊗Y⊗Y] = M3/N² (and,
+// to this order, E[Y⊗⁴] = 3 sym(W⊗W)/N²). Applying the generator
+// Lf = F·∇f + (1/2N) Q:∇²f + (1/6N²) R:∇³f + … (F, Q = Σ ℓℓᵀβ, R = Σ ℓ⊗ℓ⊗ℓ β, each with its
+// own 1/N expansion) to f = Y, Y⊗Y, Y⊗Y⊗Y and collecting the 1/N² terms gives, with
+// J = DF, H_s = D²F_s, g = ½ D²F:W + F₁ (so that J V + g = 0):
+//
+//	Σ_modes J·M3 + R3 = 0,  R3_ijk = Z_i,jk + Z_j,ik + Z_k,ij + Σ_t ℓ_ti ℓ_tj ℓ_tk β_t,
+//	                        Z_s,pq = g_s W_pq + (W H_s W)_pq + Q_pq V_s + (DQ_pq·W)_s,
+//	J M2 + M2 Jᵀ + S2 = 0,  S2 = U + Uᵀ + DQ·V + ½ D²Q:W + Q₁,
+//	                        U_ij = ½ H_i:M3_··j + ½ (D³F_i:W)·W_·j + F₁_i V_j + (DF₁ W)_ij,
+//	J A + b₂ = 0,           b₂ = ½ D²F:M2 + (1/6) D³F:M3 + (1/8) D⁴F:(W,W) + DF₁·V + ½ D²F₁:W + F₂,
+//
+// and along a trajectory the same right-hand sides drive Ṁ3, Ṁ2 and Ȧ (all zero at t = 0).
+// An observable h = h₀ + h₁/N + h₂/N² gets the 1/N² coefficient
+// D = Dh₀·A + ½ D²h₀:M2 + (1/6) D³h₀:M3 + (1/8) D⁴h₀:(W,W) + Dh₁·V + ½ D²h₁:W + h₂.
+// Every tensor lies in range(P)^⊗k, so the three equations are solved in reduced coordinates
+// like V.
+//
+// No derivative tensor of order 3 or 4 is formed. Second derivatives of the drift come as
+// per-output Hessian blocks over each output's dependencies (C(C+1)/2 sweeps for C Jacobian
+// colours). Third and fourth derivatives enter only contracted, by polarization of
+// single-direction Taylor jets: D³f:M3 slice by slice (M3_··c = Σ λ u uᵀ, then
+// D³f[u,u,e_c] = c₃(u+e_c) − c₃(u−e_c) − 2c₃(e_c)), D⁴f:(W,W) over pairs of W's scaled
+// eigenvectors, and D³F:W·W by r D3Partial calls. The third-moment equation is a tensor
+// Sylvester equation with the operator J⊗I⊗I + I⊗J⊗I + I⊗I⊗J: it is solved in the real Schur
+// basis of J (quasi-triangular back substitution over sorted block triples, systems of order
+// ≤ 8), never as an r³×r³ system. Costs, r = d − rank(laws), T the drift tape:
+//
+//	R3 (Hessian blocks, rates' Jacobian)   O(Σ_s |deps_s|·d² + transitions·d + d³)
+//	M3 (tensor Sylvester, Schur basis)     O(r⁴): three mode products each way, r⁴/4 solve
+//	S2 and M2 (Bartels–Stewart)            O(Σ_i |deps_i|²·d + r·colours·T + d³)
+//	D³F:M3                                 d symmetric eigendecompositions, O(d⁴), and
+//	                                       ≤ 2d² + d third-order sweeps, O(d²T)
+//	D⁴F:(W,W)                              r² fourth-order sweeps, O(r²T)
+//
+// JSQ(2) with K = 20 takes about 30 ms and K = 100 about 0.6 s (2 cores); the order-2 terms are
+// checked against an independent Kronecker evaluation (1e-15), the long-time limit of the
+// transient system, rmftool's transient A(t), and exact chains (fitted error slopes −1, −2, −3).
 //
 // # References
 //

@@ -21,21 +21,31 @@ type Settings struct {
 	Fixpoint *fixpoint.Settings
 	// ODE is passed to ode.Solve (Transient only).
 	ODE *ode.Settings
+	// Order is the order of the expansion: 1 (the default when 0) gives V, 2 also A.
+	Order int
 }
 
 // Observable is the order-1 refined expectation of one observable with a density
 // expansion h = h₀(x) + h₁(x)/N + …: E h(X_N) = MeanField + C/N + O(1/N²), with
 // MeanField = h₀(x), C = Dh₀(x)·V + ½ D²h₀(x):W + h₁(x) and Refined1 = MeanField + C/N at
 // the scale N of the inputs.
+//
+// At order 2, E h(X_N) = MeanField + C/N + D/N² + O(1/N³) and Refined2 = Refined1 + D/N²
+// (see the package documentation for D); both are 0 at order 1.
 type Observable struct {
 	Name                   string
 	MeanField, Refined1, C float64
+	Refined2, D            float64
 }
 
 // Result is the order-1 refined mean field at a stable fixed point.
 type Result struct {
 	// X is the fixed point x*, V the 1/N correction: E[X_N] = X + V/N + O(1/N²).
 	X, V []float64
+	// A is the 1/N² correction, E[X_N] = X + V/N + A/N² + O(1/N³) (order 2 only).
+	A []float64
+	// Order is the order computed (1 or 2).
+	Order int
 	// W is the LNA covariance lim N·Cov(X_N) (d×d, row-major rows).
 	W [][]float64
 	// Eigenvalues of the reduced Jacobian PᵀA P at x*, by decreasing real part.
@@ -93,23 +103,41 @@ func Stationary(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 	v := make([]float64, d)
 	if ln.P != nil {
 		// A_r z = −Pᵀb, V = P z.
-		_, r := ln.P.Dims()
-		var rhs mat.VecDense
-		rhs.MulVec(ln.P.T(), mat.NewVecDense(d, b))
-		rhs.ScaleVec(-1, &rhs)
-		var z mat.VecDense
-		if err := z.SolveVec(ln.Ar, &rhs); err != nil {
-			return nil, fmt.Errorf("refine: reduced Jacobian: %w", err)
-		}
-		if r > 0 {
-			vv := mat.NewVecDense(d, v)
-			vv.MulVec(ln.P, &z)
+		if v, err = reducedSolve(ln.Ar, ln.P, b); err != nil {
+			return nil, err
 		}
 	}
-	res := &Result{X: ln.X, V: v, W: rows(ln.W), Eigenvalues: pt.Eigenvalues, N: in.Scale}
+	res := &Result{X: ln.X, V: v, W: rows(ln.W), Eigenvalues: pt.Eigenvalues, N: in.Scale, Order: 1}
 	res.Observables, err = observables(m, &loc, v, ln.W, c)
 	if err != nil {
 		return nil, err
+	}
+	if s.Order < 2 || ln.P == nil {
+		if s.Order >= 2 {
+			res.A, res.Order = make([]float64, d), 2
+		}
+		return res, nil
+	}
+	e, err := newExpander(m, &loc, ln.W, c)
+	if err != nil {
+		return nil, err
+	}
+	mo, err := stationary2(e, ln.A, ln.Q, ln.P, ln.Ar, b, v)
+	if err != nil {
+		return nil, err
+	}
+	res.A, res.Order = mo.A, 2
+	dd, err := e.observables2(v, mo)
+	if err != nil {
+		return nil, err
+	}
+	for i := range res.Observables {
+		ob := &res.Observables[i]
+		ob.D = dd[i]
+		ob.Refined2 = ob.Refined1
+		if in.Scale > 0 {
+			ob.Refined2 += ob.D / (in.Scale * in.Scale)
+		}
 	}
 	return res, nil
 }
@@ -119,6 +147,10 @@ func Stationary(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 type TransientResult struct {
 	Times []float64
 	X, V  [][]float64
+	// A[k] is the 1/N² correction at Times[k] (order 2 only).
+	A [][]float64
+	// Order is the order computed (1 or 2).
+	Order int
 	// W[k] is lim N·Cov(X_N(Times[k])).
 	W []*mat.SymDense
 	// Observables[k] are the refined observables at Times[k].
@@ -136,6 +168,9 @@ func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*
 	}
 	if s == nil {
 		s = &Settings{}
+	}
+	if s.Order >= 2 {
+		return transient2(m, in, times, s)
 	}
 	d := m.Dim()
 	if len(in.Densities) != d {
@@ -185,7 +220,7 @@ func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*
 	y0 := make([]float64, 2*d+np)
 	copy(y0, in.Densities)
 	sol, err := ode.Solve(prob, 0, y0, times, s.ODE)
-	out := &TransientResult{Times: times, N: in.Scale}
+	out := &TransientResult{Times: times, N: in.Scale, Order: 1}
 	if sol == nil {
 		return out, err
 	}

@@ -24,6 +24,7 @@ type refFile struct {
 			Pi []float64   `json:"pi"`
 			V  []float64   `json:"V"`
 			W  [][]float64 `json:"W"`
+			A  []float64   `json:"A"`
 		} `json:"tight"`
 	} `json:"steady_state"`
 	Transient struct {
@@ -31,6 +32,7 @@ type refFile struct {
 			T []float64   `json:"t"`
 			X [][]float64 `json:"x"`
 			V [][]float64 `json:"V"`
+			A [][]float64 `json:"A"`
 		} `json:"tight"`
 	} `json:"transient"`
 }

@@ -1,0 +1,597 @@
+package refine
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/mfcproject/mfc/autodiff"
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/lna"
+)
+
+// moments2 holds the terms of the order-2 expansion at one point: with Y = X_N − x,
+//
+//	E[Y] = V/N + A/N² + …,  E[Y⊗Y] = W/N + M2/N² + …,  E[Y⊗Y⊗Y] = M3/N² + …
+type moments2 struct {
+	A  []float64
+	M2 *mat.SymDense
+	M3 *tensor3
+}
+
+// expander evaluates the derivative contractions of the order-2 equations at one point
+// (see the package documentation for the equations). It holds the point's W and its
+// eigendecomposition (through contractor) and reuses its buffers across calls.
+type expander struct {
+	m   *runtime.Model
+	in  *ir.Inputs
+	d   int
+	c   *contractor // decomposition of W
+	w   *mat.SymDense
+	hb  *autodiff.Blocks
+	jet []float64
+	dir []float64
+}
+
+func newExpander(m *runtime.Model, in *ir.Inputs, w *mat.SymDense, c *contractor) (*expander, error) {
+	e := &expander{m: m, in: in, d: m.Dim(), c: c, w: w, dir: make([]float64, m.Dim())}
+	if c.w != w {
+		if err := c.decompose(w); err != nil {
+			return nil, err
+		}
+	}
+	e.hb = m.Drift.NewBlocks()
+	if err := m.Drift.HessianBlocks(e.hb, in); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// jetCoef returns into dst the order-th Taylor coefficient of every output of f along v.
+func (e *expander) jetCoef(dst []float64, f *runtime.Field, order int, v []float64) error {
+	n := f.Len()
+	if len(e.jet) < n*(order+1) {
+		e.jet = make([]float64, n*(order+1))
+	}
+	buf := e.jet[:n*(order+1)]
+	if err := f.Jet(buf, order, e.in, v); err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		dst[i] = buf[i*(order+1)+order]
+	}
+	return nil
+}
+
+// third sets dst to (1/6) Σ_abc D³f_abc M_abc for a symmetric tensor M, slice by slice:
+// with M_{··c} = Σ_r λ_r u_r u_rᵀ, Σ_ab D³f_abc M_abc = Σ_r λ_r D³f[u_r, u_r, e_c] and
+// D³f[u, u, e] = c₃(u+e) − c₃(u−e) − 2c₃(e), c₃ the third Taylor coefficient along a
+// direction. Cost: d symmetric eigendecompositions (O(d⁴)) and 2 d·r + d third-order jet
+// sweeps of f's tape (r ≤ d the slices' numerical ranks).
+func (e *expander) third(dst []float64, f *runtime.Field, m3 *tensor3) error {
+	d, n := e.d, f.Len()
+	for i := range dst {
+		dst[i] = 0
+	}
+	slice := mat.NewSymDense(d, nil)
+	var eig mat.EigenSym
+	var vecs mat.Dense
+	ce, cp, cm := make([]float64, n), make([]float64, n), make([]float64, n)
+	u := make([]float64, d)
+	for c := 0; c < d; c++ {
+		smax := 0.0
+		for a := 0; a < d; a++ {
+			for b := a; b < d; b++ {
+				x := m3.at(a, b, c)
+				slice.SetSym(a, b, x)
+				smax = math.Max(smax, math.Abs(x))
+			}
+		}
+		if smax == 0 {
+			continue
+		}
+		if !eig.Factorize(slice, true) {
+			return errEigen
+		}
+		vals := eig.Values(nil)
+		eig.VectorsTo(&vecs)
+		for i := range e.dir {
+			e.dir[i] = 0
+		}
+		e.dir[c] = 1
+		if err := e.jetCoef(ce, f, 3, e.dir); err != nil {
+			return err
+		}
+		lmax := 0.0
+		for _, l := range vals {
+			lmax = math.Max(lmax, math.Abs(l))
+		}
+		for r, l := range vals {
+			if math.Abs(l) <= 1e-15*lmax {
+				continue
+			}
+			mat.Col(u, r, &vecs)
+			for i := range u {
+				e.dir[i] = u[i]
+			}
+			e.dir[c] += 1
+			if err := e.jetCoef(cp, f, 3, e.dir); err != nil {
+				return err
+			}
+			e.dir[c] -= 2
+			if err := e.jetCoef(cm, f, 3, e.dir); err != nil {
+				return err
+			}
+			for i := range dst {
+				dst[i] += l * (cp[i] - cm[i] - 2*ce[i])
+			}
+		}
+	}
+	for i := range dst {
+		dst[i] /= 6
+	}
+	return nil
+}
+
+// fourthWW sets dst to (1/8) Σ_abcd D⁴f_abcd W_ab W_cd, the contraction of D⁴f with the
+// Gaussian fourth moment (W_ab W_cd + W_ac W_bd + W_ad W_bc) divided by 24. With
+// W = Σ_r s_r u_r u_rᵀ and a_r = √s_r u_r (s_r > 0; W is a covariance) it is
+// (1/8) Σ_rs D⁴f[a_r, a_r, a_s, a_s], by polarization
+// D⁴f[a,a,b,b] = 2(c₄(a+b) + c₄(a−b) − 2c₄(a) − 2c₄(b)) and D⁴f[a,a,a,a] = 24 c₄(a), c₄ the
+// fourth Taylor coefficient: r² fourth-order jet sweeps of f's tape.
+func (e *expander) fourthWW(dst []float64, f *runtime.Field) error {
+	d, n := e.d, f.Len()
+	for i := range dst {
+		dst[i] = 0
+	}
+	smax := 0.0
+	for _, s := range e.c.vals {
+		smax = math.Max(smax, s)
+	}
+	var dirs [][]float64
+	for r, s := range e.c.vals {
+		if s <= 1e-15*smax {
+			continue
+		}
+		a := make([]float64, d)
+		mat.Col(a, r, &e.c.vecs)
+		sq := math.Sqrt(s)
+		for i := range a {
+			a[i] *= sq
+		}
+		dirs = append(dirs, a)
+	}
+	single := make([][]float64, len(dirs))
+	for r, a := range dirs {
+		single[r] = make([]float64, n)
+		if err := e.jetCoef(single[r], f, 4, a); err != nil {
+			return err
+		}
+		for i := range dst {
+			dst[i] += 24 * single[r][i]
+		}
+	}
+	cp, cm := make([]float64, n), make([]float64, n)
+	for r := range dirs {
+		for s := r + 1; s < len(dirs); s++ {
+			for i := range e.dir {
+				e.dir[i] = dirs[r][i] + dirs[s][i]
+			}
+			if err := e.jetCoef(cp, f, 4, e.dir); err != nil {
+				return err
+			}
+			for i := range e.dir {
+				e.dir[i] = dirs[r][i] - dirs[s][i]
+			}
+			if err := e.jetCoef(cm, f, 4, e.dir); err != nil {
+				return err
+			}
+			for i := range dst {
+				// Both orders (r, s) and (s, r).
+				dst[i] += 4 * (cp[i] + cm[i] - 2*single[r][i] - 2*single[s][i])
+			}
+		}
+	}
+	for i := range dst {
+		dst[i] /= 8
+	}
+	return nil
+}
+
+// hessW sets dst to ½ Σ_ab H_iab S_ab for the drift's Hessian blocks and a symmetric S.
+// Cost O(Σ_i |deps_i|²).
+func (e *expander) hessContract(dst []float64, s mat.Symmetric) {
+	p := e.hb.Pattern
+	for i := range dst {
+		cols := p.ColInd[p.RowPtr[i]:p.RowPtr[i+1]]
+		blk := e.hb.Val[e.hb.Off[i]:e.hb.Off[i+1]]
+		acc := 0.0
+		for a, ca := range cols {
+			for b, cb := range cols {
+				acc += blk[a*len(cols)+b] * s.At(ca, cb)
+			}
+		}
+		dst[i] = 0.5 * acc
+	}
+}
+
+// rhs3 returns the symmetric tensor R3 of the stationary third-moment equation
+// Σ_modes J·M3 + R3 = 0 (and of Ṁ3 = Σ_modes J·M3 + R3 along a trajectory):
+//
+//	R3_ijk = Z_i,jk + Z_j,ik + Z_k,ij + Σ_t ℓ_ti ℓ_tj ℓ_tk β_t,
+//	Z_s,pq = g_s W_pq + (W H_s W)_pq + Q_pq V_s + Σ_t ℓ_tp ℓ_tq (Dβ_t · W e_s),
+//
+// g = ½ D²F:W + F₁, H_s the Hessian of F_s, Q the diffusion matrix, β the rates at x.
+// Cost O(Σ_s (|deps_s|² d + |deps_s| d²) + d·(transitions) + d³).
+func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*tensor3, error) {
+	d := e.d
+	m := e.m
+	w := e.w
+	z := newTensor3(d)
+	for s := 0; s < d; s++ {
+		for p := 0; p < d; p++ {
+			for qq := 0; qq < d; qq++ {
+				z.v[(s*d+p)*d+qq] = g[s]*w.At(p, qq) + q.At(p, qq)*v[s]
+			}
+		}
+	}
+	// (W H_s W)_pq over the block of H_s: G[a][q] = Σ_b H_sab W_bq, then Σ_a W_ap G[a][q].
+	pat := e.hb.Pattern
+	for s := 0; s < d; s++ {
+		cols := pat.ColInd[pat.RowPtr[s]:pat.RowPtr[s+1]]
+		if len(cols) == 0 {
+			continue
+		}
+		blk := e.hb.Val[e.hb.Off[s]:e.hb.Off[s+1]]
+		gm := make([]float64, len(cols)*d)
+		for a := range cols {
+			for b, cb := range cols {
+				h := blk[a*len(cols)+b]
+				if h == 0 {
+					continue
+				}
+				for qq := 0; qq < d; qq++ {
+					gm[a*d+qq] += h * w.At(cb, qq)
+				}
+			}
+		}
+		for a, ca := range cols {
+			for p := 0; p < d; p++ {
+				wp := w.At(ca, p)
+				if wp == 0 {
+					continue
+				}
+				row := z.v[(s*d+p)*d : (s*d+p+1)*d]
+				for qq := range row {
+					row[qq] += wp * gm[a*d+qq]
+				}
+			}
+		}
+	}
+	// Rates' Jacobian times W: BW_ts = Dβ_t · W e_s.
+	nt := m.Rates.Len()
+	jr := mat.NewDense(nt, d, nil)
+	if err := m.Rates.Jacobian(jr, e.in); err != nil {
+		return nil, err
+	}
+	var bw mat.Dense
+	bw.Mul(jr, w)
+	rates := make([]float64, nt)
+	m.Rates.Eval(rates, e.in)
+	r3 := newTensor3(d)
+	for t, tr := range m.IR.Transitions {
+		for _, up := range tr.Jump {
+			for _, uq := range tr.Jump {
+				f := float64(up.Delta * uq.Delta)
+				for s := 0; s < d; s++ {
+					z.v[(s*d+up.Species)*d+uq.Species] += f * bw.At(t, s)
+				}
+				for _, ur := range tr.Jump {
+					r3.v[(up.Species*d+uq.Species)*d+ur.Species] += f * float64(ur.Delta) * rates[t]
+				}
+			}
+		}
+	}
+	for i := 0; i < d; i++ {
+		for j := i; j < d; j++ {
+			for k := j; k < d; k++ {
+				r3.setSym(i, j, k, z.at(i, j, k)+z.at(j, i, k)+z.at(k, i, j)+r3.at(i, j, k))
+			}
+		}
+	}
+	return r3, nil
+}
+
+// rhs2 returns the symmetric S2 of the second-moment equation J M2 + M2 Jᵀ + S2 = 0:
+//
+//	S2 = U + Uᵀ + Σ_t ℓ_t ℓ_tᵀ (Dβ_t·V + ½ D²β_t:W + β₁_t),
+//	U_ij = ½ Σ_ab H_iab M3_abj + ½ Σ_c K_ic W_cj + F₁_i V_j + (DF₁ W)_ij,
+//	K_ic = Σ_ab D³F_iabc W_ab = Σ_r s_r D³F[u_r, u_r, e_c].
+//
+// Cost O(Σ_i |deps_i|² d) for the first term, r D3Partial calls (4·colours third-order
+// sweeps each) for K, one Jacobian of F₁ and O(d³) products.
+func (e *expander) rhs2(v []float64, m3 *tensor3) (*mat.SymDense, error) {
+	d, m := e.d, e.m
+	u := mat.NewDense(d, d, nil)
+	pat := e.hb.Pattern
+	for i := 0; i < d; i++ {
+		cols := pat.ColInd[pat.RowPtr[i]:pat.RowPtr[i+1]]
+		blk := e.hb.Val[e.hb.Off[i]:e.hb.Off[i+1]]
+		for a, ca := range cols {
+			for b, cb := range cols {
+				h := 0.5 * blk[a*len(cols)+b]
+				if h == 0 {
+					continue
+				}
+				for j := 0; j < d; j++ {
+					u.Set(i, j, u.At(i, j)+h*m3.at(ca, cb, j))
+				}
+			}
+		}
+	}
+	// K = Σ_r s_r D³F[u_r, u_r, ·].
+	k := mat.NewDense(d, d, nil)
+	part := m.Drift.NewCSR()
+	smax := 0.0
+	for _, s := range e.c.vals {
+		smax = math.Max(smax, math.Abs(s))
+	}
+	ur := make([]float64, d)
+	for r, s := range e.c.vals {
+		if math.Abs(s) <= 1e-15*smax || s == 0 {
+			continue
+		}
+		mat.Col(ur, r, &e.c.vecs)
+		if err := m.Drift.D3Partial(part, e.in, ur, ur); err != nil {
+			return nil, err
+		}
+		for i := 0; i < d; i++ {
+			for p := part.RowPtr[i]; p < part.RowPtr[i+1]; p++ {
+				k.Set(i, part.ColInd[p], k.At(i, part.ColInd[p])+s*part.Val[p])
+			}
+		}
+	}
+	var kw mat.Dense
+	kw.Mul(k, e.w)
+	f1 := make([]float64, d)
+	m.Drift1.Eval(f1, e.in)
+	j1 := mat.NewDense(d, d, nil)
+	if err := m.Drift1.Jacobian(j1, e.in); err != nil {
+		return nil, err
+	}
+	var j1w mat.Dense
+	j1w.Mul(j1, e.w)
+	for i := 0; i < d; i++ {
+		for j := 0; j < d; j++ {
+			u.Set(i, j, u.At(i, j)+0.5*kw.At(i, j)+f1[i]*v[j]+j1w.At(i, j))
+		}
+	}
+	// Rates: Dβ·V, ½ D²β:W, β₁.
+	nt := m.Rates.Len()
+	dv := make([]float64, nt)
+	if err := m.Rates.Directional(dv, e.in, v); err != nil {
+		return nil, err
+	}
+	r2 := make([]float64, nt)
+	if err := e.c.apply(r2, m.Rates, e.in); err != nil {
+		return nil, err
+	}
+	b1 := make([]float64, nt)
+	m.Rates1.Eval(b1, e.in)
+	s2 := mat.NewSymDense(d, nil)
+	for i := 0; i < d; i++ {
+		for j := i; j < d; j++ {
+			s2.SetSym(i, j, u.At(i, j)+u.At(j, i))
+		}
+	}
+	for t, tr := range m.IR.Transitions {
+		c := dv[t] + r2[t] + b1[t]
+		if c == 0 {
+			continue
+		}
+		for _, up := range tr.Jump {
+			for _, uq := range tr.Jump {
+				if up.Species <= uq.Species {
+					s2.SetSym(up.Species, uq.Species, s2.At(up.Species, uq.Species)+float64(up.Delta*uq.Delta)*c)
+				}
+			}
+		}
+	}
+	return s2, nil
+}
+
+// rhs1 returns b₂ of the 1/N² mean equation J A + b₂ = 0:
+//
+//	b₂ = ½ D²F:M2 + (1/6) D³F:M3 + (1/8) D⁴F:(W,W) + DF₁·V + ½ D²F₁:W + F₂.
+func (e *expander) rhs1(v []float64, m2 *mat.SymDense, m3 *tensor3) ([]float64, error) {
+	d, m := e.d, e.m
+	b := make([]float64, d)
+	e.hessContract(b, m2)
+	tmp := make([]float64, d)
+	if err := e.third(tmp, m.Drift, m3); err != nil {
+		return nil, err
+	}
+	add(b, tmp)
+	if err := e.fourthWW(tmp, m.Drift); err != nil {
+		return nil, err
+	}
+	add(b, tmp)
+	if err := m.Drift1.Directional(tmp, e.in, v); err != nil {
+		return nil, err
+	}
+	add(b, tmp)
+	if err := e.c.apply(tmp, m.Drift1, e.in); err != nil {
+		return nil, err
+	}
+	add(b, tmp)
+	m.Drift2.Eval(tmp, e.in)
+	add(b, tmp)
+	return b, nil
+}
+
+// observables2 returns for each scaled observable the 1/N² coefficient
+//
+//	D = Dh₀·A + ½ D²h₀:M2 + (1/6) D³h₀:M3 + (1/8) D⁴h₀:(W,W) + Dh₁·V + ½ D²h₁:W + h₂.
+func (e *expander) observables2(v []float64, mo *moments2) ([]float64, error) {
+	m := e.m
+	o := m.Observables
+	n := o.Len()
+	if n == 0 {
+		return nil, nil
+	}
+	tot := make([]float64, n)
+	tmp := make([]float64, n)
+	h := make([]float64, n)
+	o.Eval(h, e.in)
+	if err := o.Directional(tmp, e.in, mo.A); err != nil {
+		return nil, err
+	}
+	add(tot, tmp)
+	c2 := newContractor(e.d)
+	if err := c2.contract(tmp, o, e.in, mo.M2); err != nil {
+		return nil, err
+	}
+	add(tot, tmp)
+	if err := e.third(tmp, o, mo.M3); err != nil {
+		return nil, err
+	}
+	add(tot, tmp)
+	if err := e.fourthWW(tmp, o); err != nil {
+		return nil, err
+	}
+	add(tot, tmp)
+	dv := make([]float64, n)
+	if err := o.Directional(dv, e.in, v); err != nil {
+		return nil, err
+	}
+	w2 := make([]float64, n)
+	if err := e.c.apply(w2, o, e.in); err != nil {
+		return nil, err
+	}
+	var out []float64
+	for i, sc := range m.ObservableScaled {
+		if !sc {
+			continue
+		}
+		out = append(out, tot[3*i]+dv[3*i+1]+w2[3*i+1]+h[3*i+2])
+	}
+	return out, nil
+}
+
+func add(dst, x []float64) {
+	for i := range dst {
+		dst[i] += x[i]
+	}
+}
+
+// stationary2 solves the order-2 equations at the fixed point in reduced coordinates
+// (P the orthonormal basis of the laws' null space, Jr = PᵀJP):
+//
+//	M3 = P-lift of the solution of Σ_modes Jr·M3r = −R3 ×Pᵀ  (tensor Sylvester, O(r⁴)),
+//	M2 = P M2r Pᵀ, Jr M2r + M2r Jrᵀ + PᵀS2P = 0               (Bartels–Stewart, O(r³)),
+//	A  = −P Jr⁻¹ Pᵀ b₂.
+func stationary2(e *expander, j *mat.Dense, q *mat.SymDense, p, jr *mat.Dense, g, v []float64) (*moments2, error) {
+	d := e.d
+	_, r := p.Dims()
+	ident := r == d && isIdentity(p)
+	r3, err := e.rhs3(g, v, q)
+	if err != nil {
+		return nil, err
+	}
+	var m3 *tensor3
+	if ident {
+		m3, err = solveTensorSylvester(jr, r3)
+	} else {
+		var m3r *tensor3
+		m3r, err = solveTensorSylvester(jr, transform(r3, p, true))
+		if err == nil {
+			m3 = transform(m3r, p, false)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	s2, err := e.rhs2(v, m3)
+	if err != nil {
+		return nil, err
+	}
+	m2, err := reducedLyapunov(jr, p, s2)
+	if err != nil {
+		return nil, err
+	}
+	b2, err := e.rhs1(v, m2, m3)
+	if err != nil {
+		return nil, err
+	}
+	a, err := reducedSolve(jr, p, b2)
+	if err != nil {
+		return nil, err
+	}
+	return &moments2{A: a, M2: m2, M3: m3}, nil
+}
+
+func isIdentity(p *mat.Dense) bool {
+	r, c := p.Dims()
+	for i := 0; i < r; i++ {
+		for k := 0; k < c; k++ {
+			want := 0.0
+			if i == k {
+				want = 1
+			}
+			if p.At(i, k) != want {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+var errEigen = errors.New("refine: symmetric eigendecomposition failed")
+
+// reducedLyapunov returns M = P Mr Pᵀ with Jr Mr + Mr Jrᵀ + PᵀSP = 0. Cost O(d²r + r³).
+func reducedLyapunov(jr, p *mat.Dense, s *mat.SymDense) (*mat.SymDense, error) {
+	d, r := p.Dims()
+	var tmp, sr mat.Dense
+	tmp.Mul(s, p)
+	sr.Mul(p.T(), &tmp)
+	srs := mat.NewSymDense(r, nil)
+	for i := 0; i < r; i++ {
+		for j := i; j < r; j++ {
+			srs.SetSym(i, j, (sr.At(i, j)+sr.At(j, i))/2)
+		}
+	}
+	mr, err := lna.Lyapunov(jr, srs)
+	if err != nil {
+		return nil, err
+	}
+	var full, mp mat.Dense
+	mp.Mul(mr, p.T())
+	full.Mul(p, &mp)
+	out := mat.NewSymDense(d, nil)
+	for i := 0; i < d; i++ {
+		for j := i; j < d; j++ {
+			out.SetSym(i, j, (full.At(i, j)+full.At(j, i))/2)
+		}
+	}
+	return out, nil
+}
+
+// reducedSolve returns −P Jr⁻¹ Pᵀ b. Cost O(dr + r³).
+func reducedSolve(jr, p *mat.Dense, b []float64) ([]float64, error) {
+	d, r := p.Dims()
+	out := make([]float64, d)
+	if r == 0 {
+		return out, nil
+	}
+	var rhs, z mat.VecDense
+	rhs.MulVec(p.T(), mat.NewVecDense(d, b))
+	rhs.ScaleVec(-1, &rhs)
+	if err := z.SolveVec(jr, &rhs); err != nil {
+		return nil, fmt.Errorf("refine: reduced Jacobian: %w", err)
+	}
+	mat.NewVecDense(d, out).MulVec(p, &z)
+	return out, nil
+}

@@ -1,0 +1,185 @@
+package refine
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/lna"
+	"github.com/mfcproject/mfc/runtime/ode"
+)
+
+// sym3Len is the number of entries i ≤ j ≤ k of a symmetric d×d×d tensor.
+func sym3Len(d int) int { return d * (d + 1) * (d + 2) / 6 }
+
+func unpackSym3(t *tensor3, src []float64) {
+	d, p := t.n, 0
+	for i := 0; i < d; i++ {
+		for j := i; j < d; j++ {
+			for k := j; k < d; k++ {
+				t.setSym(i, j, k, src[p])
+				p++
+			}
+		}
+	}
+}
+
+// transient2 integrates the order-2 system from x(0) = in.Densities with V, W, M3, M2 and A
+// all 0 at t = 0 (a deterministic start):
+//
+//	ẋ = F(x),  V̇ = J V + g,  Ẇ = J W + W Jᵀ + Q,
+//	Ṁ3 = Σ_modes J·M3 + R3,  Ṁ2 = J M2 + M2 Jᵀ + S2,  Ȧ = J A + b₂,
+//
+// with g, R3, S2 and b₂ as in the stationary equations, all at x(t). The unknowns number
+// 3d + d(d+1) + d(d+1)(d+2)/6; each right-hand side costs O(d⁴) (Σ_modes J·M3 and the
+// slice eigendecompositions of the third-derivative contraction) plus the jet sweeps of
+// expander.third and expander.fourthWW.
+func transient2(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*TransientResult, error) {
+	d := m.Dim()
+	if len(in.Densities) != d {
+		return nil, fmt.Errorf("refine: len(in.Densities) = %d, want %d", len(in.Densities), d)
+	}
+	np2, np3 := d*(d+1)/2, sym3Len(d)
+	oV, oW := d, 2*d
+	oM3 := oW + np2
+	oM2 := oM3 + np3
+	oA := oM2 + np2
+	dim := oA + d
+	loc := *in
+	j := mat.NewDense(d, d, nil)
+	q := mat.NewSymDense(d, nil)
+	w := mat.NewSymDense(d, nil)
+	m2 := mat.NewSymDense(d, nil)
+	m3 := newTensor3(d)
+	rates := make([]float64, m.Rates.Len())
+	c := newContractor(d)
+	g := make([]float64, d)
+	f1 := make([]float64, d)
+	tmp := make([]float64, d)
+	var jw, jm mat.Dense
+	// state unpacks y and prepares an expander at x = y[:d].
+	state := func(t float64, y []float64) (*expander, error) {
+		loc.Densities = y[:d]
+		loc.Time = in.Time + t
+		if err := m.Drift.Jacobian(j, &loc); err != nil {
+			return nil, err
+		}
+		lna.Diffusion(m, &loc, q, rates)
+		unpack(w, y[oW:oM3])
+		unpackSym3(m3, y[oM3:oM2])
+		unpack(m2, y[oM2:oA])
+		if err := c.contract(g, m.Drift, &loc, w); err != nil {
+			return nil, err
+		}
+		m.Drift1.Eval(f1, &loc)
+		add(g, f1)
+		return newExpander(m, &loc, w, c)
+	}
+	prob := ode.Problem{
+		Dim: dim,
+		Func: func(t float64, y, dy []float64) error {
+			e, err := state(t, y)
+			if err != nil {
+				return err
+			}
+			v, a := y[oV:oW], y[oA:]
+			m.Drift.Eval(dy[:d], &loc)
+			mat.NewVecDense(d, dy[oV:oW]).MulVec(j, mat.NewVecDense(d, v))
+			add(dy[oV:oW], g)
+			jw.Mul(j, w)
+			k := oW
+			for i := 0; i < d; i++ {
+				for l := i; l < d; l++ {
+					dy[k] = jw.At(i, l) + jw.At(l, i) + q.At(i, l)
+					k++
+				}
+			}
+			r3, err := e.rhs3(g, v, q)
+			if err != nil {
+				return err
+			}
+			k = oM3
+			for i := 0; i < d; i++ {
+				for l := i; l < d; l++ {
+					for n := l; n < d; n++ {
+						acc := r3.at(i, l, n)
+						for b := 0; b < d; b++ {
+							acc += j.At(i, b)*m3.at(b, l, n) + j.At(l, b)*m3.at(i, b, n) + j.At(n, b)*m3.at(i, l, b)
+						}
+						dy[k] = acc
+						k++
+					}
+				}
+			}
+			s2, err := e.rhs2(v, m3)
+			if err != nil {
+				return err
+			}
+			jm.Mul(j, m2)
+			k = oM2
+			for i := 0; i < d; i++ {
+				for l := i; l < d; l++ {
+					dy[k] = jm.At(i, l) + jm.At(l, i) + s2.At(i, l)
+					k++
+				}
+			}
+			b2, err := e.rhs1(v, m2, m3)
+			if err != nil {
+				return err
+			}
+			mat.NewVecDense(d, tmp).MulVec(j, mat.NewVecDense(d, a))
+			for i := 0; i < d; i++ {
+				dy[oA+i] = tmp[i] + b2[i]
+			}
+			return nil
+		},
+	}
+	y0 := make([]float64, dim)
+	copy(y0, in.Densities)
+	sol, err := ode.Solve(prob, 0, y0, times, s.ODE)
+	out := &TransientResult{Times: times, N: in.Scale, Order: 2}
+	if sol == nil {
+		return out, err
+	}
+	out.Stats = sol.Stats
+	for k, st := range sol.States {
+		if st == nil {
+			break
+		}
+		e, serr := state(times[k], st)
+		if serr != nil {
+			return out, serr
+		}
+		x := append([]float64(nil), st[:d]...)
+		v := append([]float64(nil), st[oV:oW]...)
+		a := append([]float64(nil), st[oA:]...)
+		wk := mat.NewSymDense(d, nil)
+		wk.CopySym(w)
+		out.X = append(out.X, x)
+		out.V = append(out.V, v)
+		out.A = append(out.A, a)
+		out.W = append(out.W, wk)
+		obs, oerr := observables(m, &loc, v, wk, c)
+		if oerr != nil {
+			return out, oerr
+		}
+		m2k := mat.NewSymDense(d, nil)
+		m2k.CopySym(m2)
+		m3k := &tensor3{n: d, v: append([]float64(nil), m3.v...)}
+		dd, oerr := e.observables2(v, &moments2{A: a, M2: m2k, M3: m3k})
+		if oerr != nil {
+			return out, oerr
+		}
+		for i := range obs {
+			obs[i].D = dd[i]
+			obs[i].Refined2 = obs[i].Refined1
+			if in.Scale > 0 {
+				obs[i].Refined2 += dd[i] / (in.Scale * in.Scale)
+			}
+		}
+		out.Observables = append(out.Observables, obs)
+	}
+	return out, err
+}
