@@ -178,10 +178,24 @@ func TestRunSIR(t *testing.T) {
 	var rep struct {
 		FixedPoint  []float64 `json:"fixed_point"`
 		V           []float64
-		Observables []struct{ Name string }
+		A           []float64
+		Observables []struct {
+			Name     string
+			Refined2 *float64 `json:"refined2"`
+		}
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
+	}
+	// Order 2 by default: A is on the conservation law's null space (S + I + R = N), and
+	// every observable has its refined2 value.
+	if len(rep.A) != 3 || math.Abs(rep.A[0]+rep.A[1]+rep.A[2]) > 1e-12 {
+		t.Errorf("A = %v", rep.A)
+	}
+	for _, o := range rep.Observables {
+		if o.Refined2 == nil {
+			t.Errorf("observable %s has no refined2", o.Name)
+		}
 	}
 	pi := []float64{0.26259518, 0.55305361, 0.1843512}
 	v := []float64{0.15875529, -0.11906646, -0.03968882}
@@ -195,8 +209,8 @@ func TestRunSIR(t *testing.T) {
 	}
 	text, _, _ := runCLI("run", "../../examples/sir.mf")
 	golden(t, "run_sir.txt", text)
-	if _, errOut, status := runCLI("refine", "--order", "2", "../../examples/sir.mf"); status != 2 || !strings.Contains(errOut, "not available") {
-		t.Errorf("--order 2 must say it is not available: %d %q", status, errOut)
+	if _, errOut, status := runCLI("refine", "--order", "3", "../../examples/sir.mf"); status != 2 || !strings.Contains(errOut, "orders 1 and 2") {
+		t.Errorf("--order 3 must be refused: %d %q", status, errOut)
 	}
 }
 
