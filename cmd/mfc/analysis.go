@@ -16,7 +16,9 @@ type analysis struct {
 	name   string
 	fs     *flag.FlagSet
 	sets   setFlags
-	scale  *float64
+	scales scaleList
+	// multiN allows a list of scales (mfc validate); other commands take one.
+	multiN bool
 	format *string
 	out    *string
 	stderr io.Writer
@@ -25,7 +27,7 @@ type analysis struct {
 func newAnalysis(name, synopsis string, stderr io.Writer) *analysis {
 	a := &analysis{name: name, fs: newFlagSet(name, synopsis, stderr), stderr: stderr}
 	a.fs.Var(&a.sets, "set", "override a parameter: name=value, name=[v1,v2,...] or name[i,j]=value (repeatable)")
-	a.scale = a.fs.Float64("N", 0, "the scale, whatever its name in the model")
+	a.fs.Var(&a.scales, "N", "the scale, whatever its name in the model")
 	a.format = a.fs.String("format", "text", "output format: text, csv or json")
 	a.out = a.fs.String("o", "", "write the output to this file (atomically) instead of standard output")
 	return a
@@ -41,17 +43,35 @@ func (a *analysis) parse(args []string) (file string, status int) {
 		a.fs.Usage()
 		return "", 2
 	}
+	if len(a.scales) > 1 && !a.multiN {
+		fmt.Fprintf(a.stderr, "mfc %s: --N takes one value here (mfc validate takes a list)\n", a.name)
+		return "", 2
+	}
 	return files[0], 0
 }
 
-// load compiles the model with the overrides; with meanField, it also requires a mean field.
+// scale returns the --N value, 0 when absent.
+func (a *analysis) scale() float64 {
+	if len(a.scales) == 0 {
+		return 0
+	}
+	return a.scales[0]
+}
+
+// load compiles the model with the overrides at the --N scale; with meanField, it also
+// requires a mean field.
 func (a *analysis) load(file string, meanField bool) (*runtime.Model, int) {
+	return a.loadAt(file, meanField, a.scale())
+}
+
+// loadAt is load at the given scale (0: the model's own).
+func (a *analysis) loadAt(file string, meanField bool, scale float64) (*runtime.Model, int) {
 	over, err := overrides(a.sets)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "mfc %s: %v\n", a.name, err)
 		return nil, 2
 	}
-	mod, diags := runtime.Load(file, compiler.Options{Overrides: over, Scale: *a.scale})
+	mod, diags := runtime.Load(file, compiler.Options{Overrides: over, Scale: scale})
 	printDiags(a.stderr, diags)
 	if mod == nil {
 		return nil, 1

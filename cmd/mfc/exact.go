@@ -76,8 +76,21 @@ func exactOutputs(mod *runtime.Model, in *ir.Inputs, c *ctmc.Chain, pi []float64
 			nodes, names, isMeasure = append(nodes, ms.Args[0]), append(names, ms.Name), append(isMeasure, true)
 		}
 	}
+	sums := expectNodes(mod, in, c, pi, nodes)
+	for k, name := range names {
+		if isMeasure[k] {
+			rep.Measures[name] = sums[k]
+		} else {
+			rep.Observables[name] = sums[k]
+		}
+	}
+}
+
+// expectNodes returns E_π of the graph nodes, each evaluated at every state's counts and
+// environment. Cost O(states · tape).
+func expectNodes(mod *runtime.Model, in *ir.Inputs, c *ctmc.Chain, pi []float64, nodes []ir.NodeID) []float64 {
 	if len(nodes) == 0 {
-		return
+		return nil
 	}
 	tape := mod.IR.Graph.Compile(nodes)
 	vals := make([]float64, tape.Len())
@@ -102,13 +115,7 @@ func exactOutputs(mod *runtime.Model, in *ir.Inputs, c *ctmc.Chain, pi []float64
 			sums[k] += pi[s] * tape.Output(vals, k)
 		}
 	}
-	for k, name := range names {
-		if isMeasure[k] {
-			rep.Measures[name] = sums[k]
-		} else {
-			rep.Observables[name] = sums[k]
-		}
-	}
+	return sums
 }
 
 func exactText(r *exactReport) string {

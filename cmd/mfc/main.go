@@ -40,10 +40,11 @@ func commands() []command {
 		{"fmt", "print models in canonical layout; -w rewrites the files", runFmt},
 		{"ode", "integrate the mean-field ODE from the initial state (explicit, stiff or automatic)", runODE},
 		{"fixpoint", "fixed points of the mean-field ODE with stability and LNA covariance", runFixpoint},
-		{"refine", "refined mean field (order 1), stationary or --transient T", runRefine},
-		{"run", "the default job: fixed point, stability, refined mean field of every observable", runRun},
+		{"refine", "refined mean field of order 1 or 2, stationary or --transient T", runRefine},
+		{"run", "the default job: fixed point, stability, refined mean field (orders 1 and 2) of every observable", runRun},
 		{"exact", "stationary law of the finite chain: expected counts, observables, stationary measures", runExact},
 		{"ssa", "stochastic simulation ensembles: means and 95% confidence intervals", runSSA},
+		{"validate", "every method side by side at several N: mean field, refined 1 and 2, exact, simulation; error slopes", runValidate},
 		{"show", "print the compiled model: transitions, β₀/β₁, the mean-field ODE; --at evaluates derivatives", runShow},
 	}
 }

@@ -274,3 +274,52 @@ func TestODEStiff(t *testing.T) {
 		t.Errorf("explicit method: status %d, %q", status, errOut)
 	}
 }
+
+// TestValidateSIR: 'mfc validate examples/sir.mf --N 10,20,40,80' gives every column for
+// every observable, exact values matching the exact chain solved directly, and error slopes
+// of about −1 (mean field), −2 (refined order 1) and −3 (order 2) against the exact chain
+// (fits over four scales, hence ±0.3); simulation means lie within 4 half-widths of the
+// exact values (a fixed seed makes this deterministic).
+func TestValidateSIR(t *testing.T) {
+	out, errOut, status := runCLI("validate", "../../examples/sir.mf", "--N", "10,20,40,80", "--format", "json", "--ssa-t", "2000")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errOut)
+	}
+	var rep struct {
+		N           []float64
+		Observables []map[string]json.RawMessage
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.N) != 4 || len(rep.Observables) != 3 {
+		t.Fatalf("N = %v, %d tables", rep.N, len(rep.Observables))
+	}
+	for _, tab := range rep.Observables {
+		var name string
+		json.Unmarshal(tab["name"], &name)
+		cols := map[string][]float64{}
+		for _, key := range []string{"N", "mean_field", "refined1", "refined2", "exact", "ssa_mean", "ssa_ci"} {
+			var v []float64
+			if err := json.Unmarshal(tab[key], &v); err != nil || len(v) != 4 {
+				t.Fatalf("%s: key %s: %v (%s)", name, key, err, tab[key])
+			}
+			cols[key] = v
+		}
+		for k := range cols["exact"] {
+			if d := math.Abs(cols["ssa_mean"][k] - cols["exact"][k]); d > 4*cols["ssa_ci"][k] {
+				t.Errorf("%s N=%g: simulation %g ± %g, exact %g", name, cols["N"][k], cols["ssa_mean"][k], cols["ssa_ci"][k], cols["exact"][k])
+			}
+		}
+		var slopes map[string]float64
+		json.Unmarshal(tab["slopes"], &slopes)
+		for key, want := range map[string]float64{"mean_field": -1, "refined1": -2, "refined2": -3} {
+			if s, ok := slopes[key]; !ok || math.Abs(s-want) > 0.3 {
+				t.Errorf("%s: slope of %s = %v, want about %g", name, key, s, want)
+			}
+		}
+	}
+	if _, errOut, status := runCLI("refine", "../../examples/sir.mf", "--N", "10,20"); status != 2 || !strings.Contains(errOut, "one value") {
+		t.Errorf("a list of N outside validate must be refused: %d %q", status, errOut)
+	}
+}

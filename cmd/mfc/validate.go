@@ -1,0 +1,347 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/ctmc"
+	"github.com/mfcproject/mfc/runtime/refine"
+	"github.com/mfcproject/mfc/runtime/ssa"
+)
+
+// validateReport is the JSON form of 'mfc validate'.
+type validateReport struct {
+	Model string    `json:"model"`
+	N     []float64 `json:"N"`
+	// ExactStates[k] is the size of the exact chain at N[k], 0 where it was not solved.
+	ExactStates []int `json:"exact_states"`
+	// SSA describes the simulation: one trajectory per N, time average over T after
+	// Burnin, batch-means 95% intervals.
+	SSA    *ssaSetup       `json:"ssa,omitempty"`
+	Tables []validateTable `json:"observables"`
+	// Notes lists what could not be computed and why.
+	Notes []string `json:"notes,omitempty"`
+}
+
+type ssaSetup struct {
+	T       float64 `json:"T"`
+	Burnin  float64 `json:"burnin"`
+	Batches int     `json:"batches"`
+	Seed    uint64  `json:"seed"`
+}
+
+// validateTable is one observable across the scales; null entries were not computed.
+type validateTable struct {
+	Name      string     `json:"name"`
+	N         []float64  `json:"N"`
+	MeanField []*float64 `json:"mean_field"`
+	Refined1  []*float64 `json:"refined1"`
+	Refined2  []*float64 `json:"refined2"`
+	Exact     []*float64 `json:"exact"`
+	SSAMean   []*float64 `json:"ssa_mean"`
+	// SSACI is the half-width of the 95% confidence interval of SSAMean.
+	SSACI []*float64 `json:"ssa_ci"`
+	// Slopes are the fitted log-log slopes of |approximation − exact| against N.
+	Slopes map[string]float64 `json:"slopes,omitempty"`
+}
+
+// runValidate implements 'mfc validate FILE --N 10,20,40,80': every method side by side.
+func runValidate(args []string, stdout, stderr io.Writer) int {
+	a := newAnalysis("validate", "FILE --N n1,n2,... [--set name=value]... [--max-states k] [--ssa-t T] [--burnin B] [--seed s] [--format text|csv|json] [-o FILE]", stderr)
+	a.multiN = true
+	maxStates := a.fs.Int("max-states", 500_000, "solve the exact chain only up to this many states per N")
+	ssaT := a.fs.Float64("ssa-t", 1000, "simulated time averaged per N after the burn-in (0: no simulation)")
+	burnin := a.fs.Float64("burnin", -1, "simulated time discarded before averaging (default ssa-t/10)")
+	batches := a.fs.Int("batches", 20, "batches of the batch-means confidence intervals")
+	seed := a.fs.Uint64("seed", 1, "random seed of the simulations")
+	file, status := a.parse(args)
+	if status != 0 {
+		return status
+	}
+	if len(a.scales) == 0 {
+		fmt.Fprintf(stderr, "mfc validate: give the scales to compare, e.g. --N 10,20,40,80\n")
+		return 2
+	}
+	if *burnin < 0 {
+		*burnin = *ssaT / 10
+	}
+	rep := &validateReport{N: append([]float64(nil), a.scales...)}
+	if *ssaT > 0 {
+		rep.SSA = &ssaSetup{T: *ssaT, Burnin: *burnin, Batches: *batches, Seed: *seed}
+	}
+	nN := len(a.scales)
+	var tables []validateTable
+	tableOf := map[string]int{}
+	table := func(name string) *validateTable {
+		k, ok := tableOf[name]
+		if !ok {
+			k = len(tables)
+			tableOf[name] = k
+			tables = append(tables, validateTable{Name: name, N: rep.N,
+				MeanField: make([]*float64, nN), Refined1: make([]*float64, nN), Refined2: make([]*float64, nN),
+				Exact: make([]*float64, nN), SSAMean: make([]*float64, nN), SSACI: make([]*float64, nN)})
+		}
+		return &tables[k]
+	}
+	for k, n := range a.scales {
+		mod, status := a.loadAt(file, false, n)
+		if mod == nil {
+			return status
+		}
+		rep.Model = mod.IR.Name
+		in := mod.Inputs()
+		rows := validateRows(mod)
+		for _, r := range rows {
+			table(r.name)
+		}
+		// Mean field and refinements.
+		if mod.HasDrift() {
+			res, err := refine.Stationary(mod, in, &refine.Settings{Order: 2})
+			if err != nil {
+				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: refined mean field: %v", n, err))
+			} else {
+				for _, r := range rows {
+					t := table(r.name)
+					mf, r1, r2, ok := r.refined(res, n)
+					if ok {
+						t.MeanField[k], t.Refined1[k], t.Refined2[k] = &mf, &r1, &r2
+					}
+				}
+			}
+		} else if k == 0 {
+			rep.Notes = append(rep.Notes, "the model has no mean field; only exact and simulated values")
+		}
+		// Exact chain.
+		states := 0
+		chain, err := ctmc.Explore(mod, in, ctmc.Limits{MaxStates: *maxStates})
+		if err == nil {
+			var st *ctmc.Result
+			st, err = ctmc.Stationary(chain, nil)
+			if err == nil {
+				states = chain.NumStates()
+				vals := exactRowValues(mod, in, chain, st.Pi, rows)
+				for i, r := range rows {
+					v := vals[i]
+					table(r.name).Exact[k] = &v
+				}
+			}
+		}
+		if err != nil {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: exact chain not solved: %v", n, err))
+		}
+		rep.ExactStates = append(rep.ExactStates, states)
+		// Simulation.
+		if *ssaT > 0 {
+			av, err := ssa.TimeAverage(mod, in, ssa.Settings{T: *ssaT, Burnin: *burnin, Batches: *batches, Seed: *seed})
+			if err != nil {
+				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: simulation: %v", n, err))
+			} else {
+				for _, r := range rows {
+					st := av.Stats[r.ssaIndex]
+					m, h := st.Mean*r.ssaScale, (st.Hi-st.Mean)*r.ssaScale
+					t := table(r.name)
+					t.SSAMean[k], t.SSACI[k] = &m, &h
+				}
+			}
+		}
+	}
+	for i := range tables {
+		t := &tables[i]
+		t.Slopes = map[string]float64{}
+		for name, col := range map[string][]*float64{"mean_field": t.MeanField, "refined1": t.Refined1, "refined2": t.Refined2} {
+			if s, ok := errorSlope(rep.N, col, t.Exact); ok {
+				t.Slopes[name] = s
+			}
+		}
+		if len(t.Slopes) == 0 {
+			t.Slopes = nil
+		}
+	}
+	rep.Tables = tables
+	return a.write(stdout, rep, func() string { return validateText(rep) }, func() string { return validateCSV(rep) })
+}
+
+// validateRow is one compared quantity: a scaled observable, or a species density when the
+// model has no scaled observable.
+type validateRow struct {
+	name     string
+	obs      int // index in IR.Observables, or −1 for species
+	species  int
+	ssaIndex int     // index in ssa's Names (species, then observables)
+	ssaScale float64 // factor from the simulated quantity to the row's value
+}
+
+func validateRows(mod *runtime.Model) []validateRow {
+	var rows []validateRow
+	d := mod.Dim()
+	for i, o := range mod.IR.Observables {
+		if i < len(mod.ObservableScaled) && mod.ObservableScaled[i] {
+			rows = append(rows, validateRow{name: o.Name, obs: i, species: -1, ssaIndex: d + i, ssaScale: 1})
+		}
+	}
+	if len(rows) > 0 {
+		return rows
+	}
+	n := mod.Inputs().Scale
+	for i, s := range mod.IR.Species {
+		sc := 1.0
+		name := s.Name
+		if n > 0 {
+			sc, name = 1/n, s.Name+" (density)"
+		}
+		rows = append(rows, validateRow{name: name, obs: -1, species: i, ssaIndex: i, ssaScale: sc})
+	}
+	return rows
+}
+
+// refined returns the row's mean-field, order-1 and order-2 values from res.
+func (r validateRow) refined(res *refine.Result, n float64) (mf, r1, r2 float64, ok bool) {
+	if r.obs < 0 {
+		i := r.species
+		if res.A == nil {
+			return 0, 0, 0, false
+		}
+		mf = res.X[i]
+		r1 = mf + res.V[i]/n
+		return mf, r1, r1 + res.A[i]/(n*n), true
+	}
+	for _, o := range res.Observables {
+		if o.Name == r.name {
+			return o.MeanField, o.Refined1, o.Refined2, true
+		}
+	}
+	return 0, 0, 0, false
+}
+
+func exactRowValues(mod *runtime.Model, in *ir.Inputs, c *ctmc.Chain, pi []float64, rows []validateRow) []float64 {
+	out := make([]float64, len(rows))
+	var nodes []int
+	for i, r := range rows {
+		if r.obs >= 0 {
+			nodes = append(nodes, i)
+		}
+	}
+	if len(nodes) > 0 {
+		ids := make([]ir.NodeID, len(nodes))
+		for k, i := range nodes {
+			ids[k] = mod.IR.Observables[rows[i].obs].Node
+		}
+		vals := expectNodes(mod, in, c, pi, ids)
+		for k, i := range nodes {
+			out[i] = vals[k]
+		}
+	}
+	mean := ctmc.MeanCounts(c, pi)
+	for i, r := range rows {
+		if r.obs < 0 {
+			out[i] = mean[r.species] * r.ssaScale
+		}
+	}
+	return out
+}
+
+// errorSlope fits log|approx − exact| against log N over the scales where both exist and
+// differ; ok is false with fewer than three such scales.
+func errorSlope(ns []float64, approx, exact []*float64) (float64, bool) {
+	var x, y []float64
+	for k, n := range ns {
+		if approx[k] == nil || exact[k] == nil {
+			continue
+		}
+		e := math.Abs(*approx[k] - *exact[k])
+		if e == 0 {
+			continue
+		}
+		x, y = append(x, math.Log(n)), append(y, math.Log(e))
+	}
+	if len(x) < 3 {
+		return 0, false
+	}
+	var mx, my float64
+	for i := range x {
+		mx += x[i]
+		my += y[i]
+	}
+	mx /= float64(len(x))
+	my /= float64(len(x))
+	var sxy, sxx float64
+	for i := range x {
+		sxy += (x[i] - mx) * (y[i] - my)
+		sxx += (x[i] - mx) * (x[i] - mx)
+	}
+	return sxy / sxx, true
+}
+
+func fmtOpt(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.8g", *v)
+}
+
+func validateText(r *validateReport) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "model %s: every method at N =", r.Model)
+	for _, n := range r.N {
+		fmt.Fprintf(&b, " %g", n)
+	}
+	b.WriteString("\n  exact: stationary law of the finite chain, states per N:")
+	for _, s := range r.ExactStates {
+		if s == 0 {
+			b.WriteString(" —")
+		} else {
+			fmt.Fprintf(&b, " %d", s)
+		}
+	}
+	b.WriteString("\n")
+	if r.SSA != nil {
+		fmt.Fprintf(&b, "  simulation: time average over t ∈ [%g, %g], %d batch means, 95%% CI, seed %d\n", r.SSA.Burnin, r.SSA.Burnin+r.SSA.T, r.SSA.Batches, r.SSA.Seed)
+	}
+	for _, t := range r.Tables {
+		fmt.Fprintf(&b, "\n%s\n%8s %14s %14s %14s %14s %26s\n", t.Name, "N", "mean field", "refined1", "refined2", "exact", "simulation ± 95% CI")
+		for k, n := range t.N {
+			sim := "—"
+			if t.SSAMean[k] != nil {
+				sim = fmt.Sprintf("%.6g ± %.2g", *t.SSAMean[k], *t.SSACI[k])
+			}
+			fmt.Fprintf(&b, "%8g %14s %14s %14s %14s %26s\n", n, fmtOpt(t.MeanField[k]), fmtOpt(t.Refined1[k]), fmtOpt(t.Refined2[k]), fmtOpt(t.Exact[k]), sim)
+		}
+		if len(t.Slopes) > 0 {
+			b.WriteString("fitted slope of |value − exact| against N:")
+			for _, name := range []string{"mean_field", "refined1", "refined2"} {
+				if s, ok := t.Slopes[name]; ok {
+					fmt.Fprintf(&b, " %s %.2f", strings.ReplaceAll(name, "_", " "), s)
+				}
+			}
+			b.WriteString("\n")
+		}
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "\nnote: %s", n)
+	}
+	if len(r.Notes) > 0 {
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func validateCSV(r *validateReport) string {
+	var b strings.Builder
+	b.WriteString("observable,N,mean_field,refined1,refined2,exact,ssa_mean,ssa_ci\n")
+	opt := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return fmt.Sprintf("%.17g", *v)
+	}
+	for _, t := range r.Tables {
+		for k, n := range t.N {
+			fmt.Fprintf(&b, "%q,%g,%s,%s,%s,%s,%s,%s\n", t.Name, n, opt(t.MeanField[k]), opt(t.Refined1[k]), opt(t.Refined2[k]), opt(t.Exact[k]), opt(t.SSAMean[k]), opt(t.SSACI[k]))
+		}
+	}
+	return b.String()
+}
