@@ -205,3 +205,30 @@ func loadKron(t *testing.T, name string) *kronRef {
 	}
 	return &r
 }
+
+func benchmarkOrder2(b *testing.B, k int) {
+	m := load(b, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
+	in := m.Inputs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Stationary(m, in, &Settings{Order: 2}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStationaryOrder2JSQK20 and K100: the speed goals are 0.1 s and 10 s.
+func BenchmarkStationaryOrder2JSQK20(b *testing.B)  { benchmarkOrder2(b, 20) }
+func BenchmarkStationaryOrder2JSQK100(b *testing.B) { benchmarkOrder2(b, 100) }
+
+// BenchmarkTransientOrder2JSQK20 integrates the order-2 system of JSQ K=20 to t = 5.
+func BenchmarkTransientOrder2JSQK20(b *testing.B) {
+	m := load(b, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {20}}})
+	in := m.Inputs()
+	for i := 0; i < b.N; i++ {
+		res, err := Transient(m, in, []float64{0.5, 1, 2, 5}, &Settings{Order: 2})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(res.Stats.FuncEvals), "rhs/op")
+	}
+}
