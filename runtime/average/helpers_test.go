@@ -1,0 +1,101 @@
+package average
+
+import (
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime"
+)
+
+const examples = "../../examples"
+
+func load(t testing.TB, file string, ov compiler.Overrides) *runtime.Model {
+	t.Helper()
+	m, diags := runtime.Load(filepath.Join(examples, file), compiler.Options{Overrides: ov})
+	if m == nil {
+		t.Fatalf("compile %s: %v", file, diags)
+	}
+	return m
+}
+
+func loadSource(t testing.TB, name, src string, ov compiler.Overrides) *runtime.Model {
+	t.Helper()
+	m, diags := runtime.LoadSource(name, []byte(src), compiler.Options{Overrides: ov})
+	if m == nil {
+		t.Fatalf("compile %s: %v", name, diags)
+	}
+	return m
+}
+
+// digits parses a reference value as printed in the digest and returns it with the
+// tolerance "to the digits given": half a unit of its last printed decimal (0.5e-9 for
+// -1.104810512, 0.5e-8 for 4.577e-5), plus 1e-15 for round-off.
+func digits(ref string) (float64, float64) {
+	v, err := strconv.ParseFloat(ref, 64)
+	if err != nil {
+		panic(err)
+	}
+	mant, exp := ref, 0
+	if i := strings.IndexAny(ref, "eE"); i >= 0 {
+		mant = ref[:i]
+		exp, _ = strconv.Atoi(ref[i+1:])
+	}
+	dec := 0
+	if i := strings.IndexByte(mant, '.'); i >= 0 {
+		dec = len(mant) - i - 1
+	}
+	return v, 0.5*math.Pow(10, float64(exp-dec)) + 1e-15
+}
+
+// near checks got against a printed reference to its printed digits and returns |error|.
+func near(t *testing.T, what string, got float64, ref string) float64 {
+	t.Helper()
+	want, tol := digits(ref)
+	e := math.Abs(got - want)
+	if !(e <= tol) {
+		t.Errorf("%s = %.13g, want %s (error %.3g > tolerance %.3g of the printed digits)", what, got, ref, e, tol)
+	}
+	return e
+}
+
+// nearAll checks a vector element-wise with near and returns the largest error.
+func nearAll(t *testing.T, what string, got []float64, refs ...string) float64 {
+	t.Helper()
+	if len(got) != len(refs) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(refs))
+	}
+	worst := 0.0
+	for i, r := range refs {
+		worst = math.Max(worst, near(t, what+"["+strconv.Itoa(i)+"]", got[i], r))
+	}
+	return worst
+}
+
+// slope fits log|err| = a + s log N by least squares and returns s.
+func slope(ns, errs []float64) float64 {
+	var sx, sy, sxx, sxy float64
+	for i, n := range ns {
+		x, y := math.Log(n), math.Log(math.Abs(errs[i]))
+		sx += x
+		sy += y
+		sxx += x * x
+		sxy += x * y
+	}
+	k := float64(len(ns))
+	return (k*sxy - sx*sy) / (k*sxx - sx*sx)
+}
+
+func obs(t *testing.T, list []Observable, name string) Observable {
+	t.Helper()
+	for _, o := range list {
+		if o.Name == name {
+			return o
+		}
+	}
+	t.Fatalf("observable %s not found", name)
+	return Observable{}
+}
