@@ -1,9 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/average"
 
 	"github.com/mfcproject/mfc/runtime/fixpoint"
 	"github.com/mfcproject/mfc/runtime/lna"
@@ -11,8 +16,13 @@ import (
 
 // fixpointReport is the JSON form of 'mfc fixpoint'.
 type fixpointReport struct {
-	Model  string          `json:"model"`
-	N      float64         `json:"N"`
+	Model string  `json:"model"`
+	N     float64 `json:"N"`
+	// Method is empty for the mean field, "average mean field (two timescales)" for a model
+	// with a fast environment (W is then Σ∞ and EnvLaw the environment's law).
+	Method    string    `json:"method,omitempty"`
+	EnvStates []string  `json:"env_states,omitempty"`
+	EnvLaw    []float64 `json:"env_law,omitempty"`
 	Points []fixpointPoint `json:"points"`
 	// The first stable point, repeated under the keys the other analyses share.
 	Species     []string     `json:"species"`
@@ -43,6 +53,9 @@ func runFixpoint(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	in := mod.Inputs()
+	if average.Applies(mod) {
+		return averageFixpoint(a, mod, in, stdout)
+	}
 	res, err := fixpoint.Find(mod, in, &fixpoint.Settings{Starts: *starts})
 	if err != nil {
 		return a.fail(err)
@@ -69,6 +82,32 @@ func runFixpoint(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		rep.Points = append(rep.Points, fp)
+	}
+	return a.write(stdout, rep, func() string { return fixpointText(rep) }, func() string { return fixpointCSV(rep) })
+}
+
+// averageFixpoint reports the fixed point of the averaged drift of a model with a fast
+// environment, its stability and the covariance Σ∞ (runtime/average).
+func averageFixpoint(a *analysis, mod *runtime.Model, in *ir.Inputs, stdout io.Writer) int {
+	rep := &fixpointReport{Model: mod.IR.Name, N: in.Scale, Method: "average mean field (two timescales)"}
+	for _, s := range mod.IR.Species {
+		rep.Species = append(rep.Species, s.Name)
+	}
+	res, err := average.Stationary(mod, in, nil)
+	var ue *average.UnstableError
+	switch {
+	case errors.As(err, &ue):
+		rep.Points = append(rep.Points, fixpointPoint{X: ue.X, Stability: "unstable"})
+	case err != nil:
+		return a.fail(err)
+	default:
+		fp := fixpointPoint{X: res.X, Stability: "stable", Residual: res.Residual, Eigenvalues: eigenPairs(res.Eigenvalues), W: rows(res.Sigma)}
+		rep.Points = append(rep.Points, fp)
+		rep.FixedPoint, rep.Eigenvalues, rep.W = fp.X, fp.Eigenvalues, fp.W
+		for _, y := range mod.IR.Env.Space {
+			rep.EnvStates = append(rep.EnvStates, envStateName(mod, y))
+		}
+		rep.EnvLaw = res.Pi
 	}
 	return a.write(stdout, rep, func() string { return fixpointText(rep) }, func() string { return fixpointCSV(rep) })
 }

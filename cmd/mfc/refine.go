@@ -5,6 +5,11 @@ import (
 	"io"
 	"strings"
 
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/average"
 	"github.com/mfcproject/mfc/runtime/refine"
 )
 
@@ -12,9 +17,17 @@ import (
 // fixed_point, eigenvalues, V, W (and A at order 2); transient runs fill time and the per-time
 // arrays x, V_t (and A_t at order 2).
 type refineReport struct {
-	Model       string         `json:"model"`
-	N           float64        `json:"N"`
-	Order       int            `json:"order"`
+	Model string  `json:"model"`
+	N     float64 `json:"N"`
+	Order int     `json:"order"`
+	// Method is "refined mean field", or "average mean field" for a model with a fast
+	// environment (two timescales: V is then C = V + T + S and W is Σ∞ = W − U − Uᵀ).
+	Method string `json:"method"`
+	// EnvLaw is the stationary law of the fast environment at the fixed point, over the
+	// environment states EnvStates (two-timescale models).
+	EnvStates   []string       `json:"env_states,omitempty"`
+	EnvLaw      []float64      `json:"env_law,omitempty"`
+	Notes       []string       `json:"notes,omitempty"`
 	Species     []string       `json:"species"`
 	FixedPoint  []float64      `json:"fixed_point,omitempty"`
 	Eigenvalues [][2]float64   `json:"eigenvalues,omitempty"`
@@ -82,9 +95,15 @@ func refineCommand(name string, defOrder int, args []string, stdout, stderr io.W
 		return status
 	}
 	in := mod.Inputs()
-	rep := &refineReport{Model: mod.IR.Name, N: in.Scale, Order: *order}
+	rep := &refineReport{Model: mod.IR.Name, N: in.Scale, Order: *order, Method: "refined mean field"}
 	for _, s := range mod.IR.Species {
 		rep.Species = append(rep.Species, s.Name)
+	}
+	if average.Applies(mod) {
+		if err := averageReport(mod, in, rep, *horizon, *steps); err != nil {
+			return a.fail(err)
+		}
+		return a.write(stdout, rep, func() string { return refineText(rep) }, func() string { return refineCSV(rep) })
 	}
 	set := &refine.Settings{Order: *order}
 	if *horizon > 0 {
@@ -111,6 +130,70 @@ func refineCommand(name string, defOrder int, args []string, stdout, stderr io.W
 	return a.write(stdout, rep, func() string { return refineText(rep) }, func() string { return refineCSV(rep) })
 }
 
+// averageReport fills rep for a model with a fast environment: the average mean field and
+// its order-1 refinement (runtime/average), stationary or on [0, horizon].
+func averageReport(mod *runtime.Model, in *ir.Inputs, rep *refineReport, horizon float64, steps int) error {
+	if rep.Order > 1 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("order %d is not available for two-timescale models; the refinement is of order 1", rep.Order))
+	}
+	rep.Order, rep.Method = 1, "average mean field (two timescales)"
+	for _, y := range mod.IR.Env.Space {
+		rep.EnvStates = append(rep.EnvStates, envStateName(mod, y))
+	}
+	conv := func(obs []average.Observable) []observableJS {
+		var out []observableJS
+		for _, o := range obs {
+			out = append(out, observableJS{Name: o.Name, MeanField: o.MeanField, Refined1: o.Refined1, C: o.C})
+		}
+		return out
+	}
+	if horizon > 0 {
+		times := make([]float64, steps+1)
+		for k := range times {
+			times[k] = horizon * float64(k) / float64(steps)
+		}
+		tr, err := average.Transient(mod, in, times, nil)
+		if err != nil {
+			return err
+		}
+		rep.Time, rep.X, rep.VT = tr.Times, tr.X, tr.M
+		for _, obs := range tr.Observables {
+			rep.ObservablesT = append(rep.ObservablesT, conv(obs))
+		}
+		return nil
+	}
+	res, err := average.Stationary(mod, in, nil)
+	if err != nil {
+		return err
+	}
+	rep.FixedPoint, rep.V, rep.W, rep.Eigenvalues = res.X, res.C, rows(res.Sigma), eigenPairs(res.Eigenvalues)
+	rep.EnvLaw = res.Pi
+	rep.Observables = conv(res.Observables)
+	return nil
+}
+
+// envStateName prints an environment state as name=value pairs.
+func envStateName(mod *runtime.Model, y []int) string {
+	parts := make([]string, len(y))
+	for k, v := range y {
+		parts[k] = fmt.Sprintf("%s=%d", mod.IR.Env.Components[k].Name, v)
+	}
+	return strings.Join(parts, ",")
+}
+
+// rows copies a symmetric matrix into nested slices.
+func rows(w mat.Symmetric) [][]float64 {
+	d := w.SymmetricDim()
+	out := make([][]float64, d)
+	for i := range out {
+		out[i] = make([]float64, d)
+		for j := range out[i] {
+			out[i][j] = w.At(i, j)
+		}
+	}
+	return out
+}
+
 // refineRow is one line of the tables: a value with its corrections.
 func refineRow(mf, c1 float64, c2 []float64, i int, n float64) (r1, r2 float64) {
 	r1 = mf + c1/n
@@ -123,7 +206,10 @@ func refineRow(mf, c1 float64, c2 []float64, i int, n float64) (r1, r2 float64) 
 
 func refineText(r *refineReport) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "model %s, N = %g, refined mean field of order %d\n", r.Model, r.N, r.Order)
+	fmt.Fprintf(&b, "model %s, N = %g, %s, refinement of order %d\n", r.Model, r.N, r.Method, r.Order)
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
 	two := r.Order >= 2
 	if r.Time != nil {
 		if two {
@@ -148,6 +234,12 @@ func refineText(r *refineReport) string {
 		return b.String()
 	}
 	b.WriteString("\neigenvalues of the reduced Jacobian:" + eigenText(r.Eigenvalues))
+	if len(r.EnvLaw) > 0 {
+		b.WriteString("\n\nstationary law of the fast environment at the fixed point:")
+		for k, p := range r.EnvLaw {
+			fmt.Fprintf(&b, "\n  %-30s %.8g", r.EnvStates[k], p)
+		}
+	}
 	if two {
 		fmt.Fprintf(&b, "\n\n%-20s %14s %14s %14s %14s %14s\n", "species", "mean field", "V", "A", "refined1", "refined2")
 	} else {

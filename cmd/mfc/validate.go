@@ -8,6 +8,7 @@ import (
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/average"
 	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/refine"
 	"github.com/mfcproject/mfc/runtime/ssa"
@@ -100,15 +101,22 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		}
 		// Mean field and refinements.
 		if mod.HasDrift() {
-			res, err := refine.Stationary(mod, in, &refine.Settings{Order: 2})
+			ap, err := approximate(mod, in)
 			if err != nil {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: refined mean field: %v", n, err))
 			} else {
+				if ap.note != "" && k == 0 {
+					rep.Notes = append(rep.Notes, ap.note)
+				}
 				for _, r := range rows {
 					t := table(r.name)
-					mf, r1, r2, ok := r.refined(res, n)
-					if ok {
-						t.MeanField[k], t.Refined1[k], t.Refined2[k] = &mf, &r1, &r2
+					v, ok := ap.values(r, n)
+					if !ok {
+						continue
+					}
+					t.MeanField[k], t.Refined1[k] = &v[0], &v[1]
+					if ap.order >= 2 {
+						t.Refined2[k] = &v[2]
 					}
 				}
 			}
@@ -198,23 +206,55 @@ func validateRows(mod *runtime.Model) []validateRow {
 	return rows
 }
 
-// refined returns the row's mean-field, order-1 and order-2 values from res.
-func (r validateRow) refined(res *refine.Result, n float64) (mf, r1, r2 float64, ok bool) {
-	if r.obs < 0 {
-		i := r.species
-		if res.A == nil {
-			return 0, 0, 0, false
+// approx holds the mean-field approximations of one model at one scale.
+type approx struct {
+	order   int
+	x, v, a []float64
+	obs     map[string][3]float64 // mean field, refined1, refined2
+	note    string
+}
+
+// approximate runs the refined mean field of order 2, or the two-timescale average mean
+// field with its order-1 refinement for a model with a fast environment.
+func approximate(mod *runtime.Model, in *ir.Inputs) (*approx, error) {
+	ap := &approx{obs: map[string][3]float64{}}
+	if average.Applies(mod) {
+		res, err := average.Stationary(mod, in, nil)
+		if err != nil {
+			return nil, err
 		}
-		mf = res.X[i]
-		r1 = mf + res.V[i]/n
-		return mf, r1, r1 + res.A[i]/(n*n), true
+		ap.order, ap.x, ap.v = 1, res.X, res.C
+		for _, o := range res.Observables {
+			ap.obs[o.Name] = [3]float64{o.MeanField, o.Refined1, o.Refined1}
+		}
+		ap.note = "two-timescale model: average mean field with its order-1 refinement (no order 2)"
+		return ap, nil
 	}
+	res, err := refine.Stationary(mod, in, &refine.Settings{Order: 2})
+	if err != nil {
+		return nil, err
+	}
+	ap.order, ap.x, ap.v, ap.a = 2, res.X, res.V, res.A
 	for _, o := range res.Observables {
-		if o.Name == r.name {
-			return o.MeanField, o.Refined1, o.Refined2, true
-		}
+		ap.obs[o.Name] = [3]float64{o.MeanField, o.Refined1, o.Refined2}
 	}
-	return 0, 0, 0, false
+	return ap, nil
+}
+
+// values returns the row's mean-field, order-1 and order-2 values.
+func (ap *approx) values(r validateRow, n float64) ([3]float64, bool) {
+	if r.obs >= 0 {
+		v, ok := ap.obs[r.name]
+		return v, ok
+	}
+	i := r.species
+	mf := ap.x[i]
+	r1 := mf + ap.v[i]/n
+	r2 := r1
+	if ap.a != nil {
+		r2 += ap.a[i] / (n * n)
+	}
+	return [3]float64{mf, r1, r2}, true
 }
 
 func exactRowValues(mod *runtime.Model, in *ir.Inputs, c *ctmc.Chain, pi []float64, rows []validateRow) []float64 {
