@@ -20,10 +20,10 @@ type fixpointReport struct {
 	N     float64 `json:"N"`
 	// Method is empty for the mean field, "average mean field (two timescales)" for a model
 	// with a fast environment (W is then Σ∞ and EnvLaw the environment's law).
-	Method    string    `json:"method,omitempty"`
-	EnvStates []string  `json:"env_states,omitempty"`
-	EnvLaw    []float64 `json:"env_law,omitempty"`
-	Points []fixpointPoint `json:"points"`
+	Method    string          `json:"method,omitempty"`
+	EnvStates []string        `json:"env_states,omitempty"`
+	EnvLaw    []float64       `json:"env_law,omitempty"`
+	Points    []fixpointPoint `json:"points"`
 	// The first stable point, repeated under the keys the other analyses share.
 	Species     []string     `json:"species"`
 	FixedPoint  []float64    `json:"fixed_point,omitempty"`

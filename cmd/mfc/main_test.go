@@ -323,3 +323,52 @@ func TestValidateSIR(t *testing.T) {
 		t.Errorf("a list of N outside validate must be refused: %d %q", status, errOut)
 	}
 }
+
+// TestRunTwoTimescale: a model with a fast environment goes to the average mean field. On
+// toy T1 of seed digest 000 §5.1: φ∞ = 0.421364298533, C = −1.104810512, π = (0.5678498001,
+// 0.4321501999) over the states Y=0, Y=1 (printed digits, so 1e-9), and validate's refined
+// slope against the exact chain is about −2.
+func TestRunTwoTimescale(t *testing.T) {
+	out, errOut, status := runCLI("run", "../../examples/t1_sis_env.mf", "--format", "json")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errOut)
+	}
+	var rep struct {
+		Method     string
+		FixedPoint []float64 `json:"fixed_point"`
+		V          []float64
+		EnvStates  []string  `json:"env_states"`
+		EnvLaw     []float64 `json:"env_law"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(rep.Method, "average") || math.Abs(rep.FixedPoint[0]-0.421364298533) > 1e-9 || math.Abs(rep.V[0]+1.104810512) > 1e-9 {
+		t.Errorf("report: %+v", rep)
+	}
+	law := map[string]float64{}
+	for k, s := range rep.EnvStates {
+		law[s] = rep.EnvLaw[k]
+	}
+	if math.Abs(law["Y=0"]-0.5678498001) > 1e-9 || math.Abs(law["Y=1"]-0.4321501999) > 1e-9 {
+		t.Errorf("environment law %v", law)
+	}
+	out, errOut, status = runCLI("validate", "../../examples/t1_sis_env.mf", "--N", "50,100,200,400", "--ssa-t", "0", "--format", "json")
+	if status != 0 {
+		t.Fatalf("validate: status %d: %s", status, errOut)
+	}
+	var val struct {
+		Observables []struct {
+			Name   string
+			Slopes map[string]float64
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &val); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range val.Observables {
+		if s := o.Slopes["refined1"]; math.Abs(s+2) > 0.2 {
+			t.Errorf("%s: refined slope %.3f", o.Name, s)
+		}
+	}
+}

@@ -206,7 +206,7 @@ func refineRow(mf, c1 float64, c2 []float64, i int, n float64) (r1, r2 float64) 
 
 func refineText(r *refineReport) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "model %s, N = %g, %s, refinement of order %d\n", r.Model, r.N, r.Method, r.Order)
+	fmt.Fprintf(&b, "model %s, N = %g: %s of order %d\n", r.Model, r.N, r.Method, r.Order)
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
