@@ -364,6 +364,30 @@ func Find(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 	res := &Result{Basis: p}
 	var lastErr error
 	best, bestRes := []float64(nil), math.Inf(1)
+	// add records the converged point x unless it leaves the orthant or is a duplicate.
+	add := func(x []float64, it, k int, usedODE bool) error {
+		if !st.AllowNegative && minOf(x) < -1e-9 {
+			res.Discarded++
+			return nil
+		}
+		if dup(res.Points, x, st.DedupTol) {
+			return nil
+		}
+		pt := Point{X: x, Residual: sv.eval(x), Iterations: it, Start: k, ODE: usedODE}
+		sv.in.Densities = x
+		if err := m.Drift.Jacobian(sv.j, &sv.in); err != nil {
+			return err
+		}
+		a := Reduce(sv.j, p)
+		ev, err := Eigen(a)
+		if err != nil {
+			return err
+		}
+		pt.Eigenvalues = ev
+		pt.Stability = Classify(ev, st.EigTol*math.Max(1, mat.Norm(a, math.Inf(1))))
+		res.Points = append(res.Points, pt)
+		return nil
+	}
 	for k, start := range starts {
 		x := append([]float64(nil), start...)
 		it, err := sv.newton(x)
@@ -390,26 +414,22 @@ func Find(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 			}
 			continue
 		}
-		if !st.AllowNegative && minOf(x) < -1e-9 {
-			res.Discarded++
-			continue
-		}
-		if dup(res.Points, x, st.DedupTol) {
-			continue
-		}
-		pt := Point{X: x, Residual: sv.eval(x), Iterations: it, Start: k, ODE: usedODE}
-		sv.in.Densities = x
-		if err := m.Drift.Jacobian(sv.j, &sv.in); err != nil {
+		if err := add(x, it, k, usedODE); err != nil {
 			return nil, err
 		}
-		a := Reduce(sv.j, p)
-		ev, err := Eigen(a)
-		if err != nil {
-			return nil, err
+	}
+	// The attractor reached from the initial state: when Newton from the starts found no
+	// stable point (it may converge to an unstable one, or leave the orthant), integrate the
+	// ODE from x0 and polish.
+	if !st.NoODE && !hasStable(res.Points) {
+		y := append([]float64(nil), x0...)
+		if err := sv.integrate(y); err == nil {
+			if it, err := sv.newton(y); err == nil {
+				if err := add(y, it, 0, true); err != nil {
+					return nil, err
+				}
+			}
 		}
-		pt.Eigenvalues = ev
-		pt.Stability = Classify(ev, st.EigTol*math.Max(1, mat.Norm(a, math.Inf(1))))
-		res.Points = append(res.Points, pt)
 	}
 	if len(res.Points) == 0 {
 		if lastErr == nil {
@@ -418,6 +438,15 @@ func Find(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 		return res, &NoConvergenceError{Starts: len(starts), Best: best, Residual: bestRes, Cause: lastErr}
 	}
 	return res, nil
+}
+
+func hasStable(pts []Point) bool {
+	for _, p := range pts {
+		if p.Stability == Stable {
+			return true
+		}
+	}
+	return false
 }
 
 func minOf(x []float64) float64 {

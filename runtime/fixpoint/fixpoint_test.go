@@ -163,3 +163,38 @@ func TestStartsConserve(t *testing.T) {
 		}
 	}
 }
+
+// TestAttractorFromInitialState: on the SIS model x' = 2x(1 − x) − x from x0 = 0.2, Newton's
+// first step leaves the orthant and it ends at the unstable disease-free point (x = 0); Find
+// must still report the stable point x = 1/2 that the ODE reaches from x0 (exact values, 1e-12).
+func TestAttractorFromInitialState(t *testing.T) {
+	src := `
+model sis2
+scale N = 100
+param beta = 2, gamma = 1
+species S, I
+infect: S -> I @ beta * S * I / N
+recover: I -> S @ gamma * I
+init density { S = 0.8, I = 0.2 }
+`
+	m, diags := runtime.LoadSource("sis2.mf", []byte(src), compiler.Options{})
+	if m == nil {
+		t.Fatal(diags)
+	}
+	res, err := Find(m, m.Inputs(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range res.Points {
+		if p.Stability == Stable {
+			found = true
+			if math.Abs(p.X[1]-0.5) > 1e-12 || !p.ODE {
+				t.Errorf("stable point %v (ODE %v), want I = 0.5 from the ODE", p.X, p.ODE)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no stable point among %+v", res.Points)
+	}
+}
