@@ -39,14 +39,23 @@ func runExact(args []string, stdout, stderr io.Writer) int {
 	if mod == nil {
 		return status
 	}
-	in := mod.Inputs()
-	chain, err := ctmc.Explore(mod, in, ctmc.Limits{MaxStates: *maxStates})
+	rep, err := exactAnalysis(mod, *maxStates)
 	if err != nil {
 		return a.fail(err)
 	}
+	return a.write(stdout, rep, func() string { return exactText(rep) }, nil)
+}
+
+// exactAnalysis explores and solves the finite chain of mod at its inputs.
+func exactAnalysis(mod *runtime.Model, maxStates int) (*exactReport, error) {
+	in := mod.Inputs()
+	chain, err := ctmc.Explore(mod, in, ctmc.Limits{MaxStates: maxStates})
+	if err != nil {
+		return nil, err
+	}
 	res, err := ctmc.Stationary(chain, nil)
 	if err != nil {
-		return a.fail(err)
+		return nil, err
 	}
 	rep := &exactReport{Model: mod.IR.Name, N: in.Scale, States: chain.NumStates(), Residual: res.Residual,
 		Iterations: res.Iterations, Method: res.Method, Mean: ctmc.MeanCounts(chain, res.Pi),
@@ -60,7 +69,7 @@ func runExact(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	exactOutputs(mod, in, chain, res.Pi, rep)
-	return a.write(stdout, rep, func() string { return exactText(rep) }, nil)
+	return rep, nil
 }
 
 // exactOutputs computes E_π of every observable and of every stationary measure.

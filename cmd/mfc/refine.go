@@ -90,9 +90,22 @@ func refineCommand(name string, defOrder int, args []string, stdout, stderr io.W
 		fmt.Fprintf(stderr, "mfc %s: --order %d: the refined mean field has orders 1 and 2\n", name, *order)
 		return 2
 	}
-	mod, status := a.load(file, true)
+	mod, status := a.load(file, name != "run")
 	if mod == nil {
 		return status
+	}
+	if !mod.HasDrift() {
+		// mfc run on a model without a mean field: the exact stationary law instead.
+		why := "no mean field"
+		if ds := mod.IR.MeanField.Diagnostics; len(ds) > 0 {
+			why = ds[0].Msg
+		}
+		fmt.Fprintf(a.stderr, "mfc run: no mean-field analysis (%s); computing the exact stationary law of the finite chain instead, as mfc exact does\n", why)
+		rep, err := exactAnalysis(mod, 2_000_000)
+		if err != nil {
+			return a.fail(err)
+		}
+		return a.write(stdout, rep, func() string { return exactText(rep) }, nil)
 	}
 	in := mod.Inputs()
 	rep := &refineReport{Model: mod.IR.Name, N: in.Scale, Order: *order, Method: "refined mean field"}
