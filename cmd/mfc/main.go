@@ -44,6 +44,7 @@ func commands() []command {
 		{"run", "the default job: fixed point, stability, refined mean field (orders 1 and 2) of every observable", runRun},
 		{"exact", "stationary law of the finite chain: expected counts, observables, stationary measures", runExact},
 		{"ssa", "stochastic simulation ensembles: means and 95% confidence intervals", runSSA},
+		{"converge", "rate of convergence of the mean field (Stein's method): stability, Poisson equation, predicted N·E‖X − x*‖², --exact comparison", runConverge},
 		{"validate", "every method side by side at several N: mean field, refined 1 and 2, exact, simulation; error slopes", runValidate},
 		{"show", "print the compiled model: transitions, β₀/β₁, the mean-field ODE; --at evaluates derivatives", runShow},
 	}
