@@ -39,6 +39,8 @@ type refineReport struct {
 	X           [][]float64    `json:"x,omitempty"`
 	VT          [][]float64    `json:"V_t,omitempty"`
 	AT          [][]float64    `json:"A_t,omitempty"`
+	// WT[k] is lim N·Cov(X_N(Time[k])) (Σ(t) for two-timescale models).
+	WT [][][]float64 `json:"W_t,omitempty"`
 	// ObservablesT[k] are the refined observables at Time[k].
 	ObservablesT [][]observableJS `json:"observables_t,omitempty"`
 }
@@ -129,6 +131,9 @@ func refineCommand(name string, defOrder int, args []string, stdout, stderr io.W
 			return a.fail(err)
 		}
 		rep.Time, rep.X, rep.VT, rep.AT = tr.Times, tr.X, tr.V, tr.A
+		for _, w := range tr.W {
+			rep.WT = append(rep.WT, rows(w))
+		}
 		for _, obs := range tr.Observables {
 			rep.ObservablesT = append(rep.ObservablesT, observablesJS(obs, *order))
 		}
@@ -170,6 +175,9 @@ func averageReport(mod *runtime.Model, in *ir.Inputs, rep *refineReport, horizon
 			return err
 		}
 		rep.Time, rep.X, rep.VT = tr.Times, tr.X, tr.M
+		for _, w := range tr.Sigma {
+			rep.WT = append(rep.WT, rows(w))
+		}
 		for _, obs := range tr.Observables {
 			rep.ObservablesT = append(rep.ObservablesT, conv(obs))
 		}
