@@ -1,11 +1,13 @@
 package ssa
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
 )
 
 // bench10 has 5 species and 10 reactions; each event changes 1–3 species, so the
@@ -52,40 +54,76 @@ func TestDependencyGraph(t *testing.T) {
 	t.Logf("%d events, %s", a.Events(), a.StateString())
 }
 
+// BenchmarkEvents measures single-trajectory events per second of both methods on bench10
+// and on conversion networks of 20 to 2000 transitions (see network); the crossover of
+// the two methods sets AutoCRThreshold.
 func BenchmarkEvents(b *testing.B) {
-	m := loadSrc(b, bench10, compiler.Options{})
-	s, err := New(m, m.Inputs(), Settings{})
+	for _, size := range []int{10, 20, 40, 64, 100, 200, 1000, 2000} {
+		src := bench10
+		if size != 10 {
+			src = network(size/2, 1)
+		}
+		m := loadSrc(b, src, compiler.Options{})
+		for _, method := range []string{MethodDirect, MethodCR} {
+			b.Run(fmt.Sprintf("J=%d/%s", size, method), func(b *testing.B) {
+				benchEvents(b, m, method)
+			})
+		}
+	}
+}
+
+func benchEvents(b *testing.B, m *runtime.Model, method string) {
+	s, err := New(m, m.Inputs(), Settings{Method: method})
 	if err != nil {
 		b.Fatal(err)
 	}
 	if err := s.Reset(1, 0); err != nil {
 		b.Fatal(err)
 	}
+	// Time steps of about 100 events, so the loop overhead is negligible.
+	rate := 0.0
+	for _, a := range s.props {
+		rate += a
+	}
+	dt := 100 / rate
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	var events int64
 	for i := 0; i < b.N; i++ {
 		e0 := s.Events()
-		if err := s.Advance(s.Time()+0.01, nil); err != nil {
+		if err := s.Advance(s.Time()+dt, nil); err != nil {
 			b.Fatal(err)
 		}
 		events += s.Events() - e0
 	}
-	b.ReportMetric(float64(events)/time.Since(start).Seconds(), "events/s")
+	report(b, events, start, cpu0)
 }
 
+// report records events per wall-clock second and, where available, per CPU second of
+// the process (the better per-core figure when other processes share the cores).
+func report(b *testing.B, events int64, start time.Time, cpu0 time.Duration) {
+	b.ReportMetric(float64(events)/time.Since(start).Seconds(), "events/s")
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(events)/cpu.Seconds(), "events/cpu-s")
+	}
+}
+
+// benchEnsemble measures an ensemble of 256 bench10 runs (8 blocks) on the given number of
+// workers; the ratio of BenchmarkEnsemble2 to BenchmarkEnsemble1 events/s is the
+// parallel speed-up (meaningful only when the cores are not shared).
 func benchEnsemble(b *testing.B, workers int) {
 	m := loadSrc(b, bench10, compiler.Options{})
-	start := time.Now()
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime()
 	var events int64
 	for i := 0; i < b.N; i++ {
-		res, err := Ensemble(m, m.Inputs(), Settings{Runs: 64, Times: []float64{1, 2}, Seed: uint64(i), Workers: workers})
+		res, err := Ensemble(m, m.Inputs(), Settings{Runs: 256, Times: []float64{1, 2}, Seed: uint64(i), Workers: workers})
 		if err != nil {
 			b.Fatal(err)
 		}
 		events += res.Events
 	}
-	b.ReportMetric(float64(events)/time.Since(start).Seconds(), "events/s")
+	report(b, events, start, cpu0)
 }
 
 func BenchmarkEnsemble1(b *testing.B) { benchEnsemble(b, 1) }

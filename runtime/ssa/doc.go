@@ -1,6 +1,6 @@
 // Package ssa simulates the continuous-time Markov chain of a compiled model exactly, by
-// Gillespie's direct method, and estimates transient and stationary expectations from
-// trajectories.
+// Gillespie's direct method or by composition–rejection for large networks, and estimates
+// transient and stationary expectations from trajectories.
 //
 // Method. A state is (n, y): species counts n and an environment index y into
 // ir.Model.Env.Space. With propensities a_j(n, y) (count form, the model's own propensity
@@ -27,6 +27,24 @@
 // the worst case, and O(J + d) per trajectory. Two random numbers per event (PCG,
 // math/rand/v2).
 //
+// Composition–rejection (Settings.Method = MethodCR; Slepoy, Thompson and Plimpton 2008).
+// Every positive time-homogeneous propensity a_j is kept in the group of its binary
+// exponent, [2^(e−1), 2^e), with the group sums maintained as propensities change. The
+// event time uses a₀ = Σ of the group sums; a group is chosen with probability
+// proportional to its sum by a linear search over the G non-empty groups (largest
+// propensities first), and a uniformly chosen member of the group is accepted with
+// probability a_j/2^e ≥ 1/2, else another is tried. Each propensity change moves at most
+// one entry between groups in O(1) (O(G) if a group empties or appears), and a group sum
+// is recomputed from its members after twice its size in incremental updates, which keeps
+// round-off at a few ulps for O(1) amortised cost. Cost per event: O(G) + O(dependents),
+// with G ≤ log₂(max a/min a) + 1 independent of J; 2 + 1/(acceptance rate) ≤ 4 random
+// numbers per event on average. It simulates the same chain as the direct method — same guards,
+// environments, zero tolerance, thinning (the homogeneous part is drawn by
+// composition–rejection, the time-dependent part by a linear scan) and checks — but it
+// uses the random stream differently, so the trajectory of a seed depends on the method.
+// MethodAuto (the default) uses it from AutoCRThreshold transitions on, where the direct
+// method's O(J) scan becomes the larger cost (BenchmarkEvents).
+//
 // Time-dependent propensities (ir.Model.TimeHomogeneous false) are simulated by thinning
 // when Settings.RateBound > 0 bounds the sum of the time-dependent propensities over the
 // simulated horizon: candidate events come at rate a₀,hom(n, y) + RateBound, the
@@ -45,7 +63,7 @@
 // bit-identical for any number of workers. For every sample time it reports the mean,
 // variance and a normal confidence interval of every species count and every observable
 // (count form, ir.Model.Observables[i].Node). Cost: O(Runs·events) time, O(blocks·times·
-// quantities) memory.
+// quantities) memory. Settings.Progress, if set, is told of every completed run.
 //
 // Stationary averages. TimeAverage runs one long trajectory, discards Settings.Burnin time
 // units, then splits Settings.T time units into Settings.Batches equal batches and

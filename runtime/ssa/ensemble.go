@@ -38,6 +38,17 @@ type Settings struct {
 	RateBound float64
 	// MaxEvents bounds the events of each trajectory; 0 means no bound.
 	MaxEvents int64
+	// Method selects how the next transition is drawn: MethodDirect, MethodCR, or
+	// MethodAuto / "" (composition–rejection from AutoCRThreshold transitions on). Both
+	// simulate the same chain; their random streams are used differently, so trajectories
+	// for a seed differ between methods (each is reproducible).
+	Method string
+	// Progress, if non-nil, is called after each completed run of an ensemble with the
+	// number of completed runs and Runs, and after each batch of a time average with the
+	// number of completed batches and Batches. Calls are serialised and done increases by
+	// one each call, so the function needs no locking of its own; it runs on a worker
+	// goroutine and should return quickly.
+	Progress func(done, total int64)
 }
 
 // Stat is an estimate with its confidence interval [Lo, Hi] at Settings.Level.
@@ -112,6 +123,17 @@ func Ensemble(m *runtime.Model, in *ir.Inputs, s Settings) (*EnsembleResult, err
 	blocks := make([]moments, nb)
 	var next atomic.Int64
 	var events atomic.Int64
+	var progMu sync.Mutex
+	var done int64
+	report := func() {
+		if s.Progress == nil {
+			return
+		}
+		progMu.Lock()
+		done++
+		s.Progress(done, int64(s.Runs))
+		progMu.Unlock()
+	}
 	var firstErr error
 	var once sync.Once
 	var wg sync.WaitGroup
@@ -157,6 +179,7 @@ func Ensemble(m *runtime.Model, in *ir.Inputs, s Settings) (*EnsembleResult, err
 						}
 					}
 					events.Add(sim.events)
+					report()
 				}
 				blocks[b] = mo
 			}
@@ -251,6 +274,9 @@ func TimeAverage(m *runtime.Model, in *ir.Inputs, s Settings) (*AverageResult, e
 			acc[q] /= end - start
 		}
 		res.BatchMeans = append(res.BatchMeans, acc)
+		if s.Progress != nil {
+			s.Progress(int64(b+1), int64(nb))
+		}
 	}
 	res.Events = sim.events
 	tq := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(nb - 1)}.Quantile(0.5 + level(s)/2)

@@ -21,6 +21,26 @@ var (
 	ErrMaxEvents     = errors.New("ssa: Settings.MaxEvents reached")
 )
 
+// Selection methods for Settings.Method.
+const (
+	// MethodDirect is Gillespie's direct method: O(J) per event for J transitions.
+	MethodDirect = "direct"
+	// MethodCR is composition–rejection: O(G) per event, G the number of power-of-two
+	// propensity groups (independent of J).
+	MethodCR = "cr"
+	// MethodAuto (also the empty string) picks MethodCR for models with at least
+	// AutoCRThreshold transitions and MethodDirect otherwise.
+	MethodAuto = "auto"
+)
+
+// AutoCRThreshold is the number of transitions from which MethodAuto uses
+// composition–rejection. BenchmarkEvents on sparse conversion networks (quiet machine)
+// shows the direct method ahead by 12% at 40 transitions, the two level at 64, and
+// composition–rejection ahead by 25% at 100, twice as fast at 200 and 7–14 times at
+// 1000–2000; below the threshold the direct method's short linear scan is cheaper than
+// maintaining the groups.
+const AutoCRThreshold = 64
+
 // zeroTol is the relative size below which a propensity counts as 0 (round-off), as in ctmc.
 const zeroTol = 1e-12
 
@@ -37,6 +57,9 @@ type plan struct {
 	td      []int32 // time-dependent transitions
 	hom     []int32 // time-homogeneous transitions (only used when td is non-empty)
 	tdTape  *ir.Tape
+	isTD    []bool   // time dependence of each transition
+	masked  bool     // some transition has an Update (is not allowed in some environment state)
+	useCR   bool     // select by composition–rejection
 	obs     *ir.Tape // observables, count form; nil if none
 	maxLen  int
 	envInit []float64 // cumulative initial environment law
@@ -49,6 +72,16 @@ func newPlan(m *runtime.Model, s *Settings) (*plan, error) {
 	}
 	g := mod.Graph
 	p := &plan{m: m, mod: mod, d: m.Dim(), nT: len(mod.Transitions)}
+	switch s.Method {
+	case MethodDirect:
+	case MethodCR:
+		p.useCR = true
+	case MethodAuto, "":
+		p.useCR = p.nT >= AutoCRThreshold
+	default:
+		return nil, fmt.Errorf("ssa: unknown method %q (want %q, %q or %q)", s.Method, MethodDirect, MethodCR, MethodAuto)
+	}
+	p.isTD = make([]bool, p.nT)
 	props := make([]ir.NodeID, p.nT)
 	readsSp := make([][]bool, p.nT)
 	readsEnv := make([]bool, p.nT)
@@ -61,8 +94,12 @@ func newPlan(m *runtime.Model, s *Settings) (*plan, error) {
 		props[j] = t.Propensity
 		p.jumps = append(p.jumps, t.Jump)
 		p.update = append(p.update, t.Update)
+		if t.Update != nil {
+			p.masked = true
+		}
 		if g.Dep(t.Propensity)&ir.DepTime != 0 {
 			p.td = append(p.td, int32(j))
+			p.isTD[j] = true
 		} else {
 			p.hom = append(p.hom, int32(j))
 		}
@@ -172,6 +209,7 @@ type Sim struct {
 	init  []float64
 	rng   *rand.Rand
 	pcg   *rand.PCG
+	cr    *crIndex // composition–rejection index of the time-homogeneous propensities
 	bound float64
 	max   int64
 
@@ -212,6 +250,9 @@ func (p *plan) newSim(in *ir.Inputs, s Settings) (*Sim, error) {
 	sim.scaled = in.Scale > 0
 	sim.pcg = rand.NewPCG(0, 0)
 	sim.rng = rand.New(sim.pcg)
+	if p.useCR {
+		sim.cr = newCRIndex(p.nT)
+	}
 	return sim, nil
 }
 
@@ -243,6 +284,9 @@ func (s *Sim) Reset(seed, run uint64) error {
 		}
 	}
 	s.setEnv()
+	if s.cr != nil {
+		s.cr.clear()
+	}
 	return s.evalAll()
 }
 
@@ -283,7 +327,17 @@ func (s *Sim) evalAll() error {
 		s.props[j] = s.vals[s.p.full.Out[j]]
 		s.mask(j)
 	}
-	return s.check()
+	if err := s.check(); err != nil {
+		return err
+	}
+	if s.cr != nil {
+		for j, a := range s.props {
+			if !s.p.isTD[j] {
+				s.cr.set(j, a)
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Sim) mask(j int) {
@@ -333,6 +387,9 @@ func (s *Sim) fire(j int) error {
 			if a <= zeroTol*total {
 				// Round-off propensity: it counts as 0.
 				s.props[j] = 0
+				if s.cr != nil && !s.p.isTD[j] {
+					s.cr.set(j, 0)
+				}
 				return nil
 			}
 			t := &s.p.mod.Transitions[j]
@@ -359,16 +416,30 @@ func (s *Sim) fire(j int) error {
 	}
 	tp.Eval(s.vals, &s.in)
 	bad := false
-	for i, k := range s.p.dep[j] {
-		a := s.vals[tp.Out[i]]
-		s.props[k] = a
-		if !(a >= 0) || a > math.MaxFloat64 {
+	deps, out, vals, props := s.p.dep[j], tp.Out, s.vals, s.props
+	for i, k := range deps {
+		a := vals[out[i]]
+		props[k] = a
+		if !(a >= 0 && a <= math.MaxFloat64) {
 			bad = true
 		}
-		s.mask(int(k))
+	}
+	if s.p.masked {
+		for _, k := range deps {
+			s.mask(int(k))
+		}
 	}
 	if bad {
-		return s.check()
+		if err := s.check(); err != nil {
+			return err
+		}
+	}
+	if s.cr != nil {
+		for _, k := range s.p.dep[j] {
+			if !s.p.isTD[k] {
+				s.cr.set(int(k), s.props[k])
+			}
+		}
 	}
 	return nil
 }
@@ -420,6 +491,20 @@ func (s *Sim) Advance(tEnd float64, acc []float64) error {
 // stepHom draws the next event of a time-homogeneous model: it advances the time and returns
 // the transition to fire, or −1 if the next event is after tEnd (the time is then tEnd).
 func (s *Sim) stepHom(tEnd float64) int {
+	if s.cr != nil {
+		a0 := s.cr.total()
+		if a0 <= 0 {
+			s.t = tEnd
+			return -1
+		}
+		t := s.t + s.rng.ExpFloat64()/a0
+		if t > tEnd {
+			s.t = tEnd
+			return -1
+		}
+		s.t = t
+		return s.cr.pick(s.rng.Float64()*a0, s.rng)
+	}
 	a0 := 0.0
 	for _, a := range s.props {
 		a0 += a
@@ -451,8 +536,12 @@ func (s *Sim) stepHom(tEnd float64) int {
 // stepThin is stepHom with thinning of the time-dependent propensities.
 func (s *Sim) stepThin(tEnd float64) (int, error) {
 	a0 := 0.0
-	for _, j := range s.p.hom {
-		a0 += s.props[j]
+	if s.cr != nil {
+		a0 = s.cr.total()
+	} else {
+		for _, j := range s.p.hom {
+			a0 += s.props[j]
+		}
 	}
 	total := a0 + s.bound
 	t := s.t + s.rng.ExpFloat64()/total
@@ -478,6 +567,9 @@ func (s *Sim) stepThin(tEnd float64) (int, error) {
 	}
 	r := s.rng.Float64() * total
 	list := s.p.hom
+	if r < a0 && s.cr != nil {
+		return s.cr.pick(r, s.rng), nil
+	}
 	if r >= a0 {
 		r -= a0
 		list = s.p.td

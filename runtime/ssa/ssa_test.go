@@ -88,29 +88,37 @@ func TestStationaryMeans(t *testing.T) {
 		{"sis_external_M20", loadFile(t, "../../examples/sis_external.mf", compiler.Options{Scale: 20}), 1e5},
 		{"t1_sis_env_N10", loadFile(t, "../../examples/t1_sis_env.mf", compiler.Options{Scale: 10}), 1e5},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			want := exact(t, tc.m)
-			res, err := TimeAverage(tc.m, tc.m.Inputs(), Settings{T: tc.T, Burnin: 100, Batches: 40, Level: 0.99, Seed: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("%d events", res.Events)
-			for q, st := range res.Stats {
-				ok := st.Lo <= want[q] && want[q] <= st.Hi
-				t.Logf("%-12s exact %.6g  sim %.6g ± %.2g (99%% CI [%.6g, %.6g])", res.Names[q], want[q], st.Mean, st.SE, st.Lo, st.Hi)
-				if !ok {
-					t.Errorf("%s: exact %g outside the 99%% CI [%g, %g]", res.Names[q], want[q], st.Lo, st.Hi)
+		want := exact(t, tc.m)
+		for _, method := range []string{MethodDirect, MethodCR} {
+			t.Run(tc.name+"/"+method, func(t *testing.T) {
+				res, err := TimeAverage(tc.m, tc.m.Inputs(), Settings{T: tc.T, Burnin: 100, Batches: 40, Level: 0.99, Seed: 1, Method: method})
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-		})
+				t.Logf("%d events", res.Events)
+				for q, st := range res.Stats {
+					ok := st.Lo <= want[q] && want[q] <= st.Hi
+					t.Logf("%-12s exact %.6g  sim %.6g ± %.2g (99%% CI [%.6g, %.6g])", res.Names[q], want[q], st.Mean, st.SE, st.Lo, st.Hi)
+					if !ok {
+						t.Errorf("%s: exact %g outside the 99%% CI [%g, %g]", res.Names[q], want[q], st.Lo, st.Hi)
+					}
+				}
+			})
+		}
 	}
 }
 
 // TestChiSquare compares the law of the M/M/1/5 queue length, sampled every Δ = 40 time
 // units along one long run (so the samples are nearly independent), with the exact
-// stationary law by a χ² goodness-of-fit test with 5 degrees of freedom; the test fails
-// if p < 0.001.
+// stationary law by a χ² goodness-of-fit test with 5 degrees of freedom, for each
+// method; the test fails if p < 0.001 (the seed is fixed, so it cannot flake).
 func TestChiSquare(t *testing.T) {
+	for _, method := range []string{MethodDirect, MethodCR} {
+		t.Run(method, func(t *testing.T) { testChiSquare(t, method) })
+	}
+}
+
+func testChiSquare(t *testing.T, method string) {
 	m := loadSrc(t, mm1k, compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
 	c, err := ctmc.Explore(m, m.Inputs(), ctmc.Limits{})
 	if err != nil {
@@ -124,7 +132,7 @@ func TestChiSquare(t *testing.T) {
 	for i, p := range r.Pi {
 		pi[c.Counts(i)[0]] = p
 	}
-	sim, err := New(m, m.Inputs(), Settings{})
+	sim, err := New(m, m.Inputs(), Settings{Method: method})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,41 +159,86 @@ func TestChiSquare(t *testing.T) {
 	}
 }
 
+// TestDeterminism checks that an ensemble is bit-identical for 1, 2 and 8 workers under
+// each method, on a model with an environment and on a time-dependent model (thinning),
+// and that the progress callback sees every run once, in order.
 func TestDeterminism(t *testing.T) {
-	m := loadFile(t, "../../examples/t1_sis_env.mf", compiler.Options{Scale: 10})
-	var ref *EnsembleResult
-	for _, w := range []int{1, 2, 8} {
-		res, err := Ensemble(m, m.Inputs(), Settings{Runs: 300, Times: []float64{0, 0.5, 1, 2}, Seed: 42, Workers: w})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ref == nil {
-			ref = res
-			continue
-		}
-		if res.Events != ref.Events {
-			t.Errorf("workers %d: %d events, want %d", w, res.Events, ref.Events)
-		}
-		for k := range res.Stats {
-			for q, st := range res.Stats[k] {
-				if st != ref.Stats[k][q] {
-					t.Errorf("workers %d: time %g %s: %+v, want %+v", w, res.Times[k], res.Names[q], st, ref.Stats[k][q])
+	sis := loadFile(t, "../../examples/t1_sis_env.mf", compiler.Options{Scale: 10})
+	td := loadSrc(t, `model bdt
+species X
+birth: 0 -> X @ 3 + sin(t)
+death: X -> 0 @ X
+init { X = 0 }
+`, compiler.Options{})
+	for _, tc := range []struct {
+		name   string
+		m      *runtime.Model
+		method string
+		bound  float64
+	}{
+		{"t1_sis_env/direct", sis, MethodDirect, 0},
+		{"t1_sis_env/cr", sis, MethodCR, 0},
+		{"thinning/direct", td, MethodDirect, 4},
+		{"thinning/cr", td, MethodCR, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ref *EnsembleResult
+			for _, w := range []int{1, 2, 8} {
+				var calls, last int64
+				s := Settings{Runs: 300, Times: []float64{0, 0.5, 1, 2}, Seed: 42, Workers: w, Method: tc.method, RateBound: tc.bound,
+					Progress: func(done, total int64) {
+						calls++
+						if done != last+1 || total != 300 {
+							t.Errorf("workers %d: progress (%d, %d) after %d", w, done, total, last)
+						}
+						last = done
+					}}
+				res, err := Ensemble(tc.m, tc.m.Inputs(), s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if calls != 300 {
+					t.Errorf("workers %d: %d progress calls, want 300", w, calls)
+				}
+				if ref == nil {
+					ref = res
+					continue
+				}
+				if res.Events != ref.Events {
+					t.Errorf("workers %d: %d events, want %d", w, res.Events, ref.Events)
+				}
+				for k := range res.Stats {
+					for q, st := range res.Stats[k] {
+						if st != ref.Stats[k][q] {
+							t.Errorf("workers %d: time %g %s: %+v, want %+v", w, res.Times[k], res.Names[q], st, ref.Stats[k][q])
+						}
+					}
 				}
 			}
-		}
-	}
-	// At time 0 the infected count is the initial 2 exactly and Y = 1 (init density).
-	if st := ref.Stats[0][0]; st.Mean != 2 || st.Var != 0 {
-		t.Errorf("I(0): %+v", st)
-	}
-	if st := ref.Stats[0][2]; st.Mean != 1 {
-		t.Errorf("high(0): %+v", st)
+			if tc.m != sis {
+				return
+			}
+			// At time 0 the infected count is the initial 2 exactly and Y = 1 (init density).
+			if st := ref.Stats[0][0]; st.Mean != 2 || st.Var != 0 {
+				t.Errorf("I(0): %+v", st)
+			}
+			if st := ref.Stats[0][2]; st.Mean != 1 {
+				t.Errorf("high(0): %+v", st)
+			}
+		})
 	}
 }
 
-// TestTransientBirthDeath checks an ensemble against the exact mean of a birth-death
-// process, with and without a time-dependent birth rate (thinning).
+// TestTransientBirthDeath checks ensembles of each method against the exact mean of a
+// birth-death process, with and without a time-dependent birth rate (thinning): the exact
+// mean must lie in the 99% normal interval of 4000 runs (fixed seed).
 func TestTransientBirthDeath(t *testing.T) {
+	for _, method := range []string{MethodDirect, MethodCR} {
+		t.Run(method, func(t *testing.T) { testTransientBirthDeath(t, method) })
+	}
+}
+
+func testTransientBirthDeath(t *testing.T, method string) {
 	const homo = `model bd
 species X
 birth: 0 -> X @ 5
@@ -193,7 +246,7 @@ death: X -> 0 @ X
 init { X = 0 }
 `
 	m := loadSrc(t, homo, compiler.Options{})
-	res, err := Ensemble(m, m.Inputs(), Settings{Runs: 4000, Times: []float64{0.5, 2}, Seed: 3, Level: 0.99})
+	res, err := Ensemble(m, m.Inputs(), Settings{Runs: 4000, Times: []float64{0.5, 2}, Seed: 3, Level: 0.99, Method: method})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +269,7 @@ init { X = 0 }
 	if _, err := Ensemble(m, m.Inputs(), Settings{Runs: 10, T: 1}); !errors.Is(err, ErrTimeDependent) {
 		t.Fatalf("err = %v, want ErrTimeDependent", err)
 	}
-	res, err = Ensemble(m, m.Inputs(), Settings{Runs: 4000, Times: []float64{1, 3}, Seed: 3, Level: 0.99, RateBound: 1.5})
+	res, err = Ensemble(m, m.Inputs(), Settings{Runs: 4000, Times: []float64{1, 3}, Seed: 3, Level: 0.99, RateBound: 1.5, Method: method})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +279,7 @@ init { X = 0 }
 			t.Errorf("thinning, t = %g: mean %g CI [%g, %g], exact %g", tt, st.Mean, st.Lo, st.Hi, want)
 		}
 	}
-	if _, err := Ensemble(m, m.Inputs(), Settings{Runs: 10, T: 5, RateBound: 1.2}); !errors.Is(err, ErrBoundExceeded) {
+	if _, err := Ensemble(m, m.Inputs(), Settings{Runs: 10, T: 5, RateBound: 1.2, Method: method}); !errors.Is(err, ErrBoundExceeded) {
 		t.Errorf("err = %v, want ErrBoundExceeded", err)
 	}
 }
@@ -239,15 +292,17 @@ kill: A -> 0 @ B
 init { A = 0, B = 0 }
 `
 	m := loadSrc(t, bad, compiler.Options{})
-	_, err := TimeAverage(m, m.Inputs(), Settings{T: 10, Seed: 1})
-	var d *diag.Diagnostic
-	if !errors.As(err, &d) {
-		t.Fatalf("err = %v, want a diagnostic", err)
+	for _, method := range []string{MethodDirect, MethodCR} {
+		_, err := TimeAverage(m, m.Inputs(), Settings{T: 10, Seed: 1, Method: method})
+		var d *diag.Diagnostic
+		if !errors.As(err, &d) {
+			t.Fatalf("%s: err = %v, want a diagnostic", method, err)
+		}
+		if d.Code != "E801" || !strings.Contains(d.Msg, "'kill'") || !strings.Contains(d.Msg, "A=0") || !strings.Contains(d.Msg, "A = -1") {
+			t.Errorf("%s: got %v", method, d)
+		}
+		t.Log(d)
 	}
-	if d.Code != "E801" || !strings.Contains(d.Msg, "'kill'") || !strings.Contains(d.Msg, "A=0") || !strings.Contains(d.Msg, "A = -1") {
-		t.Errorf("got %v", d)
-	}
-	t.Log(d)
 }
 
 func TestE802(t *testing.T) {
@@ -257,9 +312,11 @@ grow: 0 -> A when A < 3 @ 1 / (A - 1)
 init { A = 0 }
 `
 	m := loadSrc(t, bad, compiler.Options{})
-	_, err := TimeAverage(m, m.Inputs(), Settings{T: 100, Seed: 1})
-	var d *diag.Diagnostic
-	if !errors.As(err, &d) || d.Code != "E802" || !strings.Contains(d.Msg, "A=0") {
-		t.Fatalf("err = %v, want E802 at A=0", err)
+	for _, method := range []string{MethodDirect, MethodCR} {
+		_, err := TimeAverage(m, m.Inputs(), Settings{T: 100, Seed: 1, Method: method})
+		var d *diag.Diagnostic
+		if !errors.As(err, &d) || d.Code != "E802" || !strings.Contains(d.Msg, "A=0") {
+			t.Errorf("%s: err = %v, want E802 at A=0", method, err)
+		}
 	}
 }
