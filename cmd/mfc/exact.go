@@ -8,6 +8,7 @@ import (
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
+	"github.com/mfcproject/mfc/runtime/progress"
 	"github.com/mfcproject/mfc/runtime/ssa"
 )
 
@@ -172,12 +173,13 @@ type ssaReport struct {
 
 // runSSA implements 'mfc ssa FILE --runs R --t T [--seed s]'.
 func runSSA(args []string, stdout, stderr io.Writer) int {
-	a := newAnalysis("ssa", "FILE [--set name=value]... [--N n] --runs R --t T [--steps k] [--seed s] [--workers w] [--format text|csv|json] [-o FILE]", stderr)
+	a := newAnalysis("ssa", "FILE [--set name=value]... [--N n] --runs R --t T [--steps k] [--seed s] [--workers w] [--method auto|direct|cr] [--format text|csv|json] [-o FILE]", stderr)
 	runs := a.fs.Int("runs", 1000, "number of trajectories")
 	horizon := a.fs.Float64("t", 10, "final time")
 	steps := a.fs.Int("steps", 10, "number of sampling intervals on [0, T]")
 	seed := a.fs.Uint64("seed", 1, "seed of the random streams (results do not depend on --workers)")
 	workers := a.fs.Int("workers", 0, "goroutines (0: all cores)")
+	method := a.fs.String("method", "auto", "simulation method: direct (Gillespie), cr (composition-rejection, for large networks) or auto")
 	file, status := a.parse(args)
 	if status != 0 {
 		return status
@@ -190,7 +192,9 @@ func runSSA(args []string, stdout, stderr io.Writer) int {
 	for k := range times {
 		times[k] = *horizon * float64(k) / float64(*steps)
 	}
-	res, err := ssa.Ensemble(mod, mod.Inputs(), ssa.Settings{Runs: *runs, T: *horizon, Times: times, Seed: *seed, Workers: *workers})
+	bar := progress.New(stderr, "mfc ssa: runs", int64(*runs))
+	res, err := ssa.Ensemble(mod, mod.Inputs(), ssa.Settings{Runs: *runs, T: *horizon, Times: times, Seed: *seed, Workers: *workers, Method: *method, Progress: bar.Report})
+	bar.Done()
 	if err != nil {
 		return a.fail(err)
 	}

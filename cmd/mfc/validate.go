@@ -10,6 +10,7 @@ import (
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/average"
 	"github.com/mfcproject/mfc/runtime/ctmc"
+	"github.com/mfcproject/mfc/runtime/progress"
 	"github.com/mfcproject/mfc/runtime/refine"
 	"github.com/mfcproject/mfc/runtime/ssa"
 )
@@ -144,7 +145,9 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		rep.ExactStates = append(rep.ExactStates, states)
 		// Simulation.
 		if *ssaT > 0 {
-			av, err := ssa.TimeAverage(mod, in, ssa.Settings{T: *ssaT, Burnin: *burnin, Batches: *batches, Seed: *seed})
+			bar := progress.New(stderr, fmt.Sprintf("mfc validate: simulation at N=%g", n), int64(*batches))
+			av, err := ssa.TimeAverage(mod, in, ssa.Settings{T: *ssaT, Burnin: *burnin, Batches: *batches, Seed: *seed, Progress: bar.Report})
+			bar.Done()
 			if err != nil {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: simulation: %v", n, err))
 			} else {
