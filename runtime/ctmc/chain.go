@@ -18,8 +18,40 @@ const DefaultMaxStates = 2_000_000
 // Limits bounds the exploration.
 type Limits struct {
 	// MaxStates is the largest number of states Explore enumerates; 0 means
-	// DefaultMaxStates.
+	// DefaultMaxStates. The command line sets it with --max-states.
 	MaxStates int
+	// MaxBytes bounds the memory of the chain (state arena, hash table and generator, as
+	// counted by Chain.Bytes); 0 means no bound. The solvers need more on top: about
+	// 3·Chain.Bytes for Stationary and Discounted, 2 vectors of 8 bytes per state per
+	// stored time for Transient.
+	MaxBytes int64
+}
+
+// LimitError reports an exploration stopped by a limit.
+type LimitError struct {
+	// Limit is "states" or "bytes".
+	Limit string
+	// Max is the limit's value; States the number of states found when it stopped.
+	Max    int64
+	States int
+}
+
+// Error names the limit and how to raise it. O(1).
+func (e *LimitError) Error() string {
+	if e.Limit == "bytes" {
+		return fmt.Sprintf("ctmc: the chain needs more than %d bytes of memory after %d states (the memory limit, Limits.MaxBytes); raise it to explore a larger chain", e.Max, e.States)
+	}
+	return fmt.Sprintf("ctmc: more than %d states are reachable from the initial state (the state limit: --max-states on the command line, Limits.MaxStates in Go); raise it to explore a larger chain", e.Max)
+}
+
+// Bytes returns the memory held by the chain: 4(d+1) bytes per state for the arena, 4 per
+// hash-table slot, 8 per row pointer and 12 per generator entry. O(1).
+func (c *Chain) Bytes() int64 {
+	b := int64(len(c.keys))*4 + int64(len(c.table))*4
+	if c.Q != nil {
+		b += int64(len(c.Q.RowPtr))*8 + int64(len(c.Q.Col))*12
+	}
+	return b
 }
 
 // CSR is a sparse matrix in compressed sparse row form. Row i has the column indices
@@ -243,8 +275,8 @@ var ErrDiscreteTime = errors.New("ctmc: discrete-time models are not yet support
 // propensities are evaluated with the parameters, scale and time of in; in.Counts, in.Env
 // and in.Densities are overwritten during the exploration and restored on return.
 //
-// The errors are: ErrDiscreteTime; a state-limit error when more than lim.MaxStates states
-// are reachable; and, as *diag.Diagnostic, E801 (a positive propensity that would make a
+// The errors are: ErrDiscreteTime; a *LimitError when more than lim.MaxStates states are
+// reachable or the chain outgrows lim.MaxBytes; and, as *diag.Diagnostic, E801 (a positive propensity that would make a
 // count negative) and E802 (a negative, NaN or infinite propensity).
 func Explore(m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
 	mod := m.IR
@@ -375,7 +407,13 @@ func Explore(m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
 			}
 			idx, added := c.insert(next)
 			if added && c.NumStates() > maxStates {
-				return nil, fmt.Errorf("ctmc: more than %d states are reachable (Limits.MaxStates); raise Limits.MaxStates to explore a larger chain", maxStates)
+				return nil, &LimitError{Limit: "states", Max: int64(maxStates), States: c.NumStates()}
+			}
+			if added && lim.MaxBytes > 0 {
+				used := int64(len(c.keys))*4 + int64(len(c.table))*4 + int64(len(rowPtr))*8 + int64(len(cols))*12
+				if used > lim.MaxBytes {
+					return nil, &LimitError{Limit: "bytes", Max: lim.MaxBytes, States: c.NumStates()}
+				}
 			}
 			row = append(row, entry{int32(idx), a})
 		}

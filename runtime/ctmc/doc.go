@@ -25,8 +25,23 @@
 //     closed class: by dense LU (gonum) when it has at most Settings.DenseMax states
 //     (O(S³) time, O(S²) memory), otherwise by BiCGSTAB with an ILU(0) preconditioner on
 //     the nonsingular system obtained by fixing one component of π (O(E) per iteration,
-//     O(E) memory), followed by iterative refinement until ‖πQ‖₁ ≤ Settings.Tol.
+//     O(E) memory), followed by iterative refinement until ‖πQ‖₁ ≤ Settings.Tol. The
+//     pivot and the first guess come from a random walk of at most 4e6 jumps on the chain
+//     (its occupation measure), smoothed by Gauss–Seidel sweeps; BiCGSTAB restarts when it
+//     stagnates.
+//   - Transient computes p(t) = p₀e^{Qt} by uniformisation with Fox–Glynn truncation
+//     (FoxGlynn), and optionally ∫₀^t p(s) ds with cumulative Poisson weights:
+//     O(E·(q·t + √(q·t))) for the uniformisation rate q = max|Q_ii|. Discounted solves
+//     x(δI − Q) = p₀ and Until solves the hitting-time equations off a region, with the
+//     dense LU or ILU(0)-BiCGSTAB of Stationary.
+//   - EvalMeasures evaluates the measures of spec §6.10 on the chain; StateValues,
+//     ExpectNodes and ObservableMeans evaluate graph nodes at the states.
 //   - Expectation and MeanCounts are O(S·d) sums over the states.
+//
+// Memory: the chain holds about 4(d+1) + 16 bytes per state and 12 per generator entry
+// (Chain.Bytes; bounded by Limits.MaxBytes); Stationary needs about three times that
+// again. The SIRS benchmark (about 4.5 entries per row) explores 1e6 states in about 1 s
+// and solves them in about 14 s (405 BiCGSTAB iterations) to ‖πQ‖₁ < 1e-10 on one core.
 //
 // Only continuous-time models are supported; discrete-time models return an error. The
 // chain is evaluated at the time in.Time of the inputs given to Explore (a frozen chain for

@@ -3,6 +3,7 @@ package ctmc
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 )
 
 // ilu0 is an incomplete LU factorisation with the sparsity pattern of the matrix: L is unit
@@ -73,7 +74,7 @@ func (f *ilu0) solve(x, b []float64) {
 	}
 }
 
-// mulVec sets dst = a x.
+// mulVec sets dst = a x. O(nnz).
 func (a *CSR) mulVec(dst, x []float64) {
 	for i := 0; i < a.Rows; i++ {
 		s := 0.0
@@ -112,8 +113,21 @@ func norm1(x []float64) float64 {
 // bicgstab solves a x = b with right preconditioner m, starting from x, until
 // ‖b − a x‖₁ ≤ rel·(1 + Σx) or maxIter iterations. The test uses the recurrence residual,
 // confirmed (and, every 25 iterations, replaced) by the true residual, which the
-// recurrence can drift away from. It returns the iterations used.
+// recurrence can drift away from. When the true residual has not fallen by 10% for
+// stallIters iterations, the iteration restarts from the true residual with a fresh shadow
+// vector. It returns the iterations used; each costs two products with a and two
+// preconditioner solves, O(nnz).
 func bicgstab(a *CSR, m *ilu0, x, b []float64, rel float64, maxIter int) int {
+	return bicgstabCore(a, m, x, b, rel, 0, maxIter)
+}
+
+// bicgstabAbs is bicgstab with the absolute stopping test ‖b − a x‖₁ ≤ abs.
+func bicgstabAbs(a *CSR, m *ilu0, x, b []float64, abs float64, maxIter int) int {
+	return bicgstabCore(a, m, x, b, 0, abs, maxIter)
+}
+
+// bicgstabCore stops when ‖b − a x‖₁ ≤ rel·(1 + Σx) + abs.
+func bicgstabCore(a *CSR, m *ilu0, x, b []float64, rel, abs float64, maxIter int) int {
 	n := len(b)
 	r := make([]float64, n)
 	rhat := make([]float64, n)
@@ -130,7 +144,10 @@ func bicgstab(a *CSR, m *ilu0, x, b []float64, rel float64, maxIter int) int {
 	rho, alpha, omega := 1.0, 1.0, 1.0
 	it := 0
 	tr := make([]float64, n)
-	// converged checks the true residual of x.
+	best, bestIt := math.Inf(1), 0
+	stalled := false
+	// converged checks the true residual of x; it sets stalled when the true residual has
+	// not fallen below 0.9 of its best value for stallIters iterations.
 	converged := func() bool {
 		a.mulVec(tr, x)
 		sum, res := 1.0, 0.0
@@ -138,16 +155,31 @@ func bicgstab(a *CSR, m *ilu0, x, b []float64, rel float64, maxIter int) int {
 			sum += x[i]
 			res += math.Abs(b[i] - tr[i])
 		}
-		return res <= rel*sum
+		if res < 0.9*best {
+			best, bestIt = res, it
+		} else if it-bestIt >= stallIters {
+			stalled = true
+		}
+		return res <= rel*sum+abs
 	}
+	// rNorm = ‖r‖₁ and xSum = 1 + Σx, kept up to date by the update loops.
+	rNorm, xSum := norm1(r), n1(x)
 	for it < maxIter {
-		if (norm1(r) <= rel*n1(x) || it%25 == 0) && converged() {
+		if (rNorm <= rel*xSum+abs || it%25 == 0) && converged() {
 			break
 		}
 		it++
 		rhoNew := dot(rhat, r)
-		if rhoNew == 0 || omega == 0 || math.IsNaN(rhoNew) {
-			// Breakdown: restart with the current residual as shadow vector.
+		if stalled {
+			// Stagnation: restart from the true residual.
+			for i := range r {
+				r[i] = b[i] - tr[i]
+			}
+			rNorm = norm1(r)
+			best, bestIt, stalled = math.Inf(1), it, false
+		}
+		if rhoNew == 0 || omega == 0 || math.IsNaN(rhoNew) || bestIt == it {
+			// Breakdown or restart: restart with the current residual as shadow vector.
 			copy(rhat, r)
 			for i := range p {
 				p[i], v[i] = 0, 0
@@ -163,12 +195,16 @@ func bicgstab(a *CSR, m *ilu0, x, b []float64, rel float64, maxIter int) int {
 		a.mulVec(v, ph)
 		alpha = rhoNew / dot(rhat, v)
 		rho = rhoNew
+		rNorm = 0
 		for i := range r {
 			r[i] -= alpha * v[i] // r now holds s
+			rNorm += math.Abs(r[i])
 		}
-		if norm1(r) <= rel*n1(x) {
+		if rNorm <= rel*xSum+abs {
+			xSum = 1
 			for i := range x {
 				x[i] += alpha * ph[i]
+				xSum += x[i]
 			}
 			if converged() {
 				break
@@ -177,15 +213,22 @@ func bicgstab(a *CSR, m *ilu0, x, b []float64, rel float64, maxIter int) int {
 		}
 		m.solve(sh, r)
 		a.mulVec(t, sh)
-		tt := dot(t, t)
+		tt, tr0 := 0.0, 0.0
+		for i, ti := range t {
+			tt += ti * ti
+			tr0 += ti * r[i]
+		}
 		if tt == 0 {
 			omega = 0
 		} else {
-			omega = dot(t, r) / tt
+			omega = tr0 / tt
 		}
+		rNorm, xSum = 0, 1
 		for i := range x {
 			x[i] += alpha*ph[i] + omega*sh[i]
 			r[i] -= omega * t[i]
+			rNorm += math.Abs(r[i])
+			xSum += x[i]
 		}
 	}
 	return it
@@ -220,16 +263,20 @@ func gaussSeidel(qt *CSR, pi []float64, sweeps int) {
 }
 
 // solveIterative solves πQ = 0, Σπ = 1 for an irreducible generator q. It fixes π_k = 1 at
-// a pivot k of large probability, solves the remaining nonsingular equations of Qᵀπ = 0
+// a pivot k of large probability (the largest component of the first guess: a random
+// walk's occupation measure after Gauss–Seidel smoothing), solves the remaining nonsingular equations of Qᵀπ = 0
 // (one equation is redundant) with ILU(0)-preconditioned BiCGSTAB, re-pivots at the
 // largest component and refines until ‖πQ‖₁ ≤ tol for the normalised π.
 func solveIterative(q *CSR, set Settings) ([]float64, int, error) {
 	n := q.Rows
 	qt := q.Transpose()
-	pi := make([]float64, n)
-	for i := range pi {
-		pi[i] = 1 / float64(n)
-	}
+	// First guess: the occupation measure of a random walk on the chain, smoothed by
+	// Gauss–Seidel sweeps. It finds the region of large probability, where the pivot must
+	// lie: a pivot of tiny probability makes the reduced system ill-conditioned (its
+	// solution π/π_k is huge) and BiCGSTAB then stagnates. It is 0 far from that region,
+	// which is close to the solution there (a uniform guess puts mass everywhere that the
+	// iteration must remove).
+	pi := occupation(q, walkSteps(n))
 	gaussSeidel(qt, pi, 20)
 	iters := 0
 	for pass := 0; pass < 8; pass++ {
@@ -240,7 +287,8 @@ func solveIterative(q *CSR, set Settings) ([]float64, int, error) {
 			}
 		}
 		// Reduced system: drop row and column k of Qᵀ; b_i = −Qᵀ[i][k] (π_k = 1).
-		a := &CSR{Rows: n - 1, Cols: n - 1, RowPtr: make([]int, 1, n)}
+		a := &CSR{Rows: n - 1, Cols: n - 1, RowPtr: make([]int, 1, n),
+			Col: make([]int32, 0, len(qt.Col)), Val: make([]float64, 0, len(qt.Val))}
 		b := make([]float64, 0, n-1)
 		for i := 0; i < n; i++ {
 			if i == k {
@@ -297,6 +345,57 @@ func solveIterative(q *CSR, set Settings) ([]float64, int, error) {
 	}
 	return pi, iters, nil
 }
+
+// walkSteps is the length of the random walk of solveIterative: 4 jumps per state, at least
+// 1e5 and at most 4e6.
+func walkSteps(n int) int { return min(max(4*n, 100_000), 4_000_000) }
+
+// occupation returns the fraction of time a walk of the given number of jumps of the chain
+// with irreducible generator q spends in each state, after a burn-in of a quarter of the
+// jumps; each visit counts its mean holding time 1/|q_ii|. The walk starts in state 0 and
+// uses a fixed seed, so the result is reproducible. O(steps·row length) time, O(S) memory.
+func occupation(q *CSR, steps int) []float64 {
+	n := q.Rows
+	occ := make([]float64, n)
+	rng := rand.New(rand.NewPCG(0x6d6663, 0x63746d63))
+	s := 0
+	for step := 0; step < steps; step++ {
+		out := 0.0
+		for p := q.RowPtr[s]; p < q.RowPtr[s+1]; p++ {
+			if int(q.Col[p]) != s && q.Val[p] > 0 {
+				out += q.Val[p]
+			}
+		}
+		if out == 0 {
+			break
+		}
+		if step >= steps/4 {
+			occ[s] += 1 / out
+		}
+		u := rng.Float64() * out
+		next := s
+		for p := q.RowPtr[s]; p < q.RowPtr[s+1]; p++ {
+			if int(q.Col[p]) != s && q.Val[p] > 0 {
+				next = int(q.Col[p])
+				if u -= q.Val[p]; u < 0 {
+					break
+				}
+			}
+		}
+		s = next
+	}
+	if err := normalise(occ); err != nil {
+		for i := range occ {
+			occ[i] = 1 / float64(n)
+		}
+	}
+	return occ
+}
+
+// stallIters is the number of BiCGSTAB iterations without a 10% decrease of the true
+// residual after which the iteration restarts (BiCGSTAB can stagnate for thousands of
+// iterations on large non-symmetric chains; a restart with a fresh shadow vector recovers).
+const stallIters = 150
 
 func btoi(b bool) int {
 	if b {

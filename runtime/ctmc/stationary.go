@@ -206,6 +206,10 @@ func Stationary(c *Chain, s *Settings) (*Result, error) {
 	}
 	n := len(class)
 	sub := &CSR{Rows: n, Cols: n, RowPtr: make([]int, 1, n+1)}
+	if n == N {
+		sub.Col = make([]int32, 0, len(c.Q.Col))
+		sub.Val = make([]float64, 0, len(c.Q.Val))
+	}
 	for _, i := range class {
 		for p := c.Q.RowPtr[i]; p < c.Q.RowPtr[i+1]; p++ {
 			if l := local[c.Q.Col[p]]; l >= 0 {

@@ -1,0 +1,120 @@
+package ctmc
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mfcproject/mfc/compiler"
+)
+
+// Benchmarks at scale. The SIRS chain of the tests (const sirs) on the triangle
+// S + I ≤ N has (N+1)(N+2)/2 states: N = 446 gives 100 128 states, N = 1413 gives
+// 1 000 405. The benchmarks report states/s of the exploration, the residual ‖πQ‖₁ of the
+// stationary solve (×1e12) and the products per second of uniformisation.
+//
+//	go test ./runtime/ctmc -run XXX -bench . -benchtime 1x
+
+var benchSizes = []struct {
+	name string
+	N    float64
+}{
+	{"1e5", 446},
+	{"1e6", 1413},
+}
+
+func BenchmarkExplore(b *testing.B) {
+	for _, sz := range benchSizes {
+		b.Run(sz.name, func(b *testing.B) {
+			m := load(b, sirs, compiler.Options{Scale: sz.N})
+			states := 0
+			t0 := time.Now()
+			for i := 0; i < b.N; i++ {
+				c, err := explore(b, m, Limits{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				states += c.NumStates()
+			}
+			b.ReportMetric(float64(states)/time.Since(t0).Seconds(), "states/s")
+		})
+	}
+}
+
+func BenchmarkStationary(b *testing.B) {
+	for _, sz := range benchSizes {
+		b.Run(sz.name, func(b *testing.B) {
+			m := load(b, sirs, compiler.Options{Scale: sz.N})
+			c, err := explore(b, m, Limits{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			var r *Result
+			for i := 0; i < b.N; i++ {
+				r, err = Stationary(c, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(c.NumStates()), "states")
+			b.ReportMetric(r.Residual*1e12, "residual×1e12")
+			b.ReportMetric(float64(r.Iterations), "iterations")
+		})
+	}
+}
+
+// BenchmarkTransient runs uniformisation on the SIRS chains to t = 0.2 (q·t ≈ 190 at
+// 1e5 states, 600 at 1e6) with the cumulative integral, from the initial state.
+func BenchmarkTransient(b *testing.B) {
+	for _, sz := range benchSizes {
+		b.Run(sz.name, func(b *testing.B) {
+			c, p0 := benchChain(b, sz.N)
+			b.ResetTimer()
+			var r *TransientResult
+			var err error
+			t0 := time.Now()
+			for i := 0; i < b.N; i++ {
+				r, err = Transient(c, p0, []float64{0.1, 0.2}, &TransientSettings{Cumulative: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(r.Products*b.N)/time.Since(t0).Seconds(), "products/s")
+			b.ReportMetric(float64(r.Products), "products")
+			b.ReportMetric(r.Epsilon[1]*1e12, "epsilon×1e12")
+		})
+	}
+}
+
+// BenchmarkDiscounted solves x(δI − Q) = p₀ with δ = 0.1 on the SIRS chains.
+func BenchmarkDiscounted(b *testing.B) {
+	for _, sz := range benchSizes {
+		b.Run(sz.name, func(b *testing.B) {
+			c, p0 := benchChain(b, sz.N)
+			b.ResetTimer()
+			var r *LinearResult
+			var err error
+			for i := 0; i < b.N; i++ {
+				r, err = Discounted(c, p0, 0.1, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(r.Iterations), "iterations")
+			b.ReportMetric(r.Residual*1e12, "residual×1e12")
+		})
+	}
+}
+
+func benchChain(b *testing.B, N float64) (*Chain, []float64) {
+	m := load(b, sirs, compiler.Options{Scale: N})
+	c, err := explore(b, m, Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p0, err := InitialDistribution(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c, p0
+}

@@ -1,0 +1,237 @@
+package ctmc
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// LinearResult is the solution of a linear system of the chain.
+type LinearResult struct {
+	// X is the solution vector, indexed by state.
+	X []float64
+	// Residual is ‖b − A x‖₁ / ‖b‖₁ of the system solved (0 if b = 0).
+	Residual float64
+	// Iterations is the number of Krylov iterations (0 for dense LU).
+	Iterations int
+	// Method is "dense LU", "BiCGSTAB+ILU(0)" or "trivial".
+	Method string
+}
+
+// solveLinear solves a x = b for a square nonsingular CSR matrix a that stores every
+// diagonal, by dense LU when a has at most set.DenseMax rows (O(n³)) and otherwise by
+// ILU(0)-preconditioned BiCGSTAB until ‖b − a x‖₁ ≤ set.Tol·‖b‖₁ (O(nnz) per iteration).
+func solveLinear(a *CSR, b []float64, set Settings) (*LinearResult, error) {
+	set = set.withDefaults()
+	n := a.Rows
+	res := &LinearResult{X: make([]float64, n)}
+	bn := norm1(b)
+	if n == 0 || bn == 0 {
+		res.Method = "trivial"
+		return res, nil
+	}
+	if set.DenseMax > 0 && n <= set.DenseMax {
+		res.Method = "dense LU"
+		d := mat.NewDense(n, n, nil)
+		for i := 0; i < n; i++ {
+			for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
+				d.Set(i, int(a.Col[p]), a.Val[p])
+			}
+		}
+		var lu mat.LU
+		lu.Factorize(d)
+		var x mat.VecDense
+		if err := lu.SolveVecTo(&x, false, mat.NewVecDense(n, append([]float64(nil), b...))); err != nil {
+			if _, ok := err.(mat.Condition); !ok {
+				return nil, fmt.Errorf("ctmc: dense LU failed: %w", err)
+			}
+		}
+		for i := range res.X {
+			res.X[i] = x.AtVec(i)
+		}
+		// One step of iterative refinement.
+		r := make([]float64, n)
+		a.mulVec(r, res.X)
+		for i := range r {
+			r[i] = b[i] - r[i]
+		}
+		var dx mat.VecDense
+		if err := lu.SolveVecTo(&dx, false, mat.NewVecDense(n, r)); err == nil {
+			for i := range res.X {
+				res.X[i] += dx.AtVec(i)
+			}
+		}
+	} else {
+		res.Method = "BiCGSTAB+ILU(0)"
+		m, err := newILU0(a)
+		if err != nil {
+			return nil, err
+		}
+		for pass := 0; pass < 4; pass++ {
+			res.Iterations += bicgstabAbs(a, m, res.X, b, 0.5*set.Tol*bn, set.MaxIter)
+			if linResidual(a, res.X, b) <= set.Tol*bn {
+				break
+			}
+		}
+	}
+	res.Residual = linResidual(a, res.X, b) / bn
+	if !(res.Residual <= set.Tol) {
+		return res, fmt.Errorf("ctmc: linear solve (%s, %d states) reached relative residual %.3g, above the target %.3g", res.Method, n, res.Residual, set.Tol)
+	}
+	return res, nil
+}
+
+// linResidual returns ‖b − a x‖₁.
+func linResidual(a *CSR, x, b []float64) float64 {
+	r := make([]float64, len(b))
+	a.mulVec(r, x)
+	s := 0.0
+	for i := range r {
+		s += math.Abs(b[i] - r[i])
+	}
+	return s
+}
+
+// withDefaults fills in the zero fields of Settings.
+func (s Settings) withDefaults() Settings {
+	if s.Tol <= 0 {
+		s.Tol = 1e-10
+	}
+	if s.DenseMax == 0 {
+		s.DenseMax = 2000
+	}
+	if s.MaxIter <= 0 {
+		s.MaxIter = 2000
+	}
+	return s
+}
+
+// Discounted returns x = ∫₀^∞ e^{−δt} p(t) dt for p(0) = p0, the solution of
+// x (δI − Q) = p0 (δ > 0); its entries sum to 1/δ. The transposed system is solved by
+// dense LU (at most s.DenseMax states, O(S³)) or ILU(0)-BiCGSTAB (O(E) per iteration) to
+// the relative residual s.Tol.
+func Discounted(c *Chain, p0 []float64, delta float64, s *Settings) (*LinearResult, error) {
+	if !(delta > 0) || math.IsInf(delta, 0) {
+		return nil, fmt.Errorf("ctmc: discount rate %v must be finite and > 0", delta)
+	}
+	n := c.NumStates()
+	if len(p0) != n {
+		return nil, fmt.Errorf("ctmc: initial distribution has length %d, want %d states", len(p0), n)
+	}
+	a := c.Q.Transpose()
+	for i := range a.Val {
+		a.Val[i] = -a.Val[i]
+	}
+	for i := 0; i < n; i++ {
+		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
+			if int(a.Col[p]) == i {
+				a.Val[p] += delta
+			}
+		}
+	}
+	var set Settings
+	if s != nil {
+		set = *s
+	}
+	return solveLinear(a, p0, set)
+}
+
+// Until returns E ∫₀^τ f(X_s) ds for X₀ ~ p0, where τ is the hitting time of the states
+// with inR true (τ = 0 when X₀ is in R), together with h(x) = E_x ∫₀^τ f(X_s) ds. Off R,
+// h solves (−Q_AA) h_A = f_A on the set A of states outside R from which R can be reached;
+// h = 0 on R and on states from which R cannot be reached. If R is missed with positive
+// probability from p0 and f is not 0 on a state that is then reachable without hitting R,
+// the reward is infinite or undefined and Until returns an error.
+//
+// Cost: O(S + E) for the reachability sets, plus dense LU (O(|A|³), at most s.DenseMax
+// states) or ILU(0)-BiCGSTAB (O(E) per iteration).
+func Until(c *Chain, p0, f []float64, inR []bool, s *Settings) (value float64, res *LinearResult, err error) {
+	n := c.NumStates()
+	if len(p0) != n || len(f) != n || len(inR) != n {
+		return 0, nil, fmt.Errorf("ctmc: Until: vectors of length %d, %d, %d, want %d states", len(p0), len(f), len(inR), n)
+	}
+	q := c.Q
+	// Backward reachability of R over positive rates.
+	qt := q.Transpose()
+	reach := make([]bool, n)
+	var stack []int32
+	for i, r := range inR {
+		if r {
+			reach[i] = true
+			stack = append(stack, int32(i))
+		}
+	}
+	for len(stack) > 0 {
+		j := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for p := qt.RowPtr[j]; p < qt.RowPtr[j+1]; p++ {
+			if i := qt.Col[p]; !reach[i] && qt.Val[p] > 0 {
+				reach[i] = true
+				stack = append(stack, i)
+			}
+		}
+	}
+	// Forward reachability from p0 avoiding R: the states the process can visit before τ.
+	seen := make([]bool, n)
+	for i, p := range p0 {
+		if p != 0 && !inR[i] {
+			seen[i] = true
+			stack = append(stack, int32(i))
+		}
+	}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if !reach[i] && f[i] != 0 {
+			return 0, nil, fmt.Errorf("ctmc: the region is not reached with probability 1 and the reward is %g at %s, from which the region cannot be reached: the measure is infinite or undefined", f[i], c.StateString(int(i)))
+		}
+		for p := q.RowPtr[i]; p < q.RowPtr[i+1]; p++ {
+			if j := q.Col[p]; !seen[j] && !inR[j] && q.Val[p] > 0 {
+				seen[j] = true
+				stack = append(stack, j)
+			}
+		}
+	}
+	// The system on A = reach ∖ R.
+	local := make([]int32, n)
+	var states []int
+	for i := range local {
+		local[i] = -1
+		if reach[i] && !inR[i] {
+			local[i] = int32(len(states))
+			states = append(states, i)
+		}
+	}
+	m := len(states)
+	a := &CSR{Rows: m, Cols: m, RowPtr: make([]int, 1, m+1)}
+	b := make([]float64, m)
+	for k, i := range states {
+		for p := q.RowPtr[i]; p < q.RowPtr[i+1]; p++ {
+			if l := local[q.Col[p]]; l >= 0 {
+				a.Col = append(a.Col, l)
+				a.Val = append(a.Val, -q.Val[p])
+			}
+		}
+		a.RowPtr = append(a.RowPtr, len(a.Col))
+		b[k] = f[i]
+	}
+	var set Settings
+	if s != nil {
+		set = *s
+	}
+	sub, err := solveLinear(a, b, set)
+	if err != nil {
+		return 0, nil, err
+	}
+	res = &LinearResult{X: make([]float64, n), Residual: sub.Residual, Iterations: sub.Iterations, Method: sub.Method}
+	for k, i := range states {
+		res.X[i] = sub.X[k]
+	}
+	for i, p := range p0 {
+		if p != 0 && !inR[i] {
+			value += p * res.X[i]
+		}
+	}
+	return value, res, nil
+}

@@ -1,0 +1,459 @@
+package ctmc
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
+)
+
+// StateValues evaluates the graph nodes at every state of the chain: out[k][s] is node k at
+// state s, with the counts, densities (counts / scale for a scaled model) and environment
+// of s, and the parameters, scale and the given time t from in. Boolean nodes give 1 or 0.
+// O(S·tape length) time, O(S·len(nodes)) memory.
+func StateValues(c *Chain, m *runtime.Model, in *ir.Inputs, nodes []ir.NodeID, t float64) [][]float64 {
+	n := c.NumStates()
+	out := make([][]float64, len(nodes))
+	for k := range out {
+		out[k] = make([]float64, n)
+	}
+	if len(nodes) == 0 {
+		return out
+	}
+	tape := m.IR.Graph.Compile(nodes)
+	vals := make([]float64, tape.Len())
+	local := stateInputs(m, in)
+	local.Time = t
+	for s := 0; s < n; s++ {
+		setState(c, m, local, s)
+		tape.Eval(vals, local)
+		for k := range nodes {
+			out[k][s] = tape.Output(vals, k)
+		}
+	}
+	return out
+}
+
+// stateInputs returns a copy of in with its own count, density and environment buffers.
+func stateInputs(m *runtime.Model, in *ir.Inputs) *ir.Inputs {
+	local := *in
+	local.Counts = make([]float64, m.Dim())
+	local.Densities = make([]float64, m.Dim())
+	local.Env = make([]float64, len(m.IR.Env.Components))
+	return &local
+}
+
+// setState loads the counts, densities and environment of state s into in.
+func setState(c *Chain, m *runtime.Model, in *ir.Inputs, s int) {
+	for i, v := range c.Counts(s) {
+		in.Counts[i] = float64(v)
+		if in.Scale > 0 {
+			in.Densities[i] = float64(v) / in.Scale
+		}
+	}
+	if sp := m.IR.Env.Space; len(sp) > 0 && len(in.Env) > 0 {
+		for k, v := range sp[c.Env(s)] {
+			in.Env[k] = float64(v)
+		}
+	}
+}
+
+// ExpectNodes returns Σ_s w_s·node_k(s) for every node, evaluated as in StateValues at time
+// in.Time; states with w_s = 0 are skipped. O(S·tape length) time, O(tape) memory.
+func ExpectNodes(c *Chain, m *runtime.Model, in *ir.Inputs, w []float64, nodes []ir.NodeID) []float64 {
+	sums := make([]float64, len(nodes))
+	if len(nodes) == 0 {
+		return sums
+	}
+	tape := m.IR.Graph.Compile(nodes)
+	vals := make([]float64, tape.Len())
+	local := stateInputs(m, in)
+	for s, p := range w {
+		if p == 0 {
+			continue
+		}
+		setState(c, m, local, s)
+		tape.Eval(vals, local)
+		for k := range nodes {
+			sums[k] += p * tape.Output(vals, k)
+		}
+	}
+	return sums
+}
+
+// ObservableMeans returns E_π of every observable of the model, in the order of
+// m.IR.Observables (the expectation 'mfc exact' reports). O(S·tape length).
+func ObservableMeans(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64) []float64 {
+	nodes := make([]ir.NodeID, len(m.IR.Observables))
+	for k, o := range m.IR.Observables {
+		nodes[k] = o.Node
+	}
+	return ExpectNodes(c, m, in, pi, nodes)
+}
+
+// InitialDistribution returns the initial law p₀ of the chain over its states: a point
+// mass for a single initial state; the weights of m.IR.Env.Init on the initial states
+// otherwise; and for 'env ~ stationary' without a law, the stationary law of the
+// environment moves among the initial states (species frozen at their initial counts,
+// spec §6.9), computed by dense LU. O(S) plus O(|Y|³) for the environment law.
+func InitialDistribution(c *Chain) ([]float64, error) {
+	p0 := make([]float64, c.NumStates())
+	env := c.Model.IR.Env
+	switch {
+	case len(c.Initial) == 1:
+		p0[c.Initial[0]] = 1
+		return p0, nil
+	case env.Init != nil:
+		sum := 0.0
+		for _, i := range c.Initial {
+			w := env.Init[c.Env(i)]
+			p0[i] = w
+			sum += w
+		}
+		if !(sum > 0) {
+			return nil, errors.New("ctmc: the initial environment law has no mass")
+		}
+		for _, i := range c.Initial {
+			p0[i] /= sum
+		}
+		return p0, nil
+	}
+	// Stationary law of the environment moves among the initial states.
+	k := len(c.Initial)
+	local := make(map[int]int32, k)
+	for l, i := range c.Initial {
+		local[i] = int32(l)
+	}
+	sub := &CSR{Rows: k, Cols: k, RowPtr: make([]int, 1, k+1)}
+	for _, i := range c.Initial {
+		type ent struct {
+			col int32
+			v   float64
+		}
+		var row []ent
+		out := 0.0
+		for p := c.Q.RowPtr[i]; p < c.Q.RowPtr[i+1]; p++ {
+			if l, ok := local[int(c.Q.Col[p])]; ok && int(c.Q.Col[p]) != i {
+				row = append(row, ent{l, c.Q.Val[p]})
+				out += c.Q.Val[p]
+			}
+		}
+		row = append(row, ent{local[i], -out})
+		sort.Slice(row, func(a, b int) bool { return row[a].col < row[b].col })
+		for _, e := range row {
+			sub.Col = append(sub.Col, e.col)
+			sub.Val = append(sub.Val, e.v)
+		}
+		sub.RowPtr = append(sub.RowPtr, len(sub.Col))
+	}
+	tmp := &Chain{Model: c.Model, Dim: c.Dim, Q: sub}
+	for _, i := range c.Initial {
+		tmp.keys = append(tmp.keys, c.keyOf(i)...)
+	}
+	if cl := ClosedClasses(tmp); len(cl) != 1 {
+		return nil, fmt.Errorf("ctmc: 'env ~ stationary': the environment chain at the initial counts has %d closed classes, so its stationary law is not unique", len(cl))
+	}
+	r, err := Stationary(tmp, &Settings{DenseMax: k + 1})
+	if err != nil {
+		return nil, fmt.Errorf("ctmc: 'env ~ stationary': %w", err)
+	}
+	for l, i := range c.Initial {
+		p0[i] = r.Pi[l]
+	}
+	return p0, nil
+}
+
+// MeasureSettings controls EvalMeasures. The zero value (or nil) selects the defaults.
+type MeasureSettings struct {
+	// Solve controls the stationary, discounted and until solves.
+	Solve *Settings
+	// Transient controls the uniformisation of transient and cumulative measures (its
+	// Cumulative field is set as needed).
+	Transient *TransientSettings
+}
+
+// MeasureValue is the value of one measure, or why the exact chain cannot compute it.
+type MeasureValue struct {
+	Name string
+	// Kind is the measure's keyword: stationary, transient, cumulative, discounted or until.
+	Kind  string
+	Value float64
+	// Bound bounds the truncation error of Value where one is known (transient and
+	// cumulative: sup|f| times the uniformisation error bound); 0 otherwise, where the
+	// accuracy is that of the linear solve (Settings.Tol on the residual).
+	Bound float64
+	// Err is non-nil if the measure could not be computed; Value is then 0.
+	Err error
+}
+
+// ErrTimeInhomogeneous is the error of the time-dependent measures of a model whose
+// propensities depend on t: the chain Explore builds is frozen at one time.
+var ErrTimeInhomogeneous = errors.New("ctmc: the model is time-inhomogeneous and the exact chain is frozen at one time; transient, cumulative, discounted and until measures need a time-homogeneous model")
+
+// EvalMeasures evaluates every measure of the model (spec §6.10) on the chain, in the order
+// of m.IR.Measures, with X₀ distributed as InitialDistribution(c):
+//
+//   - stationary(f): E_π f with π = pi (computed by Stationary when pi is nil);
+//   - transient(f, T): E f(X_T), f evaluated at t = T (one uniformisation pass serves
+//     every horizon);
+//   - cumulative(f, T): E ∫₀^T f(X_s) ds (uniformisation with cumulative weights);
+//   - discounted(f, a): E ∫₀^∞ e^{−as} f(X_s) ds (one sparse solve per distinct a);
+//   - until(f, R): E ∫₀^τ f(X_s) ds, τ the hitting time of R (one sparse solve each).
+//
+// T and a are evaluated from the parameters of in; f and R at every state as in
+// StateValues, at t = in.Time except for transient. A measure the exact chain cannot
+// compute gets a non-nil Err: every measure of a discrete-time model (ErrDiscreteTime), the
+// time-dependent kinds of a time-inhomogeneous model (ErrTimeInhomogeneous), a reward that
+// depends on t in cumulative, discounted or until measures, bad arguments, and solver
+// failures. The returned error is for unusable inputs only (a pi of the wrong length).
+//
+// Cost: O(S·tape) per distinct reward, plus the solves: Stationary, one Transient pass to
+// the largest horizon, and one linear solve per discount rate and per until measure.
+func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *MeasureSettings) ([]MeasureValue, error) {
+	var set MeasureSettings
+	if s != nil {
+		set = *s
+	}
+	mod := m.IR
+	out := make([]MeasureValue, len(mod.Measures))
+	for k, ms := range mod.Measures {
+		out[k] = MeasureValue{Name: ms.Name, Kind: ms.Kind.String()}
+	}
+	if mod.Time == ir.Discrete || c == nil {
+		for k := range out {
+			out[k].Err = ErrDiscreteTime
+		}
+		return out, nil
+	}
+	n := c.NumStates()
+	if pi != nil && len(pi) != n {
+		return nil, fmt.Errorf("ctmc: stationary distribution has length %d, want %d states", len(pi), n)
+	}
+	g := mod.Graph
+
+	// Parameter arguments T and a.
+	params := make([]float64, len(out))
+	var argNodes []ir.NodeID
+	var argOf []int
+	for k, ms := range mod.Measures {
+		if len(ms.Args) == 0 {
+			out[k].Err = fmt.Errorf("ctmc: measure '%s' has no reward", ms.Name)
+			continue
+		}
+		switch ms.Kind {
+		case ir.Transient, ir.Cumulative, ir.Discounted:
+			if len(ms.Args) != 2 {
+				out[k].Err = fmt.Errorf("ctmc: measure '%s' needs 2 arguments, has %d", ms.Name, len(ms.Args))
+				continue
+			}
+			argNodes, argOf = append(argNodes, ms.Args[1]), append(argOf, k)
+		case ir.Until:
+			if len(ms.Args) != 2 {
+				out[k].Err = fmt.Errorf("ctmc: measure '%s' needs 2 arguments, has %d", ms.Name, len(ms.Args))
+			}
+		}
+	}
+	if len(argNodes) > 0 {
+		tape := g.Compile(argNodes)
+		vals := make([]float64, tape.Len())
+		tape.Eval(vals, in)
+		for i, k := range argOf {
+			params[k] = tape.Output(vals, i)
+		}
+	}
+	for k, ms := range mod.Measures {
+		if out[k].Err != nil || ms.Kind == ir.Stationary {
+			continue
+		}
+		if !mod.TimeHomogeneous {
+			out[k].Err = ErrTimeInhomogeneous
+			continue
+		}
+		if ms.Kind != ir.Transient && g.Dep(ms.Args[0])&ir.DepTime != 0 {
+			out[k].Err = fmt.Errorf("ctmc: the reward of %s measure '%s' depends on t; the exact chain evaluates time-independent rewards only", ms.Kind, ms.Name)
+			continue
+		}
+		if ms.Kind == ir.Until && g.Dep(ms.Args[1])&ir.DepTime != 0 {
+			out[k].Err = fmt.Errorf("ctmc: the region of until measure '%s' depends on t", ms.Name)
+			continue
+		}
+		switch v := params[k]; ms.Kind {
+		case ir.Transient, ir.Cumulative:
+			if !(v >= 0) || math.IsInf(v, 0) {
+				out[k].Err = fmt.Errorf("ctmc: horizon of %s measure '%s' is %v; it must be finite and ≥ 0", ms.Kind, ms.Name, v)
+			}
+		case ir.Discounted:
+			if !(v > 0) || math.IsInf(v, 0) {
+				out[k].Err = fmt.Errorf("ctmc: discount rate of measure '%s' is %v; it must be finite and > 0", ms.Name, v)
+			}
+		}
+	}
+
+	// Rewards and regions evaluated at every state, t = in.Time (transient rewards that
+	// depend on t are evaluated at their horizon below).
+	var nodes []ir.NodeID
+	slot := map[ir.NodeID]int{}
+	need := func(id ir.NodeID) {
+		if _, ok := slot[id]; !ok {
+			slot[id] = len(nodes)
+			nodes = append(nodes, id)
+		}
+	}
+	for k, ms := range mod.Measures {
+		if out[k].Err != nil || (ms.Kind == ir.Transient && g.Dep(ms.Args[0])&ir.DepTime != 0) {
+			continue
+		}
+		need(ms.Args[0])
+		if ms.Kind == ir.Until {
+			need(ms.Args[1])
+		}
+	}
+	vals := StateValues(c, m, in, nodes, in.Time)
+	reward := func(k int) []float64 {
+		ms := mod.Measures[k]
+		if ms.Kind == ir.Transient && g.Dep(ms.Args[0])&ir.DepTime != 0 {
+			return StateValues(c, m, in, []ir.NodeID{ms.Args[0]}, params[k])[0]
+		}
+		return vals[slot[ms.Args[0]]]
+	}
+
+	var p0 []float64
+	var p0Err error
+	needP0 := false
+	for k, ms := range mod.Measures {
+		needP0 = needP0 || (out[k].Err == nil && ms.Kind != ir.Stationary)
+	}
+	if needP0 {
+		p0, p0Err = InitialDistribution(c)
+	}
+
+	// Stationary measures.
+	var piErr error
+	for k, ms := range mod.Measures {
+		if out[k].Err != nil || ms.Kind != ir.Stationary {
+			continue
+		}
+		if pi == nil && piErr == nil {
+			var r *Result
+			if r, piErr = Stationary(c, set.Solve); piErr == nil {
+				pi = r.Pi
+			}
+		}
+		if piErr != nil {
+			out[k].Err = piErr
+			continue
+		}
+		out[k].Value = dot(pi, vals[slot[ms.Args[0]]])
+	}
+
+	// Transient and cumulative measures: one pass over the sorted horizons.
+	var horizons []float64
+	cumulative := false
+	for k, ms := range mod.Measures {
+		if out[k].Err == nil && (ms.Kind == ir.Transient || ms.Kind == ir.Cumulative) {
+			if p0Err != nil {
+				out[k].Err = p0Err
+				continue
+			}
+			horizons = append(horizons, params[k])
+			cumulative = cumulative || ms.Kind == ir.Cumulative
+		}
+	}
+	if len(horizons) > 0 {
+		sort.Float64s(horizons)
+		uniq := horizons[:1]
+		for _, t := range horizons[1:] {
+			if t != uniq[len(uniq)-1] {
+				uniq = append(uniq, t)
+			}
+		}
+		var ts TransientSettings
+		if set.Transient != nil {
+			ts = *set.Transient
+		}
+		ts.Cumulative = cumulative
+		tr, err := Transient(c, p0, uniq, &ts)
+		for k, ms := range mod.Measures {
+			if out[k].Err != nil || (ms.Kind != ir.Transient && ms.Kind != ir.Cumulative) {
+				continue
+			}
+			if err != nil {
+				out[k].Err = err
+				continue
+			}
+			i := sort.SearchFloat64s(uniq, params[k])
+			f := reward(k)
+			if ms.Kind == ir.Transient {
+				out[k].Value = dot(tr.P[i], f)
+				out[k].Bound = supNorm(f) * tr.Epsilon[i]
+			} else {
+				out[k].Value = dot(tr.Cumulative[i], f)
+				out[k].Bound = supNorm(f) * tr.CumulativeEpsilon[i]
+			}
+		}
+	}
+
+	// Discounted measures: one solve per distinct rate.
+	disc := map[float64]*LinearResult{}
+	discErr := map[float64]error{}
+	for k, ms := range mod.Measures {
+		if out[k].Err != nil || ms.Kind != ir.Discounted {
+			continue
+		}
+		if p0Err != nil {
+			out[k].Err = p0Err
+			continue
+		}
+		a := params[k]
+		if _, ok := disc[a]; !ok {
+			if _, failed := discErr[a]; !failed {
+				r, err := Discounted(c, p0, a, set.Solve)
+				if err != nil {
+					discErr[a] = err
+				} else {
+					disc[a] = r
+				}
+			}
+		}
+		if err := discErr[a]; err != nil {
+			out[k].Err = err
+			continue
+		}
+		out[k].Value = dot(disc[a].X, reward(k))
+	}
+
+	// Until measures.
+	for k, ms := range mod.Measures {
+		if out[k].Err != nil || ms.Kind != ir.Until {
+			continue
+		}
+		if p0Err != nil {
+			out[k].Err = p0Err
+			continue
+		}
+		rv := vals[slot[ms.Args[1]]]
+		inR := make([]bool, n)
+		for i, v := range rv {
+			inR[i] = v != 0
+		}
+		v, _, err := Until(c, p0, reward(k), inR, set.Solve)
+		if err != nil {
+			out[k].Err = fmt.Errorf("measure '%s': %w", ms.Name, err)
+			continue
+		}
+		out[k].Value = v
+	}
+	return out, nil
+}
+
+// supNorm returns max_i |x_i|.
+func supNorm(x []float64) float64 {
+	m := 0.0
+	for _, v := range x {
+		m = math.Max(m, math.Abs(v))
+	}
+	return m
+}
