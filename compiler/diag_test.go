@@ -560,6 +560,11 @@ env L in 0..1
 go: set L = 1 @ 0.5
 `, pos: "1:1", tok: "time", sev: E, code: "E601",
 		msg: "mean-field analysis needs continuous time; this model is discrete"},
+	// No species: nothing for the mean field to describe; the position is the scale.
+	{name: "E601/no-species", analysis: true, src: `
+scale N = 10
+`, pos: "1:7", tok: "N", sev: E, code: "E601",
+		msg: "mean-field analysis needs at least one species", hint: "declare the populations with 'species'"},
 	{name: "E602/analysis", analysis: true, src: `
 scale N = 100
 param beta = 1

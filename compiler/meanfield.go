@@ -22,6 +22,10 @@ func (c *compiler) meanField() {
 		mf.Diagnostics.Add(diag.Errorf(c.timePos, "E601", "mean-field analyses are for continuous-time models",
 			"mean-field analysis needs continuous time; this model is discrete"))
 		return
+	case len(m.Species) == 0:
+		mf.Diagnostics.Add(diag.Errorf(m.Scale.Pos, "E601", "declare the populations with 'species'",
+			"mean-field analysis needs at least one species"))
+		return
 	}
 	x := series.New(c.g, c.names())
 	report := func(d *diag.Diagnostic) {

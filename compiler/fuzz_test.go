@@ -1,0 +1,75 @@
+package compiler
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+var fzDiag = regexp.MustCompile(`^[EW]\d{3}$`)
+
+// FuzzCompile checks that the whole compiler (parse, check, expand, lower, N-expansion,
+// environment exploration, conservation laws) never panics on any source, that every
+// diagnostic has a catalogue code, a message and a position inside the source, and that
+// compilation is deterministic. Seeds: every example model. Structural sizes are capped
+// (MaxEnvStates) so that a mutated bound cannot make one input run for minutes.
+//
+//	go test ./compiler -run '^$' -fuzz FuzzCompile -fuzztime 10m -fuzzminimizetime 100x
+func FuzzCompile(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("..", "examples", "*.mf"))
+	for _, path := range files {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(src)
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		if len(src) > 16<<10 || strings.Count(string(src), "..") > 8 {
+			t.Skip("large inputs and many ranges test speed, not logic")
+		}
+		opts := Options{MaxEnvStates: 1000}
+		m1, ds1 := CompileSource("fuzz.mf", src, opts)
+		lines := strings.Count(string(src), "\n") + 1
+		for _, d := range ds1 {
+			if !fzDiag.MatchString(d.Code) || d.Msg == "" {
+				t.Fatalf("malformed diagnostic %+v", d)
+			}
+			if d.Pos.Line < 1 || d.Pos.Line > lines || d.Pos.Col < 1 {
+				t.Fatalf("diagnostic outside the source (%d lines): %s", lines, d.Error())
+			}
+			if !utf8.ValidString(d.Msg) {
+				t.Fatalf("message is not UTF-8: %q", d.Msg)
+			}
+		}
+		m2, ds2 := CompileSource("fuzz.mf", src, opts)
+		if (m1 == nil) != (m2 == nil) || len(ds1) != len(ds2) {
+			t.Fatalf("not deterministic: %v vs %v", ds1, ds2)
+		}
+		for i := range ds1 {
+			if ds1[i].Error() != ds2[i].Error() {
+				t.Fatalf("not deterministic: %s vs %s", ds1[i].Error(), ds2[i].Error())
+			}
+		}
+	})
+}
+
+// FuzzParseOverride checks that the --set parser never panics and that what it accepts
+// has a name and finite values.
+func FuzzParseOverride(f *testing.F) {
+	for _, s := range []string{"beta=2", "K=[1,2,3]", "lam[2,3]=0.5", "x=", "=3", "a=1e400", "b=[", "c[1=2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		key, vals, err := ParseOverride(s)
+		if err != nil {
+			return
+		}
+		if key == "" || len(vals) == 0 {
+			t.Fatalf("%q accepted as key %q, values %v", s, key, vals)
+		}
+	})
+}
