@@ -5,7 +5,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/progress"
@@ -24,7 +23,12 @@ type exactReport struct {
 	Mean        []float64          `json:"mean"`
 	MeanDensity []float64          `json:"mean_density,omitempty"`
 	Observables map[string]float64 `json:"observables"`
-	Measures    map[string]float64 `json:"measures"`
+	// Measures maps every measure the exact chain computes (stationary, transient,
+	// cumulative, discounted, until) to its value; MeasureBounds to the truncation bound
+	// of transient and cumulative ones; MeasuresNotComputed to the reason for the others.
+	Measures            map[string]float64 `json:"measures"`
+	MeasureBounds       map[string]float64 `json:"measure_bounds,omitempty"`
+	MeasuresNotComputed map[string]string  `json:"measures_not_computed,omitempty"`
 }
 
 // runExact implements 'mfc exact FILE': the stationary law of the finite chain at the
@@ -69,63 +73,31 @@ func exactAnalysis(mod *runtime.Model, maxStates int) (*exactReport, error) {
 			rep.MeanDensity = append(rep.MeanDensity, n/in.Scale)
 		}
 	}
-	exactOutputs(mod, in, chain, res.Pi, rep)
-	return rep, nil
-}
-
-// exactOutputs computes E_π of every observable and of every stationary measure.
-func exactOutputs(mod *runtime.Model, in *ir.Inputs, c *ctmc.Chain, pi []float64, rep *exactReport) {
-	var nodes []ir.NodeID
-	var names []string
-	var isMeasure []bool
-	for _, o := range mod.IR.Observables {
-		nodes, names, isMeasure = append(nodes, o.Node), append(names, o.Name), append(isMeasure, false)
+	obs := ctmc.ObservableMeans(chain, mod, in, res.Pi)
+	for k, o := range mod.IR.Observables {
+		rep.Observables[o.Name] = obs[k]
 	}
-	for _, ms := range mod.IR.Measures {
-		if ms.Kind == ir.Stationary {
-			nodes, names, isMeasure = append(nodes, ms.Args[0]), append(names, ms.Name), append(isMeasure, true)
-		}
+	vals, err := ctmc.EvalMeasures(chain, mod, in, res.Pi, nil)
+	if err != nil {
+		return nil, err
 	}
-	sums := expectNodes(mod, in, c, pi, nodes)
-	for k, name := range names {
-		if isMeasure[k] {
-			rep.Measures[name] = sums[k]
-		} else {
-			rep.Observables[name] = sums[k]
-		}
-	}
-}
-
-// expectNodes returns E_π of the graph nodes, each evaluated at every state's counts and
-// environment. Cost O(states · tape).
-func expectNodes(mod *runtime.Model, in *ir.Inputs, c *ctmc.Chain, pi []float64, nodes []ir.NodeID) []float64 {
-	if len(nodes) == 0 {
-		return nil
-	}
-	tape := mod.IR.Graph.Compile(nodes)
-	vals := make([]float64, tape.Len())
-	sums := make([]float64, len(nodes))
-	local := *in
-	local.Counts = make([]float64, mod.Dim())
-	local.Env = make([]float64, len(in.Env))
-	for s := 0; s < c.NumStates(); s++ {
-		if pi[s] == 0 {
+	for _, v := range vals {
+		if v.Err != nil {
+			if rep.MeasuresNotComputed == nil {
+				rep.MeasuresNotComputed = map[string]string{}
+			}
+			rep.MeasuresNotComputed[v.Name] = v.Err.Error()
 			continue
 		}
-		for i, n := range c.Counts(s) {
-			local.Counts[i] = float64(n)
-		}
-		if len(mod.IR.Env.Space) > 0 && len(local.Env) > 0 {
-			for k, v := range mod.IR.Env.Space[c.Env(s)] {
-				local.Env[k] = float64(v)
+		rep.Measures[v.Name] = v.Value
+		if v.Bound > 0 {
+			if rep.MeasureBounds == nil {
+				rep.MeasureBounds = map[string]float64{}
 			}
-		}
-		tape.Eval(vals, &local)
-		for k := range nodes {
-			sums[k] += pi[s] * tape.Output(vals, k)
+			rep.MeasureBounds[v.Name] = v.Bound
 		}
 	}
-	return sums
+	return rep, nil
 }
 
 func exactText(r *exactReport) string {
@@ -140,7 +112,18 @@ func exactText(r *exactReport) string {
 		fmt.Fprintf(&b, "%-20s %16.12g %16s\n", s, r.Mean[i], dens)
 	}
 	writeMap(&b, "observable", r.Observables)
-	writeMap(&b, "measure (stationary)", r.Measures)
+	writeMap(&b, "measure", r.Measures)
+	if len(r.MeasuresNotComputed) > 0 {
+		keys := make([]string, 0, len(r.MeasuresNotComputed))
+		for k := range r.MeasuresNotComputed {
+			keys = append(keys, k)
+		}
+		sortStrings(keys)
+		b.WriteString("\nnot computed on the exact chain:\n")
+		for _, k := range keys {
+			fmt.Fprintf(&b, "  %s: %s\n", k, r.MeasuresNotComputed[k])
+		}
+	}
 	return b.String()
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -402,5 +403,52 @@ func TestConvergeSIS(t *testing.T) {
 	}
 	if len(rep.Comparison.Points) != 3 || math.Abs(rep.Comparison.Points[1].Scaled-2*0.29226526) > 1e-8 || math.Abs(rep.Comparison.Slope+1) > 0.05 {
 		t.Errorf("comparison %+v", rep.Comparison)
+	}
+}
+
+// TestExactTransientVsRefined sets two independent methods side by side: the transient
+// measures level_t1[i] = E[x_i(1)] of JSQ(2) with K = 3 at N = 20 computed on the exact chain
+// by uniformisation (mfc exact, truncation bound ~1e-13), and the transient refined mean
+// field (mfc refine --order 2 --transient 1). The error must fall at each order: mean field,
+// order 1, order 2 (observed 4e-3 → 1e-4 → 1e-5 at worst), and order 2 must be within
+// 5e-5 (the O(1/N³) remainder at N = 20).
+func TestExactTransientVsRefined(t *testing.T) {
+	out, errOut, status := runCLI("exact", "../../examples/jsq.mf", "--set", "K=3", "--N", "20", "--format", "json")
+	if status != 0 {
+		t.Fatalf("exact: %d %s", status, errOut)
+	}
+	var ex struct {
+		Measures      map[string]float64
+		MeasureBounds map[string]float64 `json:"measure_bounds"`
+	}
+	if err := json.Unmarshal([]byte(out), &ex); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, status = runCLI("refine", "../../examples/jsq.mf", "--set", "K=3", "--N", "20", "--order", "2", "--transient", "1", "--steps", "1", "--format", "json")
+	if status != 0 {
+		t.Fatalf("refine: %d %s", status, errOut)
+	}
+	var rf struct {
+		N  float64
+		X  [][]float64 `json:"x"`
+		VT [][]float64 `json:"V_t"`
+		AT [][]float64 `json:"A_t"`
+	}
+	if err := json.Unmarshal([]byte(out), &rf); err != nil {
+		t.Fatal(err)
+	}
+	n := rf.N
+	for i := 0; i < 3; i++ {
+		name := fmt.Sprintf("level_t1[%d]", i+1)
+		e, ok := ex.Measures[name]
+		if !ok || ex.MeasureBounds[name] > 1e-10 {
+			t.Fatalf("%s missing or bound too loose: %v", name, ex)
+		}
+		x, v, a := rf.X[1][i], rf.VT[1][i], rf.AT[1][i]
+		e0, e1, e2 := math.Abs(x-e), math.Abs(x+v/n-e), math.Abs(x+v/n+a/(n*n)-e)
+		t.Logf("%s: exact %.10f, errors %.2e %.2e %.2e", name, e, e0, e1, e2)
+		if !(e2 < e1 && e1 < e0) || e2 > 5e-5 {
+			t.Errorf("%s: errors %.2e, %.2e, %.2e do not fall with the order", name, e0, e1, e2)
+		}
 	}
 }

@@ -273,7 +273,7 @@ func exactRowValues(mod *runtime.Model, in *ir.Inputs, c *ctmc.Chain, pi []float
 		for k, i := range nodes {
 			ids[k] = mod.IR.Observables[rows[i].obs].Node
 		}
-		vals := expectNodes(mod, in, c, pi, ids)
+		vals := ctmc.ExpectNodes(c, mod, in, pi, ids)
 		for k, i := range nodes {
 			out[i] = vals[k]
 		}
