@@ -253,16 +253,18 @@ func exact(t *testing.T, file string, n float64) exactRun {
 // Convergence rates against the exact chain: the refined error E[X_N] − (φ∞ + C/N) decays
 // like N⁻² and the mean-field error like N⁻¹. Reference: exact stationary laws of the
 // (X, Y) chain (runtime/ctmc, residual ≤ 1e-10, far below the errors measured) and the
-// exact T1 means of digest §5.1. Tolerance: fitted log-log slopes within ±0.3 of −2 and −1
-// (T2 is still pre-asymptotic at N = 100, digest §5.2, hence the wide margin). The model
-// t1_finite_size has O(1/N) rate corrections of every kind, so its slope −2 validates F̄₁.
+// exact T1 means of digest §5.1. Tolerance: fitted log-log slopes within ±0.15 of −2 and −1.
+// T2 is pre-asymptotic at N = 100 (digest §5.2): its local slopes are −1.88 from N = 100 to
+// 200 and −1.97 from 200 to 400 (−1.99 from 400 to 800, 963 603 states, measured with
+// mfc validate), so its fit runs to N = 400 (241 803 states). The model t1_finite_size has
+// O(1/N) rate corrections of every kind, so its slope −2 validates F̄₁.
 func TestExactChainSlopes(t *testing.T) {
 	for _, tc := range []struct {
 		file string
 		ns   []float64
 	}{
 		{"t1_sis_env.mf", []float64{50, 100, 200, 400, 800}},
-		{"t2_sirs_env.mf", []float64{100, 141, 200}},
+		{"t2_sirs_env.mf", []float64{141, 200, 283, 400}},
 		{"t1_finite_size", []float64{50, 100, 200, 400, 800}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
@@ -279,11 +281,11 @@ func TestExactChainSlopes(t *testing.T) {
 				}
 				sr, sm := slope(tc.ns, er), slope(tc.ns, em)
 				t.Logf("coordinate %d: N %v, refined errors %.3g (slope %.3f), mean-field errors %.3g (slope %.3f)", i, tc.ns, er, sr, em, sm)
-				if math.Abs(sr+2) > 0.3 {
-					t.Errorf("coordinate %d: refined error slope %.3f, want −2 ± 0.3", i, sr)
+				if math.Abs(sr+2) > 0.15 {
+					t.Errorf("coordinate %d: refined error slope %.3f, want −2 ± 0.15", i, sr)
 				}
-				if math.Abs(sm+1) > 0.3 {
-					t.Errorf("coordinate %d: mean-field error slope %.3f, want −1 ± 0.3", i, sm)
+				if math.Abs(sm+1) > 0.15 {
+					t.Errorf("coordinate %d: mean-field error slope %.3f, want −1 ± 0.15", i, sm)
 				}
 			}
 			if tc.file == "t1_sis_env.mf" {
