@@ -3,13 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/average"
 	"github.com/mfcproject/mfc/runtime/ctmc"
+	"github.com/mfcproject/mfc/runtime/fit"
 	"github.com/mfcproject/mfc/runtime/progress"
 	"github.com/mfcproject/mfc/runtime/refine"
 	"github.com/mfcproject/mfc/runtime/ssa"
@@ -290,33 +290,14 @@ func exactRowValues(mod *runtime.Model, in *ir.Inputs, c *ctmc.Chain, pi []float
 // errorSlope fits log|approx − exact| against log N over the scales where both exist and
 // differ; ok is false with fewer than three such scales.
 func errorSlope(ns []float64, approx, exact []*float64) (float64, bool) {
-	var x, y []float64
+	var xs, es []float64
 	for k, n := range ns {
-		if approx[k] == nil || exact[k] == nil {
-			continue
+		if approx[k] != nil && exact[k] != nil {
+			xs, es = append(xs, n), append(es, *approx[k]-*exact[k])
 		}
-		e := math.Abs(*approx[k] - *exact[k])
-		if e == 0 {
-			continue
-		}
-		x, y = append(x, math.Log(n)), append(y, math.Log(e))
 	}
-	if len(x) < 3 {
-		return 0, false
-	}
-	var mx, my float64
-	for i := range x {
-		mx += x[i]
-		my += y[i]
-	}
-	mx /= float64(len(x))
-	my /= float64(len(x))
-	var sxy, sxx float64
-	for i := range x {
-		sxy += (x[i] - mx) * (y[i] - my)
-		sxx += (x[i] - mx) * (x[i] - mx)
-	}
-	return sxy / sxx, true
+	s, k := fit.Order(xs, es)
+	return s, k >= 3
 }
 
 func fmtOpt(v *float64) string {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/fit"
 )
 
 const examples = "../../examples"
@@ -77,16 +78,8 @@ func nearAll(t *testing.T, what string, got []float64, refs ...string) float64 {
 
 // slope fits log|err| = a + s log N by least squares and returns s.
 func slope(ns, errs []float64) float64 {
-	var sx, sy, sxx, sxy float64
-	for i, n := range ns {
-		x, y := math.Log(n), math.Log(math.Abs(errs[i]))
-		sx += x
-		sy += y
-		sxx += x * x
-		sxy += x * y
-	}
-	k := float64(len(ns))
-	return (k*sxy - sx*sy) / (k*sxx - sx*sx)
+	s, _ := fit.Order(ns, errs)
+	return s
 }
 
 func obs(t *testing.T, list []Observable, name string) Observable {

@@ -8,6 +8,7 @@ import (
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
+	"github.com/mfcproject/mfc/runtime/fit"
 )
 
 // CompareSettings controls Compare. A nil *CompareSettings means the defaults.
@@ -149,7 +150,7 @@ func Compare(rep *Report, ns []int, load Loader, s *CompareSettings) (*Compariso
 		}
 	}
 	if len(lx) >= 2 {
-		out.Slope, out.Intercept = fit(lx, ly)
+		out.Slope, out.Intercept = fit.Line(lx, ly)
 	}
 	return out, nil
 }
@@ -292,22 +293,4 @@ func (rep *Report) stein(m *runtime.Model, ch *ctmc.Chain, pi []float64, n float
 	}
 	out.Diff = out.LHS - out.RHS
 	return out, nil
-}
-
-// fit returns the least-squares slope and intercept of y against x.
-func fit(x, y []float64) (slope, intercept float64) {
-	var mx, my float64
-	for i := range x {
-		mx += x[i]
-		my += y[i]
-	}
-	mx /= float64(len(x))
-	my /= float64(len(x))
-	var sxy, sxx float64
-	for i := range x {
-		sxy += (x[i] - mx) * (y[i] - my)
-		sxx += (x[i] - mx) * (x[i] - mx)
-	}
-	slope = sxy / sxx
-	return slope, my - slope*mx
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
+	"github.com/mfcproject/mfc/runtime/fit"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
 
@@ -204,19 +205,8 @@ func TestSISConvergence(t *testing.T) {
 }
 
 func slope(x, y []float64) float64 {
-	var mx, my float64
-	for i := range x {
-		mx += x[i]
-		my += y[i]
-	}
-	mx /= float64(len(x))
-	my /= float64(len(x))
-	var sxy, sxx float64
-	for i := range x {
-		sxy += (x[i] - mx) * (y[i] - my)
-		sxx += (x[i] - mx) * (x[i] - mx)
-	}
-	return sxy / sxx
+	s, _ := fit.Line(x, y)
+	return s
 }
 
 func TestJSQK100Time(t *testing.T) {
