@@ -19,6 +19,9 @@ import (
 type validateReport struct {
 	Model string    `json:"model"`
 	N     []float64 `json:"N"`
+	// Transient is the time t of a transient comparison (E f(X_t) from the initial
+	// state); absent for the stationary comparison.
+	Transient float64 `json:"transient,omitempty"`
 	// ExactStates[k] is the size of the exact chain at N[k], 0 where it was not solved.
 	ExactStates []int `json:"exact_states"`
 	// SSA describes the simulation: one trajectory per N, time average over T after
@@ -34,6 +37,8 @@ type ssaSetup struct {
 	Burnin  float64 `json:"burnin"`
 	Batches int     `json:"batches"`
 	Seed    uint64  `json:"seed"`
+	// Runs is the ensemble size of a transient comparison (then T is the time t).
+	Runs int `json:"runs,omitempty"`
 }
 
 // validateTable is one observable across the scales; null entries were not computed.
@@ -53,13 +58,15 @@ type validateTable struct {
 
 // runValidate implements 'mfc validate FILE --N 10,20,40,80': every method side by side.
 func runValidate(args []string, stdout, stderr io.Writer) int {
-	a := newAnalysis("validate", "FILE --N n1,n2,... [--set name=value]... [--max-states k] [--ssa-t T] [--burnin B] [--seed s] [--format text|csv|json] [-o FILE]", stderr)
+	a := newAnalysis("validate", "FILE --N n1,n2,... [--set name=value]... [--transient t --runs R] [--max-states k] [--ssa-t T] [--burnin B] [--seed s] [--format text|csv|json] [-o FILE]", stderr)
 	a.multiN = true
 	maxStates := a.fs.Int("max-states", 500_000, "solve the exact chain only up to this many states per N")
 	ssaT := a.fs.Float64("ssa-t", 1000, "simulated time averaged per N after the burn-in (0: no simulation)")
 	burnin := a.fs.Float64("burnin", -1, "simulated time discarded before averaging (default ssa-t/10)")
 	batches := a.fs.Int("batches", 20, "batches of the batch-means confidence intervals")
 	seed := a.fs.Uint64("seed", 1, "random seed of the simulations")
+	horizon := a.fs.Float64("transient", 0, "if > 0, compare E f(X_t) at this time t from the initial state instead of the stationary means")
+	runs := a.fs.Int("runs", 2000, "trajectories of the simulation ensemble of a transient comparison (0: no simulation)")
 	file, status := a.parse(args)
 	if status != 0 {
 		return status
@@ -71,8 +78,11 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 	if *burnin < 0 {
 		*burnin = *ssaT / 10
 	}
-	rep := &validateReport{N: append([]float64(nil), a.scales...)}
-	if *ssaT > 0 {
+	rep := &validateReport{N: append([]float64(nil), a.scales...), Transient: *horizon}
+	switch {
+	case *horizon > 0 && *runs > 0:
+		rep.SSA = &ssaSetup{T: *horizon, Seed: *seed, Runs: *runs}
+	case *horizon <= 0 && *ssaT > 0:
 		rep.SSA = &ssaSetup{T: *ssaT, Burnin: *burnin, Batches: *batches, Seed: *seed}
 	}
 	nN := len(a.scales)
@@ -102,7 +112,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		}
 		// Mean field and refinements.
 		if mod.HasDrift() {
-			ap, err := approximate(mod, in)
+			ap, err := approximate(mod, in, *horizon)
 			if err != nil {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: refined mean field: %v", n, err))
 			} else {
@@ -128,11 +138,13 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		states := 0
 		chain, err := ctmc.Explore(mod, in, ctmc.Limits{MaxStates: *maxStates})
 		if err == nil {
-			var st *ctmc.Result
-			st, err = ctmc.Stationary(chain, nil)
+			var law []float64
+			law, err = exactLaw(chain, *horizon)
 			if err == nil {
 				states = chain.NumStates()
-				vals := exactRowValues(mod, in, chain, st.Pi, rows)
+				at := *in
+				at.Time += *horizon
+				vals := exactRowValues(mod, &at, chain, law, rows)
 				for i, r := range rows {
 					v := vals[i]
 					table(r.name).Exact[k] = &v
@@ -144,16 +156,13 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		}
 		rep.ExactStates = append(rep.ExactStates, states)
 		// Simulation.
-		if *ssaT > 0 {
-			bar := progress.New(stderr, fmt.Sprintf("mfc validate: simulation at N=%g", n), int64(*batches))
-			av, err := ssa.TimeAverage(mod, in, ssa.Settings{T: *ssaT, Burnin: *burnin, Batches: *batches, Seed: *seed, Progress: bar.Report})
-			bar.Done()
+		if rep.SSA != nil {
+			means, halves, err := simulate(mod, in, rep.SSA, stderr, n)
 			if err != nil {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: simulation: %v", n, err))
 			} else {
 				for _, r := range rows {
-					st := av.Stats[r.ssaIndex]
-					m, h := st.Mean*r.ssaScale, (st.Hi-st.Mean)*r.ssaScale
+					m, h := means[r.ssaIndex]*r.ssaScale, halves[r.ssaIndex]*r.ssaScale
 					t := table(r.name)
 					t.SSAMean[k], t.SSACI[k] = &m, &h
 				}
@@ -218,30 +227,99 @@ type approx struct {
 }
 
 // approximate runs the refined mean field of order 2, or the two-timescale average mean
-// field with its order-1 refinement for a model with a fast environment.
-func approximate(mod *runtime.Model, in *ir.Inputs) (*approx, error) {
+// field with its order-1 refinement for a model with a fast environment: stationary, or at
+// time horizon from the initial state when horizon > 0.
+func approximate(mod *runtime.Model, in *ir.Inputs, horizon float64) (*approx, error) {
 	ap := &approx{obs: map[string][3]float64{}}
 	if average.Applies(mod) {
-		res, err := average.Stationary(mod, in, nil)
+		ap.order, ap.note = 1, "two-timescale model: average mean field with its order-1 refinement (no order 2)"
+		var obs []average.Observable
+		if horizon > 0 {
+			tr, err := average.Transient(mod, in, []float64{horizon}, nil)
+			if err != nil {
+				return nil, err
+			}
+			ap.x, ap.v, obs = tr.X[0], tr.M[0], tr.Observables[0]
+		} else {
+			res, err := average.Stationary(mod, in, nil)
+			if err != nil {
+				return nil, err
+			}
+			ap.x, ap.v, obs = res.X, res.C, res.Observables
+		}
+		for _, o := range obs {
+			ap.obs[o.Name] = [3]float64{o.MeanField, o.Refined1, o.Refined1}
+		}
+		return ap, nil
+	}
+	var obs []refine.Observable
+	ap.order = 2
+	if horizon > 0 {
+		tr, err := refine.Transient(mod, in, []float64{horizon}, &refine.Settings{Order: 2})
 		if err != nil {
 			return nil, err
 		}
-		ap.order, ap.x, ap.v = 1, res.X, res.C
-		for _, o := range res.Observables {
-			ap.obs[o.Name] = [3]float64{o.MeanField, o.Refined1, o.Refined1}
+		ap.x, ap.v, ap.a, obs = tr.X[0], tr.V[0], tr.A[0], tr.Observables[0]
+	} else {
+		res, err := refine.Stationary(mod, in, &refine.Settings{Order: 2})
+		if err != nil {
+			return nil, err
 		}
-		ap.note = "two-timescale model: average mean field with its order-1 refinement (no order 2)"
-		return ap, nil
+		ap.x, ap.v, ap.a, obs = res.X, res.V, res.A, res.Observables
 	}
-	res, err := refine.Stationary(mod, in, &refine.Settings{Order: 2})
-	if err != nil {
-		return nil, err
-	}
-	ap.order, ap.x, ap.v, ap.a = 2, res.X, res.V, res.A
-	for _, o := range res.Observables {
+	for _, o := range obs {
 		ap.obs[o.Name] = [3]float64{o.MeanField, o.Refined1, o.Refined2}
 	}
 	return ap, nil
+}
+
+// exactLaw returns the stationary law of the chain, or its law at time horizon > 0 from the
+// initial distribution (uniformisation).
+func exactLaw(c *ctmc.Chain, horizon float64) ([]float64, error) {
+	if horizon <= 0 {
+		st, err := ctmc.Stationary(c, nil)
+		if err != nil {
+			return nil, err
+		}
+		return st.Pi, nil
+	}
+	p0, err := ctmc.InitialDistribution(c)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := ctmc.Transient(c, p0, []float64{horizon}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return tr.P[0], nil
+}
+
+// simulate returns the simulated means and 95% half-widths of every species and
+// observable (ssa's order): an ensemble at time s.T for a transient comparison (s.Runs > 0),
+// a batch-means time average otherwise.
+func simulate(mod *runtime.Model, in *ir.Inputs, s *ssaSetup, stderr io.Writer, n float64) (means, halves []float64, err error) {
+	if s.Runs > 0 {
+		bar := progress.New(stderr, fmt.Sprintf("mfc validate: simulation at N=%g", n), int64(s.Runs))
+		res, err := ssa.Ensemble(mod, in, ssa.Settings{Runs: s.Runs, T: s.T, Times: []float64{s.T}, Seed: s.Seed, Progress: bar.Report})
+		bar.Done()
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, st := range res.Stats[0] {
+			means, halves = append(means, st.Mean), append(halves, st.Hi-st.Mean)
+		}
+		return means, halves, nil
+	}
+	bar := progress.New(stderr, fmt.Sprintf("mfc validate: simulation at N=%g", n), int64(s.Batches))
+	av, err := ssa.TimeAverage(mod, in, ssa.Settings{T: s.T, Burnin: s.Burnin, Batches: s.Batches, Seed: s.Seed, Progress: bar.Report})
+	bar.Done()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, st := range av.Stats {
+		means, halves = append(means, st.Mean), append(halves, st.Hi-st.Mean)
+	}
+	return means, halves, nil
 }
 
 // values returns the row's mean-field, order-1 and order-2 values.
@@ -313,7 +391,16 @@ func validateText(r *validateReport) string {
 	for _, n := range r.N {
 		fmt.Fprintf(&b, " %g", n)
 	}
-	b.WriteString("\n  exact: stationary law of the finite chain, states per N:")
+	if r.Transient > 0 {
+		fmt.Fprintf(&b, ", E f(X_t) at t = %g from the initial state", r.Transient)
+	} else {
+		b.WriteString(", stationary means")
+	}
+	if r.Transient > 0 {
+		b.WriteString("\n  exact: law of the finite chain at t (uniformisation), states per N:")
+	} else {
+		b.WriteString("\n  exact: stationary law of the finite chain, states per N:")
+	}
 	for _, s := range r.ExactStates {
 		if s == 0 {
 			b.WriteString(" —")
@@ -322,7 +409,10 @@ func validateText(r *validateReport) string {
 		}
 	}
 	b.WriteString("\n")
-	if r.SSA != nil {
+	switch {
+	case r.SSA != nil && r.SSA.Runs > 0:
+		fmt.Fprintf(&b, "  simulation: ensemble of %d runs at t = %g, 95%% CI, seed %d\n", r.SSA.Runs, r.SSA.T, r.SSA.Seed)
+	case r.SSA != nil:
 		fmt.Fprintf(&b, "  simulation: time average over t ∈ [%g, %g], %d batch means, 95%% CI, seed %d\n", r.SSA.Burnin, r.SSA.Burnin+r.SSA.T, r.SSA.Batches, r.SSA.Seed)
 	}
 	for _, t := range r.Tables {
