@@ -493,3 +493,26 @@ func TestValidateTransient(t *testing.T) {
 		}
 	}
 }
+
+// TestODETwoTimescale: 'mfc ode' on a model with a fast environment integrates the averaged
+// drift. Toy T1 of seed digest 000 §5.1 from x0 = 0.2: φ_t at t = 0.25, 0.5, 1, 2, 5, 10 as
+// printed there (8 decimals, so 1e-8).
+func TestODETwoTimescale(t *testing.T) {
+	out, errOut, status := runCLI("ode", "../../examples/t1_sis_env.mf", "--t", "10", "--steps", "40", "--format", "json")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errOut)
+	}
+	var rep struct {
+		Time []float64
+		X    [][]float64
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]float64{1: 0.23057451, 2: 0.25909039, 4: 0.30812424, 8: 0.37195277, 20: 0.41846342, 40: 0.42134226}
+	for k, w := range want {
+		if math.Abs(rep.X[k][0]-w) > 1e-8 {
+			t.Errorf("φ(%g) = %.10f, digest %.8f", rep.Time[k], rep.X[k][0], w)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/mfcproject/mfc/runtime/average"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
 
@@ -45,6 +46,23 @@ func runODE(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	in := mod.Inputs()
+	times := make([]float64, *steps+1)
+	for k := range times {
+		times[k] = *horizon * float64(k) / float64(*steps)
+	}
+	set := &ode.Settings{RelTol: *rtol, AbsTol: *atol, Method: meth, Dense: true}
+	if average.Applies(mod) {
+		// A fast environment: the averaged drift F̄(x) = Σ_y π_y(x) F(x, y).
+		tr, err := average.ODE(mod, in, times, &average.Settings{ODE: set})
+		if err != nil {
+			return a.fail(err)
+		}
+		rep := &odeReport{Model: mod.IR.Name, Time: tr.Times, X: tr.X, Method: "average mean field (two timescales)"}
+		for _, s := range mod.IR.Species {
+			rep.Species = append(rep.Species, s.Name)
+		}
+		return a.write(stdout, rep, func() string { return odeTable(rep, false) }, func() string { return odeTable(rep, true) })
+	}
 	x0 := append([]float64(nil), in.Densities...)
 	prob := ode.Problem{
 		Dim: mod.Dim(),
@@ -59,11 +77,7 @@ func runODE(args []string, stdout, stderr io.Writer) int {
 			return mod.Jacobian(dst, in)
 		},
 	}
-	times := make([]float64, *steps+1)
-	for k := range times {
-		times[k] = *horizon * float64(k) / float64(*steps)
-	}
-	res, err := ode.Solve(prob, 0, x0, times, &ode.Settings{RelTol: *rtol, AbsTol: *atol, Method: meth, Dense: true})
+	res, err := ode.Solve(prob, 0, x0, times, set)
 	var stiff *ode.StiffError
 	if errors.As(err, &stiff) {
 		fmt.Fprintf(stderr, "mfc ode: the model is stiff: the explicit method stopped at t = %g (h·ρ ≈ %.3g after %d steps)\n    hint: run with --method stiff or --method auto\n", stiff.T, stiff.HRho, stiff.Steps)
@@ -82,6 +96,9 @@ func runODE(args []string, stdout, stderr io.Writer) int {
 func odeTable(r *odeReport, csv bool) string {
 	var b strings.Builder
 	sep, head := " ", fmt.Sprintf("# model %s: mean-field ODE, %s, %d steps\n", r.Model, r.Method, r.Steps)
+	if r.Steps == 0 {
+		head = fmt.Sprintf("# model %s: mean-field ODE, %s\n", r.Model, r.Method)
+	}
 	if csv {
 		sep, head = ",", ""
 	}
