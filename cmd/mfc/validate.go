@@ -157,7 +157,10 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		rep.ExactStates = append(rep.ExactStates, states)
 		// Simulation.
 		if rep.SSA != nil {
-			means, halves, err := simulate(mod, in, rep.SSA, stderr, n)
+			means, halves, warn, err := simulate(mod, in, rep.SSA, stderr, n)
+			if warn != "" {
+				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: %s", n, warn))
+			}
 			if err != nil {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: simulation: %v", n, err))
 			} else {
@@ -296,30 +299,64 @@ func exactLaw(c *ctmc.Chain, horizon float64) ([]float64, error) {
 
 // simulate returns the simulated means and 95% half-widths of every species and
 // observable (ssa's order): an ensemble at time s.T for a transient comparison (s.Runs > 0),
-// a batch-means time average otherwise.
-func simulate(mod *runtime.Model, in *ir.Inputs, s *ssaSetup, stderr io.Writer, n float64) (means, halves []float64, err error) {
+// a batch-means time average otherwise. warn is set when the batch means are correlated
+// (lag-1 autocorrelation above 0.5 for some quantity): the batches are then shorter than
+// the correlation time and the intervals too narrow.
+func simulate(mod *runtime.Model, in *ir.Inputs, s *ssaSetup, stderr io.Writer, n float64) (means, halves []float64, warn string, err error) {
 	if s.Runs > 0 {
 		bar := progress.New(stderr, fmt.Sprintf("mfc validate: simulation at N=%g", n), int64(s.Runs))
 		res, err := ssa.Ensemble(mod, in, ssa.Settings{Runs: s.Runs, T: s.T, Times: []float64{s.T}, Seed: s.Seed, Progress: bar.Report})
 		bar.Done()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		for _, st := range res.Stats[0] {
 			means, halves = append(means, st.Mean), append(halves, st.Hi-st.Mean)
 		}
-		return means, halves, nil
+		return means, halves, "", nil
 	}
 	bar := progress.New(stderr, fmt.Sprintf("mfc validate: simulation at N=%g", n), int64(s.Batches))
 	av, err := ssa.TimeAverage(mod, in, ssa.Settings{T: s.T, Burnin: s.Burnin, Batches: s.Batches, Seed: s.Seed, Progress: bar.Report})
 	bar.Done()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	for _, st := range av.Stats {
+	worst, which := 0.0, -1
+	for q, st := range av.Stats {
 		means, halves = append(means, st.Mean), append(halves, st.Hi-st.Mean)
+		if r := lag1(av.BatchMeans, q); r > worst {
+			worst, which = r, q
+		}
 	}
-	return means, halves, nil
+	if worst > 0.5 {
+		warn = fmt.Sprintf("the simulation's batch means are correlated (lag-1 autocorrelation %.2f for %s): its intervals are too narrow; raise --ssa-t (and --burnin)", worst, av.Names[which])
+	}
+	return means, halves, warn, nil
+}
+
+// lag1 returns the lag-1 autocorrelation of quantity q across the batch means.
+func lag1(b [][]float64, q int) float64 {
+	n := len(b)
+	if n < 3 {
+		return 0
+	}
+	mean := 0.0
+	for _, r := range b {
+		mean += r[q]
+	}
+	mean /= float64(n)
+	var num, den float64
+	for i, r := range b {
+		d := r[q] - mean
+		den += d * d
+		if i > 0 {
+			num += d * (b[i-1][q] - mean)
+		}
+	}
+	if den == 0 {
+		return 0
+	}
+	return num / den
 }
 
 // values returns the row's mean-field, order-1 and order-2 values.
