@@ -109,10 +109,15 @@ func (a *analysis) write(stdout io.Writer, rep any, text, csv func() string) int
 	return emit(stdout, a.stderr, *a.out, data)
 }
 
-// eigenText formats eigenvalues given as [re, im] pairs.
+// eigenText formats eigenvalues given as [re, im] pairs, by decreasing real part; beyond
+// maxEigenText of them it prints the first ones and the count (JSON has them all).
 func eigenText(ev [][2]float64) string {
 	s := ""
-	for _, e := range ev {
+	for i, e := range ev {
+		if i == maxEigenText {
+			s += fmt.Sprintf(" … (%d in all; the JSON output lists them)", len(ev))
+			break
+		}
 		if e[1] == 0 {
 			s += fmt.Sprintf(" %.6g", e[0])
 		} else {
@@ -121,6 +126,9 @@ func eigenText(ev [][2]float64) string {
 	}
 	return s
 }
+
+// maxEigenText is the number of eigenvalues printed in text output.
+const maxEigenText = 12
 
 func eigenPairs(ev []complex128) [][2]float64 {
 	out := make([][2]float64, len(ev))
