@@ -128,3 +128,39 @@ func benchEnsemble(b *testing.B, workers int) {
 
 func BenchmarkEnsemble1(b *testing.B) { benchEnsemble(b, 1) }
 func BenchmarkEnsemble2(b *testing.B) { benchEnsemble(b, 2) }
+
+// BenchmarkSteps measures discrete-time steps per second on the reflecting walk
+// (time-homogeneous: an implicit self-loop costs one uniform and a comparison, a move
+// re-evaluates the dependents), on slow_chain (9 time-dependent probabilities evaluated
+// at every step) and on inventory (11 time-dependent Poisson probabilities).
+func BenchmarkSteps(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		m    *runtime.Model
+	}{
+		{"walk", loadSrc(b, walk, compiler.Options{})},
+		{"slow_chain", loadFile(b, "../../examples/slow_chain.mf", compiler.Options{})},
+		{"inventory", loadFile(b, "../../examples/inventory.mf", compiler.Options{Overrides: compiler.Overrides{"eps": {0}}})},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			s, err := New(tc.m, tc.m.Inputs(), Settings{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Reset(1, 0); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			start, cpu0 := time.Now(), cpuTime()
+			for i := 0; i < b.N; i++ {
+				if err := s.Advance(s.Time()+100, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(100*b.N)/time.Since(start).Seconds(), "steps/s")
+			if cpu := cpuTime() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(100*b.N)/cpu.Seconds(), "steps/cpu-s")
+			}
+		})
+	}
+}

@@ -19,29 +19,36 @@ type Settings struct {
 	// Runs is the number of trajectories of an ensemble; 0 means 1000.
 	Runs int
 	// T is the final time of an ensemble, or the measured length (after Burnin) of a time
-	// average.
+	// average. For a discrete-time model it is a number of steps (an integer).
 	T float64
-	// Times are the sample times of an ensemble, increasing, in [0, T]; nil means {T}.
+	// Times are the sample times of an ensemble, increasing, in [0, T]; nil means {T}. For
+	// a discrete-time model they are step indices (integers): the sample at k is X_k.
 	Times []float64
 	// Seed selects the random streams: run r uses PCG seeded with splitmix64 of (Seed, r).
 	Seed uint64
 	// Workers is the number of goroutines; 0 means GOMAXPROCS.
 	Workers int
-	// Burnin is the time discarded before a time average.
+	// Burnin is the time discarded before a time average (a number of steps, an integer,
+	// for a discrete-time model).
 	Burnin float64
 	// Batches is the number of batches of a time average; 0 means 20.
 	Batches int
 	// Level is the confidence level of the intervals; 0 means 0.95.
 	Level float64
 	// RateBound bounds the sum of the time-dependent propensities for thinning; required
-	// for a time-dependent model, ignored otherwise.
+	// for a time-dependent continuous-time model, ignored otherwise (discrete-time models
+	// evaluate their probabilities at every step and need no thinning).
 	RateBound float64
-	// MaxEvents bounds the events of each trajectory; 0 means no bound.
+	// MaxEvents bounds the events of each trajectory; 0 means no bound. In discrete time an
+	// event is a step that takes a transition instance (explicit self-loops included, the
+	// implicit self-loop not).
 	MaxEvents int64
 	// Method selects how the next transition is drawn: MethodDirect, MethodCR, or
 	// MethodAuto / "" (composition–rejection from AutoCRThreshold transitions on). Both
 	// simulate the same chain; their random streams are used differently, so trajectories
-	// for a seed differ between methods (each is reproducible).
+	// for a seed differ between methods (each is reproducible). Discrete-time models are
+	// always simulated step by step (MethodAuto and MethodDirect); MethodCR is refused
+	// for them with ErrDiscreteMethod.
 	Method string
 	// Progress, if non-nil, is called after each completed run of an ensemble with the
 	// number of completed runs and Runs, and after each batch of a time average with the
@@ -68,9 +75,11 @@ type EnsembleResult struct {
 	// Names lists the quantities: the species, then the observables.
 	Names []string
 	// Stats[k][q] is quantity q at Times[k]; CIs are normal (z) intervals.
-	Stats  [][]Stat
-	Runs   int
-	Events int64 // total over all runs
+	Stats [][]Stat
+	Runs  int
+	// Events is the total over all runs of the transitions fired (in discrete time, of the
+	// steps that took an instance rather than the implicit self-loop).
+	Events int64
 }
 
 // blockRuns is the fixed number of runs reduced together; blocks are merged in order, so
@@ -112,6 +121,13 @@ func Ensemble(m *runtime.Model, in *ir.Inputs, s Settings) (*EnsembleResult, err
 	p, err := newPlan(m, &s)
 	if err != nil {
 		return nil, err
+	}
+	if p.disc {
+		for _, t := range times {
+			if err := checkSteps("sample time", t); err != nil {
+				return nil, err
+			}
+		}
 	}
 	workers := s.Workers
 	if workers <= 0 {
@@ -239,6 +255,10 @@ type AverageResult struct {
 // TimeAverage runs one trajectory of m from in with the stream of run 0, discards
 // s.Burnin time units, and estimates the stationary mean of every species count and
 // observable from s.T further time units split into s.Batches batches.
+//
+// For a discrete-time model s.Burnin and s.T are numbers of steps (integers, s.T ≥
+// s.Batches): the estimate averages the states X_k, Burnin ≤ k < Burnin + T, and batch b
+// holds the indices from Burnin + ⌊b·T/Batches⌋ on (batches differ by at most one step).
 func TimeAverage(m *runtime.Model, in *ir.Inputs, s Settings) (*AverageResult, error) {
 	if !(s.T > 0) {
 		return nil, errors.New("ssa: TimeAverage needs Settings.T > 0")
@@ -254,6 +274,17 @@ func TimeAverage(m *runtime.Model, in *ir.Inputs, s Settings) (*AverageResult, e
 	if err != nil {
 		return nil, err
 	}
+	if sim.p.disc {
+		if err := checkSteps("Settings.Burnin", s.Burnin); err != nil {
+			return nil, err
+		}
+		if err := checkSteps("Settings.T", s.T); err != nil {
+			return nil, err
+		}
+		if s.T < float64(nb) {
+			return nil, fmt.Errorf("ssa: TimeAverage of a discrete-time model needs Settings.T ≥ Batches = %d steps, got %g", nb, s.T)
+		}
+	}
 	if err := sim.Reset(s.Seed, 0); err != nil {
 		return nil, err
 	}
@@ -266,6 +297,9 @@ func TimeAverage(m *runtime.Model, in *ir.Inputs, s Settings) (*AverageResult, e
 	for b := 0; b < nb; b++ {
 		acc := make([]float64, nq)
 		end := s.Burnin + float64(b+1)*w
+		if sim.p.disc {
+			end = s.Burnin + math.Floor(s.T*float64(b+1)/float64(nb))
+		}
 		start := sim.t
 		if err := sim.Advance(end, acc); err != nil {
 			return nil, err

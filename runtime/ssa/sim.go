@@ -15,10 +15,10 @@ import (
 
 // Errors returned when a model cannot be simulated.
 var (
-	ErrDiscreteTime  = errors.New("ssa: discrete-time models are not supported (the simulator is continuous-time)")
-	ErrTimeDependent = errors.New("ssa: the model has time-dependent propensities; set Settings.RateBound to a bound on their sum to simulate it by thinning")
-	ErrBoundExceeded = errors.New("ssa: the time-dependent propensities exceed Settings.RateBound")
-	ErrMaxEvents     = errors.New("ssa: Settings.MaxEvents reached")
+	ErrDiscreteMethod = errors.New("ssa: composition–rejection (Method \"cr\") is continuous-time only; a discrete-time model is simulated step by step (Method \"direct\" or \"auto\")")
+	ErrTimeDependent  = errors.New("ssa: the model has time-dependent propensities; set Settings.RateBound to a bound on their sum to simulate it by thinning")
+	ErrBoundExceeded  = errors.New("ssa: the time-dependent propensities exceed Settings.RateBound")
+	ErrMaxEvents      = errors.New("ssa: Settings.MaxEvents reached")
 )
 
 // Selection methods for Settings.Method.
@@ -44,6 +44,10 @@ const AutoCRThreshold = 64
 // zeroTol is the relative size below which a propensity counts as 0 (round-off), as in ctmc.
 const zeroTol = 1e-12
 
+// probTol is the absolute tolerance of the discrete-time checks (spec §6.4): a probability
+// in [−probTol, 0) counts as 0, and the probabilities leaving a state may sum to 1 + probTol.
+const probTol = 1e-12
+
 // plan is the immutable, shareable part of a simulator: tapes and dependency lists.
 type plan struct {
 	m       *runtime.Model
@@ -60,6 +64,8 @@ type plan struct {
 	isTD    []bool   // time dependence of each transition
 	masked  bool     // some transition has an Update (is not allowed in some environment state)
 	useCR   bool     // select by composition–rejection
+	disc    bool     // discrete time: one step per unit of time, propensities are probabilities
+	obsTD   bool     // some observable reads t
 	obs     *ir.Tape // observables, count form; nil if none
 	maxLen  int
 	envInit []float64 // cumulative initial environment law
@@ -67,17 +73,17 @@ type plan struct {
 
 func newPlan(m *runtime.Model, s *Settings) (*plan, error) {
 	mod := m.IR
-	if mod.Time == ir.Discrete {
-		return nil, ErrDiscreteTime
-	}
 	g := mod.Graph
-	p := &plan{m: m, mod: mod, d: m.Dim(), nT: len(mod.Transitions)}
+	p := &plan{m: m, mod: mod, d: m.Dim(), nT: len(mod.Transitions), disc: mod.Time == ir.Discrete}
 	switch s.Method {
 	case MethodDirect:
 	case MethodCR:
+		if p.disc {
+			return nil, ErrDiscreteMethod
+		}
 		p.useCR = true
 	case MethodAuto, "":
-		p.useCR = p.nT >= AutoCRThreshold
+		p.useCR = !p.disc && p.nT >= AutoCRThreshold
 	default:
 		return nil, fmt.Errorf("ssa: unknown method %q (want %q, %q or %q)", s.Method, MethodDirect, MethodCR, MethodAuto)
 	}
@@ -126,7 +132,7 @@ func newPlan(m *runtime.Model, s *Settings) (*plan, error) {
 		}
 		readsSp[j] = sp
 	}
-	if len(p.td) > 0 && s.RateBound <= 0 {
+	if len(p.td) > 0 && s.RateBound <= 0 && !p.disc {
 		return nil, ErrTimeDependent
 	}
 	p.full = g.Compile(props)
@@ -137,6 +143,10 @@ func newPlan(m *runtime.Model, s *Settings) (*plan, error) {
 		var deps []int32
 		var outs []ir.NodeID
 		for k := range mod.Transitions {
+			if p.disc && p.isTD[k] {
+				// Discrete time: re-evaluated at every step anyway.
+				continue
+			}
 			dep := p.update[j] != nil && (readsEnv[k] || p.update[k] != nil)
 			for _, jp := range p.jumps[j] {
 				if readsSp[k][jp.Species] {
@@ -169,6 +179,9 @@ func newPlan(m *runtime.Model, s *Settings) (*plan, error) {
 		outs := make([]ir.NodeID, len(mod.Observables))
 		for i, o := range mod.Observables {
 			outs[i] = o.Node
+			if g.Dep(o.Node)&ir.DepTime != 0 {
+				p.obsTD = true
+			}
 		}
 		p.obs = g.Compile(outs)
 		p.maxLen = max(p.maxLen, p.obs.Len())
@@ -217,6 +230,11 @@ type Sim struct {
 	env    int
 	events int64
 	scaled bool
+	// Discrete time: psum is Σ_j props[j] after the checks of the current state; dirty
+	// says that props changed since (a jump, or a fresh evaluation), so the checks and
+	// the sum are due before the next step.
+	psum  float64
+	dirty bool
 }
 
 // New returns a simulator of m started from in: the counts in.Counts (non-negative
@@ -298,7 +316,7 @@ func (s *Sim) setEnv() {
 	}
 }
 
-// Time returns the current time.
+// Time returns the current time (the step index in discrete time).
 func (s *Sim) Time() float64 { return s.t }
 
 // Counts returns the current counts (a view; do not modify).
@@ -310,11 +328,12 @@ func (s *Sim) Env() int { return s.env }
 // Events returns the number of events fired since Reset.
 func (s *Sim) Events() int64 { return s.events }
 
-// Observables evaluates the model's observables at the current state into dst.
+// Observables evaluates the model's observables at the current state and time into dst.
 func (s *Sim) Observables(dst []float64) {
 	if s.p.obs == nil {
 		return
 	}
+	s.in.Time = s.t
 	s.p.obs.Eval(s.vals, &s.in)
 	for i := range dst {
 		dst[i] = s.vals[s.p.obs.Out[i]]
@@ -326,6 +345,11 @@ func (s *Sim) evalAll() error {
 	for j := range s.props {
 		s.props[j] = s.vals[s.p.full.Out[j]]
 		s.mask(j)
+	}
+	if s.p.disc {
+		// Discrete time: the probabilities are checked by checkProb before each step.
+		s.dirty = true
+		return nil
 	}
 	if err := s.check(); err != nil {
 		return err
@@ -376,15 +400,20 @@ func (s *Sim) check() error {
 
 // fire applies transition j and updates the dependent propensities.
 func (s *Sim) fire(j int) error {
+	s.dirty = true
 	c := s.in.Counts
 	for _, jp := range s.p.jumps[j] {
 		if c[jp.Species]+float64(jp.Delta) < 0 {
 			a := s.props[j]
-			total := 0.0
-			for _, b := range s.props {
-				total += b
+			tol := probTol
+			if !s.p.disc {
+				total := 0.0
+				for _, b := range s.props {
+					total += b
+				}
+				tol = zeroTol * total
 			}
-			if a <= zeroTol*total {
+			if a <= tol {
 				// Round-off propensity: it counts as 0.
 				s.props[j] = 0
 				if s.cr != nil && !s.p.isTD[j] {
@@ -429,7 +458,7 @@ func (s *Sim) fire(j int) error {
 			s.mask(int(k))
 		}
 	}
-	if bad {
+	if bad && !s.p.disc {
 		if err := s.check(); err != nil {
 			return err
 		}
@@ -447,7 +476,15 @@ func (s *Sim) fire(j int) error {
 // Advance simulates until time tEnd (the state at tEnd is the state after every event at
 // or before tEnd). If acc is non-nil, acc[i] += ∫ n_i dt for every species i and
 // acc[d+k] += ∫ h_k dt for every observable k over the interval.
+//
+// In discrete time the state X_k at step index k is held on [k, k+1): Advance takes the
+// steps from the current index k to ⌊tEnd⌋ (none if ⌊tEnd⌋ ≤ k), so that the state is
+// X_⌊tEnd⌋, and the integrals become sums over the step indices visited, e.g.
+// acc[i] += Σ_{k ≤ m < ⌊tEnd⌋} n_i(X_m).
 func (s *Sim) Advance(tEnd float64, acc []float64) error {
+	if s.p.disc {
+		return s.advanceDiscrete(tEnd, acc)
+	}
 	if acc != nil {
 		s.Observables(s.obs)
 	}

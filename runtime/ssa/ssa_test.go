@@ -160,8 +160,10 @@ func testChiSquare(t *testing.T, method string) {
 }
 
 // TestDeterminism checks that an ensemble is bit-identical for 1, 2 and 8 workers under
-// each method, on a model with an environment and on a time-dependent model (thinning),
-// and that the progress callback sees every run once, in order.
+// each method, on a model with an environment, on a time-dependent model (thinning) and
+// on discrete-time models (inventory: environment and time-dependent probabilities; the
+// reflecting walk: a species), and that the progress callback sees every run once, in
+// order.
 func TestDeterminism(t *testing.T) {
 	sis := loadFile(t, "../../examples/t1_sis_env.mf", compiler.Options{Scale: 10})
 	td := loadSrc(t, `model bdt
@@ -170,22 +172,27 @@ birth: 0 -> X @ 3 + sin(t)
 death: X -> 0 @ X
 init { X = 0 }
 `, compiler.Options{})
+	inventory, rw := discreteModels(t)
+	cont, disc := []float64{0, 0.5, 1, 2}, []float64{0, 1, 5, 20}
 	for _, tc := range []struct {
 		name   string
 		m      *runtime.Model
 		method string
 		bound  float64
+		times  []float64
 	}{
-		{"t1_sis_env/direct", sis, MethodDirect, 0},
-		{"t1_sis_env/cr", sis, MethodCR, 0},
-		{"thinning/direct", td, MethodDirect, 4},
-		{"thinning/cr", td, MethodCR, 4},
+		{"t1_sis_env/direct", sis, MethodDirect, 0, cont},
+		{"t1_sis_env/cr", sis, MethodCR, 0, cont},
+		{"thinning/direct", td, MethodDirect, 4, cont},
+		{"thinning/cr", td, MethodCR, 4, cont},
+		{"discrete/inventory", inventory, MethodAuto, 0, disc},
+		{"discrete/walk", rw, MethodAuto, 0, disc},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var ref *EnsembleResult
 			for _, w := range []int{1, 2, 8} {
 				var calls, last int64
-				s := Settings{Runs: 300, Times: []float64{0, 0.5, 1, 2}, Seed: 42, Workers: w, Method: tc.method, RateBound: tc.bound,
+				s := Settings{Runs: 300, Times: tc.times, Seed: 42, Workers: w, Method: tc.method, RateBound: tc.bound,
 					Progress: func(done, total int64) {
 						calls++
 						if done != last+1 || total != 300 {

@@ -1,0 +1,127 @@
+package ssa
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/mfcproject/mfc/lang/diag"
+)
+
+// advanceDiscrete is Advance for a discrete-time model: it takes the steps from the
+// current step index s.t up to ⌊tEnd⌋.
+func (s *Sim) advanceDiscrete(tEnd float64, acc []float64) error {
+	if acc != nil {
+		s.Observables(s.obs)
+	}
+	for s.t+1 <= tEnd {
+		if s.max > 0 && s.events >= s.max {
+			return ErrMaxEvents
+		}
+		if acc != nil {
+			// X_t is held for one unit of time: its weight in the integral is 1.
+			for i, v := range s.in.Counts {
+				acc[i] += v
+			}
+			for k, v := range s.obs {
+				acc[s.p.d+k] += v
+			}
+		}
+		j, err := s.stepDiscrete()
+		if err != nil {
+			return err
+		}
+		if j >= 0 {
+			if err := s.fire(j); err != nil {
+				return err
+			}
+		}
+		s.t++
+		s.in.Time = s.t
+		if acc != nil && (j >= 0 || s.p.obsTD) {
+			s.Observables(s.obs)
+		}
+	}
+	return nil
+}
+
+// stepDiscrete draws the instance taken in the step that starts at step index s.t: j with
+// probability props[j], or −1 (the implicit self-loop) with probability 1 − Σ props. The
+// time-dependent probabilities are evaluated at t = s.t; the others are kept up to date by
+// fire through the dependency graph. The checks and the sum are redone only when a
+// probability may have changed, so an implicit self-loop of a time-homogeneous model costs
+// one uniform and one comparison. One uniform per step.
+func (s *Sim) stepDiscrete() (int, error) {
+	if s.p.td != nil {
+		s.in.Time = s.t
+		tp := s.p.tdTape
+		tp.Eval(s.vals, &s.in)
+		for i, j := range s.p.td {
+			s.props[j] = s.vals[tp.Out[i]]
+			s.mask(int(j))
+		}
+		s.dirty = true
+	}
+	if s.dirty {
+		if err := s.checkProb(); err != nil {
+			return -1, err
+		}
+		s.dirty = false
+	}
+	u := s.rng.Float64()
+	if u >= s.psum {
+		return -1, nil
+	}
+	last := -1
+	for j, a := range s.props {
+		if a > 0 {
+			last = j
+			if u < a {
+				return j, nil
+			}
+			u -= a
+		}
+	}
+	return last, nil // round-off at the end of the sum
+}
+
+// checkProb checks the probabilities of the current state (spec §6.4): a value in
+// [−probTol, 0) is round-off and becomes 0; a value that is otherwise negative, or NaN or
+// infinite, is E802; a sum above 1 + probTol is E803. It sets s.psum.
+func (s *Sim) checkProb() error {
+	sum := 0.0
+	for j, a := range s.props {
+		if a < 0 && a >= -probTol {
+			s.props[j], a = 0, 0
+		}
+		if !(a >= 0) || a > math.MaxFloat64 {
+			t := &s.p.mod.Transitions[j]
+			return diag.Errorf(t.Pos, "E802", "probabilities lie in [0, 1]; guard divisions and domain errors with 'when', e.g. when S > 0 @ p / S",
+				"probability of '%s' is %s at %s (t = %g)", t.Label, fmtNum(a), s.StateString(), s.t)
+		}
+		sum += a
+	}
+	if sum > 1+probTol {
+		// The diagnostic points at the largest contribution.
+		big := 0
+		for j, a := range s.props {
+			if a > s.props[big] {
+				big = j
+			}
+		}
+		t := &s.p.mod.Transitions[big]
+		return diag.Errorf(t.Pos, "E803", "the probabilities leaving a state sum to at most 1; the remainder is the self-loop",
+			"probabilities leaving %s sum to %s at t=%g (largest: '%s' with %s)", s.StateString(),
+			strconv.FormatFloat(sum, 'g', 13, 64), s.t, t.Label, fmtNum(s.props[big]))
+	}
+	s.psum = sum
+	return nil
+}
+
+// checkSteps checks that v, a time of a discrete-time model, is a step index.
+func checkSteps(what string, v float64) error {
+	if v != math.Trunc(v) || v < 0 || v > 1<<53 {
+		return fmt.Errorf("ssa: %s = %g: a discrete-time model counts time in steps, so it must be a non-negative integer", what, v)
+	}
+	return nil
+}
