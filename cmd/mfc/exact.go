@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
+	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/progress"
@@ -174,6 +176,20 @@ func runSSA(args []string, stdout, stderr io.Writer) int {
 	times := make([]float64, *steps+1)
 	for k := range times {
 		times[k] = *horizon * float64(k) / float64(*steps)
+	}
+	if mod.IR.Time == ir.Discrete {
+		// Discrete time: --t counts steps; sample at the integer steps of the grid.
+		if *horizon != math.Trunc(*horizon) || *horizon < 0 {
+			fmt.Fprintf(stderr, "mfc ssa: the model is discrete-time: --t is a number of steps, got %g\n", *horizon)
+			return 2
+		}
+		times = times[:0]
+		for k := 0; k <= *steps; k++ {
+			tk := math.Floor(*horizon * float64(k) / float64(*steps))
+			if len(times) == 0 || tk > times[len(times)-1] {
+				times = append(times, tk)
+			}
+		}
 	}
 	bar := progress.New(stderr, "mfc ssa: runs", int64(*runs))
 	res, err := ssa.Ensemble(mod, mod.Inputs(), ssa.Settings{Runs: *runs, T: *horizon, Times: times, Seed: *seed, Workers: *workers, Method: *method, Progress: bar.Report})

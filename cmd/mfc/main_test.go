@@ -537,3 +537,22 @@ func TestLag1(t *testing.T) {
 		t.Errorf("constant: %g", r)
 	}
 }
+
+// TestSSADiscrete: 'mfc ssa' on a discrete-time model samples at integer steps (--t 25
+// --steps 4 gives 0, 6, 12, 18, 25) and refuses a fractional number of steps.
+func TestSSADiscrete(t *testing.T) {
+	out, errOut, status := runCLI("ssa", "../../examples/slow_chain.mf", "--t", "25", "--steps", "4", "--runs", "50", "--format", "json")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errOut)
+	}
+	var rep struct{ Time []float64 }
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(rep.Time) != "[0 6 12 18 25]" {
+		t.Errorf("times %v", rep.Time)
+	}
+	if _, errOut, status := runCLI("ssa", "../../examples/slow_chain.mf", "--t", "2.5"); status != 2 || !strings.Contains(errOut, "number of steps") {
+		t.Errorf("fractional steps: %d %q", status, errOut)
+	}
+}
