@@ -122,7 +122,8 @@ func (a *CSR) VecMul(dst, x []float64) {
 	}
 }
 
-// Chain is the explored state space of a model with its generator.
+// Chain is the explored state space of a model with its generator (continuous time) or
+// its step matrix minus the identity (discrete time, Discrete set).
 type Chain struct {
 	// Model is the model the chain was built from.
 	Model *runtime.Model
@@ -133,6 +134,10 @@ type Chain struct {
 	Q *CSR
 	// Initial lists the indices of the initial states (one per initial environment state).
 	Initial []int
+	// Discrete reports a discrete-time chain (a 'time discrete' model): Q then holds P − I
+	// for the one-step transition matrix P, so Q[i][j] is the probability of the step
+	// i → j ≠ i and Q[i][i] = P[i][i] − 1.
+	Discrete bool
 
 	keys  []int32 // arena: d counts then the environment index, per state
 	table []int32 // open addressing: state index + 1, 0 for an empty slot
@@ -265,43 +270,162 @@ func formatState(m *ir.Model, counts []int32, env int, only []ir.Jump) string {
 	return strings.Join(parts, ", ")
 }
 
-// ErrDiscreteTime is returned by Explore for a discrete-time model.
-var ErrDiscreteTime = errors.New("ctmc: discrete-time models are not yet supported (the exact chain is continuous-time only)")
+// ErrDiscreteTime is returned by EvalMeasures when it is given no chain (nil) or a chain
+// whose kind (Chain.Discrete) differs from the model's time kind.
+var ErrDiscreteTime = errors.New("ctmc: the chain's time kind does not match the model's (explore the chain of the model with Explore)")
+
+// entry is one off-diagonal element of a row being built: a target state and its rate
+// (continuous time) or step probability (discrete time).
+type entry struct {
+	col  int32
+	rate float64
+}
+
+// explorer evaluates the rows of a chain state by state, inserting the targets it reaches.
+// It works on its own copy of the inputs, so the caller's buffers are never touched.
+type explorer struct {
+	c         *Chain
+	m         *runtime.Model
+	in        *ir.Inputs // private copy; in.Time is the time of the rows evaluated
+	props     []float64
+	next      []int32
+	maxStates int
+	maxBytes  int64
+	extra     int64 // bytes held outside the arena and hash table (the CSR built so far)
+}
+
+func newExplorer(c *Chain, m *runtime.Model, in *ir.Inputs, lim Limits) *explorer {
+	maxStates := lim.MaxStates
+	if maxStates <= 0 {
+		maxStates = DefaultMaxStates
+	}
+	return &explorer{c: c, m: m, in: stateInputs(m, in), props: make([]float64, len(m.IR.Transitions)),
+		next: make([]int32, c.Dim+1), maxStates: maxStates, maxBytes: lim.MaxBytes}
+}
+
+// expand appends to row the transitions leaving state s that change the state (self-loops
+// are dropped: in discrete time they are part of the remainder 1 − Σ row), inserting new
+// target states into the chain, and returns the row with the sum of its values. It checks
+// E801, E802 and, in discrete time, E803. O(tape + J·d).
+func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
+	c, mod, in := x.c, x.m.IR, x.in
+	d := c.Dim
+	cur := c.keyOf(s)
+	y := int(cur[d])
+	for i := 0; i < d; i++ {
+		in.Counts[i] = float64(cur[i])
+		if in.Scale > 0 {
+			in.Densities[i] = float64(cur[i]) / in.Scale
+		}
+	}
+	if sp := mod.Env.Space; len(sp) > 0 {
+		for k, v := range sp[y] {
+			in.Env[k] = float64(v)
+		}
+	}
+	props := x.props
+	x.m.Propensities(props, in)
+	// Continuous time: values within round-off of 0 (|a| ≤ 1e-12·Σ|a_j| at the state)
+	// count as 0, e.g. N·(1 − S/N − I/N) at S + I = N, which may evaluate to ±1e-15.
+	// Discrete time: probabilities have an absolute scale, so every positive value is kept
+	// (a Poisson tail of 1e-30 is a genuine step), and only −1e-12 ≤ a < 0 counts as 0.
+	total := 0.0
+	for _, a := range props {
+		total += math.Abs(a)
+	}
+	next := x.next
+	sum, taken := 0.0, 0.0 // all applicable probabilities; those that change the state
+	first := -1
+	for j, a := range props {
+		if a == 0 || (!c.Discrete && math.Abs(a) <= zeroTol*total) || (c.Discrete && a < 0 && a >= -discreteTol) {
+			continue
+		}
+		t := &mod.Transitions[j]
+		if !(a > 0) || math.IsInf(a, 1) {
+			return nil, 0, diag.Errorf(t.Pos, "E802", "guard divisions and domain errors with 'when', e.g. when S > 0 @ k / S",
+				"propensity of '%s' is %s at %s", t.Label, fmtNum(a), formatState(mod, cur[:d], y, nil))
+		}
+		copy(next, cur)
+		for _, jp := range t.Jump {
+			v := int64(next[jp.Species]) + int64(jp.Delta)
+			if v < 0 {
+				name := mod.Species[jp.Species].Name
+				return nil, 0, diag.Errorf(t.Pos, "E801", fmt.Sprintf("add a guard, e.g. when %s > %d", name, -jp.Delta-1),
+					"'%s' has propensity %s at %s and would make %s = %d", t.Label, fmtNum(a),
+					formatState(mod, cur[:d], y, t.Jump), name, v)
+			}
+			if v > math.MaxInt32 {
+				return nil, 0, fmt.Errorf("ctmc: '%s' would make %s = %d, beyond the int32 range of the state encoding", t.Label, mod.Species[jp.Species].Name, v)
+			}
+			next[jp.Species] = int32(v)
+		}
+		if t.Update != nil {
+			u := t.Update[y]
+			if u < 0 {
+				// The transition is not allowed in this environment state.
+				continue
+			}
+			next[d] = int32(u)
+		}
+		sum += a
+		if first < 0 {
+			first = j
+		}
+		if equalKeys(next, cur) {
+			continue // a self-loop does not change the generator
+		}
+		idx, added := c.insert(next)
+		cur = c.keyOf(s) // the arena may have moved
+		if added && c.NumStates() > x.maxStates {
+			return nil, 0, &LimitError{Limit: "states", Max: int64(x.maxStates), States: c.NumStates()}
+		}
+		if added && x.maxBytes > 0 {
+			if used := int64(len(c.keys))*4 + int64(len(c.table))*4 + x.extra; used > x.maxBytes {
+				return nil, 0, &LimitError{Limit: "bytes", Max: x.maxBytes, States: c.NumStates()}
+			}
+		}
+		row = append(row, entry{int32(idx), a})
+		taken += a
+	}
+	if c.Discrete && sum > 1+discreteTol {
+		return nil, 0, diag.Errorf(mod.Transitions[first].Pos, "E803", "the probabilities leaving a state sum to at most 1; the remainder is the self-loop",
+			"probabilities leaving %s sum to %s at t=%s", formatState(mod, cur[:d], y, nil), strconv.FormatFloat(sum, 'g', 15, 64), fmtNum(in.Time))
+	}
+	return row, taken, nil
+}
+
+// discreteTol is the tolerance of the discrete-time check Σ_j a_j ≤ 1 (spec §6.4).
+const discreteTol = 1e-12
 
 // Explore enumerates the states reachable from the initial state of in — the counts
 // in.Counts (set them with m.InitialCounts; they must be non-negative integers) and every
 // environment state with positive weight in m.IR.Env.Init (all of them for 'env ~
 // stationary' without a law, state 0 if Init is nil) — and builds the generator. The
-// propensities are evaluated with the parameters, scale and time of in; in.Counts, in.Env
-// and in.Densities are overwritten during the exploration and restored on return.
+// propensities are evaluated with the parameters, scale and time of in; in is not modified.
 //
-// The errors are: ErrDiscreteTime; a *LimitError when more than lim.MaxStates states are
-// reachable or the chain outgrows lim.MaxBytes; and, as *diag.Diagnostic, E801 (a positive propensity that would make a
-// count negative) and E802 (a negative, NaN or infinite propensity).
+// For a discrete-time model (spec §6.4) the propensities are the probabilities of the
+// transitions in one step, and the chain stores Q = P − I for the step matrix P: the
+// off-diagonal Q[i][j] = P[i][j] and Q[i][i] = P[i][i] − 1 = −Σ_{j≠i} P[i][j], where P[i][i]
+// collects the explicit self-loops and the remainder 1 − Σ_j a_j. Then πP = π is πQ = 0,
+// so Stationary applies unchanged; Chain.Discrete is set. A time-inhomogeneous model is
+// evaluated at the step index in.Time (the frozen chain); TimeVarying steps it with the
+// probabilities of each step.
+//
+// The errors are: a *LimitError when more than lim.MaxStates states are reachable or the
+// chain outgrows lim.MaxBytes; and, as *diag.Diagnostic, E801 (a positive propensity that
+// would make a count negative), E802 (a negative, NaN or infinite propensity) and, in
+// discrete time, E803 (probabilities leaving a state that sum to more than 1 + 1e-12).
+//
+// Cost: O(S·(tape + J·d)) time for S states and J transitions, O(S·(d+1) + E) memory.
 func Explore(m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
 	mod := m.IR
-	if mod.Time == ir.Discrete {
-		return nil, ErrDiscreteTime
-	}
-	maxStates := lim.MaxStates
-	if maxStates <= 0 {
-		maxStates = DefaultMaxStates
-	}
 	d := m.Dim()
 	if len(in.Counts) != d {
 		return nil, fmt.Errorf("ctmc: in.Counts has length %d, want %d species", len(in.Counts), d)
 	}
-	saved := [3][]float64{append([]float64(nil), in.Counts...), append([]float64(nil), in.Env...), append([]float64(nil), in.Densities...)}
-	defer func() {
-		copy(in.Counts, saved[0])
-		copy(in.Env, saved[1])
-		copy(in.Densities, saved[2])
-	}()
-
-	c := &Chain{Model: m, Dim: d, table: make([]int32, 1024)}
-	stride := d + 1
-	key := make([]int32, stride)
-	for i, v := range saved[0] {
+	c := &Chain{Model: m, Dim: d, Discrete: mod.Time == ir.Discrete, table: make([]int32, 1024)}
+	key := make([]int32, d+1)
+	for i, v := range in.Counts {
 		if v < 0 || v != math.Trunc(v) || v > math.MaxInt32 {
 			return nil, fmt.Errorf("ctmc: initial count %s = %v is not a non-negative integer", mod.Species[i].Name, v)
 		}
@@ -333,119 +457,52 @@ func Explore(m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
 		}
 	}
 
-	nT := len(mod.Transitions)
-	props := make([]float64, nT)
+	x := newExplorer(c, m, in, lim)
 	rowPtr := []int{0}
 	var cols []int32
 	var vals []float64
-	type entry struct {
-		col  int32
-		rate float64
-	}
 	var row []entry
-	next := make([]int32, stride)
-	if in.Env == nil && len(mod.Env.Components) > 0 {
-		in.Env = make([]float64, len(mod.Env.Components))
-	}
-	scaled := in.Scale > 0 && len(in.Densities) == d
-
 	for s := 0; s < c.NumStates(); s++ {
-		cur := c.keyOf(s)
-		y := int(cur[d])
-		for i := 0; i < d; i++ {
-			in.Counts[i] = float64(cur[i])
-			if scaled {
-				in.Densities[i] = float64(cur[i]) / in.Scale
-			}
+		x.extra = int64(len(rowPtr))*8 + int64(len(cols))*12
+		var err error
+		row, _, err = x.expand(s, row[:0])
+		if err != nil {
+			return nil, err
 		}
-		if nEnv > 0 {
-			for k, v := range mod.Env.Space[y] {
-				in.Env[k] = float64(v)
-			}
-		}
-		m.Propensities(props, in)
-		// Values within round-off of 0 (|a| ≤ 1e-12·Σ|a_j| at the state) count as 0, e.g.
-		// N·(1 − S/N − I/N) at S + I = N, which may evaluate to ±1e-15.
-		total := 0.0
-		for _, a := range props {
-			total += math.Abs(a)
-		}
-		row = row[:0]
-		for j, a := range props {
-			if a == 0 || math.Abs(a) <= zeroTol*total {
-				continue
-			}
-			t := &mod.Transitions[j]
-			if !(a > 0) || math.IsInf(a, 1) {
-				return nil, diag.Errorf(t.Pos, "E802", "guard divisions and domain errors with 'when', e.g. when S > 0 @ k / S",
-					"propensity of '%s' is %s at %s", t.Label, fmtNum(a), formatState(mod, c.keyOf(s)[:d], y, nil))
-			}
-			copy(next, c.keyOf(s))
-			for _, jp := range t.Jump {
-				v := int64(next[jp.Species]) + int64(jp.Delta)
-				if v < 0 {
-					name := mod.Species[jp.Species].Name
-					return nil, diag.Errorf(t.Pos, "E801", fmt.Sprintf("add a guard, e.g. when %s > %d", name, -jp.Delta-1),
-						"'%s' has propensity %s at %s and would make %s = %d", t.Label, fmtNum(a),
-						formatState(mod, c.keyOf(s)[:d], y, t.Jump), name, v)
-				}
-				if v > math.MaxInt32 {
-					return nil, fmt.Errorf("ctmc: '%s' would make %s = %d, beyond the int32 range of the state encoding", t.Label, mod.Species[jp.Species].Name, v)
-				}
-				next[jp.Species] = int32(v)
-			}
-			if t.Update != nil {
-				u := t.Update[y]
-				if u < 0 {
-					// The transition is not allowed in this environment state.
-					continue
-				}
-				next[d] = int32(u)
-			}
-			if equalKeys(next, c.keyOf(s)) {
-				continue // a self-loop does not change the generator
-			}
-			idx, added := c.insert(next)
-			if added && c.NumStates() > maxStates {
-				return nil, &LimitError{Limit: "states", Max: int64(maxStates), States: c.NumStates()}
-			}
-			if added && lim.MaxBytes > 0 {
-				used := int64(len(c.keys))*4 + int64(len(c.table))*4 + int64(len(rowPtr))*8 + int64(len(cols))*12
-				if used > lim.MaxBytes {
-					return nil, &LimitError{Limit: "bytes", Max: lim.MaxBytes, States: c.NumStates()}
-				}
-			}
-			row = append(row, entry{int32(idx), a})
-		}
-		// Sort the row by column (insertion sort: rows are short), merge duplicates, add the
-		// diagonal.
-		row = append(row, entry{int32(s), 0})
-		for i := 1; i < len(row); i++ {
-			for k := i; k > 0 && row[k].col < row[k-1].col; k-- {
-				row[k], row[k-1] = row[k-1], row[k]
-			}
-		}
-		start := len(cols)
-		diagPos := -1
-		sum := 0.0
-		for _, e := range row {
-			if n := len(cols); n > start && cols[n-1] == e.col {
-				vals[n-1] += e.rate
-			} else {
-				cols = append(cols, e.col)
-				vals = append(vals, e.rate)
-			}
-			if int(e.col) == s {
-				diagPos = len(cols) - 1
-			}
-			sum += e.rate
-		}
-		vals[diagPos] = -sum
+		cols, vals = appendRow(cols, vals, row, s)
 		rowPtr = append(rowPtr, len(cols))
 	}
 	n := c.NumStates()
 	c.Q = &CSR{Rows: n, Cols: n, RowPtr: rowPtr, Col: cols, Val: vals}
 	return c, nil
+}
+
+// appendRow sorts row by column (insertion sort: rows are short), merges duplicate
+// targets, adds the diagonal −Σ row at column s and appends the result to cols and vals.
+func appendRow(cols []int32, vals []float64, row []entry, s int) ([]int32, []float64) {
+	row = append(row, entry{int32(s), 0})
+	for i := 1; i < len(row); i++ {
+		for k := i; k > 0 && row[k].col < row[k-1].col; k-- {
+			row[k], row[k-1] = row[k-1], row[k]
+		}
+	}
+	start := len(cols)
+	diagPos := -1
+	sum := 0.0
+	for _, e := range row {
+		if n := len(cols); n > start && cols[n-1] == e.col {
+			vals[n-1] += e.rate
+		} else {
+			cols = append(cols, e.col)
+			vals = append(vals, e.rate)
+		}
+		if int(e.col) == s {
+			diagPos = len(cols) - 1
+		}
+		sum += e.rate
+	}
+	vals[diagPos] = -sum
+	return cols, vals
 }
 
 // zeroTol is the relative size below which a propensity counts as 0 (round-off).

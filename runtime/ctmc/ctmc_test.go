@@ -260,22 +260,6 @@ func TestStateLimit(t *testing.T) {
 	}
 }
 
-func TestDiscreteTime(t *testing.T) {
-	src := `model dt
-time discrete
-species X
-up: 0 -> X when X < 3 @ 0.5
-init { X = 0 }
-`
-	m, _ := runtime.LoadSource("dt.mf", []byte(src), compiler.Options{})
-	if m == nil {
-		t.Skip("discrete-time source did not compile")
-	}
-	if _, err := explore(t, m, Limits{}); !errors.Is(err, ErrDiscreteTime) {
-		t.Fatalf("got %v", err)
-	}
-}
-
 // sirs is a 2-D SIRS model on the triangle S + I ≤ N (R implicit).
 const sirs = `model sirs
 scale N = 400

@@ -1,4 +1,6 @@
-// Package ctmc builds and solves the exact continuous-time Markov chain of a compiled model.
+// Package ctmc builds and solves the exact Markov chain of a compiled model: a
+// continuous-time chain (generator Q), or for a 'time discrete' model a discrete-time chain
+// stored as Q = P − I for its step matrix P (Chain.Discrete).
 //
 // A state is a pair (n, y) of species counts n ∈ ℕ^d and an environment index y into
 // ir.Model.Env.Space. Transition j with propensity a_j(n, y) > 0 moves (n, y) to
@@ -43,7 +45,19 @@
 // again. The SIRS benchmark (about 4.5 entries per row) explores 1e6 states in about 1 s
 // and solves them in about 14 s (405 BiCGSTAB iterations) to ‖πQ‖₁ < 1e-10 on one core.
 //
-// Only continuous-time models are supported; discrete-time models return an error. The
-// chain is evaluated at the time in.Time of the inputs given to Explore (a frozen chain for
-// a time-inhomogeneous model).
+// Discrete time (spec §6.4): a_j is the probability that transition j is taken in the step;
+// Explore checks a_j ≥ 0 (E802; −1e-12 ≤ a_j < 0 counts as 0, every positive value is kept)
+// and Σ_j a_j ≤ 1 + 1e-12 at every state (E803), the remainder being a self-loop, and stores
+// Q = P − I. Since πP = π is πQ = 0, Stationary, ClosedClasses and InitialDistribution work
+// unchanged. Transient steps p_{k+1} = p_k P for integer times (O(E) per step; cumulative
+// laws are Σ_{j<k} p_j), Discounted solves x(I − e^{−a}P) = p₀ and Until includes the
+// reward at the hitting step (spec §6.10). A time-inhomogeneous discrete-time model is
+// stepped by TimeVarying, which re-evaluates the probabilities at every step index and adds
+// the states first reached at later steps, so EvalMeasures computes its transient,
+// cumulative and discounted measures exactly (the discounted sum truncated with a stated
+// bound); its until measures are refused (ErrTimeInhomogeneous).
+//
+// The chain is evaluated at the time in.Time of the inputs given to Explore (a frozen chain
+// for a time-inhomogeneous model); continuous-time time-inhomogeneous models get
+// ErrTimeInhomogeneous for their time-dependent measures.
 package ctmc

@@ -111,6 +111,10 @@ func (s Settings) withDefaults() Settings {
 // x (δI − Q) = p0 (δ > 0); its entries sum to 1/δ. The transposed system is solved by
 // dense LU (at most s.DenseMax states, O(S³)) or ILU(0)-BiCGSTAB (O(E) per iteration) to
 // the relative residual s.Tol.
+//
+// For a discrete-time chain (c.Discrete), delta is the discount rate per step a and
+// x = Σ_{j≥0} e^{−aj} p_j solves x(I − e^{−a}P) = p0, i.e. x((1 − e^{−a})I − e^{−a}Q) = p0;
+// its entries sum to 1/(1 − e^{−a}). Same cost.
 func Discounted(c *Chain, p0 []float64, delta float64, s *Settings) (*LinearResult, error) {
 	if !(delta > 0) || math.IsInf(delta, 0) {
 		return nil, fmt.Errorf("ctmc: discount rate %v must be finite and > 0", delta)
@@ -119,14 +123,20 @@ func Discounted(c *Chain, p0 []float64, delta float64, s *Settings) (*LinearResu
 	if len(p0) != n {
 		return nil, fmt.Errorf("ctmc: initial distribution has length %d, want %d states", len(p0), n)
 	}
+	// Continuous time: δI − Q. Discrete time: I − βP = (1 − β)I − βQ with β = e^{−δ}.
+	scale, diag := 1.0, delta
+	if c.Discrete {
+		beta := math.Exp(-delta)
+		scale, diag = beta, -math.Expm1(-delta)
+	}
 	a := c.Q.Transpose()
 	for i := range a.Val {
-		a.Val[i] = -a.Val[i]
+		a.Val[i] *= -scale
 	}
 	for i := 0; i < n; i++ {
 		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
 			if int(a.Col[p]) == i {
-				a.Val[p] += delta
+				a.Val[p] += diag
 			}
 		}
 	}
@@ -143,6 +153,10 @@ func Discounted(c *Chain, p0 []float64, delta float64, s *Settings) (*LinearResu
 // h = 0 on R and on states from which R cannot be reached. If R is missed with positive
 // probability from p0 and f is not 0 on a state that is then reachable without hitting R,
 // the reward is infinite or undefined and Until returns an error.
+//
+// For a discrete-time chain (c.Discrete) the value is E Σ_{j=0}^{τ} f(X_j), which includes
+// the reward f(X_τ) at the hitting step (spec §6.10): h = f on R and, off R,
+// h(x) = f(x) + Σ_y P(x, y) h(y), that is (I − P_AA) h_A = (−Q_AA) h_A = f_A + P_AR f_R.
 //
 // Cost: O(S + E) for the reachability sets, plus dense LU (O(|A|³), at most s.DenseMax
 // states) or ILU(0)-BiCGSTAB (O(E) per iteration).
@@ -207,14 +221,16 @@ func Until(c *Chain, p0, f []float64, inR []bool, s *Settings) (value float64, r
 	a := &CSR{Rows: m, Cols: m, RowPtr: make([]int, 1, m+1)}
 	b := make([]float64, m)
 	for k, i := range states {
+		b[k] = f[i]
 		for p := q.RowPtr[i]; p < q.RowPtr[i+1]; p++ {
 			if l := local[q.Col[p]]; l >= 0 {
 				a.Col = append(a.Col, l)
 				a.Val = append(a.Val, -q.Val[p])
+			} else if j := q.Col[p]; c.Discrete && inR[j] {
+				b[k] += q.Val[p] * f[j]
 			}
 		}
 		a.RowPtr = append(a.RowPtr, len(a.Col))
-		b[k] = f[i]
 	}
 	var set Settings
 	if s != nil {
@@ -228,8 +244,15 @@ func Until(c *Chain, p0, f []float64, inR []bool, s *Settings) (value float64, r
 	for k, i := range states {
 		res.X[i] = sub.X[k]
 	}
+	if c.Discrete {
+		for i, r := range inR {
+			if r {
+				res.X[i] = f[i]
+			}
+		}
+	}
 	for i, p := range p0 {
-		if p != 0 && !inR[i] {
+		if p != 0 && (c.Discrete || !inR[i]) {
 			value += p * res.X[i]
 		}
 	}

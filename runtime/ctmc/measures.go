@@ -173,6 +173,9 @@ type MeasureSettings struct {
 	// Transient controls the uniformisation of transient and cumulative measures (its
 	// Cumulative field is set as needed).
 	Transient *TransientSettings
+	// Limits bounds the states found while stepping a time-inhomogeneous discrete-time
+	// model (TimeVarying); the zero value gives the defaults of Explore.
+	Limits Limits
 }
 
 // MeasureValue is the value of one measure, or why the exact chain cannot compute it.
@@ -182,16 +185,20 @@ type MeasureValue struct {
 	Kind  string
 	Value float64
 	// Bound bounds the truncation error of Value where one is known (transient and
-	// cumulative: sup|f| times the uniformisation error bound); 0 otherwise, where the
-	// accuracy is that of the linear solve (Settings.Tol on the residual).
+	// cumulative: sup|f| times the uniformisation error bound; discounted measures of a
+	// time-inhomogeneous discrete-time model: sup|f| over the states found times the weight
+	// of the truncated tail); 0 otherwise, where the accuracy is that of the linear solve
+	// (Settings.Tol on the residual) or, in discrete time, round-off.
 	Bound float64
 	// Err is non-nil if the measure could not be computed; Value is then 0.
 	Err error
 }
 
 // ErrTimeInhomogeneous is the error of the time-dependent measures of a model whose
-// propensities depend on t: the chain Explore builds is frozen at one time.
-var ErrTimeInhomogeneous = errors.New("ctmc: the model is time-inhomogeneous and the exact chain is frozen at one time; transient, cumulative, discounted and until measures need a time-homogeneous model")
+// propensities depend on t that the exact chain cannot compute: every such measure in
+// continuous time (the chain Explore builds is frozen at one time), and until measures in
+// discrete time (an unbounded horizon without discounting).
+var ErrTimeInhomogeneous = errors.New("ctmc: the model is time-inhomogeneous and the exact chain is frozen at one time; this measure needs a time-homogeneous model (in discrete time, transient, cumulative and discounted measures are computed by stepping, until measures are not)")
 
 // EvalMeasures evaluates every measure of the model (spec §6.10) on the chain, in the order
 // of m.IR.Measures, with X₀ distributed as InitialDistribution(c):
@@ -203,15 +210,27 @@ var ErrTimeInhomogeneous = errors.New("ctmc: the model is time-inhomogeneous and
 //   - discounted(f, a): E ∫₀^∞ e^{−as} f(X_s) ds (one sparse solve per distinct a);
 //   - until(f, R): E ∫₀^τ f(X_s) ds, τ the hitting time of R (one sparse solve each).
 //
+// In discrete time (c.Discrete, spec §6.10) T is an integer number of steps (anything else
+// is an error), transient(f, T) = E f(X_T), cumulative(f, T) = E Σ_{j=0}^{T−1} f(X_j),
+// discounted(f, a) = E Σ_{j≥0} e^{−aj} f(X_j) and until(f, R) = E Σ_{j=0}^{τ} f(X_j) (the
+// reward at the hitting step included); see Transient, Discounted and Until. For a
+// time-inhomogeneous discrete-time model the transient, cumulative and discounted measures
+// are computed by TimeVarying, which re-evaluates the step probabilities at every step
+// t = in.Time + k (a transient reward that depends on t is evaluated at in.Time + T), and
+// until measures get ErrTimeInhomogeneous.
+//
 // T and a are evaluated from the parameters of in; f and R at every state as in
 // StateValues, at t = in.Time except for transient. A measure the exact chain cannot
-// compute gets a non-nil Err: every measure of a discrete-time model (ErrDiscreteTime), the
-// time-dependent kinds of a time-inhomogeneous model (ErrTimeInhomogeneous), a reward that
-// depends on t in cumulative, discounted or until measures, bad arguments, and solver
-// failures. The returned error is for unusable inputs only (a pi of the wrong length).
+// compute gets a non-nil Err: every measure when c is nil or its kind differs from the
+// model's (ErrDiscreteTime), the time-dependent kinds of a continuous-time
+// time-inhomogeneous model (ErrTimeInhomogeneous), a reward that depends on t in
+// cumulative, discounted or until measures, bad arguments, and solver failures. The
+// returned error is for unusable inputs only (a pi of the wrong length).
 //
 // Cost: O(S·tape) per distinct reward, plus the solves: Stationary, one Transient pass to
-// the largest horizon, and one linear solve per discount rate and per until measure.
+// the largest horizon, and one linear solve per discount rate and per until measure; for
+// a time-inhomogeneous discrete-time model one TimeVarying pass to the largest horizon
+// and one per discount rate, O(S·(tape + J·d)) per step.
 func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *MeasureSettings) ([]MeasureValue, error) {
 	var set MeasureSettings
 	if s != nil {
@@ -222,12 +241,14 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 	for k, ms := range mod.Measures {
 		out[k] = MeasureValue{Name: ms.Name, Kind: ms.Kind.String()}
 	}
-	if mod.Time == ir.Discrete || c == nil {
+	if c == nil || c.Discrete != (mod.Time == ir.Discrete) {
 		for k := range out {
 			out[k].Err = ErrDiscreteTime
 		}
 		return out, nil
 	}
+	discrete := c.Discrete
+	stepping := discrete && !mod.TimeHomogeneous
 	n := c.NumStates()
 	if pi != nil && len(pi) != n {
 		return nil, fmt.Errorf("ctmc: stationary distribution has length %d, want %d states", len(pi), n)
@@ -268,7 +289,7 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 		if out[k].Err != nil || ms.Kind == ir.Stationary {
 			continue
 		}
-		if !mod.TimeHomogeneous {
+		if !mod.TimeHomogeneous && (!discrete || ms.Kind == ir.Until) {
 			out[k].Err = ErrTimeInhomogeneous
 			continue
 		}
@@ -284,6 +305,8 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 		case ir.Transient, ir.Cumulative:
 			if !(v >= 0) || math.IsInf(v, 0) {
 				out[k].Err = fmt.Errorf("ctmc: horizon of %s measure '%s' is %v; it must be finite and ≥ 0", ms.Kind, ms.Name, v)
+			} else if discrete && v != math.Trunc(v) {
+				out[k].Err = fmt.Errorf("ctmc: horizon of %s measure '%s' is %v; in discrete time it must be an integer number of steps", ms.Kind, ms.Name, v)
 			}
 		case ir.Discounted:
 			if !(v > 0) || math.IsInf(v, 0) {
@@ -312,13 +335,23 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 		}
 	}
 	vals := StateValues(c, m, in, nodes, in.Time)
-	reward := func(k int) []float64 {
+	// rewardOn returns the reward of measure k at the states of ch: c itself or the larger
+	// state set of a TimeVarying pass.
+	rewardOn := func(ch *Chain, k int) []float64 {
 		ms := mod.Measures[k]
 		if ms.Kind == ir.Transient && g.Dep(ms.Args[0])&ir.DepTime != 0 {
-			return StateValues(c, m, in, []ir.NodeID{ms.Args[0]}, params[k])[0]
+			t := params[k]
+			if stepping {
+				t += in.Time
+			}
+			return StateValues(ch, m, in, []ir.NodeID{ms.Args[0]}, t)[0]
+		}
+		if ch != c {
+			return StateValues(ch, m, in, []ir.NodeID{ms.Args[0]}, in.Time)[0]
 		}
 		return vals[slot[ms.Args[0]]]
 	}
+	reward := func(k int) []float64 { return rewardOn(c, k) }
 
 	var p0 []float64
 	var p0Err error
@@ -375,7 +408,20 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 			ts = *set.Transient
 		}
 		ts.Cumulative = cumulative
-		tr, err := Transient(c, p0, uniq, &ts)
+		var tr *TransientResult
+		var err error
+		ch := c
+		if stepping {
+			var sr *StepResult
+			sr, err = TimeVarying(c, m, in, p0, &StepSettings{Steps: uniq, Cumulative: cumulative, Limits: set.Limits})
+			if err == nil {
+				ch = sr.Chain
+				tr = &TransientResult{Times: uniq, P: sr.P, Epsilon: make([]float64, len(uniq)), Cumulative: sr.Cumulative,
+					CumulativeEpsilon: make([]float64, len(uniq)), Rate: 1, Products: sr.Products}
+			}
+		} else {
+			tr, err = Transient(c, p0, uniq, &ts)
+		}
 		for k, ms := range mod.Measures {
 			if out[k].Err != nil || (ms.Kind != ir.Transient && ms.Kind != ir.Cumulative) {
 				continue
@@ -385,7 +431,7 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 				continue
 			}
 			i := sort.SearchFloat64s(uniq, params[k])
-			f := reward(k)
+			f := rewardOn(ch, k)
 			if ms.Kind == ir.Transient {
 				out[k].Value = dot(tr.P[i], f)
 				out[k].Bound = supNorm(f) * tr.Epsilon[i]
@@ -408,6 +454,17 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 			continue
 		}
 		a := params[k]
+		if stepping {
+			sr, err := TimeVarying(c, m, in, p0, &StepSettings{Discount: a, Limits: set.Limits})
+			if err != nil {
+				out[k].Err = err
+				continue
+			}
+			f := rewardOn(sr.Chain, k)
+			out[k].Value = dot(sr.Discounted, f)
+			out[k].Bound = supNorm(f) * sr.DiscountTail
+			continue
+		}
 		if _, ok := disc[a]; !ok {
 			if _, failed := discErr[a]; !failed {
 				r, err := Discounted(c, p0, a, set.Solve)

@@ -191,7 +191,7 @@ measure bad   = discounted(X, 0)
 			}
 		})
 	}
-	// A discrete-time model: every measure gets ErrDiscreteTime.
+	// A discrete-time model without a chain (nil): every measure gets ErrDiscreteTime.
 	dm := load(t, mm1kMeasures, compiler.Options{})
 	mod := *dm.IR
 	mod.Time = ir.Discrete

@@ -64,6 +64,11 @@ func UniformisationRate(q *CSR) float64 {
 // Cost: O(E) per product, with about qΔ + O(√(qΔ)) products per step, so
 // O(E·(q·t_max + Σ_i √(qΔ_i))) time in total, and O(S) memory per stored vector plus
 // O(E) for the transposed generator.
+//
+// For a discrete-time chain (c.Discrete) the times are step counts and must be integers:
+// p_{k+1} = p_k P with P = I + Q, one product per step, O(E·t_max) time; the optional
+// cumulative law is Σ_{j=0}^{t−1} p_j (spec §6.10), Epsilon and CumulativeEpsilon are 0
+// (no truncation: only round-off, about 1e-16 per step) and Rate is 1.
 func Transient(c *Chain, p0 []float64, times []float64, s *TransientSettings) (*TransientResult, error) {
 	var set TransientSettings
 	if s != nil {
@@ -88,6 +93,9 @@ func Transient(c *Chain, p0 []float64, times []float64, s *TransientSettings) (*
 			return nil, fmt.Errorf("ctmc: transient times must be finite and non-decreasing (%v after %v)", t, prev)
 		}
 		prev = t
+	}
+	if c.Discrete {
+		return discreteTransient(c, p0, times, set.Cumulative)
 	}
 	q := UniformisationRate(c.Q)
 	res := &TransientResult{Times: append([]float64(nil), times...), Rate: q}
@@ -229,4 +237,43 @@ func (u *uniformiser) step(v []float64, lambda, eps float64, cum []float64, maxT
 		}
 	}
 	return out, fg, nil
+}
+
+// discreteTransient steps the law of a discrete-time chain: p_{k+1} = p_k + p_k Q. The times
+// have been checked to be finite, ≥ 0 and non-decreasing. O(E·t_max).
+func discreteTransient(c *Chain, p0 []float64, times []float64, cumulative bool) (*TransientResult, error) {
+	for _, t := range times {
+		if t != math.Trunc(t) {
+			return nil, fmt.Errorf("ctmc: time %v of a discrete-time chain is not an integer number of steps", t)
+		}
+	}
+	n := c.NumStates()
+	res := &TransientResult{Times: append([]float64(nil), times...), Rate: 1}
+	u := newUniformiser(c.Q, 1)
+	cur := append([]float64(nil), p0...)
+	nxt := make([]float64, n)
+	var cum []float64
+	if cumulative {
+		cum = make([]float64, n)
+	}
+	k := 0.0
+	for _, t := range times {
+		for ; k < t; k++ {
+			if cum != nil {
+				for j, v := range cur {
+					cum[j] += v
+				}
+			}
+			u.mul(nxt, cur)
+			cur, nxt = nxt, cur
+			res.Products++
+		}
+		res.P = append(res.P, append([]float64(nil), cur...))
+		res.Epsilon = append(res.Epsilon, 0)
+		if cum != nil {
+			res.Cumulative = append(res.Cumulative, append([]float64(nil), cum...))
+			res.CumulativeEpsilon = append(res.CumulativeEpsilon, 0)
+		}
+	}
+	return res, nil
 }

@@ -1,0 +1,197 @@
+package ctmc
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
+)
+
+// StepSettings controls TimeVarying. The zero value (or nil) selects the defaults.
+type StepSettings struct {
+	// Steps lists the step counts k (integers ≥ 0, non-decreasing) at which the law of X_k
+	// is returned.
+	Steps []float64
+	// Cumulative asks for Σ_{j=0}^{k−1} p_j at every step count k of Steps.
+	Cumulative bool
+	// Discount, if > 0, asks for x = Σ_{j≥0} e^{−Discount·j} p_j, the sum stopped at the
+	// first J with e^{−Discount·J}/(1 − e^{−Discount}) ≤ DiscountTol.
+	Discount float64
+	// DiscountTol bounds the weight of the terms left out of the discounted sum; 0 means
+	// 1e-13.
+	DiscountTol float64
+	// Limits bounds the states found while stepping (as for Explore).
+	Limits Limits
+}
+
+// StepResult holds the laws of a time-inhomogeneous discrete-time chain.
+type StepResult struct {
+	// Chain indexes the vectors below. It is the chain given to TimeVarying when stepping
+	// found no new state; otherwise a copy with the new states appended after the old ones,
+	// which holds the states only (its Q is nil: use it with StateValues, Counts, Env).
+	Chain *Chain
+	// P[i] is the law of X_k for k = Steps[i].
+	P [][]float64
+	// Cumulative[i] is Σ_{j<k} p_j for k = Steps[i] (nil unless asked for).
+	Cumulative [][]float64
+	// Discounted is Σ_{j<J} e^{−aj} p_j (nil unless asked for), and DiscountTail =
+	// e^{−aJ}/(1 − e^{−a}) bounds the weight left out: |E Σ_j e^{−aj} f(X_j) − Discounted·f|
+	// ≤ DiscountTail·sup|f| over the states reachable after step J.
+	Discounted   []float64
+	DiscountTail float64
+	// Products is the number of steps taken (each one pass over the states with mass).
+	Products int
+}
+
+// TimeVarying steps the law of a discrete-time model whose probabilities depend on the step
+// index t (spec §6.6): p_{k+1} = p_k P(t₀ + k), where t₀ = in.Time is the step index of
+// X₀ and P(t) is evaluated afresh at every step from the propensities at t. The states are
+// those of c (its Q is not used) plus any state first reached at a later step, which is
+// added as it appears, so the result is exact even when the frozen chain of Explore misses
+// states reachable later. Every state with mass at step t is checked at t (E801, E802, E803).
+//
+// Cost: O(S_k·(tape + J·d)) per step for the S_k states with mass at step k, so
+// O(k_max·S·(tape + J·d)) for the transient and cumulative laws; the discounted sum needs
+// J = ⌈(ln(1/tol) − ln(1 − e^{−a}))/a⌉ steps. Memory O(S) per stored vector.
+func TimeVarying(c *Chain, m *runtime.Model, in *ir.Inputs, p0 []float64, s *StepSettings) (*StepResult, error) {
+	var set StepSettings
+	if s != nil {
+		set = *s
+	}
+	if !c.Discrete {
+		return nil, errors.New("ctmc: TimeVarying steps discrete-time chains only")
+	}
+	if len(p0) != c.NumStates() {
+		return nil, fmt.Errorf("ctmc: initial distribution has length %d, want %d states", len(p0), c.NumStates())
+	}
+	prev := 0.0
+	for _, k := range set.Steps {
+		if !(k >= prev) || math.IsInf(k, 0) || k != math.Trunc(k) {
+			return nil, fmt.Errorf("ctmc: step counts must be integers ≥ 0 in non-decreasing order (%v after %v)", k, prev)
+		}
+		prev = k
+	}
+	if set.Discount < 0 || math.IsNaN(set.Discount) || math.IsInf(set.Discount, 0) {
+		return nil, fmt.Errorf("ctmc: discount rate %v must be finite and > 0", set.Discount)
+	}
+	if set.DiscountTol <= 0 {
+		set.DiscountTol = 1e-13
+	}
+	t0 := in.Time
+	if t0 != math.Trunc(t0) || math.IsInf(t0, 0) {
+		return nil, fmt.Errorf("ctmc: start step index %v of a discrete-time model is not an integer", t0)
+	}
+	// A private copy of the states, so that c is not modified.
+	w := &Chain{Model: c.Model, Dim: c.Dim, Discrete: true, Initial: c.Initial,
+		keys: append([]int32(nil), c.keys...), table: append([]int32(nil), c.table...)}
+	x := newExplorer(w, m, in, set.Limits)
+
+	last := 0.0
+	if len(set.Steps) > 0 {
+		last = set.Steps[len(set.Steps)-1]
+	}
+	beta, steps := 0.0, 0.0
+	if set.Discount > 0 {
+		beta = math.Exp(-set.Discount)
+		steps = math.Ceil((math.Log(1/set.DiscountTol) + math.Log(1/-math.Expm1(-set.Discount))) / set.Discount)
+		if steps < 1 {
+			steps = 1
+		}
+	}
+	total := math.Max(last, steps)
+	if total > 1e8 {
+		return nil, fmt.Errorf("ctmc: %g steps asked for, more than the limit 1e8", total)
+	}
+
+	res := &StepResult{}
+	cur := append([]float64(nil), p0...)
+	var cum, disc []float64
+	if set.Cumulative {
+		cum = make([]float64, len(cur))
+	}
+	if set.Discount > 0 {
+		disc = make([]float64, len(cur))
+	}
+	weight := 1.0 // e^{−a k}
+	next := 0     // index into set.Steps
+	var row []entry
+	for k := 0.0; ; k++ {
+		for ; next < len(set.Steps) && set.Steps[next] == k; next++ {
+			res.P = append(res.P, append([]float64(nil), cur...))
+			if cum != nil {
+				res.Cumulative = append(res.Cumulative, append([]float64(nil), cum...))
+			}
+		}
+		if disc != nil && k < steps {
+			for j, v := range cur {
+				disc[j] += weight * v
+			}
+			weight *= beta
+		}
+		if k >= total {
+			break
+		}
+		if cum != nil {
+			for j, v := range cur {
+				cum[j] += v
+			}
+		}
+		// One step at t = t₀ + k.
+		x.in.Time = t0 + k
+		nxt := make([]float64, len(cur))
+		for i, v := range cur {
+			if v == 0 {
+				continue
+			}
+			var taken float64
+			var err error
+			row, taken, err = x.expand(i, row[:0])
+			if err != nil {
+				return nil, err
+			}
+			nxt = padTo(nxt, w.NumStates())
+			for _, e := range row {
+				nxt[e.col] += v * e.rate
+			}
+			nxt[i] += v * (1 - taken)
+		}
+		cur = nxt
+		res.Products++
+		// Vectors kept across steps grow with the state set.
+		if cum != nil {
+			cum = padTo(cum, w.NumStates())
+		}
+		if disc != nil {
+			disc = padTo(disc, w.NumStates())
+		}
+	}
+	if disc != nil {
+		res.Discounted = disc
+		res.DiscountTail = weight / -math.Expm1(-set.Discount)
+	}
+	res.Chain = c
+	if w.NumStates() > c.NumStates() {
+		res.Chain = w
+		n := w.NumStates()
+		for i := range res.P {
+			res.P[i] = padTo(res.P[i], n)
+		}
+		for i := range res.Cumulative {
+			res.Cumulative[i] = padTo(res.Cumulative[i], n)
+		}
+		if res.Discounted != nil {
+			res.Discounted = padTo(res.Discounted, n)
+		}
+	}
+	return res, nil
+}
+
+// padTo extends v with zeros to length n.
+func padTo(v []float64, n int) []float64 {
+	for len(v) < n {
+		v = append(v, 0)
+	}
+	return v
+}
