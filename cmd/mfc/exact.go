@@ -28,6 +28,9 @@ type exactReport struct {
 	// Measures maps every measure the exact chain computes (stationary, transient,
 	// cumulative, discounted, until) to its value; MeasureBounds to the truncation bound
 	// of transient and cumulative ones; MeasuresNotComputed to the reason for the others.
+	// Note qualifies the stationary law (time-inhomogeneous models: the chain frozen at the
+	// start time; discrete time: the law of the step chain).
+	Note                string             `json:"note,omitempty"`
 	Measures            map[string]float64 `json:"measures"`
 	MeasureBounds       map[string]float64 `json:"measure_bounds,omitempty"`
 	MeasuresNotComputed map[string]string  `json:"measures_not_computed,omitempty"`
@@ -70,6 +73,9 @@ func exactAnalysis(mod *runtime.Model, maxStates int) (*exactReport, error) {
 	for _, s := range mod.IR.Species {
 		rep.Species = append(rep.Species, s.Name)
 	}
+	if !mod.IR.TimeHomogeneous {
+		rep.Note = fmt.Sprintf("the model is time-inhomogeneous: the stationary law, mean and observables are those of the chain frozen at t = %g; the measures use the time-varying chain where they can", in.Time)
+	}
 	if in.Scale > 0 {
 		for _, n := range rep.Mean {
 			rep.MeanDensity = append(rep.MeanDensity, n/in.Scale)
@@ -105,6 +111,9 @@ func exactAnalysis(mod *runtime.Model, maxStates int) (*exactReport, error) {
 func exactText(r *exactReport) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "model %s: exact stationary law, %d states (%s, %d iterations, residual ‖πQ‖₁ = %.2e)\n\n", r.Model, r.States, r.Method, r.Iterations, r.Residual)
+	if r.Note != "" {
+		fmt.Fprintf(&b, "note: %s\n\n", r.Note)
+	}
 	fmt.Fprintf(&b, "%-20s %16s %16s\n", "species", "E[count]", "E[density]")
 	for i, s := range r.Species {
 		dens := ""
