@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
@@ -72,11 +74,11 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	if len(a.scales) == 0 {
-		fmt.Fprintf(stderr, "mfc validate: give the scales to compare, e.g. --N 10,20,40,80\n")
-		return 2
+		// One comparison at the model's own scale (or for a model without one).
+		a.scales = scaleList{0}
 	}
 	if *burnin < 0 {
-		*burnin = *ssaT / 10
+		*burnin = math.Floor(*ssaT / 10)
 	}
 	rep := &validateReport{N: append([]float64(nil), a.scales...), Transient: *horizon}
 	switch {
@@ -105,7 +107,14 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 			return status
 		}
 		rep.Model = mod.IR.Name
+		if !mod.IR.TimeHomogeneous && *horizon <= 0 {
+			return a.fail(errors.New("the model is time-inhomogeneous, so it has no stationary law: compare at a time with --transient t"))
+		}
 		in := mod.Inputs()
+		if n == 0 {
+			n = in.Scale
+			rep.N[k] = n
+		}
 		rows := validateRows(mod)
 		for _, r := range rows {
 			table(r.name)
@@ -139,7 +148,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		chain, err := ctmc.Explore(mod, in, ctmc.Limits{MaxStates: *maxStates})
 		if err == nil {
 			var law []float64
-			law, err = exactLaw(chain, *horizon)
+			law, chain, err = exactLaw(chain, mod, in, *horizon)
 			if err == nil {
 				states = chain.NumStates()
 				at := *in
@@ -210,6 +219,15 @@ func validateRows(mod *runtime.Model) []validateRow {
 		return rows
 	}
 	n := mod.Inputs().Scale
+	if n == 0 {
+		// No scale: the observables as they are, then the species counts.
+		for i, o := range mod.IR.Observables {
+			rows = append(rows, validateRow{name: o.Name, obs: i, species: -1, ssaIndex: d + i, ssaScale: 1})
+		}
+		if len(rows) > 0 {
+			return rows
+		}
+	}
 	for i, s := range mod.IR.Species {
 		sc := 1.0
 		name := s.Name
@@ -277,24 +295,39 @@ func approximate(mod *runtime.Model, in *ir.Inputs, horizon float64) (*approx, e
 }
 
 // exactLaw returns the stationary law of the chain, or its law at time horizon > 0 from the
-// initial distribution (uniformisation).
-func exactLaw(c *ctmc.Chain, horizon float64) ([]float64, error) {
+// initial distribution: by uniformisation, or by stepping the time-varying chain of a
+// time-inhomogeneous discrete-time model (which may reach new states: the chain returned
+// indexes the law).
+func exactLaw(c *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, horizon float64) ([]float64, *ctmc.Chain, error) {
 	if horizon <= 0 {
+		if !mod.IR.TimeHomogeneous {
+			return nil, nil, errors.New("the model is time-inhomogeneous, so it has no stationary law: compare at a time with --transient t")
+		}
 		st, err := ctmc.Stationary(c, nil)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return st.Pi, nil
+		return st.Pi, c, nil
 	}
 	p0, err := ctmc.InitialDistribution(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if !mod.IR.TimeHomogeneous {
+		if !c.Discrete {
+			return nil, nil, errors.New("the exact transient law of a time-inhomogeneous continuous-time model is not available (the chain is frozen at one time)")
+		}
+		st, err := ctmc.TimeVarying(c, mod, in, p0, &ctmc.StepSettings{Steps: []float64{horizon}})
+		if err != nil {
+			return nil, nil, err
+		}
+		return st.P[0], st.Chain, nil
 	}
 	tr, err := ctmc.Transient(c, p0, []float64{horizon}, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return tr.P[0], nil
+	return tr.P[0], c, nil
 }
 
 // simulate returns the simulated means and 95% half-widths of every species and
@@ -415,6 +448,14 @@ func errorSlope(ns []float64, approx, exact []*float64) (float64, bool) {
 	return s, k >= 3
 }
 
+// fmtN prints a scale, "—" for a model without one.
+func fmtN(n float64) string {
+	if n == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%g", n)
+}
+
 func fmtOpt(v *float64) string {
 	if v == nil {
 		return "—"
@@ -426,7 +467,7 @@ func validateText(r *validateReport) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "model %s: every method at N =", r.Model)
 	for _, n := range r.N {
-		fmt.Fprintf(&b, " %g", n)
+		fmt.Fprintf(&b, " %s", fmtN(n))
 	}
 	if r.Transient > 0 {
 		fmt.Fprintf(&b, ", E f(X_t) at t = %g from the initial state", r.Transient)
@@ -434,7 +475,7 @@ func validateText(r *validateReport) string {
 		b.WriteString(", stationary means")
 	}
 	if r.Transient > 0 {
-		b.WriteString("\n  exact: law of the finite chain at t (uniformisation), states per N:")
+		b.WriteString("\n  exact: law of the finite chain at t (uniformisation; steps in discrete time), states per N:")
 	} else {
 		b.WriteString("\n  exact: stationary law of the finite chain, states per N:")
 	}
@@ -459,7 +500,7 @@ func validateText(r *validateReport) string {
 			if t.SSAMean[k] != nil {
 				sim = fmt.Sprintf("%.6g ± %.2g", *t.SSAMean[k], *t.SSACI[k])
 			}
-			fmt.Fprintf(&b, "%8g %14s %14s %14s %14s %26s\n", n, fmtOpt(t.MeanField[k]), fmtOpt(t.Refined1[k]), fmtOpt(t.Refined2[k]), fmtOpt(t.Exact[k]), sim)
+			fmt.Fprintf(&b, "%8s %14s %14s %14s %14s %26s\n", fmtN(n), fmtOpt(t.MeanField[k]), fmtOpt(t.Refined1[k]), fmtOpt(t.Refined2[k]), fmtOpt(t.Exact[k]), sim)
 		}
 		if len(t.Slopes) > 0 {
 			b.WriteString("fitted slope of |value − exact| against N:")
