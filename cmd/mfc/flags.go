@@ -12,6 +12,7 @@ import (
 // setFlags collects repeated --set name=value flags, in order.
 type setFlags []string
 
+// String joins the overrides.
 func (s *setFlags) String() string { return strings.Join(*s, ",") }
 
 // Set records one name=value override.
@@ -27,6 +28,7 @@ func (s *setFlags) Set(v string) error {
 // (repeating the flag appends).
 type scaleList []float64
 
+// String joins the scales with commas.
 func (s *scaleList) String() string {
 	parts := make([]string, len(*s))
 	for i, v := range *s {

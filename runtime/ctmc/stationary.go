@@ -46,6 +46,7 @@ type ReducibleError struct {
 	Classes []ClassInfo
 }
 
+// Error lists the closed classes.
 func (e *ReducibleError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ctmc: the chain is reducible: %d closed classes, so the stationary distribution depends on the initial state:", len(e.Classes))

@@ -26,6 +26,7 @@ const (
 	Marginal
 )
 
+// String returns "stable", "unstable" or the other class names.
 func (s Stability) String() string {
 	switch s {
 	case Stable:
@@ -138,10 +139,12 @@ type NoConvergenceError struct {
 	Cause    error
 }
 
+// Error says how many starts failed, the best residual, the last cause and what to try.
 func (e *NoConvergenceError) Error() string {
 	return fmt.Sprintf("fixpoint: no convergence from %d start(s) (best ‖F‖∞ = %.3g; last cause: %v); try more Starts, a longer Horizon, a looser Tol or another initial state", e.Starts, e.Residual, e.Cause)
 }
 
+// Unwrap returns the last cause.
 func (e *NoConvergenceError) Unwrap() error { return e.Cause }
 
 // SingularError means the reduced Jacobian PᵀJP is (numerically) singular at X, so Newton
@@ -152,6 +155,7 @@ type SingularError struct {
 	Cond float64
 }
 
+// Error gives the condition estimate and what to try.
 func (e *SingularError) Error() string {
 	return fmt.Sprintf("fixpoint: singular reduced Jacobian (cond ≈ %.3g); the point may be a bifurcation or a continuum of equilibria: try other starts, the ODE fallback or other parameters", e.Cond)
 }

@@ -20,6 +20,7 @@ type UnstableError struct {
 	MaxReal float64
 }
 
+// Error gives the largest real part.
 func (e *UnstableError) Error() string {
 	return fmt.Sprintf("lna: the reduced Jacobian is not Hurwitz (max Re λ = %.3g): no stationary covariance; use a stable fixed point or Transient", e.MaxReal)
 }

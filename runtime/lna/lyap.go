@@ -15,6 +15,7 @@ import (
 // check the fixed point's stability or a missing conservation law.
 type SingularError struct{ Block [2]int }
 
+// Error names the diagonal blocks whose Sylvester system is singular.
 func (e *SingularError) Error() string {
 	return fmt.Sprintf("lna: singular Lyapunov equation at Schur blocks %v (λ_i + λ_j ≈ 0): is the fixed point stable and every conservation law declared?", e.Block)
 }
