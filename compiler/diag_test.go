@@ -308,6 +308,15 @@ species Q[1..10]
 for i in 1..11: Q[i] -> 0 @ Q[i]
 `, pos: "2:19", tok: "i] ->", sev: E, code: "E401",
 		msg: "index 11 out of range 1..10 of 'Q' (instance i=11)", also: []string{"E401@2:31"}},
+	// Out of range inside a match arm of an observable: reported, not a panic (found by
+	// FuzzModel).
+	{name: "E401/observable-match", src: `
+param rew[0..2] = [1, 3, -2]
+env X in 0..2
+go: set X = 1 when X == 0 @ 1
+observable r = match X { 0: rew[0], 1: rew[1], 2: rew[22] }
+`, pos: "4:55", tok: "22]", sev: E, code: "E401",
+		msg: "index 22 out of range 0..2 of 'rew' (in observable 'r')", hintHas: "restrict the loop"},
 	{name: "E402/species-index", src: `
 species Q[1..3], K
 decay: K -> 0 @ Q[K]

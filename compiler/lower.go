@@ -208,7 +208,7 @@ func (c *compiler) lowerLet(s *symbol, idx []int) ir.NodeID {
 	saved := c.instance
 	c.letDepth++
 	defer func() { c.letDepth-- }()
-	id := c.lower1(s.value, c.shapeBindings(s, idx))
+	id := c.lower(s.value, c.shapeBindings(s, idx))
 	c.instance = saved
 	c.letMemo[key] = id
 	return id
