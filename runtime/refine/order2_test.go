@@ -1,9 +1,7 @@
 package refine
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -194,15 +192,8 @@ type kronRef struct {
 }
 
 func loadKron(t *testing.T, name string) *kronRef {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "ref", name))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var r kronRef
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
+	readRef(t, name, &r)
 	return &r
 }
 

@@ -39,16 +39,21 @@ type refFile struct {
 }
 
 func loadRef(t *testing.T, name string) *refFile {
+	var r refFile
+	readRef(t, name, &r)
+	return &r
+}
+
+// readRef decodes the JSON file testdata/ref/name into v.
+func readRef(t *testing.T, name string, v any) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "ref", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r refFile
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatal(err)
 	}
-	return &r
 }
 
 func load(t testing.TB, file string, opts compiler.Options) *runtime.Model {
