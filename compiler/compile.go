@@ -22,6 +22,19 @@ type Options struct {
 	Strict bool
 	// MaxEnvStates bounds the environment space 𝒴 (E405); 0 means 1 000 000.
 	MaxEnvStates int
+	// MaxElements bounds the elements of one declared family and the number of
+	// transition instances (E406); 0 means DefaultMaxElements.
+	MaxElements int
+}
+
+// DefaultMaxElements is the default of Options.MaxElements.
+const DefaultMaxElements = 1_000_000
+
+func (o Options) maxElements() int {
+	if o.MaxElements > 0 {
+		return o.MaxElements
+	}
+	return DefaultMaxElements
 }
 
 // compiler holds the state of one compile.
@@ -29,6 +42,11 @@ type compiler struct {
 	opts Options
 	errs diag.List
 	file string
+
+	// bound counts the loop bindings visited (loops, sums, products); past
+	// 2·MaxElements the expansion stops with E406 (tooBig).
+	bound  int
+	tooBig bool
 
 	syms      map[string]*symbol
 	later     map[string]diag.Pos

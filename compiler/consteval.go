@@ -322,7 +322,13 @@ func (c *compiler) eachBinding(bs *binders, b *bindings, f func(*bindings)) {
 		if !ok1 || !ok2 {
 			return
 		}
-		for v := lo; v <= hi; v++ {
+		for v := lo; v <= hi && !c.tooBig; v++ {
+			if c.bound++; c.bound > 2*c.opts.maxElements() {
+				c.tooBig = true
+				c.errorf(x.lo.pos, "E406", "check the loop and sum ranges (the limit is 2 × Options.MaxElements)",
+					"the model expands to more than %d loop bindings", 2*c.opts.maxElements())
+				return
+			}
 			rec(i+1, b.with(x.name, v))
 		}
 	}

@@ -340,6 +340,17 @@ scale N = 10
 species X[1..N]
 `, pos: "2:14", tok: "N]", sev: E, code: "E404",
 		msg: "the scale 'N' cannot be used in a range, index or coefficient", hint: "structure is fixed at compile time; N may change at run time"},
+	// E406 (not in the spec's catalogue: a limit of this implementation) stops a
+	// declaration or an expansion that would exhaust memory.
+	{name: "E406/declaration", opts: Options{MaxElements: 100}, src: `
+param P[1..20, 1..20] = 1
+`, pos: "1:7", tok: "P[", sev: E, code: "E406",
+		msg: "'P' has more than 100 elements", hintHas: "MaxElements"},
+	{name: "E406/bindings", opts: Options{MaxElements: 100}, src: `
+species Q
+for i in 1..1000: Q -> 0 @ i * Q
+`, pos: "2:10", tok: "1..1000", sev: E, code: "E406",
+		msg: "the model expands to more than 200 loop bindings", also: []string{"E406@2:19"}},
 	{name: "E405/max-env-states", opts: Options{MaxEnvStates: 5}, src: `
 env L in 0..10
 go: set L = L + 1 when L < 10 @ 1

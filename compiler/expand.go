@@ -61,6 +61,19 @@ func (c *compiler) evalShape(s *symbol) bool {
 		}
 		s.dims = append(s.dims, ir.Range{Lo: lo, Hi: hi})
 	}
+	limit, n := c.opts.maxElements(), 1
+	for _, d := range s.dims {
+		if l := d.Len(); l > 0 {
+			if n > limit/l {
+				c.errorf(s.pos, "E406", "check the ranges of the declaration (the limit is Options.MaxElements)",
+					"'%s' has more than %d elements", s.name, limit)
+				return false
+			}
+			n *= l
+		} else {
+			n = 0
+		}
+	}
 	return true
 }
 
@@ -287,10 +300,19 @@ type setInst struct {
 func (c *compiler) expandTransitions() []*instance {
 	var out []*instance
 	var walk func(items []loopItem, b *bindings)
+	limit, over := c.opts.maxElements(), false
 	walk = func(items []loopItem, b *bindings) {
 		for _, it := range items {
+			if over {
+				return
+			}
 			if it.trans != nil {
 				out = append(out, c.instantiate(it.trans, b)...)
+				if len(out) > limit {
+					over = true
+					c.errorf(it.trans.pos, "E406", "check the loop ranges (the limit is Options.MaxElements)",
+						"the loops expand to more than %d transition instances", limit)
+				}
 				continue
 			}
 			c.eachBinding(it.loop.binders, b, func(inner *bindings) {

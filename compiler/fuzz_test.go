@@ -31,7 +31,7 @@ func FuzzCompile(f *testing.F) {
 		if len(src) > 16<<10 || strings.Count(string(src), "..") > 8 {
 			t.Skip("large inputs and many ranges test speed, not logic")
 		}
-		opts := Options{MaxEnvStates: 1000}
+		opts := Options{MaxEnvStates: 1000, MaxElements: 10000}
 		m1, ds1 := CompileSource("fuzz.mf", src, opts)
 		lines := strings.Count(string(src), "\n") + 1
 		for _, d := range ds1 {

@@ -29,7 +29,7 @@ func FuzzModel(f *testing.F) {
 		if len(src) > 16<<10 || strings.Count(string(src), "..") > 8 {
 			t.Skip("large inputs and many ranges test speed, not logic")
 		}
-		m, _ := LoadSource("fuzz.mf", src, compiler.Options{MaxEnvStates: 1000})
+		m, _ := LoadSource("fuzz.mf", src, compiler.Options{MaxEnvStates: 1000, MaxElements: 10000})
 		if m == nil {
 			return
 		}
