@@ -178,15 +178,7 @@ func Stationary(c *Chain, s *Settings) (*Result, error) {
 	if s != nil {
 		set = *s
 	}
-	if set.Tol <= 0 {
-		set.Tol = 1e-10
-	}
-	if set.DenseMax == 0 {
-		set.DenseMax = 2000
-	}
-	if set.MaxIter <= 0 {
-		set.MaxIter = 2000
-	}
+	set = set.withDefaults()
 	classes := ClosedClasses(c)
 	if len(classes) != 1 {
 		e := &ReducibleError{}

@@ -525,37 +525,39 @@ func (s *Sim) Advance(tEnd float64, acc []float64) error {
 	return nil
 }
 
+// wait draws the exponential waiting time of total rate a0 and advances the clock; it
+// returns false, with the time set to tEnd, when no event happens before tEnd.
+func (s *Sim) wait(a0, tEnd float64) bool {
+	if a0 <= 0 {
+		s.t = tEnd
+		return false
+	}
+	t := s.t + s.rng.ExpFloat64()/a0
+	if t > tEnd {
+		s.t = tEnd
+		return false
+	}
+	s.t = t
+	return true
+}
+
 // stepHom draws the next event of a time-homogeneous model: it advances the time and returns
 // the transition to fire, or −1 if the next event is after tEnd (the time is then tEnd).
 func (s *Sim) stepHom(tEnd float64) int {
 	if s.cr != nil {
 		a0 := s.cr.total()
-		if a0 <= 0 {
-			s.t = tEnd
+		if !s.wait(a0, tEnd) {
 			return -1
 		}
-		t := s.t + s.rng.ExpFloat64()/a0
-		if t > tEnd {
-			s.t = tEnd
-			return -1
-		}
-		s.t = t
 		return s.cr.pick(s.rng.Float64()*a0, s.rng)
 	}
 	a0 := 0.0
 	for _, a := range s.props {
 		a0 += a
 	}
-	if a0 <= 0 {
-		s.t = tEnd
+	if !s.wait(a0, tEnd) {
 		return -1
 	}
-	t := s.t + s.rng.ExpFloat64()/a0
-	if t > tEnd {
-		s.t = tEnd
-		return -1
-	}
-	s.t = t
 	r := s.rng.Float64() * a0
 	last := -1
 	for j, a := range s.props {
