@@ -32,6 +32,14 @@ init { A = 1000, B = 1000, C = 1000, D = 1000, E = 1000 }
 // re-evaluating every propensity after each event.
 func TestDependencyGraph(t *testing.T) {
 	m := loadSrc(t, bench10, compiler.Options{})
+	sameWithoutDeps(t, m, 20, 0)
+}
+
+// sameWithoutDeps runs m to time horizon from seed 5, once with the dependency graph and
+// once re-evaluating every propensity after each event, and requires the same events and
+// final state (and at least minEvents events).
+func sameWithoutDeps(t *testing.T, m *runtime.Model, horizon float64, minEvents int64) {
+	t.Helper()
 	a, err := New(m, m.Inputs(), Settings{})
 	if err != nil {
 		t.Fatal(err)
@@ -44,11 +52,11 @@ func TestDependencyGraph(t *testing.T) {
 		if err := s.Reset(5, 0); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Advance(20, nil); err != nil {
+		if err := s.Advance(horizon, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if a.Events() != b.Events() || a.StateString() != b.StateString() {
+	if a.Events() != b.Events() || a.StateString() != b.StateString() || a.Events() < minEvents {
 		t.Errorf("dependency graph: %d events, %s; full: %d events, %s", a.Events(), a.StateString(), b.Events(), b.StateString())
 	}
 	t.Logf("%d events, %s", a.Events(), a.StateString())

@@ -9,7 +9,6 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/mfcproject/mfc/compiler"
-	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/runtime"
 )
@@ -388,24 +387,5 @@ flip: set Y = 1 - Y @ 0.05
 init { A = 0, B = 0 }
 `
 	m := loadSrc(t, mix, compiler.Options{})
-	a, err := New(m, m.Inputs(), Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := New(m, m.Inputs(), Settings{})
-	pl := *b.p
-	pl.depTape = make([]*ir.Tape, len(pl.depTape))
-	b.p = &pl
-	for _, s := range []*Sim{a, b} {
-		if err := s.Reset(5, 0); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Advance(20000, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if a.Events() != b.Events() || a.StateString() != b.StateString() || a.Events() < 1000 {
-		t.Errorf("dependency graph: %d events, %s; full: %d events, %s", a.Events(), a.StateString(), b.Events(), b.StateString())
-	}
-	t.Logf("%d events, %s", a.Events(), a.StateString())
+	sameWithoutDeps(t, m, 20000, 1000)
 }
