@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
@@ -212,22 +211,6 @@ func TestSISConvergence(t *testing.T) {
 func slope(x, y []float64) float64 {
 	s, _ := fit.Line(x, y)
 	return s
-}
-
-func TestJSQK100Time(t *testing.T) {
-	m := load(t, "jsq.mf", compiler.Options{})
-	in := m.Inputs()
-	if _, err := Stationary(m, in, nil); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	const reps = 5
-	for i := 0; i < reps; i++ {
-		if _, err := Stationary(m, in, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Logf("Stationary order 1, JSQ K=100: %v per call", time.Since(start)/reps)
 }
 
 func BenchmarkStationaryJSQK100(b *testing.B) {
