@@ -68,6 +68,51 @@ func (c *compiler) meanField() {
 		o.Series = &s
 	}
 	mf.Available = !mf.Diagnostics.HasErrors()
+	if mf.Available {
+		assembleMeanField(m)
+	}
+}
+
+// assembleMeanField adds the nodes F_k = Σ_j ℓ_j β_k,j, the rate lists and the shifted
+// observable coefficients to the graph (ir.MeanField).
+func assembleMeanField(m *ir.Model) {
+	g := m.Graph
+	d := len(m.Species)
+	mf := &m.MeanField
+	for k := 0; k < 3; k++ {
+		terms := make([][]ir.NodeID, d)
+		for _, t := range m.Transitions {
+			if k < 2 {
+				mf.Rates[k] = append(mf.Rates[k], t.Density.Beta[k])
+			}
+			if g.IsZero(t.Density.Beta[k]) {
+				continue
+			}
+			for _, j := range t.Jump {
+				terms[j.Species] = append(terms[j.Species], g.Mul(g.Const(float64(j.Delta)), t.Density.Beta[k]))
+			}
+		}
+		mf.Drift[k] = make([]ir.NodeID, d)
+		for i := range mf.Drift[k] {
+			mf.Drift[k][i] = g.Add(terms[i]...)
+		}
+	}
+	mf.ObservableScaled = make([]bool, len(m.Observables))
+	mf.Observables = make([][3]ir.NodeID, len(m.Observables))
+	for i, o := range m.Observables {
+		scaled := o.Series != nil && o.Series.Order >= 0
+		mf.ObservableScaled[i] = scaled
+		for k := 0; k < 3; k++ {
+			// Coef[k] is the coefficient of h^(Order+k); shift to h^0, h^1, h^2.
+			node := g.Const(0)
+			if scaled {
+				if idx := k - o.Series.Order; idx >= 0 && idx < 3 {
+					node = o.Series.Coef[idx]
+				}
+			}
+			mf.Observables[i][k] = node
+		}
+	}
 }
 
 func changesEnv(t *ir.Transition) bool {

@@ -3,14 +3,15 @@ package runtime_test
 import (
 	"fmt"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler"
-	"github.com/mfcproject/mfc/runtime"
 )
 
 // A model given as text, with a parameter override: the drift and its Jacobian at a point.
-func ExampleLoadSource() {
+func Example() {
 	src := []byte(`
 scale N = 100
 param beta = 2, gamma = 1
@@ -18,7 +19,7 @@ species S, I
 infect:  S + I -> 2I @ beta * S * I / N
 recover: I -> S      @ gamma * I
 `)
-	m, diags := runtime.LoadSource("sis.mf", src, compiler.Options{Overrides: compiler.Overrides{"beta": {3}}})
+	m, diags := load.Source("sis.mf", src, compiler.Options{Overrides: compiler.Overrides{"beta": {3}}})
 	if m == nil {
 		fmt.Println(diags)
 		return
@@ -39,7 +40,7 @@ recover: I -> S      @ gamma * I
 
 // Propensities in count form, as simulation and the exact chain use them.
 func ExampleModel_Propensities() {
-	m, _ := runtime.Load("../examples/sir.mf", compiler.Options{Scale: 10})
+	m, _ := load.File("../examples/sir.mf", compiler.Options{Scale: 10})
 	in := m.Inputs() // initial counts: S = 9, I = 1, R = 0
 	p := make([]float64, len(m.IR.Transitions))
 	m.Propensities(p, in)
@@ -54,7 +55,7 @@ func ExampleModel_Propensities() {
 
 // Third derivatives of the drift contracted with directions, never a dense tensor.
 func ExampleField_D3() {
-	m, _ := runtime.LoadSource("cubic.mf", []byte("scale N = 10\nspecies X\n0 -> X @ N * (X/N)^3\n"), compiler.Options{})
+	m, _ := load.Source("cubic.mf", []byte("scale N = 10\nspecies X\n0 -> X @ N * (X/N)^3\n"), compiler.Options{})
 	in := m.Inputs()
 	in.Densities[0] = 0.5
 	out := make([]float64, 1)

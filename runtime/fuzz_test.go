@@ -1,10 +1,12 @@
-package runtime
+package runtime_test
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mfcproject/mfc/runtime/load"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -29,7 +31,7 @@ func FuzzModel(f *testing.F) {
 		if len(src) > 16<<10 || strings.Count(string(src), "..") > 8 {
 			t.Skip("large inputs and many ranges test speed, not logic")
 		}
-		m, _ := LoadSource("fuzz.mf", src, compiler.Options{MaxEnvStates: 1000, MaxElements: 10000})
+		m, _ := load.Source("fuzz.mf", src, compiler.Options{MaxEnvStates: 1000, MaxElements: 10000})
 		if m == nil {
 			return
 		}

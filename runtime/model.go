@@ -1,6 +1,6 @@
-// Package runtime is the entry point for embedding mfc: it compiles a model and evaluates
-// what every analysis needs from it — propensities in count form, and for models with a
-// scale N the density-dependent expansion a_j = N(β₀_j + β₁_j/N + β₂_j/N² + …) of every
+// Package runtime is the model API every analysis works on. It evaluates what the analyses
+// need from a compiled model (package runtime/load compiles one from a file): propensities
+// in count form, and for models with a scale N the density-dependent expansion a_j = N(β₀_j + β₁_j/N + β₂_j/N² + …) of every
 // transition j with jump ℓ_j, assembled into
 //
 //	F(x, y)  = Σ_j ℓ_j β₀_j(x, y)      the mean-field drift
@@ -21,9 +21,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/autodiff"
-	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/compiler/ir"
-	"github.com/mfcproject/mfc/lang/diag"
 )
 
 // Model is a compiled model with its evaluation tapes.
@@ -47,24 +45,11 @@ type Model struct {
 	ObservableScaled []bool
 }
 
-// Load compiles the model file at path. The diagnostics hold every error and warning; the
-// model is nil if there is any error.
-func Load(path string, opts compiler.Options) (*Model, diag.List) {
-	m, diags := compiler.CompileFile(path, opts)
-	if m == nil {
-		return nil, diags
-	}
-	return New(m), diags
-}
-
-// LoadSource compiles a model given as source text.
-func LoadSource(name string, src []byte, opts compiler.Options) (*Model, diag.List) {
-	m, diags := compiler.CompileSource(name, src, opts)
-	if m == nil {
-		return nil, diags
-	}
-	return New(m), diags
-}
+// Loader returns the same model compiled at another scale N (with the same parameters).
+// Recompiling rather than changing the scale of the inputs is needed because initial counts,
+// and any expression of the scale, are fixed at compile time. Package runtime/load makes
+// Loaders from files.
+type Loader func(scale float64) (*Model, error)
 
 // New builds the evaluation tapes of a compiled model. The mean-field fields exist only
 // when the model's mean field is available (a continuous-time model with a scale whose
@@ -83,57 +68,23 @@ func New(m *ir.Model) *Model {
 	return mod
 }
 
-// buildMeanField adds the nodes F_k = Σ_j ℓ_j β_k,j to the graph and compiles the fields.
+// buildMeanField compiles the fields of the mean-field nodes the compiler assembled
+// (ir.MeanField).
 func (m *Model) buildMeanField() {
 	g := m.IR.Graph
 	d := m.Dim()
-	var drifts [3][]ir.NodeID
-	var rates [2][]ir.NodeID
-	for k := 0; k < 3; k++ {
-		terms := make([][]ir.NodeID, d)
-		for _, t := range m.IR.Transitions {
-			if k < 2 {
-				rates[k] = append(rates[k], t.Density.Beta[k])
-			}
-			if g.IsZero(t.Density.Beta[k]) {
-				continue
-			}
-			for _, j := range t.Jump {
-				terms[j.Species] = append(terms[j.Species], g.Mul(g.Const(float64(j.Delta)), t.Density.Beta[k]))
-			}
-		}
-		drifts[k] = make([]ir.NodeID, d)
-		for i := range drifts[k] {
-			drifts[k][i] = g.Add(terms[i]...)
-		}
-	}
-	m.Drift = NewField(g, drifts[0], d)
-	m.Drift1 = NewField(g, drifts[1], d)
-	m.Drift2 = NewField(g, drifts[2], d)
-	m.Rates = NewField(g, rates[0], d)
-	m.Rates1 = NewField(g, rates[1], d)
-	m.ObservableScaled = make([]bool, len(m.IR.Observables))
-	obs := make([]ir.NodeID, 0, 3*len(m.IR.Observables))
-	for i, o := range m.IR.Observables {
-		scaled := o.Series != nil && o.Series.Order >= 0
-		m.ObservableScaled[i] = scaled
-		for k := 0; k < 3; k++ {
-			// Coef[k] is the coefficient of h^(Order+k); shift to h^0, h^1, h^2.
-			node := g.Const(0)
-			if idx := k - orderOf(o.Series); scaled && idx >= 0 && idx < 3 {
-				node = o.Series.Coef[idx]
-			}
-			obs = append(obs, node)
-		}
+	mf := &m.IR.MeanField
+	m.Drift = NewField(g, mf.Drift[0], d)
+	m.Drift1 = NewField(g, mf.Drift[1], d)
+	m.Drift2 = NewField(g, mf.Drift[2], d)
+	m.Rates = NewField(g, mf.Rates[0], d)
+	m.Rates1 = NewField(g, mf.Rates[1], d)
+	m.ObservableScaled = mf.ObservableScaled
+	obs := make([]ir.NodeID, 0, 3*len(mf.Observables))
+	for _, o := range mf.Observables {
+		obs = append(obs, o[:]...)
 	}
 	m.Observables = NewField(g, obs, d)
-}
-
-func orderOf(s *ir.Series) int {
-	if s == nil {
-		return 0
-	}
-	return s.Order
 }
 
 // Clone returns a model that shares the compiled tapes with m but has its own buffers.

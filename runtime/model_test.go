@@ -1,4 +1,4 @@
-package runtime
+package runtime_test
 
 import (
 	"fmt"
@@ -7,14 +7,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler"
 )
 
-func load(t testing.TB, path string, opts compiler.Options) *Model {
+func loadModel(t testing.TB, path string, opts compiler.Options) *runtime.Model {
 	t.Helper()
-	m, ds := Load(path, opts)
+	m, ds := load.File(path, opts)
 	if m == nil {
 		t.Fatal(ds)
 	}
@@ -25,7 +28,7 @@ func load(t testing.TB, path string, opts compiler.Options) *Model {
 // form of its ODE (a = 1, β = 2, γ = 1, δ = 3). The expressions are the same polynomials
 // evaluated in another order, so agreement is to a few ulps.
 func TestSIRDrift(t *testing.T) {
-	m := load(t, "../examples/sir.mf", compiler.Options{})
+	m := loadModel(t, "../examples/sir.mf", compiler.Options{})
 	in := m.Inputs()
 	for _, x := range [][]float64{{0.5, 0.3, 0.2}, {0.9, 0.05, 0.05}} {
 		copy(in.Densities, x)
@@ -88,8 +91,8 @@ func TestJSQJacobianBanded(t *testing.T) {
 }
 
 func TestNoMeanField(t *testing.T) {
-	m := load(t, "../examples/toggle.mf", compiler.Options{})
-	if m.HasDrift() || m.EvalDrift(nil, m.Inputs()) != ErrNoMeanField {
+	m := loadModel(t, "../examples/toggle.mf", compiler.Options{})
+	if m.HasDrift() || m.EvalDrift(nil, m.Inputs()) != runtime.ErrNoMeanField {
 		t.Error("a model without a scale has no drift")
 	}
 	p := make([]float64, len(m.IR.Transitions))
@@ -132,8 +135,8 @@ func jsqSource(tb testing.TB, k int) []byte {
 	return []byte(s)
 }
 
-func jsq(tb testing.TB, k int) *Model {
-	m, ds := LoadSource("jsq.mf", jsqSource(tb, k), compiler.Options{})
+func jsq(tb testing.TB, k int) *runtime.Model {
+	m, ds := load.Source("jsq.mf", jsqSource(tb, k), compiler.Options{})
 	if m == nil {
 		tb.Fatal(ds)
 	}
@@ -146,7 +149,7 @@ func BenchmarkCompileJSQFirstJacobian(b *testing.B) {
 		src := jsqSource(b, k)
 		b.Run(fmt.Sprint("K=", k), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				m, ds := LoadSource("jsq.mf", src, compiler.Options{})
+				m, ds := load.Source("jsq.mf", src, compiler.Options{})
 				if m == nil {
 					b.Fatal(ds)
 				}
@@ -181,7 +184,7 @@ func networkSource(d, r int) []byte {
 func BenchmarkCompileNetworkFirstJacobian(b *testing.B) {
 	src := networkSource(1000, 10000)
 	for i := 0; i < b.N; i++ {
-		m, ds := LoadSource("net.mf", src, compiler.Options{})
+		m, ds := load.Source("net.mf", src, compiler.Options{})
 		if m == nil {
 			b.Fatal(ds)
 		}

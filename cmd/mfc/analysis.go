@@ -7,6 +7,8 @@ import (
 	"io"
 	"sort"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 )
@@ -71,7 +73,7 @@ func (a *analysis) loadAt(file string, meanField bool, scale float64) (*runtime.
 		fmt.Fprintf(a.stderr, "mfc %s: %v\n", a.name, err)
 		return nil, 2
 	}
-	mod, diags := runtime.Load(file, compiler.Options{Overrides: over, Scale: scale})
+	mod, diags := load.File(file, compiler.Options{Overrides: over, Scale: scale})
 	printDiags(a.stderr, diags)
 	if mod == nil {
 		return nil, 1

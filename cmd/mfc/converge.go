@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime/converge"
 )
@@ -64,7 +66,7 @@ func runConverge(args []string, stdout, stderr io.Writer) int {
 			ns[i] = int(n)
 		}
 		over, _ := overrides(a.sets)
-		cmp, err := converge.Compare(rep, ns, converge.FileLoader(file, compiler.Options{Overrides: over}), &converge.CompareSettings{MaxStates: *maxStates})
+		cmp, err := converge.Compare(rep, ns, load.Scaled(file, compiler.Options{Overrides: over}), &converge.CompareSettings{MaxStates: *maxStates})
 		if err != nil {
 			return a.fail(err)
 		}

@@ -145,22 +145,12 @@ func buildShow(mod *runtime.Model) *showReport {
 	return rep
 }
 
-// driftText writes the mean-field ODE dx_i/dt = Σ_j ℓ_ij β₀_j, one line per species.
+// driftText writes the mean-field ODE dx_i/dt = F_i(x), one line per species.
 func driftText(mod *runtime.Model, nm *ir.Names) []string {
 	m := mod.IR
-	g := m.Graph
-	terms := make([][]ir.NodeID, len(m.Species))
-	for _, t := range m.Transitions {
-		if t.Density == nil || g.IsZero(t.Density.Beta[0]) {
-			continue
-		}
-		for _, j := range t.Jump {
-			terms[j.Species] = append(terms[j.Species], g.Mul(g.Const(float64(j.Delta)), t.Density.Beta[0]))
-		}
-	}
 	out := make([]string, len(m.Species))
 	for i, s := range m.Species {
-		out[i] = fmt.Sprintf("d x_%s/dt = %s", s.Name, g.String(g.Add(terms[i]...), nm))
+		out[i] = fmt.Sprintf("d x_%s/dt = %s", s.Name, m.Graph.String(m.MeanField.Drift[0][i], nm))
 	}
 	return out
 }

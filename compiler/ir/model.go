@@ -194,10 +194,22 @@ type Init struct {
 	Density   bool
 }
 
-// MeanField records whether mean-field analyses can run and, if not, why.
+// MeanField records whether mean-field analyses can run and, if not, why, and holds the
+// nodes of the density-dependent expansion assembled over all transitions. The node slices
+// are set only when Available.
 type MeanField struct {
 	Available   bool
 	Diagnostics diag.List // E601-E604 as errors
+	// Drift[k][i] is F_k,i = Σ_j ℓ_ij β_k,j over the density leaves: the mean-field drift
+	// (k = 0) and its O(1/N) and O(1/N²) finite-size corrections.
+	Drift [3][]NodeID
+	// Rates[k][j] is β_k,j of transition j (k = 0, 1).
+	Rates [2][]NodeID
+	// Observables[i][k] is h_k of observable i, where h = h₀(x) + h₁(x)/N + h₂(x)/N² for a
+	// deterministic state x; constant zero for an observable that is not a density
+	// (ObservableScaled[i] false).
+	Observables      [][3]NodeID
+	ObservableScaled []bool
 }
 
 // Names returns the printable names of the graph's leaves: species and environment

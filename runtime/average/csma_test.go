@@ -93,7 +93,7 @@ func TestCSMA(t *testing.T) {
 	}
 	for _, ref := range refs {
 		t.Run(ref.file, func(t *testing.T) {
-			m := load(t, ref.file, nil)
+			m := loadModel(t, ref.file, nil)
 			res, err := Stationary(m, m.Inputs(), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -200,7 +200,7 @@ func TestCSMA(t *testing.T) {
 // Fig. 2 analogue" [REPRO] (φ_t, m(t) and φ_t + m(t)/10 to 6 decimals). Tolerance: the
 // printed digits; m(0) = 0 exactly because y0 = 0 is the only recurrent state at x = 0.
 func TestCSMATransient(t *testing.T) {
-	m := load(t, "csma.mf", nil)
+	m := loadModel(t, "csma.mf", nil)
 	times := []float64{0.5, 1, 2, 5, 8, 10, 13, 20}
 	res, err := Transient(m, m.Inputs(), times, nil)
 	if err != nil {
@@ -234,7 +234,7 @@ func TestApplies(t *testing.T) {
 		{"sir.mf", false},
 		{"jsq.mf", false},
 	} {
-		if got := Applies(load(t, tc.file, nil)); got != tc.want {
+		if got := Applies(loadModel(t, tc.file, nil)); got != tc.want {
 			t.Errorf("Applies(%s) = %v, want %v", tc.file, got, tc.want)
 		}
 	}

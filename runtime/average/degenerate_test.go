@@ -36,9 +36,9 @@ func TestDegenerate(t *testing.T) {
 		name string
 		m    func(t *testing.T) *runtime.Model
 	}{
-		{"sir.mf", func(t *testing.T) *runtime.Model { return load(t, "sir.mf", nil) }},
-		{"dimer.mf", func(t *testing.T) *runtime.Model { return load(t, "dimer.mf", nil) }},
-		{"sis_external.mf", func(t *testing.T) *runtime.Model { return load(t, "sis_external.mf", nil) }},
+		{"sir.mf", func(t *testing.T) *runtime.Model { return loadModel(t, "sir.mf", nil) }},
+		{"dimer.mf", func(t *testing.T) *runtime.Model { return loadModel(t, "dimer.mf", nil) }},
+		{"sis_external.mf", func(t *testing.T) *runtime.Model { return loadModel(t, "sis_external.mf", nil) }},
 		{"flat environment", func(t *testing.T) *runtime.Model { return loadSource(t, "flat.mf", sisFlatEnv, nil) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

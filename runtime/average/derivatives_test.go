@@ -18,7 +18,7 @@ import (
 func TestDerivatives(t *testing.T) {
 	for _, file := range []string{"t2_sirs_env.mf", "csma3.mf"} {
 		t.Run(file, func(t *testing.T) {
-			m := load(t, file, nil)
+			m := loadModel(t, file, nil)
 			sys, err := newSystem(m, m.Inputs())
 			if err != nil {
 				t.Fatal(err)

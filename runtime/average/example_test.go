@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"github.com/mfcproject/mfc/compiler"
-	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/average"
 )
 
@@ -13,7 +14,7 @@ import (
 // environment): the fixed point of the averaged drift, the environment's law there, and the
 // refinement constant C of E[X_N] = φ∞ + C/N + O(1/N²).
 func ExampleStationary() {
-	m, diags := runtime.Load(filepath.Join("..", "..", "examples", "t1_sis_env.mf"), compiler.Options{})
+	m, diags := load.File(filepath.Join("..", "..", "examples", "t1_sis_env.mf"), compiler.Options{})
 	if m == nil {
 		fmt.Println(diags)
 		return

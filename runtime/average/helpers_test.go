@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/fit"
@@ -14,9 +16,9 @@ import (
 
 const examples = "../../examples"
 
-func load(t testing.TB, file string, ov compiler.Overrides) *runtime.Model {
+func loadModel(t testing.TB, file string, ov compiler.Overrides) *runtime.Model {
 	t.Helper()
-	m, diags := runtime.Load(filepath.Join(examples, file), compiler.Options{Overrides: ov})
+	m, diags := load.File(filepath.Join(examples, file), compiler.Options{Overrides: ov})
 	if m == nil {
 		t.Fatalf("compile %s: %v", file, diags)
 	}
@@ -25,7 +27,7 @@ func load(t testing.TB, file string, ov compiler.Overrides) *runtime.Model {
 
 func loadSource(t testing.TB, name, src string, ov compiler.Overrides) *runtime.Model {
 	t.Helper()
-	m, diags := runtime.LoadSource(name, []byte(src), compiler.Options{Overrides: ov})
+	m, diags := load.Source(name, []byte(src), compiler.Options{Overrides: ov})
 	if m == nil {
 		t.Fatalf("compile %s: %v", name, diags)
 	}

@@ -59,7 +59,7 @@ func TestToyStationary(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			m := load(t, tc.file, nil)
+			m := loadModel(t, tc.file, nil)
 			res, err := Stationary(m, m.Inputs(), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -116,14 +116,14 @@ func TestToyRefined(t *testing.T) {
 		{"t2_sirs_env.mf", "susceptible", 100, "0.5114504586"},
 		{"t2_sirs_env.mf", "infected", 100, "0.1507480030"},
 	} {
-		m := load(t, tc.file, compiler.Overrides{"N": {tc.n}})
+		m := loadModel(t, tc.file, compiler.Overrides{"N": {tc.n}})
 		res, err := Stationary(m, m.Inputs(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		near(t, tc.file+" "+tc.obs, obs(t, res.Observables, tc.obs).Refined1, tc.want)
 	}
-	m := load(t, "t1_sis_env.mf", nil)
+	m := loadModel(t, "t1_sis_env.mf", nil)
 	res, err := Stationary(m, m.Inputs(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +140,7 @@ func TestToyRefined(t *testing.T) {
 // "Transient on T1" (φ_t to 8 decimals, m(t) to 5) and m(0) = −G(x0, 1) to 10 decimals.
 // The ODE is solved at rtol 1e-10 so that its error is far below the printed digits.
 func TestT1Transient(t *testing.T) {
-	m := load(t, "t1_sis_env.mf", nil)
+	m := loadModel(t, "t1_sis_env.mf", nil)
 	times := []float64{0.25, 0.5, 1, 2, 5, 10}
 	res, err := Transient(m, m.Inputs(), times, &Settings{ODE: &ode.Settings{RelTol: 1e-10, AbsTol: 1e-12, Dense: true}})
 	if err != nil {
@@ -224,7 +224,7 @@ func exact(t *testing.T, file string, n float64) exactRun {
 	if file == "t1_finite_size" {
 		m = loadSource(t, file, t1FiniteSize, compiler.Overrides{"N": {n}})
 	} else {
-		m = load(t, file, compiler.Overrides{"N": {n}})
+		m = loadModel(t, file, compiler.Overrides{"N": {n}})
 	}
 	c, err := ctmc.Explore(m, m.Inputs(), ctmc.Limits{})
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 )
@@ -25,7 +27,7 @@ func sisOptions(alpha, beta float64) compiler.Options {
 
 func loadSIS(t testing.TB, alpha, beta float64) *runtime.Model {
 	t.Helper()
-	m, diags := runtime.Load(sisFile, sisOptions(alpha, beta))
+	m, diags := load.File(sisFile, sisOptions(alpha, beta))
 	if m == nil {
 		t.Fatalf("compile %s: %v", sisFile, diags)
 	}
@@ -34,7 +36,7 @@ func loadSIS(t testing.TB, alpha, beta float64) *runtime.Model {
 
 func loadSource(t testing.TB, src string, opts compiler.Options) *runtime.Model {
 	t.Helper()
-	m, diags := runtime.LoadSource("test.mf", []byte(src), opts)
+	m, diags := load.Source("test.mf", []byte(src), opts)
 	if m == nil {
 		t.Fatalf("compile: %v", diags)
 	}
@@ -207,7 +209,7 @@ func TestSISExact(t *testing.T) {
 			rep = analyze(t, m)
 			reports[c.beta] = rep
 		}
-		cmp, err := Compare(rep, []int{c.n}, FileLoader(sisFile, sisOptions(c.alpha, c.beta)), nil)
+		cmp, err := Compare(rep, []int{c.n}, load.Scaled(sisFile, sisOptions(c.alpha, c.beta)), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,7 +256,7 @@ func inBounds(b *bool) float64 {
 func TestSISRate(t *testing.T) {
 	m := loadSIS(t, 0.5, 0.5)
 	rep := analyze(t, m)
-	cmp, err := Compare(rep, []int{20, 50, 200, 500}, FileLoader(sisFile, sisOptions(0.5, 0.5)), &CompareSettings{SteinMaxStates: -1})
+	cmp, err := Compare(rep, []int{20, 50, 200, 500}, load.Scaled(sisFile, sisOptions(0.5, 0.5)), &CompareSettings{SteinMaxStates: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +271,7 @@ func TestSISRate(t *testing.T) {
 // TestSIRS exercises a two-dimensional class (r = 2) on examples/sir.mf: the Stein identity
 // is exact for every N for a perfect model, and the trace identity tr(ΠD) = tr(W) holds.
 func TestSIRS(t *testing.T) {
-	m, diags := runtime.Load("../../examples/sir.mf", compiler.Options{})
+	m, diags := load.File("../../examples/sir.mf", compiler.Options{})
 	if m == nil {
 		t.Fatal(diags)
 	}
@@ -277,7 +279,7 @@ func TestSIRS(t *testing.T) {
 	if rep.R != 2 {
 		t.Fatalf("r = %d, want 2", rep.R)
 	}
-	cmp, err := Compare(rep, []int{10, 20, 40}, FileLoader("../../examples/sir.mf", compiler.Options{}), nil)
+	cmp, err := Compare(rep, []int{10, 20, 40}, load.Scaled("../../examples/sir.mf", compiler.Options{}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +356,7 @@ func TestErrors(t *testing.T) {
 	if _, err := Analyze(m, m.Inputs(), nil); !errors.Is(err, runtime.ErrNoMeanField) {
 		t.Errorf("no scale: got %v", err)
 	}
-	env, diags := runtime.Load("../../examples/t1_sis_env.mf", compiler.Options{})
+	env, diags := load.File("../../examples/t1_sis_env.mf", compiler.Options{})
 	if env == nil {
 		t.Fatal(diags)
 	}
@@ -410,14 +412,14 @@ func TestAbsorbing(t *testing.T) {
 	// Start with one infected individual, so that the chain reaches every state and the
 	// all-susceptible state is a closed class of size 1 with every other state transient.
 	src := strings.Replace(readFile(t, sisFile), "init { S = M, I = 0 }", "init { S = M - 1, I = 1 }", 1)
-	load := func(n int) (*runtime.Model, error) {
+	loadAt := func(n float64) (*runtime.Model, error) {
 		o := sisOptions(0, 2)
-		o.Scale = float64(n)
+		o.Scale = n
 		return loadSource(t, src, o), nil
 	}
-	m, _ := load(100)
+	m, _ := loadAt(100)
 	rep := analyze(t, m)
-	cmp, err := Compare(rep, []int{20}, load, &CompareSettings{SteinMaxStates: -1})
+	cmp, err := Compare(rep, []int{20}, loadAt, &CompareSettings{SteinMaxStates: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -520,7 +522,7 @@ func TestKappa(t *testing.T) {
 func TestText(t *testing.T) {
 	m := loadSIS(t, 0.5, 0.5)
 	rep := analyze(t, m)
-	cmp, err := Compare(rep, []int{10}, FileLoader(sisFile, sisOptions(0.5, 0.5)), nil)
+	cmp, err := Compare(rep, []int{10}, load.Scaled(sisFile, sisOptions(0.5, 0.5)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -585,7 +587,7 @@ func TestStein(t *testing.T) {
 	rep := analyze(t, loadSIS(t, 0.5, 0.5))
 	ns := []int{5, 10, 100, 1000}
 	lhs := []float64{0.05591419872326, 0.02863921360012, 0.00292265256493, 0.00029283068873}
-	cmp, err := Compare(rep, ns, FileLoader(sisFile, sisOptions(0.5, 0.5)), &CompareSettings{SteinMaxStates: 2000})
+	cmp, err := Compare(rep, ns, load.Scaled(sisFile, sisOptions(0.5, 0.5)), &CompareSettings{SteinMaxStates: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}

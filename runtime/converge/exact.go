@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/fit"
@@ -90,25 +89,6 @@ type Comparison struct {
 	Intercept float64 `json:"intercept"`
 }
 
-// Loader returns the model compiled at scale n, with the same parameters as the model
-// given to Analyze. Recompiling (rather than changing the scale of the inputs) is needed
-// because initial counts, and any expression of the scale, are fixed at compile time.
-type Loader func(n int) (*runtime.Model, error)
-
-// FileLoader returns a Loader that compiles the model file at path with opts and the
-// scale n (opts.Scale is overridden).
-func FileLoader(path string, opts compiler.Options) Loader {
-	return func(n int) (*runtime.Model, error) {
-		o := opts
-		o.Scale = float64(n)
-		m, diags := runtime.Load(path, o)
-		if m == nil {
-			return nil, fmt.Errorf("converge: compile %s at N = %d: %v", path, n, diags)
-		}
-		return m, nil
-	}
-}
-
 // Compare solves the exact chain of the model at every scale in ns (load compiles it; its
 // initial state must lie on the class of rep.X) and compares N·E_π‖X − x*‖² with the
 // prediction of rep.
@@ -116,7 +96,7 @@ func FileLoader(path string, opts compiler.Options) Loader {
 // Cost per N: compilation, ctmc.Explore and ctmc.Stationary (O(S·(tape + J d)) and dense LU
 // O(S³) up to 2000 states, BiCGSTAB above), O(S d) for the moments, and for the Stein check
 // one first-order Poisson evaluation per state plus O(E) for the sum over the generator.
-func Compare(rep *Report, ns []int, load Loader, s *CompareSettings) (*Comparison, error) {
+func Compare(rep *Report, ns []int, load runtime.Loader, s *CompareSettings) (*Comparison, error) {
 	if rep == nil || rep.basis == nil {
 		return nil, errors.New("converge: Compare needs a report from Analyze")
 	}
@@ -132,7 +112,7 @@ func Compare(rep *Report, ns []int, load Loader, s *CompareSettings) (*Compariso
 	}
 	out := &Comparison{}
 	for _, n := range ns {
-		m, err := load(n)
+		m, err := load(float64(n))
 		if err != nil {
 			return out, err
 		}

@@ -3,8 +3,9 @@ package converge_test
 import (
 	"fmt"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"github.com/mfcproject/mfc/compiler"
-	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/converge"
 )
 
@@ -12,7 +13,7 @@ import (
 // chain at N = 100 gives N·E‖X − x*‖² = 0.584531 (digest §4.3).
 func ExampleAnalyze() {
 	const file = "../../examples/sis_external.mf"
-	m, diags := runtime.Load(file, compiler.Options{})
+	m, diags := load.File(file, compiler.Options{})
 	if m == nil {
 		fmt.Println(diags)
 		return
@@ -23,7 +24,7 @@ func ExampleAnalyze() {
 		return
 	}
 	fmt.Printf("x* = %.6f, abscissa %.6f, C = %.6f, bound %.6f\n", rep.X, rep.Stability.Abscissa, rep.Prediction.C, rep.Prediction.Upper)
-	cmp, err := converge.Compare(rep, []int{100}, converge.FileLoader(file, compiler.Options{}), nil)
+	cmp, err := converge.Compare(rep, []int{100}, load.Scaled(file, compiler.Options{}), nil)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -25,7 +25,7 @@ var benchSizes = []struct {
 func BenchmarkExplore(b *testing.B) {
 	for _, sz := range benchSizes {
 		b.Run(sz.name, func(b *testing.B) {
-			m := load(b, sirs, compiler.Options{Scale: sz.N})
+			m := loadModel(b, sirs, compiler.Options{Scale: sz.N})
 			states := 0
 			t0 := time.Now()
 			for i := 0; i < b.N; i++ {
@@ -43,7 +43,7 @@ func BenchmarkExplore(b *testing.B) {
 func BenchmarkStationary(b *testing.B) {
 	for _, sz := range benchSizes {
 		b.Run(sz.name, func(b *testing.B) {
-			m := load(b, sirs, compiler.Options{Scale: sz.N})
+			m := loadModel(b, sirs, compiler.Options{Scale: sz.N})
 			c, err := explore(b, m, Limits{})
 			if err != nil {
 				b.Fatal(err)
@@ -107,7 +107,7 @@ func BenchmarkDiscounted(b *testing.B) {
 }
 
 func benchChain(b *testing.B, N float64) (*Chain, []float64) {
-	m := load(b, sirs, compiler.Options{Scale: N})
+	m := loadModel(b, sirs, compiler.Options{Scale: N})
 	c, err := explore(b, m, Limits{})
 	if err != nil {
 		b.Fatal(err)

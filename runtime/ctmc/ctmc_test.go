@@ -8,14 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/runtime"
 )
 
-func load(t testing.TB, src string, opts compiler.Options) *runtime.Model {
+func loadModel(t testing.TB, src string, opts compiler.Options) *runtime.Model {
 	t.Helper()
-	m, diags := runtime.LoadSource("test.mf", []byte(src), opts)
+	m, diags := load.Source("test.mf", []byte(src), opts)
 	if m == nil {
 		t.Fatalf("compile failed: %v", diags)
 	}
@@ -30,7 +32,7 @@ func explore(t testing.TB, m *runtime.Model, lim Limits) (*Chain, error) {
 
 func solve(t testing.TB, src string, opts compiler.Options, set *Settings) (*Chain, *Result) {
 	t.Helper()
-	m := load(t, src, opts)
+	m := loadModel(t, src, opts)
 	c, err := explore(t, m, Limits{})
 	if err != nil {
 		t.Fatalf("Explore: %v", err)
@@ -182,7 +184,7 @@ up:   0 -> X when X < 5 @ X * (5 - X)
 down: X -> 0 @ X * (5 - X)
 init { X = 2 }
 `
-	m := load(t, src, compiler.Options{})
+	m := loadModel(t, src, compiler.Options{})
 	c, err := explore(t, m, Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -234,7 +236,7 @@ init { A = 0 }
 `, "E802", []string{"propensity of 'grow' is", "at A=0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := load(t, tc.src, compiler.Options{})
+			m := loadModel(t, tc.src, compiler.Options{})
 			_, err := explore(t, m, Limits{})
 			var d *diag.Diagnostic
 			if !errors.As(err, &d) {
@@ -253,7 +255,7 @@ init { A = 0 }
 }
 
 func TestStateLimit(t *testing.T) {
-	m := load(t, mm1k, compiler.Options{Overrides: compiler.Overrides{"K": {1000}}})
+	m := loadModel(t, mm1k, compiler.Options{Overrides: compiler.Overrides{"K": {1000}}})
 	_, err := explore(t, m, Limits{MaxStates: 100})
 	if err == nil || !strings.Contains(err.Error(), "Limits.MaxStates") || !strings.Contains(err.Error(), "100") {
 		t.Fatalf("got %v", err)
@@ -275,7 +277,7 @@ init { S = 360, I = 40 }
 `
 
 func runSIRS(t testing.TB) (time.Duration, time.Duration, *Chain, *Result) {
-	m := load(t, sirs, compiler.Options{})
+	m := loadModel(t, sirs, compiler.Options{})
 	t0 := time.Now()
 	c, err := explore(t, m, Limits{})
 	if err != nil {

@@ -6,18 +6,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/lang/diag"
-	"github.com/mfcproject/mfc/runtime"
 )
 
 // measureMap evaluates every measure of the model on its explored chain.
 func measureMap(t *testing.T, src string, opts compiler.Options) (*Chain, map[string]MeasureValue) {
 	t.Helper()
-	m := load(t, src, opts)
+	m := loadModel(t, src, opts)
 	in := m.Inputs()
 	c, err := Explore(m, in, Limits{})
 	if err != nil {
@@ -154,7 +155,7 @@ func TestDiscreteRandomWalk(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := compiler.Options{Overrides: compiler.Overrides{"p": {tc.p}, "q": {tc.q}, "K": {float64(tc.K)}}}
-			m := load(t, walk, opts)
+			m := loadModel(t, walk, opts)
 			in := m.Inputs()
 			c, err := Explore(m, in, Limits{})
 			if err != nil {
@@ -338,7 +339,7 @@ init { X = 0 }
 `, "E802", []string{"propensity of 'down' is -0.1", "X=3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := load(t, tc.src, compiler.Options{})
+			m := loadModel(t, tc.src, compiler.Options{})
 			_, err := Explore(m, m.Inputs(), Limits{})
 			var d *diag.Diagnostic
 			if !errors.As(err, &d) || d.Code != tc.code {
@@ -352,7 +353,7 @@ init { X = 0 }
 		})
 	}
 	// A sum of 1 up to round-off is accepted: 0.7 + 0.1·3 = 1 + 2.2e-16 at X = 3.
-	m := load(t, `model ok
+	m := loadModel(t, `model ok
 time discrete
 species X
 up:   0 -> X when X < 4 @ 0.7
@@ -404,7 +405,7 @@ func TestDiscreteExamples(t *testing.T) {
 			"kappa": {5.5609, 5e-5, nil}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, diags := runtime.Load("../../examples/"+tc.file, compiler.Options{Overrides: tc.over})
+			m, diags := load.File("../../examples/"+tc.file, compiler.Options{Overrides: tc.over})
 			if m == nil {
 				t.Fatalf("load: %v", diags)
 			}
@@ -490,7 +491,7 @@ func TestDiscreteExamples(t *testing.T) {
 // Transient and Discounted to 1e-12 (round-off of different summation orders; the
 // discounted tail left out weighs at most 1e-13·sup|f|).
 func TestTimeVarying(t *testing.T) {
-	m := load(t, `model grow
+	m := loadModel(t, `model grow
 time discrete
 species X
 up: 0 -> X when X < 5 @ if t >= 2 then 0.5 else 0
@@ -555,7 +556,7 @@ measure un = until(x, X == 5)
 	}
 
 	// Agreement with the time-homogeneous solvers on the random walk.
-	wm := load(t, walk, compiler.Options{})
+	wm := loadModel(t, walk, compiler.Options{})
 	win := wm.Inputs()
 	wc, err := Explore(wm, win, Limits{})
 	if err != nil {

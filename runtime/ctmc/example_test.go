@@ -3,8 +3,9 @@ package ctmc_test
 import (
 	"fmt"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"github.com/mfcproject/mfc/compiler"
-	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
 )
 
@@ -24,7 +25,7 @@ measure busy_ss = stationary(busy)
 measure busy_t2 = transient(busy, 2)
 measure busy_disc = discounted(busy, 0.5)
 `
-	m, diags := runtime.LoadSource("mm1k.mf", []byte(src), compiler.Options{})
+	m, diags := load.Source("mm1k.mf", []byte(src), compiler.Options{})
 	if m == nil {
 		fmt.Println(diags)
 		return

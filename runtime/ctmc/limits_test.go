@@ -9,7 +9,7 @@ import (
 )
 
 func TestLimits(t *testing.T) {
-	m := load(t, mm1k, compiler.Options{Overrides: compiler.Overrides{"K": {1000}}})
+	m := loadModel(t, mm1k, compiler.Options{Overrides: compiler.Overrides{"K": {1000}}})
 	for _, tc := range []struct {
 		name  string
 		lim   Limits

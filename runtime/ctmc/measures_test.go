@@ -38,7 +38,7 @@ measure un0 = until(q, Q >= 1)
 // exponential for ∫₀^T e^{Qs} ds, a dense gonum solve of x(aI − Q) = p₀, and the
 // birth–death formula for the mean hitting time of K.
 func TestEvalMeasures(t *testing.T) {
-	m := load(t, mm1kMeasures, compiler.Options{})
+	m := loadModel(t, mm1kMeasures, compiler.Options{})
 	in := m.Inputs()
 	c, err := Explore(m, in, Limits{})
 	if err != nil {
@@ -167,7 +167,7 @@ measure bad   = discounted(X, 0)
 `, map[string]string{"never": "infinite or undefined", "zero": "", "dt": "", "cut": "depends on t", "bad": "must be finite and > 0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := load(t, tc.src, compiler.Options{})
+			m := loadModel(t, tc.src, compiler.Options{})
 			in := m.Inputs()
 			c, err := Explore(m, in, Limits{})
 			if err != nil {
@@ -192,7 +192,7 @@ measure bad   = discounted(X, 0)
 		})
 	}
 	// A discrete-time model without a chain (nil): every measure gets ErrDiscreteTime.
-	dm := load(t, mm1kMeasures, compiler.Options{})
+	dm := loadModel(t, mm1kMeasures, compiler.Options{})
 	mod := *dm.IR
 	mod.Time = ir.Discrete
 	dm.IR = &mod
@@ -228,7 +228,7 @@ measure y1 = transient(ind(Y == 1), 0)
 		{"point", "init { X = 0, Y = 1 }", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := load(t, "model envlaw\n"+body+tc.init+"\n", compiler.Options{})
+			m := loadModel(t, "model envlaw\n"+body+tc.init+"\n", compiler.Options{})
 			in := m.Inputs()
 			c, err := Explore(m, in, Limits{})
 			if err != nil {

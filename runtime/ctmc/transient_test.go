@@ -77,7 +77,7 @@ init { X = 0 }
 // ∫₀^T p₁ = a/(a+b)·(T − (1 − e^{−(a+b)T})/(a+b)) and ∫₀^∞ e^{−δt} p₁ = a/(a+b)·(1/δ −
 // 1/(δ+a+b)).
 func TestTransientTwoState(t *testing.T) {
-	m := load(t, twoState, compiler.Options{})
+	m := loadModel(t, twoState, compiler.Options{})
 	c, err := explore(t, m, Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ species X
 b: 0 -> X when X < 80 @ lam
 init { X = 0 }
 `
-	m := load(t, src, compiler.Options{})
+	m := loadModel(t, src, compiler.Options{})
 	c, err := explore(t, m, Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +196,7 @@ func expmDense(a *mat.Dense) *mat.Dense {
 // M/M/1/K from the empty queue against e^{Qt} and, for the cumulative law, the top-right
 // block of exp([[Q, I], [0, 0]]·T), which is ∫₀^T e^{Qs} ds (Van Loan).
 func TestTransientMM1K(t *testing.T) {
-	m := load(t, mm1k, compiler.Options{})
+	m := loadModel(t, mm1k, compiler.Options{})
 	c, err := explore(t, m, Limits{})
 	if err != nil {
 		t.Fatal(err)

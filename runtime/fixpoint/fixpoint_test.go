@@ -6,13 +6,15 @@ import (
 	"os"
 	"testing"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 )
 
-func load(t *testing.T, path string, opts compiler.Options) *runtime.Model {
+func loadModel(t *testing.T, path string, opts compiler.Options) *runtime.Model {
 	t.Helper()
-	m, diags := runtime.Load(path, opts)
+	m, diags := load.File(path, opts)
 	if m == nil {
 		t.Fatalf("load %s: %v", path, diags)
 	}
@@ -21,7 +23,7 @@ func load(t *testing.T, path string, opts compiler.Options) *runtime.Model {
 
 // SIS (seed-001 §4.3): x0* = 2 − √2, reduced Jacobian −√2, stable. Tolerance 1e-12.
 func TestSIS(t *testing.T) {
-	m := load(t, "../../examples/sis_external.mf", compiler.Options{})
+	m := loadModel(t, "../../examples/sis_external.mf", compiler.Options{})
 	res, err := Find(m, m.Inputs(), &Settings{Starts: 8})
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +45,7 @@ func TestSIS(t *testing.T) {
 
 // SIR: 8 x_I² + x_I − 3 = 0, x_R = x_I/3, x_S = 1 − 4x_I/3. Tolerance 1e-12.
 func TestSIR(t *testing.T) {
-	m := load(t, "../../examples/sir.mf", compiler.Options{})
+	m := loadModel(t, "../../examples/sir.mf", compiler.Options{})
 	res, err := Find(m, m.Inputs(), &Settings{Starts: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +79,7 @@ func TestJSQ(t *testing.T) {
 	if err := json.Unmarshal(raw, &ref); err != nil {
 		t.Fatal(err)
 	}
-	m := load(t, "../../examples/jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
+	m := loadModel(t, "../../examples/jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
 	res, err := Find(m, m.Inputs(), &Settings{Starts: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +110,7 @@ init density { X = 0.5 }
 `
 
 func TestBistable(t *testing.T) {
-	m, diags := runtime.LoadSource("bistable.mf", []byte(bistable), compiler.Options{})
+	m, diags := load.Source("bistable.mf", []byte(bistable), compiler.Options{})
 	if m == nil {
 		t.Fatal(diags)
 	}
@@ -144,7 +146,7 @@ func TestBistable(t *testing.T) {
 
 // Without Newton (MaxIter 1), the ODE fallback still finds the SIS point.
 func TestODEFallback(t *testing.T) {
-	m := load(t, "../../examples/sis_external.mf", compiler.Options{})
+	m := loadModel(t, "../../examples/sis_external.mf", compiler.Options{})
 	res, err := Find(m, m.Inputs(), &Settings{MaxIter: 3, Tol: 1e-13})
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +179,7 @@ infect: S -> I @ beta * S * I / N
 recover: I -> S @ gamma * I
 init density { S = 0.8, I = 0.2 }
 `
-	m, diags := runtime.LoadSource("sis2.mf", []byte(src), compiler.Options{})
+	m, diags := load.Source("sis2.mf", []byte(src), compiler.Options{})
 	if m == nil {
 		t.Fatal(diags)
 	}

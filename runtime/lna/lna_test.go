@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler"
@@ -16,9 +18,9 @@ import (
 	"github.com/mfcproject/mfc/runtime/ode"
 )
 
-func load(t *testing.T, path string, opts compiler.Options) *runtime.Model {
+func loadModel(t *testing.T, path string, opts compiler.Options) *runtime.Model {
 	t.Helper()
-	m, diags := runtime.Load(path, opts)
+	m, diags := load.File(path, opts)
 	if m == nil {
 		t.Fatalf("load %s: %v", path, diags)
 	}
@@ -36,7 +38,7 @@ func fixed(t *testing.T, m *runtime.Model) []float64 {
 
 // SIS (seed-001 §4.3): lim M·E[(x0 − x0*)²] = 1 − 1/√2 = W_00. Tolerance 1e-12.
 func TestSISVariance(t *testing.T) {
-	m := load(t, "../../examples/sis_external.mf", compiler.Options{})
+	m := loadModel(t, "../../examples/sis_external.mf", compiler.Options{})
 	x := fixed(t, m)
 	res, err := Stationary(m, m.Inputs(), x)
 	if err != nil {
@@ -68,7 +70,7 @@ func TestJSQW(t *testing.T) {
 	if err := json.Unmarshal(raw, &ref); err != nil {
 		t.Fatal(err)
 	}
-	m := load(t, "../../examples/jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
+	m := loadModel(t, "../../examples/jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
 	x := fixed(t, m)
 	res, err := Stationary(m, m.Inputs(), x)
 	if err != nil {
@@ -164,7 +166,7 @@ func TestSingular(t *testing.T) {
 
 // Transient W(t) reaches the stationary W (SIS, t = 30, tolerance 1e-7) and W(0) = 0.
 func TestTransientSIS(t *testing.T) {
-	m := load(t, "../../examples/sis_external.mf", compiler.Options{})
+	m := loadModel(t, "../../examples/sis_external.mf", compiler.Options{})
 	st := ode.DefaultSettings()
 	st.RelTol, st.AbsTol = 1e-11, 1e-13
 	tr, err := Transient(m, m.Inputs(), []float64{0, 1, 30}, st)
@@ -182,7 +184,7 @@ func TestTransientSIS(t *testing.T) {
 
 // SIR (one law, r = 2): the full W satisfies A W + W Aᵀ + Q = 0 and (1,1,1)·W = 0 to 1e-12.
 func TestSIRW(t *testing.T) {
-	m := load(t, "../../examples/sir.mf", compiler.Options{})
+	m := loadModel(t, "../../examples/sir.mf", compiler.Options{})
 	x := fixed(t, m)
 	res, err := Stationary(m, m.Inputs(), x)
 	if err != nil {
@@ -204,7 +206,7 @@ func TestSIRW(t *testing.T) {
 
 // JSQ with its default K = 100 (d = 100, no law): fixed point + W, residual ≤ 1e-10·‖Q‖.
 func TestJSQ100(t *testing.T) {
-	m := load(t, "../../examples/jsq.mf", compiler.Options{})
+	m := loadModel(t, "../../examples/jsq.mf", compiler.Options{})
 	t0 := time.Now()
 	x := fixed(t, m)
 	t1 := time.Now()

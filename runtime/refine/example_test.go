@@ -3,8 +3,9 @@ package refine_test
 import (
 	"fmt"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"github.com/mfcproject/mfc/compiler"
-	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/refine"
 )
 
@@ -22,7 +23,7 @@ recover: I -> R @ I
 wane:    R -> S @ 3 * R
 init density { S = 0.9, I = 0.1 }
 `
-	m, diags := runtime.LoadSource("sir.mf", []byte(src), compiler.Options{})
+	m, diags := load.Source("sir.mf", []byte(src), compiler.Options{})
 	if m == nil {
 		fmt.Println(diags)
 		return

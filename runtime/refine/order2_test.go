@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
@@ -23,7 +25,7 @@ import (
 //     that size, so it cannot check 1e-8.
 func TestJSQStationaryOrder2(t *testing.T) {
 	ref := loadRef(t, "rmftool_jsq_K5.json")
-	m := load(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
+	m := loadModel(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
 	start := time.Now()
 	res, err := Stationary(m, m.Inputs(), &Settings{Order: 2})
 	if err != nil {
@@ -117,8 +119,8 @@ func TestConvergenceOrders(t *testing.T) {
 		load func(n float64) *runtime.Model
 		ns   []float64
 	}{
-		{"sir", func(n float64) *runtime.Model { return load(t, "sir.mf", compiler.Options{Scale: n}) }, []float64{10, 20, 40, 80, 160}},
-		{"jsq K=3", func(n float64) *runtime.Model { return load(t, "jsq.mf", jsqOpts(n)) }, []float64{10, 20, 40, 80, 160}},
+		{"sir", func(n float64) *runtime.Model { return loadModel(t, "sir.mf", compiler.Options{Scale: n}) }, []float64{10, 20, 40, 80, 160}},
+		{"jsq K=3", func(n float64) *runtime.Model { return loadModel(t, "jsq.mf", jsqOpts(n)) }, []float64{10, 20, 40, 80, 160}},
 		{"nonlinear", func(n float64) *runtime.Model { return loadString(t, nonlinearSrc, compiler.Options{Scale: n}) }, []float64{10, 20, 40, 80, 160}},
 	}
 	for _, tc := range cases {
@@ -155,7 +157,7 @@ func TestConvergenceOrders(t *testing.T) {
 
 func loadString(t testing.TB, src string, opts compiler.Options) *runtime.Model {
 	t.Helper()
-	m, diags := runtime.LoadSource("test.mf", []byte(src), opts)
+	m, diags := load.Source("test.mf", []byte(src), opts)
 	if m == nil {
 		t.Fatalf("compile failed: %v", diags)
 	}
@@ -168,7 +170,7 @@ func loadString(t testing.TB, src string, opts compiler.Options) *runtime.Model 
 // transient A is not trusted below that).
 func TestJSQTransientOrder2(t *testing.T) {
 	ref := loadRef(t, "rmftool_jsq_K5.json")
-	m := load(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
+	m := loadModel(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
 	in := m.Inputs()
 	in.Densities = append([]float64(nil), ref.X0...)
 	tr := ref.Transient.Tight
@@ -198,7 +200,7 @@ func loadKron(t *testing.T, name string) *kronRef {
 }
 
 func benchmarkOrder2(b *testing.B, k int) {
-	m := load(b, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
+	m := loadModel(b, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
 	in := m.Inputs()
 	for i := 0; i < b.N; i++ {
 		if _, err := Stationary(m, in, &Settings{Order: 2}); err != nil {
@@ -213,7 +215,7 @@ func BenchmarkStationaryOrder2JSQK100(b *testing.B) { benchmarkOrder2(b, 100) }
 
 // BenchmarkTransientOrder2JSQK20 integrates the order-2 system of JSQ K=20 to t = 5.
 func BenchmarkTransientOrder2JSQK20(b *testing.B) {
-	m := load(b, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {20}}})
+	m := loadModel(b, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {20}}})
 	in := m.Inputs()
 	for i := 0; i < b.N; i++ {
 		res, err := Transient(m, in, []float64{0.5, 1, 2, 5}, &Settings{Order: 2})
@@ -237,12 +239,12 @@ func BenchmarkTransientOrder2JSQK20(b *testing.B) {
 func TestRmftoolReferences(t *testing.T) {
 	jsq := func(k int) func(t testing.TB) *runtime.Model {
 		return func(t testing.TB) *runtime.Model {
-			return load(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
+			return loadModel(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
 		}
 	}
 	file := func(name string) func(t testing.TB) *runtime.Model {
 		return func(t testing.TB) *runtime.Model {
-			m, diags := runtime.Load(filepath.Join("..", "..", "testdata", "ref", name), compiler.Options{})
+			m, diags := load.File(filepath.Join("..", "..", "testdata", "ref", name), compiler.Options{})
 			if m == nil {
 				t.Fatalf("compile %s: %v", name, diags)
 			}

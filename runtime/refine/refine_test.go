@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
@@ -55,9 +57,9 @@ func readRef(t *testing.T, name string, v any) {
 	}
 }
 
-func load(t testing.TB, file string, opts compiler.Options) *runtime.Model {
+func loadModel(t testing.TB, file string, opts compiler.Options) *runtime.Model {
 	t.Helper()
-	m, diags := runtime.Load(filepath.Join(examples, file), opts)
+	m, diags := load.File(filepath.Join(examples, file), opts)
 	if m == nil {
 		t.Fatalf("compile %s: %v", file, diags)
 	}
@@ -94,7 +96,7 @@ func checkVec(t *testing.T, what string, got, want []float64, tol float64) float
 func TestJSQStationary(t *testing.T) {
 	for _, k := range []int{5, 20} {
 		ref := loadRef(t, map[int]string{5: "rmftool_jsq_K5.json", 20: "rmftool_jsq_K20.json"}[k])
-		m := load(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
+		m := loadModel(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
 		res, err := Stationary(m, m.Inputs(), nil)
 		if err != nil {
 			t.Fatalf("K=%d: %v", k, err)
@@ -125,7 +127,7 @@ func TestJSQStationary(t *testing.T) {
 func TestJSQTransient(t *testing.T) {
 	for _, k := range []int{5, 20} {
 		ref := loadRef(t, map[int]string{5: "rmftool_jsq_K5.json", 20: "rmftool_jsq_K20.json"}[k])
-		m := load(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
+		m := loadModel(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
 		in := m.Inputs()
 		in.Densities = append([]float64(nil), ref.X0...)
 		tr := ref.Transient.Tight
@@ -146,7 +148,7 @@ func TestJSQTransient(t *testing.T) {
 }
 
 func TestSISLimit(t *testing.T) {
-	m := load(t, "sis_external.mf", compiler.Options{})
+	m := loadModel(t, "sis_external.mf", compiler.Options{})
 	res, err := Stationary(m, m.Inputs(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +181,7 @@ func TestSISConvergence(t *testing.T) {
 	var lx, l1, l2 []float64
 	var v0, x0 float64
 	for _, n := range []float64{10, 20, 40, 80, 160} {
-		m := load(t, "sis_external.mf", compiler.Options{Scale: n})
+		m := loadModel(t, "sis_external.mf", compiler.Options{Scale: n})
 		if v0 == 0 {
 			res, err := Stationary(m, m.Inputs(), nil)
 			if err != nil {
@@ -214,7 +216,7 @@ func slope(x, y []float64) float64 {
 }
 
 func BenchmarkStationaryJSQK100(b *testing.B) {
-	m := load(b, "jsq.mf", compiler.Options{})
+	m := loadModel(b, "jsq.mf", compiler.Options{})
 	in := m.Inputs()
 	for i := 0; i < b.N; i++ {
 		if _, err := Stationary(m, in, nil); err != nil {

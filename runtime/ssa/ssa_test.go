@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mfcproject/mfc/runtime/load"
+
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/mfcproject/mfc/compiler"
@@ -16,7 +18,7 @@ import (
 
 func loadSrc(t testing.TB, src string, opts compiler.Options) *runtime.Model {
 	t.Helper()
-	m, diags := runtime.LoadSource("test.mf", []byte(src), opts)
+	m, diags := load.Source("test.mf", []byte(src), opts)
 	if m == nil {
 		t.Fatalf("compile failed: %v", diags)
 	}
@@ -25,7 +27,7 @@ func loadSrc(t testing.TB, src string, opts compiler.Options) *runtime.Model {
 
 func loadFile(t testing.TB, path string, opts compiler.Options) *runtime.Model {
 	t.Helper()
-	m, diags := runtime.Load(path, opts)
+	m, diags := load.File(path, opts)
 	if m == nil {
 		t.Fatalf("compile failed: %v", diags)
 	}
