@@ -74,17 +74,6 @@ func (f *ilu0) solve(x, b []float64) {
 	}
 }
 
-// mulVec sets dst = a x. O(nnz).
-func (a *CSR) mulVec(dst, x []float64) {
-	for i := 0; i < a.Rows; i++ {
-		s := 0.0
-		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
-			s += a.Val[p] * x[a.Col[p]]
-		}
-		dst[i] = s
-	}
-}
-
 func dot(x, y []float64) float64 {
 	s := 0.0
 	for i, v := range x {
@@ -136,7 +125,7 @@ func bicgstabCore(a *CSR, m *ilu0, x, b []float64, rel, abs float64, maxIter int
 	ph := make([]float64, n)
 	sh := make([]float64, n)
 	t := make([]float64, n)
-	a.mulVec(r, x)
+	a.MulVec(r, x)
 	for i := range r {
 		r[i] = b[i] - r[i]
 	}
@@ -149,7 +138,7 @@ func bicgstabCore(a *CSR, m *ilu0, x, b []float64, rel, abs float64, maxIter int
 	// converged checks the true residual of x; it sets stalled when the true residual has
 	// not fallen below 0.9 of its best value for stallIters iterations.
 	converged := func() bool {
-		a.mulVec(tr, x)
+		a.MulVec(tr, x)
 		sum, res := 1.0, 0.0
 		for i := range tr {
 			sum += x[i]
@@ -192,7 +181,7 @@ func bicgstabCore(a *CSR, m *ilu0, x, b []float64, rel, abs float64, maxIter int
 			p[i] = r[i] + beta*(p[i]-omega*v[i])
 		}
 		m.solve(ph, p)
-		a.mulVec(v, ph)
+		a.MulVec(v, ph)
 		alpha = rhoNew / dot(rhat, v)
 		rho = rhoNew
 		rNorm = 0
@@ -212,7 +201,7 @@ func bicgstabCore(a *CSR, m *ilu0, x, b []float64, rel, abs float64, maxIter int
 			continue
 		}
 		m.solve(sh, r)
-		a.mulVec(t, sh)
+		a.MulVec(t, sh)
 		tt, tr0 := 0.0, 0.0
 		for i, ti := range t {
 			tt += ti * ti

@@ -52,7 +52,7 @@ func solveLinear(a *CSR, b []float64, set Settings) (*LinearResult, error) {
 		}
 		// One step of iterative refinement.
 		r := make([]float64, n)
-		a.mulVec(r, res.X)
+		a.MulVec(r, res.X)
 		for i := range r {
 			r[i] = b[i] - r[i]
 		}
@@ -85,7 +85,7 @@ func solveLinear(a *CSR, b []float64, set Settings) (*LinearResult, error) {
 // linResidual returns ‖b − a x‖₁.
 func linResidual(a *CSR, x, b []float64) float64 {
 	r := make([]float64, len(b))
-	a.mulVec(r, x)
+	a.MulVec(r, x)
 	s := 0.0
 	for i := range r {
 		s += math.Abs(b[i] - r[i])
