@@ -1,143 +1,187 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"sort"
-
-	"github.com/mfcproject/mfc/runtime/load"
+	"reflect"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/analysis"
+	"github.com/mfcproject/mfc/runtime/load"
+	"github.com/mfcproject/mfc/runtime/progress"
 )
 
-// analysis holds the flags every analysis command shares: --set, --N, --format and -o.
-type analysis struct {
-	name   string
-	fs     *flag.FlagSet
-	sets   setFlags
-	scales scaleList
-	// multiN allows a list of scales (mfc validate); other commands take one.
-	multiN bool
-	format *string
-	out    *string
-	stderr io.Writer
+// analysisCommand makes the subcommand of a registered analysis: the flags every analysis
+// shares (--set, --N, --format, -o) and one flag per tagged field of its settings.
+func analysisCommand(a *analysis.Analysis) command {
+	return command{a.Name, a.Summary, func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		return runAnalysis(ctx, a, args, stdout, stderr)
+	}}
 }
 
-func newAnalysis(name, synopsis string, stderr io.Writer) *analysis {
-	a := &analysis{name: name, fs: newFlagSet(name, synopsis, stderr), stderr: stderr}
-	a.fs.Var(&a.sets, "set", "override a parameter: name=value, name=[v1,v2,...] or name[i,j]=value (repeatable)")
-	a.fs.Var(&a.scales, "N", "the scale, whatever its name in the model")
-	a.format = a.fs.String("format", "text", "output format: text, csv or json")
-	a.out = a.fs.String("o", "", "write the output to this file (atomically) instead of standard output")
-	return a
+// cli holds the parsed flags of one analysis command.
+type cli struct {
+	name     string
+	fs       *flag.FlagSet
+	sets     setFlags
+	scales   scaleList
+	format   string
+	out      string
+	settings any
+	stdout   io.Writer
+	stderr   io.Writer
 }
 
-// parse reads the flags and the single model file; status is non-zero on bad usage.
-func (a *analysis) parse(args []string) (file string, status int) {
-	files, err := parseInterleaved(a.fs, args)
-	if err != nil {
-		return "", 2
+func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdout, stderr io.Writer) int {
+	nflag := "[--N n]"
+	if a.MultiScale {
+		nflag = "[--N n1,n2,...]"
 	}
-	if len(files) != 1 {
-		a.fs.Usage()
-		return "", 2
-	}
-	if len(a.scales) > 1 && !a.multiN {
-		fmt.Fprintf(a.stderr, "mfc %s: --N takes one value here (mfc validate takes a list)\n", a.name)
-		return "", 2
-	}
-	return files[0], 0
-}
-
-// scale returns the --N value, 0 when absent.
-func (a *analysis) scale() float64 {
-	if len(a.scales) == 0 {
+	synopsis := fmt.Sprintf("FILE [--set name=value]... %s %s [--format text|csv|json] [-o FILE]", nflag, a.Synopsis)
+	c := &cli{name: a.Name, fs: newFlagSet(a.Name, synopsis, stderr), settings: a.NewSettings(), stdout: stdout, stderr: stderr}
+	c.fs.Var(&c.sets, "set", "override a parameter: name=value, name=[v1,v2,...] or name[i,j]=value (repeatable)")
+	c.fs.Var(&c.scales, "N", "the scale, whatever its name in the model")
+	c.fs.StringVar(&c.format, "format", "text", "output format: text, csv or json")
+	c.fs.StringVar(&c.out, "o", "", "write the output to this file (atomically) instead of standard output")
+	settingsFlags(c.fs, c.settings)
+	files, err := parseInterleaved(c.fs, args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	return a.scales[0]
-}
-
-// load compiles the model with the overrides at the --N scale; with meanField, it also
-// requires a mean field.
-func (a *analysis) load(file string, meanField bool) (*runtime.Model, int) {
-	return a.loadAt(file, meanField, a.scale())
-}
-
-// loadAt is load at the given scale (0: the model's own).
-func (a *analysis) loadAt(file string, meanField bool, scale float64) (*runtime.Model, int) {
-	over, err := overrides(a.sets)
 	if err != nil {
-		fmt.Fprintf(a.stderr, "mfc %s: %v\n", a.name, err)
-		return nil, 2
+		return 2
 	}
-	mod, diags := load.File(file, compiler.Options{Overrides: over, Scale: scale})
-	printDiags(a.stderr, diags)
-	if mod == nil {
-		return nil, 1
+	if len(files) != 1 {
+		c.fs.Usage()
+		return 2
 	}
-	if meanField && !mod.HasDrift() {
-		printDiags(a.stderr, mod.IR.MeanField.Diagnostics)
-		fmt.Fprintf(a.stderr, "mfc %s: the model has no mean field\n", a.name)
-		return nil, 1
+	if len(c.scales) > 1 && !a.MultiScale {
+		fmt.Fprintf(stderr, "mfc %s: --N takes one value here (mfc validate takes a list)\n", a.Name)
+		return 2
 	}
-	return mod, 0
+	if ch, ok := c.settings.(interface{ Check() error }); ok {
+		if err := ch.Check(); err != nil {
+			return c.fail(err)
+		}
+	}
+	over, err := overrides(c.sets)
+	if err != nil {
+		fmt.Fprintf(stderr, "mfc %s: %v\n", a.Name, err)
+		return 2
+	}
+	file := files[0]
+	loadAt := func(scale float64) (*runtime.Model, error) {
+		mod, diags := load.File(file, compiler.Options{Overrides: over, Scale: scale})
+		printDiags(stderr, diags)
+		if mod == nil {
+			return nil, &compileError{}
+		}
+		return mod, nil
+	}
+	first := 0.0
+	if len(c.scales) > 0 {
+		first = c.scales[0]
+	}
+	mod, err := loadAt(first)
+	if err != nil {
+		return 1
+	}
+	p := &analysis.Problem{
+		Model:  mod,
+		Load:   loadAt,
+		Scales: c.scales,
+		Progress: func(label string, total int64) (func(done, total int64), func()) {
+			bar := progress.New(stderr, fmt.Sprintf("mfc %s: %s", a.Name, label), total)
+			return bar.Report, bar.Done
+		},
+		Notify: func(msg string) { fmt.Fprintf(stderr, "mfc %s: %s\n", a.Name, msg) },
+	}
+	rep, err := a.Run(ctx, p, c.settings)
+	if err != nil {
+		return c.fail(err)
+	}
+	data, err := analysis.Render(rep, c.format)
+	if err != nil {
+		return c.fail(err)
+	}
+	return emit(stdout, stderr, c.out, data)
 }
 
-// fail reports an analysis error.
-func (a *analysis) fail(err error) int {
-	fmt.Fprintf(a.stderr, "mfc %s: %v\n", a.name, err)
+// compileError is returned by the loader after it printed the diagnostics.
+type compileError struct{}
+
+func (*compileError) Error() string { return "the model has errors" }
+
+// fail reports an analysis error with the exit status it calls for: 2 for bad usage, 130
+// for an interrupt, 1 otherwise.
+func (c *cli) fail(err error) int {
+	var usage *analysis.UsageError
+	var format *analysis.FormatError
+	var nomf *analysis.NoMeanFieldError
+	var comp *compileError
+	switch {
+	case errors.As(err, &comp):
+		return 1
+	case errors.As(err, &usage), errors.As(err, &format):
+		fmt.Fprintf(c.stderr, "mfc %s: %v\n", c.name, err)
+		return 2
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(c.stderr, "mfc %s: interrupted\n", c.name)
+		return 130
+	case errors.As(err, &nomf):
+		printDiags(c.stderr, nomf.Diagnostics)
+	}
+	fmt.Fprintf(c.stderr, "mfc %s: %v\n", c.name, err)
 	return 1
 }
 
-// write renders rep in the chosen format (csv may be nil when the command has no CSV form)
-// and writes it to standard output or, atomically, to -o.
-func (a *analysis) write(stdout io.Writer, rep any, text, csv func() string) int {
-	var data []byte
-	switch {
-	case *a.format == "json":
-		data, _ = json.MarshalIndent(rep, "", "  ")
-		data = append(data, '\n')
-	case *a.format == "csv" && csv != nil:
-		data = []byte(csv())
-	case *a.format == "text":
-		data = []byte(text())
-	default:
-		fmt.Fprintf(a.stderr, "mfc %s: unknown format %q\n", a.name, *a.format)
-		return 2
-	}
-	return emit(stdout, a.stderr, *a.out, data)
-}
-
-// eigenText formats eigenvalues given as [re, im] pairs, by decreasing real part; beyond
-// maxEigenText of them it prints the first ones and the count (JSON has them all).
-func eigenText(ev [][2]float64) string {
-	s := ""
-	for i, e := range ev {
-		if i == maxEigenText {
-			s += fmt.Sprintf(" … (%d in all; the JSON output lists them)", len(ev))
-			break
+// settingsFlags defines one flag per field of the settings struct *s that has a `flag` tag,
+// bound to the field, with the field's current value as the default.
+func settingsFlags(fs *flag.FlagSet, s any) {
+	v := reflect.ValueOf(s).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name := f.Tag.Get("flag")
+		if name == "" {
+			continue
 		}
-		if e[1] == 0 {
-			s += fmt.Sprintf(" %.6g", e[0])
-		} else {
-			s += fmt.Sprintf(" %.6g%+.6gi", e[0], e[1])
+		usage := f.Tag.Get("usage")
+		switch p := v.Field(i).Addr().Interface().(type) {
+		case *int:
+			fs.IntVar(p, name, *p, usage)
+		case *uint64:
+			fs.Uint64Var(p, name, *p, usage)
+		case *float64:
+			fs.Float64Var(p, name, *p, usage)
+		case *string:
+			fs.StringVar(p, name, *p, usage)
+		case *bool:
+			fs.BoolVar(p, name, *p, usage)
+		case *[]float64:
+			fs.Var((*scaleList)(p), name, usage)
+		default:
+			panic(fmt.Sprintf("mfc: settings field %s.%s has a flag tag but type %s", t.Name(), f.Name, f.Type))
 		}
 	}
-	return s
 }
 
-// maxEigenText is the number of eigenvalues printed in text output.
-const maxEigenText = 12
-
-func eigenPairs(ev []complex128) [][2]float64 {
-	out := make([][2]float64, len(ev))
-	for i, e := range ev {
-		out[i] = [2]float64{real(e), imag(e)}
+// emit writes output to stdout, or atomically to path; a failed write is an error.
+func emit(stdout, stderr io.Writer, path string, data []byte) int {
+	if path == "" {
+		if _, err := stdout.Write(data); err != nil {
+			fmt.Fprintf(stderr, "mfc: writing the output: %v\n", err)
+			return 1
+		}
+		return 0
 	}
-	return out
+	if err := writeFileAtomic(path, data); err != nil {
+		fmt.Fprintf(stderr, "mfc: %v\n", err)
+		return 1
+	}
+	return 0
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 
@@ -15,7 +17,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	var sets setFlags
 	fs.Var(&sets, "set", "override a parameter: name=value, name=[v1,v2,...] or name[i,j]=value (repeatable)")
-	files, err := parseInterleaved(fs, args)
+	files, err := parseInterleaved(fs, args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
 	if err != nil {
 		return 2
 	}

@@ -50,8 +50,21 @@ func (s *scaleList) Set(v string) error {
 }
 
 // parseInterleaved parses flags that may appear before, between or after positional
-// arguments (mfc run model.mf --N 100), and returns the positional arguments.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+// arguments (mfc run model.mf --N 100), and returns the positional arguments. A request for
+// help (-h, --help) prints the usage on helpOut and returns flag.ErrHelp.
+func parseInterleaved(fs *flag.FlagSet, args []string, helpOut io.Writer) ([]string, error) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" {
+			errOut := fs.Output()
+			fs.SetOutput(helpOut)
+			fs.Usage()
+			fs.SetOutput(errOut)
+			return nil, flag.ErrHelp
+		}
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -69,12 +82,13 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// newFlagSet returns a flag set that prints its usage to w.
-func newFlagSet(name, synopsis string, w io.Writer) *flag.FlagSet {
+// newFlagSet returns a flag set that prints its usage on stderr after a usage error
+// (parseInterleaved prints it on standard output when help is asked for).
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(w)
+	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(w, "usage: mfc %s %s\n", name, synopsis)
+		fmt.Fprintf(fs.Output(), "usage: mfc %s %s\n", name, synopsis)
 		fs.PrintDefaults()
 	}
 	return fs

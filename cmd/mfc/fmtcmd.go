@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +17,10 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("fmt", "[-w] [-l] FILE...", stderr)
 	write := fs.Bool("w", false, "write the result to the source file instead of standard output")
 	list := fs.Bool("l", false, "list files whose layout differs from the canonical one")
-	files, err := parseInterleaved(fs, args)
+	files, err := parseInterleaved(fs, args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
 	if err != nil {
 		return 2
 	}

@@ -22,44 +22,63 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+
+	"github.com/mfcproject/mfc/runtime/analysis"
 )
 
 // command is one subcommand of mfc.
 type command struct {
 	name    string
 	summary string
-	run     func(args []string, stdout, stderr io.Writer) int
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
+// commands returns the front-end commands (check, fmt, models) and one command per analysis
+// of the runtime registry.
 func commands() []command {
-	return []command{
-		{"check", "parse and check models; print diagnostics or a summary per file", runCheck},
-		{"fmt", "print models in canonical layout; -w rewrites the files", runFmt},
-		{"ode", "integrate the mean-field ODE from the initial state (explicit, stiff or automatic)", runODE},
-		{"fixpoint", "fixed points of the mean-field ODE with stability and LNA covariance", runFixpoint},
-		{"refine", "refined mean field of order 1 or 2, stationary or --transient T", runRefine},
-		{"run", "the default job: fixed point, stability, refined mean field (orders 1 and 2) of every observable", runRun},
-		{"exact", "stationary law of the finite chain: expected counts, observables, stationary measures", runExact},
-		{"ssa", "stochastic simulation ensembles: means and 95% confidence intervals", runSSA},
-		{"converge", "rate of convergence of the mean field (Stein's method): stability, Poisson equation, predicted N·E‖X − x*‖², --exact comparison", runConverge},
-		{"validate", "every method side by side at several N: mean field, refined 1 and 2, exact, simulation; error slopes", runValidate},
-		{"show", "print the compiled model: transitions, β₀/β₁, the mean-field ODE; --at evaluates derivatives", runShow},
+	cmds := []command{
+		{"check", "parse and check models; print diagnostics or a summary per file", plain(runCheck)},
+		{"fmt", "print models in canonical layout; -w rewrites the files", plain(runFmt)},
 	}
+	for _, a := range analysis.All() {
+		cmds = append(cmds, analysisCommand(a))
+	}
+	return cmds
+}
+
+// plain adapts a command that does no long-running work.
+func plain(f func(args []string, stdout, stderr io.Writer) int) func(context.Context, []string, io.Writer, io.Writer) int {
+	return func(_ context.Context, args []string, stdout, stderr io.Writer) int { return f(args, stdout, stderr) }
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	// Ctrl-C cancels the running analysis, which stops within a second.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	status := runContext(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(status)
 }
 
 // run executes one mfc invocation and returns the process exit status: 0 on success,
-// 1 when the model or the analysis has errors, 2 on bad usage.
+// 1 when the model or the analysis has errors, 2 on bad usage, 130 when interrupted.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
+	return runContext(context.Background(), args, stdout, stderr)
+}
+
+// runContext is run with a context that interrupts long analyses.
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
 		usage(stderr)
 		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
+		usage(stdout)
+		return 0
 	}
 	name := args[0]
 	if name == "help" {
@@ -67,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands() {
 		if c.name == name {
-			return c.run(args[1:], stdout, stderr)
+			return c.run(ctx, args[1:], stdout, stderr)
 		}
 	}
 	fmt.Fprintf(stderr, "mfc: unknown command %q\n", name)

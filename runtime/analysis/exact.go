@@ -1,20 +1,21 @@
-package main
+package analysis
 
 import (
+	"context"
 	"fmt"
-	"io"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
-	"github.com/mfcproject/mfc/runtime/progress"
 	"github.com/mfcproject/mfc/runtime/ssa"
 )
 
-// exactReport is the JSON form of 'mfc exact'.
-type exactReport struct {
+// ExactReport is the report of the exact analysis (and of run for a model without a mean
+// field).
+type ExactReport struct {
 	Model       string             `json:"model"`
 	N           float64            `json:"N,omitempty"`
 	Species     []string           `json:"species"`
@@ -36,28 +37,37 @@ type exactReport struct {
 	MeasuresNotComputed map[string]string  `json:"measures_not_computed,omitempty"`
 }
 
-// runExact implements 'mfc exact FILE': the stationary law of the finite chain at the
-// model's N, with the expected counts, densities, observables and stationary measures.
-func runExact(args []string, stdout, stderr io.Writer) int {
-	a := newAnalysis("exact", "FILE [--set name=value]... [--N n] [--max-states k] [--format text|json] [-o FILE]", stderr)
-	maxStates := a.fs.Int("max-states", 2_000_000, "stop the state-space exploration beyond this many states")
-	file, status := a.parse(args)
-	if status != 0 {
-		return status
-	}
-	mod, status := a.load(file, false)
-	if mod == nil {
-		return status
-	}
-	rep, err := exactAnalysis(mod, *maxStates)
-	if err != nil {
-		return a.fail(err)
-	}
-	return a.write(stdout, rep, func() string { return exactText(rep) }, nil)
+// ExactSettings are the settings of the exact analysis.
+type ExactSettings struct {
+	MaxStates int `flag:"max-states" usage:"stop the state-space exploration beyond this many states"`
+}
+
+// SSASettings are the settings of the ssa analysis.
+type SSASettings struct {
+	Runs    int     `flag:"runs" usage:"number of trajectories"`
+	T       float64 `flag:"t" usage:"final time"`
+	Steps   int     `flag:"steps" usage:"number of sampling intervals on [0, T]"`
+	Seed    uint64  `flag:"seed" usage:"seed of the random streams (results do not depend on --workers)"`
+	Workers int     `flag:"workers" usage:"goroutines (0: all cores)"`
+	Method  string  `flag:"method" usage:"simulation method: direct (Gillespie), cr (composition-rejection, for large networks) or auto"`
+}
+
+func init() {
+	register(Analysis{Name: "exact",
+		Summary:  "stationary law of the finite chain: expected counts, observables, stationary measures",
+		Synopsis: "[--max-states k]"},
+		func() *ExactSettings { return &ExactSettings{MaxStates: 2_000_000} },
+		func(ctx context.Context, p *Problem, s *ExactSettings) (Report, error) {
+			return exactAnalysis(ctx, p.Model, s.MaxStates)
+		})
+	register(Analysis{Name: "ssa",
+		Summary:  "stochastic simulation ensembles: means and 95% confidence intervals",
+		Synopsis: "--runs R --t T [--steps k] [--seed s] [--workers w] [--method auto|direct|cr]"},
+		func() *SSASettings { return &SSASettings{Runs: 1000, T: 10, Steps: 10, Seed: 1, Method: "auto"} }, runSSA)
 }
 
 // exactAnalysis explores and solves the finite chain of mod at its inputs.
-func exactAnalysis(mod *runtime.Model, maxStates int) (*exactReport, error) {
+func exactAnalysis(ctx context.Context, mod *runtime.Model, maxStates int) (*ExactReport, error) {
 	in := mod.Inputs()
 	chain, err := ctmc.Explore(mod, in, ctmc.Limits{MaxStates: maxStates})
 	if err != nil {
@@ -67,7 +77,7 @@ func exactAnalysis(mod *runtime.Model, maxStates int) (*exactReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &exactReport{Model: mod.IR.Name, N: in.Scale, States: chain.NumStates(), Residual: res.Residual,
+	rep := &ExactReport{Model: mod.IR.Name, N: in.Scale, States: chain.NumStates(), Residual: res.Residual,
 		Iterations: res.Iterations, Method: res.Method, Mean: ctmc.MeanCounts(chain, res.Pi),
 		Observables: map[string]float64{}, Measures: map[string]float64{}}
 	for _, s := range mod.IR.Species {
@@ -108,7 +118,8 @@ func exactAnalysis(mod *runtime.Model, maxStates int) (*exactReport, error) {
 	return rep, nil
 }
 
-func exactText(r *exactReport) string {
+// Text renders the report as tables.
+func (r *ExactReport) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "model %s: exact stationary law, %d states (%s, %d iterations, residual ‖πQ‖₁ = %.2e)\n\n", r.Model, r.States, r.Method, r.Iterations, r.Residual)
 	if r.Note != "" {
@@ -129,7 +140,7 @@ func exactText(r *exactReport) string {
 		for k := range r.MeasuresNotComputed {
 			keys = append(keys, k)
 		}
-		sortStrings(keys)
+		sort.Strings(keys)
 		b.WriteString("\nnot computed on the exact chain:\n")
 		for _, k := range keys {
 			fmt.Fprintf(&b, "  %s: %s\n", k, r.MeasuresNotComputed[k])
@@ -146,15 +157,15 @@ func writeMap(b *strings.Builder, head string, m map[string]float64) {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	sort.Strings(keys)
 	fmt.Fprintf(b, "\n%-20s %16s\n", head, "value")
 	for _, k := range keys {
 		fmt.Fprintf(b, "%-20s %16.12g\n", k, m[k])
 	}
 }
 
-// ssaReport is the JSON form of 'mfc ssa'.
-type ssaReport struct {
+// SSAReport is the report of the ssa analysis.
+type SSAReport struct {
 	Model  string      `json:"model"`
 	Runs   int         `json:"runs"`
 	Seed   uint64      `json:"seed"`
@@ -165,48 +176,31 @@ type ssaReport struct {
 	CI     [][]float64 `json:"ci"` // half-width of the 95% interval
 }
 
-// runSSA implements 'mfc ssa FILE --runs R --t T [--seed s]'.
-func runSSA(args []string, stdout, stderr io.Writer) int {
-	a := newAnalysis("ssa", "FILE [--set name=value]... [--N n] --runs R --t T [--steps k] [--seed s] [--workers w] [--method auto|direct|cr] [--format text|csv|json] [-o FILE]", stderr)
-	runs := a.fs.Int("runs", 1000, "number of trajectories")
-	horizon := a.fs.Float64("t", 10, "final time")
-	steps := a.fs.Int("steps", 10, "number of sampling intervals on [0, T]")
-	seed := a.fs.Uint64("seed", 1, "seed of the random streams (results do not depend on --workers)")
-	workers := a.fs.Int("workers", 0, "goroutines (0: all cores)")
-	method := a.fs.String("method", "auto", "simulation method: direct (Gillespie), cr (composition-rejection, for large networks) or auto")
-	file, status := a.parse(args)
-	if status != 0 {
-		return status
-	}
-	mod, status := a.load(file, false)
-	if mod == nil {
-		return status
-	}
-	times := make([]float64, *steps+1)
-	for k := range times {
-		times[k] = *horizon * float64(k) / float64(*steps)
-	}
+// runSSA simulates an ensemble of trajectories and reports means and 95% intervals at
+// the sample times.
+func runSSA(ctx context.Context, p *Problem, s *SSASettings) (Report, error) {
+	mod := p.Model
+	times := grid(s.T, s.Steps)
 	if mod.IR.Time == ir.Discrete {
 		// Discrete time: --t counts steps; sample at the integer steps of the grid.
-		if *horizon != math.Trunc(*horizon) || *horizon < 0 {
-			fmt.Fprintf(stderr, "mfc ssa: the model is discrete-time: --t is a number of steps, got %g\n", *horizon)
-			return 2
+		if s.T != math.Trunc(s.T) || s.T < 0 {
+			return nil, usageErrorf("the model is discrete-time: --t is a number of steps, got %g", s.T)
 		}
 		times = times[:0]
-		for k := 0; k <= *steps; k++ {
-			tk := math.Floor(*horizon * float64(k) / float64(*steps))
+		for k := 0; k <= s.Steps; k++ {
+			tk := math.Floor(s.T * float64(k) / float64(s.Steps))
 			if len(times) == 0 || tk > times[len(times)-1] {
 				times = append(times, tk)
 			}
 		}
 	}
-	bar := progress.New(stderr, "mfc ssa: runs", int64(*runs))
-	res, err := ssa.Ensemble(mod, mod.Inputs(), ssa.Settings{Runs: *runs, T: *horizon, Times: times, Seed: *seed, Workers: *workers, Method: *method, Progress: bar.Report})
-	bar.Done()
+	report, finish := p.progress("runs", int64(s.Runs))
+	res, err := ssa.Ensemble(mod, mod.Inputs(), ssa.Settings{Runs: s.Runs, T: s.T, Times: times, Seed: s.Seed, Workers: s.Workers, Method: s.Method, Progress: report})
+	finish()
 	if err != nil {
-		return a.fail(err)
+		return nil, err
 	}
-	rep := &ssaReport{Model: mod.IR.Name, Runs: res.Runs, Seed: *seed, Events: res.Events, Names: res.Names, Time: res.Times}
+	rep := &SSAReport{Model: mod.IR.Name, Runs: res.Runs, Seed: s.Seed, Events: res.Events, Names: res.Names, Time: res.Times}
 	for _, row := range res.Stats {
 		mean, ci := make([]float64, len(row)), make([]float64, len(row))
 		for q, st := range row {
@@ -214,10 +208,16 @@ func runSSA(args []string, stdout, stderr io.Writer) int {
 		}
 		rep.Mean, rep.CI = append(rep.Mean, mean), append(rep.CI, ci)
 	}
-	return a.write(stdout, rep, func() string { return ssaTable(rep, false) }, func() string { return ssaTable(rep, true) })
+	return rep, nil
 }
 
-func ssaTable(r *ssaReport, csv bool) string {
+// Text renders the report as a table.
+func (r *SSAReport) Text() string { return r.table(false) }
+
+// CSV renders the report with one line per time and quantity.
+func (r *SSAReport) CSV() string { return r.table(true) }
+
+func (r *SSAReport) table(csv bool) string {
 	var b strings.Builder
 	if csv {
 		b.WriteString("t,name,mean,ci95\n")

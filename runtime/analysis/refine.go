@@ -1,8 +1,8 @@
-package main
+package analysis
 
 import (
+	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
@@ -13,10 +13,10 @@ import (
 	"github.com/mfcproject/mfc/runtime/refine"
 )
 
-// refineReport is the JSON form of 'mfc refine' and 'mfc run'. Stationary runs fill
+// RefineReport is the report of the refine and run analyses. Stationary runs fill
 // fixed_point, eigenvalues, V, W (and A at order 2); transient runs fill time and the per-time
 // arrays x, V_t (and A_t at order 2).
-type refineReport struct {
+type RefineReport struct {
 	Model string  `json:"model"`
 	N     float64 `json:"N"`
 	Order int     `json:"order"`
@@ -34,7 +34,7 @@ type refineReport struct {
 	V           []float64      `json:"V,omitempty"`
 	A           []float64      `json:"A,omitempty"`
 	W           [][]float64    `json:"W,omitempty"`
-	Observables []observableJS `json:"observables,omitempty"`
+	Observables []ObservableValue `json:"observables,omitempty"`
 	Time        []float64      `json:"time,omitempty"`
 	X           [][]float64    `json:"x,omitempty"`
 	VT          [][]float64    `json:"V_t,omitempty"`
@@ -42,11 +42,11 @@ type refineReport struct {
 	// WT[k] is lim N·Cov(X_N(Time[k])) (Σ(t) for two-timescale models).
 	WT [][][]float64 `json:"W_t,omitempty"`
 	// ObservablesT[k] are the refined observables at Time[k].
-	ObservablesT [][]observableJS `json:"observables_t,omitempty"`
+	ObservablesT [][]ObservableValue `json:"observables_t,omitempty"`
 }
 
-// observableJS is one refined observable: E h = mean_field + C/N (+ D/N²).
-type observableJS struct {
+// ObservableValue is one refined observable: E h = mean_field + C/N (+ D/N²).
+type ObservableValue struct {
 	Name      string   `json:"name"`
 	MeanField float64  `json:"mean_field"`
 	Refined1  float64  `json:"refined1"`
@@ -55,10 +55,10 @@ type observableJS struct {
 	D         *float64 `json:"D,omitempty"`
 }
 
-func observablesJS(obs []refine.Observable, order int) []observableJS {
-	var out []observableJS
+func observableValues(obs []refine.Observable, order int) []ObservableValue {
+	var out []ObservableValue
 	for _, o := range obs {
-		j := observableJS{Name: o.Name, MeanField: o.MeanField, Refined1: o.Refined1, C: o.C}
+		j := ObservableValue{Name: o.Name, MeanField: o.MeanField, Refined1: o.Refined1, C: o.C}
 		if order >= 2 {
 			r2, d := o.Refined2, o.D
 			j.Refined2, j.D = &r2, &d
@@ -68,89 +68,101 @@ func observablesJS(obs []refine.Observable, order int) []observableJS {
 	return out
 }
 
-// runRefine implements 'mfc refine --order 1|2 [--transient T]'.
-func runRefine(args []string, stdout, stderr io.Writer) int {
-	return refineCommand("refine", 1, args, stdout, stderr)
+// RefineSettings are the settings of the refine and run analyses.
+type RefineSettings struct {
+	Order     int     `flag:"order" usage:"order of the expansion in 1/N: 1 (V) or 2 (V and A)"`
+	Transient float64 `flag:"transient" usage:"if > 0, the transient refinement on [0, T] from the initial state"`
+	Steps     int     `flag:"steps" usage:"number of output intervals of a transient run"`
+	// MaxStates bounds the exact chain of run's fallback for a model without a mean field.
+	MaxStates int `json:"-"`
 }
 
-// runRun implements 'mfc run FILE', the default job: fixed point, stability and the
-// refined mean field of orders 1 and 2 for the model's N, as a table of every observable.
-func runRun(args []string, stdout, stderr io.Writer) int {
-	return refineCommand("run", 2, args, stdout, stderr)
+// Check reports settings out of range.
+func (s *RefineSettings) Check() error {
+	if s.Order != 1 && s.Order != 2 {
+		return usageErrorf("--order %d: the refined mean field has orders 1 and 2", s.Order)
+	}
+	return nil
 }
 
-func refineCommand(name string, defOrder int, args []string, stdout, stderr io.Writer) int {
-	a := newAnalysis(name, "FILE [--set name=value]... [--N n] [--order 1|2] [--transient T] [--format text|csv|json] [-o FILE]", stderr)
-	order := a.fs.Int("order", defOrder, "order of the expansion in 1/N: 1 (V) or 2 (V and A)")
-	horizon := a.fs.Float64("transient", 0, "if > 0, the transient refinement on [0, T] from the initial state")
-	steps := a.fs.Int("steps", 10, "number of output intervals of a transient run")
-	file, status := a.parse(args)
-	if status != 0 {
-		return status
-	}
-	if *order != 1 && *order != 2 {
-		fmt.Fprintf(stderr, "mfc %s: --order %d: the refined mean field has orders 1 and 2\n", name, *order)
-		return 2
-	}
-	mod, status := a.load(file, name != "run")
-	if mod == nil {
-		return status
-	}
+func init() {
+	register(Analysis{Name: "refine", MeanField: true,
+		Summary:  "refined mean field of order 1 or 2, stationary or --transient T",
+		Synopsis: "[--order 1|2] [--transient T [--steps k]]"},
+		func() *RefineSettings { return &RefineSettings{Order: 1, Steps: 10} }, runRefine)
+	register(Analysis{Name: "run",
+		Summary:  "the default job: fixed point, stability, refined mean field (orders 1 and 2) of every observable",
+		Synopsis: "[--order 1|2] [--transient T [--steps k]]"},
+		func() *RefineSettings { return &RefineSettings{Order: 2, Steps: 10, MaxStates: 2_000_000} }, runRun)
+}
+
+// runRun is the default job: the refined mean field of a model with one (two timescales for
+// a fast environment), the exact stationary law of a model without.
+func runRun(ctx context.Context, p *Problem, s *RefineSettings) (Report, error) {
+	mod := p.Model
 	if !mod.HasDrift() {
-		// mfc run on a model without a mean field: the exact stationary law instead.
 		why := "no mean field"
 		if ds := mod.IR.MeanField.Diagnostics; len(ds) > 0 {
 			why = ds[0].Msg
 		}
-		fmt.Fprintf(a.stderr, "mfc run: no mean-field analysis (%s); computing the exact stationary law of the finite chain instead, as mfc exact does\n", why)
-		rep, err := exactAnalysis(mod, 2_000_000)
-		if err != nil {
-			return a.fail(err)
-		}
-		return a.write(stdout, rep, func() string { return exactText(rep) }, nil)
+		p.notify("no mean-field analysis (%s); computing the exact stationary law of the finite chain instead, as mfc exact does", why)
+		return exactAnalysis(ctx, mod, s.MaxStates)
 	}
+	return runRefine(ctx, p, s)
+}
+
+// runRefine returns the refined mean field: the two-timescale average mean field for a
+// model with a fast environment (order 1), else the refined mean field of the order of s,
+// stationary or on [0, s.Transient].
+func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, error) {
+	mod := p.Model
 	in := mod.Inputs()
-	rep := &refineReport{Model: mod.IR.Name, N: in.Scale, Order: *order, Method: "refined mean field"}
-	for _, s := range mod.IR.Species {
-		rep.Species = append(rep.Species, s.Name)
+	rep := &RefineReport{Model: mod.IR.Name, N: in.Scale, Order: s.Order, Method: "refined mean field"}
+	for _, sp := range mod.IR.Species {
+		rep.Species = append(rep.Species, sp.Name)
 	}
 	if average.Applies(mod) {
-		if err := averageReport(mod, in, rep, *horizon, *steps); err != nil {
-			return a.fail(err)
+		if err := averageReport(mod, in, rep, s.Transient, s.Steps); err != nil {
+			return nil, err
 		}
-		return a.write(stdout, rep, func() string { return refineText(rep) }, func() string { return refineCSV(rep) })
+		return rep, nil
 	}
-	set := &refine.Settings{Order: *order}
-	if *horizon > 0 {
-		times := make([]float64, *steps+1)
-		for k := range times {
-			times[k] = *horizon * float64(k) / float64(*steps)
-		}
-		tr, err := refine.Transient(mod, in, times, set)
+	set := &refine.Settings{Order: s.Order}
+	if s.Transient > 0 {
+		tr, err := refine.Transient(mod, in, grid(s.Transient, s.Steps), set)
 		if err != nil {
-			return a.fail(err)
+			return nil, err
 		}
 		rep.Time, rep.X, rep.VT, rep.AT = tr.Times, tr.X, tr.V, tr.A
 		for _, w := range tr.W {
 			rep.WT = append(rep.WT, rows(w))
 		}
 		for _, obs := range tr.Observables {
-			rep.ObservablesT = append(rep.ObservablesT, observablesJS(obs, *order))
+			rep.ObservablesT = append(rep.ObservablesT, observableValues(obs, s.Order))
 		}
-	} else {
-		res, err := refine.Stationary(mod, in, set)
-		if err != nil {
-			return a.fail(err)
-		}
-		rep.FixedPoint, rep.V, rep.A, rep.W, rep.Eigenvalues = res.X, res.V, res.A, res.W, eigenPairs(res.Eigenvalues)
-		rep.Observables = observablesJS(res.Observables, *order)
+		return rep, nil
 	}
-	return a.write(stdout, rep, func() string { return refineText(rep) }, func() string { return refineCSV(rep) })
+	res, err := refine.Stationary(mod, in, set)
+	if err != nil {
+		return nil, err
+	}
+	rep.FixedPoint, rep.V, rep.A, rep.W, rep.Eigenvalues = res.X, res.V, res.A, res.W, eigenPairs(res.Eigenvalues)
+	rep.Observables = observableValues(res.Observables, s.Order)
+	return rep, nil
+}
+
+// grid returns steps+1 equally spaced times on [0, horizon].
+func grid(horizon float64, steps int) []float64 {
+	times := make([]float64, steps+1)
+	for k := range times {
+		times[k] = horizon * float64(k) / float64(steps)
+	}
+	return times
 }
 
 // averageReport fills rep for a model with a fast environment: the average mean field and
 // its order-1 refinement (runtime/average), stationary or on [0, horizon].
-func averageReport(mod *runtime.Model, in *ir.Inputs, rep *refineReport, horizon float64, steps int) error {
+func averageReport(mod *runtime.Model, in *ir.Inputs, rep *RefineReport, horizon float64, steps int) error {
 	if rep.Order > 1 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("order %d is not available for two-timescale models; the refinement is of order 1", rep.Order))
 	}
@@ -158,19 +170,15 @@ func averageReport(mod *runtime.Model, in *ir.Inputs, rep *refineReport, horizon
 	for _, y := range mod.IR.Env.Space {
 		rep.EnvStates = append(rep.EnvStates, envStateName(mod, y))
 	}
-	conv := func(obs []average.Observable) []observableJS {
-		var out []observableJS
+	conv := func(obs []average.Observable) []ObservableValue {
+		var out []ObservableValue
 		for _, o := range obs {
-			out = append(out, observableJS{Name: o.Name, MeanField: o.MeanField, Refined1: o.Refined1, C: o.C})
+			out = append(out, ObservableValue{Name: o.Name, MeanField: o.MeanField, Refined1: o.Refined1, C: o.C})
 		}
 		return out
 	}
 	if horizon > 0 {
-		times := make([]float64, steps+1)
-		for k := range times {
-			times[k] = horizon * float64(k) / float64(steps)
-		}
-		tr, err := average.Transient(mod, in, times, nil)
+		tr, err := average.Transient(mod, in, grid(horizon, steps), nil)
 		if err != nil {
 			return err
 		}
@@ -225,7 +233,8 @@ func refineRow(mf, c1 float64, c2 []float64, i int, n float64) (r1, r2 float64) 
 	return r1, r2
 }
 
-func refineText(r *refineReport) string {
+// Text renders the report as tables.
+func (r *RefineReport) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "model %s, N = %g: %s of order %d\n", r.Model, r.N, r.Method, r.Order)
 	for _, n := range r.Notes {
@@ -291,7 +300,8 @@ func refineText(r *refineReport) string {
 	return b.String()
 }
 
-func refineCSV(r *refineReport) string {
+// CSV renders the report with one line per species or observable (per time point).
+func (r *RefineReport) CSV() string {
 	var b strings.Builder
 	if r.Time != nil {
 		b.WriteString("t,species,mean_field,V,A,refined1,refined2\n")

@@ -1,9 +1,13 @@
-package main
+// Package compare puts every method side by side on one model at several scales N: the
+// mean field, the refined mean field of orders 1 and 2 (or the two-timescale average mean
+// field), the exact chain and simulation, with the fitted slopes of the errors against N.
+// It is the engine of mfc validate.
+package compare
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strings"
 
@@ -12,13 +16,12 @@ import (
 	"github.com/mfcproject/mfc/runtime/average"
 	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/fit"
-	"github.com/mfcproject/mfc/runtime/progress"
 	"github.com/mfcproject/mfc/runtime/refine"
 	"github.com/mfcproject/mfc/runtime/ssa"
 )
 
-// validateReport is the JSON form of 'mfc validate'.
-type validateReport struct {
+// Report is the side-by-side comparison of every method at several scales.
+type Report struct {
 	Model string    `json:"model"`
 	N     []float64 `json:"N"`
 	// Transient is the time t of a transient comparison (E f(X_t) from the initial
@@ -28,13 +31,14 @@ type validateReport struct {
 	ExactStates []int `json:"exact_states"`
 	// SSA describes the simulation: one trajectory per N, time average over T after
 	// Burnin, batch-means 95% intervals.
-	SSA    *ssaSetup       `json:"ssa,omitempty"`
-	Tables []validateTable `json:"observables"`
+	SSA    *SSASetup       `json:"ssa,omitempty"`
+	Tables []Table `json:"observables"`
 	// Notes lists what could not be computed and why.
 	Notes []string `json:"notes,omitempty"`
 }
 
-type ssaSetup struct {
+// SSASetup describes the simulation of a comparison.
+type SSASetup struct {
 	T       float64 `json:"T"`
 	Burnin  float64 `json:"burnin"`
 	Batches int     `json:"batches"`
@@ -43,8 +47,8 @@ type ssaSetup struct {
 	Runs int `json:"runs,omitempty"`
 }
 
-// validateTable is one observable across the scales; null entries were not computed.
-type validateTable struct {
+// Table is one observable across the scales; null entries were not computed.
+type Table struct {
 	Name      string     `json:"name"`
 	N         []float64  `json:"N"`
 	MeanField []*float64 `json:"mean_field"`
@@ -58,57 +62,82 @@ type validateTable struct {
 	Slopes map[string]float64 `json:"slopes,omitempty"`
 }
 
-// runValidate implements 'mfc validate FILE --N 10,20,40,80': every method side by side.
-func runValidate(args []string, stdout, stderr io.Writer) int {
-	a := newAnalysis("validate", "FILE --N n1,n2,... [--set name=value]... [--transient t --runs R] [--max-states k] [--ssa-t T] [--burnin B] [--seed s] [--format text|csv|json] [-o FILE]", stderr)
-	a.multiN = true
-	maxStates := a.fs.Int("max-states", 500_000, "solve the exact chain only up to this many states per N")
-	ssaT := a.fs.Float64("ssa-t", 1000, "simulated time averaged per N after the burn-in (0: no simulation)")
-	burnin := a.fs.Float64("burnin", -1, "simulated time discarded before averaging (default ssa-t/10)")
-	batches := a.fs.Int("batches", 20, "batches of the batch-means confidence intervals")
-	seed := a.fs.Uint64("seed", 1, "random seed of the simulations")
-	horizon := a.fs.Float64("transient", 0, "if > 0, compare E f(X_t) at this time t from the initial state instead of the stationary means")
-	runs := a.fs.Int("runs", 2000, "trajectories of the simulation ensemble of a transient comparison (0: no simulation)")
-	file, status := a.parse(args)
-	if status != 0 {
-		return status
+// Settings are the settings of a comparison (mfc validate).
+type Settings struct {
+	MaxStates int     `flag:"max-states" usage:"solve the exact chain only up to this many states per N"`
+	SSAT      float64 `flag:"ssa-t" usage:"simulated time averaged per N after the burn-in (0: no simulation)"`
+	Burnin    float64 `flag:"burnin" usage:"simulated time discarded before averaging (default ssa-t/10)"`
+	Batches   int     `flag:"batches" usage:"batches of the batch-means confidence intervals"`
+	Seed      uint64  `flag:"seed" usage:"random seed of the simulations"`
+	Transient float64 `flag:"transient" usage:"if > 0, compare E f(X_t) at this time t from the initial state instead of the stationary means"`
+	Runs      int     `flag:"runs" usage:"trajectories of the simulation ensemble of a transient comparison (0: no simulation)"`
+}
+
+// DefaultSettings returns the defaults of mfc validate.
+func DefaultSettings() *Settings {
+	return &Settings{MaxStates: 500_000, SSAT: 1000, Burnin: -1, Batches: 20, Seed: 1, Runs: 2000}
+}
+
+// Progress starts a progress report of a long step (nil: silent).
+type Progress func(label string, total int64) (report func(done, total int64), finish func())
+
+func (p Progress) start(label string, total int64) (func(done, total int64), func()) {
+	if p == nil {
+		return nil, func() {}
 	}
-	if len(a.scales) == 0 {
+	return p(label, total)
+}
+
+// Run compares every method at each scale of scales (an empty list: the model's own):
+// the mean field and its refinements of orders 1 and 2 (the two-timescale average mean
+// field for a model with a fast environment), the exact chain, and simulation. The model at
+// scales[0] is first; load compiles it at the other scales. What cannot be computed at a
+// scale is said in the report's notes, not returned as an error.
+func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales []float64, s *Settings, prog Progress) (*Report, error) {
+	if len(scales) == 0 {
 		// One comparison at the model's own scale (or for a model without one).
-		a.scales = scaleList{0}
+		scales = []float64{0}
 	}
-	if *burnin < 0 {
-		*burnin = math.Floor(*ssaT / 10)
+	set := *s
+	if set.Burnin < 0 {
+		set.Burnin = math.Floor(set.SSAT / 10)
 	}
-	rep := &validateReport{N: append([]float64(nil), a.scales...), Transient: *horizon}
+	rep := &Report{N: append([]float64(nil), scales...), Transient: set.Transient}
 	switch {
-	case *horizon > 0 && *runs > 0:
-		rep.SSA = &ssaSetup{T: *horizon, Seed: *seed, Runs: *runs}
-	case *horizon <= 0 && *ssaT > 0:
-		rep.SSA = &ssaSetup{T: *ssaT, Burnin: *burnin, Batches: *batches, Seed: *seed}
+	case set.Transient > 0 && set.Runs > 0:
+		rep.SSA = &SSASetup{T: set.Transient, Seed: set.Seed, Runs: set.Runs}
+	case set.Transient <= 0 && set.SSAT > 0:
+		rep.SSA = &SSASetup{T: set.SSAT, Burnin: set.Burnin, Batches: set.Batches, Seed: set.Seed}
 	}
-	nN := len(a.scales)
-	var tables []validateTable
+	nN := len(scales)
+	var tables []Table
 	tableOf := map[string]int{}
-	table := func(name string) *validateTable {
+	table := func(name string) *Table {
 		k, ok := tableOf[name]
 		if !ok {
 			k = len(tables)
 			tableOf[name] = k
-			tables = append(tables, validateTable{Name: name, N: rep.N,
+			tables = append(tables, Table{Name: name, N: rep.N,
 				MeanField: make([]*float64, nN), Refined1: make([]*float64, nN), Refined2: make([]*float64, nN),
 				Exact: make([]*float64, nN), SSAMean: make([]*float64, nN), SSACI: make([]*float64, nN)})
 		}
 		return &tables[k]
 	}
-	for k, n := range a.scales {
-		mod, status := a.loadAt(file, false, n)
-		if mod == nil {
-			return status
+	horizon := set.Transient
+	for k, n := range scales {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		mod := first
+		if k > 0 {
+			var err error
+			if mod, err = load(n); err != nil {
+				return nil, err
+			}
 		}
 		rep.Model = mod.IR.Name
-		if !mod.IR.TimeHomogeneous && *horizon <= 0 {
-			return a.fail(errors.New("the model is time-inhomogeneous, so it has no stationary law: compare at a time with --transient t"))
+		if !mod.IR.TimeHomogeneous && horizon <= 0 {
+			return nil, errNoStationary
 		}
 		in := mod.Inputs()
 		if n == 0 {
@@ -121,7 +150,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		}
 		// Mean field and refinements.
 		if mod.HasDrift() {
-			ap, err := approximate(mod, in, *horizon)
+			ap, err := approximate(mod, in, horizon)
 			if err != nil {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: refined mean field: %v", n, err))
 			} else {
@@ -145,14 +174,14 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		}
 		// Exact chain.
 		states := 0
-		chain, err := ctmc.Explore(mod, in, ctmc.Limits{MaxStates: *maxStates})
+		chain, err := ctmc.Explore(mod, in, ctmc.Limits{MaxStates: set.MaxStates})
 		if err == nil {
 			var law []float64
-			law, chain, err = exactLaw(chain, mod, in, *horizon)
+			law, chain, err = exactLaw(chain, mod, in, horizon)
 			if err == nil {
 				states = chain.NumStates()
 				at := *in
-				at.Time += *horizon
+				at.Time += horizon
 				vals := exactRowValues(mod, &at, chain, law, rows)
 				for i, r := range rows {
 					v := vals[i]
@@ -166,7 +195,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		rep.ExactStates = append(rep.ExactStates, states)
 		// Simulation.
 		if rep.SSA != nil {
-			means, halves, warn, err := simulate(mod, in, rep.SSA, stderr, n)
+			means, halves, warn, err := simulate(mod, in, rep.SSA, prog, n)
 			if warn != "" {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: %s", n, warn))
 			}
@@ -194,8 +223,10 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	rep.Tables = tables
-	return a.write(stdout, rep, func() string { return validateText(rep) }, func() string { return validateCSV(rep) })
+	return rep, nil
 }
+
+var errNoStationary = errors.New("the model is time-inhomogeneous, so it has no stationary law: compare at a time with --transient t")
 
 // validateRow is one compared quantity: a scaled observable, or a species density when the
 // model has no scaled observable.
@@ -301,7 +332,7 @@ func approximate(mod *runtime.Model, in *ir.Inputs, horizon float64) (*approx, e
 func exactLaw(c *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, horizon float64) ([]float64, *ctmc.Chain, error) {
 	if horizon <= 0 {
 		if !mod.IR.TimeHomogeneous {
-			return nil, nil, errors.New("the model is time-inhomogeneous, so it has no stationary law: compare at a time with --transient t")
+			return nil, nil, errNoStationary
 		}
 		st, err := ctmc.Stationary(c, nil)
 		if err != nil {
@@ -335,11 +366,12 @@ func exactLaw(c *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, horizon float64)
 // a batch-means time average otherwise. warn is set when the batch means are correlated
 // (lag-1 autocorrelation above 0.5 for some quantity): the batches are then shorter than
 // the correlation time and the intervals too narrow.
-func simulate(mod *runtime.Model, in *ir.Inputs, s *ssaSetup, stderr io.Writer, n float64) (means, halves []float64, warn string, err error) {
+func simulate(mod *runtime.Model, in *ir.Inputs, s *SSASetup, prog Progress, n float64) (means, halves []float64, warn string, err error) {
+	label := fmt.Sprintf("simulation at N=%g", n)
 	if s.Runs > 0 {
-		bar := progress.New(stderr, fmt.Sprintf("mfc validate: simulation at N=%g", n), int64(s.Runs))
-		res, err := ssa.Ensemble(mod, in, ssa.Settings{Runs: s.Runs, T: s.T, Times: []float64{s.T}, Seed: s.Seed, Progress: bar.Report})
-		bar.Done()
+		report, finish := prog.start(label, int64(s.Runs))
+		res, err := ssa.Ensemble(mod, in, ssa.Settings{Runs: s.Runs, T: s.T, Times: []float64{s.T}, Seed: s.Seed, Progress: report})
+		finish()
 		if err != nil {
 			return nil, nil, "", err
 		}
@@ -348,9 +380,9 @@ func simulate(mod *runtime.Model, in *ir.Inputs, s *ssaSetup, stderr io.Writer, 
 		}
 		return means, halves, "", nil
 	}
-	bar := progress.New(stderr, fmt.Sprintf("mfc validate: simulation at N=%g", n), int64(s.Batches))
-	av, err := ssa.TimeAverage(mod, in, ssa.Settings{T: s.T, Burnin: s.Burnin, Batches: s.Batches, Seed: s.Seed, Progress: bar.Report})
-	bar.Done()
+	report, finish := prog.start(label, int64(s.Batches))
+	av, err := ssa.TimeAverage(mod, in, ssa.Settings{T: s.T, Burnin: s.Burnin, Batches: s.Batches, Seed: s.Seed, Progress: report})
+	finish()
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -463,7 +495,8 @@ func fmtOpt(v *float64) string {
 	return fmt.Sprintf("%.8g", *v)
 }
 
-func validateText(r *validateReport) string {
+// Text renders one table per compared quantity, with the fitted slopes and the notes.
+func (r *Report) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "model %s: every method at N =", r.Model)
 	for _, n := range r.N {
@@ -521,7 +554,8 @@ func validateText(r *validateReport) string {
 	return b.String()
 }
 
-func validateCSV(r *validateReport) string {
+// CSV renders one line per quantity and scale.
+func (r *Report) CSV() string {
 	var b strings.Builder
 	b.WriteString("observable,N,mean_field,refined1,refined2,exact,ssa_mean,ssa_ci\n")
 	opt := func(v *float64) string {

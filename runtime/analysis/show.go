@@ -1,8 +1,8 @@
-package main
+package analysis
 
 import (
+	"context"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -12,16 +12,17 @@ import (
 	"github.com/mfcproject/mfc/runtime"
 )
 
-// showReport is the JSON form of 'mfc show'.
-type showReport struct {
+// ShowReport is the report of the show analysis: the compiled model, and with --at the
+// drift, its Jacobian and Hessians at a point.
+type ShowReport struct {
 	Model        string           `json:"model"`
 	Time         string           `json:"time"`
-	Scale        *scaleJSON       `json:"scale,omitempty"`
+	Scale        *ScaleInfo       `json:"scale,omitempty"`
 	Species      []string         `json:"species"`
 	Params       map[string]any   `json:"params"`
-	Environment  []envJSON        `json:"environment,omitempty"`
+	Environment  []EnvComponent        `json:"environment,omitempty"`
 	EnvStates    int              `json:"environment_states"`
-	Transitions  []transitionJSON `json:"transitions"`
+	Transitions  []TransitionInfo `json:"transitions"`
 	ODE          []string         `json:"ode,omitempty"`
 	Conservation []string         `json:"conservation"`
 	At           []float64        `json:"at,omitempty"`
@@ -31,19 +32,22 @@ type showReport struct {
 	Warnings     []string         `json:"warnings,omitempty"`
 }
 
-type scaleJSON struct {
+// ScaleInfo is the scale of a model.
+type ScaleInfo struct {
 	Name  string  `json:"name"`
 	Value float64 `json:"value"`
 }
 
-type envJSON struct {
+// EnvComponent is one component of the environment.
+type EnvComponent struct {
 	Name   string   `json:"name"`
 	States []string `json:"states,omitempty"`
 	Lo     int      `json:"lo"`
 	Hi     int      `json:"hi"`
 }
 
-type transitionJSON struct {
+// TransitionInfo is one compiled transition with its density expansion.
+type TransitionInfo struct {
 	Label      string         `json:"label"`
 	Jump       map[string]int `json:"jump"`
 	Propensity string         `json:"propensity"`
@@ -55,37 +59,37 @@ type transitionJSON struct {
 	Kinds      []string       `json:"kinds,omitempty"`
 }
 
-// runShow implements 'mfc show FILE [--set name=value]... [--at name=value,...]'.
-func runShow(args []string, stdout, stderr io.Writer) int {
-	a := newAnalysis("show", "FILE [--set name=value]... [--N n] [--at name=value,...] [--format text|json] [-o FILE]", stderr)
-	at := a.fs.String("at", "", "densities (and environment values) at which to evaluate the drift, its Jacobian and Hessian: S=0.9,I=0.1")
-	file, status := a.parse(args)
-	if status != 0 {
-		return status
-	}
-	mod, status := a.load(file, false)
-	if mod == nil {
-		return status
-	}
-	rep := buildShow(mod)
-	if *at != "" {
-		if err := evalAt(rep, mod, *at); err != nil {
-			return a.fail(fmt.Errorf("--at: %v", err))
-		}
-	}
-	return a.write(stdout, rep, func() string { return showText(rep) }, nil)
+// ShowSettings are the settings of the show analysis.
+type ShowSettings struct {
+	At string `flag:"at" usage:"densities (and environment values) at which to evaluate the drift, its Jacobian and Hessian: S=0.9,I=0.1"`
 }
 
-func buildShow(mod *runtime.Model) *showReport {
+func init() {
+	register(Analysis{Name: "show",
+		Summary:  "print the compiled model: transitions, β₀/β₁, the mean-field ODE; --at evaluates derivatives",
+		Synopsis: "[--at name=value,...]"},
+		func() *ShowSettings { return &ShowSettings{} },
+		func(ctx context.Context, p *Problem, s *ShowSettings) (Report, error) {
+			rep := buildShow(p.Model)
+			if s.At != "" {
+				if err := evalAt(rep, p.Model, s.At); err != nil {
+					return nil, fmt.Errorf("--at: %w", err)
+				}
+			}
+			return rep, nil
+		})
+}
+
+func buildShow(mod *runtime.Model) *ShowReport {
 	m := mod.IR
 	g := m.Graph
 	nm := m.Names()
-	rep := &showReport{Model: m.Name, Time: "continuous", Params: map[string]any{}, EnvStates: len(m.Env.Space)}
+	rep := &ShowReport{Model: m.Name, Time: "continuous", Params: map[string]any{}, EnvStates: len(m.Env.Space)}
 	if m.Time == ir.Discrete {
 		rep.Time = "discrete"
 	}
 	if m.Scale != nil {
-		rep.Scale = &scaleJSON{m.Scale.Name, m.Scale.Value}
+		rep.Scale = &ScaleInfo{m.Scale.Name, m.Scale.Value}
 	}
 	for _, s := range m.Species {
 		rep.Species = append(rep.Species, s.Name)
@@ -99,10 +103,10 @@ func buildShow(mod *runtime.Model) *showReport {
 		}
 	}
 	for _, e := range m.Env.Components {
-		rep.Environment = append(rep.Environment, envJSON{e.Name, e.States, e.Lo, e.Hi})
+		rep.Environment = append(rep.Environment, EnvComponent{e.Name, e.States, e.Lo, e.Hi})
 	}
 	for _, t := range m.Transitions {
-		tj := transitionJSON{Label: t.Label, Jump: map[string]int{}, Propensity: g.String(t.Propensity, nm)}
+		tj := TransitionInfo{Label: t.Label, Jump: map[string]int{}, Propensity: g.String(t.Propensity, nm)}
 		for _, j := range t.Jump {
 			tj.Jump[m.Species[j.Species].Name] = j.Delta
 		}
@@ -156,7 +160,7 @@ func driftText(mod *runtime.Model, nm *ir.Names) []string {
 }
 
 // evalAt evaluates the drift, Jacobian and Hessians at the densities given by --at.
-func evalAt(rep *showReport, mod *runtime.Model, at string) error {
+func evalAt(rep *ShowReport, mod *runtime.Model, at string) error {
 	if !mod.HasDrift() {
 		return runtime.ErrNoMeanField
 	}
@@ -266,7 +270,8 @@ func indexIn(list []string, s string) int {
 	return -1
 }
 
-func showText(r *showReport) string {
+// Text renders the compiled model.
+func (r *ShowReport) Text() string {
 	var b strings.Builder
 	scale := "no scale"
 	if r.Scale != nil {
@@ -333,15 +338,3 @@ func showText(r *showReport) string {
 	return b.String()
 }
 
-// emit writes output to stdout, or atomically to path.
-func emit(stdout, stderr io.Writer, path string, data []byte) int {
-	if path == "" {
-		stdout.Write(data)
-		return 0
-	}
-	if err := writeFileAtomic(path, data); err != nil {
-		fmt.Fprintf(stderr, "mfc: %v\n", err)
-		return 1
-	}
-	return 0
-}

@@ -1,21 +1,20 @@
-package main
+package analysis
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/average"
-
 	"github.com/mfcproject/mfc/runtime/fixpoint"
 	"github.com/mfcproject/mfc/runtime/lna"
 )
 
-// fixpointReport is the JSON form of 'mfc fixpoint'.
-type fixpointReport struct {
+// FixpointReport is the report of the fixpoint analysis.
+type FixpointReport struct {
 	Model string  `json:"model"`
 	N     float64 `json:"N"`
 	// Method is empty for the mean field, "average mean field (two timescales)" for a model
@@ -23,7 +22,7 @@ type fixpointReport struct {
 	Method    string          `json:"method,omitempty"`
 	EnvStates []string        `json:"env_states,omitempty"`
 	EnvLaw    []float64       `json:"env_law,omitempty"`
-	Points    []fixpointPoint `json:"points"`
+	Points    []FixpointPoint `json:"points"`
 	// The first stable point, repeated under the keys the other analyses share.
 	Species     []string     `json:"species"`
 	FixedPoint  []float64    `json:"fixed_point,omitempty"`
@@ -31,7 +30,8 @@ type fixpointReport struct {
 	W           [][]float64  `json:"W,omitempty"`
 }
 
-type fixpointPoint struct {
+// FixpointPoint is one fixed point with its stability.
+type FixpointPoint struct {
 	X           []float64    `json:"x"`
 	Stability   string       `json:"stability"`
 	Eigenvalues [][2]float64 `json:"eigenvalues"` // [re, im]
@@ -39,43 +39,39 @@ type fixpointPoint struct {
 	W           [][]float64  `json:"W,omitempty"` // stationary LNA covariance (stable points)
 }
 
-// runFixpoint implements 'mfc fixpoint FILE': every fixed point found, its stability from the
-// Jacobian reduced by the conservation laws, and the LNA covariance W at stable points.
-func runFixpoint(args []string, stdout, stderr io.Writer) int {
-	a := newAnalysis("fixpoint", "FILE [--set name=value]... [--N n] [--starts k] [--format text|csv|json] [-o FILE]", stderr)
-	starts := a.fs.Int("starts", 1, "number of Newton starts (the initial state, then pseudo-random states with the same conserved totals)")
-	file, status := a.parse(args)
-	if status != 0 {
-		return status
-	}
-	mod, status := a.load(file, true)
-	if mod == nil {
-		return status
-	}
+// FixpointSettings are the settings of the fixpoint analysis.
+type FixpointSettings struct {
+	Starts int `flag:"starts" usage:"number of Newton starts (the initial state, then pseudo-random states with the same conserved totals)"`
+}
+
+func init() {
+	register(Analysis{Name: "fixpoint", MeanField: true,
+		Summary:  "fixed points of the mean-field ODE with stability and LNA covariance",
+		Synopsis: "[--starts k]"},
+		func() *FixpointSettings { return &FixpointSettings{Starts: 1} }, runFixpoint)
+}
+
+// runFixpoint finds fixed points, their stability from the Jacobian reduced by the
+// conservation laws, and the LNA covariance W at stable points.
+func runFixpoint(ctx context.Context, p *Problem, s *FixpointSettings) (Report, error) {
+	mod := p.Model
 	in := mod.Inputs()
 	if average.Applies(mod) {
-		return averageFixpoint(a, mod, in, stdout)
+		return averageFixpoint(mod, in)
 	}
-	res, err := fixpoint.Find(mod, in, &fixpoint.Settings{Starts: *starts})
+	res, err := fixpoint.Find(mod, in, &fixpoint.Settings{Starts: s.Starts})
 	if err != nil {
-		return a.fail(err)
+		return nil, err
 	}
-	rep := &fixpointReport{Model: mod.IR.Name, N: in.Scale}
-	for _, s := range mod.IR.Species {
-		rep.Species = append(rep.Species, s.Name)
+	rep := &FixpointReport{Model: mod.IR.Name, N: in.Scale}
+	for _, sp := range mod.IR.Species {
+		rep.Species = append(rep.Species, sp.Name)
 	}
-	for _, p := range res.Points {
-		fp := fixpointPoint{X: p.X, Stability: p.Stability.String(), Residual: p.Residual, Eigenvalues: eigenPairs(p.Eigenvalues)}
-		if p.Stability == fixpoint.Stable {
-			if l, err := lna.Stationary(mod, in, p.X); err == nil {
-				d := l.W.SymmetricDim()
-				fp.W = make([][]float64, d)
-				for i := range fp.W {
-					fp.W[i] = make([]float64, d)
-					for j := range fp.W[i] {
-						fp.W[i][j] = l.W.At(i, j)
-					}
-				}
+	for _, pt := range res.Points {
+		fp := FixpointPoint{X: pt.X, Stability: pt.Stability.String(), Residual: pt.Residual, Eigenvalues: eigenPairs(pt.Eigenvalues)}
+		if pt.Stability == fixpoint.Stable {
+			if l, err := lna.Stationary(mod, in, pt.X); err == nil {
+				fp.W = rows(l.W)
 			}
 			if rep.FixedPoint == nil {
 				rep.FixedPoint, rep.Eigenvalues, rep.W = fp.X, fp.Eigenvalues, fp.W
@@ -83,13 +79,13 @@ func runFixpoint(args []string, stdout, stderr io.Writer) int {
 		}
 		rep.Points = append(rep.Points, fp)
 	}
-	return a.write(stdout, rep, func() string { return fixpointText(rep) }, func() string { return fixpointCSV(rep) })
+	return rep, nil
 }
 
 // averageFixpoint reports the fixed point of the averaged drift of a model with a fast
 // environment, its stability and the covariance Σ∞ (runtime/average).
-func averageFixpoint(a *analysis, mod *runtime.Model, in *ir.Inputs, stdout io.Writer) int {
-	rep := &fixpointReport{Model: mod.IR.Name, N: in.Scale, Method: "average mean field (two timescales)"}
+func averageFixpoint(mod *runtime.Model, in *ir.Inputs) (Report, error) {
+	rep := &FixpointReport{Model: mod.IR.Name, N: in.Scale, Method: "average mean field (two timescales)"}
 	for _, s := range mod.IR.Species {
 		rep.Species = append(rep.Species, s.Name)
 	}
@@ -97,11 +93,11 @@ func averageFixpoint(a *analysis, mod *runtime.Model, in *ir.Inputs, stdout io.W
 	var ue *average.UnstableError
 	switch {
 	case errors.As(err, &ue):
-		rep.Points = append(rep.Points, fixpointPoint{X: ue.X, Stability: "unstable"})
+		rep.Points = append(rep.Points, FixpointPoint{X: ue.X, Stability: "unstable"})
 	case err != nil:
-		return a.fail(err)
+		return nil, err
 	default:
-		fp := fixpointPoint{X: res.X, Stability: "stable", Residual: res.Residual, Eigenvalues: eigenPairs(res.Eigenvalues), W: rows(res.Sigma)}
+		fp := FixpointPoint{X: res.X, Stability: "stable", Residual: res.Residual, Eigenvalues: eigenPairs(res.Eigenvalues), W: rows(res.Sigma)}
 		rep.Points = append(rep.Points, fp)
 		rep.FixedPoint, rep.Eigenvalues, rep.W = fp.X, fp.Eigenvalues, fp.W
 		for _, y := range mod.IR.Env.Space {
@@ -109,10 +105,11 @@ func averageFixpoint(a *analysis, mod *runtime.Model, in *ir.Inputs, stdout io.W
 		}
 		rep.EnvLaw = res.Pi
 	}
-	return a.write(stdout, rep, func() string { return fixpointText(rep) }, func() string { return fixpointCSV(rep) })
+	return rep, nil
 }
 
-func fixpointText(r *fixpointReport) string {
+// Text renders the fixed points.
+func (r *FixpointReport) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "model %s, N = %g: %d fixed point(s)\n", r.Model, r.N, len(r.Points))
 	for k, p := range r.Points {
@@ -129,7 +126,8 @@ func fixpointText(r *fixpointReport) string {
 	return b.String()
 }
 
-func fixpointCSV(r *fixpointReport) string {
+// CSV renders one line per fixed point and species.
+func (r *FixpointReport) CSV() string {
 	var b strings.Builder
 	b.WriteString("point,stability,species,x,N_var\n")
 	for k, p := range r.Points {
