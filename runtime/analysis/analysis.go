@@ -78,7 +78,7 @@ type Analysis struct {
 	// without one with a *NoMeanFieldError.
 	MeanField bool
 	// MultiScale is set for analyses that take several scales (Problem.Scales).
-	MultiScale bool
+	MultiScale  bool
 	newSettings func() any
 	run         func(ctx context.Context, p *Problem, s any) (Report, error)
 }

@@ -30,4 +30,3 @@ func eigenPairs(ev []complex128) [][2]float64 {
 	}
 	return out
 }
-

@@ -47,7 +47,9 @@ func init() {
 	register(Analysis{Name: "ode", MeanField: true,
 		Summary:  "integrate the mean-field ODE from the initial state (explicit, stiff or automatic)",
 		Synopsis: "--t T [--steps k] [--method auto|explicit|stiff] [--rtol r] [--atol a]"},
-		func() *ODESettings { return &ODESettings{T: 10, Steps: 10, Method: "auto", RelTol: 1e-8, AbsTol: 1e-10} }, runODE)
+		func() *ODESettings {
+			return &ODESettings{T: 10, Steps: 10, Method: "auto", RelTol: 1e-8, AbsTol: 1e-10}
+		}, runODE)
 }
 
 // StiffError is the ode analysis's refusal to go on with the explicit method on a stiff

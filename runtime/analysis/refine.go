@@ -25,20 +25,20 @@ type RefineReport struct {
 	Method string `json:"method"`
 	// EnvLaw is the stationary law of the fast environment at the fixed point, over the
 	// environment states EnvStates (two-timescale models).
-	EnvStates   []string       `json:"env_states,omitempty"`
-	EnvLaw      []float64      `json:"env_law,omitempty"`
-	Notes       []string       `json:"notes,omitempty"`
-	Species     []string       `json:"species"`
-	FixedPoint  []float64      `json:"fixed_point,omitempty"`
-	Eigenvalues [][2]float64   `json:"eigenvalues,omitempty"`
-	V           []float64      `json:"V,omitempty"`
-	A           []float64      `json:"A,omitempty"`
-	W           [][]float64    `json:"W,omitempty"`
+	EnvStates   []string          `json:"env_states,omitempty"`
+	EnvLaw      []float64         `json:"env_law,omitempty"`
+	Notes       []string          `json:"notes,omitempty"`
+	Species     []string          `json:"species"`
+	FixedPoint  []float64         `json:"fixed_point,omitempty"`
+	Eigenvalues [][2]float64      `json:"eigenvalues,omitempty"`
+	V           []float64         `json:"V,omitempty"`
+	A           []float64         `json:"A,omitempty"`
+	W           [][]float64       `json:"W,omitempty"`
 	Observables []ObservableValue `json:"observables,omitempty"`
-	Time        []float64      `json:"time,omitempty"`
-	X           [][]float64    `json:"x,omitempty"`
-	VT          [][]float64    `json:"V_t,omitempty"`
-	AT          [][]float64    `json:"A_t,omitempty"`
+	Time        []float64         `json:"time,omitempty"`
+	X           [][]float64       `json:"x,omitempty"`
+	VT          [][]float64       `json:"V_t,omitempty"`
+	AT          [][]float64       `json:"A_t,omitempty"`
 	// WT[k] is lim N·Cov(X_N(Time[k])) (Σ(t) for two-timescale models).
 	WT [][][]float64 `json:"W_t,omitempty"`
 	// ObservablesT[k] are the refined observables at Time[k].

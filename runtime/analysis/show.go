@@ -20,7 +20,7 @@ type ShowReport struct {
 	Scale        *ScaleInfo       `json:"scale,omitempty"`
 	Species      []string         `json:"species"`
 	Params       map[string]any   `json:"params"`
-	Environment  []EnvComponent        `json:"environment,omitempty"`
+	Environment  []EnvComponent   `json:"environment,omitempty"`
 	EnvStates    int              `json:"environment_states"`
 	Transitions  []TransitionInfo `json:"transitions"`
 	ODE          []string         `json:"ode,omitempty"`
@@ -337,4 +337,3 @@ func (r *ShowReport) Text() string {
 	}
 	return b.String()
 }
-

@@ -31,8 +31,8 @@ type Report struct {
 	ExactStates []int `json:"exact_states"`
 	// SSA describes the simulation: one trajectory per N, time average over T after
 	// Burnin, batch-means 95% intervals.
-	SSA    *SSASetup       `json:"ssa,omitempty"`
-	Tables []Table `json:"observables"`
+	SSA    *SSASetup `json:"ssa,omitempty"`
+	Tables []Table   `json:"observables"`
 	// Notes lists what could not be computed and why.
 	Notes []string `json:"notes,omitempty"`
 }

@@ -70,7 +70,6 @@ func (a *CSR) VecMul(dst, x []float64) {
 	}
 }
 
-
 // MulVec sets dst = a x; dst has length Rows. O(nnz).
 func (a *CSR) MulVec(dst, x []float64) {
 	for i := 0; i < a.Rows; i++ {
