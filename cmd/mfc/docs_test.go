@@ -11,10 +11,12 @@ import (
 	"testing"
 )
 
-// The language reference docs/language.md is checked against the code in two ways:
+// The language reference docs/language.md is checked against the code in three ways:
 //
 //   - every diagnostic code that the Go sources emit has an entry "#### CODE ..." in its
 //     catalogue (§8.2), and every entry names a code that the sources emit;
+//   - every section that a Go comment cites ("spec §6.8" or "docs/language.md §6.8") has a
+//     heading with that number;
 //   - every fenced code block of the reference compiles as it claims to. The fence's info
 //     string says what the block is:
 //
@@ -66,6 +68,50 @@ func emittedCodes(t *testing.T, root string) map[string]string {
 		t.Fatal(err)
 	}
 	return codes
+}
+
+var (
+	// sectionCite matches a citation of the reference in a Go comment, in its old form
+	// ("spec §6.8") or its new one ("docs/language.md §6.8").
+	sectionCite = regexp.MustCompile(`(?:spec|docs/language\.md) §([0-9]+(?:\.[0-9]+)*)`)
+	// sectionHeading matches "## 6. Title" and "### 6.8 Title".
+	sectionHeading = regexp.MustCompile(`^#{2,3} ([0-9]+(?:\.[0-9]+)*)\.? `)
+)
+
+// citedSections returns the section numbers cited in the Go sources (tests included), each
+// with one file that cites it.
+func citedSections(t *testing.T, root string) map[string]string {
+	t.Helper()
+	cited := map[string]string{}
+	err := filepath.Walk(root, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if info.IsDir() {
+			if path != root && strings.HasPrefix(info.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range sectionCite.FindAllStringSubmatch(string(src), -1) {
+			if _, ok := cited[m[1]]; !ok {
+				rel, _ := filepath.Rel(root, path)
+				cited[m[1]] = filepath.ToSlash(rel)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cited
 }
 
 // docBlock is a fenced code block of the reference.
@@ -165,6 +211,24 @@ func TestDocsCatalogue(t *testing.T) {
 		for code, line := range documented {
 			if _, ok := emitted[code]; !ok {
 				t.Errorf("%s:%d: %s is catalogued but no Go source emits it", docsPath, line, code)
+			}
+		}
+	})
+
+	t.Run("sections", func(t *testing.T) {
+		cited := citedSections(t, filepath.Join("..", ".."))
+		if len(cited) == 0 {
+			t.Fatal("no section citations found in the sources")
+		}
+		headings := map[string]bool{}
+		for _, ln := range lines {
+			if m := sectionHeading.FindStringSubmatch(ln); m != nil {
+				headings[m[1]] = true
+			}
+		}
+		for sec, file := range cited {
+			if !headings[sec] {
+				t.Errorf("§%s is cited in %s but %s has no heading with that number", sec, file, docsPath)
 			}
 		}
 	})
