@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/stdlib/models"
 )
 
 // runCheck implements 'mfc check FILE...': the whole compiler, with every diagnostic.
@@ -35,7 +37,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	status := 0
 	for _, path := range files {
-		m, diags := compiler.CompileFile(path, compiler.Options{Overrides: over, Strict: *strict})
+		m, diags := compileFile(path, compiler.Options{Overrides: over, Strict: *strict})
 		printDiags(stderr, diags)
 		if m == nil {
 			status = 1
@@ -78,4 +80,16 @@ func overrides(sets setFlags) (compiler.Overrides, error) {
 		out[k] = v
 	}
 	return out, nil
+}
+
+// compileFile compiles a model file, or the library model @name.
+func compileFile(path string, opts compiler.Options) (*ir.Model, diag.List) {
+	if strings.HasPrefix(path, "@") {
+		lib, err := models.Get(path)
+		if err != nil {
+			return nil, diag.List{diag.Errorf(diag.Pos{File: path}, "E100", "mfc models lists the library's models", "%v", err)}
+		}
+		return compiler.CompileSource(path, lib.Source, opts)
+	}
+	return compiler.CompileFile(path, opts)
 }

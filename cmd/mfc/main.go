@@ -44,6 +44,7 @@ func commands() []command {
 	cmds := []command{
 		{"check", "parse and check models; print diagnostics or a summary per file", plain(runCheck)},
 		{"fmt", "print models in canonical layout; -w rewrites the files", plain(runFmt)},
+		{"models", "list the library of standard models (@name) with their known answers", plain(runModels)},
 	}
 	for _, a := range analysis.All() {
 		cmds = append(cmds, analysisCommand(a))

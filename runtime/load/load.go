@@ -6,15 +6,27 @@ package load
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/stdlib/models"
 )
 
-// File compiles the model file at path. The diagnostics hold every error and warning; the
-// model is nil if there is any error.
+// File compiles the model file at path, or the library model @name (package
+// stdlib/models). The diagnostics hold every error and warning; the model is nil if there
+// is any error.
 func File(path string, opts compiler.Options) (*runtime.Model, diag.List) {
+	if strings.HasPrefix(path, "@") {
+		lib, err := models.Get(path)
+		if err != nil {
+			var l diag.List
+			l.Add(diag.Errorf(diag.Pos{File: path}, "E100", "mfc models lists the library's models", "%v", err))
+			return nil, l
+		}
+		return Source(path, lib.Source, opts)
+	}
 	m, diags := compiler.CompileFile(path, opts)
 	if m == nil {
 		return nil, diags
