@@ -90,8 +90,9 @@ func (p Progress) start(label string, total int64) (func(done, total int64), fun
 
 // Run compares every method at each scale of scales (an empty list: the model's own):
 // the mean field and its refinements of orders 1 and 2 (the two-timescale average mean
-// field for a model with a fast environment), the exact chain, and simulation. The model at
-// scales[0] is first; load compiles it at the other scales. What cannot be computed at a
+// field for a model with a fast environment), the exact chain, and simulation. first is the
+// model at scales[0] (it is recompiled if its scale differs); load compiles it at the other
+// scales. What cannot be computed at a
 // scale is said in the report's notes, not returned as an error.
 func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales []float64, s *Settings, prog Progress) (*Report, error) {
 	if len(scales) == 0 {
@@ -129,7 +130,10 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 			return nil, err
 		}
 		mod := first
-		if k > 0 {
+		if k > 0 || n != 0 && first.Inputs().Scale != n {
+			if load == nil {
+				return nil, errors.New("compare: a comparison at several scales needs a loader")
+			}
 			var err error
 			if mod, err = load(n); err != nil {
 				return nil, err

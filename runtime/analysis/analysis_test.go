@@ -1,0 +1,177 @@
+package analysis_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/analysis"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
+)
+
+// TestFastEnvironment runs every registered analysis on toy model T1, whose environment is
+// fast: each one either refuses it, saying why, or gives the two-timescale answer (fixed
+// point 0.421364298533 of seed digest 000 §5.1), never the mean field frozen in one
+// environment state (0.5296).
+func TestFastEnvironment(t *testing.T) {
+	const x = 0.421364298533 // digest 000 §5.1, printed to 12 digits
+	// What each analysis does with the model: "average" (the two-timescale answer at
+	// fixed_point.0 or the averaged ODE), "refuse", or "other" (an analysis that does not use
+	// the mean field: exact chains, simulation, the model's description).
+	behaviour := map[string]string{
+		"run": "average", "refine": "average", "fixpoint": "average", "ode": "average",
+		"converge": "refuse", "exact": "other", "ssa": "other", "show": "other", "validate": "average",
+	}
+	for _, a := range analysis.All() {
+		a := a
+		t.Run(a.Name, func(t *testing.T) {
+			t.Parallel()
+			want := behaviour[a.Name]
+			if want == "" {
+				t.Fatalf("TestFastEnvironment does not say what %s does with a fast environment", a.Name)
+			}
+			m := loadtest.Model(t, "@t1_sis_env", compiler.Options{})
+			s := a.NewSettings()
+			switch a.Name {
+			case "ssa":
+				analysis.SetFlag(s, "runs", "10")
+			case "validate":
+				analysis.SetFlag(s, "ssa-t", "0")
+			}
+			at := func(n float64) (*runtime.Model, error) {
+				return loadtest.Model(t, "@t1_sis_env", compiler.Options{Scale: n}), nil
+			}
+			rep, err := a.Run(context.Background(), &analysis.Problem{Model: m, Load: at, Scales: []float64{20}}, s)
+			switch want {
+			case "refuse":
+				if err == nil || !strings.Contains(err.Error(), "environment") {
+					t.Fatalf("%s on a fast environment: err = %v, want a refusal that names the environment", a.Name, err)
+				}
+				return
+			case "other":
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got float64
+			switch a.Name {
+			case "ode":
+				if r := rep.(*analysis.ODEReport); !strings.Contains(r.Method, "average") {
+					t.Fatalf("ode integrated %q", r.Method)
+				}
+				return
+			case "validate":
+				got, err = analysis.Quantity(rep, "observables.0.mean_field.0")
+			default:
+				got, err = analysis.Quantity(rep, "fixed_point.0")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(got-x) > 5e-13 {
+				t.Errorf("%s: x = %.12g, want the two-timescale %.12g", a.Name, got, x)
+			}
+		})
+	}
+}
+
+// TestNoMeanField: analyses that need a mean field refuse a model without one with the
+// reason (E601 for a model without a scale); run falls back to the exact chain.
+func TestNoMeanField(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Model(t, "@mm1k", compiler.Options{})
+	for _, a := range analysis.All() {
+		if !a.MeanField {
+			continue
+		}
+		_, err := a.Run(context.Background(), &analysis.Problem{Model: m}, nil)
+		var nomf *analysis.NoMeanFieldError
+		if !errors.As(err, &nomf) || len(nomf.Diagnostics) == 0 || nomf.Diagnostics[0].Code != "E601" {
+			t.Errorf("%s: err = %v, want a NoMeanFieldError with E601", a.Name, err)
+		}
+	}
+	var notes []string
+	rep, err := analysis.Lookup("run").Run(context.Background(), &analysis.Problem{Model: m, Notify: func(s string) { notes = append(notes, s) }}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rep.(*analysis.ExactReport); !ok || len(notes) != 1 {
+		t.Errorf("run without a mean field: %T, notes %q", rep, notes)
+	}
+}
+
+// TestRenderNonFinite: a report holding a NaN or an infinity is refused in JSON with the
+// quantity's name, never printed as an empty line.
+func TestRenderNonFinite(t *testing.T) {
+	t.Parallel()
+	r2 := math.Inf(1)
+	rep := &analysis.RefineReport{Model: "m", Species: []string{"S"}, FixedPoint: []float64{0.5}, V: []float64{math.NaN()},
+		Observables: []analysis.ObservableValue{{Name: "o", Refined2: &r2}}}
+	_, err := analysis.Render(rep, "json")
+	var nf *analysis.NonFiniteError
+	if !errors.As(err, &nf) || nf.Path != "V[0]" {
+		t.Fatalf("err = %v, want a NonFiniteError at V[0]", err)
+	}
+	rep.V[0] = 1
+	if _, err := analysis.Render(rep, "json"); !errors.As(err, &nf) || nf.Path != "observables[0].refined2" {
+		t.Fatalf("err = %v, want a NonFiniteError at observables[0].refined2", err)
+	}
+	r2 = 2
+	data, err := analysis.Render(rep, "json")
+	if err != nil || !strings.Contains(string(data), `"refined2": 2`) {
+		t.Fatalf("finite report: %v\n%s", err, data)
+	}
+	if _, err := analysis.Render(rep, "xml"); err == nil {
+		t.Error("format xml accepted")
+	}
+}
+
+// TestCancel: a cancelled context stops an analysis quickly with context.Canceled.
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Model(t, "@sir", compiler.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	_, err := analysis.Lookup("ssa").Run(ctx, &analysis.Problem{Model: m}, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("cancelled run took %v", d)
+	}
+}
+
+// TestSettings: SetFlag and the registry's settings types agree with the flags mfc shows.
+func TestSettings(t *testing.T) {
+	t.Parallel()
+	s := analysis.Lookup("refine").NewSettings()
+	if err := analysis.SetFlag(s, "order", "2"); err != nil {
+		t.Fatal(err)
+	}
+	if s.(*analysis.RefineSettings).Order != 2 {
+		t.Error("SetFlag did not set the order")
+	}
+	if err := analysis.SetFlag(s, "order", "two"); err == nil {
+		t.Error("order=two accepted")
+	}
+	if err := analysis.SetFlag(s, "nosuch", "1"); err == nil {
+		t.Error("unknown flag accepted")
+	}
+	if _, err := analysis.Lookup("refine").Run(context.Background(), &analysis.Problem{Model: loadtest.Model(t, "@sir", compiler.Options{})}, &analysis.RefineSettings{Order: 3}); err == nil {
+		t.Error("order 3 accepted")
+	}
+	c := analysis.Lookup("converge").NewSettings()
+	if err := analysis.SetFlag(c, "exact", "10,20"); err != nil || len(c.(*analysis.ConvergeSettings).Exact) != 2 {
+		t.Errorf("exact list: %v", err)
+	}
+}
