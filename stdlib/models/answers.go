@@ -24,6 +24,7 @@ var answers = map[string][]Answer{
 	"sis": {
 		{Analysis: "fixpoint", Path: "fixed_point.1", Value: 0.5, Tol: 1e-10, Source: closedForm, Why: newtonWhy},
 		{Analysis: "fixpoint", Path: "W.1.1", Value: 0.5, Tol: 1e-10, Source: closedForm + " (W = γ/β)", Why: "the Lyapunov solve is exact to round-off"},
+		{Analysis: "refine", Sets: []string{"beta=4"}, Path: "V.1", Value: -1.0 / 3, Tol: 1e-12, Source: closedForm + " (V = −γ/(β − γ))", Why: "a 1-d linear solve, exact to round-off"},
 		{Analysis: "fixpoint", Sets: []string{"beta=4"}, Path: "W.1.1", Value: 0.25, Tol: 1e-10, Source: closedForm + " (W = γ/β)", Why: "the Lyapunov solve is exact to round-off"},
 	},
 	"mminf": {
