@@ -50,13 +50,7 @@ func (e *Expander) taylor(pos diag.Pos, a *ser, f deriv) *ser {
 				buf = append(buf, e.g.Mul(t(j), c))
 			}
 		}
-		switch len(buf) {
-		case 0:
-			return e.zero
-		case 1:
-			return buf[0]
-		}
-		return e.g.Add(buf...)
+		return e.sum(buf)
 	}
 	return s
 }
@@ -73,13 +67,7 @@ func (e *Expander) derivOf(f ir.Fn, params []ir.NodeID) deriv {
 		for i, t := range terms {
 			buf[i] = e.term(t, params, a0)
 		}
-		switch len(buf) {
-		case 0:
-			return e.zero
-		case 1:
-			return buf[0]
-		}
-		return e.g.Add(buf...)
+		return e.sum(buf)
 	}
 }
 
