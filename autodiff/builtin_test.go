@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // derivs returns f^{(k)}(x) for k = 0..4 in closed form.
@@ -44,7 +45,7 @@ func poissonDerivs(k int, cdf bool) derivs {
 	}
 	return func(m float64) (d [5]float64) {
 		if cdf {
-			d[0] = ir.PoissonCDF(float64(k), m)
+			d[0] = stdlib.PoissonCDF(float64(k), m)
 			for n := 1; n <= 4; n++ {
 				d[n] = -pmfD(n-1, m)
 			}
@@ -70,11 +71,11 @@ var builtins = []struct {
 	// where terms cancel strongly (tan near π/2) are avoided. Errors are relative to
 	// max(1, |f^{(k)}|), so values near 0 (sin at 0, cos at π/2) are compared absolutely.
 	// Floor, ceil and 0^x must be exactly 0 (tolerance 0), x² at 0 and x^4.5 at 0 exact.
-	{"exp", fn(ir.FnExp), func(x float64) [5]float64 {
+	{"exp", fn(stdlib.FnExp), func(x float64) [5]float64 {
 		e := math.Exp(x)
 		return [5]float64{e, e, e, e, e}
 	}, []float64{-2, 0, 0.3, 1.7, 5}, 1e-13},
-	{"log", fn(ir.FnLog), func(x float64) (d [5]float64) {
+	{"log", fn(stdlib.FnLog), func(x float64) (d [5]float64) {
 		d[0] = math.Log(x)
 		f := 1.0 // (k−1)!
 		for k := 1; k <= 4; k++ {
@@ -83,32 +84,32 @@ var builtins = []struct {
 		}
 		return d
 	}, []float64{0.1, 0.5, 1, 3.5, 20}, 1e-12},
-	{"sqrt", fn(ir.FnSqrt), fallingPow(0.5), []float64{0.05, 0.7, 1, 9, 123}, 1e-12},
-	{"sin", fn(ir.FnSin), func(x float64) (d [5]float64) {
+	{"sqrt", fn(stdlib.FnSqrt), fallingPow(0.5), []float64{0.05, 0.7, 1, 9, 123}, 1e-12},
+	{"sin", fn(stdlib.FnSin), func(x float64) (d [5]float64) {
 		for k := range d {
 			d[k] = math.Sin(x + float64(k)*math.Pi/2)
 		}
 		return d
 	}, []float64{-1.2, 0, 0.4, 2, 7}, 1e-13},
-	{"cos", fn(ir.FnCos), func(x float64) (d [5]float64) {
+	{"cos", fn(stdlib.FnCos), func(x float64) (d [5]float64) {
 		for k := range d {
 			d[k] = math.Cos(x + float64(k)*math.Pi/2)
 		}
 		return d
 	}, []float64{-1.2, 0, 0.4, 2, 7}, 1e-13},
-	{"tan", fn(ir.FnTan), func(x float64) [5]float64 {
+	{"tan", fn(stdlib.FnTan), func(x float64) [5]float64 {
 		t := math.Tan(x)
 		t2 := t * t
 		return [5]float64{t, 1 + t2, 2*t + 2*t*t2, 2 + 8*t2 + 6*t2*t2, 16*t + 40*t*t2 + 24*t*t2*t2}
 	}, []float64{-1, 0, 0.3, 1.2}, 1e-12},
-	{"tanh", fn(ir.FnTanh), func(x float64) [5]float64 {
+	{"tanh", fn(stdlib.FnTanh), func(x float64) [5]float64 {
 		t := math.Tanh(x)
 		t2 := t * t
 		return [5]float64{t, 1 - t2, -2*t + 2*t*t2, -2 + 8*t2 - 6*t2*t2, 16*t - 40*t*t2 + 24*t*t2*t2}
 	}, []float64{-1, 0, 0.3, 1.2, 3}, 1e-12},
-	{"floor", fn(ir.FnFloor), func(x float64) [5]float64 { return [5]float64{math.Floor(x)} },
+	{"floor", fn(stdlib.FnFloor), func(x float64) [5]float64 { return [5]float64{math.Floor(x)} },
 		[]float64{-1.5, 0.3, 2.7}, 0},
-	{"ceil", fn(ir.FnCeil), func(x float64) [5]float64 { return [5]float64{math.Ceil(x)} },
+	{"ceil", fn(stdlib.FnCeil), func(x float64) [5]float64 { return [5]float64{math.Ceil(x)} },
 		[]float64{-1.5, 0.3, 2.7}, 0},
 	{"1/x", func(g *ir.Graph, x ir.NodeID) ir.NodeID { return g.Div(g.Const(1), x) }, fallingPow(-1),
 		[]float64{-2, 0.25, 1, 3}, 1e-13},
@@ -137,7 +138,7 @@ var builtins = []struct {
 				y * (u*u*u*u + 6*u*u/x - 4*u/(x*x) + 3/(x*x) + 2/(x*x*x))}
 		}, []float64{0.3, 1, 2.2}, 1e-12},
 	{"if x > 1 then exp(x) else x^2", func(g *ir.Graph, x ir.NodeID) ir.NodeID {
-		return g.Select(g.Compare(ir.CmpGt, x, g.Const(1)), g.Call(ir.FnExp, x), g.Pow(x, g.Const(2)))
+		return g.Select(g.Compare(ir.CmpGt, x, g.Const(1)), g.Call(stdlib.FnExp, x), g.Pow(x, g.Const(2)))
 	}, func(x float64) [5]float64 {
 		if x > 1 {
 			e := math.Exp(x)
@@ -145,13 +146,13 @@ var builtins = []struct {
 		}
 		return fallingPow(2)(x)
 	}, []float64{0.5, 1, 2}, 1e-14},
-	{"poisson_pmf(0, m)", poisson(ir.FnPoissonPMF, 0), poissonDerivs(0, false), []float64{0, 0.5, 3}, 1e-12},
-	{"poisson_pmf(1, m)", poisson(ir.FnPoissonPMF, 1), poissonDerivs(1, false), []float64{0, 0.5, 3}, 1e-12},
-	{"poisson_pmf(3, m)", poisson(ir.FnPoissonPMF, 3), poissonDerivs(3, false), []float64{0, 0.5, 3, 10}, 1e-12},
-	{"poisson_pmf(6, m)", poisson(ir.FnPoissonPMF, 6), poissonDerivs(6, false), []float64{0.5, 3, 10}, 1e-12},
-	{"poisson_cdf(0, m)", poisson(ir.FnPoissonCDF, 0), poissonDerivs(0, true), []float64{0, 0.5, 3}, 1e-12},
-	{"poisson_cdf(2, m)", poisson(ir.FnPoissonCDF, 2), poissonDerivs(2, true), []float64{0, 0.5, 3, 10}, 1e-12},
-	{"poisson_cdf(5, m)", poisson(ir.FnPoissonCDF, 5), poissonDerivs(5, true), []float64{0.5, 3, 10}, 1e-12},
+	{"poisson_pmf(0, m)", poisson(stdlib.FnPoissonPMF, 0), poissonDerivs(0, false), []float64{0, 0.5, 3}, 1e-12},
+	{"poisson_pmf(1, m)", poisson(stdlib.FnPoissonPMF, 1), poissonDerivs(1, false), []float64{0, 0.5, 3}, 1e-12},
+	{"poisson_pmf(3, m)", poisson(stdlib.FnPoissonPMF, 3), poissonDerivs(3, false), []float64{0, 0.5, 3, 10}, 1e-12},
+	{"poisson_pmf(6, m)", poisson(stdlib.FnPoissonPMF, 6), poissonDerivs(6, false), []float64{0.5, 3, 10}, 1e-12},
+	{"poisson_cdf(0, m)", poisson(stdlib.FnPoissonCDF, 0), poissonDerivs(0, true), []float64{0, 0.5, 3}, 1e-12},
+	{"poisson_cdf(2, m)", poisson(stdlib.FnPoissonCDF, 2), poissonDerivs(2, true), []float64{0, 0.5, 3, 10}, 1e-12},
+	{"poisson_cdf(5, m)", poisson(stdlib.FnPoissonCDF, 5), poissonDerivs(5, true), []float64{0.5, 3, 10}, 1e-12},
 }
 
 func fn(f ir.Fn) func(g *ir.Graph, x ir.NodeID) ir.NodeID {
@@ -215,7 +216,7 @@ func TestSquareAtZero(t *testing.T) {
 	}
 	// f = x_1 + √x_0 at x_0 = 0: ∂f/∂x_1 = 1, not NaN.
 	g := ir.NewGraph()
-	tape = g.Compile([]ir.NodeID{g.Add(g.Density(1), g.Call(ir.FnSqrt, g.Density(0)))})
+	tape = g.Compile([]ir.NodeID{g.Add(g.Density(1), g.Call(stdlib.FnSqrt, g.Density(0)))})
 	ws = NewWorkspace(tape, Densities(2))
 	in := &ir.Inputs{Densities: []float64{0, 1}}
 	mustNil(t, Jet(dst, 4, ws, in, []float64{0, 1}))
@@ -233,8 +234,8 @@ func TestSquareAtZero(t *testing.T) {
 func TestPoissonK(t *testing.T) {
 	g := ir.NewGraph()
 	x0, x1 := g.Density(0), g.Density(1)
-	bad := g.Call(ir.FnPoissonPMF, g.Mul(g.Const(3), x0), x1)
-	good := g.Call(ir.FnPoissonCDF, g.Call(ir.FnFloor, g.Mul(g.Const(3), x0)), x1)
+	bad := g.Call(stdlib.FnPoissonPMF, g.Mul(g.Const(3), x0), x1)
+	good := g.Call(stdlib.FnPoissonCDF, g.Call(stdlib.FnFloor, g.Mul(g.Const(3), x0)), x1)
 	in := &ir.Inputs{Densities: []float64{1, 0.5}}
 	for _, tc := range []struct {
 		out  ir.NodeID

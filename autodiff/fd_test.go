@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // sampler evaluates the outputs along x + s·v. Finite differences of output i are
@@ -29,7 +30,7 @@ func newSampler(r *randGraph, v []float64) *sampler {
 				continue
 			}
 			ins := t.Code[s]
-			if ins.Op == ir.OpCmp || (ins.Op == ir.OpFn && (ir.Fn(ins.Aux) == ir.FnFloor || ir.Fn(ins.Aux) == ir.FnCeil)) {
+			if ins.Op == ir.OpCmp || (ins.Op == ir.OpFn && ir.Fn(ins.Aux).Builtin().Kind == stdlib.Step) {
 				g = append(g, s)
 			}
 			for _, a := range t.Args[ins.Lo:ins.Hi] {

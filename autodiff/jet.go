@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // Workspace holds the buffers of derivative sweeps over one tape with respect to one Vars.
@@ -149,14 +150,14 @@ func (ws *Workspace) tangent(v []float64) error {
 			p := val[a[0]]
 			r = der[a[0]]
 			for _, j := range a[1:] {
-				r = mulz(r, val[j]) + mulz(p, der[j])
+				r = stdlib.MulZ(r, val[j]) + stdlib.MulZ(p, der[j])
 				p *= val[j]
 			}
 		case ir.OpNeg:
 			r = -der[a[0]]
 		case ir.OpDiv:
 			if da, db := der[a[0]], der[a[1]]; da != 0 || db != 0 {
-				r = (da - mulz(val[s], db)) / val[a[1]]
+				r = (da - stdlib.MulZ(val[s], db)) / val[a[1]]
 			}
 		case ir.OpPow:
 			r = powD1(val[a[0]], val[a[1]], der[a[0]], der[a[1]], val[s])
@@ -182,60 +183,25 @@ func (ws *Workspace) tangent(v []float64) error {
 func powD1(a, b, da, db, y float64) float64 {
 	var r float64
 	if db != 0 && a != 0 {
-		r = mulz(y, db*math.Log(a))
+		r = stdlib.MulZ(y, db*math.Log(a))
 	}
 	if da != 0 {
 		switch {
 		case b == 2:
 			r += 2 * a * da
 		case a != 0 && y != 0 && !math.IsInf(y, 0):
-			r += mulz(b*y/a, da)
+			r += stdlib.MulZ(b*y/a, da)
 		default:
-			r += mulz(b*ir.Pow(a, b-1), da)
+			r += stdlib.MulZ(b*stdlib.Pow(a, b-1), da)
 		}
 	}
 	return r
 }
 
-// fnD1 is the first derivative rule of the built-ins.
+// fnD1 is the first derivative of a built-in: coefficient 1 of its jet.
 func (ws *Workspace) fnD1(s int, f ir.Fn, a []int32) (float64, error) {
-	val, der := ws.val, ws.der
-	x, dx, y := val[a[0]], der[a[0]], val[s]
-	switch f {
-	case ir.FnPoissonPMF, ir.FnPoissonCDF:
-		if dx != 0 {
-			return 0, &KError{Fn: f, Node: ws.tape.Node[s]}
-		}
-		if dm := der[a[1]]; dm != 0 {
-			return mulz(poissonD1(f, x, val[a[1]], y), dm), nil
-		}
-		return 0, nil
-	case ir.FnFloor, ir.FnCeil:
-		return 0, nil
-	}
-	if dx == 0 {
-		return 0, nil
-	}
-	var d float64
-	switch f {
-	case ir.FnExp:
-		d = y
-	case ir.FnLog:
-		return dx / x, nil
-	case ir.FnSqrt:
-		return dx / (2 * y), nil
-	case ir.FnSin:
-		d = math.Cos(x)
-	case ir.FnCos:
-		d = -math.Sin(x)
-	case ir.FnTan:
-		d = 1 + y*y
-	case ir.FnTanh:
-		d = sech2(x)
-	default:
-		d = math.NaN()
-	}
-	return mulz(d, dx), nil
+	r, err := ws.fnJet(s, f, a, 1)
+	return r[1], err
 }
 
 // sweep runs the jet sweep of order K along v over the values in ws.val.
@@ -265,10 +231,10 @@ func (ws *Workspace) sweep(K int, v []float64) error {
 				b := ws.load(j, K)
 				if constant(&b, K) {
 					for k := 0; k <= K; k++ {
-						r[k] = mulz(r[k], b[0])
+						r[k] = stdlib.MulZ(r[k], b[0])
 					}
 				} else {
-					r = mulJet(&r, &b, K)
+					r = stdlib.MulJet(&r, &b, K)
 				}
 			}
 		case ir.OpNeg:
@@ -301,45 +267,26 @@ func (ws *Workspace) sweep(K int, v []float64) error {
 	return nil
 }
 
-// fnJet is the jet rule of the built-ins.
+// fnJet applies the jet rule of the table entry of a built-in (package stdlib): a step
+// function has derivative 0; a smooth one is a function of its last argument, and its
+// parameter arguments (the k of poisson_*) must not vary (E805).
 func (ws *Workspace) fnJet(s int, f ir.Fn, a []int32, K int) (jet, error) {
-	x := ws.load(a[0], K)
-	y0 := ws.val[s]
-	switch f {
-	case ir.FnPoissonPMF, ir.FnPoissonCDF:
-		if !constant(&x, K) {
-			return jet{}, &KError{Fn: f, Node: ws.tape.Node[s]}
-		}
-		m := ws.load(a[1], K)
-		if constant(&m, K) {
-			return jet{}, nil
-		}
-		g := poissonG(f, x[0], m[0], y0, K)
-		return compose(&g, &m, K), nil
-	case ir.FnFloor, ir.FnCeil:
+	b := f.Builtin()
+	if b.Jet == nil {
 		return jet{}, nil
 	}
+	for _, j := range a[:b.Params] {
+		if p := ws.load(j, K); !constant(&p, K) {
+			return jet{}, &KError{Fn: f, Node: ws.tape.Node[s]}
+		}
+	}
+	var p float64
+	if b.Params > 0 {
+		p = ws.val[a[0]]
+	}
+	x := ws.load(a[b.Params], K)
 	if constant(&x, K) {
 		return jet{}, nil
 	}
-	switch f {
-	case ir.FnExp:
-		return expJet(&x, y0, K), nil
-	case ir.FnLog:
-		return logJet(&x, y0, K), nil
-	case ir.FnSqrt:
-		return sqrtJet(&x, y0, K), nil
-	case ir.FnSin:
-		sn, _ := sincosJet(&x, K)
-		return sn, nil
-	case ir.FnCos:
-		_, cs := sincosJet(&x, K)
-		return cs, nil
-	case ir.FnTan:
-		return ode1Jet(&x, y0, 1+y0*y0, 1, K), nil
-	case ir.FnTanh:
-		return ode1Jet(&x, y0, sech2(x[0]), -1, K), nil
-	}
-	nan := math.NaN()
-	return jet{nan, nan, nan, nan, nan}, nil
+	return b.Jet(x, p, ws.val[s], K), nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // randGraph is a random expression graph over D density leaves and 2 parameters, with its
@@ -61,23 +62,23 @@ func newRandGraph(rng *rand.Rand) *randGraph {
 		case 7:
 			n = g.Pow(a, g.Const(float64(2+rng.IntN(3))))
 		case 8:
-			n = g.Call(ir.FnExp, g.Mul(g.Const(0.5), a))
+			n = g.Call(stdlib.FnExp, g.Mul(g.Const(0.5), a))
 		case 9:
-			n = g.Call(ir.FnLog, pos(a))
+			n = g.Call(stdlib.FnLog, pos(a))
 		case 10:
-			n = g.Call(ir.FnSqrt, g.Call(ir.FnExp, a))
+			n = g.Call(stdlib.FnSqrt, g.Call(stdlib.FnExp, a))
 		case 11:
-			n = g.Call([]ir.Fn{ir.FnSin, ir.FnCos, ir.FnTanh}[rng.IntN(3)], a)
+			n = g.Call([]stdlib.Fn{stdlib.FnSin, stdlib.FnCos, stdlib.FnTanh}[rng.IntN(3)], a)
 		case 12:
-			n = g.Call(ir.FnTan, g.Mul(g.Const(0.5), g.Call(ir.FnTanh, a)))
+			n = g.Call(stdlib.FnTan, g.Mul(g.Const(0.5), g.Call(stdlib.FnTanh, a)))
 		case 13:
-			f := []ir.Fn{ir.FnPoissonPMF, ir.FnPoissonCDF}[rng.IntN(2)]
+			f := []stdlib.Fn{stdlib.FnPoissonPMF, stdlib.FnPoissonCDF}[rng.IntN(2)]
 			n = g.Call(f, g.Const(float64(rng.IntN(4))), pos(a))
 		case 14, 15:
 			op := ir.Cmp(rng.IntN(6))
 			n = g.Select(g.Compare(op, a, b), c, g.Mul(a, b))
 		case 16:
-			n = g.Mul(a, g.Call([]ir.Fn{ir.FnFloor, ir.FnCeil}[rng.IntN(2)], g.Mul(g.Const(3), b)))
+			n = g.Mul(a, g.Call([]stdlib.Fn{stdlib.FnFloor, stdlib.FnCeil}[rng.IntN(2)], g.Mul(g.Const(3), b)))
 		case 17:
 			n = g.Neg(g.Mul(a, g.Param(1)))
 		case 18:

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // scope is a chain of binders (loop variables, shape binders, reduction variables).
@@ -429,7 +430,7 @@ func editDistance(a, b string) int {
 }
 
 func (c *compiler) checkCall(e *expr, sc *scope, static bool) typ {
-	arity, ok := builtins[e.name]
+	f, ok := stdlib.Lookup(e.name)
 	if !ok {
 		hint := "see the list of built-in functions"
 		if s, isSym := c.syms[e.name]; isSym {
@@ -441,20 +442,26 @@ func (c *compiler) checkCall(e *expr, sc *scope, static bool) typ {
 		}
 		return badT
 	}
-	switch {
-	case arity == -2 && len(e.args) < 2:
-		c.errorf(e.pos, "E305", "see the list of built-in functions", "%s expects at least 2 arguments, got %d", e.name, len(e.args))
-	case arity >= 0 && len(e.args) != arity:
-		c.errorf(e.pos, "E305", "see the list of built-in functions", "%s expects %d %s, got %d", e.name, arity, plural(arity, "argument", "arguments"), len(e.args))
+	bi := f.Builtin()
+	switch n := bi.MinArgs(); {
+	case bi.Variadic && len(e.args) < n:
+		c.errorf(e.pos, "E305", "see the list of built-in functions", "%s expects at least %d arguments, got %d", e.name, n, len(e.args))
+	case !bi.Variadic && len(e.args) != n:
+		c.errorf(e.pos, "E305", "see the list of built-in functions", "%s expects %d %s, got %d", e.name, n, plural(n, "argument", "arguments"), len(e.args))
 	}
 	for i, a := range e.args {
-		want := numT
-		if e.name == "ind" {
-			want = boolT
-		}
-		// The k of choose and ff is a compile-time integer.
-		st := static || (i == 1 && (e.name == "choose" || e.name == "ff"))
-		c.checkWant(a, sc, st, want)
+		arg := bi.Arg(i)
+		// A Count argument (the k of choose and ff) is a compile-time integer.
+		st := static || (arg.Type == stdlib.Count && i < len(bi.Args))
+		c.checkWant(a, sc, st, builtinType(arg.Type))
+	}
+	return builtinType(bi.Result)
+}
+
+// builtinType is the type of an argument or result of a built-in function.
+func builtinType(t stdlib.Type) typ {
+	if t == stdlib.Cond {
+		return boolT
 	}
 	return numT
 }

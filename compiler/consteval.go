@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // bindings holds the values of the binders in scope during expansion.
@@ -112,7 +113,7 @@ func (c *compiler) ceval1(e *expr, b *bindings, what string) float64 {
 		case "/":
 			return x / y
 		}
-		return ir.Pow(x, y)
+		return stdlib.Pow(x, y)
 	case eCmp:
 		if e.args[0].typ.k == tState {
 			return b2f(c.cevalState(e.args[0], b, what) == c.cevalState(e.args[1], b, what) == (e.op == "=="))
@@ -258,43 +259,27 @@ func (c *compiler) cevalReduce(e *expr, b *bindings, what string) float64 {
 }
 
 func (c *compiler) cevalCall(e *expr, b *bindings, what string) float64 {
+	f, _ := stdlib.Lookup(e.name)
+	bi := f.Builtin()
 	args := make([]float64, len(e.args))
 	for i, a := range e.args {
 		args[i] = c.ceval1(a, b, what)
 	}
-	switch e.name {
-	case "pow":
-		return math.Pow(args[0], args[1])
-	case "abs":
-		return math.Abs(args[0])
-	case "min", "max":
-		v := args[0]
-		for _, x := range args[1:] {
-			if e.name == "min" {
-				v = math.Min(v, x)
-			} else {
-				v = math.Max(v, x)
-			}
+	for i, a := range bi.Args {
+		if k := args[i]; a.Type == stdlib.Count && (k != math.Trunc(k) || k < 0) {
+			c.badCount(e, i, fmtNum(k))
 		}
-		return v
-	case "ind":
-		return b2f(args[0] != 0)
-	case "choose", "ff":
-		k := args[1]
-		if k != math.Trunc(k) || k < 0 {
-			c.fail(e.args[1], "E309", "k counts factors: use a non-negative integer", "%s: k must be a non-negative integer, got %s", e.name, fmtNum(k))
-		}
-		v := 1.0
-		for i := 0; i < int(k); i++ {
-			v *= args[0] - float64(i)
-			if e.name == "choose" {
-				v /= float64(i + 1)
-			}
-		}
-		return v
 	}
-	f, _ := ir.FnByName(e.name)
-	return ir.EvalFn(f, args)
+	return bi.Eval(args)
+}
+
+// badCount reports E309 for the Count argument i of the call e (the k of choose and ff),
+// whose value is got.
+func (c *compiler) badCount(e *expr, i int, got string) {
+	f, _ := stdlib.Lookup(e.name)
+	k := f.Builtin().Args[i].Name
+	c.fail(e.args[i], "E309", k+" counts factors: use a non-negative integer",
+		"%s: %s must be a non-negative integer, got %s", e.name, k, got)
 }
 
 // eachBinding calls f once per binding of bs (first binder slowest), skipping bindings

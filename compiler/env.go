@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // partial evaluates graph nodes in three-valued logic (spec §5.4): environment values,
@@ -137,9 +138,9 @@ func applyOp(n *ir.Node, v []float64) float64 {
 	case ir.OpDiv:
 		return v[0] / v[1]
 	case ir.OpPow:
-		return ir.Pow(v[0], v[1])
+		return stdlib.Pow(v[0], v[1])
 	case ir.OpFn:
-		return ir.EvalFn(ir.Fn(n.Aux), v)
+		return ir.Fn(n.Aux).Eval(v)
 	case ir.OpCmp:
 		return b2f(ir.EvalCmp(ir.Cmp(n.Aux), v[0], v[1]))
 	case ir.OpNot:

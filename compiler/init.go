@@ -7,6 +7,7 @@ import (
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // initialState evaluates the init blocks (spec §6.9, §10 rulings 2, 6, 7): counts as graph
@@ -130,7 +131,7 @@ func (c *compiler) initItem(it initItem, b *bindings, density bool, seen map[str
 		c.errorf(it.value.pos, "E702", "initial counts and densities are ≥ 0", "initial count of '%s' is %s%s", name, fmtNum(v), c.inst())
 	case math.Abs(v-math.Round(v)) > 1e-9:
 		c.warnf(it.value.pos, "W701", "give an integer count", "initial count of '%s' rounded from %s to %s", name, fmtNum(v), fmtNum(math.Round(v)))
-		node = c.g.Call(ir.FnFloor, c.g.Add(node, c.g.Const(0.5)))
+		node = c.g.Call(stdlib.FnFloor, c.g.Add(node, c.g.Const(0.5)))
 	}
 	c.model.Init.Counts[flat] = node
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // lower builds the graph node of e under bindings b (spec §7.1 stage 6): lets are inlined
@@ -298,52 +299,72 @@ func (c *compiler) lowerMatch(e *expr, b *bindings) ir.NodeID {
 	return out
 }
 
+// lowerCall builds a call of a built-in: a call node, or the nodes its table entry
+// lowers it to. The Count argument, if any, is evaluated at compile time.
 func (c *compiler) lowerCall(e *expr, b *bindings) ir.NodeID {
-	g := c.g
-	if e.name == "choose" || e.name == "ff" {
-		k, ok := c.cint(e.args[1], b, "k of "+e.name)
-		if !ok {
+	f, _ := stdlib.Lookup(e.name)
+	bi := f.Builtin()
+	k := 0
+	for i, a := range bi.Args {
+		if a.Type != stdlib.Count {
+			continue
+		}
+		var ok bool
+		if k, ok = c.cint(e.args[i], b, a.Name+" of "+e.name); !ok {
 			panic(constErr{})
 		}
 		if k < 0 {
-			c.fail(e.args[1], "E309", "k counts factors: use a non-negative integer", "%s: k must be a non-negative integer, got %d", e.name, k)
+			c.badCount(e, i, fmt.Sprint(k))
 		}
-		n := c.lower1(e.args[0], b)
-		g.At = e.pos
-		f := make([]ir.NodeID, 0, k+1)
-		den := 1.0
-		for i := 0; i < k; i++ {
-			f = append(f, g.Sub(n, g.Const(float64(i))))
-			den *= float64(i + 1)
-		}
-		if e.name == "choose" {
-			f = append(f, g.Const(1/den))
-		}
-		return g.Mul(f...)
 	}
-	args := make([]ir.NodeID, len(e.args))
+	args := make([]ir.NodeID, 0, len(e.args))
 	for i, a := range e.args {
-		args[i] = c.lower1(a, b)
-	}
-	g.At = e.pos
-	switch e.name {
-	case "pow":
-		return g.Pow(args[0], args[1])
-	case "abs":
-		return g.Select(g.Compare(ir.CmpGe, args[0], g.Const(0)), args[0], g.Neg(args[0]))
-	case "min", "max":
-		op := ir.CmpLe
-		if e.name == "max" {
-			op = ir.CmpGe
+		if bi.Arg(i).Type != stdlib.Count {
+			args = append(args, c.lower1(a, b))
 		}
-		v := args[0]
-		for _, x := range args[1:] {
-			v = g.Select(g.Compare(op, v, x), v, x)
-		}
-		return v
-	case "ind":
-		return g.Ind(args[0])
 	}
-	f, _ := ir.FnByName(e.name)
-	return g.Call(f, args...)
+	c.g.At = e.pos
+	if bi.Lower == nil {
+		return c.g.Call(f, args...)
+	}
+	x := make([]stdlib.Node, len(args))
+	for i, a := range args {
+		x[i] = stdlib.Node(a)
+	}
+	return ir.NodeID(bi.Lower(graphBuilder{c.g}, x, k))
+}
+
+// graphBuilder lets the lowering rules of the built-ins build nodes of the graph.
+type graphBuilder struct{ g *ir.Graph }
+
+func (b graphBuilder) Const(v float64) stdlib.Node { return stdlib.Node(b.g.Const(v)) }
+
+func (b graphBuilder) Neg(a stdlib.Node) stdlib.Node { return stdlib.Node(b.g.Neg(ir.NodeID(a))) }
+
+func (b graphBuilder) Sub(x, y stdlib.Node) stdlib.Node {
+	return stdlib.Node(b.g.Sub(ir.NodeID(x), ir.NodeID(y)))
+}
+
+func (b graphBuilder) Mul(a ...stdlib.Node) stdlib.Node {
+	ids := make([]ir.NodeID, len(a))
+	for i, x := range a {
+		ids[i] = ir.NodeID(x)
+	}
+	return stdlib.Node(b.g.Mul(ids...))
+}
+
+func (b graphBuilder) Pow(x, y stdlib.Node) stdlib.Node {
+	return stdlib.Node(b.g.Pow(ir.NodeID(x), ir.NodeID(y)))
+}
+
+func (b graphBuilder) Compare(op string, x, y stdlib.Node) stdlib.Node {
+	cmp, ok := ir.CmpByName(op)
+	if !ok {
+		panic("compiler: lowering rule compares with " + op)
+	}
+	return stdlib.Node(b.g.Compare(cmp, ir.NodeID(x), ir.NodeID(y)))
+}
+
+func (b graphBuilder) Select(cond, x, y stdlib.Node) stdlib.Node {
+	return stdlib.Node(b.g.Select(ir.NodeID(cond), ir.NodeID(x), ir.NodeID(y)))
 }

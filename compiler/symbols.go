@@ -5,6 +5,7 @@ import (
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // symKind is the kind of a global name (spec §4.2).
@@ -160,13 +161,6 @@ func forEachIndex(dims []ir.Range, f func(idx []int)) {
 	}
 }
 
-// builtins maps a function name to its arity (-2 means "at least 2").
-var builtins = map[string]int{
-	"exp": 1, "log": 1, "sqrt": 1, "sin": 1, "cos": 1, "tan": 1, "tanh": 1, "pow": 2,
-	"abs": 1, "min": -2, "max": -2, "floor": 1, "ceil": 1, "ind": 1, "choose": 2, "ff": 2,
-	"poisson_pmf": 2, "poisson_cdf": 2,
-}
-
 // reserved reports why a name cannot be declared (E203), or "".
 func reserved(name string) string {
 	switch name {
@@ -177,7 +171,7 @@ func reserved(name string) string {
 	case "_":
 		return "it is the default arm of match"
 	}
-	if _, ok := builtins[name]; ok {
+	if _, ok := stdlib.Lookup(name); ok {
 		return "it is a built-in function"
 	}
 	return ""

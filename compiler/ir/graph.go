@@ -16,6 +16,7 @@ import (
 	"sort"
 
 	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // NodeID identifies a node of a Graph.
@@ -42,7 +43,7 @@ const (
 	OpNeg               // -a
 	OpDiv               // a / b
 	OpPow               // a ^ b
-	OpFn                // Aux = Fn code
+	OpFn                // Aux = stdlib.Fn code
 	OpCmp               // Aux = Cmp code; bool
 	OpAnd               // n-ary; bool
 	OpOr                // n-ary; bool
@@ -59,47 +60,18 @@ func (o Op) String() string { return opNames[o] }
 // IsLeaf reports whether nodes of kind o have no operands.
 func (o Op) IsLeaf() bool { return o <= OpEnvIs }
 
-// Fn is a built-in function code for OpFn nodes.
-type Fn int32
+// Fn is a built-in function: the Aux of an OpFn node indexes the table of package stdlib.
+type Fn = stdlib.Fn
 
-// Built-in functions that survive lowering (spec §6.11; abs, min, max, ind, choose, ff are
-// lowered to other nodes by the compiler).
+// The codes autodiff's sparsity pattern (NewJacobian) and its tests name; other code names
+// stdlib.Fn* directly. They go once that file reads the table's Kind and Params.
 const (
-	FnExp Fn = iota
-	FnLog
-	FnSqrt
-	FnSin
-	FnCos
-	FnTan
-	FnTanh
-	FnFloor
-	FnCeil
-	FnPoissonPMF // (k, m)
-	FnPoissonCDF // (k, m)
+	FnExp        = stdlib.FnExp
+	FnFloor      = stdlib.FnFloor
+	FnCeil       = stdlib.FnCeil
+	FnPoissonPMF = stdlib.FnPoissonPMF
+	FnPoissonCDF = stdlib.FnPoissonCDF
 )
-
-var fnNames = [...]string{"exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "floor", "ceil", "poisson_pmf", "poisson_cdf"}
-
-// String returns the function's name in the language.
-func (f Fn) String() string { return fnNames[f] }
-
-// Arity returns the number of arguments of f.
-func (f Fn) Arity() int {
-	if f == FnPoissonPMF || f == FnPoissonCDF {
-		return 2
-	}
-	return 1
-}
-
-// FnByName maps a language name to its code.
-func FnByName(name string) (Fn, bool) {
-	for i, n := range fnNames {
-		if n == name {
-			return Fn(i), true
-		}
-	}
-	return 0, false
-}
 
 // Cmp is a comparison code for OpCmp nodes.
 type Cmp int32
@@ -465,7 +437,7 @@ func (g *Graph) Call(f Fn, args ...NodeID) NodeID {
 		vals[i], all = v, all && ok
 	}
 	if all {
-		return g.Const(EvalFn(f, vals))
+		return g.Const(f.Eval(vals))
 	}
 	return g.intern(Node{Op: OpFn, Aux: int32(f), Args: append([]NodeID(nil), args...)})
 }

@@ -3,6 +3,8 @@ package ir
 import (
 	"math"
 	"testing"
+
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // TestFolding checks the rules that decide "structurally zero" (spec §6.5) and the
@@ -37,7 +39,7 @@ func TestFolding(t *testing.T) {
 		{"false and e", g.And(g.False(), g.Compare(CmpGt, x, y)), g.False()},
 		{"true or e", g.Or(g.Compare(CmpGt, x, y), g.True()), g.True()},
 		{"not not", g.Not(g.Not(g.Compare(CmpGt, x, y))), g.Compare(CmpGt, x, y)},
-		{"fn const", g.Call(FnExp, g.Const(0)), g.Const(1)},
+		{"fn const", g.Call(stdlib.FnExp, g.Const(0)), g.Const(1)},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -65,10 +67,10 @@ func TestTapeEval(t *testing.T) {
 	outs := []NodeID{
 		g.Add(x, g.Mul(p, y)),
 		g.Div(g.Pow(x, g.Const(2.5)), g.Sub(y, g.Const(1))),
-		g.Select(g.And(g.Compare(CmpGt, x, y), g.EnvIs(0, 1)), g.Call(FnLog, x), g.Call(FnTanh, y)),
+		g.Select(g.And(g.Compare(CmpGt, x, y), g.EnvIs(0, 1)), g.Call(stdlib.FnLog, x), g.Call(stdlib.FnTanh, y)),
 		g.Ind(g.Or(g.Not(g.Compare(CmpLe, x, g.Const(0))), g.Compare(CmpEq, g.EnvVal(0), g.Const(0)))),
-		g.Call(FnPoissonPMF, g.Const(2), p),
-		g.Call(FnPoissonCDF, g.Const(3), p),
+		g.Call(stdlib.FnPoissonPMF, g.Const(2), p),
+		g.Call(stdlib.FnPoissonCDF, g.Const(3), p),
 		g.Mul(g.Scale(), g.Time()),
 	}
 	tp := g.Compile(outs)
@@ -107,7 +109,7 @@ func TestTapeEvalAllocs(t *testing.T) {
 	g := NewGraph()
 	var outs []NodeID
 	for i := 0; i < 50; i++ {
-		outs = append(outs, g.Mul(g.Param(0), g.Call(FnExp, g.Sub(g.Density(i), g.Density(i+1)))))
+		outs = append(outs, g.Mul(g.Param(0), g.Call(stdlib.FnExp, g.Sub(g.Density(i), g.Density(i+1)))))
 	}
 	tp := g.Compile(outs)
 	vals := make([]float64, tp.Len())
@@ -121,13 +123,13 @@ func TestPoisson(t *testing.T) {
 	for _, m := range []float64{0, 0.5, 3, 20} {
 		s := 0.0
 		for k := 0.0; k <= 60; k++ {
-			s += PoissonPMF(k, m)
-			if c := PoissonCDF(k, m); math.Abs(c-s) > 1e-13 {
+			s += stdlib.PoissonPMF(k, m)
+			if c := stdlib.PoissonCDF(k, m); math.Abs(c-s) > 1e-13 {
 				t.Errorf("cdf(%v, %v) = %v, sum of pmf %v", k, m, c, s)
 			}
 		}
 	}
-	if PoissonPMF(-1, 2) != 0 || !math.IsNaN(PoissonPMF(1.5, 2)) {
+	if stdlib.PoissonPMF(-1, 2) != 0 || !math.IsNaN(stdlib.PoissonPMF(1.5, 2)) {
 		t.Error("pmf: k < 0 gives 0, a fractional k gives NaN")
 	}
 }

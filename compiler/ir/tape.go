@@ -1,7 +1,7 @@
 package ir
 
 import (
-	"math"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // Inputs are the leaf values a Tape is evaluated at. Slices are indexed like the leaves:
@@ -122,9 +122,9 @@ func (t *Tape) Eval(vals []float64, in *Inputs) {
 		case OpDiv:
 			v = vals[a[0]] / vals[a[1]]
 		case OpPow:
-			v = Pow(vals[a[0]], vals[a[1]])
+			v = stdlib.Pow(vals[a[0]], vals[a[1]])
 		case OpFn:
-			v = evalFn(Fn(ins.Aux), vals, a)
+			v = evalFn(Fn(ins.Aux).Builtin(), vals, a)
 		case OpCmp:
 			v = b2f(EvalCmp(Cmp(ins.Aux), vals[a[0]], vals[a[1]]))
 		case OpAnd:
@@ -166,19 +166,6 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-// Pow is a ^ b with the integer-exponent fast path the models use most (x^2, x^d).
-func Pow(a, b float64) float64 {
-	switch b {
-	case 1:
-		return a
-	case 2:
-		return a * a
-	case 3:
-		return a * a * a
-	}
-	return math.Pow(a, b)
-}
-
 // EvalCmp applies a comparison.
 func EvalCmp(op Cmp, a, b float64) bool {
 	switch op {
@@ -196,85 +183,11 @@ func EvalCmp(op Cmp, a, b float64) bool {
 	return a >= b
 }
 
-func evalFn(f Fn, vals []float64, a []int32) float64 {
-	var args [2]float64 // every built-in takes one or two arguments
-	for i, j := range a {
-		args[i] = vals[j]
+// evalFn applies a built-in to its operands. The smooth and step built-ins, the only
+// ones left after lowering, take one or two arguments.
+func evalFn(f *stdlib.Builtin, vals []float64, a []int32) float64 {
+	if f.Eval1 != nil {
+		return f.Eval1(vals[a[0]])
 	}
-	return EvalFn(f, args[:len(a)])
-}
-
-// EvalFn applies a built-in function to argument values.
-func EvalFn(f Fn, args []float64) float64 {
-	switch f {
-	case FnPoissonPMF:
-		return PoissonPMF(args[0], args[1])
-	case FnPoissonCDF:
-		return PoissonCDF(args[0], args[1])
-	}
-	return unary(f, args[0])
-}
-
-func unary(f Fn, x float64) float64 {
-	switch f {
-	case FnExp:
-		return math.Exp(x)
-	case FnLog:
-		return math.Log(x)
-	case FnSqrt:
-		return math.Sqrt(x)
-	case FnSin:
-		return math.Sin(x)
-	case FnCos:
-		return math.Cos(x)
-	case FnTan:
-		return math.Tan(x)
-	case FnTanh:
-		return math.Tanh(x)
-	case FnFloor:
-		return math.Floor(x)
-	case FnCeil:
-		return math.Ceil(x)
-	}
-	return math.NaN()
-}
-
-// PoissonPMF is e^{-m} m^k / k! for an integer k ≥ 0, and 0 for k < 0. A k that is not an
-// integer gives NaN; the runtime reports it as E805.
-func PoissonPMF(k, m float64) float64 {
-	if k != math.Trunc(k) || math.IsNaN(m) {
-		return math.NaN()
-	}
-	if k < 0 {
-		return 0
-	}
-	if m == 0 {
-		if k == 0 {
-			return 1
-		}
-		return 0
-	}
-	lg, _ := math.Lgamma(k + 1)
-	return math.Exp(k*math.Log(m) - m - lg)
-}
-
-// PoissonCDF is Σ_{j≤k} PoissonPMF(j, m).
-func PoissonCDF(k, m float64) float64 {
-	if k != math.Trunc(k) || math.IsNaN(m) {
-		return math.NaN()
-	}
-	if k < 0 {
-		return 0
-	}
-	// Sum the terms upward by recurrence; k is a small integer in the models we serve.
-	term := math.Exp(-m)
-	s := term
-	for j := 1.0; j <= k; j++ {
-		term *= m / j
-		s += term
-	}
-	if s > 1 {
-		s = 1
-	}
-	return s
+	return f.Eval2(vals[a[0]], vals[a[1]])
 }

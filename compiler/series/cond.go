@@ -3,6 +3,7 @@ package series
 import (
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // Cond returns the leading form of the condition id (spec §6.8): a comparison a ⋈ b becomes
@@ -135,7 +136,7 @@ func (e *Expander) Rough(id ir.NodeID) ir.NodeID {
 	case g.Dep(id)&ir.DepDensity == 0:
 	case n.Op == ir.OpSelect && g.Dep(n.Args[0])&ir.DepDensity != 0:
 		r = id
-	case n.Op == ir.OpFn && (ir.Fn(n.Aux) == ir.FnFloor || ir.Fn(n.Aux) == ir.FnCeil):
+	case n.Op == ir.OpFn && ir.Fn(n.Aux).Builtin().Kind == stdlib.Step:
 		r = id
 	default:
 		for _, a := range n.Args {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // deriv builds the Taylor coefficient f^{(j)}(a0)/j! of a function f at the constant
@@ -49,117 +50,46 @@ func (e *Expander) taylor(pos diag.Pos, a *ser, f deriv) *ser {
 				buf = append(buf, e.g.Mul(t(j), c))
 			}
 		}
-		switch len(buf) {
-		case 0:
-			return e.zero
-		case 1:
-			return buf[0]
-		}
-		return e.g.Add(buf...)
+		return e.sum(buf)
 	}
 	return s
 }
 
-func factorial(j int) float64 {
-	f := 1.0
-	for i := 2; i <= j; i++ {
-		f *= float64(i)
+// derivOf returns the Taylor coefficient builder of the smooth built-in f from the
+// symbolic rule of its table entry; params are the parameter arguments of the call (the
+// k of poisson_*).
+func (e *Expander) derivOf(f ir.Fn, params []ir.NodeID) deriv {
+	rule := f.Builtin().Taylor
+	var terms []stdlib.Term
+	return func(a0 ir.NodeID, j int) ir.NodeID {
+		terms = rule(terms[:0], j)
+		buf := make([]ir.NodeID, len(terms))
+		for i, t := range terms {
+			buf[i] = e.term(t, params, a0)
+		}
+		return e.sum(buf)
 	}
-	return f
 }
 
-// binomial returns C(r, j) = r(r−1)…(r−j+1)/j! for a real r.
-func binomial(r float64, j int) float64 {
-	c := 1.0
-	for i := 0; i < j; i++ {
-		c *= (r - float64(i)) / float64(i+1)
-	}
-	return c
-}
-
-func sign(j int) float64 { return 1 - 2*float64(j&1) } // (−1)^j
-
-// derivOf returns the Taylor coefficient builder of a unary smooth built-in.
-func (e *Expander) derivOf(f ir.Fn) deriv {
+// term builds Coef · F(p₀ − Shift, …, a₀)^FnPow · a₀^ArgPow (see stdlib.Term).
+func (e *Expander) term(t stdlib.Term, params []ir.NodeID, a0 ir.NodeID) ir.NodeID {
 	g := e.g
-	over := func(num, a0 ir.NodeID, j int) ir.NodeID { // num / a0^j
-		return g.Div(num, g.Pow(a0, g.Const(float64(j))))
+	num := []ir.NodeID{g.Const(t.Coef)}
+	if t.FnPow != 0 {
+		args := append(append([]ir.NodeID(nil), params...), a0)
+		if t.Shift != 0 {
+			args[0] = g.Add(args[0], g.Const(-t.Shift))
+		}
+		num = append(num, g.Pow(g.Call(t.Fn, args...), g.Const(float64(t.FnPow))))
 	}
-	switch f {
-	case ir.FnExp:
-		return func(a0 ir.NodeID, j int) ir.NodeID {
-			return g.Mul(g.Const(1/factorial(j)), g.Call(ir.FnExp, a0))
-		}
-	case ir.FnLog:
-		return func(a0 ir.NodeID, j int) ir.NodeID {
-			if j == 0 {
-				return g.Call(ir.FnLog, a0)
-			}
-			return over(g.Const(-sign(j)/float64(j)), a0, j) // (−1)^{j−1} / (j a0^j)
-		}
-	case ir.FnSqrt:
-		return func(a0 ir.NodeID, j int) ir.NodeID { // C(1/2, j) sqrt(a0) / a0^j
-			return over(g.Mul(g.Const(binomial(0.5, j)), g.Call(ir.FnSqrt, a0)), a0, j)
-		}
-	case ir.FnSin, ir.FnCos:
-		shift := 0
-		if f == ir.FnCos {
-			shift = 1
-		}
-		return func(a0 ir.NodeID, j int) ir.NodeID {
-			// The derivatives of sin cycle through sin, cos, −sin, −cos.
-			c := 1 / factorial(j)
-			fn := ir.FnSin
-			switch (j + shift) % 4 {
-			case 1:
-				fn = ir.FnCos
-			case 2:
-				c = -c
-			case 3:
-				fn, c = ir.FnCos, -c
-			}
-			return g.Mul(g.Const(c), g.Call(fn, a0))
-		}
-	case ir.FnTan, ir.FnTanh:
-		sg := 1.0 // tan' = 1 + tan², tanh' = 1 − tanh²
-		if f == ir.FnTanh {
-			sg = -1
-		}
-		return func(a0 ir.NodeID, j int) ir.NodeID {
-			return e.polyNode(tanPoly(j, sg), 1/factorial(j), g.Call(f, a0))
-		}
+	n := g.Mul(num...)
+	switch {
+	case t.ArgPow < 0:
+		return g.Div(n, g.Pow(a0, g.Const(float64(-t.ArgPow))))
+	case t.ArgPow > 0:
+		return g.Mul(n, g.Pow(a0, g.Const(float64(t.ArgPow))))
 	}
-	panic(fmt.Sprintf("series: no derivative rule for %v", f))
-}
-
-// tanPoly returns the coefficients (by power of t) of the polynomial P_j with
-// f^{(j)} = P_j(f) for f' = 1 + sg·f²: P_0 = t, P_{j+1} = P_j'(t)·(1 + sg·t²).
-func tanPoly(j int, sg float64) []float64 {
-	p := []float64{0, 1}
-	for ; j > 0; j-- {
-		q := make([]float64, len(p)+1)
-		for i := 1; i < len(p); i++ {
-			d := float64(i) * p[i] // coefficient of t^{i-1} in P'
-			q[i-1] += d
-			q[i+1] += sg * d
-		}
-		p = q
-	}
-	return p
-}
-
-// polyNode builds Σ_i scale·c[i] t^i.
-func (e *Expander) polyNode(c []float64, scale float64, t ir.NodeID) ir.NodeID {
-	var terms []ir.NodeID
-	for i, ci := range c {
-		if ci != 0 {
-			terms = append(terms, e.g.Mul(e.g.Const(scale*ci), e.g.Pow(t, e.g.Const(float64(i)))))
-		}
-	}
-	if len(terms) == 0 {
-		return e.zero
-	}
-	return e.g.Add(terms...)
+	return n
 }
 
 // powDeriv is the binomial-series coefficient builder of a ↦ a^b for b free of N:
@@ -167,7 +97,7 @@ func (e *Expander) polyNode(c []float64, scale float64, t ir.NodeID) ir.NodeID {
 func (e *Expander) powDeriv(b ir.NodeID) deriv {
 	g := e.g
 	return func(a0 ir.NodeID, j int) ir.NodeID {
-		ff := []ir.NodeID{g.Const(1 / factorial(j)), g.Pow(a0, g.Add(b, g.Const(-float64(j))))}
+		ff := []ir.NodeID{g.Const(1 / stdlib.Factorial(j)), g.Pow(a0, g.Add(b, g.Const(-float64(j))))}
 		for i := 0; i < j; i++ {
 			ff = append(ff, g.Add(b, g.Const(-float64(i))))
 		}
@@ -175,40 +105,17 @@ func (e *Expander) powDeriv(b ir.NodeID) deriv {
 	}
 }
 
-// poissonDeriv is the Taylor coefficient builder in m of poisson_pmf(k, m) or
-// poisson_cdf(k, m): d/dm pmf(k, m) = pmf(k−1, m) − pmf(k, m), so the j-th derivative of
-// the pmf is Σ_i C(j, i) (−1)^{j−i} pmf(k−i, m); d/dm cdf(k, m) = −pmf(k, m).
-func (e *Expander) poissonDeriv(f ir.Fn, k ir.NodeID) deriv {
-	g := e.g
-	pmfDeriv := func(m0 ir.NodeID, j int, scale float64) ir.NodeID {
-		terms := make([]ir.NodeID, 0, j+1)
-		for i := 0; i <= j; i++ {
-			c := scale * binomial(float64(j), i) * sign(j-i)
-			terms = append(terms, g.Mul(g.Const(c), g.Call(ir.FnPoissonPMF, g.Add(k, g.Const(-float64(i))), m0)))
-		}
-		return g.Add(terms...)
-	}
-	if f == ir.FnPoissonPMF {
-		return func(m0 ir.NodeID, j int) ir.NodeID { return pmfDeriv(m0, j, 1/factorial(j)) }
-	}
-	return func(m0 ir.NodeID, j int) ir.NodeID {
-		if j == 0 {
-			return g.Call(ir.FnPoissonCDF, k, m0)
-		}
-		return pmfDeriv(m0, j-1, -1/factorial(j))
-	}
-}
-
-// buildFn expands a built-in function call.
+// buildFn expands a call of a smooth or step built-in in its last argument; the
+// parameter arguments before it must be free of N.
 func (e *Expander) buildFn(id ir.NodeID, pos diag.Pos, f ir.Fn, args []ir.NodeID) (*ser, *diag.Diagnostic) {
-	arg := args[0]
-	var fd deriv
-	if f == ir.FnPoissonPMF || f == ir.FnPoissonCDF {
-		if e.g.Dep(args[0])&nFree != 0 {
-			return nil, e.fail(id, "its k depends on N", "k must be free of N (parameters, environment, t); only m may depend on the counts")
+	b := f.Builtin()
+	params, arg := args[:b.Params], args[b.Params]
+	for i, p := range params {
+		if e.g.Dep(p)&nFree != 0 {
+			k, m := b.Args[i].Name, b.Args[b.Params].Name
+			return nil, e.fail(id, "its "+k+" depends on N",
+				k+" must be free of N (parameters, environment, t); only "+m+" may depend on the counts")
 		}
-		arg = args[1]
-		fd = e.poissonDeriv(f, args[0])
 	}
 	a, err := e.expand(arg)
 	if err != nil {
@@ -219,21 +126,16 @@ func (e *Expander) buildFn(id ir.NodeID, pos diag.Pos, f ir.Fn, args []ir.NodeID
 		return nil, e.fail(id, "its argument grows like "+e.growth(-p),
 			"apply it to a density: "+e.callText(f, args, arg, -p))
 	}
-	switch f {
-	case ir.FnLog, ir.FnSqrt:
-		if !ok || p > 0 {
-			return nil, e.fail(id, "its argument "+e.vanish(p, ok),
-				f.String()+" of a vanishing argument is not a power of 1/"+e.scaleName()+"; its argument needs a non-zero limit at fixed density")
-		}
-	case ir.FnFloor, ir.FnCeil:
+	switch {
+	case b.Kind == stdlib.Step:
 		e.g.At = pos
-		return e.leaf(e.g.Call(f, e.coef(a, 0)), 0), nil
-	}
-	if fd == nil {
-		fd = e.derivOf(f)
+		return e.leaf(e.g.Call(f, append(params[:len(params):len(params)], e.coef(a, 0))...), 0), nil
+	case b.SingularAtZero && (!ok || p > 0):
+		return nil, e.fail(id, "its argument "+e.vanish(p, ok),
+			f.String()+" of a vanishing argument is not a power of 1/"+e.scaleName()+"; its argument needs a non-zero limit at fixed density")
 	}
 	e.g.At = pos
-	return e.taylor(pos, a, fd), nil
+	return e.taylor(pos, a, e.derivOf(f, params)), nil
 }
 
 // buildPow expands a ^ b.
@@ -273,13 +175,13 @@ func (e *Expander) buildPow(id ir.NodeID, pos diag.Pos, a, b ir.NodeID) (*ser, *
 		return nil, err
 	}
 	g.At = pos
-	prod := e.mul(pos, sb, e.taylor(pos, sa, e.derivOf(ir.FnLog)))
+	prod := e.mul(pos, sb, e.taylor(pos, sa, e.derivOf(stdlib.FnLog, nil)))
 	if q, _, ok := e.lead(prod); ok && q < 0 {
 		return nil, e.fail(id, "its exponent times the log of its base grows like "+e.growth(-q),
 			"keep the exponent of order 1 at fixed density, e.g. use a density")
 	}
 	g.At = pos
-	return e.taylor(pos, prod, e.derivOf(ir.FnExp)), nil
+	return e.taylor(pos, prod, e.derivOf(stdlib.FnExp, nil)), nil
 }
 
 // fail builds E603 at node id.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // rgen builds random smooth count-form expressions of order ≥ 0 (O(1) at fixed density).
@@ -44,7 +45,7 @@ func (r *rgen) pos(d int) ir.NodeID {
 	case 0:
 		return g.Add(g.Const(0.5), g.Mul(u, u))
 	case 1:
-		return g.Call(ir.FnExp, g.Mul(g.Const(0.5), u))
+		return g.Call(stdlib.FnExp, g.Mul(g.Const(0.5), u))
 	}
 	return g.Add(r.f.xS(), g.Div(r.f.k, r.f.N), g.Const(0.25))
 }
@@ -64,17 +65,17 @@ func (r *rgen) o1(d int) ir.NodeID {
 	case 5:
 		return g.Div(r.o1(d-1), r.pos(d-1))
 	case 6:
-		return g.Call(ir.FnExp, g.Mul(g.Const(0.3), r.o1(d-1)))
+		return g.Call(stdlib.FnExp, g.Mul(g.Const(0.3), r.o1(d-1)))
 	case 7:
-		return g.Call([]ir.Fn{ir.FnSqrt, ir.FnLog}[r.rnd.IntN(2)], r.pos(d-1))
+		return g.Call([]stdlib.Fn{stdlib.FnSqrt, stdlib.FnLog}[r.rnd.IntN(2)], r.pos(d-1))
 	case 8:
 		return g.Pow(r.pos(d-1), []ir.NodeID{g.Const(1.5), g.Const(-0.5), f.k0, g.Const(-2)}[r.rnd.IntN(4)])
 	case 9:
 		return g.Pow(r.o1(d-1), g.Const(float64(2+r.rnd.IntN(2))))
 	case 10:
-		return g.Call([]ir.Fn{ir.FnSin, ir.FnCos, ir.FnTanh}[r.rnd.IntN(3)], r.o1(d-1))
+		return g.Call([]stdlib.Fn{stdlib.FnSin, stdlib.FnCos, stdlib.FnTanh}[r.rnd.IntN(3)], r.o1(d-1))
 	case 11:
-		return g.Call([]ir.Fn{ir.FnPoissonPMF, ir.FnPoissonCDF}[r.rnd.IntN(2)], g.Const(2), r.pos(d-1))
+		return g.Call([]stdlib.Fn{stdlib.FnPoissonPMF, stdlib.FnPoissonCDF}[r.rnd.IntN(2)], g.Const(2), r.pos(d-1))
 	case 12:
 		return g.Select(g.Compare(ir.CmpGt, f.k, g.Const(1)), r.o1(d-1), r.o1(d-1))
 	case 13: // an exponent that depends on N: a^((S+c)/N) = exp(((S+c)/N)·log a)
@@ -82,7 +83,7 @@ func (r *rgen) o1(d int) ir.NodeID {
 		// loses about N ulps, more than this test's round-off floor.)
 		return g.Pow(r.pos(d-1), g.Div(g.Add(f.S, f.c), f.N))
 	}
-	return g.Call(ir.FnTan, g.Mul(g.Const(0.3), g.Call(ir.FnTanh, r.o1(d-1))))
+	return g.Call(stdlib.FnTan, g.Mul(g.Const(0.3), g.Call(stdlib.FnTanh, r.o1(d-1))))
 }
 
 // TestRandomAsymptotics checks a(N·x)/N − β₀ − β₁/N − β₂/N² = O(N⁻³) for random smooth

@@ -133,15 +133,20 @@ func (e *Expander) add(pos diag.Pos, ops ...*ser) *ser {
 				buf = append(buf, c)
 			}
 		}
-		switch len(buf) {
-		case 0:
-			return e.zero
-		case 1:
-			return buf[0]
-		}
-		return e.g.Add(buf...)
+		return e.sum(buf)
 	}
 	return s
+}
+
+// sum returns the node of the sum of terms: zero for none, the term itself for one.
+func (e *Expander) sum(terms []ir.NodeID) ir.NodeID {
+	switch len(terms) {
+	case 0:
+		return e.zero
+	case 1:
+		return terms[0]
+	}
+	return e.g.Add(terms...)
 }
 
 // neg returns −a.
@@ -176,13 +181,7 @@ func (e *Expander) mul(pos diag.Pos, a, b *ser) *ser {
 				buf = append(buf, e.g.Mul(ai, bj))
 			}
 		}
-		switch len(buf) {
-		case 0:
-			return e.zero
-		case 1:
-			return buf[0]
-		}
-		return e.g.Add(buf...)
+		return e.sum(buf)
 	}
 	return s
 }

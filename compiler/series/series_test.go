@@ -7,6 +7,7 @@ import (
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // fix is a small scaled model: species S (0) and I (1), the scale N and parameters.
@@ -120,7 +121,7 @@ var propCases = []propCase{
 		hint: "apply it to a density: log(S/N)",
 		build: func(f *fix) ir.NodeID {
 			f.at(9, 1)
-			l := f.g.Call(ir.FnLog, f.S)
+			l := f.g.Call(stdlib.FnLog, f.S)
 			f.at(0, 0)
 			return f.g.Mul(f.k, l)
 		}},
@@ -137,13 +138,13 @@ var propCases = []propCase{
 			func(x, p []float64) float64 { return -x[0] }, func(x, p []float64) float64 { return x[0] }}},
 	{name: "N*exp(-S/N + 1/N)", order: -1, smooth: true,
 		build: func(f *fix) ir.NodeID {
-			return f.g.Mul(f.N, f.g.Call(ir.FnExp, f.g.Add(f.g.Neg(f.xS()), f.h())))
+			return f.g.Mul(f.N, f.g.Call(stdlib.FnExp, f.g.Add(f.g.Neg(f.xS()), f.h())))
 		},
 		beta: [3]closed{func(x, p []float64) float64 { return math.Exp(-x[0]) },
 			func(x, p []float64) float64 { return math.Exp(-x[0]) },
 			func(x, p []float64) float64 { return math.Exp(-x[0]) / 2 }}},
 	{name: "N*sqrt(S/N + 1/N)", order: -1, smooth: true,
-		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(ir.FnSqrt, f.xh())) },
+		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(stdlib.FnSqrt, f.xh())) },
 		beta: [3]closed{func(x, p []float64) float64 { return math.Sqrt(x[0]) },
 			func(x, p []float64) float64 { return 0.5 / math.Sqrt(x[0]) },
 			func(x, p []float64) float64 { return -1 / (8 * math.Pow(x[0], 1.5)) }}},
@@ -166,7 +167,7 @@ var propCases = []propCase{
 			func(x, p []float64) float64 { return -2 * math.Pow(x[0], -3) },
 			func(x, p []float64) float64 { return 3 * math.Pow(x[0], -4) }}},
 	{name: "N*log(S/N + 1/N)", order: -1, smooth: true,
-		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(ir.FnLog, f.xh())) },
+		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(stdlib.FnLog, f.xh())) },
 		beta: [3]closed{func(x, p []float64) float64 { return math.Log(x[0]) },
 			func(x, p []float64) float64 { return 1 / x[0] },
 			func(x, p []float64) float64 { return -0.5 / (x[0] * x[0]) }}},
@@ -181,38 +182,38 @@ var propCases = []propCase{
 			func(x, p []float64) float64 { return math.Pow(2, x[0]) * math.Ln2 },
 			func(x, p []float64) float64 { return math.Pow(2, x[0]) * math.Ln2 * math.Ln2 / 2 }}},
 	{name: "N*sin(x+h)", order: -1, smooth: true,
-		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(ir.FnSin, f.xh())) },
+		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(stdlib.FnSin, f.xh())) },
 		beta: [3]closed{func(x, p []float64) float64 { return math.Sin(x[0]) },
 			func(x, p []float64) float64 { return math.Cos(x[0]) },
 			func(x, p []float64) float64 { return -math.Sin(x[0]) / 2 }}},
 	{name: "N*cos(x+h)", order: -1, smooth: true,
-		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(ir.FnCos, f.xh())) },
+		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(stdlib.FnCos, f.xh())) },
 		beta: [3]closed{func(x, p []float64) float64 { return math.Cos(x[0]) },
 			func(x, p []float64) float64 { return -math.Sin(x[0]) },
 			func(x, p []float64) float64 { return -math.Cos(x[0]) / 2 }}},
 	{name: "N*tan(x+h)", order: -1, smooth: true,
-		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(ir.FnTan, f.xh())) },
+		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(stdlib.FnTan, f.xh())) },
 		beta: [3]closed{func(x, p []float64) float64 { return math.Tan(x[0]) },
 			func(x, p []float64) float64 { return 1 + math.Tan(x[0])*math.Tan(x[0]) },
 			func(x, p []float64) float64 { t := math.Tan(x[0]); return t * (1 + t*t) }}},
 	{name: "N*tanh(x+h)", order: -1, smooth: true,
-		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(ir.FnTanh, f.xh())) },
+		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(stdlib.FnTanh, f.xh())) },
 		beta: [3]closed{func(x, p []float64) float64 { return math.Tanh(x[0]) },
 			func(x, p []float64) float64 { return 1 - math.Tanh(x[0])*math.Tanh(x[0]) },
 			func(x, p []float64) float64 { t := math.Tanh(x[0]); return -t * (1 - t*t) }}},
 	{name: "N*poisson_pmf(2, x+h)", order: -1, smooth: true,
-		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(ir.FnPoissonPMF, f.c0(2), f.xh())) },
+		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(stdlib.FnPoissonPMF, f.c0(2), f.xh())) },
 		beta: [3]closed{func(x, p []float64) float64 { return pmf(2, x[0]) },
 			func(x, p []float64) float64 { return pmf(1, x[0]) - pmf(2, x[0]) },
 			func(x, p []float64) float64 { return (pmf(0, x[0]) - 2*pmf(1, x[0]) + pmf(2, x[0])) / 2 }}},
 	{name: "N*poisson_cdf(2, x+h)", order: -1, smooth: true,
-		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(ir.FnPoissonCDF, f.c0(2), f.xh())) },
-		beta: [3]closed{func(x, p []float64) float64 { return ir.PoissonCDF(2, x[0]) },
+		build: func(f *fix) ir.NodeID { return f.g.Mul(f.N, f.g.Call(stdlib.FnPoissonCDF, f.c0(2), f.xh())) },
+		beta: [3]closed{func(x, p []float64) float64 { return stdlib.PoissonCDF(2, x[0]) },
 			func(x, p []float64) float64 { return -pmf(2, x[0]) },
 			func(x, p []float64) float64 { return -(pmf(1, x[0]) - pmf(2, x[0])) / 2 }}},
 	{name: "N*floor(3*S/N + 1/N)", order: -1, perfect: true, smooth: false,
 		build: func(f *fix) ir.NodeID {
-			return f.g.Mul(f.N, f.g.Call(ir.FnFloor, f.g.Add(f.g.Mul(f.c0(3), f.xS()), f.h())))
+			return f.g.Mul(f.N, f.g.Call(stdlib.FnFloor, f.g.Add(f.g.Mul(f.c0(3), f.xS()), f.h())))
 		},
 		beta: [3]closed{func(x, p []float64) float64 { return math.Floor(3 * x[0]) }, zero, zero}},
 	{name: "N*(if I > N/2 then S/N else 1/N) (Select)", order: -1, smooth: false,
@@ -229,19 +230,19 @@ var propCases = []propCase{
 	{name: "k*S*S*S", code: "E602", line: 0, msg: "grows like N^3", hint: "divide by N^2: k*S*S*S/N^2",
 		build: func(f *fix) ir.NodeID { return f.g.Mul(f.k, f.S, f.S, f.S) }},
 	{name: "N*sqrt(1/N)", code: "E603", line: 4, msg: "sqrt(1/N) has no expansion in powers of 1/N: its argument vanishes like 1/N",
-		build: func(f *fix) ir.NodeID { f.at(4, 1); return f.g.Mul(f.N, f.g.Call(ir.FnSqrt, f.h())) }},
+		build: func(f *fix) ir.NodeID { f.at(4, 1); return f.g.Mul(f.N, f.g.Call(stdlib.FnSqrt, f.h())) }},
 	{name: "S^2.5", code: "E603", line: 5, msg: "its base grows like N", hint: "raise a density instead: (S/N)^2.5",
 		build: func(f *fix) ir.NodeID { f.at(5, 1); return f.g.Pow(f.S, f.c0(2.5)) }},
 	{name: "N*(S/N)^S", code: "E603", line: 6, msg: "its exponent times the log of its base grows like N",
 		build: func(f *fix) ir.NodeID { f.at(6, 1); return f.g.Mul(f.N, f.g.Pow(f.xS(), f.S)) }},
 	{name: "N*poisson_pmf(S, x)", code: "E603", line: 8, msg: "its k depends on N",
-		build: func(f *fix) ir.NodeID { f.at(8, 1); return f.g.Mul(f.N, f.g.Call(ir.FnPoissonPMF, f.S, f.xS())) }},
+		build: func(f *fix) ir.NodeID { f.at(8, 1); return f.g.Mul(f.N, f.g.Call(stdlib.FnPoissonPMF, f.S, f.xS())) }},
 	{name: "N/(S - S)", code: "E603", line: 3, msg: "its divisor is structurally zero",
 		build: func(f *fix) ir.NodeID { f.at(3, 1); return f.g.Div(f.N, f.g.Sub(f.S, f.S)) }},
 	{name: "exp(S) inside a guard branch", code: "E603", line: 2, msg: "exp(S) has no expansion", hint: "exp(S/N)",
 		build: func(f *fix) ir.NodeID {
 			f.at(2, 1)
-			e := f.g.Call(ir.FnExp, f.S)
+			e := f.g.Call(stdlib.FnExp, f.S)
 			f.at(0, 0)
 			return f.g.Select(f.g.Compare(ir.CmpGt, f.I, f.c0(0)), e, f.c0(0))
 		}},
@@ -250,7 +251,7 @@ var propCases = []propCase{
 // xh is S/N + 1/N.
 func (f *fix) xh() ir.NodeID { return f.g.Add(f.xS(), f.h()) }
 
-func pmf(k, m float64) float64 { return ir.PoissonPMF(k, m) }
+func pmf(k, m float64) float64 { return stdlib.PoissonPMF(k, m) }
 
 func b2f(b bool) float64 {
 	if b {
@@ -378,8 +379,8 @@ func TestShared(t *testing.T) {
 	f := newFix()
 	e := New(f.g, f.names)
 	x := f.xS()
-	a := f.g.Mul(f.N, f.g.Call(ir.FnExp, f.g.Add(x, f.h())))
-	b := f.g.Mul(f.N, f.k, f.g.Call(ir.FnExp, f.g.Add(x, f.h())))
+	a := f.g.Mul(f.N, f.g.Call(stdlib.FnExp, f.g.Add(x, f.h())))
+	b := f.g.Mul(f.N, f.k, f.g.Call(stdlib.FnExp, f.g.Add(x, f.h())))
 	ra, _ := e.Propensity(a, "a", diag.Pos{})
 	rb, _ := e.Propensity(b, "b", diag.Pos{})
 	for k := range ra.Beta {
