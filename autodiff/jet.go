@@ -51,7 +51,7 @@ func (ws *Workspace) Vars() Vars { return ws.vars }
 func (ws *Workspace) Tape() *ir.Tape { return ws.tape }
 
 // KError reports that the first argument k of poisson_pmf or poisson_cdf varies along the
-// direction of differentiation (spec §6.11: E805).
+// direction of differentiation (docs/language.md §6.11: E805).
 type KError struct {
 	Fn   ir.Fn
 	Node ir.NodeID // the poisson_* node of the graph

@@ -76,7 +76,7 @@ func powConstJet(a *jet, p, y0 float64, K int) jet {
 }
 
 // powJet returns a^b with y_0 = y0. A constant exponent takes powConstJet; otherwise
-// a^b = exp(b·log a). At a_0 = 0 the derivatives through b are 0 (spec §10 ruling 5:
+// a^b = exp(b·log a). At a_0 = 0 the derivatives through b are 0 (docs/language.md §10 ruling 5:
 // 0^b ≡ 0 for b > 0), so only the a-part remains, with the exponent frozen at b_0.
 func powJet(a, b *jet, y0 float64, K int) jet {
 	if constant(b, K) || a[0] == 0 {

@@ -101,7 +101,7 @@ func exprName(e *expr) string {
 }
 
 // check type-checks e in scope sc and records name resolutions in the tree. static marks a
-// compile-time position (spec §4.4): parameters read there become structural.
+// compile-time position (docs/language.md §4.4): parameters read there become structural.
 func (c *compiler) check(e *expr, sc *scope, static bool) typ {
 	t := c.check1(e, sc, static)
 	e.typ = t
@@ -224,7 +224,7 @@ func (c *compiler) cmpTypes(e *expr, lt, rt typ) {
 }
 
 // checkState checks e where a state of environment env is expected: a bare name is first
-// looked up among env's states (spec §4.2, rule 3).
+// looked up among env's states (docs/language.md §4.2, rule 3).
 func (c *compiler) checkState(e *expr, sc *scope, static bool, env *symbol) typ {
 	want := typ{k: tState, env: env}
 	switch {

@@ -13,7 +13,7 @@ import (
 // Options control a compile.
 type Options struct {
 	// Overrides replace parameter defaults (and the scale's), applied before the remaining
-	// defaults are evaluated in declaration order (spec §5.1).
+	// defaults are evaluated in declaration order (docs/language.md §5.1).
 	Overrides Overrides
 	// Scale, if positive, sets the scale whatever its name (the --N flag); it wins over an
 	// override of the scale by name.
@@ -107,7 +107,7 @@ func CompileSource(filename string, src []byte, opts Options) (*ir.Model, diag.L
 	return Compile(f, opts)
 }
 
-// Compile compiles a parsed file (spec §7.1, stages 2–10).
+// Compile compiles a parsed file (docs/language.md §7.1, stages 2–10).
 func Compile(f *lang.File, opts Options) (*ir.Model, diag.List) {
 	c := &compiler{
 		opts:      opts,

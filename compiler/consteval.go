@@ -44,7 +44,7 @@ func (b *bindings) describe() string {
 // constErr is a failure of compile-time evaluation, already reported.
 type constErr struct{}
 
-// ceval evaluates a compile-time constant (spec §4.4): literals, binders, parameters and
+// ceval evaluates a compile-time constant (docs/language.md §4.4): literals, binders, parameters and
 // lets built from them. what names the position for messages ("range bound", "index").
 // It reports E307/E404 and returns ok=false if e is not constant.
 func (c *compiler) ceval(e *expr, b *bindings, what string) (v float64, ok bool) {

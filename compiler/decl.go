@@ -129,7 +129,7 @@ func (c *compiler) collectLater(f *lang.File) {
 	}
 }
 
-// declarations runs stages 2 and 3 of spec §7.1 over the statements, in order: each
+// declarations runs stages 2 and 3 of docs/language.md §7.1 over the statements, in order: each
 // statement is checked against the names declared before it, then declares its own.
 func (c *compiler) declarations(f *lang.File) {
 	c.collectLater(f)
@@ -205,7 +205,7 @@ func (c *compiler) scaleDecl(d *lang.ScaleDecl) {
 }
 
 // noState reports references to species, environment, t or the scale in a parameter-like
-// expression (spec §4.4).
+// expression (docs/language.md §4.4).
 func (c *compiler) noState(e *expr, what, code string) {
 	e.walk(func(x *expr) {
 		if x.kind != eRef || x.bind {

@@ -13,10 +13,10 @@ import (
 	"github.com/mfcproject/mfc/lang/diag"
 )
 
-// diagCase is one expected diagnostic of the catalogue (spec §8.2) for a small model.
+// diagCase is one expected diagnostic of the catalogue (docs/language.md §8.2) for a small model.
 //
 // The expected position is written as "line:col" and is computed by hand from the source
-// with the position rules of spec §8.1 and §10 ruling 4; tok is the source text that
+// with the position rules of docs/language.md §8.1 and §10 ruling 4; tok is the source text that
 // starts at that position, which the test checks first so that a miscounted column is
 // reported as a broken test case and not as a compiler bug.
 type diagCase struct {
@@ -156,7 +156,7 @@ const (
 	W = diag.Warning
 )
 
-// semanticCases cover every semantic code of spec §8.2 except the mean-field ones.
+// semanticCases cover every semantic code of docs/language.md §8.2 except the mean-field ones.
 var semanticCases = []diagCase{
 	// ---- names and declarations ----
 	{name: "E201/did-you-mean", src: `
@@ -555,14 +555,14 @@ init { S = 13.5 }
 		msg: "initial count of 'S' rounded from 13.5 to 14"},
 }
 
-// TestDiagnostics checks one or more cases per semantic code of spec §8.2.
+// TestDiagnostics checks one or more cases per semantic code of docs/language.md §8.2.
 func TestDiagnostics(t *testing.T) {
 	for _, c := range semanticCases {
 		t.Run(c.name, func(t *testing.T) { runDiagCase(t, c) })
 	}
 }
 
-// meanFieldCases are the N-expansion diagnostics of spec §6.8. A plain compile of a
+// meanFieldCases are the N-expansion diagnostics of docs/language.md §6.8. A plain compile of a
 // continuous-time scaled model reports E602–E604 as warnings.
 var meanFieldCases = []diagCase{
 	// E601 is only reported when a mean-field analysis is requested: the compiler keeps it
@@ -656,7 +656,7 @@ func meanFieldWired() bool {
 	return false
 }
 
-// TestMeanFieldDiagnostics checks E601–E604, W601 and W602 (spec §6.8 and §8.2).
+// TestMeanFieldDiagnostics checks E601–E604, W601 and W602 (docs/language.md §6.8 and §8.2).
 func TestMeanFieldDiagnostics(t *testing.T) {
 	if !meanFieldWired() {
 		t.Skip("N-expansion not wired yet")
@@ -696,7 +696,7 @@ decay: 0 -> S @ min(S)
 }
 
 // TestDiagFamilyOnce checks that an error inside a family is reported once, with its first
-// offending instance (spec §8.1).
+// offending instance (docs/language.md §8.1).
 func TestDiagFamilyOnce(t *testing.T) {
 	cases := []struct {
 		name, src, want string
@@ -785,7 +785,7 @@ grow: 0 -> Q[1] @ x[5]
 }
 
 // TestDiagTypeErrorOnce checks that a type error in a loop body is reported once, not
-// once per instance (spec §7.1 stage 3).
+// once per instance (docs/language.md §7.1 stage 3).
 func TestDiagTypeErrorOnce(t *testing.T) {
 	src := diagSrc(`
 species Q[1..10]

@@ -1,5 +1,5 @@
 // Package compiler turns a parsed .mf file into the IR every analysis reads (package ir):
-// names and types are checked once (spec §4), parameters are evaluated with run-time
+// names and types are checked once (docs/language.md §4), parameters are evaluated with run-time
 // overrides (§5.1), families, loops, where filters and static ifs are expanded (§5.6), the
 // whole model becomes one hash-consed expression graph (§7.2), the environment space 𝒴 is
 // explored (§5.4), transitions get jump vectors, update maps and kinds (§6.1–6.2) and the

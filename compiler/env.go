@@ -9,7 +9,7 @@ import (
 	"github.com/mfcproject/mfc/stdlib"
 )
 
-// partial evaluates graph nodes in three-valued logic (spec §5.4): environment values,
+// partial evaluates graph nodes in three-valued logic (docs/language.md §5.4): environment values,
 // constants and structural parameters are known; species, t, the scale and other
 // parameters are unknown. It is reused across environment states with a generation stamp.
 type partial struct {
@@ -150,7 +150,7 @@ func applyOp(n *ir.Node, v []float64) float64 {
 }
 
 // envSpace explores 𝒴 from the support of the initial law through the updates of every
-// transition whose guard is not definitely false (spec §5.4), and records each
+// transition whose guard is not definitely false (docs/language.md §5.4), and records each
 // transition's update map u: 𝒴 → 𝒴.
 func (c *compiler) envSpace(insts []*instance) {
 	env := &c.model.Env

@@ -9,7 +9,7 @@ import (
 	"github.com/mfcproject/mfc/lang/diag"
 )
 
-// expand runs stages 4–10 of spec §7.1: parameters, families, the graph, the environment
+// expand runs stages 4–10 of docs/language.md §7.1: parameters, families, the graph, the environment
 // space, transitions, initial state, measures and conservation laws.
 func (c *compiler) expand(name string) {
 	c.g = ir.NewGraph()
@@ -86,7 +86,7 @@ func sizeOf(dims []ir.Range) int {
 }
 
 // evalParams applies the overrides, then evaluates the remaining defaults in declaration
-// order (spec §5.1).
+// order (docs/language.md §5.1).
 func (c *compiler) evalParams() {
 	elems := map[string][][2]any{} // name -> element overrides
 	for k, v := range c.opts.Overrides {

@@ -28,7 +28,7 @@ const (
 )
 
 // expr is the compiler's view of an expression: the layered parse tree of package lang
-// folded into one node type, with the position rules of spec §10 ruling 4 (operators at
+// folded into one node type, with the position rules of docs/language.md §10 ruling 4 (operators at
 // their operator token, calls at the function name).
 type expr struct {
 	kind    exprKind
@@ -256,7 +256,7 @@ func (b *binders) walk(f func(*expr)) {
 }
 
 // leftmost returns the position of the first token of e (binary operators record their
-// operator's position, spec §10 ruling 4).
+// operator's position, docs/language.md §10 ruling 4).
 func leftmost(e *expr) diag.Pos {
 	for {
 		switch e.kind {

@@ -10,7 +10,7 @@ import (
 	"github.com/mfcproject/mfc/stdlib"
 )
 
-// initialState evaluates the init blocks (spec §6.9, §10 rulings 2, 6, 7): counts as graph
+// initialState evaluates the init blocks (docs/language.md §6.9, §10 rulings 2, 6, 7): counts as graph
 // nodes over parameters and the scale, densities as values, and the environment's initial
 // law over explicit values and laws.
 func (c *compiler) initialState() {
@@ -149,7 +149,7 @@ func (c *compiler) evalConstNode(id ir.NodeID) float64 {
 }
 
 // roundDensities turns densities into counts by largest remainder, so that the rounded
-// counts of the block sum to round(N · Σ x) (spec §10 ruling 6).
+// counts of the block sum to round(N · Σ x) (docs/language.md §10 ruling 6).
 func (c *compiler) roundDensities(items []densityItem) {
 	m := c.model
 	if m.Scale == nil || len(items) == 0 {

@@ -8,7 +8,7 @@ import (
 	"github.com/mfcproject/mfc/stdlib"
 )
 
-// lower builds the graph node of e under bindings b (spec §7.1 stage 6): lets are inlined
+// lower builds the graph node of e under bindings b (docs/language.md §7.1 stage 6): lets are inlined
 // as shared nodes, static ifs resolved, min/max/abs/ind/match lowered to Select and
 // comparisons, reductions, choose and ff unrolled. Errors are reported and give a NaN
 // constant so that lowering can go on.
@@ -103,7 +103,7 @@ func (c *compiler) lower1(e *expr, b *bindings) ir.NodeID {
 }
 
 // isStatic reports whether a condition uses only literals, binders, structural
-// parameters and lets built from them (spec §10 ruling 1).
+// parameters and lets built from them (docs/language.md §10 ruling 1).
 func (c *compiler) isStatic(e *expr) bool {
 	ok := true
 	e.walk(func(x *expr) {

@@ -6,7 +6,7 @@ import (
 	"github.com/mfcproject/mfc/lang/diag"
 )
 
-// meanField runs the N-expansion of spec §6.8 for continuous-time models with a scale: β₀,
+// meanField runs the N-expansion of docs/language.md §6.8 for continuous-time models with a scale: β₀,
 // β₁, β₂ and the flags of every transition instance, and the series of every observable.
 // Problems (E602–E604) are errors for mean-field analyses, kept in Model.MeanField, and
 // warnings in a plain compile, because declaring a scale signals intent.

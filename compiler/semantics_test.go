@@ -29,7 +29,7 @@ func mustCompile(t *testing.T, src string, opts Options) *ir.Model {
 	return m
 }
 
-// TestDensityTable runs every row of the table of spec §6.8 through the whole compiler.
+// TestDensityTable runs every row of the table of docs/language.md §6.8 through the whole compiler.
 // β values are checked at two density points against the closed forms; the tolerance is
 // a few ulps because the coefficients are exact expressions, only evaluated in floating point.
 func TestDensityTable(t *testing.T) {
@@ -156,7 +156,7 @@ func TestConservation(t *testing.T) {
 
 // TestEnvironmentSpace: the CSMA environment is the set of independent sets of the
 // interference graph (12 for the 5-node graph of seed digest 000 §4.4, 5 for the path of 3),
-// and transitions get the kinds of spec §6.8.
+// and transitions get the kinds of docs/language.md §6.8.
 func TestEnvironmentSpace(t *testing.T) {
 	for _, tt := range []struct {
 		file   string

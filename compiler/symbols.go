@@ -8,7 +8,7 @@ import (
 	"github.com/mfcproject/mfc/stdlib"
 )
 
-// symKind is the kind of a global name (spec §4.2).
+// symKind is the kind of a global name (docs/language.md §4.2).
 type symKind uint8
 
 const (
@@ -27,7 +27,7 @@ var symNames = [...]string{"scale", "param", "species", "alias", "env", "let", "
 
 func (k symKind) String() string { return symNames[k] }
 
-// typKind is a value type (spec §4.3).
+// typKind is a value type (docs/language.md §4.3).
 type typKind uint8
 
 const (

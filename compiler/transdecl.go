@@ -25,7 +25,7 @@ func (c *compiler) forDecl(f *lang.ForStmt, sc *scope) *loopDecl {
 	return l
 }
 
-// transDecl converts and checks one transition as written (spec §6.1).
+// transDecl converts and checks one transition as written (docs/language.md §6.1).
 func (c *compiler) transDecl(t *lang.Transition, sc *scope) *transDecl {
 	d := &transDecl{pos: lang.ToPos(t.Pos)}
 	if t.Label != nil {

@@ -9,7 +9,7 @@ import (
 )
 
 // finishTransitions builds the IR transitions: environment moves and kinds, the guarded
-// propensity, and the static checks of spec §6.5 (E501, E506, W103).
+// propensity, and the static checks of docs/language.md §6.5 (E501, E506, W103).
 func (c *compiler) finishTransitions(insts []*instance) {
 	m := c.model
 	g := c.g
@@ -44,7 +44,7 @@ func (c *compiler) finishTransitions(insts []*instance) {
 			case to != k:
 				kind = ir.Coupled
 			case len(t.Jump) == 0 && !c.discrete:
-				continue // no effect: dropped silently (spec §6.2)
+				continue // no effect: dropped silently (docs/language.md §6.2)
 			}
 			t.Moves = append(t.Moves, ir.EnvMove{From: k, To: to, Kind: kind})
 		}
@@ -81,7 +81,7 @@ func (c *compiler) constantPropensity(in *instance, prop ir.NodeID) {
 	}
 }
 
-// nonNegative runs the static check of spec §6.5 on one transition instance.
+// nonNegative runs the static check of docs/language.md §6.5 on one transition instance.
 func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 	m := c.model
 	ys := [][]int{nil}

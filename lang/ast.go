@@ -2,10 +2,10 @@ package lang
 
 import "github.com/alecthomas/participle/v2/lexer"
 
-// The AST is the participle parse tree of spec §3.1: one struct per production, in the
+// The AST is the participle parse tree of docs/language.md §3.1: one struct per production, in the
 // order of the EBNF. Every node records the position of its first token in Pos; operator
 // nodes (the *Tail types) start at their operator token, which is where diagnostics about
-// operators point (spec §10 ruling 4).
+// operators point (docs/language.md §10 ruling 4).
 
 // File is a parsed .mf file.
 type File struct {

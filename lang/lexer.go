@@ -10,7 +10,7 @@ import (
 	"github.com/mfcproject/mfc/lang/diag"
 )
 
-// Token kinds of the .mf lexer (spec §2). Comments and whitespace never reach the parser:
+// Token kinds of the .mf lexer (docs/language.md §2). Comments and whitespace never reach the parser:
 // comments are kept aside for the formatter, whitespace is dropped.
 const (
 	EOF     lexer.TokenType = lexer.EOF
@@ -25,7 +25,7 @@ var symbols = map[string]lexer.TokenType{
 	"EOF": EOF, "Float": Float, "Int": Int, "Keyword": Keyword, "Ident": IdentT, "Punct": Punct,
 }
 
-// Keywords are the reserved words of spec §2. They lex as their own token kind, so they can
+// Keywords are the reserved words of docs/language.md §2. They lex as their own token kind, so they can
 // never be captured as identifiers.
 var Keywords = map[string]bool{}
 
@@ -157,7 +157,7 @@ func (l *lexState) comment(out *tokens) {
 	l.off = end
 }
 
-// number lexes Float or Int, longest match first, as the regular expressions of spec §2 do.
+// number lexes Float or Int, longest match first, as the regular expressions of docs/language.md §2 do.
 func (l *lexState) number(out *tokens) {
 	src, pos, start := l.src, l.position(), l.off
 	end := start

@@ -92,7 +92,7 @@ func TestLexTokens(t *testing.T) {
 	}
 }
 
-// TestLexPunct lexes every punctuation token of spec §2 alone and between names.
+// TestLexPunct lexes every punctuation token of docs/language.md §2 alone and between names.
 func TestLexPunct(t *testing.T) {
 	puncts := []string{"<->", "->", "..", "==", "!=", "<=", ">=", "<", ">", "=", "+", "-", "*", "/", "^",
 		"(", ")", "[", "]", "{", "}", ",", ":", "@", "~"}
@@ -109,7 +109,7 @@ func TestLexPunct(t *testing.T) {
 	}
 }
 
-// TestLexKeywords checks the keyword set against spec §2 and that each lexes as Keyword.
+// TestLexKeywords checks the keyword set against docs/language.md §2 and that each lexes as Keyword.
 func TestLexKeywords(t *testing.T) {
 	spec := strings.Fields(`model time continuous discrete scale param species as env let observable region
 		measure init density for in where when set if then else match and or not true false sum prod all any
@@ -129,7 +129,7 @@ func TestLexKeywords(t *testing.T) {
 			t.Errorf("lex(%q) = %q, want a keyword", k, got)
 		}
 	}
-	// Reserved identifiers of spec §2 are identifiers, not keywords.
+	// Reserved identifiers of docs/language.md §2 are identifiers, not keywords.
 	for _, id := range []string{"t", "pi", "_", "exp", "min", "ind"} {
 		if got := lxTokens(id); !reflect.DeepEqual(got, []string{"Ident:" + id}) {
 			t.Errorf("lex(%q) = %q, want an identifier", id, got)

@@ -67,7 +67,7 @@ var hardStart = map[string]bool{"model": true, "time": true, "scale": true, "par
 // split cuts the token stream into runs of whole statements. A statement starts at a hard
 // keyword, at 'env' and 'for' outside brackets (unless they continue an init item or a loop
 // header), and at a transition label 'Ident :' that follows the end of an expression. The
-// grammar needs no separators (spec §3.2), so each run parses on its own; a syntax error
+// grammar needs no separators (docs/language.md §3.2), so each run parses on its own; a syntax error
 // then costs one run, not the rest of the file.
 func split(toks []lexer.Token) []span {
 	var out []span
@@ -167,7 +167,7 @@ func stmtStart(toks []lexer.Token, c span, i int, done []*Statement) int {
 	return indexOf(toks, c, last.Pos)
 }
 
-// canStart reports whether a statement can begin with t (spec §3.2).
+// canStart reports whether a statement can begin with t (docs/language.md §3.2).
 func canStart(t lexer.Token) bool {
 	switch t.Type {
 	case IdentT, Int:

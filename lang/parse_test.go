@@ -751,7 +751,7 @@ func ptInitItem(it *InitItem) string {
 }
 
 // TestParsePositions checks that nodes record the position of their first token and that
-// operator nodes start at their operator (spec §10 ruling 4).
+// operator nodes start at their operator (docs/language.md §10 ruling 4).
 func TestParsePositions(t *testing.T) {
 	f := ptParse(t, "species S\n\tr: 2S -> 0 when S > 1 @ k * -S # c\n")
 	tr := f.Stmts[1].Transition

@@ -11,7 +11,7 @@ type Jet [MaxOrder + 1]float64
 
 // MulZ is x·y, except that an exact zero factor annihilates: MulZ(0, ±Inf) = 0. This keeps
 // a structurally zero derivative zero next to an infinite one (√x at x = 0, 1/0), the
-// convention of spec §6.5 that a constant 0 makes a product 0.
+// convention of docs/language.md §6.5 that a constant 0 makes a product 0.
 func MulZ(x, y float64) float64 {
 	if x == 0 || y == 0 {
 		return 0

@@ -6,7 +6,7 @@ import "math"
 // Aux field of an OpFn node.
 type Fn uint8
 
-// The built-in functions, in the order of spec §6.11.
+// The built-in functions, in the order of docs/language.md §6.11.
 const (
 	FnExp Fn = iota
 	FnLog

@@ -15,7 +15,8 @@ import (
 //
 //   - every diagnostic code that the Go sources emit has an entry "#### CODE ..." in its
 //     catalogue (§8.2), and every entry names a code that the sources emit;
-//   - every section that a Go comment cites ("spec §6.8" or "docs/language.md §6.8") has a
+//   - every section that a Go comment cites ("docs/language.md §6.8", or "spec §6.8" in the
+//     old form) has a
 //     heading with that number;
 //   - every fenced code block of the reference compiles as it claims to. The fence's info
 //     string says what the block is:
@@ -72,7 +73,7 @@ func emittedCodes(t *testing.T, root string) map[string]string {
 
 var (
 	// sectionCite matches a citation of the reference in a Go comment, in its old form
-	// ("spec §6.8") or its new one ("docs/language.md §6.8").
+	// ("spec" followed by the section) or its new one ("docs/language.md §6.8").
 	sectionCite = regexp.MustCompile(`(?:spec|docs/language\.md) §([0-9]+(?:\.[0-9]+)*)`)
 	// sectionHeading matches "## 6. Title" and "### 6.8 Title".
 	sectionHeading = regexp.MustCompile(`^#{2,3} ([0-9]+(?:\.[0-9]+)*)\.? `)

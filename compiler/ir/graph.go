@@ -1,7 +1,7 @@
 // Package ir defines the compiled form of a model that every analysis reads: one
 // hash-consed expression graph (a DAG of numeric and boolean nodes over leaves: counts,
 // densities, environment values, parameters, the scale and time) and the model around it
-// (species, transitions with jump vectors, observables, initial state; spec §7.2).
+// (species, transitions with jump vectors, observables, initial state; docs/language.md §7.2).
 //
 // The graph is an arena: nodes are integer IDs, operands come before their users, and
 // positions live in a side table, so that folding, series expansion and differentiation
@@ -25,7 +25,7 @@ type NodeID int32
 // None is the absent node.
 const None NodeID = -1
 
-// Op is the kind of a node (spec §7.2).
+// Op is the kind of a node (docs/language.md §7.2).
 type Op uint8
 
 // Node kinds.
@@ -171,7 +171,7 @@ func (g *Graph) IsConst(id NodeID) (float64, bool) {
 	return 0, false
 }
 
-// IsZero reports whether id is the constant 0 ("structurally zero", spec §6.5).
+// IsZero reports whether id is the constant 0 ("structurally zero", docs/language.md §6.5).
 func (g *Graph) IsZero(id NodeID) bool {
 	v, ok := g.IsConst(id)
 	return ok && v == 0
@@ -263,7 +263,7 @@ func (g *Graph) EnvIs(c, s int) NodeID {
 
 // Add returns the sum of its operands: nested sums are flattened, constants folded and
 // like terms combined (c1·e + c2·e = (c1+c2)·e for the same hash-consed e), so e − e and
-// e + (−e) are structurally zero (spec §6.5).
+// e + (−e) are structurally zero (docs/language.md §6.5).
 func (g *Graph) Add(args ...NodeID) NodeID {
 	var bases []NodeID
 	coef := make(map[NodeID]float64, len(args))
@@ -332,7 +332,7 @@ func (g *Graph) mulOf(ops []NodeID) NodeID {
 func (g *Graph) Sub(a, b NodeID) NodeID { return g.Add(a, g.Neg(b)) }
 
 // Mul returns the product of its operands, flattened, with constants folded; a constant 0
-// makes the product 0 (spec §6.5).
+// makes the product 0 (docs/language.md §6.5).
 func (g *Graph) Mul(args ...NodeID) NodeID {
 	var ops []NodeID
 	c := 1.0
@@ -482,7 +482,7 @@ func (g *Graph) logic(op Op, args []NodeID) NodeID {
 	case 1:
 		return ops[0]
 	}
-	// Keep source order: evaluation is lazy, left to right (spec §3.3).
+	// Keep source order: evaluation is lazy, left to right (docs/language.md §3.3).
 	return g.intern(Node{Op: op, Type: Bool, Args: dedup(ops)})
 }
 

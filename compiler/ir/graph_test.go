@@ -7,7 +7,7 @@ import (
 	"github.com/mfcproject/mfc/stdlib"
 )
 
-// TestFolding checks the rules that decide "structurally zero" (spec §6.5) and the
+// TestFolding checks the rules that decide "structurally zero" (docs/language.md §6.5) and the
 // canonical forms that make hash-consing find equal subexpressions.
 func TestFolding(t *testing.T) {
 	g := NewGraph()

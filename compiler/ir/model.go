@@ -15,7 +15,7 @@ const (
 	Discrete
 )
 
-// Model is the compiled model (spec §7.2). Every expression is a node of Graph.
+// Model is the compiled model (docs/language.md §7.2). Every expression is a node of Graph.
 type Model struct {
 	Name   string
 	Time   TimeKind
@@ -55,7 +55,7 @@ type Param struct {
 	Offset     int     // flat index of the first element in Model.ParamValues
 	Size       int
 	Bool       bool // declared with a true/false default
-	Structural bool // used where a compile-time constant is needed (spec §4.4)
+	Structural bool // used where a compile-time constant is needed (docs/language.md §4.4)
 	Pos        diag.Pos
 }
 
@@ -98,7 +98,7 @@ type EnvComponent struct {
 // Kind classifies a transition instance in a two-timescale model.
 type Kind uint8
 
-// Transition kinds (spec §6.8).
+// Transition kinds (docs/language.md §6.8).
 const (
 	Slow    Kind = iota // ℓ ≠ 0, u(y) = y
 	Fast                // ℓ = 0, u(y) ≠ y
@@ -162,7 +162,7 @@ type Region struct {
 	Pos  diag.Pos
 }
 
-// MeasureKind is the kind of a measure (spec §6.10).
+// MeasureKind is the kind of a measure (docs/language.md §6.10).
 type MeasureKind uint8
 
 // Measure kinds.

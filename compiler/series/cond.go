@@ -6,7 +6,7 @@ import (
 	"github.com/mfcproject/mfc/stdlib"
 )
 
-// Cond returns the leading form of the condition id (spec §6.8): a comparison a ⋈ b becomes
+// Cond returns the leading form of the condition id (docs/language.md §6.8): a comparison a ⋈ b becomes
 // lead(E(a − b)) ⋈ 0, And/Or/Not/Select map through, and conditions free of N are
 // unchanged. For example S < N/2 becomes x_S < 0.5 and S >= 1 becomes x_S >= 0.
 func (e *Expander) Cond(id ir.NodeID) (ir.NodeID, *diag.Diagnostic) {

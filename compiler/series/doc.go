@@ -1,4 +1,4 @@
-// Package series computes the N-expansion of spec §6.8: it maps every numeric node e of a
+// Package series computes the N-expansion of docs/language.md §6.8: it maps every numeric node e of a
 // count-form expression graph to a truncated Laurent series in h = 1/N,
 //
 //	E(e) = Σ_{k=p}^{K} e_k h^k,

@@ -88,7 +88,7 @@ type propCase struct {
 	hint    string
 }
 
-// propCases holds every row of the examples table of spec §6.8 first, then more.
+// propCases holds every row of the examples table of docs/language.md §6.8 first, then more.
 var propCases = []propCase{
 	{name: "beta*S*I/N", order: -1, perfect: true, smooth: true,
 		build: func(f *fix) ir.NodeID { return f.g.Div(f.g.Mul(f.beta, f.S, f.I), f.N) },
