@@ -56,9 +56,6 @@ func (c *Chain) Bytes() int64 {
 	return b
 }
 
-// CSR is the project's sparse matrix type (package linalg).
-type CSR = linalg.CSR
-
 // Chain is the explored state space of a model with its generator (continuous time) or
 // its step matrix minus the identity (discrete time, Discrete set).
 type Chain struct {
@@ -68,7 +65,7 @@ type Chain struct {
 	Dim int
 	// Q is the generator: Q[i][j] is the total rate from state i to state j ≠ i, and
 	// Q[i][i] = −Σ_{j≠i} Q[i][j]. Every row stores its diagonal.
-	Q *CSR
+	Q *linalg.CSR
 	// Initial lists the indices of the initial states (one per initial environment state).
 	Initial []int
 	// Discrete reports a discrete-time chain (a 'time discrete' model): Q then holds P − I
@@ -410,7 +407,7 @@ func Explore(m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
 		rowPtr = append(rowPtr, len(cols))
 	}
 	n := c.NumStates()
-	c.Q = &CSR{Rows: n, Cols: n, RowPtr: rowPtr, Col: cols, Val: vals}
+	c.Q = &linalg.CSR{Rows: n, Cols: n, RowPtr: rowPtr, Col: cols, Val: vals}
 	return c, nil
 }
 

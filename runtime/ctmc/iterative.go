@@ -4,19 +4,21 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
 // ilu0 is an incomplete LU factorisation with the sparsity pattern of the matrix: L is unit
 // lower triangular and U upper triangular, stored together in one CSR value array.
 type ilu0 struct {
-	a    *CSR
+	a    *linalg.CSR
 	lu   []float64
 	diag []int // position of the diagonal in each row
 }
 
 // newILU0 factorises a (square, sorted columns, every diagonal stored). O(Σ_i Σ_{k∈row i}
 // |row k|) time, O(nnz) memory.
-func newILU0(a *CSR) (*ilu0, error) {
+func newILU0(a *linalg.CSR) (*ilu0, error) {
 	n := a.Rows
 	f := &ilu0{a: a, lu: append([]float64(nil), a.Val...), diag: make([]int, n)}
 	pos := make([]int, n)
@@ -106,17 +108,17 @@ func norm1(x []float64) float64 {
 // stallIters iterations, the iteration restarts from the true residual with a fresh shadow
 // vector. It returns the iterations used; each costs two products with a and two
 // preconditioner solves, O(nnz).
-func bicgstab(a *CSR, m *ilu0, x, b []float64, rel float64, maxIter int) int {
+func bicgstab(a *linalg.CSR, m *ilu0, x, b []float64, rel float64, maxIter int) int {
 	return bicgstabCore(a, m, x, b, rel, 0, maxIter)
 }
 
 // bicgstabAbs is bicgstab with the absolute stopping test ‖b − a x‖₁ ≤ abs.
-func bicgstabAbs(a *CSR, m *ilu0, x, b []float64, abs float64, maxIter int) int {
+func bicgstabAbs(a *linalg.CSR, m *ilu0, x, b []float64, abs float64, maxIter int) int {
 	return bicgstabCore(a, m, x, b, 0, abs, maxIter)
 }
 
 // bicgstabCore stops when ‖b − a x‖₁ ≤ rel·(1 + Σx) + abs.
-func bicgstabCore(a *CSR, m *ilu0, x, b []float64, rel, abs float64, maxIter int) int {
+func bicgstabCore(a *linalg.CSR, m *ilu0, x, b []float64, rel, abs float64, maxIter int) int {
 	n := len(b)
 	r := make([]float64, n)
 	rhat := make([]float64, n)
@@ -225,7 +227,7 @@ func bicgstabCore(a *CSR, m *ilu0, x, b []float64, rel, abs float64, maxIter int
 
 // gaussSeidel runs symmetric Gauss–Seidel sweeps on Qᵀπ = 0 (qt = Qᵀ), normalising π after
 // each sweep. It serves as a cheap first guess to choose a pivot of large probability.
-func gaussSeidel(qt *CSR, pi []float64, sweeps int) {
+func gaussSeidel(qt *linalg.CSR, pi []float64, sweeps int) {
 	n := qt.Rows
 	step := func(i int) {
 		s, d := 0.0, 0.0
@@ -256,7 +258,7 @@ func gaussSeidel(qt *CSR, pi []float64, sweeps int) {
 // walk's occupation measure after Gauss–Seidel smoothing), solves the remaining nonsingular equations of Qᵀπ = 0
 // (one equation is redundant) with ILU(0)-preconditioned BiCGSTAB, re-pivots at the
 // largest component and refines until ‖πQ‖₁ ≤ tol for the normalised π.
-func solveIterative(q *CSR, set Settings) ([]float64, int, error) {
+func solveIterative(q *linalg.CSR, set Settings) ([]float64, int, error) {
 	n := q.Rows
 	qt := q.Transpose()
 	// First guess: the occupation measure of a random walk on the chain, smoothed by
@@ -276,7 +278,7 @@ func solveIterative(q *CSR, set Settings) ([]float64, int, error) {
 			}
 		}
 		// Reduced system: drop row and column k of Qᵀ; b_i = −Qᵀ[i][k] (π_k = 1).
-		a := &CSR{Rows: n - 1, Cols: n - 1, RowPtr: make([]int, 1, n),
+		a := &linalg.CSR{Rows: n - 1, Cols: n - 1, RowPtr: make([]int, 1, n),
 			Col: make([]int32, 0, len(qt.Col)), Val: make([]float64, 0, len(qt.Val))}
 		b := make([]float64, 0, n-1)
 		for i := 0; i < n; i++ {
@@ -343,7 +345,7 @@ func walkSteps(n int) int { return min(max(4*n, 100_000), 4_000_000) }
 // with irreducible generator q spends in each state, after a burn-in of a quarter of the
 // jumps; each visit counts its mean holding time 1/|q_ii|. The walk starts in state 0 and
 // uses a fixed seed, so the result is reproducible. O(steps·row length) time, O(S) memory.
-func occupation(q *CSR, steps int) []float64 {
+func occupation(q *linalg.CSR, steps int) []float64 {
 	n := q.Rows
 	occ := make([]float64, n)
 	rng := rand.New(rand.NewPCG(0x6d6663, 0x63746d63))

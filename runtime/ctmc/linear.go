@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -22,7 +23,7 @@ type LinearResult struct {
 // solveLinear solves a x = b for a square nonsingular CSR matrix a that stores every
 // diagonal, by dense LU when a has at most set.DenseMax rows (O(n³)) and otherwise by
 // ILU(0)-preconditioned BiCGSTAB until ‖b − a x‖₁ ≤ set.Tol·‖b‖₁ (O(nnz) per iteration).
-func solveLinear(a *CSR, b []float64, set Settings) (*LinearResult, error) {
+func solveLinear(a *linalg.CSR, b []float64, set Settings) (*LinearResult, error) {
 	set = set.withDefaults()
 	n := a.Rows
 	res := &LinearResult{X: make([]float64, n)}
@@ -83,7 +84,7 @@ func solveLinear(a *CSR, b []float64, set Settings) (*LinearResult, error) {
 }
 
 // linResidual returns ‖b − a x‖₁.
-func linResidual(a *CSR, x, b []float64) float64 {
+func linResidual(a *linalg.CSR, x, b []float64) float64 {
 	r := make([]float64, len(b))
 	a.MulVec(r, x)
 	s := 0.0
@@ -218,7 +219,7 @@ func Until(c *Chain, p0, f []float64, inR []bool, s *Settings) (value float64, r
 		}
 	}
 	m := len(states)
-	a := &CSR{Rows: m, Cols: m, RowPtr: make([]int, 1, m+1)}
+	a := &linalg.CSR{Rows: m, Cols: m, RowPtr: make([]int, 1, m+1)}
 	b := make([]float64, m)
 	for k, i := range states {
 		b[k] = f[i]

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
 // StateValues evaluates the graph nodes at every state of the chain: out[k][s] is node k at
@@ -127,7 +128,7 @@ func InitialDistribution(c *Chain) ([]float64, error) {
 	for l, i := range c.Initial {
 		local[i] = int32(l)
 	}
-	sub := &CSR{Rows: k, Cols: k, RowPtr: make([]int, 1, k+1)}
+	sub := &linalg.CSR{Rows: k, Cols: k, RowPtr: make([]int, 1, k+1)}
 	for _, i := range c.Initial {
 		type ent struct {
 			col int32

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -60,7 +61,7 @@ func (e *ReducibleError) Error() string {
 // edge i → j for every stored off-diagonal element with positive value): comp[i] is the
 // component of state i, numbered in the order Tarjan's algorithm completes them, and n is
 // their number. It is iterative, O(S + E).
-func Components(q *CSR) (comp []int32, n int) {
+func Components(q *linalg.CSR) (comp []int32, n int) {
 	N := q.Rows
 	index := make([]int32, N)
 	low := make([]int32, N)
@@ -198,7 +199,7 @@ func Stationary(c *Chain, s *Settings) (*Result, error) {
 		local[i] = int32(k)
 	}
 	n := len(class)
-	sub := &CSR{Rows: n, Cols: n, RowPtr: make([]int, 1, n+1)}
+	sub := &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, 1, n+1)}
 	if n == N {
 		sub.Col = make([]int32, 0, len(c.Q.Col))
 		sub.Val = make([]float64, 0, len(c.Q.Val))
@@ -241,7 +242,7 @@ func Stationary(c *Chain, s *Settings) (*Result, error) {
 }
 
 // residual returns ‖πQ‖₁.
-func residual(q *CSR, pi []float64) float64 {
+func residual(q *linalg.CSR, pi []float64) float64 {
 	r := make([]float64, q.Cols)
 	q.VecMul(r, pi)
 	s := 0.0
@@ -271,7 +272,7 @@ func normalise(x []float64) error {
 }
 
 // solveDense solves Qᵀπ = 0 with the last equation replaced by Σπ = 1, by LU.
-func solveDense(q *CSR) ([]float64, error) {
+func solveDense(q *linalg.CSR) ([]float64, error) {
 	n := q.Rows
 	a := mat.NewDense(n, n, nil)
 	for i := 0; i < n; i++ {

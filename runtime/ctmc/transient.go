@@ -3,6 +3,8 @@ package ctmc
 import (
 	"fmt"
 	"math"
+
+	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
 // TransientSettings controls Transient. The zero value (or nil) selects the defaults.
@@ -40,7 +42,7 @@ type TransientResult struct {
 
 // UniformisationRate returns q = max_i |Q_ii|, the smallest rate for which P = I + Q/q is
 // stochastic. O(E).
-func UniformisationRate(q *CSR) float64 {
+func UniformisationRate(q *linalg.CSR) float64 {
 	r := 0.0
 	for i := 0; i < q.Rows; i++ {
 		for p := q.RowPtr[i]; p < q.RowPtr[i+1]; p++ {
@@ -155,11 +157,11 @@ const cumBlock = 512
 
 // uniformiser applies v ↦ v P = v + (v Q)/q as a gather over the transposed generator.
 type uniformiser struct {
-	qt   *CSR
+	qt   *linalg.CSR
 	invq float64
 }
 
-func newUniformiser(q *CSR, rate float64) *uniformiser {
+func newUniformiser(q *linalg.CSR, rate float64) *uniformiser {
 	u := &uniformiser{qt: q.Transpose()}
 	if rate > 0 {
 		u.invq = 1 / rate
