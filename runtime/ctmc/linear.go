@@ -1,11 +1,11 @@
 package ctmc
 
 import (
+	"context"
 	"fmt"
 	"math"
 
 	"github.com/mfcproject/mfc/runtime/linalg"
-	"gonum.org/v1/gonum/mat"
 )
 
 // LinearResult is the solution of a linear system of the chain.
@@ -23,7 +23,7 @@ type LinearResult struct {
 // solveLinear solves a x = b for a square nonsingular CSR matrix a that stores every
 // diagonal, by dense LU when a has at most set.DenseMax rows (O(n³)) and otherwise by
 // ILU(0)-preconditioned BiCGSTAB until ‖b − a x‖₁ ≤ set.Tol·‖b‖₁ (O(nnz) per iteration).
-func solveLinear(a *linalg.CSR, b []float64, set Settings) (*LinearResult, error) {
+func solveLinear(ctx context.Context, a *linalg.CSR, b []float64, set Settings) (*LinearResult, error) {
 	set = set.withDefaults()
 	n := a.Rows
 	res := &LinearResult{X: make([]float64, n)}
@@ -34,64 +34,32 @@ func solveLinear(a *linalg.CSR, b []float64, set Settings) (*LinearResult, error
 	}
 	if set.DenseMax > 0 && n <= set.DenseMax {
 		res.Method = "dense LU"
-		d := mat.NewDense(n, n, nil)
-		for i := 0; i < n; i++ {
-			for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
-				d.Set(i, int(a.Col[p]), a.Val[p])
-			}
-		}
-		var lu mat.LU
-		lu.Factorize(d)
-		var x mat.VecDense
-		if err := lu.SolveVecTo(&x, false, mat.NewVecDense(n, append([]float64(nil), b...))); err != nil {
-			if _, ok := err.(mat.Condition); !ok {
-				return nil, fmt.Errorf("ctmc: dense LU failed: %w", err)
-			}
-		}
-		for i := range res.X {
-			res.X[i] = x.AtVec(i)
-		}
-		// One step of iterative refinement.
-		r := make([]float64, n)
-		a.MulVec(r, res.X)
-		for i := range r {
-			r[i] = b[i] - r[i]
-		}
-		var dx mat.VecDense
-		if err := lu.SolveVecTo(&dx, false, mat.NewVecDense(n, r)); err == nil {
-			for i := range res.X {
-				res.X[i] += dx.AtVec(i)
-			}
+		if err := linalg.SolveDenseLU(res.X, a, b); err != nil {
+			return nil, err
 		}
 	} else {
 		res.Method = "BiCGSTAB+ILU(0)"
-		m, err := newILU0(a)
+		m, err := linalg.NewILU0(a)
 		if err != nil {
 			return nil, err
 		}
+		bs := &linalg.BiCGSTABSettings{M: m, Abs: 0.5 * set.Tol * bn, MaxIter: set.MaxIter}
 		for pass := 0; pass < 4; pass++ {
-			res.Iterations += bicgstabAbs(a, m, res.X, b, 0.5*set.Tol*bn, set.MaxIter)
-			if linResidual(a, res.X, b) <= set.Tol*bn {
+			it, err := linalg.BiCGSTAB(ctx, a, b, res.X, bs)
+			res.Iterations += it
+			if err != nil {
+				return nil, err
+			}
+			if linalg.Residual1(a, res.X, b) <= set.Tol*bn {
 				break
 			}
 		}
 	}
-	res.Residual = linResidual(a, res.X, b) / bn
+	res.Residual = linalg.Residual1(a, res.X, b) / bn
 	if !(res.Residual <= set.Tol) {
 		return res, fmt.Errorf("ctmc: linear solve (%s, %d states) reached relative residual %.3g, above the target %.3g", res.Method, n, res.Residual, set.Tol)
 	}
 	return res, nil
-}
-
-// linResidual returns ‖b − a x‖₁.
-func linResidual(a *linalg.CSR, x, b []float64) float64 {
-	r := make([]float64, len(b))
-	a.MulVec(r, x)
-	s := 0.0
-	for i := range r {
-		s += math.Abs(b[i] - r[i])
-	}
-	return s
 }
 
 // withDefaults fills in the zero fields of Settings.
@@ -145,7 +113,7 @@ func Discounted(c *Chain, p0 []float64, delta float64, s *Settings) (*LinearResu
 	if s != nil {
 		set = *s
 	}
-	return solveLinear(a, p0, set)
+	return solveLinear(context.TODO(), a, p0, set)
 }
 
 // Until returns E ∫₀^τ f(X_s) ds for X₀ ~ p0, where τ is the hitting time of the states
@@ -237,7 +205,7 @@ func Until(c *Chain, p0, f []float64, inR []bool, s *Settings) (value float64, r
 	if s != nil {
 		set = *s
 	}
-	sub, err := solveLinear(a, b, set)
+	sub, err := solveLinear(context.TODO(), a, b, set)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -258,4 +226,20 @@ func Until(c *Chain, p0, f []float64, inR []bool, s *Settings) (value float64, r
 		}
 	}
 	return value, res, nil
+}
+
+func norm1(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += math.Abs(v)
+	}
+	return s
+}
+
+func dot(x, y []float64) float64 {
+	s := 0.0
+	for i, v := range x {
+		s += v * y[i]
+	}
+	return s
 }
