@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -59,11 +60,11 @@ func runExact(args []string, stdout, stderr io.Writer) int {
 // exactAnalysis explores and solves the finite chain of mod at its inputs.
 func exactAnalysis(mod *runtime.Model, maxStates int) (*exactReport, error) {
 	in := mod.Inputs()
-	chain, err := ctmc.Explore(mod, in, ctmc.Limits{MaxStates: maxStates})
+	chain, err := ctmc.Explore(context.Background(), mod, in, ctmc.Limits{MaxStates: maxStates})
 	if err != nil {
 		return nil, err
 	}
-	res, err := ctmc.Stationary(chain, nil)
+	res, err := ctmc.Stationary(context.Background(), chain, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func exactAnalysis(mod *runtime.Model, maxStates int) (*exactReport, error) {
 	for k, o := range mod.IR.Observables {
 		rep.Observables[o.Name] = obs[k]
 	}
-	vals, err := ctmc.EvalMeasures(chain, mod, in, res.Pi, nil)
+	vals, err := ctmc.EvalMeasures(context.Background(), chain, mod, in, res.Pi, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +202,7 @@ func runSSA(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	bar := progress.New(stderr, "mfc ssa: runs", int64(*runs))
-	res, err := ssa.Ensemble(mod, mod.Inputs(), ssa.Settings{Runs: *runs, T: *horizon, Times: times, Seed: *seed, Workers: *workers, Method: *method, Progress: bar.Report})
+	res, err := ssa.Ensemble(context.Background(), mod, mod.Inputs(), ssa.Settings{Runs: *runs, T: *horizon, Times: times, Seed: *seed, Workers: *workers, Method: *method, Progress: bar.Report})
 	bar.Done()
 	if err != nil {
 		return a.fail(err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -145,7 +146,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		}
 		// Exact chain.
 		states := 0
-		chain, err := ctmc.Explore(mod, in, ctmc.Limits{MaxStates: *maxStates})
+		chain, err := ctmc.Explore(context.Background(), mod, in, ctmc.Limits{MaxStates: *maxStates})
 		if err == nil {
 			var law []float64
 			law, chain, err = exactLaw(chain, mod, in, *horizon)
@@ -303,7 +304,7 @@ func exactLaw(c *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, horizon float64)
 		if !mod.IR.TimeHomogeneous {
 			return nil, nil, errors.New("the model is time-inhomogeneous, so it has no stationary law: compare at a time with --transient t")
 		}
-		st, err := ctmc.Stationary(c, nil)
+		st, err := ctmc.Stationary(context.Background(), c, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -317,13 +318,13 @@ func exactLaw(c *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, horizon float64)
 		if !c.Discrete {
 			return nil, nil, errors.New("the exact transient law of a time-inhomogeneous continuous-time model is not available (the chain is frozen at one time)")
 		}
-		st, err := ctmc.TimeVarying(c, mod, in, p0, &ctmc.StepSettings{Steps: []float64{horizon}})
+		st, err := ctmc.TimeVarying(context.Background(), c, mod, in, p0, &ctmc.StepSettings{Steps: []float64{horizon}})
 		if err != nil {
 			return nil, nil, err
 		}
 		return st.P[0], st.Chain, nil
 	}
-	tr, err := ctmc.Transient(c, p0, []float64{horizon}, nil)
+	tr, err := ctmc.Transient(context.Background(), c, p0, []float64{horizon}, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -338,7 +339,7 @@ func exactLaw(c *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, horizon float64)
 func simulate(mod *runtime.Model, in *ir.Inputs, s *ssaSetup, stderr io.Writer, n float64) (means, halves []float64, warn string, err error) {
 	if s.Runs > 0 {
 		bar := progress.New(stderr, fmt.Sprintf("mfc validate: simulation at N=%g", n), int64(s.Runs))
-		res, err := ssa.Ensemble(mod, in, ssa.Settings{Runs: s.Runs, T: s.T, Times: []float64{s.T}, Seed: s.Seed, Progress: bar.Report})
+		res, err := ssa.Ensemble(context.Background(), mod, in, ssa.Settings{Runs: s.Runs, T: s.T, Times: []float64{s.T}, Seed: s.Seed, Progress: bar.Report})
 		bar.Done()
 		if err != nil {
 			return nil, nil, "", err
@@ -349,7 +350,7 @@ func simulate(mod *runtime.Model, in *ir.Inputs, s *ssaSetup, stderr io.Writer, 
 		return means, halves, "", nil
 	}
 	bar := progress.New(stderr, fmt.Sprintf("mfc validate: simulation at N=%g", n), int64(s.Batches))
-	av, err := ssa.TimeAverage(mod, in, ssa.Settings{T: s.T, Burnin: s.Burnin, Batches: s.Batches, Seed: s.Seed, Progress: bar.Report})
+	av, err := ssa.TimeAverage(context.Background(), mod, in, ssa.Settings{T: s.T, Burnin: s.Burnin, Batches: s.Batches, Seed: s.Seed, Progress: bar.Report})
 	bar.Done()
 	if err != nil {
 		return nil, nil, "", err

@@ -1,6 +1,7 @@
 package ctmc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -294,8 +295,11 @@ func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
 // would make a count negative), E802 (a negative, NaN or infinite propensity) and, in
 // discrete time, E803 (probabilities leaving a state that sum to more than 1 + 1e-12).
 //
+// When ctx is done, Explore stops within ctxEvery states and returns an error wrapping
+// ctx.Err().
+//
 // Cost: O(S·(tape + J·d)) time for S states and J transitions, O(S·(d+1) + E) memory.
-func Explore(m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
+func Explore(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
 	mod := m.IR
 	d := m.Dim()
 	if len(in.Counts) != d {
@@ -341,6 +345,11 @@ func Explore(m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
 	var vals []float64
 	var row []entry
 	for s := 0; s < c.NumStates(); s++ {
+		if s%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("ctmc: exploration stopped after %d states: %w", s, err)
+			}
+		}
 		x.extra = int64(len(rowPtr))*8 + int64(len(cols))*12
 		var err error
 		row, _, err = x.expand(s, row[:0])
@@ -382,3 +391,8 @@ func appendRow(cols []int32, vals []float64, row []entry, s int) ([]int32, []flo
 	vals[diagPos] = -sum
 	return cols, vals
 }
+
+// ctxEvery is how many states, products or steps pass between two checks of the context
+// of a long computation: well under a millisecond of work on small models, and about a
+// second at most on the largest rows.
+const ctxEvery = 1024

@@ -84,7 +84,7 @@ func (s Settings) withDefaults() Settings {
 // For a discrete-time chain (c.Discrete), delta is the discount rate per step a and
 // x = Σ_{j≥0} e^{−aj} p_j solves x(I − e^{−a}P) = p0, i.e. x((1 − e^{−a})I − e^{−a}Q) = p0;
 // its entries sum to 1/(1 − e^{−a}). Same cost.
-func Discounted(c *Chain, p0 []float64, delta float64, s *Settings) (*LinearResult, error) {
+func Discounted(ctx context.Context, c *Chain, p0 []float64, delta float64, s *Settings) (*LinearResult, error) {
 	if !(delta > 0) || math.IsInf(delta, 0) {
 		return nil, fmt.Errorf("ctmc: discount rate %v must be finite and > 0", delta)
 	}
@@ -113,7 +113,7 @@ func Discounted(c *Chain, p0 []float64, delta float64, s *Settings) (*LinearResu
 	if s != nil {
 		set = *s
 	}
-	return solveLinear(context.TODO(), a, p0, set)
+	return solveLinear(ctx, a, p0, set)
 }
 
 // Until returns E ∫₀^τ f(X_s) ds for X₀ ~ p0, where τ is the hitting time of the states
@@ -129,7 +129,7 @@ func Discounted(c *Chain, p0 []float64, delta float64, s *Settings) (*LinearResu
 //
 // Cost: O(S + E) for the reachability sets, plus dense LU (O(|A|³), at most s.DenseMax
 // states) or ILU(0)-BiCGSTAB (O(E) per iteration).
-func Until(c *Chain, p0, f []float64, inR []bool, s *Settings) (value float64, res *LinearResult, err error) {
+func Until(ctx context.Context, c *Chain, p0, f []float64, inR []bool, s *Settings) (value float64, res *LinearResult, err error) {
 	n := c.NumStates()
 	if len(p0) != n || len(f) != n || len(inR) != n {
 		return 0, nil, fmt.Errorf("ctmc: Until: vectors of length %d, %d, %d, want %d states", len(p0), len(f), len(inR), n)
@@ -205,7 +205,7 @@ func Until(c *Chain, p0, f []float64, inR []bool, s *Settings) (value float64, r
 	if s != nil {
 		set = *s
 	}
-	sub, err := solveLinear(context.TODO(), a, b, set)
+	sub, err := solveLinear(ctx, a, b, set)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -1,6 +1,7 @@
 package ctmc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -157,7 +158,7 @@ func InitialDistribution(c *Chain) ([]float64, error) {
 	if cl := ClosedClasses(tmp); len(cl) != 1 {
 		return nil, fmt.Errorf("ctmc: 'env ~ stationary': the environment chain at the initial counts has %d closed classes, so its stationary law is not unique", len(cl))
 	}
-	r, err := Stationary(tmp, &Settings{DenseMax: k + 1})
+	r, err := Stationary(context.Background(), tmp, &Settings{DenseMax: k + 1})
 	if err != nil {
 		return nil, fmt.Errorf("ctmc: 'env ~ stationary': %w", err)
 	}
@@ -226,13 +227,14 @@ var ErrTimeInhomogeneous = errors.New("ctmc: the model is time-inhomogeneous and
 // model's (ErrDiscreteTime), the time-dependent kinds of a continuous-time
 // time-inhomogeneous model (ErrTimeInhomogeneous), a reward that depends on t in
 // cumulative, discounted or until measures, bad arguments, and solver failures. The
-// returned error is for unusable inputs only (a pi of the wrong length).
+// returned error is for unusable inputs only (a pi of the wrong length) and for a ctx
+// done before the end (it wraps ctx.Err(); the solves check ctx as they run).
 //
 // Cost: O(S·tape) per distinct reward, plus the solves: Stationary, one Transient pass to
 // the largest horizon, and one linear solve per discount rate and per until measure; for
 // a time-inhomogeneous discrete-time model one TimeVarying pass to the largest horizon
 // and one per discount rate, O(S·(tape + J·d)) per step.
-func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *MeasureSettings) ([]MeasureValue, error) {
+func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *MeasureSettings) ([]MeasureValue, error) {
 	var set MeasureSettings
 	if s != nil {
 		set = *s
@@ -372,7 +374,7 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 		}
 		if pi == nil && piErr == nil {
 			var r *Result
-			if r, piErr = Stationary(c, set.Solve); piErr == nil {
+			if r, piErr = Stationary(ctx, c, set.Solve); piErr == nil {
 				pi = r.Pi
 			}
 		}
@@ -414,14 +416,14 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 		ch := c
 		if stepping {
 			var sr *StepResult
-			sr, err = TimeVarying(c, m, in, p0, &StepSettings{Steps: uniq, Cumulative: cumulative, Limits: set.Limits})
+			sr, err = TimeVarying(ctx, c, m, in, p0, &StepSettings{Steps: uniq, Cumulative: cumulative, Limits: set.Limits})
 			if err == nil {
 				ch = sr.Chain
 				tr = &TransientResult{Times: uniq, P: sr.P, Epsilon: make([]float64, len(uniq)), Cumulative: sr.Cumulative,
 					CumulativeEpsilon: make([]float64, len(uniq)), Rate: 1, Products: sr.Products}
 			}
 		} else {
-			tr, err = Transient(c, p0, uniq, &ts)
+			tr, err = Transient(ctx, c, p0, uniq, &ts)
 		}
 		for k, ms := range mod.Measures {
 			if out[k].Err != nil || (ms.Kind != ir.Transient && ms.Kind != ir.Cumulative) {
@@ -456,7 +458,7 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 		}
 		a := params[k]
 		if stepping {
-			sr, err := TimeVarying(c, m, in, p0, &StepSettings{Discount: a, Limits: set.Limits})
+			sr, err := TimeVarying(ctx, c, m, in, p0, &StepSettings{Discount: a, Limits: set.Limits})
 			if err != nil {
 				out[k].Err = err
 				continue
@@ -468,7 +470,7 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 		}
 		if _, ok := disc[a]; !ok {
 			if _, failed := discErr[a]; !failed {
-				r, err := Discounted(c, p0, a, set.Solve)
+				r, err := Discounted(ctx, c, p0, a, set.Solve)
 				if err != nil {
 					discErr[a] = err
 				} else {
@@ -497,12 +499,16 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 		for i, v := range rv {
 			inR[i] = v != 0
 		}
-		v, _, err := Until(c, p0, reward(k), inR, set.Solve)
+		v, _, err := Until(ctx, c, p0, reward(k), inR, set.Solve)
 		if err != nil {
 			out[k].Err = fmt.Errorf("measure '%s': %w", ms.Name, err)
 			continue
 		}
 		out[k].Value = v
+	}
+	if err := ctx.Err(); err != nil {
+		// The solves stopped early: the measures they left unset are not failures of the model.
+		return nil, fmt.Errorf("ctmc: measures stopped: %w", err)
 	}
 	return out, nil
 }

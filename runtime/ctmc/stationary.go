@@ -172,8 +172,10 @@ func ClosedClasses(c *Chain) [][]int {
 // *ReducibleError if the chain has more than one closed class. With exactly one, the
 // transient states get probability 0 and πQ = 0, Σπ = 1 is solved on the closed class by
 // dense LU (at most s.DenseMax states) or by ILU(0)-preconditioned BiCGSTAB with iterative
-// refinement. It returns an error if the residual target s.Tol is not met.
-func Stationary(c *Chain, s *Settings) (*Result, error) {
+// refinement. It returns an error if the residual target s.Tol is not met, and one
+// wrapping ctx.Err() if ctx is done during the iterative solve (dense LU, at most a second
+// or two at the default DenseMax, runs to its end).
+func Stationary(ctx context.Context, c *Chain, s *Settings) (*Result, error) {
 	var set Settings
 	if s != nil {
 		set = *s
@@ -225,7 +227,7 @@ func Stationary(c *Chain, s *Settings) (*Result, error) {
 		res.Method = "dense LU"
 	default:
 		pi = make([]float64, n)
-		res.Iterations, err = linalg.StationaryBiCGSTAB(context.TODO(), pi, sub, &linalg.StationarySettings{Tol: set.Tol, MaxIter: set.MaxIter})
+		res.Iterations, err = linalg.StationaryBiCGSTAB(ctx, pi, sub, &linalg.StationarySettings{Tol: set.Tol, MaxIter: set.MaxIter})
 		res.Method = "BiCGSTAB+ILU(0)"
 	}
 	if err != nil {

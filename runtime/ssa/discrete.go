@@ -1,6 +1,7 @@
 package ssa
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -9,13 +10,16 @@ import (
 
 // advanceDiscrete is Advance for a discrete-time model: it takes the steps from the
 // current step index s.t up to ⌊tEnd⌋.
-func (s *Sim) advanceDiscrete(tEnd float64, acc []float64) error {
+func (s *Sim) advanceDiscrete(ctx context.Context, tEnd float64, acc []float64) error {
 	if acc != nil {
 		s.Observables(s.obs)
 	}
 	for s.t+1 <= tEnd {
 		if s.max > 0 && s.events >= s.max {
 			return ErrMaxEvents
+		}
+		if err := s.poll(ctx); err != nil {
+			return err
 		}
 		if acc != nil {
 			// X_t is held for one unit of time: its weight in the integral is 1.

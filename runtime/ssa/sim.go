@@ -1,6 +1,7 @@
 package ssa
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -228,6 +229,25 @@ type Sim struct {
 	dirty bool
 	// a0 is the total rate of the last draw (continuous time), the scale of round-off.
 	a0 float64
+	// polls counts the iterations of the advance loops, to check the context every
+	// ctxEvery of them.
+	polls uint64
+}
+
+// ctxEvery is how many events or steps pass between two checks of the context: far below
+// a second of simulation even with thousands of transitions.
+const ctxEvery = 4096
+
+// poll checks ctx every ctxEvery calls.
+func (s *Sim) poll(ctx context.Context) error {
+	s.polls++
+	if s.polls%ctxEvery != 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("ssa: simulation stopped at t = %g after %d events: %w", s.t, s.events, err)
+	}
+	return nil
 }
 
 // New returns a simulator of m started from in: the counts in.Counts (non-negative
@@ -468,9 +488,12 @@ func (s *Sim) fire(j int) error {
 // steps from the current index k to ⌊tEnd⌋ (none if ⌊tEnd⌋ ≤ k), so that the state is
 // X_⌊tEnd⌋, and the integrals become sums over the step indices visited, e.g.
 // acc[i] += Σ_{k ≤ m < ⌊tEnd⌋} n_i(X_m).
-func (s *Sim) Advance(tEnd float64, acc []float64) error {
+//
+// When ctx is done, Advance stops within ctxEvery events (or steps) and returns an error
+// wrapping ctx.Err(); the trajectory can go on with another Advance.
+func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 	if s.p.disc {
-		return s.advanceDiscrete(tEnd, acc)
+		return s.advanceDiscrete(ctx, tEnd, acc)
 	}
 	if acc != nil {
 		s.Observables(s.obs)
@@ -478,6 +501,9 @@ func (s *Sim) Advance(tEnd float64, acc []float64) error {
 	for s.t < tEnd {
 		if s.max > 0 && s.events >= s.max {
 			return ErrMaxEvents
+		}
+		if err := s.poll(ctx); err != nil {
+			return err
 		}
 		tPrev := s.t
 		var j int

@@ -1,6 +1,7 @@
 package step_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -58,10 +59,10 @@ init { A = 2 }
 					}
 				}
 			}
-			_, err := ctmc.Explore(m, m.Inputs(), ctmc.Limits{})
+			_, err := ctmc.Explore(context.Background(), m, m.Inputs(), ctmc.Limits{})
 			check("ctmc.Explore", err)
 			for _, method := range []string{ssa.MethodDirect, ssa.MethodCR} {
-				_, err := ssa.TimeAverage(m, m.Inputs(), ssa.Settings{T: 1000, Seed: 1, Method: method})
+				_, err := ssa.TimeAverage(context.Background(), m, m.Inputs(), ssa.Settings{T: 1000, Seed: 1, Method: method})
 				check("ssa.TimeAverage "+method, err)
 			}
 		})
