@@ -9,6 +9,7 @@ import (
 
 	"github.com/mfcproject/mfc/runtime/load"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler"
@@ -455,7 +456,7 @@ func TestDiscreteExamples(t *testing.T) {
 				}
 				f := StateValues(c, m, in, []ir.NodeID{m.IR.Observables[0].Node}, 0)[0]
 				w := tc.want["kappa"]
-				if v := dot(lr.X, f); math.Abs(v-w.value) > w.tol*w.value {
+				if v := floats.Dot(lr.X, f); math.Abs(v-w.value) > w.tol*w.value {
 					t.Errorf("Discounted on the frozen chain: %.13g, want %.13g", v, w.value)
 				}
 			}

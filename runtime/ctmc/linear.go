@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/mfcproject/mfc/runtime/linalg"
+	"gonum.org/v1/gonum/floats"
 )
 
 // LinearResult is the solution of a linear system of the chain.
@@ -27,7 +28,7 @@ func solveLinear(ctx context.Context, a *linalg.CSR, b []float64, set Settings) 
 	set = set.withDefaults()
 	n := a.Rows
 	res := &LinearResult{X: make([]float64, n)}
-	bn := norm1(b)
+	bn := floats.Norm(b, 1)
 	if n == 0 || bn == 0 {
 		res.Method = "trivial"
 		return res, nil
@@ -226,20 +227,4 @@ func Until(ctx context.Context, c *Chain, p0, f []float64, inR []bool, s *Settin
 		}
 	}
 	return value, res, nil
-}
-
-func norm1(x []float64) float64 {
-	s := 0.0
-	for _, v := range x {
-		s += math.Abs(v)
-	}
-	return s
-}
-
-func dot(x, y []float64) float64 {
-	s := 0.0
-	for i, v := range x {
-		s += v * y[i]
-	}
-	return s
 }

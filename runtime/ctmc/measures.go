@@ -10,6 +10,7 @@ import (
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/linalg"
+	"gonum.org/v1/gonum/floats"
 )
 
 // StateValues evaluates the graph nodes at every state of the chain: out[k][s] is node k at
@@ -382,7 +383,7 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 			out[k].Err = piErr
 			continue
 		}
-		out[k].Value = dot(pi, vals[slot[ms.Args[0]]])
+		out[k].Value = floats.Dot(pi, vals[slot[ms.Args[0]]])
 	}
 
 	// Transient and cumulative measures: one pass over the sorted horizons.
@@ -436,10 +437,10 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 			i := sort.SearchFloat64s(uniq, params[k])
 			f := rewardOn(ch, k)
 			if ms.Kind == ir.Transient {
-				out[k].Value = dot(tr.P[i], f)
+				out[k].Value = floats.Dot(tr.P[i], f)
 				out[k].Bound = supNorm(f) * tr.Epsilon[i]
 			} else {
-				out[k].Value = dot(tr.Cumulative[i], f)
+				out[k].Value = floats.Dot(tr.Cumulative[i], f)
 				out[k].Bound = supNorm(f) * tr.CumulativeEpsilon[i]
 			}
 		}
@@ -464,7 +465,7 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 				continue
 			}
 			f := rewardOn(sr.Chain, k)
-			out[k].Value = dot(sr.Discounted, f)
+			out[k].Value = floats.Dot(sr.Discounted, f)
 			out[k].Bound = supNorm(f) * sr.DiscountTail
 			continue
 		}
@@ -482,7 +483,7 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 			out[k].Err = err
 			continue
 		}
-		out[k].Value = dot(disc[a].X, reward(k))
+		out[k].Value = floats.Dot(disc[a].X, reward(k))
 	}
 
 	// Until measures.
