@@ -27,9 +27,10 @@
 //     lists each closed class with its size and a representative state. With exactly one
 //     closed class, transient states get probability 0 and πQ = 0, Σπ = 1 is solved on the
 //     closed class with the solvers of package linalg: by dense LU (gonum) when it has at
-//     most Settings.DenseMax states (O(S³) time, O(S²) memory), otherwise by BiCGSTAB with an ILU(0) preconditioner on
-//     the nonsingular system obtained by fixing one component of π (O(E) per iteration,
-//     O(E) memory), followed by iterative refinement until ‖πQ‖₁ ≤ Settings.Tol. The
+//     most Settings.DenseMax states (O(S³) time, O(S²) memory), otherwise by BiCGSTAB
+//     with an ILU(0) preconditioner on the nonsingular system obtained by fixing one
+//     component of π (O(E) per iteration, O(E) memory), followed by iterative refinement
+//     until ‖πQ‖₁ ≤ Settings.Tol. The
 //     pivot and the first guess come from a random walk of at most 4e6 jumps on the chain
 //     (its occupation measure), smoothed by Gauss–Seidel sweeps; BiCGSTAB restarts when it
 //     stagnates.
