@@ -2,6 +2,7 @@ package autodiff
 
 import (
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -87,7 +88,7 @@ func D4(dst []float64, ws *Workspace, in *ir.Inputs, u, v, w, z []float64) error
 // partial sets dst (jac's pattern) to D^nF[x_1, …, x_{n−1}, ·]: column j of output i is
 // D^nF_i[x_1, …, x_{n−1}, e_j], which vanishes unless F_i depends on x_j, so the columns of
 // one colour are obtained together from D^nF[x_1, …, x_{n−1}, Σ_{j ∈ colour} e_j].
-func (jac *Jacobian) partial(dst *CSR, ws *Workspace, in *ir.Inputs, x [MaxOrder][]float64, n int) error {
+func (jac *Jacobian) partial(dst *linalg.CSR, ws *Workspace, in *ir.Inputs, x [MaxOrder][]float64, n int) error {
 	jac.check(ws)
 	jac.checkCSR(dst)
 	for _, v := range x[:n-1] {
@@ -108,27 +109,27 @@ func (jac *Jacobian) partial(dst *CSR, ws *Workspace, in *ir.Inputs, x [MaxOrder
 
 // D2Partial sets dst, which must come from jac.NewCSR, to the outputs × vars matrix
 // D²F[u, ·]. Cost: one evaluation and 2·Colors() jet sweeps of order 2.
-func D2Partial(dst *CSR, jac *Jacobian, ws *Workspace, in *ir.Inputs, u []float64) error {
+func D2Partial(dst *linalg.CSR, jac *Jacobian, ws *Workspace, in *ir.Inputs, u []float64) error {
 	return jac.partial(dst, ws, in, [MaxOrder][]float64{u}, 2)
 }
 
 // D3Partial sets dst (from jac.NewCSR) to D³F[u, v, ·]. Cost: one evaluation and
 // 4·Colors() jet sweeps of order 3.
-func D3Partial(dst *CSR, jac *Jacobian, ws *Workspace, in *ir.Inputs, u, v []float64) error {
+func D3Partial(dst *linalg.CSR, jac *Jacobian, ws *Workspace, in *ir.Inputs, u, v []float64) error {
 	return jac.partial(dst, ws, in, [MaxOrder][]float64{u, v}, 3)
 }
 
 // D4Partial sets dst (from jac.NewCSR) to D⁴F[u, v, w, ·]. Cost: one evaluation and
 // 8·Colors() jet sweeps of order 4.
-func D4Partial(dst *CSR, jac *Jacobian, ws *Workspace, in *ir.Inputs, u, v, w []float64) error {
+func D4Partial(dst *linalg.CSR, jac *Jacobian, ws *Workspace, in *ir.Inputs, u, v, w []float64) error {
 	return jac.partial(dst, ws, in, [MaxOrder][]float64{u, v, w}, 4)
 }
 
 // Blocks holds one dense symmetric block per output: the Hessian of output i restricted to
-// the variables it depends on, cols = Pattern().ColInd[RowPtr[i]:RowPtr[i+1]], row-major
+// the variables it depends on, cols = Pattern().Col[RowPtr[i]:RowPtr[i+1]], row-major
 // in Val[Off[i]:Off[i+1]] (|cols|² entries). Every entry outside the blocks is zero.
 type Blocks struct {
-	Pattern *CSR
+	Pattern *linalg.CSR
 	Off     []int
 	Val     []float64
 }
@@ -136,7 +137,7 @@ type Blocks struct {
 // At returns ∂²F_i/∂x_j∂x_k.
 func (b *Blocks) At(i, j, k int) float64 {
 	p := b.Pattern
-	cols := p.ColInd[p.RowPtr[i]:p.RowPtr[i+1]]
+	cols := p.Col[p.RowPtr[i]:p.RowPtr[i+1]]
 	a, c := index(cols, j), index(cols, k)
 	if a < 0 || c < 0 {
 		return 0
@@ -144,17 +145,17 @@ func (b *Blocks) At(i, j, k int) float64 {
 	return b.Val[b.Off[i]+a*len(cols)+c]
 }
 
-func index(cols []int, j int) int {
+func index(cols []int32, j int) int {
 	lo, hi := 0, len(cols)
 	for lo < hi {
 		m := (lo + hi) / 2
-		if cols[m] < j {
+		if int(cols[m]) < j {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	if lo < len(cols) && cols[lo] == j {
+	if lo < len(cols) && int(cols[lo]) == j {
 		return lo
 	}
 	return -1
@@ -227,7 +228,7 @@ func HessianBlocks(dst *Blocks, jac *Jacobian, ws *Workspace, in *ir.Inputs) err
 	}
 	p, C, m := &jac.pat, jac.ncolor, jac.pat.Rows
 	for i := 0; i < m; i++ {
-		cols := p.ColInd[p.RowPtr[i]:p.RowPtr[i+1]]
+		cols := p.Col[p.RowPtr[i]:p.RowPtr[i+1]]
 		blk := dst.Val[dst.Off[i]:dst.Off[i+1]]
 		for a, j := range cols {
 			for b, k := range cols {
@@ -255,10 +256,10 @@ func Hessian(dst []*mat.SymDense, jac *Jacobian, ws *Workspace, in *ir.Inputs) e
 			panic(mat.ErrShape)
 		}
 		h.Zero()
-		cols := p.ColInd[p.RowPtr[i]:p.RowPtr[i+1]]
+		cols := p.Col[p.RowPtr[i]:p.RowPtr[i+1]]
 		for a, j := range cols {
 			for _, k := range cols[a:] {
-				h.SetSym(j, k, ws.pair[(jac.color[j]*C+jac.color[k])*m+i])
+				h.SetSym(int(j), int(k), ws.pair[(jac.color[j]*C+jac.color[k])*m+i])
 			}
 		}
 	}

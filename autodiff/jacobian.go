@@ -4,52 +4,9 @@ import (
 	"sort"
 
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"gonum.org/v1/gonum/mat"
 )
-
-// CSR is a sparse matrix in compressed sparse row form: the entries of row i are
-// Val[RowPtr[i]:RowPtr[i+1]] in the columns ColInd[RowPtr[i]:RowPtr[i+1]], sorted.
-// CSR implements mat.Matrix.
-type CSR struct {
-	Rows, Cols int
-	RowPtr     []int
-	ColInd     []int
-	Val        []float64
-}
-
-// Dims returns the dimensions of m.
-func (m *CSR) Dims() (r, c int) { return m.Rows, m.Cols }
-
-// At returns the element (i, j); entries outside the pattern are 0. It costs
-// O(log(row length)).
-func (m *CSR) At(i, j int) float64 {
-	if uint(i) >= uint(m.Rows) || uint(j) >= uint(m.Cols) {
-		panic(mat.ErrIndexOutOfRange)
-	}
-	lo, hi := m.RowPtr[i], m.RowPtr[i+1]
-	k := lo + sort.SearchInts(m.ColInd[lo:hi], j)
-	if k < hi && m.ColInd[k] == j && m.Val != nil {
-		return m.Val[k]
-	}
-	return 0
-}
-
-// T returns the transpose of m (a view).
-func (m *CSR) T() mat.Matrix { return mat.Transpose{Matrix: m} }
-
-// NNZ returns the number of entries of the pattern.
-func (m *CSR) NNZ() int { return len(m.ColInd) }
-
-// ToDense copies m into dst, which must be empty or Rows × Cols.
-func (m *CSR) ToDense(dst *mat.Dense) {
-	reuse(dst, m.Rows, m.Cols)
-	dst.Zero()
-	for i := 0; i < m.Rows; i++ {
-		for k := m.RowPtr[i]; k < m.RowPtr[i+1]; k++ {
-			dst.Set(i, m.ColInd[k], m.Val[k])
-		}
-	}
-}
 
 func reuse(dst *mat.Dense, r, c int) {
 	if dst.IsEmpty() {
@@ -73,9 +30,9 @@ func reuse(dst *mat.Dense, r, c int) {
 type Jacobian struct {
 	tape   *ir.Tape
 	vars   Vars
-	pat    CSR     // the dependency pattern; Val is nil
-	row    []int32 // row of each entry
-	color  []int   // colour of each column
+	pat    linalg.CSR // the dependency pattern; Val is nil
+	row    []int32    // row of each entry
+	color  []int      // colour of each column
 	ncolor int
 	// The entries of colour c are ent[entOff[c]:entOff[c+1]]; its columns are
 	// cols[colOff[c]:colOff[c+1]].
@@ -147,10 +104,10 @@ func NewJacobian(t *ir.Tape, vars Vars) *Jacobian {
 	p.RowPtr = make([]int, m+1)
 	for i, s := range t.Out {
 		for _, c := range deps[s] {
-			p.ColInd = append(p.ColInd, int(c))
+			p.Col = append(p.Col, c)
 			jac.row = append(jac.row, int32(i))
 		}
-		p.RowPtr[i+1] = len(p.ColInd)
+		p.RowPtr[i+1] = len(p.Col)
 	}
 	jac.colorColumns()
 	return jac
@@ -163,15 +120,15 @@ func (jac *Jacobian) colorColumns() {
 	n := p.Cols
 	// Transpose: the rows of each column.
 	cptr := make([]int, n+1)
-	for _, c := range p.ColInd {
+	for _, c := range p.Col {
 		cptr[c+1]++
 	}
 	for j := 0; j < n; j++ {
 		cptr[j+1] += cptr[j]
 	}
-	crow := make([]int, len(p.ColInd))
+	crow := make([]int, len(p.Col))
 	fill := append([]int(nil), cptr[:n]...)
-	for k, c := range p.ColInd {
+	for k, c := range p.Col {
 		crow[fill[c]] = int(jac.row[k])
 		fill[c]++
 	}
@@ -182,7 +139,7 @@ func (jac *Jacobian) colorColumns() {
 	forbid := make([]int, n+1) // forbid[c] == j+1: colour c is taken next to column j
 	for j := 0; j < n; j++ {
 		for _, i := range crow[cptr[j]:cptr[j+1]] {
-			for _, k := range p.ColInd[p.RowPtr[i]:p.RowPtr[i+1]] {
+			for _, k := range p.Col[p.RowPtr[i]:p.RowPtr[i+1]] {
 				if c := jac.color[k]; c >= 0 {
 					forbid[c] = j + 1
 				}
@@ -203,7 +160,7 @@ func (jac *Jacobian) colorColumns() {
 	for _, c := range jac.color {
 		jac.colOff[c+1]++
 	}
-	for _, c := range p.ColInd {
+	for _, c := range p.Col {
 		jac.entOff[jac.color[c]+1]++
 	}
 	for c := 0; c < jac.ncolor; c++ {
@@ -211,14 +168,14 @@ func (jac *Jacobian) colorColumns() {
 		jac.entOff[c+1] += jac.entOff[c]
 	}
 	jac.cols = make([]int, n)
-	jac.ent = make([]int, len(p.ColInd))
+	jac.ent = make([]int, len(p.Col))
 	cf := append([]int(nil), jac.colOff[:jac.ncolor]...)
 	ef := append([]int(nil), jac.entOff[:jac.ncolor]...)
 	for j, c := range jac.color {
 		jac.cols[cf[c]] = j
 		cf[c]++
 	}
-	for k, col := range p.ColInd {
+	for k, col := range p.Col {
 		c := jac.color[col]
 		jac.ent[ef[c]] = k
 		ef[c]++
@@ -227,7 +184,7 @@ func (jac *Jacobian) colorColumns() {
 
 // Pattern returns the dependency pattern as a CSR matrix with nil Val. It must not be
 // modified.
-func (jac *Jacobian) Pattern() *CSR { return &jac.pat }
+func (jac *Jacobian) Pattern() *linalg.CSR { return &jac.pat }
 
 // Colors returns the number of colours, that is, of directional sweeps per Eval.
 func (jac *Jacobian) Colors() int { return jac.ncolor }
@@ -243,9 +200,9 @@ func (jac *Jacobian) NewWorkspace() *Workspace { return NewWorkspace(jac.tape, j
 
 // NewCSR returns a matrix with jac's pattern and zero values, the destination of EvalCSR
 // and of the partial contractions.
-func (jac *Jacobian) NewCSR() *CSR {
+func (jac *Jacobian) NewCSR() *linalg.CSR {
 	p := jac.pat
-	p.Val = make([]float64, len(p.ColInd))
+	p.Val = make([]float64, len(p.Col))
 	return &p
 }
 
@@ -255,8 +212,8 @@ func (jac *Jacobian) check(ws *Workspace) {
 	}
 }
 
-func (jac *Jacobian) checkCSR(dst *CSR) {
-	if dst.Rows != jac.pat.Rows || dst.Cols != jac.pat.Cols || len(dst.Val) != len(jac.pat.ColInd) {
+func (jac *Jacobian) checkCSR(dst *linalg.CSR) {
+	if dst.Rows != jac.pat.Rows || dst.Cols != jac.pat.Cols || len(dst.Val) != len(jac.pat.Col) {
 		panic("autodiff: CSR destination does not have the Jacobian's pattern (use NewCSR)")
 	}
 }
@@ -271,13 +228,13 @@ func (jac *Jacobian) setColor(ws *Workspace, c int, x float64) []float64 {
 }
 
 // scatter stores vec (indexed by output) into the entries of colour c of dense or csr.
-func (jac *Jacobian) scatter(dense *mat.Dense, csr *CSR, c int, vec []float64) {
+func (jac *Jacobian) scatter(dense *mat.Dense, csr *linalg.CSR, c int, vec []float64) {
 	for _, k := range jac.ent[jac.entOff[c]:jac.entOff[c+1]] {
 		i := jac.row[k]
 		if csr != nil {
 			csr.Val[k] = vec[i]
 		} else {
-			dense.Set(int(i), jac.pat.ColInd[k], vec[i])
+			dense.Set(int(i), int(jac.pat.Col[k]), vec[i])
 		}
 	}
 }
@@ -293,12 +250,12 @@ func (jac *Jacobian) Eval(dst *mat.Dense, ws *Workspace, in *ir.Inputs) error {
 
 // EvalCSR sets the values of dst, which must come from NewCSR, to the Jacobian at in.
 // It costs O(Colors()·len(tape.Args) + nnz).
-func (jac *Jacobian) EvalCSR(dst *CSR, ws *Workspace, in *ir.Inputs) error {
+func (jac *Jacobian) EvalCSR(dst *linalg.CSR, ws *Workspace, in *ir.Inputs) error {
 	jac.checkCSR(dst)
 	return jac.eval(nil, dst, ws, in)
 }
 
-func (jac *Jacobian) eval(dense *mat.Dense, csr *CSR, ws *Workspace, in *ir.Inputs) error {
+func (jac *Jacobian) eval(dense *mat.Dense, csr *linalg.CSR, ws *Workspace, in *ir.Inputs) error {
 	jac.check(ws)
 	ws.tape.Eval(ws.val, in)
 	for c := 0; c < jac.ncolor; c++ {

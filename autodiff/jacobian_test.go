@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -44,7 +45,8 @@ func checkColoring(t *testing.T, jac *Jacobian) {
 	p := jac.Pattern()
 	for i := 0; i < p.Rows; i++ {
 		seen := map[int]int{}
-		for _, j := range p.ColInd[p.RowPtr[i]:p.RowPtr[i+1]] {
+		for _, c := range p.Col[p.RowPtr[i]:p.RowPtr[i+1]] {
+			j := int(c)
 			if k, ok := seen[jac.Color(j)]; ok {
 				t.Errorf("row %d: columns %d and %d share colour %d", i, k, j, jac.Color(j))
 			}
@@ -107,7 +109,7 @@ func TestPartials(t *testing.T) {
 		col := make([]float64, m)
 		for j := 0; j < n; j++ {
 			e := unit(n, j)
-			for k, p := range []*CSR{p2, p3, p4} {
+			for k, p := range []*linalg.CSR{p2, p3, p4} {
 				var err error
 				switch k {
 				case 0:

@@ -5,6 +5,7 @@ import (
 
 	"github.com/mfcproject/mfc/autodiff"
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
 // Field is a vector-valued function of the densities x (and of the environment, the
@@ -52,15 +53,15 @@ func (f *Field) Eval(dst []float64, in *ir.Inputs) {
 func (f *Field) Jacobian(dst *mat.Dense, in *ir.Inputs) error { return f.jac.Eval(dst, f.ws, in) }
 
 // JacobianCSR is Jacobian into a sparse matrix from NewCSR. Cost O(colours·tape + nnz).
-func (f *Field) JacobianCSR(dst *autodiff.CSR, in *ir.Inputs) error {
+func (f *Field) JacobianCSR(dst *linalg.CSR, in *ir.Inputs) error {
 	return f.jac.EvalCSR(dst, f.ws, in)
 }
 
 // NewCSR returns a sparse matrix with the Jacobian's pattern.
-func (f *Field) NewCSR() *autodiff.CSR { return f.jac.NewCSR() }
+func (f *Field) NewCSR() *linalg.CSR { return f.jac.NewCSR() }
 
 // Pattern returns the Jacobian's sparsity pattern (values unset).
-func (f *Field) Pattern() *autodiff.CSR { return f.jac.Pattern() }
+func (f *Field) Pattern() *linalg.CSR { return f.jac.Pattern() }
 
 // Hessian sets dst[i] (each empty or d×d) to the Hessian of output i. Cost: C(C+1)/2
 // second-order sweeps for C colours.
@@ -89,17 +90,17 @@ func (f *Field) D4(dst []float64, in *ir.Inputs, u, v, w, z []float64) error {
 }
 
 // D2Partial sets dst to the matrix D²F(x)[u, ·] (outputs × d, sparse).
-func (f *Field) D2Partial(dst *autodiff.CSR, in *ir.Inputs, u []float64) error {
+func (f *Field) D2Partial(dst *linalg.CSR, in *ir.Inputs, u []float64) error {
 	return autodiff.D2Partial(dst, f.jac, f.ws, in, u)
 }
 
 // D3Partial sets dst to D³F(x)[u, v, ·].
-func (f *Field) D3Partial(dst *autodiff.CSR, in *ir.Inputs, u, v []float64) error {
+func (f *Field) D3Partial(dst *linalg.CSR, in *ir.Inputs, u, v []float64) error {
 	return autodiff.D3Partial(dst, f.jac, f.ws, in, u, v)
 }
 
 // D4Partial sets dst to D⁴F(x)[u, v, w, ·].
-func (f *Field) D4Partial(dst *autodiff.CSR, in *ir.Inputs, u, v, w []float64) error {
+func (f *Field) D4Partial(dst *linalg.CSR, in *ir.Inputs, u, v, w []float64) error {
 	return autodiff.D4Partial(dst, f.jac, f.ws, in, u, v, w)
 }
 

@@ -20,8 +20,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/mfcproject/mfc/autodiff"
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
 // Model is a compiled model with its evaluation tapes.
@@ -187,4 +187,4 @@ func (m *Model) EvalDrift(dst []float64, in *ir.Inputs) error {
 }
 
 // NewJacobianCSR returns a sparse matrix with the drift Jacobian's pattern.
-func (m *Model) NewJacobianCSR() *autodiff.CSR { return m.Drift.NewCSR() }
+func (m *Model) NewJacobianCSR() *linalg.CSR { return m.Drift.NewCSR() }

@@ -69,11 +69,11 @@ func init() {
 // exactAnalysis explores and solves the finite chain of mod at its inputs.
 func exactAnalysis(ctx context.Context, mod *runtime.Model, maxStates int) (*ExactReport, error) {
 	in := mod.Inputs()
-	chain, err := ctmc.Explore(mod, in, ctmc.Limits{MaxStates: maxStates})
+	chain, err := ctmc.Explore(ctx, mod, in, ctmc.Limits{MaxStates: maxStates})
 	if err != nil {
 		return nil, err
 	}
-	res, err := ctmc.Stationary(chain, nil)
+	res, err := ctmc.Stationary(ctx, chain, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func exactAnalysis(ctx context.Context, mod *runtime.Model, maxStates int) (*Exa
 	for k, o := range mod.IR.Observables {
 		rep.Observables[o.Name] = obs[k]
 	}
-	vals, err := ctmc.EvalMeasures(chain, mod, in, res.Pi, nil)
+	vals, err := ctmc.EvalMeasures(ctx, chain, mod, in, res.Pi, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +195,7 @@ func runSSA(ctx context.Context, p *Problem, s *SSASettings) (Report, error) {
 		}
 	}
 	report, finish := p.progress("runs", int64(s.Runs))
-	res, err := ssa.Ensemble(mod, mod.Inputs(), ssa.Settings{Runs: s.Runs, T: s.T, Times: times, Seed: s.Seed, Workers: s.Workers, Method: s.Method, Progress: report})
+	res, err := ssa.Ensemble(ctx, mod, mod.Inputs(), ssa.Settings{Runs: s.Runs, T: s.T, Times: times, Seed: s.Seed, Workers: s.Workers, Method: s.Method, Progress: report})
 	finish()
 	if err != nil {
 		return nil, err

@@ -463,12 +463,12 @@ func (s *system) observables(p *point, c []float64, cs *second, w *mat.Dense, dp
 		}
 		hv := make([]float64, np)
 		for i := 0; i < np; i++ {
-			cols := pat.ColInd[pat.RowPtr[i]:pat.RowPtr[i+1]]
+			cols := pat.Col[pat.RowPtr[i]:pat.RowPtr[i+1]]
 			vals := blk.Val[blk.Off[i]:blk.Off[i+1]]
 			v := 0.0
 			for a, ca := range cols {
 				for b, cb := range cols {
-					v += vals[a*len(cols)+b] * cs.m.At(ca, cb)
+					v += vals[a*len(cols)+b] * cs.m.At(int(ca), int(cb))
 				}
 			}
 			hv[i] = v

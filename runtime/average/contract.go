@@ -40,11 +40,11 @@ func (p *point) contract(m *mat.Dense) *second {
 		sy := make([]float64, len(s.jumps))
 		blk := p.halpha[y]
 		for _, pr := range s.pairs[y] {
-			cols := pat.ColInd[pat.RowPtr[pr.j]:pat.RowPtr[pr.j+1]]
+			cols := pat.Col[pat.RowPtr[pr.j]:pat.RowPtr[pr.j+1]]
 			vals := blk.Val[blk.Off[pr.j]:blk.Off[pr.j+1]]
 			v := 0.0
 			for a, ca := range cols {
-				row := ms.RawRowView(ca)
+				row := ms.RawRowView(int(ca))
 				for b, cb := range cols {
 					v += vals[a*len(cols)+b] * row[cb]
 				}

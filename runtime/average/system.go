@@ -11,6 +11,7 @@ import (
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/fixpoint"
+	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
 // ErrNotUnique means the fast kernel K(x) has more than one recurrent class (or none), so
@@ -157,11 +158,11 @@ type point struct {
 	kp    *mat.Dense // group inverse K⁺
 	fbar  []float64
 	// order ≥ 1
-	dalpha []*autodiff.CSR // per y, J×d
-	dk     []*mat.Dense    // dk[n] = ∂K/∂x_n
-	dpi    *mat.Dense      // d×|𝒴|, row n is ∂π/∂x_n
-	df     []*mat.Dense    // per y, d×d Jacobian of F(·, y)
-	a      *mat.Dense      // Jacobian of F̄
+	dalpha []*linalg.CSR // per y, J×d
+	dk     []*mat.Dense  // dk[n] = ∂K/∂x_n
+	dpi    *mat.Dense    // d×|𝒴|, row n is ∂π/∂x_n
+	df     []*mat.Dense  // per y, d×d Jacobian of F(·, y)
+	a      *mat.Dense    // Jacobian of F̄
 	// order 2
 	halpha []*autodiff.Blocks
 
@@ -343,7 +344,7 @@ func (p *point) derivatives() {
 		for _, pr := range s.pairs[y] {
 			lo, hi := csr.RowPtr[pr.j], csr.RowPtr[pr.j+1]
 			for q := lo; q < hi; q++ {
-				n, v := csr.ColInd[q], csr.Val[q]
+				n, v := int(csr.Col[q]), csr.Val[q]
 				if v == 0 {
 					continue
 				}

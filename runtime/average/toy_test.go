@@ -1,6 +1,7 @@
 package average
 
 import (
+	"context"
 	"math"
 	"testing"
 
@@ -226,11 +227,11 @@ func exact(t *testing.T, file string, n float64) exactRun {
 	} else {
 		m = loadModel(t, file, compiler.Overrides{"N": {n}})
 	}
-	c, err := ctmc.Explore(m, m.Inputs(), ctmc.Limits{})
+	c, err := ctmc.Explore(context.Background(), m, m.Inputs(), ctmc.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := ctmc.Stationary(c, nil)
+	r, err := ctmc.Stationary(context.Background(), c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

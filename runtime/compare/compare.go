@@ -178,10 +178,10 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 		}
 		// Exact chain.
 		states := 0
-		chain, err := ctmc.Explore(mod, in, ctmc.Limits{MaxStates: set.MaxStates})
+		chain, err := ctmc.Explore(ctx, mod, in, ctmc.Limits{MaxStates: set.MaxStates})
 		if err == nil {
 			var law []float64
-			law, chain, err = exactLaw(chain, mod, in, horizon)
+			law, chain, err = exactLaw(ctx, chain, mod, in, horizon)
 			if err == nil {
 				states = chain.NumStates()
 				at := *in
@@ -199,7 +199,7 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 		rep.ExactStates = append(rep.ExactStates, states)
 		// Simulation.
 		if rep.SSA != nil {
-			means, halves, warn, err := simulate(mod, in, rep.SSA, prog, n)
+			means, halves, warn, err := simulate(ctx, mod, in, rep.SSA, prog, n)
 			if warn != "" {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: %s", n, warn))
 			}
@@ -333,12 +333,12 @@ func approximate(mod *runtime.Model, in *ir.Inputs, horizon float64) (*approx, e
 // initial distribution: by uniformisation, or by stepping the time-varying chain of a
 // time-inhomogeneous discrete-time model (which may reach new states: the chain returned
 // indexes the law).
-func exactLaw(c *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, horizon float64) ([]float64, *ctmc.Chain, error) {
+func exactLaw(ctx context.Context, c *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, horizon float64) ([]float64, *ctmc.Chain, error) {
 	if horizon <= 0 {
 		if !mod.IR.TimeHomogeneous {
 			return nil, nil, errNoStationary
 		}
-		st, err := ctmc.Stationary(c, nil)
+		st, err := ctmc.Stationary(ctx, c, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -352,13 +352,13 @@ func exactLaw(c *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, horizon float64)
 		if !c.Discrete {
 			return nil, nil, errors.New("the exact transient law of a time-inhomogeneous continuous-time model is not available (the chain is frozen at one time)")
 		}
-		st, err := ctmc.TimeVarying(c, mod, in, p0, &ctmc.StepSettings{Steps: []float64{horizon}})
+		st, err := ctmc.TimeVarying(ctx, c, mod, in, p0, &ctmc.StepSettings{Steps: []float64{horizon}})
 		if err != nil {
 			return nil, nil, err
 		}
 		return st.P[0], st.Chain, nil
 	}
-	tr, err := ctmc.Transient(c, p0, []float64{horizon}, nil)
+	tr, err := ctmc.Transient(ctx, c, p0, []float64{horizon}, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -370,11 +370,11 @@ func exactLaw(c *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, horizon float64)
 // a batch-means time average otherwise. warn is set when the batch means are correlated
 // (lag-1 autocorrelation above 0.5 for some quantity): the batches are then shorter than
 // the correlation time and the intervals too narrow.
-func simulate(mod *runtime.Model, in *ir.Inputs, s *SSASetup, prog Progress, n float64) (means, halves []float64, warn string, err error) {
+func simulate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *SSASetup, prog Progress, n float64) (means, halves []float64, warn string, err error) {
 	label := fmt.Sprintf("simulation at N=%g", n)
 	if s.Runs > 0 {
 		report, finish := prog.start(label, int64(s.Runs))
-		res, err := ssa.Ensemble(mod, in, ssa.Settings{Runs: s.Runs, T: s.T, Times: []float64{s.T}, Seed: s.Seed, Progress: report})
+		res, err := ssa.Ensemble(ctx, mod, in, ssa.Settings{Runs: s.Runs, T: s.T, Times: []float64{s.T}, Seed: s.Seed, Progress: report})
 		finish()
 		if err != nil {
 			return nil, nil, "", err
@@ -385,7 +385,7 @@ func simulate(mod *runtime.Model, in *ir.Inputs, s *SSASetup, prog Progress, n f
 		return means, halves, "", nil
 	}
 	report, finish := prog.start(label, int64(s.Batches))
-	av, err := ssa.TimeAverage(mod, in, ssa.Settings{T: s.T, Burnin: s.Burnin, Batches: s.Batches, Seed: s.Seed, Progress: report})
+	av, err := ssa.TimeAverage(ctx, mod, in, ssa.Settings{T: s.T, Burnin: s.Burnin, Batches: s.Batches, Seed: s.Seed, Progress: report})
 	finish()
 	if err != nil {
 		return nil, nil, "", err

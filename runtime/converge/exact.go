@@ -1,6 +1,7 @@
 package converge
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -161,11 +162,11 @@ func (rep *Report) exact(m *runtime.Model, n int, set *CompareSettings) (*Exact,
 			return nil, fmt.Errorf("converge: at N = %d the initial state has conserved total %g, but x* has %g: the chain lives on another class (make the initial counts proportional to N)", n, a, b)
 		}
 	}
-	ch, err := ctmc.Explore(m, in, ctmc.Limits{MaxStates: set.MaxStates})
+	ch, err := ctmc.Explore(context.Background(), m, in, ctmc.Limits{MaxStates: set.MaxStates})
 	if err != nil {
 		return nil, fmt.Errorf("converge: exact chain at N = %d: %w", n, err)
 	}
-	st, err := ctmc.Stationary(ch, set.Stationary)
+	st, err := ctmc.Stationary(context.Background(), ch, set.Stationary)
 	if err != nil {
 		return nil, fmt.Errorf("converge: exact chain at N = %d: %w", n, err)
 	}

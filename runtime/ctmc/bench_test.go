@@ -1,6 +1,7 @@
 package ctmc
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -51,7 +52,7 @@ func BenchmarkStationary(b *testing.B) {
 			b.ResetTimer()
 			var r *Result
 			for i := 0; i < b.N; i++ {
-				r, err = Stationary(c, nil)
+				r, err = Stationary(context.Background(), c, nil)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -74,7 +75,7 @@ func BenchmarkTransient(b *testing.B) {
 			var err error
 			t0 := time.Now()
 			for i := 0; i < b.N; i++ {
-				r, err = Transient(c, p0, []float64{0.1, 0.2}, &TransientSettings{Cumulative: true})
+				r, err = Transient(context.Background(), c, p0, []float64{0.1, 0.2}, &TransientSettings{Cumulative: true})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -95,7 +96,7 @@ func BenchmarkDiscounted(b *testing.B) {
 			var r *LinearResult
 			var err error
 			for i := 0; i < b.N; i++ {
-				r, err = Discounted(c, p0, 0.1, nil)
+				r, err = Discounted(context.Background(), c, p0, 0.1, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

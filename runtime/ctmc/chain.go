@@ -1,16 +1,15 @@
 package ctmc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 
 	"github.com/mfcproject/mfc/runtime/linalg"
+	"github.com/mfcproject/mfc/runtime/step"
 
 	"github.com/mfcproject/mfc/compiler/ir"
-	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/runtime"
 )
 
@@ -56,9 +55,6 @@ func (c *Chain) Bytes() int64 {
 	return b
 }
 
-// CSR is the project's sparse matrix type (package linalg).
-type CSR = linalg.CSR
-
 // Chain is the explored state space of a model with its generator (continuous time) or
 // its step matrix minus the identity (discrete time, Discrete set).
 type Chain struct {
@@ -68,7 +64,7 @@ type Chain struct {
 	Dim int
 	// Q is the generator: Q[i][j] is the total rate from state i to state j ≠ i, and
 	// Q[i][i] = −Σ_{j≠i} Q[i][j]. Every row stores its diagonal.
-	Q *CSR
+	Q *linalg.CSR
 	// Initial lists the indices of the initial states (one per initial environment state).
 	Initial []int
 	// Discrete reports a discrete-time chain (a 'time discrete' model): Q then holds P − I
@@ -108,7 +104,7 @@ func (c *Chain) Index(counts []int, env int) int {
 
 // StateString formats state i as name=value pairs, e.g. "S=3, I=0, Y=1".
 func (c *Chain) StateString(i int) string {
-	return formatState(c.Model.IR, c.Counts(i), c.Env(i), nil)
+	return step.FormatState(c.Model.IR, c.Counts(i), c.Env(i), nil)
 }
 
 func hashKey(k []int32) uint64 {
@@ -181,32 +177,6 @@ func (c *Chain) grow() {
 	c.table = t
 }
 
-// formatState writes counts and environment as name=value pairs. If only is non-nil and the
-// model has more than 10 species, only the species listed in only are shown.
-func formatState(m *ir.Model, counts []int32, env int, only []ir.Jump) string {
-	var parts []string
-	if only != nil && len(counts) > 10 {
-		for _, j := range only {
-			parts = append(parts, fmt.Sprintf("%s=%d", m.Species[j.Species].Name, counts[j.Species]))
-		}
-	} else {
-		for i, v := range counts {
-			parts = append(parts, fmt.Sprintf("%s=%d", m.Species[i].Name, v))
-		}
-	}
-	if len(m.Env.Components) > 0 && env >= 0 && env < len(m.Env.Space) {
-		for k, comp := range m.Env.Components {
-			v := m.Env.Space[env][k]
-			s := strconv.Itoa(v)
-			if comp.States != nil && v >= 0 && v < len(comp.States) {
-				s = comp.States[v]
-			}
-			parts = append(parts, comp.Name+"="+s)
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
 // ErrDiscreteTime is returned by EvalMeasures when it is given no chain (nil) or a chain
 // whose kind (Chain.Discrete) differs from the model's time kind.
 var ErrDiscreteTime = errors.New("ctmc: the chain's time kind does not match the model's (explore the chain of the model with Explore)")
@@ -242,8 +212,8 @@ func newExplorer(c *Chain, m *runtime.Model, in *ir.Inputs, lim Limits) *explore
 
 // expand appends to row the transitions leaving state s that change the state (self-loops
 // are dropped: in discrete time they are part of the remainder 1 − Σ row), inserting new
-// target states into the chain, and returns the row with the sum of its values. It checks
-// E801, E802 and, in discrete time, E803. O(tape + J·d).
+// target states into the chain, and returns the row with the sum of its values. The rules
+// of a step and the checks E801, E802 and E803 are those of package step. O(tape + J·d).
 func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
 	c, mod, in := x.c, x.m.IR, x.in
 	d := c.Dim
@@ -262,51 +232,30 @@ func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
 	}
 	props := x.props
 	x.m.Propensities(props, in)
-	// Continuous time: values within round-off of 0 (|a| ≤ 1e-12·Σ|a_j| at the state)
-	// count as 0, e.g. N·(1 − S/N − I/N) at S + I = N, which may evaluate to ±1e-15.
-	// Discrete time: probabilities have an absolute scale, so every positive value is kept
-	// (a Poisson tail of 1e-30 is a genuine step), and only −1e-12 ≤ a < 0 counts as 0.
-	total := 0.0
-	for _, a := range props {
-		total += math.Abs(a)
+	st := step.State{Model: mod, Counts: in.Counts, Env: y, Time: in.Time, Timed: c.Discrete}
+	if _, err := step.Check(props, &st); err != nil {
+		return nil, 0, err
 	}
 	next := x.next
-	sum, taken := 0.0, 0.0 // all applicable probabilities; those that change the state
-	first := -1
+	taken := 0.0 // the values of the transitions that change the state
 	for j, a := range props {
-		if a == 0 || (!c.Discrete && math.Abs(a) <= zeroTol*total) || (c.Discrete && a < 0 && a >= -discreteTol) {
+		if a == 0 {
 			continue
 		}
 		t := &mod.Transitions[j]
-		if !(a > 0) || math.IsInf(a, 1) {
-			return nil, 0, diag.Errorf(t.Pos, "E802", "guard divisions and domain errors with 'when', e.g. when S > 0 @ k / S",
-				"propensity of '%s' is %s at %s", t.Label, fmtNum(a), formatState(mod, cur[:d], y, nil))
+		if err := step.CheckJump(t, a, &st); err != nil {
+			return nil, 0, err
 		}
 		copy(next, cur)
 		for _, jp := range t.Jump {
 			v := int64(next[jp.Species]) + int64(jp.Delta)
-			if v < 0 {
-				name := mod.Species[jp.Species].Name
-				return nil, 0, diag.Errorf(t.Pos, "E801", fmt.Sprintf("add a guard, e.g. when %s > %d", name, -jp.Delta-1),
-					"'%s' has propensity %s at %s and would make %s = %d", t.Label, fmtNum(a),
-					formatState(mod, cur[:d], y, t.Jump), name, v)
-			}
 			if v > math.MaxInt32 {
 				return nil, 0, fmt.Errorf("ctmc: '%s' would make %s = %d, beyond the int32 range of the state encoding", t.Label, mod.Species[jp.Species].Name, v)
 			}
 			next[jp.Species] = int32(v)
 		}
 		if t.Update != nil {
-			u := t.Update[y]
-			if u < 0 {
-				// The transition is not allowed in this environment state.
-				continue
-			}
-			next[d] = int32(u)
-		}
-		sum += a
-		if first < 0 {
-			first = j
+			next[d] = int32(t.Update[y]) // allowed: step.Check zeroed the others
 		}
 		if equalKeys(next, cur) {
 			continue // a self-loop does not change the generator
@@ -324,15 +273,8 @@ func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
 		row = append(row, entry{int32(idx), a})
 		taken += a
 	}
-	if c.Discrete && sum > 1+discreteTol {
-		return nil, 0, diag.Errorf(mod.Transitions[first].Pos, "E803", "the probabilities leaving a state sum to at most 1; the remainder is the self-loop",
-			"probabilities leaving %s sum to %s at t=%s", formatState(mod, cur[:d], y, nil), strconv.FormatFloat(sum, 'g', 15, 64), fmtNum(in.Time))
-	}
 	return row, taken, nil
 }
-
-// discreteTol is the tolerance of the discrete-time check Σ_j a_j ≤ 1 (spec §6.4).
-const discreteTol = 1e-12
 
 // Explore enumerates the states reachable from the initial state of in — the counts
 // in.Counts (set them with m.InitialCounts; they must be non-negative integers) and every
@@ -353,8 +295,11 @@ const discreteTol = 1e-12
 // would make a count negative), E802 (a negative, NaN or infinite propensity) and, in
 // discrete time, E803 (probabilities leaving a state that sum to more than 1 + 1e-12).
 //
+// When ctx is done, Explore stops within ctxEvery states and returns an error wrapping
+// ctx.Err().
+//
 // Cost: O(S·(tape + J·d)) time for S states and J transitions, O(S·(d+1) + E) memory.
-func Explore(m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
+func Explore(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
 	mod := m.IR
 	d := m.Dim()
 	if len(in.Counts) != d {
@@ -400,6 +345,11 @@ func Explore(m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
 	var vals []float64
 	var row []entry
 	for s := 0; s < c.NumStates(); s++ {
+		if s%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("ctmc: exploration stopped after %d states: %w", s, err)
+			}
+		}
 		x.extra = int64(len(rowPtr))*8 + int64(len(cols))*12
 		var err error
 		row, _, err = x.expand(s, row[:0])
@@ -410,7 +360,7 @@ func Explore(m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
 		rowPtr = append(rowPtr, len(cols))
 	}
 	n := c.NumStates()
-	c.Q = &CSR{Rows: n, Cols: n, RowPtr: rowPtr, Col: cols, Val: vals}
+	c.Q = &linalg.CSR{Rows: n, Cols: n, RowPtr: rowPtr, Col: cols, Val: vals}
 	return c, nil
 }
 
@@ -442,18 +392,7 @@ func appendRow(cols []int32, vals []float64, row []entry, s int) ([]int32, []flo
 	return cols, vals
 }
 
-// zeroTol is the relative size below which a propensity counts as 0 (round-off).
-const zeroTol = 1e-12
-
-// fmtNum formats a propensity value for a message.
-func fmtNum(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
-}
+// ctxEvery is how many states, products or steps pass between two checks of the context
+// of a long computation: well under a millisecond of work on small models, and about a
+// second at most on the largest rows.
+const ctxEvery = 1024

@@ -1,6 +1,7 @@
 package ctmc
 
 import (
+	"context"
 	"errors"
 	"math"
 	"os"
@@ -27,7 +28,7 @@ func loadModel(t testing.TB, src string, opts compiler.Options) *runtime.Model {
 func explore(t testing.TB, m *runtime.Model, lim Limits) (*Chain, error) {
 	t.Helper()
 	in := m.Inputs()
-	return Explore(m, in, lim)
+	return Explore(context.Background(), m, in, lim)
 }
 
 func solve(t testing.TB, src string, opts compiler.Options, set *Settings) (*Chain, *Result) {
@@ -37,7 +38,7 @@ func solve(t testing.TB, src string, opts compiler.Options, set *Settings) (*Cha
 	if err != nil {
 		t.Fatalf("Explore: %v", err)
 	}
-	r, err := Stationary(c, set)
+	r, err := Stationary(context.Background(), c, set)
 	if err != nil {
 		t.Fatalf("Stationary: %v", err)
 	}
@@ -189,7 +190,7 @@ init { X = 2 }
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Stationary(c, nil)
+	_, err = Stationary(context.Background(), c, nil)
 	var re *ReducibleError
 	if !errors.As(err, &re) {
 		t.Fatalf("got %v, want a ReducibleError", err)
@@ -284,7 +285,7 @@ func runSIRS(t testing.TB) (time.Duration, time.Duration, *Chain, *Result) {
 		t.Fatal(err)
 	}
 	t1 := time.Now()
-	r, err := Stationary(c, nil)
+	r, err := Stationary(context.Background(), c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package ctmc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -54,8 +55,9 @@ type StepResult struct {
 //
 // Cost: O(S_k·(tape + J·d)) per step for the S_k states with mass at step k, so
 // O(k_max·S·(tape + J·d)) for the transient and cumulative laws; the discounted sum needs
-// J = ⌈(ln(1/tol) − ln(1 − e^{−a}))/a⌉ steps. Memory O(S) per stored vector.
-func TimeVarying(c *Chain, m *runtime.Model, in *ir.Inputs, p0 []float64, s *StepSettings) (*StepResult, error) {
+// J = ⌈(ln(1/tol) − ln(1 − e^{−a}))/a⌉ steps. Memory O(S) per stored vector. When ctx is
+// done, it stops before the next step with an error wrapping ctx.Err().
+func TimeVarying(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs, p0 []float64, s *StepSettings) (*StepResult, error) {
 	var set StepSettings
 	if s != nil {
 		set = *s
@@ -137,6 +139,9 @@ func TimeVarying(c *Chain, m *runtime.Model, in *ir.Inputs, p0 []float64, s *Ste
 			for j, v := range cur {
 				cum[j] += v
 			}
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("ctmc: stepping stopped after %d steps: %w", res.Products, err)
 		}
 		// One step at t = t₀ + k.
 		x.in.Time = t0 + k

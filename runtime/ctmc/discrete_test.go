@@ -1,6 +1,7 @@
 package ctmc
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/mfcproject/mfc/runtime/load"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler"
@@ -20,11 +22,11 @@ func measureMap(t *testing.T, src string, opts compiler.Options) (*Chain, map[st
 	t.Helper()
 	m := loadModel(t, src, opts)
 	in := m.Inputs()
-	c, err := Explore(m, in, Limits{})
+	c, err := Explore(context.Background(), m, in, Limits{})
 	if err != nil {
 		t.Fatalf("Explore: %v", err)
 	}
-	vals, err := EvalMeasures(c, m, in, nil, nil)
+	vals, err := EvalMeasures(context.Background(), c, m, in, nil, nil)
 	if err != nil {
 		t.Fatalf("EvalMeasures: %v", err)
 	}
@@ -76,7 +78,7 @@ func TestDiscreteTwoState(t *testing.T) {
 			if !c.Discrete || c.NumStates() != 2 {
 				t.Fatalf("discrete %v, %d states", c.Discrete, c.NumStates())
 			}
-			r, err := Stationary(c, nil)
+			r, err := Stationary(context.Background(), c, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,7 +159,7 @@ func TestDiscreteRandomWalk(t *testing.T) {
 			opts := compiler.Options{Overrides: compiler.Overrides{"p": {tc.p}, "q": {tc.q}, "K": {float64(tc.K)}}}
 			m := loadModel(t, walk, opts)
 			in := m.Inputs()
-			c, err := Explore(m, in, Limits{})
+			c, err := Explore(context.Background(), m, in, Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -167,7 +169,7 @@ func TestDiscreteRandomWalk(t *testing.T) {
 				t.Fatalf("%d states, want %d", c.NumStates(), n)
 			}
 			set := &Settings{DenseMax: tc.dense, Tol: 1e-13}
-			r, err := Stationary(c, set)
+			r, err := Stationary(context.Background(), c, set)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -267,7 +269,7 @@ func TestDiscreteRandomWalk(t *testing.T) {
 				"ss": ss, "tr": tr, "cu": cu, "di": di,
 				"un": until(x), "un1": until(ones),
 			}
-			vals, err := EvalMeasures(c, m, in, nil, &MeasureSettings{Solve: set})
+			vals, err := EvalMeasures(context.Background(), c, m, in, nil, &MeasureSettings{Solve: set})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -287,7 +289,7 @@ func TestDiscreteRandomWalk(t *testing.T) {
 			}
 			// The public solvers agree with the same references.
 			p0, _ := InitialDistribution(c)
-			lr, err := Discounted(c, p0, 0.2, set)
+			lr, err := Discounted(context.Background(), c, p0, 0.2, set)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -340,7 +342,7 @@ init { X = 0 }
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := loadModel(t, tc.src, compiler.Options{})
-			_, err := Explore(m, m.Inputs(), Limits{})
+			_, err := Explore(context.Background(), m, m.Inputs(), Limits{})
 			var d *diag.Diagnostic
 			if !errors.As(err, &d) || d.Code != tc.code {
 				t.Fatalf("got %v, want %s", err, tc.code)
@@ -360,7 +362,7 @@ up:   0 -> X when X < 4 @ 0.7
 down: X -> 0 when X > 0 @ 0.1 * X
 init { X = 3 }
 `, compiler.Options{})
-	if _, err := Explore(m, m.Inputs(), Limits{}); err != nil {
+	if _, err := Explore(context.Background(), m, m.Inputs(), Limits{}); err != nil {
 		t.Errorf("sum within round-off of 1: %v", err)
 	}
 }
@@ -410,14 +412,14 @@ func TestDiscreteExamples(t *testing.T) {
 				t.Fatalf("load: %v", diags)
 			}
 			in := m.Inputs()
-			c, err := Explore(m, in, Limits{})
+			c, err := Explore(context.Background(), m, in, Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !c.Discrete || c.NumStates() != tc.states {
 				t.Fatalf("discrete %v, %d states, want %d", c.Discrete, c.NumStates(), tc.states)
 			}
-			r, err := Stationary(c, nil)
+			r, err := Stationary(context.Background(), c, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -436,7 +438,7 @@ func TestDiscreteExamples(t *testing.T) {
 				f := StateValues(c, m, in, []ir.NodeID{m.IR.Observables[0].Node}, 0)[0]
 				inR := make([]bool, c.NumStates())
 				inR[c.Index(nil, 2)] = true
-				v, _, err := Until(c, p0, f, inR, nil)
+				v, _, err := Until(context.Background(), c, p0, f, inR, nil)
 				if err != nil || math.Abs(v-51.0/7) > 1e-13 {
 					t.Errorf("Until on Pa = %.16g (%v), want 51/7", v, err)
 				}
@@ -448,17 +450,17 @@ func TestDiscreteExamples(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				lr, err := Discounted(c, p0, in.Params[m.IR.Params[4].Offset], nil)
+				lr, err := Discounted(context.Background(), c, p0, in.Params[m.IR.Params[4].Offset], nil)
 				if err != nil {
 					t.Fatal(err)
 				}
 				f := StateValues(c, m, in, []ir.NodeID{m.IR.Observables[0].Node}, 0)[0]
 				w := tc.want["kappa"]
-				if v := dot(lr.X, f); math.Abs(v-w.value) > w.tol*w.value {
+				if v := floats.Dot(lr.X, f); math.Abs(v-w.value) > w.tol*w.value {
 					t.Errorf("Discounted on the frozen chain: %.13g, want %.13g", v, w.value)
 				}
 			}
-			vals, err := EvalMeasures(c, m, in, r.Pi, nil)
+			vals, err := EvalMeasures(context.Background(), c, m, in, r.Pi, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -504,7 +506,7 @@ measure di = discounted(x, 0.5)
 measure un = until(x, X == 5)
 `, compiler.Options{})
 	in := m.Inputs()
-	c, err := Explore(m, in, Limits{})
+	c, err := Explore(context.Background(), m, in, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,7 +527,7 @@ measure un = until(x, X == 5)
 		di += math.Exp(-0.5*float64(k)) * ek
 	}
 	want := map[string]float64{"tr4": 1, "tr9": e9, "cu4": 0.5, "di": di}
-	vals, err := EvalMeasures(c, m, in, nil, nil)
+	vals, err := EvalMeasures(context.Background(), c, m, in, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -546,33 +548,33 @@ measure un = until(x, X == 5)
 	}
 	// The state limit applies to the states found while stepping.
 	p0, _ := InitialDistribution(c)
-	_, err = TimeVarying(c, m, in, p0, &StepSettings{Steps: []float64{9}, Limits: Limits{MaxStates: 3}})
+	_, err = TimeVarying(context.Background(), c, m, in, p0, &StepSettings{Steps: []float64{9}, Limits: Limits{MaxStates: 3}})
 	var le *LimitError
 	if !errors.As(err, &le) {
 		t.Errorf("state limit: got %v", err)
 	}
-	if _, err := TimeVarying(c, m, in, p0, &StepSettings{Steps: []float64{2.5}}); err == nil {
+	if _, err := TimeVarying(context.Background(), c, m, in, p0, &StepSettings{Steps: []float64{2.5}}); err == nil {
 		t.Error("a non-integer step count was accepted")
 	}
 
 	// Agreement with the time-homogeneous solvers on the random walk.
 	wm := loadModel(t, walk, compiler.Options{})
 	win := wm.Inputs()
-	wc, err := Explore(wm, win, Limits{})
+	wc, err := Explore(context.Background(), wm, win, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wp0, _ := InitialDistribution(wc)
 	steps := []float64{0, 3, 7, 7, 20}
-	sr, err := TimeVarying(wc, wm, win, wp0, &StepSettings{Steps: steps, Cumulative: true, Discount: 0.2})
+	sr, err := TimeVarying(context.Background(), wc, wm, win, wp0, &StepSettings{Steps: steps, Cumulative: true, Discount: 0.2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := Transient(wc, wp0, steps, &TransientSettings{Cumulative: true})
+	tr, err := Transient(context.Background(), wc, wp0, steps, &TransientSettings{Cumulative: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dr, err := Discounted(wc, wp0, 0.2, nil)
+	dr, err := Discounted(context.Background(), wc, wp0, 0.2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -593,7 +595,7 @@ measure un = until(x, X == 5)
 	if worst > 1e-12 {
 		t.Errorf("TimeVarying and the homogeneous solvers differ by %.2g", worst)
 	}
-	if _, err := Transient(wc, wp0, []float64{1.5}, nil); err == nil {
+	if _, err := Transient(context.Background(), wc, wp0, []float64{1.5}, nil); err == nil {
 		t.Error("Transient accepted a non-integer time for a discrete-time chain")
 	}
 }

@@ -13,21 +13,24 @@
 //     state is stored as d+1 int32 values in one arena, indexed by an open-addressing hash
 //     table keyed by those values: O(d) per lookup, O(S·(d+1)) memory. Each state costs one
 //     evaluation of the propensity tape (O(tape length)) plus O(J·d) for the jumps, so
-//     exploration is O(S·(tape + J·d)). Every visited state is checked: a positive
-//     propensity that would make a count negative is E801, a negative, NaN or infinite
-//     propensity is E802, both returned as *diag.Diagnostic at the transition. A propensity
-//     with |a_j| ≤ 1e-12·Σ_k |a_k| at the state is round-off and counts as 0 (for example
-//     N·(1 − S/N − I/N) at S + I = N, which evaluates to ±1e-15).
+//     exploration is O(S·(tape + J·d)). Every visited state is checked by the rules of
+//     package step, which the simulator (package ssa) shares: a positive propensity that
+//     would make a count negative is E801, a negative, NaN or infinite propensity is E802,
+//     both returned as *diag.Diagnostic at the transition. A propensity with
+//     |a_j| ≤ 1e-12·Σ_k |a_k| (the sum over the finite values) at the state is round-off
+//     and counts as 0 (for example N·(1 − S/N − I/N) at S + I = N, which evaluates to
+//     ±1e-15).
 //   - The generator Q is built row by row during exploration as a CSR matrix: off-diagonal
 //     rates summed per target, diagonal = −(row sum). O(E) memory.
 //   - Stationary first finds the strongly connected components with an iterative Tarjan
 //     algorithm, O(S + E). More than one closed class is an error (*ReducibleError) that
 //     lists each closed class with its size and a representative state. With exactly one
 //     closed class, transient states get probability 0 and πQ = 0, Σπ = 1 is solved on the
-//     closed class: by dense LU (gonum) when it has at most Settings.DenseMax states
-//     (O(S³) time, O(S²) memory), otherwise by BiCGSTAB with an ILU(0) preconditioner on
-//     the nonsingular system obtained by fixing one component of π (O(E) per iteration,
-//     O(E) memory), followed by iterative refinement until ‖πQ‖₁ ≤ Settings.Tol. The
+//     closed class with the solvers of package linalg: by dense LU (gonum) when it has at
+//     most Settings.DenseMax states (O(S³) time, O(S²) memory), otherwise by BiCGSTAB
+//     with an ILU(0) preconditioner on the nonsingular system obtained by fixing one
+//     component of π (O(E) per iteration, O(E) memory), followed by iterative refinement
+//     until ‖πQ‖₁ ≤ Settings.Tol. The
 //     pivot and the first guess come from a random walk of at most 4e6 jumps on the chain
 //     (its occupation measure), smoothed by Gauss–Seidel sweeps; BiCGSTAB restarts when it
 //     stagnates.
@@ -36,6 +39,9 @@
 //     O(E·(q·t + √(q·t))) for the uniformisation rate q = max|Q_ii|. Discounted solves
 //     x(δI − Q) = p₀ and Until solves the hitting-time equations off a region, with the
 //     dense LU or ILU(0)-BiCGSTAB of Stationary.
+//   - The entry points that can run long (Explore, Stationary, Transient, Discounted,
+//     Until, EvalMeasures, TimeVarying) take a context.Context and stop, with an error
+//     wrapping ctx.Err(), within about a second of its cancellation.
 //   - EvalMeasures evaluates the measures of spec §6.10 on the chain; StateValues,
 //     ExpectNodes and ObservableMeans evaluate graph nodes at the states.
 //   - Expectation and MeanCounts are O(S·d) sums over the states.

@@ -1,6 +1,7 @@
 package ctmc_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/mfcproject/mfc/runtime/load"
@@ -31,18 +32,18 @@ measure busy_disc = discounted(busy, 0.5)
 		return
 	}
 	in := m.Inputs()
-	c, err := ctmc.Explore(m, in, ctmc.Limits{})
+	c, err := ctmc.Explore(context.Background(), m, in, ctmc.Limits{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	st, err := ctmc.Stationary(c, nil)
+	st, err := ctmc.Stationary(context.Background(), c, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Printf("%d states, P(Q = 0) = %.6f\n", c.NumStates(), st.Pi[c.Index([]int{0}, 0)])
-	vals, err := ctmc.EvalMeasures(c, m, in, st.Pi, nil)
+	vals, err := ctmc.EvalMeasures(context.Background(), c, m, in, st.Pi, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,10 +1,12 @@
 package ctmc
 
 import (
+	"context"
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/mat"
+	"github.com/mfcproject/mfc/runtime/linalg"
+	"gonum.org/v1/gonum/floats"
 )
 
 // LinearResult is the solution of a linear system of the chain.
@@ -22,75 +24,43 @@ type LinearResult struct {
 // solveLinear solves a x = b for a square nonsingular CSR matrix a that stores every
 // diagonal, by dense LU when a has at most set.DenseMax rows (O(n³)) and otherwise by
 // ILU(0)-preconditioned BiCGSTAB until ‖b − a x‖₁ ≤ set.Tol·‖b‖₁ (O(nnz) per iteration).
-func solveLinear(a *CSR, b []float64, set Settings) (*LinearResult, error) {
+func solveLinear(ctx context.Context, a *linalg.CSR, b []float64, set Settings) (*LinearResult, error) {
 	set = set.withDefaults()
 	n := a.Rows
 	res := &LinearResult{X: make([]float64, n)}
-	bn := norm1(b)
+	bn := floats.Norm(b, 1)
 	if n == 0 || bn == 0 {
 		res.Method = "trivial"
 		return res, nil
 	}
 	if set.DenseMax > 0 && n <= set.DenseMax {
 		res.Method = "dense LU"
-		d := mat.NewDense(n, n, nil)
-		for i := 0; i < n; i++ {
-			for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
-				d.Set(i, int(a.Col[p]), a.Val[p])
-			}
-		}
-		var lu mat.LU
-		lu.Factorize(d)
-		var x mat.VecDense
-		if err := lu.SolveVecTo(&x, false, mat.NewVecDense(n, append([]float64(nil), b...))); err != nil {
-			if _, ok := err.(mat.Condition); !ok {
-				return nil, fmt.Errorf("ctmc: dense LU failed: %w", err)
-			}
-		}
-		for i := range res.X {
-			res.X[i] = x.AtVec(i)
-		}
-		// One step of iterative refinement.
-		r := make([]float64, n)
-		a.MulVec(r, res.X)
-		for i := range r {
-			r[i] = b[i] - r[i]
-		}
-		var dx mat.VecDense
-		if err := lu.SolveVecTo(&dx, false, mat.NewVecDense(n, r)); err == nil {
-			for i := range res.X {
-				res.X[i] += dx.AtVec(i)
-			}
+		if err := linalg.SolveDenseLU(res.X, a, b); err != nil {
+			return nil, err
 		}
 	} else {
 		res.Method = "BiCGSTAB+ILU(0)"
-		m, err := newILU0(a)
+		m, err := linalg.NewILU0(a)
 		if err != nil {
 			return nil, err
 		}
+		bs := &linalg.BiCGSTABSettings{M: m, Abs: 0.5 * set.Tol * bn, MaxIter: set.MaxIter}
 		for pass := 0; pass < 4; pass++ {
-			res.Iterations += bicgstabAbs(a, m, res.X, b, 0.5*set.Tol*bn, set.MaxIter)
-			if linResidual(a, res.X, b) <= set.Tol*bn {
+			it, err := linalg.BiCGSTAB(ctx, a, b, res.X, bs)
+			res.Iterations += it
+			if err != nil {
+				return nil, err
+			}
+			if linalg.Residual1(a, res.X, b) <= set.Tol*bn {
 				break
 			}
 		}
 	}
-	res.Residual = linResidual(a, res.X, b) / bn
+	res.Residual = linalg.Residual1(a, res.X, b) / bn
 	if !(res.Residual <= set.Tol) {
 		return res, fmt.Errorf("ctmc: linear solve (%s, %d states) reached relative residual %.3g, above the target %.3g", res.Method, n, res.Residual, set.Tol)
 	}
 	return res, nil
-}
-
-// linResidual returns ‖b − a x‖₁.
-func linResidual(a *CSR, x, b []float64) float64 {
-	r := make([]float64, len(b))
-	a.MulVec(r, x)
-	s := 0.0
-	for i := range r {
-		s += math.Abs(b[i] - r[i])
-	}
-	return s
 }
 
 // withDefaults fills in the zero fields of Settings.
@@ -115,7 +85,7 @@ func (s Settings) withDefaults() Settings {
 // For a discrete-time chain (c.Discrete), delta is the discount rate per step a and
 // x = Σ_{j≥0} e^{−aj} p_j solves x(I − e^{−a}P) = p0, i.e. x((1 − e^{−a})I − e^{−a}Q) = p0;
 // its entries sum to 1/(1 − e^{−a}). Same cost.
-func Discounted(c *Chain, p0 []float64, delta float64, s *Settings) (*LinearResult, error) {
+func Discounted(ctx context.Context, c *Chain, p0 []float64, delta float64, s *Settings) (*LinearResult, error) {
 	if !(delta > 0) || math.IsInf(delta, 0) {
 		return nil, fmt.Errorf("ctmc: discount rate %v must be finite and > 0", delta)
 	}
@@ -144,7 +114,7 @@ func Discounted(c *Chain, p0 []float64, delta float64, s *Settings) (*LinearResu
 	if s != nil {
 		set = *s
 	}
-	return solveLinear(a, p0, set)
+	return solveLinear(ctx, a, p0, set)
 }
 
 // Until returns E ∫₀^τ f(X_s) ds for X₀ ~ p0, where τ is the hitting time of the states
@@ -160,7 +130,7 @@ func Discounted(c *Chain, p0 []float64, delta float64, s *Settings) (*LinearResu
 //
 // Cost: O(S + E) for the reachability sets, plus dense LU (O(|A|³), at most s.DenseMax
 // states) or ILU(0)-BiCGSTAB (O(E) per iteration).
-func Until(c *Chain, p0, f []float64, inR []bool, s *Settings) (value float64, res *LinearResult, err error) {
+func Until(ctx context.Context, c *Chain, p0, f []float64, inR []bool, s *Settings) (value float64, res *LinearResult, err error) {
 	n := c.NumStates()
 	if len(p0) != n || len(f) != n || len(inR) != n {
 		return 0, nil, fmt.Errorf("ctmc: Until: vectors of length %d, %d, %d, want %d states", len(p0), len(f), len(inR), n)
@@ -218,7 +188,7 @@ func Until(c *Chain, p0, f []float64, inR []bool, s *Settings) (value float64, r
 		}
 	}
 	m := len(states)
-	a := &CSR{Rows: m, Cols: m, RowPtr: make([]int, 1, m+1)}
+	a := &linalg.CSR{Rows: m, Cols: m, RowPtr: make([]int, 1, m+1)}
 	b := make([]float64, m)
 	for k, i := range states {
 		b[k] = f[i]
@@ -236,7 +206,7 @@ func Until(c *Chain, p0, f []float64, inR []bool, s *Settings) (value float64, r
 	if s != nil {
 		set = *s
 	}
-	sub, err := solveLinear(a, b, set)
+	sub, err := solveLinear(ctx, a, b, set)
 	if err != nil {
 		return 0, nil, err
 	}

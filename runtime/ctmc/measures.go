@@ -1,6 +1,7 @@
 package ctmc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/linalg"
+	"gonum.org/v1/gonum/floats"
 )
 
 // StateValues evaluates the graph nodes at every state of the chain: out[k][s] is node k at
@@ -127,7 +130,7 @@ func InitialDistribution(c *Chain) ([]float64, error) {
 	for l, i := range c.Initial {
 		local[i] = int32(l)
 	}
-	sub := &CSR{Rows: k, Cols: k, RowPtr: make([]int, 1, k+1)}
+	sub := &linalg.CSR{Rows: k, Cols: k, RowPtr: make([]int, 1, k+1)}
 	for _, i := range c.Initial {
 		type ent struct {
 			col int32
@@ -156,7 +159,7 @@ func InitialDistribution(c *Chain) ([]float64, error) {
 	if cl := ClosedClasses(tmp); len(cl) != 1 {
 		return nil, fmt.Errorf("ctmc: 'env ~ stationary': the environment chain at the initial counts has %d closed classes, so its stationary law is not unique", len(cl))
 	}
-	r, err := Stationary(tmp, &Settings{DenseMax: k + 1})
+	r, err := Stationary(context.Background(), tmp, &Settings{DenseMax: k + 1})
 	if err != nil {
 		return nil, fmt.Errorf("ctmc: 'env ~ stationary': %w", err)
 	}
@@ -225,13 +228,14 @@ var ErrTimeInhomogeneous = errors.New("ctmc: the model is time-inhomogeneous and
 // model's (ErrDiscreteTime), the time-dependent kinds of a continuous-time
 // time-inhomogeneous model (ErrTimeInhomogeneous), a reward that depends on t in
 // cumulative, discounted or until measures, bad arguments, and solver failures. The
-// returned error is for unusable inputs only (a pi of the wrong length).
+// returned error is for unusable inputs only (a pi of the wrong length) and for a ctx
+// done before the end (it wraps ctx.Err(); the solves check ctx as they run).
 //
 // Cost: O(S·tape) per distinct reward, plus the solves: Stationary, one Transient pass to
 // the largest horizon, and one linear solve per discount rate and per until measure; for
 // a time-inhomogeneous discrete-time model one TimeVarying pass to the largest horizon
 // and one per discount rate, O(S·(tape + J·d)) per step.
-func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *MeasureSettings) ([]MeasureValue, error) {
+func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *MeasureSettings) ([]MeasureValue, error) {
 	var set MeasureSettings
 	if s != nil {
 		set = *s
@@ -371,7 +375,7 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 		}
 		if pi == nil && piErr == nil {
 			var r *Result
-			if r, piErr = Stationary(c, set.Solve); piErr == nil {
+			if r, piErr = Stationary(ctx, c, set.Solve); piErr == nil {
 				pi = r.Pi
 			}
 		}
@@ -379,7 +383,7 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 			out[k].Err = piErr
 			continue
 		}
-		out[k].Value = dot(pi, vals[slot[ms.Args[0]]])
+		out[k].Value = floats.Dot(pi, vals[slot[ms.Args[0]]])
 	}
 
 	// Transient and cumulative measures: one pass over the sorted horizons.
@@ -413,14 +417,14 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 		ch := c
 		if stepping {
 			var sr *StepResult
-			sr, err = TimeVarying(c, m, in, p0, &StepSettings{Steps: uniq, Cumulative: cumulative, Limits: set.Limits})
+			sr, err = TimeVarying(ctx, c, m, in, p0, &StepSettings{Steps: uniq, Cumulative: cumulative, Limits: set.Limits})
 			if err == nil {
 				ch = sr.Chain
 				tr = &TransientResult{Times: uniq, P: sr.P, Epsilon: make([]float64, len(uniq)), Cumulative: sr.Cumulative,
 					CumulativeEpsilon: make([]float64, len(uniq)), Rate: 1, Products: sr.Products}
 			}
 		} else {
-			tr, err = Transient(c, p0, uniq, &ts)
+			tr, err = Transient(ctx, c, p0, uniq, &ts)
 		}
 		for k, ms := range mod.Measures {
 			if out[k].Err != nil || (ms.Kind != ir.Transient && ms.Kind != ir.Cumulative) {
@@ -433,10 +437,10 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 			i := sort.SearchFloat64s(uniq, params[k])
 			f := rewardOn(ch, k)
 			if ms.Kind == ir.Transient {
-				out[k].Value = dot(tr.P[i], f)
+				out[k].Value = floats.Dot(tr.P[i], f)
 				out[k].Bound = supNorm(f) * tr.Epsilon[i]
 			} else {
-				out[k].Value = dot(tr.Cumulative[i], f)
+				out[k].Value = floats.Dot(tr.Cumulative[i], f)
 				out[k].Bound = supNorm(f) * tr.CumulativeEpsilon[i]
 			}
 		}
@@ -455,19 +459,19 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 		}
 		a := params[k]
 		if stepping {
-			sr, err := TimeVarying(c, m, in, p0, &StepSettings{Discount: a, Limits: set.Limits})
+			sr, err := TimeVarying(ctx, c, m, in, p0, &StepSettings{Discount: a, Limits: set.Limits})
 			if err != nil {
 				out[k].Err = err
 				continue
 			}
 			f := rewardOn(sr.Chain, k)
-			out[k].Value = dot(sr.Discounted, f)
+			out[k].Value = floats.Dot(sr.Discounted, f)
 			out[k].Bound = supNorm(f) * sr.DiscountTail
 			continue
 		}
 		if _, ok := disc[a]; !ok {
 			if _, failed := discErr[a]; !failed {
-				r, err := Discounted(c, p0, a, set.Solve)
+				r, err := Discounted(ctx, c, p0, a, set.Solve)
 				if err != nil {
 					discErr[a] = err
 				} else {
@@ -479,7 +483,7 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 			out[k].Err = err
 			continue
 		}
-		out[k].Value = dot(disc[a].X, reward(k))
+		out[k].Value = floats.Dot(disc[a].X, reward(k))
 	}
 
 	// Until measures.
@@ -496,12 +500,16 @@ func EvalMeasures(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *Me
 		for i, v := range rv {
 			inR[i] = v != 0
 		}
-		v, _, err := Until(c, p0, reward(k), inR, set.Solve)
+		v, _, err := Until(ctx, c, p0, reward(k), inR, set.Solve)
 		if err != nil {
 			out[k].Err = fmt.Errorf("measure '%s': %w", ms.Name, err)
 			continue
 		}
 		out[k].Value = v
+	}
+	if err := ctx.Err(); err != nil {
+		// The solves stopped early: the measures they left unset are not failures of the model.
+		return nil, fmt.Errorf("ctmc: measures stopped: %w", err)
 	}
 	return out, nil
 }

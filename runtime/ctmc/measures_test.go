@@ -1,6 +1,7 @@
 package ctmc
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -40,7 +41,7 @@ measure un0 = until(q, Q >= 1)
 func TestEvalMeasures(t *testing.T) {
 	m := loadModel(t, mm1kMeasures, compiler.Options{})
 	in := m.Inputs()
-	c, err := Explore(m, in, Limits{})
+	c, err := Explore(context.Background(), m, in, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +108,7 @@ func TestEvalMeasures(t *testing.T) {
 		{"iterative", &MeasureSettings{Solve: &Settings{DenseMax: -1, Tol: 1e-13}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			vals, err := EvalMeasures(c, m, in, nil, tc.set)
+			vals, err := EvalMeasures(context.Background(), c, m, in, nil, tc.set)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +132,7 @@ func TestEvalMeasures(t *testing.T) {
 		})
 	}
 	// Observables as 'mfc exact' reports them: E_π Q.
-	res, err := Stationary(c, nil)
+	res, err := Stationary(context.Background(), c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,11 +170,11 @@ measure bad   = discounted(X, 0)
 		t.Run(tc.name, func(t *testing.T) {
 			m := loadModel(t, tc.src, compiler.Options{})
 			in := m.Inputs()
-			c, err := Explore(m, in, Limits{})
+			c, err := Explore(context.Background(), m, in, Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			vals, err := EvalMeasures(c, m, in, nil, nil)
+			vals, err := EvalMeasures(context.Background(), c, m, in, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,7 +197,7 @@ measure bad   = discounted(X, 0)
 	mod := *dm.IR
 	mod.Time = ir.Discrete
 	dm.IR = &mod
-	vals, err := EvalMeasures(nil, dm, dm.Inputs(), nil, nil)
+	vals, err := EvalMeasures(context.Background(), nil, dm, dm.Inputs(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,11 +231,11 @@ measure y1 = transient(ind(Y == 1), 0)
 		t.Run(tc.name, func(t *testing.T) {
 			m := loadModel(t, "model envlaw\n"+body+tc.init+"\n", compiler.Options{})
 			in := m.Inputs()
-			c, err := Explore(m, in, Limits{})
+			c, err := Explore(context.Background(), m, in, Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			vals, err := EvalMeasures(c, m, in, nil, nil)
+			vals, err := EvalMeasures(context.Background(), c, m, in, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,11 +1,11 @@
 package ctmc
 
 import (
+	"context"
 	"fmt"
-	"math"
 	"strings"
 
-	"gonum.org/v1/gonum/mat"
+	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
 // Settings controls Stationary. The zero value (or nil) selects the defaults.
@@ -60,7 +60,7 @@ func (e *ReducibleError) Error() string {
 // edge i → j for every stored off-diagonal element with positive value): comp[i] is the
 // component of state i, numbered in the order Tarjan's algorithm completes them, and n is
 // their number. It is iterative, O(S + E).
-func Components(q *CSR) (comp []int32, n int) {
+func Components(q *linalg.CSR) (comp []int32, n int) {
 	N := q.Rows
 	index := make([]int32, N)
 	low := make([]int32, N)
@@ -172,8 +172,10 @@ func ClosedClasses(c *Chain) [][]int {
 // *ReducibleError if the chain has more than one closed class. With exactly one, the
 // transient states get probability 0 and πQ = 0, Σπ = 1 is solved on the closed class by
 // dense LU (at most s.DenseMax states) or by ILU(0)-preconditioned BiCGSTAB with iterative
-// refinement. It returns an error if the residual target s.Tol is not met.
-func Stationary(c *Chain, s *Settings) (*Result, error) {
+// refinement. It returns an error if the residual target s.Tol is not met, and one
+// wrapping ctx.Err() if ctx is done during the iterative solve (dense LU, at most a second
+// or two at the default DenseMax, runs to its end).
+func Stationary(ctx context.Context, c *Chain, s *Settings) (*Result, error) {
 	var set Settings
 	if s != nil {
 		set = *s
@@ -198,7 +200,7 @@ func Stationary(c *Chain, s *Settings) (*Result, error) {
 		local[i] = int32(k)
 	}
 	n := len(class)
-	sub := &CSR{Rows: n, Cols: n, RowPtr: make([]int, 1, n+1)}
+	sub := &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, 1, n+1)}
 	if n == N {
 		sub.Col = make([]int32, 0, len(c.Q.Col))
 		sub.Val = make([]float64, 0, len(c.Q.Val))
@@ -220,10 +222,12 @@ func Stationary(c *Chain, s *Settings) (*Result, error) {
 		pi = []float64{1}
 		res.Method = "trivial"
 	case set.DenseMax > 0 && n <= set.DenseMax:
-		pi, err = solveDense(sub)
+		pi = make([]float64, n)
+		err = linalg.StationaryDense(pi, sub)
 		res.Method = "dense LU"
 	default:
-		pi, res.Iterations, err = solveIterative(sub, set)
+		pi = make([]float64, n)
+		res.Iterations, err = linalg.StationaryBiCGSTAB(ctx, pi, sub, &linalg.StationarySettings{Tol: set.Tol, MaxIter: set.MaxIter})
 		res.Method = "BiCGSTAB+ILU(0)"
 	}
 	if err != nil {
@@ -233,86 +237,9 @@ func Stationary(c *Chain, s *Settings) (*Result, error) {
 	for k, i := range class {
 		res.Pi[i] = pi[k]
 	}
-	res.Residual = residual(sub, pi)
+	res.Residual = linalg.StationaryResidual(sub, pi)
 	if !(res.Residual <= set.Tol) {
 		return res, fmt.Errorf("ctmc: stationary solve (%s, %d states) reached residual ‖πQ‖₁ = %.3g, above the target %.3g", res.Method, n, res.Residual, set.Tol)
 	}
 	return res, nil
-}
-
-// residual returns ‖πQ‖₁.
-func residual(q *CSR, pi []float64) float64 {
-	r := make([]float64, q.Cols)
-	q.VecMul(r, pi)
-	s := 0.0
-	for _, v := range r {
-		s += math.Abs(v)
-	}
-	return s
-}
-
-// normalise clips negative round-off to 0 and scales x to sum 1.
-func normalise(x []float64) error {
-	s := 0.0
-	for i, v := range x {
-		if v < 0 {
-			x[i] = 0
-			v = 0
-		}
-		s += v
-	}
-	if !(s > 0) || math.IsInf(s, 0) {
-		return fmt.Errorf("ctmc: stationary solve failed (sum of π = %v)", s)
-	}
-	for i := range x {
-		x[i] /= s
-	}
-	return nil
-}
-
-// solveDense solves Qᵀπ = 0 with the last equation replaced by Σπ = 1, by LU.
-func solveDense(q *CSR) ([]float64, error) {
-	n := q.Rows
-	a := mat.NewDense(n, n, nil)
-	for i := 0; i < n; i++ {
-		for p := q.RowPtr[i]; p < q.RowPtr[i+1]; p++ {
-			a.Set(int(q.Col[p]), i, q.Val[p])
-		}
-	}
-	for j := 0; j < n; j++ {
-		a.Set(n-1, j, 1)
-	}
-	b := mat.NewVecDense(n, nil)
-	b.SetVec(n-1, 1)
-	var lu mat.LU
-	lu.Factorize(a)
-	var x mat.VecDense
-	if err := lu.SolveVecTo(&x, false, b); err != nil {
-		if _, ok := err.(mat.Condition); !ok {
-			return nil, fmt.Errorf("ctmc: dense LU failed: %w", err)
-		}
-	}
-	pi := make([]float64, n)
-	for i := range pi {
-		pi[i] = x.AtVec(i)
-	}
-	// One step of iterative refinement on the bordered system.
-	r := make([]float64, n)
-	q.VecMul(r, pi)
-	sum := 0.0
-	for _, v := range pi {
-		sum += v
-	}
-	r[n-1] = sum - 1
-	rv := mat.NewVecDense(n, r)
-	var dx mat.VecDense
-	if err := lu.SolveVecTo(&dx, false, rv); err == nil {
-		for i := range pi {
-			pi[i] -= dx.AtVec(i)
-		}
-	}
-	if err := normalise(pi); err != nil {
-		return nil, err
-	}
-	return pi, nil
 }

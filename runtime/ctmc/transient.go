@@ -1,8 +1,11 @@
 package ctmc
 
 import (
+	"context"
 	"fmt"
 	"math"
+
+	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
 // TransientSettings controls Transient. The zero value (or nil) selects the defaults.
@@ -40,7 +43,7 @@ type TransientResult struct {
 
 // UniformisationRate returns q = max_i |Q_ii|, the smallest rate for which P = I + Q/q is
 // stochastic. O(E).
-func UniformisationRate(q *CSR) float64 {
+func UniformisationRate(q *linalg.CSR) float64 {
 	r := 0.0
 	for i := 0; i < q.Rows; i++ {
 		for p := q.RowPtr[i]; p < q.RowPtr[i+1]; p++ {
@@ -69,7 +72,10 @@ func UniformisationRate(q *CSR) float64 {
 // p_{k+1} = p_k P with P = I + Q, one product per step, O(E·t_max) time; the optional
 // cumulative law is Σ_{j=0}^{t−1} p_j (spec §6.10), Epsilon and CumulativeEpsilon are 0
 // (no truncation: only round-off, about 1e-16 per step) and Rate is 1.
-func Transient(c *Chain, p0 []float64, times []float64, s *TransientSettings) (*TransientResult, error) {
+//
+// When ctx is done, Transient stops within 1024 products and returns an error wrapping
+// ctx.Err().
+func Transient(ctx context.Context, c *Chain, p0 []float64, times []float64, s *TransientSettings) (*TransientResult, error) {
 	var set TransientSettings
 	if s != nil {
 		set = *s
@@ -95,7 +101,7 @@ func Transient(c *Chain, p0 []float64, times []float64, s *TransientSettings) (*
 		prev = t
 	}
 	if c.Discrete {
-		return discreteTransient(c, p0, times, set.Cumulative)
+		return discreteTransient(ctx, c, p0, times, set.Cumulative)
 	}
 	q := UniformisationRate(c.Q)
 	res := &TransientResult{Times: append([]float64(nil), times...), Rate: q}
@@ -123,7 +129,7 @@ func Transient(c *Chain, p0 []float64, times []float64, s *TransientSettings) (*
 			if cum != nil {
 				stepCum = make([]float64, n)
 			}
-			next, fg, err := u.step(cur, q*dt, eps, stepCum, set.MaxTerms)
+			next, fg, err := u.step(ctx, cur, q*dt, eps, stepCum, set.MaxTerms)
 			if err != nil {
 				return nil, err
 			}
@@ -155,11 +161,11 @@ const cumBlock = 512
 
 // uniformiser applies v ↦ v P = v + (v Q)/q as a gather over the transposed generator.
 type uniformiser struct {
-	qt   *CSR
+	qt   *linalg.CSR
 	invq float64
 }
 
-func newUniformiser(q *CSR, rate float64) *uniformiser {
+func newUniformiser(q *linalg.CSR, rate float64) *uniformiser {
 	u := &uniformiser{qt: q.Transpose()}
 	if rate > 0 {
 		u.invq = 1 / rate
@@ -182,7 +188,7 @@ func (u *uniformiser) mul(dst, v []float64) {
 // step returns Σ_{k=L}^{R} ŵ_k v P^k for the Poisson(lambda) window of FoxGlynn(lambda,
 // eps); if cum is non-nil it adds (1/q) Σ_{k=0}^{R} (1 − F̂_k) v P^k to it, where F̂ is the
 // distribution function of the window's weights.
-func (u *uniformiser) step(v []float64, lambda, eps float64, cum []float64, maxTerms int) ([]float64, *PoissonWeights, error) {
+func (u *uniformiser) step(ctx context.Context, v []float64, lambda, eps float64, cum []float64, maxTerms int) ([]float64, *PoissonWeights, error) {
 	n := len(v)
 	out := make([]float64, n)
 	fg, err := FoxGlynn(lambda, eps)
@@ -231,6 +237,11 @@ func (u *uniformiser) step(v []float64, lambda, eps float64, cum []float64, maxT
 				}
 			}
 		}
+		if k%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, fmt.Errorf("ctmc: uniformisation stopped after %d products: %w", k, err)
+			}
+		}
 		if k < fg.Right {
 			u.mul(y, x)
 			x, y = y, x
@@ -241,7 +252,7 @@ func (u *uniformiser) step(v []float64, lambda, eps float64, cum []float64, maxT
 
 // discreteTransient steps the law of a discrete-time chain: p_{k+1} = p_k + p_k Q. The times
 // have been checked to be finite, ≥ 0 and non-decreasing. O(E·t_max).
-func discreteTransient(c *Chain, p0 []float64, times []float64, cumulative bool) (*TransientResult, error) {
+func discreteTransient(ctx context.Context, c *Chain, p0 []float64, times []float64, cumulative bool) (*TransientResult, error) {
 	for _, t := range times {
 		if t != math.Trunc(t) {
 			return nil, fmt.Errorf("ctmc: time %v of a discrete-time chain is not an integer number of steps", t)
@@ -259,6 +270,11 @@ func discreteTransient(c *Chain, p0 []float64, times []float64, cumulative bool)
 	k := 0.0
 	for _, t := range times {
 		for ; k < t; k++ {
+			if res.Products%ctxEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, fmt.Errorf("ctmc: stepping stopped after %d steps: %w", res.Products, err)
+				}
+			}
 			if cum != nil {
 				for j, v := range cur {
 					cum[j] += v

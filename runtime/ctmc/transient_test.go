@@ -1,6 +1,7 @@
 package ctmc
 
 import (
+	"context"
 	"math"
 	"testing"
 
@@ -90,7 +91,7 @@ func TestTransientTwoState(t *testing.T) {
 		t.Fatal(err)
 	}
 	times := []float64{0, 0.1, 0.1, 1, 10, 300, 8e4} // q·Δt ≈ 1e5 in the last step
-	r, err := Transient(c, p0, times, &TransientSettings{Cumulative: true, Epsilon: 1e-13})
+	r, err := Transient(context.Background(), c, p0, times, &TransientSettings{Cumulative: true, Epsilon: 1e-13})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestTransientTwoState(t *testing.T) {
 		denseMax int
 	}{{"dense", 0}, {"iterative", -1}} {
 		for _, delta := range []float64{0.05, 1, 20} {
-			d, err := Discounted(c, p0, delta, &Settings{DenseMax: tc.denseMax, Tol: 1e-14})
+			d, err := Discounted(context.Background(), c, p0, delta, &Settings{DenseMax: tc.denseMax, Tol: 1e-14})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +126,7 @@ func TestTransientTwoState(t *testing.T) {
 			}
 		}
 	}
-	if _, err := Transient(c, p0, []float64{1, 0.5}, nil); err == nil {
+	if _, err := Transient(context.Background(), c, p0, []float64{1, 0.5}, nil); err == nil {
 		t.Error("decreasing times accepted")
 	}
 }
@@ -148,7 +149,7 @@ init { X = 0 }
 	}
 	p0, _ := InitialDistribution(c)
 	times := []float64{0.25, 5, 20}
-	r, err := Transient(c, p0, times, &TransientSettings{Cumulative: true})
+	r, err := Transient(context.Background(), c, p0, times, &TransientSettings{Cumulative: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +172,7 @@ init { X = 0 }
 		t.Logf("t=%g: max |Δp| = %.2g, |Δ∫p₀| = %.2g", tt, maxErr, math.Abs(got0-want0))
 	}
 	for _, dm := range []int{0, -1} {
-		d, err := Discounted(c, p0, 0.5, &Settings{DenseMax: dm, Tol: 1e-13})
+		d, err := Discounted(context.Background(), c, p0, 0.5, &Settings{DenseMax: dm, Tol: 1e-13})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +211,7 @@ func TestTransientMM1K(t *testing.T) {
 	}
 	p0, _ := InitialDistribution(c)
 	times := []float64{0.5, 2, 10, 40}
-	r, err := Transient(c, p0, times, &TransientSettings{Cumulative: true, Epsilon: 1e-13})
+	r, err := Transient(context.Background(), c, p0, times, &TransientSettings{Cumulative: true, Epsilon: 1e-13})
 	if err != nil {
 		t.Fatal(err)
 	}

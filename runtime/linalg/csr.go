@@ -2,6 +2,8 @@
 // type, and (as they move here) the linear solvers and matrix equations.
 package linalg
 
+import "gonum.org/v1/gonum/mat"
+
 // CSR is a sparse matrix in compressed sparse row form. Row i has the column indices
 // Col[RowPtr[i]:RowPtr[i+1]] (strictly increasing) and the values Val[RowPtr[i]:RowPtr[i+1]].
 type CSR struct {
@@ -11,13 +13,23 @@ type CSR struct {
 	Val        []float64
 }
 
-// At returns the element (i, j), 0 if it is not stored. It costs O(log(row length)).
+// Dims returns the dimensions of a; with At and T, CSR implements gonum's mat.Matrix.
+func (a *CSR) Dims() (r, c int) { return a.Rows, a.Cols }
+
+// At returns the element (i, j), 0 if it is not stored or if Val is nil (a pattern).
+// It panics with mat.ErrIndexOutOfRange outside the matrix and costs O(log(row length)).
 func (a *CSR) At(i, j int) float64 {
+	if uint(i) >= uint(a.Rows) || uint(j) >= uint(a.Cols) {
+		panic(mat.ErrIndexOutOfRange)
+	}
 	lo, hi := a.RowPtr[i], a.RowPtr[i+1]
 	for lo < hi {
 		mid := (lo + hi) / 2
 		switch c := int(a.Col[mid]); {
 		case c == j:
+			if a.Val == nil {
+				return 0
+			}
 			return a.Val[mid]
 		case c < j:
 			lo = mid + 1
@@ -28,8 +40,30 @@ func (a *CSR) At(i, j int) float64 {
 	return 0
 }
 
-// NNZ returns the number of stored elements.
-func (a *CSR) NNZ() int { return len(a.Val) }
+// T returns the transpose of a as a view; Transpose builds it in CSR form.
+func (a *CSR) T() mat.Matrix { return mat.Transpose{Matrix: a} }
+
+// ToDense copies a into dst, which must be empty or Rows × Cols (else it panics with
+// mat.ErrShape). O(Rows·Cols).
+func (a *CSR) ToDense(dst *mat.Dense) {
+	if dst.IsEmpty() {
+		dst.ReuseAs(a.Rows, a.Cols)
+	} else if r, c := dst.Dims(); r != a.Rows || c != a.Cols {
+		panic(mat.ErrShape)
+	}
+	dst.Zero()
+	if a.Val == nil {
+		return
+	}
+	for i := 0; i < a.Rows; i++ {
+		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
+			dst.Set(i, int(a.Col[p]), a.Val[p])
+		}
+	}
+}
+
+// NNZ returns the number of stored elements (of the pattern when Val is nil).
+func (a *CSR) NNZ() int { return len(a.Col) }
 
 // Transpose returns aᵀ in CSR form, with sorted columns. O(rows + cols + nnz).
 func (a *CSR) Transpose() *CSR {

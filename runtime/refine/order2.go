@@ -206,12 +206,12 @@ func (e *expander) fourthWW(dst []float64, f *runtime.Field) error {
 func (e *expander) hessContract(dst []float64, s mat.Symmetric) {
 	p := e.hb.Pattern
 	for i := range dst {
-		cols := p.ColInd[p.RowPtr[i]:p.RowPtr[i+1]]
+		cols := p.Col[p.RowPtr[i]:p.RowPtr[i+1]]
 		blk := e.hb.Val[e.hb.Off[i]:e.hb.Off[i+1]]
 		acc := 0.0
 		for a, ca := range cols {
 			for b, cb := range cols {
-				acc += blk[a*len(cols)+b] * s.At(ca, cb)
+				acc += blk[a*len(cols)+b] * s.At(int(ca), int(cb))
 			}
 		}
 		dst[i] = 0.5 * acc
@@ -241,7 +241,7 @@ func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*tensor3, error) {
 	// (W H_s W)_pq over the block of H_s: G[a][q] = Σ_b H_sab W_bq, then Σ_a W_ap G[a][q].
 	pat := e.hb.Pattern
 	for s := 0; s < d; s++ {
-		cols := pat.ColInd[pat.RowPtr[s]:pat.RowPtr[s+1]]
+		cols := pat.Col[pat.RowPtr[s]:pat.RowPtr[s+1]]
 		if len(cols) == 0 {
 			continue
 		}
@@ -254,13 +254,13 @@ func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*tensor3, error) {
 					continue
 				}
 				for qq := 0; qq < d; qq++ {
-					gm[a*d+qq] += h * w.At(cb, qq)
+					gm[a*d+qq] += h * w.At(int(cb), qq)
 				}
 			}
 		}
 		for a, ca := range cols {
 			for p := 0; p < d; p++ {
-				wp := w.At(ca, p)
+				wp := w.At(int(ca), p)
 				if wp == 0 {
 					continue
 				}
@@ -318,7 +318,7 @@ func (e *expander) rhs2(v []float64, m3 *tensor3) (*mat.SymDense, error) {
 	u := mat.NewDense(d, d, nil)
 	pat := e.hb.Pattern
 	for i := 0; i < d; i++ {
-		cols := pat.ColInd[pat.RowPtr[i]:pat.RowPtr[i+1]]
+		cols := pat.Col[pat.RowPtr[i]:pat.RowPtr[i+1]]
 		blk := e.hb.Val[e.hb.Off[i]:e.hb.Off[i+1]]
 		for a, ca := range cols {
 			for b, cb := range cols {
@@ -327,7 +327,7 @@ func (e *expander) rhs2(v []float64, m3 *tensor3) (*mat.SymDense, error) {
 					continue
 				}
 				for j := 0; j < d; j++ {
-					u.Set(i, j, u.At(i, j)+h*m3.at(ca, cb, j))
+					u.Set(i, j, u.At(i, j)+h*m3.at(int(ca), int(cb), j))
 				}
 			}
 		}
@@ -350,7 +350,8 @@ func (e *expander) rhs2(v []float64, m3 *tensor3) (*mat.SymDense, error) {
 		}
 		for i := 0; i < d; i++ {
 			for p := part.RowPtr[i]; p < part.RowPtr[i+1]; p++ {
-				k.Set(i, part.ColInd[p], k.At(i, part.ColInd[p])+s*part.Val[p])
+				c := int(part.Col[p])
+				k.Set(i, c, k.At(i, c)+s*part.Val[p])
 			}
 		}
 	}

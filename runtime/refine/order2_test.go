@@ -1,6 +1,7 @@
 package refine
 
 import (
+	"context"
 	"math"
 	"path/filepath"
 	"testing"
@@ -87,11 +88,11 @@ init density { A = 1 }
 // exactMeans returns the exact stationary E[X_N]/N of m.
 func exactMeans(t *testing.T, m *runtime.Model, n float64) []float64 {
 	t.Helper()
-	ch, err := ctmc.Explore(m, m.Inputs(), ctmc.Limits{})
+	ch, err := ctmc.Explore(context.Background(), m, m.Inputs(), ctmc.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := ctmc.Stationary(ch, &ctmc.Settings{})
+	st, err := ctmc.Stationary(context.Background(), ch, &ctmc.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}

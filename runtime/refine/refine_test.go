@@ -1,6 +1,7 @@
 package refine
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -189,11 +190,11 @@ func TestSISConvergence(t *testing.T) {
 			}
 			v0, x0 = res.V[0], res.X[0]
 		}
-		ch, err := ctmc.Explore(m, m.Inputs(), ctmc.Limits{})
+		ch, err := ctmc.Explore(context.Background(), m, m.Inputs(), ctmc.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := ctmc.Stationary(ch, nil)
+		st, err := ctmc.Stationary(context.Background(), ch, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

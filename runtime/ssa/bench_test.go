@@ -1,6 +1,7 @@
 package ssa
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func sameWithoutDeps(t *testing.T, m *runtime.Model, horizon float64, minEvents 
 		if err := s.Reset(5, 0); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Advance(horizon, nil); err != nil {
+		if err := s.Advance(context.Background(), horizon, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,7 +100,7 @@ func benchEvents(b *testing.B, m *runtime.Model, method string) {
 	var events int64
 	for i := 0; i < b.N; i++ {
 		e0 := s.Events()
-		if err := s.Advance(s.Time()+dt, nil); err != nil {
+		if err := s.Advance(context.Background(), s.Time()+dt, nil); err != nil {
 			b.Fatal(err)
 		}
 		events += s.Events() - e0
@@ -125,7 +126,7 @@ func benchEnsemble(b *testing.B, workers int) {
 	start, cpu0 := time.Now(), cpuTime()
 	var events int64
 	for i := 0; i < b.N; i++ {
-		res, err := Ensemble(m, m.Inputs(), Settings{Runs: 256, Times: []float64{1, 2}, Seed: uint64(i), Workers: workers})
+		res, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 256, Times: []float64{1, 2}, Seed: uint64(i), Workers: workers})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -161,7 +162,7 @@ func BenchmarkSteps(b *testing.B) {
 			b.ResetTimer()
 			start, cpu0 := time.Now(), cpuTime()
 			for i := 0; i < b.N; i++ {
-				if err := s.Advance(s.Time()+100, nil); err != nil {
+				if err := s.Advance(context.Background(), s.Time()+100, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

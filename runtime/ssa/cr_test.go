@@ -1,6 +1,7 @@
 package ssa
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -216,7 +217,7 @@ func TestMethodsAgree(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var res [2]*EnsembleResult
 			for i, method := range []string{MethodDirect, MethodCR} {
-				r, err := Ensemble(tc.m, tc.m.Inputs(), Settings{Runs: tc.runs, Times: tc.times, Seed: uint64(11 + i), Method: method})
+				r, err := Ensemble(context.Background(), tc.m, tc.m.Inputs(), Settings{Runs: tc.runs, Times: tc.times, Seed: uint64(11 + i), Method: method})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -270,7 +271,7 @@ func TestTimeAverageProgress(t *testing.T) {
 	m := loadSrc(t, mm1k, compiler.Options{})
 	for _, method := range []string{MethodDirect, MethodCR} {
 		var got []int64
-		_, err := TimeAverage(m, m.Inputs(), Settings{T: 100, Batches: 5, Seed: 1, Method: method,
+		_, err := TimeAverage(context.Background(), m, m.Inputs(), Settings{T: 100, Batches: 5, Seed: 1, Method: method,
 			Progress: func(done, total int64) {
 				if total != 5 {
 					t.Errorf("%s: total %d, want 5", method, total)

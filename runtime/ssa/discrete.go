@@ -1,22 +1,25 @@
 package ssa
 
 import (
+	"context"
 	"fmt"
 	"math"
-	"strconv"
 
-	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/runtime/step"
 )
 
 // advanceDiscrete is Advance for a discrete-time model: it takes the steps from the
 // current step index s.t up to ⌊tEnd⌋.
-func (s *Sim) advanceDiscrete(tEnd float64, acc []float64) error {
+func (s *Sim) advanceDiscrete(ctx context.Context, tEnd float64, acc []float64) error {
 	if acc != nil {
 		s.Observables(s.obs)
 	}
 	for s.t+1 <= tEnd {
 		if s.max > 0 && s.events >= s.max {
 			return ErrMaxEvents
+		}
+		if err := s.poll(ctx); err != nil {
+			return err
 		}
 		if acc != nil {
 			// X_t is held for one unit of time: its weight in the integral is 1.
@@ -85,34 +88,12 @@ func (s *Sim) stepDiscrete() (int, error) {
 	return last, nil // round-off at the end of the sum
 }
 
-// checkProb checks the probabilities of the current state (spec §6.4): a value in
-// [−probTol, 0) is round-off and becomes 0; a value that is otherwise negative, or NaN or
-// infinite, is E802; a sum above 1 + probTol is E803. It sets s.psum.
+// checkProb checks the probabilities of the current state by the rules of package step
+// (round-off values in [−1e-12, 0) become 0; E802, E803) and sets s.psum to their sum.
 func (s *Sim) checkProb() error {
-	sum := 0.0
-	for j, a := range s.props {
-		if a < 0 && a >= -probTol {
-			s.props[j], a = 0, 0
-		}
-		if !(a >= 0) || a > math.MaxFloat64 {
-			t := &s.p.mod.Transitions[j]
-			return diag.Errorf(t.Pos, "E802", "probabilities lie in [0, 1]; guard divisions and domain errors with 'when', e.g. when S > 0 @ p / S",
-				"probability of '%s' is %s at %s (t = %g)", t.Label, fmtNum(a), s.StateString(), s.t)
-		}
-		sum += a
-	}
-	if sum > 1+probTol {
-		// The diagnostic points at the largest contribution.
-		big := 0
-		for j, a := range s.props {
-			if a > s.props[big] {
-				big = j
-			}
-		}
-		t := &s.p.mod.Transitions[big]
-		return diag.Errorf(t.Pos, "E803", "the probabilities leaving a state sum to at most 1; the remainder is the self-loop",
-			"probabilities leaving %s sum to %s at t=%g (largest: '%s' with %s)", s.StateString(),
-			strconv.FormatFloat(sum, 'g', 13, 64), s.t, t.Label, fmtNum(s.props[big]))
+	sum, err := step.Check(s.props, s.state())
+	if err != nil {
+		return err
 	}
 	s.psum = sum
 	return nil

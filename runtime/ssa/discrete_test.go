@@ -1,6 +1,7 @@
 package ssa
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -98,7 +99,7 @@ func TestDiscreteTwoState(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := loadSrc(t, tc.src, compiler.Options{})
 			times := []float64{1, 2, 5}
-			res, err := Ensemble(m, m.Inputs(), Settings{Runs: 20000, Times: times, Seed: 11, Level: 0.999})
+			res, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 20000, Times: times, Seed: 11, Level: 0.999})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,7 +155,7 @@ func TestDiscreteStationary(t *testing.T) {
 			const n, dt = 20000, 200
 			obs := make([]float64, len(tc.pi))
 			for k := 1; k <= n; k++ {
-				if err := sim.Advance(float64(k*dt), nil); err != nil {
+				if err := sim.Advance(context.Background(), float64(k*dt), nil); err != nil {
 					t.Fatal(err)
 				}
 				obs[min(int(value(sim)), len(obs)-1)]++
@@ -172,7 +173,7 @@ func TestDiscreteStationary(t *testing.T) {
 			if p < 0.001 {
 				t.Errorf("χ² = %g, p = %g < 0.001", chi2, p)
 			}
-			av, err := TimeAverage(m, m.Inputs(), Settings{T: 1e6, Burnin: 1000, Batches: 40, Seed: 9, Level: 0.999})
+			av, err := TimeAverage(context.Background(), m, m.Inputs(), Settings{T: 1e6, Burnin: 1000, Batches: 40, Seed: 9, Level: 0.999})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -190,7 +191,7 @@ func TestDiscreteStationary(t *testing.T) {
 // unequal batches of a time average.
 func TestDiscreteSteps(t *testing.T) {
 	m := loadSrc(t, counter, compiler.Options{})
-	res, err := Ensemble(m, m.Inputs(), Settings{Runs: 40, Times: []float64{0, 3, 10}, Seed: 1})
+	res, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 40, Times: []float64{0, 3, 10}, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,14 +212,14 @@ func TestDiscreteSteps(t *testing.T) {
 	if err := sim.Reset(1, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := sim.Advance(2.5, nil); err != nil {
+	if err := sim.Advance(context.Background(), 2.5, nil); err != nil {
 		t.Fatal(err)
 	}
 	if sim.Time() != 2 || sim.Counts()[0] != 2 {
 		t.Errorf("after Advance(2.5): t = %g, A = %g, want 2, 2", sim.Time(), sim.Counts()[0])
 	}
 	// Steps 3..9 in two batches: {3, 4, 5} (⌊7/2⌋ = 3 steps) and {6, 7, 8, 9}.
-	av, err := TimeAverage(m, m.Inputs(), Settings{T: 7, Burnin: 3, Batches: 2})
+	av, err := TimeAverage(context.Background(), m, m.Inputs(), Settings{T: 7, Burnin: 3, Batches: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +281,7 @@ init { L = 0 }
 		t.Run(tc.name, func(t *testing.T) {
 			m := loadSrc(t, tc.src, compiler.Options{})
 			tc.s.Seed = 1
-			_, err := TimeAverage(m, m.Inputs(), tc.s)
+			_, err := TimeAverage(context.Background(), m, m.Inputs(), tc.s)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -300,7 +301,7 @@ init { L = 0 }
 		})
 	}
 	m := loadSrc(t, twoEnv, compiler.Options{})
-	if _, err := Ensemble(m, m.Inputs(), Settings{Runs: 10, Times: []float64{1, 2.5}}); err == nil || !strings.Contains(err.Error(), "sample time = 2.5") {
+	if _, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 10, Times: []float64{1, 2.5}}); err == nil || !strings.Contains(err.Error(), "sample time = 2.5") {
 		t.Errorf("fractional sample time: err = %v", err)
 	}
 }
@@ -329,7 +330,7 @@ func TestDiscreteExamples(t *testing.T) {
 	} {
 		t.Run("slow_chain/"+tc.name, func(t *testing.T) {
 			m := loadFile(t, "../../examples/slow_chain.mf", compiler.Options{Overrides: compiler.Overrides{"eps": {tc.eps}, "lag": {tc.lag}}})
-			res, err := Ensemble(m, m.Inputs(), Settings{Runs: 20000, Times: []float64{tc.n}, Seed: 21, Level: 0.999})
+			res, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 20000, Times: []float64{tc.n}, Seed: 21, Level: 0.999})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -347,7 +348,7 @@ func TestDiscreteExamples(t *testing.T) {
 		for j := range times {
 			times[j] = float64(j)
 		}
-		res, err := Ensemble(m, m.Inputs(), Settings{Runs: 4000, Times: times, Seed: 8})
+		res, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 4000, Times: times, Seed: 8})
 		if err != nil {
 			t.Fatal(err)
 		}

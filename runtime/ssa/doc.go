@@ -10,8 +10,9 @@
 // stochastic simulation of coupled chemical reactions", J. Phys. Chem. 81:2340–2361, 1977).
 // Firing j adds ℓ_j to n and moves y to Update_j[y]; a transition whose Update is −1 in the
 // current environment state is not allowed there and counts as propensity 0, and a
-// propensity with |a_j| ≤ 1e-12·Σ|a_k| counts as 0 — both as in package ctmc, so the
-// simulated chain is the one ctmc.Explore builds.
+// propensity with |a_j| ≤ 1e-12·Σ|a_k| (finite values) counts as 0 and does not fire —
+// the rules of package step, which ctmc.Explore shares, so the simulated chain is the one
+// it builds.
 //
 // Dependency graph. After j fires only the propensities that read a changed leaf are
 // re-evaluated (M. A. Gibson and J. Bruck, J. Phys. Chem. A 104:1876–1889, 2000; see also

@@ -1,6 +1,7 @@
 package ssa
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -104,8 +105,10 @@ func names(m *runtime.Model) []string {
 
 // Ensemble simulates s.Runs independent trajectories of m from in (see New) and returns,
 // for every sample time, the mean, variance and confidence interval of every species count
-// and observable. The result is bit-identical for any s.Workers.
-func Ensemble(m *runtime.Model, in *ir.Inputs, s Settings) (*EnsembleResult, error) {
+// and observable. The result is bit-identical for any s.Workers. When ctx is done, every
+// worker stops within a few thousand events and Ensemble returns an error wrapping
+// ctx.Err().
+func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) (*EnsembleResult, error) {
 	if s.Runs <= 0 {
 		s.Runs = 1000
 	}
@@ -168,6 +171,10 @@ func Ensemble(m *runtime.Model, in *ir.Inputs, s Settings) (*EnsembleResult, err
 				if b >= nb {
 					return
 				}
+				if err := ctx.Err(); err != nil {
+					once.Do(func() { firstErr = fmt.Errorf("ssa: ensemble stopped: %w", err) })
+					return
+				}
 				mo := moments{mean: make([]float64, len(times)*nq), m2: make([]float64, len(times)*nq)}
 				for r := b * blockRuns; r < min((b+1)*blockRuns, s.Runs); r++ {
 					if err := sim.Reset(s.Seed, uint64(r)); err != nil {
@@ -176,7 +183,7 @@ func Ensemble(m *runtime.Model, in *ir.Inputs, s Settings) (*EnsembleResult, err
 					}
 					mo.n++
 					for k, t := range times {
-						if err := sim.Advance(t, nil); err != nil {
+						if err := sim.Advance(ctx, t, nil); err != nil {
 							once.Do(func() { firstErr = fmt.Errorf("run %d: %w", r, err) })
 							return
 						}
@@ -259,7 +266,10 @@ type AverageResult struct {
 // For a discrete-time model s.Burnin and s.T are numbers of steps (integers, s.T ≥
 // s.Batches): the estimate averages the states X_k, Burnin ≤ k < Burnin + T, and batch b
 // holds the indices from Burnin + ⌊b·T/Batches⌋ on (batches differ by at most one step).
-func TimeAverage(m *runtime.Model, in *ir.Inputs, s Settings) (*AverageResult, error) {
+//
+// When ctx is done, TimeAverage stops within a few thousand events with an error wrapping
+// ctx.Err().
+func TimeAverage(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) (*AverageResult, error) {
 	if !(s.T > 0) {
 		return nil, errors.New("ssa: TimeAverage needs Settings.T > 0")
 	}
@@ -288,7 +298,7 @@ func TimeAverage(m *runtime.Model, in *ir.Inputs, s Settings) (*AverageResult, e
 	if err := sim.Reset(s.Seed, 0); err != nil {
 		return nil, err
 	}
-	if err := sim.Advance(s.Burnin, nil); err != nil {
+	if err := sim.Advance(ctx, s.Burnin, nil); err != nil {
 		return nil, err
 	}
 	nq := sim.p.d + len(m.IR.Observables)
@@ -301,7 +311,7 @@ func TimeAverage(m *runtime.Model, in *ir.Inputs, s Settings) (*AverageResult, e
 			end = s.Burnin + math.Floor(s.T*float64(b+1)/float64(nb))
 		}
 		start := sim.t
-		if err := sim.Advance(end, acc); err != nil {
+		if err := sim.Advance(ctx, end, acc); err != nil {
 			return nil, err
 		}
 		for q := range acc {

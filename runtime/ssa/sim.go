@@ -1,16 +1,15 @@
 package ssa
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strconv"
-	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
-	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/step"
 )
 
 // Errors returned when a model cannot be simulated.
@@ -40,13 +39,6 @@ const (
 // 1000–2000; below the threshold the direct method's short linear scan is cheaper than
 // maintaining the groups.
 const AutoCRThreshold = 64
-
-// zeroTol is the relative size below which a propensity counts as 0 (round-off), as in ctmc.
-const zeroTol = 1e-12
-
-// probTol is the absolute tolerance of the discrete-time checks (spec §6.4): a probability
-// in [−probTol, 0) counts as 0, and the probabilities leaving a state may sum to 1 + probTol.
-const probTol = 1e-12
 
 // plan is the immutable, shareable part of a simulator: tapes and dependency lists.
 type plan struct {
@@ -235,6 +227,27 @@ type Sim struct {
 	// the sum are due before the next step.
 	psum  float64
 	dirty bool
+	// a0 is the total rate of the last draw (continuous time), the scale of round-off.
+	a0 float64
+	// polls counts the iterations of the advance loops, to check the context every
+	// ctxEvery of them.
+	polls uint64
+}
+
+// ctxEvery is how many events or steps pass between two checks of the context: far below
+// a second of simulation even with thousands of transitions.
+const ctxEvery = 4096
+
+// poll checks ctx every ctxEvery calls.
+func (s *Sim) poll(ctx context.Context) error {
+	s.polls++
+	if s.polls%ctxEvery != 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("ssa: simulation stopped at t = %g after %d events: %w", s.t, s.events, err)
+	}
+	return nil
 }
 
 // New returns a simulator of m started from in: the counts in.Counts (non-negative
@@ -370,62 +383,56 @@ func (s *Sim) mask(j int) {
 	}
 }
 
-// check validates the propensities: round-off values become 0, others that are negative,
-// NaN or infinite are E802.
+// check validates the propensities by the rules of package step: round-off values become
+// 0, others that are negative, NaN or infinite are E802. It costs one scan when every value
+// is finite and non-negative (nothing to change) and O(J) otherwise.
 func (s *Sim) check() error {
-	total := 0.0
 	bad := false
 	for _, a := range s.props {
 		if !(a >= 0) || a > math.MaxFloat64 {
 			bad = true
+			break
 		}
-		total += math.Abs(a)
 	}
 	if !bad {
 		return nil
 	}
-	for j, a := range s.props {
-		if a < 0 && -a <= zeroTol*total {
-			s.props[j] = 0
-			continue
-		}
-		if !(a >= 0) || a > math.MaxFloat64 {
-			t := &s.p.mod.Transitions[j]
-			return diag.Errorf(t.Pos, "E802", "guard divisions and domain errors with 'when', e.g. when S > 0 @ k / S",
-				"propensity of '%s' is %s at %s (t = %g)", t.Label, fmtNum(a), s.StateString(), s.t)
+	if _, err := step.Check(s.props, s.state()); err != nil {
+		return err
+	}
+	if s.cr != nil {
+		// Round-off values anywhere may have become 0.
+		for j, a := range s.props {
+			if !s.p.isTD[j] {
+				s.cr.set(j, a)
+			}
 		}
 	}
 	return nil
 }
 
-// fire applies transition j and updates the dependent propensities.
+// state describes the current state for the checks of package step.
+func (s *Sim) state() *step.State {
+	return &step.State{Model: s.p.mod, Counts: s.in.Counts, Env: s.env, Time: s.t, Timed: true}
+}
+
+// fire applies transition j and updates the dependent propensities. In continuous time a
+// propensity within round-off of 0 (step.RoundOff against the total rate s.a0 of the draw)
+// does not fire: it is set to 0, as exploration drops it.
 func (s *Sim) fire(j int) error {
 	s.dirty = true
 	c := s.in.Counts
+	if !s.p.disc && step.RoundOff(s.props[j], s.a0, false) {
+		// A round-off propensity counts as 0 (as in ctmc): no event.
+		s.props[j] = 0
+		if s.cr != nil && !s.p.isTD[j] {
+			s.cr.set(j, 0)
+		}
+		return nil
+	}
 	for _, jp := range s.p.jumps[j] {
 		if c[jp.Species]+float64(jp.Delta) < 0 {
-			a := s.props[j]
-			tol := probTol
-			if !s.p.disc {
-				total := 0.0
-				for _, b := range s.props {
-					total += b
-				}
-				tol = zeroTol * total
-			}
-			if a <= tol {
-				// Round-off propensity: it counts as 0.
-				s.props[j] = 0
-				if s.cr != nil && !s.p.isTD[j] {
-					s.cr.set(j, 0)
-				}
-				return nil
-			}
-			t := &s.p.mod.Transitions[j]
-			name := s.p.mod.Species[jp.Species].Name
-			return diag.Errorf(t.Pos, "E801", fmt.Sprintf("add a guard, e.g. when %s > %d", name, -jp.Delta-1),
-				"'%s' has propensity %s at %s (t = %g) and would make %s = %d", t.Label, fmtNum(a),
-				s.StateString(), s.t, name, int64(c[jp.Species])+int64(jp.Delta))
+			return step.CheckJump(&s.p.mod.Transitions[j], s.props[j], s.state())
 		}
 	}
 	for _, jp := range s.p.jumps[j] {
@@ -481,9 +488,12 @@ func (s *Sim) fire(j int) error {
 // steps from the current index k to ⌊tEnd⌋ (none if ⌊tEnd⌋ ≤ k), so that the state is
 // X_⌊tEnd⌋, and the integrals become sums over the step indices visited, e.g.
 // acc[i] += Σ_{k ≤ m < ⌊tEnd⌋} n_i(X_m).
-func (s *Sim) Advance(tEnd float64, acc []float64) error {
+//
+// When ctx is done, Advance stops within ctxEvery events (or steps) and returns an error
+// wrapping ctx.Err(); the trajectory can go on with another Advance.
+func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 	if s.p.disc {
-		return s.advanceDiscrete(tEnd, acc)
+		return s.advanceDiscrete(ctx, tEnd, acc)
 	}
 	if acc != nil {
 		s.Observables(s.obs)
@@ -491,6 +501,9 @@ func (s *Sim) Advance(tEnd float64, acc []float64) error {
 	for s.t < tEnd {
 		if s.max > 0 && s.events >= s.max {
 			return ErrMaxEvents
+		}
+		if err := s.poll(ctx); err != nil {
+			return err
 		}
 		tPrev := s.t
 		var j int
@@ -546,6 +559,7 @@ func (s *Sim) wait(a0, tEnd float64) bool {
 func (s *Sim) stepHom(tEnd float64) int {
 	if s.cr != nil {
 		a0 := s.cr.total()
+		s.a0 = a0
 		if !s.wait(a0, tEnd) {
 			return -1
 		}
@@ -555,6 +569,7 @@ func (s *Sim) stepHom(tEnd float64) int {
 	for _, a := range s.props {
 		a0 += a
 	}
+	s.a0 = a0
 	if !s.wait(a0, tEnd) {
 		return -1
 	}
@@ -601,6 +616,7 @@ func (s *Sim) stepThin(tEnd float64) (int, error) {
 	if err := s.check(); err != nil {
 		return -1, err
 	}
+	s.a0 = a0 + td
 	if td > s.bound {
 		return -1, fmt.Errorf("%w: Σ time-dependent propensities = %g > %g at t = %g, %s", ErrBoundExceeded, td, s.bound, t, s.StateString())
 	}
@@ -631,32 +647,5 @@ func (s *Sim) stepThin(tEnd float64) (int, error) {
 
 // StateString formats the current state as name=value pairs, e.g. "S=3, I=0, Y=1".
 func (s *Sim) StateString() string {
-	m := s.p.mod
-	parts := make([]string, 0, s.p.d+len(m.Env.Components))
-	for i, v := range s.in.Counts {
-		parts = append(parts, m.Species[i].Name+"="+strconv.FormatFloat(v, 'f', -1, 64))
-	}
-	if len(m.Env.Components) > 0 && s.env < len(m.Env.Space) {
-		for k, comp := range m.Env.Components {
-			v := m.Env.Space[s.env][k]
-			str := strconv.Itoa(v)
-			if comp.States != nil && v >= 0 && v < len(comp.States) {
-				str = comp.States[v]
-			}
-			parts = append(parts, comp.Name+"="+str)
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-func fmtNum(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
+	return step.FormatState(s.p.mod, s.in.Counts, s.env, nil)
 }

@@ -1,6 +1,7 @@
 package ssa
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -48,11 +49,11 @@ init { Q = 0 }
 // exact returns the stationary means of the species and observables of m.
 func exact(t *testing.T, m *runtime.Model) []float64 {
 	t.Helper()
-	c, err := ctmc.Explore(m, m.Inputs(), ctmc.Limits{})
+	c, err := ctmc.Explore(context.Background(), m, m.Inputs(), ctmc.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := ctmc.Stationary(c, nil)
+	r, err := ctmc.Stationary(context.Background(), c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func TestStationaryMeans(t *testing.T) {
 		want := exact(t, tc.m)
 		for _, method := range []string{MethodDirect, MethodCR} {
 			t.Run(tc.name+"/"+method, func(t *testing.T) {
-				res, err := TimeAverage(tc.m, tc.m.Inputs(), Settings{T: tc.T, Burnin: 100, Batches: 40, Level: 0.99, Seed: 1, Method: method})
+				res, err := TimeAverage(context.Background(), tc.m, tc.m.Inputs(), Settings{T: tc.T, Burnin: 100, Batches: 40, Level: 0.99, Seed: 1, Method: method})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -122,11 +123,11 @@ func TestChiSquare(t *testing.T) {
 
 func testChiSquare(t *testing.T, method string) {
 	m := loadSrc(t, mm1k, compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
-	c, err := ctmc.Explore(m, m.Inputs(), ctmc.Limits{})
+	c, err := ctmc.Explore(context.Background(), m, m.Inputs(), ctmc.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := ctmc.Stationary(c, nil)
+	r, err := ctmc.Stationary(context.Background(), c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +145,7 @@ func testChiSquare(t *testing.T, method string) {
 	const n, dt = 20000, 40.0
 	obs := make([]float64, 6)
 	for k := 1; k <= n; k++ {
-		if err := sim.Advance(float64(k)*dt, nil); err != nil {
+		if err := sim.Advance(context.Background(), float64(k)*dt, nil); err != nil {
 			t.Fatal(err)
 		}
 		obs[int(sim.Counts()[0])]++
@@ -202,7 +203,7 @@ init { X = 0 }
 						}
 						last = done
 					}}
-				res, err := Ensemble(tc.m, tc.m.Inputs(), s)
+				res, err := Ensemble(context.Background(), tc.m, tc.m.Inputs(), s)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -255,7 +256,7 @@ death: X -> 0 @ X
 init { X = 0 }
 `
 	m := loadSrc(t, homo, compiler.Options{})
-	res, err := Ensemble(m, m.Inputs(), Settings{Runs: 4000, Times: []float64{0.5, 2}, Seed: 3, Level: 0.99, Method: method})
+	res, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 4000, Times: []float64{0.5, 2}, Seed: 3, Level: 0.99, Method: method})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,10 +276,10 @@ init { X = 0 }
 	if m.IR.TimeHomogeneous {
 		t.Fatal("model should be time-dependent")
 	}
-	if _, err := Ensemble(m, m.Inputs(), Settings{Runs: 10, T: 1}); !errors.Is(err, ErrTimeDependent) {
+	if _, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 10, T: 1}); !errors.Is(err, ErrTimeDependent) {
 		t.Fatalf("err = %v, want ErrTimeDependent", err)
 	}
-	res, err = Ensemble(m, m.Inputs(), Settings{Runs: 4000, Times: []float64{1, 3}, Seed: 3, Level: 0.99, RateBound: 1.5, Method: method})
+	res, err = Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 4000, Times: []float64{1, 3}, Seed: 3, Level: 0.99, RateBound: 1.5, Method: method})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +289,7 @@ init { X = 0 }
 			t.Errorf("thinning, t = %g: mean %g CI [%g, %g], exact %g", tt, st.Mean, st.Lo, st.Hi, want)
 		}
 	}
-	if _, err := Ensemble(m, m.Inputs(), Settings{Runs: 10, T: 5, RateBound: 1.2, Method: method}); !errors.Is(err, ErrBoundExceeded) {
+	if _, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 10, T: 5, RateBound: 1.2, Method: method}); !errors.Is(err, ErrBoundExceeded) {
 		t.Errorf("err = %v, want ErrBoundExceeded", err)
 	}
 }
@@ -302,7 +303,7 @@ init { A = 0, B = 0 }
 `
 	m := loadSrc(t, bad, compiler.Options{})
 	for _, method := range []string{MethodDirect, MethodCR} {
-		_, err := TimeAverage(m, m.Inputs(), Settings{T: 10, Seed: 1, Method: method})
+		_, err := TimeAverage(context.Background(), m, m.Inputs(), Settings{T: 10, Seed: 1, Method: method})
 		var d *diag.Diagnostic
 		if !errors.As(err, &d) {
 			t.Fatalf("%s: err = %v, want a diagnostic", method, err)
@@ -322,7 +323,7 @@ init { A = 0 }
 `
 	m := loadSrc(t, bad, compiler.Options{})
 	for _, method := range []string{MethodDirect, MethodCR} {
-		_, err := TimeAverage(m, m.Inputs(), Settings{T: 100, Seed: 1, Method: method})
+		_, err := TimeAverage(context.Background(), m, m.Inputs(), Settings{T: 100, Seed: 1, Method: method})
 		var d *diag.Diagnostic
 		if !errors.As(err, &d) || d.Code != "E802" || !strings.Contains(d.Msg, "A=0") {
 			t.Errorf("%s: err = %v, want E802 at A=0", method, err)

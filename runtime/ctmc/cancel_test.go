@@ -1,0 +1,61 @@
+package ctmc
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/mfcproject/mfc/compiler"
+)
+
+// TestCancel checks that a cancelled context stops the long-running entry points within
+// about a second: exploration of a state space of 1e8 states, uniformisation over a
+// horizon of 1e9 jumps, and the iterative stationary solver.
+func TestCancel(t *testing.T) {
+	m := loadModel(t, `model big
+species A, B
+a: 0 -> A when A < 10000 @ 1
+b: 0 -> B when B < 10000 @ 1
+init { A = 0, B = 0 }
+`, compiler.Options{})
+	run := func(what string, f func(ctx context.Context) error) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		err := f(ctx)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: err = %v, want context.DeadlineExceeded", what, err)
+		}
+		if d := time.Since(start); d > 1500*time.Millisecond {
+			t.Errorf("%s: stopped after %v", what, d)
+		}
+	}
+	run("Explore", func(ctx context.Context) error {
+		_, err := Explore(ctx, m, m.Inputs(), Limits{MaxStates: 1e9})
+		return err
+	})
+	small := loadModel(t, `model small
+species A
+up:   0 -> A when A < 50 @ 1
+down: A -> 0 when A > 0 @ A
+init { A = 0 }
+`, compiler.Options{})
+	c, err := Explore(context.Background(), small, small.Inputs(), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p0 := make([]float64, c.NumStates())
+	p0[0] = 1
+	run("Transient", func(ctx context.Context) error {
+		_, err := Transient(ctx, c, p0, []float64{2e7}, &TransientSettings{MaxTerms: 2e9})
+		return err
+	})
+	// The iterative stationary solver checks its context from the start.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Stationary(ctx, c, &Settings{DenseMax: -1}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Stationary: err = %v, want context.Canceled", err)
+	}
+}

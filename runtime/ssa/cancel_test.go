@@ -1,0 +1,50 @@
+package ssa
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/mfcproject/mfc/compiler"
+)
+
+// TestCancel checks that a cancelled context stops a long simulation within about a
+// second, for one long trajectory (TimeAverage, continuous and discrete time) and for an
+// ensemble.
+func TestCancel(t *testing.T) {
+	for _, tc := range []struct{ name, src string }{
+		{"continuous", `model long
+species A
+up:   0 -> A @ 10
+down: A -> 0 when A > 0 @ A
+init { A = 0 }
+`},
+		{"discrete", `model long
+time discrete
+species A
+up:   0 -> A when A < 5 @ 0.5
+down: A -> 0 when A > 0 @ 0.1 * A
+init { A = 0 }
+`},
+	} {
+		m := loadSrc(t, tc.src, compiler.Options{})
+		for _, what := range []string{"TimeAverage", "Ensemble"} {
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			start := time.Now()
+			var err error
+			if what == "TimeAverage" {
+				_, err = TimeAverage(ctx, m, m.Inputs(), Settings{T: 1e12, Seed: 1})
+			} else {
+				_, err = Ensemble(ctx, m, m.Inputs(), Settings{Runs: 1000, T: 1e12, Seed: 1, Workers: 2})
+			}
+			cancel()
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("%s %s: err = %v, want context.DeadlineExceeded", tc.name, what, err)
+			}
+			if d := time.Since(start); d > 1500*time.Millisecond {
+				t.Errorf("%s %s: stopped after %v", tc.name, what, d)
+			}
+		}
+	}
+}
