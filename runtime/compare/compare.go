@@ -214,6 +214,10 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 			}
 		}
 	}
+	// A step stopped by ctx is a note above; the comparison as a whole is not a result.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	for i := range tables {
 		t := &tables[i]
 		t.Slopes = map[string]float64{}
