@@ -33,7 +33,7 @@
 //
 // Conventions at singular points: an operation whose operands are constant along v has
 // zero derivatives, and a product with an exact zero factor is zero even next to an
-// infinite one (mulz), so a structurally zero derivative never becomes NaN (√x at x = 0
+// infinite one (stdlib.MulZ), so a structurally zero derivative never becomes NaN (√x at x = 0
 // with v_x = 0). Values always come from ir.Tape.Eval, so c_0 is bit-identical to it.
 //
 // # Entry points and cost

@@ -5,6 +5,7 @@ import (
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime/linalg"
+	"github.com/mfcproject/mfc/stdlib"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -61,12 +62,12 @@ func NewJacobian(t *ir.Tape, vars Vars) *Jacobian {
 		case ir.OpSelect:
 			a = a[1:]
 		case ir.OpFn:
-			switch ir.Fn(ins.Aux) {
-			case ir.FnFloor, ir.FnCeil:
+			// Step functions have derivative 0; a function's parameter arguments do not vary.
+			b := stdlib.Fn(ins.Aux).Builtin()
+			if b.Kind == stdlib.Step {
 				continue
-			case ir.FnPoissonPMF, ir.FnPoissonCDF:
-				a = a[1:]
 			}
+			a = a[b.Params:]
 		default:
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime/linalg"
+	"github.com/mfcproject/mfc/stdlib"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -193,7 +194,7 @@ func TestHessianBanded(t *testing.T) {
 func TestVarsKinds(t *testing.T) {
 	g := ir.NewGraph()
 	// f = n0·p1·exp(t) + n1²·N (N the scale, held fixed).
-	f := g.Add(g.Mul(g.Count(0), g.Param(1), g.Call(ir.FnExp, g.Time())), g.Mul(g.Pow(g.Count(1), g.Const(2)), g.Scale()))
+	f := g.Add(g.Mul(g.Count(0), g.Param(1), g.Call(stdlib.FnExp, g.Time())), g.Mul(g.Pow(g.Count(1), g.Const(2)), g.Scale()))
 	tape := g.Compile([]ir.NodeID{f})
 	vars := Join(Counts(2), Time(), Params(1))
 	in := &ir.Inputs{Counts: []float64{3, 5}, Params: []float64{9, 0.5}, Time: 0.25, Scale: 10}

@@ -63,16 +63,6 @@ func (o Op) IsLeaf() bool { return o <= OpEnvIs }
 // Fn is a built-in function: the Aux of an OpFn node indexes the table of package stdlib.
 type Fn = stdlib.Fn
 
-// The codes autodiff's sparsity pattern (NewJacobian) and its tests name; other code names
-// stdlib.Fn* directly. They go once that file reads the table's Kind and Params.
-const (
-	FnExp        = stdlib.FnExp
-	FnFloor      = stdlib.FnFloor
-	FnCeil       = stdlib.FnCeil
-	FnPoissonPMF = stdlib.FnPoissonPMF
-	FnPoissonCDF = stdlib.FnPoissonCDF
-)
-
 // Cmp is a comparison code for OpCmp nodes.
 type Cmp int32
 
