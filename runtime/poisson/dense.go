@@ -70,7 +70,7 @@ func GroupInverse(dst, k *mat.Dense) error {
 		return err
 	}
 	pi := make([]float64, m)
-	if _, err := stationary(context.Background(), f, pi); err != nil {
+	if _, err := stationary(context.Background(), f, pi, m-1); err != nil {
 		return err
 	}
 	// X = M⁻¹(I − 1π) solves A X = I − 1π column by column; D = X − 1(πX); K⁺ = −D.

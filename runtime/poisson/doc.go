@@ -70,9 +70,15 @@
 //
 // # Accuracy and errors
 //
-// Every solve returns Stats with the relative residual of the equation it solves,
-// ‖A g − (f − (πf)1)‖∞ / ‖f − (πf)1‖∞ (the transposed one for rows), recomputed at the end;
-// for π it is ‖πA‖₁/σ. The dense path is backward stable: π is accurate in norm, not
+// Every solve returns Stats with the normwise backward error of the equation it solves,
+// recomputed at the end,
+//
+//	‖A g − b‖∞ / (‖A‖∞‖g‖∞ + ‖b‖∞),   b = f − (πf)1   (with Aᵀ, h and μ − (μ1)π for rows),
+//
+// and ‖πA‖₁/σ for π. The forward error is at most about the backward error times the
+// condition number ‖A‖·‖D‖, ‖D‖ of the order of the mixing time times the rates; a relative
+// residual ‖A g − b‖/‖b‖ cannot fall below ε times that, so the iterative solves stop on the
+// backward error of the bordered system (Options.Tol). The dense path is backward stable: π is accurate in norm, not
 // component by component, so tail probabilities far below 10⁻¹⁶ are noise (package ctmc's
 // GTH elimination gives them to relative accuracy; pass such a π as Options.Pi). A chain
 // that is not irreducible is a *ReducibleError, found from the graph before any arithmetic;

@@ -8,42 +8,154 @@ import (
 	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
-// krylov solves with M by GMRES(restart) preconditioned on the right by ILU(0) of M. It is
+// krylov solves with M = A + σ1e_kᵀ by GMRES(restart) preconditioned on the right by
+// ILU(0) of M. The states k and n−1 are swapped so that the bordered column comes last in
+// the elimination; k must be a state of large probability, else the incomplete factors grow
+// like π_k⁻¹ (for an M/M/1/K queue at load ρ < 1 bordered at state K, like ρ^{−K}). It is
 // the one place that chooses the iterative method: when runtime/linalg has its own sparse
 // solver, solve is the line to change.
 type krylov struct {
-	m, mt   *linalg.CSR // M and Mᵀ
+	k       int         // the bordered state, swapped with n−1
+	m, mt   *linalg.CSR // M and Mᵀ, in the swapped order
 	ilu     *ilu0
+	normA   [2]float64 // ‖A‖∞ and ‖Aᵀ‖∞
 	tol     float64
 	maxIter int
 	restart int
 }
 
-func newKrylov(m *linalg.CSR, o Options) (*krylov, error) {
+func newKrylov(a *linalg.CSR, k int, sigma float64, o Options) (*krylov, error) {
+	m := bordered(swapStates(a, k), sigma)
 	f, err := factorILU0(m)
 	if err != nil {
 		return nil, err
 	}
-	return &krylov{m: m, mt: m.Transpose(), ilu: f, tol: o.Tol, maxIter: o.MaxIter, restart: o.Restart}, nil
+	return &krylov{k: k, m: m, mt: m.Transpose(), ilu: f, normA: [2]float64{normInf(a), normInf(a.Transpose())},
+		tol: o.Tol, maxIter: o.MaxIter, restart: o.Restart}, nil
 }
 
 // solve sets x = M⁻¹b (M⁻ᵀb) from the initial guess 0.
 func (k *krylov) solve(ctx context.Context, x, b []float64, trans bool) (int, error) {
-	op := &operator{m: k.m, ilu: k.ilu}
+	op := &operator{m: k.m, ilu: k.ilu, normA: k.normA[0], norm2: math.Sqrt(k.normA[0] * k.normA[1])}
 	if trans {
-		op = &operator{m: k.mt, ilu: k.ilu, trans: true}
+		op.m, op.trans, op.normA = k.mt, true, k.normA[1]
 	}
+	n := len(x)
+	pb, px := make([]float64, n), make([]float64, n)
+	for i := range pb {
+		pb[swapped(i, k.k, n)] = b[i]
+	}
+	it, err := gmres(ctx, op, px, pb, k.tol, k.restart, k.maxIter)
 	for i := range x {
-		x[i] = 0
+		x[i] = px[swapped(i, k.k, n)]
 	}
-	return gmres(ctx, op, x, b, k.tol, k.restart, k.maxIter)
+	return it, err
+}
+
+// swapped returns the index of state i when states k and n−1 trade places.
+func swapped(i, k, n int) int {
+	switch i {
+	case k:
+		return n - 1
+	case n - 1:
+		return k
+	}
+	return i
+}
+
+// swapStates returns P A Pᵀ for the permutation that swaps states k and n−1. O(nnz·row).
+func swapStates(a *linalg.CSR, k int) *linalg.CSR {
+	n := a.Rows
+	s := &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1),
+		Col: make([]int32, 0, a.NNZ()), Val: make([]float64, 0, a.NNZ())}
+	for r := 0; r < n; r++ {
+		i := swapped(r, k, n)
+		start := len(s.Col)
+		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
+			s.Col = append(s.Col, int32(swapped(int(a.Col[p]), k, n)))
+			s.Val = append(s.Val, a.Val[p])
+		}
+		sortRow(s.Col[start:], s.Val[start:])
+		s.RowPtr[r+1] = len(s.Col)
+	}
+	return s
+}
+
+// sortRow sorts one row by column (insertion sort: rows are short and nearly sorted).
+func sortRow(col []int32, val []float64) {
+	for i := 1; i < len(col); i++ {
+		for j := i; j > 0 && col[j] < col[j-1]; j-- {
+			col[j], col[j-1] = col[j-1], col[j]
+			val[j], val[j-1] = val[j-1], val[j]
+		}
+	}
+}
+
+// heavyState returns a state of large stationary probability: the largest component after
+// symmetric Gauss–Seidel sweeps on πA = 0 (at = Aᵀ) from the uniform law. O(sweeps·nnz).
+func heavyState(at *linalg.CSR, sweeps int) int {
+	n := at.Rows
+	pi := make([]float64, n)
+	for i := range pi {
+		pi[i] = 1
+	}
+	relax := func(i int) {
+		off, d := 0.0, 0.0
+		for p := at.RowPtr[i]; p < at.RowPtr[i+1]; p++ {
+			if j := int(at.Col[p]); j != i {
+				off += at.Val[p] * pi[j]
+			} else {
+				d = at.Val[p]
+			}
+		}
+		if d > 0 {
+			pi[i] = -off / d
+		}
+	}
+	for s := 0; s < sweeps; s++ {
+		for i := 0; i < n; i++ {
+			relax(i)
+		}
+		for i := n - 1; i >= 0; i-- {
+			relax(i)
+		}
+		scale(pi, float64(n)/sum(pi))
+	}
+	return argmax(pi)
+}
+
+func argmax(x []float64) int {
+	k := 0
+	for i, v := range x {
+		if v > x[k] {
+			k = i
+		}
+	}
+	return k
 }
 
 // operator is M (or Mᵀ) with its preconditioner: ILU(0) ≈ LU, or ≈ UᵀLᵀ for Mᵀ.
 type operator struct {
-	m     *linalg.CSR
-	ilu   *ilu0
-	trans bool
+	m            *linalg.CSR
+	ilu          *ilu0
+	trans        bool
+	normA, norm2 float64 // ‖A‖∞ (‖Aᵀ‖∞ for Mᵀ), and √(‖A‖₁‖A‖∞) ≥ ‖A‖₂
+}
+
+// backward returns the backward error ‖r‖∞/(‖A‖∞‖x‖∞ + ‖b‖∞) of x, r = b − op x, measured with
+// A rather than M (the border σ1e_kᵀ is exact, and for Mᵀ its row of n elements σ would
+// otherwise dominate the norm). For Mᵀ the last equation, the normalisation y1 (re-imposed
+// after the solve) is left out: for π it is the only one with a right side, whose size would
+// otherwise set the scale of a solution n times smaller.
+func (o *operator) backward(x, b, r []float64) float64 {
+	m := len(r)
+	if o.trans {
+		m--
+	}
+	if d := o.normA*maxAbs(x) + maxAbs(b[:m]); d > 0 {
+		return maxAbs(r[:m]) / d
+	}
+	return maxAbs(r)
 }
 
 func (o *operator) mul(dst, x []float64) { o.m.MulVec(dst, x) }
@@ -59,9 +171,12 @@ func (o *operator) precondition(dst, x []float64) {
 // gmres solves op x = b, from the given x, by restarted GMRES with right preconditioning:
 // the Arnoldi process runs on op·P⁻¹ with modified Gram–Schmidt and Givens rotations, so the
 // least-squares residual it minimises is the true residual ‖b − op x‖₂, and each restart
-// recomputes that residual directly. It stops when ‖b − op x‖₂ ≤ tol·‖b‖₂, returning the
-// iterations (products with op) used, or a *ConvergenceError after maxIter of them, or the
-// context's error. Memory O(restart·n); an iteration costs one product, one preconditioner
+// recomputes that residual directly. It stops when the normwise backward error
+// (operator.backward) is at most tol (a relative residual ‖b − op x‖/‖b‖ cannot fall below
+// about ε·cond(op)), returning the iterations (products with op) used, or a
+// *ConvergenceError after maxIter of them, or the context's error. A cycle ends when the
+// same test in 2-norms holds for the least-squares residual; when that proves looser than
+// the ∞-norm test, later cycles aim ten times lower. Memory O(restart·n); an iteration costs one product, one preconditioner
 // solve and O(j·n) for the orthogonalisation against j basis vectors.
 func gmres(ctx context.Context, op *operator, x, b []float64, tol float64, restart, maxIter int) (int, error) {
 	n := len(b)
@@ -69,10 +184,9 @@ func gmres(ctx context.Context, op *operator, x, b []float64, tol float64, resta
 	if bnorm == 0 {
 		return 0, nil
 	}
-	v := make([][]float64, restart+1)
-	for i := range v {
-		v[i] = make([]float64, n)
-	}
+	aim := tol                        // the 2-norm target of a cycle
+	v := make([][]float64, restart+1) // the Krylov basis, allocated as it grows
+	v[0] = make([]float64, n)
 	h := make([][]float64, restart+1) // h[i][j], the Hessenberg matrix
 	for i := range h {
 		h[i] = make([]float64, restart)
@@ -85,12 +199,18 @@ func gmres(ctx context.Context, op *operator, x, b []float64, tol float64, resta
 		for i := range w {
 			v[0][i] = b[i] - w[i]
 		}
-		beta := norm2(v[0])
-		if beta <= tol*bnorm {
+		be := op.backward(x, b, v[0])
+		if be <= tol {
 			return it, nil
 		}
 		if it >= maxIter {
-			return it, &ConvergenceError{Iterations: it, Residual: beta / bnorm, Tol: tol}
+			return it, &ConvergenceError{Iterations: it, Residual: be, Tol: tol}
+		}
+		beta := norm2(v[0])
+		bound := aim * (op.norm2*norm2(x) + bnorm)
+		if beta <= bound {
+			aim /= 10
+			bound /= 10
 		}
 		if err := ctx.Err(); err != nil {
 			return it, err
@@ -112,6 +232,9 @@ func gmres(ctx context.Context, op *operator, x, b []float64, tol float64, resta
 			h[j+1][j] = norm2(w)
 			breakdown := h[j+1][j] == 0
 			if !breakdown {
+				if v[j+1] == nil {
+					v[j+1] = make([]float64, n)
+				}
 				for i := range w {
 					v[j+1][i] = w[i] / h[j+1][j]
 				}
@@ -124,7 +247,7 @@ func gmres(ctx context.Context, op *operator, x, b []float64, tol float64, resta
 			h[j][j], h[j+1][j] = r, 0
 			g[j], g[j+1] = cs[j]*g[j], -sn[j]*g[j]
 			j++
-			if breakdown || math.Abs(g[j]) <= tol*bnorm {
+			if breakdown || math.Abs(g[j]) <= bound {
 				break
 			}
 			if j%10 == 0 && ctx.Err() != nil {
@@ -154,6 +277,23 @@ func gmres(ctx context.Context, op *operator, x, b []float64, tol float64, resta
 }
 
 func norm2(x []float64) float64 { return math.Sqrt(dot(x, x)) }
+
+func maxAbs(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s = math.Max(s, math.Abs(v))
+	}
+	return s
+}
+
+// normInf returns ‖a‖∞, the largest absolute row sum.
+func normInf(a *linalg.CSR) float64 {
+	s := 0.0
+	for i := 0; i < a.Rows; i++ {
+		s = math.Max(s, norm1(a.Val[a.RowPtr[i]:a.RowPtr[i+1]]))
+	}
+	return s
+}
 
 func scale(x []float64, c float64) {
 	for i := range x {

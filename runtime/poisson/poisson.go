@@ -36,7 +36,7 @@ func (m Method) String() string {
 type Options struct {
 	Method   Method
 	DenseMax int     // largest chain factorised densely by Auto; default 2000
-	Tol      float64 // relative residual ‖b − Mx‖₂/‖b‖₂ of an iterative solve; default 1e-12
+	Tol      float64 // backward error ‖b − Mx‖∞/(‖A‖∞‖x‖∞ + ‖b‖∞) of an iterative solve; default 1e-12
 	MaxIter  int     // GMRES iterations per solve; default 5000
 	Restart  int     // GMRES restart length m; default 50
 	// Pi, when not nil, is the stationary law (from a closed form or package ctmc's GTH); it
@@ -68,7 +68,7 @@ func (o *Options) withDefaults() Options {
 type Stats struct {
 	Method     Method
 	Iterations int     // GMRES iterations; 0 for a dense solve
-	Residual   float64 // relative residual of the equation solved (see the package doc)
+	Residual   float64 // backward error of the equation solved (see the package doc)
 }
 
 // ReducibleError reports a chain that is not irreducible: there is no path of positive
@@ -86,7 +86,7 @@ type ConvergenceError struct {
 }
 
 func (e *ConvergenceError) Error() string {
-	return fmt.Sprintf("poisson: GMRES did not converge: relative residual %.3g > %.3g after %d iterations", e.Residual, e.Tol, e.Iterations)
+	return fmt.Sprintf("poisson: GMRES did not converge: backward error %.3g > %.3g after %d iterations", e.Residual, e.Tol, e.Iterations)
 }
 
 // ErrSingular means the dense factorisation of M is numerically singular (condition number
@@ -145,23 +145,21 @@ func newChain(ctx context.Context, a *linalg.CSR, o *Options) (*Chain, error) {
 			method = Dense
 		}
 	}
+	c.stats.Method = method
 	var err error
 	if method == Dense {
-		c.fac, err = newDenseFactor(borderedDense(a, c.sigma))
+		err = c.factorDense()
 	} else {
-		c.fac, err = newKrylov(bordered(a, c.sigma), opt)
+		err = c.factorIterative(ctx, opt)
 	}
 	if err != nil {
 		return nil, err
 	}
-	c.stats.Method = method
 	if opt.Pi != nil {
 		if len(opt.Pi) != a.Rows {
 			panic("poisson: len(Options.Pi) != n")
 		}
 		copy(c.pi, opt.Pi)
-	} else if c.stats.Iterations, err = stationary(ctx, c.fac, c.pi); err != nil {
-		return nil, err
 	}
 	r := make([]float64, a.Rows)
 	at.MulVec(r, c.pi)
@@ -169,11 +167,50 @@ func newChain(ctx context.Context, a *linalg.CSR, o *Options) (*Chain, error) {
 	return c, nil
 }
 
-// stationary sets pi = e_nᵀM⁻¹ normalised to sum 1.
-func stationary(ctx context.Context, f factor, pi []float64) (int, error) {
+// factorDense borders the last state and computes π by the dense LU.
+func (c *Chain) factorDense() error {
+	n := c.a.Rows
+	f, err := newDenseFactor(borderedDense(c.a, c.sigma))
+	if err != nil {
+		return err
+	}
+	c.fac = f
+	_, err = stationary(context.Background(), f, c.pi, n-1)
+	return err
+}
+
+// factorIterative borders a state of large probability (guessed by Gauss–Seidel, see
+// krylov) and computes π; when the bordered state turns out to have less than 1% of the
+// largest probability, it borders the largest and solves again (at most twice).
+func (c *Chain) factorIterative(ctx context.Context, o Options) error {
+	k := heavyState(c.at, 20)
+	for pass := 0; ; pass++ {
+		f, err := newKrylov(c.a, k, c.sigma, o)
+		if err != nil {
+			return err
+		}
+		c.fac = f
+		if o.Pi != nil {
+			return nil
+		}
+		it, err := stationary(ctx, f, c.pi, k)
+		c.stats.Iterations += it
+		if err != nil {
+			return err
+		}
+		best := argmax(c.pi)
+		if c.pi[k] >= 0.01*c.pi[best] || pass == 2 {
+			return nil
+		}
+		k = best
+	}
+}
+
+// stationary sets pi = e_kᵀM⁻¹ normalised to sum 1, for M bordered at state k.
+func stationary(ctx context.Context, f factor, pi []float64, k int) (int, error) {
 	n := len(pi)
 	b := make([]float64, n)
-	b[n-1] = 1
+	b[k] = 1
 	it, err := f.solve(ctx, pi, b, true)
 	if err != nil {
 		return it, err
@@ -274,23 +311,25 @@ func (c *Chain) solve(ctx context.Context, dst, f []float64, row bool) (Stats, e
 	return st, nil
 }
 
-// residual returns ‖A x − b‖∞/‖b‖∞ (‖xA − b‖∞/‖b‖∞ for rows), 0 when b = 0.
+// residual returns the backward error ‖A x − b‖∞/(‖A‖∞‖x‖∞ + ‖b‖∞) (with Aᵀ for rows), 0
+// when x = b = 0.
 func (c *Chain) residual(x, b []float64, row bool) float64 {
-	ax := make([]float64, len(x))
+	a := c.a
 	if row {
-		c.at.MulVec(ax, x)
-	} else {
-		c.a.MulVec(ax, x)
+		a = c.at
 	}
-	r, s := 0.0, 0.0
+	ax := make([]float64, len(x))
+	a.MulVec(ax, x)
+	r, xn, bn := 0.0, 0.0, 0.0
 	for i, v := range ax {
 		r = math.Max(r, math.Abs(v-b[i]))
-		s = math.Max(s, math.Abs(b[i]))
+		xn = math.Max(xn, math.Abs(x[i]))
+		bn = math.Max(bn, math.Abs(b[i]))
 	}
-	if s == 0 {
-		return r
+	if d := normInf(a)*xn + bn; d > 0 {
+		return r / d
 	}
-	return r / s
+	return r
 }
 
 func dot(x, y []float64) float64 {

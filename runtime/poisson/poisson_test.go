@@ -317,14 +317,6 @@ func TestRandomChain(t *testing.T) {
 	}
 }
 
-func maxAbs(x []float64) float64 {
-	s := 0.0
-	for _, v := range x {
-		s = math.Max(s, math.Abs(v))
-	}
-	return s
-}
-
 // denseDeviation returns D = (I − P + Π)⁻¹ − Π for a transition matrix p, or (Π − Q)⁻¹ − Π
 // for a generator, by mat.Inverse: the textbook formula, independent of the bordered
 // factorisation.
@@ -352,9 +344,9 @@ func denseDeviation(p *linalg.CSR, pi []float64, discrete bool) *mat.Dense {
 }
 
 // TestDenseIterativeAgree solves one random chain of 5000 states by both paths (the dense LU
-// forced above its default size). Tolerance 1e-9 relative to max(1, ‖g‖∞): GMRES stops at a
-// relative residual of 1e-12 and the deviation matrix of this chain has norm ~10², so the
-// forward error is at most ~10⁻¹⁰.
+// forced above its default size). Tolerances relative to max(1, ‖·‖∞): π 1e-13, g and h 1e-10
+// (observed 7e-15, 6e-13 and 8e-12): GMRES stops at a backward error of 1e-12, and the
+// forward error is that times a condition number of ~10² for this fast-mixing chain.
 func TestDenseIterativeAgree(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a dense LU of 5000 states takes seconds")
@@ -371,7 +363,9 @@ func TestDenseIterativeAgree(t *testing.T) {
 	if ci.stats.Method != Iterative {
 		t.Fatalf("Auto chose %v for n=%d", ci.stats.Method, n)
 	}
-	if e := maxDiff(ci.Pi(), cd.Pi()); e > 1e-12 {
+	e := maxDiff(ci.Pi(), cd.Pi())
+	t.Logf("π: dense and iterative differ by %.3g (%d GMRES iterations)", e, ci.stats.Iterations)
+	if e > 1e-13 {
 		t.Errorf("π differs by %.3g", e)
 	}
 	for _, s := range []struct {
@@ -380,7 +374,9 @@ func TestDenseIterativeAgree(t *testing.T) {
 	}{{"Solve", cd.Solve, ci.Solve}, {"SolveRow", cd.SolveRow, ci.SolveRow}} {
 		gd := solveT(t, s.name, s.fd, f, 1e-12)
 		gi := solveT(t, s.name, s.fi, f, 1e-10)
-		if e := maxDiff(gi, gd); e > 1e-9 {
+		e := maxDiff(gi, gd)
+		t.Logf("%s: dense and iterative differ by %.3g", s.name, e)
+		if e > 1e-10 {
 			t.Errorf("%s: dense and iterative differ by %.3g", s.name, e)
 		}
 	}
