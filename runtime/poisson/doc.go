@@ -41,13 +41,14 @@
 //
 // One matrix is factorised, for π and for every solve:
 //
-//	M = A + σ 1 e_nᵀ,   σ = max_i |A_ii|
+//	M = A + σ 1 e_kᵀ,   σ = max_i |A_ii|
 //
-// (σ added to the last column). For an irreducible chain M is nonsingular, and, writing
-// v = σe_n, the identities πM = σe_nᵀ, M⁻¹ = D + (1/σ)1(π − vᵀD) give
+// (σ added to column k: the last state on the dense path, a state of large probability on
+// the iterative one). For an irreducible chain M is nonsingular, and, writing v = σe_k, the
+// identities πM = σe_kᵀ, M⁻¹ = D + (1/σ)1(π − vᵀD) give
 //
-//	π      = e_nᵀ M⁻¹ / (e_nᵀ M⁻¹ 1)
-//	M x = f − (πf)1   ⇒  A x = f − (πf)1 (x_n = 0),   g = x − (πx)1
+//	π      = e_kᵀ M⁻¹ / (e_kᵀ M⁻¹ 1)
+//	M x = f − (πf)1   ⇒  A x = f − (πf)1 (x_k = 0),   g = x − (πx)1
 //	y M = μ − (μ1)π   ⇒  y A = μ − (μ1)π (y1 = 0),    h = y
 //
 // so ‖M⁻¹‖ ≤ 2‖D‖ + 1/σ: the system is as well conditioned as the chain's deviation matrix
@@ -59,8 +60,12 @@
 // O(n³) once and O(n²) a solve. Larger chains use restarted GMRES(m) (Saad and Schultz
 // 1986) with right ILU(0) preconditioning of M, whose pattern is that of A and its last
 // column: O(nnz + n) memory for the factors and O(m·n) for the Krylov basis, O(nnz + m·n)
-// an iteration. ILU(0) is exact for birth–death chains (tridiagonal A), where one iteration
-// suffices. Transposed solves use Mᵀ and the transposed factors, so the row and column
+// an iteration. The factors grow like 1/π_k (for an M/M/1/K queue at load ρ < 1 bordered at
+// state K, like ρ^{−K}, which overflows for K ≈ 7000 at ρ = 0.9), so k is the largest
+// component after 20 symmetric Gauss–Seidel sweeps on πA = 0, chosen again (at most twice)
+// when the computed π_k is below 1% of max π; states k and n are swapped so that the border
+// comes last in the elimination. ILU(0) is then exact for birth–death chains (tridiagonal
+// A), where GMRES needs 1–3 iterations. Transposed solves use Mᵀ and the transposed factors, so the row and column
 // solves share the factorisation. The iterative kernel sits behind one function (krylov.solve) so
 // that it can move to the shared package runtime/linalg.
 //

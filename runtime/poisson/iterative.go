@@ -3,6 +3,7 @@ package poisson
 import (
 	"context"
 	"fmt"
+	"gonum.org/v1/gonum/floats"
 	"math"
 
 	"github.com/mfcproject/mfc/runtime/linalg"
@@ -99,18 +100,13 @@ func heavyState(at *linalg.CSR, sweeps int) int {
 	for i := range pi {
 		pi[i] = 1
 	}
+	// relax zeroes equation i of πA = 0 by correcting π_i (A_ii > 0 by construction).
 	relax := func(i int) {
-		off, d := 0.0, 0.0
+		r := 0.0
 		for p := at.RowPtr[i]; p < at.RowPtr[i+1]; p++ {
-			if j := int(at.Col[p]); j != i {
-				off += at.Val[p] * pi[j]
-			} else {
-				d = at.Val[p]
-			}
+			r += at.Val[p] * pi[at.Col[p]]
 		}
-		if d > 0 {
-			pi[i] = -off / d
-		}
+		pi[i] -= r / at.At(i, i)
 	}
 	for s := 0; s < sweeps; s++ {
 		for i := 0; i < n; i++ {
@@ -119,19 +115,9 @@ func heavyState(at *linalg.CSR, sweeps int) int {
 		for i := n - 1; i >= 0; i-- {
 			relax(i)
 		}
-		scale(pi, float64(n)/sum(pi))
+		floats.Scale(float64(n)/floats.Sum(pi), pi)
 	}
-	return argmax(pi)
-}
-
-func argmax(x []float64) int {
-	k := 0
-	for i, v := range x {
-		if v > x[k] {
-			k = i
-		}
-	}
-	return k
+	return floats.MaxIdx(pi)
 }
 
 // operator is M (or Mᵀ) with its preconditioner: ILU(0) ≈ LU, or ≈ UᵀLᵀ for Mᵀ.
@@ -152,10 +138,10 @@ func (o *operator) backward(x, b, r []float64) float64 {
 	if o.trans {
 		m--
 	}
-	if d := o.normA*maxAbs(x) + maxAbs(b[:m]); d > 0 {
-		return maxAbs(r[:m]) / d
+	if d := o.normA*floats.Norm(x, math.Inf(1)) + floats.Norm(b[:m], math.Inf(1)); d > 0 {
+		return floats.Norm(r[:m], math.Inf(1)) / d
 	}
-	return maxAbs(r)
+	return floats.Norm(r, math.Inf(1))
 }
 
 func (o *operator) mul(dst, x []float64) { o.m.MulVec(dst, x) }
@@ -180,7 +166,7 @@ func (o *operator) precondition(dst, x []float64) {
 // solve and O(j·n) for the orthogonalisation against j basis vectors.
 func gmres(ctx context.Context, op *operator, x, b []float64, tol float64, restart, maxIter int) (int, error) {
 	n := len(b)
-	bnorm := norm2(b)
+	bnorm := floats.Norm(b, 2)
 	if bnorm == 0 {
 		return 0, nil
 	}
@@ -206,8 +192,8 @@ func gmres(ctx context.Context, op *operator, x, b []float64, tol float64, resta
 		if it >= maxIter {
 			return it, &ConvergenceError{Iterations: it, Residual: be, Tol: tol}
 		}
-		beta := norm2(v[0])
-		bound := aim * (op.norm2*norm2(x) + bnorm)
+		beta := floats.Norm(v[0], 2)
+		bound := aim * (op.norm2*floats.Norm(x, 2) + bnorm)
 		if beta <= bound {
 			aim /= 10
 			bound /= 10
@@ -215,7 +201,7 @@ func gmres(ctx context.Context, op *operator, x, b []float64, tol float64, resta
 		if err := ctx.Err(); err != nil {
 			return it, err
 		}
-		scale(v[0], 1/beta)
+		floats.Scale(1/beta, v[0])
 		for i := range g {
 			g[i] = 0
 		}
@@ -226,10 +212,10 @@ func gmres(ctx context.Context, op *operator, x, b []float64, tol float64, resta
 			op.mul(w, z)
 			it++
 			for i := 0; i <= j; i++ {
-				h[i][j] = dot(w, v[i])
-				axpy(w, -h[i][j], v[i])
+				h[i][j] = floats.Dot(w, v[i])
+				floats.AddScaled(w, -h[i][j], v[i])
 			}
-			h[j+1][j] = norm2(w)
+			h[j+1][j] = floats.Norm(w, 2)
 			breakdown := h[j+1][j] == 0
 			if !breakdown {
 				if v[j+1] == nil {
@@ -266,55 +252,23 @@ func gmres(ctx context.Context, op *operator, x, b []float64, tol float64, resta
 			w[i] = 0
 		}
 		for l := 0; l < j; l++ {
-			axpy(w, y[l], v[l])
+			floats.AddScaled(w, y[l], v[l])
 		}
 		op.precondition(z, w)
-		axpy(x, 1, z)
-		if hasNaN(x) {
+		floats.AddScaled(x, 1, z)
+		if xn := floats.Norm(x, math.Inf(1)); math.IsNaN(xn) || math.IsInf(xn, 0) {
 			return it, fmt.Errorf("poisson: GMRES produced NaN after %d iterations", it)
 		}
 	}
-}
-
-func norm2(x []float64) float64 { return math.Sqrt(dot(x, x)) }
-
-func maxAbs(x []float64) float64 {
-	s := 0.0
-	for _, v := range x {
-		s = math.Max(s, math.Abs(v))
-	}
-	return s
 }
 
 // normInf returns ‖a‖∞, the largest absolute row sum.
 func normInf(a *linalg.CSR) float64 {
 	s := 0.0
 	for i := 0; i < a.Rows; i++ {
-		s = math.Max(s, norm1(a.Val[a.RowPtr[i]:a.RowPtr[i+1]]))
+		s = math.Max(s, floats.Norm(a.Val[a.RowPtr[i]:a.RowPtr[i+1]], 1))
 	}
 	return s
-}
-
-func scale(x []float64, c float64) {
-	for i := range x {
-		x[i] *= c
-	}
-}
-
-// axpy sets y += c·x.
-func axpy(y []float64, c float64, x []float64) {
-	for i, v := range x {
-		y[i] += c * v
-	}
-}
-
-func hasNaN(x []float64) bool {
-	for _, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return true
-		}
-	}
-	return false
 }
 
 // ilu0 holds the incomplete factors M ≈ LU on the pattern of M: L unit lower triangular

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"gonum.org/v1/gonum/floats"
 	"math"
 
 	"github.com/mfcproject/mfc/runtime/linalg"
@@ -49,19 +50,18 @@ func (o *Options) withDefaults() Options {
 	if o != nil {
 		r = *o
 	}
-	if r.DenseMax <= 0 {
-		r.DenseMax = 2000
-	}
-	if r.Tol <= 0 {
-		r.Tol = 1e-12
-	}
-	if r.MaxIter <= 0 {
-		r.MaxIter = 5000
-	}
-	if r.Restart <= 0 {
-		r.Restart = 50
-	}
+	orDefault(&r.DenseMax, 2000)
+	orDefault(&r.Tol, 1e-12)
+	orDefault(&r.MaxIter, 5000)
+	orDefault(&r.Restart, 50)
 	return r
+}
+
+// orDefault sets a setting that is not positive to its default.
+func orDefault[T int | float64](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // Stats describes one solve.
@@ -163,7 +163,7 @@ func newChain(ctx context.Context, a *linalg.CSR, o *Options) (*Chain, error) {
 	}
 	r := make([]float64, a.Rows)
 	at.MulVec(r, c.pi)
-	c.stats.Residual = norm1(r) / c.sigma
+	c.stats.Residual = floats.Norm(r, 1) / c.sigma
 	return c, nil
 }
 
@@ -198,7 +198,7 @@ func (c *Chain) factorIterative(ctx context.Context, o Options) error {
 		if err != nil {
 			return err
 		}
-		best := argmax(c.pi)
+		best := floats.MaxIdx(c.pi)
 		if c.pi[k] >= 0.01*c.pi[best] || pass == 2 {
 			return nil
 		}
@@ -253,7 +253,7 @@ func (c *Chain) SolveRow(ctx context.Context, dst, mu []float64) (Stats, error) 
 // Z sets dst = Z f = D f + (πf)1, with Z = (I − P + Π)⁻¹ in discrete time and (Π − Q)⁻¹ in
 // continuous time. Sizes as for Solve.
 func (c *Chain) Z(ctx context.Context, dst, f []float64) (Stats, error) {
-	m := dot(c.pi, f)
+	m := floats.Dot(c.pi, f)
 	st, err := c.solve(ctx, dst, f, false)
 	for i := range dst {
 		dst[i] += m
@@ -263,7 +263,7 @@ func (c *Chain) Z(ctx context.Context, dst, f []float64) (Stats, error) {
 
 // ZRow sets dst = μ Z = μ D + (μ1)π. Sizes as for Solve.
 func (c *Chain) ZRow(ctx context.Context, dst, mu []float64) (Stats, error) {
-	m := sum(mu)
+	m := floats.Sum(mu)
 	st, err := c.solve(ctx, dst, mu, true)
 	for i := range dst {
 		dst[i] += m * c.pi[i]
@@ -280,12 +280,12 @@ func (c *Chain) solve(ctx context.Context, dst, f []float64, row bool) (Stats, e
 	}
 	b := make([]float64, n)
 	if row {
-		m := sum(f)
+		m := floats.Sum(f)
 		for i := range b {
 			b[i] = f[i] - m*c.pi[i]
 		}
 	} else {
-		m := dot(c.pi, f)
+		m := floats.Dot(c.pi, f)
 		for i := range b {
 			b[i] = f[i] - m
 		}
@@ -297,12 +297,12 @@ func (c *Chain) solve(ctx context.Context, dst, f []float64, row bool) (Stats, e
 		return st, err
 	}
 	if row {
-		m := sum(dst)
+		m := floats.Sum(dst)
 		for i := range dst {
 			dst[i] -= m * c.pi[i]
 		}
 	} else {
-		m := dot(c.pi, dst)
+		m := floats.Dot(c.pi, dst)
 		for i := range dst {
 			dst[i] -= m
 		}
@@ -330,28 +330,4 @@ func (c *Chain) residual(x, b []float64, row bool) float64 {
 		return r / d
 	}
 	return r
-}
-
-func dot(x, y []float64) float64 {
-	s := 0.0
-	for i, v := range x {
-		s += v * y[i]
-	}
-	return s
-}
-
-func sum(x []float64) float64 {
-	s := 0.0
-	for _, v := range x {
-		s += v
-	}
-	return s
-}
-
-func norm1(x []float64) float64 {
-	s := 0.0
-	for _, v := range x {
-		s += math.Abs(v)
-	}
-	return s
 }

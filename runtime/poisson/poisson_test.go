@@ -3,6 +3,7 @@ package poisson
 import (
 	"context"
 	"errors"
+	"gonum.org/v1/gonum/floats"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -63,8 +64,8 @@ func birthDeathPoisson(lambda, mu, f []float64) (pi, g []float64) {
 	for i := 1; i < n; i++ {
 		pi[i] = pi[i-1] * lambda[i-1] / mu[i]
 	}
-	scale(pi, 1/sum(pi))
-	pf := dot(pi, f)
+	floats.Scale(1/floats.Sum(pi), pi)
+	pf := floats.Dot(pi, f)
 	// Σ_{k≤i} π_k(f_k − πf) = −Σ_{k>i} π_k(f_k − πf); the sum over the side of smaller mass
 	// avoids the cancellation that would be divided by a tiny π_i.
 	head, tail := make([]float64, n), make([]float64, n+1)
@@ -72,7 +73,7 @@ func birthDeathPoisson(lambda, mu, f []float64) (pi, g []float64) {
 	for i := 0; i < n; i++ {
 		acc += pi[i] * (f[i] - pf)
 		head[i] = acc
-		headMass[i] = sum(pi[:i+1])
+		headMass[i] = floats.Sum(pi[:i+1])
 	}
 	for i := n - 1; i >= 0; i-- {
 		tail[i] = tail[i+1] + pi[i]*(f[i]-pf)
@@ -85,7 +86,7 @@ func birthDeathPoisson(lambda, mu, f []float64) (pi, g []float64) {
 		}
 		g[i+1] = g[i] - s/(pi[i]*lambda[i])
 	}
-	c := dot(pi, g)
+	c := floats.Dot(pi, g)
 	for i := range g {
 		g[i] -= c
 	}
@@ -180,7 +181,7 @@ func checkAgainstDense(t *testing.T, c *Chain, d *mat.Dense, pi []float64, tol f
 	}
 	cmp("D f", solveT(t, "Solve", c.Solve, f, tol), want)
 	cmp("f D", solveT(t, "SolveRow", c.SolveRow, f, tol), wantRow)
-	pf, sf := dot(pi, f), sum(f)
+	pf, sf := floats.Dot(pi, f), floats.Sum(f)
 	for i := range want {
 		want[i] += pf
 		wantRow[i] += sf * pi[i]
@@ -236,7 +237,7 @@ func TestBirthDeath(t *testing.T) {
 				checkAgainstDense(t, c, denseDeviation(birthDeath(tc.lambda, tc.mu), pi, false), pi, 1e-12)
 			}
 			h := solveT(t, "SolveRow", c.SolveRow, tc.f, 1e-12)
-			if s := sum(h); math.Abs(s) > 1e-12*math.Max(1, norm1(h)) {
+			if s := floats.Sum(h); math.Abs(s) > 1e-12*math.Max(1, floats.Norm(h, 1)) {
 				t.Errorf("%s %v: h1 = %g", tc.name, meth, s)
 			}
 		}
@@ -301,11 +302,11 @@ func TestRandomChain(t *testing.T) {
 			for _, meth := range methods {
 				c := newChainT(t, q, discrete, &Options{Method: meth})
 				g := solveT(t, "Solve", c.Solve, f, 1e-10)
-				if e := dot(c.pi, g); math.Abs(e) > 1e-10*math.Max(1, maxAbs(g)) {
+				if e := floats.Dot(c.pi, g); math.Abs(e) > 1e-10*math.Max(1, floats.Norm(g, math.Inf(1))) {
 					t.Errorf("n=%d %v: πg = %g", n, meth, e)
 				}
 				h := solveT(t, "SolveRow", c.SolveRow, f, 1e-10)
-				if e := sum(h); math.Abs(e) > 1e-10*math.Max(1, maxAbs(h)) {
+				if e := floats.Sum(h); math.Abs(e) > 1e-10*math.Max(1, floats.Norm(h, math.Inf(1))) {
 					t.Errorf("n=%d %v: h1 = %g", n, meth, e)
 				}
 				if st := c.PiStats(); st.Residual > 1e-10 {
@@ -459,7 +460,7 @@ func newStationaryT(t *testing.T, k *mat.Dense, pi []float64) *mat.Dense {
 	for i := range pi {
 		pi[i] = v.At(i, m-1)
 	}
-	scale(pi, 1/sum(pi))
+	floats.Scale(1/floats.Sum(pi), pi)
 	c := mat.NewDense(m, m, nil)
 	for i := 0; i < m; i++ {
 		for j := 0; j < m; j++ {
