@@ -39,11 +39,13 @@ func (f *denseFactor) solve(_ context.Context, x, b []float64, trans bool) (int,
 //	K⁺ = (K + 1π)⁻¹ − 1π = −D,
 //
 // with π the stationary law of k (πK = 0, π1 = 1) and D its deviation matrix (package doc),
-// so that K K⁺ = K⁺ K = I − 1π, K⁺1 = 0 and πK⁺ = 0. k may have transient states; it must
-// have one recurrent class, else the error is ErrSingular. dst is resized when empty and
-// must otherwise be m×m (else it panics). One LU of M = −K + σ1e_mᵀ and m + 1 solves:
-// O(m³) time, O(m²) memory.
-func GroupInverse(dst, k *mat.Dense) error {
+// so that K K⁺ = K⁺ K = I − 1π, K⁺1 = 0 and πK⁺ = 0. pi is π when the caller has it (it is
+// used as given), or nil: then it is computed from the bordered LU of −K + σ1e_mᵀ. k may have
+// transient states; with several recurrent classes the error is ErrSingular. dst is resized
+// when empty and must otherwise be m×m (else it panics). The inverse is formed (mat.Inverse,
+// an LU): O(m³) time, O(m²) memory, meant for the small fast environments of two-timescale
+// models; use a Chain for large chains.
+func GroupInverse(dst, k *mat.Dense, pi []float64) error {
 	m, c := k.Dims()
 	if m != c {
 		panic("poisson: GroupInverse of a non-square matrix")
@@ -53,6 +55,33 @@ func GroupInverse(dst, k *mat.Dense) error {
 	} else if r, c := dst.Dims(); r != m || c != m {
 		panic("poisson: GroupInverse destination has the wrong size")
 	}
+	if pi == nil {
+		pi = make([]float64, m)
+		if err := generatorStationary(k, pi); err != nil {
+			return err
+		}
+	}
+	e := mat.NewDense(m, m, nil)
+	for y := 0; y < m; y++ {
+		for z := 0; z < m; z++ {
+			e.Set(y, z, k.At(y, z)+pi[z])
+		}
+	}
+	if err := dst.Inverse(e); err != nil {
+		return ErrSingular
+	}
+	for y := 0; y < m; y++ {
+		for z := 0; z < m; z++ {
+			dst.Set(y, z, dst.At(y, z)-pi[z])
+		}
+	}
+	return nil
+}
+
+// generatorStationary sets pi to the stationary law of the dense generator k by the bordered
+// LU of −K + σ1e_mᵀ. O(m³).
+func generatorStationary(k *mat.Dense, pi []float64) error {
+	m := len(pi)
 	bm := mat.NewDense(m, m, nil)
 	bm.Scale(-1, k)
 	sigma := 0.0
@@ -69,29 +98,6 @@ func GroupInverse(dst, k *mat.Dense) error {
 	if err != nil {
 		return err
 	}
-	pi := make([]float64, m)
-	if _, err := stationary(context.Background(), f, pi, m-1); err != nil {
-		return err
-	}
-	// X = M⁻¹(I − 1π) solves A X = I − 1π column by column; D = X − 1(πX); K⁺ = −D.
-	rhs := mat.NewDense(m, m, nil)
-	for i := 0; i < m; i++ {
-		row := rhs.RawRowView(i)
-		for j := range row {
-			row[j] = -pi[j]
-		}
-		row[i]++
-	}
-	if err := f.lu.SolveTo(dst, false, rhs); err != nil {
-		return ErrSingular
-	}
-	px := make([]float64, m)
-	mat.NewVecDense(m, px).MulVec(dst.T(), mat.NewVecDense(m, pi))
-	for i := 0; i < m; i++ {
-		row := dst.RawRowView(i)
-		for j := range row {
-			row[j] = px[j] - row[j]
-		}
-	}
-	return nil
+	_, err = stationary(context.Background(), f, pi, m-1)
+	return err
 }

@@ -31,7 +31,7 @@
 // 𝓕 = πF, is V = Solve(F) (normalised by πV = 0; V − V(s)1 for V(s) = 0). The row equation
 // p Q = π̇, p1 = 0 of seed-004 §5.4 is p = SolveRow(−π̇).
 //
-// GroupInverse returns the dense group inverse of a small generator K,
+// GroupInverse forms the dense group inverse of a small generator K,
 //
 //	K⁺ = (K + 1π)⁻¹ − 1π = −D,
 //
@@ -53,7 +53,8 @@
 //
 // so ‖M⁻¹‖ ≤ 2‖D‖ + 1/σ: the system is as well conditioned as the chain's deviation matrix
 // (its mixing time), unlike the grounded system that deletes one state, whose inverse holds
-// the expected times to reach that state. No dense inverse is formed.
+// the expected times to reach that state. No inverse is formed (but by GroupInverse, for
+// small generators).
 //
 // Chains with at most Options.DenseMax states (default 2000: a dense LU of that size costs
 // about 5·10⁹ flops and 32 MB) are factorised by gonum's dense LU with partial pivoting,

@@ -386,14 +386,15 @@ func TestDenseIterativeAgree(t *testing.T) {
 // TestGroupInverse checks K⁺ = (K + 1π)⁻¹ − 1π against that formula (mat.Inverse) on a random
 // generator, against the two-state closed form K⁺ = −[[a, −a], [−b, b]]/(a+b)², and the
 // identities K K⁺ = K⁺ K = I − 1π, K⁺1 = 0, πK⁺ = 0, to 1e-12 (entries of order one, m ≤ 20).
-// A generator with a transient state is allowed; two recurrent classes are ErrSingular.
+// With π given (here from an SVD) it is that formula to 1e-14. A generator with a transient
+// state is allowed; two recurrent classes are ErrSingular.
 func TestGroupInverse(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	two := mat.NewDense(2, 2, []float64{-1, 1, 3, -3})
 	transient := mat.NewDense(3, 3, []float64{-1, 1, 0, 0, -2, 2, 0, 3, -3})
 	for _, k := range []*mat.Dense{two, transient, denseOf(randomChain(rng, 20, 3, false)), mat.NewDense(1, 1, []float64{0})} {
 		var kp mat.Dense
-		if err := GroupInverse(&kp, k); err != nil {
+		if err := GroupInverse(&kp, k, nil); err != nil {
 			t.Fatal(err)
 		}
 		m, _ := k.Dims()
@@ -416,6 +417,10 @@ func TestGroupInverse(t *testing.T) {
 		if !mat.EqualApprox(&kp, want, 1e-12) {
 			t.Errorf("m=%d: K⁺ =\n%v\nwant\n%v", m, mat.Formatted(&kp), mat.Formatted(want))
 		}
+		var given mat.Dense
+		if err := GroupInverse(&given, k, pi); err != nil || !mat.EqualApprox(&given, want, 1e-14) {
+			t.Errorf("m=%d: K⁺ with π given differs from the formula (%v)", m, err)
+		}
 		var kk mat.Dense
 		kk.Mul(k, &kp)
 		if !mat.EqualApprox(&kk, c, 1e-12) {
@@ -427,11 +432,11 @@ func TestGroupInverse(t *testing.T) {
 		}
 	}
 	var kp, kp3 mat.Dense
-	if err := GroupInverse(&kp, two); err != nil || !mat.EqualApprox(&kp, mat.NewDense(2, 2, []float64{-1. / 16, 1. / 16, 3. / 16, -3. / 16}), 1e-15) {
+	if err := GroupInverse(&kp, two, nil); err != nil || !mat.EqualApprox(&kp, mat.NewDense(2, 2, []float64{-1. / 16, 1. / 16, 3. / 16, -3. / 16}), 1e-15) {
 		t.Errorf("two-state K⁺ = %v (%v)", mat.Formatted(&kp), err)
 	}
 	twoClasses := mat.NewDense(3, 3, []float64{0, 0, 0, 1, -2, 1, 0, 0, 0})
-	if err := GroupInverse(&kp3, twoClasses); !errors.Is(err, ErrSingular) {
+	if err := GroupInverse(&kp3, twoClasses, nil); !errors.Is(err, ErrSingular) {
 		t.Errorf("two recurrent classes: error %v, want ErrSingular", err)
 	}
 }
