@@ -12,6 +12,7 @@ import (
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/fixpoint"
 	"github.com/mfcproject/mfc/runtime/linalg"
+	"github.com/mfcproject/mfc/runtime/poisson"
 )
 
 // ErrNotUnique means the fast kernel K(x) has more than one recurrent class (or none), so
@@ -313,18 +314,8 @@ func (p *point) stationary() error {
 		}
 		p.pi[y] = v
 	}
-	for y := 0; y < ns; y++ {
-		for z := 0; z < ns; z++ {
-			p.ebuf.Set(y, z, p.k.At(y, z)+p.pi[z])
-		}
-	}
-	if err := p.kp.Inverse(p.ebuf); err != nil {
+	if err := poisson.GroupInverse(p.kp, p.k, p.pi); err != nil {
 		return ErrNotUnique
-	}
-	for y := 0; y < ns; y++ {
-		for z := 0; z < ns; z++ {
-			p.kp.Set(y, z, p.kp.At(y, z)-p.pi[z])
-		}
 	}
 	return nil
 }
