@@ -11,6 +11,7 @@ import (
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/fixpoint"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/lna"
 )
 
@@ -32,9 +33,13 @@ type Settings struct {
 	MaxVertices int
 	// Poisson controls the integration of g.
 	Poisson PoissonSettings
-	// EigTol is the margin, relative to max(1, ‖J_r‖∞), below which the spectral abscissa
-	// counts as zero (not exponentially stable). Default 1e-6; lower it for a model whose
-	// rates are all much smaller than 1 in its time unit.
+	// EigTol is the margin of the stability decision (linalg.Classify), relative to
+	// max(1, ‖J_r‖∞), below which the spectral abscissa counts as zero (not exponentially
+	// stable). It is passed to fixpoint.Find as Fixpoint.EigTol unless that is set, so that
+	// the equilibria are classified once. Default 1e-6, wider than linalg.StabilityTol: the
+	// 1/N constant needs a decay rate bounded away from 0, and Newton stops short of a
+	// degenerate root, reporting a cloud of nearby points with tiny negative abscissae.
+	// Lower it for a model whose rates are all much smaller than 1 in its time unit.
 	EigTol float64
 	// MaxUnknowns bounds the size of the sensitivity ODE system integrated from each
 	// sample (Poisson.Unknowns): above it the second derivatives (and then the gradient)
@@ -67,6 +72,11 @@ func (s *Settings) fill() Settings {
 	}
 	if o.EigTol <= 0 {
 		o.EigTol = 1e-6
+	}
+	if o.Fixpoint.EigTol <= 0 {
+		fp := *o.Fixpoint
+		fp.EigTol = o.EigTol
+		o.Fixpoint = &fp
 	}
 	if o.MaxUnknowns <= 0 {
 		o.MaxUnknowns = 4000
@@ -364,14 +374,6 @@ func Analyze(m *runtime.Model, in *ir.Inputs, s *Settings) (*Report, error) {
 	return rep, nil
 }
 
-func radius(ev []complex128) float64 {
-	r := 0.0
-	for _, v := range ev {
-		r = math.Max(r, math.Hypot(real(v), imag(v)))
-	}
-	return r
-}
-
 func withX(in *ir.Inputs, x []float64) *ir.Inputs {
 	loc := *in
 	loc.Densities = append([]float64(nil), x...)
@@ -385,16 +387,11 @@ func equilibrium(m *runtime.Model, in *ir.Inputs, set *Settings, rep *Report) (*
 	if err != nil {
 		return nil, nil, fmt.Errorf("converge: no equilibrium found: %w", err)
 	}
-	// A point whose abscissa is within EigTol of 0 (relative to its spectral radius) is
-	// marginal here, even if fixpoint classified it as stable: Newton stops short of a
-	// degenerate root, and reports a cloud of nearby "stable" points.
+	// fixpoint classified the points with the margin Settings.EigTol (see fill).
 	var stable, marginal []*fixpoint.Point
 	for i := range fp.Points {
 		p := &fp.Points[i]
 		stab := p.Stability
-		if stab == fixpoint.Stable && real(p.Eigenvalues[0]) >= -set.EigTol*math.Max(1, radius(p.Eigenvalues)) {
-			stab = fixpoint.Marginal
-		}
 		rep.Equilibria = append(rep.Equilibria, Equilibrium{X: p.X, Eigenvalues: complexes(p.Eigenvalues), Stability: stab.String()})
 		switch stab {
 		case fixpoint.Stable:
@@ -445,8 +442,8 @@ func (rep *Report) local(m *runtime.Model, pt *fixpoint.Point, set *Settings) er
 	if err := m.Drift.Jacobian(j, withX(&rep.in, rep.X)); err != nil {
 		return err
 	}
-	jr := fixpoint.Reduce(j, rep.basis)
-	ev, err := fixpoint.Eigen(jr)
+	jr := m.Reduced().Reduce(j)
+	ev, err := linalg.Eigenvalues(jr)
 	if err != nil {
 		return err
 	}
@@ -454,10 +451,10 @@ func (rep *Report) local(m *runtime.Model, pt *fixpoint.Point, set *Settings) er
 	st.Eigenvalues = complexes(ev)
 	st.Abscissa = real(ev[0])
 	st.Removed = d - rep.R
-	if st.Abscissa >= -set.EigTol*math.Max(1, mat.Norm(jr, math.Inf(1))) {
+	if linalg.Classify(ev, jr, set.EigTol) != linalg.Stable {
 		return &NotExponentialError{X: rep.X, Abscissa: st.Abscissa}
 	}
-	pi, err := lna.Lyapunov(mat.DenseCopyOf(jr.T()), identity(rep.R))
+	pi, err := linalg.Lyapunov(mat.DenseCopyOf(jr.T()), identity(rep.R))
 	if err != nil {
 		return fmt.Errorf("converge: Lyapunov equation J_rᵀΠ + ΠJ_r = −I: %w", err)
 	}
@@ -611,7 +608,7 @@ func (rep *Report) bias(m *runtime.Model) ([]float64, error) {
 		return nil, err
 	}
 	var z mat.VecDense
-	if err := z.SolveVec(fixpoint.Reduce(j, rep.basis), rhs); err != nil {
+	if err := z.SolveVec(m.Reduced().Reduce(j), rhs); err != nil {
 		return nil, err
 	}
 	v := make([]float64, d)

@@ -101,9 +101,10 @@ func Stationary(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 		b[i] += f1[i]
 	}
 	v := make([]float64, d)
+	basis := m.Reduced()
 	if ln.P != nil {
 		// A_r z = −Pᵀb, V = P z.
-		if v, err = reducedSolve(ln.Ar, ln.P, b); err != nil {
+		if v, err = reducedSolve(basis, ln.Ar, b); err != nil {
 			return nil, err
 		}
 	}
@@ -122,7 +123,7 @@ func Stationary(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	mo, err := stationary2(e, ln.A, ln.Q, ln.P, ln.Ar, b, v)
+	mo, err := stationary2(e, ln.Q, basis, ln.Ar, b, v)
 	if err != nil {
 		return nil, err
 	}
