@@ -59,11 +59,23 @@ type Result struct {
 // NoStableError means fixpoint.Find found no stable fixed point.
 var NoStableError = errors.New("refine: no stable fixed point found (try fixpoint.Settings.Starts > 1)")
 
+// check refuses a model without a mean field, or with a fast environment: the refined mean
+// field of such a model is the two-timescale one of package runtime/average.
+func check(m *runtime.Model) error {
+	if !m.HasDrift() {
+		return runtime.ErrNoMeanField
+	}
+	if m.HasFastEnvironment() {
+		return fmt.Errorf("refine: %w", runtime.ErrFastEnvironment)
+	}
+	return nil
+}
+
 // Stationary computes the order-1 refined mean field at the first stable fixed point found
 // by fixpoint.Find from in (see the package documentation for the equations and costs).
 func Stationary(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
-	if !m.HasDrift() {
-		return nil, runtime.ErrNoMeanField
+	if err := check(m); err != nil {
+		return nil, err
 	}
 	if s == nil {
 		s = &Settings{}
@@ -164,8 +176,8 @@ type TransientResult struct {
 // jointly with runtime/ode from x(0) = in.Densities, V(0) = 0, W(0) = 0. When the
 // integration fails the states reached so far are returned with the error.
 func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*TransientResult, error) {
-	if !m.HasDrift() {
-		return nil, runtime.ErrNoMeanField
+	if err := check(m); err != nil {
+		return nil, err
 	}
 	if s == nil {
 		s = &Settings{}
