@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -44,7 +45,7 @@ func runConverge(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	in := mod.Inputs()
-	rep, err := converge.Analyze(mod, in, &converge.Settings{Samples: *samples})
+	rep, err := converge.Analyze(context.Background(), mod, in, &converge.Settings{Samples: *samples})
 	if err != nil {
 		return a.fail(err)
 	}
@@ -66,7 +67,7 @@ func runConverge(args []string, stdout, stderr io.Writer) int {
 			ns[i] = int(n)
 		}
 		over, _ := overrides(a.sets)
-		cmp, err := converge.Compare(rep, ns, load.Scaled(file, compiler.Options{Overrides: over}), &converge.CompareSettings{MaxStates: *maxStates})
+		cmp, err := converge.Compare(context.Background(), rep, ns, load.Scaled(file, compiler.Options{Overrides: over}), &converge.CompareSettings{MaxStates: *maxStates})
 		if err != nil {
 			return a.fail(err)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -53,7 +54,7 @@ func runODE(args []string, stdout, stderr io.Writer) int {
 	set := &ode.Settings{RelTol: *rtol, AbsTol: *atol, Method: meth, Dense: true}
 	if average.Applies(mod) {
 		// A fast environment: the averaged drift F̄(x) = Σ_y π_y(x) F(x, y).
-		tr, err := average.ODE(mod, in, times, &average.Settings{ODE: set})
+		tr, err := average.ODE(context.Background(), mod, in, times, &average.Settings{ODE: set})
 		if err != nil {
 			return a.fail(err)
 		}
@@ -77,7 +78,7 @@ func runODE(args []string, stdout, stderr io.Writer) int {
 			return mod.Jacobian(dst, in)
 		},
 	}
-	res, err := ode.Solve(prob, 0, x0, times, set)
+	res, err := ode.Solve(context.Background(), prob, 0, x0, times, set)
 	var stiff *ode.StiffError
 	if errors.As(err, &stiff) {
 		fmt.Fprintf(stderr, "mfc ode: the model is stiff: the explicit method stopped at t = %g (h·ρ ≈ %.3g after %d steps)\n    hint: run with --method stiff or --method auto\n", stiff.T, stiff.HRho, stiff.Steps)

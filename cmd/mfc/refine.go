@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -126,7 +127,7 @@ func refineCommand(name string, defOrder int, args []string, stdout, stderr io.W
 		for k := range times {
 			times[k] = *horizon * float64(k) / float64(*steps)
 		}
-		tr, err := refine.Transient(mod, in, times, set)
+		tr, err := refine.Transient(context.Background(), mod, in, times, set)
 		if err != nil {
 			return a.fail(err)
 		}
@@ -170,7 +171,7 @@ func averageReport(mod *runtime.Model, in *ir.Inputs, rep *refineReport, horizon
 		for k := range times {
 			times[k] = horizon * float64(k) / float64(steps)
 		}
-		tr, err := average.Transient(mod, in, times, nil)
+		tr, err := average.Transient(context.Background(), mod, in, times, nil)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -256,7 +257,7 @@ func approximate(mod *runtime.Model, in *ir.Inputs, horizon float64) (*approx, e
 		ap.order, ap.note = 1, "two-timescale model: average mean field with its order-1 refinement (no order 2)"
 		var obs []average.Observable
 		if horizon > 0 {
-			tr, err := average.Transient(mod, in, []float64{horizon}, nil)
+			tr, err := average.Transient(context.Background(), mod, in, []float64{horizon}, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -276,7 +277,7 @@ func approximate(mod *runtime.Model, in *ir.Inputs, horizon float64) (*approx, e
 	var obs []refine.Observable
 	ap.order = 2
 	if horizon > 0 {
-		tr, err := refine.Transient(mod, in, []float64{horizon}, &refine.Settings{Order: 2})
+		tr, err := refine.Transient(context.Background(), mod, in, []float64{horizon}, &refine.Settings{Order: 2})
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package average
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -152,7 +153,7 @@ func (r *reduced) solve(b []float64) []float64 {
 func (s *system) fixedPoint(x0 []float64, st Settings) ([]float64, int, error) {
 	x := append([]float64(nil), x0...)
 	if st.Horizon > 0 {
-		tr, err := s.ode(x, []float64{st.Horizon}, st.ODE)
+		tr, err := s.ode(context.Background(), x, []float64{st.Horizon}, st.ODE)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -1,6 +1,7 @@
 package converge
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -336,8 +337,9 @@ func complexes(ev []complex128) []Complex {
 // *NoStableError, *SeveralStableError or *NotExponentialError when the equilibrium
 // hypotheses fail; the partial report (with Equilibria) is returned with the error. See
 // the package documentation for the cost of each step: for the two-species SIS model the
-// whole analysis takes about 0.2 s.
-func Analyze(m *runtime.Model, in *ir.Inputs, s *Settings) (*Report, error) {
+// whole analysis takes about 0.2 s. ctx is checked at every step of the ODE runs from the
+// sample points; a cancellation returns the partial report with an error wrapping ctx.Err().
+func Analyze(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Settings) (*Report, error) {
 	if !m.HasDrift() {
 		return nil, runtime.ErrNoMeanField
 	}
@@ -357,13 +359,16 @@ func Analyze(m *runtime.Model, in *ir.Inputs, s *Settings) (*Report, error) {
 	rep.settingsPoisson = set.Poisson
 	_, rep.R = basis.Dims()
 	rep.X = pt.X
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("converge: %w", err)
+	}
 	if err := rep.local(m, pt, &set); err != nil {
 		return rep, err
 	}
 	if err := rep.predict(m); err != nil {
 		return rep, err
 	}
-	if err := rep.sample(m, &set); err != nil {
+	if err := rep.sample(ctx, m, &set); err != nil {
 		return rep, err
 	}
 	if v, err := rep.bias(m); err == nil {

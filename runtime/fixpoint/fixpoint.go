@@ -1,6 +1,7 @@
 package fixpoint
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -249,7 +250,7 @@ func (sv *solver) integrate(x []float64) error {
 	}
 	st := ode.DefaultSettings()
 	st.RelTol, st.AbsTol, st.MaxSteps = 1e-10, 1e-12, 200000
-	res, err := ode.Solve(prob, 0, x, []float64{sv.s.Horizon}, st)
+	res, err := ode.Solve(context.Background(), prob, 0, x, []float64{sv.s.Horizon}, st)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package lna
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -130,7 +131,7 @@ type TransientResult struct {
 // its x-block needs the Hessian of F). Cost per right-hand side: one drift, one Jacobian, one
 // rates evaluation and O(d³) for the products. The state stays on the affine set of the laws
 // and W in the span of P automatically (every ℓ_j and every column of A lie there).
-func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *ode.Settings) (*TransientResult, error) {
+func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []float64, s *ode.Settings) (*TransientResult, error) {
 	if err := check(m); err != nil {
 		return nil, err
 	}
@@ -166,7 +167,7 @@ func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *ode.Settings
 	}
 	y0 := make([]float64, d+np)
 	copy(y0, in.Densities)
-	sol, err := ode.Solve(prob, 0, y0, times, s)
+	sol, err := ode.Solve(ctx, prob, 0, y0, times, s)
 	out := &TransientResult{Times: times}
 	if sol != nil {
 		out.Stats = sol.Stats

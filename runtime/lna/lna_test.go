@@ -1,6 +1,7 @@
 package lna
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -92,7 +93,7 @@ func TestTransientSIS(t *testing.T) {
 	m := loadModel(t, "../../examples/sis_external.mf", compiler.Options{})
 	st := ode.DefaultSettings()
 	st.RelTol, st.AbsTol = 1e-11, 1e-13
-	tr, err := Transient(m, m.Inputs(), []float64{0, 1, 30}, st)
+	tr, err := Transient(context.Background(), m, m.Inputs(), []float64{0, 1, 30}, st)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package refine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -174,8 +175,9 @@ type TransientResult struct {
 
 // Transient integrates ẋ = F(x), V̇ = A(x)V + ½ D²F(x):W + F₁(x), Ẇ = A(x)W + WA(x)ᵀ + Q(x)
 // jointly with runtime/ode from x(0) = in.Densities, V(0) = 0, W(0) = 0. When the
-// integration fails the states reached so far are returned with the error.
-func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*TransientResult, error) {
+// integration fails, or ctx is cancelled (checked at every step), the states reached so far
+// are returned with the error.
+func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*TransientResult, error) {
 	if err := check(m); err != nil {
 		return nil, err
 	}
@@ -183,7 +185,7 @@ func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*
 		s = &Settings{}
 	}
 	if s.Order >= 2 {
-		return transient2(m, in, times, s)
+		return transient2(ctx, m, in, times, s)
 	}
 	d := m.Dim()
 	if len(in.Densities) != d {
@@ -232,7 +234,7 @@ func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*
 	}
 	y0 := make([]float64, 2*d+np)
 	copy(y0, in.Densities)
-	sol, err := ode.Solve(prob, 0, y0, times, s.ODE)
+	sol, err := ode.Solve(ctx, prob, 0, y0, times, s.ODE)
 	out := &TransientResult{Times: times, N: in.Scale, Order: 1}
 	if sol == nil {
 		return out, err

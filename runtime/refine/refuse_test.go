@@ -1,6 +1,7 @@
 package refine
 
 import (
+	"context"
 	"errors"
 	"math"
 	"path/filepath"
@@ -36,11 +37,11 @@ func TestFastEnvironmentRefused(t *testing.T) {
 	}{
 		{"refine.Stationary", func() error { _, err := Stationary(m, in, nil); return err }},
 		{"refine.Stationary order 2", func() error { _, err := Stationary(m, in, &Settings{Order: 2}); return err }},
-		{"refine.Transient", func() error { _, err := Transient(m, in, times, nil); return err }},
-		{"refine.Transient order 2", func() error { _, err := Transient(m, in, times, &Settings{Order: 2}); return err }},
+		{"refine.Transient", func() error { _, err := Transient(context.Background(), m, in, times, nil); return err }},
+		{"refine.Transient order 2", func() error { _, err := Transient(context.Background(), m, in, times, &Settings{Order: 2}); return err }},
 		{"fixpoint.Find", func() error { _, err := fixpoint.Find(m, in, nil); return err }},
 		{"lna.Stationary", func() error { _, err := lna.Stationary(m, in, []float64{0.4}); return err }},
-		{"lna.Transient", func() error { _, err := lna.Transient(m, in, times, nil); return err }},
+		{"lna.Transient", func() error { _, err := lna.Transient(context.Background(), m, in, times, nil); return err }},
 	}
 	for _, r := range refusals {
 		err := r.run()

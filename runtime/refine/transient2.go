@@ -1,6 +1,7 @@
 package refine
 
 import (
+	"context"
 	"fmt"
 
 	"gonum.org/v1/gonum/mat"
@@ -37,7 +38,7 @@ func unpackSym3(t *linalg.Tensor3, src []float64) {
 // 3d + d(d+1) + d(d+1)(d+2)/6; each right-hand side costs O(d⁴) (Σ_modes J·M3 and the
 // slice eigendecompositions of the third-derivative contraction) plus the jet sweeps of
 // expander.third and expander.fourthWW.
-func transient2(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*TransientResult, error) {
+func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*TransientResult, error) {
 	d := m.Dim()
 	if len(in.Densities) != d {
 		return nil, fmt.Errorf("refine: len(in.Densities) = %d, want %d", len(in.Densities), d)
@@ -139,7 +140,7 @@ func transient2(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (
 	}
 	y0 := make([]float64, dim)
 	copy(y0, in.Densities)
-	sol, err := ode.Solve(prob, 0, y0, times, s.ODE)
+	sol, err := ode.Solve(ctx, prob, 0, y0, times, s.ODE)
 	out := &TransientResult{Times: times, N: in.Scale, Order: 2}
 	if sol == nil {
 		return out, err
