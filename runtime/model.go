@@ -16,7 +16,9 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -43,6 +45,14 @@ type Model struct {
 	// ObservableScaled[i] false.
 	Observables      *Field
 	ObservableScaled []bool
+
+	reduced *lazyBasis // shared by clones
+}
+
+// lazyBasis memoises the basis of the conservation laws' null space.
+type lazyBasis struct {
+	once sync.Once
+	b    *linalg.Basis
 }
 
 // Loader returns the same model compiled at another scale N (with the same parameters).
@@ -60,7 +70,7 @@ func New(m *ir.Model) *Model {
 	for j, t := range m.Transitions {
 		props[j] = t.Propensity
 	}
-	mod := &Model{IR: m, props: g.Compile(props)}
+	mod := &Model{IR: m, props: g.Compile(props), reduced: &lazyBasis{}}
 	mod.propVals = make([]float64, mod.props.Len())
 	if m.MeanField.Available {
 		mod.buildMeanField()
@@ -104,6 +114,42 @@ func (m *Model) Dim() int { return len(m.IR.Species) }
 
 // HasDrift reports whether the mean field is available.
 func (m *Model) HasDrift() bool { return m.Drift != nil }
+
+// Reduced returns the orthonormal basis P of the null space of the conservation laws
+// IR.Conservation (linalg.NullBasis): the tangent space of the compatibility classes, in
+// which the fixed-point, LNA, refinement and convergence analyses solve their equations.
+// It is computed on first use (an SVD, O(m d² + d³) for m laws) and shared by clones; it
+// is safe for concurrent use.
+func (m *Model) Reduced() *linalg.Basis {
+	if m.reduced == nil {
+		return linalg.NullBasis(m.IR.Conservation, m.Dim())
+	}
+	m.reduced.once.Do(func() { m.reduced.b = linalg.NullBasis(m.IR.Conservation, m.Dim()) })
+	return m.reduced.b
+}
+
+// HasFastEnvironment reports whether m has an environment with at least two states that
+// some fast or coupled transition changes. Such a model has two timescales: its mean field
+// is the average drift F̄(x) = Σ_y π_y(x) F(x, y) of package runtime/average, and the
+// analyses of the plain drift F (fixpoint, lna, refine) refuse it, since F there is frozen
+// in the environment's first state.
+func (m *Model) HasFastEnvironment() bool {
+	if len(m.IR.Env.Space) < 2 {
+		return false
+	}
+	for _, t := range m.IR.Transitions {
+		for _, mv := range t.Moves {
+			if mv.Kind == ir.Fast || mv.Kind == ir.Coupled {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ErrFastEnvironment is returned by the analyses of the plain mean field (fixpoint, lna,
+// refine) for a model with a fast environment (HasFastEnvironment).
+var ErrFastEnvironment = errors.New("the model has a fast environment: its mean field is the two-timescale average over the environment, not the drift frozen in one environment state; use the two-timescale analysis (package runtime/average; mfc refine and mfc fixpoint select it automatically)")
 
 // Inputs returns leaf values for evaluation: the model's parameter values, its scale, time
 // 0, the environment in its first state, the initial counts and, for a scaled model, the

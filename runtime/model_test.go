@@ -222,3 +222,30 @@ func BenchmarkJacobianJSQ(b *testing.B) {
 		})
 	}
 }
+
+// Reduced is computed once and shared by clones: SIR has one law (r = 2), JSQ none (r = d).
+// HasFastEnvironment holds for the two-timescale examples only.
+func TestReducedAndFastEnvironment(t *testing.T) {
+	for _, c := range []struct {
+		file string
+		r    int
+		fast bool
+	}{
+		{"../examples/sir.mf", 2, false},
+		{"../examples/sis_external.mf", 1, false},
+		{"../examples/t1_sis_env.mf", 1, true},
+		{"../examples/t2_sirs_env.mf", 2, true},
+	} {
+		m := loadModel(t, c.file, compiler.Options{})
+		b := m.Reduced()
+		if _, r := b.Dims(); r != c.r {
+			t.Errorf("%s: r = %d, want %d", c.file, r, c.r)
+		}
+		if m.Reduced() != b || m.Clone().Reduced() != b {
+			t.Errorf("%s: Reduced is recomputed (or not shared by a clone)", c.file)
+		}
+		if m.HasFastEnvironment() != c.fast {
+			t.Errorf("%s: HasFastEnvironment = %v", c.file, !c.fast)
+		}
+	}
+}

@@ -54,7 +54,7 @@ func init() {
 func runConverge(ctx context.Context, p *Problem, s *ConvergeSettings) (Report, error) {
 	mod := p.Model
 	in := mod.Inputs()
-	rep, err := converge.Analyze(mod, in, &converge.Settings{Samples: s.Samples})
+	rep, err := converge.Analyze(ctx, mod, in, &converge.Settings{Samples: s.Samples})
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func runConverge(ctx context.Context, p *Problem, s *ConvergeSettings) (Report, 
 		for i, n := range s.Exact {
 			ns[i] = int(n)
 		}
-		cmp, err := converge.Compare(rep, ns, p.Load, &converge.CompareSettings{MaxStates: s.MaxStates})
+		cmp, err := converge.Compare(ctx, rep, ns, p.Load, &converge.CompareSettings{MaxStates: s.MaxStates})
 		if err != nil {
 			return nil, err
 		}

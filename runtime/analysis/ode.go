@@ -92,7 +92,7 @@ func runODE(ctx context.Context, p *Problem, s *ODESettings) (Report, error) {
 	}
 	if average.Applies(mod) {
 		// A fast environment: the averaged drift F̄(x) = Σ_y π_y(x) F(x, y).
-		tr, err := average.ODE(mod, in, times, &average.Settings{ODE: set})
+		tr, err := average.ODE(ctx, mod, in, times, &average.Settings{ODE: set})
 		if err != nil {
 			return nil, err
 		}
@@ -100,7 +100,7 @@ func runODE(ctx context.Context, p *Problem, s *ODESettings) (Report, error) {
 		return rep, nil
 	}
 	x0 := append([]float64(nil), in.Densities...)
-	res, err := ode.Solve(MeanFieldODE(mod, in), 0, x0, times, set)
+	res, err := ode.Solve(ctx, MeanFieldODE(mod, in), 0, x0, times, set)
 	var stiff *ode.StiffError
 	if errors.As(err, &stiff) {
 		return nil, &StiffError{stiff}

@@ -122,14 +122,14 @@ func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, erro
 		rep.Species = append(rep.Species, sp.Name)
 	}
 	if average.Applies(mod) {
-		if err := averageReport(mod, in, rep, s.Transient, s.Steps); err != nil {
+		if err := averageReport(ctx, mod, in, rep, s.Transient, s.Steps); err != nil {
 			return nil, err
 		}
 		return rep, nil
 	}
 	set := &refine.Settings{Order: s.Order}
 	if s.Transient > 0 {
-		tr, err := refine.Transient(mod, in, grid(s.Transient, s.Steps), set)
+		tr, err := refine.Transient(ctx, mod, in, grid(s.Transient, s.Steps), set)
 		if err != nil {
 			return nil, err
 		}
@@ -162,7 +162,7 @@ func grid(horizon float64, steps int) []float64 {
 
 // averageReport fills rep for a model with a fast environment: the average mean field and
 // its order-1 refinement (runtime/average), stationary or on [0, horizon].
-func averageReport(mod *runtime.Model, in *ir.Inputs, rep *RefineReport, horizon float64, steps int) error {
+func averageReport(ctx context.Context, mod *runtime.Model, in *ir.Inputs, rep *RefineReport, horizon float64, steps int) error {
 	if rep.Order > 1 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("order %d is not available for two-timescale models; the refinement is of order 1", rep.Order))
 	}
@@ -178,7 +178,7 @@ func averageReport(mod *runtime.Model, in *ir.Inputs, rep *RefineReport, horizon
 		return out
 	}
 	if horizon > 0 {
-		tr, err := average.Transient(mod, in, grid(horizon, steps), nil)
+		tr, err := average.Transient(ctx, mod, in, grid(horizon, steps), nil)
 		if err != nil {
 			return err
 		}

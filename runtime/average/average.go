@@ -1,17 +1,16 @@
 package average
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/mfcproject/mfc/autodiff"
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
-	"github.com/mfcproject/mfc/runtime/fixpoint"
-	"github.com/mfcproject/mfc/runtime/lna"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
 
@@ -51,21 +50,11 @@ func (s *Settings) fill() Settings {
 }
 
 // Applies reports whether m is a two-timescale model for this package: it has a mean field
-// and an environment with at least two states that some fast or coupled transition changes.
+// and a fast environment (runtime.Model.HasFastEnvironment).
 // Stationary and Transient also accept other models with a mean field, and then reduce to
 // the classical refined mean field (package refine).
 func Applies(m *runtime.Model) bool {
-	if m == nil || !m.HasDrift() || len(m.IR.Env.Space) < 2 {
-		return false
-	}
-	for _, t := range m.IR.Transitions {
-		for _, mv := range t.Moves {
-			if mv.Kind == ir.Fast || mv.Kind == ir.Coupled {
-				return true
-			}
-		}
-	}
-	return false
+	return m != nil && m.HasDrift() && m.HasFastEnvironment()
 }
 
 // Observable is the refined expectation of one observable h(x, y) with a density expansion
@@ -113,8 +102,9 @@ type Result struct {
 	Observables []Observable
 }
 
-// UnstableError means the averaged drift's Jacobian at the fixed point found is not Hurwitz,
-// so the steady-state refinement does not exist (assumption A3 fails there).
+// UnstableError means the averaged drift's reduced Jacobian at the fixed point found is not
+// stable by linalg.Classify, so the steady-state refinement does not exist (assumption A3
+// fails there).
 type UnstableError struct {
 	X       []float64
 	MaxReal float64
@@ -127,15 +117,16 @@ func (e *UnstableError) Error() string {
 
 // reduced holds PᵀAP and its LU, to solve A z = b for b in the range of P.
 type reduced struct {
-	p, ar *mat.Dense
-	lu    mat.LU
+	b  *linalg.Basis
+	ar *mat.Dense
+	lu mat.LU
 }
 
-func newReduced(p, a *mat.Dense) (*reduced, error) {
-	if p == nil {
+func newReduced(b *linalg.Basis, a *mat.Dense) (*reduced, error) {
+	if b.P == nil {
 		return nil, errors.New("average: every coordinate is fixed by a conservation law")
 	}
-	r := &reduced{p: p, ar: fixpoint.Reduce(a, p)}
+	r := &reduced{b: b, ar: b.Reduce(a)}
 	r.lu.Factorize(r.ar)
 	if c := r.lu.Cond(); c > 1e14 || math.IsNaN(c) {
 		return nil, errors.New("average: the reduced Jacobian of the averaged drift is singular")
@@ -143,74 +134,17 @@ func newReduced(p, a *mat.Dense) (*reduced, error) {
 	return r, nil
 }
 
-// solve returns P (PᵀAP)⁻¹ Pᵀ b, the solution of A z = b in the range of P.
+// solve returns P (PᵀAP)⁻¹ Pᵀ b, the solution of A z = b in the range of P (NaN if the
+// solve fails).
 func (r *reduced) solve(b []float64) []float64 {
-	d, k := r.p.Dims()
-	var pb, z mat.VecDense
-	pb.MulVec(r.p.T(), mat.NewVecDense(d, b))
-	out := make([]float64, d)
-	if k == 0 {
-		return out
-	}
-	if err := z.SolveVec(&r.lu, &pb); err != nil {
+	out, err := r.b.Solve(&r.lu, b)
+	if err != nil {
+		out = make([]float64, len(b))
 		for i := range out {
 			out[i] = math.NaN()
 		}
-		return out
 	}
-	o := mat.NewVecDense(d, out)
-	o.MulVec(r.p, &z)
 	return out
-}
-
-// lyap solves A X + X Aᵀ + C = 0 in the range of P, for any (not necessarily symmetric) C
-// whose rows and columns lie in that range. A symmetric C is one Bartels–Stewart solve of
-// order r (lna.Lyapunov); a general C is solved as the off-diagonal block of the symmetric
-// problem of order 2r with Â = diag(A_r, A_r) and Ĉ = [[0, C_r], [C_rᵀ, 0]]. O(r³).
-func (r *reduced) lyap(c *mat.Dense, symmetric bool) (*mat.Dense, error) {
-	_, k := r.p.Dims()
-	var t, cr mat.Dense
-	t.Mul(c, r.p)
-	cr.Mul(r.p.T(), &t)
-	var xr *mat.Dense
-	if symmetric {
-		cs := mat.NewSymDense(k, nil)
-		for i := 0; i < k; i++ {
-			for j := i; j < k; j++ {
-				cs.SetSym(i, j, 0.5*(cr.At(i, j)+cr.At(j, i)))
-			}
-		}
-		w, err := lna.Lyapunov(r.ar, cs)
-		if err != nil {
-			return nil, err
-		}
-		xr = mat.NewDense(k, k, nil)
-		xr.Copy(w)
-	} else {
-		ah := mat.NewDense(2*k, 2*k, nil)
-		ch := mat.NewSymDense(2*k, nil)
-		for i := 0; i < k; i++ {
-			for j := 0; j < k; j++ {
-				ah.Set(i, j, r.ar.At(i, j))
-				ah.Set(k+i, k+j, r.ar.At(i, j))
-				ch.SetSym(i, k+j, cr.At(i, j))
-			}
-		}
-		w, err := lna.Lyapunov(ah, ch)
-		if err != nil {
-			return nil, err
-		}
-		xr = mat.NewDense(k, k, nil)
-		for i := 0; i < k; i++ {
-			for j := 0; j < k; j++ {
-				xr.Set(i, j, w.At(i, k+j))
-			}
-		}
-	}
-	var px, out mat.Dense
-	px.Mul(r.p, xr)
-	out.Mul(&px, r.p.T())
-	return &out, nil
 }
 
 // fixedPoint integrates the averaged ODE from x0 to the horizon, then runs damped Newton in
@@ -219,7 +153,7 @@ func (r *reduced) lyap(c *mat.Dense, symmetric bool) (*mat.Dense, error) {
 func (s *system) fixedPoint(x0 []float64, st Settings) ([]float64, int, error) {
 	x := append([]float64(nil), x0...)
 	if st.Horizon > 0 {
-		tr, err := s.ode(x, []float64{st.Horizon}, st.ODE)
+		tr, err := s.ode(context.Background(), x, []float64{st.Horizon}, st.ODE)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -236,7 +170,7 @@ func (s *system) fixedPoint(x0 []float64, st Settings) ([]float64, int, error) {
 		if res == 0 {
 			return x, it, nil
 		}
-		red, err := newReduced(s.p, pt.a)
+		red, err := newReduced(s.basis, pt.a)
 		if err != nil {
 			return nil, it, err
 		}
@@ -300,15 +234,15 @@ func Stationary(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 		return nil, err
 	}
 	d := sys.d
-	red, err := newReduced(sys.p, pt.a)
+	red, err := newReduced(sys.basis, pt.a)
 	if err != nil {
 		return nil, err
 	}
-	ev, err := fixpoint.Eigen(red.ar)
+	ev, err := linalg.Eigenvalues(red.ar)
 	if err != nil {
 		return nil, err
 	}
-	if len(ev) > 0 && real(ev[0]) >= 0 {
+	if linalg.Classify(ev, red.ar, 0) != linalg.Stable {
 		return nil, &UnstableError{X: x, MaxReal: real(ev[0])}
 	}
 	res := &Result{X: x, Residual: normInf(pt.fbar), Iterations: iters, Pi: append([]float64(nil), pt.pi...),
@@ -319,13 +253,12 @@ func Stationary(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 	res.O = mat.NewDense(d, d, nil)
 	res.O.Mul(res.G.T(), w)
 	res.R = pt.rterm(pt.f, func(y int) *mat.Dense { return pt.df[y] }, w)
-	qd := mat.NewDense(d, d, nil)
-	qd.Copy(q)
-	wm, err := red.lyap(qd, true)
+	ws, _, err := red.b.Lyapunov(red.ar, q)
 	if err != nil {
 		return nil, err
 	}
-	res.U, err = red.lyap(res.O, false)
+	wm := mat.DenseCopyOf(ws)
+	res.U, err = red.b.LyapunovGeneral(red.ar, res.O)
 	if err != nil {
 		return nil, err
 	}
@@ -389,7 +322,7 @@ func (s *system) firstOrder(p *point) ([]float64, []float64, error) {
 	k1 := mat.NewDense(ns, ns, nil)
 	b := make([]float64, len(s.jumps))
 	for y := 0; y < ns; y++ {
-		s.beta1.eval(b, s.inputs(p.x, y))
+		s.beta1.Eval(b, s.inputs(p.x, y))
 		for _, pr := range s.pairs[y] {
 			a := b[pr.j]
 			if a == 0 {
@@ -432,33 +365,32 @@ func (s *system) observables(p *point, c []float64, cs *second, w *mat.Dense, dp
 		return nil, nil
 	}
 	d, ns := s.d, s.ns
-	np := s.obs0.len()
+	np := s.obs0.Len()
 	h := mat.NewDense(ns, np, nil)
 	h1 := make([]float64, np)
 	b1 := make([]float64, np)
 	var dh []*mat.Dense
 	hess := make([][]float64, ns) // ∂²h(y):Σ
-	jac := s.obs0.jac
-	csr := jac.NewCSR()
-	blk := jac.NewBlocks()
-	pat := jac.Pattern()
+	csr := s.obs0.NewCSR()
+	blk := s.obs0.NewBlocks()
+	pat := s.obs0.Pattern()
 	for y := 0; y < ns; y++ {
 		in := s.inputs(p.x, y)
-		s.obs0.eval(h.RawRowView(y), in)
-		s.obs1.eval(b1, in)
+		s.obs0.Eval(h.RawRowView(y), in)
+		s.obs1.Eval(b1, in)
 		for i := range h1 {
 			h1[i] += p.pi[y] * b1[i]
 			if dpi1 != nil {
 				h1[i] += dpi1[y] * h.At(y, i)
 			}
 		}
-		if err := jac.EvalCSR(csr, s.obs0.ws, in); err != nil {
+		if err := s.obs0.JacobianCSR(csr, in); err != nil {
 			return nil, err
 		}
 		m := mat.NewDense(np, d, nil)
 		csr.ToDense(m)
 		dh = append(dh, m)
-		if err := autodiff.HessianBlocks(blk, jac, s.obs0.ws, in); err != nil {
+		if err := s.obs0.HessianBlocks(blk, in); err != nil {
 			return nil, err
 		}
 		hv := make([]float64, np)

@@ -35,7 +35,7 @@ func (p *point) contract(m *mat.Dense) *second {
 	c.pm.Mul(ms, p.dpi)
 	// Rate Hessians contracted with M, and ∂²K:M.
 	h := mat.NewDense(ns, ns, nil)
-	pat := s.beta0.jac.Pattern()
+	pat := s.beta0.Pattern()
 	for y := 0; y < ns; y++ {
 		sy := make([]float64, len(s.jumps))
 		blk := p.halpha[y]

@@ -1,6 +1,7 @@
 package average
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"testing"
@@ -202,7 +203,7 @@ func TestCSMA(t *testing.T) {
 func TestCSMATransient(t *testing.T) {
 	m := loadModel(t, "csma.mf", nil)
 	times := []float64{0.5, 1, 2, 5, 8, 10, 13, 20}
-	res, err := Transient(m, m.Inputs(), times, nil)
+	res, err := Transient(context.Background(), m, m.Inputs(), times, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package average
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/mfcproject/mfc/runtime"
@@ -25,25 +26,39 @@ observable sq = x^2
 init density { I = 0.5 }
 `
 
+// sisFlatNoEnv is sisFlatEnv without its environment: the reference of the flat case
+// (refine refuses a model with a fast environment).
+var sisFlatNoEnv = strings.NewReplacer("env Y in 0..1\n", "", "up:      set Y = 1 when Y == 0 @ N * (0.5 + x)\n", "",
+	"down:    set Y = 0 when Y == 1 @ N * 1\n", "").Replace(sisFlatEnv)
+
 // Degenerate cases reduce to the classical refined mean field. Reference: refine.Stationary
-// on the same model (Gast–Van Houdt V and W, validated against rmftool in package refine):
-// models without environment (with a conservation law: sir; with O(1/N) rates β₁: dimer and
-// sis_external) and a model whose drift does not depend on the environment. Tolerance 1e-10
+// (Gast–Van Houdt V and W, validated against rmftool in package refine) on the same model
+// for models without environment (with a conservation law: sir; with O(1/N) rates β₁: dimer
+// and sis_external), and on the model without its environment for a model whose drift does
+// not depend on the environment. Tolerance 1e-10
 // (relative to max(1, |value|)): both sides are exact up to the Newton and Lyapunov
 // round-off; T, S, U, O and R must vanish to 1e-13.
 func TestDegenerate(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		m    func(t *testing.T) *runtime.Model
+		name   string
+		m, ref func(t *testing.T) *runtime.Model
 	}{
-		{"sir.mf", func(t *testing.T) *runtime.Model { return loadModel(t, "sir.mf", nil) }},
-		{"dimer.mf", func(t *testing.T) *runtime.Model { return loadModel(t, "dimer.mf", nil) }},
-		{"sis_external.mf", func(t *testing.T) *runtime.Model { return loadModel(t, "sis_external.mf", nil) }},
-		{"flat environment", func(t *testing.T) *runtime.Model { return loadSource(t, "flat.mf", sisFlatEnv, nil) }},
+		{"sir.mf", func(t *testing.T) *runtime.Model { return loadModel(t, "sir.mf", nil) }, nil},
+		{"dimer.mf", func(t *testing.T) *runtime.Model { return loadModel(t, "dimer.mf", nil) }, nil},
+		{"sis_external.mf", func(t *testing.T) *runtime.Model { return loadModel(t, "sis_external.mf", nil) }, nil},
+		{"flat environment", func(t *testing.T) *runtime.Model { return loadSource(t, "flat.mf", sisFlatEnv, nil) },
+			func(t *testing.T) *runtime.Model { return loadSource(t, "flat_noenv.mf", sisFlatNoEnv, nil) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := tc.m(t)
-			want, err := refine.Stationary(m, m.Inputs(), nil)
+			r := m
+			if tc.ref != nil {
+				r = tc.ref(t)
+				if r.HasFastEnvironment() {
+					t.Fatal("the reference model still has its environment")
+				}
+			}
+			want, err := refine.Stationary(r, r.Inputs(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -23,7 +23,8 @@
 //
 // The fixed point φ∞ is reached by integrating the ODE to Settings.Horizon (runtime/ode) and
 // polishing by damped Newton on F̄ = 0, in the coordinates orthogonal to the conservation
-// laws (as package fixpoint). With G = K⁺F (row y′ solves the fast Poisson equation),
+// laws (runtime.Model.Reduced). The Lyapunov equations below are solved in the same reduced
+// coordinates by Bartels–Stewart (linalg.Basis.Lyapunov and LyapunovGeneral). With G = K⁺F (row y′ solves the fast Poisson equation),
 // w_{y′} = Σ_y π_y Σ_{j: y→y′} β₀_j ℓ_j, Q̄ = Σ_y π_y Σ_j β₀_j ℓ_j ℓ_jᵀ, all at φ∞:
 //
 //	O = Σ_{y′} G(y′) w_{y′}ᵀ,   R = Σ_{y′} DG(y′)[w_{y′}],
@@ -97,6 +98,6 @@
 // # Errors
 //
 // ErrNotUnique when K(x) has several recurrent classes (assumption A2);
-// *UnstableError when A at the fixed point is not Hurwitz (A3); runtime.ErrNoMeanField for a
+// *UnstableError when A at the fixed point is not stable by linalg.Classify (A3); runtime.ErrNoMeanField for a
 // model without a mean field.
 package average

@@ -1,6 +1,7 @@
 package average
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -44,7 +45,7 @@ func TestErrors(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Errorf("Stationary: error %v, want %v", err, tc.want)
 			}
-			_, err = ODE(m, m.Inputs(), []float64{1}, nil)
+			_, err = ODE(context.Background(), m, m.Inputs(), []float64{1}, nil)
 			if !errors.Is(err, tc.want) {
 				t.Errorf("ODE: error %v, want %v", err, tc.want)
 			}

@@ -1,6 +1,7 @@
 package average
 
 import (
+	"context"
 	"fmt"
 
 	"gonum.org/v1/gonum/mat"
@@ -13,7 +14,7 @@ import (
 // ode integrates dφ/dt = F̄(φ) from x0 and returns the states at times. Each right-hand
 // side costs one order-0 evaluation (m tape evaluations and O(m³)); the Rosenbrock stage, if
 // the solver switches to it, uses the exact Jacobian A(φ) (order 1).
-func (s *system) ode(x0 []float64, times []float64, set *ode.Settings) ([][]float64, error) {
+func (s *system) ode(ctx context.Context, x0 []float64, times []float64, set *ode.Settings) ([][]float64, error) {
 	t0 := s.in.Time
 	prob := ode.Problem{
 		Dim: s.d,
@@ -37,7 +38,7 @@ func (s *system) ode(x0 []float64, times []float64, set *ode.Settings) ([][]floa
 		},
 	}
 	defer func() { s.in.Time = t0 }()
-	sol, err := ode.Solve(prob, 0, x0, times, set)
+	sol, err := ode.Solve(ctx, prob, 0, x0, times, set)
 	if err != nil {
 		return nil, fmt.Errorf("average: averaged ODE: %w", err)
 	}
@@ -53,8 +54,9 @@ type Trajectory struct {
 
 // ODE integrates the average mean-field ODE dφ/dt = F̄(φ), F̄(x) = Σ_y π_y(x) F(x, y), from
 // φ(0) = in.Densities with runtime/ode, and reports φ and π(φ) at the given times. Cost per
-// right-hand side: m evaluations of the rate tape and O(m³ + J·m) for K and π.
-func ODE(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*Trajectory, error) {
+// right-hand side: m evaluations of the rate tape and O(m³ + J·m) for K and π. ctx is
+// checked at every step.
+func ODE(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*Trajectory, error) {
 	st := s.fill()
 	sys, err := newSystem(m, in)
 	if err != nil {
@@ -63,7 +65,7 @@ func ODE(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*Trajec
 	if len(in.Densities) != sys.d {
 		return nil, fmt.Errorf("average: len(in.Densities) = %d, want %d", len(in.Densities), sys.d)
 	}
-	xs, err := sys.ode(in.Densities, times, st.ODE)
+	xs, err := sys.ode(ctx, in.Densities, times, st.ODE)
 	if err != nil {
 		return nil, err
 	}

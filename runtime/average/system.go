@@ -10,7 +10,6 @@ import (
 	"github.com/mfcproject/mfc/autodiff"
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
-	"github.com/mfcproject/mfc/runtime/fixpoint"
 	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/poisson"
 )
@@ -18,31 +17,6 @@ import (
 // ErrNotUnique means the fast kernel K(x) has more than one recurrent class (or none), so
 // its stationary law π(x) is not unique: assumption (A2) of the two-timescale model fails.
 var ErrNotUnique = errors.New("average: the fast kernel K(x) has several recurrent classes: its stationary law is not unique (assumption A2)")
-
-// tapeField is a vector of graph nodes over the d densities, compiled once, with values,
-// a sparse Jacobian and sparse Hessian blocks (forward-mode AD, package autodiff).
-type tapeField struct {
-	tape *ir.Tape
-	jac  *autodiff.Jacobian
-	ws   *autodiff.Workspace
-	vals []float64
-}
-
-func newTapeField(g *ir.Graph, outs []ir.NodeID, d int) *tapeField {
-	t := g.Compile(outs)
-	jac := autodiff.NewJacobian(t, autodiff.Densities(d))
-	return &tapeField{tape: t, jac: jac, ws: jac.NewWorkspace(), vals: make([]float64, t.Len())}
-}
-
-func (f *tapeField) len() int { return len(f.tape.Out) }
-
-// eval sets dst to the outputs at in. Cost O(tape).
-func (f *tapeField) eval(dst []float64, in *ir.Inputs) {
-	f.tape.Eval(f.vals, in)
-	for i := range dst {
-		dst[i] = f.vals[f.tape.Out[i]]
-	}
-}
 
 // pair is a transition j that can fire from an environment state, with the state it
 // leads to.
@@ -57,15 +31,14 @@ type system struct {
 	env    [][]float64 // environment leaf values of each state of 𝒴
 	jumps  [][]ir.Jump // ℓ_j, sparse
 	pairs  [][]pair    // pairs[y]: transitions from y
-	beta0  *tapeField
-	beta1  *tapeField // nil when every β₁ is structurally zero
-	obs0   *tapeField // h₀ of the scaled observables (nil if none)
-	obs1   *tapeField // h₁ of the scaled observables
-	obsIdx []int      // index into IR.Observables of each scaled observable
-	obsEnv []bool     // the observable depends on the environment
-	p      *mat.Dense // orthonormal basis of the space orthogonal to the conservation laws
-	r      int        // its rank
-	in     ir.Inputs  // working inputs (densities, environment overwritten)
+	beta0  *runtime.Field
+	beta1  *runtime.Field // nil when every β₁ is structurally zero
+	obs0   *runtime.Field // h₀ of the scaled observables (nil if none)
+	obs1   *runtime.Field // h₁ of the scaled observables
+	obsIdx []int          // index into IR.Observables of each scaled observable
+	obsEnv []bool         // the observable depends on the environment
+	basis  *linalg.Basis  // the model's reduced space (runtime.Model.Reduced)
+	in     ir.Inputs      // working inputs (densities, environment overwritten)
 	pt     *point
 }
 
@@ -115,9 +88,9 @@ func newSystem(m *runtime.Model, in *ir.Inputs) (*system, error) {
 			s.pairs[mv.From] = append(s.pairs[mv.From], pair{j, mv.To})
 		}
 	}
-	s.beta0 = newTapeField(g, b0, d)
+	s.beta0 = runtime.NewField(g, b0, d)
 	if any1 {
-		s.beta1 = newTapeField(g, b1, d)
+		s.beta1 = runtime.NewField(g, b1, d)
 	}
 	var h0, h1 []ir.NodeID
 	for i, o := range ir0.Observables {
@@ -136,13 +109,10 @@ func newSystem(m *runtime.Model, in *ir.Inputs) (*system, error) {
 		s.obsEnv = append(s.obsEnv, g.Dep(c[0])&ir.DepEnv != 0 || g.Dep(c[1])&ir.DepEnv != 0)
 	}
 	if len(h0) > 0 {
-		s.obs0 = newTapeField(g, h0, d)
-		s.obs1 = newTapeField(g, h1, d)
+		s.obs0 = runtime.NewField(g, h0, d)
+		s.obs1 = runtime.NewField(g, h1, d)
 	}
-	s.p = fixpoint.NullBasis(ir0.Conservation, d)
-	if s.p != nil {
-		_, s.r = s.p.Dims()
-	}
+	s.basis = m.Reduced()
 	s.pt = newPoint(s)
 	return s, nil
 }
@@ -196,7 +166,7 @@ func (p *point) ensure1() {
 	}
 	s := p.s
 	for y := 0; y < s.ns; y++ {
-		p.dalpha = append(p.dalpha, s.beta0.jac.NewCSR())
+		p.dalpha = append(p.dalpha, s.beta0.NewCSR())
 		p.df = append(p.df, mat.NewDense(s.d, s.d, nil))
 	}
 	for n := 0; n < s.d; n++ {
@@ -209,7 +179,7 @@ func (p *point) ensure2() {
 		return
 	}
 	for y := 0; y < p.s.ns; y++ {
-		p.halpha = append(p.halpha, p.s.beta0.jac.NewBlocks())
+		p.halpha = append(p.halpha, p.s.beta0.NewBlocks())
 	}
 }
 
@@ -244,7 +214,7 @@ func (s *system) at(x []float64, order int) (*point, error) {
 	for y := 0; y < ns; y++ {
 		in := s.inputs(p.x, y)
 		al := p.alpha[y]
-		s.beta0.eval(al, in)
+		s.beta0.Eval(al, in)
 		for _, pr := range s.pairs[y] {
 			a := al[pr.j]
 			if math.IsNaN(a) || math.IsInf(a, 0) {
@@ -259,12 +229,12 @@ func (s *system) at(x []float64, order int) (*point, error) {
 			}
 		}
 		if order >= 1 {
-			if err := s.beta0.jac.EvalCSR(p.dalpha[y], s.beta0.ws, in); err != nil {
+			if err := s.beta0.JacobianCSR(p.dalpha[y], in); err != nil {
 				return nil, err
 			}
 		}
 		if order >= 2 {
-			if err := autodiff.HessianBlocks(p.halpha[y], s.beta0.jac, s.beta0.ws, in); err != nil {
+			if err := s.beta0.HessianBlocks(p.halpha[y], in); err != nil {
 				return nil, err
 			}
 		}

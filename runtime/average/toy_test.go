@@ -143,7 +143,7 @@ func TestToyRefined(t *testing.T) {
 func TestT1Transient(t *testing.T) {
 	m := loadModel(t, "t1_sis_env.mf", nil)
 	times := []float64{0.25, 0.5, 1, 2, 5, 10}
-	res, err := Transient(m, m.Inputs(), times, &Settings{ODE: &ode.Settings{RelTol: 1e-10, AbsTol: 1e-12, Dense: true}})
+	res, err := Transient(context.Background(), m, m.Inputs(), times, &Settings{ODE: &ode.Settings{RelTol: 1e-10, AbsTol: 1e-12, Dense: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestT1Transient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res0, err := Transient(m, m.Inputs(), []float64{1}, &Settings{EnvLaw: append([]float64(nil), p0.pi...)})
+	res0, err := Transient(context.Background(), m, m.Inputs(), []float64{1}, &Settings{EnvLaw: append([]float64(nil), p0.pi...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestT1Transient(t *testing.T) {
 		t.Errorf("m(0) = %g with the environment in π(x0), want 0", res0.M0[0])
 	}
 	// The mean-field ODE alone gives the same φ_t.
-	tr, err := ODE(m, m.Inputs(), times, &Settings{ODE: &ode.Settings{RelTol: 1e-10, AbsTol: 1e-12, Dense: true}})
+	tr, err := ODE(context.Background(), m, m.Inputs(), times, &Settings{ODE: &ode.Settings{RelTol: 1e-10, AbsTol: 1e-12, Dense: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package average
 
 import (
+	"context"
 	"fmt"
 
 	"gonum.org/v1/gonum/mat"
@@ -38,9 +39,9 @@ type TransientResult struct {
 // jointly with runtime/ode (2d + d(d+1)/2 unknowns). μ is Settings.EnvLaw, or the model's
 // initial environment law (π(x₀) under 'env ~ stationary', which gives m(0) = 0). Each
 // right-hand side costs one order-2 evaluation of the fast chain, the contractions of
-// Stationary for one matrix, and O(d³) for AΣ. When the integration fails the states
-// reached so far are returned with the error.
-func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*TransientResult, error) {
+// Stationary for one matrix, and O(d³) for AΣ. When the integration fails, or ctx is
+// cancelled (checked at every step), the states reached so far are returned with the error.
+func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*TransientResult, error) {
 	st := s.fill()
 	sys, err := newSystem(m, in)
 	if err != nil {
@@ -122,7 +123,7 @@ func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*
 	y0 := make([]float64, 2*d+np)
 	copy(y0, x0)
 	copy(y0[d:], m0)
-	sol, err := ode.Solve(prob, 0, y0, times, st.ODE)
+	sol, err := ode.Solve(ctx, prob, 0, y0, times, st.ODE)
 	sys.in.Time = t0
 	out := &TransientResult{Times: times, M0: m0, N: in.Scale}
 	if sol == nil {

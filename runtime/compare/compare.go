@@ -154,7 +154,7 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 		}
 		// Mean field and refinements.
 		if mod.HasDrift() {
-			ap, err := approximate(mod, in, horizon)
+			ap, err := approximate(ctx, mod, in, horizon)
 			if err != nil {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: refined mean field: %v", n, err))
 			} else {
@@ -289,13 +289,13 @@ type approx struct {
 // approximate runs the refined mean field of order 2, or the two-timescale average mean
 // field with its order-1 refinement for a model with a fast environment: stationary, or at
 // time horizon from the initial state when horizon > 0.
-func approximate(mod *runtime.Model, in *ir.Inputs, horizon float64) (*approx, error) {
+func approximate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, horizon float64) (*approx, error) {
 	ap := &approx{obs: map[string][3]float64{}}
 	if average.Applies(mod) {
 		ap.order, ap.note = 1, "two-timescale model: average mean field with its order-1 refinement (no order 2)"
 		var obs []average.Observable
 		if horizon > 0 {
-			tr, err := average.Transient(mod, in, []float64{horizon}, nil)
+			tr, err := average.Transient(ctx, mod, in, []float64{horizon}, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -315,7 +315,7 @@ func approximate(mod *runtime.Model, in *ir.Inputs, horizon float64) (*approx, e
 	var obs []refine.Observable
 	ap.order = 2
 	if horizon > 0 {
-		tr, err := refine.Transient(mod, in, []float64{horizon}, &refine.Settings{Order: 2})
+		tr, err := refine.Transient(ctx, mod, in, []float64{horizon}, &refine.Settings{Order: 2})
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package converge
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -11,6 +12,7 @@ import (
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/fixpoint"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/lna"
 )
 
@@ -32,9 +34,13 @@ type Settings struct {
 	MaxVertices int
 	// Poisson controls the integration of g.
 	Poisson PoissonSettings
-	// EigTol is the margin, relative to max(1, ‖J_r‖∞), below which the spectral abscissa
-	// counts as zero (not exponentially stable). Default 1e-6; lower it for a model whose
-	// rates are all much smaller than 1 in its time unit.
+	// EigTol is the margin of the stability decision (linalg.Classify), relative to
+	// max(1, ‖J_r‖∞), below which the spectral abscissa counts as zero (not exponentially
+	// stable). It is passed to fixpoint.Find as Fixpoint.EigTol unless that is set, so that
+	// the equilibria are classified once. Default 1e-6, wider than linalg.StabilityTol: the
+	// 1/N constant needs a decay rate bounded away from 0, and Newton stops short of a
+	// degenerate root, reporting a cloud of nearby points with tiny negative abscissae.
+	// Lower it for a model whose rates are all much smaller than 1 in its time unit.
 	EigTol float64
 	// MaxUnknowns bounds the size of the sensitivity ODE system integrated from each
 	// sample (Poisson.Unknowns): above it the second derivatives (and then the gradient)
@@ -67,6 +73,11 @@ func (s *Settings) fill() Settings {
 	}
 	if o.EigTol <= 0 {
 		o.EigTol = 1e-6
+	}
+	if o.Fixpoint.EigTol <= 0 {
+		fp := *o.Fixpoint
+		fp.EigTol = o.EigTol
+		o.Fixpoint = &fp
 	}
 	if o.MaxUnknowns <= 0 {
 		o.MaxUnknowns = 4000
@@ -326,8 +337,9 @@ func complexes(ev []complex128) []Complex {
 // *NoStableError, *SeveralStableError or *NotExponentialError when the equilibrium
 // hypotheses fail; the partial report (with Equilibria) is returned with the error. See
 // the package documentation for the cost of each step: for the two-species SIS model the
-// whole analysis takes about 0.2 s.
-func Analyze(m *runtime.Model, in *ir.Inputs, s *Settings) (*Report, error) {
+// whole analysis takes about 0.2 s. ctx is checked at every step of the ODE runs from the
+// sample points; a cancellation returns the partial report with an error wrapping ctx.Err().
+func Analyze(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Settings) (*Report, error) {
 	if !m.HasDrift() {
 		return nil, runtime.ErrNoMeanField
 	}
@@ -347,13 +359,16 @@ func Analyze(m *runtime.Model, in *ir.Inputs, s *Settings) (*Report, error) {
 	rep.settingsPoisson = set.Poisson
 	_, rep.R = basis.Dims()
 	rep.X = pt.X
+	if err := ctx.Err(); err != nil {
+		return rep, fmt.Errorf("converge: %w", err)
+	}
 	if err := rep.local(m, pt, &set); err != nil {
 		return rep, err
 	}
 	if err := rep.predict(m); err != nil {
 		return rep, err
 	}
-	if err := rep.sample(m, &set); err != nil {
+	if err := rep.sample(ctx, m, &set); err != nil {
 		return rep, err
 	}
 	if v, err := rep.bias(m); err == nil {
@@ -362,14 +377,6 @@ func Analyze(m *runtime.Model, in *ir.Inputs, s *Settings) (*Report, error) {
 		rep.Warnings = append(rep.Warnings, "refined bias not computed: "+err.Error())
 	}
 	return rep, nil
-}
-
-func radius(ev []complex128) float64 {
-	r := 0.0
-	for _, v := range ev {
-		r = math.Max(r, math.Hypot(real(v), imag(v)))
-	}
-	return r
 }
 
 func withX(in *ir.Inputs, x []float64) *ir.Inputs {
@@ -385,16 +392,11 @@ func equilibrium(m *runtime.Model, in *ir.Inputs, set *Settings, rep *Report) (*
 	if err != nil {
 		return nil, nil, fmt.Errorf("converge: no equilibrium found: %w", err)
 	}
-	// A point whose abscissa is within EigTol of 0 (relative to its spectral radius) is
-	// marginal here, even if fixpoint classified it as stable: Newton stops short of a
-	// degenerate root, and reports a cloud of nearby "stable" points.
+	// fixpoint classified the points with the margin Settings.EigTol (see fill).
 	var stable, marginal []*fixpoint.Point
 	for i := range fp.Points {
 		p := &fp.Points[i]
 		stab := p.Stability
-		if stab == fixpoint.Stable && real(p.Eigenvalues[0]) >= -set.EigTol*math.Max(1, radius(p.Eigenvalues)) {
-			stab = fixpoint.Marginal
-		}
 		rep.Equilibria = append(rep.Equilibria, Equilibrium{X: p.X, Eigenvalues: complexes(p.Eigenvalues), Stability: stab.String()})
 		switch stab {
 		case fixpoint.Stable:
@@ -445,8 +447,8 @@ func (rep *Report) local(m *runtime.Model, pt *fixpoint.Point, set *Settings) er
 	if err := m.Drift.Jacobian(j, withX(&rep.in, rep.X)); err != nil {
 		return err
 	}
-	jr := fixpoint.Reduce(j, rep.basis)
-	ev, err := fixpoint.Eigen(jr)
+	jr := m.Reduced().Reduce(j)
+	ev, err := linalg.Eigenvalues(jr)
 	if err != nil {
 		return err
 	}
@@ -454,10 +456,10 @@ func (rep *Report) local(m *runtime.Model, pt *fixpoint.Point, set *Settings) er
 	st.Eigenvalues = complexes(ev)
 	st.Abscissa = real(ev[0])
 	st.Removed = d - rep.R
-	if st.Abscissa >= -set.EigTol*math.Max(1, mat.Norm(jr, math.Inf(1))) {
+	if linalg.Classify(ev, jr, set.EigTol) != linalg.Stable {
 		return &NotExponentialError{X: rep.X, Abscissa: st.Abscissa}
 	}
-	pi, err := lna.Lyapunov(mat.DenseCopyOf(jr.T()), identity(rep.R))
+	pi, err := linalg.Lyapunov(mat.DenseCopyOf(jr.T()), identity(rep.R))
 	if err != nil {
 		return fmt.Errorf("converge: Lyapunov equation J_rᵀΠ + ΠJ_r = −I: %w", err)
 	}
@@ -611,7 +613,7 @@ func (rep *Report) bias(m *runtime.Model) ([]float64, error) {
 		return nil, err
 	}
 	var z mat.VecDense
-	if err := z.SolveVec(fixpoint.Reduce(j, rep.basis), rhs); err != nil {
+	if err := z.SolveVec(m.Reduced().Reduce(j), rhs); err != nil {
 		return nil, err
 	}
 	v := make([]float64, d)

@@ -1,6 +1,7 @@
 package converge
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -61,7 +62,7 @@ func run(t *testing.T, cs []check) {
 
 func analyze(t *testing.T, m *runtime.Model) *Report {
 	t.Helper()
-	rep, err := Analyze(m, m.Inputs(), nil)
+	rep, err := Analyze(context.Background(), m, m.Inputs(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func sampleAt(t *testing.T, ps *Poisson, x0 float64, second bool) *PoissonValue 
 	if second {
 		lv = LevelHessian
 	}
-	v, err := ps.Eval([]float64{x0, 1 - x0}, lv, 0)
+	v, err := ps.Eval(context.Background(), []float64{x0, 1 - x0}, lv, 0)
 	if err != nil || !v.Converged {
 		t.Fatalf("Poisson at x0 = %g: %v (converged %v)", x0, err, v != nil && v.Converged)
 	}
@@ -209,7 +210,7 @@ func TestSISExact(t *testing.T) {
 			rep = analyze(t, m)
 			reports[c.beta] = rep
 		}
-		cmp, err := Compare(rep, []int{c.n}, load.Scaled(sisFile, sisOptions(c.alpha, c.beta)), nil)
+		cmp, err := Compare(context.Background(), rep, []int{c.n}, load.Scaled(sisFile, sisOptions(c.alpha, c.beta)), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,7 +257,7 @@ func inBounds(b *bool) float64 {
 func TestSISRate(t *testing.T) {
 	m := loadSIS(t, 0.5, 0.5)
 	rep := analyze(t, m)
-	cmp, err := Compare(rep, []int{20, 50, 200, 500}, load.Scaled(sisFile, sisOptions(0.5, 0.5)), &CompareSettings{SteinMaxStates: -1})
+	cmp, err := Compare(context.Background(), rep, []int{20, 50, 200, 500}, load.Scaled(sisFile, sisOptions(0.5, 0.5)), &CompareSettings{SteinMaxStates: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +280,7 @@ func TestSIRS(t *testing.T) {
 	if rep.R != 2 {
 		t.Fatalf("r = %d, want 2", rep.R)
 	}
-	cmp, err := Compare(rep, []int{10, 20, 40}, load.Scaled("../../examples/sir.mf", compiler.Options{}), nil)
+	cmp, err := Compare(context.Background(), rep, []int{10, 20, 40}, load.Scaled("../../examples/sir.mf", compiler.Options{}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,20 +348,20 @@ func TestErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		m := loadSource(t, c.src, c.opts)
-		_, err := Analyze(m, m.Inputs(), nil)
+		_, err := Analyze(context.Background(), m, m.Inputs(), nil)
 		if err == nil || !c.check(err) || !strings.Contains(err.Error(), c.words) {
 			t.Errorf("%s: got %v", c.name, err)
 		}
 	}
 	m := loadSource(t, "model nos\nspecies X\nd: X -> 0 @ X\ninit { X = 3 }\n", compiler.Options{})
-	if _, err := Analyze(m, m.Inputs(), nil); !errors.Is(err, runtime.ErrNoMeanField) {
+	if _, err := Analyze(context.Background(), m, m.Inputs(), nil); !errors.Is(err, runtime.ErrNoMeanField) {
 		t.Errorf("no scale: got %v", err)
 	}
 	env, diags := load.File("../../examples/t1_sis_env.mf", compiler.Options{})
 	if env == nil {
 		t.Fatal(diags)
 	}
-	if _, err := Analyze(env, env.Inputs(), nil); err == nil || !(errors.Is(err, runtime.ErrNoMeanField) || strings.Contains(err.Error(), "random environment")) {
+	if _, err := Analyze(context.Background(), env, env.Inputs(), nil); err == nil || !(errors.Is(err, runtime.ErrNoMeanField) || strings.Contains(err.Error(), "random environment")) {
 		t.Errorf("environment: got %v", err)
 	}
 }
@@ -419,7 +420,7 @@ func TestAbsorbing(t *testing.T) {
 	}
 	m, _ := loadAt(100)
 	rep := analyze(t, m)
-	cmp, err := Compare(rep, []int{20}, loadAt, &CompareSettings{SteinMaxStates: -1})
+	cmp, err := Compare(context.Background(), rep, []int{20}, loadAt, &CompareSettings{SteinMaxStates: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -502,7 +503,7 @@ func TestKappa(t *testing.T) {
 	}
 	alpha := 0.9 * math.Sqrt2
 	v := sampleAt(t, ps, 1, false)
-	vk, err := ps.Eval([]float64{1, 0}, LevelValue, alpha)
+	vk, err := ps.Eval(context.Background(), []float64{1, 0}, LevelValue, alpha)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -522,7 +523,7 @@ func TestKappa(t *testing.T) {
 func TestText(t *testing.T) {
 	m := loadSIS(t, 0.5, 0.5)
 	rep := analyze(t, m)
-	cmp, err := Compare(rep, []int{10}, load.Scaled(sisFile, sisOptions(0.5, 0.5)), nil)
+	cmp, err := Compare(context.Background(), rep, []int{10}, load.Scaled(sisFile, sisOptions(0.5, 0.5)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -560,7 +561,7 @@ func TestMaxUnknowns(t *testing.T) {
 		max  int
 		grad bool
 	}{{5, false}, {7, true}} {
-		rep, err := Analyze(m, m.Inputs(), &Settings{MaxUnknowns: c.max})
+		rep, err := Analyze(context.Background(), m, m.Inputs(), &Settings{MaxUnknowns: c.max})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -587,7 +588,7 @@ func TestStein(t *testing.T) {
 	rep := analyze(t, loadSIS(t, 0.5, 0.5))
 	ns := []int{5, 10, 100, 1000}
 	lhs := []float64{0.05591419872326, 0.02863921360012, 0.00292265256493, 0.00029283068873}
-	cmp, err := Compare(rep, ns, load.Scaled(sisFile, sisOptions(0.5, 0.5)), &CompareSettings{SteinMaxStates: 2000})
+	cmp, err := Compare(context.Background(), rep, ns, load.Scaled(sisFile, sisOptions(0.5, 0.5)), &CompareSettings{SteinMaxStates: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@
 //
 // Notation: transitions jump by ℓ_j/N at rate N β_j(x) (runtime.Model.Rates), the drift is
 // F = Σ_j ℓ_j β_j (Model.Drift), J = ∂F/∂x, P (d×r) is an orthonormal basis of the tangent
-// space of the compatibility class (fixpoint.NullBasis of the conservation laws) and
+// space of the compatibility class (runtime.Model.Reduced, the null space of the conservation laws) and
 // J_r = PᵀJ(x*)P the reduced Jacobian. The test function is ‖x − x*‖² = ‖z‖²,
 // z = Pᵀ(x − x*). Below, d is the number of species, r = d − rank(laws), J the number of
 // transitions, K ≤ J the number of distinct jump directions (up to sign) and S the number
@@ -21,7 +21,8 @@
 //
 // fixpoint.Find (Settings.Fixpoint, 24 starts by default; per start k Newton iterations,
 // each one Jacobian plus O(d²r + r³)) lists the equilibria. Exactly one must be stable
-// with a spectral abscissa below −EigTol·max(1, spectral radius); otherwise Analyze fails
+// by linalg.Classify with the margin Settings.EigTol (the abscissa of J_r below
+// −EigTol·max(1, ‖J_r‖∞)), which fixpoint.Find applies; otherwise Analyze fails
 // with a *NoStableError, a *SeveralStableError (the stationary law is then multimodal) or
 // a *NotExponentialError (a degenerate or critical equilibrium). Other, unstable
 // equilibria are reported as warnings: the mean field is then not globally stable.
@@ -31,7 +32,7 @@
 //
 //	J_rᵀ Π + Π J_r = −I
 //
-// by Bartels–Stewart (lna.Lyapunov, O(r³)); λ_min(Π), λ_max(Π), their ratio and the
+// by Bartels–Stewart (linalg.Lyapunov, O(r³)); λ_min(Π), λ_max(Π), their ratio and the
 // guaranteed linear decay rate 1/(2λ_max(Π)) are reported.
 //
 // # Prediction

@@ -96,8 +96,10 @@ type Comparison struct {
 //
 // Cost per N: compilation, ctmc.Explore and ctmc.Stationary (O(S·(tape + J d)) and dense LU
 // O(S³) up to 2000 states, BiCGSTAB above), O(S d) for the moments, and for the Stein check
-// one first-order Poisson evaluation per state plus O(E) for the sum over the generator.
-func Compare(rep *Report, ns []int, load runtime.Loader, s *CompareSettings) (*Comparison, error) {
+// one first-order Poisson evaluation per state plus O(E) for the sum over the generator. ctx
+// is checked before each N and at every step of the Poisson evaluations (not inside
+// ctmc.Explore and ctmc.Stationary).
+func Compare(ctx context.Context, rep *Report, ns []int, load runtime.Loader, s *CompareSettings) (*Comparison, error) {
 	if rep == nil || rep.basis == nil {
 		return nil, errors.New("converge: Compare needs a report from Analyze")
 	}
@@ -113,11 +115,14 @@ func Compare(rep *Report, ns []int, load runtime.Loader, s *CompareSettings) (*C
 	}
 	out := &Comparison{}
 	for _, n := range ns {
+		if err := ctx.Err(); err != nil {
+			return out, fmt.Errorf("converge: Compare stopped before N = %d: %w", n, err)
+		}
 		m, err := load(float64(n))
 		if err != nil {
 			return out, err
 		}
-		e, err := rep.exact(m, n, &set)
+		e, err := rep.exact(ctx, m, n, &set)
 		if err != nil {
 			return out, err
 		}
@@ -137,7 +142,7 @@ func Compare(rep *Report, ns []int, load runtime.Loader, s *CompareSettings) (*C
 }
 
 // exact solves the chain at scale n and computes its moments.
-func (rep *Report) exact(m *runtime.Model, n int, set *CompareSettings) (*Exact, error) {
+func (rep *Report) exact(ctx context.Context, m *runtime.Model, n int, set *CompareSettings) (*Exact, error) {
 	d := m.Dim()
 	if m.Dim() != len(rep.X) {
 		return nil, fmt.Errorf("converge: the model loaded at N = %d has %d species, the report %d", n, m.Dim(), len(rep.X))
@@ -162,11 +167,11 @@ func (rep *Report) exact(m *runtime.Model, n int, set *CompareSettings) (*Exact,
 			return nil, fmt.Errorf("converge: at N = %d the initial state has conserved total %g, but x* has %g: the chain lives on another class (make the initial counts proportional to N)", n, a, b)
 		}
 	}
-	ch, err := ctmc.Explore(context.Background(), m, in, ctmc.Limits{MaxStates: set.MaxStates})
+	ch, err := ctmc.Explore(ctx, m, in, ctmc.Limits{MaxStates: set.MaxStates})
 	if err != nil {
 		return nil, fmt.Errorf("converge: exact chain at N = %d: %w", n, err)
 	}
-	st, err := ctmc.Stationary(context.Background(), ch, set.Stationary)
+	st, err := ctmc.Stationary(ctx, ch, set.Stationary)
 	if err != nil {
 		return nil, fmt.Errorf("converge: exact chain at N = %d: %w", n, err)
 	}
@@ -197,7 +202,7 @@ func (rep *Report) exact(m *runtime.Model, n int, set *CompareSettings) (*Exact,
 		e.InBounds = &in
 	}
 	if rep.Hypotheses.Perfect && set.SteinMaxStates > 0 && e.States <= set.SteinMaxStates {
-		if e.Stein, err = rep.stein(m, ch, st.Pi, nf); err != nil {
+		if e.Stein, err = rep.stein(ctx, m, ch, st.Pi, nf); err != nil {
 			return nil, err
 		}
 	}
@@ -206,7 +211,7 @@ func (rep *Report) exact(m *runtime.Model, n int, set *CompareSettings) (*Exact,
 
 // stein evaluates both sides of the Stein identity on the chain: one first-order Poisson
 // evaluation per state with positive probability or reachable from one, O(E) for the sum.
-func (rep *Report) stein(m *runtime.Model, ch *ctmc.Chain, pi []float64, n float64) (*SteinCheck, error) {
+func (rep *Report) stein(ctx context.Context, m *runtime.Model, ch *ctmc.Chain, pi []float64, n float64) (*SteinCheck, error) {
 	ps, err := NewPoisson(m, &rep.in, rep.X, rep.basis, rep.Stability.Abscissa, nil, &rep.settingsPoisson)
 	if err != nil {
 		return nil, err
@@ -223,7 +228,7 @@ func (rep *Report) stein(m *runtime.Model, ch *ctmc.Chain, pi []float64, n float
 	}
 	get := func(s int) (*PoissonValue, error) {
 		if vals[s] == nil {
-			v, err := ps.Eval(x(s), LevelGradient, 0)
+			v, err := ps.Eval(ctx, x(s), LevelGradient, 0)
 			if err != nil {
 				return nil, err
 			}

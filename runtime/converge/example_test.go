@@ -1,6 +1,7 @@
 package converge_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/mfcproject/mfc/runtime/load"
@@ -18,13 +19,13 @@ func ExampleAnalyze() {
 		fmt.Println(diags)
 		return
 	}
-	rep, err := converge.Analyze(m, m.Inputs(), nil)
+	rep, err := converge.Analyze(context.Background(), m, m.Inputs(), nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Printf("x* = %.6f, abscissa %.6f, C = %.6f, bound %.6f\n", rep.X, rep.Stability.Abscissa, rep.Prediction.C, rep.Prediction.Upper)
-	cmp, err := converge.Compare(rep, []int{100}, load.Scaled(file, compiler.Options{}), nil)
+	cmp, err := converge.Compare(context.Background(), rep, []int{100}, load.Scaled(file, compiler.Options{}), nil)
 	if err != nil {
 		fmt.Println(err)
 		return

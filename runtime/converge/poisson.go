@@ -1,6 +1,7 @@
 package converge
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -245,8 +246,9 @@ func (ps *Poisson) rhs(y, dy []float64, nv, k int) error {
 // Cost: the integration of Unknowns(lv) ODEs until they decay below Settings.Decay; each
 // right-hand side costs one drift evaluation, nv + K tangent sweeps and K second-order
 // contractions (nv = r from LevelGradient on, K = number of directions at LevelHessian).
-// The horizon is about ln(1/Decay)/|abscissa| near x*, longer from slow transients.
-func (ps *Poisson) Eval(x []float64, lv Level, alpha float64) (*PoissonValue, error) {
+// The horizon is about ln(1/Decay)/|abscissa| near x*, longer from slow transients. ctx is
+// checked at every ODE step; a cancellation returns an error wrapping ctx.Err().
+func (ps *Poisson) Eval(ctx context.Context, x []float64, lv Level, alpha float64) (*PoissonValue, error) {
 	d := ps.d
 	if len(x) != d {
 		return nil, fmt.Errorf("converge: len(x) = %d, want %d", len(x), d)
@@ -274,9 +276,12 @@ func (ps *Poisson) Eval(x []float64, lv Level, alpha float64) (*PoissonValue, er
 		for i := range times {
 			times[i] = t + seg*float64(i+1)/float64(ps.set.Grid)
 		}
-		res, err := ode.Solve(prob, t, y, times, st)
+		res, err := ode.Solve(ctx, prob, t, y, times, st)
 		if res != nil {
 			addStats(&ps.stats, res.Stats)
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("converge: Poisson evaluation: %w", ctx.Err())
 		}
 		if err != nil {
 			// A blow-up (of the state or of the sensitivities near an unstable

@@ -1,6 +1,7 @@
 package converge
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -17,7 +18,7 @@ import (
 //
 // Cost: (1 + Samples + vertices) Poisson evaluations (see Poisson.Eval), plus LyapunovSamples
 // drift and rates evaluations, plus O(J) per sample for the bounds.
-func (rep *Report) sample(m *runtime.Model, set *Settings) error {
+func (rep *Report) sample(ctx context.Context, m *runtime.Model, set *Settings) error {
 	st := &rep.Stability
 	ps, err := rep.NewPoisson(m, &set.Poisson)
 	if err != nil {
@@ -36,7 +37,7 @@ func (rep *Report) sample(m *runtime.Model, set *Settings) error {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the second-order sensitivity system would have %d unknowns (> Settings.MaxUnknowns = %d): the Poisson self-test and the bounds for every N are skipped", ps.Unknowns(LevelHessian), set.MaxUnknowns))
 	} else {
 		// Self-test at x*: ℓᵀ∇²g(x*)ℓ from the sensitivity ODE against −2 zᵀΠz.
-		at, err := ps.Eval(rep.X, LevelHessian, 0)
+		at, err := ps.Eval(ctx, rep.X, LevelHessian, 0)
 		if err != nil {
 			return err
 		}
@@ -61,7 +62,7 @@ func (rep *Report) sample(m *runtime.Model, set *Settings) error {
 	}
 	pr.OneSign = lv == LevelHessian
 	for _, x := range pts {
-		v, err := ps.Eval(x, lv, st.Alpha)
+		v, err := ps.Eval(ctx, x, lv, st.Alpha)
 		if err != nil {
 			return err
 		}
@@ -86,19 +87,21 @@ func (rep *Report) sample(m *runtime.Model, set *Settings) error {
 	if st.Converged == 0 {
 		return fmt.Errorf("converge: no ODE run from the %d sample points reached x* = %s: the equilibrium is not globally attracting", st.Starts, fmtVec(rep.X))
 	}
-	rep.lyapunov(m, set, append(pts, fixpoint.Starts(laws, rep.in.Densities, set.LyapunovSamples, set.Seed+1, 0)...), sup, inf)
+	if err := rep.lyapunov(ctx, m, append(pts, fixpoint.Starts(laws, rep.in.Densities, set.LyapunovSamples, set.Seed+1, 0)...), sup, inf); err != nil {
+		return err
+	}
 	if st.Converged < st.Starts {
 		// Some trajectories never reach x*: g is not defined there, and the theorem fails.
 		pr.Bounded, pr.Upper, pr.Lower, pr.OneSign, pr.Corollary1 = false, 0, 0, false, 0
 	}
 	rep.signTest(m)
 	rep.summarise()
-	return rep.constants(m, pts)
+	return rep.constants(ctx, m, pts)
 }
 
 // constants fills Report.Constants. Cost per point: one Hessian (C(C+1)/2 second-order
 // sweeps for C colours) and, for d ≤ 30, d symmetric eigenvalue problems O(d³).
-func (rep *Report) constants(m *runtime.Model, pts [][]float64) error {
+func (rep *Report) constants(ctx context.Context, m *runtime.Model, pts [][]float64) error {
 	c := &rep.Constants
 	st := rep.Stability
 	c.Cl, c.Cu, c.Cp, c.Cd = st.PiMin, st.PiMax, 2*st.PiMax, st.LyapunovCd
@@ -109,6 +112,9 @@ func (rep *Report) constants(m *runtime.Model, pts [][]float64) error {
 	}
 	var es mat.EigenSym
 	for _, x := range pts {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("converge: %w", err)
+		}
 		if err := m.Drift.Hessian(hs, withX(&rep.in, x)); err != nil {
 			return err
 		}
@@ -137,8 +143,9 @@ func (rep *Report) constants(m *runtime.Model, pts [][]float64) error {
 }
 
 // lyapunov tests V̇ < 0 for V = zᵀΠz and evaluates the rates (sampled sup/inf of Σβ, of each
-// β_j, and the bounds). Cost O(samples · (drift + rates + J + r²)).
-func (rep *Report) lyapunov(m *runtime.Model, set *Settings, pts [][]float64, sup, inf []float64) {
+// β_j, and the bounds). Cost O(samples · (drift + rates + J + r²)). ctx is checked every 64
+// samples.
+func (rep *Report) lyapunov(ctx context.Context, m *runtime.Model, pts [][]float64, sup, inf []float64) error {
 	st, pr, h := &rep.Stability, &rep.Prediction, &rep.Hypotheses
 	d, r := m.Dim(), rep.R
 	f := make([]float64, d)
@@ -148,7 +155,10 @@ func (rep *Report) lyapunov(m *runtime.Model, set *Settings, pts [][]float64, su
 	lo := math.Inf(1)
 	sup1 := 0.0
 	st.LyapunovCd = math.Inf(1)
-	for _, x := range pts {
+	for k, x := range pts {
+		if k%64 == 0 && ctx.Err() != nil {
+			return fmt.Errorf("converge: %w", ctx.Err())
+		}
 		in := withX(&rep.in, x)
 		m.Drift.Eval(f, in)
 		m.Rates.Eval(rates, in)
@@ -202,6 +212,7 @@ func (rep *Report) lyapunov(m *runtime.Model, set *Settings, pts [][]float64, su
 		pr.Upper += pr.Corollary1
 		pr.Lower, pr.OneSign = 0, false
 	}
+	return nil
 }
 
 // signTest checks, for a one-dimensional class x* + t p, that t·pᵀF(x* + tp) < 0 on a grid

@@ -4,7 +4,8 @@
 // Conservation laws. Every law c (a row of IR.Conservation, c·ℓ_j = 0) makes c·x invariant, so
 // J = ∂F/∂x is singular along the laws and F(x) always lies in range(P), where P (d×r, r = d −
 // rank C) is an orthonormal basis of the null space of the law matrix C, from a full SVD of C
-// (O(m d² + d³), once). Newton is therefore run in reduced coordinates x = x₀ + P z:
+// (runtime.Model.Reduced: O(m d² + d³), once per model). Newton is therefore run in reduced
+// coordinates x = x₀ + P z:
 //
 //	(PᵀJ(x)P) Δz = −PᵀF(x),   x ← x − t·PΔz,
 //
@@ -25,9 +26,14 @@
 // this way.
 //
 // Stability. At each distinct fixed point (two points closer than DedupTol = 10⁻⁸ in ∞-norm
-// are one) the eigenvalues of the reduced Jacobian A = PᵀJP (gonum mat.Eigen, O(r³)) give:
-// stable if max Re λ < −ε, unstable if > ε, marginal otherwise, ε = EigTol·max(1, ‖A‖∞). The
-// zero eigenvalues of J along the laws are excluded by construction.
+// are one) the eigenvalues of the reduced Jacobian A = PᵀJP (linalg.Eigenvalues, O(r³)) give
+// the class by linalg.Classify, the one stability decision of every analysis: stable if
+// max Re λ < −ε, unstable if > ε, marginal otherwise, ε = EigTol·max(1, ‖A‖∞) with EigTol
+// linalg.StabilityTol = 10⁻⁹ by default. The zero eigenvalues of J along the laws are
+// excluded by construction.
+//
+// Models with a fast environment (runtime.Model.HasFastEnvironment) are refused: their
+// mean field is the average drift of package runtime/average.
 //
 // Fixed points with a component below −10⁻⁹ are discarded unless Settings.AllowNegative.
 // Find fails with a *NoConvergenceError (which wraps the last cause) only when no start

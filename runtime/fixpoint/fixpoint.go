@@ -1,43 +1,30 @@
 package fixpoint
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
 
-// Stability classifies a fixed point by the eigenvalues of its reduced Jacobian.
-type Stability int
+// Stability classifies a fixed point by the eigenvalues of its reduced Jacobian
+// (linalg.Classify).
+type Stability = linalg.Stability
 
+// The stability classes.
 const (
-	// Stable: every eigenvalue has real part < -EigTol.
-	Stable Stability = iota
-	// Unstable: some eigenvalue has real part > EigTol.
-	Unstable
-	// Marginal: the largest real part is within EigTol of 0.
-	Marginal
+	Stable   = linalg.Stable
+	Unstable = linalg.Unstable
+	Marginal = linalg.Marginal
 )
-
-// String returns "stable", "unstable" or the other class names.
-func (s Stability) String() string {
-	switch s {
-	case Stable:
-		return "stable"
-	case Unstable:
-		return "unstable"
-	case Marginal:
-		return "marginal"
-	}
-	return fmt.Sprintf("Stability(%d)", int(s))
-}
 
 // Settings controls Find. A nil *Settings means DefaultSettings(); zero fields take their
 // defaults.
@@ -60,8 +47,8 @@ type Settings struct {
 	Box float64
 	// DedupTol: two fixed points closer than this in ∞-norm are the same. Default 1e-8.
 	DedupTol float64
-	// EigTol is the margin of the stability classification, relative to max(1, ‖A‖∞).
-	// Default 1e-9.
+	// EigTol is the margin of the stability classification (linalg.Classify), relative to
+	// max(1, ‖PᵀJP‖∞). Default linalg.StabilityTol.
 	EigTol float64
 	// AllowNegative keeps fixed points with a component below -1e-9 (discarded by default,
 	// since densities are nonnegative).
@@ -70,7 +57,7 @@ type Settings struct {
 
 // DefaultSettings returns the default settings (one start from the initial state).
 func DefaultSettings() *Settings {
-	return &Settings{Starts: 1, Seed: 1, Tol: 1e-12, MaxIter: 100, Horizon: 1e4, DedupTol: 1e-8, EigTol: 1e-9}
+	return &Settings{Starts: 1, Seed: 1, Tol: 1e-12, MaxIter: 100, Horizon: 1e4, DedupTol: 1e-8, EigTol: linalg.StabilityTol}
 }
 
 func fill(s *Settings) Settings {
@@ -160,89 +147,11 @@ func (e *SingularError) Error() string {
 	return fmt.Sprintf("fixpoint: singular reduced Jacobian (cond ≈ %.3g); the point may be a bifurcation or a continuum of equilibria: try other starts, the ODE fallback or other parameters", e.Cond)
 }
 
-// NullBasis returns an orthonormal basis (d×r) of {v : C v = 0} for the integer law matrix
-// C (m×d), by a full SVD; rank deficient laws are handled. Cost O(m d² + d³).
-func NullBasis(laws [][]int64, d int) *mat.Dense {
-	if len(laws) == 0 {
-		p := mat.NewDense(d, d, nil)
-		for i := 0; i < d; i++ {
-			p.Set(i, i, 1)
-		}
-		return p
-	}
-	c := mat.NewDense(len(laws), d, nil)
-	for i, l := range laws {
-		for j, v := range l {
-			c.Set(i, j, float64(v))
-		}
-	}
-	var svd mat.SVD
-	if !svd.Factorize(c, mat.SVDFull) {
-		panic("fixpoint: SVD of the conservation laws failed")
-	}
-	sv := svd.Values(nil)
-	rank := 0
-	for _, s := range sv {
-		if s > 1e-10*sv[0] {
-			rank++
-		}
-	}
-	var v mat.Dense
-	svd.VTo(&v)
-	if rank == d {
-		return nil
-	}
-	p := mat.NewDense(d, d-rank, nil)
-	p.Copy(v.Slice(0, d, rank, d))
-	return p
-}
-
-// Reduce returns PᵀJP.
-func Reduce(j, p *mat.Dense) *mat.Dense {
-	var jp, r mat.Dense
-	jp.Mul(j, p)
-	r.Mul(p.T(), &jp)
-	return &r
-}
-
-// Eigen returns the eigenvalues of a (r×r, r may be 0) sorted by decreasing real part.
-func Eigen(a *mat.Dense) ([]complex128, error) {
-	r, _ := a.Dims()
-	if r == 0 {
-		return nil, nil
-	}
-	var e mat.Eigen
-	if !e.Factorize(a, mat.EigenNone) {
-		return nil, errors.New("fixpoint: eigenvalue computation did not converge")
-	}
-	ev := e.Values(nil)
-	sort.Slice(ev, func(i, k int) bool {
-		if real(ev[i]) != real(ev[k]) {
-			return real(ev[i]) > real(ev[k])
-		}
-		return imag(ev[i]) > imag(ev[k])
-	})
-	return ev, nil
-}
-
-// Classify returns the stability for eigenvalues sorted by decreasing real part.
-func Classify(ev []complex128, tol float64) Stability {
-	if len(ev) == 0 {
-		return Marginal
-	}
-	switch m := real(ev[0]); {
-	case m < -tol:
-		return Stable
-	case m > tol:
-		return Unstable
-	}
-	return Marginal
-}
-
 type solver struct {
 	m   *runtime.Model
 	in  ir.Inputs
 	d   int
+	b   *linalg.Basis
 	p   *mat.Dense
 	r   int
 	f   []float64
@@ -284,7 +193,7 @@ func (sv *solver) newton(x []float64) (int, error) {
 		if err := sv.m.Drift.Jacobian(sv.j, &sv.in); err != nil {
 			return it, err
 		}
-		a := Reduce(sv.j, sv.p)
+		a := sv.b.Reduce(sv.j)
 		g.MulVec(sv.p.T(), mat.NewVecDense(sv.d, sv.f))
 		var lu mat.LU
 		lu.Factorize(a)
@@ -341,7 +250,7 @@ func (sv *solver) integrate(x []float64) error {
 	}
 	st := ode.DefaultSettings()
 	st.RelTol, st.AbsTol, st.MaxSteps = 1e-10, 1e-12, 200000
-	res, err := ode.Solve(prob, 0, x, []float64{sv.s.Horizon}, st)
+	res, err := ode.Solve(context.Background(), prob, 0, x, []float64{sv.s.Horizon}, st)
 	if err != nil {
 		return err
 	}
@@ -355,14 +264,18 @@ func Find(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 	if !m.HasDrift() {
 		return nil, errors.New("fixpoint: the model has no mean field (needs a scale and density-dependent rates)")
 	}
+	if m.HasFastEnvironment() {
+		return nil, fmt.Errorf("fixpoint: %w", runtime.ErrFastEnvironment)
+	}
 	d := m.Dim()
 	st := fill(s)
-	p := NullBasis(m.IR.Conservation, d)
+	basis := m.Reduced()
+	p := basis.P
 	if p == nil {
 		return nil, errors.New("fixpoint: the conservation laws fix the state completely")
 	}
-	_, r := p.Dims()
-	sv := &solver{m: m, in: *in, d: d, p: p, r: r, f: make([]float64, d), j: mat.NewDense(d, d, nil), s: st}
+	_, r := basis.Dims()
+	sv := &solver{m: m, in: *in, d: d, b: basis, p: p, r: r, f: make([]float64, d), j: mat.NewDense(d, d, nil), s: st}
 	x0 := append([]float64(nil), in.Densities...)
 	starts := Starts(m.IR.Conservation, x0, st.Starts, st.Seed, st.Box)
 	res := &Result{Basis: p}
@@ -382,13 +295,13 @@ func Find(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 		if err := m.Drift.Jacobian(sv.j, &sv.in); err != nil {
 			return err
 		}
-		a := Reduce(sv.j, p)
-		ev, err := Eigen(a)
+		a := basis.Reduce(sv.j)
+		ev, err := linalg.Eigenvalues(a)
 		if err != nil {
 			return err
 		}
 		pt.Eigenvalues = ev
-		pt.Stability = Classify(ev, st.EigTol*math.Max(1, mat.Norm(a, math.Inf(1))))
+		pt.Stability = linalg.Classify(ev, a, st.EigTol)
 		res.Points = append(res.Points, pt)
 		return nil
 	}

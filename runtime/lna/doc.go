@@ -11,15 +11,15 @@
 // space, A_r = PᵀAP, Q_r = PᵀQP, A_r W_r + W_r A_rᵀ + Q_r = 0, W = P W_r Pᵀ. This is exact
 // because every ℓ_j and every column of A lie in range(P); W then satisfies C W = 0.
 //
-// Method: Bartels–Stewart on the real Schur form (Lyapunov). A_r = Z T Zᵀ is computed with
-// gonum's LAPACK routines Dgehrd + Dorghr + Dhseqr (gonum has no Dgees or Dtrsyl, so the
-// quasi-triangular solve is written here); T Y + Y Tᵀ = −ZᵀQ_rZ is solved block by block from
-// the bottom-right corner, each pair of 1×1/2×2 diagonal blocks being a Sylvester system of
-// order ≤ 4; W_r = Z Y Zᵀ. Cost O(r³) time, O(r²) memory, backward stable, and it needs no
-// diagonalizability (unlike a complex eigendecomposition, which is ill-conditioned for
-// non-normal A such as the JSQ Jacobian). LyapunovKron, the vectorized d²×d² system (O(d⁶),
-// d ≤ 30), is kept only as a test reference. A singular operator (λ_i + λ_j ≈ 0) gives a
-// *SingularError; a non-Hurwitz A_r gives an *UnstableError from Stationary.
+// Method: Bartels–Stewart on the real Schur form (linalg.Lyapunov; the basis P is
+// runtime.Model.Reduced and the reduced solve linalg.Basis.Lyapunov). Cost O(r³) time, O(r²)
+// memory, backward stable, and it needs no diagonalizability (unlike a complex
+// eigendecomposition, which is ill-conditioned for non-normal A such as the JSQ Jacobian). A
+// singular operator (λ_i + λ_j ≈ 0) gives a *linalg.SingularError; an A_r that is not stable
+// by linalg.Classify gives an *UnstableError from Stationary.
+//
+// Models with a fast environment (runtime.Model.HasFastEnvironment) are refused with an error
+// wrapping runtime.ErrFastEnvironment: their mean field is that of package runtime/average.
 //
 // Transient. W(t) solves dW/dt = A(x(t))W + W A(x(t))ᵀ + Q(x(t)), W(0) = 0, along
 // dx/dt = F(x), x(0) = in.Densities. Both are integrated jointly by runtime/ode (W packed as its

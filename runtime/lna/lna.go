@@ -1,20 +1,21 @@
 package lna
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"math"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
-	"github.com/mfcproject/mfc/runtime/fixpoint"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
 
-// UnstableError means the reduced Jacobian at the point has an eigenvalue with real part
-// ≥ 0, so the linear noise approximation has no stationary covariance. Use a stable fixed
+// UnstableError means the reduced Jacobian at the point is not stable by linalg.Classify
+// (an eigenvalue with real part ≥ −linalg.StabilityTol·max(1, ‖A_r‖∞)), so the linear noise
+// approximation has no stationary covariance. Use a stable fixed
 // point (fixpoint.Find with more Starts) or Transient.
 type UnstableError struct {
 	MaxReal float64
@@ -39,6 +40,17 @@ type Result struct {
 	Wr    *mat.SymDense
 	// Method names the solver used.
 	Method string
+}
+
+// check refuses a model without a mean field, or with a fast environment.
+func check(m *runtime.Model) error {
+	if !m.HasDrift() {
+		return errors.New("lna: the model has no mean field")
+	}
+	if m.HasFastEnvironment() {
+		return fmt.Errorf("lna: %w", runtime.ErrFastEnvironment)
+	}
+	return nil
 }
 
 // Diffusion sets q to Σ_j ℓ_j ℓ_jᵀ β₀_j(x) at in (x = in.Densities). rates is a buffer of
@@ -66,8 +78,8 @@ func Diffusion(m *runtime.Model, in *ir.Inputs, q *mat.SymDense, rates []float64
 // A_r W_r + W_r A_rᵀ + Q_r = 0, A_r = PᵀJP, Q_r = PᵀQP, by Bartels–Stewart on the real Schur
 // form, and maps back W = P W_r Pᵀ.
 func Stationary(m *runtime.Model, in *ir.Inputs, x []float64) (*Result, error) {
-	if !m.HasDrift() {
-		return nil, errors.New("lna: the model has no mean field")
+	if err := check(m); err != nil {
+		return nil, err
 	}
 	d := m.Dim()
 	if len(x) != d {
@@ -81,44 +93,25 @@ func Stationary(m *runtime.Model, in *ir.Inputs, x []float64) (*Result, error) {
 	}
 	q := mat.NewSymDense(d, nil)
 	Diffusion(m, &loc, q, make([]float64, m.Rates.Len()))
-	p := fixpoint.NullBasis(m.IR.Conservation, d)
+	basis := m.Reduced()
+	p := basis.P
 	res := &Result{X: loc.Densities, A: a, Q: q, P: p, Method: "Bartels–Stewart (real Schur form: gonum Dgehrd+Dorghr+Dhseqr)"}
 	if p == nil {
 		res.W, res.Wr, res.Ar = mat.NewSymDense(d, nil), mat.NewSymDense(0, nil), &mat.Dense{}
 		return res, nil
 	}
-	_, r := p.Dims()
-	ar := fixpoint.Reduce(a, p)
+	ar := basis.Reduce(a)
 	res.Ar = ar
-	ev, err := fixpoint.Eigen(ar)
+	ev, err := linalg.Eigenvalues(ar)
 	if err != nil {
 		return nil, err
 	}
-	if len(ev) > 0 && real(ev[0]) >= -1e-12*math.Max(1, mat.Norm(ar, math.Inf(1))) {
+	if linalg.Classify(ev, ar, 0) != linalg.Stable {
 		return nil, &UnstableError{MaxReal: real(ev[0])}
 	}
-	var tmp, qr mat.Dense
-	tmp.Mul(q, p)
-	qr.Mul(p.T(), &tmp)
-	qrs := mat.NewSymDense(r, nil)
-	for i := 0; i < r; i++ {
-		for j := i; j < r; j++ {
-			qrs.SetSym(i, j, (qr.At(i, j)+qr.At(j, i))/2)
-		}
-	}
-	wr, err := Lyapunov(ar, qrs)
+	res.W, res.Wr, err = basis.Lyapunov(ar, q)
 	if err != nil {
 		return nil, err
-	}
-	res.Wr = wr
-	var w, wp mat.Dense
-	wp.Mul(wr, p.T())
-	w.Mul(p, &wp)
-	res.W = mat.NewSymDense(d, nil)
-	for i := 0; i < d; i++ {
-		for j := i; j < d; j++ {
-			res.W.SetSym(i, j, (w.At(i, j)+w.At(j, i))/2)
-		}
 	}
 	return res, nil
 }
@@ -138,9 +131,9 @@ type TransientResult struct {
 // its x-block needs the Hessian of F). Cost per right-hand side: one drift, one Jacobian, one
 // rates evaluation and O(d³) for the products. The state stays on the affine set of the laws
 // and W in the span of P automatically (every ℓ_j and every column of A lie there).
-func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *ode.Settings) (*TransientResult, error) {
-	if !m.HasDrift() {
-		return nil, errors.New("lna: the model has no mean field")
+func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []float64, s *ode.Settings) (*TransientResult, error) {
+	if err := check(m); err != nil {
+		return nil, err
 	}
 	d := m.Dim()
 	np := d * (d + 1) / 2
@@ -174,7 +167,7 @@ func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *ode.Settings
 	}
 	y0 := make([]float64, d+np)
 	copy(y0, in.Densities)
-	sol, err := ode.Solve(prob, 0, y0, times, s)
+	sol, err := ode.Solve(ctx, prob, 0, y0, times, s)
 	out := &TransientResult{Times: times}
 	if sol != nil {
 		out.Stats = sol.Stats

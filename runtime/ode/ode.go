@@ -1,6 +1,7 @@
 package ode
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -178,9 +179,11 @@ type stepper interface {
 // Solve integrates p from (t0, x0) and returns the states at times,
 // which must be non-decreasing and not before t0. On error the partial
 // Result (states reached so far and the statistics) is returned along
-// with a *StepError, *StiffError, *MaxStepsError, or the error returned
-// by Problem.Func or Problem.Jac.
-func Solve(p Problem, t0 float64, x0 []float64, times []float64, s *Settings) (*Result, error) {
+// with a *StepError, *StiffError, *MaxStepsError, the error returned
+// by Problem.Func or Problem.Jac, or an error wrapping ctx.Err(): ctx
+// is checked before every step attempt, so a cancellation stops the
+// integration within one step.
+func Solve(ctx context.Context, p Problem, t0 float64, x0 []float64, times []float64, s *Settings) (*Result, error) {
 	if p.Func == nil {
 		return nil, errors.New("ode: Problem.Func is nil")
 	}
@@ -243,6 +246,9 @@ func Solve(p Problem, t0 float64, x0 []float64, times []float64, s *Settings) (*
 	attempts := 0
 	nonFinite := false
 	for idx < len(times) {
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("ode: stopped at t=%g: %w", t, err)
+		}
 		if attempts >= set.MaxSteps {
 			return res, &MaxStepsError{T: t, MaxSteps: set.MaxSteps}
 		}

@@ -1,6 +1,7 @@
 package ode
 
 import (
+	"context"
 	"errors"
 	"math"
 	"testing"
@@ -53,7 +54,7 @@ func TestClosedForm(t *testing.T) {
 		for _, m := range []Method{Auto, DormandPrince, Rosenbrock} {
 			for _, dense := range []bool{true, false} {
 				ts := grid(0, 10, 37)
-				res, err := Solve(c.p, 0, c.x0, ts, &Settings{RelTol: 1e-10, AbsTol: 1e-12, Method: m, Dense: dense})
+				res, err := Solve(context.Background(), c.p, 0, c.x0, ts, &Settings{RelTol: 1e-10, AbsTol: 1e-12, Method: m, Dense: dense})
 				if err != nil {
 					t.Fatalf("%s %v: %v", c.name, m, err)
 				}
@@ -184,7 +185,7 @@ func TestRobertson(t *testing.T) {
 	}
 	for _, c := range cases {
 		start := time.Now()
-		res, err := Solve(robertson(c.jac), 0, []float64{1, 0, 0}, []float64{0.4, 4, 40},
+		res, err := Solve(context.Background(), robertson(c.jac), 0, []float64{1, 0, 0}, []float64{0.4, 4, 40},
 			&Settings{RelTol: 1e-10, AbsTol: 1e-14, Method: c.method, Dense: true})
 		el := time.Since(start)
 		if err != nil {
@@ -238,7 +239,7 @@ func TestStiffLinear(t *testing.T) {
 	ts := []float64{1, 10, 100}
 	for _, m := range []Method{Rosenbrock, Auto} {
 		start := time.Now()
-		res, err := Solve(p, 0, []float64{2, 1}, ts, &Settings{Method: m, Dense: true})
+		res, err := Solve(context.Background(), p, 0, []float64{2, 1}, ts, &Settings{Method: m, Dense: true})
 		el := time.Since(start)
 		if err != nil {
 			t.Fatalf("%v: %v", m, err)
@@ -255,7 +256,7 @@ func TestStiffLinear(t *testing.T) {
 		}
 		t.Logf("%v: %v, %+v", m, el, res.Stats)
 	}
-	res, err := Solve(p, 0, []float64{2, 1}, ts, &Settings{Method: DormandPrince, Dense: true})
+	res, err := Solve(context.Background(), p, 0, []float64{2, 1}, ts, &Settings{Method: DormandPrince, Dense: true})
 	var se *StiffError
 	if !errors.As(err, &se) {
 		t.Fatalf("DormandPrince: err = %v, want *StiffError", err)
@@ -276,11 +277,11 @@ func TestDense(t *testing.T) {
 	ts := grid(0, 20, 500)
 	for _, m := range []Method{DormandPrince, Rosenbrock} {
 		s := &Settings{RelTol: 1e-10, AbsTol: 1e-12, Method: m, Dense: true}
-		res, err := Solve(p, 0, []float64{1, 0}, ts, s)
+		res, err := Solve(context.Background(), p, 0, []float64{1, 0}, ts, s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		only, err := Solve(p, 0, []float64{1, 0}, ts[len(ts)-1:], s)
+		only, err := Solve(context.Background(), p, 0, []float64{1, 0}, ts[len(ts)-1:], s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,37 +319,71 @@ func TestErrors(t *testing.T) {
 	}}
 	for _, m := range []Method{DormandPrince, Rosenbrock} {
 		// x' = x², x(0)=1 has x = 1/(1-t): blows up at t = 1.
-		_, err := Solve(blowup, 0, []float64{1}, []float64{2}, &Settings{Method: m})
+		_, err := Solve(context.Background(), blowup, 0, []float64{1}, []float64{2}, &Settings{Method: m})
 		var se *StepError
 		if !errors.As(err, &se) || math.Abs(se.T-1) > 1e-6 {
 			t.Errorf("%v blow-up: err = %v, want *StepError near t=1", m, err)
 		} else {
 			t.Logf("%v blow-up: %v", m, err)
 		}
-		_, err = Solve(nanAfter, 0, []float64{0}, []float64{1}, &Settings{Method: m})
+		_, err = Solve(context.Background(), nanAfter, 0, []float64{0}, []float64{1}, &Settings{Method: m})
 		if !errors.As(err, &se) || math.Abs(se.T-0.5) > 1e-6 {
 			t.Errorf("%v NaN: err = %v, want *StepError near t=0.5", m, err)
 		} else {
 			t.Logf("%v NaN: %v", m, err)
 		}
-		_, err = Solve(failing, 0, []float64{0}, []float64{1}, &Settings{Method: m})
+		_, err = Solve(context.Background(), failing, 0, []float64{0}, []float64{1}, &Settings{Method: m})
 		if !errors.Is(err, errBoom) {
 			t.Errorf("%v: err = %v, want wrapped Func error", m, err)
 		}
-		res, err := Solve(oscillator(), 0, []float64{1, 0}, []float64{1, 1000}, &Settings{Method: m, MaxSteps: 50})
+		res, err := Solve(context.Background(), oscillator(), 0, []float64{1, 0}, []float64{1, 1000}, &Settings{Method: m, MaxSteps: 50})
 		var me *MaxStepsError
 		if !errors.As(err, &me) || me.T <= 1 || res.States[0] == nil || res.States[1] != nil {
 			t.Errorf("%v: err = %v, want *MaxStepsError with partial result", m, err)
 		}
 	}
-	if _, err := Solve(decay(), 0, []float64{1}, []float64{2, 1}, nil); err == nil {
+	if _, err := Solve(context.Background(), decay(), 0, []float64{1}, []float64{2, 1}, nil); err == nil {
 		t.Error("decreasing times accepted")
 	}
-	if _, err := Solve(decay(), 0, []float64{1, 2}, []float64{1}, nil); err == nil {
+	if _, err := Solve(context.Background(), decay(), 0, []float64{1, 2}, []float64{1}, nil); err == nil {
 		t.Error("wrong dimension accepted")
 	}
-	res, err := Solve(decay(), 0, []float64{1}, []float64{0, 0, 1}, nil)
+	res, err := Solve(context.Background(), decay(), 0, []float64{1}, []float64{0, 0, 1}, nil)
 	if err != nil || res.States[0][0] != 1 || res.States[1][0] != 1 || math.Abs(res.States[2][0]-math.Exp(-1)) > 1e-7 {
 		t.Errorf("outputs at t0: %v %v", res, err)
+	}
+}
+
+// A cancelled context stops an integration that would otherwise run for a long time (a
+// harmonic oscillator over 10⁹ time units with a tight tolerance) within one step, with an
+// error wrapping the context's error and the states reached so far.
+func TestSolveCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := 0
+	p := oscillator()
+	f := p.Func
+	p.Func = func(t float64, x, dx []float64) error {
+		calls++
+		if calls == 1000 {
+			cancel()
+		}
+		return f(t, x, dx)
+	}
+	start := time.Now()
+	res, err := Solve(ctx, p, 0, []float64{1, 0}, []float64{1, 1e9}, &Settings{RelTol: 1e-12, AbsTol: 1e-14, MaxSteps: 1 << 40})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if el := time.Since(start); el > time.Second {
+		t.Errorf("stopped after %v", el)
+	}
+	if res == nil || res.States[0] == nil || res.States[1] != nil {
+		t.Errorf("partial result: %+v", res)
+	}
+	if calls > 1100 {
+		t.Errorf("%d evaluations after the cancellation", calls-1000)
+	}
+	if _, err := Solve(ctx, decay(), 0, []float64{1}, []float64{1}, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("already cancelled: err = %v", err)
 	}
 }

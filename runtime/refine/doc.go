@@ -98,6 +98,14 @@
 // checked against an independent Kronecker evaluation (1e-15), the long-time limit of the
 // transient system, rmftool's transient A(t), and exact chains (fitted error slopes −1, −2, −3).
 //
+// # Models with a fast environment
+//
+// Stationary and Transient refuse a model with a fast environment
+// (runtime.Model.HasFastEnvironment) with an error wrapping runtime.ErrFastEnvironment: its
+// drift F(x, y) depends on an environment that changes N times faster than x, and F frozen
+// in one environment state is not its mean field. Package runtime/average computes the
+// two-timescale refinement of such models.
+//
 // # References
 //
 //   - N. Gast, B. Van Houdt, A refined mean field approximation, Proc. ACM Meas. Anal. Comput.

@@ -10,7 +10,7 @@ import (
 	"github.com/mfcproject/mfc/autodiff"
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
-	"github.com/mfcproject/mfc/runtime/lna"
+	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
 // moments2 holds the terms of the order-2 expansion at one point: with Y = X_N − x,
@@ -19,7 +19,7 @@ import (
 type moments2 struct {
 	A  []float64
 	M2 *mat.SymDense
-	M3 *tensor3
+	M3 *linalg.Tensor3
 }
 
 // expander evaluates the derivative contractions of the order-2 equations at one point
@@ -71,7 +71,7 @@ func (e *expander) jetCoef(dst []float64, f *runtime.Field, order int, v []float
 // D³f[u, u, e] = c₃(u+e) − c₃(u−e) − 2c₃(e), c₃ the third Taylor coefficient along a
 // direction. Cost: d symmetric eigendecompositions (O(d⁴)) and 2 d·r + d third-order jet
 // sweeps of f's tape (r ≤ d the slices' numerical ranks).
-func (e *expander) third(dst []float64, f *runtime.Field, m3 *tensor3) error {
+func (e *expander) third(dst []float64, f *runtime.Field, m3 *linalg.Tensor3) error {
 	d, n := e.d, f.Len()
 	for i := range dst {
 		dst[i] = 0
@@ -85,7 +85,7 @@ func (e *expander) third(dst []float64, f *runtime.Field, m3 *tensor3) error {
 		smax := 0.0
 		for a := 0; a < d; a++ {
 			for b := a; b < d; b++ {
-				x := m3.at(a, b, c)
+				x := m3.At(a, b, c)
 				slice.SetSym(a, b, x)
 				smax = math.Max(smax, math.Abs(x))
 			}
@@ -226,15 +226,15 @@ func (e *expander) hessContract(dst []float64, s mat.Symmetric) {
 //
 // g = ½ D²F:W + F₁, H_s the Hessian of F_s, Q the diffusion matrix, β the rates at x.
 // Cost O(Σ_s (|deps_s|² d + |deps_s| d²) + d·(transitions) + d³).
-func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*tensor3, error) {
+func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*linalg.Tensor3, error) {
 	d := e.d
 	m := e.m
 	w := e.w
-	z := newTensor3(d)
+	z := linalg.NewTensor3(d)
 	for s := 0; s < d; s++ {
 		for p := 0; p < d; p++ {
 			for qq := 0; qq < d; qq++ {
-				z.v[(s*d+p)*d+qq] = g[s]*w.At(p, qq) + q.At(p, qq)*v[s]
+				z.Data[(s*d+p)*d+qq] = g[s]*w.At(p, qq) + q.At(p, qq)*v[s]
 			}
 		}
 	}
@@ -264,7 +264,7 @@ func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*tensor3, error) {
 				if wp == 0 {
 					continue
 				}
-				row := z.v[(s*d+p)*d : (s*d+p+1)*d]
+				row := z.Data[(s*d+p)*d : (s*d+p+1)*d]
 				for qq := range row {
 					row[qq] += wp * gm[a*d+qq]
 				}
@@ -281,16 +281,16 @@ func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*tensor3, error) {
 	bw.Mul(jr, w)
 	rates := make([]float64, nt)
 	m.Rates.Eval(rates, e.in)
-	r3 := newTensor3(d)
+	r3 := linalg.NewTensor3(d)
 	for t, tr := range m.IR.Transitions {
 		for _, up := range tr.Jump {
 			for _, uq := range tr.Jump {
 				f := float64(up.Delta * uq.Delta)
 				for s := 0; s < d; s++ {
-					z.v[(s*d+up.Species)*d+uq.Species] += f * bw.At(t, s)
+					z.Data[(s*d+up.Species)*d+uq.Species] += f * bw.At(t, s)
 				}
 				for _, ur := range tr.Jump {
-					r3.v[(up.Species*d+uq.Species)*d+ur.Species] += f * float64(ur.Delta) * rates[t]
+					r3.Data[(up.Species*d+uq.Species)*d+ur.Species] += f * float64(ur.Delta) * rates[t]
 				}
 			}
 		}
@@ -298,7 +298,7 @@ func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*tensor3, error) {
 	for i := 0; i < d; i++ {
 		for j := i; j < d; j++ {
 			for k := j; k < d; k++ {
-				r3.setSym(i, j, k, z.at(i, j, k)+z.at(j, i, k)+z.at(k, i, j)+r3.at(i, j, k))
+				r3.SetSym(i, j, k, z.At(i, j, k)+z.At(j, i, k)+z.At(k, i, j)+r3.At(i, j, k))
 			}
 		}
 	}
@@ -313,7 +313,7 @@ func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*tensor3, error) {
 //
 // Cost O(Σ_i |deps_i|² d) for the first term, r D3Partial calls (4·colours third-order
 // sweeps each) for K, one Jacobian of F₁ and O(d³) products.
-func (e *expander) rhs2(v []float64, m3 *tensor3) (*mat.SymDense, error) {
+func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) {
 	d, m := e.d, e.m
 	u := mat.NewDense(d, d, nil)
 	pat := e.hb.Pattern
@@ -327,7 +327,7 @@ func (e *expander) rhs2(v []float64, m3 *tensor3) (*mat.SymDense, error) {
 					continue
 				}
 				for j := 0; j < d; j++ {
-					u.Set(i, j, u.At(i, j)+h*m3.at(int(ca), int(cb), j))
+					u.Set(i, j, u.At(i, j)+h*m3.At(int(ca), int(cb), j))
 				}
 			}
 		}
@@ -407,7 +407,7 @@ func (e *expander) rhs2(v []float64, m3 *tensor3) (*mat.SymDense, error) {
 // rhs1 returns b₂ of the 1/N² mean equation J A + b₂ = 0:
 //
 //	b₂ = ½ D²F:M2 + (1/6) D³F:M3 + (1/8) D⁴F:(W,W) + DF₁·V + ½ D²F₁:W + F₂.
-func (e *expander) rhs1(v []float64, m2 *mat.SymDense, m3 *tensor3) ([]float64, error) {
+func (e *expander) rhs1(v []float64, m2 *mat.SymDense, m3 *linalg.Tensor3) ([]float64, error) {
 	d, m := e.d, e.m
 	b := make([]float64, d)
 	e.hessContract(b, m2)
@@ -494,32 +494,33 @@ func add(dst, x []float64) {
 //	M3 = P-lift of the solution of Σ_modes Jr·M3r = −R3 ×Pᵀ  (tensor Sylvester, O(r⁴)),
 //	M2 = P M2r Pᵀ, Jr M2r + M2r Jrᵀ + PᵀS2P = 0               (Bartels–Stewart, O(r³)),
 //	A  = −P Jr⁻¹ Pᵀ b₂.
-func stationary2(e *expander, j *mat.Dense, q *mat.SymDense, p, jr *mat.Dense, g, v []float64) (*moments2, error) {
+func stationary2(e *expander, q *mat.SymDense, basis *linalg.Basis, jr *mat.Dense, g, v []float64) (*moments2, error) {
 	d := e.d
-	_, r := p.Dims()
+	p := basis.P
+	_, r := basis.Dims()
 	ident := r == d && isIdentity(p)
 	r3, err := e.rhs3(g, v, q)
 	if err != nil {
 		return nil, err
 	}
-	var m3 *tensor3
+	var m3 *linalg.Tensor3
 	if ident {
-		m3, err = solveTensorSylvester(jr, r3)
+		m3, err = linalg.TensorSylvester(jr, r3)
 	} else {
-		var m3r *tensor3
-		m3r, err = solveTensorSylvester(jr, transform(r3, p, true))
+		var m3r *linalg.Tensor3
+		m3r, err = linalg.TensorSylvester(jr, linalg.Transform(r3, p, true))
 		if err == nil {
-			m3 = transform(m3r, p, false)
+			m3 = linalg.Transform(m3r, p, false)
 		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("refine: the third-moment equation: %w", err)
 	}
 	s2, err := e.rhs2(v, m3)
 	if err != nil {
 		return nil, err
 	}
-	m2, err := reducedLyapunov(jr, p, s2)
+	m2, _, err := basis.Lyapunov(jr, s2)
 	if err != nil {
 		return nil, err
 	}
@@ -527,7 +528,7 @@ func stationary2(e *expander, j *mat.Dense, q *mat.SymDense, p, jr *mat.Dense, g
 	if err != nil {
 		return nil, err
 	}
-	a, err := reducedSolve(jr, p, b2)
+	a, err := reducedSolve(basis, jr, b2)
 	if err != nil {
 		return nil, err
 	}
@@ -552,47 +553,15 @@ func isIdentity(p *mat.Dense) bool {
 
 var errEigen = errors.New("refine: symmetric eigendecomposition failed")
 
-// reducedLyapunov returns M = P Mr Pᵀ with Jr Mr + Mr Jrᵀ + PᵀSP = 0. Cost O(d²r + r³).
-func reducedLyapunov(jr, p *mat.Dense, s *mat.SymDense) (*mat.SymDense, error) {
-	d, r := p.Dims()
-	var tmp, sr mat.Dense
-	tmp.Mul(s, p)
-	sr.Mul(p.T(), &tmp)
-	srs := mat.NewSymDense(r, nil)
-	for i := 0; i < r; i++ {
-		for j := i; j < r; j++ {
-			srs.SetSym(i, j, (sr.At(i, j)+sr.At(j, i))/2)
-		}
-	}
-	mr, err := lna.Lyapunov(jr, srs)
-	if err != nil {
-		return nil, err
-	}
-	var full, mp mat.Dense
-	mp.Mul(mr, p.T())
-	full.Mul(p, &mp)
-	out := mat.NewSymDense(d, nil)
-	for i := 0; i < d; i++ {
-		for j := i; j < d; j++ {
-			out.SetSym(i, j, (full.At(i, j)+full.At(j, i))/2)
-		}
-	}
-	return out, nil
-}
-
 // reducedSolve returns −P Jr⁻¹ Pᵀ b. Cost O(dr + r³).
-func reducedSolve(jr, p *mat.Dense, b []float64) ([]float64, error) {
-	d, r := p.Dims()
-	out := make([]float64, d)
-	if r == 0 {
-		return out, nil
+func reducedSolve(basis *linalg.Basis, jr *mat.Dense, b []float64) ([]float64, error) {
+	nb := make([]float64, len(b))
+	for i, x := range b {
+		nb[i] = -x
 	}
-	var rhs, z mat.VecDense
-	rhs.MulVec(p.T(), mat.NewVecDense(d, b))
-	rhs.ScaleVec(-1, &rhs)
-	if err := z.SolveVec(jr, &rhs); err != nil {
+	z, err := basis.Solve(jr, nb)
+	if err != nil {
 		return nil, fmt.Errorf("refine: reduced Jacobian: %w", err)
 	}
-	mat.NewVecDense(d, out).MulVec(p, &z)
-	return out, nil
+	return z, nil
 }

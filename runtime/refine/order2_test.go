@@ -49,7 +49,7 @@ func TestOrder2TransientLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := Transient(m, m.Inputs(), []float64{40}, &Settings{Order: 2, ODE: &ode.Settings{RelTol: 1e-11, AbsTol: 1e-13}})
+	tr, err := Transient(context.Background(), m, m.Inputs(), []float64{40}, &Settings{Order: 2, ODE: &ode.Settings{RelTol: 1e-11, AbsTol: 1e-13}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestJSQTransientOrder2(t *testing.T) {
 	in.Densities = append([]float64(nil), ref.X0...)
 	tr := ref.Transient.Tight
 	start := time.Now()
-	res, err := Transient(m, in, tr.T, &Settings{Order: 2, ODE: &ode.Settings{RelTol: 1e-11, AbsTol: 1e-13}})
+	res, err := Transient(context.Background(), m, in, tr.T, &Settings{Order: 2, ODE: &ode.Settings{RelTol: 1e-11, AbsTol: 1e-13}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func BenchmarkTransientOrder2JSQK20(b *testing.B) {
 	m := loadModel(b, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {20}}})
 	in := m.Inputs()
 	for i := 0; i < b.N; i++ {
-		res, err := Transient(m, in, []float64{0.5, 1, 2, 5}, &Settings{Order: 2})
+		res, err := Transient(context.Background(), m, in, []float64{0.5, 1, 2, 5}, &Settings{Order: 2})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -295,7 +295,7 @@ func TestRmftoolReferences(t *testing.T) {
 			if len(times) != 4 {
 				t.Fatalf("reference times %v lack 0.5, 1, 2, 5", tr.T)
 			}
-			res, err := Transient(m, in, times, &Settings{Order: tc.transient, ODE: &ode.Settings{RelTol: 1e-11, AbsTol: 1e-13}})
+			res, err := Transient(context.Background(), m, in, times, &Settings{Order: tc.transient, ODE: &ode.Settings{RelTol: 1e-11, AbsTol: 1e-13}})
 			if err != nil {
 				t.Fatal(err)
 			}

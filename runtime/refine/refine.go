@@ -1,6 +1,7 @@
 package refine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -59,11 +60,23 @@ type Result struct {
 // NoStableError means fixpoint.Find found no stable fixed point.
 var NoStableError = errors.New("refine: no stable fixed point found (try fixpoint.Settings.Starts > 1)")
 
+// check refuses a model without a mean field, or with a fast environment: the refined mean
+// field of such a model is the two-timescale one of package runtime/average.
+func check(m *runtime.Model) error {
+	if !m.HasDrift() {
+		return runtime.ErrNoMeanField
+	}
+	if m.HasFastEnvironment() {
+		return fmt.Errorf("refine: %w", runtime.ErrFastEnvironment)
+	}
+	return nil
+}
+
 // Stationary computes the order-1 refined mean field at the first stable fixed point found
 // by fixpoint.Find from in (see the package documentation for the equations and costs).
 func Stationary(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
-	if !m.HasDrift() {
-		return nil, runtime.ErrNoMeanField
+	if err := check(m); err != nil {
+		return nil, err
 	}
 	if s == nil {
 		s = &Settings{}
@@ -101,9 +114,10 @@ func Stationary(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 		b[i] += f1[i]
 	}
 	v := make([]float64, d)
+	basis := m.Reduced()
 	if ln.P != nil {
 		// A_r z = −Pᵀb, V = P z.
-		if v, err = reducedSolve(ln.Ar, ln.P, b); err != nil {
+		if v, err = reducedSolve(basis, ln.Ar, b); err != nil {
 			return nil, err
 		}
 	}
@@ -122,7 +136,7 @@ func Stationary(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	mo, err := stationary2(e, ln.A, ln.Q, ln.P, ln.Ar, b, v)
+	mo, err := stationary2(e, ln.Q, basis, ln.Ar, b, v)
 	if err != nil {
 		return nil, err
 	}
@@ -161,16 +175,17 @@ type TransientResult struct {
 
 // Transient integrates ẋ = F(x), V̇ = A(x)V + ½ D²F(x):W + F₁(x), Ẇ = A(x)W + WA(x)ᵀ + Q(x)
 // jointly with runtime/ode from x(0) = in.Densities, V(0) = 0, W(0) = 0. When the
-// integration fails the states reached so far are returned with the error.
-func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*TransientResult, error) {
-	if !m.HasDrift() {
-		return nil, runtime.ErrNoMeanField
+// integration fails, or ctx is cancelled (checked at every step), the states reached so far
+// are returned with the error.
+func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*TransientResult, error) {
+	if err := check(m); err != nil {
+		return nil, err
 	}
 	if s == nil {
 		s = &Settings{}
 	}
 	if s.Order >= 2 {
-		return transient2(m, in, times, s)
+		return transient2(ctx, m, in, times, s)
 	}
 	d := m.Dim()
 	if len(in.Densities) != d {
@@ -219,7 +234,7 @@ func Transient(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*
 	}
 	y0 := make([]float64, 2*d+np)
 	copy(y0, in.Densities)
-	sol, err := ode.Solve(prob, 0, y0, times, s.ODE)
+	sol, err := ode.Solve(ctx, prob, 0, y0, times, s.ODE)
 	out := &TransientResult{Times: times, N: in.Scale, Order: 1}
 	if sol == nil {
 		return out, err

@@ -132,7 +132,7 @@ func TestJSQTransient(t *testing.T) {
 		in := m.Inputs()
 		in.Densities = append([]float64(nil), ref.X0...)
 		tr := ref.Transient.Tight
-		res, err := Transient(m, in, tr.T, &Settings{ODE: &ode.Settings{RelTol: 1e-12, AbsTol: 1e-14, Dense: true}})
+		res, err := Transient(context.Background(), m, in, tr.T, &Settings{ODE: &ode.Settings{RelTol: 1e-12, AbsTol: 1e-14, Dense: true}})
 		if err != nil {
 			t.Fatalf("K=%d: %v", k, err)
 		}

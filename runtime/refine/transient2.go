@@ -1,12 +1,14 @@
 package refine
 
 import (
+	"context"
 	"fmt"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/lna"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
@@ -14,12 +16,12 @@ import (
 // sym3Len is the number of entries i ≤ j ≤ k of a symmetric d×d×d tensor.
 func sym3Len(d int) int { return d * (d + 1) * (d + 2) / 6 }
 
-func unpackSym3(t *tensor3, src []float64) {
-	d, p := t.n, 0
+func unpackSym3(t *linalg.Tensor3, src []float64) {
+	d, p := t.N, 0
 	for i := 0; i < d; i++ {
 		for j := i; j < d; j++ {
 			for k := j; k < d; k++ {
-				t.setSym(i, j, k, src[p])
+				t.SetSym(i, j, k, src[p])
 				p++
 			}
 		}
@@ -36,7 +38,7 @@ func unpackSym3(t *tensor3, src []float64) {
 // 3d + d(d+1) + d(d+1)(d+2)/6; each right-hand side costs O(d⁴) (Σ_modes J·M3 and the
 // slice eigendecompositions of the third-derivative contraction) plus the jet sweeps of
 // expander.third and expander.fourthWW.
-func transient2(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*TransientResult, error) {
+func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*TransientResult, error) {
 	d := m.Dim()
 	if len(in.Densities) != d {
 		return nil, fmt.Errorf("refine: len(in.Densities) = %d, want %d", len(in.Densities), d)
@@ -52,7 +54,7 @@ func transient2(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (
 	q := mat.NewSymDense(d, nil)
 	w := mat.NewSymDense(d, nil)
 	m2 := mat.NewSymDense(d, nil)
-	m3 := newTensor3(d)
+	m3 := linalg.NewTensor3(d)
 	rates := make([]float64, m.Rates.Len())
 	c := newContractor(d)
 	g := make([]float64, d)
@@ -104,9 +106,9 @@ func transient2(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (
 			for i := 0; i < d; i++ {
 				for l := i; l < d; l++ {
 					for n := l; n < d; n++ {
-						acc := r3.at(i, l, n)
+						acc := r3.At(i, l, n)
 						for b := 0; b < d; b++ {
-							acc += j.At(i, b)*m3.at(b, l, n) + j.At(l, b)*m3.at(i, b, n) + j.At(n, b)*m3.at(i, l, b)
+							acc += j.At(i, b)*m3.At(b, l, n) + j.At(l, b)*m3.At(i, b, n) + j.At(n, b)*m3.At(i, l, b)
 						}
 						dy[k] = acc
 						k++
@@ -138,7 +140,7 @@ func transient2(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (
 	}
 	y0 := make([]float64, dim)
 	copy(y0, in.Densities)
-	sol, err := ode.Solve(prob, 0, y0, times, s.ODE)
+	sol, err := ode.Solve(ctx, prob, 0, y0, times, s.ODE)
 	out := &TransientResult{Times: times, N: in.Scale, Order: 2}
 	if sol == nil {
 		return out, err
@@ -167,7 +169,7 @@ func transient2(m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (
 		}
 		m2k := mat.NewSymDense(d, nil)
 		m2k.CopySym(m2)
-		m3k := &tensor3{n: d, v: append([]float64(nil), m3.v...)}
+		m3k := &linalg.Tensor3{N: d, Data: append([]float64(nil), m3.Data...)}
 		dd, oerr := e.observables2(v, &moments2{A: a, M2: m2k, M3: m3k})
 		if oerr != nil {
 			return out, oerr

@@ -1,4 +1,4 @@
-package refine
+package linalg
 
 import (
 	"math"
@@ -9,12 +9,12 @@ import (
 )
 
 // randomSym3 returns a random symmetric n×n×n tensor.
-func randomSym3(rng *rand.Rand, n int) *tensor3 {
-	r := newTensor3(n)
+func randomSym3(rng *rand.Rand, n int) *Tensor3 {
+	r := NewTensor3(n)
 	for i := 0; i < n; i++ {
 		for j := i; j < n; j++ {
 			for k := j; k < n; k++ {
-				r.setSym(i, j, k, rng.NormFloat64())
+				r.SetSym(i, j, k, rng.NormFloat64())
 			}
 		}
 	}
@@ -22,18 +22,18 @@ func randomSym3(rng *rand.Rand, n int) *tensor3 {
 }
 
 // sylvester3Residual returns max |Σ_modes J·M + R| / max |R|.
-func sylvester3Residual(j *mat.Dense, m, r *tensor3) float64 {
-	n := r.n
+func sylvester3Residual(j *mat.Dense, m, r *Tensor3) float64 {
+	n := r.N
 	worst, rmax := 0.0, 0.0
 	for a := 0; a < n; a++ {
 		for b := 0; b < n; b++ {
 			for c := 0; c < n; c++ {
-				s := r.at(a, b, c)
+				s := r.At(a, b, c)
 				for q := 0; q < n; q++ {
-					s += j.At(a, q)*m.at(q, b, c) + j.At(b, q)*m.at(a, q, c) + j.At(c, q)*m.at(a, b, q)
+					s += j.At(a, q)*m.At(q, b, c) + j.At(b, q)*m.At(a, q, c) + j.At(c, q)*m.At(a, b, q)
 				}
 				worst = math.Max(worst, math.Abs(s))
-				rmax = math.Max(rmax, math.Abs(r.at(a, b, c)))
+				rmax = math.Max(rmax, math.Abs(r.At(a, b, c)))
 			}
 		}
 	}
@@ -56,7 +56,7 @@ func TestTensorSylvester(t *testing.T) {
 			j.Set(a, a, j.At(a, a)-float64(n)-2)
 		}
 		r := randomSym3(rng, n)
-		m, err := solveTensorSylvester(j, r)
+		m, err := TensorSylvester(j, r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func TestTensorSylvester(t *testing.T) {
 		for a := 0; a < n; a++ {
 			for b := 0; b < n; b++ {
 				for c := 0; c < n; c++ {
-					if d := math.Abs(m.at(a, b, c) - m.at(b, c, a)); d > 1e-12*(1+math.Abs(m.at(a, b, c))) {
+					if d := math.Abs(m.At(a, b, c) - m.At(b, c, a)); d > 1e-12*(1+math.Abs(m.At(a, b, c))) {
 						t.Fatalf("n = %d: M not symmetric at %d,%d,%d", n, a, b, c)
 					}
 				}
@@ -83,7 +83,7 @@ func TestTensorSylvester(t *testing.T) {
 			for b := 0; b < n; b++ {
 				for c := 0; c < n; c++ {
 					row := (a*n+b)*n + c
-					rhs.SetVec(row, -r.at(a, b, c))
+					rhs.SetVec(row, -r.At(a, b, c))
 					for q := 0; q < n; q++ {
 						k.Set(row, (q*n+b)*n+c, k.At(row, (q*n+b)*n+c)+j.At(a, q))
 						k.Set(row, (a*n+q)*n+c, k.At(row, (a*n+q)*n+c)+j.At(b, q))
@@ -97,7 +97,7 @@ func TestTensorSylvester(t *testing.T) {
 			t.Fatal(err)
 		}
 		for e := 0; e < n3; e++ {
-			if d := math.Abs(x.AtVec(e) - m.v[e]); d > 1e-10 {
+			if d := math.Abs(x.AtVec(e) - m.Data[e]); d > 1e-10 {
 				t.Fatalf("Kronecker solve differs at %d by %.3g", e, d)
 			}
 		}

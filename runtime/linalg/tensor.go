@@ -1,61 +1,61 @@
-package refine
+package linalg
 
 import (
 	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
-
-	"github.com/mfcproject/mfc/runtime/lna"
 )
 
-// tensor3 is a dense n×n×n array, entry (i, j, k) at (i·n + j)·n + k.
-type tensor3 struct {
-	n int
-	v []float64
+// Tensor3 is a dense n×n×n array, entry (i, j, k) at (i·n + j)·n + k.
+type Tensor3 struct {
+	N    int
+	Data []float64
 }
 
-func newTensor3(n int) *tensor3 { return &tensor3{n: n, v: make([]float64, n*n*n)} }
+// NewTensor3 returns a zero n×n×n tensor.
+func NewTensor3(n int) *Tensor3 { return &Tensor3{N: n, Data: make([]float64, n*n*n)} }
 
-func (t *tensor3) at(i, j, k int) float64 { return t.v[(i*t.n+j)*t.n+k] }
+// At returns the entry (i, j, k).
+func (t *Tensor3) At(i, j, k int) float64 { return t.Data[(i*t.N+j)*t.N+k] }
 
-// setSym writes x at (i, j, k) and its five permutations.
-func (t *tensor3) setSym(i, j, k int, x float64) {
-	n := t.n
-	t.v[(i*n+j)*n+k] = x
-	t.v[(i*n+k)*n+j] = x
-	t.v[(j*n+i)*n+k] = x
-	t.v[(j*n+k)*n+i] = x
-	t.v[(k*n+i)*n+j] = x
-	t.v[(k*n+j)*n+i] = x
+// SetSym writes x at (i, j, k) and its five permutations.
+func (t *Tensor3) SetSym(i, j, k int, x float64) {
+	n := t.N
+	t.Data[(i*n+j)*n+k] = x
+	t.Data[(i*n+k)*n+j] = x
+	t.Data[(j*n+i)*n+k] = x
+	t.Data[(j*n+k)*n+i] = x
+	t.Data[(k*n+i)*n+j] = x
+	t.Data[(k*n+j)*n+i] = x
 }
 
-// transform returns X ×₁ B ×₂ B ×₃ B, (X ×₁ B)_ijk = Σ_a B_ia X_ajk, for an m×n matrix B
+// Transform returns X ×₁ B ×₂ B ×₃ B, (X ×₁ B)_ijk = Σ_a B_ia X_ajk, for an m×n matrix B
 // (or Bᵀ, n×m, when trans): three matrix products, O(m n³ + m² n² + m³ n).
-func transform(x *tensor3, b *mat.Dense, trans bool) *tensor3 {
+func Transform(x *Tensor3, b *mat.Dense, trans bool) *Tensor3 {
 	var bb mat.Matrix = b
 	if trans {
 		bb = b.T()
 	}
 	m, n := bb.Dims()
-	if n != x.n {
-		panic("refine: transform: dimension mismatch")
+	if n != x.N {
+		panic("linalg: Transform: dimension mismatch")
 	}
 	// Mode 3: X (n²×n) · Bᵀ → n²×m.
 	y3 := make([]float64, n*n*m)
-	mat.NewDense(n*n, m, y3).Mul(mat.NewDense(n*n, n, x.v), bb.T())
+	mat.NewDense(n*n, m, y3).Mul(mat.NewDense(n*n, n, x.Data), bb.T())
 	// Mode 2: for each i, B · X_i (n×m) → m×m.
 	y2 := make([]float64, n*m*m)
 	for i := 0; i < n; i++ {
 		mat.NewDense(m, m, y2[i*m*m:(i+1)*m*m]).Mul(bb, mat.NewDense(n, m, y3[i*n*m:(i+1)*n*m]))
 	}
 	// Mode 1: B · X (n × m²) → m×m².
-	out := &tensor3{n: m, v: make([]float64, m*m*m)}
-	mat.NewDense(m, m*m, out.v).Mul(bb, mat.NewDense(n, m*m, y2))
+	out := &Tensor3{N: m, Data: make([]float64, m*m*m)}
+	mat.NewDense(m, m*m, out.Data).Mul(bb, mat.NewDense(n, m*m, y2))
 	return out
 }
 
-// solveTensorSylvester returns the symmetric M solving the tensor Sylvester equation
+// TensorSylvester returns the symmetric M solving the tensor Sylvester equation
 //
 //	Σ_a (J_ia M_ajk + J_ja M_iak + J_ka M_ija) = −R_ijk
 //
@@ -67,14 +67,14 @@ func transform(x *tensor3, b *mat.Dense, trans bool) *tensor3 {
 // later blocks are subtracted, about n⁴/4 multiply-adds in all since only sorted triples are
 // computed (M̃ is symmetric); then M = M̃ ×Z, O(n⁴). The equation is solvable when no sum
 // of three eigenvalues of J vanishes, which holds when J is stable.
-func solveTensorSylvester(j *mat.Dense, r *tensor3) (*tensor3, error) {
-	n := r.n
-	t, z, start, size, err := lna.Schur(j)
+func TensorSylvester(j *mat.Dense, r *Tensor3) (*Tensor3, error) {
+	n := r.N
+	t, z, start, size, err := Schur(j)
 	if err != nil {
 		return nil, err
 	}
-	rt := transform(r, z, true)
-	mt := newTensor3(n)
+	rt := Transform(r, z, true)
+	mt := NewTensor3(n)
 	tv := t.RawMatrix()
 	tt := func(a, b int) float64 { return tv.Data[a*tv.Stride+b] }
 	scale := math.Max(mat.Norm(t, math.Inf(1)), 1e-300)
@@ -94,15 +94,15 @@ func solveTensorSylvester(j *mat.Dense, r *tensor3) (*tensor3, error) {
 					for b := 0; b < nj; b++ {
 						for c := 0; c < nk; c++ {
 							i, jj, k := i0+a, j0+b, k0+c
-							s := -rt.at(i, jj, k)
+							s := -rt.At(i, jj, k)
 							for q := ei; q < n; q++ {
-								s -= tt(i, q) * mt.at(q, jj, k)
+								s -= tt(i, q) * mt.At(q, jj, k)
 							}
 							for q := ej; q < n; q++ {
-								s -= tt(jj, q) * mt.at(i, q, k)
+								s -= tt(jj, q) * mt.At(i, q, k)
 							}
 							for q := ek; q < n; q++ {
-								s -= tt(k, q) * mt.at(i, jj, q)
+								s -= tt(k, q) * mt.At(i, jj, q)
 							}
 							rhs[(a*nj+b)*nk+c] = s
 						}
@@ -131,19 +131,19 @@ func solveTensorSylvester(j *mat.Dense, r *tensor3) (*tensor3, error) {
 				}
 				sol, ok := solveSmall(sys[:p*p], rhs[:p], p, scale)
 				if !ok {
-					return nil, fmt.Errorf("refine: the third-moment equation is singular (a sum of three eigenvalues of the Jacobian vanishes near block %d,%d,%d)", bi, bj, bk)
+					return nil, fmt.Errorf("linalg: TensorSylvester: singular equation (a sum of three eigenvalues of the Jacobian vanishes near block %d,%d,%d)", bi, bj, bk)
 				}
 				for a := 0; a < ni; a++ {
 					for b := 0; b < nj; b++ {
 						for c := 0; c < nk; c++ {
-							mt.setSym(i0+a, j0+b, k0+c, sol[(a*nj+b)*nk+c])
+							mt.SetSym(i0+a, j0+b, k0+c, sol[(a*nj+b)*nk+c])
 						}
 					}
 				}
 			}
 		}
 	}
-	return transform(mt, z, false), nil
+	return Transform(mt, z, false), nil
 }
 
 // solveSmall solves the p×p system a x = b (p ≤ 8) by Gaussian elimination with partial

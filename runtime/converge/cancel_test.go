@@ -1,0 +1,46 @@
+package converge
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime/load"
+)
+
+// A cancellation stops Analyze within a second: JSQ with K = 30 finds its equilibrium in
+// about 0.1 s, then samples its Poisson solution for minutes; it is cancelled after 300 ms.
+// Compare with a cancelled context returns at once.
+func TestCancel(t *testing.T) {
+	m, diags := load.File("../../examples/jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {30}}})
+	if m == nil {
+		t.Fatalf("load: %v", diags)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	timer := time.AfterFunc(300*time.Millisecond, cancel)
+	defer timer.Stop()
+	start := time.Now()
+	rep, err := Analyze(ctx, m, m.Inputs(), nil)
+	el := time.Since(start)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Analyze: err = %v after %v, want context.Canceled", err, el)
+	}
+	if el > 300*time.Millisecond+time.Second {
+		t.Errorf("Analyze returned %v after the cancellation", el-300*time.Millisecond)
+	}
+	if rep == nil || rep.X == nil {
+		t.Error("no partial report")
+	}
+	sis := loadSIS(t, 0.5, 0.5)
+	full, err := Analyze(context.Background(), sis, sis.Inputs(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, stop := context.WithCancel(context.Background())
+	stop()
+	if _, err := Compare(done, full, []int{20}, load.Scaled(sisFile, sisOptions(0.5, 0.5)), nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("Compare: err = %v, want context.Canceled", err)
+	}
+}

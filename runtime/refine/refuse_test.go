@@ -1,0 +1,61 @@
+package refine
+
+import (
+	"context"
+	"errors"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/average"
+	"github.com/mfcproject/mfc/runtime/fixpoint"
+	"github.com/mfcproject/mfc/runtime/lna"
+	"github.com/mfcproject/mfc/runtime/load"
+)
+
+// On a model with a fast environment (toy T1 of seed digest 000, examples/t1_sis_env.mf) the
+// plain mean-field analyses used to return the fixed point of the drift frozen in the first
+// environment state (x = 0.5296, where the two-timescale fixed point is 0.421364298533,
+// digest 000 §5.1). Each of them must refuse the model with runtime.ErrFastEnvironment;
+// average.Stationary must give the digest's fixed point (1e-9).
+func TestFastEnvironmentRefused(t *testing.T) {
+	m, diags := load.File(filepath.Join(examples, "t1_sis_env.mf"), compiler.Options{})
+	if m == nil {
+		t.Fatalf("load: %v", diags)
+	}
+	if !m.HasFastEnvironment() || !average.Applies(m) {
+		t.Fatal("t1_sis_env.mf: HasFastEnvironment = false")
+	}
+	in := m.Inputs()
+	times := []float64{0, 1}
+	refusals := []struct {
+		name string
+		run  func() error
+	}{
+		{"refine.Stationary", func() error { _, err := Stationary(m, in, nil); return err }},
+		{"refine.Stationary order 2", func() error { _, err := Stationary(m, in, &Settings{Order: 2}); return err }},
+		{"refine.Transient", func() error { _, err := Transient(context.Background(), m, in, times, nil); return err }},
+		{"refine.Transient order 2", func() error { _, err := Transient(context.Background(), m, in, times, &Settings{Order: 2}); return err }},
+		{"fixpoint.Find", func() error { _, err := fixpoint.Find(m, in, nil); return err }},
+		{"lna.Stationary", func() error { _, err := lna.Stationary(m, in, []float64{0.4}); return err }},
+		{"lna.Transient", func() error { _, err := lna.Transient(context.Background(), m, in, times, nil); return err }},
+	}
+	for _, r := range refusals {
+		err := r.run()
+		if !errors.Is(err, runtime.ErrFastEnvironment) {
+			t.Errorf("%s: err = %v, want runtime.ErrFastEnvironment", r.name, err)
+		} else if !strings.Contains(err.Error(), "two-timescale analysis") {
+			t.Errorf("%s: the error does not name the two-timescale analysis: %v", r.name, err)
+		}
+	}
+	res, err := average.Stationary(m, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 0.421364298533; math.Abs(res.X[0]-want) > 1e-9 {
+		t.Errorf("average.Stationary: x = %.12g, want %.12g", res.X[0], want)
+	}
+}
