@@ -1,5 +1,5 @@
 // Package autodiff computes forward-mode derivatives of the outputs of an ir.Tape with
-// respect to a chosen set of leaves (spec §7.2, differentiation contract; §6.11).
+// respect to a chosen set of leaves (docs/language.md §7.2, differentiation contract; §6.11).
 //
 // # Variables and directions
 //
@@ -22,7 +22,7 @@
 // a^b with an exponent constant along v uses the recurrence of a·y' = p·a'·y when a_0 ≠ 0
 // and p is not an integer; an integer p, or a_0 = 0, composes with the exact Taylor
 // coefficients C(p, m)·a_0^{p−m}, so that x² at x = 0 has derivatives exactly 0 and 2. A
-// varying exponent gives exp(b·log a); at a_0 = 0 the derivatives through b are 0 (spec §10
+// varying exponent gives exp(b·log a); at a_0 = 0 the derivatives through b are 0 (docs/language.md §10
 // ruling 5) and the exponent is frozen at b_0.
 //
 // poisson_pmf(k, m) and poisson_cdf(k, m) are differentiated in m only, composing with

@@ -9,7 +9,7 @@ import (
 // Kind is the kind of leaf an independent variable is.
 type Kind uint8
 
-// Leaf kinds that can be independent variables (spec §7.2: Count, Density, Time, Param).
+// Leaf kinds that can be independent variables (docs/language.md §7.2: Count, Density, Time, Param).
 const (
 	KindDensity Kind = iota // ir.OpDensity, Index = species
 	KindCount               // ir.OpCount, Index = species

@@ -15,7 +15,7 @@ import (
 //
 //   - every diagnostic code that the Go sources emit has an entry "#### CODE ..." in its
 //     catalogue (§8.2), and every entry names a code that the sources emit;
-//   - every section that a Go comment cites ("docs/language.md §6.8", or "spec §6.8" in the
+//   - every section that a Go comment cites ("docs/language.md §6.8", or "docs/language.md §6.8" in the
 //     old form) has a
 //     heading with that number;
 //   - every fenced code block of the reference compiles as it claims to. The fence's info

@@ -4,7 +4,7 @@
 //
 // # Model
 //
-// A model with a scale N and an environment (spec §5.4, §6.8) is a pair (X, Y): the
+// A model with a scale N and an environment (docs/language.md §5.4, §6.8) is a pair (X, Y): the
 // densities X ∈ ℝ^d are the slow component, the environment state Y ∈ 𝒴 (m = |𝒴| states,
 // IR.Env.Space) the fast one. Each transition instance j that can fire from y (its EnvMove
 // from y) jumps (x, y) → (x + ℓ_j/N, y′) at rate N·β₀_j(x, y) + O(1): slow (ℓ ≠ 0, y′ = y),

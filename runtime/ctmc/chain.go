@@ -282,7 +282,7 @@ func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
 // stationary' without a law, state 0 if Init is nil) — and builds the generator. The
 // propensities are evaluated with the parameters, scale and time of in; in is not modified.
 //
-// For a discrete-time model (spec §6.4) the propensities are the probabilities of the
+// For a discrete-time model (docs/language.md §6.4) the propensities are the probabilities of the
 // transitions in one step, and the chain stores Q = P − I for the step matrix P: the
 // off-diagonal Q[i][j] = P[i][j] and Q[i][i] = P[i][i] − 1 = −Σ_{j≠i} P[i][j], where P[i][i]
 // collects the explicit self-loops and the remainder 1 − Σ_j a_j. Then πP = π is πQ = 0,

@@ -47,7 +47,7 @@ type StepResult struct {
 }
 
 // TimeVarying steps the law of a discrete-time model whose probabilities depend on the step
-// index t (spec §6.6): p_{k+1} = p_k P(t₀ + k), where t₀ = in.Time is the step index of
+// index t (docs/language.md §6.6): p_{k+1} = p_k P(t₀ + k), where t₀ = in.Time is the step index of
 // X₀ and P(t) is evaluated afresh at every step from the propensities at t. The states are
 // those of c (its Q is not used) plus any state first reached at a later step, which is
 // added as it appears, so the result is exact even when the frozen chain of Explore misses

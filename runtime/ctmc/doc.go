@@ -4,7 +4,7 @@
 //
 // A state is a pair (n, y) of species counts n ∈ ℕ^d and an environment index y into
 // ir.Model.Env.Space. Transition j with propensity a_j(n, y) > 0 moves (n, y) to
-// (n + ℓ_j, u_j(y)); transitions with the same effect add up (spec §6.4).
+// (n + ℓ_j, u_j(y)); transitions with the same effect add up (docs/language.md §6.4).
 //
 // The pipeline and its cost, for S reachable states, J transitions, d species and
 // E = number of non-zero generator entries (at most S·(J+1)):
@@ -42,7 +42,7 @@
 //   - The entry points that can run long (Explore, Stationary, Transient, Discounted,
 //     Until, EvalMeasures, TimeVarying) take a context.Context and stop, with an error
 //     wrapping ctx.Err(), within about a second of its cancellation.
-//   - EvalMeasures evaluates the measures of spec §6.10 on the chain; StateValues,
+//   - EvalMeasures evaluates the measures of docs/language.md §6.10 on the chain; StateValues,
 //     ExpectNodes and ObservableMeans evaluate graph nodes at the states.
 //   - Expectation and MeanCounts are O(S·d) sums over the states.
 //
@@ -51,13 +51,13 @@
 // again. The SIRS benchmark (about 4.5 entries per row) explores 1e6 states in about 1 s
 // and solves them in about 14 s (405 BiCGSTAB iterations) to ‖πQ‖₁ < 1e-10 on one core.
 //
-// Discrete time (spec §6.4): a_j is the probability that transition j is taken in the step;
+// Discrete time (docs/language.md §6.4): a_j is the probability that transition j is taken in the step;
 // Explore checks a_j ≥ 0 (E802; −1e-12 ≤ a_j < 0 counts as 0, every positive value is kept)
 // and Σ_j a_j ≤ 1 + 1e-12 at every state (E803), the remainder being a self-loop, and stores
 // Q = P − I. Since πP = π is πQ = 0, Stationary, ClosedClasses and InitialDistribution work
 // unchanged. Transient steps p_{k+1} = p_k P for integer times (O(E) per step; cumulative
 // laws are Σ_{j<k} p_j), Discounted solves x(I − e^{−a}P) = p₀ and Until includes the
-// reward at the hitting step (spec §6.10). A time-inhomogeneous discrete-time model is
+// reward at the hitting step (docs/language.md §6.10). A time-inhomogeneous discrete-time model is
 // stepped by TimeVarying, which re-evaluates the probabilities at every step index and adds
 // the states first reached at later steps, so EvalMeasures computes its transient,
 // cumulative and discounted measures exactly (the discounted sum truncated with a stated

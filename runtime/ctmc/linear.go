@@ -125,7 +125,7 @@ func Discounted(ctx context.Context, c *Chain, p0 []float64, delta float64, s *S
 // the reward is infinite or undefined and Until returns an error.
 //
 // For a discrete-time chain (c.Discrete) the value is E Σ_{j=0}^{τ} f(X_j), which includes
-// the reward f(X_τ) at the hitting step (spec §6.10): h = f on R and, off R,
+// the reward f(X_τ) at the hitting step (docs/language.md §6.10): h = f on R and, off R,
 // h(x) = f(x) + Σ_y P(x, y) h(y), that is (I − P_AA) h_A = (−Q_AA) h_A = f_A + P_AR f_R.
 //
 // Cost: O(S + E) for the reachability sets, plus dense LU (O(|A|³), at most s.DenseMax

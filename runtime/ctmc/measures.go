@@ -101,7 +101,7 @@ func ObservableMeans(c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64) []
 // mass for a single initial state; the weights of m.IR.Env.Init on the initial states
 // otherwise; and for 'env ~ stationary' without a law, the stationary law of the
 // environment moves among the initial states (species frozen at their initial counts,
-// spec §6.9), computed by dense LU. O(S) plus O(|Y|³) for the environment law.
+// docs/language.md §6.9), computed by dense LU. O(S) plus O(|Y|³) for the environment law.
 func InitialDistribution(c *Chain) ([]float64, error) {
 	p0 := make([]float64, c.NumStates())
 	env := c.Model.IR.Env
@@ -203,7 +203,7 @@ type MeasureValue struct {
 // discrete time (an unbounded horizon without discounting).
 var ErrTimeInhomogeneous = errors.New("ctmc: the model is time-inhomogeneous and the exact chain is frozen at one time; this measure needs a time-homogeneous model (in discrete time, transient, cumulative and discounted measures are computed by stepping, until measures are not)")
 
-// EvalMeasures evaluates every measure of the model (spec §6.10) on the chain, in the order
+// EvalMeasures evaluates every measure of the model (docs/language.md §6.10) on the chain, in the order
 // of m.IR.Measures, with X₀ distributed as InitialDistribution(c):
 //
 //   - stationary(f): E_π f with π = pi (computed by Stationary when pi is nil);
@@ -213,7 +213,7 @@ var ErrTimeInhomogeneous = errors.New("ctmc: the model is time-inhomogeneous and
 //   - discounted(f, a): E ∫₀^∞ e^{−as} f(X_s) ds (one sparse solve per distinct a);
 //   - until(f, R): E ∫₀^τ f(X_s) ds, τ the hitting time of R (one sparse solve each).
 //
-// In discrete time (c.Discrete, spec §6.10) T is an integer number of steps (anything else
+// In discrete time (c.Discrete, docs/language.md §6.10) T is an integer number of steps (anything else
 // is an error), transient(f, T) = E f(X_T), cumulative(f, T) = E Σ_{j=0}^{T−1} f(X_j),
 // discounted(f, a) = E Σ_{j≥0} e^{−aj} f(X_j) and until(f, R) = E Σ_{j=0}^{τ} f(X_j) (the
 // reward at the hitting step included); see Transient, Discounted and Until. For a

@@ -70,7 +70,7 @@ func UniformisationRate(q *linalg.CSR) float64 {
 //
 // For a discrete-time chain (c.Discrete) the times are step counts and must be integers:
 // p_{k+1} = p_k P with P = I + Q, one product per step, O(E·t_max) time; the optional
-// cumulative law is Σ_{j=0}^{t−1} p_j (spec §6.10), Epsilon and CumulativeEpsilon are 0
+// cumulative law is Σ_{j=0}^{t−1} p_j (docs/language.md §6.10), Epsilon and CumulativeEpsilon are 0
 // (no truncation: only round-off, about 1e-16 per step) and Rate is 1.
 //
 // When ctx is done, Transient stops within 1024 products and returns an error wrapping

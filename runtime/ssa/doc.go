@@ -55,7 +55,7 @@
 // exceeded is an error (ErrBoundExceeded). Without a bound such models are refused with
 // ErrTimeDependent.
 //
-// Discrete time (ir.Model.Time == ir.Discrete, spec §6.4, §6.6). Time is the step index
+// Discrete time (ir.Model.Time == ir.Discrete, docs/language.md §6.4, §6.6). Time is the step index
 // k = 0, 1, 2, …, and a_j(n, y, k) is the probability that instance j is taken in the step
 // X_k → X_{k+1}. Each step draws one uniform u on [0, 1) and takes the first j with
 // u < a_1 + … + a_j, or the implicit self-loop (nothing changes) when u ≥ Σ_j a_j.

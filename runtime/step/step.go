@@ -3,7 +3,7 @@
 // transitions may fire at a state, what counts as a zero propensity, and the run-time
 // checks E801, E802 and E803 with their messages.
 //
-// The rules (spec §6.4 for discrete time):
+// The rules (docs/language.md §6.4 for discrete time):
 //
 //   - A transition whose 'set' clause has no successor for the current environment state
 //     is not allowed there: its propensity is 0 and it is not checked.
