@@ -57,9 +57,9 @@ func runFixpoint(ctx context.Context, p *Problem, s *FixpointSettings) (Report, 
 	mod := p.Model
 	in := mod.Inputs()
 	if average.Applies(mod) {
-		return averageFixpoint(mod, in)
+		return averageFixpoint(ctx, mod, in)
 	}
-	res, err := fixpoint.Find(mod, in, &fixpoint.Settings{Starts: s.Starts})
+	res, err := fixpoint.Find(ctx, mod, in, &fixpoint.Settings{Starts: s.Starts})
 	if err != nil {
 		return nil, err
 	}
@@ -84,12 +84,12 @@ func runFixpoint(ctx context.Context, p *Problem, s *FixpointSettings) (Report, 
 
 // averageFixpoint reports the fixed point of the averaged drift of a model with a fast
 // environment, its stability and the covariance Σ∞ (runtime/average).
-func averageFixpoint(mod *runtime.Model, in *ir.Inputs) (Report, error) {
+func averageFixpoint(ctx context.Context, mod *runtime.Model, in *ir.Inputs) (Report, error) {
 	rep := &FixpointReport{Model: mod.IR.Name, N: in.Scale, Method: "average mean field (two timescales)"}
 	for _, s := range mod.IR.Species {
 		rep.Species = append(rep.Species, s.Name)
 	}
-	res, err := average.Stationary(mod, in, nil)
+	res, err := average.Stationary(ctx, mod, in, nil)
 	var ue *average.UnstableError
 	switch {
 	case errors.As(err, &ue):

@@ -142,7 +142,7 @@ func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, erro
 		}
 		return rep, nil
 	}
-	res, err := refine.Stationary(mod, in, set)
+	res, err := refine.Stationary(ctx, mod, in, set)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func averageReport(ctx context.Context, mod *runtime.Model, in *ir.Inputs, rep *
 		}
 		return nil
 	}
-	res, err := average.Stationary(mod, in, nil)
+	res, err := average.Stationary(ctx, mod, in, nil)
 	if err != nil {
 		return err
 	}

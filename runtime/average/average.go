@@ -150,10 +150,10 @@ func (r *reduced) solve(b []float64) []float64 {
 // fixedPoint integrates the averaged ODE from x0 to the horizon, then runs damped Newton in
 // the coordinates orthogonal to the conservation laws. Each Newton step costs one order-1
 // evaluation (m sparse Jacobians, O(d m² + m d²)) and O(d² r + r³).
-func (s *system) fixedPoint(x0 []float64, st Settings) ([]float64, int, error) {
+func (s *system) fixedPoint(ctx context.Context, x0 []float64, st Settings) ([]float64, int, error) {
 	x := append([]float64(nil), x0...)
 	if st.Horizon > 0 {
-		tr, err := s.ode(context.Background(), x, []float64{st.Horizon}, st.ODE)
+		tr, err := s.ode(ctx, x, []float64{st.Horizon}, st.ODE)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -216,7 +216,7 @@ func (s *system) fixedPoint(x0 []float64, st Settings) ([]float64, int, error) {
 // Stationary computes the two-timescale refined mean field (digest 000 §3(b), with the
 // corrected Hessian term of §2.7) at the stable fixed point of the averaged drift reached
 // from in.Densities. See the package documentation for the equations and costs.
-func Stationary(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
+func Stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 	st := s.fill()
 	sys, err := newSystem(m, in)
 	if err != nil {
@@ -225,7 +225,7 @@ func Stationary(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 	if len(in.Densities) != sys.d {
 		return nil, fmt.Errorf("average: len(in.Densities) = %d, want %d", len(in.Densities), sys.d)
 	}
-	x, iters, err := sys.fixedPoint(in.Densities, st)
+	x, iters, err := sys.fixedPoint(ctx, in.Densities, st)
 	if err != nil {
 		return nil, err
 	}

@@ -95,7 +95,7 @@ func TestCSMA(t *testing.T) {
 	for _, ref := range refs {
 		t.Run(ref.file, func(t *testing.T) {
 			m := loadModel(t, ref.file, nil)
-			res, err := Stationary(m, m.Inputs(), nil)
+			res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

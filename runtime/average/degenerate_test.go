@@ -1,6 +1,7 @@
 package average
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
@@ -58,11 +59,11 @@ func TestDegenerate(t *testing.T) {
 					t.Fatal("the reference model still has its environment")
 				}
 			}
-			want, err := refine.Stationary(r, r.Inputs(), nil)
+			want, err := refine.Stationary(context.Background(), r, r.Inputs(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := Stationary(m, m.Inputs(), nil)
+			got, err := Stationary(context.Background(), m, m.Inputs(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -41,7 +41,7 @@ func TestErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := loadSource(t, tc.name, tc.src, nil)
-			_, err := Stationary(m, m.Inputs(), nil)
+			_, err := Stationary(context.Background(), m, m.Inputs(), nil)
 			if !errors.Is(err, tc.want) {
 				t.Errorf("Stationary: error %v, want %v", err, tc.want)
 			}

@@ -1,6 +1,7 @@
 package average_test
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 
@@ -19,7 +20,7 @@ func ExampleStationary() {
 		fmt.Println(diags)
 		return
 	}
-	res, err := average.Stationary(m, m.Inputs(), nil)
+	res, err := average.Stationary(context.Background(), m, m.Inputs(), nil)
 	if err != nil {
 		fmt.Println(err)
 		return

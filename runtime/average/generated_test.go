@@ -1,6 +1,7 @@
 package average
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -84,7 +85,7 @@ func TestGeneratedCSMA(t *testing.T) {
 		src, lam, mu := csmaSource(tc.classes, tc.buffer, 1)
 		m := loadSource(t, "generated.mf", src, nil)
 		t0 := time.Now()
-		res, err := Stationary(m, m.Inputs(), nil)
+		res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,12 +119,12 @@ func BenchmarkGeneratedCSMA(b *testing.B) {
 		m := loadSource(b, "generated.mf", src, nil)
 		b.Run(fmt.Sprintf("full/d=%d", m.Dim()), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				if _, err := Stationary(m, m.Inputs(), nil); err != nil {
+				if _, err := Stationary(context.Background(), m, m.Inputs(), nil); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
-		res, err := Stationary(m, m.Inputs(), nil)
+		res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -131,7 +132,7 @@ func BenchmarkGeneratedCSMA(b *testing.B) {
 		in.Densities = res.X
 		b.Run(fmt.Sprintf("refine/d=%d", m.Dim()), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				if _, err := Stationary(m, in, &Settings{Horizon: -1}); err != nil {
+				if _, err := Stationary(context.Background(), m, in, &Settings{Horizon: -1}); err != nil {
 					b.Fatal(err)
 				}
 			}

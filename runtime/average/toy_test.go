@@ -61,7 +61,7 @@ func TestToyStationary(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			m := loadModel(t, tc.file, nil)
-			res, err := Stationary(m, m.Inputs(), nil)
+			res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,14 +118,14 @@ func TestToyRefined(t *testing.T) {
 		{"t2_sirs_env.mf", "infected", 100, "0.1507480030"},
 	} {
 		m := loadModel(t, tc.file, compiler.Overrides{"N": {tc.n}})
-		res, err := Stationary(m, m.Inputs(), nil)
+		res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		near(t, tc.file+" "+tc.obs, obs(t, res.Observables, tc.obs).Refined1, tc.want)
 	}
 	m := loadModel(t, "t1_sis_env.mf", nil)
-	res, err := Stationary(m, m.Inputs(), nil)
+	res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func exact(t *testing.T, file string, n float64) exactRun {
 	}
 	mc := ctmc.MeanCounts(c, r.Pi)
 	second := ctmc.Expectation(c, r.Pi, func(x []float64, _ int) float64 { return x[0] * x[0] })
-	res, err := Stationary(m, m.Inputs(), nil)
+	res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

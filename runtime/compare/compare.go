@@ -301,7 +301,7 @@ func approximate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, horizon
 			}
 			ap.x, ap.v, obs = tr.X[0], tr.M[0], tr.Observables[0]
 		} else {
-			res, err := average.Stationary(mod, in, nil)
+			res, err := average.Stationary(ctx, mod, in, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -321,7 +321,7 @@ func approximate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, horizon
 		}
 		ap.x, ap.v, ap.a, obs = tr.X[0], tr.V[0], tr.A[0], tr.Observables[0]
 	} else {
-		res, err := refine.Stationary(mod, in, &refine.Settings{Order: 2})
+		res, err := refine.Stationary(ctx, mod, in, &refine.Settings{Order: 2})
 		if err != nil {
 			return nil, err
 		}

@@ -351,7 +351,7 @@ func Analyze(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Settings) 
 	for _, sp := range m.IR.Species {
 		rep.Species = append(rep.Species, sp.Name)
 	}
-	pt, basis, err := equilibrium(m, in, &set, rep)
+	pt, basis, err := equilibrium(ctx, m, in, &set, rep)
 	if err != nil {
 		return rep, err
 	}
@@ -387,8 +387,8 @@ func withX(in *ir.Inputs, x []float64) *ir.Inputs {
 
 // equilibrium finds the fixed points and picks the unique stable one.
 // Cost: that of fixpoint.Find (Newton from Settings.Fixpoint.Starts starts).
-func equilibrium(m *runtime.Model, in *ir.Inputs, set *Settings, rep *Report) (*fixpoint.Point, *mat.Dense, error) {
-	fp, err := fixpoint.Find(m, in, set.Fixpoint)
+func equilibrium(ctx context.Context, m *runtime.Model, in *ir.Inputs, set *Settings, rep *Report) (*fixpoint.Point, *mat.Dense, error) {
+	fp, err := fixpoint.Find(ctx, m, in, set.Fixpoint)
 	if err != nil {
 		return nil, nil, fmt.Errorf("converge: no equilibrium found: %w", err)
 	}

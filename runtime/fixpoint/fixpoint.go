@@ -148,6 +148,7 @@ func (e *SingularError) Error() string {
 }
 
 type solver struct {
+	ctx context.Context
 	m   *runtime.Model
 	in  ir.Inputs
 	d   int
@@ -250,7 +251,7 @@ func (sv *solver) integrate(x []float64) error {
 	}
 	st := ode.DefaultSettings()
 	st.RelTol, st.AbsTol, st.MaxSteps = 1e-10, 1e-12, 200000
-	res, err := ode.Solve(context.Background(), prob, 0, x, []float64{sv.s.Horizon}, st)
+	res, err := ode.Solve(sv.ctx, prob, 0, x, []float64{sv.s.Horizon}, st)
 	if err != nil {
 		return err
 	}
@@ -260,7 +261,7 @@ func (sv *solver) integrate(x []float64) error {
 
 // Find locates the fixed points F(x) = 0 of the mean-field drift of m at the parameters of
 // in, on the affine set of states with the conserved totals of in.Densities.
-func Find(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
+func Find(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 	if !m.HasDrift() {
 		return nil, errors.New("fixpoint: the model has no mean field (needs a scale and density-dependent rates)")
 	}
@@ -275,7 +276,7 @@ func Find(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 		return nil, errors.New("fixpoint: the conservation laws fix the state completely")
 	}
 	_, r := basis.Dims()
-	sv := &solver{m: m, in: *in, d: d, b: basis, p: p, r: r, f: make([]float64, d), j: mat.NewDense(d, d, nil), s: st}
+	sv := &solver{ctx: ctx, m: m, in: *in, d: d, b: basis, p: p, r: r, f: make([]float64, d), j: mat.NewDense(d, d, nil), s: st}
 	x0 := append([]float64(nil), in.Densities...)
 	starts := Starts(m.IR.Conservation, x0, st.Starts, st.Seed, st.Box)
 	res := &Result{Basis: p}

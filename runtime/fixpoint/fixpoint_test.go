@@ -1,6 +1,7 @@
 package fixpoint
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -24,7 +25,7 @@ func loadModel(t *testing.T, path string, opts compiler.Options) *runtime.Model 
 // SIS (seed-001 §4.3): x0* = 2 − √2, reduced Jacobian −√2, stable. Tolerance 1e-12.
 func TestSIS(t *testing.T) {
 	m := loadModel(t, "../../examples/sis_external.mf", compiler.Options{})
-	res, err := Find(m, m.Inputs(), &Settings{Starts: 8})
+	res, err := Find(context.Background(), m, m.Inputs(), &Settings{Starts: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func TestSIS(t *testing.T) {
 // SIR: 8 x_I² + x_I − 3 = 0, x_R = x_I/3, x_S = 1 − 4x_I/3. Tolerance 1e-12.
 func TestSIR(t *testing.T) {
 	m := loadModel(t, "../../examples/sir.mf", compiler.Options{})
-	res, err := Find(m, m.Inputs(), &Settings{Starts: 10})
+	res, err := Find(context.Background(), m, m.Inputs(), &Settings{Starts: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestJSQ(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := loadModel(t, "../../examples/jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
-	res, err := Find(m, m.Inputs(), &Settings{Starts: 5})
+	res, err := Find(context.Background(), m, m.Inputs(), &Settings{Starts: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestBistable(t *testing.T) {
 	if m == nil {
 		t.Fatal(diags)
 	}
-	res, err := Find(m, m.Inputs(), &Settings{Starts: 30, Box: 4})
+	res, err := Find(context.Background(), m, m.Inputs(), &Settings{Starts: 30, Box: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestBistable(t *testing.T) {
 // Without Newton (MaxIter 1), the ODE fallback still finds the SIS point.
 func TestODEFallback(t *testing.T) {
 	m := loadModel(t, "../../examples/sis_external.mf", compiler.Options{})
-	res, err := Find(m, m.Inputs(), &Settings{MaxIter: 3, Tol: 1e-13})
+	res, err := Find(context.Background(), m, m.Inputs(), &Settings{MaxIter: 3, Tol: 1e-13})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,7 @@ init density { S = 0.8, I = 0.2 }
 	if m == nil {
 		t.Fatal(diags)
 	}
-	res, err := Find(m, m.Inputs(), nil)
+	res, err := Find(context.Background(), m, m.Inputs(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func loadModel(t *testing.T, path string, opts compiler.Options) *runtime.Model 
 
 func fixed(t *testing.T, m *runtime.Model) []float64 {
 	t.Helper()
-	res, err := fixpoint.Find(m, m.Inputs(), nil)
+	res, err := fixpoint.Find(context.Background(), m, m.Inputs(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package refine_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/mfcproject/mfc/runtime/load"
@@ -28,7 +29,7 @@ init density { S = 0.9, I = 0.1 }
 		fmt.Println(diags)
 		return
 	}
-	res, err := refine.Stationary(m, m.Inputs(), &refine.Settings{Order: 2})
+	res, err := refine.Stationary(context.Background(), m, m.Inputs(), &refine.Settings{Order: 2})
 	if err != nil {
 		fmt.Println(err)
 		return

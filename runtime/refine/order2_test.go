@@ -28,7 +28,7 @@ func TestJSQStationaryOrder2(t *testing.T) {
 	ref := loadRef(t, "rmftool_jsq_K5.json")
 	m := loadModel(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
 	start := time.Now()
-	res, err := Stationary(m, m.Inputs(), &Settings{Order: 2})
+	res, err := Stationary(context.Background(), m, m.Inputs(), &Settings{Order: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestJSQStationaryOrder2(t *testing.T) {
 // exp(−λt) with λ ≈ 1, far below that; the tolerance covers the ODE's rtol 1e-11 over the run).
 func TestOrder2TransientLimit(t *testing.T) {
 	m := loadString(t, nonlinearSrc, compiler.Options{})
-	st, err := Stationary(m, m.Inputs(), &Settings{Order: 2})
+	st, err := Stationary(context.Background(), m, m.Inputs(), &Settings{Order: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestConvergenceOrders(t *testing.T) {
 			var ln, l0, l1, l2 []float64
 			for _, n := range tc.ns {
 				m := tc.load(n)
-				res, err := Stationary(m, m.Inputs(), &Settings{Order: 2})
+				res, err := Stationary(context.Background(), m, m.Inputs(), &Settings{Order: 2})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -204,7 +204,7 @@ func benchmarkOrder2(b *testing.B, k int) {
 	m := loadModel(b, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
 	in := m.Inputs()
 	for i := 0; i < b.N; i++ {
-		if _, err := Stationary(m, in, &Settings{Order: 2}); err != nil {
+		if _, err := Stationary(context.Background(), m, in, &Settings{Order: 2}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -269,7 +269,7 @@ func TestRmftoolReferences(t *testing.T) {
 		t.Run(tc.ref, func(t *testing.T) {
 			ref := loadRef(t, tc.ref)
 			m := tc.load(t)
-			st, err := Stationary(m, m.Inputs(), &Settings{Order: 2})
+			st, err := Stationary(context.Background(), m, m.Inputs(), &Settings{Order: 2})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -74,14 +74,14 @@ func check(m *runtime.Model) error {
 
 // Stationary computes the order-1 refined mean field at the first stable fixed point found
 // by fixpoint.Find from in (see the package documentation for the equations and costs).
-func Stationary(m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
+func Stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
 	if err := check(m); err != nil {
 		return nil, err
 	}
 	if s == nil {
 		s = &Settings{}
 	}
-	fp, err := fixpoint.Find(m, in, s.Fixpoint)
+	fp, err := fixpoint.Find(ctx, m, in, s.Fixpoint)
 	if err != nil {
 		return nil, err
 	}

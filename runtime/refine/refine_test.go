@@ -98,7 +98,7 @@ func TestJSQStationary(t *testing.T) {
 	for _, k := range []int{5, 20} {
 		ref := loadRef(t, map[int]string{5: "rmftool_jsq_K5.json", 20: "rmftool_jsq_K20.json"}[k])
 		m := loadModel(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
-		res, err := Stationary(m, m.Inputs(), nil)
+		res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 		if err != nil {
 			t.Fatalf("K=%d: %v", k, err)
 		}
@@ -150,7 +150,7 @@ func TestJSQTransient(t *testing.T) {
 
 func TestSISLimit(t *testing.T) {
 	m := loadModel(t, "sis_external.mf", compiler.Options{})
-	res, err := Stationary(m, m.Inputs(), nil)
+	res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestSISConvergence(t *testing.T) {
 	for _, n := range []float64{10, 20, 40, 80, 160} {
 		m := loadModel(t, "sis_external.mf", compiler.Options{Scale: n})
 		if v0 == 0 {
-			res, err := Stationary(m, m.Inputs(), nil)
+			res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -220,7 +220,7 @@ func BenchmarkStationaryJSQK100(b *testing.B) {
 	m := loadModel(b, "jsq.mf", compiler.Options{})
 	in := m.Inputs()
 	for i := 0; i < b.N; i++ {
-		if _, err := Stationary(m, in, nil); err != nil {
+		if _, err := Stationary(context.Background(), m, in, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

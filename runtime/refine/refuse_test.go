@@ -35,11 +35,11 @@ func TestFastEnvironmentRefused(t *testing.T) {
 		name string
 		run  func() error
 	}{
-		{"refine.Stationary", func() error { _, err := Stationary(m, in, nil); return err }},
-		{"refine.Stationary order 2", func() error { _, err := Stationary(m, in, &Settings{Order: 2}); return err }},
+		{"refine.Stationary", func() error { _, err := Stationary(context.Background(), m, in, nil); return err }},
+		{"refine.Stationary order 2", func() error { _, err := Stationary(context.Background(), m, in, &Settings{Order: 2}); return err }},
 		{"refine.Transient", func() error { _, err := Transient(context.Background(), m, in, times, nil); return err }},
 		{"refine.Transient order 2", func() error { _, err := Transient(context.Background(), m, in, times, &Settings{Order: 2}); return err }},
-		{"fixpoint.Find", func() error { _, err := fixpoint.Find(m, in, nil); return err }},
+		{"fixpoint.Find", func() error { _, err := fixpoint.Find(context.Background(), m, in, nil); return err }},
 		{"lna.Stationary", func() error { _, err := lna.Stationary(m, in, []float64{0.4}); return err }},
 		{"lna.Transient", func() error { _, err := lna.Transient(context.Background(), m, in, times, nil); return err }},
 	}
@@ -51,7 +51,7 @@ func TestFastEnvironmentRefused(t *testing.T) {
 			t.Errorf("%s: the error does not name the two-timescale analysis: %v", r.name, err)
 		}
 	}
-	res, err := average.Stationary(m, in, nil)
+	res, err := average.Stationary(context.Background(), m, in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
