@@ -11,6 +11,7 @@ import (
 	"github.com/mfcproject/mfc/runtime/average"
 	"github.com/mfcproject/mfc/runtime/fixpoint"
 	"github.com/mfcproject/mfc/runtime/lna"
+	"github.com/mfcproject/mfc/runtime/meanfield"
 )
 
 // FixpointReport is the report of the fixpoint analysis.
@@ -56,7 +57,7 @@ func init() {
 func runFixpoint(ctx context.Context, p *Problem, s *FixpointSettings) (Report, error) {
 	mod := p.Model
 	in := mod.Inputs()
-	if average.Applies(mod) {
+	if method, err := meanfield.Method(mod); err == nil && method == meanfield.Averaged {
 		return averageFixpoint(ctx, mod, in)
 	}
 	res, err := fixpoint.Find(ctx, mod, in, &fixpoint.Settings{Starts: s.Starts})
@@ -85,11 +86,11 @@ func runFixpoint(ctx context.Context, p *Problem, s *FixpointSettings) (Report, 
 // averageFixpoint reports the fixed point of the averaged drift of a model with a fast
 // environment, its stability and the covariance Σ∞ (runtime/average).
 func averageFixpoint(ctx context.Context, mod *runtime.Model, in *ir.Inputs) (Report, error) {
-	rep := &FixpointReport{Model: mod.IR.Name, N: in.Scale, Method: "average mean field (two timescales)"}
+	rep := &FixpointReport{Model: mod.IR.Name, N: in.Scale, Method: meanfield.Averaged}
 	for _, s := range mod.IR.Species {
 		rep.Species = append(rep.Species, s.Name)
 	}
-	res, err := average.Stationary(ctx, mod, in, nil)
+	res, err := meanfield.Stationary(ctx, mod, in, 1)
 	var ue *average.UnstableError
 	switch {
 	case errors.As(err, &ue):
@@ -97,13 +98,13 @@ func averageFixpoint(ctx context.Context, mod *runtime.Model, in *ir.Inputs) (Re
 	case err != nil:
 		return nil, err
 	default:
-		fp := FixpointPoint{X: res.X, Stability: "stable", Residual: res.Residual, Eigenvalues: eigenPairs(res.Eigenvalues), W: rows(res.Sigma)}
+		fp := FixpointPoint{X: res.X, Stability: "stable", Residual: res.Residual, Eigenvalues: eigenPairs(res.Eigenvalues), W: rows(res.W)}
 		rep.Points = append(rep.Points, fp)
 		rep.FixedPoint, rep.Eigenvalues, rep.W = fp.X, fp.Eigenvalues, fp.W
 		for _, y := range mod.IR.Env.Space {
 			rep.EnvStates = append(rep.EnvStates, envStateName(mod, y))
 		}
-		rep.EnvLaw = res.Pi
+		rep.EnvLaw = res.EnvLaw
 	}
 	return rep, nil
 }

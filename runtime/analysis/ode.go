@@ -6,11 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"gonum.org/v1/gonum/mat"
-
-	"github.com/mfcproject/mfc/compiler/ir"
-	"github.com/mfcproject/mfc/runtime"
-	"github.com/mfcproject/mfc/runtime/average"
+	"github.com/mfcproject/mfc/runtime/meanfield"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
 
@@ -60,47 +56,12 @@ func (e *StiffError) Error() string {
 	return fmt.Sprintf("the model is stiff: the explicit method stopped at t = %g (h·ρ ≈ %.3g after %d steps)\n    hint: run with --method stiff or --method auto", e.T, e.HRho, e.Steps)
 }
 
-// MeanFieldODE returns the mean-field ODE ẋ = F(x) of m as an ode.Problem over in's
-// densities (in.Time and in.Densities are overwritten at each evaluation), with the exact
-// Jacobian for stiff methods.
-func MeanFieldODE(m *runtime.Model, in *ir.Inputs) ode.Problem {
-	return ode.Problem{
-		Dim: m.Dim(),
-		Func: func(t float64, x, dx []float64) error {
-			in.Time = t
-			copy(in.Densities, x)
-			return m.EvalDrift(dx, in)
-		},
-		Jac: func(t float64, x []float64, dst *mat.Dense) error {
-			in.Time = t
-			copy(in.Densities, x)
-			return m.Jacobian(dst, in)
-		},
-	}
-}
-
 // runODE integrates the mean-field ODE from the initial state (the averaged ODE for a model
 // with a fast environment).
 func runODE(ctx context.Context, p *Problem, s *ODESettings) (Report, error) {
 	mod := p.Model
-	in := mod.Inputs()
-	times := grid(s.T, s.Steps)
 	set := &ode.Settings{RelTol: s.RelTol, AbsTol: s.AbsTol, Method: odeMethods[s.Method], Dense: true}
-	rep := &ODEReport{Model: mod.IR.Name}
-	for _, sp := range mod.IR.Species {
-		rep.Species = append(rep.Species, sp.Name)
-	}
-	if average.Applies(mod) {
-		// A fast environment: the averaged drift F̄(x) = Σ_y π_y(x) F(x, y).
-		tr, err := average.ODE(ctx, mod, in, times, &average.Settings{ODE: set})
-		if err != nil {
-			return nil, err
-		}
-		rep.Time, rep.X, rep.Method = tr.Times, tr.X, "average mean field (two timescales)"
-		return rep, nil
-	}
-	x0 := append([]float64(nil), in.Densities...)
-	res, err := ode.Solve(ctx, MeanFieldODE(mod, in), 0, x0, times, set)
+	path, err := meanfield.ODE(ctx, mod, mod.Inputs(), grid(s.T, s.Steps), set)
 	var stiff *ode.StiffError
 	if errors.As(err, &stiff) {
 		return nil, &StiffError{stiff}
@@ -108,7 +69,10 @@ func runODE(ctx context.Context, p *Problem, s *ODESettings) (Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.Time, rep.X, rep.Method, rep.Steps = res.Times, res.States, res.Stats.Method, res.Stats.Steps
+	rep := &ODEReport{Model: mod.IR.Name, Time: path.Times, X: path.X, Method: path.Integrator, Steps: path.Steps}
+	for _, sp := range mod.IR.Species {
+		rep.Species = append(rep.Species, sp.Name)
+	}
 	return rep, nil
 }
 

@@ -7,10 +7,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
-	"github.com/mfcproject/mfc/runtime/average"
-	"github.com/mfcproject/mfc/runtime/refine"
+	"github.com/mfcproject/mfc/runtime/meanfield"
 )
 
 // RefineReport is the report of the refine and run analyses. Stationary runs fill
@@ -55,15 +53,15 @@ type ObservableValue struct {
 	D         *float64 `json:"D,omitempty"`
 }
 
-func observableValues(obs []refine.Observable, order int) []ObservableValue {
+func observableValues(obs []meanfield.Observable, order int) []ObservableValue {
 	var out []ObservableValue
 	for _, o := range obs {
-		j := ObservableValue{Name: o.Name, MeanField: o.MeanField, Refined1: o.Refined1, C: o.C}
+		v := ObservableValue{Name: o.Name, MeanField: o.MeanField, Refined1: o.Refined1, C: o.C}
 		if order >= 2 {
 			r2, d := o.Refined2, o.D
-			j.Refined2, j.D = &r2, &d
+			v.Refined2, v.D = &r2, &d
 		}
-		out = append(out, j)
+		out = append(out, v)
 	}
 	return out
 }
@@ -111,44 +109,51 @@ func runRun(ctx context.Context, p *Problem, s *RefineSettings) (Report, error) 
 	return runRefine(ctx, p, s)
 }
 
-// runRefine returns the refined mean field: the two-timescale average mean field for a
-// model with a fast environment (order 1), else the refined mean field of the order of s,
-// stationary or on [0, s.Transient].
+// runRefine returns the refined mean field by the method that applies (runtime/meanfield):
+// the two-timescale average mean field of order 1 for a model with a fast environment, else
+// the refined mean field of the order of s; stationary or on [0, s.Transient].
 func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, error) {
 	mod := p.Model
 	in := mod.Inputs()
-	rep := &RefineReport{Model: mod.IR.Name, N: in.Scale, Order: s.Order, Method: "refined mean field"}
+	rep := &RefineReport{Model: mod.IR.Name, N: in.Scale, Order: s.Order}
 	for _, sp := range mod.IR.Species {
 		rep.Species = append(rep.Species, sp.Name)
 	}
-	if average.Applies(mod) {
-		if err := averageReport(ctx, mod, in, rep, s.Transient, s.Steps); err != nil {
-			return nil, err
-		}
-		return rep, nil
-	}
-	set := &refine.Settings{Order: s.Order}
 	if s.Transient > 0 {
-		tr, err := refine.Transient(ctx, mod, in, grid(s.Transient, s.Steps), set)
+		tr, err := meanfield.Transient(ctx, mod, in, grid(s.Transient, s.Steps), s.Order)
 		if err != nil {
 			return nil, err
 		}
+		rep.setMethod(mod, tr.Method, tr.Order, tr.Notes)
 		rep.Time, rep.X, rep.VT, rep.AT = tr.Times, tr.X, tr.V, tr.A
 		for _, w := range tr.W {
 			rep.WT = append(rep.WT, rows(w))
 		}
 		for _, obs := range tr.Observables {
-			rep.ObservablesT = append(rep.ObservablesT, observableValues(obs, s.Order))
+			rep.ObservablesT = append(rep.ObservablesT, observableValues(obs, tr.Order))
 		}
 		return rep, nil
 	}
-	res, err := refine.Stationary(ctx, mod, in, set)
+	res, err := meanfield.Stationary(ctx, mod, in, s.Order)
 	if err != nil {
 		return nil, err
 	}
-	rep.FixedPoint, rep.V, rep.A, rep.W, rep.Eigenvalues = res.X, res.V, res.A, res.W, eigenPairs(res.Eigenvalues)
-	rep.Observables = observableValues(res.Observables, s.Order)
+	rep.setMethod(mod, res.Method, res.Order, res.Notes)
+	rep.FixedPoint, rep.V, rep.A, rep.W, rep.Eigenvalues = res.X, res.V, res.A, rows(res.W), eigenPairs(res.Eigenvalues)
+	rep.EnvLaw = res.EnvLaw
+	rep.Observables = observableValues(res.Observables, res.Order)
 	return rep, nil
+}
+
+// setMethod records the method and order computed, and for the two-timescale method the
+// environment's states.
+func (r *RefineReport) setMethod(mod *runtime.Model, method string, order int, notes []string) {
+	r.Method, r.Order, r.Notes = method, order, notes
+	if method == meanfield.Averaged {
+		for _, y := range mod.IR.Env.Space {
+			r.EnvStates = append(r.EnvStates, envStateName(mod, y))
+		}
+	}
 }
 
 // grid returns steps+1 equally spaced times on [0, horizon].
@@ -158,47 +163,6 @@ func grid(horizon float64, steps int) []float64 {
 		times[k] = horizon * float64(k) / float64(steps)
 	}
 	return times
-}
-
-// averageReport fills rep for a model with a fast environment: the average mean field and
-// its order-1 refinement (runtime/average), stationary or on [0, horizon].
-func averageReport(ctx context.Context, mod *runtime.Model, in *ir.Inputs, rep *RefineReport, horizon float64, steps int) error {
-	if rep.Order > 1 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("order %d is not available for two-timescale models; the refinement is of order 1", rep.Order))
-	}
-	rep.Order, rep.Method = 1, "average mean field (two timescales)"
-	for _, y := range mod.IR.Env.Space {
-		rep.EnvStates = append(rep.EnvStates, envStateName(mod, y))
-	}
-	conv := func(obs []average.Observable) []ObservableValue {
-		var out []ObservableValue
-		for _, o := range obs {
-			out = append(out, ObservableValue{Name: o.Name, MeanField: o.MeanField, Refined1: o.Refined1, C: o.C})
-		}
-		return out
-	}
-	if horizon > 0 {
-		tr, err := average.Transient(ctx, mod, in, grid(horizon, steps), nil)
-		if err != nil {
-			return err
-		}
-		rep.Time, rep.X, rep.VT = tr.Times, tr.X, tr.M
-		for _, w := range tr.Sigma {
-			rep.WT = append(rep.WT, rows(w))
-		}
-		for _, obs := range tr.Observables {
-			rep.ObservablesT = append(rep.ObservablesT, conv(obs))
-		}
-		return nil
-	}
-	res, err := average.Stationary(ctx, mod, in, nil)
-	if err != nil {
-		return err
-	}
-	rep.FixedPoint, rep.V, rep.W, rep.Eigenvalues = res.X, res.C, rows(res.Sigma), eigenPairs(res.Eigenvalues)
-	rep.EnvLaw = res.Pi
-	rep.Observables = conv(res.Observables)
-	return nil
 }
 
 // envStateName prints an environment state as name=value pairs.

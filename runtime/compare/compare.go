@@ -13,10 +13,9 @@ import (
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
-	"github.com/mfcproject/mfc/runtime/average"
 	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/fit"
-	"github.com/mfcproject/mfc/runtime/refine"
+	"github.com/mfcproject/mfc/runtime/meanfield"
 	"github.com/mfcproject/mfc/runtime/ssa"
 )
 
@@ -287,45 +286,30 @@ type approx struct {
 }
 
 // approximate runs the refined mean field of order 2, or the two-timescale average mean
-// field with its order-1 refinement for a model with a fast environment: stationary, or at
-// time horizon from the initial state when horizon > 0.
+// field with its order-1 refinement for a model with a fast environment (runtime/meanfield
+// chooses): stationary, or at time horizon from the initial state when horizon > 0.
 func approximate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, horizon float64) (*approx, error) {
 	ap := &approx{obs: map[string][3]float64{}}
-	if average.Applies(mod) {
-		ap.order, ap.note = 1, "two-timescale model: average mean field with its order-1 refinement (no order 2)"
-		var obs []average.Observable
-		if horizon > 0 {
-			tr, err := average.Transient(ctx, mod, in, []float64{horizon}, nil)
-			if err != nil {
-				return nil, err
-			}
-			ap.x, ap.v, obs = tr.X[0], tr.M[0], tr.Observables[0]
-		} else {
-			res, err := average.Stationary(ctx, mod, in, nil)
-			if err != nil {
-				return nil, err
-			}
-			ap.x, ap.v, obs = res.X, res.C, res.Observables
-		}
-		for _, o := range obs {
-			ap.obs[o.Name] = [3]float64{o.MeanField, o.Refined1, o.Refined1}
-		}
-		return ap, nil
-	}
-	var obs []refine.Observable
-	ap.order = 2
+	var obs []meanfield.Observable
+	method := ""
 	if horizon > 0 {
-		tr, err := refine.Transient(ctx, mod, in, []float64{horizon}, &refine.Settings{Order: 2})
+		tr, err := meanfield.Transient(ctx, mod, in, []float64{horizon}, 2)
 		if err != nil {
 			return nil, err
 		}
-		ap.x, ap.v, ap.a, obs = tr.X[0], tr.V[0], tr.A[0], tr.Observables[0]
+		method, ap.order, ap.x, ap.v, obs = tr.Method, tr.Order, tr.X[0], tr.V[0], tr.Observables[0]
+		if tr.A != nil {
+			ap.a = tr.A[0]
+		}
 	} else {
-		res, err := refine.Stationary(ctx, mod, in, &refine.Settings{Order: 2})
+		res, err := meanfield.Stationary(ctx, mod, in, 2)
 		if err != nil {
 			return nil, err
 		}
-		ap.x, ap.v, ap.a, obs = res.X, res.V, res.A, res.Observables
+		method, ap.order, ap.x, ap.v, ap.a, obs = res.Method, res.Order, res.X, res.V, res.A, res.Observables
+	}
+	if method == meanfield.Averaged {
+		ap.note = "two-timescale model: average mean field with its order-1 refinement (no order 2)"
 	}
 	for _, o := range obs {
 		ap.obs[o.Name] = [3]float64{o.MeanField, o.Refined1, o.Refined2}
