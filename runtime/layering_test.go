@@ -9,8 +9,8 @@ import (
 // TestLayering enforces the direction of imports: lang → compiler → autodiff → runtime →
 // cmd. The analyses (every package under runtime/ but the facade runtime/load) work on the
 // compiled IR and never import the front end or the compiler (the facade runtime/load and its
-// test helper loadtest do); lang/diag, a leaf package of
-// positions and messages that the IR carries, is allowed everywhere.
+// test helper loadtest do); lang/diag, a leaf package of positions and messages that the IR
+// carries, is allowed everywhere.
 func TestLayering(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("go"); err != nil {

@@ -3,9 +3,10 @@
 // CSV and JSON renderings of that report. The command-line tool builds its subcommands from
 // this registry; Go programs, sweeps and plots call the same Run functions.
 //
-// Method selection happens here, once: a model with a fast environment goes to the
-// two-timescale analysis (runtime/average), a model without a mean field to the exact chain
-// (mfc run), the rest to the refined mean field (runtime/refine).
+// Method selection happens once: package runtime/meanfield sends a model with a fast
+// environment to the two-timescale analysis (runtime/average) and the rest to the refined
+// mean field (runtime/refine); the run analysis sends a model without a mean field to the
+// exact chain.
 //
 //	a := analysis.Lookup("refine")
 //	s := a.NewSettings().(*analysis.RefineSettings)
