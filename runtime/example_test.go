@@ -40,7 +40,7 @@ recover: I -> S      @ gamma * I
 
 // Propensities in count form, as simulation and the exact chain use them.
 func ExampleModel_Propensities() {
-	m, _ := load.File("../examples/sir.mf", compiler.Options{Scale: 10})
+	m, _ := load.File("@sir", compiler.Options{Scale: 10})
 	in := m.Inputs() // initial counts: S = 9, I = 1, R = 0
 	p := make([]float64, len(m.IR.Transitions))
 	m.Propensities(p, in)

@@ -1,12 +1,11 @@
 package runtime_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mfcproject/mfc/runtime/load"
+	"github.com/mfcproject/mfc/stdlib/models"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -15,17 +14,16 @@ import (
 
 // FuzzModel checks that every model the compiler accepts can be loaded and evaluated without
 // a panic: the inputs, the propensities at the initial state, and (with a mean field) the
-// drift, its Jacobian and the per-transition rates there. Seeds: every example model.
+// drift, its Jacobian and the per-transition rates there. Seeds: every library model.
 //
 //	go test ./runtime -run '^$' -fuzz FuzzModel -fuzztime 10m -fuzzminimizetime 100x
 func FuzzModel(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("..", "examples", "*.mf"))
-	for _, path := range files {
-		src, err := os.ReadFile(path)
+	for _, name := range models.Names() {
+		lib, err := models.Get(name)
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(src)
+		f.Add(lib.Source)
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		if len(src) > 16<<10 || strings.Count(string(src), "..") > 8 {

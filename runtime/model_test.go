@@ -3,32 +3,23 @@ package runtime_test
 import (
 	"fmt"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/mfcproject/mfc/runtime"
-	"github.com/mfcproject/mfc/runtime/load"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
+	"github.com/mfcproject/mfc/stdlib/models"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler"
 )
 
-func loadModel(t testing.TB, path string, opts compiler.Options) *runtime.Model {
-	t.Helper()
-	m, ds := load.File(path, opts)
-	if m == nil {
-		t.Fatal(ds)
-	}
-	return m
-}
-
-// TestSIRDrift compares the drift, Jacobian and Hessians of examples/sir.mf with the closed
+// TestSIRDrift compares the drift, Jacobian and Hessians of @sir with the closed
 // form of its ODE (a = 1, β = 2, γ = 1, δ = 3). The expressions are the same polynomials
 // evaluated in another order, so agreement is to a few ulps.
 func TestSIRDrift(t *testing.T) {
-	m := loadModel(t, "../examples/sir.mf", compiler.Options{})
+	m := loadtest.Model(t, "@sir", compiler.Options{})
 	in := m.Inputs()
 	for _, x := range [][]float64{{0.5, 0.3, 0.2}, {0.9, 0.05, 0.05}} {
 		copy(in.Densities, x)
@@ -91,7 +82,7 @@ func TestJSQJacobianBanded(t *testing.T) {
 }
 
 func TestNoMeanField(t *testing.T) {
-	m := loadModel(t, "../examples/toggle.mf", compiler.Options{})
+	m := loadtest.Model(t, "@toggle", compiler.Options{})
 	if m.HasDrift() || m.EvalDrift(nil, m.Inputs()) != runtime.ErrNoMeanField {
 		t.Error("a model without a scale has no drift")
 	}
@@ -123,24 +114,22 @@ func TestEvalAllocs(t *testing.T) {
 	}
 }
 
-func jsqSource(tb testing.TB, k int) []byte {
-	src, err := os.ReadFile("../examples/jsq.mf")
+// jsqSource returns the text of @jsq with K servers written in it.
+func jsqSource(tb testing.TB, k int) string {
+	lib, err := models.Get("jsq")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := strings.Replace(string(src), "param K     = 100", fmt.Sprintf("param K     = %d", k), 1)
-	if s == string(src) && k != 100 {
-		tb.Fatal("cannot set K in examples/jsq.mf")
+	src := string(lib.Source)
+	s := strings.Replace(src, "param K     = 100", fmt.Sprintf("param K     = %d", k), 1)
+	if s == src && k != 100 {
+		tb.Fatal("cannot set K in @jsq")
 	}
-	return []byte(s)
+	return s
 }
 
 func jsq(tb testing.TB, k int) *runtime.Model {
-	m, ds := load.Source("jsq.mf", jsqSource(tb, k), compiler.Options{})
-	if m == nil {
-		tb.Fatal(ds)
-	}
-	return m
+	return loadtest.Source(tb, jsqSource(tb, k), compiler.Options{})
 }
 
 // BenchmarkCompileJSQFirstJacobian: compile JSQ(2) and evaluate the first drift Jacobian.
@@ -149,10 +138,7 @@ func BenchmarkCompileJSQFirstJacobian(b *testing.B) {
 		src := jsqSource(b, k)
 		b.Run(fmt.Sprint("K=", k), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				m, ds := load.Source("jsq.mf", src, compiler.Options{})
-				if m == nil {
-					b.Fatal(ds)
-				}
+				m := loadtest.Source(b, src, compiler.Options{})
 				csr := m.NewJacobianCSR()
 				if err := m.Drift.JacobianCSR(csr, m.Inputs()); err != nil {
 					b.Fatal(err)
@@ -163,7 +149,7 @@ func BenchmarkCompileJSQFirstJacobian(b *testing.B) {
 }
 
 // networkSource generates a mass-action network with d species and r reactions.
-func networkSource(d, r int) []byte {
+func networkSource(d, r int) string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "model net\nscale N = 1000\nparam k[1..%d] = 1\nspecies X[1..%d]\ninit density { for i in 1..%d: X[i] = 0.5 }\n", r, d, d)
 	for j := 0; j < r; j++ {
@@ -177,17 +163,14 @@ func networkSource(d, r int) []byte {
 			fmt.Fprintf(&s, "r%d: 0 -> X[%d] @ N * k[%d]\n", j, a, j+1)
 		}
 	}
-	return []byte(s.String())
+	return s.String()
 }
 
 // BenchmarkCompileNetworkFirstJacobian: 1 000 species, 10 000 reactions.
 func BenchmarkCompileNetworkFirstJacobian(b *testing.B) {
 	src := networkSource(1000, 10000)
 	for i := 0; i < b.N; i++ {
-		m, ds := load.Source("net.mf", src, compiler.Options{})
-		if m == nil {
-			b.Fatal(ds)
-		}
+		m := loadtest.Source(b, src, compiler.Options{})
 		csr := m.NewJacobianCSR()
 		if err := m.Drift.JacobianCSR(csr, m.Inputs()); err != nil {
 			b.Fatal(err)
@@ -227,25 +210,25 @@ func BenchmarkJacobianJSQ(b *testing.B) {
 // HasFastEnvironment holds for the two-timescale examples only.
 func TestReducedAndFastEnvironment(t *testing.T) {
 	for _, c := range []struct {
-		file string
+		name string
 		r    int
 		fast bool
 	}{
-		{"../examples/sir.mf", 2, false},
-		{"../examples/sis_external.mf", 1, false},
-		{"../examples/t1_sis_env.mf", 1, true},
-		{"../examples/t2_sirs_env.mf", 2, true},
+		{"@sir", 2, false},
+		{"@sis_external", 1, false},
+		{"@t1_sis_env", 1, true},
+		{"@t2_sirs_env", 2, true},
 	} {
-		m := loadModel(t, c.file, compiler.Options{})
+		m := loadtest.Model(t, c.name, compiler.Options{})
 		b := m.Reduced()
 		if _, r := b.Dims(); r != c.r {
-			t.Errorf("%s: r = %d, want %d", c.file, r, c.r)
+			t.Errorf("%s: r = %d, want %d", c.name, r, c.r)
 		}
 		if m.Reduced() != b || m.Clone().Reduced() != b {
-			t.Errorf("%s: Reduced is recomputed (or not shared by a clone)", c.file)
+			t.Errorf("%s: Reduced is recomputed (or not shared by a clone)", c.name)
 		}
 		if m.HasFastEnvironment() != c.fast {
-			t.Errorf("%s: HasFastEnvironment = %v", c.file, !c.fast)
+			t.Errorf("%s: HasFastEnvironment = %v", c.name, !c.fast)
 		}
 	}
 }

@@ -103,7 +103,7 @@ func TestFmtIdempotentAndWrite(t *testing.T) {
 }
 
 func TestShowSIR(t *testing.T) {
-	out, errOut, status := runCLI("show", "../../examples/sir.mf")
+	out, errOut, status := runCLI("show", "@sir")
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
 	}
@@ -114,7 +114,7 @@ func TestShowSIR(t *testing.T) {
 		"S + I + R = constant",
 	} {
 		if !strings.Contains(out, line) {
-			t.Errorf("mfc show sir.mf lacks %q:\n%s", line, out)
+			t.Errorf("mfc show @sir lacks %q:\n%s", line, out)
 		}
 	}
 	golden(t, "show_sir.txt", out)
@@ -123,7 +123,7 @@ func TestShowSIR(t *testing.T) {
 func TestShowJSONAt(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.json")
-	_, errOut, status := runCLI("show", "../../examples/sir.mf", "--at", "S=0.5,I=0.3,R=0.2", "--set", "beta=3", "--N", "50", "--format", "json", "-o", path)
+	_, errOut, status := runCLI("show", "@sir", "--at", "S=0.5,I=0.3,R=0.2", "--set", "beta=3", "--N", "50", "--format", "json", "-o", path)
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
 	}
@@ -149,7 +149,7 @@ func TestShowJSONAt(t *testing.T) {
 // x0* = 2 − √2, reduced eigenvalue −√2, lim M·Var(x0) = 1 − 1/√2 (closed forms; 1e-10
 // leaves room for Newton's and the Lyapunov solver's rounding).
 func TestFixpointSIS(t *testing.T) {
-	out, errOut, status := runCLI("fixpoint", "../../examples/sis_external.mf", "--format", "json")
+	out, errOut, status := runCLI("fixpoint", "@sis_external", "--format", "json")
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
 	}
@@ -169,10 +169,11 @@ func TestFixpointSIS(t *testing.T) {
 	}
 }
 
-// TestRunSIR: 'mfc run examples/sir.mf' (the README's main command) reproduces the fixed point
-// and order-1 correction V printed by rmftool's SIR notebook (8 digits, hence 5e-9).
+// TestRunSIR: 'mfc run @sir' (the README's main command, on the library's copy of
+// examples/sir.mf) reproduces the fixed point and order-1 correction V printed by rmftool's
+// SIR notebook (8 digits, hence 5e-9).
 func TestRunSIR(t *testing.T) {
-	out, errOut, status := runCLI("run", "../../examples/sir.mf", "--format", "json")
+	out, errOut, status := runCLI("run", "@sir", "--format", "json")
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
 	}
@@ -208,9 +209,9 @@ func TestRunSIR(t *testing.T) {
 	if len(rep.Observables) != 3 {
 		t.Errorf("observables: %+v", rep.Observables)
 	}
-	text, _, _ := runCLI("run", "../../examples/sir.mf")
+	text, _, _ := runCLI("run", "@sir")
 	golden(t, "run_sir.txt", text)
-	if _, errOut, status := runCLI("refine", "--order", "3", "../../examples/sir.mf"); status != 2 || !strings.Contains(errOut, "orders 1 and 2") {
+	if _, errOut, status := runCLI("refine", "--order", "3", "@sir"); status != 2 || !strings.Contains(errOut, "orders 1 and 2") {
 		t.Errorf("--order 3 must be refused: %d %q", status, errOut)
 	}
 }
@@ -218,7 +219,7 @@ func TestRunSIR(t *testing.T) {
 // TestExactSIS: 'mfc exact' on the SIS model at M = 100 gives the digest's exact
 // M·E[(x0 − x0*)²] = 0.29226526… (seed-001 §4.3; dense LU, residual ~1e-14, so 1e-10).
 func TestExactSIS(t *testing.T) {
-	out, errOut, status := runCLI("exact", "../../examples/sis_external.mf", "--format", "json")
+	out, errOut, status := runCLI("exact", "@sis_external", "--format", "json")
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
 	}
@@ -240,7 +241,7 @@ func TestExactSIS(t *testing.T) {
 
 // TestSSADeterministic: the same seed gives the same output whatever the number of workers.
 func TestSSADeterministic(t *testing.T) {
-	args := []string{"ssa", "../../examples/sis_external.mf", "--N", "20", "--runs", "200", "--t", "2", "--seed", "7", "--format", "json"}
+	args := []string{"ssa", "@sis_external", "--N", "20", "--runs", "200", "--t", "2", "--seed", "7", "--format", "json"}
 	one, errOut, status := runCLI(append(args, "--workers", "1")...)
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
@@ -276,13 +277,13 @@ func TestODEStiff(t *testing.T) {
 	}
 }
 
-// TestValidateSIR: 'mfc validate examples/sir.mf --N 10,20,40,80' gives every column for
+// TestValidateSIR: 'mfc validate @sir --N 10,20,40,80' gives every column for
 // every observable, exact values matching the exact chain solved directly, and error slopes
 // of about −1 (mean field), −2 (refined order 1) and −3 (order 2) against the exact chain
 // (fits over four scales, hence ±0.3); simulation means lie within 4 half-widths of the
 // exact values (a fixed seed makes this deterministic).
 func TestValidateSIR(t *testing.T) {
-	out, errOut, status := runCLI("validate", "../../examples/sir.mf", "--N", "10,20,40,80", "--format", "json", "--ssa-t", "2000")
+	out, errOut, status := runCLI("validate", "@sir", "--N", "10,20,40,80", "--format", "json", "--ssa-t", "2000")
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
 	}
@@ -320,7 +321,7 @@ func TestValidateSIR(t *testing.T) {
 			}
 		}
 	}
-	if _, errOut, status := runCLI("refine", "../../examples/sir.mf", "--N", "10,20"); status != 2 || !strings.Contains(errOut, "one value") {
+	if _, errOut, status := runCLI("refine", "@sir", "--N", "10,20"); status != 2 || !strings.Contains(errOut, "one value") {
 		t.Errorf("a list of N outside validate must be refused: %d %q", status, errOut)
 	}
 }
@@ -330,7 +331,7 @@ func TestValidateSIR(t *testing.T) {
 // 0.4321501999) over the states Y=0, Y=1 (printed digits, so 1e-9), and validate's refined
 // slope against the exact chain is about −2.
 func TestRunTwoTimescale(t *testing.T) {
-	out, errOut, status := runCLI("run", "../../examples/t1_sis_env.mf", "--format", "json")
+	out, errOut, status := runCLI("run", "@t1_sis_env", "--format", "json")
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
 	}
@@ -354,7 +355,7 @@ func TestRunTwoTimescale(t *testing.T) {
 	if math.Abs(law["Y=0"]-0.5678498001) > 1e-9 || math.Abs(law["Y=1"]-0.4321501999) > 1e-9 {
 		t.Errorf("environment law %v", law)
 	}
-	out, errOut, status = runCLI("validate", "../../examples/t1_sis_env.mf", "--N", "50,100,200,400", "--ssa-t", "0", "--format", "json")
+	out, errOut, status = runCLI("validate", "@t1_sis_env", "--N", "50,100,200,400", "--ssa-t", "0", "--format", "json")
 	if status != 0 {
 		t.Fatalf("validate: status %d: %s", status, errOut)
 	}
@@ -379,7 +380,7 @@ func TestRunTwoTimescale(t *testing.T) {
 // reports N·E‖X − x*‖² = 2 × 0.29226526 at N = 100 (the digest's 8 digits, so 1e-8) and a gap
 // to the prediction that decays like 1/N.
 func TestConvergeSIS(t *testing.T) {
-	out, errOut, status := runCLI("converge", "../../examples/sis_external.mf", "--exact", "10,100,1000", "--format", "json")
+	out, errOut, status := runCLI("converge", "@sis_external", "--exact", "10,100,1000", "--format", "json")
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
 	}
@@ -413,7 +414,7 @@ func TestConvergeSIS(t *testing.T) {
 // order 1, order 2 (observed 4e-3 → 1e-4 → 1e-5 at worst), and order 2 must be within
 // 5e-5 (the O(1/N³) remainder at N = 20).
 func TestExactTransientVsRefined(t *testing.T) {
-	out, errOut, status := runCLI("exact", "../../examples/jsq.mf", "--set", "K=3", "--N", "20", "--format", "json")
+	out, errOut, status := runCLI("exact", "@jsq", "--set", "K=3", "--N", "20", "--format", "json")
 	if status != 0 {
 		t.Fatalf("exact: %d %s", status, errOut)
 	}
@@ -424,7 +425,7 @@ func TestExactTransientVsRefined(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &ex); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, status = runCLI("refine", "../../examples/jsq.mf", "--set", "K=3", "--N", "20", "--order", "2", "--transient", "1", "--steps", "1", "--format", "json")
+	out, errOut, status = runCLI("refine", "@jsq", "--set", "K=3", "--N", "20", "--order", "2", "--transient", "1", "--steps", "1", "--format", "json")
 	if status != 0 {
 		t.Fatalf("refine: %d %s", status, errOut)
 	}
@@ -459,7 +460,7 @@ func TestExactTransientVsRefined(t *testing.T) {
 // N^-3 (order 2) (fits over four scales, ±0.25), and the ensemble means lie within 4
 // half-widths of the exact values (fixed seed).
 func TestValidateTransient(t *testing.T) {
-	out, errOut, status := runCLI("validate", "../../examples/sir.mf", "--N", "20,40,80,160", "--transient", "1", "--runs", "400", "--format", "json")
+	out, errOut, status := runCLI("validate", "@sir", "--N", "20,40,80,160", "--transient", "1", "--runs", "400", "--format", "json")
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
 	}
@@ -498,7 +499,7 @@ func TestValidateTransient(t *testing.T) {
 // drift. Toy T1 of seed digest 000 §5.1 from x0 = 0.2: φ_t at t = 0.25, 0.5, 1, 2, 5, 10 as
 // printed there (8 decimals, so 1e-8).
 func TestODETwoTimescale(t *testing.T) {
-	out, errOut, status := runCLI("ode", "../../examples/t1_sis_env.mf", "--t", "10", "--steps", "40", "--format", "json")
+	out, errOut, status := runCLI("ode", "@t1_sis_env", "--t", "10", "--steps", "40", "--format", "json")
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
 	}
@@ -518,7 +519,7 @@ func TestODETwoTimescale(t *testing.T) {
 }
 
 func TestSSADiscrete(t *testing.T) {
-	out, errOut, status := runCLI("ssa", "../../examples/slow_chain.mf", "--t", "25", "--steps", "4", "--runs", "50", "--format", "json")
+	out, errOut, status := runCLI("ssa", "@slow_chain", "--t", "25", "--steps", "4", "--runs", "50", "--format", "json")
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
 	}
@@ -529,7 +530,7 @@ func TestSSADiscrete(t *testing.T) {
 	if fmt.Sprint(rep.Time) != "[0 6 12 18 25]" {
 		t.Errorf("times %v", rep.Time)
 	}
-	if _, errOut, status := runCLI("ssa", "../../examples/slow_chain.mf", "--t", "2.5"); status != 2 || !strings.Contains(errOut, "number of steps") {
+	if _, errOut, status := runCLI("ssa", "@slow_chain", "--t", "2.5"); status != 2 || !strings.Contains(errOut, "number of steps") {
 		t.Errorf("fractional steps: %d %q", status, errOut)
 	}
 }
@@ -539,7 +540,7 @@ func TestSSADiscrete(t *testing.T) {
 // and on the time-varying slow_chain model it says the stationary law is that of the frozen
 // chain.
 func TestExactDiscrete(t *testing.T) {
-	out, errOut, status := runCLI("exact", "../../examples/inventory.mf", "--format", "json")
+	out, errOut, status := runCLI("exact", "@inventory", "--format", "json")
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
 	}
@@ -550,7 +551,7 @@ func TestExactDiscrete(t *testing.T) {
 	if math.Abs(rep.Measures["kappa"]-62.9696) > 5e-5 {
 		t.Errorf("kappa = %.8g", rep.Measures["kappa"])
 	}
-	out, _, status = runCLI("exact", "../../examples/slow_chain.mf")
+	out, _, status = runCLI("exact", "@slow_chain")
 	if status != 0 || !strings.Contains(out, "time-inhomogeneous") {
 		t.Errorf("slow_chain: %d %s", status, out)
 	}
@@ -561,10 +562,10 @@ func TestExactDiscrete(t *testing.T) {
 // from stepping the time-varying chain beside a simulation ensemble: within 4 half-widths
 // (fixed seed).
 func TestValidateDiscrete(t *testing.T) {
-	if _, errOut, status := runCLI("validate", "../../examples/inventory.mf"); status != 1 || !strings.Contains(errOut, "--transient") {
+	if _, errOut, status := runCLI("validate", "@inventory"); status != 1 || !strings.Contains(errOut, "--transient") {
 		t.Errorf("stationary comparison of a time-inhomogeneous model: %d %q", status, errOut)
 	}
-	out, errOut, status := runCLI("validate", "../../examples/inventory.mf", "--transient", "20", "--runs", "2000", "--format", "json")
+	out, errOut, status := runCLI("validate", "@inventory", "--transient", "20", "--runs", "2000", "--format", "json")
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
 	}

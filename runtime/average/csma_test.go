@@ -8,10 +8,11 @@ import (
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
 type csmaRef struct {
-	file            string
+	model           string
 	classes, buffer int
 	phi1, mfQueue   []string // φ∞(c,1), Σ_b φ∞(c,b)
 	absc            string   // spectral abscissa of A
@@ -34,7 +35,7 @@ type csmaRef struct {
 func TestCSMA(t *testing.T) {
 	refs := []csmaRef{
 		{
-			file: "csma3.mf", classes: 3, buffer: 10,
+			model: "@csma3", classes: 3, buffer: 10,
 			phi1:    []string{"0.59277028823", "0.272817766336", "0.601483296579"},
 			mfQueue: []string{"1.427722266755", "0.375165112854", "1.476632156579"},
 			absc:    "-0.06088981793",
@@ -63,7 +64,7 @@ func TestCSMA(t *testing.T) {
 			lam:  []float64{0.4, 0.2, 0.5}, mu: []float64{1.4, 1.3, 1.7},
 		},
 		{
-			file: "csma.mf", classes: 5, buffer: 10,
+			model: "@csma", classes: 5, buffer: 10,
 			phi1:    []string{"0.422156481028", "0.388851554198", "0.674808794368", "0.369648939758", "0.35286908956"},
 			mfQueue: []string{"0.729867967631", "0.63597572285", "1.960590294024", "0.586251772229", "0.545182506211"},
 			absc:    "-0.06366756004",
@@ -93,8 +94,8 @@ func TestCSMA(t *testing.T) {
 		},
 	}
 	for _, ref := range refs {
-		t.Run(ref.file, func(t *testing.T) {
-			m := loadModel(t, ref.file, nil)
+		t.Run(ref.model, func(t *testing.T) {
+			m := loadtest.Model(t, ref.model, compiler.Options{})
 			res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -191,7 +192,7 @@ func TestCSMA(t *testing.T) {
 			worst = math.Max(worst, nearAll(t, "P(Y_c=1)", txm, ref.txMF...))
 			worst = math.Max(worst, nearAll(t, "C_h of 1{Y_c=1}", txc, ref.txC...))
 			t.Logf("%s: worst deviation from the printed [REPRO] values %.2g; Newton %d steps, residual %.1g",
-				ref.file, worst, res.Iterations, res.Residual)
+				ref.model, worst, res.Iterations, res.Residual)
 		})
 	}
 }
@@ -201,7 +202,7 @@ func TestCSMA(t *testing.T) {
 // Fig. 2 analogue" [REPRO] (φ_t, m(t) and φ_t + m(t)/10 to 6 decimals). Tolerance: the
 // printed digits; m(0) = 0 exactly because y0 = 0 is the only recurrent state at x = 0.
 func TestCSMATransient(t *testing.T) {
-	m := loadModel(t, "csma.mf", nil)
+	m := loadtest.Model(t, "@csma", compiler.Options{})
 	times := []float64{0.5, 1, 2, 5, 8, 10, 13, 20}
 	res, err := Transient(context.Background(), m, m.Inputs(), times, nil)
 	if err != nil {
@@ -226,17 +227,17 @@ func TestCSMATransient(t *testing.T) {
 // Applies recognises the two-timescale models. Reference: the models' declarations.
 func TestApplies(t *testing.T) {
 	for _, tc := range []struct {
-		file string
-		want bool
+		model string
+		want  bool
 	}{
-		{"t1_sis_env.mf", true},
-		{"t2_sirs_env.mf", true},
-		{"csma.mf", true},
-		{"sir.mf", false},
-		{"jsq.mf", false},
+		{"@t1_sis_env", true},
+		{"@t2_sirs_env", true},
+		{"@csma", true},
+		{"@sir", false},
+		{"@jsq", false},
 	} {
-		if got := Applies(loadModel(t, tc.file, nil)); got != tc.want {
-			t.Errorf("Applies(%s) = %v, want %v", tc.file, got, tc.want)
+		if got := Applies(loadtest.Model(t, tc.model, compiler.Options{})); got != tc.want {
+			t.Errorf("Applies(%s) = %v, want %v", tc.model, got, tc.want)
 		}
 	}
 	var none *runtime.Model

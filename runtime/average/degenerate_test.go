@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 	"github.com/mfcproject/mfc/runtime/refine"
 )
 
@@ -44,11 +46,11 @@ func TestDegenerate(t *testing.T) {
 		name   string
 		m, ref func(t *testing.T) *runtime.Model
 	}{
-		{"sir.mf", func(t *testing.T) *runtime.Model { return loadModel(t, "sir.mf", nil) }, nil},
-		{"dimer.mf", func(t *testing.T) *runtime.Model { return loadModel(t, "dimer.mf", nil) }, nil},
-		{"sis_external.mf", func(t *testing.T) *runtime.Model { return loadModel(t, "sis_external.mf", nil) }, nil},
-		{"flat environment", func(t *testing.T) *runtime.Model { return loadSource(t, "flat.mf", sisFlatEnv, nil) },
-			func(t *testing.T) *runtime.Model { return loadSource(t, "flat_noenv.mf", sisFlatNoEnv, nil) }},
+		{"@sir", func(t *testing.T) *runtime.Model { return loadtest.Model(t, "@sir", compiler.Options{}) }, nil},
+		{"@dimer", func(t *testing.T) *runtime.Model { return loadtest.Model(t, "@dimer", compiler.Options{}) }, nil},
+		{"@sis_external", func(t *testing.T) *runtime.Model { return loadtest.Model(t, "@sis_external", compiler.Options{}) }, nil},
+		{"flat environment", func(t *testing.T) *runtime.Model { return loadtest.Source(t, sisFlatEnv, compiler.Options{}) },
+			func(t *testing.T) *runtime.Model { return loadtest.Source(t, sisFlatNoEnv, compiler.Options{}) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := tc.m(t)

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -16,9 +18,9 @@ import (
 // items 1–2), whose truncation error O(h²‖∂³‖) and cancellation error O(ε/h) bound the
 // tolerance at 1e-7 relative to max(1, |value|).
 func TestDerivatives(t *testing.T) {
-	for _, file := range []string{"t2_sirs_env.mf", "csma3.mf"} {
-		t.Run(file, func(t *testing.T) {
-			m := loadModel(t, file, nil)
+	for _, model := range []string{"@t2_sirs_env", "@csma3"} {
+		t.Run(model, func(t *testing.T) {
+			m := loadtest.Model(t, model, compiler.Options{})
 			sys, err := newSystem(m, m.Inputs())
 			if err != nil {
 				t.Fatal(err)
@@ -26,7 +28,7 @@ func TestDerivatives(t *testing.T) {
 			d, ns := sys.d, sys.ns
 			rng := rand.New(rand.NewPCG(1, 2))
 			x := make([]float64, d)
-			if file == "csma3.mf" {
+			if model == "@csma3" {
 				// Decreasing densities x(c,1) ≥ … ≥ x(c,B) > 0 inside the state space.
 				for c := 0; c < 3; c++ {
 					v := 0.3 + 0.5*rng.Float64()
@@ -144,7 +146,7 @@ func TestDerivatives(t *testing.T) {
 					t.Errorf("K⁺1 or πᵀK⁺ nonzero: %g, %g", rs, cs)
 				}
 			}
-			if file == "csma3.mf" {
+			if model == "@csma3" {
 				nu, mu := []float64{1.2, 2.0, 1.5}, []float64{1.4, 1.3, 1.7}
 				z := make([]float64, ns)
 				tot := 0.0

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
 // An environment with two closed classes {1} and {2} reachable from 0: π is not unique.
@@ -40,7 +42,7 @@ func TestErrors(t *testing.T) {
 		{"no scale", noScale, runtime.ErrNoMeanField, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := loadSource(t, tc.name, tc.src, nil)
+			m := loadtest.Source(t, tc.src, compiler.Options{})
 			_, err := Stationary(context.Background(), m, m.Inputs(), nil)
 			if !errors.Is(err, tc.want) {
 				t.Errorf("Stationary: error %v, want %v", err, tc.want)

@@ -3,7 +3,6 @@ package average_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/mfcproject/mfc/runtime/load"
 
@@ -15,7 +14,7 @@ import (
 // environment): the fixed point of the averaged drift, the environment's law there, and the
 // refinement constant C of E[X_N] = φ∞ + C/N + O(1/N²).
 func ExampleStationary() {
-	m, diags := load.File(filepath.Join("..", "..", "examples", "t1_sis_env.mf"), compiler.Options{})
+	m, diags := load.File("@t1_sis_env", compiler.Options{})
 	if m == nil {
 		fmt.Println(diags)
 		return

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
 // csmaSource generates the .mf text of a CSMA-like model with the given number of classes
@@ -83,7 +86,7 @@ init { for c in 1..C: A[c] = idle }
 func TestGeneratedCSMA(t *testing.T) {
 	for _, tc := range []struct{ classes, buffer int }{{5, 4}} {
 		src, lam, mu := csmaSource(tc.classes, tc.buffer, 1)
-		m := loadSource(t, "generated.mf", src, nil)
+		m := loadtest.Source(t, src, compiler.Options{})
 		t0 := time.Now()
 		res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 		if err != nil {
@@ -116,7 +119,7 @@ func TestGeneratedCSMA(t *testing.T) {
 func BenchmarkGeneratedCSMA(b *testing.B) {
 	for _, buffer := range []int{2, 4, 10, 20} {
 		src, _, _ := csmaSource(5, buffer, 1)
-		m := loadSource(b, "generated.mf", src, nil)
+		m := loadtest.Source(b, src, compiler.Options{})
 		b.Run(fmt.Sprintf("full/d=%d", m.Dim()), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				if _, err := Stationary(context.Background(), m, m.Inputs(), nil); err != nil {

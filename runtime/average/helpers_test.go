@@ -2,37 +2,12 @@ package average
 
 import (
 	"math"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/mfcproject/mfc/runtime/load"
-
-	"github.com/mfcproject/mfc/compiler"
-	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/fit"
 )
-
-const examples = "../../examples"
-
-func loadModel(t testing.TB, file string, ov compiler.Overrides) *runtime.Model {
-	t.Helper()
-	m, diags := load.File(filepath.Join(examples, file), compiler.Options{Overrides: ov})
-	if m == nil {
-		t.Fatalf("compile %s: %v", file, diags)
-	}
-	return m
-}
-
-func loadSource(t testing.TB, name, src string, ov compiler.Overrides) *runtime.Model {
-	t.Helper()
-	m, diags := load.Source(name, []byte(src), compiler.Options{Overrides: ov})
-	if m == nil {
-		t.Fatalf("compile %s: %v", name, diags)
-	}
-	return m
-}
 
 // digits parses a reference value as printed in the digest and returns it with the
 // tolerance "to the digits given": half a unit of its last printed decimal (0.5e-9 for

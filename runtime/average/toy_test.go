@@ -8,6 +8,7 @@ import (
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
 
@@ -23,10 +24,10 @@ func TestToyStationary(t *testing.T) {
 		ev                                       []string // real, imag of the leading eigenvalue
 	}
 	for _, tc := range []struct {
-		file string
-		want ref
+		model string
+		want  ref
 	}{
-		{"t1_sis_env.mf", ref{
+		{"@t1_sis_env", ref{
 			x: []string{"0.421364298533"},
 			// Env.Space is explored from the initial state Y = 1: index 0 is Y = 1.
 			pi:    []string{"0.4321501999", "0.5678498001"},
@@ -43,7 +44,7 @@ func TestToyStationary(t *testing.T) {
 			c:     []string{"-1.104810512"},
 			sigma: []string{"0.5455150671"},
 		}},
-		{"t2_sirs_env.mf", ref{
+		{"@t2_sirs_env", ref{
 			x:     []string{"0.491648781425", "0.157083279433"},
 			pi:    []string{"0.5165074962", "0.2473032645", "0.2361892393"},
 			a:     []string{"-0.8179844303", "-1.4897734327", "0.3307759701", "-0.1338640304"},
@@ -59,8 +60,8 @@ func TestToyStationary(t *testing.T) {
 			sigma: []string{"0.9454796491", "-0.3985917497", "-0.3985917497", "0.3426910876"},
 		}},
 	} {
-		t.Run(tc.file, func(t *testing.T) {
-			m := loadModel(t, tc.file, nil)
+		t.Run(tc.model, func(t *testing.T) {
+			m := loadtest.Model(t, tc.model, compiler.Options{})
 			res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -94,7 +95,7 @@ func TestToyStationary(t *testing.T) {
 			if res.Residual > 1e-15 {
 				t.Errorf("residual %g", res.Residual)
 			}
-			t.Logf("%s: worst deviation from the printed values %.2g (Newton: %d steps, residual %.1g)", tc.file, worst, res.Iterations, res.Residual)
+			t.Logf("%s: worst deviation from the printed values %.2g (Newton: %d steps, residual %.1g)", tc.model, worst, res.Iterations, res.Residual)
 		})
 	}
 }
@@ -104,27 +105,27 @@ func TestToyStationary(t *testing.T) {
 // "y-observable on T1"). Tolerance: the printed digits.
 func TestToyRefined(t *testing.T) {
 	for _, tc := range []struct {
-		file, obs string
-		n         float64
-		want      string
+		model, obs string
+		n          float64
+		want       string
 	}{
-		{"t1_sis_env.mf", "infected", 50, "0.399268088294"},
-		{"t1_sis_env.mf", "infected", 100, "0.410316193413"},
-		{"t1_sis_env.mf", "infected", 200, "0.415840245973"},
-		{"t1_sis_env.mf", "infected", 400, "0.418602272253"},
-		{"t1_sis_env.mf", "infected", 800, "0.419983285393"},
-		{"t1_sis_env.mf", "infected", 1600, "0.420673791963"},
-		{"t2_sirs_env.mf", "susceptible", 100, "0.5114504586"},
-		{"t2_sirs_env.mf", "infected", 100, "0.1507480030"},
+		{"@t1_sis_env", "infected", 50, "0.399268088294"},
+		{"@t1_sis_env", "infected", 100, "0.410316193413"},
+		{"@t1_sis_env", "infected", 200, "0.415840245973"},
+		{"@t1_sis_env", "infected", 400, "0.418602272253"},
+		{"@t1_sis_env", "infected", 800, "0.419983285393"},
+		{"@t1_sis_env", "infected", 1600, "0.420673791963"},
+		{"@t2_sirs_env", "susceptible", 100, "0.5114504586"},
+		{"@t2_sirs_env", "infected", 100, "0.1507480030"},
 	} {
-		m := loadModel(t, tc.file, compiler.Overrides{"N": {tc.n}})
+		m := loadtest.Model(t, tc.model, compiler.Options{Overrides: compiler.Overrides{"N": {tc.n}}})
 		res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		near(t, tc.file+" "+tc.obs, obs(t, res.Observables, tc.obs).Refined1, tc.want)
+		near(t, tc.model+" "+tc.obs, obs(t, res.Observables, tc.obs).Refined1, tc.want)
 	}
-	m := loadModel(t, "t1_sis_env.mf", nil)
+	m := loadtest.Model(t, "@t1_sis_env", compiler.Options{})
 	res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +142,7 @@ func TestToyRefined(t *testing.T) {
 // "Transient on T1" (φ_t to 8 decimals, m(t) to 5) and m(0) = −G(x0, 1) to 10 decimals.
 // The ODE is solved at rtol 1e-10 so that its error is far below the printed digits.
 func TestT1Transient(t *testing.T) {
-	m := loadModel(t, "t1_sis_env.mf", nil)
+	m := loadtest.Model(t, "@t1_sis_env", compiler.Options{})
 	times := []float64{0.25, 0.5, 1, 2, 5, 10}
 	res, err := Transient(context.Background(), m, m.Inputs(), times, &Settings{ODE: &ode.Settings{RelTol: 1e-10, AbsTol: 1e-12, Dense: true}})
 	if err != nil {
@@ -219,13 +220,13 @@ type exactRun struct {
 
 // exact solves the exact (X, Y) chain at scale n with runtime/ctmc and compares with the
 // refined value of Stationary.
-func exact(t *testing.T, file string, n float64) exactRun {
+func exact(t *testing.T, model string, n float64) exactRun {
 	t.Helper()
 	var m *runtime.Model
-	if file == "t1_finite_size" {
-		m = loadSource(t, file, t1FiniteSize, compiler.Overrides{"N": {n}})
+	if model == "t1_finite_size" {
+		m = loadtest.Source(t, t1FiniteSize, compiler.Options{Overrides: compiler.Overrides{"N": {n}}})
 	} else {
-		m = loadModel(t, file, compiler.Overrides{"N": {n}})
+		m = loadtest.Model(t, model, compiler.Options{Overrides: compiler.Overrides{"N": {n}}})
 	}
 	c, err := ctmc.Explore(context.Background(), m, m.Inputs(), ctmc.Limits{})
 	if err != nil {
@@ -261,17 +262,17 @@ func exact(t *testing.T, file string, n float64) exactRun {
 // O(1/N) rate corrections of every kind, so its slope −2 validates F̄₁.
 func TestExactChainSlopes(t *testing.T) {
 	for _, tc := range []struct {
-		file string
-		ns   []float64
+		model string
+		ns    []float64
 	}{
-		{"t1_sis_env.mf", []float64{50, 100, 200, 400, 800}},
-		{"t2_sirs_env.mf", []float64{141, 200, 283, 400}},
+		{"@t1_sis_env", []float64{50, 100, 200, 400, 800}},
+		{"@t2_sirs_env", []float64{141, 200, 283, 400}},
 		{"t1_finite_size", []float64{50, 100, 200, 400, 800}},
 	} {
-		t.Run(tc.file, func(t *testing.T) {
+		t.Run(tc.model, func(t *testing.T) {
 			runs := make([]exactRun, len(tc.ns))
 			for k, n := range tc.ns {
-				runs[k] = exact(t, tc.file, n)
+				runs[k] = exact(t, tc.model, n)
 			}
 			d := len(runs[0].mean)
 			for i := 0; i < d; i++ {
@@ -289,7 +290,7 @@ func TestExactChainSlopes(t *testing.T) {
 					t.Errorf("coordinate %d: mean-field error slope %.3f, want −1 ± 0.15", i, sm)
 				}
 			}
-			if tc.file == "t1_sis_env.mf" {
+			if tc.model == "@t1_sis_env" {
 				// Exact E[X] and N·Var at N = 50, 100 (digest §5.1): checks the exact side.
 				near(t, "exact E[X] N=50", runs[0].mean[0], "0.397936186696")
 				near(t, "exact E[X] N=100", runs[1].mean[0], "0.409987392384")

@@ -8,16 +8,14 @@ import (
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime/load"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
 // A cancellation stops Analyze within a second: JSQ with K = 30 finds its equilibrium in
 // about 0.1 s, then samples its Poisson solution for minutes; it is cancelled after 300 ms.
 // Compare with a cancelled context returns at once.
 func TestCancel(t *testing.T) {
-	m, diags := load.File("../../examples/jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {30}}})
-	if m == nil {
-		t.Fatalf("load: %v", diags)
-	}
+	m := loadtest.Model(t, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {30}}})
 	ctx, cancel := context.WithCancel(context.Background())
 	timer := time.AfterFunc(300*time.Millisecond, cancel)
 	defer timer.Stop()
@@ -40,7 +38,7 @@ func TestCancel(t *testing.T) {
 	}
 	done, stop := context.WithCancel(context.Background())
 	stop()
-	if _, err := Compare(done, full, []int{20}, load.Scaled(sisFile, sisOptions(0.5, 0.5)), nil); !errors.Is(err, context.Canceled) {
+	if _, err := Compare(done, full, []int{20}, load.Scaled("@sis_external", sisOptions(0.5, 0.5)), nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("Compare: err = %v, want context.Canceled", err)
 	}
 }

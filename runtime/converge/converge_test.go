@@ -5,43 +5,29 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/mfcproject/mfc/runtime/load"
-
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/load"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
+	"github.com/mfcproject/mfc/stdlib/models"
 )
 
-// The reference values below come from seed digest 001 (/work/shared/spec/seed-001.md),
-// §4.3 unless stated otherwise. The digest's test function is Σ_i (x_i − x_i*)², which for
-// the two-species SIS model is twice the x0-only quantity; both are checked.
-
-const sisFile = "../../examples/sis_external.mf"
+// The reference values below come from seed digest 001, §4.3 unless stated otherwise. The
+// digest's test function is Σ_i (x_i − x_i*)², which for the two-species SIS model is twice
+// the x0-only quantity; both are checked.
 
 func sisOptions(alpha, beta float64) compiler.Options {
 	return compiler.Options{Overrides: compiler.Overrides{"alpha": {alpha}, "beta": {beta}}}
 }
 
+// loadSIS loads @sis_external with the external and contact rates alpha and beta.
 func loadSIS(t testing.TB, alpha, beta float64) *runtime.Model {
 	t.Helper()
-	m, diags := load.File(sisFile, sisOptions(alpha, beta))
-	if m == nil {
-		t.Fatalf("compile %s: %v", sisFile, diags)
-	}
-	return m
-}
-
-func loadSource(t testing.TB, src string, opts compiler.Options) *runtime.Model {
-	t.Helper()
-	m, diags := load.Source("test.mf", []byte(src), opts)
-	if m == nil {
-		t.Fatalf("compile: %v", diags)
-	}
-	return m
+	return loadtest.Model(t, "@sis_external", sisOptions(alpha, beta))
 }
 
 type check struct {
@@ -210,7 +196,7 @@ func TestSISExact(t *testing.T) {
 			rep = analyze(t, m)
 			reports[c.beta] = rep
 		}
-		cmp, err := Compare(context.Background(), rep, []int{c.n}, load.Scaled(sisFile, sisOptions(c.alpha, c.beta)), nil)
+		cmp, err := Compare(context.Background(), rep, []int{c.n}, load.Scaled("@sis_external", sisOptions(c.alpha, c.beta)), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,7 +243,7 @@ func inBounds(b *bool) float64 {
 func TestSISRate(t *testing.T) {
 	m := loadSIS(t, 0.5, 0.5)
 	rep := analyze(t, m)
-	cmp, err := Compare(context.Background(), rep, []int{20, 50, 200, 500}, load.Scaled(sisFile, sisOptions(0.5, 0.5)), &CompareSettings{SteinMaxStates: -1})
+	cmp, err := Compare(context.Background(), rep, []int{20, 50, 200, 500}, load.Scaled("@sis_external", sisOptions(0.5, 0.5)), &CompareSettings{SteinMaxStates: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,18 +255,15 @@ func TestSISRate(t *testing.T) {
 	run(t, []check{{"slope", cmp.Slope, -1, 0.03, "second-order expansion: gap = O(1/N)"}})
 }
 
-// TestSIRS exercises a two-dimensional class (r = 2) on examples/sir.mf: the Stein identity
+// TestSIRS exercises a two-dimensional class (r = 2) on @sir: the Stein identity
 // is exact for every N for a perfect model, and the trace identity tr(ΠD) = tr(W) holds.
 func TestSIRS(t *testing.T) {
-	m, diags := load.File("../../examples/sir.mf", compiler.Options{})
-	if m == nil {
-		t.Fatal(diags)
-	}
+	m := loadtest.Model(t, "@sir", compiler.Options{})
 	rep := analyze(t, m)
 	if rep.R != 2 {
 		t.Fatalf("r = %d, want 2", rep.R)
 	}
-	cmp, err := Compare(context.Background(), rep, []int{10, 20, 40}, load.Scaled("../../examples/sir.mf", compiler.Options{}), nil)
+	cmp, err := Compare(context.Background(), rep, []int{10, 20, 40}, load.Scaled("@sir", compiler.Options{}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,20 +330,17 @@ func TestErrors(t *testing.T) {
 		}, "not locally exponentially stable"},
 	}
 	for _, c := range cases {
-		m := loadSource(t, c.src, c.opts)
+		m := loadtest.Source(t, c.src, c.opts)
 		_, err := Analyze(context.Background(), m, m.Inputs(), nil)
 		if err == nil || !c.check(err) || !strings.Contains(err.Error(), c.words) {
 			t.Errorf("%s: got %v", c.name, err)
 		}
 	}
-	m := loadSource(t, "model nos\nspecies X\nd: X -> 0 @ X\ninit { X = 3 }\n", compiler.Options{})
+	m := loadtest.Source(t, "model nos\nspecies X\nd: X -> 0 @ X\ninit { X = 3 }\n", compiler.Options{})
 	if _, err := Analyze(context.Background(), m, m.Inputs(), nil); !errors.Is(err, runtime.ErrNoMeanField) {
 		t.Errorf("no scale: got %v", err)
 	}
-	env, diags := load.File("../../examples/t1_sis_env.mf", compiler.Options{})
-	if env == nil {
-		t.Fatal(diags)
-	}
+	env := loadtest.Model(t, "@t1_sis_env", compiler.Options{})
 	if _, err := Analyze(context.Background(), env, env.Inputs(), nil); err == nil || !(errors.Is(err, runtime.ErrNoMeanField) || strings.Contains(err.Error(), "random environment")) {
 		t.Errorf("environment: got %v", err)
 	}
@@ -387,8 +367,8 @@ func TestNotGlobal(t *testing.T) {
 // corollary's drift-error term is added: Corollary1 = max‖∇g‖ · sup‖F₁‖ with
 // F₁ = −β x0 (−1, 1)·… whose sup over the simplex is β·√2 at x0 = 1 (closed form).
 func TestImperfect(t *testing.T) {
-	src := strings.Replace(readFile(t, sisFile), "beta * S * I / M", "beta * S * (I - 1) / M", 1)
-	m := loadSource(t, src, compiler.Options{})
+	src := strings.Replace(sisSource(t), "beta * S * I / M", "beta * S * (I - 1) / M", 1)
+	m := loadtest.Source(t, src, compiler.Options{})
 	rep := analyze(t, m)
 	if rep.Hypotheses.Perfect || len(rep.Warnings) == 0 {
 		t.Fatalf("imperfect model not flagged: %+v %v", rep.Hypotheses, rep.Warnings)
@@ -397,13 +377,14 @@ func TestImperfect(t *testing.T) {
 	run(t, []check{{"Corollary1", pr.Corollary1, pr.MaxGrad * 0.5 * math.Sqrt2, 1e-12, "sup ‖F₁‖ = β√2 at the vertex x0 = 1"}})
 }
 
-func readFile(t *testing.T, path string) string {
+// sisSource returns the text of @sis_external, for tests that modify it.
+func sisSource(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	lib, err := models.Get("sis_external")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	return string(lib.Source)
 }
 
 // TestAbsorbing: with α = 0 the all-susceptible state is absorbing (digest §5.3), so the
@@ -412,11 +393,11 @@ func readFile(t *testing.T, path string) string {
 func TestAbsorbing(t *testing.T) {
 	// Start with one infected individual, so that the chain reaches every state and the
 	// all-susceptible state is a closed class of size 1 with every other state transient.
-	src := strings.Replace(readFile(t, sisFile), "init { S = M, I = 0 }", "init { S = M - 1, I = 1 }", 1)
+	src := strings.Replace(sisSource(t), "init { S = M, I = 0 }", "init { S = M - 1, I = 1 }", 1)
 	loadAt := func(n float64) (*runtime.Model, error) {
 		o := sisOptions(0, 2)
 		o.Scale = n
-		return loadSource(t, src, o), nil
+		return loadtest.Source(t, src, o), nil
 	}
 	m, _ := loadAt(100)
 	rep := analyze(t, m)
@@ -523,7 +504,7 @@ func TestKappa(t *testing.T) {
 func TestText(t *testing.T) {
 	m := loadSIS(t, 0.5, 0.5)
 	rep := analyze(t, m)
-	cmp, err := Compare(context.Background(), rep, []int{10}, load.Scaled(sisFile, sisOptions(0.5, 0.5)), nil)
+	cmp, err := Compare(context.Background(), rep, []int{10}, load.Scaled("@sis_external", sisOptions(0.5, 0.5)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -588,7 +569,7 @@ func TestStein(t *testing.T) {
 	rep := analyze(t, loadSIS(t, 0.5, 0.5))
 	ns := []int{5, 10, 100, 1000}
 	lhs := []float64{0.05591419872326, 0.02863921360012, 0.00292265256493, 0.00029283068873}
-	cmp, err := Compare(context.Background(), rep, ns, load.Scaled(sisFile, sisOptions(0.5, 0.5)), &CompareSettings{SteinMaxStates: 2000})
+	cmp, err := Compare(context.Background(), rep, ns, load.Scaled("@sis_external", sisOptions(0.5, 0.5)), &CompareSettings{SteinMaxStates: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}

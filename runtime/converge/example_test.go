@@ -13,7 +13,7 @@ import (
 // The SIS model with external infection of seed digest 001: C = 2 − √2, and the exact
 // chain at N = 100 gives N·E‖X − x*‖² = 0.584531 (digest §4.3).
 func ExampleAnalyze() {
-	const file = "../../examples/sis_external.mf"
+	const file = "@sis_external"
 	m, diags := load.File(file, compiler.Options{})
 	if m == nil {
 		fmt.Println(diags)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
 // Benchmarks at scale. The SIRS chain of the tests (const sirs) on the triangle
@@ -26,7 +27,7 @@ var benchSizes = []struct {
 func BenchmarkExplore(b *testing.B) {
 	for _, sz := range benchSizes {
 		b.Run(sz.name, func(b *testing.B) {
-			m := loadModel(b, sirs, compiler.Options{Scale: sz.N})
+			m := loadtest.Source(b, sirs, compiler.Options{Scale: sz.N})
 			states := 0
 			t0 := time.Now()
 			for i := 0; i < b.N; i++ {
@@ -44,7 +45,7 @@ func BenchmarkExplore(b *testing.B) {
 func BenchmarkStationary(b *testing.B) {
 	for _, sz := range benchSizes {
 		b.Run(sz.name, func(b *testing.B) {
-			m := loadModel(b, sirs, compiler.Options{Scale: sz.N})
+			m := loadtest.Source(b, sirs, compiler.Options{Scale: sz.N})
 			c, err := explore(b, m, Limits{})
 			if err != nil {
 				b.Fatal(err)
@@ -108,7 +109,7 @@ func BenchmarkDiscounted(b *testing.B) {
 }
 
 func benchChain(b *testing.B, N float64) (*Chain, []float64) {
-	m := loadModel(b, sirs, compiler.Options{Scale: N})
+	m := loadtest.Source(b, sirs, compiler.Options{Scale: N})
 	c, err := explore(b, m, Limits{})
 	if err != nil {
 		b.Fatal(err)

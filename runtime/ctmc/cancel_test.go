@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
 // TestCancel checks that a cancelled context stops the long-running entry points within
 // about a second: exploration of a state space of 1e8 states, uniformisation over a
 // horizon of 1e9 jumps, and the iterative stationary solver.
 func TestCancel(t *testing.T) {
-	m := loadModel(t, `model big
+	m := loadtest.Source(t, `model big
 species A, B
 a: 0 -> A when A < 10000 @ 1
 b: 0 -> B when B < 10000 @ 1
@@ -36,7 +37,7 @@ init { A = 0, B = 0 }
 		_, err := Explore(ctx, m, m.Inputs(), Limits{MaxStates: 1e9})
 		return err
 	})
-	small := loadModel(t, `model small
+	small := loadtest.Source(t, `model small
 species A
 up:   0 -> A when A < 50 @ 1
 down: A -> 0 when A > 0 @ A

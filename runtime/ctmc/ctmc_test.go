@@ -4,26 +4,15 @@ import (
 	"context"
 	"errors"
 	"math"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/mfcproject/mfc/runtime/load"
-
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
-
-func loadModel(t testing.TB, src string, opts compiler.Options) *runtime.Model {
-	t.Helper()
-	m, diags := load.Source("test.mf", []byte(src), opts)
-	if m == nil {
-		t.Fatalf("compile failed: %v", diags)
-	}
-	return m
-}
 
 func explore(t testing.TB, m *runtime.Model, lim Limits) (*Chain, error) {
 	t.Helper()
@@ -33,7 +22,11 @@ func explore(t testing.TB, m *runtime.Model, lim Limits) (*Chain, error) {
 
 func solve(t testing.TB, src string, opts compiler.Options, set *Settings) (*Chain, *Result) {
 	t.Helper()
-	m := loadModel(t, src, opts)
+	return solveModel(t, loadtest.Source(t, src, opts), set)
+}
+
+func solveModel(t testing.TB, m *runtime.Model, set *Settings) (*Chain, *Result) {
+	t.Helper()
 	c, err := explore(t, m, Limits{})
 	if err != nil {
 		t.Fatalf("Explore: %v", err)
@@ -126,12 +119,9 @@ init { X = 5 }
 
 // SIS with an external source at M = 100 against seed digest 001 §4.3.
 func TestSISExternal(t *testing.T) {
-	src, err := os.ReadFile("../../examples/sis_external.mf")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := loadtest.Model(t, "@sis_external", compiler.Options{Scale: 100})
 	for _, denseMax := range []int{0, -1} {
-		c, r := solve(t, string(src), compiler.Options{Scale: 100}, &Settings{DenseMax: denseMax})
+		c, r := solveModel(t, m, &Settings{DenseMax: denseMax})
 		M := 100.0
 		a := 2 - math.Sqrt2
 		ex0 := Expectation(c, r.Pi, func(n []float64, _ int) float64 { return n[0] / M })
@@ -157,11 +147,7 @@ func TestSISExternal(t *testing.T) {
 
 // The SIRS model with a three-state environment of seed digest 000 at N = 100.
 func TestSIRSEnvironment(t *testing.T) {
-	src, err := os.ReadFile("../../examples/t2_sirs_env.mf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, r := solve(t, string(src), compiler.Options{}, nil)
+	c, r := solveModel(t, loadtest.Model(t, "@t2_sirs_env", compiler.Options{}), nil)
 	if want := 101 * 102 / 2 * 3; c.NumStates() != want {
 		t.Errorf("%d states, want %d", c.NumStates(), want)
 	}
@@ -185,7 +171,7 @@ up:   0 -> X when X < 5 @ X * (5 - X)
 down: X -> 0 @ X * (5 - X)
 init { X = 2 }
 `
-	m := loadModel(t, src, compiler.Options{})
+	m := loadtest.Source(t, src, compiler.Options{})
 	c, err := explore(t, m, Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +223,7 @@ init { A = 0 }
 `, "E802", []string{"propensity of 'grow' is", "at A=0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := loadModel(t, tc.src, compiler.Options{})
+			m := loadtest.Source(t, tc.src, compiler.Options{})
 			_, err := explore(t, m, Limits{})
 			var d *diag.Diagnostic
 			if !errors.As(err, &d) {
@@ -256,7 +242,7 @@ init { A = 0 }
 }
 
 func TestStateLimit(t *testing.T) {
-	m := loadModel(t, mm1k, compiler.Options{Overrides: compiler.Overrides{"K": {1000}}})
+	m := loadtest.Source(t, mm1k, compiler.Options{Overrides: compiler.Overrides{"K": {1000}}})
 	_, err := explore(t, m, Limits{MaxStates: 100})
 	if err == nil || !strings.Contains(err.Error(), "Limits.MaxStates") || !strings.Contains(err.Error(), "100") {
 		t.Fatalf("got %v", err)
@@ -278,7 +264,7 @@ init { S = 360, I = 40 }
 `
 
 func runSIRS(t testing.TB) (time.Duration, time.Duration, *Chain, *Result) {
-	m := loadModel(t, sirs, compiler.Options{})
+	m := loadtest.Source(t, sirs, compiler.Options{})
 	t0 := time.Now()
 	c, err := explore(t, m, Limits{})
 	if err != nil {

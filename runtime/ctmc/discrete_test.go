@@ -7,20 +7,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mfcproject/mfc/runtime/load"
-
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
 // measureMap evaluates every measure of the model on its explored chain.
 func measureMap(t *testing.T, src string, opts compiler.Options) (*Chain, map[string]MeasureValue) {
 	t.Helper()
-	m := loadModel(t, src, opts)
+	m := loadtest.Source(t, src, opts)
 	in := m.Inputs()
 	c, err := Explore(context.Background(), m, in, Limits{})
 	if err != nil {
@@ -157,7 +156,7 @@ func TestDiscreteRandomWalk(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := compiler.Options{Overrides: compiler.Overrides{"p": {tc.p}, "q": {tc.q}, "K": {float64(tc.K)}}}
-			m := loadModel(t, walk, opts)
+			m := loadtest.Source(t, walk, opts)
 			in := m.Inputs()
 			c, err := Explore(context.Background(), m, in, Limits{})
 			if err != nil {
@@ -341,7 +340,7 @@ init { X = 0 }
 `, "E802", []string{"propensity of 'down' is -0.1", "X=3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := loadModel(t, tc.src, compiler.Options{})
+			m := loadtest.Source(t, tc.src, compiler.Options{})
 			_, err := Explore(context.Background(), m, m.Inputs(), Limits{})
 			var d *diag.Diagnostic
 			if !errors.As(err, &d) || d.Code != tc.code {
@@ -355,7 +354,7 @@ init { X = 0 }
 		})
 	}
 	// A sum of 1 up to round-off is accepted: 0.7 + 0.1·3 = 1 + 2.2e-16 at X = 3.
-	m := loadModel(t, `model ok
+	m := loadtest.Source(t, `model ok
 time discrete
 species X
 up:   0 -> X when X < 4 @ 0.7
@@ -382,35 +381,32 @@ func TestDiscreteExamples(t *testing.T) {
 		err        error
 	}
 	for _, tc := range []struct {
-		name, file string
-		over       compiler.Overrides
-		states     int
-		want       map[string]want
+		name, model string
+		over        compiler.Overrides
+		states      int
+		want        map[string]want
 	}{
-		{"slow_chain-D1", "slow_chain.mf", compiler.Overrides{"eps": {0.1}}, 3, map[string]want{
+		{"slow_chain-D1", "@slow_chain", compiler.Overrides{"eps": {0.1}}, 3, map[string]want{
 			"kappa": {2.5002770433, 1e-9, nil}, "delta": {0, 0, ErrTimeInhomogeneous}}},
-		{"slow_chain-D1b", "slow_chain.mf", compiler.Overrides{"eps": {0.0125}}, 3, map[string]want{
+		{"slow_chain-D1b", "@slow_chain", compiler.Overrides{"eps": {0.0125}}, 3, map[string]want{
 			"kappa": {2.5999719735, 1e-9, nil}}},
-		{"slow_chain-D3", "slow_chain.mf", compiler.Overrides{"eps": {1e-3}, "n": {30}}, 3, map[string]want{
+		{"slow_chain-D3", "@slow_chain", compiler.Overrides{"eps": {1e-3}, "n": {30}}, 3, map[string]want{
 			"chi": {1.086095253889, 1e-11, nil}}},
-		{"slow_chain-D4", "slow_chain.mf", compiler.Overrides{"eps": {0.01}, "n": {100}, "lag": {1}}, 3, map[string]want{
+		{"slow_chain-D4", "@slow_chain", compiler.Overrides{"eps": {0.01}, "n": {100}, "lag": {1}}, 3, map[string]want{
 			"chi": {0.785235592263, 1e-11, nil}}},
-		{"slow_chain-D5", "slow_chain.mf", compiler.Overrides{"eps": {2e-4}, "n": {30}}, 3, map[string]want{
+		{"slow_chain-D5", "@slow_chain", compiler.Overrides{"eps": {2e-4}, "n": {30}}, 3, map[string]want{
 			"tau": {32.867136419730, 1e-11, nil}}},
-		{"inventory", "inventory.mf", nil, 11, map[string]want{
+		{"inventory", "@inventory", nil, 11, map[string]want{
 			"kappa": {62.9696, 5e-5, nil}}},
-		{"inventory-eps0", "inventory.mf", compiler.Overrides{"eps": {0}}, 11, map[string]want{
+		{"inventory-eps0", "@inventory", compiler.Overrides{"eps": {0}}, 11, map[string]want{
 			"kappa": {64.156533, 1e-8, nil}}},
-		{"inventory-S100", "inventory.mf", compiler.Overrides{"eps": {0}, "s": {40}, "S": {100}}, 100, map[string]want{
+		{"inventory-S100", "@inventory", compiler.Overrides{"eps": {0}, "s": {40}, "S": {100}}, 100, map[string]want{
 			"kappa": {853.582462, 1e-9, nil}}},
-		{"inventory-alpha1", "inventory.mf", compiler.Overrides{"alpha": {1}, "eps": {1.024}}, 11, map[string]want{
+		{"inventory-alpha1", "@inventory", compiler.Overrides{"alpha": {1}, "eps": {1.024}}, 11, map[string]want{
 			"kappa": {5.5609, 5e-5, nil}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, diags := load.File("../../examples/"+tc.file, compiler.Options{Overrides: tc.over})
-			if m == nil {
-				t.Fatalf("load: %v", diags)
-			}
+			m := loadtest.Model(t, tc.model, compiler.Options{Overrides: tc.over})
 			in := m.Inputs()
 			c, err := Explore(context.Background(), m, in, Limits{})
 			if err != nil {
@@ -426,7 +422,7 @@ func TestDiscreteExamples(t *testing.T) {
 			if r.Residual > 1e-10 {
 				t.Errorf("stationary residual %.2g", r.Residual)
 			}
-			if tc.file == "slow_chain.mf" && tc.over["lag"] == nil {
+			if tc.model == "@slow_chain" && tc.over["lag"] == nil {
 				for k, w := range []float64{9.0 / 28, 12.0 / 28, 7.0 / 28} {
 					if i := c.Index(nil, k); math.Abs(r.Pi[i]-w) > 1e-14 {
 						t.Errorf("π(%d) = %.16g, want %.16g", k, r.Pi[i], w)
@@ -493,7 +489,7 @@ func TestDiscreteExamples(t *testing.T) {
 // Transient and Discounted to 1e-12 (round-off of different summation orders; the
 // discounted tail left out weighs at most 1e-13·sup|f|).
 func TestTimeVarying(t *testing.T) {
-	m := loadModel(t, `model grow
+	m := loadtest.Source(t, `model grow
 time discrete
 species X
 up: 0 -> X when X < 5 @ if t >= 2 then 0.5 else 0
@@ -558,7 +554,7 @@ measure un = until(x, X == 5)
 	}
 
 	// Agreement with the time-homogeneous solvers on the random walk.
-	wm := loadModel(t, walk, compiler.Options{})
+	wm := loadtest.Source(t, walk, compiler.Options{})
 	win := wm.Inputs()
 	wc, err := Explore(context.Background(), wm, win, Limits{})
 	if err != nil {

@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
 func TestLimits(t *testing.T) {
-	m := loadModel(t, mm1k, compiler.Options{Overrides: compiler.Overrides{"K": {1000}}})
+	m := loadtest.Source(t, mm1k, compiler.Options{Overrides: compiler.Overrides{"K": {1000}}})
 	for _, tc := range []struct {
 		name  string
 		lim   Limits

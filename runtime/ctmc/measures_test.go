@@ -11,6 +11,7 @@ import (
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
 const mm1kMeasures = `model mm1km
@@ -39,7 +40,7 @@ measure un0 = until(q, Q >= 1)
 // exponential for ∫₀^T e^{Qs} ds, a dense gonum solve of x(aI − Q) = p₀, and the
 // birth–death formula for the mean hitting time of K.
 func TestEvalMeasures(t *testing.T) {
-	m := loadModel(t, mm1kMeasures, compiler.Options{})
+	m := loadtest.Source(t, mm1kMeasures, compiler.Options{})
 	in := m.Inputs()
 	c, err := Explore(context.Background(), m, in, Limits{})
 	if err != nil {
@@ -168,7 +169,7 @@ measure bad   = discounted(X, 0)
 `, map[string]string{"never": "infinite or undefined", "zero": "", "dt": "", "cut": "depends on t", "bad": "must be finite and > 0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := loadModel(t, tc.src, compiler.Options{})
+			m := loadtest.Source(t, tc.src, compiler.Options{})
 			in := m.Inputs()
 			c, err := Explore(context.Background(), m, in, Limits{})
 			if err != nil {
@@ -193,7 +194,7 @@ measure bad   = discounted(X, 0)
 		})
 	}
 	// A discrete-time model without a chain (nil): every measure gets ErrDiscreteTime.
-	dm := loadModel(t, mm1kMeasures, compiler.Options{})
+	dm := loadtest.Source(t, mm1kMeasures, compiler.Options{})
 	mod := *dm.IR
 	mod.Time = ir.Discrete
 	dm.IR = &mod
@@ -229,7 +230,7 @@ measure y1 = transient(ind(Y == 1), 0)
 		{"point", "init { X = 0, Y = 1 }", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := loadModel(t, "model envlaw\n"+body+tc.init+"\n", compiler.Options{})
+			m := loadtest.Source(t, "model envlaw\n"+body+tc.init+"\n", compiler.Options{})
 			in := m.Inputs()
 			c, err := Explore(context.Background(), m, in, Limits{})
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
 // poissonPMF is the Poisson probability computed directly in log space, independently of
@@ -78,7 +79,7 @@ init { X = 0 }
 // ∫₀^T p₁ = a/(a+b)·(T − (1 − e^{−(a+b)T})/(a+b)) and ∫₀^∞ e^{−δt} p₁ = a/(a+b)·(1/δ −
 // 1/(δ+a+b)).
 func TestTransientTwoState(t *testing.T) {
-	m := loadModel(t, twoState, compiler.Options{})
+	m := loadtest.Source(t, twoState, compiler.Options{})
 	c, err := explore(t, m, Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +143,7 @@ species X
 b: 0 -> X when X < 80 @ lam
 init { X = 0 }
 `
-	m := loadModel(t, src, compiler.Options{})
+	m := loadtest.Source(t, src, compiler.Options{})
 	c, err := explore(t, m, Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +198,7 @@ func expmDense(a *mat.Dense) *mat.Dense {
 // M/M/1/K from the empty queue against e^{Qt} and, for the cumulative law, the top-right
 // block of exp([[Q, I], [0, 0]]·T), which is ∫₀^T e^{Qs} ds (Van Loan).
 func TestTransientMM1K(t *testing.T) {
-	m := loadModel(t, mm1k, compiler.Options{})
+	m := loadtest.Source(t, mm1k, compiler.Options{})
 	c, err := explore(t, m, Limits{})
 	if err != nil {
 		t.Fatal(err)

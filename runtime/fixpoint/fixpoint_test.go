@@ -7,24 +7,13 @@ import (
 	"os"
 	"testing"
 
-	"github.com/mfcproject/mfc/runtime/load"
-
 	"github.com/mfcproject/mfc/compiler"
-	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
-
-func loadModel(t *testing.T, path string, opts compiler.Options) *runtime.Model {
-	t.Helper()
-	m, diags := load.File(path, opts)
-	if m == nil {
-		t.Fatalf("load %s: %v", path, diags)
-	}
-	return m
-}
 
 // SIS (seed-001 §4.3): x0* = 2 − √2, reduced Jacobian −√2, stable. Tolerance 1e-12.
 func TestSIS(t *testing.T) {
-	m := loadModel(t, "../../examples/sis_external.mf", compiler.Options{})
+	m := loadtest.Model(t, "@sis_external", compiler.Options{})
 	res, err := Find(context.Background(), m, m.Inputs(), &Settings{Starts: 8})
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +35,7 @@ func TestSIS(t *testing.T) {
 
 // SIR: 8 x_I² + x_I − 3 = 0, x_R = x_I/3, x_S = 1 − 4x_I/3. Tolerance 1e-12.
 func TestSIR(t *testing.T) {
-	m := loadModel(t, "../../examples/sir.mf", compiler.Options{})
+	m := loadtest.Model(t, "@sir", compiler.Options{})
 	res, err := Find(context.Background(), m, m.Inputs(), &Settings{Starts: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +57,7 @@ func TestSIR(t *testing.T) {
 
 // JSQ, K = 5: pi vs rmftool's tight steady state to 1e-10.
 func TestJSQ(t *testing.T) {
-	raw, err := os.ReadFile("../../testdata/ref/rmftool_jsq_K5.json")
+	raw, err := os.ReadFile(loadtest.Path("testdata/ref/rmftool_jsq_K5.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +69,7 @@ func TestJSQ(t *testing.T) {
 	if err := json.Unmarshal(raw, &ref); err != nil {
 		t.Fatal(err)
 	}
-	m := loadModel(t, "../../examples/jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
+	m := loadtest.Model(t, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
 	res, err := Find(context.Background(), m, m.Inputs(), &Settings{Starts: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -111,10 +100,7 @@ init density { X = 0.5 }
 `
 
 func TestBistable(t *testing.T) {
-	m, diags := load.Source("bistable.mf", []byte(bistable), compiler.Options{})
-	if m == nil {
-		t.Fatal(diags)
-	}
+	m := loadtest.Source(t, bistable, compiler.Options{})
 	res, err := Find(context.Background(), m, m.Inputs(), &Settings{Starts: 30, Box: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +133,7 @@ func TestBistable(t *testing.T) {
 
 // Without Newton (MaxIter 1), the ODE fallback still finds the SIS point.
 func TestODEFallback(t *testing.T) {
-	m := loadModel(t, "../../examples/sis_external.mf", compiler.Options{})
+	m := loadtest.Model(t, "@sis_external", compiler.Options{})
 	res, err := Find(context.Background(), m, m.Inputs(), &Settings{MaxIter: 3, Tol: 1e-13})
 	if err != nil {
 		t.Fatal(err)
@@ -180,10 +166,7 @@ infect: S -> I @ beta * S * I / N
 recover: I -> S @ gamma * I
 init density { S = 0.8, I = 0.2 }
 `
-	m, diags := load.Source("sis2.mf", []byte(src), compiler.Options{})
-	if m == nil {
-		t.Fatal(diags)
-	}
+	m := loadtest.Source(t, src, compiler.Options{})
 	res, err := Find(context.Background(), m, m.Inputs(), nil)
 	if err != nil {
 		t.Fatal(err)

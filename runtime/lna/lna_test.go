@@ -8,24 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mfcproject/mfc/runtime/load"
-
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/fixpoint"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
-
-func loadModel(t *testing.T, path string, opts compiler.Options) *runtime.Model {
-	t.Helper()
-	m, diags := load.File(path, opts)
-	if m == nil {
-		t.Fatalf("load %s: %v", path, diags)
-	}
-	return m
-}
 
 func fixed(t *testing.T, m *runtime.Model) []float64 {
 	t.Helper()
@@ -38,7 +28,7 @@ func fixed(t *testing.T, m *runtime.Model) []float64 {
 
 // SIS (seed-001 §4.3): lim M·E[(x0 − x0*)²] = 1 − 1/√2 = W_00. Tolerance 1e-12.
 func TestSISVariance(t *testing.T) {
-	m := loadModel(t, "../../examples/sis_external.mf", compiler.Options{})
+	m := loadtest.Model(t, "@sis_external", compiler.Options{})
 	x := fixed(t, m)
 	res, err := Stationary(m, m.Inputs(), x)
 	if err != nil {
@@ -55,7 +45,7 @@ func TestSISVariance(t *testing.T) {
 
 // JSQ K = 5: W vs rmftool's tight W (tolerance 1e-9 absolute; entries are O(1)).
 func TestJSQW(t *testing.T) {
-	raw, err := os.ReadFile("../../testdata/ref/rmftool_jsq_K5.json")
+	raw, err := os.ReadFile(loadtest.Path("testdata/ref/rmftool_jsq_K5.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +60,7 @@ func TestJSQW(t *testing.T) {
 	if err := json.Unmarshal(raw, &ref); err != nil {
 		t.Fatal(err)
 	}
-	m := loadModel(t, "../../examples/jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
+	m := loadtest.Model(t, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
 	x := fixed(t, m)
 	res, err := Stationary(m, m.Inputs(), x)
 	if err != nil {
@@ -90,7 +80,7 @@ func TestJSQW(t *testing.T) {
 
 // Transient W(t) reaches the stationary W (SIS, t = 30, tolerance 1e-7) and W(0) = 0.
 func TestTransientSIS(t *testing.T) {
-	m := loadModel(t, "../../examples/sis_external.mf", compiler.Options{})
+	m := loadtest.Model(t, "@sis_external", compiler.Options{})
 	st := ode.DefaultSettings()
 	st.RelTol, st.AbsTol = 1e-11, 1e-13
 	tr, err := Transient(context.Background(), m, m.Inputs(), []float64{0, 1, 30}, st)
@@ -108,7 +98,7 @@ func TestTransientSIS(t *testing.T) {
 
 // SIR (one law, r = 2): the full W satisfies A W + W Aᵀ + Q = 0 and (1,1,1)·W = 0 to 1e-12.
 func TestSIRW(t *testing.T) {
-	m := loadModel(t, "../../examples/sir.mf", compiler.Options{})
+	m := loadtest.Model(t, "@sir", compiler.Options{})
 	x := fixed(t, m)
 	res, err := Stationary(m, m.Inputs(), x)
 	if err != nil {
@@ -130,7 +120,7 @@ func TestSIRW(t *testing.T) {
 
 // JSQ with its default K = 100 (d = 100, no law): fixed point + W, residual ≤ 1e-10·‖Q‖.
 func TestJSQ100(t *testing.T) {
-	m := loadModel(t, "../../examples/jsq.mf", compiler.Options{})
+	m := loadtest.Model(t, "@jsq", compiler.Options{})
 	t0 := time.Now()
 	x := fixed(t, m)
 	t1 := time.Now()

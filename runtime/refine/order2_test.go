@@ -3,15 +3,13 @@ package refine
 import (
 	"context"
 	"math"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/mfcproject/mfc/runtime/load"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
 
@@ -26,7 +24,7 @@ import (
 //     that size, so it cannot check 1e-8.
 func TestJSQStationaryOrder2(t *testing.T) {
 	ref := loadRef(t, "rmftool_jsq_K5.json")
-	m := loadModel(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
+	m := loadtest.Model(t, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
 	start := time.Now()
 	res, err := Stationary(context.Background(), m, m.Inputs(), &Settings{Order: 2})
 	if err != nil {
@@ -44,7 +42,7 @@ func TestJSQStationaryOrder2(t *testing.T) {
 // t = 40 from x0 against the stationary A, V, to 1e-8 (the transient has decayed like
 // exp(−λt) with λ ≈ 1, far below that; the tolerance covers the ODE's rtol 1e-11 over the run).
 func TestOrder2TransientLimit(t *testing.T) {
-	m := loadString(t, nonlinearSrc, compiler.Options{})
+	m := loadtest.Source(t, nonlinearSrc, compiler.Options{})
 	st, err := Stationary(context.Background(), m, m.Inputs(), &Settings{Order: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -120,9 +118,9 @@ func TestConvergenceOrders(t *testing.T) {
 		load func(n float64) *runtime.Model
 		ns   []float64
 	}{
-		{"sir", func(n float64) *runtime.Model { return loadModel(t, "sir.mf", compiler.Options{Scale: n}) }, []float64{10, 20, 40, 80, 160}},
-		{"jsq K=3", func(n float64) *runtime.Model { return loadModel(t, "jsq.mf", jsqOpts(n)) }, []float64{10, 20, 40, 80, 160}},
-		{"nonlinear", func(n float64) *runtime.Model { return loadString(t, nonlinearSrc, compiler.Options{Scale: n}) }, []float64{10, 20, 40, 80, 160}},
+		{"sir", func(n float64) *runtime.Model { return loadtest.Model(t, "@sir", compiler.Options{Scale: n}) }, []float64{10, 20, 40, 80, 160}},
+		{"jsq K=3", func(n float64) *runtime.Model { return loadtest.Model(t, "@jsq", jsqOpts(n)) }, []float64{10, 20, 40, 80, 160}},
+		{"nonlinear", func(n float64) *runtime.Model { return loadtest.Source(t, nonlinearSrc, compiler.Options{Scale: n}) }, []float64{10, 20, 40, 80, 160}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -156,22 +154,13 @@ func TestConvergenceOrders(t *testing.T) {
 	}
 }
 
-func loadString(t testing.TB, src string, opts compiler.Options) *runtime.Model {
-	t.Helper()
-	m, diags := load.Source("test.mf", []byte(src), opts)
-	if m == nil {
-		t.Fatalf("compile failed: %v", diags)
-	}
-	return m
-}
-
 // Transient order 2 on JSQ K=5 from x0 = (1, 0, …) against the tight re-integration of
 // rmftool's system (DOP853, rtol 1e-11): x, V to 1e-7 as at order 1, A to 1e-6 relative (the
 // reference's stationary A differs from an independent evaluation by 1.7e-7, so its
 // transient A is not trusted below that).
 func TestJSQTransientOrder2(t *testing.T) {
 	ref := loadRef(t, "rmftool_jsq_K5.json")
-	m := loadModel(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
+	m := loadtest.Model(t, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
 	in := m.Inputs()
 	in.Densities = append([]float64(nil), ref.X0...)
 	tr := ref.Transient.Tight
@@ -201,7 +190,7 @@ func loadKron(t *testing.T, name string) *kronRef {
 }
 
 func benchmarkOrder2(b *testing.B, k int) {
-	m := loadModel(b, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
+	m := loadtest.Model(b, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
 	in := m.Inputs()
 	for i := 0; i < b.N; i++ {
 		if _, err := Stationary(context.Background(), m, in, &Settings{Order: 2}); err != nil {
@@ -216,7 +205,7 @@ func BenchmarkStationaryOrder2JSQK100(b *testing.B) { benchmarkOrder2(b, 100) }
 
 // BenchmarkTransientOrder2JSQK20 integrates the order-2 system of JSQ K=20 to t = 5.
 func BenchmarkTransientOrder2JSQK20(b *testing.B) {
-	m := loadModel(b, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {20}}})
+	m := loadtest.Model(b, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {20}}})
 	in := m.Inputs()
 	for i := 0; i < b.N; i++ {
 		res, err := Transient(context.Background(), m, in, []float64{0.5, 1, 2, 5}, &Settings{Order: 2})
@@ -240,17 +229,11 @@ func BenchmarkTransientOrder2JSQK20(b *testing.B) {
 func TestRmftoolReferences(t *testing.T) {
 	jsq := func(k int) func(t testing.TB) *runtime.Model {
 		return func(t testing.TB) *runtime.Model {
-			return loadModel(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
+			return loadtest.Model(t, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
 		}
 	}
-	file := func(name string) func(t testing.TB) *runtime.Model {
-		return func(t testing.TB) *runtime.Model {
-			m, diags := load.File(filepath.Join("..", "..", "testdata", "ref", name), compiler.Options{})
-			if m == nil {
-				t.Fatalf("compile %s: %v", name, diags)
-			}
-			return m
-		}
+	model := func(name string) func(t testing.TB) *runtime.Model {
+		return func(t testing.TB) *runtime.Model { return loadtest.Model(t, name, compiler.Options{}) }
 	}
 	cases := []struct {
 		ref       string
@@ -261,9 +244,9 @@ func TestRmftoolReferences(t *testing.T) {
 		{"rmftool_jsq_K5.json", jsq(5), false, 2},
 		{"rmftool_jsq_K10.json", jsq(10), true, 2},
 		{"rmftool_jsq_K20.json", jsq(20), false, 1},
-		{"rmftool_sir.json", file("sir.mf"), true, 2},
-		{"rmftool_sir_nonstable.json", file("sir_nonstable.mf"), true, 2},
-		{"rmftool_cache.json", file("cache.mf"), true, 2},
+		{"rmftool_sir.json", model("testdata/ref/sir.mf"), true, 2},
+		{"rmftool_sir_nonstable.json", model("@sir_nonstable"), true, 2},
+		{"rmftool_cache.json", model("@cache"), true, 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.ref, func(t *testing.T) {

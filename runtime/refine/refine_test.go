@@ -6,19 +6,14 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/mfcproject/mfc/runtime/load"
-
 	"github.com/mfcproject/mfc/compiler"
-	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/fit"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
-
-const examples = "../../examples"
 
 type refFile struct {
 	X0          []float64 `json:"x0"`
@@ -49,22 +44,13 @@ func loadRef(t *testing.T, name string) *refFile {
 // readRef decodes the JSON file testdata/ref/name into v.
 func readRef(t *testing.T, name string, v any) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "ref", name))
+	b, err := os.ReadFile(loadtest.Path("testdata/ref/" + name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func loadModel(t testing.TB, file string, opts compiler.Options) *runtime.Model {
-	t.Helper()
-	m, diags := load.File(filepath.Join(examples, file), opts)
-	if m == nil {
-		t.Fatalf("compile %s: %v", file, diags)
-	}
-	return m
 }
 
 // close reports whether got matches want to tol, relative, or absolute when |want| < 1e-6.
@@ -97,7 +83,7 @@ func checkVec(t *testing.T, what string, got, want []float64, tol float64) float
 func TestJSQStationary(t *testing.T) {
 	for _, k := range []int{5, 20} {
 		ref := loadRef(t, map[int]string{5: "rmftool_jsq_K5.json", 20: "rmftool_jsq_K20.json"}[k])
-		m := loadModel(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
+		m := loadtest.Model(t, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
 		res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 		if err != nil {
 			t.Fatalf("K=%d: %v", k, err)
@@ -128,7 +114,7 @@ func TestJSQStationary(t *testing.T) {
 func TestJSQTransient(t *testing.T) {
 	for _, k := range []int{5, 20} {
 		ref := loadRef(t, map[int]string{5: "rmftool_jsq_K5.json", 20: "rmftool_jsq_K20.json"}[k])
-		m := loadModel(t, "jsq.mf", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
+		m := loadtest.Model(t, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {float64(k)}}})
 		in := m.Inputs()
 		in.Densities = append([]float64(nil), ref.X0...)
 		tr := ref.Transient.Tight
@@ -149,7 +135,7 @@ func TestJSQTransient(t *testing.T) {
 }
 
 func TestSISLimit(t *testing.T) {
-	m := loadModel(t, "sis_external.mf", compiler.Options{})
+	m := loadtest.Model(t, "@sis_external", compiler.Options{})
 	res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +168,7 @@ func TestSISConvergence(t *testing.T) {
 	var lx, l1, l2 []float64
 	var v0, x0 float64
 	for _, n := range []float64{10, 20, 40, 80, 160} {
-		m := loadModel(t, "sis_external.mf", compiler.Options{Scale: n})
+		m := loadtest.Model(t, "@sis_external", compiler.Options{Scale: n})
 		if v0 == 0 {
 			res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 			if err != nil {
@@ -217,7 +203,7 @@ func slope(x, y []float64) float64 {
 }
 
 func BenchmarkStationaryJSQK100(b *testing.B) {
-	m := loadModel(b, "jsq.mf", compiler.Options{})
+	m := loadtest.Model(b, "@jsq", compiler.Options{})
 	in := m.Inputs()
 	for i := 0; i < b.N; i++ {
 		if _, err := Stationary(context.Background(), m, in, nil); err != nil {

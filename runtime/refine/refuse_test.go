@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,21 +12,18 @@ import (
 	"github.com/mfcproject/mfc/runtime/average"
 	"github.com/mfcproject/mfc/runtime/fixpoint"
 	"github.com/mfcproject/mfc/runtime/lna"
-	"github.com/mfcproject/mfc/runtime/load"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
-// On a model with a fast environment (toy T1 of seed digest 000, examples/t1_sis_env.mf) the
+// On a model with a fast environment (toy T1 of seed digest 000, @t1_sis_env) the
 // plain mean-field analyses used to return the fixed point of the drift frozen in the first
 // environment state (x = 0.5296, where the two-timescale fixed point is 0.421364298533,
 // digest 000 §5.1). Each of them must refuse the model with runtime.ErrFastEnvironment;
 // average.Stationary must give the digest's fixed point (1e-9).
 func TestFastEnvironmentRefused(t *testing.T) {
-	m, diags := load.File(filepath.Join(examples, "t1_sis_env.mf"), compiler.Options{})
-	if m == nil {
-		t.Fatalf("load: %v", diags)
-	}
+	m := loadtest.Model(t, "@t1_sis_env", compiler.Options{})
 	if !m.HasFastEnvironment() || !average.Applies(m) {
-		t.Fatal("t1_sis_env.mf: HasFastEnvironment = false")
+		t.Fatal("@t1_sis_env: HasFastEnvironment = false")
 	}
 	in := m.Inputs()
 	times := []float64{0, 1}

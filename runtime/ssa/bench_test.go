@@ -9,6 +9,7 @@ import (
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
 // bench10 has 5 species and 10 reactions; each event changes 1–3 species, so the
@@ -32,7 +33,7 @@ init { A = 1000, B = 1000, C = 1000, D = 1000, E = 1000 }
 // TestDependencyGraph checks that the dependency-graph updates give the same trajectory as
 // re-evaluating every propensity after each event.
 func TestDependencyGraph(t *testing.T) {
-	m := loadSrc(t, bench10, compiler.Options{})
+	m := loadtest.Source(t, bench10, compiler.Options{})
 	sameWithoutDeps(t, m, 20, 0)
 }
 
@@ -72,7 +73,7 @@ func BenchmarkEvents(b *testing.B) {
 		if size != 10 {
 			src = network(size/2, 1)
 		}
-		m := loadSrc(b, src, compiler.Options{})
+		m := loadtest.Source(b, src, compiler.Options{})
 		for _, method := range []string{MethodDirect, MethodCR} {
 			b.Run(fmt.Sprintf("J=%d/%s", size, method), func(b *testing.B) {
 				benchEvents(b, m, method)
@@ -121,7 +122,7 @@ func report(b *testing.B, events int64, start time.Time, cpu0 time.Duration) {
 // workers; the ratio of BenchmarkEnsemble2 to BenchmarkEnsemble1 events/s is the
 // parallel speed-up (meaningful only when the cores are not shared).
 func benchEnsemble(b *testing.B, workers int) {
-	m := loadSrc(b, bench10, compiler.Options{})
+	m := loadtest.Source(b, bench10, compiler.Options{})
 	b.ResetTimer()
 	start, cpu0 := time.Now(), cpuTime()
 	var events int64
@@ -147,9 +148,9 @@ func BenchmarkSteps(b *testing.B) {
 		name string
 		m    *runtime.Model
 	}{
-		{"walk", loadSrc(b, walk, compiler.Options{})},
-		{"slow_chain", loadFile(b, "../../examples/slow_chain.mf", compiler.Options{})},
-		{"inventory", loadFile(b, "../../examples/inventory.mf", compiler.Options{Overrides: compiler.Overrides{"eps": {0}}})},
+		{"walk", loadtest.Source(b, walk, compiler.Options{})},
+		{"slow_chain", loadtest.Model(b, "@slow_chain", compiler.Options{})},
+		{"inventory", loadtest.Model(b, "@inventory", compiler.Options{Overrides: compiler.Overrides{"eps": {0}}})},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			s, err := New(tc.m, tc.m.Inputs(), Settings{})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
 // TestCancel checks that a cancelled context stops a long simulation within about a
@@ -28,7 +29,7 @@ down: A -> 0 when A > 0 @ 0.1 * A
 init { A = 0 }
 `},
 	} {
-		m := loadSrc(t, tc.src, compiler.Options{})
+		m := loadtest.Source(t, tc.src, compiler.Options{})
 		for _, what := range []string{"TimeAverage", "Ensemble"} {
 			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 			start := time.Now()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
 // TestCRIndexInvariants applies random updates (including 0, subnormal and huge values and
@@ -108,8 +109,8 @@ func TestCRPick(t *testing.T) {
 }
 
 func TestMethodSetting(t *testing.T) {
-	m := loadSrc(t, mm1k, compiler.Options{})
-	big := loadSrc(t, network(AutoCRThreshold/2+1, 1), compiler.Options{})
+	m := loadtest.Source(t, mm1k, compiler.Options{})
+	big := loadtest.Source(t, network(AutoCRThreshold/2+1, 1), compiler.Options{})
 	for _, tc := range []struct {
 		m      *runtime.Model
 		method string
@@ -210,9 +211,9 @@ func TestMethodsAgree(t *testing.T) {
 		runs   int
 		linear bool // exact means by linearMeans
 	}{
-		{"t1_sis_env_N10", loadFile(t, "../../examples/t1_sis_env.mf", compiler.Options{Scale: 10}), []float64{0.5, 2, 5}, 4000, false},
-		{"mm1k", loadSrc(t, mm1k, compiler.Options{}), []float64{1, 5, 20}, 4000, false},
-		{"network40", loadSrc(t, network(40, 7), compiler.Options{}), []float64{0.2, 0.5}, 600, true},
+		{"t1_sis_env_N10", loadtest.Model(t, "@t1_sis_env", compiler.Options{Scale: 10}), []float64{0.5, 2, 5}, 4000, false},
+		{"mm1k", loadtest.Source(t, mm1k, compiler.Options{}), []float64{1, 5, 20}, 4000, false},
+		{"network40", loadtest.Source(t, network(40, 7), compiler.Options{}), []float64{0.2, 0.5}, 600, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var res [2]*EnsembleResult
@@ -268,7 +269,7 @@ func TestMethodsAgree(t *testing.T) {
 
 // TestTimeAverageProgress checks that a time average reports each batch once, in order.
 func TestTimeAverageProgress(t *testing.T) {
-	m := loadSrc(t, mm1k, compiler.Options{})
+	m := loadtest.Source(t, mm1k, compiler.Options{})
 	for _, method := range []string{MethodDirect, MethodCR} {
 		var got []int64
 		_, err := TimeAverage(context.Background(), m, m.Inputs(), Settings{T: 100, Batches: 5, Seed: 1, Method: method,

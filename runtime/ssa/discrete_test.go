@@ -12,6 +12,7 @@ import (
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
 // Two-state chains: from 0 the chain moves to 1 with probability a(t), from 1 to 0 with
@@ -97,7 +98,7 @@ func TestDiscreteTwoState(t *testing.T) {
 		{"time-dependent", twoTD, func(k float64) float64 { return 0.1 + 0.05*k }, func(float64) float64 { return 0.1 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := loadSrc(t, tc.src, compiler.Options{})
+			m := loadtest.Source(t, tc.src, compiler.Options{})
 			times := []float64{1, 2, 5}
 			res, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 20000, Times: times, Seed: 11, Level: 0.999})
 			if err != nil {
@@ -143,7 +144,7 @@ func TestDiscreteStationary(t *testing.T) {
 		{"walk", walk, []float64{1.0 / 2, 1.0 / 4, 1.0 / 8, 1.0 / 16, 1.0 / 32, 1.0 / 64, 1.0 / 64}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := loadSrc(t, tc.src, compiler.Options{})
+			m := loadtest.Source(t, tc.src, compiler.Options{})
 			mean := tc.mean
 			sim, err := New(m, m.Inputs(), Settings{})
 			if err != nil {
@@ -190,7 +191,7 @@ func TestDiscreteStationary(t *testing.T) {
 // t = k at step index k): ensemble samples, Advance to a non-integer time, and the
 // unequal batches of a time average.
 func TestDiscreteSteps(t *testing.T) {
-	m := loadSrc(t, counter, compiler.Options{})
+	m := loadtest.Source(t, counter, compiler.Options{})
 	res, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 40, Times: []float64{0, 3, 10}, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +280,7 @@ init { L = 0 }
 		{"few steps", twoEnv, Settings{T: 10, Batches: 20}, "", []string{"T ≥ Batches"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := loadSrc(t, tc.src, compiler.Options{})
+			m := loadtest.Source(t, tc.src, compiler.Options{})
 			tc.s.Seed = 1
 			_, err := TimeAverage(context.Background(), m, m.Inputs(), tc.s)
 			if err == nil {
@@ -300,7 +301,7 @@ init { L = 0 }
 			}
 		})
 	}
-	m := loadSrc(t, twoEnv, compiler.Options{})
+	m := loadtest.Source(t, twoEnv, compiler.Options{})
 	if _, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 10, Times: []float64{1, 2.5}}); err == nil || !strings.Contains(err.Error(), "sample time = 2.5") {
 		t.Errorf("fractional sample time: err = %v", err)
 	}
@@ -329,7 +330,7 @@ func TestDiscreteExamples(t *testing.T) {
 		{"D4", 0.02, 1, 50, 0.784986569714},
 	} {
 		t.Run("slow_chain/"+tc.name, func(t *testing.T) {
-			m := loadFile(t, "../../examples/slow_chain.mf", compiler.Options{Overrides: compiler.Overrides{"eps": {tc.eps}, "lag": {tc.lag}}})
+			m := loadtest.Model(t, "@slow_chain", compiler.Options{Overrides: compiler.Overrides{"eps": {tc.eps}, "lag": {tc.lag}}})
 			res, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 20000, Times: []float64{tc.n}, Seed: 21, Level: 0.999})
 			if err != nil {
 				t.Fatal(err)
@@ -342,7 +343,7 @@ func TestDiscreteExamples(t *testing.T) {
 		})
 	}
 	t.Run("inventory", func(t *testing.T) {
-		m := loadFile(t, "../../examples/inventory.mf", compiler.Options{})
+		m := loadtest.Model(t, "@inventory", compiler.Options{})
 		const alpha, J = 0.1, 150
 		times := make([]float64, J+1)
 		for j := range times {
@@ -368,7 +369,7 @@ func TestDiscreteExamples(t *testing.T) {
 
 // discreteModels are the discrete-time models of TestDeterminism.
 func discreteModels(t *testing.T) (inventory, rw *runtime.Model) {
-	return loadFile(t, "../../examples/inventory.mf", compiler.Options{}), loadSrc(t, walk, compiler.Options{})
+	return loadtest.Model(t, "@inventory", compiler.Options{}), loadtest.Source(t, walk, compiler.Options{})
 }
 
 // TestDiscreteDependencyGraph checks, on a discrete-time model that mixes species, an
@@ -387,6 +388,6 @@ lose: B -> 0 @ 0.01 * B * (1 + 0.5 * sin(t))
 flip: set Y = 1 - Y @ 0.05
 init { A = 0, B = 0 }
 `
-	m := loadSrc(t, mix, compiler.Options{})
+	m := loadtest.Source(t, mix, compiler.Options{})
 	sameWithoutDeps(t, m, 20000, 1000)
 }

@@ -7,33 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mfcproject/mfc/runtime/load"
-
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
-
-func loadSrc(t testing.TB, src string, opts compiler.Options) *runtime.Model {
-	t.Helper()
-	m, diags := load.Source("test.mf", []byte(src), opts)
-	if m == nil {
-		t.Fatalf("compile failed: %v", diags)
-	}
-	return m
-}
-
-func loadFile(t testing.TB, path string, opts compiler.Options) *runtime.Model {
-	t.Helper()
-	m, diags := load.File(path, opts)
-	if m == nil {
-		t.Fatalf("compile failed: %v", diags)
-	}
-	return m
-}
 
 const mm1k = `model mm1k
 param lam = 0.7
@@ -87,9 +68,9 @@ func TestStationaryMeans(t *testing.T) {
 		m    *runtime.Model
 		T    float64
 	}{
-		{"mm1k", loadSrc(t, mm1k, compiler.Options{}), 1e6},
-		{"sis_external_M20", loadFile(t, "../../examples/sis_external.mf", compiler.Options{Scale: 20}), 1e5},
-		{"t1_sis_env_N10", loadFile(t, "../../examples/t1_sis_env.mf", compiler.Options{Scale: 10}), 1e5},
+		{"mm1k", loadtest.Source(t, mm1k, compiler.Options{}), 1e6},
+		{"sis_external_M20", loadtest.Model(t, "@sis_external", compiler.Options{Scale: 20}), 1e5},
+		{"t1_sis_env_N10", loadtest.Model(t, "@t1_sis_env", compiler.Options{Scale: 10}), 1e5},
 	} {
 		want := exact(t, tc.m)
 		for _, method := range []string{MethodDirect, MethodCR} {
@@ -122,7 +103,7 @@ func TestChiSquare(t *testing.T) {
 }
 
 func testChiSquare(t *testing.T, method string) {
-	m := loadSrc(t, mm1k, compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
+	m := loadtest.Source(t, mm1k, compiler.Options{Overrides: compiler.Overrides{"K": {5}}})
 	c, err := ctmc.Explore(context.Background(), m, m.Inputs(), ctmc.Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -168,8 +149,8 @@ func testChiSquare(t *testing.T, method string) {
 // reflecting walk: a species), and that the progress callback sees every run once, in
 // order.
 func TestDeterminism(t *testing.T) {
-	sis := loadFile(t, "../../examples/t1_sis_env.mf", compiler.Options{Scale: 10})
-	td := loadSrc(t, `model bdt
+	sis := loadtest.Model(t, "@t1_sis_env", compiler.Options{Scale: 10})
+	td := loadtest.Source(t, `model bdt
 species X
 birth: 0 -> X @ 3 + sin(t)
 death: X -> 0 @ X
@@ -255,7 +236,7 @@ birth: 0 -> X @ 5
 death: X -> 0 @ X
 init { X = 0 }
 `
-	m := loadSrc(t, homo, compiler.Options{})
+	m := loadtest.Source(t, homo, compiler.Options{})
 	res, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 4000, Times: []float64{0.5, 2}, Seed: 3, Level: 0.99, Method: method})
 	if err != nil {
 		t.Fatal(err)
@@ -272,7 +253,7 @@ birth: 0 -> X @ 1 + 0.5 * sin(t)
 death: X -> 0 @ X
 init { X = 0 }
 `
-	m = loadSrc(t, inhomo, compiler.Options{})
+	m = loadtest.Source(t, inhomo, compiler.Options{})
 	if m.IR.TimeHomogeneous {
 		t.Fatal("model should be time-dependent")
 	}
@@ -301,7 +282,7 @@ mkB: 0 -> B when B < 2 @ 1
 kill: A -> 0 @ B
 init { A = 0, B = 0 }
 `
-	m := loadSrc(t, bad, compiler.Options{})
+	m := loadtest.Source(t, bad, compiler.Options{})
 	for _, method := range []string{MethodDirect, MethodCR} {
 		_, err := TimeAverage(context.Background(), m, m.Inputs(), Settings{T: 10, Seed: 1, Method: method})
 		var d *diag.Diagnostic
@@ -321,7 +302,7 @@ species A
 grow: 0 -> A when A < 3 @ 1 / (A - 1)
 init { A = 0 }
 `
-	m := loadSrc(t, bad, compiler.Options{})
+	m := loadtest.Source(t, bad, compiler.Options{})
 	for _, method := range []string{MethodDirect, MethodCR} {
 		_, err := TimeAverage(context.Background(), m, m.Inputs(), Settings{T: 100, Seed: 1, Method: method})
 		var d *diag.Diagnostic

@@ -9,7 +9,7 @@ import (
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/runtime/ctmc"
-	"github.com/mfcproject/mfc/runtime/load"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 	"github.com/mfcproject/mfc/runtime/ssa"
 )
 
@@ -42,10 +42,7 @@ init { A = 2 }
 `, []string{"'grow'", "NaN", "A=0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, diags := load.Source("test.mf", []byte(tc.src), compiler.Options{})
-			if m == nil {
-				t.Fatalf("compile failed: %v", diags)
-			}
+			m := loadtest.Source(t, tc.src, compiler.Options{})
 			check := func(what string, err error) {
 				t.Helper()
 				var d *diag.Diagnostic
