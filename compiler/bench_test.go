@@ -2,20 +2,22 @@ package compiler
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/mfcproject/mfc/stdlib/models"
 )
 
-// jsqSource returns the JSQ(d) model of examples/jsq.mf with buffer size k.
+// jsqSource returns the library's JSQ(d) model (@jsq) with buffer size k.
 func jsqSource(tb testing.TB, k int) []byte {
-	src, err := os.ReadFile("../examples/jsq.mf")
+	lib, err := models.Get("jsq")
 	if err != nil {
 		tb.Fatal(err)
 	}
+	src := lib.Source
 	s := strings.Replace(string(src), "param K     = 100", fmt.Sprintf("param K     = %d", k), 1)
 	if s == string(src) && k != 100 {
-		tb.Fatal("cannot set K in examples/jsq.mf")
+		tb.Fatal("cannot set K in @jsq")
 	}
 	return []byte(s)
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/lang/diag"
+	"github.com/mfcproject/mfc/stdlib/models"
 )
 
 // evalNode evaluates a density-form node at densities x with the model's parameters.
@@ -96,9 +98,9 @@ func TestDensityTable(t *testing.T) {
 	}
 }
 
-// TestDimerCardLine: the design card's line yields β₀ = c·x₁², β₁ = −c·x₁ (examples/dimer.mf).
+// TestDimerCardLine: the design card's line yields β₀ = c·x₁², β₁ = −c·x₁ (@dimer).
 func TestDimerCardLine(t *testing.T) {
-	m, ds := CompileFile("../examples/dimer.mf", Options{})
+	m, ds := compileLibrary(t, "dimer", Options{})
 	if m == nil {
 		t.Fatal(ds)
 	}
@@ -161,8 +163,8 @@ func TestEnvironmentSpace(t *testing.T) {
 	for _, tt := range []struct {
 		file   string
 		states int
-	}{{"../examples/csma.mf", 12}, {"../examples/csma3.mf", 5}, {"../examples/t1_sis_env.mf", 2}, {"../examples/inventory.mf", 11}} {
-		m, ds := CompileFile(tt.file, Options{})
+	}{{"csma", 12}, {"csma3", 5}, {"t1_sis_env", 2}, {"inventory", 11}} {
+		m, ds := compileLibrary(t, tt.file, Options{})
 		if m == nil {
 			t.Fatal(ds)
 		}
@@ -170,7 +172,7 @@ func TestEnvironmentSpace(t *testing.T) {
 			t.Errorf("%s: |Y| = %d, want %d", tt.file, len(m.Env.Space), tt.states)
 		}
 	}
-	m, _ := CompileFile("../examples/t1_sis_env.mf", Options{})
+	m, _ := compileLibrary(t, "t1_sis_env", Options{})
 	kinds := map[string][]ir.Kind{}
 	for _, tr := range m.Transitions {
 		for _, mv := range tr.Moves {
@@ -195,7 +197,7 @@ func TestOverrides(t *testing.T) {
 		t.Errorf("scale = %v, want 50", m.Scale.Value)
 	}
 	three := Overrides{"C": {3}, "G": {0, 1, 0, 1, 0, 1, 0, 1, 0}, "lam": {0.4, 0.2, 0.5}, "nu": {1.2, 2, 1.5}, "mu": {1.4, 1.3, 1.7}}
-	m3, ds := CompileFile("../examples/csma.mf", Options{Overrides: three})
+	m3, ds := compileLibrary(t, "csma", Options{Overrides: three})
 	if m3 == nil {
 		t.Fatal(ds)
 	}
@@ -218,4 +220,14 @@ func TestInitRounding(t *testing.T) {
 	if got[0]+got[1]+got[2] != 10 || got[2] != 3 {
 		t.Errorf("counts %v: want a total of 10 with C = 3", got)
 	}
+}
+
+// compileLibrary compiles the model called name of the library (package stdlib/models).
+func compileLibrary(tb testing.TB, name string, opts Options) (*ir.Model, diag.List) {
+	tb.Helper()
+	lib, err := models.Get(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return CompileSource("@"+name, lib.Source, opts)
 }
