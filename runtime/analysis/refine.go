@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/average"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/refine"
 )
 
@@ -135,7 +134,7 @@ func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, erro
 		}
 		rep.Time, rep.X, rep.VT, rep.AT = tr.Times, tr.X, tr.V, tr.A
 		for _, w := range tr.W {
-			rep.WT = append(rep.WT, rows(w))
+			rep.WT = append(rep.WT, linalg.Rows(w))
 		}
 		for _, obs := range tr.Observables {
 			rep.ObservablesT = append(rep.ObservablesT, observableValues(obs, s.Order))
@@ -184,7 +183,7 @@ func averageReport(ctx context.Context, mod *runtime.Model, in *ir.Inputs, rep *
 		}
 		rep.Time, rep.X, rep.VT = tr.Times, tr.X, tr.M
 		for _, w := range tr.Sigma {
-			rep.WT = append(rep.WT, rows(w))
+			rep.WT = append(rep.WT, linalg.Rows(w))
 		}
 		for _, obs := range tr.Observables {
 			rep.ObservablesT = append(rep.ObservablesT, conv(obs))
@@ -195,7 +194,7 @@ func averageReport(ctx context.Context, mod *runtime.Model, in *ir.Inputs, rep *
 	if err != nil {
 		return err
 	}
-	rep.FixedPoint, rep.V, rep.W, rep.Eigenvalues = res.X, res.C, rows(res.Sigma), eigenPairs(res.Eigenvalues)
+	rep.FixedPoint, rep.V, rep.W, rep.Eigenvalues = res.X, res.C, linalg.Rows(res.Sigma), eigenPairs(res.Eigenvalues)
 	rep.EnvLaw = res.Pi
 	rep.Observables = conv(res.Observables)
 	return nil
@@ -208,19 +207,6 @@ func envStateName(mod *runtime.Model, y []int) string {
 		parts[k] = fmt.Sprintf("%s=%d", mod.IR.Env.Components[k].Name, v)
 	}
 	return strings.Join(parts, ",")
-}
-
-// rows copies a symmetric matrix into nested slices.
-func rows(w mat.Symmetric) [][]float64 {
-	d := w.SymmetricDim()
-	out := make([][]float64, d)
-	for i := range out {
-		out[i] = make([]float64, d)
-		for j := range out[i] {
-			out[i][j] = w.At(i, j)
-		}
-	}
-	return out
 }
 
 // refineRow is one line of the tables: a value with its corrections.

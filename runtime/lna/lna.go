@@ -153,15 +153,9 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 				return err
 			}
 			Diffusion(m, &loc, q, rates)
-			unpack(w, y[d:])
+			linalg.UnpackSym(w, y[d:])
 			aw.Mul(a, w)
-			k := d
-			for i := 0; i < d; i++ {
-				for j := i; j < d; j++ {
-					dy[k] = aw.At(i, j) + aw.At(j, i) + q.At(i, j)
-					k++
-				}
-			}
+			linalg.PackSymSum(dy[d:], &aw, q)
 			return nil
 		},
 	}
@@ -177,20 +171,9 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 			}
 			out.X = append(out.X, append([]float64(nil), st[:d]...))
 			wk := mat.NewSymDense(d, nil)
-			unpack(wk, st[d:])
+			linalg.UnpackSym(wk, st[d:])
 			out.W = append(out.W, wk)
 		}
 	}
 	return out, err
-}
-
-func unpack(w *mat.SymDense, v []float64) {
-	d := w.SymmetricDim()
-	k := 0
-	for i := 0; i < d; i++ {
-		for j := i; j < d; j++ {
-			w.SetSym(i, j, v[k])
-			k++
-		}
-	}
 }
