@@ -58,8 +58,16 @@ func check(m *runtime.Model) error {
 func Diffusion(m *runtime.Model, in *ir.Inputs, q *mat.SymDense, rates []float64) {
 	m.Rates.Eval(rates, in)
 	q.Zero()
+	AddDiffusion(q, m, rates)
+}
+
+// AddDiffusion adds Σ_j c_j ℓ_j ℓ_jᵀ to q (d×d), over the transitions j of m with c_j ≠ 0
+// (ℓ_j the jump vector): the diffusion matrix of the weights c, such as the rates β₀(x)
+// (Diffusion) or their derivatives in the higher-order moment equations of package refine.
+// len(c) is the number of transitions. O(Σ_j |ℓ_j|²).
+func AddDiffusion(q *mat.SymDense, m *runtime.Model, c []float64) {
 	for j, t := range m.IR.Transitions {
-		b := rates[j]
+		b := c[j]
 		if b == 0 {
 			continue
 		}
