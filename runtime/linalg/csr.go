@@ -18,6 +18,22 @@ type CSR struct {
 	Val        []float64
 }
 
+// FromDense returns the non-zero elements of m in CSR form. O(rows·cols).
+func FromDense(m mat.Matrix) *CSR {
+	r, c := m.Dims()
+	s := &CSR{Rows: r, Cols: c, RowPtr: make([]int, r+1)}
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			if v := m.At(i, j); v != 0 {
+				s.Col = append(s.Col, int32(j))
+				s.Val = append(s.Val, v)
+			}
+		}
+		s.RowPtr[i+1] = len(s.Val)
+	}
+	return s
+}
+
 // Dims returns the dimensions of a; with At and T, CSR implements gonum's mat.Matrix.
 func (a *CSR) Dims() (r, c int) { return a.Rows, a.Cols }
 

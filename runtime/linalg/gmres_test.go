@@ -25,17 +25,7 @@ func nonsymmetric(rng *rand.Rand, n int) *CSR {
 			}
 		}
 	}
-	a := &CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1)}
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			if v := d.At(i, j); v != 0 {
-				a.Col = append(a.Col, int32(j))
-				a.Val = append(a.Val, v)
-			}
-		}
-		a.RowPtr[i+1] = len(a.Val)
-	}
-	return a
+	return FromDense(d)
 }
 
 // denseSolve returns a⁻¹b (aᵀ⁻¹b when trans) by gonum's LU, the reference of the tests.
