@@ -10,6 +10,7 @@ import (
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/average"
 	"github.com/mfcproject/mfc/runtime/fixpoint"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/lna"
 	"github.com/mfcproject/mfc/runtime/meanfield"
 )
@@ -72,7 +73,7 @@ func runFixpoint(ctx context.Context, p *Problem, s *FixpointSettings) (Report, 
 		fp := FixpointPoint{X: pt.X, Stability: pt.Stability.String(), Residual: pt.Residual, Eigenvalues: eigenPairs(pt.Eigenvalues)}
 		if pt.Stability == fixpoint.Stable {
 			if l, err := lna.Stationary(mod, in, pt.X); err == nil {
-				fp.W = rows(l.W)
+				fp.W = linalg.Rows(l.W)
 			}
 			if rep.FixedPoint == nil {
 				rep.FixedPoint, rep.Eigenvalues, rep.W = fp.X, fp.Eigenvalues, fp.W
@@ -98,7 +99,7 @@ func averageFixpoint(ctx context.Context, mod *runtime.Model, in *ir.Inputs) (Re
 	case err != nil:
 		return nil, err
 	default:
-		fp := FixpointPoint{X: res.X, Stability: "stable", Residual: res.Residual, Eigenvalues: eigenPairs(res.Eigenvalues), W: rows(res.W)}
+		fp := FixpointPoint{X: res.X, Stability: "stable", Residual: res.Residual, Eigenvalues: eigenPairs(res.Eigenvalues), W: linalg.Rows(res.W)}
 		rep.Points = append(rep.Points, fp)
 		rep.FixedPoint, rep.Eigenvalues, rep.W = fp.X, fp.Eigenvalues, fp.W
 		for _, y := range mod.IR.Env.Space {

@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/meanfield"
 )
 
@@ -127,7 +126,7 @@ func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, erro
 		rep.setMethod(mod, tr.Method, tr.Order, tr.Notes)
 		rep.Time, rep.X, rep.VT, rep.AT = tr.Times, tr.X, tr.V, tr.A
 		for _, w := range tr.W {
-			rep.WT = append(rep.WT, rows(w))
+			rep.WT = append(rep.WT, linalg.Rows(w))
 		}
 		for _, obs := range tr.Observables {
 			rep.ObservablesT = append(rep.ObservablesT, observableValues(obs, tr.Order))
@@ -139,7 +138,7 @@ func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, erro
 		return nil, err
 	}
 	rep.setMethod(mod, res.Method, res.Order, res.Notes)
-	rep.FixedPoint, rep.V, rep.A, rep.W, rep.Eigenvalues = res.X, res.V, res.A, rows(res.W), eigenPairs(res.Eigenvalues)
+	rep.FixedPoint, rep.V, rep.A, rep.W, rep.Eigenvalues = res.X, res.V, res.A, linalg.Rows(res.W), eigenPairs(res.Eigenvalues)
 	rep.EnvLaw = res.EnvLaw
 	rep.Observables = observableValues(res.Observables, res.Order)
 	return rep, nil
@@ -172,19 +171,6 @@ func envStateName(mod *runtime.Model, y []int) string {
 		parts[k] = fmt.Sprintf("%s=%d", mod.IR.Env.Components[k].Name, v)
 	}
 	return strings.Join(parts, ",")
-}
-
-// rows copies a symmetric matrix into nested slices.
-func rows(w mat.Symmetric) [][]float64 {
-	d := w.SymmetricDim()
-	out := make([][]float64, d)
-	for i := range out {
-		out[i] = make([]float64, d)
-		for j := range out[i] {
-			out[i][j] = w.At(i, j)
-		}
-	}
-	return out
 }
 
 // refineRow is one line of the tables: a value with its corrections.

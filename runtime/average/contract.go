@@ -22,7 +22,7 @@ type second struct {
 // it computes ∂²π:M = −(2 Σ_l P_lᵀ ∂_lK + πᵀ(∂²K:M)) K⁺. Cost O(d²m) for P, O(d m²) for
 // Σ_l P_lᵀ∂_lK, O(m²) for the product with K⁺, and O(Σ|block|²) over the rate Hessian
 // blocks of all m states. The point must have been evaluated at order 2.
-func (p *point) contract(m *mat.Dense) *second {
+func (p *point) contract(m mat.Matrix) *second {
 	s := p.s
 	d, ns := s.d, s.ns
 	ms := mat.NewDense(d, d, nil)

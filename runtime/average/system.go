@@ -139,7 +139,6 @@ type point struct {
 
 	lu    mat.LU
 	mbuf  *mat.Dense
-	ebuf  *mat.Dense
 	rhs   *mat.VecDense
 	sol   *mat.VecDense
 	rowb  []float64
@@ -151,8 +150,7 @@ func newPoint(s *system) *point {
 	p := &point{s: s, x: make([]float64, d), f: mat.NewDense(ns, d, nil), k: mat.NewDense(ns, ns, nil),
 		pi: make([]float64, ns), kp: mat.NewDense(ns, ns, nil), fbar: make([]float64, d),
 		dpi: mat.NewDense(d, ns, nil), a: mat.NewDense(d, d, nil),
-		mbuf: mat.NewDense(ns, ns, nil), ebuf: mat.NewDense(ns, ns, nil),
-		rhs: mat.NewVecDense(ns, nil), sol: mat.NewVecDense(ns, nil),
+		mbuf: mat.NewDense(ns, ns, nil), rhs: mat.NewVecDense(ns, nil), sol: mat.NewVecDense(ns, nil),
 		rowb: make([]float64, ns), rowb2: make([]float64, ns)}
 	for y := 0; y < ns; y++ {
 		p.alpha = append(p.alpha, make([]float64, nj))

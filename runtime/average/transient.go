@@ -8,6 +8,7 @@ import (
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
 
@@ -80,7 +81,7 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 	}
 	np := d * (d + 1) / 2
 	t0 := in.Time
-	sig := mat.NewDense(d, d, nil)
+	sig, sigS := mat.NewDense(d, d, nil), mat.NewSymDense(d, nil)
 	bs := make([]float64, d)
 	var as mat.Dense
 	prob := ode.Problem{
@@ -92,7 +93,8 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 				return err
 			}
 			copy(dy[:d], p.fbar)
-			unpackDense(sig, y[2*d:])
+			linalg.UnpackSym(sigS, y[2*d:])
+			sig.Copy(sigS) // a general matrix, so that as.Mul below stays a GEMM
 			w, q := p.flows()
 			gf := p.poisson(p.f)
 			var o mat.Dense
@@ -137,11 +139,11 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 		sys.in.Time = t0 + times[k]
 		x := append([]float64(nil), yk[:d]...)
 		mk := append([]float64(nil), yk[d:2*d]...)
-		sk := mat.NewDense(d, d, nil)
-		unpackDense(sk, yk[2*d:])
+		sk := mat.NewSymDense(d, nil)
+		linalg.UnpackSym(sk, yk[2*d:])
 		out.X = append(out.X, x)
 		out.M = append(out.M, mk)
-		out.Sigma = append(out.Sigma, symOf(sk, nil))
+		out.Sigma = append(out.Sigma, sk)
 		p, perr := sys.at(x, 2)
 		if perr != nil {
 			return out, perr
@@ -157,17 +159,4 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 	}
 	sys.in.Time = t0
 	return out, err
-}
-
-// unpackDense fills the symmetric d×d matrix w from its packed upper triangle v.
-func unpackDense(w *mat.Dense, v []float64) {
-	d, _ := w.Dims()
-	k := 0
-	for i := 0; i < d; i++ {
-		for j := i; j < d; j++ {
-			w.Set(i, j, v[k])
-			w.Set(j, i, v[k])
-			k++
-		}
-	}
 }

@@ -471,7 +471,7 @@ func (rep *Report) local(m *runtime.Model, pt *fixpoint.Point, set *Settings) er
 	st.PiMin, st.PiMax = vals[0], vals[len(vals)-1]
 	st.PiCond = st.PiMax / st.PiMin
 	st.LinearDecay = 1 / (2 * st.PiMax)
-	st.Pi = rowsOf(pi)
+	st.Pi = linalg.Rows(pi)
 	if st.PiMin <= 0 {
 		return &NotExponentialError{X: rep.X, Abscissa: st.Abscissa}
 	}
@@ -558,18 +558,6 @@ func identity(n int) *mat.SymDense {
 		s.SetSym(i, i, 1)
 	}
 	return s
-}
-
-func rowsOf(a mat.Matrix) [][]float64 {
-	r, c := a.Dims()
-	out := make([][]float64, r)
-	for i := range out {
-		out[i] = make([]float64, c)
-		for j := range out[i] {
-			out[i][j] = a.At(i, j)
-		}
-	}
-	return out
 }
 
 // bias computes the order-1 refined mean-field term V (Gast and Van Houdt 2018): with the

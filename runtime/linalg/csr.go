@@ -2,7 +2,12 @@
 // type, and (as they move here) the linear solvers and matrix equations.
 package linalg
 
-import "gonum.org/v1/gonum/mat"
+import (
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
 
 // CSR is a sparse matrix in compressed sparse row form. Row i has the column indices
 // Col[RowPtr[i]:RowPtr[i+1]] (strictly increasing) and the values Val[RowPtr[i]:RowPtr[i+1]].
@@ -11,6 +16,22 @@ type CSR struct {
 	RowPtr     []int
 	Col        []int32
 	Val        []float64
+}
+
+// FromDense returns the non-zero elements of m in CSR form. O(rows·cols).
+func FromDense(m mat.Matrix) *CSR {
+	r, c := m.Dims()
+	s := &CSR{Rows: r, Cols: c, RowPtr: make([]int, r+1)}
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			if v := m.At(i, j); v != 0 {
+				s.Col = append(s.Col, int32(j))
+				s.Val = append(s.Val, v)
+			}
+		}
+		s.RowPtr[i+1] = len(s.Val)
+	}
+	return s
 }
 
 // Dims returns the dimensions of a; with At and T, CSR implements gonum's mat.Matrix.
@@ -64,6 +85,18 @@ func (a *CSR) ToDense(dst *mat.Dense) {
 
 // NNZ returns the number of stored elements (of the pattern when Val is nil).
 func (a *CSR) NNZ() int { return len(a.Col) }
+
+// NormInf returns ‖a‖∞, the largest absolute row sum (0 for a pattern). O(nnz).
+func (a *CSR) NormInf() float64 {
+	s := 0.0
+	if a.Val == nil {
+		return s
+	}
+	for i := 0; i < a.Rows; i++ {
+		s = math.Max(s, floats.Norm(a.Val[a.RowPtr[i]:a.RowPtr[i+1]], 1))
+	}
+	return s
+}
 
 // Transpose returns aᵀ in CSR form, with sorted columns. O(rows + cols + nnz).
 func (a *CSR) Transpose() *CSR {

@@ -1,6 +1,9 @@
 package linalg
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Preconditioner is an approximate inverse M⁻¹ of a matrix, applied by Solve.
 type Preconditioner interface {
@@ -19,7 +22,7 @@ type ILU0 struct {
 }
 
 // NewILU0 factorises a, which must be square with sorted columns and every diagonal stored
-// (else it returns an error, as it does for a zero pivot). The factor refers to a's
+// (else it returns an error, as it does for a zero or NaN pivot). The factor refers to a's
 // pattern, which must not change while it is used. O(Σ_i Σ_{k∈row i} |row k|) time,
 // O(nnz) memory.
 func NewILU0(a *CSR) (*ILU0, error) {
@@ -53,8 +56,8 @@ func NewILU0(a *CSR) (*ILU0, error) {
 				}
 			}
 		}
-		if f.lu[f.diag[i]] == 0 {
-			return nil, fmt.Errorf("linalg: ILU(0): zero pivot in row %d", i)
+		if d := f.lu[f.diag[i]]; d == 0 || math.IsNaN(d) {
+			return nil, fmt.Errorf("linalg: ILU(0): pivot %g in row %d", d, i)
 		}
 		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
 			pos[a.Col[p]] = -1
@@ -83,3 +86,29 @@ func (f *ILU0) Solve(x, b []float64) {
 		x[i] = s / f.lu[f.diag[i]]
 	}
 }
+
+// SolveTrans sets x = (LU)⁻ᵀ b = L⁻ᵀU⁻ᵀ b, a preconditioner for aᵀ from the factors of a:
+// the rows of U and L serve as the columns of Uᵀ and Lᵀ (column-oriented substitution), so
+// a and aᵀ share one factorisation. O(nnz); x and b may be the same slice.
+func (f *ILU0) SolveTrans(x, b []float64) {
+	a := f.a
+	copy(x, b)
+	for i := 0; i < a.Rows; i++ { // Uᵀ, lower triangular
+		x[i] /= f.lu[f.diag[i]]
+		for p := f.diag[i] + 1; p < a.RowPtr[i+1]; p++ {
+			x[a.Col[p]] -= f.lu[p] * x[i]
+		}
+	}
+	for i := a.Rows - 1; i >= 0; i-- { // Lᵀ, unit upper triangular
+		for p := a.RowPtr[i]; p < f.diag[i]; p++ {
+			x[a.Col[p]] -= f.lu[p] * x[i]
+		}
+	}
+}
+
+// Trans returns the preconditioner x ↦ (LU)⁻ᵀ x (SolveTrans), for a solver of aᵀ y = c.
+func (f *ILU0) Trans() Preconditioner { return iluTrans{f} }
+
+type iluTrans struct{ f *ILU0 }
+
+func (t iluTrans) Solve(x, b []float64) { t.f.SolveTrans(x, b) }

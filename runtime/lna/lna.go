@@ -58,8 +58,16 @@ func check(m *runtime.Model) error {
 func Diffusion(m *runtime.Model, in *ir.Inputs, q *mat.SymDense, rates []float64) {
 	m.Rates.Eval(rates, in)
 	q.Zero()
+	AddDiffusion(q, m, rates)
+}
+
+// AddDiffusion adds Σ_j c_j ℓ_j ℓ_jᵀ to q (d×d), over the transitions j of m with c_j ≠ 0
+// (ℓ_j the jump vector): the diffusion matrix of the weights c, such as the rates β₀(x)
+// (Diffusion) or their derivatives in the higher-order moment equations of package refine.
+// len(c) is the number of transitions. O(Σ_j |ℓ_j|²).
+func AddDiffusion(q *mat.SymDense, m *runtime.Model, c []float64) {
 	for j, t := range m.IR.Transitions {
-		b := rates[j]
+		b := c[j]
 		if b == 0 {
 			continue
 		}
@@ -153,15 +161,9 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 				return err
 			}
 			Diffusion(m, &loc, q, rates)
-			unpack(w, y[d:])
+			linalg.UnpackSym(w, y[d:])
 			aw.Mul(a, w)
-			k := d
-			for i := 0; i < d; i++ {
-				for j := i; j < d; j++ {
-					dy[k] = aw.At(i, j) + aw.At(j, i) + q.At(i, j)
-					k++
-				}
-			}
+			linalg.PackSymSum(dy[d:], &aw, q)
 			return nil
 		},
 	}
@@ -177,20 +179,9 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 			}
 			out.X = append(out.X, append([]float64(nil), st[:d]...))
 			wk := mat.NewSymDense(d, nil)
-			unpack(wk, st[d:])
+			linalg.UnpackSym(wk, st[d:])
 			out.W = append(out.W, wk)
 		}
 	}
 	return out, err
-}
-
-func unpack(w *mat.SymDense, v []float64) {
-	d := w.SymmetricDim()
-	k := 0
-	for i := 0; i < d; i++ {
-		for j := i; j < d; j++ {
-			w.SetSym(i, j, v[k])
-			k++
-		}
-	}
 }

@@ -67,8 +67,9 @@
 // when the computed π_k is below 1% of max π; states k and n are swapped so that the border
 // comes last in the elimination. ILU(0) is then exact for birth–death chains (tridiagonal
 // A), where GMRES needs 1–3 iterations. Transposed solves use Mᵀ and the transposed factors, so the row and column
-// solves share the factorisation. The iterative kernel sits behind one function (krylov.solve) so
-// that it can move to the shared package runtime/linalg.
+// solves share the factorisation. GMRES and ILU(0) are those of package runtime/linalg
+// (linalg.GMRES, linalg.ILU0); this package supplies the bordering, the state swap and the
+// backward error test.
 //
 // NewCTMC and NewDTMC rebuild the diagonal of A as the sum of the off-diagonal rates
 // (A_ii = Σ_{j≠i} q_ij, or Σ_{j≠i} p_ij, which is accurate when p_ii is close to 1), so that

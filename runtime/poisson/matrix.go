@@ -8,22 +8,9 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// FromDense returns the non-zero elements of m as a CSR matrix, for chains given densely.
-// O(rows·cols).
-func FromDense(m mat.Matrix) *linalg.CSR {
-	r, c := m.Dims()
-	s := &linalg.CSR{Rows: r, Cols: c, RowPtr: make([]int, r+1)}
-	for i := 0; i < r; i++ {
-		for j := 0; j < c; j++ {
-			if v := m.At(i, j); v != 0 {
-				s.Col = append(s.Col, int32(j))
-				s.Val = append(s.Val, v)
-			}
-		}
-		s.RowPtr[i+1] = len(s.Val)
-	}
-	return s
-}
+// FromDense returns the non-zero elements of m as a CSR matrix, for chains given densely
+// (linalg.FromDense). O(rows·cols).
+func FromDense(m mat.Matrix) *linalg.CSR { return linalg.FromDense(m) }
 
 // fromGenerator returns A = −Q with the diagonal rebuilt as the sum of the off-diagonal
 // rates, after checking Q.

@@ -326,7 +326,7 @@ func (c *Chain) residual(x, b []float64, row bool) float64 {
 		xn = math.Max(xn, math.Abs(x[i]))
 		bn = math.Max(bn, math.Abs(b[i]))
 	}
-	if d := normInf(a)*xn + bn; d > 0 {
+	if d := a.NormInf()*xn + bn; d > 0 {
 		return r / d
 	}
 	return r

@@ -11,6 +11,7 @@ import (
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/linalg"
+	"github.com/mfcproject/mfc/runtime/lna"
 )
 
 // moments2 holds the terms of the order-2 expansion at one point: with Y = X_N − x,
@@ -388,19 +389,10 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 			s2.SetSym(i, j, u.At(i, j)+u.At(j, i))
 		}
 	}
-	for t, tr := range m.IR.Transitions {
-		c := dv[t] + r2[t] + b1[t]
-		if c == 0 {
-			continue
-		}
-		for _, up := range tr.Jump {
-			for _, uq := range tr.Jump {
-				if up.Species <= uq.Species {
-					s2.SetSym(up.Species, uq.Species, s2.At(up.Species, uq.Species)+float64(up.Delta*uq.Delta)*c)
-				}
-			}
-		}
+	for t := range dv {
+		dv[t] = dv[t] + r2[t] + b1[t] // the weight of ℓ_tℓ_tᵀ
 	}
+	lna.AddDiffusion(s2, m, dv)
 	return s2, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/fixpoint"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/lna"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
@@ -121,7 +122,7 @@ func Stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Setting
 			return nil, err
 		}
 	}
-	res := &Result{X: ln.X, V: v, W: rows(ln.W), Eigenvalues: pt.Eigenvalues, N: in.Scale, Order: 1}
+	res := &Result{X: ln.X, V: v, W: linalg.Rows(ln.W), Eigenvalues: pt.Eigenvalues, N: in.Scale, Order: 1}
 	res.Observables, err = observables(m, &loc, v, ln.W, c)
 	if err != nil {
 		return nil, err
@@ -211,7 +212,7 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 				return err
 			}
 			lna.Diffusion(m, &loc, q, rates)
-			unpack(w, y[2*d:])
+			linalg.UnpackSym(w, y[2*d:])
 			if err := c.contract(hw, m.Drift, &loc, w); err != nil {
 				return err
 			}
@@ -222,13 +223,7 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 				dy[d+i] += hw[i] + f1[i]
 			}
 			aw.Mul(a, w)
-			k := 2 * d
-			for i := 0; i < d; i++ {
-				for j := i; j < d; j++ {
-					dy[k] = aw.At(i, j) + aw.At(j, i) + q.At(i, j)
-					k++
-				}
-			}
+			linalg.PackSymSum(dy[2*d:], &aw, q)
 			return nil
 		},
 	}
@@ -247,7 +242,7 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 		x := append([]float64(nil), st[:d]...)
 		v := append([]float64(nil), st[d:2*d]...)
 		wk := mat.NewSymDense(d, nil)
-		unpack(wk, st[2*d:])
+		linalg.UnpackSym(wk, st[2*d:])
 		out.X = append(out.X, x)
 		out.V = append(out.V, v)
 		out.W = append(out.W, wk)
@@ -361,27 +356,4 @@ func observables(m *runtime.Model, in *ir.Inputs, v []float64, w *mat.SymDense, 
 		out = append(out, ob)
 	}
 	return out, nil
-}
-
-func rows(w *mat.SymDense) [][]float64 {
-	d := w.SymmetricDim()
-	out := make([][]float64, d)
-	for i := range out {
-		out[i] = make([]float64, d)
-		for j := range out[i] {
-			out[i][j] = w.At(i, j)
-		}
-	}
-	return out
-}
-
-func unpack(w *mat.SymDense, v []float64) {
-	d := w.SymmetricDim()
-	k := 0
-	for i := 0; i < d; i++ {
-		for j := i; j < d; j++ {
-			w.SetSym(i, j, v[k])
-			k++
-		}
-	}
 }

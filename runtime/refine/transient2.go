@@ -69,9 +69,9 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			return nil, err
 		}
 		lna.Diffusion(m, &loc, q, rates)
-		unpack(w, y[oW:oM3])
+		linalg.UnpackSym(w, y[oW:oM3])
 		unpackSym3(m3, y[oM3:oM2])
-		unpack(m2, y[oM2:oA])
+		linalg.UnpackSym(m2, y[oM2:oA])
 		if err := c.contract(g, m.Drift, &loc, w); err != nil {
 			return nil, err
 		}
@@ -91,18 +91,12 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			mat.NewVecDense(d, dy[oV:oW]).MulVec(j, mat.NewVecDense(d, v))
 			add(dy[oV:oW], g)
 			jw.Mul(j, w)
-			k := oW
-			for i := 0; i < d; i++ {
-				for l := i; l < d; l++ {
-					dy[k] = jw.At(i, l) + jw.At(l, i) + q.At(i, l)
-					k++
-				}
-			}
+			linalg.PackSymSum(dy[oW:oM3], &jw, q)
 			r3, err := e.rhs3(g, v, q)
 			if err != nil {
 				return err
 			}
-			k = oM3
+			k := oM3
 			for i := 0; i < d; i++ {
 				for l := i; l < d; l++ {
 					for n := l; n < d; n++ {
@@ -120,13 +114,7 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 				return err
 			}
 			jm.Mul(j, m2)
-			k = oM2
-			for i := 0; i < d; i++ {
-				for l := i; l < d; l++ {
-					dy[k] = jm.At(i, l) + jm.At(l, i) + s2.At(i, l)
-					k++
-				}
-			}
+			linalg.PackSymSum(dy[oM2:oA], &jm, s2)
 			b2, err := e.rhs1(v, m2, m3)
 			if err != nil {
 				return err
