@@ -24,8 +24,8 @@ var goldenCommands = []struct{ name, args string }{
 	{"ode", "ode --t 2 --steps 4"},
 	{"exact", "exact --max-states 20000"},
 	{"ssa", "ssa --runs 4 --t 1 --steps 2 --seed 3"},
-	{"converge", "converge"},
-	{"validate", "validate --N 3,4,5 --runs 2 --ssa-t 5 --max-states 20000"},
+	{"converge", "converge --samples 4"},
+	{"validate", "validate --N 3,4,5 --runs 2 --ssa-t 5 --max-states 5000"},
 	{"show", "show"},
 }
 

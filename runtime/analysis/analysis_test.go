@@ -154,11 +154,11 @@ func TestCancel(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		start := time.Now()
 		_, err := a.Run(ctx, &analysis.Problem{Model: m}, s)
 		cancel()
-		if d := time.Since(start); d > 1200*time.Millisecond {
+		if d := time.Since(start); d > 1100*time.Millisecond {
 			t.Errorf("%s: the cancelled run took %v", tc.name, d)
 		}
 		if !errors.Is(err, context.DeadlineExceeded) {

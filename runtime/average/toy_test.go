@@ -61,6 +61,7 @@ func TestToyStationary(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.model, func(t *testing.T) {
+			t.Parallel()
 			m := loadtest.Model(t, tc.model, compiler.Options{})
 			res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 			if err != nil {
@@ -270,6 +271,7 @@ func TestExactChainSlopes(t *testing.T) {
 		{"t1_finite_size", []float64{50, 100, 200, 400, 800}},
 	} {
 		t.Run(tc.model, func(t *testing.T) {
+			t.Parallel()
 			runs := make([]exactRun, len(tc.ns))
 			for k, n := range tc.ns {
 				runs[k] = exact(t, tc.model, n)

@@ -124,6 +124,7 @@ func TestConvergenceOrders(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			var ln, l0, l1, l2 []float64
 			for _, n := range tc.ns {
 				m := tc.load(n)
@@ -250,6 +251,7 @@ func TestRmftoolReferences(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.ref, func(t *testing.T) {
+			t.Parallel()
 			ref := loadRef(t, tc.ref)
 			m := tc.load(t)
 			st, err := Stationary(context.Background(), m, m.Inputs(), &Settings{Order: 2})
