@@ -1,14 +1,20 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"unicode"
+
+	"github.com/mfcproject/mfc/runtime/analysis"
 )
 
 // goldenCommands is the matrix of TestGoldenExamples: every analysis command, with settings
@@ -47,6 +53,53 @@ var goldenSkip = map[string]bool{
 // goldenTextOnly lists runs checked in text format only.
 var goldenTextOnly = map[string]bool{}
 
+// sharedRuns makes the analyses of TestGoldenExamples run once for the three formats of a
+// command: runs whose arguments differ only in --format share the report and replay what the
+// run wrote (diagnostics, notes), so that each format is rendered, written and compared
+// through the CLI's own path at a third of the cost. The analyses are deterministic (the
+// SSA by its seed).
+type sharedRuns struct {
+	mu   sync.Mutex
+	runs map[string]*sharedRun
+}
+
+type sharedRun struct {
+	once   sync.Once
+	rep    analysis.Report
+	err    error
+	output []byte
+}
+
+func (sr *sharedRuns) run(ctx context.Context, a *analysis.Analysis, p *analysis.Problem, s any, args []string, runErr *swappable) (analysis.Report, error) {
+	key := []string{a.Name}
+	for i := 0; i < len(args); i++ {
+		if args[i] == "--format" {
+			i++
+			continue
+		}
+		key = append(key, args[i])
+	}
+	sr.mu.Lock()
+	r := sr.runs[strings.Join(key, "\x00")]
+	if r == nil {
+		r = &sharedRun{}
+		sr.runs[strings.Join(key, "\x00")] = r
+	}
+	sr.mu.Unlock()
+	ran := false
+	r.once.Do(func() {
+		var buf bytes.Buffer
+		w := runErr.w
+		runErr.w = io.MultiWriter(w, &buf)
+		r.rep, r.err = a.Run(ctx, p, s)
+		runErr.w, r.output, ran = w, buf.Bytes(), true
+	})
+	if !ran {
+		runErr.Write(r.output)
+	}
+	return r.rep, r.err
+}
+
 // TestGoldenExamples runs every command of goldenCommands on every example in every
 // format and compares standard output, standard error and the exit status with
 // testdata/cli/golden (go test ./cmd/mfc -run GoldenExamples -update rewrites them).
@@ -57,6 +110,8 @@ func TestGoldenExamples(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no examples")
 	}
+	shared := &sharedRuns{runs: map[string]*sharedRun{}}
+	ctx := context.WithValue(context.Background(), runnerKey{}, runFunc(shared.run))
 	for _, f := range files {
 		base := strings.TrimSuffix(filepath.Base(f), ".mf")
 		for _, c := range goldenCommands {
@@ -68,7 +123,9 @@ func TestGoldenExamples(t *testing.T) {
 				args := append(strings.Fields(c.args+" "+goldenExtra[base]), f, "--format", format)
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
-					out, errOut, status := runCLI(args...)
+					var o, e bytes.Buffer
+					status := runContext(ctx, args, &o, &e)
+					out, errOut := o.String(), e.String()
 					got := fmt.Sprintf("$ mfc %s\n--- status %d\n--- stdout\n%s--- stderr\n%s",
 						strings.Join(args, " "), status, out, errOut)
 					got = strings.ReplaceAll(got, "../../", "")
