@@ -154,7 +154,7 @@ func TestCancel(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 		start := time.Now()
 		_, err := a.Run(ctx, &analysis.Problem{Model: m}, s)
 		cancel()

@@ -22,7 +22,7 @@ init { A = 0, B = 0 }
 `, compiler.Options{})
 	run := func(what string, f func(ctx context.Context) error) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		defer cancel()
 		start := time.Now()
 		err := f(ctx)

@@ -31,7 +31,7 @@ init { A = 0 }
 	} {
 		m := loadtest.Source(t, tc.src, compiler.Options{})
 		for _, what := range []string{"TimeAverage", "Ensemble"} {
-			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 			start := time.Now()
 			var err error
 			if what == "TimeAverage" {
