@@ -2,7 +2,9 @@ package average
 
 import (
 	"context"
+	"errors"
 	"math"
+	"sync"
 	"testing"
 
 	"github.com/mfcproject/mfc/compiler"
@@ -219,38 +221,39 @@ type exactRun struct {
 	nvar                     float64 // N·Var of the first coordinate
 }
 
-// exact solves the exact (X, Y) chain at scale n with runtime/ctmc and compares with the
-// refined value of Stationary.
-func exact(t *testing.T, model string, n float64) exactRun {
+// toyModel loads a library model, or t1_finite_size, at the scale n.
+func toyModel(t *testing.T, model string, n float64) *runtime.Model {
 	t.Helper()
-	var m *runtime.Model
 	if model == "t1_finite_size" {
-		m = loadtest.Source(t, t1FiniteSize, compiler.Options{Overrides: compiler.Overrides{"N": {n}}})
-	} else {
-		m = loadtest.Model(t, model, compiler.Options{Overrides: compiler.Overrides{"N": {n}}})
+		return loadtest.Source(t, t1FiniteSize, compiler.Options{Overrides: compiler.Overrides{"N": {n}}})
 	}
+	return loadtest.Model(t, model, compiler.Options{Overrides: compiler.Overrides{"N": {n}}})
+}
+
+// exactOf solves the exact chain of m at the scale n and the two-timescale refinement.
+func exactOf(m *runtime.Model, n float64) (exactRun, error) {
+	var out exactRun
 	c, err := ctmc.Explore(context.Background(), m, m.Inputs(), ctmc.Limits{})
 	if err != nil {
-		t.Fatal(err)
+		return out, err
 	}
 	r, err := ctmc.Stationary(context.Background(), c, nil)
 	if err != nil {
-		t.Fatal(err)
+		return out, err
 	}
 	mc := ctmc.MeanCounts(c, r.Pi)
 	second := ctmc.Expectation(c, r.Pi, func(x []float64, _ int) float64 { return x[0] * x[0] })
 	res, err := Stationary(context.Background(), m, m.Inputs(), nil)
 	if err != nil {
-		t.Fatal(err)
+		return out, err
 	}
-	var out exactRun
 	for i := range mc {
 		out.mean = append(out.mean, mc[i]/n)
 		out.refined = append(out.refined, res.X[i]+res.C[i]/n)
 		out.meanField = append(out.meanField, res.X[i])
 	}
 	out.nvar = n * (second/(n*n) - out.mean[0]*out.mean[0])
-	return out
+	return out, nil
 }
 
 // Convergence rates against the exact chain: the refined error E[X_N] − (φ∞ + C/N) decays
@@ -272,9 +275,21 @@ func TestExactChainSlopes(t *testing.T) {
 	} {
 		t.Run(tc.model, func(t *testing.T) {
 			t.Parallel()
+			// The exact chains of the scales are independent: solve them side by side.
 			runs := make([]exactRun, len(tc.ns))
+			errs := make([]error, len(tc.ns))
+			var wg sync.WaitGroup
 			for k, n := range tc.ns {
-				runs[k] = exact(t, tc.model, n)
+				m := toyModel(t, tc.model, n)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					runs[k], errs[k] = exactOf(m, n)
+				}()
+			}
+			wg.Wait()
+			if err := errors.Join(errs...); err != nil {
+				t.Fatal(err)
 			}
 			d := len(runs[0].mean)
 			for i := 0; i < d; i++ {
