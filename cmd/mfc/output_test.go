@@ -75,3 +75,21 @@ func TestModelsCommand(t *testing.T) {
 		t.Errorf("mfc run @sir: status %d %s\n%s", status, errOut, out)
 	}
 }
+
+// TestRunMaxStates: the hint of a state limit names --max-states, and mfc run has that flag
+// (it solves the exact chain of a model without a mean field).
+func TestRunMaxStates(t *testing.T) {
+	t.Parallel()
+	_, errOut, status := runCLI("run", "@toggle", "--max-states", "1000")
+	if status != 1 || !strings.Contains(errOut, "more than 1000 states") || !strings.Contains(errOut, "--max-states") {
+		t.Errorf("status %d, stderr %q", status, errOut)
+	}
+	out, _, _ := runCLI("help", "run")
+	if !strings.Contains(out, "-max-states") {
+		t.Errorf("mfc help run does not list --max-states:\n%s", out)
+	}
+	out, errOut, status = runCLI("run", "@mm1k", "--max-states", "100", "--format", "json")
+	if status != 0 || !strings.Contains(out, `"states": 11`) {
+		t.Errorf("run @mm1k: status %d %s\n%s", status, errOut, out)
+	}
+}
