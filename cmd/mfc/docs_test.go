@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // The language reference docs/language.md is checked against the code in three ways:
@@ -298,4 +300,26 @@ func TestDocsCatalogue(t *testing.T) {
 			t.Errorf("%s has %d complete models and %d error examples; want some of each", docsPath, models, errors)
 		}
 	})
+}
+
+// TestDocsBuiltins: every function of the built-in table (package stdlib) is documented in
+// §6.11 of the language reference, under its own name.
+func TestDocsBuiltins(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile(filepath.Join("..", "..", "docs", "language.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(src)
+	start := strings.Index(doc, "### 6.11 ")
+	end := strings.Index(doc, "## 7. ")
+	if start < 0 || end < start {
+		t.Fatal("docs/language.md has no §6.11 before §7")
+	}
+	section := doc[start:end]
+	for _, f := range stdlib.All() {
+		if name := f.String(); !strings.Contains(section, "`"+name+"(") && !strings.Contains(section, "`"+name+"`") {
+			t.Errorf("built-in %s is not documented in §6.11", name)
+		}
+	}
 }
