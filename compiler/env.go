@@ -3,7 +3,7 @@ package compiler
 import (
 	"fmt"
 	"math"
-	"strings"
+	"strconv"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/stdlib"
@@ -159,19 +159,22 @@ func (c *compiler) envSpace(insts []*instance) {
 		limit = 1_000_000
 	}
 	index := map[string]int{}
-	key := func(y []int) string {
-		var b strings.Builder
+	var buf []byte
+	// key encodes y in buf ("3,0,12,"); index[string(key(y))] looks it up without a copy.
+	key := func(y []int) []byte {
+		buf = buf[:0]
 		for _, v := range y {
-			fmt.Fprintf(&b, "%d,", v)
+			buf = strconv.AppendInt(buf, int64(v), 10)
+			buf = append(buf, ',')
 		}
-		return b.String()
+		return buf
 	}
 	add := func(y []int) int {
 		k := key(y)
-		if i, ok := index[k]; ok {
+		if i, ok := index[string(k)]; ok {
 			return i
 		}
-		index[k] = len(env.Space)
+		index[string(k)] = len(env.Space)
 		env.Space = append(env.Space, y)
 		return len(env.Space) - 1
 	}
@@ -185,7 +188,7 @@ func (c *compiler) envSpace(insts []*instance) {
 	} else {
 		env.Init = make([]float64, len(env.Space))
 		for i, y := range c.initTuples {
-			env.Init[index[key(y)]] += c.initWeights[i]
+			env.Init[index[string(key(y))]] += c.initWeights[i]
 		}
 	}
 	p := c.newPartial()
