@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"reflect"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
@@ -28,11 +27,10 @@ type cli struct {
 	name     string
 	fs       *flag.FlagSet
 	sets     setFlags
-	scales   scaleList
+	scales   analysis.Scales
 	format   string
 	out      string
 	settings any
-	stdout   io.Writer
 	stderr   io.Writer
 }
 
@@ -42,12 +40,12 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 		nflag = "[--N n1,n2,...]"
 	}
 	synopsis := fmt.Sprintf("FILE [--set name=value]... %s %s [--format text|csv|json] [-o FILE]", nflag, a.Synopsis)
-	c := &cli{name: a.Name, fs: newFlagSet(a.Name, synopsis, stderr), settings: a.NewSettings(), stdout: stdout, stderr: stderr}
+	c := &cli{name: a.Name, fs: newFlagSet(a.Name, synopsis, stderr), settings: a.NewSettings(), stderr: stderr}
 	c.fs.Var(&c.sets, "set", "override a parameter: name=value, name=[v1,v2,...] or name[i,j]=value (repeatable)")
 	c.fs.Var(&c.scales, "N", "the scale, whatever its name in the model")
 	c.fs.StringVar(&c.format, "format", "text", "output format: text, csv or json")
 	c.fs.StringVar(&c.out, "o", "", "write the output to this file (atomically) instead of standard output")
-	settingsFlags(c.fs, c.settings)
+	analysis.DefineFlags(c.fs, c.settings)
 	files, err := parseInterleaved(c.fs, args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -159,37 +157,6 @@ func (c *cli) fail(err error) int {
 	}
 	fmt.Fprintf(c.stderr, "mfc %s: %v\n", c.name, err)
 	return 1
-}
-
-// settingsFlags defines one flag per field of the settings struct *s that has a `flag` tag,
-// bound to the field, with the field's current value as the default.
-func settingsFlags(fs *flag.FlagSet, s any) {
-	v := reflect.ValueOf(s).Elem()
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name := f.Tag.Get("flag")
-		if name == "" {
-			continue
-		}
-		usage := f.Tag.Get("usage")
-		switch p := v.Field(i).Addr().Interface().(type) {
-		case *int:
-			fs.IntVar(p, name, *p, usage)
-		case *uint64:
-			fs.Uint64Var(p, name, *p, usage)
-		case *float64:
-			fs.Float64Var(p, name, *p, usage)
-		case *string:
-			fs.StringVar(p, name, *p, usage)
-		case *bool:
-			fs.BoolVar(p, name, *p, usage)
-		case *[]float64:
-			fs.Var((*scaleList)(p), name, usage)
-		default:
-			panic(fmt.Sprintf("mfc: settings field %s.%s has a flag tag but type %s", t.Name(), f.Name, f.Type))
-		}
-	}
 }
 
 // emit writes output to stdout, or atomically to path; a failed write is an error.

@@ -4,8 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"strings"
 )
 
@@ -21,31 +19,6 @@ func (s *setFlags) Set(v string) error {
 		return fmt.Errorf("expected name=value, got %q", v)
 	}
 	*s = append(*s, v)
-	return nil
-}
-
-// scaleList is the value of --N: one positive number, or a comma-separated list of them
-// (repeating the flag appends).
-type scaleList []float64
-
-// String joins the scales with commas.
-func (s *scaleList) String() string {
-	parts := make([]string, len(*s))
-	for i, v := range *s {
-		parts[i] = strconv.FormatFloat(v, 'g', -1, 64)
-	}
-	return strings.Join(parts, ",")
-}
-
-// Set parses one value or a list such as 10,20,40,80.
-func (s *scaleList) Set(v string) error {
-	for _, f := range strings.Split(v, ",") {
-		x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil || !(x > 0) || math.IsInf(x, 0) {
-			return fmt.Errorf("expected a positive number or a list like 10,20,40, got %q", f)
-		}
-		*s = append(*s, x)
-	}
 	return nil
 }
 

@@ -75,17 +75,8 @@ type RefineSettings struct {
 // RunSettings are the settings of the run analysis: those of refine, and the bound on the
 // exact chain it solves instead for a model without a mean field.
 type RunSettings struct {
-	Order     int     `flag:"order" usage:"order of the expansion in 1/N: 1 (V) or 2 (V and A)"`
-	Transient float64 `flag:"transient" usage:"if > 0, the transient refinement on [0, T] from the initial state"`
-	Steps     int     `flag:"steps" usage:"number of output intervals of a transient run"`
-	MaxStates int     `flag:"max-states" usage:"for a model without a mean field: stop the exploration of the exact chain beyond this many states"`
-}
-
-// Check reports settings out of range.
-func (s *RunSettings) Check() error { return s.refine().Check() }
-
-func (s *RunSettings) refine() *RefineSettings {
-	return &RefineSettings{Order: s.Order, Transient: s.Transient, Steps: s.Steps}
+	RefineSettings
+	MaxStates int `flag:"max-states" usage:"for a model without a mean field: stop the exploration of the exact chain beyond this many states"`
 }
 
 // Check reports settings out of range.
@@ -104,7 +95,7 @@ func init() {
 	register(Analysis{Name: "run",
 		Summary:  "the default job: fixed point, stability, refined mean field (orders 1 and 2) of every observable",
 		Synopsis: "[--order 1|2] [--transient T [--steps k]] [--max-states k]"},
-		func() *RunSettings { return &RunSettings{Order: 2, Steps: 10, MaxStates: 2_000_000} }, runRun)
+		func() *RunSettings { return &RunSettings{RefineSettings{Order: 2, Steps: 10}, 2_000_000} }, runRun)
 }
 
 // runRun is the default job: the refined mean field of a model with one (two timescales for
@@ -119,7 +110,7 @@ func runRun(ctx context.Context, p *Problem, s *RunSettings) (Report, error) {
 		p.notify("no mean-field analysis (%s); computing the exact stationary law of the finite chain instead, as mfc exact does", why)
 		return exactAnalysis(ctx, mod, s.MaxStates)
 	}
-	return runRefine(ctx, p, s.refine())
+	return runRefine(ctx, p, &s.RefineSettings)
 }
 
 // runRefine returns the refined mean field by the method that applies (runtime/meanfield):

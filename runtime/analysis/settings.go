@@ -2,65 +2,86 @@ package analysis
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
 )
 
+// DefineFlags adds to fs one flag per field of the settings struct *s that has a `flag`
+// tag (fields of embedded structs included), bound to the field, with the field's current
+// value as the default and its `usage` tag as the help text. Lists of numbers take
+// comma-separated positive values (Scales).
+func DefineFlags(fs *flag.FlagSet, s any) {
+	v := reflect.ValueOf(s).Elem()
+	for _, f := range reflect.VisibleFields(v.Type()) {
+		name := f.Tag.Get("flag")
+		if name == "" {
+			continue
+		}
+		usage := f.Tag.Get("usage")
+		switch p := v.FieldByIndex(f.Index).Addr().Interface().(type) {
+		case *int:
+			fs.IntVar(p, name, *p, usage)
+		case *uint64:
+			fs.Uint64Var(p, name, *p, usage)
+		case *float64:
+			fs.Float64Var(p, name, *p, usage)
+		case *string:
+			fs.StringVar(p, name, *p, usage)
+		case *bool:
+			fs.BoolVar(p, name, *p, usage)
+		case *[]float64:
+			fs.Var((*Scales)(p), name, usage)
+		default:
+			panic(fmt.Sprintf("analysis: settings field %s.%s has a flag tag but type %s", v.Type().Name(), f.Name, f.Type))
+		}
+	}
+}
+
 // SetFlag sets the field of the settings struct *s whose `flag` tag is name to value, parsed
-// as the command line would (lists of numbers are comma-separated).
+// as the command line would (DefineFlags).
 func SetFlag(s any, name, value string) error {
 	v := reflect.ValueOf(s)
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
 		return fmt.Errorf("settings of type %T are not a pointer to a struct", s)
 	}
-	v = v.Elem()
-	for i := 0; i < v.NumField(); i++ {
-		if v.Type().Field(i).Tag.Get("flag") != name {
-			continue
-		}
-		f := v.Field(i)
-		var err error
-		switch f.Kind() {
-		case reflect.Int:
-			var x int64
-			x, err = strconv.ParseInt(value, 10, 64)
-			f.SetInt(x)
-		case reflect.Uint64:
-			var x uint64
-			x, err = strconv.ParseUint(value, 10, 64)
-			f.SetUint(x)
-		case reflect.Float64:
-			var x float64
-			x, err = strconv.ParseFloat(value, 64)
-			f.SetFloat(x)
-		case reflect.String:
-			f.SetString(value)
-		case reflect.Bool:
-			var x bool
-			x, err = strconv.ParseBool(value)
-			f.SetBool(x)
-		case reflect.Slice:
-			var xs []float64
-			for _, part := range strings.Split(value, ",") {
-				x, e := strconv.ParseFloat(strings.TrimSpace(part), 64)
-				if e != nil {
-					err = e
-					break
-				}
-				xs = append(xs, x)
-			}
-			f.Set(reflect.ValueOf(xs))
-		default:
-			return fmt.Errorf("--%s: unsupported settings type %s", name, f.Type())
-		}
-		if err != nil {
-			return fmt.Errorf("--%s %s: %v", name, value, err)
-		}
-		return nil
+	fs := flag.NewFlagSet("settings", flag.ContinueOnError)
+	DefineFlags(fs, s)
+	if fs.Lookup(name) == nil {
+		return fmt.Errorf("no setting --%s", name)
 	}
-	return fmt.Errorf("no setting --%s", name)
+	if err := fs.Set(name, value); err != nil {
+		return fmt.Errorf("--%s %s: %v", name, value, err)
+	}
+	return nil
+}
+
+// Scales is a flag value holding positive numbers: one, or a comma-separated list such as
+// 10,20,40,80 (setting it again appends). mfc's --N and the list-valued settings use it.
+type Scales []float64
+
+// String joins the values with commas.
+func (s *Scales) String() string {
+	parts := make([]string, len(*s))
+	for i, v := range *s {
+		parts[i] = strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return strings.Join(parts, ",")
+}
+
+// Set parses one value or a comma-separated list.
+func (s *Scales) Set(v string) error {
+	for _, f := range strings.Split(v, ",") {
+		x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || !(x > 0) || math.IsInf(x, 0) {
+			return fmt.Errorf("expected a positive number or a list like 10,20,40, got %q", f)
+		}
+		*s = append(*s, x)
+	}
+	return nil
 }
 
 // Quantity returns one number of a report, named by its path in the report's JSON form:
