@@ -112,6 +112,16 @@ func (m *Model) Clone() *Model {
 // Dim returns the number of species d.
 func (m *Model) Dim() int { return len(m.IR.Species) }
 
+// SpeciesNames returns the names of the species, in their order (nil for a model without
+// species).
+func (m *Model) SpeciesNames() []string {
+	var out []string
+	for _, s := range m.IR.Species {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
 // HasDrift reports whether the mean field is available.
 func (m *Model) HasDrift() bool { return m.Drift != nil }
 

@@ -80,9 +80,7 @@ func exactAnalysis(ctx context.Context, mod *runtime.Model, maxStates int) (*Exa
 	rep := &ExactReport{Model: mod.IR.Name, N: in.Scale, States: chain.NumStates(), Residual: res.Residual,
 		Iterations: res.Iterations, Method: res.Method, Mean: ctmc.MeanCounts(chain, res.Pi),
 		Observables: map[string]float64{}, Measures: map[string]float64{}}
-	for _, s := range mod.IR.Species {
-		rep.Species = append(rep.Species, s.Name)
-	}
+	rep.Species = mod.SpeciesNames()
 	if !mod.IR.TimeHomogeneous {
 		rep.Note = fmt.Sprintf("the model is time-inhomogeneous: the stationary law, mean and observables are those of the chain frozen at t = %g; the measures use the time-varying chain where they can", in.Time)
 	}

@@ -66,9 +66,7 @@ func runFixpoint(ctx context.Context, p *Problem, s *FixpointSettings) (Report, 
 		return nil, err
 	}
 	rep := &FixpointReport{Model: mod.IR.Name, N: in.Scale}
-	for _, sp := range mod.IR.Species {
-		rep.Species = append(rep.Species, sp.Name)
-	}
+	rep.Species = mod.SpeciesNames()
 	for _, pt := range res.Points {
 		fp := FixpointPoint{X: pt.X, Stability: pt.Stability.String(), Residual: pt.Residual, Eigenvalues: eigenPairs(pt.Eigenvalues)}
 		if pt.Stability == fixpoint.Stable {
@@ -88,9 +86,7 @@ func runFixpoint(ctx context.Context, p *Problem, s *FixpointSettings) (Report, 
 // environment, its stability and the covariance Σ∞ (runtime/average).
 func averageFixpoint(ctx context.Context, mod *runtime.Model, in *ir.Inputs) (Report, error) {
 	rep := &FixpointReport{Model: mod.IR.Name, N: in.Scale, Method: meanfield.Averaged}
-	for _, s := range mod.IR.Species {
-		rep.Species = append(rep.Species, s.Name)
-	}
+	rep.Species = mod.SpeciesNames()
 	res, err := meanfield.Stationary(ctx, mod, in, 1)
 	var ue *average.UnstableError
 	switch {

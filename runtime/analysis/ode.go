@@ -70,9 +70,7 @@ func runODE(ctx context.Context, p *Problem, s *ODESettings) (Report, error) {
 		return nil, err
 	}
 	rep := &ODEReport{Model: mod.IR.Name, Time: path.Times, X: path.X, Method: path.Integrator, Steps: path.Steps}
-	for _, sp := range mod.IR.Species {
-		rep.Species = append(rep.Species, sp.Name)
-	}
+	rep.Species = mod.SpeciesNames()
 	return rep, nil
 }
 

@@ -120,9 +120,7 @@ func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, erro
 	mod := p.Model
 	in := mod.Inputs()
 	rep := &RefineReport{Model: mod.IR.Name, N: in.Scale, Order: s.Order}
-	for _, sp := range mod.IR.Species {
-		rep.Species = append(rep.Species, sp.Name)
-	}
+	rep.Species = mod.SpeciesNames()
 	if s.Transient > 0 {
 		tr, err := meanfield.Transient(ctx, mod, in, grid(s.Transient, s.Steps), s.Order)
 		if err != nil {

@@ -348,9 +348,7 @@ func Analyze(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Settings) 
 	}
 	set := s.fill()
 	rep := &Report{Model: m.IR.Name, Conservation: m.IR.Conservation, in: *in}
-	for _, sp := range m.IR.Species {
-		rep.Species = append(rep.Species, sp.Name)
-	}
+	rep.Species = m.SpeciesNames()
 	pt, basis, err := equilibrium(ctx, m, in, &set, rep)
 	if err != nil {
 		return rep, err
