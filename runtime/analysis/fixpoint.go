@@ -95,7 +95,7 @@ func averageFixpoint(ctx context.Context, mod *runtime.Model, in *ir.Inputs) (Re
 	case err != nil:
 		return nil, err
 	default:
-		fp := FixpointPoint{X: res.X, Stability: "stable", Residual: res.Residual, Eigenvalues: eigenPairs(res.Eigenvalues), W: linalg.Rows(res.W)}
+		fp := FixpointPoint{X: res.X, Stability: "stable", Residual: res.Residual, Eigenvalues: eigenPairs(res.Eigenvalues), W: res.W}
 		rep.Points = append(rep.Points, fp)
 		rep.FixedPoint, rep.Eigenvalues, rep.W = fp.X, fp.Eigenvalues, fp.W
 		for _, y := range mod.IR.Env.Space {

@@ -141,7 +141,7 @@ func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, erro
 		return nil, err
 	}
 	rep.setMethod(mod, res.Method, res.Order, res.Notes)
-	rep.FixedPoint, rep.V, rep.A, rep.W, rep.Eigenvalues = res.X, res.V, res.A, linalg.Rows(res.W), eigenPairs(res.Eigenvalues)
+	rep.FixedPoint, rep.V, rep.A, rep.W, rep.Eigenvalues = res.X, res.V, res.A, res.W, eigenPairs(res.Eigenvalues)
 	rep.EnvLaw = res.EnvLaw
 	rep.Observables = observableValues(res.Observables, res.Order)
 	return rep, nil

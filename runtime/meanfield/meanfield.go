@@ -21,6 +21,7 @@ import (
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/average"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/ode"
 	"github.com/mfcproject/mfc/runtime/refine"
 )
@@ -60,9 +61,9 @@ type Result struct {
 	Order  int
 	Notes  []string
 	// X is the fixed point, V the 1/N term (C = V + T + S for Averaged) and A the 1/N²
-	// term (order 2), W = lim N·Cov(X_N) (Σ∞ for Averaged).
+	// term (order 2), W = lim N·Cov(X_N) (Σ∞ for Averaged), by rows.
 	X, V, A     []float64
-	W           *mat.SymDense
+	W           [][]float64
 	Eigenvalues []complex128
 	// Residual is ‖F̄(X)‖∞ of the averaged drift's Newton solve (Averaged; 0 otherwise).
 	Residual float64
@@ -84,20 +85,14 @@ func Stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, order int)
 		if err != nil {
 			return nil, err
 		}
-		return &Result{Method: method, Order: 1, Notes: orderNote(order), X: res.X, V: res.C, W: res.Sigma,
+		return &Result{Method: method, Order: 1, Notes: orderNote(order), X: res.X, V: res.C, W: linalg.Rows(res.Sigma),
 			Eigenvalues: res.Eigenvalues, Residual: res.Residual, EnvLaw: res.Pi, Observables: averaged(res.Observables)}, nil
 	}
 	res, err := refine.Stationary(ctx, m, in, &refine.Settings{Order: order})
 	if err != nil {
 		return nil, err
 	}
-	w := mat.NewSymDense(len(res.X), nil)
-	for i, row := range res.W {
-		for j := i; j < len(row); j++ {
-			w.SetSym(i, j, row[j])
-		}
-	}
-	return &Result{Method: method, Order: res.Order, X: res.X, V: res.V, A: res.A, W: w,
+	return &Result{Method: method, Order: res.Order, X: res.X, V: res.V, A: res.A, W: res.W,
 		Eigenvalues: res.Eigenvalues, Observables: refined(res.Observables, res.Order)}, nil
 }
 
