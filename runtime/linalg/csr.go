@@ -139,11 +139,21 @@ func (a *CSR) VecMul(dst, x []float64) {
 
 // MulVec sets dst = a x; dst has length Rows. O(nnz).
 func (a *CSR) MulVec(dst, x []float64) {
-	for i := 0; i < a.Rows; i++ {
+	// Row slices hoisted out of the inner loop (one bounds check per row, not per entry);
+	// the entries of a row are summed in order, as before.
+	ptr := a.RowPtr[:a.Rows+1]
+	dst = dst[:a.Rows]
+	lo := ptr[0]
+	for i := range dst {
+		hi := ptr[i+1]
+		cols := a.Col[lo:hi]
+		vals := a.Val[lo:hi]
+		vals = vals[:len(cols)]
 		s := 0.0
-		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
-			s += a.Val[p] * x[a.Col[p]]
+		for k, c := range cols {
+			s += vals[k] * x[c]
 		}
 		dst[i] = s
+		lo = hi
 	}
 }
