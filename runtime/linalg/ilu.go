@@ -18,8 +18,7 @@ type Preconditioner interface {
 type ILU0 struct {
 	a    *CSR
 	lu   []float64
-	diag []int     // position of the diagonal in each row
-	inv  []float64 // 1/U_ii
+	diag []int // position of the diagonal in each row
 }
 
 // NewILU0 factorises a, which must be square with sorted columns and every diagonal stored
@@ -31,7 +30,7 @@ func NewILU0(a *CSR) (*ILU0, error) {
 		return nil, fmt.Errorf("linalg: ILU(0) of a %d×%d matrix", a.Rows, a.Cols)
 	}
 	n := a.Rows
-	f := &ILU0{a: a, lu: append([]float64(nil), a.Val...), diag: make([]int, n), inv: make([]float64, n)}
+	f := &ILU0{a: a, lu: append([]float64(nil), a.Val...), diag: make([]int, n)}
 	pos := make([]int, n)
 	for i := range pos {
 		pos[i] = -1
@@ -57,11 +56,9 @@ func NewILU0(a *CSR) (*ILU0, error) {
 				}
 			}
 		}
-		d := f.lu[f.diag[i]]
-		if d == 0 || math.IsNaN(d) {
+		if d := f.lu[f.diag[i]]; d == 0 || math.IsNaN(d) {
 			return nil, fmt.Errorf("linalg: ILU(0): pivot %g in row %d", d, i)
 		}
-		f.inv[i] = 1 / d
 		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
 			pos[a.Col[p]] = -1
 		}
@@ -73,11 +70,11 @@ func NewILU0(a *CSR) (*ILU0, error) {
 // be the same slice.
 func (f *ILU0) Solve(x, b []float64) {
 	// Row slices are hoisted out of the inner loops (one bounds check per row, not per
-	// entry) and U's diagonal is applied through its stored reciprocal: this loop is most of
-	// the work of a preconditioned iterative solve.
+	// entry): this loop is most of the work of a preconditioned iterative solve. The
+	// arithmetic is unchanged (same order, a division by U_ii), so results are too.
 	a := f.a
 	n := a.Rows
-	ptr, diag, inv := a.RowPtr[:n+1], f.diag[:n], f.inv[:n]
+	ptr, diag, dv := a.RowPtr[:n+1], f.diag[:n], f.lu
 	x, b = x[:n], b[:n]
 	for i := range n {
 		lo, d := ptr[i], diag[i]
@@ -99,7 +96,7 @@ func (f *ILU0) Solve(x, b []float64) {
 		for k, c := range cols {
 			s -= vals[k] * x[c]
 		}
-		x[i] = s * inv[i]
+		x[i] = s / dv[diag[i]]
 	}
 }
 
@@ -109,11 +106,11 @@ func (f *ILU0) Solve(x, b []float64) {
 func (f *ILU0) SolveTrans(x, b []float64) {
 	a := f.a
 	n := a.Rows
-	ptr, diag, inv := a.RowPtr[:n+1], f.diag[:n], f.inv[:n]
+	ptr, diag, dv := a.RowPtr[:n+1], f.diag[:n], f.lu
 	x = x[:n]
 	copy(x, b)
 	for i := range n { // Uᵀ, lower triangular
-		xi := x[i] * inv[i]
+		xi := x[i] / dv[diag[i]]
 		x[i] = xi
 		d, hi := diag[i]+1, ptr[i+1]
 		cols := a.Col[d:hi]
