@@ -172,6 +172,9 @@ type SSAReport struct {
 	Time   []float64   `json:"time"`
 	Mean   [][]float64 `json:"mean"`
 	CI     [][]float64 `json:"ci"` // half-width of the 95% interval
+	// Species is the number of species among Names (they come first, in counts; the
+	// observables follow).
+	Species int `json:"-"`
 }
 
 // runSSA simulates an ensemble of trajectories and reports means and 95% intervals at
@@ -198,7 +201,7 @@ func runSSA(ctx context.Context, p *Problem, s *SSASettings) (Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &SSAReport{Model: mod.IR.Name, Runs: res.Runs, Seed: s.Seed, Events: res.Events, Names: res.Names, Time: res.Times}
+	rep := &SSAReport{Model: mod.IR.Name, Runs: res.Runs, Seed: s.Seed, Events: res.Events, Names: res.Names, Time: res.Times, Species: len(mod.IR.Species)}
 	for _, row := range res.Stats {
 		mean, ci := make([]float64, len(row)), make([]float64, len(row))
 		for q, st := range row {
