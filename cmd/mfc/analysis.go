@@ -61,10 +61,8 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 		fmt.Fprintf(stderr, "mfc %s: --N takes one value here (mfc validate takes a list)\n", a.Name)
 		return 2
 	}
-	if ch, ok := c.settings.(interface{ Check() error }); ok {
-		if err := ch.Check(); err != nil {
-			return c.fail(err)
-		}
+	if err := analysis.CheckSettings(c.settings); err != nil {
+		return c.fail(err)
 	}
 	over, err := overrides(c.sets)
 	if err != nil {
