@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
@@ -70,6 +71,10 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 		return 2
 	}
 	file := files[0]
+	if c.out != "" && sameFile(c.out, file) {
+		fmt.Fprintf(stderr, "mfc %s: -o %s is the input model: write the output to another file\n", a.Name, displayName(c.out))
+		return 2
+	}
 	// runErr receives what the analysis writes while it runs (diagnostics of the models it
 	// loads, notes).
 	runErr := &swappable{stderr}
@@ -167,8 +172,15 @@ func emit(stdout, stderr io.Writer, path string, data []byte) int {
 		return 0
 	}
 	if err := writeFileAtomic(path, data); err != nil {
-		fmt.Fprintf(stderr, "mfc: %v\n", err)
+		fmt.Fprintf(stderr, "mfc: writing %s: %v\n", displayName(path), err)
 		return 1
 	}
 	return 0
+}
+
+// sameFile reports whether the paths a and b name the same existing file (through links).
+func sameFile(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
 }
