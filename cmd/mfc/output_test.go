@@ -188,9 +188,9 @@ func TestOutputFileIntegrity(t *testing.T) {
 }
 
 // TestRemoveTemps: the temporary files of writes in progress are removed before a forced
-// exit (a second interrupt).
+// exit (a second interrupt). Not parallel: removeTemps removes the files of every write
+// in progress, those of other tests included.
 func TestRemoveTemps(t *testing.T) {
-	t.Parallel()
 	f, err := createTemp(t.TempDir(), ".x.tmp*")
 	if err != nil {
 		t.Fatal(err)
@@ -212,5 +212,36 @@ func TestDisplayName(t *testing.T) {
 		if got := displayName(in); got != want {
 			t.Errorf("displayName(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestNoSilentNaN: a NaN in a result is an error naming it in every format (status 1, no
+// output), and -o keeps the file it would have replaced; a NaN setting is a usage error.
+func TestNoSilentNaN(t *testing.T) {
+	t.Parallel()
+	model := "../../testdata/cli/hostile/nan_observable.mf"
+	path := filepath.Join(t.TempDir(), "out.txt")
+	if err := os.WriteFile(path, []byte("good\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args   []string
+		status int
+		want   string
+	}{
+		{[]string{"ssa", model, "--runs", "2", "--steps", "1", "--t", "0.1"}, 1, "mean[0][1] is NaN"},
+		{[]string{"ssa", model, "--runs", "2", "--steps", "1", "--t", "0.1", "--format", "csv"}, 1, "mean[0][1] is NaN"},
+		{[]string{"ssa", model, "--runs", "2", "--steps", "1", "--t", "0.1", "--format", "json", "-o", path}, 1, "mean[0][1] is NaN"},
+		{[]string{"show", "@sis", "--at", "S=NaN,I=0.1"}, 1, "is NaN"},
+		{[]string{"validate", "@mm1k", "--burnin", "NaN", "-o", path}, 2, "--burnin NaN: must be"},
+	}
+	for _, c := range cases {
+		out, errOut, status := runCLI(c.args...)
+		if status != c.status || out != "" || !strings.Contains(errOut, c.want) {
+			t.Errorf("mfc %s: status %d, stdout %q, stderr %q", strings.Join(c.args, " "), status, out, errOut)
+		}
+	}
+	if data, _ := os.ReadFile(path); string(data) != "good\n" {
+		t.Errorf("-o replaced the file: %q", data)
 	}
 }

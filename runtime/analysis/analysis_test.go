@@ -2,7 +2,9 @@ package analysis_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -261,5 +263,62 @@ func TestEveryNumericSettingHasRange(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// nanReport is a report with a NaN in it, and a quantity without a value.
+type nanReport struct {
+	X    []float64      `json:"x"`
+	CI   analysis.Maybe `json:"ci"`
+	Rest analysis.Maybe `json:"rest"`
+}
+
+func (r *nanReport) Text() string { return fmt.Sprintf("x = %v, ci = %v, rest = %v\n", r.X, r.CI, r.Rest) }
+func (r *nanReport) CSV() string  { return fmt.Sprintf("x,%v\nci,%v\n", r.X, r.CI) }
+
+// TestRenderNoSilentNaN: no format carries a silent NaN: a non-finite quantity is an error
+// naming it in text, CSV and JSON alike; a quantity the analysis legitimately lacks
+// (Missing) is null in JSON and — in text, with its reason in both.
+func TestRenderNoSilentNaN(t *testing.T) {
+	t.Parallel()
+	bad := &nanReport{X: []float64{1, math.NaN()}, CI: analysis.Known(2), Rest: analysis.Known(3)}
+	for _, f := range analysis.Formats {
+		_, err := analysis.Render(bad, f)
+		var nf *analysis.NonFiniteError
+		if !errors.As(err, &nf) || nf.Path != "x[1]" {
+			t.Errorf("%s: err = %v, want a NonFiniteError at x[1]", f, err)
+		}
+	}
+	if _, err := analysis.Render(&nanReport{CI: analysis.Known(math.Inf(1))}, "text"); err == nil {
+		t.Errorf("a Known(+Inf) was rendered")
+	}
+	ok := &nanReport{X: []float64{1}, CI: analysis.Missing("one run: no confidence interval"), Rest: analysis.Known(0.5)}
+	js, err := analysis.Render(ok, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"ci": null`, `"rest": 0.5`, `"missing": {`, `"ci": "one run: no confidence interval"`} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, js)
+		}
+	}
+	var back map[string]any
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Errorf("invalid JSON: %v\n%s", err, js)
+	}
+	text, err := analysis.Render(ok, "text")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ci = —", "rest = 0.5", "— ci: one run: no confidence interval"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	if x, err := analysis.Quantity(ok, "rest"); err != nil || x != 0.5 {
+		t.Errorf("Quantity(rest) = %v, %v", x, err)
+	}
+	if _, err := analysis.Quantity(ok, "ci"); err == nil || !strings.Contains(err.Error(), "one run") {
+		t.Errorf("Quantity(ci): err = %v, want the reason", err)
 	}
 }

@@ -248,10 +248,11 @@ func Quantity(rep Report, path string) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var v any
-	if err := json.Unmarshal(data, &v); err != nil {
+	var root any
+	if err := json.Unmarshal(data, &root); err != nil {
 		return 0, err
 	}
+	v := root
 	for _, seg := range strings.Split(path, ".") {
 		key, sel, _ := strings.Cut(seg, "[")
 		if key != "" {
@@ -278,11 +279,37 @@ func Quantity(rep Report, path string) (float64, error) {
 			}
 		}
 	}
+	if v == nil {
+		// A missing Maybe: Render lists its reason under "missing" by its path there.
+		reason := "no value"
+		if miss, ok := root.(map[string]any)["missing"].(map[string]any); ok {
+			if r, ok := miss[renderPath(path)].(string); ok {
+				reason = r
+			}
+		}
+		return 0, fmt.Errorf("%s has no value: %s", path, reason)
+	}
 	x, ok := v.(float64)
 	if !ok {
 		return 0, fmt.Errorf("%s is not a number", path)
 	}
 	return x, nil
+}
+
+// renderPath turns a path of Quantity ("W.0.1") into the form of Render's paths ("W[0][1]").
+func renderPath(path string) string {
+	var b strings.Builder
+	for i, seg := range strings.Split(path, ".") {
+		if _, err := strconv.Atoi(seg); err == nil {
+			b.WriteString("[" + seg + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteString(".")
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
 }
 
 // step descends into v by a map key or an array index.
