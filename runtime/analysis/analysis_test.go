@@ -273,8 +273,10 @@ type nanReport struct {
 	Rest analysis.Maybe `json:"rest"`
 }
 
-func (r *nanReport) Text() string { return fmt.Sprintf("x = %v, ci = %v, rest = %v\n", r.X, r.CI, r.Rest) }
-func (r *nanReport) CSV() string  { return fmt.Sprintf("x,%v\nci,%v\n", r.X, r.CI) }
+func (r *nanReport) Text() string {
+	return fmt.Sprintf("x = %v, ci = %v, rest = %v\n", r.X, r.CI, r.Rest)
+}
+func (r *nanReport) CSV() string { return fmt.Sprintf("x,%v\nci,%v\n", r.X, r.CI) }
 
 // TestRenderNoSilentNaN: no format carries a silent NaN: a non-finite quantity is an error
 // naming it in text, CSV and JSON alike; a quantity the analysis legitimately lacks
