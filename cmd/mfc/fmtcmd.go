@@ -31,7 +31,7 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 	for _, path := range files {
 		src, err := os.ReadFile(path)
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: cannot read file: %v\n", path, err)
+			fmt.Fprintf(stderr, "%s: cannot read file: %v\n", displayName(path), cause(err))
 			status = 1
 			continue
 		}
@@ -47,12 +47,12 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 		switch {
 		case *list:
 			if changed {
-				fmt.Fprintln(stdout, path)
+				fmt.Fprintln(stdout, displayName(path))
 			}
 		case *write:
 			if changed {
 				if err := writeFileAtomic(path, out); err != nil {
-					fmt.Fprintf(stderr, "%s: %v\n", path, err)
+					fmt.Fprintf(stderr, "%s: %v\n", displayName(path), err)
 					status = 1
 				}
 			}

@@ -245,3 +245,20 @@ func TestNoSilentNaN(t *testing.T) {
 		t.Errorf("-o replaced the file: %q", data)
 	}
 }
+
+// TestFileNamesQuoted: a file name with a newline or an escape sequence reaches the
+// terminal quoted, in the messages and listings of mfc itself.
+func TestFileNamesQuoted(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	model := filepath.Join(dir, "a\nb\x1b[2J.mf")
+	if err := os.WriteFile(model, []byte("model  m\nspecies S\nS -> 0 @ S\ninit { S = 1 }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"check", model}, {"fmt", "-l", model}, {"fmt", model + "x"}, {"show", "@sis", "-o", filepath.Join(dir, "no\x1bdir", "out")}} {
+		out, errOut, _ := runCLI(args...)
+		if strings.ContainsAny(out+errOut, "\x1b") || !strings.Contains(out+errOut, `\x1b`) {
+			t.Errorf("mfc %q: stdout %q, stderr %q", args, out, errOut)
+		}
+	}
+}
