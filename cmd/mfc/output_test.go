@@ -152,6 +152,22 @@ func TestOutputFileIntegrity(t *testing.T) {
 	if !strings.HasPrefix(string(data), "model sis") || st.Mode().Perm() != 0o600 {
 		t.Errorf("target: mode %v, text %.40q", st.Mode(), data)
 	}
+	// fmt -w through a link to a read-only file.
+	unformatted := filepath.Join(dir, "u.mf")
+	if err := os.WriteFile(unformatted, []byte("model  u\nspecies S\nS -> 0 @ S\ninit { S = 1 }\n"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("u.mf", filepath.Join(dir, "u-link.mf")); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, status := runCLI("fmt", "-w", filepath.Join(dir, "u-link.mf")); status != 0 {
+		t.Fatalf("fmt -w: status %d: %s", status, errOut)
+	}
+	st, _ = os.Stat(unformatted)
+	data, _ = os.ReadFile(unformatted)
+	if lst, _ := os.Lstat(filepath.Join(dir, "u-link.mf")); lst.Mode()&os.ModeSymlink == 0 || !strings.HasPrefix(string(data), "model u\n") || st.Mode().Perm() != 0o444 {
+		t.Errorf("fmt -w through a link: mode %v, text %q", st.Mode(), data)
+	}
 	// A directory in the way: the rename fails.
 	blocked := filepath.Join(dir, "blocked\x1b[31m")
 	if err := os.Mkdir(blocked, 0o755); err != nil {
