@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
@@ -61,10 +62,8 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 		fmt.Fprintf(stderr, "mfc %s: --N takes one value here (mfc validate takes a list)\n", a.Name)
 		return 2
 	}
-	if ch, ok := c.settings.(interface{ Check() error }); ok {
-		if err := ch.Check(); err != nil {
-			return c.fail(err)
-		}
+	if err := analysis.CheckSettings(c.settings); err != nil {
+		return c.fail(err)
 	}
 	over, err := overrides(c.sets)
 	if err != nil {
@@ -72,6 +71,10 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 		return 2
 	}
 	file := files[0]
+	if c.out != "" && sameFile(c.out, file) {
+		fmt.Fprintf(stderr, "mfc %s: -o %s is the input model: write the output to another file\n", a.Name, displayName(c.out))
+		return 2
+	}
 	// runErr receives what the analysis writes while it runs (diagnostics of the models it
 	// loads, notes).
 	runErr := &swappable{stderr}
@@ -169,8 +172,15 @@ func emit(stdout, stderr io.Writer, path string, data []byte) int {
 		return 0
 	}
 	if err := writeFileAtomic(path, data); err != nil {
-		fmt.Fprintf(stderr, "mfc: %v\n", err)
+		fmt.Fprintf(stderr, "mfc: writing %s: %v\n", displayName(path), err)
 		return 1
 	}
 	return 0
+}
+
+// sameFile reports whether the paths a and b name the same existing file (through links).
+func sameFile(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
 }

@@ -43,7 +43,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			status = 1
 			continue
 		}
-		fmt.Fprintln(stdout, summary(path, m))
+		fmt.Fprintln(stdout, summary(displayName(path), m))
 	}
 	return status
 }

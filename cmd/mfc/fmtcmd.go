@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/mfcproject/mfc/lang"
 )
@@ -32,7 +31,7 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 	for _, path := range files {
 		src, err := os.ReadFile(path)
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: cannot read file: %v\n", path, err)
+			fmt.Fprintf(stderr, "%s: cannot read file: %v\n", displayName(path), cause(err))
 			status = 1
 			continue
 		}
@@ -48,12 +47,12 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 		switch {
 		case *list:
 			if changed {
-				fmt.Fprintln(stdout, path)
+				fmt.Fprintln(stdout, displayName(path))
 			}
 		case *write:
 			if changed {
 				if err := writeFileAtomic(path, out); err != nil {
-					fmt.Fprintf(stderr, "%s: %v\n", path, err)
+					fmt.Fprintf(stderr, "%s: %v\n", displayName(path), err)
 					status = 1
 				}
 			}
@@ -62,35 +61,4 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return status
-}
-
-// writeFileAtomic replaces path with data so that readers see the old or the new file,
-// never a half-written one: it writes a temporary file in the same directory, syncs it and
-// renames it over path, keeping path's permissions.
-func writeFileAtomic(path string, data []byte) error {
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	defer os.Remove(name) // no-op after a successful rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(name, mode); err != nil {
-		return err
-	}
-	return os.Rename(name, path)
 }

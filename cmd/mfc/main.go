@@ -27,6 +27,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/mfcproject/mfc/runtime/analysis"
 )
@@ -58,10 +59,23 @@ func plain(f func(args []string, stdout, stderr io.Writer) int) func(context.Con
 }
 
 func main() {
-	// Ctrl-C cancels the running analysis, which stops within a second.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// Ctrl-C (or SIGTERM) cancels the running analysis, which stops within a second; the
+	// output file being written, if any, is completed or removed. A second signal exits at
+	// once, after removing the temporary files of atomic writes.
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		removeTemps()
+		fmt.Fprintln(os.Stderr, "mfc: interrupted")
+		os.Exit(130)
+	}()
 	status := runContext(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	signal.Stop(sigs)
+	cancel()
 	os.Exit(status)
 }
 
@@ -71,8 +85,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return runContext(context.Background(), args, stdout, stderr)
 }
 
-// runContext is run with a context that interrupts long analyses.
+// runContext is run with a context that interrupts long analyses. A failed write to stdout,
+// by any command (help included), makes the status 1.
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	out := &checkedWriter{w: stdout}
+	status := dispatch(ctx, args, out, stderr)
+	if out.err != nil && status == 0 {
+		fmt.Fprintf(stderr, "mfc: writing to standard output: %v\n", out.err)
+		status = 1
+	}
+	return status
+}
+
+// dispatch runs the command named by args[0].
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
 		return 2

@@ -211,7 +211,7 @@ func TestRunSIR(t *testing.T) {
 	}
 	text, _, _ := runCLI("run", "@sir")
 	golden(t, "run_sir.txt", text)
-	if _, errOut, status := runCLI("refine", "--order", "3", "@sir"); status != 2 || !strings.Contains(errOut, "orders 1 and 2") {
+	if _, errOut, status := runCLI("refine", "--order", "3", "@sir"); status != 2 || !strings.Contains(errOut, "--order 3: must be an integer in [1, 2]") {
 		t.Errorf("--order 3 must be refused: %d %q", status, errOut)
 	}
 }

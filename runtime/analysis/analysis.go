@@ -85,7 +85,7 @@ type Analysis struct {
 }
 
 // NewSettings returns a pointer to the analysis's settings struct, with its defaults. The
-// struct's fields carry `flag:"name"` and `usage:"..."` tags, from which the command-line
+// struct's fields carry `flag:"name"`, `usage:"..."` and `range:"..."` tags (CheckSettings), from which the command-line
 // tool makes its flags.
 func (a *Analysis) NewSettings() any { return a.newSettings() }
 
@@ -98,10 +98,8 @@ func (a *Analysis) Run(ctx context.Context, p *Problem, s any) (Report, error) {
 	if reflect.TypeOf(s) != reflect.TypeOf(a.newSettings()) {
 		return nil, fmt.Errorf("%s: settings of type %T, want %T", a.Name, s, a.newSettings())
 	}
-	if c, ok := s.(interface{ Check() error }); ok {
-		if err := c.Check(); err != nil {
-			return nil, err
-		}
+	if err := CheckSettings(s); err != nil {
+		return nil, err
 	}
 	if p == nil || p.Model == nil {
 		return nil, fmt.Errorf("%s: no model", a.Name)

@@ -2,8 +2,11 @@ package analysis_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -189,5 +192,135 @@ func TestSettings(t *testing.T) {
 	c := analysis.Lookup("converge").NewSettings()
 	if err := analysis.SetFlag(c, "exact", "10,20"); err != nil || len(c.(*analysis.ConvergeSettings).Exact) != 2 {
 		t.Errorf("exact list: %v", err)
+	}
+}
+
+// TestSettingsRanges: Analysis.Run refuses a setting outside its range with a *UsageError
+// naming the flag and the value, before it looks at the model; the command line refuses the
+// same values through the same check (CheckSettings).
+func TestSettingsRanges(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ analysis, flag, value, want string }{
+		{"ssa", "steps", "-1", "--steps -1: must be an integer in [1, 1000000]"},
+		{"ssa", "steps", "0", "--steps 0: must be an integer in [1, 1000000]"},
+		{"ssa", "runs", "1000000000000", "--runs 1000000000000: must be an integer in [2, 1000000000]"},
+		{"ssa", "runs", "0", "--runs 0: must be"},
+		{"ssa", "runs", "-1", "--runs -1: must be"},
+		{"ssa", "t", "NaN", "--t NaN: must be a finite number in (0, inf)"},
+		{"ssa", "workers", "-1", "--workers -1: must be"},
+		{"ode", "rtol", "-1", "--rtol -1: must be a finite number in (0, 1)"},
+		{"ode", "atol", "Inf", "--atol inf: must be"},
+		{"ode", "steps", "0", "--steps 0: must be"},
+		{"ode", "t", "-1", "--t -1: must be"},
+		{"refine", "transient", "NaN", "--transient NaN: must be"},
+		{"refine", "steps", "10000000", "--steps 10000000: must be"},
+		{"refine", "order", "3", "--order 3: must be an integer in [1, 2]"},
+		{"run", "max-states", "0", "--max-states 0: must be an integer in [1, 1000000000]"},
+		{"exact", "max-states", "-5", "--max-states -5: must be"},
+		{"fixpoint", "starts", "1000000000", "--starts 1000000000: must be"},
+		{"converge", "samples", "0", "--samples 0: must be"},
+		{"converge", "max-states", "0", "--max-states 0: must be"},
+		{"validate", "burnin", "NaN", "--burnin NaN: must be -1 or a finite number in [0, inf)"},
+		{"validate", "burnin", "-2", "--burnin -2: must be"},
+		{"validate", "batches", "1", "--batches 1: must be an integer in [2, 100000]"},
+		{"validate", "runs", "1", "--runs 1: must be 0 or an integer in [2, 1000000000]"},
+		{"validate", "ssa-t", "-Inf", "--ssa-t -inf: must be"},
+		{"validate", "transient", "NaN", "--transient NaN: must be"},
+		{"validate", "max-states", "0", "--max-states 0: must be"},
+	}
+	for _, c := range cases {
+		a := analysis.Lookup(c.analysis)
+		s := a.NewSettings()
+		if err := analysis.SetFlag(s, c.flag, c.value); err != nil {
+			t.Errorf("%s --%s %s: %v", c.analysis, c.flag, c.value, err)
+			continue
+		}
+		_, err := a.Run(context.Background(), &analysis.Problem{}, s)
+		var usage *analysis.UsageError
+		if !errors.As(err, &usage) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s --%s %s: err = %v, want a usage error %q", c.analysis, c.flag, c.value, err, c.want)
+		}
+		if err := analysis.CheckSettings(a.NewSettings()); err != nil {
+			t.Errorf("%s: the defaults are out of range: %v", c.analysis, err)
+		}
+	}
+}
+
+// TestEveryNumericSettingHasRange: every integer and float flag of every analysis has a
+// range tag (seeds, which take any uint64, excepted), so that CheckSettings checks it.
+func TestEveryNumericSettingHasRange(t *testing.T) {
+	t.Parallel()
+	for _, a := range analysis.All() {
+		typ := reflect.TypeOf(a.NewSettings()).Elem()
+		for _, f := range reflect.VisibleFields(typ) {
+			if f.Tag.Get("flag") == "" {
+				continue
+			}
+			switch f.Type.Kind() {
+			case reflect.Int, reflect.Float64, reflect.Slice:
+				if _, ok := f.Tag.Lookup("range"); !ok {
+					t.Errorf("%s: --%s has no range tag", a.Name, f.Tag.Get("flag"))
+				}
+			}
+		}
+	}
+}
+
+// nanReport is a report with a NaN in it, and a quantity without a value.
+type nanReport struct {
+	X    []float64      `json:"x"`
+	CI   analysis.Maybe `json:"ci"`
+	Rest analysis.Maybe `json:"rest"`
+}
+
+func (r *nanReport) Text() string {
+	return fmt.Sprintf("x = %v, ci = %v, rest = %v\n", r.X, r.CI, r.Rest)
+}
+func (r *nanReport) CSV() string { return fmt.Sprintf("x,%v\nci,%v\n", r.X, r.CI) }
+
+// TestRenderNoSilentNaN: no format carries a silent NaN: a non-finite quantity is an error
+// naming it in text, CSV and JSON alike; a quantity the analysis legitimately lacks
+// (Missing) is null in JSON and — in text, with its reason in both.
+func TestRenderNoSilentNaN(t *testing.T) {
+	t.Parallel()
+	bad := &nanReport{X: []float64{1, math.NaN()}, CI: analysis.Known(2), Rest: analysis.Known(3)}
+	for _, f := range analysis.Formats {
+		_, err := analysis.Render(bad, f)
+		var nf *analysis.NonFiniteError
+		if !errors.As(err, &nf) || nf.Path != "x[1]" {
+			t.Errorf("%s: err = %v, want a NonFiniteError at x[1]", f, err)
+		}
+	}
+	if _, err := analysis.Render(&nanReport{CI: analysis.Known(math.Inf(1))}, "text"); err == nil {
+		t.Errorf("a Known(+Inf) was rendered")
+	}
+	ok := &nanReport{X: []float64{1}, CI: analysis.Missing("one run: no confidence interval"), Rest: analysis.Known(0.5)}
+	js, err := analysis.Render(ok, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"ci": null`, `"rest": 0.5`, `"missing": {`, `"ci": "one run: no confidence interval"`} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, js)
+		}
+	}
+	var back map[string]any
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Errorf("invalid JSON: %v\n%s", err, js)
+	}
+	text, err := analysis.Render(ok, "text")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ci = —", "rest = 0.5", "— ci: one run: no confidence interval"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	if x, err := analysis.Quantity(ok, "rest"); err != nil || x != 0.5 {
+		t.Errorf("Quantity(rest) = %v, %v", x, err)
+	}
+	if _, err := analysis.Quantity(ok, "ci"); err == nil || !strings.Contains(err.Error(), "one run") {
+		t.Errorf("Quantity(ci): err = %v, want the reason", err)
 	}
 }

@@ -26,9 +26,9 @@ type ConvergeReport struct {
 
 // ConvergeSettings are the settings of the converge analysis.
 type ConvergeSettings struct {
-	Exact     []float64 `flag:"exact" usage:"compare with the exact stationary chains at these scales (comma-separated)"`
-	MaxStates int       `flag:"max-states" usage:"largest exact chain explored per scale"`
-	Samples   int       `flag:"samples" usage:"random starts of the ODE runs and Poisson-equation samples"`
+	Exact     []float64 `flag:"exact" usage:"compare with the exact stationary chains at these scales (comma-separated)" range:"(0,inf)"`
+	MaxStates int       `flag:"max-states" usage:"largest exact chain explored per scale" range:"[1,1e9]"`
+	Samples   int       `flag:"samples" usage:"random starts of the ODE runs and Poisson-equation samples" range:"[1,1e5]"`
 }
 
 // Check reports scales that are not integers.

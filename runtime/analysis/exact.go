@@ -39,16 +39,16 @@ type ExactReport struct {
 
 // ExactSettings are the settings of the exact analysis.
 type ExactSettings struct {
-	MaxStates int `flag:"max-states" usage:"stop the state-space exploration beyond this many states"`
+	MaxStates int `flag:"max-states" usage:"stop the state-space exploration beyond this many states" range:"[1,1e9]"`
 }
 
 // SSASettings are the settings of the ssa analysis.
 type SSASettings struct {
-	Runs    int     `flag:"runs" usage:"number of trajectories"`
-	T       float64 `flag:"t" usage:"final time"`
-	Steps   int     `flag:"steps" usage:"number of sampling intervals on [0, T]"`
+	Runs    int     `flag:"runs" usage:"number of trajectories" range:"[2,1e9]"`
+	T       float64 `flag:"t" usage:"final time" range:"(0,inf)"`
+	Steps   int     `flag:"steps" usage:"number of sampling intervals on [0, T]" range:"[1,1e6]"`
 	Seed    uint64  `flag:"seed" usage:"seed of the random streams (results do not depend on --workers)"`
-	Workers int     `flag:"workers" usage:"goroutines (0: all cores)"`
+	Workers int     `flag:"workers" usage:"goroutines (0: all cores)" range:"[0,4096]"`
 	Method  string  `flag:"method" usage:"simulation method: direct (Gillespie), cr (composition-rejection, for large networks) or auto"`
 }
 

@@ -43,7 +43,7 @@ type FixpointPoint struct {
 
 // FixpointSettings are the settings of the fixpoint analysis.
 type FixpointSettings struct {
-	Starts int `flag:"starts" usage:"number of Newton starts (the initial state, then pseudo-random states with the same conserved totals)"`
+	Starts int `flag:"starts" usage:"number of Newton starts (the initial state, then pseudo-random states with the same conserved totals)" range:"[1,1e5]"`
 }
 
 func init() {

@@ -22,11 +22,11 @@ type ODEReport struct {
 
 // ODESettings are the settings of the ode analysis.
 type ODESettings struct {
-	T      float64 `flag:"t" usage:"final time"`
-	Steps  int     `flag:"steps" usage:"number of output intervals on [0, T]"`
+	T      float64 `flag:"t" usage:"final time" range:"(0,inf)"`
+	Steps  int     `flag:"steps" usage:"number of output intervals on [0, T]" range:"[1,1e6]"`
 	Method string  `flag:"method" usage:"auto (switch to the stiff method when stiffness is detected), explicit (Dormand-Prince 5(4)) or stiff (RODAS4 with the exact Jacobian)"`
-	RelTol float64 `flag:"rtol" usage:"relative tolerance"`
-	AbsTol float64 `flag:"atol" usage:"absolute tolerance"`
+	RelTol float64 `flag:"rtol" usage:"relative tolerance" range:"(0,1)"`
+	AbsTol float64 `flag:"atol" usage:"absolute tolerance" range:"(0,inf)"`
 }
 
 var odeMethods = map[string]ode.Method{"auto": ode.Auto, "explicit": ode.DormandPrince, "stiff": ode.Rosenbrock}

@@ -67,16 +67,16 @@ func observableValues(obs []meanfield.Observable, order int) []ObservableValue {
 
 // RefineSettings are the settings of the refine and run analyses.
 type RefineSettings struct {
-	Order     int     `flag:"order" usage:"order of the expansion in 1/N: 1 (V) or 2 (V and A)"`
-	Transient float64 `flag:"transient" usage:"if > 0, the transient refinement on [0, T] from the initial state"`
-	Steps     int     `flag:"steps" usage:"number of output intervals of a transient run"`
+	Order     int     `flag:"order" usage:"order of the expansion in 1/N: 1 (V) or 2 (V and A)" range:"[1,2]"`
+	Transient float64 `flag:"transient" usage:"if > 0, the transient refinement on [0, T] from the initial state (0: stationary)" range:"[0,inf)"`
+	Steps     int     `flag:"steps" usage:"number of output intervals of a transient run" range:"[1,1e6]"`
 }
 
 // RunSettings are the settings of the run analysis: those of refine, and the bound on the
 // exact chain it solves instead for a model without a mean field.
 type RunSettings struct {
 	RefineSettings
-	MaxStates int `flag:"max-states" usage:"for a model without a mean field: stop the exploration of the exact chain beyond this many states"`
+	MaxStates int `flag:"max-states" usage:"for a model without a mean field: stop the exploration of the exact chain beyond this many states" range:"[1,1e9]"`
 }
 
 // Check reports settings out of range.

@@ -19,28 +19,143 @@ type FormatError struct {
 
 func (e *FormatError) Error() string { return fmt.Sprintf("unknown format %q", e.Format) }
 
-// Render returns the report in format "text", "csv" or "json". JSON refuses a report that
-// holds a non-finite number (NaN or ±Inf) with a *NonFiniteError naming the quantity:
-// a report never carries a silent NaN, and JSON has no spelling for one.
+// Render returns the report in format "text", "csv" or "json". A report never carries a
+// silent NaN: every format refuses a report that holds a non-finite number (NaN or ±Inf)
+// with a *NonFiniteError naming the quantity. A quantity the analysis legitimately has no
+// value for is a Maybe made by Missing: null in JSON, "—" in text, and its reason in both,
+// under the key "missing" of the JSON object (the quantity's path → the reason) and in a
+// final "— path: reason" line of the text.
 func Render(rep Report, format string) ([]byte, error) {
+	if format != "json" && format != "csv" && format != "text" {
+		return nil, &FormatError{Format: format}
+	}
+	if err := CheckFinite(rep); err != nil {
+		return nil, err
+	}
+	var missing [][2]string
+	collectMissing(reflect.ValueOf(rep), "", &missing)
 	switch format {
 	case "json":
-		if err := CheckFinite(rep); err != nil {
-			return nil, err
-		}
 		data, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
 			return nil, fmt.Errorf("encoding the report as JSON: %w", err)
+		}
+		if len(missing) > 0 {
+			data, err = addMissing(data, missing)
+			if err != nil {
+				return nil, err
+			}
 		}
 		return append(data, '\n'), nil
 	case "csv":
 		if c, ok := rep.(CSVReport); ok {
 			return []byte(c.CSV()), nil
 		}
-	case "text":
-		return []byte(rep.Text()), nil
+		return nil, &FormatError{Format: format}
 	}
-	return nil, &FormatError{Format: format}
+	text := rep.Text()
+	if len(missing) > 0 {
+		var b strings.Builder
+		b.WriteString(text)
+		if !strings.HasSuffix(text, "\n") {
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+		for _, m := range missing {
+			fmt.Fprintf(&b, "— %s: %s\n", m[0], m[1])
+		}
+		text = b.String()
+	}
+	return []byte(text), nil
+}
+
+// Maybe is a number of a report that the analysis may legitimately not have (a confidence
+// interval from a single sample, a rate with no sample to take it from): Known(x) or
+// Missing(reason). Render prints a missing one as null in JSON and "—" in text, with the
+// reason; it never prints a made-up number or NaN in its place.
+type Maybe struct {
+	// Value is the number; meaningful only when Reason is empty.
+	Value float64
+	// Reason says why there is no value; empty for a known value.
+	Reason string
+}
+
+// Known is a quantity with value x (which must be finite: Render refuses NaN and ±Inf).
+func Known(x float64) Maybe { return Maybe{Value: x} }
+
+// Missing is a quantity without a value, for the reason given.
+func Missing(reason string) Maybe {
+	if reason == "" {
+		reason = "no value"
+	}
+	return Maybe{Reason: reason}
+}
+
+// OK reports whether the quantity has a value.
+func (m Maybe) OK() bool { return m.Reason == "" }
+
+// String prints the value with %g, or "—".
+func (m Maybe) String() string {
+	if !m.OK() {
+		return "—"
+	}
+	return fmt.Sprintf("%g", m.Value)
+}
+
+// MarshalJSON writes the value, or null.
+func (m Maybe) MarshalJSON() ([]byte, error) {
+	if !m.OK() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(m.Value)
+}
+
+// UnmarshalJSON reads a number, or null as a missing value.
+func (m *Maybe) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		*m = Missing("")
+		return nil
+	}
+	*m = Maybe{}
+	return json.Unmarshal(data, &m.Value)
+}
+
+var maybeType = reflect.TypeOf(Maybe{})
+
+// collectMissing appends the path and reason of every missing Maybe in v's JSON form.
+func collectMissing(v reflect.Value, path string, out *[][2]string) {
+	walk(v, path, func(v reflect.Value, path string) {
+		if v.Type() != maybeType {
+			return
+		}
+		if m := v.Interface().(Maybe); !m.OK() {
+			*out = append(*out, [2]string{strings.TrimPrefix(path, "."), m.Reason})
+		}
+	})
+}
+
+// addMissing adds the key "missing" (path → reason) to the JSON object data.
+func addMissing(data []byte, missing [][2]string) ([]byte, error) {
+	body := strings.TrimSpace(string(data))
+	if !strings.HasPrefix(body, "{") || !strings.HasSuffix(body, "}") {
+		return nil, fmt.Errorf("the report has quantities without a value but its JSON form is not an object")
+	}
+	var b strings.Builder
+	b.WriteString(strings.TrimRight(strings.TrimSuffix(body, "}"), " \n"))
+	if strings.TrimSpace(body[1:len(body)-1]) != "" {
+		b.WriteString(",")
+	}
+	b.WriteString("\n  \"missing\": {")
+	for i, m := range missing {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		k, _ := json.Marshal(m[0])
+		r, _ := json.Marshal(m[1])
+		fmt.Fprintf(&b, "\n    %s: %s", k, r)
+	}
+	b.WriteString("\n  }\n}")
+	return []byte(b.String()), nil
 }
 
 // NonFiniteError names a quantity of a report that is NaN or infinite.
@@ -55,34 +170,54 @@ func (e *NonFiniteError) Error() string {
 }
 
 // CheckFinite returns a *NonFiniteError for the first non-finite float64 in v's JSON form
-// (exported fields, by their JSON names; map keys in sorted order), nil if there is none.
+// (exported fields, by their JSON names; map keys in sorted order; the value of a missing
+// Maybe is not looked at), nil if there is none.
 func CheckFinite(v any) error {
-	return checkFinite(reflect.ValueOf(v), "")
+	var first error
+	walk(reflect.ValueOf(v), "", func(v reflect.Value, path string) {
+		if first != nil {
+			return
+		}
+		var f float64
+		switch {
+		case v.Type() == maybeType:
+			m := v.Interface().(Maybe)
+			if !m.OK() {
+				return
+			}
+			f = m.Value
+		default:
+			f = v.Float()
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			first = &NonFiniteError{Path: strings.TrimPrefix(path, "."), Value: f}
+		}
+	})
+	return first
 }
 
-func checkFinite(v reflect.Value, path string) error {
+// walk calls visit on every float and Maybe of v's JSON form with its path.
+func walk(v reflect.Value, path string, visit func(v reflect.Value, path string)) {
+	if v.IsValid() && v.Type() == maybeType {
+		visit(v, path)
+		return
+	}
 	switch v.Kind() {
 	case reflect.Float32, reflect.Float64:
-		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
-			return &NonFiniteError{Path: strings.TrimPrefix(path, "."), Value: f}
-		}
+		visit(v, path)
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			return checkFinite(v.Elem(), path)
+			walk(v.Elem(), path, visit)
 		}
 	case reflect.Slice, reflect.Array:
 		for i := 0; i < v.Len(); i++ {
-			if err := checkFinite(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
+			walk(v.Index(i), fmt.Sprintf("%s[%d]", path, i), visit)
 		}
 	case reflect.Map:
 		keys := v.MapKeys()
 		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
 		for _, k := range keys {
-			if err := checkFinite(v.MapIndex(k), fmt.Sprintf("%s[%v]", path, k)); err != nil {
-				return err
-			}
+			walk(v.MapIndex(k), fmt.Sprintf("%s[%v]", path, k), visit)
 		}
 	case reflect.Struct:
 		t := v.Type()
@@ -98,10 +233,7 @@ func checkFinite(v reflect.Value, path string) error {
 			if name == "" {
 				name = f.Name
 			}
-			if err := checkFinite(v.Field(i), path+"."+name); err != nil {
-				return err
-			}
+			walk(v.Field(i), path+"."+name, visit)
 		}
 	}
-	return nil
 }

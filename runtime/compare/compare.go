@@ -63,13 +63,13 @@ type Table struct {
 
 // Settings are the settings of a comparison (mfc validate).
 type Settings struct {
-	MaxStates int     `flag:"max-states" usage:"solve the exact chain only up to this many states per N"`
-	SSAT      float64 `flag:"ssa-t" usage:"simulated time averaged per N after the burn-in (0: no simulation)"`
-	Burnin    float64 `flag:"burnin" usage:"simulated time discarded before averaging (default ssa-t/10)"`
-	Batches   int     `flag:"batches" usage:"batches of the batch-means confidence intervals"`
+	MaxStates int     `flag:"max-states" usage:"solve the exact chain only up to this many states per N" range:"[1,1e9]"`
+	SSAT      float64 `flag:"ssa-t" usage:"simulated time averaged per N after the burn-in (0: no simulation)" range:"[0,inf)"`
+	Burnin    float64 `flag:"burnin" usage:"simulated time discarded before averaging (-1: ssa-t/10)" range:"-1|[0,inf)"`
+	Batches   int     `flag:"batches" usage:"batches of the batch-means confidence intervals" range:"[2,1e5]"`
 	Seed      uint64  `flag:"seed" usage:"random seed of the simulations"`
-	Transient float64 `flag:"transient" usage:"if > 0, compare E f(X_t) at this time t from the initial state instead of the stationary means"`
-	Runs      int     `flag:"runs" usage:"trajectories of the simulation ensemble of a transient comparison (0: no simulation)"`
+	Transient float64 `flag:"transient" usage:"if > 0, compare E f(X_t) at this time t from the initial state instead of the stationary means (0: stationary)" range:"[0,inf)"`
+	Runs      int     `flag:"runs" usage:"trajectories of the simulation ensemble of a transient comparison (0: no simulation)" range:"0|[2,1e9]"`
 }
 
 // DefaultSettings returns the defaults of mfc validate.
