@@ -1,17 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/analysis"
 	"github.com/mfcproject/mfc/runtime/load"
+	"github.com/mfcproject/mfc/runtime/plot"
 	"github.com/mfcproject/mfc/runtime/progress"
 )
 
@@ -31,6 +34,8 @@ type cli struct {
 	scales   analysis.Scales
 	format   string
 	out      string
+	plot     string
+	only     string
 	settings any
 	stderr   io.Writer
 }
@@ -40,12 +45,20 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 	if a.MultiScale {
 		nflag = "[--N n1,n2,...]"
 	}
-	synopsis := fmt.Sprintf("FILE [--set name=value]... %s %s [--format text|csv|json] [-o FILE]", nflag, a.Synopsis)
+	plotFlag := ""
+	if plotted[a.Name] {
+		plotFlag = " [--plot FILE.png|svg|pdf [--only NAME,...]]"
+	}
+	synopsis := fmt.Sprintf("FILE [--set name=value]... %s %s [--format text|csv|json] [-o FILE]%s", nflag, a.Synopsis, plotFlag)
 	c := &cli{name: a.Name, fs: newFlagSet(a.Name, synopsis, stderr), settings: a.NewSettings(), stderr: stderr}
 	c.fs.Var(&c.sets, "set", "override a parameter: name=value, name=[v1,v2,...] or name[i,j]=value (repeatable)")
 	c.fs.Var(&c.scales, "N", "the scale, whatever its name in the model")
 	c.fs.StringVar(&c.format, "format", "text", "output format: text, csv or json")
 	c.fs.StringVar(&c.out, "o", "", "write the output to this file (atomically) instead of standard output")
+	if plotted[a.Name] {
+		c.fs.StringVar(&c.plot, "plot", "", "also draw the result as a figure in this file (.png, .svg or .pdf), written atomically")
+		c.fs.StringVar(&c.only, "only", "", "the species or observables drawn by --plot (comma-separated; default: the species)")
+	}
 	analysis.DefineFlags(c.fs, c.settings)
 	files, err := parseInterleaved(c.fs, args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
@@ -73,6 +86,19 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 	file := files[0]
 	if c.out != "" && sameFile(c.out, file) {
 		fmt.Fprintf(stderr, "mfc %s: -o %s is the input model: write the output to another file\n", a.Name, displayName(c.out))
+		return 2
+	}
+	if c.plot != "" {
+		if _, err := plot.FormatOf(c.plot); err != nil {
+			fmt.Fprintf(stderr, "mfc %s: --plot: %v\n", a.Name, err)
+			return 2
+		}
+		if sameFile(c.plot, file) || c.plot == c.out {
+			fmt.Fprintf(stderr, "mfc %s: --plot %s is the input model or the -o file: draw the figure into another file\n", a.Name, displayName(c.plot))
+			return 2
+		}
+	} else if c.only != "" {
+		fmt.Fprintf(stderr, "mfc %s: --only selects what --plot draws: add --plot FILE.png\n", a.Name)
 		return 2
 	}
 	// runErr receives what the analysis writes while it runs (diagnostics of the models it
@@ -112,7 +138,37 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 	if err != nil {
 		return c.fail(err)
 	}
+	if c.plot != "" {
+		if code := c.drawPlot(rep); code != 0 {
+			return code
+		}
+	}
 	return emit(stdout, stderr, c.out, data)
+}
+
+// plotted are the analyses whose reports have a figure (runtime/plot).
+var plotted = map[string]bool{"ode": true, "refine": true, "run": true, "ssa": true, "validate": true, "exact": true}
+
+// drawPlot writes the figure of rep to the --plot file, atomically.
+func (c *cli) drawPlot(rep analysis.Report) int {
+	format, _ := plot.FormatOf(c.plot)
+	opt := &plot.Options{}
+	if c.only != "" {
+		opt.Only = strings.Split(c.only, ",")
+	}
+	var b bytes.Buffer
+	if err := plot.Render(&b, rep, format, opt); err != nil {
+		fmt.Fprintf(c.stderr, "mfc %s: --plot: %s\n", c.name, strings.TrimPrefix(err.Error(), "plot: "))
+		if errors.Is(err, plot.ErrNoFigure) {
+			return 2
+		}
+		return 1
+	}
+	if err := writeFileAtomic(c.plot, b.Bytes()); err != nil {
+		fmt.Fprintf(c.stderr, "mfc: writing %s: %v\n", displayName(c.plot), err)
+		return 1
+	}
+	return 0
 }
 
 // runFunc runs an analysis for the command line args; what the run writes goes to runErr.

@@ -270,7 +270,9 @@ func refineTransientFigure(r *analysis.RefineReport, only []string) (*Figure, er
 	type curve struct {
 		name   string
 		orders [][]float64 // mean field, refined 1, refined 2
+		labels []string
 	}
+	avg := strings.HasPrefix(r.Method, "average")
 	var curves []curve
 	var obsNames []string
 	if len(r.ObservablesT) > 0 {
@@ -289,7 +291,10 @@ func refineTransientFigure(r *analysis.RefineReport, only []string) (*Figure, er
 		sel = r.Species
 	}
 	for _, name := range sel {
-		c := curve{name: name}
+		c := curve{name: name, labels: []string{"mean field", "+ V/N", "+ V/N + A/N²"}}
+		if avg {
+			c.labels[1] = "+ C/N"
+		}
 		if i := slices.Index(r.Species, name); i >= 0 {
 			x := column(r.X, i)
 			c.orders = append(c.orders, x)
@@ -310,6 +315,7 @@ func refineTransientFigure(r *analysis.RefineReport, only []string) (*Figure, er
 				}
 			}
 		} else {
+			c.labels = []string{"mean field", "+ C/N", "+ C/N + D/N²"}
 			j := slices.Index(obsNames, name)
 			mf, r1, r2 := make([]float64, len(r.Time)), make([]float64, len(r.Time)), []float64(nil)
 			for k, obs := range r.ObservablesT {
@@ -326,14 +332,10 @@ func refineTransientFigure(r *analysis.RefineReport, only []string) (*Figure, er
 		curves = append(curves, c)
 	}
 	what := "refined mean field"
-	if strings.HasPrefix(r.Method, "average") {
+	if avg {
 		what = "average mean field"
 	}
 	f := newFigure(nTitle(r.Model, what, n), "time t", "density")
-	labels := []string{"mean field", "+ V/N", "+ V/N + A/N²"}
-	if strings.HasPrefix(r.Method, "average") {
-		labels[1] = "+ C/N"
-	}
 	for k, c := range curves {
 		for o, ys := range c.orders {
 			l, err := line(r.Time, ys, Colour(k), dashes[o])
@@ -341,7 +343,7 @@ func refineTransientFigure(r *analysis.RefineReport, only []string) (*Figure, er
 				return nil, err
 			}
 			f.Plot.Add(l)
-			f.Legend.Add(c.name+": "+labels[o], l)
+			f.Legend.Add(c.name+": "+c.labels[o], l)
 		}
 	}
 	return f, nil
