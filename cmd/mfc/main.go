@@ -50,7 +50,9 @@ func commands() []command {
 	for _, a := range analysis.All() {
 		cmds = append(cmds, analysisCommand(a))
 	}
-	return cmds
+	return append(cmds,
+		command{"sweep", "run an analysis over a grid of parameter values (on all cores, resumable, shardable for Slurm)", runSweep},
+		command{"merge", "join the outputs of the shards of a sweep", plain(runMerge)})
 }
 
 // plain adapts a command that does no long-running work.

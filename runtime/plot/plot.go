@@ -75,6 +75,8 @@ var ErrNoFigure = errors.New("no figure")
 type Figure struct {
 	Plot   *plot.Plot
 	Legend plot.Legend
+	// colorBar, if not nil, is drawn in the strip instead of the legend (heat maps).
+	colorBar *plot.Plot
 }
 
 func newFigure(title, x, y string) *Figure {
@@ -100,13 +102,21 @@ func (f *Figure) Draw(c draw.Canvas) draw.Canvas {
 	if lw > 0 {
 		// The strip's top lines up with the data area's.
 		da := f.Plot.DataCanvas(pc)
-		f.Legend.Draw(draw.Crop(c, c.Max.X-c.Min.X-lw+vg.Points(4), 0, da.Min.Y-c.Min.Y, da.Max.Y-c.Max.Y))
+		strip := draw.Crop(c, c.Max.X-c.Min.X-lw+vg.Points(4), 0, da.Min.Y-c.Min.Y, da.Max.Y-c.Max.Y)
+		if f.colorBar != nil {
+			f.colorBar.Draw(strip)
+		} else {
+			f.Legend.Draw(strip)
+		}
 	}
 	return pc
 }
 
 // legendWidth is the width of the legend's strip, 0 without a legend.
 func (f *Figure) legendWidth(c draw.Canvas) vg.Length {
+	if f.colorBar != nil {
+		return 3 * vg.Centimeter
+	}
 	lw := f.Legend.Rectangle(c).Size().X
 	if lw > 0 {
 		lw += vg.Points(8)

@@ -63,7 +63,7 @@ func close(a color.Color, c color.RGBA, tol int) bool {
 	return d(r, c.R) && d(g, c.G) && d(b, c.B)
 }
 
-func grid(n int, tEnd float64) []float64 {
+func timeGrid(n int, tEnd float64) []float64 {
 	ts := make([]float64, n+1)
 	for k := range ts {
 		ts[k] = tEnd * float64(k) / float64(n)
@@ -75,7 +75,7 @@ func grid(n int, tEnd float64) []float64 {
 // point off the curves; the legend sits right of the data area.
 func TestODECurvesCrossTheirPixels(t *testing.T) {
 	t.Parallel()
-	ts := grid(200, 10)
+	ts := timeGrid(200, 10)
 	rep := &analysis.ODEReport{Model: "toy", Species: []string{"a", "b"}, Time: ts}
 	for _, x := range ts {
 		rep.X = append(rep.X, []float64{1 + 0.5*math.Sin(x), 0.2 + math.Exp(-x)})
@@ -127,7 +127,7 @@ func TestODECurvesCrossTheirPixels(t *testing.T) {
 // 95 % interval in data units and far taller than the mean's line.
 func TestSSABandWiderThanLine(t *testing.T) {
 	t.Parallel()
-	ts := grid(50, 10)
+	ts := timeGrid(50, 10)
 	rep := &analysis.SSAReport{Model: "toy", Runs: 100, Names: []string{"X"}, Time: ts}
 	for _, x := range ts {
 		rep.Mean = append(rep.Mean, []float64{1 + 0.1*x})
@@ -279,7 +279,7 @@ var number = regexp.MustCompile(`-?\d+(\.\d+)?(e-?\d+)?`)
 // rewrites it.
 func TestGoldenSVG(t *testing.T) {
 	t.Parallel()
-	ts := grid(40, 4)
+	ts := timeGrid(40, 4)
 	rep := &analysis.RefineReport{Model: "toy", N: 100, Order: 2, Method: "refined mean field", Species: []string{"S", "I"}, Time: ts}
 	for _, x := range ts {
 		rep.X = append(rep.X, []float64{0.9 - 0.1*x, 0.1 + 0.05*x})
