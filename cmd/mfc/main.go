@@ -27,8 +27,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/mfcproject/mfc/docs"
 	"github.com/mfcproject/mfc/runtime/analysis"
 )
 
@@ -111,6 +113,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	name := args[0]
 	if name == "help" {
+		if !isCommand(args[1]) {
+			return helpTopic(args[1], stdout, stderr)
+		}
 		name, args = args[1], []string{args[1], "-h"}
 	}
 	for _, c := range commands() {
@@ -129,5 +134,29 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'mfc help <command>' for the flags of a command.")
+	fmt.Fprintln(w, "\nRun 'mfc help <command>' for the flags of a command, 'mfc help TOPIC' for the language")
+	fmt.Fprintf(w, "reference (topics: %s) and 'mfc help E802' for a diagnostic.\n", strings.Join(docs.Topics(), ", "))
+}
+
+func isCommand(name string) bool {
+	for _, c := range commands() {
+		if c.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// helpTopic prints a topic of the documentation (package docs).
+func helpTopic(name string, stdout, stderr io.Writer) int {
+	text, ok := docs.Topic(name)
+	if !ok {
+		fmt.Fprintf(stderr, "mfc help: no command or topic %q\n  topics: %s\n  diagnostics: mfc help diagnostics lists the codes (mfc help E802)\n", name, strings.Join(docs.Topics(), ", "))
+		return 2
+	}
+	_, err := io.WriteString(stdout, text)
+	if err != nil {
+		return 1
+	}
+	return 0
 }

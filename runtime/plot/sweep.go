@@ -119,7 +119,7 @@ func Sweep(r *sweep.Result, keys []string, opt *Options) (*Figure, error) {
 		bar := plot.New()
 		bar.HideX()
 		bar.Y.Padding = 0
-		bar.Title.Text = keys[0]
+		// The key is in the figure's title.
 		bar.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
 		f.colorBar = bar
 		return f, nil
