@@ -68,7 +68,11 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 		return 2
 	}
 	if len(files) != 1 {
-		c.fs.Usage()
+		what := "no model file"
+		if len(files) > 1 {
+			what = fmt.Sprintf("%d files (%s ...)", len(files), displayName(files[0]))
+		}
+		fmt.Fprintf(stderr, "mfc %s: expected one model file or library model, got %s: e.g. mfc %s examples/sir.mf, or mfc %s @sir\n  (mfc help %s lists the flags)\n", a.Name, what, a.Name, a.Name, a.Name)
 		return 2
 	}
 	if len(c.scales) > 1 && !a.MultiScale {
@@ -119,6 +123,10 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 	mod, err := loadAt(first)
 	if err != nil {
 		return 1
+	}
+	if len(c.scales) > 0 && mod.IR.Scale == nil {
+		fmt.Fprintf(stderr, "mfc %s: --N: the model has no scale, so there is nothing to set: declare one (scale N = 100) or drop --N\n", a.Name)
+		return 2
 	}
 	p := &analysis.Problem{
 		Model:  mod,

@@ -27,6 +27,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	goruntime "runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -111,6 +113,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		usage(stdout)
 		return 0
 	}
+	if args[0] == "version" || args[0] == "--version" || args[0] == "-version" {
+		fmt.Fprintln(stdout, version())
+		return 0
+	}
 	name := args[0]
 	if name == "help" {
 		if !isCommand(args[1]) {
@@ -123,13 +129,46 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return c.run(ctx, args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "mfc: unknown command %q\n", name)
-	usage(stderr)
+	names := []string{"help", "version"}
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	msg := fmt.Sprintf("mfc: unknown command %q", name)
+	if s := nearest(name, names); s != "" {
+		msg += fmt.Sprintf(": did you mean %q?", s)
+	}
+	fmt.Fprintf(stderr, "%s\n  (mfc help lists the commands)\n", msg)
 	return 2
 }
 
+// version is the module's version and VCS revision as the Go toolchain recorded them.
+func version() string {
+	v, rev, dirty := "(devel)", "", false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	out := "mfc " + v
+	if rev != "" {
+		out += " " + rev[:min(12, len(rev))]
+		if dirty {
+			out += "+dirty"
+		}
+	}
+	return out + " " + goruntime.Version()
+}
+
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: mfc <command> [flags] FILE...")
+	fmt.Fprintln(w, "usage: mfc <command> [flags] FILE...   (mfc version prints the version)")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)

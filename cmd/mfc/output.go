@@ -36,6 +36,9 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	tmp, err := createTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp*")
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return errors.New("the directory " + displayName(filepath.Dir(dest)) + " does not exist")
+		}
 		return cause(err)
 	}
 	name := tmp.Name()

@@ -27,7 +27,7 @@ func TestPlotFlag(t *testing.T) {
 		{[]string{"ode", "@sir", "--plot", filepath.Join(dir, "a.jpg")}, 2, "", "name it .png, .svg or .pdf"},
 		{[]string{"ode", "@sir", "--only", "S"}, 2, "", "add --plot"},
 		{[]string{"ode", "@sir", "--plot", filepath.Join(dir, "q.png"), "--only", "Q"}, 2, "", `no figure of "Q": the report has S, I, R`},
-		{[]string{"fixpoint", "@sir", "--plot", filepath.Join(dir, "f.png")}, 2, "", "flag provided but not defined: -plot"},
+		{[]string{"fixpoint", "@sir", "--plot", filepath.Join(dir, "f.png")}, 2, "", "unknown flag --plot"},
 	}
 	for _, tc := range cases {
 		_, errOut, status := runCLI(tc.args...)

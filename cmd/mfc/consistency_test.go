@@ -1,0 +1,48 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// One consistent command line: mistakes get one line naming the fix (a did-you-mean for
+// commands and flags), not the whole usage; mfc version; --N only where there is a scale;
+// a missing output directory is named.
+func TestCommandLineMistakes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args   []string
+		status int
+		stdout string
+		stderr string
+	}{
+		{[]string{"rn", "@sir"}, 2, "", `unknown command "rn": did you mean "run"?`},
+		{[]string{"vrsion"}, 2, "", `did you mean "version"?`},
+		{[]string{"frobnicate"}, 2, "", "unknown command \"frobnicate\"\n  (mfc help lists the commands)\n"},
+		{[]string{"run", "@sir", "--ordr", "2"}, 2, "", "mfc run: unknown flag --ordr: did you mean --order?\n  (mfc help run lists the flags)\n"},
+		{[]string{"sweep", "@sir", "--vray", "beta=1,2", "--", "refine"}, 2, "", "did you mean --vary?"},
+		{[]string{"run"}, 2, "", "mfc run: expected one model file or library model, got no model file: e.g. mfc run examples/sir.mf, or mfc run @sir"},
+		{[]string{"exact", "../../examples/schlogl.mf", "--N", "10"}, 2, "", "--N: the model has no scale"},
+		{[]string{"run", "@sir", "-o", "/nonexistent-dir/x/out.txt"}, 1, "", "the directory /nonexistent-dir/x does not exist"},
+		{[]string{"version"}, 0, "mfc ", ""},
+		{[]string{"--version"}, 0, "mfc ", ""},
+	} {
+		out, errOut, status := runCLI(tc.args...)
+		if status != tc.status || !strings.Contains(out, tc.stdout) || !strings.Contains(errOut, tc.stderr) {
+			t.Errorf("mfc %s: status %d, stdout %q, stderr %q; want %d, %q, %q", strings.Join(tc.args, " "), status, out, errOut, tc.status, tc.stdout, tc.stderr)
+		}
+		if status == 2 && strings.Count(errOut, "\n") > 3 {
+			t.Errorf("mfc %s: %d lines of usage for one mistake:\n%s", strings.Join(tc.args, " "), strings.Count(errOut, "\n"), errOut)
+		}
+	}
+}
+
+func TestNearest(t *testing.T) {
+	t.Parallel()
+	names := []string{"order", "transient", "steps", "max-states", "N", "o"}
+	for in, want := range map[string]string{"ordr": "order", "oredr": "order", "stpes": "steps", "transeint": "transient", "x": "", "maxstates": "max-states", "zzzzz": ""} {
+		if got := nearest(in, names); got != want {
+			t.Errorf("nearest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
