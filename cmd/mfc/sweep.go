@@ -338,8 +338,7 @@ func recordArgs(file string, sets setFlags, scales analysis.Scales, aArgs []stri
 }
 
 // slurmScript is an sbatch script running the sweep of args as a job array of n tasks;
-// each task takes its shard from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT and writes
-// OUT.shard-i-of-n.ext.
+// task i (SLURM_ARRAY_TASK_ID) computes shard i/n and writes OUT.shard-i-of-n.ext.
 func slurmScript(own, rest []string, out string, n, workers int) (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -382,6 +381,10 @@ func slurmScript(own, rest []string, out string, n, workers int) (string, error)
 	if workers <= 0 {
 		cmd = append(cmd, "--workers", "1")
 	}
+	// The shard is explicit: SLURM_ARRAY_TASK_COUNT and SLURM_ARRAY_TASK_MIN describe the
+	// array submitted, and a task resubmitted alone (sbatch --array=i) would read them as
+	// shard 0 of 1, the whole sweep.
+	cmd = append(cmd, "--shard", "${SLURM_ARRAY_TASK_ID}/"+strconv.Itoa(n))
 	cmd = append(cmd, "-o", stem+".shard-${SLURM_ARRAY_TASK_ID}-of-"+strconv.Itoa(n)+ext, "--")
 	cmd = append(cmd, rest...)
 	var b strings.Builder

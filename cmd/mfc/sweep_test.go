@@ -155,7 +155,9 @@ func TestSweepUsage(t *testing.T) {
 }
 
 // The Slurm script: a job array of n tasks, each running this sweep on its shard (from
-// SLURM_ARRAY_TASK_ID) into its own part, with the model's absolute path.
+// SLURM_ARRAY_TASK_ID) into its own part, with the model's absolute path. The shard count is
+// in the script, not taken from SLURM_ARRAY_TASK_COUNT: a task resubmitted alone
+// (sbatch --array=i) still computes shard i of n.
 func TestEmitSlurm(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -166,7 +168,7 @@ func TestEmitSlurm(t *testing.T) {
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, errOut)
 	}
-	for _, want := range []string{"#!/bin/bash\n", "#SBATCH --array=0-7\n", "#SBATCH --cpus-per-task=1\n", " sweep " + model + " --vary beta=1:3:64 --workers 1 -o \"" + filepath.Join(dir, "r") + ".shard-${SLURM_ARRAY_TASK_ID}-of-8.csv\" -- refine --order 1\n", "merge " + filepath.Join(dir, "r.csv")} {
+	for _, want := range []string{"#!/bin/bash\n", "#SBATCH --array=0-7\n", "#SBATCH --cpus-per-task=1\n", " sweep " + model + " --vary beta=1:3:64 --workers 1 --shard \"${SLURM_ARRAY_TASK_ID}/8\" -o \"" + filepath.Join(dir, "r") + ".shard-${SLURM_ARRAY_TASK_ID}-of-8.csv\" -- refine --order 1\n", "merge " + filepath.Join(dir, "r.csv")} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the script lacks %q:\n%s", want, out)
 		}
