@@ -173,3 +173,22 @@ func TestToggleWarmEqualsCold(t *testing.T) {
 		}
 	}
 }
+
+// TestIterationLimit: an iteration limit stops the solver with Status Limit, reported as a
+// status (with the point reached and its residuals), not as an error.
+func TestIterationLimit(t *testing.T) {
+	t.Parallel()
+	needSolver(t)
+	p, _ := toggleLP(12)
+	s := lp.New()
+	defer s.Close()
+	if err := s.Load(p, lp.Options{MaxIterations: 1, NoPresolve: true}); err != nil {
+		t.Fatal(err)
+	}
+	c := make([]float64, p.NumVars())
+	c[5] = 1
+	r, err := s.Solve(lp.Maximize, c)
+	if err != nil || r.Status != lp.Limit || r.X == nil || r.Err() == nil {
+		t.Fatalf("err %v, status %v, x %v, Err() %v", err, r.Status, r.X != nil, r.Err())
+	}
+}
