@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/fit"
@@ -91,8 +92,9 @@ func (p Progress) start(label string, total int64) (func(done, total int64), fun
 // the mean field and its refinements of orders 1 and 2 (the two-timescale average mean
 // field for a model with a fast environment), the exact chain, and simulation. first is the
 // model at scales[0] (it is recompiled if its scale differs); load compiles it at the other
-// scales. What cannot be computed at a
-// scale is said in the report's notes, not returned as an error.
+// scales. What cannot be computed at a scale is said in the report's notes, not returned
+// as an error, except a diagnostic of the model met by the exact chain or the simulation
+// (E801–E803), which fails the comparison.
 func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales []float64, s *Settings, prog Progress) (*Report, error) {
 	if len(scales) == 0 {
 		// One comparison at the model's own scale (or for a model without one).
@@ -166,9 +168,12 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 					if !ok {
 						continue
 					}
-					t.MeanField[k], t.Refined1[k] = &v[0], &v[1]
+					t.MeanField[k], t.Refined1[k] = finite(&v[0]), finite(&v[1])
 					if ap.order >= 2 {
-						t.Refined2[k] = &v[2]
+						t.Refined2[k] = finite(&v[2])
+					}
+					if t.MeanField[k] == nil || t.Refined1[k] == nil || ap.order >= 2 && t.Refined2[k] == nil {
+						rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: %s: the (refined) mean field is not finite (%g, %g, %g); not shown", n, r.name, v[0], v[1], v[2]))
 					}
 				}
 			}
@@ -192,6 +197,9 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 				}
 			}
 		}
+		if isModelError(err) {
+			return nil, err
+		}
 		if err != nil {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: exact chain not solved: %v", n, err))
 		}
@@ -201,6 +209,9 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 			means, halves, warn, err := simulate(ctx, mod, in, rep.SSA, prog, n)
 			if warn != "" {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: %s", n, warn))
+			}
+			if isModelError(err) {
+				return nil, err
 			}
 			if err != nil {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: simulation: %v", n, err))
@@ -231,6 +242,23 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 	}
 	rep.Tables = tables
 	return rep, nil
+}
+
+// finite returns v if *v is finite, nil otherwise: a table never holds a NaN or an infinity.
+func finite(v *float64) *float64 {
+	if math.IsNaN(*v) || math.IsInf(*v, 0) {
+		return nil
+	}
+	return v
+}
+
+// isModelError reports whether err is a diagnostic of the model (E801, E802, E803: a
+// propensity that is negative, infinite or NaN at a reachable state, ...). Such a model has
+// no law: the comparison fails with the diagnostic rather than showing the other methods'
+// numbers beside a missing column.
+func isModelError(err error) bool {
+	var d *diag.Diagnostic
+	return errors.As(err, &d) && d.Severity == diag.Error
 }
 
 var errNoStationary = errors.New("the model is time-inhomogeneous, so it has no stationary law: compare at a time with --transient t")
