@@ -17,6 +17,7 @@ package analysis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -100,6 +101,11 @@ func (a *Analysis) Run(ctx context.Context, p *Problem, s any) (Report, error) {
 	}
 	if c, ok := s.(interface{ Check() error }); ok {
 		if err := c.Check(); err != nil {
+			// A settings value out of range is a usage error, whichever package checks it.
+			var ue *UsageError
+			if !errors.As(err, &ue) {
+				err = &UsageError{Msg: err.Error()}
+			}
 			return nil, err
 		}
 	}

@@ -78,6 +78,38 @@ func DefaultSettings() *Settings {
 	return &Settings{MaxStates: 500_000, SSAT: 1000, Burnin: -1, Batches: 20, Seed: 1, Runs: 2000}
 }
 
+// Check refuses settings that are out of range, naming the flag: times that are NaN,
+// infinite or negative (Burnin may be −1, its default: SSAT/10), fewer than 2 batches,
+// negative counts. Run calls it first.
+func (s *Settings) Check() error {
+	time := func(flag string, v float64) error {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return fmt.Errorf("--%s must be a finite time ≥ 0, got %g", flag, v)
+		}
+		return nil
+	}
+	if err := time("ssa-t", s.SSAT); err != nil {
+		return err
+	}
+	if s.Burnin != -1 {
+		if err := time("burnin", s.Burnin); err != nil {
+			return err
+		}
+	}
+	if err := time("transient", s.Transient); err != nil {
+		return err
+	}
+	switch {
+	case s.Batches < 2:
+		return fmt.Errorf("--batches must be at least 2, got %d", s.Batches)
+	case s.Runs < 0:
+		return fmt.Errorf("--runs must be ≥ 0, got %d", s.Runs)
+	case s.MaxStates < 0:
+		return fmt.Errorf("--max-states must be ≥ 0 (0: the default), got %d", s.MaxStates)
+	}
+	return nil
+}
+
 // Progress starts a progress report of a long step (nil: silent).
 type Progress func(label string, total int64) (report func(done, total int64), finish func())
 
@@ -99,6 +131,9 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 	if len(scales) == 0 {
 		// One comparison at the model's own scale (or for a model without one).
 		scales = []float64{0}
+	}
+	if err := s.Check(); err != nil {
+		return nil, err
 	}
 	set := *s
 	if set.Burnin < 0 {
@@ -182,6 +217,7 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 		}
 		// Exact chain.
 		states := 0
+		reducible := false
 		chain, err := ctmc.Explore(ctx, mod, in, ctmc.Limits{MaxStates: set.MaxStates})
 		if err == nil {
 			var law []float64
@@ -200,12 +236,17 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 		if isModelError(err) {
 			return nil, err
 		}
+		var re *ctmc.ReducibleError
+		reducible = errors.As(err, &re)
 		if err != nil {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: exact chain not solved: %v", n, err))
 		}
 		rep.ExactStates = append(rep.ExactStates, states)
 		// Simulation.
-		if rep.SSA != nil {
+		switch {
+		case rep.SSA != nil && reducible && horizon <= 0:
+			rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: no simulated stationary mean: the chain has several closed classes, so a time average depends on the class the trajectory enters", n))
+		case rep.SSA != nil:
 			means, halves, warn, err := simulate(ctx, mod, in, rep.SSA, prog, n)
 			if warn != "" {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: %s", n, warn))
@@ -409,14 +450,67 @@ func simulate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *SSASetu
 	worst, which := 0.0, -1
 	for q, st := range av.Stats {
 		means, halves = append(means, st.Mean), append(halves, st.Hi-st.Mean)
-		if r := lag1(av.BatchMeans, q); r > worst {
+		r := lag1(av.BatchMeans, q)
+		if r > worst {
 			worst, which = r, q
+		}
+		// Correlated batch means inflate the variance of the slope by about (1+r)/(1−r).
+		if ts := trend(av.BatchMeans, q) * math.Sqrt((1-r)/(1+r)); r > driftLag1 && math.Abs(ts) > driftT {
+			return nil, nil, "", fmt.Errorf("no simulated stationary mean: the batch means of %s drift (trend t = %.3g, lag-1 autocorrelation %.2f): the chain has no stationary law (the state keeps growing, or it is absorbed slowly), or it has not reached it after the burn-in (then raise --burnin and --ssa-t)", av.Names[q], ts, r)
 		}
 	}
 	if worst > 0.5 {
 		warn = fmt.Sprintf("the simulation's batch means are correlated (lag-1 autocorrelation %.2f for %s): its intervals are too narrow; raise --ssa-t (and --burnin)", worst, av.Names[which])
 	}
 	return means, halves, warn, nil
+}
+
+// The drift test of the batch means: a quantity whose batch means have a lag-1
+// autocorrelation r above driftLag1 and a linear trend whose t statistic, corrected for the
+// correlation by the factor √((1−r)/(1+r)), exceeds driftT in absolute value is not
+// averaging to a stationary mean. For independent batch means the t statistic follows
+// Student's law with (batches − 2) degrees of freedom: |t| > 10 has probability below 1e-8
+// at 20 batches, so a stationary simulation is not refused, while a count that grows
+// linearly (immigration) gives a corrected |t| in the hundreds.
+const (
+	driftLag1 = 0.5
+	driftT    = 10
+)
+
+// trend returns the t statistic of the least-squares slope of the batch means of
+// quantity q against the batch index (0 for fewer than 3 batches or an exact line with no
+// slope; ±Inf for an exact line with a slope).
+func trend(b [][]float64, q int) float64 {
+	n := float64(len(b))
+	if n < 3 {
+		return 0
+	}
+	var my float64
+	for _, r := range b {
+		my += r[q]
+	}
+	my /= n
+	mx := (n - 1) / 2
+	var sxx, sxy float64
+	for i, r := range b {
+		dx := float64(i) - mx
+		sxx += dx * dx
+		sxy += dx * (r[q] - my)
+	}
+	slope := sxy / sxx
+	var rss float64
+	for i, r := range b {
+		e := r[q] - my - slope*(float64(i)-mx)
+		rss += e * e
+	}
+	se := math.Sqrt(rss / (n - 2) / sxx)
+	if se == 0 {
+		if slope == 0 {
+			return 0
+		}
+		return math.Inf(int(math.Copysign(1, slope)))
+	}
+	return slope / se
 }
 
 // lag1 returns the lag-1 autocorrelation of quantity q across the batch means.
