@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"time"
 
 	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/runtime"
@@ -118,8 +119,36 @@ func (a *Analysis) Run(ctx context.Context, p *Problem, s any) (Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if b, ok := s.(interface{ Limits() *runtime.Budget }); ok {
+		if err := b.Limits().Check(); err != nil {
+			return nil, &UsageError{Msg: err.Error()}
+		}
+		ctx = runtime.WithMaxBytes(ctx, b.Limits().MaxBytes())
+		if d := b.Limits().Deadline(); d > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+			rep, err := a.run(ctx, p, s)
+			if err != nil && errors.Is(err, context.DeadlineExceeded) {
+				err = &TimeoutError{Limit: d, Err: err}
+			}
+			return rep, err
+		}
+	}
 	return a.run(ctx, p, s)
 }
+
+// TimeoutError is an analysis stopped by its time budget (--timeout).
+type TimeoutError struct {
+	Limit time.Duration
+	Err   error // wraps context.DeadlineExceeded
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("stopped by the time budget --timeout %s (%v)", e.Limit, e.Err)
+}
+
+func (e *TimeoutError) Unwrap() error { return e.Err }
 
 // NoMeanFieldError is returned for a model without a mean field by an analysis that needs
 // one; Diagnostics say why (no scale, discrete time, a propensity without a 1/N expansion).

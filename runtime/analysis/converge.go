@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/converge"
 )
 
@@ -29,10 +30,14 @@ type ConvergeSettings struct {
 	Exact     []float64 `flag:"exact" usage:"compare with the exact stationary chains at these scales (comma-separated)"`
 	MaxStates int       `flag:"max-states" usage:"largest exact chain explored per scale"`
 	Samples   int       `flag:"samples" usage:"random starts of the ODE runs and Poisson-equation samples"`
+	runtime.Budget
 }
 
 // Check reports scales that are not integers.
 func (s *ConvergeSettings) Check() error {
+	if err := s.Budget.Check(); err != nil {
+		return err
+	}
 	for _, n := range s.Exact {
 		if n != float64(int(n)) {
 			return usageErrorf("--exact takes integer scales, got %g", n)
@@ -74,7 +79,7 @@ func runConverge(ctx context.Context, p *Problem, s *ConvergeSettings) (Report, 
 		for i, n := range s.Exact {
 			ns[i] = int(n)
 		}
-		cmp, err := converge.Compare(ctx, rep, ns, p.Load, &converge.CompareSettings{MaxStates: s.MaxStates})
+		cmp, err := converge.Compare(ctx, rep, ns, p.Load, &converge.CompareSettings{MaxStates: s.MaxStates, MaxBytes: s.MaxBytes()})
 		if err != nil {
 			return nil, err
 		}

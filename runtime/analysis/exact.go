@@ -40,6 +40,7 @@ type ExactReport struct {
 // ExactSettings are the settings of the exact analysis.
 type ExactSettings struct {
 	MaxStates int `flag:"max-states" usage:"stop the state-space exploration beyond this many states"`
+	runtime.Budget
 }
 
 // SSASettings are the settings of the ssa analysis.
@@ -50,6 +51,7 @@ type SSASettings struct {
 	Seed    uint64  `flag:"seed" usage:"seed of the random streams (results do not depend on --workers)"`
 	Workers int     `flag:"workers" usage:"goroutines (0: all cores)"`
 	Method  string  `flag:"method" usage:"simulation method: direct (Gillespie), cr (composition-rejection, for large networks) or auto"`
+	runtime.Budget
 }
 
 func init() {
@@ -58,7 +60,7 @@ func init() {
 		Synopsis: "[--max-states k]"},
 		func() *ExactSettings { return &ExactSettings{MaxStates: 2_000_000} },
 		func(ctx context.Context, p *Problem, s *ExactSettings) (Report, error) {
-			return exactAnalysis(ctx, p.Model, s.MaxStates)
+			return exactAnalysis(ctx, p.Model, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()))
 		})
 	register(Analysis{Name: "ssa",
 		Summary:  "stochastic simulation ensembles: means and 95% confidence intervals",
@@ -67,9 +69,9 @@ func init() {
 }
 
 // exactAnalysis explores and solves the finite chain of mod at its inputs.
-func exactAnalysis(ctx context.Context, mod *runtime.Model, maxStates int) (*ExactReport, error) {
+func exactAnalysis(ctx context.Context, mod *runtime.Model, lim ctmc.Limits) (*ExactReport, error) {
 	in := mod.Inputs()
-	chain, err := ctmc.Explore(ctx, mod, in, ctmc.Limits{MaxStates: maxStates})
+	chain, err := ctmc.Explore(ctx, mod, in, lim)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/meanfield"
 )
@@ -70,6 +71,7 @@ type RefineSettings struct {
 	Order     int     `flag:"order" usage:"order of the expansion in 1/N: 1 (V) or 2 (V and A)"`
 	Transient float64 `flag:"transient" usage:"if > 0, the transient refinement on [0, T] from the initial state"`
 	Steps     int     `flag:"steps" usage:"number of output intervals of a transient run"`
+	runtime.Budget
 }
 
 // RunSettings are the settings of the run analysis: those of refine, and the bound on the
@@ -81,6 +83,9 @@ type RunSettings struct {
 
 // Check reports settings out of range.
 func (s *RefineSettings) Check() error {
+	if err := s.Budget.Check(); err != nil {
+		return err
+	}
 	if s.Order != 1 && s.Order != 2 {
 		return usageErrorf("--order %d: the refined mean field has orders 1 and 2", s.Order)
 	}
@@ -108,7 +113,7 @@ func runRun(ctx context.Context, p *Problem, s *RunSettings) (Report, error) {
 			why = ds[0].Msg
 		}
 		p.notify("no mean-field analysis (%s); computing the exact stationary law of the finite chain instead, as mfc exact does", why)
-		return exactAnalysis(ctx, mod, s.MaxStates)
+		return exactAnalysis(ctx, mod, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()))
 	}
 	return runRefine(ctx, p, &s.RefineSettings)
 }

@@ -71,6 +71,7 @@ type Settings struct {
 	Seed      uint64  `flag:"seed" usage:"random seed of the simulations"`
 	Transient float64 `flag:"transient" usage:"if > 0, compare E f(X_t) at this time t from the initial state instead of the stationary means"`
 	Runs      int     `flag:"runs" usage:"trajectories of the simulation ensemble of a transient comparison (0: no simulation)"`
+	runtime.Budget
 }
 
 // DefaultSettings returns the defaults of mfc validate.
@@ -82,6 +83,9 @@ func DefaultSettings() *Settings {
 // infinite or negative (Burnin may be −1, its default: SSAT/10), fewer than 2 batches,
 // negative counts. Run calls it first.
 func (s *Settings) Check() error {
+	if err := s.Budget.Check(); err != nil {
+		return err
+	}
 	time := func(flag string, v float64) error {
 		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 			return fmt.Errorf("--%s must be a finite time ≥ 0, got %g", flag, v)
@@ -218,7 +222,7 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 		// Exact chain.
 		states := 0
 		reducible := false
-		chain, err := ctmc.Explore(ctx, mod, in, ctmc.Limits{MaxStates: set.MaxStates})
+		chain, err := ctmc.Explore(ctx, mod, in, ctmc.SolveLimits(set.MaxStates, set.MaxBytes()))
 		if err == nil {
 			var law []float64
 			law, chain, err = exactLaw(ctx, chain, mod, in, horizon)
