@@ -18,9 +18,13 @@ func (s *Sim) advanceDiscrete(ctx context.Context, tEnd float64, acc []float64) 
 		if s.max > 0 && s.events >= s.max {
 			return ErrMaxEvents
 		}
+		if s.limit > 0 && s.work >= s.limit {
+			return ErrBudget
+		}
 		if err := s.poll(ctx); err != nil {
 			return err
 		}
+		s.work++
 		if acc != nil {
 			// X_t is held for one unit of time: its weight in the integral is 1.
 			for i, v := range s.in.Counts {
