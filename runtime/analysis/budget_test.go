@@ -2,6 +2,7 @@ package analysis_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -47,5 +48,33 @@ func TestMemoryBudget(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSimulationBudget: an ssa run stopped by --max-events is labelled partial in its text
+// and JSON; one stopped by --timeout before any run completed is a *TimeoutError naming the
+// flag.
+func TestSimulationBudget(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Model(t, "@sis", compiler.Options{Scale: 50})
+	a := analysis.Lookup("ssa")
+	s := a.NewSettings().(*analysis.SSASettings)
+	s.Runs, s.T, s.Workers, s.MaxEvents = 64, 5, 1, 3000
+	rep, err := a.Run(context.Background(), &analysis.Problem{Model: m}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := analysis.Render(rep, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if txt := rep.Text(); !strings.Contains(txt, "PARTIAL RESULT") || !strings.Contains(string(js), `"partial"`) {
+		t.Errorf("not labelled partial:\n%s\n%s", txt, js)
+	}
+	s.MaxEvents, s.Timeout = 0, "1ns"
+	_, err = a.Run(context.Background(), &analysis.Problem{Model: m}, s)
+	var te *analysis.TimeoutError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "--timeout") {
+		t.Errorf("got %v, want a TimeoutError", err)
 	}
 }

@@ -51,6 +51,8 @@ type SSASettings struct {
 	Seed    uint64  `flag:"seed" usage:"seed of the random streams (results do not depend on --workers)"`
 	Workers int     `flag:"workers" usage:"goroutines (0: all cores)"`
 	Method  string  `flag:"method" usage:"simulation method: direct (Gillespie), cr (composition-rejection, for large networks) or auto"`
+	// MaxEvents bounds the events of all the runs together (0: ssa.DefaultEventBudget).
+	MaxEvents int `flag:"max-events" usage:"stop after this many events of all the runs together (0: 1e9); the runs completed are reported as a partial result"`
 	runtime.Budget
 }
 
@@ -174,7 +176,25 @@ type SSAReport struct {
 	Time   []float64   `json:"time"`
 	Mean   [][]float64 `json:"mean"`
 	CI     [][]float64 `json:"ci"` // half-width of the 95% interval
+	// Partial is set when the ensemble stopped early (event or time budget): it says why
+	// and how many of the requested runs completed (Runs counts those).
+	Partial string `json:"partial,omitempty"`
 }
+
+// Check reports a budget out of range.
+func (s *SSASettings) Check() error {
+	if s.MaxEvents < 0 {
+		return usageErrorf("--max-events must be ≥ 0 (0: the default, 1e9), got %d", s.MaxEvents)
+	}
+	return s.Budget.Check()
+}
+
+// reportBytes is the memory of the ssa report per sample time and quantity: its mean and
+// interval (16 bytes) and its rendering as one string (about 70 bytes a line in text, with
+// the growth of the buffer and the garbage collector's headroom). Measured: @sir (6
+// quantities) with --steps 1e6 peaks at 1.97 GB, about 330 bytes per entry in all; with the
+// statistics (ssa, about 140 bytes) the estimate keeps a margin of a quarter.
+const reportBytes = 16 + 264
 
 // runSSA simulates an ensemble of trajectories and reports means and 95% intervals at
 // the sample times.
@@ -194,13 +214,20 @@ func runSSA(ctx context.Context, p *Problem, s *SSASettings) (Report, error) {
 			}
 		}
 	}
+	nq := mod.Dim() + len(mod.IR.Observables)
+	need, budget := int64(len(times))*int64(nq)*(reportBytes+ssa.StatBytes(s.Workers)), s.MaxBytes()
+	if need > budget {
+		return nil, &runtime.MemoryError{What: fmt.Sprintf("ssa: the statistics and report of %d sample times × %d quantities", len(times), nq),
+			Need: need, Limit: budget, Hint: "lower --steps (the number of sample times), or raise --max-memory"}
+	}
 	report, finish := p.progress("runs", int64(s.Runs))
-	res, err := ssa.Ensemble(ctx, mod, mod.Inputs(), ssa.Settings{Runs: s.Runs, T: s.T, Times: times, Seed: s.Seed, Workers: s.Workers, Method: s.Method, Progress: report})
+	res, err := ssa.Ensemble(ctx, mod, mod.Inputs(), ssa.Settings{Runs: s.Runs, T: s.T, Times: times, Seed: s.Seed, Workers: s.Workers, Method: s.Method,
+		EventBudget: int64(s.MaxEvents), Progress: report})
 	finish()
 	if err != nil {
 		return nil, err
 	}
-	rep := &SSAReport{Model: mod.IR.Name, Runs: res.Runs, Seed: s.Seed, Events: res.Events, Names: res.Names, Time: res.Times}
+	rep := &SSAReport{Model: mod.IR.Name, Runs: res.Runs, Seed: s.Seed, Events: res.Events, Names: res.Names, Time: res.Times, Partial: res.Partial}
 	for _, row := range res.Stats {
 		mean, ci := make([]float64, len(row)), make([]float64, len(row))
 		for q, st := range row {
@@ -222,7 +249,11 @@ func (r *SSAReport) table(csv bool) string {
 	if csv {
 		b.WriteString("t,name,mean,ci95\n")
 	} else {
-		fmt.Fprintf(&b, "model %s: %d runs, seed %d, %d events\n\n%-10s %-20s %16s %14s\n", r.Model, r.Runs, r.Seed, r.Events, "t", "quantity", "mean", "± 95% CI")
+		fmt.Fprintf(&b, "model %s: %d runs, seed %d, %d events\n", r.Model, r.Runs, r.Seed, r.Events)
+		if r.Partial != "" {
+			fmt.Fprintf(&b, "PARTIAL RESULT: %s\n", r.Partial)
+		}
+		fmt.Fprintf(&b, "\n%-10s %-20s %16s %14s\n", "t", "quantity", "mean", "± 95% CI")
 	}
 	for k, t := range r.Time {
 		for q, name := range r.Names {

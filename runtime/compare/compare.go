@@ -71,6 +71,7 @@ type Settings struct {
 	Seed      uint64  `flag:"seed" usage:"random seed of the simulations"`
 	Transient float64 `flag:"transient" usage:"if > 0, compare E f(X_t) at this time t from the initial state instead of the stationary means"`
 	Runs      int     `flag:"runs" usage:"trajectories of the simulation ensemble of a transient comparison (0: no simulation)"`
+	MaxEvents int     `flag:"max-events" usage:"stop each simulation after this many events (0: 1e9); its column is then left out, with a note"`
 	runtime.Budget
 }
 
@@ -108,6 +109,8 @@ func (s *Settings) Check() error {
 		return fmt.Errorf("--batches must be at least 2, got %d", s.Batches)
 	case s.Runs < 0:
 		return fmt.Errorf("--runs must be ≥ 0, got %d", s.Runs)
+	case s.MaxEvents < 0:
+		return fmt.Errorf("--max-events must be ≥ 0 (0: the default, 1e9), got %d", s.MaxEvents)
 	case s.MaxStates < 0:
 		return fmt.Errorf("--max-states must be ≥ 0 (0: the default), got %d", s.MaxStates)
 	}
@@ -251,7 +254,7 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 		case rep.SSA != nil && reducible && horizon <= 0:
 			rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: no simulated stationary mean: the chain has several closed classes, so a time average depends on the class the trajectory enters", n))
 		case rep.SSA != nil:
-			means, halves, warn, err := simulate(ctx, mod, in, rep.SSA, prog, n)
+			means, halves, warn, err := simulate(ctx, mod, in, rep.SSA, int64(set.MaxEvents), prog, n)
 			if warn != "" {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: %s", n, warn))
 			}
@@ -431,14 +434,17 @@ func exactLaw(ctx context.Context, c *ctmc.Chain, mod *runtime.Model, in *ir.Inp
 // a batch-means time average otherwise. warn is set when the batch means are correlated
 // (lag-1 autocorrelation above 0.5 for some quantity): the batches are then shorter than
 // the correlation time and the intervals too narrow.
-func simulate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *SSASetup, prog Progress, n float64) (means, halves []float64, warn string, err error) {
+func simulate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *SSASetup, budget int64, prog Progress, n float64) (means, halves []float64, warn string, err error) {
 	label := fmt.Sprintf("simulation at N=%g", n)
 	if s.Runs > 0 {
 		report, finish := prog.start(label, int64(s.Runs))
-		res, err := ssa.Ensemble(ctx, mod, in, ssa.Settings{Runs: s.Runs, T: s.T, Times: []float64{s.T}, Seed: s.Seed, Progress: report})
+		res, err := ssa.Ensemble(ctx, mod, in, ssa.Settings{Runs: s.Runs, T: s.T, Times: []float64{s.T}, Seed: s.Seed, EventBudget: budget, Progress: report})
 		finish()
 		if err != nil {
 			return nil, nil, "", err
+		}
+		if res.Partial != "" {
+			return nil, nil, "", fmt.Errorf("no simulated mean: the ensemble is partial (%s)", res.Partial)
 		}
 		for _, st := range res.Stats[0] {
 			means, halves = append(means, st.Mean), append(halves, st.Hi-st.Mean)
@@ -446,7 +452,7 @@ func simulate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *SSASetu
 		return means, halves, "", nil
 	}
 	report, finish := prog.start(label, int64(s.Batches))
-	av, err := ssa.TimeAverage(ctx, mod, in, ssa.Settings{T: s.T, Burnin: s.Burnin, Batches: s.Batches, Seed: s.Seed, Progress: report})
+	av, err := ssa.TimeAverage(ctx, mod, in, ssa.Settings{T: s.T, Burnin: s.Burnin, Batches: s.Batches, Seed: s.Seed, EventBudget: budget, Progress: report})
 	finish()
 	if err != nil {
 		return nil, nil, "", err

@@ -51,7 +51,7 @@ type LimitError struct {
 // Error names the limit and how to raise it. O(1).
 func (e *LimitError) Error() string {
 	if e.Limit == "bytes" {
-		return fmt.Sprintf("ctmc: the chain needs more than %s of memory after %d states (a third of the memory budget: --max-memory on the command line, Limits.MaxBytes in Go, the solver needing the rest); raise it, or bound the chain with --max-states", runtime.FormatBytes(e.Max), e.States)
+		return fmt.Sprintf("ctmc: the chain needs more than %d bytes (%s) of memory after %d states (Limits.MaxBytes in Go; on the command line a third of --max-memory, the solver needing the rest); raise --max-memory, or bound the chain with --max-states", e.Max, runtime.FormatBytes(e.Max), e.States)
 	}
 	return fmt.Sprintf("ctmc: more than %d states are reachable from the initial state (the state limit: --max-states on the command line, Limits.MaxStates in Go); raise it to explore a larger chain", e.Max)
 }

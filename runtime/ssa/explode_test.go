@@ -21,8 +21,8 @@ func TestExplosion(t *testing.T) {
 		T           float64
 		want        string // substring of the E806 message, "" for no error
 	}{
-		{"explode", "testdata/hostile/explode.mf", 100, "explodes"},
-		{"big jump", "testdata/hostile/big_jump.mf", 1e6, "2^53"},
+		{"explode", "testdata/hostile/sim/explode.mf", 100, "explodes"},
+		{"big jump", "testdata/hostile/sim/big_jump.mf", 1e6, "2^53"},
 		{"linear birth", "", 12, ""},
 	} {
 		c := c
@@ -44,5 +44,29 @@ func TestExplosion(t *testing.T) {
 				t.Fatalf("got %v, want E806 with %q and a position", err, c.want)
 			}
 		})
+	}
+}
+
+// TestEventBudget: an ensemble that spends its event budget reports the runs completed as a
+// partial result, saying so; one whose first run cannot complete (a rate of 1e32 over
+// t = 10) is an error wrapping ErrBudget; a deadline gives a partial result too.
+func TestEventBudget(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Model(t, "@sis", compiler.Options{Scale: 50})
+	res, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 64, T: 5, Workers: 2, EventBudget: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Partial == "" || res.Runs >= 64 || res.Runs == 0 || !strings.Contains(res.Partial, "--max-events") {
+		t.Errorf("runs %d, partial %q", res.Runs, res.Partial)
+	}
+	full, err := Ensemble(context.Background(), m, m.Inputs(), Settings{Runs: 64, T: 5, Workers: 2})
+	if err != nil || full.Partial != "" || full.Runs != 64 {
+		t.Errorf("full ensemble: %v, runs %d, partial %q", err, full.Runs, full.Partial)
+	}
+	fast := loadtest.Model(t, "testdata/hostile/sim/fast.mf", compiler.Options{})
+	_, err = Ensemble(context.Background(), fast, fast.Inputs(), Settings{Runs: 4, T: 10, Workers: 1, EventBudget: 100000})
+	if !errors.Is(err, ErrBudget) {
+		t.Errorf("rate 1e32: got %v, want ErrBudget", err)
 	}
 }

@@ -235,7 +235,8 @@ type Sim struct {
 	// polls counts the iterations of the advance loops, to check the context every
 	// ctxEvery of them.
 	polls uint64
-	// work counts the events (continuous time) or steps (discrete time) since Reset;
+	// work counts the events (continuous time, null events of thinning included) or steps
+	// (discrete time) since Reset;
 	// Advance stops with ErrBudget when it reaches limit (0: no limit).
 	work, limit int64
 	// blowup watches the event rate of a continuous-time trajectory for explosion.
@@ -520,7 +521,6 @@ func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 		if err := s.poll(ctx); err != nil {
 			return err
 		}
-		s.work++
 		tPrev := s.t
 		var j int
 		var err error
@@ -544,6 +544,7 @@ func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 		if j < 0 {
 			continue
 		}
+		s.work++
 		if s.t == tPrev && s.a0 > 0 {
 			return s.stalled(j)
 		}
