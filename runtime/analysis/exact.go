@@ -200,7 +200,12 @@ const reportBytes = 16 + 264
 // the sample times.
 func runSSA(ctx context.Context, p *Problem, s *SSASettings) (Report, error) {
 	mod := p.Model
-	times := grid(s.T, s.Steps)
+	nq := mod.Dim() + len(mod.IR.Observables)
+	// The statistics (ssa) and the report with its rendering, per sample time.
+	times, err := timeGrid(s.T, s.Steps, int64(nq)*(reportBytes+ssa.StatBytes(s.Workers)), s.MaxBytes(), "ssa: the statistics and report of "+fmt.Sprint(nq)+" quantities")
+	if err != nil {
+		return nil, err
+	}
 	if mod.IR.Time == ir.Discrete {
 		// Discrete time: --t counts steps; sample at the integer steps of the grid.
 		if s.T != math.Trunc(s.T) || s.T < 0 {
@@ -213,12 +218,6 @@ func runSSA(ctx context.Context, p *Problem, s *SSASettings) (Report, error) {
 				times = append(times, tk)
 			}
 		}
-	}
-	nq := mod.Dim() + len(mod.IR.Observables)
-	need, budget := int64(len(times))*int64(nq)*(reportBytes+ssa.StatBytes(s.Workers)), s.MaxBytes()
-	if need > budget {
-		return nil, &runtime.MemoryError{What: fmt.Sprintf("ssa: the statistics and report of %d sample times × %d quantities", len(times), nq),
-			Need: need, Limit: budget, Hint: "lower --steps (the number of sample times), or raise --max-memory"}
 	}
 	report, finish := p.progress("runs", int64(s.Runs))
 	res, err := ssa.Ensemble(ctx, mod, mod.Inputs(), ssa.Settings{Runs: s.Runs, T: s.T, Times: times, Seed: s.Seed, Workers: s.Workers, Method: s.Method,

@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/mfcproject/mfc/runtime"
@@ -127,7 +128,13 @@ func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, erro
 	rep := &RefineReport{Model: mod.IR.Name, N: in.Scale, Order: s.Order}
 	rep.Species = mod.SpeciesNames()
 	if s.Transient > 0 {
-		tr, err := meanfield.Transient(ctx, mod, in, grid(s.Transient, s.Steps), s.Order)
+		// Per time: x, V, A and the d×d W, with their rendering (about 60 bytes a number).
+		d := int64(mod.Dim())
+		times, err := timeGrid(s.Transient, s.Steps, 60*(d*d+4*d)+64, s.MaxBytes(), "the transient report")
+		if err != nil {
+			return nil, err
+		}
+		tr, err := meanfield.Transient(ctx, mod, in, times, s.Order)
 		if err != nil {
 			return nil, err
 		}
@@ -164,6 +171,19 @@ func (r *RefineReport) setMethod(mod *runtime.Model, method string, order int, n
 }
 
 // grid returns steps+1 equally spaced times on [0, horizon].
+// timeGrid returns grid(horizon, steps) after checking its size: steps ≥ 1, and the
+// memory of the report, perTime bytes per time, within the budget. what names the report.
+func timeGrid(horizon float64, steps int, perTime, budget int64, what string) ([]float64, error) {
+	if steps < 1 {
+		return nil, usageErrorf("--steps must be at least 1, got %d", steps)
+	}
+	if need := float64(steps+1) * float64(perTime); need > float64(budget) {
+		return nil, &runtime.MemoryError{What: fmt.Sprintf("%s at %d times", what, steps+1),
+			Need: int64(math.Min(need, math.MaxInt64/2)), Limit: budget, Hint: "lower --steps, or raise --max-memory"}
+	}
+	return grid(horizon, steps), nil
+}
+
 func grid(horizon float64, steps int) []float64 {
 	times := make([]float64, steps+1)
 	for k := range times {
