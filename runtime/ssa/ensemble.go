@@ -323,7 +323,7 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 		return nil, firstErr
 	}
 	if tot.n == 0 {
-		return nil, fmt.Errorf("ssa: no run completed: %s: %w", partial, cause)
+		return nil, &stopError{msg: "ssa: no run completed: " + partial, cause: cause}
 	}
 	z := distuv.UnitNormal.Quantile(0.5 + level(s)/2)
 	res := &EnsembleResult{Times: append([]float64(nil), times...), Names: names(m), Runs: int(tot.n), Events: events.Load()}
@@ -346,6 +346,16 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 	}
 	return res, nil
 }
+
+// stopError is an ensemble stopped by a budget before any run completed; it wraps ErrBudget
+// or context.DeadlineExceeded.
+type stopError struct {
+	msg   string
+	cause error
+}
+
+func (e *stopError) Error() string { return e.msg }
+func (e *stopError) Unwrap() error { return e.cause }
 
 // add folds the samples of one complete run into mo (Welford's update).
 func (mo *moments) add(sample []float64) {

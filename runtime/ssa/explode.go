@@ -75,12 +75,12 @@ func (s *Sim) watch(tEnd float64) error {
 		n, g4(rate), p, g4(tInf), g4(s.t), t.Label, g4(s.props[j]), s.StateString())
 }
 
-// stalled is E806 for a clock that no longer advances: the waiting time before j fired is
-// below the resolution of t.
+// stalled is E806 for a clock that no longer advances: the mean waiting time 1/a0 is below
+// the resolution of t.
 func (s *Sim) stalled(j int) error {
 	t := &s.p.mod.Transitions[j]
 	return diag.Errorf(t.Pos, "E806", "lower the rates, or the time scale of the model, so that the mean waiting time is well above t·1e-16",
-		"the simulation cannot advance: at t = %s the total event rate is %s, so the waiting time falls below the resolution of t ('%s' has propensity %s at %s)",
+		"the simulation cannot advance: at t = %s the total event rate is %s, so the mean waiting time falls below the resolution of t ('%s' has propensity %s at %s)",
 		g4(s.t), g4(s.a0), t.Label, g4(s.props[j]), s.StateString())
 }
 

@@ -545,7 +545,9 @@ func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 			continue
 		}
 		s.work++
-		if s.t == tPrev && s.a0 > 0 {
+		// A short draw may round off against t now and then; the clock stalls when the
+		// mean waiting time does.
+		if s.t == tPrev && s.a0 > 0 && tPrev+1/s.a0 == tPrev {
 			return s.stalled(j)
 		}
 		ev := s.events
