@@ -104,7 +104,7 @@ func (b *Budget) bytes() (int64, error) {
 	}
 	s = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(s, "B"), "b"), "i")
 	if s == "" {
-		return 0, fmt.Errorf("--max-memory %q: want a size from 1M up, such as 2G or 500M", b.MaxMemory)
+		return 0, usageErrorf("--max-memory %q: want a size from 1M up, such as 2G or 500M", b.MaxMemory)
 	}
 	mult := 1.0
 	switch strings.ToUpper(s[len(s)-1:]) {
@@ -123,7 +123,7 @@ func (b *Budget) bytes() (int64, error) {
 	}
 	v, err := strconv.ParseFloat(num, 64)
 	if err != nil || !(v*mult >= 1<<20) || v*mult > math.MaxInt64/2 {
-		return 0, fmt.Errorf("--max-memory %q: want a size from 1M up, such as 2G or 500M", b.MaxMemory)
+		return 0, usageErrorf("--max-memory %q: want a size from 1M up, such as 2G or 500M", b.MaxMemory)
 	}
 	return int64(v * mult), nil
 }
@@ -135,7 +135,7 @@ func (b *Budget) timeout() (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
-		return 0, fmt.Errorf("--timeout %q: want a duration ≥ 0 such as 90s or 10m", b.Timeout)
+		return 0, usageErrorf("--timeout %q: want a duration ≥ 0 such as 90s or 10m", b.Timeout)
 	}
 	return d, nil
 }
@@ -169,6 +169,16 @@ func (e *MemoryError) Error() string {
 		s += "; " + e.Hint
 	}
 	return s
+}
+
+// UsageError is a setting out of range (a flag's value on the command line, which then
+// exits with status 2); Msg names the flag.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
 }
 
 type maxBytesKey struct{}

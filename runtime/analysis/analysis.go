@@ -159,9 +159,9 @@ type NoMeanFieldError struct {
 func (e *NoMeanFieldError) Error() string { return "the model has no mean field" }
 
 // UsageError is a settings value out of range: the command-line tool exits with status 2.
-type UsageError struct{ Msg string }
-
-func (e *UsageError) Error() string { return e.Msg }
+// It is runtime.UsageError, so that the packages below (compare's settings, the Budget)
+// report theirs with the same type.
+type UsageError = runtime.UsageError
 
 func usageErrorf(format string, args ...any) error {
 	return &UsageError{Msg: fmt.Sprintf(format, args...)}

@@ -89,7 +89,7 @@ func (s *Settings) Check() error {
 	}
 	time := func(flag string, v float64) error {
 		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-			return fmt.Errorf("--%s must be a finite time ≥ 0, got %g", flag, v)
+			return usageErrorf("--%s must be a finite time ≥ 0, got %g", flag, v)
 		}
 		return nil
 	}
@@ -106,15 +106,19 @@ func (s *Settings) Check() error {
 	}
 	switch {
 	case s.Batches < 2:
-		return fmt.Errorf("--batches must be at least 2, got %d", s.Batches)
+		return usageErrorf("--batches must be at least 2, got %d", s.Batches)
 	case s.Runs < 0:
-		return fmt.Errorf("--runs must be ≥ 0, got %d", s.Runs)
+		return usageErrorf("--runs must be ≥ 0, got %d", s.Runs)
 	case s.MaxEvents < 0:
-		return fmt.Errorf("--max-events must be ≥ 0 (0: the default, 1e9), got %d", s.MaxEvents)
+		return usageErrorf("--max-events must be ≥ 0 (0: the default, 1e9), got %d", s.MaxEvents)
 	case s.MaxStates < 0:
-		return fmt.Errorf("--max-states must be ≥ 0 (0: the default), got %d", s.MaxStates)
+		return usageErrorf("--max-states must be ≥ 0 (0: the default), got %d", s.MaxStates)
 	}
 	return nil
+}
+
+func usageErrorf(format string, args ...any) error {
+	return &runtime.UsageError{Msg: fmt.Sprintf(format, args...)}
 }
 
 // Progress starts a progress report of a long step (nil: silent).
