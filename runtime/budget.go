@@ -175,6 +175,7 @@ func (e *MemoryError) Error() string {
 // exits with status 2); Msg names the flag.
 type UsageError struct{ Msg string }
 
+// Error returns Msg.
 func (e *UsageError) Error() string { return e.Msg }
 
 func usageErrorf(format string, args ...any) error {

@@ -144,10 +144,13 @@ type TimeoutError struct {
 	Err   error // wraps context.DeadlineExceeded
 }
 
+// Error names the flag and the limit.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("stopped by the time budget --timeout %s (%v)", e.Limit, e.Err)
 }
 
+// Unwrap returns the context's error, so that errors.Is(err, context.DeadlineExceeded)
+// holds.
 func (e *TimeoutError) Unwrap() error { return e.Err }
 
 // NoMeanFieldError is returned for a model without a mean field by an analysis that needs
