@@ -49,7 +49,7 @@ func (s *ConvergeSettings) Check() error {
 func init() {
 	register(Analysis{Name: "converge", MeanField: true,
 		Summary:  "rate of convergence of the mean field (Stein's method): stability, Poisson equation, predicted N·E‖X − x*‖², --exact comparison",
-		Synopsis: "[--exact n1,n2,...] [--max-states k] [--samples k]"},
+		Synopsis: "[--exact n1,n2,...] [--max-states k] [--samples k] [--max-memory M] [--timeout D]"},
 		func() *ConvergeSettings { return &ConvergeSettings{MaxStates: 200_000, Samples: 24} }, runConverge)
 }
 

@@ -59,14 +59,14 @@ type SSASettings struct {
 func init() {
 	register(Analysis{Name: "exact",
 		Summary:  "stationary law of the finite chain: expected counts, observables, stationary measures",
-		Synopsis: "[--max-states k]"},
+		Synopsis: "[--max-states k] [--max-memory M] [--timeout D]"},
 		func() *ExactSettings { return &ExactSettings{MaxStates: 2_000_000} },
 		func(ctx context.Context, p *Problem, s *ExactSettings) (Report, error) {
 			return exactAnalysis(ctx, p.Model, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()))
 		})
 	register(Analysis{Name: "ssa",
 		Summary:  "stochastic simulation ensembles: means and 95% confidence intervals",
-		Synopsis: "--runs R --t T [--steps k] [--seed s] [--workers w] [--method auto|direct|cr]"},
+		Synopsis: "--runs R --t T [--steps k] [--seed s] [--workers w] [--method auto|direct|cr] [--max-events E] [--max-memory M] [--timeout D]"},
 		func() *SSASettings { return &SSASettings{Runs: 1000, T: 10, Steps: 10, Seed: 1, Method: "auto"} }, runSSA)
 }
 

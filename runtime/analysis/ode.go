@@ -44,7 +44,7 @@ func (s *ODESettings) Check() error {
 func init() {
 	register(Analysis{Name: "ode", MeanField: true,
 		Summary:  "integrate the mean-field ODE from the initial state (explicit, stiff or automatic)",
-		Synopsis: "--t T [--steps k] [--method auto|explicit|stiff] [--rtol r] [--atol a]"},
+		Synopsis: "--t T [--steps k] [--method auto|explicit|stiff] [--rtol r] [--atol a] [--max-memory M] [--timeout D]"},
 		func() *ODESettings {
 			return &ODESettings{T: 10, Steps: 10, Method: "auto", RelTol: 1e-8, AbsTol: 1e-10}
 		}, runODE)

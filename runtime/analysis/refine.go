@@ -96,11 +96,11 @@ func (s *RefineSettings) Check() error {
 func init() {
 	register(Analysis{Name: "refine", MeanField: true,
 		Summary:  "refined mean field of order 1 or 2, stationary or --transient T",
-		Synopsis: "[--order 1|2] [--transient T [--steps k]]"},
+		Synopsis: "[--order 1|2] [--transient T [--steps k]] [--max-memory M] [--timeout D]"},
 		func() *RefineSettings { return &RefineSettings{Order: 1, Steps: 10} }, runRefine)
 	register(Analysis{Name: "run",
 		Summary:  "the default job: fixed point, stability, refined mean field (orders 1 and 2) of every observable",
-		Synopsis: "[--order 1|2] [--transient T [--steps k]] [--max-states k]"},
+		Synopsis: "[--order 1|2] [--transient T [--steps k]] [--max-states k] [--max-memory M] [--timeout D]"},
 		func() *RunSettings { return &RunSettings{RefineSettings{Order: 2, Steps: 10}, 2_000_000} }, runRun)
 }
 
