@@ -42,7 +42,7 @@ type Settings struct {
 	RateBound float64
 	// EventBudget bounds the events (continuous time) or steps (discrete time) of all the
 	// trajectories of an ensemble together, or of the trajectory of a time average; 0 means
-	// DefaultEventBudget.
+	// DefaultEventBudget, a negative value no bound.
 	EventBudget int64
 	// MaxEvents bounds the events of each trajectory; 0 means no bound. In discrete time an
 	// event is a step that takes a transition instance (explicit self-loops included, the
@@ -180,10 +180,7 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 		return nil, &runtime.MemoryError{What: fmt.Sprintf("ssa: the statistics of %d sample times × %d quantities", len(times), nq),
 			Need: need, Limit: budget, Hint: "lower --steps (the number of sample times), or raise --max-memory"}
 	}
-	budget := s.EventBudget
-	if budget <= 0 {
-		budget = DefaultEventBudget
-	}
+	budget := eventBudget(s)
 
 	var (
 		next     atomic.Int64 // next block to simulate
@@ -300,7 +297,10 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 					}
 					used.Add(sim.work)
 					if err != nil {
+						var be *BudgetError
 						switch {
+						case errors.As(err, &be):
+							stop(nil, fmt.Sprintf("run %d stopped: %s", r, be.Msg))
 						case errors.Is(err, ErrBudget):
 							stop(nil, fmt.Sprintf("the event budget of %d events (--max-events) is spent", budget))
 						case errors.Is(err, context.DeadlineExceeded):
@@ -345,6 +345,18 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 		res.Stats = append(res.Stats, row)
 	}
 	return res, nil
+}
+
+// eventBudget returns the event budget of s: EventBudget, DefaultEventBudget for 0, and
+// math.MaxInt64 (no bound) for a negative value.
+func eventBudget(s Settings) int64 {
+	switch {
+	case s.EventBudget > 0:
+		return s.EventBudget
+	case s.EventBudget < 0:
+		return math.MaxInt64
+	}
+	return DefaultEventBudget
 }
 
 // stopError is an ensemble stopped by a budget before any run completed; it wraps ErrBudget
@@ -437,12 +449,13 @@ func TimeAverage(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Setting
 	if err := sim.Reset(s.Seed, 0); err != nil {
 		return nil, err
 	}
-	budget := s.EventBudget
-	if budget <= 0 {
-		budget = DefaultEventBudget
-	}
+	budget := eventBudget(s)
 	sim.SetLimit(budget)
 	spent := func(err error) error {
+		var be *BudgetError
+		if errors.As(err, &be) {
+			return fmt.Errorf("ssa: the time average stopped at t = %g: %w", sim.t, err)
+		}
 		if errors.Is(err, ErrBudget) {
 			return fmt.Errorf("ssa: the time average stopped at t = %g: the event budget of %d events (--max-events) is spent: %w", sim.t, budget, err)
 		}

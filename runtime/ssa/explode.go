@@ -1,6 +1,7 @@
 package ssa
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 
@@ -31,7 +32,26 @@ type explosion struct {
 	tMark  float64 // time at the start of the current window
 	rate   float64 // event rate of the previous window
 	streak int     // consecutive windows with p > blowupPower
+	steady int     // consecutive windows with −0.5 < p ≤ blowupPower (a rate that does not fall)
 }
+
+// BudgetError is ErrBudget with the reason: the budget spent, or a projection showing that
+// the trajectory cannot reach its end time within it.
+type BudgetError struct{ Msg string }
+
+// Error returns Msg.
+func (e *BudgetError) Error() string { return e.Msg }
+
+// Unwrap returns ErrBudget.
+func (e *BudgetError) Unwrap() error { return ErrBudget }
+
+// budgetSteady is the number of windows of a rate that does not fall after which a
+// trajectory whose projected events to tEnd exceed budgetMargin times its remaining budget
+// is stopped at once, rather than when the budget is spent (a rate of 1e32, or --t 1e300).
+const (
+	budgetSteady = 3
+	budgetMargin = 10
+)
 
 // watch runs the explosion test; it is called when s.events is a multiple of
 // 2^blowupFirst and acts at powers of two.
@@ -50,6 +70,15 @@ func (s *Sim) watch(tEnd float64) error {
 	p := math.Inf(1)
 	if b.rate > 0 && dt > 0 {
 		p = math.Log2(rate / b.rate)
+	}
+	if b.rate > 0 && p > -0.5 && p <= blowupPower {
+		b.steady++
+	} else {
+		b.steady = 0
+	}
+	if left := float64(s.limit - s.work); s.limit > 0 && b.steady >= budgetSteady && rate*(tEnd-s.t) > budgetMargin*left {
+		return &BudgetError{Msg: fmt.Sprintf("at its event rate of %s per unit time (t = %s) the trajectory needs about %s more events to reach t = %s, beyond the %s events left of the event budget (--max-events)",
+			g4(rate), g4(s.t), g4(rate*(tEnd-s.t)), g4(tEnd), g4(left))}
 	}
 	if b.rate == 0 || !(p > blowupPower) {
 		b.rate, b.streak = rate, 0

@@ -48,8 +48,8 @@ func TestExplosion(t *testing.T) {
 }
 
 // TestEventBudget: an ensemble that spends its event budget reports the runs completed as a
-// partial result, saying so; one whose first run cannot complete (a rate of 1e32 over
-// t = 10) is an error wrapping ErrBudget; a deadline gives a partial result too.
+// partial result, saying so; one whose first run cannot complete is an error wrapping
+// ErrBudget, at once when the event rate shows it.
 func TestEventBudget(t *testing.T) {
 	t.Parallel()
 	m := loadtest.Model(t, "@sis", compiler.Options{Scale: 50})
@@ -64,9 +64,16 @@ func TestEventBudget(t *testing.T) {
 	if err != nil || full.Partial != "" || full.Runs != 64 {
 		t.Errorf("full ensemble: %v, runs %d, partial %q", err, full.Runs, full.Partial)
 	}
+	// With the default budget of 1e9 events, the projection stops at once a run that cannot
+	// reach its end: a rate of 1e32 over t = 10, and 1e12 steps of a discrete-time model.
 	fast := loadtest.Model(t, "testdata/hostile/sim/fast.mf", compiler.Options{})
-	_, err = Ensemble(context.Background(), fast, fast.Inputs(), Settings{Runs: 4, T: 10, Workers: 1, EventBudget: 100000})
-	if !errors.Is(err, ErrBudget) {
-		t.Errorf("rate 1e32: got %v, want ErrBudget", err)
+	_, err = Ensemble(context.Background(), fast, fast.Inputs(), Settings{Runs: 4, T: 10, Workers: 1})
+	if !errors.Is(err, ErrBudget) || !strings.Contains(err.Error(), "needs about") {
+		t.Errorf("rate 1e32: got %v, want ErrBudget with a projection", err)
+	}
+	walk := loadtest.Source(t, "model walk\ntime discrete\nspecies X\nup: 0 -> X when X < 3 @ 0.5\ndown: X -> 0 when X > 0 @ 0.5\ninit { X = 0 }\n", compiler.Options{})
+	_, err = Ensemble(context.Background(), walk, walk.Inputs(), Settings{Runs: 4, T: 1e12, Workers: 1})
+	if !errors.Is(err, ErrBudget) || !strings.Contains(err.Error(), "more steps") {
+		t.Errorf("1e12 steps: got %v, want ErrBudget", err)
 	}
 }
