@@ -17,9 +17,11 @@ package analysis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
+	"time"
 
 	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/runtime"
@@ -99,6 +101,11 @@ func (a *Analysis) Run(ctx context.Context, p *Problem, s any) (Report, error) {
 		return nil, fmt.Errorf("%s: settings of type %T, want %T", a.Name, s, a.newSettings())
 	}
 	if err := CheckSettings(s); err != nil {
+		// A settings value out of range is a usage error, whichever package checks it.
+		var ue *UsageError
+		if !errors.As(err, &ue) {
+			err = &UsageError{Msg: err.Error()}
+		}
 		return nil, err
 	}
 	if p == nil || p.Model == nil {
@@ -110,8 +117,39 @@ func (a *Analysis) Run(ctx context.Context, p *Problem, s any) (Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if b, ok := s.(interface{ Limits() *runtime.Budget }); ok {
+		if err := b.Limits().Check(); err != nil {
+			return nil, &UsageError{Msg: err.Error()}
+		}
+		ctx = runtime.WithMaxBytes(ctx, b.Limits().MaxBytes())
+		if d := b.Limits().Deadline(); d > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+			rep, err := a.run(ctx, p, s)
+			if err != nil && errors.Is(err, context.DeadlineExceeded) {
+				err = &TimeoutError{Limit: d, Err: err}
+			}
+			return rep, err
+		}
+	}
 	return a.run(ctx, p, s)
 }
+
+// TimeoutError is an analysis stopped by its time budget (--timeout).
+type TimeoutError struct {
+	Limit time.Duration
+	Err   error // wraps context.DeadlineExceeded
+}
+
+// Error names the flag and the limit.
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("stopped by the time budget --timeout %s (%v)", e.Limit, e.Err)
+}
+
+// Unwrap returns the context's error, so that errors.Is(err, context.DeadlineExceeded)
+// holds.
+func (e *TimeoutError) Unwrap() error { return e.Err }
 
 // NoMeanFieldError is returned for a model without a mean field by an analysis that needs
 // one; Diagnostics say why (no scale, discrete time, a propensity without a 1/N expansion).
@@ -122,9 +160,9 @@ type NoMeanFieldError struct {
 func (e *NoMeanFieldError) Error() string { return "the model has no mean field" }
 
 // UsageError is a settings value out of range: the command-line tool exits with status 2.
-type UsageError struct{ Msg string }
-
-func (e *UsageError) Error() string { return e.Msg }
+// It is runtime.UsageError, so that the packages below (compare's settings, the Budget)
+// report theirs with the same type.
+type UsageError = runtime.UsageError
 
 func usageErrorf(format string, args ...any) error {
 	return &UsageError{Msg: fmt.Sprintf(format, args...)}

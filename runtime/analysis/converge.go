@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/converge"
 )
 
@@ -29,10 +30,14 @@ type ConvergeSettings struct {
 	Exact     []float64 `flag:"exact" usage:"compare with the exact stationary chains at these scales (comma-separated)" range:"(0,inf)"`
 	MaxStates int       `flag:"max-states" usage:"largest exact chain explored per scale" range:"[1,1e9]"`
 	Samples   int       `flag:"samples" usage:"random starts of the ODE runs and Poisson-equation samples" range:"[1,1e5]"`
+	runtime.Budget
 }
 
 // Check reports scales that are not integers.
 func (s *ConvergeSettings) Check() error {
+	if err := s.Budget.Check(); err != nil {
+		return err
+	}
 	for _, n := range s.Exact {
 		if n != float64(int(n)) {
 			return usageErrorf("--exact takes integer scales, got %g", n)
@@ -44,7 +49,7 @@ func (s *ConvergeSettings) Check() error {
 func init() {
 	register(Analysis{Name: "converge", MeanField: true,
 		Summary:  "rate of convergence of the mean field (Stein's method): stability, Poisson equation, predicted N·E‖X − x*‖², --exact comparison",
-		Synopsis: "[--exact n1,n2,...] [--max-states k] [--samples k]"},
+		Synopsis: "[--exact n1,n2,...] [--max-states k] [--samples k] [--max-memory M] [--timeout D]"},
 		func() *ConvergeSettings { return &ConvergeSettings{MaxStates: 200_000, Samples: 24} }, runConverge)
 }
 
@@ -74,7 +79,7 @@ func runConverge(ctx context.Context, p *Problem, s *ConvergeSettings) (Report, 
 		for i, n := range s.Exact {
 			ns[i] = int(n)
 		}
-		cmp, err := converge.Compare(ctx, rep, ns, p.Load, &converge.CompareSettings{MaxStates: s.MaxStates})
+		cmp, err := converge.Compare(ctx, rep, ns, p.Load, &converge.CompareSettings{MaxStates: s.MaxStates, MaxBytes: s.MaxBytes()})
 		if err != nil {
 			return nil, err
 		}

@@ -40,6 +40,7 @@ type ExactReport struct {
 // ExactSettings are the settings of the exact analysis.
 type ExactSettings struct {
 	MaxStates int `flag:"max-states" usage:"stop the state-space exploration beyond this many states" range:"[1,1e9]"`
+	runtime.Budget
 }
 
 // SSASettings are the settings of the ssa analysis.
@@ -50,26 +51,29 @@ type SSASettings struct {
 	Seed    uint64  `flag:"seed" usage:"seed of the random streams (results do not depend on --workers)"`
 	Workers int     `flag:"workers" usage:"goroutines (0: all cores)" range:"[0,4096]"`
 	Method  string  `flag:"method" usage:"simulation method: direct (Gillespie), cr (composition-rejection, for large networks) or auto"`
+	// MaxEvents bounds the events of all the runs together (0: ssa.DefaultEventBudget).
+	MaxEvents int `flag:"max-events" usage:"stop after this many events of all the runs together (0: 1e9); the runs completed are reported as a partial result" range:"[0,1e15]"`
+	runtime.Budget
 }
 
 func init() {
 	register(Analysis{Name: "exact",
 		Summary:  "stationary law of the finite chain: expected counts, observables, stationary measures",
-		Synopsis: "[--max-states k]"},
+		Synopsis: "[--max-states k] [--max-memory M] [--timeout D]"},
 		func() *ExactSettings { return &ExactSettings{MaxStates: 2_000_000} },
 		func(ctx context.Context, p *Problem, s *ExactSettings) (Report, error) {
-			return exactAnalysis(ctx, p.Model, s.MaxStates)
+			return exactAnalysis(ctx, p.Model, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()))
 		})
 	register(Analysis{Name: "ssa",
 		Summary:  "stochastic simulation ensembles: means and 95% confidence intervals",
-		Synopsis: "--runs R --t T [--steps k] [--seed s] [--workers w] [--method auto|direct|cr]"},
+		Synopsis: "--runs R --t T [--steps k] [--seed s] [--workers w] [--method auto|direct|cr] [--max-events E] [--max-memory M] [--timeout D]"},
 		func() *SSASettings { return &SSASettings{Runs: 1000, T: 10, Steps: 10, Seed: 1, Method: "auto"} }, runSSA)
 }
 
 // exactAnalysis explores and solves the finite chain of mod at its inputs.
-func exactAnalysis(ctx context.Context, mod *runtime.Model, maxStates int) (*ExactReport, error) {
+func exactAnalysis(ctx context.Context, mod *runtime.Model, lim ctmc.Limits) (*ExactReport, error) {
 	in := mod.Inputs()
-	chain, err := ctmc.Explore(ctx, mod, in, ctmc.Limits{MaxStates: maxStates})
+	chain, err := ctmc.Explore(ctx, mod, in, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -175,13 +179,36 @@ type SSAReport struct {
 	// Species is the number of species among Names (they come first, in counts; the
 	// observables follow).
 	Species int `json:"-"`
+	// Partial is set when the ensemble stopped early (event or time budget): it says why
+	// and how many of the requested runs completed (Runs counts those).
+	Partial string `json:"partial,omitempty"`
 }
+
+// Check reports a budget out of range.
+func (s *SSASettings) Check() error {
+	if s.MaxEvents < 0 {
+		return usageErrorf("--max-events must be ≥ 0 (0: the default, 1e9), got %d", s.MaxEvents)
+	}
+	return s.Budget.Check()
+}
+
+// reportBytes is the memory of the ssa report per sample time and quantity: its mean and
+// interval (16 bytes) and its rendering as one string (about 70 bytes a line in text, with
+// the growth of the buffer and the garbage collector's headroom). Measured: @sir (6
+// quantities) with --steps 1e6 peaks at 1.97 GB, about 330 bytes per entry in all; with the
+// statistics (ssa, about 140 bytes) the estimate keeps a margin of a quarter.
+const reportBytes = 16 + 264
 
 // runSSA simulates an ensemble of trajectories and reports means and 95% intervals at
 // the sample times.
 func runSSA(ctx context.Context, p *Problem, s *SSASettings) (Report, error) {
 	mod := p.Model
-	times := grid(s.T, s.Steps)
+	nq := mod.Dim() + len(mod.IR.Observables)
+	// The statistics (ssa) and the report with its rendering, per sample time.
+	times, err := timeGrid(s.T, s.Steps, int64(nq)*(reportBytes+ssa.StatBytes(s.Workers)), s.MaxBytes(), "ssa: the statistics and report of "+fmt.Sprint(nq)+" quantities")
+	if err != nil {
+		return nil, err
+	}
 	if mod.IR.Time == ir.Discrete {
 		// Discrete time: --t counts steps; sample at the integer steps of the grid.
 		if s.T != math.Trunc(s.T) || s.T < 0 {
@@ -196,12 +223,13 @@ func runSSA(ctx context.Context, p *Problem, s *SSASettings) (Report, error) {
 		}
 	}
 	report, finish := p.progress("runs", int64(s.Runs))
-	res, err := ssa.Ensemble(ctx, mod, mod.Inputs(), ssa.Settings{Runs: s.Runs, T: s.T, Times: times, Seed: s.Seed, Workers: s.Workers, Method: s.Method, Progress: report})
+	res, err := ssa.Ensemble(ctx, mod, mod.Inputs(), ssa.Settings{Runs: s.Runs, T: s.T, Times: times, Seed: s.Seed, Workers: s.Workers, Method: s.Method,
+		EventBudget: int64(s.MaxEvents), Progress: report})
 	finish()
 	if err != nil {
 		return nil, err
 	}
-	rep := &SSAReport{Model: mod.IR.Name, Runs: res.Runs, Seed: s.Seed, Events: res.Events, Names: res.Names, Time: res.Times, Species: len(mod.IR.Species)}
+	rep := &SSAReport{Model: mod.IR.Name, Runs: res.Runs, Seed: s.Seed, Events: res.Events, Names: res.Names, Time: res.Times, Species: len(mod.IR.Species), Partial: res.Partial}
 	for _, row := range res.Stats {
 		mean, ci := make([]float64, len(row)), make([]float64, len(row))
 		for q, st := range row {
@@ -223,7 +251,11 @@ func (r *SSAReport) table(csv bool) string {
 	if csv {
 		b.WriteString("t,name,mean,ci95\n")
 	} else {
-		fmt.Fprintf(&b, "model %s: %d runs, seed %d, %d events\n\n%-10s %-20s %16s %14s\n", r.Model, r.Runs, r.Seed, r.Events, "t", "quantity", "mean", "± 95% CI")
+		fmt.Fprintf(&b, "model %s: %d runs, seed %d, %d events\n", r.Model, r.Runs, r.Seed, r.Events)
+		if r.Partial != "" {
+			fmt.Fprintf(&b, "PARTIAL RESULT: %s\n", r.Partial)
+		}
+		fmt.Fprintf(&b, "\n%-10s %-20s %16s %14s\n", "t", "quantity", "mean", "± 95% CI")
 	}
 	for k, t := range r.Time {
 		for q, name := range r.Names {

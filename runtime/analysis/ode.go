@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/meanfield"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
@@ -27,6 +28,7 @@ type ODESettings struct {
 	Method string  `flag:"method" usage:"auto (switch to the stiff method when stiffness is detected), explicit (Dormand-Prince 5(4)) or stiff (RODAS4 with the exact Jacobian)"`
 	RelTol float64 `flag:"rtol" usage:"relative tolerance" range:"(0,1)"`
 	AbsTol float64 `flag:"atol" usage:"absolute tolerance" range:"(0,inf)"`
+	runtime.Budget
 }
 
 var odeMethods = map[string]ode.Method{"auto": ode.Auto, "explicit": ode.DormandPrince, "stiff": ode.Rosenbrock}
@@ -36,13 +38,13 @@ func (s *ODESettings) Check() error {
 	if _, ok := odeMethods[s.Method]; !ok {
 		return usageErrorf("unknown method %q (auto, explicit or stiff)", s.Method)
 	}
-	return nil
+	return s.Budget.Check()
 }
 
 func init() {
 	register(Analysis{Name: "ode", MeanField: true,
 		Summary:  "integrate the mean-field ODE from the initial state (explicit, stiff or automatic)",
-		Synopsis: "--t T [--steps k] [--method auto|explicit|stiff] [--rtol r] [--atol a]"},
+		Synopsis: "--t T [--steps k] [--method auto|explicit|stiff] [--rtol r] [--atol a] [--max-memory M] [--timeout D]"},
 		func() *ODESettings {
 			return &ODESettings{T: 10, Steps: 10, Method: "auto", RelTol: 1e-8, AbsTol: 1e-10}
 		}, runODE)
@@ -61,7 +63,12 @@ func (e *StiffError) Error() string {
 func runODE(ctx context.Context, p *Problem, s *ODESettings) (Report, error) {
 	mod := p.Model
 	set := &ode.Settings{RelTol: s.RelTol, AbsTol: s.AbsTol, Method: odeMethods[s.Method], Dense: true}
-	path, err := meanfield.ODE(ctx, mod, mod.Inputs(), grid(s.T, s.Steps), set)
+	// Per time: the state and its rendering (about 60 bytes a number).
+	times, err := timeGrid(s.T, s.Steps, 60*int64(mod.Dim())+64, s.MaxBytes(), "the trajectory")
+	if err != nil {
+		return nil, err
+	}
+	path, err := meanfield.ODE(ctx, mod, mod.Inputs(), times, set)
 	var stiff *ode.StiffError
 	if errors.As(err, &stiff) {
 		return nil, &StiffError{stiff}

@@ -3,9 +3,11 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/meanfield"
 )
@@ -70,6 +72,7 @@ type RefineSettings struct {
 	Order     int     `flag:"order" usage:"order of the expansion in 1/N: 1 (V) or 2 (V and A)" range:"[1,2]"`
 	Transient float64 `flag:"transient" usage:"if > 0, the transient refinement on [0, T] from the initial state (0: stationary)" range:"[0,inf)"`
 	Steps     int     `flag:"steps" usage:"number of output intervals of a transient run" range:"[1,1e6]"`
+	runtime.Budget
 }
 
 // RunSettings are the settings of the run analysis: those of refine, and the bound on the
@@ -81,6 +84,9 @@ type RunSettings struct {
 
 // Check reports settings out of range.
 func (s *RefineSettings) Check() error {
+	if err := s.Budget.Check(); err != nil {
+		return err
+	}
 	if s.Order != 1 && s.Order != 2 {
 		return usageErrorf("--order %d: the refined mean field has orders 1 and 2", s.Order)
 	}
@@ -90,11 +96,11 @@ func (s *RefineSettings) Check() error {
 func init() {
 	register(Analysis{Name: "refine", MeanField: true,
 		Summary:  "refined mean field of order 1 or 2, stationary or --transient T",
-		Synopsis: "[--order 1|2] [--transient T [--steps k]]"},
+		Synopsis: "[--order 1|2] [--transient T [--steps k]] [--max-memory M] [--timeout D]"},
 		func() *RefineSettings { return &RefineSettings{Order: 1, Steps: 10} }, runRefine)
 	register(Analysis{Name: "run",
 		Summary:  "the default job: fixed point, stability, refined mean field (orders 1 and 2) of every observable",
-		Synopsis: "[--order 1|2] [--transient T [--steps k]] [--max-states k]"},
+		Synopsis: "[--order 1|2] [--transient T [--steps k]] [--max-states k] [--max-memory M] [--timeout D]"},
 		func() *RunSettings { return &RunSettings{RefineSettings{Order: 2, Steps: 10}, 2_000_000} }, runRun)
 }
 
@@ -108,7 +114,7 @@ func runRun(ctx context.Context, p *Problem, s *RunSettings) (Report, error) {
 			why = ds[0].Msg
 		}
 		p.notify("no mean-field analysis (%s); computing the exact stationary law of the finite chain instead, as mfc exact does", why)
-		return exactAnalysis(ctx, mod, s.MaxStates)
+		return exactAnalysis(ctx, mod, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()))
 	}
 	return runRefine(ctx, p, &s.RefineSettings)
 }
@@ -122,7 +128,13 @@ func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, erro
 	rep := &RefineReport{Model: mod.IR.Name, N: in.Scale, Order: s.Order}
 	rep.Species = mod.SpeciesNames()
 	if s.Transient > 0 {
-		tr, err := meanfield.Transient(ctx, mod, in, grid(s.Transient, s.Steps), s.Order)
+		// Per time: x, V, A and the d×d W, with their rendering (about 60 bytes a number).
+		d := int64(mod.Dim())
+		times, err := timeGrid(s.Transient, s.Steps, 60*(d*d+4*d)+64, s.MaxBytes(), "the transient report")
+		if err != nil {
+			return nil, err
+		}
+		tr, err := meanfield.Transient(ctx, mod, in, times, s.Order)
 		if err != nil {
 			return nil, err
 		}
@@ -159,6 +171,19 @@ func (r *RefineReport) setMethod(mod *runtime.Model, method string, order int, n
 }
 
 // grid returns steps+1 equally spaced times on [0, horizon].
+// timeGrid returns grid(horizon, steps) after checking its size: steps ≥ 1, and the
+// memory of the report, perTime bytes per time, within the budget. what names the report.
+func timeGrid(horizon float64, steps int, perTime, budget int64, what string) ([]float64, error) {
+	if steps < 1 {
+		return nil, usageErrorf("--steps must be at least 1, got %d", steps)
+	}
+	if need := float64(steps+1) * float64(perTime); need > float64(budget) {
+		return nil, &runtime.MemoryError{What: fmt.Sprintf("%s at %d times", what, steps+1),
+			Need: int64(math.Min(need, math.MaxInt64/2)), Limit: budget, Hint: "lower --steps, or raise --max-memory"}
+	}
+	return grid(horizon, steps), nil
+}
+
 func grid(horizon float64, steps int) []float64 {
 	times := make([]float64, steps+1)
 	for k := range times {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/fit"
@@ -70,11 +71,54 @@ type Settings struct {
 	Seed      uint64  `flag:"seed" usage:"random seed of the simulations"`
 	Transient float64 `flag:"transient" usage:"if > 0, compare E f(X_t) at this time t from the initial state instead of the stationary means (0: stationary)" range:"[0,inf)"`
 	Runs      int     `flag:"runs" usage:"trajectories of the simulation ensemble of a transient comparison (0: no simulation)" range:"0|[2,1e9]"`
+	MaxEvents int     `flag:"max-events" usage:"stop each simulation after this many events (0: 1e9); its column is then left out, with a note" range:"[0,1e15]"`
+	runtime.Budget
 }
 
 // DefaultSettings returns the defaults of mfc validate.
 func DefaultSettings() *Settings {
 	return &Settings{MaxStates: 500_000, SSAT: 1000, Burnin: -1, Batches: 20, Seed: 1, Runs: 2000}
+}
+
+// Check refuses settings that are out of range, naming the flag: times that are NaN,
+// infinite or negative (Burnin may be −1, its default: SSAT/10), fewer than 2 batches,
+// negative counts. Run calls it first.
+func (s *Settings) Check() error {
+	if err := s.Budget.Check(); err != nil {
+		return err
+	}
+	time := func(flag string, v float64) error {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return usageErrorf("--%s must be a finite time ≥ 0, got %g", flag, v)
+		}
+		return nil
+	}
+	if err := time("ssa-t", s.SSAT); err != nil {
+		return err
+	}
+	if s.Burnin != -1 {
+		if err := time("burnin", s.Burnin); err != nil {
+			return err
+		}
+	}
+	if err := time("transient", s.Transient); err != nil {
+		return err
+	}
+	switch {
+	case s.Batches < 2:
+		return usageErrorf("--batches must be at least 2, got %d", s.Batches)
+	case s.Runs < 0:
+		return usageErrorf("--runs must be ≥ 0, got %d", s.Runs)
+	case s.MaxEvents < 0:
+		return usageErrorf("--max-events must be ≥ 0 (0: the default, 1e9), got %d", s.MaxEvents)
+	case s.MaxStates < 0:
+		return usageErrorf("--max-states must be ≥ 0 (0: the default), got %d", s.MaxStates)
+	}
+	return nil
+}
+
+func usageErrorf(format string, args ...any) error {
+	return &runtime.UsageError{Msg: fmt.Sprintf(format, args...)}
 }
 
 // Progress starts a progress report of a long step (nil: silent).
@@ -91,12 +135,16 @@ func (p Progress) start(label string, total int64) (func(done, total int64), fun
 // the mean field and its refinements of orders 1 and 2 (the two-timescale average mean
 // field for a model with a fast environment), the exact chain, and simulation. first is the
 // model at scales[0] (it is recompiled if its scale differs); load compiles it at the other
-// scales. What cannot be computed at a
-// scale is said in the report's notes, not returned as an error.
+// scales. What cannot be computed at a scale is said in the report's notes, not returned
+// as an error, except a diagnostic of the model met by the exact chain or the simulation
+// (E801–E803), which fails the comparison.
 func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales []float64, s *Settings, prog Progress) (*Report, error) {
 	if len(scales) == 0 {
 		// One comparison at the model's own scale (or for a model without one).
 		scales = []float64{0}
+	}
+	if err := s.Check(); err != nil {
+		return nil, err
 	}
 	set := *s
 	if set.Burnin < 0 {
@@ -166,9 +214,12 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 					if !ok {
 						continue
 					}
-					t.MeanField[k], t.Refined1[k] = &v[0], &v[1]
+					t.MeanField[k], t.Refined1[k] = finite(&v[0]), finite(&v[1])
 					if ap.order >= 2 {
-						t.Refined2[k] = &v[2]
+						t.Refined2[k] = finite(&v[2])
+					}
+					if t.MeanField[k] == nil || t.Refined1[k] == nil || ap.order >= 2 && t.Refined2[k] == nil {
+						rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: %s: the (refined) mean field is not finite (%g, %g, %g); not shown", n, r.name, v[0], v[1], v[2]))
 					}
 				}
 			}
@@ -177,7 +228,8 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 		}
 		// Exact chain.
 		states := 0
-		chain, err := ctmc.Explore(ctx, mod, in, ctmc.Limits{MaxStates: set.MaxStates})
+		reducible := false
+		chain, err := ctmc.Explore(ctx, mod, in, ctmc.SolveLimits(set.MaxStates, set.MaxBytes()))
 		if err == nil {
 			var law []float64
 			law, chain, err = exactLaw(ctx, chain, mod, in, horizon)
@@ -192,15 +244,26 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 				}
 			}
 		}
+		if isModelError(err) {
+			return nil, err
+		}
+		var re *ctmc.ReducibleError
+		reducible = errors.As(err, &re)
 		if err != nil {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: exact chain not solved: %v", n, err))
 		}
 		rep.ExactStates = append(rep.ExactStates, states)
 		// Simulation.
-		if rep.SSA != nil {
-			means, halves, warn, err := simulate(ctx, mod, in, rep.SSA, prog, n)
+		switch {
+		case rep.SSA != nil && reducible && horizon <= 0:
+			rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: no simulated stationary mean: the chain has several closed classes, so a time average depends on the class the trajectory enters", n))
+		case rep.SSA != nil:
+			means, halves, warn, err := simulate(ctx, mod, in, rep.SSA, int64(set.MaxEvents), prog, n)
 			if warn != "" {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: %s", n, warn))
+			}
+			if isModelError(err) {
+				return nil, err
 			}
 			if err != nil {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: simulation: %v", n, err))
@@ -231,6 +294,23 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 	}
 	rep.Tables = tables
 	return rep, nil
+}
+
+// finite returns v if *v is finite, nil otherwise: a table never holds a NaN or an infinity.
+func finite(v *float64) *float64 {
+	if math.IsNaN(*v) || math.IsInf(*v, 0) {
+		return nil
+	}
+	return v
+}
+
+// isModelError reports whether err is a diagnostic of the model (E801, E802, E803: a
+// propensity that is negative, infinite or NaN at a reachable state, ...). Such a model has
+// no law: the comparison fails with the diagnostic rather than showing the other methods'
+// numbers beside a missing column.
+func isModelError(err error) bool {
+	var d *diag.Diagnostic
+	return errors.As(err, &d) && d.Severity == diag.Error
 }
 
 var errNoStationary = errors.New("the model is time-inhomogeneous, so it has no stationary law: compare at a time with --transient t")
@@ -358,14 +438,17 @@ func exactLaw(ctx context.Context, c *ctmc.Chain, mod *runtime.Model, in *ir.Inp
 // a batch-means time average otherwise. warn is set when the batch means are correlated
 // (lag-1 autocorrelation above 0.5 for some quantity): the batches are then shorter than
 // the correlation time and the intervals too narrow.
-func simulate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *SSASetup, prog Progress, n float64) (means, halves []float64, warn string, err error) {
+func simulate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *SSASetup, budget int64, prog Progress, n float64) (means, halves []float64, warn string, err error) {
 	label := fmt.Sprintf("simulation at N=%g", n)
 	if s.Runs > 0 {
 		report, finish := prog.start(label, int64(s.Runs))
-		res, err := ssa.Ensemble(ctx, mod, in, ssa.Settings{Runs: s.Runs, T: s.T, Times: []float64{s.T}, Seed: s.Seed, Progress: report})
+		res, err := ssa.Ensemble(ctx, mod, in, ssa.Settings{Runs: s.Runs, T: s.T, Times: []float64{s.T}, Seed: s.Seed, EventBudget: budget, Progress: report})
 		finish()
 		if err != nil {
 			return nil, nil, "", err
+		}
+		if res.Partial != "" {
+			return nil, nil, "", fmt.Errorf("no simulated mean: the ensemble is partial (%s)", res.Partial)
 		}
 		for _, st := range res.Stats[0] {
 			means, halves = append(means, st.Mean), append(halves, st.Hi-st.Mean)
@@ -373,7 +456,7 @@ func simulate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *SSASetu
 		return means, halves, "", nil
 	}
 	report, finish := prog.start(label, int64(s.Batches))
-	av, err := ssa.TimeAverage(ctx, mod, in, ssa.Settings{T: s.T, Burnin: s.Burnin, Batches: s.Batches, Seed: s.Seed, Progress: report})
+	av, err := ssa.TimeAverage(ctx, mod, in, ssa.Settings{T: s.T, Burnin: s.Burnin, Batches: s.Batches, Seed: s.Seed, EventBudget: budget, Progress: report})
 	finish()
 	if err != nil {
 		return nil, nil, "", err
@@ -381,14 +464,67 @@ func simulate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *SSASetu
 	worst, which := 0.0, -1
 	for q, st := range av.Stats {
 		means, halves = append(means, st.Mean), append(halves, st.Hi-st.Mean)
-		if r := lag1(av.BatchMeans, q); r > worst {
+		r := lag1(av.BatchMeans, q)
+		if r > worst {
 			worst, which = r, q
+		}
+		// Correlated batch means inflate the variance of the slope by about (1+r)/(1−r).
+		if ts := trend(av.BatchMeans, q) * math.Sqrt((1-r)/(1+r)); r > driftLag1 && math.Abs(ts) > driftT {
+			return nil, nil, "", fmt.Errorf("no simulated stationary mean: the batch means of %s drift (trend t = %.3g, lag-1 autocorrelation %.2f): the chain has no stationary law (the state keeps growing, or it is absorbed slowly), or it has not reached it after the burn-in (then raise --burnin and --ssa-t)", av.Names[q], ts, r)
 		}
 	}
 	if worst > 0.5 {
 		warn = fmt.Sprintf("the simulation's batch means are correlated (lag-1 autocorrelation %.2f for %s): its intervals are too narrow; raise --ssa-t (and --burnin)", worst, av.Names[which])
 	}
 	return means, halves, warn, nil
+}
+
+// The drift test of the batch means: a quantity whose batch means have a lag-1
+// autocorrelation r above driftLag1 and a linear trend whose t statistic, corrected for the
+// correlation by the factor √((1−r)/(1+r)), exceeds driftT in absolute value is not
+// averaging to a stationary mean. For independent batch means the t statistic follows
+// Student's law with (batches − 2) degrees of freedom: |t| > 10 has probability below 1e-8
+// at 20 batches, so a stationary simulation is not refused, while a count that grows
+// linearly (immigration) gives a corrected |t| in the hundreds.
+const (
+	driftLag1 = 0.5
+	driftT    = 10
+)
+
+// trend returns the t statistic of the least-squares slope of the batch means of
+// quantity q against the batch index (0 for fewer than 3 batches or an exact line with no
+// slope; ±Inf for an exact line with a slope).
+func trend(b [][]float64, q int) float64 {
+	n := float64(len(b))
+	if n < 3 {
+		return 0
+	}
+	var my float64
+	for _, r := range b {
+		my += r[q]
+	}
+	my /= n
+	mx := (n - 1) / 2
+	var sxx, sxy float64
+	for i, r := range b {
+		dx := float64(i) - mx
+		sxx += dx * dx
+		sxy += dx * (r[q] - my)
+	}
+	slope := sxy / sxx
+	var rss float64
+	for i, r := range b {
+		e := r[q] - my - slope*(float64(i)-mx)
+		rss += e * e
+	}
+	se := math.Sqrt(rss / (n - 2) / sxx)
+	if se == 0 {
+		if slope == 0 {
+			return 0
+		}
+		return math.Inf(int(math.Copysign(1, slope)))
+	}
+	return slope / se
 }
 
 // lag1 returns the lag-1 autocorrelation of quantity q across the batch means.

@@ -15,6 +15,9 @@ import (
 type CompareSettings struct {
 	// MaxStates bounds the exploration of each chain. Default 200000.
 	MaxStates int
+	// MaxBytes is the memory budget of each exact chain and its solve (ctmc.SolveLimits);
+	// 0 means no bound.
+	MaxBytes int64
 	// Stationary is passed to ctmc.Stationary.
 	Stationary *ctmc.Settings
 	// SteinMaxStates: the Stein identity is checked on chains with at most this many states
@@ -167,7 +170,7 @@ func (rep *Report) exact(ctx context.Context, m *runtime.Model, n int, set *Comp
 			return nil, fmt.Errorf("converge: at N = %d the initial state has conserved total %g, but x* has %g: the chain lives on another class (make the initial counts proportional to N)", n, a, b)
 		}
 	}
-	ch, err := ctmc.Explore(ctx, m, in, ctmc.Limits{MaxStates: set.MaxStates})
+	ch, err := ctmc.Explore(ctx, m, in, ctmc.SolveLimits(set.MaxStates, set.MaxBytes))
 	if err != nil {
 		return nil, fmt.Errorf("converge: exact chain at N = %d: %w", n, err)
 	}

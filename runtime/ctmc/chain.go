@@ -28,6 +28,17 @@ type Limits struct {
 	MaxBytes int64
 }
 
+// SolveFactor is the ratio of the memory a stationary solve needs to that of the chain
+// (Chain.Bytes): the restricted generator, the ILU(0) factors and the Krylov vectors.
+const SolveFactor = 3
+
+// SolveLimits returns the limits of an exploration whose chain will then be solved
+// (Stationary, Discounted) within a memory budget of budget bytes (0: no bound): the chain
+// may use a SolveFactor-th of it.
+func SolveLimits(maxStates int, budget int64) Limits {
+	return Limits{MaxStates: maxStates, MaxBytes: budget / SolveFactor}
+}
+
 // LimitError reports an exploration stopped by a limit.
 type LimitError struct {
 	// Limit is "states" or "bytes".
@@ -40,7 +51,7 @@ type LimitError struct {
 // Error names the limit and how to raise it. O(1).
 func (e *LimitError) Error() string {
 	if e.Limit == "bytes" {
-		return fmt.Sprintf("ctmc: the chain needs more than %d bytes of memory after %d states (the memory limit, Limits.MaxBytes); raise it to explore a larger chain", e.Max, e.States)
+		return fmt.Sprintf("ctmc: the chain needs more than %d bytes (%s) of memory after %d states (Limits.MaxBytes in Go; on the command line a third of --max-memory, the solver needing the rest); raise --max-memory, or bound the chain with --max-states", e.Max, runtime.FormatBytes(e.Max), e.States)
 	}
 	return fmt.Sprintf("ctmc: more than %d states are reachable from the initial state (the state limit: --max-states on the command line, Limits.MaxStates in Go); raise it to explore a larger chain", e.Max)
 }
@@ -266,7 +277,8 @@ func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
 			return nil, 0, &LimitError{Limit: "states", Max: int64(x.maxStates), States: c.NumStates()}
 		}
 		if added && x.maxBytes > 0 {
-			if used := int64(len(c.keys))*4 + int64(len(c.table))*4 + x.extra; used > x.maxBytes {
+			// Capacities, not lengths: append doubles the arrays.
+			if used := int64(cap(c.keys))*4 + int64(len(c.table))*4 + x.extra; used > x.maxBytes {
 				return nil, 0, &LimitError{Limit: "bytes", Max: x.maxBytes, States: c.NumStates()}
 			}
 		}
@@ -350,7 +362,7 @@ func Explore(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits) (
 				return nil, fmt.Errorf("ctmc: exploration stopped after %d states: %w", s, err)
 			}
 		}
-		x.extra = int64(len(rowPtr))*8 + int64(len(cols))*12
+		x.extra = int64(cap(rowPtr))*8 + int64(cap(cols))*4 + int64(cap(vals))*8
 		var err error
 		row, _, err = x.expand(s, row[:0])
 		if err != nil {

@@ -3,6 +3,7 @@ package ctmc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -293,5 +294,23 @@ func TestSIRSLarge(t *testing.T) {
 func BenchmarkSIRS(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		runSIRS(b)
+	}
+}
+
+// A chain with many absorbing states gets a short message: the count and a few classes.
+func TestReducibleMessageShort(t *testing.T) {
+	t.Parallel()
+	e := &ReducibleError{}
+	for i := 0; i < 5000; i++ {
+		e.Classes = append(e.Classes, ClassInfo{Size: 1, Representative: i, State: fmt.Sprintf("X=%d", i)})
+	}
+	msg := e.Error()
+	if len(msg) > 300 {
+		t.Errorf("message of %d bytes: %.300s...", len(msg), msg)
+	}
+	for _, s := range []string{"5000 closed classes", "X=0", "X=2", "and 4997 more"} {
+		if !strings.Contains(msg, s) {
+			t.Errorf("message %q lacks %q", msg, s)
+		}
 	}
 }

@@ -18,7 +18,7 @@ func TestLimits(t *testing.T) {
 		msg   []string
 	}{
 		{"states", Limits{MaxStates: 100}, "states", []string{"100 states", "--max-states", "Limits.MaxStates"}},
-		{"bytes", Limits{MaxBytes: 20000}, "bytes", []string{"20000 bytes", "Limits.MaxBytes"}},
+		{"bytes", Limits{MaxBytes: 20000}, "bytes", []string{"20000 bytes", "Limits.MaxBytes", "--max-memory", "--max-states"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := explore(t, m, tc.lim)

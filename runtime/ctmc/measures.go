@@ -415,19 +415,35 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 		var tr *TransientResult
 		var err error
 		ch := c
-		if stepping {
-			var sr *StepResult
-			sr, err = TimeVarying(ctx, c, m, in, p0, &StepSettings{Steps: uniq, Cumulative: cumulative, Limits: set.Limits})
-			if err == nil {
-				ch = sr.Chain
-				tr = &TransientResult{Times: uniq, P: sr.P, Epsilon: make([]float64, len(uniq)), Cumulative: sr.Cumulative,
-					CumulativeEpsilon: make([]float64, len(uniq)), Rate: 1, Products: sr.Products}
+		pass := func() {
+			if stepping {
+				var sr *StepResult
+				sr, err = TimeVarying(ctx, c, m, in, p0, &StepSettings{Steps: uniq, Cumulative: cumulative, Limits: set.Limits})
+				if err == nil {
+					ch = sr.Chain
+					tr = &TransientResult{Times: uniq, P: sr.P, Epsilon: make([]float64, len(uniq)), Cumulative: sr.Cumulative,
+						CumulativeEpsilon: make([]float64, len(uniq)), Rate: 1, Products: sr.Products}
+				}
+			} else {
+				tr, err = Transient(ctx, c, p0, uniq, &ts)
 			}
-		} else {
-			tr, err = Transient(ctx, c, p0, uniq, &ts)
+		}
+		pass()
+		// A pass that fails (a horizon beyond the reach of uniformisation, a chain that
+		// outgrows its limits when stepped) fails the measures of its largest horizon; the
+		// others get a pass of their own, so that measures fail one by one.
+		failed := map[float64]error{}
+		for err != nil && ctx.Err() == nil && len(uniq) > 1 {
+			failed[uniq[len(uniq)-1]] = err
+			uniq = uniq[:len(uniq)-1]
+			pass()
 		}
 		for k, ms := range mod.Measures {
 			if out[k].Err != nil || (ms.Kind != ir.Transient && ms.Kind != ir.Cumulative) {
+				continue
+			}
+			if e := failed[params[k]]; e != nil {
+				out[k].Err = e
 				continue
 			}
 			if err != nil {

@@ -246,3 +246,35 @@ measure y1 = transient(ind(Y == 1), 0)
 		})
 	}
 }
+
+// TestMeasuresFailOneByOne: a horizon the uniformisation cannot reach fails its own measure
+// only; the other transient and cumulative measures keep their values.
+func TestMeasuresFailOneByOne(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Source(t, `model huge
+species X
+arrive: 0 -> X when X < 3 @ 1
+leave:  X -> 0 when X > 0 @ X
+init { X = 0 }
+measure a = transient(X, 1)
+measure huge = cumulative(X, 1e300)
+measure b = cumulative(X, 2)
+measure c = transient(X, 2)
+`, compiler.Options{})
+	c, err := explore(t, m, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, err := EvalMeasures(context.Background(), c, m, m.Inputs(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vals {
+		if (v.Name == "huge") != (v.Err != nil) {
+			t.Errorf("%s: value %g, error %v", v.Name, v.Value, v.Err)
+		}
+		if v.Err == nil && !(v.Value > 0) {
+			t.Errorf("%s = %g", v.Name, v.Value)
+		}
+	}
+}

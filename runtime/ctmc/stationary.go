@@ -46,11 +46,19 @@ type ReducibleError struct {
 	Classes []ClassInfo
 }
 
-// Error lists the closed classes.
+// reducibleShown is the number of closed classes a *ReducibleError's message describes.
+const reducibleShown = 3
+
+// Error gives the number of closed classes and describes the first few (all of them are
+// in Classes): a chain with thousands of absorbing states still gets a one-line message.
 func (e *ReducibleError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ctmc: the chain is reducible: %d closed classes, so the stationary distribution depends on the initial state:", len(e.Classes))
 	for i, c := range e.Classes {
+		if i == reducibleShown {
+			fmt.Fprintf(&b, " and %d more;", len(e.Classes)-reducibleShown)
+			break
+		}
 		fmt.Fprintf(&b, " class %d has %d state(s), e.g. [%s];", i+1, c.Size, c.State)
 	}
 	return strings.TrimSuffix(b.String(), ";")

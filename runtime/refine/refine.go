@@ -73,6 +73,35 @@ func check(m *runtime.Model) error {
 	return nil
 }
 
+// order2Tensors is the number of d×d×d arrays of float64 alive at the peak of the order-2
+// expansion: stationary, the right-hand side R3, its Schur transform, M3 and the
+// transforms of the reduced basis; transient, the state of the ODE solver (its stages hold
+// d³/6 packed entries each) and the right-hand side's tensors.
+const (
+	order2Tensors   = 6
+	order2Transient = 8
+)
+
+// checkOrder2 refuses the order-2 expansion of a model with d species before allocating
+// when its third moments do not fit the memory budget of ctx (runtime.MaxBytesOf): the
+// error says how many species fit.
+func checkOrder2(ctx context.Context, d int, transient bool) error {
+	k := int64(order2Tensors)
+	if transient {
+		k = order2Transient
+	}
+	budget := runtime.MaxBytesOf(ctx)
+	dd := float64(d)
+	need := float64(k) * 8 * dd * dd * dd
+	if need <= float64(budget) {
+		return nil
+	}
+	fit := int(math.Cbrt(float64(budget) / float64(8*k)))
+	return &runtime.MemoryError{What: fmt.Sprintf("refine: the order-2 expansion of %d species (third moments of %d³ entries)", d, d),
+		Need: int64(math.Min(need, math.MaxInt64/2)), Limit: budget,
+		Hint: fmt.Sprintf("at most %d species fit: use --order 1, or raise --max-memory", fit)}
+}
+
 // Stationary computes the order-1 refined mean field at the first stable fixed point found
 // by fixpoint.Find from in (see the package documentation for the equations and costs).
 func Stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
@@ -81,6 +110,11 @@ func Stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Setting
 	}
 	if s == nil {
 		s = &Settings{}
+	}
+	if s.Order >= 2 {
+		if err := checkOrder2(ctx, m.Dim(), false); err != nil {
+			return nil, err
+		}
 	}
 	fp, err := fixpoint.Find(ctx, m, in, s.Fixpoint)
 	if err != nil {
@@ -186,6 +220,9 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 		s = &Settings{}
 	}
 	if s.Order >= 2 {
+		if err := checkOrder2(ctx, m.Dim(), true); err != nil {
+			return nil, err
+		}
 		return transient2(ctx, m, in, times, s)
 	}
 	d := m.Dim()

@@ -11,6 +11,10 @@ import (
 // advanceDiscrete is Advance for a discrete-time model: it takes the steps from the
 // current step index s.t up to ⌊tEnd⌋.
 func (s *Sim) advanceDiscrete(ctx context.Context, tEnd float64, acc []float64) error {
+	if left := s.limit - s.work; s.limit > 0 && math.Floor(tEnd)-s.t > float64(left) {
+		// Every step counts: the budget cannot take the trajectory to tEnd.
+		return &BudgetError{Msg: fmt.Sprintf("reaching step %s takes %s more steps, beyond the %d left of the event budget (--max-events)", g4(math.Floor(tEnd)), g4(math.Floor(tEnd)-s.t), left)}
+	}
 	if acc != nil {
 		s.Observables(s.obs)
 	}
@@ -18,9 +22,13 @@ func (s *Sim) advanceDiscrete(ctx context.Context, tEnd float64, acc []float64) 
 		if s.max > 0 && s.events >= s.max {
 			return ErrMaxEvents
 		}
+		if s.limit > 0 && s.work >= s.limit {
+			return ErrBudget
+		}
 		if err := s.poll(ctx); err != nil {
 			return err
 		}
+		s.work++
 		if acc != nil {
 			// X_t is held for one unit of time: its weight in the integral is 1.
 			for i, v := range s.in.Counts {

@@ -40,6 +40,10 @@ type Settings struct {
 	// for a time-dependent continuous-time model, ignored otherwise (discrete-time models
 	// evaluate their probabilities at every step and need no thinning).
 	RateBound float64
+	// EventBudget bounds the events (continuous time) or steps (discrete time) of all the
+	// trajectories of an ensemble together, or of the trajectory of a time average; 0 means
+	// DefaultEventBudget, a negative value no bound.
+	EventBudget int64
 	// MaxEvents bounds the events of each trajectory; 0 means no bound. In discrete time an
 	// event is a step that takes a transition instance (explicit self-loops included, the
 	// implicit self-loop not).
@@ -81,6 +85,9 @@ type EnsembleResult struct {
 	// Events is the total over all runs of the transitions fired (in discrete time, of the
 	// steps that took an instance rather than the implicit self-loop).
 	Events int64
+	// Partial is empty for a complete ensemble; otherwise it says why the ensemble stopped
+	// early (the event or time budget) and how many runs completed: Runs counts them.
+	Partial string
 }
 
 // blockRuns is the fixed number of runs reduced together; blocks are merged in order, so
@@ -103,11 +110,40 @@ func names(m *runtime.Model) []string {
 	return out
 }
 
+// DefaultEventBudget is the event budget of a simulation when Settings.EventBudget is 0.
+const DefaultEventBudget = 1_000_000_000
+
+// statBytes is the memory of the statistics of one sample time and quantity: the running
+// mean and sum of squares of each block in the merge window and of the total (16 bytes
+// each), the samples of the run of each worker (8 bytes each) and the Stat of the result
+// (40 bytes).
+func statBytes(workers int) int64 { return 16*int64(2*workers+1) + 8*int64(workers) + 40 }
+
+// StatBytes is the memory of an ensemble per sample time and quantity with the given
+// number of workers (0: GOMAXPROCS), for callers that budget the memory of a whole
+// analysis.
+func StatBytes(workers int) int64 {
+	if workers <= 0 {
+		workers = goruntime.GOMAXPROCS(0)
+	}
+	return statBytes(workers)
+}
+
 // Ensemble simulates s.Runs independent trajectories of m from in (see New) and returns,
 // for every sample time, the mean, variance and confidence interval of every species count
-// and observable. The result is bit-identical for any s.Workers. When ctx is done, every
-// worker stops within a few thousand events and Ensemble returns an error wrapping
-// ctx.Err().
+// and observable. The result is bit-identical for any s.Workers.
+//
+// The statistics are streamed: runs are reduced in blocks of blockRuns by Welford's
+// updates, and the blocks are merged in order as they complete, at most 2·workers of them
+// pending, so the memory is O(workers·len(s.Times)·quantities) whatever the number of runs.
+// It is checked against the budget of ctx (runtime.MaxBytesOf) before any run: a
+// *runtime.MemoryError if it does not fit.
+//
+// The trajectories share the event budget s.EventBudget (events in continuous time, steps
+// in discrete time). When it is spent, or when ctx reaches its deadline, the runs completed
+// so far are the result, with Partial saying why (an error if no run completed). A trajectory
+// that explodes fails with E806 (docs/language.md §8.2). When ctx is cancelled, every worker
+// stops within a few thousand events and Ensemble returns an error wrapping ctx.Err().
 func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) (*EnsembleResult, error) {
 	if s.Runs <= 0 {
 		s.Runs = 1000
@@ -139,22 +175,67 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 	nq := p.d + len(m.IR.Observables)
 	nb := (s.Runs + blockRuns - 1) / blockRuns
 	workers = min(workers, nb)
-	blocks := make([]moments, nb)
-	var next atomic.Int64
-	var events atomic.Int64
-	var progMu sync.Mutex
-	var done int64
+	window := 2 * workers
+	if need, budget := int64(len(times))*int64(nq)*statBytes(workers), runtime.MaxBytesOf(ctx); need > budget {
+		return nil, &runtime.MemoryError{What: fmt.Sprintf("ssa: the statistics of %d sample times × %d quantities", len(times), nq),
+			Need: need, Limit: budget, Hint: "lower --steps (the number of sample times), or raise --max-memory"}
+	}
+	budget := eventBudget(s)
+
+	var (
+		next     atomic.Int64 // next block to simulate
+		used     atomic.Int64 // events (steps) of the trajectories so far
+		events   atomic.Int64 // events of the completed runs
+		mu       sync.Mutex   // guards the fields below
+		cond     = sync.NewCond(&mu)
+		pending  = map[int]*moments{}
+		merged   int // blocks merged into tot
+		tot      = moments{mean: make([]float64, len(times)*nq), m2: make([]float64, len(times)*nq)}
+		stopped  bool
+		firstErr error
+		partial  string
+		cause    error // of a partial result: ErrBudget or context.DeadlineExceeded
+		done     int64
+	)
+	// stop ends the ensemble: with an error, or (err nil) with a partial result.
+	stop := func(err error, why string) {
+		mu.Lock()
+		if !stopped {
+			stopped = true
+			firstErr, partial = err, why
+			cause = ErrBudget
+			if ctx.Err() != nil {
+				cause = ctx.Err()
+			}
+		}
+		cond.Broadcast()
+		mu.Unlock()
+	}
+	// deposit hands a block over to be merged in order.
+	deposit := func(b int, mo *moments) {
+		mu.Lock()
+		pending[b] = mo
+		for {
+			mo, ok := pending[merged]
+			if !ok {
+				break
+			}
+			delete(pending, merged)
+			tot.merge(mo)
+			merged++
+		}
+		cond.Broadcast()
+		mu.Unlock()
+	}
 	report := func() {
 		if s.Progress == nil {
 			return
 		}
-		progMu.Lock()
+		mu.Lock()
 		done++
 		s.Progress(done, int64(s.Runs))
-		progMu.Unlock()
+		mu.Unlock()
 	}
-	var firstErr error
-	var once sync.Once
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -162,49 +243,78 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 			defer wg.Done()
 			sim, err := p.newSim(in, s)
 			if err != nil {
-				once.Do(func() { firstErr = err })
+				stop(err, "")
 				return
 			}
 			obs := make([]float64, len(m.IR.Observables))
+			sample := make([]float64, len(times)*nq) // one run's samples, folded in once it completes
 			for {
 				b := int(next.Add(1) - 1)
 				if b >= nb {
 					return
 				}
-				if err := ctx.Err(); err != nil {
-					once.Do(func() { firstErr = fmt.Errorf("ssa: ensemble stopped: %w", err) })
-					return
+				mu.Lock()
+				for b >= merged+window && !stopped {
+					cond.Wait()
 				}
-				mo := moments{mean: make([]float64, len(times)*nq), m2: make([]float64, len(times)*nq)}
+				halt := stopped
+				mu.Unlock()
+				mo := &moments{}
+				if halt {
+					deposit(b, mo)
+					continue
+				}
+				if err := ctx.Err(); err != nil {
+					deposit(b, mo)
+					if errors.Is(err, context.DeadlineExceeded) {
+						stop(nil, "the time budget (--timeout) ran out")
+					} else {
+						stop(fmt.Errorf("ssa: ensemble stopped: %w", err), "")
+					}
+					continue
+				}
+				mo.mean, mo.m2 = make([]float64, len(times)*nq), make([]float64, len(times)*nq)
 				for r := b * blockRuns; r < min((b+1)*blockRuns, s.Runs); r++ {
 					if err := sim.Reset(s.Seed, uint64(r)); err != nil {
-						once.Do(func() { firstErr = fmt.Errorf("run %d: %w", r, err) })
-						return
+						stop(fmt.Errorf("run %d: %w", r, err), "")
+						break
 					}
-					mo.n++
+					left := budget - used.Load()
+					if left <= 0 {
+						stop(nil, fmt.Sprintf("the event budget of %d events (--max-events) is spent", budget))
+						break
+					}
+					sim.SetLimit(left)
+					var err error
 					for k, t := range times {
-						if err := sim.Advance(ctx, t, nil); err != nil {
-							once.Do(func() { firstErr = fmt.Errorf("run %d: %w", r, err) })
-							return
+						if err = sim.Advance(ctx, t, nil); err != nil {
+							break
 						}
 						sim.Observables(obs)
-						row := k * nq
-						for q := 0; q < nq; q++ {
-							var v float64
-							if q < p.d {
-								v = sim.in.Counts[q]
-							} else {
-								v = obs[q-p.d]
-							}
-							delta := v - mo.mean[row+q]
-							mo.mean[row+q] += delta / mo.n
-							mo.m2[row+q] += delta * (v - mo.mean[row+q])
-						}
+						row := sample[k*nq : (k+1)*nq]
+						copy(row, sim.in.Counts)
+						copy(row[p.d:], obs)
 					}
+					used.Add(sim.work)
+					if err != nil {
+						var be *BudgetError
+						switch {
+						case errors.As(err, &be):
+							stop(nil, fmt.Sprintf("run %d stopped: %s", r, be.Msg))
+						case errors.Is(err, ErrBudget):
+							stop(nil, fmt.Sprintf("the event budget of %d events (--max-events) is spent", budget))
+						case errors.Is(err, context.DeadlineExceeded):
+							stop(nil, "the time budget (--timeout) ran out")
+						default:
+							stop(fmt.Errorf("run %d: %w", r, err), "")
+						}
+						break
+					}
+					mo.add(sample)
 					events.Add(sim.events)
 					report()
 				}
-				blocks[b] = mo
+				deposit(b, mo)
 			}
 		}()
 	}
@@ -212,19 +322,14 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	// Merge blocks in order (Chan, Golub and LeVeque).
-	tot := blocks[0]
-	for _, b := range blocks[1:] {
-		n := tot.n + b.n
-		for i := range tot.mean {
-			delta := b.mean[i] - tot.mean[i]
-			tot.m2[i] += b.m2[i] + delta*delta*tot.n*b.n/n
-			tot.mean[i] += delta * b.n / n
-		}
-		tot.n = n
+	if tot.n == 0 {
+		return nil, &stopError{msg: "ssa: no run completed: " + partial, cause: cause}
 	}
 	z := distuv.UnitNormal.Quantile(0.5 + level(s)/2)
-	res := &EnsembleResult{Times: append([]float64(nil), times...), Names: names(m), Runs: s.Runs, Events: events.Load()}
+	res := &EnsembleResult{Times: append([]float64(nil), times...), Names: names(m), Runs: int(tot.n), Events: events.Load()}
+	if partial != "" {
+		res.Partial = fmt.Sprintf("%s: %d of %d runs completed (the runs cut short are left out, which may favour shorter trajectories)", partial, int(tot.n), s.Runs)
+	}
 	for k := range times {
 		row := make([]Stat, nq)
 		for q := range row {
@@ -240,6 +345,52 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 		res.Stats = append(res.Stats, row)
 	}
 	return res, nil
+}
+
+// eventBudget returns the event budget of s: EventBudget, DefaultEventBudget for 0, and
+// math.MaxInt64 (no bound) for a negative value.
+func eventBudget(s Settings) int64 {
+	switch {
+	case s.EventBudget > 0:
+		return s.EventBudget
+	case s.EventBudget < 0:
+		return math.MaxInt64
+	}
+	return DefaultEventBudget
+}
+
+// stopError is an ensemble stopped by a budget before any run completed; it wraps ErrBudget
+// or context.DeadlineExceeded.
+type stopError struct {
+	msg   string
+	cause error
+}
+
+func (e *stopError) Error() string { return e.msg }
+func (e *stopError) Unwrap() error { return e.cause }
+
+// add folds the samples of one complete run into mo (Welford's update).
+func (mo *moments) add(sample []float64) {
+	mo.n++
+	for i, v := range sample {
+		delta := v - mo.mean[i]
+		mo.mean[i] += delta / mo.n
+		mo.m2[i] += delta * (v - mo.mean[i])
+	}
+}
+
+// merge adds the block b to mo (Chan, Golub and LeVeque); blocks are merged in order.
+func (mo *moments) merge(b *moments) {
+	if b.n == 0 {
+		return
+	}
+	n := mo.n + b.n
+	for i := range mo.mean {
+		delta := b.mean[i] - mo.mean[i]
+		mo.m2[i] += b.m2[i] + delta*delta*mo.n*b.n/n
+		mo.mean[i] += delta * b.n / n
+	}
+	mo.n = n
 }
 
 func level(s Settings) float64 {
@@ -298,8 +449,20 @@ func TimeAverage(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Setting
 	if err := sim.Reset(s.Seed, 0); err != nil {
 		return nil, err
 	}
+	budget := eventBudget(s)
+	sim.SetLimit(budget)
+	spent := func(err error) error {
+		var be *BudgetError
+		if errors.As(err, &be) {
+			return fmt.Errorf("ssa: the time average stopped at t = %g: %w", sim.t, err)
+		}
+		if errors.Is(err, ErrBudget) {
+			return fmt.Errorf("ssa: the time average stopped at t = %g: the event budget of %d events (--max-events) is spent: %w", sim.t, budget, err)
+		}
+		return err
+	}
 	if err := sim.Advance(ctx, s.Burnin, nil); err != nil {
-		return nil, err
+		return nil, spent(err)
 	}
 	nq := sim.p.d + len(m.IR.Observables)
 	res := &AverageResult{Names: names(m), Stats: make([]Stat, nq)}
@@ -312,7 +475,7 @@ func TimeAverage(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Setting
 		}
 		start := sim.t
 		if err := sim.Advance(ctx, end, acc); err != nil {
-			return nil, err
+			return nil, spent(err)
 		}
 		for q := range acc {
 			acc[q] /= end - start

@@ -18,6 +18,9 @@ var (
 	ErrTimeDependent  = errors.New("ssa: the model has time-dependent propensities; set Settings.RateBound to a bound on their sum to simulate it by thinning")
 	ErrBoundExceeded  = errors.New("ssa: the time-dependent propensities exceed Settings.RateBound")
 	ErrMaxEvents      = errors.New("ssa: Settings.MaxEvents reached")
+	// ErrBudget is returned by Advance when the trajectory has used the work it was given
+	// (Sim.SetLimit): the event budget of an ensemble.
+	ErrBudget = errors.New("ssa: the event budget is spent")
 )
 
 // Selection methods for Settings.Method.
@@ -232,6 +235,12 @@ type Sim struct {
 	// polls counts the iterations of the advance loops, to check the context every
 	// ctxEvery of them.
 	polls uint64
+	// work counts the events (continuous time, null events of thinning included) or steps
+	// (discrete time) since Reset;
+	// Advance stops with ErrBudget when it reaches limit (0: no limit).
+	work, limit int64
+	// blowup watches the event rate of a continuous-time trajectory for explosion.
+	blowup explosion
 }
 
 // ctxEvery is how many events or steps pass between two checks of the context: far below
@@ -301,6 +310,7 @@ func (s *Sim) Reset(seed, run uint64) error {
 	a := splitmix64(seed)
 	s.pcg.Seed(splitmix64(a^splitmix64(run)), splitmix64(a+0x632BE59BD9B4E019*(run+1)))
 	s.t, s.events, s.in.Time = 0, 0, 0
+	s.work, s.blowup = 0, explosion{}
 	copy(s.in.Counts, s.init)
 	for i, v := range s.init {
 		if s.scaled {
@@ -437,6 +447,9 @@ func (s *Sim) fire(j int) error {
 	}
 	for _, jp := range s.p.jumps[j] {
 		c[jp.Species] += float64(jp.Delta)
+		if c[jp.Species] > maxExact {
+			return s.overflow(j, jp.Species)
+		}
 		if s.scaled {
 			s.in.Densities[jp.Species] = c[jp.Species] / s.in.Scale
 		}
@@ -502,6 +515,9 @@ func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 		if s.max > 0 && s.events >= s.max {
 			return ErrMaxEvents
 		}
+		if s.limit > 0 && s.work >= s.limit {
+			return ErrBudget
+		}
 		if err := s.poll(ctx); err != nil {
 			return err
 		}
@@ -528,8 +544,20 @@ func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 		if j < 0 {
 			continue
 		}
+		s.work++
+		// A short draw may round off against t now and then; the clock stalls when the
+		// mean waiting time does.
+		if s.t == tPrev && s.a0 > 0 && tPrev+1/s.a0 == tPrev {
+			return s.stalled(j)
+		}
+		ev := s.events
 		if err := s.fire(j); err != nil {
 			return err
+		}
+		if s.events != ev && s.events&(1<<blowupFirst-1) == 0 {
+			if err := s.watch(tEnd); err != nil {
+				return err
+			}
 		}
 		if acc != nil {
 			s.Observables(s.obs)
@@ -537,6 +565,10 @@ func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 	}
 	return nil
 }
+
+// SetLimit bounds the events (continuous time) or steps (discrete time) of the trajectory
+// from its Reset: Advance then stops with ErrBudget. 0 means no bound.
+func (s *Sim) SetLimit(n int64) { s.limit = n }
 
 // wait draws the exponential waiting time of total rate a0 and advances the clock; it
 // returns false, with the time set to tEnd, when no event happens before tEnd.
