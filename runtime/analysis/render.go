@@ -17,7 +17,9 @@ type FormatError struct {
 	Format string
 }
 
-func (e *FormatError) Error() string { return fmt.Sprintf("unknown format %q", e.Format) }
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("unknown format %q: text, csv or json", e.Format)
+}
 
 // Render returns the report in format "text", "csv" or "json". A report never carries a
 // silent NaN: every format refuses a report that holds a non-finite number (NaN or ±Inf)
@@ -51,7 +53,7 @@ func Render(rep Report, format string) ([]byte, error) {
 		if c, ok := rep.(CSVReport); ok {
 			return []byte(c.CSV()), nil
 		}
-		return nil, &FormatError{Format: format}
+		return flatCSV(rep)
 	}
 	text := rep.Text()
 	if len(missing) > 0 {

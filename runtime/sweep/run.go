@@ -162,7 +162,7 @@ func Run(ctx context.Context, s *Settings, eval Eval) (*Result, error) {
 				row := Row{Point: k, Params: params}
 				rep, err := eval(ctx, params)
 				if err == nil {
-					row.Keys, row.Values, err = Flatten(rep)
+					row.Keys, row.Values, err = analysis.Flatten(rep)
 				}
 				if err != nil {
 					if ctx.Err() != nil {
@@ -203,98 +203,6 @@ func shardOf(s string) (Shard, error) {
 		return Shard{}, nil
 	}
 	return ParseShard(s)
-}
-
-// Flatten returns the numbers of a report by their paths in its JSON form, in the order
-// of the JSON: keys and array indices joined by dots ("V.0", "W.1.2"), and elements of an
-// array of objects with a "name" chosen by it ("observables[name=infected].refined1"), as
-// analysis.Quantity reads them. Strings and booleans are left out; null (a value the
-// report does not have) gives a nil value.
-func Flatten(rep analysis.Report) ([]string, []*float64, error) {
-	data, err := analysis.Render(rep, "json")
-	if err != nil {
-		return nil, nil, err
-	}
-	f := &flattener{}
-	if err := f.walk(json.RawMessage(data), ""); err != nil {
-		return nil, nil, fmt.Errorf("sweep: flattening the report: %w", err)
-	}
-	return f.keys, f.vals, nil
-}
-
-type flattener struct {
-	keys []string
-	vals []*float64
-}
-
-func join(prefix, key string) string {
-	if prefix == "" {
-		return key
-	}
-	return prefix + "." + key
-}
-
-func (f *flattener) walk(raw json.RawMessage, path string) error {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return nil
-	}
-	switch raw[0] {
-	case '{':
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		if _, err := dec.Token(); err != nil {
-			return err
-		}
-		for dec.More() {
-			t, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			key, _ := t.(string)
-			var v json.RawMessage
-			if err := dec.Decode(&v); err != nil {
-				return err
-			}
-			if err := f.walk(v, join(path, key)); err != nil {
-				return err
-			}
-		}
-		return nil
-	case '[':
-		var elems []json.RawMessage
-		if err := json.Unmarshal(raw, &elems); err != nil {
-			return err
-		}
-		for i, e := range elems {
-			p := join(path, fmt.Sprint(i))
-			if e = bytes.TrimSpace(e); len(e) > 0 && e[0] == '{' {
-				var named struct {
-					Name *string `json:"name"`
-				}
-				if json.Unmarshal(e, &named) == nil && named.Name != nil {
-					p = path + "[name=" + *named.Name + "]"
-				}
-			}
-			if err := f.walk(e, p); err != nil {
-				return err
-			}
-		}
-		return nil
-	case 'n':
-		f.keys = append(f.keys, path)
-		f.vals = append(f.vals, nil)
-		return nil
-	case '"', 't', 'f':
-		return nil
-	}
-	var x float64
-	if err := json.Unmarshal(raw, &x); err != nil {
-		return err
-	}
-	f.keys = append(f.keys, path)
-	f.vals = append(f.vals, &x)
-	return nil
 }
 
 // Journal is the append-only record of a running sweep: a first line naming the sweep

@@ -157,7 +157,7 @@ func toySettings() *Settings {
 func TestFlatten(t *testing.T) {
 	t.Parallel()
 	rep, _ := toyEval(context.Background(), []float64{2, 10})
-	keys, vals, err := Flatten(rep)
+	keys, vals, err := analysis.Flatten(rep)
 	if err != nil {
 		t.Fatal(err)
 	}
