@@ -43,6 +43,10 @@ type Problem struct {
 	// Notify, if non-nil, receives messages for the user that are not part of the report
 	// (the choice of a fallback method, for example).
 	Notify func(msg string)
+	// Guess, if it has one density per species, is the first Newton start of the
+	// fixed-point search (refine, run, fixpoint): the fixed point at a nearby parameter
+	// value, for continuation along a sweep (fixpoint.Settings.Guess).
+	Guess []float64
 }
 
 func (p *Problem) notify(format string, args ...any) {

@@ -61,7 +61,7 @@ func runFixpoint(ctx context.Context, p *Problem, s *FixpointSettings) (Report, 
 	if method, err := meanfield.Method(mod); err == nil && method == meanfield.Averaged {
 		return averageFixpoint(ctx, mod, in)
 	}
-	res, err := fixpoint.Find(ctx, mod, in, &fixpoint.Settings{Starts: s.Starts})
+	res, err := fixpoint.Find(ctx, mod, in, &fixpoint.Settings{Starts: s.Starts, Guess: p.Guess})
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/linalg"
+	"github.com/mfcproject/mfc/runtime/fixpoint"
 	"github.com/mfcproject/mfc/runtime/meanfield"
 )
 
@@ -72,6 +73,7 @@ type RefineSettings struct {
 	Order     int     `flag:"order" usage:"order of the expansion in 1/N: 1 (V) or 2 (V and A)" range:"[1,2]"`
 	Transient float64 `flag:"transient" usage:"if > 0, the transient refinement on [0, T] from the initial state (0: stationary)" range:"[0,inf)"`
 	Steps     int     `flag:"steps" usage:"number of output intervals of a transient run" range:"[1,1e6]"`
+	Starts    int     `flag:"starts" usage:"Newton starts of the fixed-point search: the initial state, then pseudo-random states with the same conserved totals (0: 1)" range:"0|[1,1e5]"`
 	runtime.Budget
 }
 
@@ -97,11 +99,11 @@ func init() {
 	register(Analysis{Name: "refine", MeanField: true,
 		Summary:  "refined mean field of order 1 or 2, stationary or --transient T",
 		Synopsis: "[--order 1|2] [--transient T [--steps k]] [--max-memory M] [--timeout D]"},
-		func() *RefineSettings { return &RefineSettings{Order: 1, Steps: 10} }, runRefine)
+		func() *RefineSettings { return &RefineSettings{Order: 1, Steps: 10, Starts: 1} }, runRefine)
 	register(Analysis{Name: "run",
 		Summary:  "the default job: fixed point, stability, refined mean field (orders 1 and 2) of every observable",
 		Synopsis: "[--order 1|2] [--transient T [--steps k]] [--max-states k] [--max-memory M] [--timeout D]"},
-		func() *RunSettings { return &RunSettings{RefineSettings{Order: 2, Steps: 10}, 2_000_000} }, runRun)
+		func() *RunSettings { return &RunSettings{RefineSettings{Order: 2, Steps: 10, Starts: 1}, 2_000_000} }, runRun)
 }
 
 // runRun is the default job: the refined mean field of a model with one (two timescales for
@@ -148,7 +150,7 @@ func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, erro
 		}
 		return rep, nil
 	}
-	res, err := meanfield.Stationary(ctx, mod, in, s.Order)
+	res, err := meanfield.StationaryFrom(ctx, mod, in, s.Order, &fixpoint.Settings{Starts: s.Starts, Guess: p.Guess})
 	if err != nil {
 		return nil, err
 	}

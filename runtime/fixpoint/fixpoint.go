@@ -53,6 +53,11 @@ type Settings struct {
 	// AllowNegative keeps fixed points with a component below -1e-9 (discarded by default,
 	// since densities are nonnegative).
 	AllowNegative bool
+	// Guess, if it has one value per species, is tried before the other starts, projected
+	// onto the conservation class of the initial state: the fixed point at a nearby
+	// parameter value, for continuation along a sweep. Points are listed in the order of
+	// their starts, so the branch through Guess comes first.
+	Guess []float64
 }
 
 // DefaultSettings returns the default settings (one start from the initial state).
@@ -279,6 +284,21 @@ func Find(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Settings) (*R
 	sv := &solver{ctx: ctx, m: m, in: *in, d: d, b: basis, p: p, r: r, f: make([]float64, d), j: mat.NewDense(d, d, nil), s: st}
 	x0 := append([]float64(nil), in.Densities...)
 	starts := Starts(m.IR.Conservation, x0, st.Starts, st.Seed, st.Box)
+	if g := st.Guess; len(g) == d && allFinite(g) {
+		// x0 + P Pᵀ (g − x0): the guess moved onto the class of x0.
+		diff := make([]float64, d)
+		for i := range diff {
+			diff[i] = g[i] - x0[i]
+		}
+		y := make([]float64, r)
+		mat.NewVecDense(r, y).MulVec(p.T(), mat.NewVecDense(d, diff))
+		proj := make([]float64, d)
+		mat.NewVecDense(d, proj).MulVec(p, mat.NewVecDense(r, y))
+		for i := range proj {
+			proj[i] += x0[i]
+		}
+		starts = append([][]float64{proj}, starts...)
+	}
 	res := &Result{Basis: p}
 	var lastErr error
 	best, bestRes := []float64(nil), math.Inf(1)
@@ -489,4 +509,13 @@ func Starts(laws [][]int64, x0 []float64, n int, seed uint64, box float64) [][]f
 		out = append(out, x)
 	}
 	return out[:n]
+}
+
+func allFinite(x []float64) bool {
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/average"
+	"github.com/mfcproject/mfc/runtime/fixpoint"
 	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/ode"
 	"github.com/mfcproject/mfc/runtime/refine"
@@ -76,6 +77,13 @@ type Result struct {
 // Stationary returns the stationary refined mean field of m at in, of the given order (1
 // or 2) where the method has it.
 func Stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, order int) (*Result, error) {
+	return StationaryFrom(ctx, m, in, order, nil)
+}
+
+// StationaryFrom is Stationary with the settings of the fixed-point search (its starts, a
+// guess for continuation) of the refined mean field; nil means the defaults. The
+// two-timescale method has its own search and ignores them.
+func StationaryFrom(ctx context.Context, m *runtime.Model, in *ir.Inputs, order int, fp *fixpoint.Settings) (*Result, error) {
 	method, err := Method(m)
 	if err != nil {
 		return nil, err
@@ -88,7 +96,7 @@ func Stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, order int)
 		return &Result{Method: method, Order: 1, Notes: orderNote(order), X: res.X, V: res.C, W: linalg.Rows(res.Sigma),
 			Eigenvalues: res.Eigenvalues, Residual: res.Residual, EnvLaw: res.Pi, Observables: averaged(res.Observables)}, nil
 	}
-	res, err := refine.Stationary(ctx, m, in, &refine.Settings{Order: order})
+	res, err := refine.Stationary(ctx, m, in, &refine.Settings{Order: order, Fixpoint: fp})
 	if err != nil {
 		return nil, err
 	}

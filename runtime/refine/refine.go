@@ -59,7 +59,7 @@ type Result struct {
 }
 
 // NoStableError means fixpoint.Find found no stable fixed point.
-var NoStableError = errors.New("refine: no stable fixed point found (try fixpoint.Settings.Starts > 1)")
+var NoStableError = errors.New("refine: no stable fixed point found (try more Newton starts: --starts k on the command line, fixpoint.Settings.Starts in Go)")
 
 // check refuses a model without a mean field, or with a fast environment: the refined mean
 // field of such a model is the two-timescale one of package runtime/average.
