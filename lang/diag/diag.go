@@ -11,7 +11,9 @@ package diag
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pos is a position in a model file. Lines and columns are 1-based; columns count Unicode
@@ -26,17 +28,60 @@ type Pos struct {
 // IsValid reports whether p names a place in a file.
 func (p Pos) IsValid() bool { return p.Line > 0 }
 
-// String formats p as file:line:col (or line:col without a file name).
+// String formats p as file:line:col (or line:col without a file name). A file name with a
+// character that is not printable (a newline, an escape) is quoted as a Go string, so that
+// it cannot reach a terminal raw; other names print as they are.
 func (p Pos) String() string {
 	switch {
 	case !p.IsValid() && p.File == "":
 		return "-"
 	case !p.IsValid():
-		return p.File
+		return QuoteName(p.File)
 	case p.File == "":
 		return fmt.Sprintf("%d:%d", p.Line, p.Col)
 	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	return fmt.Sprintf("%s:%d:%d", QuoteName(p.File), p.Line, p.Col)
+}
+
+// QuoteName returns name as it is if every character is printable, and quoted as a Go
+// string (strconv.Quote) otherwise.
+func QuoteName(name string) string {
+	for _, r := range name {
+		if !strconv.IsPrint(r) {
+			return strconv.Quote(name)
+		}
+	}
+	return name
+}
+
+// escape replaces each non-printable character of s (a newline, an escape, invalid UTF-8)
+// by its Go escape sequence; printable text, Unicode included, is kept.
+func escape(s string) string {
+	clean := true
+	for _, r := range s {
+		if !strconv.IsPrint(r) || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, w := 0, 0; i < len(s); i += w {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		w = n
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case strconv.IsPrint(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
 }
 
 // Short formats p as line:col, the form used inside messages ("declared at 3:9").
@@ -82,10 +127,11 @@ type Diagnostic struct {
 }
 
 // Error formats d in the catalogue format, with the hint on a second, indented line.
+// Characters that are not printable (from a file name in the message, say) are escaped.
 func (d *Diagnostic) Error() string {
-	s := fmt.Sprintf("%s: %s[%s]: %s", d.Pos, d.Severity, d.Code, d.Msg)
+	s := fmt.Sprintf("%s: %s[%s]: %s", d.Pos, d.Severity, d.Code, escape(d.Msg))
 	if d.Hint != "" {
-		s += "\n    hint: " + d.Hint
+		s += "\n    hint: " + escape(d.Hint)
 	}
 	return s
 }
