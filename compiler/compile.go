@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -25,6 +24,9 @@ type Options struct {
 	// MaxElements bounds the elements of one declared family and the number of
 	// transition instances (E406); 0 means DefaultMaxElements.
 	MaxElements int
+	// MaxInput bounds the size of a model file read by CompileFile, in bytes (E100); 0 means
+	// lang.DefaultMaxInput (10 MB).
+	MaxInput int64
 }
 
 // DefaultMaxElements is the default of Options.MaxElements.
@@ -88,11 +90,11 @@ type letKey struct {
 	idx string
 }
 
-// CompileFile reads, parses and compiles a model file.
+// CompileFile reads (at most Options.MaxInput bytes), parses and compiles a model file.
 func CompileFile(path string, opts Options) (*ir.Model, diag.List) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, diag.List{diag.Errorf(diag.Pos{File: path}, "E100", "check the path", "cannot read file: %v", err)}
+	src, d := lang.ReadSource(path, opts.MaxInput)
+	if d != nil {
+		return nil, diag.List{d}
 	}
 	return CompileSource(path, src, opts)
 }

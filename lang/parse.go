@@ -3,6 +3,7 @@ package lang
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/alecthomas/participle/v2"
@@ -16,11 +17,48 @@ var parser = participle.MustBuild[chunk](
 	participle.UseLookahead(2),
 )
 
-// ParseFile reads and parses the named file.
-func ParseFile(path string) (*File, diag.List) {
-	src, err := os.ReadFile(path)
+// DefaultMaxInput is the default limit on the size of a model file: 10 MB.
+const DefaultMaxInput = 10 << 20
+
+// ReadSource reads the named file, at most max bytes of it (DefaultMaxInput if max ≤ 0).
+// A file that cannot be read, or is larger than the limit, is E100 (docs/language.md §8.2);
+// the read stops at the limit, so a device such as /dev/zero cannot exhaust memory.
+func ReadSource(path string, max int64) ([]byte, *diag.Diagnostic) {
+	if max <= 0 {
+		max = DefaultMaxInput
+	}
+	at := diag.Pos{File: path}
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, diag.List{diag.Errorf(diag.Pos{File: path}, "E100", "check the path", "cannot read file: %v", err)}
+		return nil, diag.Errorf(at, "E100", "check the path", "cannot read file: %v", err)
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, diag.Errorf(at, "E100", "check the path", "cannot read file: %v", err)
+	}
+	if int64(len(src)) > max {
+		return nil, diag.Errorf(at, "E100", "raise the limit with --max-input", "file is larger than the limit of %s", byteSize(max))
+	}
+	return src, nil
+}
+
+// byteSize formats n as "10 MB", "512 kB" or "100 bytes".
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d kB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// ParseFile reads (at most DefaultMaxInput bytes, see ReadSource) and parses the named file.
+func ParseFile(path string) (*File, diag.List) {
+	src, d := ReadSource(path, 0)
+	if d != nil {
+		return nil, diag.List{d}
 	}
 	return Parse(path, src)
 }
