@@ -59,14 +59,22 @@ func (c *compiler) ceval(e *expr, b *bindings, what string) (v float64, ok bool)
 	return c.ceval1(e, b, what), true
 }
 
-// cint evaluates a compile-time integer (E309 if the value is not an integer).
+// maxExactInt is 2^53, the largest magnitude up to which every integer is a float64.
+const maxExactInt = 1 << 53
+
+// cint evaluates a compile-time integer (E309 if the value is not an integer, or is
+// beyond ±2^53, where it would no longer be exact and could wrap when converted).
 func (c *compiler) cint(e *expr, b *bindings, what string) (int, bool) {
 	v, ok := c.ceval(e, b, what)
 	if !ok {
 		return 0, false
 	}
-	if v != math.Trunc(v) || math.IsInf(v, 0) || math.IsNaN(v) {
+	switch {
+	case v != math.Trunc(v) || math.IsInf(v, 0) || math.IsNaN(v):
 		c.errorf(e.pos, "E309", "structural parameters must hold integers", "%s must be an integer, got %s%s", what, fmtNum(v), c.inst())
+		return 0, false
+	case math.Abs(v) > maxExactInt:
+		c.errorf(e.pos, "E309", "use a smaller integer", "%s %s is out of range (integers go up to 2^53)%s", what, fmtNum(v), c.inst())
 		return 0, false
 	}
 	return int(v), true

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -66,14 +67,29 @@ func sortedJumps(m map[int]int) []ir.Jump {
 	return out
 }
 
-// constantPropensity reports a propensity that folds to an invalid constant (E506).
+// constantPropensity reports a propensity that folds to an invalid constant (E506): a
+// negative one (in discrete time, one outside [0, 1]) or a NaN or infinite one. A
+// propensity of parameters and the scale only is also evaluated at their values: NaN or
+// infinite there is E506 as well (docs/language.md §6.5).
 func (c *compiler) constantPropensity(in *instance, prop ir.NodeID) {
+	at := in.ratePos
 	v, ok := c.g.IsConst(prop)
-	if !ok || isNaNConst(c.g, prop) {
+	if !ok {
+		if c.g.Dep(prop)&^(ir.DepParam|ir.DepScale) != 0 || c.errs.HasErrors() {
+			return
+		}
+		if v := c.evalConstNode(prop); math.IsNaN(v) || math.IsInf(v, 0) {
+			c.errorf(at, "E506", "propensities are finite and ≥ 0: check the parameters (and --set)",
+				"propensity is %s at the parameters' values%s", fmtNum(v), instSuffix(in))
+		}
 		return
 	}
-	at := in.ratePos
+	if math.IsNaN(v) && c.errs.HasErrors() {
+		return // a NaN constant also marks a lowering error, already reported
+	}
 	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		c.errorf(at, "E506", "propensities are finite and ≥ 0", "propensity is the constant %s%s", fmtNum(v), instSuffix(in))
 	case c.discrete && (v < 0 || v > 1):
 		c.errorf(at, "E506", "probabilities lie in [0, 1]", "probability is the constant %s%s", fmtNum(v), instSuffix(in))
 	case v < 0:
@@ -184,6 +200,9 @@ func rebuild(g *ir.Graph, n *ir.Node, a []ir.NodeID) ir.NodeID {
 	case ir.OpNeg:
 		return g.Neg(a[0])
 	case ir.OpDiv:
+		if g.IsZero(a[0]) {
+			return a[0] // the §6.5 rule 0/e = 0; where e is also 0, run time reports E802
+		}
 		return g.Div(a[0], a[1])
 	case ir.OpPow:
 		return g.Pow(a[0], a[1])

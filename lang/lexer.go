@@ -3,6 +3,9 @@ package lang
 import (
 	"fmt"
 	"io"
+	"math"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -182,8 +185,21 @@ func (l *lexState) number(out *tokens) {
 	} else if e := exponent(src, end); e != end {
 		kind, end = Float, e
 	}
-	out.toks = append(out.toks, lexer.Token{Type: kind, Value: string(src[start:end]), Pos: pos})
+	text := string(src[start:end])
+	if tooLarge(text) {
+		out.errs.Add(diag.Errorf(toPos(pos), "E102", "numbers are finite: at most about 1.8e308", "number '%s' is too large", text))
+	}
+	out.toks = append(out.toks, lexer.Token{Type: kind, Value: text, Pos: pos})
 	l.advance(end - start)
+}
+
+// tooLarge reports whether the literal text overflows a float64 (it would read as +Inf).
+func tooLarge(text string) bool {
+	if len(text) < 300 && !strings.ContainsAny(text, "eE") {
+		return false
+	}
+	v, err := strconv.ParseFloat(text, 64)
+	return err != nil && math.IsInf(v, 0)
 }
 
 // exponent returns the end of an exponent part [eE][+-]?[0-9]+ starting at i, or i if there is none.
