@@ -381,7 +381,7 @@ func (c *compiler) unknown(e *expr) {
 			"unknown identifier '%s'", e.name)
 		return
 	}
-	hint := ""
+	hint := "declare it (param, species, let, ...) before use, or check the spelling"
 	if s := c.suggest(e.name); s != nil {
 		hint = fmt.Sprintf("did you mean '%s' (%s)?", s.name, s.describe())
 	}

@@ -60,6 +60,7 @@ type compiler struct {
 	discrete  bool
 	timePos   diag.Pos
 	firstBody diag.Pos
+	modelPos  diag.Pos // the name in the 'model' header, if any
 	scale     *symbol
 	scalePos  diag.Pos
 
@@ -122,6 +123,7 @@ func Compile(f *lang.File, opts Options) (*ir.Model, diag.List) {
 	name := strings.TrimSuffix(filepath.Base(f.Name), filepath.Ext(f.Name))
 	if f.Model != nil {
 		name = f.Model.Name
+		c.modelPos = lang.ToPos(f.Model.Pos)
 	}
 	c.file = f.Name
 	c.declarations(f)
