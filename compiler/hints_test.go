@@ -45,7 +45,7 @@ func TestEveryDiagnosticHasHint(t *testing.T) {
 	t.Parallel()
 	sources := catalogueExamples(t)
 	opts := map[string]Options{}
-	for _, c := range append(append(append([]diagCase{}, semanticCases...), hintCases...), append(meanFieldCases, nonFiniteCases...)...) {
+	for _, c := range append(append(append([]diagCase{}, semanticCases...), hintCases...), append(append(meanFieldCases, nonFiniteCases...), limitCases...)...) {
 		if c.short || c.skip != "" {
 			continue // slow by design (the default limits)
 		}

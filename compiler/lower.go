@@ -316,6 +316,7 @@ func (c *compiler) lowerCall(e *expr, b *bindings) ir.NodeID {
 		if k < 0 {
 			c.badCount(e, i, fmt.Sprint(k))
 		}
+		c.chargeFactors(e, i, float64(k))
 	}
 	args := make([]ir.NodeID, 0, len(e.args))
 	for i, a := range e.args {
