@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"cmp"
 	"path/filepath"
 	"strings"
 
@@ -27,6 +28,10 @@ type Options struct {
 	// MaxInput bounds the size of a model file read by CompileFile, in bytes (E100); 0 means
 	// lang.DefaultMaxInput (10 MB).
 	MaxInput int64
+	// MaxErrors bounds the errors returned: past it, one last error counts the rest
+	// (diag.List.Limit). 0 means diag.MaxErrors (10); a negative value returns every error.
+	// The syntax errors of lang.Parse are always limited to diag.MaxErrors.
+	MaxErrors int
 }
 
 // DefaultMaxElements is the default of Options.MaxElements.
@@ -143,6 +148,9 @@ func Compile(f *lang.File, opts Options) (*ir.Model, diag.List) {
 	}
 	c.errs.Dedup()
 	if c.errs.HasErrors() {
+		if opts.MaxErrors >= 0 {
+			return nil, c.errs.Limit(cmp.Or(opts.MaxErrors, diag.MaxErrors))
+		}
 		return nil, c.errs
 	}
 	c.model.Diagnostics = c.errs

@@ -937,7 +937,7 @@ func TestDiagMarkers(t *testing.T) {
 						t.Fatalf("compiler panicked: %v", r)
 					}
 				}()
-				_, ds = CompileSource(path, src, Options{})
+				_, ds = CompileSource(path, src, Options{MaxErrors: -1})
 			}()
 			used := make([]bool, len(wants))
 			for _, d := range ds {

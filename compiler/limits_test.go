@@ -1,7 +1,11 @@
 package compiler
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/mfcproject/mfc/lang/diag"
 )
 
 // limitCases: inputs that would make the compiler run for minutes or exhaust memory stop
@@ -27,5 +31,23 @@ func TestLimits(t *testing.T) {
 	t.Parallel()
 	for _, c := range limitCases {
 		t.Run(c.name, func(t *testing.T) { runDiagCase(t, c) })
+	}
+}
+
+// TestErrorLimit: a file with thousands of errors reports diag.MaxErrors of them and one
+// line that counts the rest; Options.MaxErrors < 0 keeps them all.
+func TestErrorLimit(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("species S\n")
+	for i := range 2000 {
+		fmt.Fprintf(&b, "r%d: S -> 0 @ nosuch%d * S\n", i, i)
+	}
+	_, ds := CompileSource("m.mf", []byte(b.String()), Options{})
+	if len(ds) != diag.MaxErrors+1 || !strings.HasPrefix(ds[len(ds)-1].Msg, "too many errors: 1990 more") {
+		t.Errorf("%d diagnostics, the last %q; want %d, the last counting 1990 more", len(ds), ds[len(ds)-1].Error(), diag.MaxErrors+1)
+	}
+	if _, all := CompileSource("m.mf", []byte(b.String()), Options{MaxErrors: -1}); len(all) != 2000 {
+		t.Errorf("MaxErrors -1: %d diagnostics, want 2000", len(all))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -92,7 +93,7 @@ func Parse(filename string, src []byte) (*File, diag.List) {
 	}
 	f.Stmts = takeModel(f, errs.Add)
 	errs.Dedup()
-	return f, errs
+	return f, errs.Limit(diag.MaxErrors)
 }
 
 // span is a half-open range of token indices.
@@ -412,6 +413,7 @@ func checkBrackets(toks []lexer.Token) diag.List {
 		errs.Add(diag.Errorf(toPos(t.Pos), "E105", fmt.Sprintf("add '%s'", closer[t.Value]),
 			"'%s' at %d:%d is never closed", t.Value, t.Pos.Line, t.Pos.Column))
 	}
+	open := map[string]int{} // brackets of each kind on the stack: a stray closer costs O(1)
 	for _, t := range toks {
 		if t.Type != Punct {
 			continue
@@ -419,8 +421,12 @@ func checkBrackets(toks []lexer.Token) diag.List {
 		switch t.Value {
 		case "(", "[", "{":
 			stack = append(stack, t)
+			open[t.Value]++
 		case ")", "]", "}":
 			k := len(stack) - 1
+			if open[pair[t.Value]] == 0 {
+				k = -1
+			}
 			for k >= 0 && stack[k].Value != pair[t.Value] {
 				k--
 			}
@@ -430,7 +436,9 @@ func checkBrackets(toks []lexer.Token) diag.List {
 			}
 			for _, o := range stack[k+1:] {
 				unclosed(o)
+				open[o.Value]--
 			}
+			open[stack[k].Value]--
 			stack = stack[:k]
 		}
 	}
@@ -444,17 +452,15 @@ func checkBrackets(toks []lexer.Token) diag.List {
 // token before it: the character belongs to the statement in progress, which must not be
 // parsed without it (that would only add a cascading E103).
 func markBad(bad []bool, toks []lexer.Token, offset int) {
-	for i, t := range toks {
-		if t.Pos.Offset == offset || t.Pos.Offset > offset && i == 0 {
-			bad[i] = true
-			return
-		}
-		if t.Pos.Offset > offset {
-			bad[i-1] = true
-			return
-		}
+	i := sort.Search(len(toks), func(i int) bool { return toks[i].Pos.Offset >= offset })
+	switch {
+	case i == len(toks):
+		bad[len(bad)-1] = true
+	case toks[i].Pos.Offset == offset || i == 0:
+		bad[i] = true
+	default:
+		bad[i-1] = true
 	}
-	bad[len(bad)-1] = true
 }
 
 func anyBad(b []bool) bool {

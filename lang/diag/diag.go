@@ -184,6 +184,34 @@ func (l *List) Dedup() {
 	*l = out
 }
 
+// MaxErrors is how many errors a stage reports before it stops listing them (Limit).
+const MaxErrors = 10
+
+// Limit returns l if it holds at most n errors. Otherwise it keeps the diagnostics up to
+// the n-th error and ends with one error, at the position and with the code of the first
+// one left out, that counts the errors not shown ("too many errors: 99 more not shown"):
+// a broken file gets a readable report, in time independent of its size.
+func (l List) Limit(n int) List {
+	errs := 0
+	for i, d := range l {
+		if d.Severity != Error {
+			continue
+		}
+		if errs++; errs > n {
+			rest := 0
+			for _, e := range l[i:] {
+				if e.Severity == Error {
+					rest++
+				}
+			}
+			out := append(l[:i:i], &Diagnostic{Pos: d.Pos, Severity: Error, Code: d.Code,
+				Msg: fmt.Sprintf("too many errors: %d more not shown", rest), Hint: "fix the errors above first"})
+			return out
+		}
+	}
+	return l
+}
+
 // HasErrors reports whether the list holds at least one error (warnings do not count).
 func (l List) HasErrors() bool {
 	for _, d := range l {
