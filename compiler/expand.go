@@ -40,7 +40,13 @@ func (c *compiler) expand(name string) {
 	}
 	c.finishTransitions(insts)
 	c.outputs()
-	m.Conservation = conservationLaws(len(m.Species), m.Transitions)
+	laws, err := conservationLaws(len(m.Species), m.Transitions, 16*c.opts.maxElements())
+	if err != nil {
+		c.errorf(c.wholeModelPos(), "E406", "use fewer species, or fewer independent ones (the limit is 16 × Options.MaxElements coefficients)",
+			"the conservation laws cannot be stored: %v", err)
+		return
+	}
+	m.Conservation = laws
 	c.meanField()
 }
 
