@@ -376,7 +376,7 @@ func (c *compiler) unknown(e *expr) {
 			"unknown identifier '%s'", e.name)
 		return
 	}
-	if p, ok := c.later[e.name]; ok {
+	if p, ok := c.laterPos(e.name); ok {
 		c.errorf(e.pos, "E201", fmt.Sprintf("'%s' is declared later (%s); declare it before use", e.name, p.Short()),
 			"unknown identifier '%s'", e.name)
 		return

@@ -56,7 +56,8 @@ type compiler struct {
 	tooBig bool
 
 	syms      map[string]*symbol
-	later     map[string]diag.Pos
+	ast       *lang.File          // the file being compiled, for laterPos
+	later     map[string]diag.Pos // built by laterPos on the first unknown name
 	seq       int
 	order     []*symbol
 	labels    map[string]diag.Pos
@@ -120,7 +121,6 @@ func Compile(f *lang.File, opts Options) (*ir.Model, diag.List) {
 	c := &compiler{
 		opts:      opts,
 		syms:      map[string]*symbol{},
-		later:     map[string]diag.Pos{},
 		labels:    map[string]diag.Pos{},
 		autoCount: map[int]int{},
 		letMemo:   map[letKey]ir.NodeID{},

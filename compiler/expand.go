@@ -101,6 +101,7 @@ func (c *compiler) evalParams() {
 			elems[name] = append(elems[name], [2]any{idx, v})
 		}
 	}
+	c.model.Params = make([]ir.Param, 0, len(c.params))
 	for _, s := range c.params {
 		if !c.evalShape(s) {
 			continue

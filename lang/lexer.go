@@ -60,7 +60,9 @@ type tokens struct {
 // (E101, E102) and skipped, so that parsing can go on and report further errors.
 func lex(filename string, src []byte) *tokens {
 	l := &lexState{file: filename, src: src, line: 1, col: 1, names: map[string]string{}}
-	out := &tokens{toks: make([]lexer.Token, 0, len(src)/2+16)}
+	// Models average 4 to 6 bytes per token; the slice grows past this estimate if needed
+	// (len(src)/2 reserved 5 MB of tokens, 320 MB, for a 10 MB file).
+	out := &tokens{toks: make([]lexer.Token, 0, len(src)/5+16)}
 	for l.off < len(src) {
 		l.next(out)
 	}
