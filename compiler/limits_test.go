@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/lang/diag"
 )
 
@@ -49,5 +50,63 @@ func TestErrorLimit(t *testing.T) {
 	}
 	if _, all := CompileSource("m.mf", []byte(b.String()), Options{MaxErrors: -1}); len(all) != 2000 {
 		t.Errorf("MaxErrors -1: %d diagnostics, want 2000", len(all))
+	}
+}
+
+// envModel has k binary environment components that flip independently (2^k states) and
+// an epidemic whose contact rate reads the first one only.
+func envModel(k int) []byte {
+	return []byte(fmt.Sprintf(`scale N = 10
+env E[1..%d] { off, on }
+species S, I
+for i in 1..%d: flip: set E[i] = if E[i] == off then on else off @ N
+infect: S + I -> 2I @ S * I / N * (1 + ind(E[1] == on))
+recover: I -> S @ I
+init { S = 9, I = 1 }
+`, k, k))
+}
+
+// TestEnvironmentChecksScale: the static check of a propensity visits one state per
+// combination of the components it reads (2 here, not 2^k), and the space is indexed by
+// mixed-radix numbers; the check of 2^12 states stays well under a second.
+func TestEnvironmentChecksScale(t *testing.T) {
+	t.Parallel()
+	m, ds := CompileSource("env.mf", envModel(12), Options{})
+	if m == nil {
+		t.Fatal(ds)
+	}
+	if len(m.Env.Space) != 1<<12 {
+		t.Fatalf("|Y| = %d, want 4096", len(m.Env.Space))
+	}
+	c := &compiler{g: m.Graph, nEnv: 12}
+	for _, tr := range m.Transitions {
+		want := 1 // flip's propensity reads no component (its update does)
+		if tr.Label == "infect" {
+			want = 2
+		}
+		if got := len(c.distinctOn(tr.Propensity, m.Env.Space)); got != want {
+			t.Errorf("%s: %d states to check, want %d", tr.Label, got, want)
+		}
+	}
+}
+
+// TestTupleIndex: the three representations (table, map of numbers, string keys) agree.
+func TestTupleIndex(t *testing.T) {
+	t.Parallel()
+	comps := []ir.EnvComponent{{Lo: 0, Hi: 2}, {Lo: -1, Hi: 1}, {Lo: 5, Hi: 9}}
+	huge := []ir.EnvComponent{{Lo: 0, Hi: 1 << 40}, {Lo: 0, Hi: 1 << 40}}
+	for _, ix := range []*tupleIndex{newTupleIndex(comps, 1000), newTupleIndex(comps, 1), newTupleIndex(huge, 1000)} {
+		ys := [][]int{{0, -1, 5}, {2, 1, 9}, {1, 0, 7}, {0, 0, 5}, {3, 0, 5}}
+		for i, y := range ys {
+			if got := ix.get(y); got != -1 {
+				t.Fatalf("%v before put: %d", y, got)
+			}
+			ix.put(y, i)
+		}
+		for i, y := range ys {
+			if got := ix.get(y); got != i {
+				t.Errorf("%v: %d, want %d", y, got, i)
+			}
+		}
 	}
 }

@@ -3,7 +3,9 @@ package compiler
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
@@ -15,6 +17,7 @@ func (c *compiler) finishTransitions(insts []*instance) {
 	m := c.model
 	g := c.g
 	hasEnv := c.nEnv > 0
+	var moves []ir.EnvMove // scratch, reused by every instance
 	for i, in := range insts {
 		g.At = in.decl.rate.pos
 		prop := g.Select(in.guard, in.rate, g.Const(0))
@@ -47,7 +50,11 @@ func (c *compiler) finishTransitions(insts []*instance) {
 			case len(t.Jump) == 0 && !c.discrete:
 				continue // no effect: dropped silently (docs/language.md §6.2)
 			}
-			t.Moves = append(t.Moves, ir.EnvMove{From: k, To: to, Kind: kind})
+			moves = append(moves, ir.EnvMove{From: k, To: to, Kind: kind})
+		}
+		if len(moves) > 0 {
+			t.Moves = slices.Clone(moves) // exact size: 𝒴 may have 10^6 states
+			moves = moves[:0]
 		}
 		if !hasEnv && len(m.Env.Space) == 0 {
 			t.Moves = nil
@@ -102,7 +109,7 @@ func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 	m := c.model
 	ys := [][]int{nil}
 	if c.nEnv > 0 {
-		ys = m.Env.Space
+		ys = c.distinctOn(prop, m.Env.Space)
 	}
 	species := make([]int, 0, len(in.react)+len(in.jump))
 	for i := range in.react {
@@ -139,6 +146,54 @@ func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 			}
 		}
 	}
+}
+
+// distinctOn returns the first state of 𝒴 for each combination of the values of the
+// environment components that root reads: the static check of one propensity gives the
+// same verdict in states that agree on them, so 2^19 states read through one binary
+// component cost two substitutions, not 2^19.
+func (c *compiler) distinctOn(root ir.NodeID, space [][]int) [][]int {
+	g := c.g
+	if g.Dep(root)&ir.DepEnv == 0 {
+		return space[:min(1, len(space))]
+	}
+	var comps []int
+	seen := map[ir.NodeID]bool{}
+	var walk func(id ir.NodeID)
+	walk = func(id ir.NodeID) {
+		if seen[id] || g.Dep(id)&ir.DepEnv == 0 {
+			return
+		}
+		seen[id] = true
+		n := g.Node(id)
+		if n.Op == ir.OpEnvVal || n.Op == ir.OpEnvIs {
+			comps = append(comps, int(n.Aux))
+		}
+		for _, a := range n.Args {
+			walk(a)
+		}
+	}
+	walk(root)
+	sort.Ints(comps)
+	comps = slices.Compact(comps)
+	if len(comps) == c.nEnv {
+		return space
+	}
+	var out [][]int
+	keys := map[string]bool{}
+	var buf []byte
+	for _, y := range space {
+		buf = buf[:0]
+		for _, k := range comps {
+			buf = strconv.AppendInt(buf, int64(y[k]), 10)
+			buf = append(buf, ',')
+		}
+		if !keys[string(buf)] {
+			keys[string(buf)] = true
+			out = append(out, y)
+		}
+	}
+	return out
 }
 
 func (c *compiler) describeEnv(y []int) string {
