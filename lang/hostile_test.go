@@ -38,3 +38,42 @@ func TestParseHostileInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestParseLimits: nesting, operators per statement and tokens per file are bounded with
+// E106 (a hostile file would otherwise overflow the stack of every recursive stage).
+func TestParseLimits(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, src, msg string
+	}{
+		{"parentheses", "param k = " + strings.Repeat("(", MaxNesting+1) + "1" + strings.Repeat(")", MaxNesting+1), "expression nested more than 1000 levels deep"},
+		{"unary minus", "param k = " + strings.Repeat("-", MaxNesting+1) + "1", "expression nested more than 1000 levels deep"},
+		{"not", "param k = " + strings.Repeat("not ", MaxNesting+1) + "true", "expression nested more than 1000 levels deep"},
+		{"if", "param k = " + strings.Repeat("if true then ", MaxNesting+1) + "1" + strings.Repeat(" else 1", MaxNesting+1), "expression nested more than 1000 levels deep"},
+		{"powers", "param k = 2" + strings.Repeat("^2", MaxNesting+1), "expression nested more than 1000 levels deep"},
+	} {
+		_, errs := Parse("l.mf", []byte(c.src))
+		if len(errs) != 1 || errs[0].Code != "E106" || errs[0].Msg != c.msg || errs[0].Pos.Line != 1 {
+			t.Errorf("%s: %v, want one E106 %q", c.name, errs, c.msg)
+		}
+	}
+	// Within the limits: parsed.
+	if _, errs := Parse("l.mf", []byte("param k = "+strings.Repeat("(", MaxNesting-1)+"1"+strings.Repeat(")", MaxNesting-1))); len(errs) != 0 {
+		t.Errorf("nesting %d: %v", MaxNesting-1, errs)
+	}
+	// The operator limit, lowered to 1000 for speed.
+	lx := lex("l.mf", []byte("param k = 1"+strings.Repeat("+1", 1001)))
+	p := &fastParser{toks: lx.toks, end: len(lx.toks) - 1, eof: lx.toks[len(lx.toks)-1], arena: &arena{}, maxOps: 1000}
+	func() {
+		defer func() {
+			if e, ok := recover().(errLimit); !ok || e.d.Msg != "statement has more than 1000 operators" {
+				t.Errorf("operator limit: %v", e.d)
+			}
+		}()
+		p.statement()
+	}()
+	lx = lexMax("l.mf", []byte(strings.Repeat("x ", 100)), 50)
+	if !lx.tooMany || len(lx.errs) != 1 || lx.errs[0].Code != "E106" || lx.errs[0].Msg != "file has more than 50 tokens" {
+		t.Errorf("token limit: %v", lx.errs)
+	}
+}

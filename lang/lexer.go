@@ -54,16 +54,31 @@ type tokens struct {
 	toks     []lexer.Token
 	comments []Comment
 	errs     diag.List
+	tooMany  bool // lexing stopped at MaxTokens (E106)
 }
 
+// MaxTokens bounds the tokens of one file (E106). A token takes 64 bytes; a model within the
+// element limits (an array literal of MaxElements numbers, say) has far fewer.
+const MaxTokens = 4_000_000
+
 // lex splits src into tokens. It never fails: characters outside the token set are reported
-// (E101, E102) and skipped, so that parsing can go on and report further errors.
-func lex(filename string, src []byte) *tokens {
+// (E101, E102) and skipped, so that parsing can go on and report further errors. Past
+// MaxTokens it stops with E106.
+func lex(filename string, src []byte) *tokens { return lexMax(filename, src, MaxTokens) }
+
+// lexMax is lex with a limit of maxTokens tokens.
+func lexMax(filename string, src []byte, maxTokens int) *tokens {
 	l := &lexState{file: filename, src: src, line: 1, col: 1, names: map[string]string{}}
 	// Models average 4 to 6 bytes per token; the slice grows past this estimate if needed
 	// (len(src)/2 reserved 5 MB of tokens, 320 MB, for a 10 MB file).
-	out := &tokens{toks: make([]lexer.Token, 0, len(src)/5+16)}
+	out := &tokens{toks: make([]lexer.Token, 0, min(len(src)/5, maxTokens)+16)}
 	for l.off < len(src) {
+		if len(out.toks) >= maxTokens {
+			out.errs.Add(diag.Errorf(toPos(l.position()), "E106", "split the model, or use families and sum",
+				"file has more than %d tokens", maxTokens))
+			out.tooMany = true
+			break
+		}
 		l.next(out)
 	}
 	out.toks = append(out.toks, lexer.Token{Type: EOF, Pos: l.position()})

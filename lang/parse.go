@@ -70,6 +70,9 @@ func ParseFile(path string) (*File, diag.List) {
 func Parse(filename string, src []byte) (*File, diag.List) {
 	lx := lex(filename, src)
 	errs := lx.errs
+	if lx.tooMany {
+		return &File{Name: filename}, errs.Limit(diag.MaxErrors)
+	}
 	bad := make([]bool, len(lx.toks)) // tokens inside a chunk already known to be broken
 	for _, d := range lx.errs {
 		markBad(bad, lx.toks, d.Pos.Offset)
@@ -161,7 +164,16 @@ func endsExpr(t lexer.Token) bool {
 	return false
 }
 
-func parseChunk(toks []lexer.Token, c span, last bool, a *arena) ([]*Statement, *diag.Diagnostic) {
+func parseChunk(toks []lexer.Token, c span, last bool, a *arena) (stmts []*Statement, d *diag.Diagnostic) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(errLimit)
+			if !ok {
+				panic(r)
+			}
+			stmts, d = nil, e.d
+		}
+	}()
 	end := toks[c.hi] // the next statement's first token, or EOF
 	eof := lexer.Token{Type: EOF, Pos: end.Pos}
 	if stmts, ok := parseFast(toks[c.lo:c.hi], eof, a); ok {
@@ -172,7 +184,7 @@ func parseChunk(toks []lexer.Token, c span, last bool, a *arena) ([]*Statement, 
 	sub[len(sub)-1] = eof
 	pl, err := lexer.Upgrade(&sliceLexer{toks: sub})
 	if err != nil {
-		return nil, diag.Errorf(toPos(end.Pos), "E103", "", "%v", err)
+		return nil, diag.Errorf(toPos(end.Pos), "E103", "check the statement", "%v", err)
 	}
 	ch, err := parser.ParseFromLexer(pl)
 	if err == nil {
@@ -180,7 +192,6 @@ func parseChunk(toks []lexer.Token, c span, last bool, a *arena) ([]*Statement, 
 	}
 	// Keep the statements that parsed completely (participle sets EndPos only then); the
 	// statement that failed, possibly half-built, is dropped.
-	var stmts []*Statement
 	if ch != nil {
 		for _, s := range ch.Stmts {
 			if s != nil && s.EndPos.Line > 0 {
