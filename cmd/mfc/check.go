@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -59,10 +60,14 @@ func maxInputFlag(fs *flag.FlagSet) *int64 {
 	return fs.Int64("max-input", lang.DefaultMaxInput, "refuse model files larger than this many `bytes`")
 }
 
+// printDiags prints the diagnostics, buffered: a file may have many warnings.
 func printDiags(w io.Writer, diags diag.List) {
+	b := bufio.NewWriter(w)
 	for _, d := range diags {
-		fmt.Fprintln(w, d.Error())
+		b.WriteString(d.Error())
+		b.WriteByte('\n')
 	}
+	b.Flush()
 }
 
 // summary is the one-line description of a compiled model that 'mfc check' prints.
