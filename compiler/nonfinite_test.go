@@ -100,3 +100,15 @@ func TestDivZeroNotFolded(t *testing.T) {
 		t.Errorf("0/S at S = 0 is %v, want NaN", v)
 	}
 }
+
+// TestHugeArmIsNotZero: an integer arm beyond int64 matches no value of the environment.
+func TestHugeArmIsNotZero(t *testing.T) {
+	t.Parallel()
+	m := mustCompile(t, "env Y in 0..1\nspecies S\ng: 0 -> S @ match Y { 99999999999999999999: 1, _: 2 }\nS -> 0 @ S\n", Options{})
+	tape := m.Graph.Compile([]ir.NodeID{m.Transitions[0].Propensity})
+	vals := make([]float64, tape.Len())
+	tape.Eval(vals, &ir.Inputs{Params: m.ParamValues, Counts: []float64{0}, Densities: []float64{0}, Env: []float64{0}})
+	if v := tape.Output(vals, 0); v != 2 {
+		t.Errorf("propensity at Y = 0 is %v, want 2 (the default arm)", v)
+	}
+}
