@@ -148,8 +148,11 @@ func (c *compiler) evalParams() {
 		} else if _, set := c.opts.Overrides[c.scale.name]; !set {
 			v, ok = c.ceval(c.scale.value, nil, "the scale's default")
 		}
-		if ok && !(v > 0) {
+		switch {
+		case ok && !(v > 0):
 			c.errorf(c.scale.pos, "E309", "the scale is a positive system size", "scale '%s' must be positive, got %s", c.scale.name, fmtNum(v))
+		case ok && math.IsInf(v, 0):
+			c.errorf(c.scale.pos, "E309", "the scale is a positive system size", "scale '%s' must be finite, got %s", c.scale.name, fmtNum(v))
 		}
 		c.model.Scale = &ir.Scale{Name: c.scale.name, Value: v, Pos: c.scale.pos}
 	}

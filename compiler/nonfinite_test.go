@@ -62,6 +62,16 @@ go: 0 -> S @ k / z
 decay: S -> 0 @ S
 `, opts: Options{Overrides: Overrides{"z": {0}}}, pos: "3:14", tok: "k / z", sev: E, code: "E506",
 		msg: "propensity is +Inf at the parameters' values"},
+	{name: "infinite scale", src: `
+scale N = 1e308 * 10
+species S
+decay: S -> 0 @ S
+`, pos: "1:7", tok: "N", sev: E, code: "E309", msg: "scale 'N' must be finite, got +Inf"},
+	{name: "infinite scale by Options.Scale", opts: Options{Scale: math.Inf(1)}, src: `
+scale N = 10
+species S
+decay: S -> 0 @ S
+`, pos: "1:7", tok: "N", sev: E, code: "E309", msg: "scale 'N' must be finite, got +Inf"},
 	{name: "range bound beyond int64", src: `
 species S[1..1e19]
 go: 0 -> S[1] @ 1
