@@ -22,22 +22,28 @@ func chain(n int) []ir.Transition {
 // well under 64 times the time (the dense basis cost d² memory and time).
 func TestConservationScales(t *testing.T) {
 	t.Parallel()
+	// measure returns the best of three times (robust to a loaded machine).
 	measure := func(n int) time.Duration {
 		ts := chain(n)
-		t0 := time.Now()
-		laws, err := conservationLaws(n, ts, 1<<30)
-		if err != nil {
-			t.Fatal(err)
+		var best time.Duration
+		for i := 0; i < 3; i++ {
+			t0 := time.Now()
+			laws, err := conservationLaws(n, ts, 1<<30)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(t0); i == 0 || d < best {
+				best = d
+			}
+			if len(laws) != 1 || len(laws[0]) != n || laws[0][0] != 1 || laws[0][n-1] != 1 {
+				t.Fatalf("chain of %d: laws %v, want one law of ones", n, len(laws))
+			}
 		}
-		d := time.Since(t0)
-		if len(laws) != 1 || len(laws[0]) != n || laws[0][0] != 1 || laws[0][n-1] != 1 {
-			t.Fatalf("chain of %d: laws %v, want one law of ones", n, len(laws))
-		}
-		return d
+		return best
 	}
-	small, large := measure(1000), measure(8000)
+	small, large := measure(500), measure(4000)
 	if large > 24*small+10*time.Millisecond {
-		t.Errorf("conservation laws: 1000 species in %v, 8000 in %v: not linear", small, large)
+		t.Errorf("conservation laws: 500 species in %v, 4000 in %v: not linear", small, large)
 	}
 }
 

@@ -19,21 +19,30 @@ func hostile(unit string, n int) []byte {
 // 64 times longer (the quadratic recovery of unclosed brackets did).
 func TestParseHostileInputs(t *testing.T) {
 	t.Parallel()
-	for _, unit := range []string{"(", "[", "{", ")", "[)", "$", "(]"} {
-		small, large := 500, 4000
-		d0 := time.Now()
-		_, errs := Parse("h.mf", hostile(unit, small))
-		t0 := time.Since(d0)
-		d1 := time.Now()
-		_, errs1 := Parse("h.mf", hostile(unit, large))
-		t1 := time.Since(d1)
+	// best parses src a few times and returns the shortest time (robust to a loaded machine).
+	best := func(src []byte) (time.Duration, diag.List) {
+		var d time.Duration
+		var errs diag.List
+		for i := 0; i < 3; i++ {
+			t0 := time.Now()
+			_, errs = Parse("h.mf", src)
+			if e := time.Since(t0); i == 0 || e < d {
+				d = e
+			}
+		}
+		return d, errs
+	}
+	for _, unit := range []string{"(", "[)", ")", "$"} {
+		small, large := 400, 3200
+		t0, errs := best(hostile(unit, small))
+		t1, errs1 := best(hostile(unit, large))
 		if len(errs) > diag.MaxErrors+1 || len(errs1) > diag.MaxErrors+1 {
 			t.Errorf("%q: %d and %d diagnostics, want at most %d", unit, len(errs), len(errs1), diag.MaxErrors+1)
 		}
 		if last := errs1[len(errs1)-1]; !strings.HasPrefix(last.Msg, "too many errors") || last.Hint == "" {
 			t.Errorf("%q: last diagnostic %q, want 'too many errors ...'", unit, last.Error())
 		}
-		if t1 > 24*t0+20*time.Millisecond {
+		if t1 > 24*t0+5*time.Millisecond {
 			t.Errorf("%q: %d units parse in %v, %d in %v: not linear", unit, small, t0, large, t1)
 		}
 	}
