@@ -52,8 +52,9 @@ type compiler struct {
 
 	// bound counts the loop bindings visited (loops, sums, products); past
 	// 2·MaxElements the expansion stops with E406 (tooBig).
-	bound  int
-	tooBig bool
+	bound   int
+	tooBig  bool
+	tooDeep bool // E406 for the let chain was reported
 
 	syms      map[string]*symbol
 	ast       *lang.File          // the file being compiled, for laterPos

@@ -110,3 +110,29 @@ func TestTupleIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestLetChainLimit: lets inlined more than maxLetDepth deep are E406, reported once
+// (a 10 MB chain of lets took 2 GB of stack before).
+func TestLetChainLimit(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("species S\nlet a0 = S\n")
+	n := maxLetDepth + 5
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "let a%d = a%d + 1\n", i, i-1)
+	}
+	fmt.Fprintf(&b, "S -> 0 @ S * a%d\n", n)
+	_, ds := CompileSource("m.mf", []byte(b.String()), Options{})
+	if len(ds) != 1 || ds[0].Code != "E406" || !strings.Contains(ds[0].Msg, "more than 10000 nested lets") {
+		t.Errorf("got %v, want one E406 for the let chain", ds)
+	}
+	b.Reset()
+	b.WriteString("species S\nlet a0 = S\n")
+	for i := 1; i < 500; i++ {
+		fmt.Fprintf(&b, "let a%d = a%d + 1\n", i, i-1)
+	}
+	b.WriteString("S -> 0 @ S * a499\n")
+	if _, ds := CompileSource("m.mf", []byte(b.String()), Options{}); ds.HasErrors() {
+		t.Errorf("a chain of 500 lets: %v", ds)
+	}
+}
