@@ -18,6 +18,7 @@ func (c *compiler) finishTransitions(insts []*instance) {
 	g := c.g
 	hasEnv := c.nEnv > 0
 	var moves []ir.EnvMove // scratch, reused by every instance
+	m.Transitions = slices.Grow(m.Transitions, len(insts))
 	for i, in := range insts {
 		g.At = in.decl.rate.pos
 		prop := g.Select(in.guard, in.rate, g.Const(0))

@@ -86,3 +86,18 @@ func TestParseLimits(t *testing.T) {
 		t.Errorf("token limit: %v", lx.errs)
 	}
 }
+
+// TestEstimateTokens: the estimate that sizes the token slice is close to the count.
+func TestEstimateTokens(t *testing.T) {
+	t.Parallel()
+	for _, src := range []string{
+		"species S, I # a comment\ncontact: S + I -> 2I @ beta * S * I / N\n",
+		"param G[1..2, 1..2] = [[1, 0.5], [2e-3, 4]]\nlet x = if a <= b and not c then 1 else 2\n",
+		strings.Repeat("(", 100), "",
+	} {
+		got, want := estimateTokens([]byte(src)), len(lex("e.mf", []byte(src)).toks)-1
+		if got < want*9/10 || got > want*3/2+1 {
+			t.Errorf("%q: estimate %d, %d tokens", src, got, want)
+		}
+	}
+}

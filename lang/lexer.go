@@ -69,9 +69,9 @@ func lex(filename string, src []byte) *tokens { return lexMax(filename, src, Max
 // lexMax is lex with a limit of maxTokens tokens.
 func lexMax(filename string, src []byte, maxTokens int) *tokens {
 	l := &lexState{file: filename, src: src, line: 1, col: 1, names: map[string]string{}}
-	// Models average 4 to 6 bytes per token; the slice grows past this estimate if needed
-	// (len(src)/2 reserved 5 MB of tokens, 320 MB, for a 10 MB file).
-	out := &tokens{toks: make([]lexer.Token, 0, min(len(src)/5, maxTokens)+16)}
+	// A token takes 64 bytes: reserve what a quick count predicts, not len(src)/2 (320 MB
+	// for a 10 MB file), and do not let a large file grow the slice by copying.
+	out := &tokens{toks: make([]lexer.Token, 0, min(estimateTokens(src), maxTokens)+16)}
 	for l.off < len(src) {
 		if len(out.toks) >= maxTokens {
 			out.errs.Add(diag.Errorf(toPos(l.position()), "E106", "split the model, or use families and sum",
@@ -175,6 +175,34 @@ func (l *lexState) comment(out *tokens) {
 	out.comments = append(out.comments, Comment{Pos: toPos(pos), Text: text})
 	l.col += utf8.RuneCount(l.src[l.off:end])
 	l.off = end
+}
+
+// estimateTokens counts the runs of word characters (letters, digits, '_', '.') and the
+// other non-blank characters outside comments: about the number of tokens of src (a
+// multi-character operator counts two or three, a number with an exponent sign two).
+func estimateTokens(src []byte) int {
+	n, word := 0, false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case c == '#':
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+			word = false
+		case isLetter(c) || isDigit(c) || c == '.':
+			if !word {
+				n++
+			}
+			word = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			word = false
+		default:
+			n++
+			word = false
+		}
+	}
+	return n
 }
 
 // number lexes Float or Int, longest match first, as the regular expressions of docs/language.md §2 do.
