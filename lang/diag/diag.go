@@ -172,9 +172,13 @@ func (l List) Sort() {
 func (l *List) Dedup() {
 	l.Sort()
 	out := (*l)[:0]
-	seen := make(map[string]bool, len(*l))
+	type key struct {
+		code, file string
+		line, col  int
+	}
+	seen := make(map[key]bool, len(*l))
 	for _, d := range *l {
-		key := d.Code + "@" + d.Pos.String()
+		key := key{d.Code, d.Pos.File, d.Pos.Line, d.Pos.Col}
 		if seen[key] {
 			continue
 		}
