@@ -376,12 +376,12 @@ func (c *compiler) unknown(e *expr) {
 			"unknown identifier '%s'", e.name)
 		return
 	}
-	if p, ok := c.later[e.name]; ok {
+	if p, ok := c.laterPos(e.name); ok {
 		c.errorf(e.pos, "E201", fmt.Sprintf("'%s' is declared later (%s); declare it before use", e.name, p.Short()),
 			"unknown identifier '%s'", e.name)
 		return
 	}
-	hint := ""
+	hint := "declare it (param, species, let, ...) before use, or check the spelling"
 	if s := c.suggest(e.name); s != nil {
 		hint = fmt.Sprintf("did you mean '%s' (%s)?", s.name, s.describe())
 	}

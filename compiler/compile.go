@@ -1,7 +1,7 @@
 package compiler
 
 import (
-	"os"
+	"cmp"
 	"path/filepath"
 	"strings"
 
@@ -25,6 +25,13 @@ type Options struct {
 	// MaxElements bounds the elements of one declared family and the number of
 	// transition instances (E406); 0 means DefaultMaxElements.
 	MaxElements int
+	// MaxInput bounds the size of a model file read by CompileFile, in bytes (E100); 0 means
+	// lang.DefaultMaxInput (10 MB).
+	MaxInput int64
+	// MaxErrors bounds the errors returned: past it, one last error counts the rest
+	// (diag.List.Limit). 0 means diag.MaxErrors (10); a negative value returns every error.
+	// The syntax errors of lang.Parse are always limited to diag.MaxErrors.
+	MaxErrors int
 }
 
 // DefaultMaxElements is the default of Options.MaxElements.
@@ -45,11 +52,13 @@ type compiler struct {
 
 	// bound counts the loop bindings visited (loops, sums, products); past
 	// 2·MaxElements the expansion stops with E406 (tooBig).
-	bound  int
-	tooBig bool
+	bound   int
+	tooBig  bool
+	tooDeep bool // E406 for the let chain was reported
 
 	syms      map[string]*symbol
-	later     map[string]diag.Pos
+	ast       *lang.File          // the file being compiled, for laterPos
+	later     map[string]diag.Pos // built by laterPos on the first unknown name
 	seq       int
 	order     []*symbol
 	labels    map[string]diag.Pos
@@ -58,6 +67,7 @@ type compiler struct {
 	discrete  bool
 	timePos   diag.Pos
 	firstBody diag.Pos
+	modelPos  diag.Pos // the name in the 'model' header, if any
 	scale     *symbol
 	scalePos  diag.Pos
 
@@ -88,11 +98,11 @@ type letKey struct {
 	idx string
 }
 
-// CompileFile reads, parses and compiles a model file.
+// CompileFile reads (at most Options.MaxInput bytes), parses and compiles a model file.
 func CompileFile(path string, opts Options) (*ir.Model, diag.List) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, diag.List{diag.Errorf(diag.Pos{File: path}, "E100", "check the path", "cannot read file: %v", err)}
+	src, d := lang.ReadSource(path, opts.MaxInput)
+	if d != nil {
+		return nil, diag.List{d}
 	}
 	return CompileSource(path, src, opts)
 }
@@ -112,7 +122,6 @@ func Compile(f *lang.File, opts Options) (*ir.Model, diag.List) {
 	c := &compiler{
 		opts:      opts,
 		syms:      map[string]*symbol{},
-		later:     map[string]diag.Pos{},
 		labels:    map[string]diag.Pos{},
 		autoCount: map[int]int{},
 		letMemo:   map[letKey]ir.NodeID{},
@@ -120,6 +129,7 @@ func Compile(f *lang.File, opts Options) (*ir.Model, diag.List) {
 	name := strings.TrimSuffix(filepath.Base(f.Name), filepath.Ext(f.Name))
 	if f.Model != nil {
 		name = f.Model.Name
+		c.modelPos = lang.ToPos(f.Model.Pos)
 	}
 	c.file = f.Name
 	c.declarations(f)
@@ -139,6 +149,9 @@ func Compile(f *lang.File, opts Options) (*ir.Model, diag.List) {
 	}
 	c.errs.Dedup()
 	if c.errs.HasErrors() {
+		if opts.MaxErrors >= 0 {
+			return nil, c.errs.Limit(cmp.Or(opts.MaxErrors, diag.MaxErrors))
+		}
 		return nil, c.errs
 	}
 	c.model.Diagnostics = c.errs

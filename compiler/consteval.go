@@ -59,14 +59,22 @@ func (c *compiler) ceval(e *expr, b *bindings, what string) (v float64, ok bool)
 	return c.ceval1(e, b, what), true
 }
 
-// cint evaluates a compile-time integer (E309 if the value is not an integer).
+// maxExactInt is 2^53, the largest magnitude up to which every integer is a float64.
+const maxExactInt = 1 << 53
+
+// cint evaluates a compile-time integer (E309 if the value is not an integer, or is
+// beyond ±2^53, where it would no longer be exact and could wrap when converted).
 func (c *compiler) cint(e *expr, b *bindings, what string) (int, bool) {
 	v, ok := c.ceval(e, b, what)
 	if !ok {
 		return 0, false
 	}
-	if v != math.Trunc(v) || math.IsInf(v, 0) || math.IsNaN(v) {
+	switch {
+	case v != math.Trunc(v) || math.IsInf(v, 0) || math.IsNaN(v):
 		c.errorf(e.pos, "E309", "structural parameters must hold integers", "%s must be an integer, got %s%s", what, fmtNum(v), c.inst())
+		return 0, false
+	case math.Abs(v) > maxExactInt:
+		c.errorf(e.pos, "E309", "use a smaller integer", "%s %s is out of range (integers go up to 2^53)%s", what, fmtNum(v), c.inst())
 		return 0, false
 	}
 	return int(v), true
@@ -268,9 +276,29 @@ func (c *compiler) cevalCall(e *expr, b *bindings, what string) float64 {
 	for i, a := range bi.Args {
 		if k := args[i]; a.Type == stdlib.Count && (k != math.Trunc(k) || k < 0) {
 			c.badCount(e, i, fmtNum(k))
+		} else if a.Type == stdlib.Count {
+			c.chargeFactors(e, i, k)
 		}
 	}
 	return bi.Eval(args)
+}
+
+// chargeFactors counts the k factors of choose or ff (argument i of the call e) against
+// the binding budget of Options.MaxElements, like the terms of a sum: more than
+// MaxElements factors in one call, or beyond the budget, is E406 (docs/language.md §7.3).
+func (c *compiler) chargeFactors(e *expr, i int, k float64) {
+	limit := c.opts.maxElements()
+	if k > float64(limit) || c.bound+int(k) > 2*limit {
+		c.tooBig = true
+		c.fail(e.args[i], "E406", "check the k of choose and ff (the limit is Options.MaxElements factors)",
+			"%s: %s = %s factors is more than the model can expand", e.name, f2name(e, i), fmtNum(k))
+	}
+	c.bound += int(k)
+}
+
+func f2name(e *expr, i int) string {
+	f, _ := stdlib.Lookup(e.name)
+	return f.Builtin().Args[i].Name
 }
 
 // badCount reports E309 for the Count argument i of the call e (the k of choose and ff),

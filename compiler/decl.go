@@ -96,7 +96,18 @@ func (c *compiler) declare(id *lang.Ident, kind symKind) *symbol {
 	return s
 }
 
-// collectLater records every declared name and its first position, for E201's hint.
+// laterPos returns the first declaration of name anywhere in the file, for E201's hint
+// ("declared later"). The table is built on the first call: a valid file never pays for it.
+func (c *compiler) laterPos(name string) (diag.Pos, bool) {
+	if c.later == nil {
+		c.later = map[string]diag.Pos{}
+		c.collectLater(c.ast)
+	}
+	p, ok := c.later[name]
+	return p, ok
+}
+
+// collectLater records every declared name and its first position.
 func (c *compiler) collectLater(f *lang.File) {
 	add := func(id *lang.Ident) {
 		if id == nil {
@@ -132,7 +143,7 @@ func (c *compiler) collectLater(f *lang.File) {
 // declarations runs stages 2 and 3 of docs/language.md §7.1 over the statements, in order: each
 // statement is checked against the names declared before it, then declares its own.
 func (c *compiler) declarations(f *lang.File) {
-	c.collectLater(f)
+	c.ast = f
 	for _, s := range f.Stmts {
 		c.seq++
 		switch {

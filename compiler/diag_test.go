@@ -566,11 +566,12 @@ func TestDiagnostics(t *testing.T) {
 // continuous-time scaled model reports E602–E604 as warnings.
 var meanFieldCases = []diagCase{
 	// E601 is only reported when a mean-field analysis is requested: the compiler keeps it
-	// in Model.MeanField. Without a scale there is no construct to point at.
+	// in Model.MeanField. Without a scale it points at the model header or, without one,
+	// at the first transition.
 	{name: "E601/no-scale", analysis: true, src: `
 species S
 decay: S -> 0 @ S
-`, pos: "", sev: E, code: "E601",
+`, pos: "2:1", tok: "decay", sev: E, code: "E601",
 		msg: "mean-field analysis needs a 'scale' declaration", hint: "declare 'scale N = ...' and write each propensity as N × (density rate)"},
 	// The spec gives no wording for discrete time; the position is the 'time' declaration.
 	{name: "E601/discrete", analysis: true, src: `
@@ -936,7 +937,7 @@ func TestDiagMarkers(t *testing.T) {
 						t.Fatalf("compiler panicked: %v", r)
 					}
 				}()
-				_, ds = CompileSource(path, src, Options{})
+				_, ds = CompileSource(path, src, Options{MaxErrors: -1})
 			}()
 			used := make([]bool, len(wants))
 			for _, d := range ds {

@@ -158,24 +158,14 @@ func (c *compiler) envSpace(insts []*instance) {
 	if limit <= 0 {
 		limit = 1_000_000
 	}
-	index := map[string]int{}
-	var buf []byte
-	// key encodes y in buf ("3,0,12,"); index[string(key(y))] looks it up without a copy.
-	key := func(y []int) []byte {
-		buf = buf[:0]
-		for _, v := range y {
-			buf = strconv.AppendInt(buf, int64(v), 10)
-			buf = append(buf, ',')
-		}
-		return buf
-	}
+	ix := newTupleIndex(env.Components, limit)
+	// add returns the index of y in 𝒴, appending a copy of y if it is new.
 	add := func(y []int) int {
-		k := key(y)
-		if i, ok := index[string(k)]; ok {
+		if i := ix.get(y); i >= 0 {
 			return i
 		}
-		index[string(k)] = len(env.Space)
-		env.Space = append(env.Space, y)
+		ix.put(y, len(env.Space))
+		env.Space = append(env.Space, append([]int(nil), y...))
 		return len(env.Space) - 1
 	}
 	env.Init = nil
@@ -188,7 +178,7 @@ func (c *compiler) envSpace(insts []*instance) {
 	} else {
 		env.Init = make([]float64, len(env.Space))
 		for i, y := range c.initTuples {
-			env.Init[index[string(key(y))]] += c.initWeights[i]
+			env.Init[ix.get(y)] += c.initWeights[i]
 		}
 	}
 	p := c.newPartial()
@@ -199,6 +189,7 @@ func (c *compiler) envSpace(insts []*instance) {
 			c.updates[i] = []int{}
 		}
 	}
+	ny := make([]int, len(env.Components))
 	for k := 0; k < len(env.Space); k++ {
 		y := env.Space[k]
 		p.at(y)
@@ -210,8 +201,7 @@ func (c *compiler) envSpace(insts []*instance) {
 				c.updates[i] = append(c.updates[i], -1)
 				continue
 			}
-			ny, bad := c.applySets(in, y, p)
-			if bad {
+			if c.applySets(in, y, ny, p) {
 				c.updates[i] = append(c.updates[i], -1)
 				continue
 			}
@@ -228,15 +218,16 @@ func (c *compiler) envSpace(insts []*instance) {
 	}
 }
 
-// applySets computes u(y) for one transition; out-of-range values are E504.
-func (c *compiler) applySets(in *instance, y []int, p *partial) ([]int, bool) {
-	ny := append([]int(nil), y...)
+// applySets computes u(y) for one transition into ny; out-of-range values are E504 (and the
+// result is true: bad).
+func (c *compiler) applySets(in *instance, y, ny []int, p *partial) (bad bool) {
+	copy(ny, y)
 	for _, s := range in.sets {
 		v, ok := p.eval(s.value)
 		comp := c.model.Env.Components[s.comp]
 		if !ok || math.IsNaN(v) {
 			c.errorf(s.pos, "E504", "set values may depend only on the environment, parameters and binders", "set value of '%s' is not known at compile time", comp.Name)
-			return nil, true
+			return true
 		}
 		if v != math.Trunc(v) || int(v) < comp.Lo || int(v) > comp.Hi {
 			what := fmtNum(v)
@@ -244,13 +235,109 @@ func (c *compiler) applySets(in *instance, y []int, p *partial) ([]int, bool) {
 				c.errorf(s.pos, "E504", fmt.Sprintf("'%s' takes values %d..%d", comp.Name, comp.Lo, comp.Hi),
 					"'set %s = %s' is outside %d..%d%s", comp.Name, what, comp.Lo, comp.Hi, instSuffix(in))
 			} else {
-				c.errorf(s.pos, "E504", "", "'set %s' gives no state of '%s'%s", comp.Name, comp.Name, instSuffix(in))
+				c.errorf(s.pos, "E504", fmt.Sprintf("give one of the states of '%s'", comp.Name), "'set %s' gives no state of '%s'%s", comp.Name, comp.Name, instSuffix(in))
 			}
-			return nil, true
+			return true
 		}
 		ny[s.comp] = int(v)
 	}
-	return ny, false
+	return false
+}
+
+// tupleIndex maps environment tuples to their index in 𝒴. A tuple is numbered in mixed
+// radix over the components' ranges; when there are few such numbers (at most 4 × the
+// state limit) a flat table holds the indices, otherwise a map does. Huge products of
+// ranges (beyond 2^62) fall back to string keys.
+type tupleIndex struct {
+	comps  []ir.EnvComponent
+	stride []uint64
+	table  []int32 // by number, -1 for absent; nil if not used
+	byNum  map[uint64]int
+	byKey  map[string]int // when the numbers overflow
+	buf    []byte
+}
+
+func newTupleIndex(comps []ir.EnvComponent, limit int) *tupleIndex {
+	ix := &tupleIndex{comps: comps, stride: make([]uint64, len(comps))}
+	total := uint64(1)
+	for i := len(comps) - 1; i >= 0; i-- {
+		ix.stride[i] = total
+		n := uint64(comps[i].Hi - comps[i].Lo + 1)
+		if n == 0 || total > (1<<62)/n {
+			ix.stride = nil
+			ix.byKey = map[string]int{}
+			return ix
+		}
+		total *= n
+	}
+	if total <= 4*uint64(limit) {
+		ix.table = make([]int32, total)
+		for i := range ix.table {
+			ix.table[i] = -1
+		}
+	} else {
+		ix.byNum = map[uint64]int{}
+	}
+	return ix
+}
+
+// num returns the mixed-radix number of y, and false if a value lies outside its range
+// (such tuples, reported elsewhere, are kept under string keys).
+func (ix *tupleIndex) num(y []int) (uint64, bool) {
+	if ix.stride == nil {
+		return 0, false
+	}
+	var n uint64
+	for i, v := range y {
+		if v < ix.comps[i].Lo || v > ix.comps[i].Hi {
+			return 0, false
+		}
+		n += uint64(v-ix.comps[i].Lo) * ix.stride[i]
+	}
+	return n, true
+}
+
+func (ix *tupleIndex) key(y []int) []byte {
+	ix.buf = ix.buf[:0]
+	for _, v := range y {
+		ix.buf = strconv.AppendInt(ix.buf, int64(v), 10)
+		ix.buf = append(ix.buf, ',')
+	}
+	return ix.buf
+}
+
+// get returns the index of y, or -1.
+func (ix *tupleIndex) get(y []int) int {
+	n, in := ix.num(y)
+	switch {
+	case in && ix.table != nil:
+		return int(ix.table[n])
+	case in && ix.byNum != nil:
+		if i, ok := ix.byNum[n]; ok {
+			return i
+		}
+	default:
+		if i, ok := ix.byKey[string(ix.key(y))]; ok {
+			return i
+		}
+	}
+	return -1
+}
+
+// put records that y has index i.
+func (ix *tupleIndex) put(y []int, i int) {
+	n, in := ix.num(y)
+	switch {
+	case in && ix.table != nil:
+		ix.table[n] = int32(i)
+	case in && ix.byNum != nil:
+		ix.byNum[n] = i
+	default:
+		if ix.byKey == nil {
+			ix.byKey = map[string]int{}
+		}
+		ix.byKey[string(ix.key(y))] = i
+	}
 }
 
 func instSuffix(in *instance) string {

@@ -40,7 +40,13 @@ func (c *compiler) expand(name string) {
 	}
 	c.finishTransitions(insts)
 	c.outputs()
-	m.Conservation = conservationLaws(len(m.Species), m.Transitions)
+	laws, err := conservationLaws(len(m.Species), m.Transitions, 16*c.opts.maxElements())
+	if err != nil {
+		c.errorf(c.wholeModelPos(), "E406", "use fewer species, or fewer independent ones (the limit is 16 × Options.MaxElements coefficients)",
+			"the conservation laws cannot be stored: %v", err)
+		return
+	}
+	m.Conservation = laws
 	c.meanField()
 }
 
@@ -95,6 +101,7 @@ func (c *compiler) evalParams() {
 			elems[name] = append(elems[name], [2]any{idx, v})
 		}
 	}
+	c.model.Params = make([]ir.Param, 0, len(c.params))
 	for _, s := range c.params {
 		if !c.evalShape(s) {
 			continue
@@ -141,8 +148,11 @@ func (c *compiler) evalParams() {
 		} else if _, set := c.opts.Overrides[c.scale.name]; !set {
 			v, ok = c.ceval(c.scale.value, nil, "the scale's default")
 		}
-		if ok && !(v > 0) {
+		switch {
+		case ok && !(v > 0):
 			c.errorf(c.scale.pos, "E309", "the scale is a positive system size", "scale '%s' must be positive, got %s", c.scale.name, fmtNum(v))
+		case ok && math.IsInf(v, 0):
+			c.errorf(c.scale.pos, "E309", "the scale is a positive system size", "scale '%s' must be finite, got %s", c.scale.name, fmtNum(v))
 		}
 		c.model.Scale = &ir.Scale{Name: c.scale.name, Value: v, Pos: c.scale.pos}
 	}

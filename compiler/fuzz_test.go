@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -70,6 +71,11 @@ func FuzzParseOverride(f *testing.F) {
 		}
 		if key == "" || len(vals) == 0 {
 			t.Fatalf("%q accepted as key %q, values %v", s, key, vals)
+		}
+		for _, v := range vals {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Fatalf("%q accepted with the value %v", s, v)
+			}
 		}
 	})
 }

@@ -113,8 +113,8 @@ func (c *compiler) initItem(it initItem, b *bindings, density bool, seen map[str
 		if !ok {
 			return
 		}
-		if x < 0 {
-			c.errorf(it.value.pos, "E702", "initial counts and densities are ≥ 0", "initial density of '%s' is %s%s", name, fmtNum(x), c.inst())
+		if x < 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+			c.badInit(it, "density", name, x)
 			return
 		}
 		*dens = append(*dens, densityItem{species: flat, x: x, pos: it.value.pos})
@@ -127,13 +127,27 @@ func (c *compiler) initItem(it initItem, b *bindings, density bool, seen map[str
 	}
 	v := c.evalConstNode(node)
 	switch {
-	case v < 0:
-		c.errorf(it.value.pos, "E702", "initial counts and densities are ≥ 0", "initial count of '%s' is %s%s", name, fmtNum(v), c.inst())
+	case v < 0 || math.IsNaN(v) || math.IsInf(v, 0) || v > maxExactInt:
+		c.badInit(it, "count", name, v)
+		return
 	case math.Abs(v-math.Round(v)) > 1e-9:
 		c.warnf(it.value.pos, "W701", "give an integer count", "initial count of '%s' rounded from %s to %s", name, fmtNum(v), fmtNum(math.Round(v)))
 		node = c.g.Call(stdlib.FnFloor, c.g.Add(node, c.g.Const(0.5)))
 	}
 	c.model.Init.Counts[flat] = node
+}
+
+// badInit reports E702 for the initial count or density v of the species called name:
+// negative, NaN, infinite or (a count) beyond 2^53.
+func (c *compiler) badInit(it initItem, what, name string, v float64) {
+	hint, more := "initial counts and densities are ≥ 0", ""
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		hint = "initial counts and densities are finite numbers ≥ 0"
+	case v > maxExactInt:
+		hint, more = "counts are integers up to 2^53", ", more than 2^53"
+	}
+	c.errorf(it.value.pos, "E702", hint, "initial %s of '%s' is %s%s%s", what, name, fmtNum(v), more, c.inst())
 }
 
 // evalConstNode evaluates a node over parameters and the scale at the current values.

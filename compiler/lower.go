@@ -201,10 +201,26 @@ func (c *compiler) refName(x *expr, b *bindings) (name string) {
 	return instanceName(x.name, c.cevalIndex(x, x.sym, b))
 }
 
+// maxLetDepth bounds the chain of lets that lowering inlines one into the next (E406):
+// each level is a level of recursion of every later walk.
+const maxLetDepth = 10_000
+
+// lowerLet lowers the let s at idx once (memoised) and returns its node.
 func (c *compiler) lowerLet(s *symbol, idx []int) ir.NodeID {
-	key := letKey{s: s, idx: fmt.Sprint(idx)}
+	key := letKey{s: s}
+	if len(idx) > 0 {
+		key.idx = fmt.Sprint(idx)
+	}
 	if id, ok := c.letMemo[key]; ok {
 		return id
+	}
+	if c.letDepth >= maxLetDepth {
+		if !c.tooDeep {
+			c.tooDeep = true
+			c.errorf(s.pos, "E406", fmt.Sprintf("shorten the chain of lets (the limit is %d levels)", maxLetDepth),
+				"'%s' is reached through more than %d nested lets", s.name, maxLetDepth)
+		}
+		return c.g.Const(math.NaN())
 	}
 	saved := c.instance
 	c.letDepth++
@@ -316,6 +332,7 @@ func (c *compiler) lowerCall(e *expr, b *bindings) ir.NodeID {
 		if k < 0 {
 			c.badCount(e, i, fmt.Sprint(k))
 		}
+		c.chargeFactors(e, i, float64(k))
 	}
 	args := make([]ir.NodeID, 0, len(e.args))
 	for i, a := range e.args {

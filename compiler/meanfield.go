@@ -6,6 +6,18 @@ import (
 	"github.com/mfcproject/mfc/lang/diag"
 )
 
+// wholeModelPos is where a problem of the whole model is reported: the name in the 'model'
+// header, else the first transition, else the first line.
+func (c *compiler) wholeModelPos() diag.Pos {
+	switch {
+	case c.modelPos.IsValid():
+		return c.modelPos
+	case len(c.model.Transitions) > 0:
+		return c.model.Transitions[0].Pos
+	}
+	return diag.Pos{File: c.file, Line: 1, Col: 1}
+}
+
 // meanField runs the N-expansion of docs/language.md §6.8 for continuous-time models with a scale: β₀,
 // β₁, β₂ and the flags of every transition instance, and the series of every observable.
 // Problems (E602–E604) are errors for mean-field analyses, kept in Model.MeanField, and
@@ -15,7 +27,7 @@ func (c *compiler) meanField() {
 	mf := &m.MeanField
 	switch {
 	case m.Scale == nil:
-		mf.Diagnostics.Add(diag.Errorf(diag.Pos{File: c.file}, "E601", "declare 'scale N = ...' and write each propensity as N × (density rate)",
+		mf.Diagnostics.Add(diag.Errorf(c.wholeModelPos(), "E601", "declare 'scale N = ...' and write each propensity as N × (density rate)",
 			"mean-field analysis needs a 'scale' declaration"))
 		return
 	case c.discrete:

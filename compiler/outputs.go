@@ -1,6 +1,8 @@
 package compiler
 
 import (
+	"math"
+
 	"github.com/mfcproject/mfc/compiler/ir"
 )
 
@@ -43,8 +45,11 @@ func (c *compiler) outputs() {
 			for _, a := range s.measure.args {
 				ms.Args = append(ms.Args, c.lower(a, b))
 			}
+			if len(ms.Args) == 2 && !c.measureArg(s, kind, name, ms.Args[1]) {
+				return
+			}
 			if c.discrete && (kind == ir.Transient || kind == ir.Cumulative) && len(ms.Args) == 2 {
-				if v, ok := c.g.IsConst(ms.Args[1]); ok && v != float64(int64(v)) {
+				if v, ok := c.g.IsConst(ms.Args[1]); ok && v != math.Trunc(v) {
 					c.errorf(s.measure.args[1].pos, "E705", "a discrete-time horizon counts steps", "discrete-time horizon must be an integer, got %s", fmtNum(v))
 				}
 			}
@@ -52,6 +57,31 @@ func (c *compiler) outputs() {
 		})
 	}
 	c.instance = ""
+}
+
+// measureArg checks the horizon T or discount rate a of a measure instance at the values of
+// the parameters (docs/language.md §6.10): T finite and ≥ 0, a finite and > 0 (E705). It
+// reports whether the argument is valid; arguments that failed earlier checks are skipped.
+func (c *compiler) measureArg(s *symbol, kind ir.MeasureKind, name string, arg ir.NodeID) bool {
+	if kind != ir.Transient && kind != ir.Cumulative && kind != ir.Discounted {
+		return true
+	}
+	if c.g.Dep(arg)&^(ir.DepParam|ir.DepScale) != 0 || c.errs.HasErrors() {
+		return true
+	}
+	v := c.evalConstNode(arg)
+	at := s.measure.args[1].pos
+	finite := !math.IsNaN(v) && !math.IsInf(v, 0)
+	switch {
+	case kind == ir.Discounted && !(finite && v > 0):
+		c.errorf(at, "E705", measureHint("discounted"), "discount rate of '%s' must be a finite number > 0, got %s%s", name, fmtNum(v), c.inst())
+	case kind != ir.Discounted && !(finite && v >= 0):
+		k := s.measure.kind
+		c.errorf(at, "E705", "write "+k+"(f, T) with a horizon T ≥ 0", "horizon of '%s' must be a finite number ≥ 0, got %s%s", name, fmtNum(v), c.inst())
+	default:
+		return true
+	}
+	return false
 }
 
 // eachInstance calls f for every element of a (possibly family) declaration.

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,13 +16,16 @@ import (
 type Overrides map[string][]float64
 
 // ParseOverride parses "name=value", "name=[v1, v2, ...]" (nested brackets allowed, flattened
-// row-major), "name[i,j]=value", and "name=true|false", as given to --set.
+// row-major), "name[i,j]=value", and "name=true|false", as given to --set. The name must
+// not be empty and every value must be a finite number: NaN and ±Inf are refused.
 func ParseOverride(s string) (key string, vals []float64, err error) {
 	eq := strings.IndexByte(s, '=')
-	if eq <= 0 {
+	if eq >= 0 {
+		key = strings.Join(strings.Fields(s[:eq]), "")
+	}
+	if key == "" {
 		return "", nil, fmt.Errorf("--set %q: expected name=value", s)
 	}
-	key = strings.ReplaceAll(strings.TrimSpace(s[:eq]), " ", "")
 	v := strings.TrimSpace(s[eq+1:])
 	for _, r := range []string{"[", "]"} {
 		v = strings.ReplaceAll(v, r, " ")
@@ -34,8 +38,8 @@ func ParseOverride(s string) (key string, vals []float64, err error) {
 			vals = append(vals, 0)
 		default:
 			x, perr := strconv.ParseFloat(f, 64)
-			if perr != nil {
-				return "", nil, fmt.Errorf("--set %s: %q is not a number", key, f)
+			if perr != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				return "", nil, fmt.Errorf("--set %s: %q is not a finite number", key, f)
 			}
 			vals = append(vals, x)
 		}

@@ -2,7 +2,10 @@ package compiler
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
@@ -14,6 +17,8 @@ func (c *compiler) finishTransitions(insts []*instance) {
 	m := c.model
 	g := c.g
 	hasEnv := c.nEnv > 0
+	var moves []ir.EnvMove // scratch, reused by every instance
+	m.Transitions = slices.Grow(m.Transitions, len(insts))
 	for i, in := range insts {
 		g.At = in.decl.rate.pos
 		prop := g.Select(in.guard, in.rate, g.Const(0))
@@ -46,7 +51,11 @@ func (c *compiler) finishTransitions(insts []*instance) {
 			case len(t.Jump) == 0 && !c.discrete:
 				continue // no effect: dropped silently (docs/language.md §6.2)
 			}
-			t.Moves = append(t.Moves, ir.EnvMove{From: k, To: to, Kind: kind})
+			moves = append(moves, ir.EnvMove{From: k, To: to, Kind: kind})
+		}
+		if len(moves) > 0 {
+			t.Moves = slices.Clone(moves) // exact size: 𝒴 may have 10^6 states
+			moves = moves[:0]
 		}
 		if !hasEnv && len(m.Env.Space) == 0 {
 			t.Moves = nil
@@ -66,14 +75,29 @@ func sortedJumps(m map[int]int) []ir.Jump {
 	return out
 }
 
-// constantPropensity reports a propensity that folds to an invalid constant (E506).
+// constantPropensity reports a propensity that folds to an invalid constant (E506): a
+// negative one (in discrete time, one outside [0, 1]) or a NaN or infinite one. A
+// propensity of parameters and the scale only is also evaluated at their values: NaN or
+// infinite there is E506 as well (docs/language.md §6.5).
 func (c *compiler) constantPropensity(in *instance, prop ir.NodeID) {
+	at := in.ratePos
 	v, ok := c.g.IsConst(prop)
-	if !ok || isNaNConst(c.g, prop) {
+	if !ok {
+		if c.g.Dep(prop)&^(ir.DepParam|ir.DepScale) != 0 || c.errs.HasErrors() {
+			return
+		}
+		if v := c.evalConstNode(prop); math.IsNaN(v) || math.IsInf(v, 0) {
+			c.errorf(at, "E506", "propensities are finite and ≥ 0: check the parameters (and --set)",
+				"propensity is %s at the parameters' values%s", fmtNum(v), instSuffix(in))
+		}
 		return
 	}
-	at := in.ratePos
+	if math.IsNaN(v) && c.errs.HasErrors() {
+		return // a NaN constant also marks a lowering error, already reported
+	}
 	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		c.errorf(at, "E506", "propensities are finite and ≥ 0", "propensity is the constant %s%s", fmtNum(v), instSuffix(in))
 	case c.discrete && (v < 0 || v > 1):
 		c.errorf(at, "E506", "probabilities lie in [0, 1]", "probability is the constant %s%s", fmtNum(v), instSuffix(in))
 	case v < 0:
@@ -86,7 +110,7 @@ func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 	m := c.model
 	ys := [][]int{nil}
 	if c.nEnv > 0 {
-		ys = m.Env.Space
+		ys = c.distinctOn(prop, m.Env.Space)
 	}
 	species := make([]int, 0, len(in.react)+len(in.jump))
 	for i := range in.react {
@@ -123,6 +147,54 @@ func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 			}
 		}
 	}
+}
+
+// distinctOn returns the first state of 𝒴 for each combination of the values of the
+// environment components that root reads: the static check of one propensity gives the
+// same verdict in states that agree on them, so 2^19 states read through one binary
+// component cost two substitutions, not 2^19.
+func (c *compiler) distinctOn(root ir.NodeID, space [][]int) [][]int {
+	g := c.g
+	if g.Dep(root)&ir.DepEnv == 0 {
+		return space[:min(1, len(space))]
+	}
+	var comps []int
+	seen := map[ir.NodeID]bool{}
+	var walk func(id ir.NodeID)
+	walk = func(id ir.NodeID) {
+		if seen[id] || g.Dep(id)&ir.DepEnv == 0 {
+			return
+		}
+		seen[id] = true
+		n := g.Node(id)
+		if n.Op == ir.OpEnvVal || n.Op == ir.OpEnvIs {
+			comps = append(comps, int(n.Aux))
+		}
+		for _, a := range n.Args {
+			walk(a)
+		}
+	}
+	walk(root)
+	sort.Ints(comps)
+	comps = slices.Compact(comps)
+	if len(comps) == c.nEnv {
+		return space
+	}
+	var out [][]int
+	keys := map[string]bool{}
+	var buf []byte
+	for _, y := range space {
+		buf = buf[:0]
+		for _, k := range comps {
+			buf = strconv.AppendInt(buf, int64(y[k]), 10)
+			buf = append(buf, ',')
+		}
+		if !keys[string(buf)] {
+			keys[string(buf)] = true
+			out = append(out, y)
+		}
+	}
+	return out
 }
 
 func (c *compiler) describeEnv(y []int) string {
@@ -184,6 +256,9 @@ func rebuild(g *ir.Graph, n *ir.Node, a []ir.NodeID) ir.NodeID {
 	case ir.OpNeg:
 		return g.Neg(a[0])
 	case ir.OpDiv:
+		if g.IsZero(a[0]) {
+			return a[0] // the §6.5 rule 0/e = 0; where e is also 0, run time reports E802
+		}
 		return g.Div(a[0], a[1])
 	case ir.OpPow:
 		return g.Pow(a[0], a[1])

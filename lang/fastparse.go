@@ -2,6 +2,8 @@ package lang
 
 import (
 	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/mfcproject/mfc/lang/diag"
 )
 
 // fastParser is a recursive-descent twin of the participle grammar in ast.go. Parse runs it
@@ -10,11 +12,44 @@ import (
 // errors, and the twin only makes valid input fast: it builds the same tree, positions
 // included, which TestFastParserMatchesParticiple and FuzzParse check on every input.
 type fastParser struct {
-	toks []lexer.Token // the run; index end and beyond read as eof
-	end  int
-	eof  lexer.Token
-	i    int
+	toks  []lexer.Token // the run; index end and beyond read as eof
+	end   int
+	eof   lexer.Token
+	i     int
+	depth int // nesting of expressions, 'not', unary minus and '^' at the current token
+	ops   int // operators in the current statement
+	// maxOps is MaxOperators (a field, so that tests can lower it)
+	maxOps int
 	*arena
+}
+
+// MaxNesting and MaxOperators bound an expression (E106): every later stage walks
+// expressions recursively, so a limit here keeps a hostile file from exhausting the stack.
+const (
+	MaxNesting   = 1000    // nested brackets, 'if', 'not', unary minus and '^'
+	MaxOperators = 100_000 // operators in one statement
+)
+
+// errLimit aborts parsing with E106; unlike errFast, the participle parser is not tried
+// (it would recurse just as deep).
+type errLimit struct{ d *diag.Diagnostic }
+
+// enter counts one level of nesting (and one operator) at the current token.
+func (p *fastParser) enter() {
+	p.depth++
+	p.op()
+	if p.depth > MaxNesting {
+		panic(errLimit{diag.Errorf(toPos(p.pos()), "E106", "split it with let definitions",
+			"expression nested more than %d levels deep", MaxNesting)})
+	}
+}
+
+// op counts one operator of the current statement.
+func (p *fastParser) op() {
+	if p.ops++; p.ops > p.maxOps {
+		panic(errLimit{diag.Errorf(toPos(p.pos()), "E106", "split it with let definitions, or use sum and prod",
+			"statement has more than %d operators", p.maxOps)})
+	}
 }
 
 // slab hands out pointers into large blocks, so that the nine nodes of every operand are
@@ -96,7 +131,7 @@ func (p *fastParser) take(k lexer.TokenType) string {
 
 // parseFast parses toks as a run of statements followed by eof, or reports ok=false.
 func parseFast(toks []lexer.Token, eof lexer.Token, a *arena) (stmts []*Statement, ok bool) {
-	p := &fastParser{toks: toks, end: len(toks), eof: eof, arena: a}
+	p := &fastParser{toks: toks, end: len(toks), eof: eof, arena: a, maxOps: MaxOperators}
 	defer func() {
 		if r := recover(); r != nil {
 			if _, is := r.(errFast); !is {
@@ -117,6 +152,7 @@ func (p *fastParser) ident() *Ident {
 }
 
 func (p *fastParser) statement() *Statement {
+	p.ops = 0
 	s := &Statement{Pos: p.pos()}
 	t := p.peek()
 	switch {
@@ -490,15 +526,18 @@ func (p *fastParser) refNode() *Ref {
 }
 
 func (p *fastParser) exprNode() *Expr {
+	p.enter()
 	e := p.expr.alloc()
 	e.Pos = p.pos()
 	e.Left = p.andExpr()
 	for p.is("or") {
 		t := &OrTail{Pos: p.pos()}
+		p.op()
 		p.i++
 		t.Right = p.andExpr()
 		e.Right = append(e.Right, t)
 	}
+	p.depth--
 	return e
 }
 
@@ -508,6 +547,7 @@ func (p *fastParser) andExpr() *AndExpr {
 	e.Left = p.notExpr()
 	for p.is("and") {
 		t := &AndTail{Pos: p.pos()}
+		p.op()
 		p.i++
 		t.Right = p.notExpr()
 		e.Right = append(e.Right, t)
@@ -518,8 +558,11 @@ func (p *fastParser) andExpr() *AndExpr {
 func (p *fastParser) notExpr() *NotExpr {
 	e := p.not.alloc()
 	e.Pos = p.pos()
-	if p.accept("not") {
+	if p.is("not") {
+		p.enter()
+		p.i++
 		e.Not = p.notExpr()
+		p.depth--
 		return e
 	}
 	c := p.cmp.alloc()
@@ -527,6 +570,7 @@ func (p *fastParser) notExpr() *NotExpr {
 	c.Left = p.addExpr()
 	if t := p.peek(); t.Type == Punct && isCmp(*t) {
 		tail := &CmpTail{Pos: p.pos(), Op: t.Value}
+		p.op()
 		p.i++
 		tail.Right = p.addExpr()
 		c.Tail = tail
@@ -541,6 +585,7 @@ func (p *fastParser) addExpr() *AddExpr {
 	e.Left = p.mulExpr()
 	for p.is("+") || p.is("-") {
 		t := &AddTail{Pos: p.pos(), Op: p.peek().Value}
+		p.op()
 		p.i++
 		t.Right = p.mulExpr()
 		e.Right = append(e.Right, t)
@@ -554,6 +599,7 @@ func (p *fastParser) mulExpr() *MulExpr {
 	e.Left = p.unaryExpr()
 	for p.is("*") || p.is("/") {
 		t := &MulTail{Pos: p.pos(), Op: p.peek().Value}
+		p.op()
 		p.i++
 		t.Right = p.unaryExpr()
 		e.Right = append(e.Right, t)
@@ -564,8 +610,11 @@ func (p *fastParser) mulExpr() *MulExpr {
 func (p *fastParser) unaryExpr() *Unary {
 	u := p.unary.alloc()
 	u.Pos = p.pos()
-	if p.accept("-") {
+	if p.is("-") {
+		p.enter()
+		p.i++
 		u.Neg = p.unaryExpr()
+		p.depth--
 		return u
 	}
 	pw := p.power.alloc()
@@ -573,8 +622,10 @@ func (p *fastParser) unaryExpr() *Unary {
 	pw.Base = p.primary()
 	if p.is("^") {
 		t := &PowTail{Pos: p.pos()}
+		p.enter()
 		p.i++
 		t.Exp = p.unaryExpr()
+		p.depth--
 		pw.Exp = t
 	}
 	u.Power = pw

@@ -13,7 +13,7 @@ import (
 	"github.com/mfcproject/mfc/lang/diag"
 )
 
-var fzCode = regexp.MustCompile(`^E10[1-5]$`)
+var fzCode = regexp.MustCompile(`^E10[1-6]$`)
 
 // FuzzParse checks that Parse never panics or hangs, that every diagnostic is a well-formed
 // front-end diagnostic positioned inside the source, and that parsing is deterministic.

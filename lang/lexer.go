@@ -3,6 +3,9 @@ package lang
 import (
 	"fmt"
 	"io"
+	"math"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -51,14 +54,31 @@ type tokens struct {
 	toks     []lexer.Token
 	comments []Comment
 	errs     diag.List
+	tooMany  bool // lexing stopped at MaxTokens (E106)
 }
 
+// MaxTokens bounds the tokens of one file (E106). A token takes 64 bytes; a model within the
+// element limits (an array literal of MaxElements numbers, say) has far fewer.
+const MaxTokens = 4_000_000
+
 // lex splits src into tokens. It never fails: characters outside the token set are reported
-// (E101, E102) and skipped, so that parsing can go on and report further errors.
-func lex(filename string, src []byte) *tokens {
+// (E101, E102) and skipped, so that parsing can go on and report further errors. Past
+// MaxTokens it stops with E106.
+func lex(filename string, src []byte) *tokens { return lexMax(filename, src, MaxTokens) }
+
+// lexMax is lex with a limit of maxTokens tokens.
+func lexMax(filename string, src []byte, maxTokens int) *tokens {
 	l := &lexState{file: filename, src: src, line: 1, col: 1, names: map[string]string{}}
-	out := &tokens{toks: make([]lexer.Token, 0, len(src)/2+16)}
+	// A token takes 64 bytes: reserve what a quick count predicts, not len(src)/2 (320 MB
+	// for a 10 MB file), and do not let a large file grow the slice by copying.
+	out := &tokens{toks: make([]lexer.Token, 0, min(estimateTokens(src), maxTokens)+16)}
 	for l.off < len(src) {
+		if len(out.toks) >= maxTokens {
+			out.errs.Add(diag.Errorf(toPos(l.position()), "E106", "split the model, or use families and sum",
+				"file has more than %d tokens", maxTokens))
+			out.tooMany = true
+			break
+		}
 		l.next(out)
 	}
 	out.toks = append(out.toks, lexer.Token{Type: EOF, Pos: l.position()})
@@ -157,6 +177,34 @@ func (l *lexState) comment(out *tokens) {
 	l.off = end
 }
 
+// estimateTokens counts the runs of word characters (letters, digits, '_', '.') and the
+// other non-blank characters outside comments: about the number of tokens of src (a
+// multi-character operator counts two or three, a number with an exponent sign two).
+func estimateTokens(src []byte) int {
+	n, word := 0, false
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case c == '#':
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+			word = false
+		case isLetter(c) || isDigit(c) || c == '.':
+			if !word {
+				n++
+			}
+			word = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			word = false
+		default:
+			n++
+			word = false
+		}
+	}
+	return n
+}
+
 // number lexes Float or Int, longest match first, as the regular expressions of docs/language.md §2 do.
 func (l *lexState) number(out *tokens) {
 	src, pos, start := l.src, l.position(), l.off
@@ -182,8 +230,21 @@ func (l *lexState) number(out *tokens) {
 	} else if e := exponent(src, end); e != end {
 		kind, end = Float, e
 	}
-	out.toks = append(out.toks, lexer.Token{Type: kind, Value: string(src[start:end]), Pos: pos})
+	text := string(src[start:end])
+	if tooLarge(text) {
+		out.errs.Add(diag.Errorf(toPos(pos), "E102", "numbers are finite: at most about 1.8e308", "number '%s' is too large", text))
+	}
+	out.toks = append(out.toks, lexer.Token{Type: kind, Value: text, Pos: pos})
 	l.advance(end - start)
+}
+
+// tooLarge reports whether the literal text overflows a float64 (it would read as +Inf).
+func tooLarge(text string) bool {
+	if len(text) < 300 && !strings.ContainsAny(text, "eE") {
+		return false
+	}
+	v, err := strconv.ParseFloat(text, 64)
+	return err != nil && math.IsInf(v, 0)
 }
 
 // exponent returns the end of an exponent part [eE][+-]?[0-9]+ starting at i, or i if there is none.

@@ -3,7 +3,9 @@ package lang
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"sort"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -16,11 +18,48 @@ var parser = participle.MustBuild[chunk](
 	participle.UseLookahead(2),
 )
 
-// ParseFile reads and parses the named file.
-func ParseFile(path string) (*File, diag.List) {
-	src, err := os.ReadFile(path)
+// DefaultMaxInput is the default limit on the size of a model file: 10 MB.
+const DefaultMaxInput = 10 << 20
+
+// ReadSource reads the named file, at most max bytes of it (DefaultMaxInput if max ≤ 0).
+// A file that cannot be read, or is larger than the limit, is E100 (docs/language.md §8.2);
+// the read stops at the limit, so a device such as /dev/zero cannot exhaust memory.
+func ReadSource(path string, max int64) ([]byte, *diag.Diagnostic) {
+	if max <= 0 {
+		max = DefaultMaxInput
+	}
+	at := diag.Pos{File: path}
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, diag.List{diag.Errorf(diag.Pos{File: path}, "E100", "check the path", "cannot read file: %v", err)}
+		return nil, diag.Errorf(at, "E100", "check the path", "cannot read file: %v", err)
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, diag.Errorf(at, "E100", "check the path", "cannot read file: %v", err)
+	}
+	if int64(len(src)) > max {
+		return nil, diag.Errorf(at, "E100", "raise the limit with --max-input", "file is larger than the limit of %s", byteSize(max))
+	}
+	return src, nil
+}
+
+// byteSize formats n as "10 MB", "512 kB" or "100 bytes".
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d kB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// ParseFile reads (at most DefaultMaxInput bytes, see ReadSource) and parses the named file.
+func ParseFile(path string) (*File, diag.List) {
+	src, d := ReadSource(path, 0)
+	if d != nil {
+		return nil, diag.List{d}
 	}
 	return Parse(path, src)
 }
@@ -31,6 +70,9 @@ func ParseFile(path string) (*File, diag.List) {
 func Parse(filename string, src []byte) (*File, diag.List) {
 	lx := lex(filename, src)
 	errs := lx.errs
+	if lx.tooMany {
+		return &File{Name: filename}, errs.Limit(diag.MaxErrors)
+	}
 	bad := make([]bool, len(lx.toks)) // tokens inside a chunk already known to be broken
 	for _, d := range lx.errs {
 		markBad(bad, lx.toks, d.Pos.Offset)
@@ -54,7 +96,7 @@ func Parse(filename string, src []byte) (*File, diag.List) {
 	}
 	f.Stmts = takeModel(f, errs.Add)
 	errs.Dedup()
-	return f, errs
+	return f, errs.Limit(diag.MaxErrors)
 }
 
 // span is a half-open range of token indices.
@@ -122,7 +164,16 @@ func endsExpr(t lexer.Token) bool {
 	return false
 }
 
-func parseChunk(toks []lexer.Token, c span, last bool, a *arena) ([]*Statement, *diag.Diagnostic) {
+func parseChunk(toks []lexer.Token, c span, last bool, a *arena) (stmts []*Statement, d *diag.Diagnostic) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(errLimit)
+			if !ok {
+				panic(r)
+			}
+			stmts, d = nil, e.d
+		}
+	}()
 	end := toks[c.hi] // the next statement's first token, or EOF
 	eof := lexer.Token{Type: EOF, Pos: end.Pos}
 	if stmts, ok := parseFast(toks[c.lo:c.hi], eof, a); ok {
@@ -133,7 +184,7 @@ func parseChunk(toks []lexer.Token, c span, last bool, a *arena) ([]*Statement, 
 	sub[len(sub)-1] = eof
 	pl, err := lexer.Upgrade(&sliceLexer{toks: sub})
 	if err != nil {
-		return nil, diag.Errorf(toPos(end.Pos), "E103", "", "%v", err)
+		return nil, diag.Errorf(toPos(end.Pos), "E103", "check the statement", "%v", err)
 	}
 	ch, err := parser.ParseFromLexer(pl)
 	if err == nil {
@@ -141,7 +192,6 @@ func parseChunk(toks []lexer.Token, c span, last bool, a *arena) ([]*Statement, 
 	}
 	// Keep the statements that parsed completely (participle sets EndPos only then); the
 	// statement that failed, possibly half-built, is dropped.
-	var stmts []*Statement
 	if ch != nil {
 		for _, s := range ch.Stmts {
 			if s != nil && s.EndPos.Line > 0 {
@@ -374,6 +424,7 @@ func checkBrackets(toks []lexer.Token) diag.List {
 		errs.Add(diag.Errorf(toPos(t.Pos), "E105", fmt.Sprintf("add '%s'", closer[t.Value]),
 			"'%s' at %d:%d is never closed", t.Value, t.Pos.Line, t.Pos.Column))
 	}
+	open := map[string]int{} // brackets of each kind on the stack: a stray closer costs O(1)
 	for _, t := range toks {
 		if t.Type != Punct {
 			continue
@@ -381,8 +432,12 @@ func checkBrackets(toks []lexer.Token) diag.List {
 		switch t.Value {
 		case "(", "[", "{":
 			stack = append(stack, t)
+			open[t.Value]++
 		case ")", "]", "}":
 			k := len(stack) - 1
+			if open[pair[t.Value]] == 0 {
+				k = -1
+			}
 			for k >= 0 && stack[k].Value != pair[t.Value] {
 				k--
 			}
@@ -392,7 +447,9 @@ func checkBrackets(toks []lexer.Token) diag.List {
 			}
 			for _, o := range stack[k+1:] {
 				unclosed(o)
+				open[o.Value]--
 			}
+			open[stack[k].Value]--
 			stack = stack[:k]
 		}
 	}
@@ -406,17 +463,15 @@ func checkBrackets(toks []lexer.Token) diag.List {
 // token before it: the character belongs to the statement in progress, which must not be
 // parsed without it (that would only add a cascading E103).
 func markBad(bad []bool, toks []lexer.Token, offset int) {
-	for i, t := range toks {
-		if t.Pos.Offset == offset || t.Pos.Offset > offset && i == 0 {
-			bad[i] = true
-			return
-		}
-		if t.Pos.Offset > offset {
-			bad[i-1] = true
-			return
-		}
+	i := sort.Search(len(toks), func(i int) bool { return toks[i].Pos.Offset >= offset })
+	switch {
+	case i == len(toks):
+		bad[len(bad)-1] = true
+	case toks[i].Pos.Offset == offset || i == 0:
+		bad[i] = true
+	default:
+		bad[i-1] = true
 	}
-	bad[len(bad)-1] = true
 }
 
 func anyBad(b []bool) bool {

@@ -36,6 +36,7 @@ type cli struct {
 	out      string
 	plot     string
 	only     string
+	maxInput *int64
 	settings any
 	stderr   io.Writer
 }
@@ -59,6 +60,7 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 		c.fs.StringVar(&c.plot, "plot", "", "also draw the result as a figure in this file (.png, .svg or .pdf), written atomically")
 		c.fs.StringVar(&c.only, "only", "", "the species or observables drawn by --plot (comma-separated; default: the species)")
 	}
+	c.maxInput = maxInputFlag(c.fs)
 	analysis.DefineFlags(c.fs, c.settings)
 	files, err := parseInterleaved(c.fs, args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
@@ -81,6 +83,10 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 	}
 	if err := analysis.CheckSettings(c.settings); err != nil {
 		return c.fail(err)
+	}
+	if *c.maxInput <= 0 {
+		fmt.Fprintf(stderr, "mfc %s: --max-input %d: the limit must be a positive number of bytes\n", a.Name, *c.maxInput)
+		return 2
 	}
 	over, err := overrides(c.sets)
 	if err != nil {
@@ -109,7 +115,7 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 	// loads, notes).
 	runErr := &swappable{stderr}
 	loadAt := func(scale float64) (*runtime.Model, error) {
-		mod, diags := load.File(file, compiler.Options{Overrides: over, Scale: scale})
+		mod, diags := load.File(file, compiler.Options{Overrides: over, Scale: scale, MaxInput: *c.maxInput})
 		printDiags(runErr, diags)
 		if mod == nil {
 			return nil, &compileError{}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,14 +10,16 @@ import (
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/lang"
 	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/stdlib/models"
 )
 
 // runCheck implements 'mfc check FILE...': the whole compiler, with every diagnostic.
 func runCheck(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("check", "[--strict] [--set name=value]... FILE...", stderr)
+	fs := newFlagSet("check", "[--strict] [--set name=value]... [--max-input BYTES] FILE...", stderr)
 	strict := fs.Bool("strict", false, "treat warnings as errors")
+	maxInput := maxInputFlag(fs)
 	var sets setFlags
 	fs.Var(&sets, "set", "override a parameter: name=value, name=[v1,v2,...] or name[i,j]=value (repeatable)")
 	files, err := parseInterleaved(fs, args, stdout)
@@ -30,6 +33,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	if *maxInput <= 0 {
+		fmt.Fprintf(stderr, "mfc check: --max-input %d: the limit must be a positive number of bytes\n", *maxInput)
+		return 2
+	}
 	over, err := overrides(sets)
 	if err != nil {
 		fmt.Fprintln(stderr, "mfc check:", err)
@@ -37,7 +44,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	status := 0
 	for _, path := range files {
-		m, diags := compileFile(path, compiler.Options{Overrides: over, Strict: *strict})
+		m, diags := compileFile(path, compiler.Options{Overrides: over, Strict: *strict, MaxInput: *maxInput})
 		printDiags(stderr, diags)
 		if m == nil {
 			status = 1
@@ -48,10 +55,19 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	return status
 }
 
+// maxInputFlag defines --max-input, the limit on the size of a model file (E100).
+func maxInputFlag(fs *flag.FlagSet) *int64 {
+	return fs.Int64("max-input", lang.DefaultMaxInput, "refuse model files larger than this many `bytes`")
+}
+
+// printDiags prints the diagnostics, buffered: a file may have many warnings.
 func printDiags(w io.Writer, diags diag.List) {
+	b := bufio.NewWriter(w)
 	for _, d := range diags {
-		fmt.Fprintln(w, d.Error())
+		b.WriteString(d.Error())
+		b.WriteByte('\n')
 	}
+	b.Flush()
 }
 
 // summary is the one-line description of a compiled model that 'mfc check' prints.

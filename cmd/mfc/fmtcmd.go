@@ -6,16 +6,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/mfcproject/mfc/lang"
+	"github.com/mfcproject/mfc/lang/diag"
 )
 
 // runFmt implements 'mfc fmt [-w] [-l] FILE...'.
 func runFmt(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("fmt", "[-w] [-l] FILE...", stderr)
+	fs := newFlagSet("fmt", "[-w] [-l] [--max-input BYTES] FILE...", stderr)
 	write := fs.Bool("w", false, "write the result to the source file instead of standard output")
 	list := fs.Bool("l", false, "list files whose layout differs from the canonical one")
+	maxInput := maxInputFlag(fs)
 	files, err := parseInterleaved(fs, args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -27,11 +28,15 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	if *maxInput <= 0 {
+		fmt.Fprintf(stderr, "mfc fmt: --max-input %d: the limit must be a positive number of bytes\n", *maxInput)
+		return 2
+	}
 	status := 0
 	for _, path := range files {
-		src, err := os.ReadFile(path)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: cannot read file: %v\n", displayName(path), cause(err))
+		src, d := lang.ReadSource(path, *maxInput)
+		if d != nil {
+			fmt.Fprintln(stderr, d.Error())
 			status = 1
 			continue
 		}
@@ -52,7 +57,7 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 		case *write:
 			if changed {
 				if err := writeFileAtomic(path, out); err != nil {
-					fmt.Fprintf(stderr, "%s: %v\n", displayName(path), err)
+					fmt.Fprintf(stderr, "%s: %v\n", diag.QuoteName(path), err)
 					status = 1
 				}
 			}

@@ -6,9 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
-	"unicode"
+
+	"github.com/mfcproject/mfc/lang/diag"
 )
 
 // writeFileAtomic replaces the file at path with data so that readers see the old or the
@@ -143,17 +143,10 @@ func removeTemps() {
 	}
 }
 
-// displayName is a file name as mfc prints it in its own messages: as is when every
-// character is printable, else quoted with Go escapes, so that a newline or an escape
-// sequence in a name never reaches the terminal raw.
-func displayName(name string) string {
-	for _, r := range name {
-		if !unicode.IsPrint(r) || r == unicode.ReplacementChar {
-			return strconv.Quote(name)
-		}
-	}
-	return name
-}
+// displayName is a file name as mfc prints it in its own messages, the way diagnostics
+// print it (diag.QuoteName): as is when every character is printable, else quoted with Go
+// escapes, so that a newline or an escape sequence in a name never reaches the terminal raw.
+func displayName(name string) string { return diag.QuoteName(name) }
 
 // checkedWriter records the first error of the writes to w; later writes are not tried.
 type checkedWriter struct {

@@ -86,6 +86,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&only, "only", "", "the keys drawn by --plot (comma-separated)")
 	fs.BoolVar(&emitSlurm, "emit-slurm", false, "print an sbatch script that runs this sweep as a Slurm job array of --shards tasks, instead of running it")
 	fs.IntVar(&shards, "shards", 0, "the number of tasks of --emit-slurm (range [1, 100000])")
+	maxInput := maxInputFlag(fs)
 	files, err := parseInterleaved(fs, own, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -116,6 +117,9 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	plan := sweep.Plan{Axes: vary, Zip: zip}
 	if err := plan.Check(); err != nil {
 		return usage("%v", err)
+	}
+	if *maxInput <= 0 {
+		return usage("--max-input %d: the limit must be a positive number of bytes", *maxInput)
 	}
 	if workers < 0 || workers > 4096 {
 		return usage("--workers %d: must be an integer in [0, 4096]", workers)
@@ -180,7 +184,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 
 	loadAt := func(over compiler.Overrides, scale float64) (*runtime.Model, error) {
-		mod, diags := load.File(file, compiler.Options{Overrides: over, Scale: scale})
+		mod, diags := load.File(file, compiler.Options{Overrides: over, Scale: scale, MaxInput: *maxInput})
 		if mod == nil {
 			if len(diags) > 0 {
 				return nil, errors.New(diags[0].Error())

@@ -381,11 +381,10 @@ func (g *Graph) Neg(a NodeID) NodeID {
 	return g.Mul(g.Const(-1), a)
 }
 
-// Div returns a / b. 0 / e folds to 0 and e / 1 to e.
+// Div returns a / b. Constants fold (0/0 is NaN, 1/0 is +Inf: docs/language.md §6.11), e / 1 is e
+// and e / c is e·(1/c) for a finite non-zero constant c. 0 / e is not folded for a
+// non-constant e: it is NaN where e is 0.
 func (g *Graph) Div(a, b NodeID) NodeID {
-	if g.IsZero(a) {
-		return a
-	}
 	if v, ok := g.IsConst(b); ok {
 		if av, ok := g.IsConst(a); ok {
 			return g.Const(av / v)

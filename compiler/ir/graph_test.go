@@ -19,7 +19,7 @@ func TestFolding(t *testing.T) {
 	}{
 		{"0*e", g.Mul(g.Const(0), x), g.Const(0)},
 		{"e*0", g.Mul(x, g.Const(0)), g.Const(0)},
-		{"0/e", g.Div(g.Const(0), x), g.Const(0)},
+		{"0/2", g.Div(g.Const(0), g.Const(2)), g.Const(0)},
 		{"-0", g.Neg(g.Const(0)), g.Const(0)},
 		{"0^p", g.Pow(g.Const(0), g.Const(2)), g.Const(0)},
 		{"e-e", g.Sub(g.Mul(k, x), g.Mul(k, x)), g.Const(0)},
@@ -45,6 +45,13 @@ func TestFolding(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("%s: got node %d (%s), want %d (%s)", tt.name, tt.got, g.String(tt.got, nil), tt.want, g.String(tt.want, nil))
 		}
+	}
+	// 0/e is NaN where e = 0 (docs/language.md §6.11): it stays a division, and 0/0 folds to NaN.
+	if d := g.Div(g.Const(0), x); g.Nodes[d].Op != OpDiv {
+		t.Errorf("0/e folded to %s", g.String(d, nil))
+	}
+	if v, ok := g.IsConst(g.Div(g.Const(0), g.Const(0))); !ok || !math.IsNaN(v) {
+		t.Errorf("0/0 = %v, %v; want the constant NaN", v, ok)
 	}
 }
 

@@ -124,14 +124,14 @@ func NonSmooth(g *ir.Graph, label string, pos diag.Pos, rough ir.NodeID) *diag.D
 	case n.Op == ir.OpSelect && isConst(g, n.Args[1], 1) && isConst(g, n.Args[2], 0):
 		what = "ind"
 	}
-	return diag.Warnf(pos, "W602", "",
+	return diag.Warnf(pos, "W602", "use a smooth rate if the refinements matter; the mean field and the exact tools are unaffected",
 		"β₀ of '%s' is not smooth in the densities (%s at %s); refinements assume C² rates",
 		label, what, g.Pos[rough].Short())
 }
 
 // NoDrift builds W601 for a transition with β₀ ≡ 0 (order p ≥ 0).
 func NoDrift(label string, pos diag.Pos) *diag.Diagnostic {
-	return diag.Warnf(pos, "W601", "",
+	return diag.Warnf(pos, "W601", "multiply the propensity by the scale if it should act in the mean-field ODE",
 		"'%s' has β₀ ≡ 0 and does not affect the mean-field ODE", label)
 }
 

@@ -11,7 +11,9 @@ package diag
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pos is a position in a model file. Lines and columns are 1-based; columns count Unicode
@@ -26,17 +28,60 @@ type Pos struct {
 // IsValid reports whether p names a place in a file.
 func (p Pos) IsValid() bool { return p.Line > 0 }
 
-// String formats p as file:line:col (or line:col without a file name).
+// String formats p as file:line:col (or line:col without a file name). A file name with a
+// character that is not printable (a newline, an escape) is quoted as a Go string, so that
+// it cannot reach a terminal raw; other names print as they are.
 func (p Pos) String() string {
 	switch {
 	case !p.IsValid() && p.File == "":
 		return "-"
 	case !p.IsValid():
-		return p.File
+		return QuoteName(p.File)
 	case p.File == "":
 		return fmt.Sprintf("%d:%d", p.Line, p.Col)
 	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	return fmt.Sprintf("%s:%d:%d", QuoteName(p.File), p.Line, p.Col)
+}
+
+// QuoteName returns name as it is if every character is printable, and quoted as a Go
+// string (strconv.Quote) otherwise.
+func QuoteName(name string) string {
+	for _, r := range name {
+		if !strconv.IsPrint(r) || r == utf8.RuneError {
+			return strconv.Quote(name)
+		}
+	}
+	return name
+}
+
+// escape replaces each non-printable character of s (a newline, an escape, invalid UTF-8)
+// by its Go escape sequence; printable text, Unicode included, is kept.
+func escape(s string) string {
+	clean := true
+	for _, r := range s {
+		if !strconv.IsPrint(r) || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, w := 0, 0; i < len(s); i += w {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		w = n
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case strconv.IsPrint(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
 }
 
 // Short formats p as line:col, the form used inside messages ("declared at 3:9").
@@ -82,10 +127,11 @@ type Diagnostic struct {
 }
 
 // Error formats d in the catalogue format, with the hint on a second, indented line.
+// Characters that are not printable (from a file name in the message, say) are escaped.
 func (d *Diagnostic) Error() string {
-	s := fmt.Sprintf("%s: %s[%s]: %s", d.Pos, d.Severity, d.Code, d.Msg)
+	s := fmt.Sprintf("%s: %s[%s]: %s", d.Pos, d.Severity, d.Code, escape(d.Msg))
 	if d.Hint != "" {
-		s += "\n    hint: " + d.Hint
+		s += "\n    hint: " + escape(d.Hint)
 	}
 	return s
 }
@@ -126,9 +172,13 @@ func (l List) Sort() {
 func (l *List) Dedup() {
 	l.Sort()
 	out := (*l)[:0]
-	seen := make(map[string]bool, len(*l))
+	type key struct {
+		code, file string
+		line, col  int
+	}
+	seen := make(map[key]bool, len(*l))
 	for _, d := range *l {
-		key := d.Code + "@" + d.Pos.String()
+		key := key{d.Code, d.Pos.File, d.Pos.Line, d.Pos.Col}
 		if seen[key] {
 			continue
 		}
@@ -136,6 +186,34 @@ func (l *List) Dedup() {
 		out = append(out, d)
 	}
 	*l = out
+}
+
+// MaxErrors is how many errors a stage reports before it stops listing them (Limit).
+const MaxErrors = 10
+
+// Limit returns l if it holds at most n errors. Otherwise it keeps the diagnostics up to
+// the n-th error and ends with one error, at the position and with the code of the first
+// one left out, that counts the errors not shown ("too many errors: 99 more not shown"):
+// a broken file gets a readable report, in time independent of its size.
+func (l List) Limit(n int) List {
+	errs := 0
+	for i, d := range l {
+		if d.Severity != Error {
+			continue
+		}
+		if errs++; errs > n {
+			rest := 0
+			for _, e := range l[i:] {
+				if e.Severity == Error {
+					rest++
+				}
+			}
+			out := append(l[:i:i], &Diagnostic{Pos: d.Pos, Severity: Error, Code: d.Code,
+				Msg: fmt.Sprintf("too many errors: %d more not shown", rest), Hint: "fix the errors above first"})
+			return out
+		}
+	}
+	return l
 }
 
 // HasErrors reports whether the list holds at least one error (warnings do not count).

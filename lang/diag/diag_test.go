@@ -18,6 +18,9 @@ func TestPosString(t *testing.T) {
 		{Pos{File: "m.mf"}, "m.mf", "0:0", false, "file only"},
 		{Pos{}, "-", "0:0", false, "zero"},
 		{Pos{File: "dir/a b.mf", Line: 1, Col: 1, Offset: 99}, "dir/a b.mf:1:1", "1:1", true, "offset not printed"},
+		{Pos{File: "a\nb\x1b[31m.mf", Line: 2, Col: 5}, `"a\nb\x1b[31m.mf":2:5`, "2:5", true, "control characters quoted"},
+		{Pos{File: "bad\r.mf"}, `"bad\r.mf"`, "0:0", false, "file only, quoted"},
+		{Pos{File: "modèle β.mf", Line: 1, Col: 1}, "modèle β.mf:1:1", "1:1", true, "printable Unicode kept"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.description, func(t *testing.T) {
@@ -219,5 +222,16 @@ func TestListErr(t *testing.T) {
 	}
 	if got := (List{}).Error(); got != "" {
 		t.Errorf("empty List.Error() = %q", got)
+	}
+}
+
+// TestDiagnosticErrorEscapes: a message or hint that carries a file name with control
+// characters (E100) never reaches the terminal raw.
+func TestDiagnosticErrorEscapes(t *testing.T) {
+	d := Errorf(Pos{File: "x\x1b]0;t\a.mf"}, "E100", "check the path", "cannot read file: open x\x1b]0;t\a.mf: no such file\n")
+	got := d.Error()
+	want := `"x\x1b]0;t\a.mf": error[E100]: cannot read file: open x\x1b]0;t\a.mf: no such file\n` + "\n    hint: check the path"
+	if got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }

@@ -165,8 +165,7 @@ measure never = until(1, X == 3)
 measure zero  = until(0, X == 3)
 measure dt    = transient(X + t, 1)
 measure cut   = cumulative(X + t, 1)
-measure bad   = discounted(X, 0)
-`, map[string]string{"never": "infinite or undefined", "zero": "", "dt": "", "cut": "depends on t", "bad": "must be finite and > 0"}},
+`, map[string]string{"never": "infinite or undefined", "zero": "", "dt": "", "cut": "depends on t"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := loadtest.Source(t, tc.src, compiler.Options{})

@@ -1,0 +1,49 @@
+package compiler
+
+import (
+	"math"
+	"testing"
+)
+
+// TestParseOverride: what --set accepts (a name and finite values) and what it refuses.
+func TestParseOverride(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in   string
+		key  string
+		vals []float64
+	}{
+		{in: "beta=2", key: "beta", vals: []float64{2}},
+		{in: " k = [1, [2, 3]]", key: "k", vals: []float64{1, 2, 3}},
+		{in: "G[1, 2]=0.5", key: "G[1,2]", vals: []float64{0.5}},
+		{in: "on=true", key: "on", vals: []float64{1}},
+		{in: " =0"},
+		{in: "\t=1"},
+		{in: "=3"},
+		{in: "x="},
+		{in: "beta=NaN"},
+		{in: "beta=nan"},
+		{in: "beta=Inf"},
+		{in: "beta=-inf"},
+		{in: "beta=+Infinity"},
+		{in: "beta=1e999"},
+		{in: "k=[1, NaN]"},
+	} {
+		key, vals, err := ParseOverride(c.in)
+		if c.key == "" {
+			if err == nil {
+				t.Errorf("ParseOverride(%q) = %q, %v; want an error", c.in, key, vals)
+			}
+			continue
+		}
+		if err != nil || key != c.key || len(vals) != len(c.vals) {
+			t.Errorf("ParseOverride(%q) = %q, %v, %v; want %q, %v", c.in, key, vals, err, c.key, c.vals)
+			continue
+		}
+		for i, v := range vals {
+			if v != c.vals[i] || math.IsNaN(v) {
+				t.Errorf("ParseOverride(%q) values %v, want %v", c.in, vals, c.vals)
+			}
+		}
+	}
+}
