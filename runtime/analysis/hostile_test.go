@@ -18,7 +18,8 @@ import (
 
 // TestInfinitePropensity: a propensity that is ±Inf or NaN at a reachable state (the
 // models under testdata/hostile/inf, and @sir with beta = Inf) is an error, E802 at run time
-// or E506 when the compiler sees a constant (E806 if a simulation's clock stalls first), in
+// or E506 when the compiler sees a constant (E102 for a literal beyond float64, E806 if a
+// simulation's clock stalls first), in
 // exact, ssa and validate: never a result
 // (docs/language.md, E802).
 func TestInfinitePropensity(t *testing.T) {
@@ -44,8 +45,8 @@ func TestInfinitePropensity(t *testing.T) {
 				t.Parallel()
 				m, diags := load.File(in.path, in.opts)
 				if m == nil {
-					if !hasCode(diags, "E506", "E802") {
-						t.Fatalf("compile errors without E506 or E802: %v", diags)
+					if !hasCode(diags, "E506", "E802", "E102") {
+						t.Fatalf("compile errors without E506, E802 or E102: %v", diags)
 					}
 					return
 				}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
-	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/fixpoint"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/meanfield"
 )
 
