@@ -124,7 +124,11 @@ func (ws *Workspace) outputs(dst []float64, k int) {
 // load returns the jet of slot s: its value and coefficients 1..K of the current sweep.
 func (ws *Workspace) load(s int32, K int) (j jet) {
 	j[0] = ws.val[s]
-	copy(j[1:K+1], ws.der[int(s)*K:int(s)*K+K])
+	// A loop, not copy: K ≤ 4, and a call of memmove per node costs more than the copy.
+	d := ws.der[int(s)*K : int(s)*K+K]
+	for k, x := range d {
+		j[k+1] = x
+	}
 	return j
 }
 
@@ -260,9 +264,14 @@ func (ws *Workspace) sweep(K int, v []float64) error {
 			if val[a[0]] != 0 {
 				b = a[1]
 			}
-			copy(r[1:K+1], der[int(b)*K:int(b)*K+K])
+			for k, x := range der[int(b)*K : int(b)*K+K] {
+				r[k+1] = x
+			}
 		}
-		copy(der[s*K:s*K+K], r[1:K+1])
+		out := der[s*K : s*K+K]
+		for k := range out {
+			out[k] = r[k+1]
+		}
 	}
 	return nil
 }

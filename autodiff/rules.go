@@ -50,6 +50,18 @@ func isInt(p float64) bool { return p == math.Trunc(p) && math.Abs(p) < 1<<53 }
 // for an integer p or a_0 = 0 it composes with g_m = C(p, m)·a_0^{p−m}, which is exact at
 // a_0 = 0 (x² at 0 has derivatives 0, 2, 0, 0).
 func powConstJet(a *jet, p, y0 float64, K int) jet {
+	switch p {
+	case 1:
+		r := *a
+		r[0] = y0
+		return r
+	case 2:
+		// The square, the commonest power of a rate law (JSQ's x^d with d = 2): one
+		// product instead of the composition with the binomial series.
+		r := stdlib.MulJet(a, a, K)
+		r[0] = y0
+		return r
+	}
 	a0 := a[0]
 	if a0 != 0 && !isInt(p) {
 		var y jet
