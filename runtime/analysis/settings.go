@@ -28,7 +28,7 @@ func DefineFlags(fs *flag.FlagSet, s any) {
 		}
 		switch p := v.FieldByIndex(f.Index).Addr().Interface().(type) {
 		case *int:
-			fs.IntVar(p, name, *p, usage)
+			fs.Var((*intValue)(p), name, usage)
 		case *uint64:
 			fs.Uint64Var(p, name, *p, usage)
 		case *float64:
@@ -329,4 +329,23 @@ func step(v any, key string) (any, error) {
 		return c[i], nil
 	}
 	return nil, fmt.Errorf("%q: not an object or array", key)
+}
+
+// intValue is an integer flag that also takes an exact integer in floating-point notation
+// (--max-states 1e8), as users of this field write large counts.
+type intValue int
+
+func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+
+func (v *intValue) Set(s string) error {
+	if n, err := strconv.ParseInt(s, 0, strconv.IntSize); err == nil {
+		*v = intValue(n)
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return fmt.Errorf("expected an integer (such as 1000 or 1e6), got %q", s)
+	}
+	*v = intValue(f)
+	return nil
 }
