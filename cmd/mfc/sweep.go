@@ -35,7 +35,7 @@ func (v *varyFlags) Set(s string) error {
 	return nil
 }
 
-const sweepSynopsis = `FILE --vary NAME=lo:hi:n[,log] [--vary ...] [--zip] [--set name=value]... [--N n]
+const sweepSynopsis = `FILE --vary NAME=lo:hi:n[,log] [--vary ...] [--zip] [--continue] [--set name=value]... [--N n]
        [--workers k] [--shard i/n] [--format csv|json] [-o FILE] [--plot FILE.png --only KEY,...]
        [--emit-slurm --shards n] -- ANALYSIS [analysis flags]
 
@@ -48,7 +48,10 @@ journaled as they come (FILE.journal), and a rerun skips the points already comp
 --shard i/n computes the points k with k mod n = i (Slurm job arrays and Kubernetes indexed
 jobs set it through SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX with
 MFC_SHARD_COUNT); 'mfc merge OUT PARTS...' joins the parts. --emit-slurm prints an sbatch
-script running the sweep as a job array of --shards tasks.
+script running the sweep as a job array of --shards tasks. With --continue, the points of
+each line of the grid (the last axis) run in order, each fixed-point search starting from the
+fixed point before, and the stability changes along the lines (folds, Hopf points, the loss
+of the stable branch) are reported on stderr and under "events" in JSON.
 `
 
 // runSweep is mfc sweep.
@@ -64,6 +67,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		sets      setFlags
 		scales    analysis.Scales
 		zip       bool
+		cont      bool
 		workers   int
 		shardFlag string
 		format    string
@@ -76,6 +80,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Var(&vary, "vary", "a swept parameter: NAME=lo:hi:n (n values from lo to hi), NAME=lo:hi:n,log or NAME=v1,v2,... (repeatable)")
 	fs.BoolVar(&zip, "zip", false, "pair the k-th values of the axes (equal lengths) instead of their Cartesian product")
 	fs.Bool("grid", true, "the Cartesian product of the axes (the default)")
+	fs.BoolVar(&cont, "continue", false, "continuation: run the points of each line (the last axis) in order, each fixed-point search starting from the point before")
 	fs.Var(&sets, "set", "override a parameter at every point: name=value (repeatable)")
 	fs.Var(&scales, "N", "the scale at every point, whatever its name in the model")
 	fs.IntVar(&workers, "workers", 0, "points computed at once (0: one per core; range [0, 4096])")
@@ -114,7 +119,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "mfc sweep: %s: %v\n", a.Name, err)
 		return 2
 	}
-	plan := sweep.Plan{Axes: vary, Zip: zip}
+	plan := sweep.Plan{Axes: vary, Zip: zip, Continue: cont}
 	if err := plan.Check(); err != nil {
 		return usage("%v", err)
 	}
@@ -198,7 +203,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "%v\n", err)
 		return 1
 	}
-	eval := func(ctx context.Context, params []float64) (analysis.Report, error) {
+	eval := func(ctx context.Context, params []float64, prev *sweep.Row) (analysis.Report, error) {
 		over := compiler.Overrides{}
 		for k, v := range base {
 			over[k] = v
@@ -218,7 +223,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if err != nil {
 			return nil, err
 		}
-		p := &analysis.Problem{Model: mod, Scales: scales,
+		p := &analysis.Problem{Model: mod, Scales: scales, Guess: guessFrom(prev, mod.Dim()),
 			Load: func(n float64) (*runtime.Model, error) { return loadAt(over, n) }}
 		return a.Run(ctx, p, s)
 	}
@@ -254,6 +259,9 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		fmt.Fprintf(stderr, "mfc sweep: %v\n", err)
 		return 1
+	}
+	for _, e := range res.Events {
+		fmt.Fprintf(stderr, "mfc sweep: %s\n", e)
 	}
 	if n := res.Failed(); n > 0 {
 		fmt.Fprintf(stderr, "mfc sweep: %d of %d points failed (their error is in the error column)\n", n, len(res.Rows))
@@ -495,4 +503,29 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return emit(stdout, stderr, out, b.Bytes())
+}
+
+// guessFrom is the fixed point of the previous point of a continuation, or nil: the first
+// point of a fixpoint report (points.0.x, the branch being followed, stable or not), else
+// the report's fixed_point.
+func guessFrom(prev *sweep.Row, d int) []float64 {
+	if prev == nil {
+		return nil
+	}
+	for _, prefix := range []string{"points.0.x.", "fixed_point."} {
+		g := make([]float64, d)
+		found := 0
+		for i, k := range prev.Keys {
+			if idx, ok := strings.CutPrefix(k, prefix); ok && prev.Values[i] != nil {
+				if j, err := strconv.Atoi(idx); err == nil && j < d {
+					g[j] = *prev.Values[i]
+					found++
+				}
+			}
+		}
+		if found == d {
+			return g
+		}
+	}
+	return nil
 }

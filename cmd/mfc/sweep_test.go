@@ -174,3 +174,32 @@ func TestEmitSlurm(t *testing.T) {
 		}
 	}
 }
+
+// Continuation finds the bifurcations of textbook models where theory puts them: the
+// Brusselator's Hopf point at b = 1 + a² = 2 (fixpoint follows the branch through it;
+// refine, which reports the stable point, sees it lost there) and the SIS model's
+// transcritical point at beta = gamma = 1.
+func TestSweepContinuationEvents(t *testing.T) {
+	t.Parallel()
+	bruss := filepath.Join("..", "..", "testdata", "bifurcation", "brusselator.mf")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sweep", bruss, "--vary", "b=1.5:2.5:11", "--continue", "--", "fixpoint"}, "Hopf point near b = 2 (points 5–6)"},
+		{[]string{"sweep", bruss, "--vary", "b=1.5:2.5:11", "--continue", "--", "refine"}, "the stable branch is lost near b = 2 (between points 4 and 5"},
+		{[]string{"sweep", "@sis", "--vary", "beta=0.5:2:16", "--continue", "--", "fixpoint"}, "fold or transcritical point near beta = 1 (points 5–6)"},
+	} {
+		out, errOut, status := runCLI(tc.args...)
+		if status != 0 || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "mfc sweep: ") > 2 {
+			t.Errorf("mfc %s: status %d, stderr %q; want %q", strings.Join(tc.args, " "), status, errOut, tc.want)
+		}
+		if len(out) < 100 {
+			t.Errorf("mfc %s: output %q", strings.Join(tc.args, " "), out)
+		}
+	}
+	out, _, _ := runCLI("sweep", bruss, "--vary", "b=1.5:2.5:11", "--continue", "--format", "json", "--", "fixpoint")
+	if !strings.Contains(out, `"events": [{"kind":"hopf","from":5,"to":6,"axis":"b","at":`) {
+		t.Errorf("JSON events:\n%.600s", out)
+	}
+}

@@ -20,7 +20,7 @@ func (s *sq) Text() string { return "" }
 func sweepOf(t *testing.T, axes ...sweep.Axis) *sweep.Result {
 	t.Helper()
 	res, err := sweep.Run(context.Background(), &sweep.Settings{Header: sweep.Header{Analysis: "toy", Plan: sweep.Plan{Axes: axes}}},
-		func(_ context.Context, p []float64) (analysis.Report, error) {
+		func(_ context.Context, p []float64, _ *sweep.Row) (analysis.Report, error) {
 			y := p[0] * p[0]
 			if len(p) > 1 {
 				y += p[1]

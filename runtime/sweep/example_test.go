@@ -18,7 +18,7 @@ func ExampleRun() {
 	beta, _ := sweep.ParseAxis("beta=2:4:3")
 	set := &sweep.Settings{Header: sweep.Header{Analysis: "fixpoint", Plan: sweep.Plan{Axes: []sweep.Axis{beta}}}}
 	a := analysis.Lookup("fixpoint")
-	res, err := sweep.Run(context.Background(), set, func(ctx context.Context, p []float64) (analysis.Report, error) {
+	res, err := sweep.Run(context.Background(), set, func(ctx context.Context, p []float64, _ *sweep.Row) (analysis.Report, error) {
 		m, diags := load.File("@sis", compiler.Options{Overrides: compiler.Overrides{"beta": {p[0]}}})
 		if m == nil {
 			return nil, fmt.Errorf("%v", diags)

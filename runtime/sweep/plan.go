@@ -101,6 +101,10 @@ func parseFinite(s string) (float64, error) {
 type Plan struct {
 	Axes []Axis `json:"axes"`
 	Zip  bool   `json:"zip,omitempty"`
+	// Continue runs the points of each line of the plan in order, each from the one
+	// before (Eval gets the previous row): a line is the last axis at fixed values of the
+	// others (with Zip, all the points). Shards then split the plan by lines.
+	Continue bool `json:"continue,omitempty"`
 }
 
 // Check reports a plan without axes, with a repeated name, a zip of unequal lengths or
@@ -145,6 +149,23 @@ func (p *Plan) Len() int {
 	return n
 }
 
+// lineLen is the number of points of a line (Continue): the last axis's values, or all
+// the points for a zip.
+func (p *Plan) lineLen() int {
+	if p.Zip || len(p.Axes) == 0 {
+		return max(p.Len(), 1)
+	}
+	return len(p.Axes[len(p.Axes)-1].Values)
+}
+
+// unit is what shards split: the point k, or its line under Continue.
+func (p *Plan) unit(k int) int {
+	if p.Continue {
+		return k / p.lineLen()
+	}
+	return k
+}
+
 // Point returns the values of point k (0 ≤ k < Len), one per axis.
 func (p *Plan) Point(k int) []float64 {
 	out := make([]float64, len(p.Axes))
@@ -164,7 +185,8 @@ func (p *Plan) Point(k int) []float64 {
 
 // Shard is the slice of a sweep one process computes: point k belongs to shard k mod
 // Count (round robin, so that shards get points from every part of the grid, whose costs
-// differ). The zero value, like Count 1, is the whole sweep.
+// differ; under Plan.Continue, line l belongs to shard l mod Count). The zero value, like
+// Count 1, is the whole sweep.
 type Shard struct {
 	Index, Count int
 }

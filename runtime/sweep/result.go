@@ -37,10 +37,32 @@ func num(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 // comment is the first line of the CSV form: what sweep the file holds.
 func (h *Header) comment() string {
 	s := fmt.Sprintf("# mfc sweep: analysis=%s points=%d axes=%d sweep=%s", h.Analysis, h.Points, len(h.axisNames()), h.Fingerprint())
+	if l := h.lineLength(); l > 0 {
+		s += fmt.Sprintf(" line=%d", l)
+	}
 	if h.Shard != "" {
 		s += " shard=" + h.Shard
 	}
 	return s
+}
+
+// lineLength is the number of points of a line of a Continue plan, 0 otherwise.
+func (h *Header) lineLength() int {
+	if h.line > 0 {
+		return h.line
+	}
+	if h.Continue {
+		return h.Plan.lineLen()
+	}
+	return 0
+}
+
+// unitOf is what shards split: point k, or its line.
+func (h *Header) unitOf(k int) int {
+	if l := h.lineLength(); l > 0 {
+		return k / l
+	}
+	return k
 }
 
 // WriteCSV writes the result as CSV: a comment line naming the sweep (read it with
@@ -121,7 +143,11 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	}
 	cols := r.Columns()
 	cb, _ := json.Marshal(cols)
-	fmt.Fprintf(bw, "{\n\"header\": %s,\n\"columns\": %s,\n\"rows\": [", hb, cb)
+	eb, _ := json.Marshal(r.Events)
+	if r.Events == nil {
+		eb = []byte("[]")
+	}
+	fmt.Fprintf(bw, "{\n\"header\": %s,\n\"columns\": %s,\n\"events\": %s,\n\"rows\": [", hb, cb, eb)
 	for i, row := range r.Rows {
 		vals := row.byKey()
 		out := struct {
@@ -164,6 +190,7 @@ func readJSON(data []byte) (*Result, error) {
 	var doc struct {
 		Header  jsonHeader        `json:"header"`
 		Columns []string          `json:"columns"`
+		Events  []Event           `json:"events"`
 		Rows    []json.RawMessage `json:"rows"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
@@ -172,7 +199,7 @@ func readJSON(data []byte) (*Result, error) {
 	if doc.Header.Fingerprint == "" || doc.Header.Analysis == "" {
 		return nil, fmt.Errorf("not a sweep result: no header")
 	}
-	res := &Result{Header: doc.Header.Header}
+	res := &Result{Header: doc.Header.Header, Events: doc.Events}
 	res.fingerprint = doc.Header.Fingerprint
 	res.names = doc.Header.Names
 	for _, raw := range doc.Rows {
@@ -214,6 +241,8 @@ func readCSV(data []byte) (*Result, error) {
 			res.Shard = v
 		case "axes":
 			res.naxes, _ = strconv.Atoi(v)
+		case "line":
+			res.line, _ = strconv.Atoi(v)
 		}
 	}
 	recs, err := csv.NewReader(bytes.NewReader(rest)).ReadAll()
@@ -309,7 +338,7 @@ func Merge(parts []*Result) (*Result, error) {
 			if _, ok := from[k]; !ok {
 				s := 0
 				if count > 1 {
-					s = k % count
+					s = first.unitOf(k) % count
 				}
 				if missing[s] == 0 {
 					shards = append(shards, s)
@@ -325,5 +354,6 @@ func Merge(parts []*Result) (*Result, error) {
 		return nil, fmt.Errorf("%d of %d points are missing: shards %s", first.Points-len(out.Rows), first.Points, strings.Join(names, ", "))
 	}
 	slices.SortFunc(out.Rows, func(a, b Row) int { return a.Point - b.Point })
+	out.Events = Events(out)
 	return out, nil
 }

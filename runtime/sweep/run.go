@@ -36,6 +36,7 @@ type Header struct {
 	fingerprint string
 	names       []string
 	naxes       int
+	line        int
 }
 
 // Fingerprint identifies the sweep (analysis, arguments, plan) independently of the
@@ -62,8 +63,10 @@ type Row struct {
 	Error  string     `json:"error,omitempty"`
 }
 
-// Eval runs the analysis at one point, given the values of the plan's axes in order.
-type Eval func(ctx context.Context, params []float64) (analysis.Report, error)
+// Eval runs the analysis at one point, given the values of the plan's axes in order. Under
+// Plan.Continue, prev is the last row before it on the same line that did not fail (nil
+// for the first), to start from; otherwise it is nil.
+type Eval func(ctx context.Context, params []float64, prev *Row) (analysis.Report, error)
 
 // Settings control Run.
 type Settings struct {
@@ -81,11 +84,12 @@ type Settings struct {
 	Progress func(done, total int64)
 }
 
-// Result is the outcome of a sweep or of a shard of one: its header and its rows by
-// increasing point.
+// Result is the outcome of a sweep or of a shard of one: its header, its rows by
+// increasing point, and the stability changes seen along its lines (Events).
 type Result struct {
 	Header
-	Rows []Row
+	Rows   []Row
+	Events []Event
 }
 
 // Failed returns the number of rows with an error.
@@ -115,19 +119,29 @@ func Run(ctx context.Context, s *Settings, eval Eval) (*Result, error) {
 	}
 	done := map[int]Row{}
 	for _, r := range s.Done {
-		if r.Point >= 0 && r.Point < h.Points && shard.Owns(r.Point) {
+		if r.Point >= 0 && r.Point < h.Points && shard.Owns(s.Plan.unit(r.Point)) {
 			done[r.Point] = r
 		}
 	}
-	var todo []int
+	// The work: single points, or under Continue whole lines in order (the points of a
+	// line already done are skipped but still serve as the previous point).
+	var todo [][]int
 	total := 0
+	line := s.Plan.lineLen()
 	for k := 0; k < h.Points; k++ {
-		if !shard.Owns(k) {
+		if !shard.Owns(s.Plan.unit(k)) {
 			continue
 		}
 		total++
-		if _, ok := done[k]; !ok {
-			todo = append(todo, k)
+		switch {
+		case s.Plan.Continue && k%line == 0:
+			todo = append(todo, []int{k})
+		case s.Plan.Continue:
+			todo[len(todo)-1] = append(todo[len(todo)-1], k)
+		default:
+			if _, ok := done[k]; !ok {
+				todo = append(todo, []int{k})
+			}
 		}
 	}
 	workers := s.Workers
@@ -155,31 +169,50 @@ func Run(ctx context.Context, s *Settings, eval Eval) (*Result, error) {
 					mu.Unlock()
 					return
 				}
-				k := todo[next]
+				unit := todo[next]
 				next++
 				mu.Unlock()
-				params := s.Plan.Point(k)
-				row := Row{Point: k, Params: params}
-				rep, err := eval(ctx, params)
-				if err == nil {
-					row.Keys, row.Values, err = analysis.Flatten(rep)
-				}
-				if err != nil {
-					if ctx.Err() != nil {
-						return // interrupted: not a result of the point
+				var prev *Row
+				for _, k := range unit {
+					mu.Lock()
+					old, ok := done[k]
+					mu.Unlock()
+					if ok {
+						if old.Error == "" {
+							prev = &old
+						}
+						continue
 					}
-					row.Error = err.Error()
+					params := s.Plan.Point(k)
+					row := Row{Point: k, Params: params}
+					var from *Row
+					if s.Plan.Continue {
+						from = prev
+					}
+					rep, err := eval(ctx, params, from)
+					if err == nil {
+						row.Keys, row.Values, err = analysis.Flatten(rep)
+					}
+					if err != nil {
+						if ctx.Err() != nil {
+							return // interrupted: not a result of the point
+						}
+						row.Error = err.Error()
+					}
+					mu.Lock()
+					done[k] = row
+					count++
+					if s.Journal != nil && jrnlErr == nil {
+						jrnlErr = s.Journal.Append(row)
+					}
+					if s.Progress != nil {
+						s.Progress(count, int64(total))
+					}
+					mu.Unlock()
+					if row.Error == "" {
+						prev = &row
+					}
 				}
-				mu.Lock()
-				done[k] = row
-				count++
-				if s.Journal != nil && jrnlErr == nil {
-					jrnlErr = s.Journal.Append(row)
-				}
-				if s.Progress != nil {
-					s.Progress(count, int64(total))
-				}
-				mu.Unlock()
 			}
 		}()
 	}
@@ -195,6 +228,7 @@ func Run(ctx context.Context, s *Settings, eval Eval) (*Result, error) {
 		res.Rows = append(res.Rows, r)
 	}
 	slices.SortFunc(res.Rows, func(a, b Row) int { return a.Point - b.Point })
+	res.Events = Events(res)
 	return res, nil
 }
 

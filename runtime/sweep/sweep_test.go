@@ -134,7 +134,7 @@ type toyObs struct {
 
 func (r *toyReport) Text() string { return fmt.Sprint(r.X) }
 
-func toyEval(ctx context.Context, p []float64) (analysis.Report, error) {
+func toyEval(ctx context.Context, p []float64, _ *Row) (analysis.Report, error) {
 	a, b := p[0], p[1]
 	if a == 3 && b == 20 {
 		return nil, errors.New("no fixed point")
@@ -156,7 +156,7 @@ func toySettings() *Settings {
 
 func TestFlatten(t *testing.T) {
 	t.Parallel()
-	rep, _ := toyEval(context.Background(), []float64{2, 10})
+	rep, _ := toyEval(context.Background(), []float64{2, 10}, nil)
 	keys, vals, err := analysis.Flatten(rep)
 	if err != nil {
 		t.Fatal(err)
@@ -272,12 +272,12 @@ func TestJournalResumes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var calls atomic.Int32
 	s.Journal = j
-	_, err = Run(ctx, s, func(ctx context.Context, p []float64) (analysis.Report, error) {
+	_, err = Run(ctx, s, func(ctx context.Context, p []float64, prev *Row) (analysis.Report, error) {
 		if calls.Add(1) == 6 {
 			cancel()
 			return nil, ctx.Err()
 		}
-		return toyEval(ctx, p)
+		return toyEval(ctx, p, nil)
 	})
 	j.Close()
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "after 5 of 12 points") {
@@ -290,9 +290,9 @@ func TestJournalResumes(t *testing.T) {
 	}
 	s.Journal, s.Done = j, rows
 	calls.Store(0)
-	res, err := Run(context.Background(), s, func(ctx context.Context, p []float64) (analysis.Report, error) {
+	res, err := Run(context.Background(), s, func(ctx context.Context, p []float64, prev *Row) (analysis.Report, error) {
 		calls.Add(1)
-		return toyEval(ctx, p)
+		return toyEval(ctx, p, nil)
 	})
 	j.Close()
 	if err != nil || calls.Load() != 7 {
@@ -310,5 +310,103 @@ func TestJournalResumes(t *testing.T) {
 	other.Axes = other.Axes[:1]
 	if _, _, err := OpenJournal(path, &other.Header); err == nil || !strings.Contains(err.Error(), "another sweep") {
 		t.Errorf("a journal of another sweep: %v", err)
+	}
+}
+
+// eigReport reports one eigenvalue pair, like the refine and fixpoint reports.
+type eigReport struct {
+	Eigenvalues [][2]float64 `json:"eigenvalues"`
+	X           []float64    `json:"fixed_point"`
+}
+
+func (r *eigReport) Text() string { return "" }
+
+// Continuation: each line runs in order with the previous row; a resumed line gets its
+// done points as previous rows; shards split by lines; the stability changes are found
+// where the rightmost eigenvalue crosses (fold for a real one, Hopf for a pair) or is lost.
+func TestContinuation(t *testing.T) {
+	t.Parallel()
+	plan := Plan{Axes: []Axis{{"c", []float64{0, 1}}, {"p", []float64{0, 1, 2, 3, 4, 5}}}, Continue: true}
+	eval := func(_ context.Context, p []float64, prev *Row) (analysis.Report, error) {
+		k := int(p[1])
+		want := p[1] - 1 // the last point that did not fail
+		if p[0] == 1 && k == 5 {
+			want = 3
+		}
+		if k > 0 && (prev == nil || prev.Params[1] != want || prev.Params[0] != p[0]) {
+			return nil, fmt.Errorf("point %v: previous row %+v", p, prev)
+		}
+		if k == 0 && prev != nil {
+			return nil, fmt.Errorf("point %v has a previous row", p)
+		}
+		re := p[1] - 2.5 // crosses 0 between p = 2 and 3
+		if p[0] == 1 {
+			if k == 4 {
+				return nil, errors.New("no stable point")
+			}
+			re = -1 + 0.2*p[1] // lost between p = 3 and 4 (extrapolated to 5: the midpoint)
+			return &eigReport{Eigenvalues: [][2]float64{{re, 0.5}, {re, -0.5}}, X: []float64{p[1]}}, nil
+		}
+		return &eigReport{Eigenvalues: [][2]float64{{re, 0}, {-3, 0}}, X: []float64{p[1]}}, nil
+	}
+	res, err := Run(context.Background(), &Settings{Header: Header{Analysis: "toy", Plan: plan}, Workers: 2}, eval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed() != 1 {
+		for _, r := range res.Rows {
+			t.Log(r.Point, r.Error)
+		}
+		t.Fatalf("%d failed points, want 1", res.Failed())
+	}
+	var got []string
+	for _, e := range res.Events {
+		got = append(got, fmt.Sprintf("%s %d-%d %s=%.4g", e.Kind, e.From, e.To, e.Axis, e.At))
+	}
+	want := []string{"fold 2-3 p=2.5", "lost 9-10 p=3.5"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("events %v, want %v", got, want)
+	}
+	// Shards own whole lines; their merge is the whole run, events included.
+	var parts []*Result
+	for i := 0; i < 2; i++ {
+		part, err := Run(context.Background(), &Settings{Header: Header{Analysis: "toy", Plan: plan, Shard: fmt.Sprintf("%d/2", i)}}, eval)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if part.Failed() != i {
+			t.Errorf("shard %d/2 has %d failed points", i, part.Failed())
+		}
+		var b bytes.Buffer
+		part.WriteCSV(&b)
+		back, err := Read(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, back)
+	}
+	merged, err := Merge(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc, _ := render(t, merged)
+	wc, _ := render(t, res)
+	if !bytes.Equal(mc, wc) {
+		t.Errorf("merged continuation differs:\n%s\nwant\n%s", mc, wc)
+	}
+	if !reflect.DeepEqual(merged.Events, res.Events) {
+		t.Errorf("merged events %v, want %v", merged.Events, res.Events)
+	}
+	// Without continuation there are no events (the reported point may switch branches).
+	plain := plan
+	plain.Continue = false
+	res, _ = Run(context.Background(), &Settings{Header: Header{Analysis: "toy", Plan: plain}}, func(ctx context.Context, p []float64, prev *Row) (analysis.Report, error) {
+		if prev != nil {
+			return nil, errors.New("a previous row without continuation")
+		}
+		return &eigReport{Eigenvalues: [][2]float64{{p[1] - 2.5, 0}}}, nil
+	})
+	if len(res.Events) != 0 || res.Failed() != 0 {
+		t.Errorf("without continuation: events %v, %d failed", res.Events, res.Failed())
 	}
 }
