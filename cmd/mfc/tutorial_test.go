@@ -131,7 +131,7 @@ func TestTutorial(t *testing.T) {
 	for _, st := range steps {
 		args := append([]string(nil), st.args...)
 		for i, a := range args {
-			if strings.HasPrefix(a, "examples/") {
+			if strings.HasPrefix(a, "examples/") || strings.HasPrefix(a, "testdata/") {
 				args[i] = filepath.Join("..", "..", a)
 			}
 			if i > 0 && (args[i-1] == "-o" || args[i-1] == "--plot") {
@@ -143,7 +143,8 @@ func TestTutorial(t *testing.T) {
 			t.Errorf("docs/tutorial.md:%d: mfc %s: status %d\n%s", st.line, strings.Join(st.args, " "), status, errOut)
 			continue
 		}
-		got := strings.Split(strings.ReplaceAll(out, filepath.Join("..", "..")+"/", ""), "\n")
+		// What the tutorial shows is what a terminal shows: standard output and error.
+		got := strings.Split(strings.ReplaceAll(out+errOut, filepath.Join("..", "..")+"/", ""), "\n")
 		k := 0
 		for _, w := range st.want {
 			for k < len(got) && !sameLine(got[k], w) {
