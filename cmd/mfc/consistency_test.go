@@ -46,3 +46,33 @@ func TestNearest(t *testing.T) {
 		}
 	}
 }
+
+// Messages that tell what to change name a flag of the command that printed them, and the
+// flag works: a time-inhomogeneous model is simulated with --rate-bound, the step limit of
+// the ODE is --max-steps, more Newton starts are --starts.
+func TestHintsNameFlags(t *testing.T) {
+	t.Parallel()
+	slow := "../../examples/slow_ctmc.mf"
+	for _, tc := range []struct {
+		fail []string
+		flag string
+		fix  []string
+	}{
+		{[]string{"ssa", slow, "--runs", "4", "--t", "2"}, "--rate-bound", []string{"--rate-bound", "50"}},
+		{[]string{"ode", "@sir", "--max-steps", "3"}, "--max-steps", []string{"--max-steps", "100000"}},
+	} {
+		_, errOut, status := runCLI(tc.fail...)
+		if status != 1 || !strings.Contains(errOut, tc.flag) {
+			t.Errorf("mfc %s: status %d, %q; want a hint naming %s", strings.Join(tc.fail, " "), status, errOut, tc.flag)
+			continue
+		}
+		help, _, _ := runCLI("help", tc.fail[0])
+		if !strings.Contains(help, "-"+strings.TrimPrefix(tc.flag, "--")+" ") {
+			t.Errorf("mfc help %s does not list %s", tc.fail[0], tc.flag)
+		}
+		args := append(append([]string{}, tc.fail...), tc.fix...)
+		if _, errOut, status := runCLI(args...); status != 0 {
+			t.Errorf("mfc %s: status %d, %q", strings.Join(args, " "), status, errOut)
+		}
+	}
+}

@@ -52,7 +52,10 @@ type SSASettings struct {
 	Workers int     `flag:"workers" usage:"goroutines (0: all cores)" range:"[0,4096]"`
 	Method  string  `flag:"method" usage:"simulation method: direct (Gillespie), cr (composition-rejection, for large networks) or auto"`
 	// MaxEvents bounds the events of all the runs together (0: ssa.DefaultEventBudget).
-	MaxEvents int `flag:"max-events" usage:"stop after this many events of all the runs together (0: 1e9); the runs completed are reported as a partial result" range:"[0,1e15]"`
+	// RateBound bounds the sum of the time-dependent propensities over the horizon, for
+	// simulation by thinning (ssa.Settings.RateBound).
+	RateBound float64 `flag:"rate-bound" usage:"a bound on the sum of the time-dependent propensities over [0, T], to simulate a time-inhomogeneous model by thinning (0: none)" range:"[0,inf)"`
+	MaxEvents int     `flag:"max-events" usage:"stop after this many events of all the runs together (0: 1e9); the runs completed are reported as a partial result" range:"[0,1e15]"`
 	runtime.Budget
 }
 
@@ -223,7 +226,7 @@ func runSSA(ctx context.Context, p *Problem, s *SSASettings) (Report, error) {
 		}
 	}
 	report, finish := p.progress("runs", int64(s.Runs))
-	res, err := ssa.Ensemble(ctx, mod, mod.Inputs(), ssa.Settings{Runs: s.Runs, T: s.T, Times: times, Seed: s.Seed, Workers: s.Workers, Method: s.Method,
+	res, err := ssa.Ensemble(ctx, mod, mod.Inputs(), ssa.Settings{Runs: s.Runs, T: s.T, Times: times, Seed: s.Seed, Workers: s.Workers, Method: s.Method, RateBound: s.RateBound,
 		EventBudget: int64(s.MaxEvents), Progress: report})
 	finish()
 	if err != nil {

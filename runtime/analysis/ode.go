@@ -28,6 +28,8 @@ type ODESettings struct {
 	Method string  `flag:"method" usage:"auto (switch to the stiff method when stiffness is detected), explicit (Dormand-Prince 5(4)) or stiff (RODAS4 with the exact Jacobian)"`
 	RelTol float64 `flag:"rtol" usage:"relative tolerance" range:"(0,1)"`
 	AbsTol float64 `flag:"atol" usage:"absolute tolerance" range:"(0,inf)"`
+	// MaxSteps bounds the steps of the integrator (0: its default, 100000).
+	MaxSteps int `flag:"max-steps" usage:"most steps of the integrator (0: 100000)" range:"[0,1e9]"`
 	runtime.Budget
 }
 
@@ -62,7 +64,7 @@ func (e *StiffError) Error() string {
 // with a fast environment).
 func runODE(ctx context.Context, p *Problem, s *ODESettings) (Report, error) {
 	mod := p.Model
-	set := &ode.Settings{RelTol: s.RelTol, AbsTol: s.AbsTol, Method: odeMethods[s.Method], Dense: true}
+	set := &ode.Settings{RelTol: s.RelTol, AbsTol: s.AbsTol, Method: odeMethods[s.Method], Dense: true, MaxSteps: s.MaxSteps}
 	// Per time: the state and its rendering (about 60 bytes a number).
 	times, err := timeGrid(s.T, s.Steps, 60*int64(mod.Dim())+64, s.MaxBytes(), "the trajectory")
 	if err != nil {

@@ -154,8 +154,8 @@ type MaxStepsError struct {
 
 // Error implements the error interface.
 func (e *MaxStepsError) Error() string {
-	return fmt.Sprintf("ode: reached MaxSteps=%d at t=%g; raise Settings.MaxSteps, loosen the tolerances, "+
-		"or use Method Rosenbrock if the problem is stiff", e.MaxSteps, e.T)
+	return fmt.Sprintf("ode: reached the limit of %d steps at t=%g; raise it (--max-steps; Settings.MaxSteps in Go), "+
+		"loosen the tolerances (--rtol, --atol), or use the stiff method if the problem is stiff (--method stiff; Method Rosenbrock in Go)", e.MaxSteps, e.T)
 }
 
 // stepper is one integration method holding the current state.

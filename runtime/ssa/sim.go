@@ -15,8 +15,8 @@ import (
 // Errors returned when a model cannot be simulated.
 var (
 	ErrDiscreteMethod = errors.New("ssa: composition–rejection (Method \"cr\") is continuous-time only; a discrete-time model is simulated step by step (Method \"direct\" or \"auto\")")
-	ErrTimeDependent  = errors.New("ssa: the model has time-dependent propensities; set Settings.RateBound to a bound on their sum to simulate it by thinning")
-	ErrBoundExceeded  = errors.New("ssa: the time-dependent propensities exceed Settings.RateBound")
+	ErrTimeDependent  = errors.New("ssa: the model has time-dependent propensities; give a bound on their sum over the horizon (--rate-bound B; Settings.RateBound in Go) to simulate it by thinning")
+	ErrBoundExceeded  = errors.New("ssa: the time-dependent propensities exceed the rate bound (--rate-bound; Settings.RateBound in Go): raise it")
 	ErrMaxEvents      = errors.New("ssa: Settings.MaxEvents reached")
 	// ErrBudget is returned by Advance when the trajectory has used the work it was given
 	// (Sim.SetLimit): the event budget of an ensemble.
