@@ -43,7 +43,14 @@ type RefineReport struct {
 	WT [][][]float64 `json:"W_t,omitempty"`
 	// ObservablesT[k] are the refined observables at Time[k].
 	ObservablesT [][]ObservableValue `json:"observables_t,omitempty"`
+	// Warnings say where the stationary expansion cannot be trusted at this N (W603–W605:
+	// a refined density outside its feasible range, terms that do not decrease, a fixed
+	// point near a bifurcation).
+	Warnings []Warning `json:"warnings,omitempty"`
 }
+
+// Warning is a reason not to trust a number of a report (meanfield.Warning).
+type Warning = meanfield.Warning
 
 // ObservableValue is one refined observable: E h = mean_field + C/N (+ D/N²).
 type ObservableValue struct {
@@ -158,6 +165,7 @@ func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, erro
 	rep.FixedPoint, rep.V, rep.A, rep.W, rep.Eigenvalues = res.X, res.V, res.A, res.W, eigenPairs(res.Eigenvalues)
 	rep.EnvLaw = res.EnvLaw
 	rep.Observables = observableValues(res.Observables, res.Order)
+	rep.Warnings = meanfield.Validity(mod, in.Scale, rep.Species, res.X, res.V, res.A, res.Eigenvalues)
 	return rep, nil
 }
 
@@ -275,6 +283,12 @@ func (r *RefineReport) Text() string {
 			} else {
 				fmt.Fprintf(&b, "%-20s %14.8g %14.8g %14.8g\n", o.Name, o.MeanField, o.C, o.Refined1)
 			}
+		}
+	}
+	if len(r.Warnings) > 0 {
+		b.WriteString("\n")
+		for _, w := range r.Warnings {
+			b.WriteString(w.String() + "\n")
 		}
 	}
 	return b.String()

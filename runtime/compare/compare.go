@@ -208,6 +208,24 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 				if ap.note != "" && k == 0 {
 					rep.Notes = append(rep.Notes, ap.note)
 				}
+				// Whether the expansion is in its asymptotic regime at this N.
+				if len(ap.warnings) > 0 {
+					var codes []string
+					what := map[string][]string{}
+					for _, w := range ap.warnings {
+						if _, ok := what[w.Code]; !ok {
+							codes = append(codes, w.Code)
+						}
+						if len(what[w.Code]) < 3 {
+							what[w.Code] = append(what[w.Code], w.Quantity)
+						}
+					}
+					var parts []string
+					for _, c := range codes {
+						parts = append(parts, c+" ("+strings.Join(what[c], ", ")+")")
+					}
+					rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: the expansion is not in its asymptotic regime: %s; its refined values are not reliable there (mfc run --N %g explains)", n, strings.Join(parts, ", "), n))
+				}
 				for _, r := range rows {
 					t := table(r.name)
 					v, ok := ap.values(r, n)
@@ -363,6 +381,8 @@ type approx struct {
 	x, v, a []float64
 	obs     map[string][3]float64 // mean field, refined1, refined2
 	note    string
+	// warnings say where the stationary expansion is not in its asymptotic regime.
+	warnings []meanfield.Warning
 }
 
 // approximate runs the refined mean field of order 2, or the two-timescale average mean
@@ -387,6 +407,7 @@ func approximate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, horizon
 			return nil, err
 		}
 		method, ap.order, ap.x, ap.v, ap.a, obs = res.Method, res.Order, res.X, res.V, res.A, res.Observables
+		ap.warnings = meanfield.Validity(mod, in.Scale, mod.SpeciesNames(), res.X, res.V, res.A, res.Eigenvalues)
 	}
 	if method == meanfield.Averaged {
 		ap.note = "two-timescale model: average mean field with its order-1 refinement (no order 2)"

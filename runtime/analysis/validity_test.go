@@ -1,0 +1,64 @@
+package analysis_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime/analysis"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
+)
+
+const validitySIS = `scale N = 10
+param beta = 1.5, gamma = 1
+species S, I
+infect:  S + I -> 2I @ N * beta * (S/N) * (I/N)
+recover: I -> S      @ N * gamma * I/N
+init density { S = 0.9, I = 0.1 }
+`
+
+// The refined result says where it cannot be trusted: at N = 10 the SIS expansion's order-2
+// densities leave [0, 1] (W603) and its terms grow (W604); at R0 = 1.0005 and N = 1000 the
+// fixed point is near the transcritical point (W605). The library's models at their own
+// parameters get no warning (csma at N = 10 is within N·|Re λ| < 1 and gets W605).
+func TestValidityWarnings(t *testing.T) {
+	t.Parallel()
+	run := func(t *testing.T, src, lib string, opts compiler.Options) *analysis.RefineReport {
+		t.Helper()
+		m := loadtest.Model(t, lib, opts)
+		if src != "" {
+			m = loadtest.Source(t, src, opts)
+		}
+		a := analysis.Lookup("run")
+		rep, err := a.Run(context.Background(), &analysis.Problem{Model: m}, a.NewSettings())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.(*analysis.RefineReport)
+	}
+	codes := func(r *analysis.RefineReport) string {
+		var c []string
+		for _, w := range r.Warnings {
+			c = append(c, w.Code+":"+w.Quantity)
+		}
+		return strings.Join(c, " ")
+	}
+	r := run(t, validitySIS, "@sis", compiler.Options{})
+	if got := codes(r); got != "W603:S.refined2 W604:S W603:I.refined2 W604:I" {
+		t.Errorf("SIS at N = 10: warnings %q", got)
+	}
+	js, err := analysis.Render(r, "json")
+	if err != nil || !strings.Contains(string(js), `"code": "W603"`) {
+		t.Errorf("JSON warnings: %v\n%s", err, js)
+	}
+	r = run(t, validitySIS, "@sis", compiler.Options{Scale: 1000, Overrides: compiler.Overrides{"beta": {1.0005}}})
+	if got := codes(r); !strings.Contains(got, "W605:eigenvalues") {
+		t.Errorf("SIS at R0 = 1.0005: warnings %q", got)
+	}
+	for _, lib := range []string{"@sir", "@sis", "@jsq", "@cache", "@bike", "@sirs", "@t1_sis_env"} {
+		if got := codes(run(t, "", lib, compiler.Options{})); got != "" {
+			t.Errorf("%s: warnings %q at its own parameters", lib, got)
+		}
+	}
+}
