@@ -62,8 +62,11 @@ func FuzzCLIArgs(f *testing.F) {
 		defer cancel()
 		start := time.Now()
 		status := runContext(ctx, args, io.Discard, io.Discard)
-		if el := time.Since(start); el > 5*time.Second {
-			t.Errorf("mfc %q took %v (budget 1 s)", args, el)
+		// The analysis is cancelled after 1 s; what remains is bounded work (rendering a
+		// report of up to 10⁶ sample times takes a few seconds on a loaded machine), so
+		// only a run far beyond that is a hang.
+		if el := time.Since(start); el > 30*time.Second {
+			t.Errorf("mfc %q took %v (cancelled after 1 s)", args, el)
 		}
 		switch status {
 		case 0, 1, 2, 130:
