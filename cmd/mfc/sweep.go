@@ -280,17 +280,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 1
 		}
 	}
-	var b bytes.Buffer
-	if format == "json" {
-		err = res.WriteJSON(&b)
-	} else {
-		err = res.WriteCSV(&b)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "mfc sweep: %v\n", err)
-		return 1
-	}
-	if code := emit(stdout, stderr, out, b.Bytes()); code != 0 {
+	if code := writeResult(stdout, stderr, "sweep", res, format, out); code != 0 {
 		return code
 	}
 	if journalPath != "" {
@@ -492,17 +482,23 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mfc merge: %v\n", err)
 		return 1
 	}
+	return writeResult(stdout, stderr, "merge", merged, format, out)
+}
+
+// writeResult writes a sweep's result as CSV or JSON to stdout, or atomically to path.
+func writeResult(stdout, stderr io.Writer, cmd string, res *sweep.Result, format, path string) int {
 	var b bytes.Buffer
+	var err error
 	if format == "json" {
-		err = merged.WriteJSON(&b)
+		err = res.WriteJSON(&b)
 	} else {
-		err = merged.WriteCSV(&b)
+		err = res.WriteCSV(&b)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "mfc merge: %v\n", err)
+		fmt.Fprintf(stderr, "mfc %s: %v\n", cmd, err)
 		return 1
 	}
-	return emit(stdout, stderr, out, b.Bytes())
+	return emit(stdout, stderr, path, b.Bytes())
 }
 
 // guessFrom is the fixed point of the previous point of a continuation, or nil: the first
