@@ -65,6 +65,12 @@ func plain(f func(args []string, stdout, stderr io.Writer) int) func(context.Con
 }
 
 func main() {
+	// mfc is a short-lived process whose large inputs (a 10 MB model, a big chain) are
+	// mostly live data: collecting at twice the live heap, not once, saves a sixth of the
+	// time of checking a 10 MB model at about the same peak memory. GOGC still rules.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 	// Ctrl-C (or SIGTERM) cancels the running analysis, which stops within a second; the
 	// output file being written, if any, is completed or removed. A second signal exits at
 	// once, after removing the temporary files of atomic writes.
