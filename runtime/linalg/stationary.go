@@ -134,6 +134,7 @@ func StationaryGTH(pi []float64, q *CSR) error {
 			s += pi[i] * a[i*n+k]
 		}
 		pi[k] = s / out[k]
+		rescale(pi[:k+1])
 	}
 	return normalise(pi)
 }

@@ -23,6 +23,11 @@ type stationarySolver struct {
 var stationarySolvers = []stationarySolver{
 	{"dense LU", func(_ context.Context, pi []float64, q *CSR) error { return StationaryDense(pi, q) }, false},
 	{"GTH", func(_ context.Context, pi []float64, q *CSR) error { return StationaryGTH(pi, q) }, true},
+	{"banded GTH (RCM)", func(_ context.Context, pi []float64, q *CSR) error {
+		perm := RCM(q)
+		bl, bu := Bandwidths(q, perm)
+		return StationaryGTHBanded(pi, q, perm, bl, bu)
+	}, true},
 	{"ILU(0)-BiCGSTAB", func(ctx context.Context, pi []float64, q *CSR) error {
 		_, err := StationaryBiCGSTAB(ctx, pi, q, &StationarySettings{Tol: 1e-13})
 		return err
