@@ -59,15 +59,19 @@ func FuzzCLIArgs(f *testing.F) {
 			}
 		}
 		args = append(args, model)
+		if bigOutput(args) {
+			// A report of 10⁵ sample times or more is legitimate (its size is range-checked
+			// against --max-memory) but takes seconds to render once the run is cut short,
+			// which the fuzzing engine takes for a hang; TestFlagRanges covers --steps.
+			t.Skip("asks for 10⁵ sample times or more")
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		start := time.Now()
 		status := runContext(ctx, args, io.Discard, io.Discard)
 		// The analysis is cancelled after 1 s; what remains is rendering its (partial)
-		// report, whose size the arguments choose: up to 10⁶ sample times (--steps) make
-		// 200 MB of text and several seconds, more on a loaded machine. A run that asked
-		// for fewer than 10⁵ sample times and took 30 s is a hang.
-		if el := time.Since(start); el > 30*time.Second && !bigOutput(args) {
+		// report, bounded for fewer than 10⁵ sample times: a run of 30 s is a hang.
+		if el := time.Since(start); el > 30*time.Second {
 			t.Errorf("mfc %q took %v (cancelled after 1 s)", args, el)
 		}
 		switch status {
