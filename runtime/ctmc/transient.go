@@ -173,15 +173,13 @@ func newUniformiser(q *linalg.CSR, rate float64) *uniformiser {
 	return u
 }
 
-// mul sets dst = v P. O(E).
+// mul sets dst = v P = v + (v Q)/q. O(E): the product is linalg's (row slices hoisted,
+// large ones split over the cores), with the same sums in the same order as before.
 func (u *uniformiser) mul(dst, v []float64) {
-	a := u.qt
-	for j := 0; j < a.Rows; j++ {
-		s := 0.0
-		for p := a.RowPtr[j]; p < a.RowPtr[j+1]; p++ {
-			s += a.Val[p] * v[a.Col[p]]
-		}
-		dst[j] = v[j] + s*u.invq
+	u.qt.MulVec(dst, v)
+	dst = dst[:len(v)]
+	for j, x := range v {
+		dst[j] = x + dst[j]*u.invq
 	}
 }
 
