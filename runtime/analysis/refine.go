@@ -123,7 +123,7 @@ func runRun(ctx context.Context, p *Problem, s *RunSettings) (Report, error) {
 			why = ds[0].Msg
 		}
 		p.notify("no mean-field analysis (%s); computing the exact stationary law of the finite chain instead, as mfc exact does", why)
-		return exactAnalysis(ctx, mod, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()))
+		return exactAnalysis(ctx, mod, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()), nil)
 	}
 	return runRefine(ctx, p, &s.RefineSettings)
 }

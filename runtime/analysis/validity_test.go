@@ -2,6 +2,8 @@ package analysis_test
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,6 +61,49 @@ func TestValidityWarnings(t *testing.T) {
 	for _, lib := range []string{"@sir", "@sis", "@jsq", "@cache", "@bike", "@sirs", "@t1_sis_env"} {
 		if got := codes(run(t, "", lib, compiler.Options{})); got != "" {
 			t.Errorf("%s: warnings %q at its own parameters", lib, got)
+		}
+	}
+}
+
+// mfc exact --measures: all (the default), none, a list (the others are not computed, not
+// reported as failures), and an unknown name as a usage error naming the measures there are.
+func TestExactMeasuresSelection(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Model(t, "@sir", compiler.Options{Scale: 20})
+	a := analysis.Lookup("exact")
+	for _, tc := range []struct {
+		sel  string
+		want []string
+		err  string
+	}{
+		{"all", []string{"infected_ss", "infected_t5", "recovered_ss", "susceptible_ss"}, ""},
+		{"none", nil, ""},
+		{"infected_t5, susceptible_ss", []string{"infected_t5", "susceptible_ss"}, ""},
+		{"nosuch", nil, `no measure "nosuch" (it has: susceptible_ss, infected_ss, recovered_ss, infected_t5)`},
+	} {
+		s := a.NewSettings()
+		if err := analysis.SetFlag(s, "measures", tc.sel); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := a.Run(context.Background(), &analysis.Problem{Model: m}, s)
+		if tc.err != "" {
+			var ue *analysis.UsageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("--measures %s: %v", tc.sel, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rep.(*analysis.ExactReport)
+		var got []string
+		for k := range r.Measures {
+			got = append(got, k)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) || len(r.MeasuresNotComputed) != 0 {
+			t.Errorf("--measures %s: measures %v, not computed %v; want %v", tc.sel, got, r.MeasuresNotComputed, tc.want)
 		}
 	}
 }

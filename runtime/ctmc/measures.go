@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/mfcproject/mfc/compiler/ir"
@@ -179,7 +180,13 @@ type MeasureSettings struct {
 	// Limits bounds the states found while stepping a time-inhomogeneous discrete-time
 	// model (TimeVarying); the zero value gives the defaults of Explore.
 	Limits Limits
+	// Only, if not nil, names the measures to compute; the others get ErrNotRequested
+	// and cost nothing.
+	Only []string
 }
+
+// ErrNotRequested is the error of a measure left out by MeasureSettings.Only.
+var ErrNotRequested = errors.New("ctmc: measure not requested")
 
 // MeasureValue is the value of one measure, or why the exact chain cannot compute it.
 type MeasureValue struct {
@@ -244,6 +251,9 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 	out := make([]MeasureValue, len(mod.Measures))
 	for k, ms := range mod.Measures {
 		out[k] = MeasureValue{Name: ms.Name, Kind: ms.Kind.String()}
+		if set.Only != nil && !slices.Contains(set.Only, ms.Name) {
+			out[k].Err = ErrNotRequested
+		}
 	}
 	if c == nil || c.Discrete != (mod.Time == ir.Discrete) {
 		for k := range out {
@@ -264,6 +274,9 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 	var argNodes []ir.NodeID
 	var argOf []int
 	for k, ms := range mod.Measures {
+		if out[k].Err != nil {
+			continue
+		}
 		if len(ms.Args) == 0 {
 			out[k].Err = fmt.Errorf("ctmc: measure '%s' has no reward", ms.Name)
 			continue
