@@ -220,7 +220,7 @@ func (c *cli) fail(err error) int {
 	case errors.As(err, &comp):
 		return 1
 	case errors.As(err, &usage), errors.As(err, &format):
-		fmt.Fprintf(c.stderr, "mfc %s: %v\n", c.name, err)
+		fmt.Fprintf(c.stderr, "mfc %s: %s\n", c.name, c.message(err))
 		return 2
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintf(c.stderr, "mfc %s: interrupted\n", c.name)
@@ -228,8 +228,14 @@ func (c *cli) fail(err error) int {
 	case errors.As(err, &nomf):
 		printDiags(c.stderr, nomf.Diagnostics)
 	}
-	fmt.Fprintf(c.stderr, "mfc %s: %v\n", c.name, err)
+	fmt.Fprintf(c.stderr, "mfc %s: %s\n", c.name, c.message(err))
 	return 1
+}
+
+// message is the text of an analysis error without a leading package prefix that repeats
+// the command's name ("mfc ssa: ssa: …" reads "mfc ssa: …").
+func (c *cli) message(err error) string {
+	return strings.TrimPrefix(err.Error(), c.name+": ")
 }
 
 // emit writes output to stdout, or atomically to path; a failed write is an error.
