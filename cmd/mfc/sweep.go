@@ -254,7 +254,11 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	bar.Done()
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			fmt.Fprintf(stderr, "mfc sweep: interrupted; the points computed are in %s: rerun to resume\n", displayName(journalPath))
+			if journalPath == "" {
+				fmt.Fprintf(stderr, "mfc sweep: interrupted (with -o FILE, a rerun would resume where it stopped)\n")
+			} else {
+				fmt.Fprintf(stderr, "mfc sweep: interrupted; the points computed are in %s: rerun to resume\n", displayName(journalPath))
+			}
 			return 130
 		}
 		fmt.Fprintf(stderr, "mfc sweep: %v\n", err)
