@@ -98,19 +98,25 @@ func symmetricPattern(q *CSR) [][]int {
 }
 
 // Bandwidths returns the lower and upper bandwidths of q under the ordering perm
-// (perm[new] = old): the largest i − j and j − i over the off-diagonal entries in the new
-// numbering.
+// (perm[new] = old; nil for q's own order): the largest i − j and j − i over the
+// off-diagonal entries in the new numbering. O(nnz).
 func Bandwidths(q *CSR, perm []int) (lower, upper int) {
-	inv := make([]int, len(perm))
-	for nw, old := range perm {
-		inv[old] = nw
+	var inv []int
+	if perm != nil {
+		inv = make([]int, len(perm))
+		for nw, old := range perm {
+			inv[old] = nw
+		}
 	}
 	for i := 0; i < q.Rows; i++ {
 		for p := q.RowPtr[i]; p < q.RowPtr[i+1]; p++ {
 			if q.Val[p] == 0 {
 				continue
 			}
-			a, b := inv[i], inv[int(q.Col[p])]
+			a, b := i, int(q.Col[p])
+			if inv != nil {
+				a, b = inv[a], inv[b]
+			}
 			lower, upper = max(lower, a-b), max(upper, b-a)
 		}
 	}
