@@ -66,15 +66,13 @@ func Validity(mod *runtime.Model, n float64, names []string, x, v, a []float64, 
 	}
 	for i, name := range names {
 		r1 := x[i] + v[i]/n
-		vals := []struct {
+		type refined struct {
 			what string
 			val  float64
-		}{{"refined1", r1}}
+		}
+		vals := []refined{{"refined1", r1}}
 		if a != nil {
-			vals = append(vals, struct {
-				what string
-				val  float64
-			}{"refined2", r1 + a[i]/(n*n)})
+			vals = append(vals, refined{"refined2", r1 + a[i]/(n*n)})
 		}
 		for _, q := range vals {
 			tol := feasibleTol * math.Max(1, math.Abs(upper[i]))

@@ -516,27 +516,17 @@ func exactFigure(r *analysis.ExactReport, only []string) (*Figure, error) {
 	return f, nil
 }
 
-// compareMethods are the columns of a comparison drawn against the exact value, in order.
-var compareMethods = []struct{ key, label string }{
-	{"mean_field", "mean field"},
-	{"refined1", "refined 1/N"},
-	{"refined2", "refined 1/N²"},
-	{"ssa", "simulation"},
+// compareMethods are the columns of a comparison drawn against the exact value, in order,
+// with the key of their fitted slope.
+var compareMethods = []struct {
+	key, label string
+	col        func(*compare.Table) []*float64
+}{
+	{"mean_field", "mean field", func(t *compare.Table) []*float64 { return t.MeanField }},
+	{"refined1", "refined 1/N", func(t *compare.Table) []*float64 { return t.Refined1 }},
+	{"refined2", "refined 1/N²", func(t *compare.Table) []*float64 { return t.Refined2 }},
+	{"ssa", "simulation", func(t *compare.Table) []*float64 { return t.SSAMean }},
 }
-
-func (m methodCol) of(t *compare.Table) []*float64 {
-	switch m {
-	case "mean_field":
-		return t.MeanField
-	case "refined1":
-		return t.Refined1
-	case "refined2":
-		return t.Refined2
-	}
-	return t.SSAMean
-}
-
-type methodCol string
 
 // compareFigure draws |approximation − exact| against N, log–log, for every method and
 // observable with at least two scales where both are known; the legend carries the fitted
@@ -567,7 +557,7 @@ func compareFigure(r *compare.Report, only []string) (*Figure, error) {
 	for oi, i := range idx {
 		t := &r.Tables[i]
 		for mi, m := range compareMethods {
-			col := methodCol(m.key).of(t)
+			col := m.col(t)
 			var pts plotter.XYs
 			for k, n := range t.N {
 				if k >= len(col) || col[k] == nil || k >= len(t.Exact) || t.Exact[k] == nil {
