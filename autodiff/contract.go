@@ -6,7 +6,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// polar sets dst to the symmetric n-linear form D^nF[x_1, …, x_n] (2 ≤ n ≤ 4) over the
+// polar sets dst to the symmetric n-linear form D^nF[x_1, …, x_n] (2 ≤ n ≤ MaxOrder) over the
 // values in ws.val, by the polarization identity for the homogeneous q(x) = n!·c_n(x):
 //
 //	D^nF[x_1, …, x_n] = 2^{1−n} Σ_{ε ∈ {±1}^{n−1}} ε_2⋯ε_n · c_n(x_1 + ε_2 x_2 + … + ε_n x_n),
@@ -83,6 +83,11 @@ func D3(dst []float64, ws *Workspace, in *ir.Inputs, u, v, w []float64) error {
 // D4 sets dst[i] = D⁴F_i(x)[u, v, w, z]. Cost: one evaluation and 8 jet sweeps of order 4.
 func D4(dst []float64, ws *Workspace, in *ir.Inputs, u, v, w, z []float64) error {
 	return ws.contract(dst, in, [MaxOrder][]float64{u, v, w, z}, 4)
+}
+
+// D5 sets dst[i] = D⁵F_i(x)[u, v, w, z, y]. Cost: one evaluation and 16 jet sweeps of order 5.
+func D5(dst []float64, ws *Workspace, in *ir.Inputs, u, v, w, z, y []float64) error {
+	return ws.contract(dst, in, [MaxOrder][]float64{u, v, w, z, y}, 5)
 }
 
 // partial sets dst (jac's pattern) to D^nF[x_1, …, x_{n−1}, ·]: column j of output i is

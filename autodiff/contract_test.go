@@ -24,6 +24,8 @@ func lower(t *testing.T, r *randGraph, sm *sampler, w []float64, dirs ...[]float
 			err = D2(f, ws, in, dirs[0], dirs[1])
 		case 3:
 			err = D3(f, ws, in, dirs[0], dirs[1], dirs[2])
+		case 4:
+			err = D4(f, ws, in, dirs[0], dirs[1], dirs[2], dirs[3])
 		}
 		mustNil(t, err)
 		vals := make([]float64, r.tape.Len())
@@ -32,7 +34,7 @@ func lower(t *testing.T, r *randGraph, sm *sampler, w []float64, dirs ...[]float
 	}
 }
 
-// TestMixedPartials checks D2, D3, D4 against first-order finite differences of the exact
+// TestMixedPartials checks D2, D3, D4, D5 against first-order finite differences of the exact
 // derivative one order lower, D^nF[u, …, z] = d/ds D^{n−1}F(x + s·z)[u, …], on random
 // graphs. The finite differences are first order (Richardson, adaptive step), so the
 // tolerance of order 1 in fdTol applies (1e-7): the differenced function is itself exact
@@ -43,26 +45,27 @@ func lower(t *testing.T, r *randGraph, sm *sampler, w []float64, dirs ...[]float
 func TestMixedPartials(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var checked, skipped int
-	var worst [5]float64
+	var worst [6]float64
 	for trial := 0; trial < 150; trial++ {
 		r := newRandGraph(rng)
 		m := len(r.tape.Out)
 		ws := NewWorkspace(r.tape, r.vars)
-		u, v, w, z := r.direction(rng), r.direction(rng), r.direction(rng), r.direction(rng)
-		d := [5][]float64{}
-		for n := 2; n <= 4; n++ {
+		u, v, w, z, y := r.direction(rng), r.direction(rng), r.direction(rng), r.direction(rng), r.direction(rng)
+		d := [6][]float64{}
+		for n := 2; n <= 5; n++ {
 			d[n] = make([]float64, m)
 		}
 		mustNil(t, D2(d[2], ws, r.in, u, v))
 		mustNil(t, D3(d[3], ws, r.in, u, v, w))
 		mustNil(t, D4(d[4], ws, r.in, u, v, w, z))
-		last := [5][]float64{2: v, 3: w, 4: z}
-		fds := [5][]float64{}
-		for n := 2; n <= 4; n++ {
+		mustNil(t, D5(d[5], ws, r.in, u, v, w, z, y))
+		last := [6][]float64{2: v, 3: w, 4: z, 5: y}
+		fds := [6][]float64{}
+		for n := 2; n <= 5; n++ {
 			sm := newSampler(r, last[n])
-			fds[n] = fdAdaptive(1, fdStart[1], fdTol[1], lower(t, r, sm, last[n], [][]float64{u, v, w}[:n-1]...))
+			fds[n] = fdAdaptive(1, fdStart[1], fdTol[1], lower(t, r, sm, last[n], [][]float64{u, v, w, z}[:n-1]...))
 		}
-		for n := 2; n <= 4; n++ {
+		for n := 2; n <= 5; n++ {
 			for i := 0; i < m; i++ {
 				if math.IsNaN(fds[n][i]) {
 					skipped++
@@ -79,19 +82,25 @@ func TestMixedPartials(t *testing.T) {
 		}
 
 		// Diagonal: D^nF[v, …, v] = n!·c_n(v).
-		jet := make([]float64, m*5)
-		mustNil(t, Jet(jet, 4, ws, r.in, v))
+		jet := make([]float64, m*6)
+		mustNil(t, Jet(jet, 5, ws, r.in, v))
 		diag := make([]float64, m)
 		mustNil(t, D2(diag, ws, r.in, v, v))
 		for i := range diag {
-			if !close(diag[i], 2*jet[i*5+2], 1e-10) {
-				t.Errorf("trial %d: D2[v,v] = %g, 2·c2 = %g", trial, diag[i], 2*jet[i*5+2])
+			if !close(diag[i], 2*jet[i*6+2], 1e-10) {
+				t.Errorf("trial %d: D2[v,v] = %g, 2·c2 = %g", trial, diag[i], 2*jet[i*6+2])
 			}
 		}
 		mustNil(t, D4(diag, ws, r.in, v, v, v, v))
 		for i := range diag {
-			if !close(diag[i], 24*jet[i*5+4], 1e-10) {
-				t.Errorf("trial %d: D4[v,v,v,v] = %g, 24·c4 = %g", trial, diag[i], 24*jet[i*5+4])
+			if !close(diag[i], 24*jet[i*6+4], 1e-10) {
+				t.Errorf("trial %d: D4[v,v,v,v] = %g, 24·c4 = %g", trial, diag[i], 24*jet[i*6+4])
+			}
+		}
+		mustNil(t, D5(diag, ws, r.in, v, v, v, v, v))
+		for i := range diag {
+			if !close(diag[i], 120*jet[i*6+5], 1e-10) {
+				t.Errorf("trial %d: D5[v,v,v,v,v] = %g, 120·c5 = %g", trial, diag[i], 120*jet[i*6+5])
 			}
 		}
 		// Symmetry.
@@ -108,8 +117,14 @@ func TestMixedPartials(t *testing.T) {
 				t.Errorf("trial %d: D4[z,w,v,u] = %g, D4[u,v,w,z] = %g", trial, perm[i], d[4][i])
 			}
 		}
+		mustNil(t, D5(perm, ws, r.in, y, z, w, v, u))
+		for i := range perm {
+			if !close(perm[i], d[5][i], 1e-10) {
+				t.Errorf("trial %d: D5[y,z,w,v,u] = %g, D5[u,v,w,z,y] = %g", trial, perm[i], d[5][i])
+			}
+		}
 	}
-	t.Logf("checked %d, skipped %d; worst rel. error of D2, D3, D4: %.1e", checked, skipped, worst[2:])
+	t.Logf("checked %d, skipped %d; worst rel. error of D2, D3, D4, D5: %.1e", checked, skipped, worst[2:])
 	if skipped > checked/10 {
 		t.Errorf("too many skipped: %d of %d", skipped, checked+skipped)
 	}

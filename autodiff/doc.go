@@ -12,7 +12,7 @@
 // For F: ℝ^d → ℝ^m given by the tape's outputs, a base point x (ir.Inputs) and a direction
 // v, the jet sweep propagates truncated Taylor series (Griewank & Walther, ch. 13)
 //
-//	F(x + s·v) = Σ_{k=0}^{K} c_k s^k + O(s^{K+1}),   D^kF(x)[v, …, v] = k!·c_k,   K ≤ 4,
+//	F(x + s·v) = Σ_{k=0}^{K} c_k s^k + O(s^{K+1}),   D^kF(x)[v, …, v] = k!·c_k,   K ≤ 5,
 //
 // through every instruction: sums and negation coefficientwise; products by the Cauchy
 // product c_k = Σ_j a_j b_{k−j}; quotients by q_k = (a_k − Σ_{j≥1} b_j q_{k−j})/b_0; exp,
@@ -43,7 +43,7 @@
 //
 //	Directional            one evaluation + one tangent sweep: O(L)
 //	Jet(order K)           one evaluation + one jet sweep: O(K²·L)
-//	D2, D3, D4             2, 4, 8 jet sweeps of order 2, 3, 4 (polarization)
+//	D2, D3, D4, D5         2, 4, 8, 16 jet sweeps of order 2, 3, 4, 5 (polarization)
 //	Jacobian.Eval, EvalCSR C tangent sweeps: O(C·L + nnz)
 //	D2/D3/D4Partial        2C, 4C, 8C jet sweeps of order 2, 3, 4
 //	Hessian, HessianBlocks C(C+1)/2 jet sweeps of order 2 + O(Σ_i |row_i|²)

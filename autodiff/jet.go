@@ -124,7 +124,7 @@ func (ws *Workspace) outputs(dst []float64, k int) {
 // load returns the jet of slot s: its value and coefficients 1..K of the current sweep.
 func (ws *Workspace) load(s int32, K int) (j jet) {
 	j[0] = ws.val[s]
-	// A loop, not copy: K ≤ 4, and a call of memmove per node costs more than the copy.
+	// A loop, not copy: K ≤ 5, and a call of memmove per node costs more than the copy.
 	d := ws.der[int(s)*K : int(s)*K+K]
 	for k, x := range d {
 		j[k+1] = x

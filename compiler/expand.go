@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
@@ -133,9 +134,13 @@ func (c *compiler) evalParams() {
 			}
 			vals[s.flat(idx)] = v[0]
 		}
+		var reads []string
+		if _, over := c.opts.Overrides[s.name]; !over {
+			reads = symbolNames(s.reads)
+		}
 		m := c.model
 		m.Params = append(m.Params, ir.Param{Name: s.name, Shape: s.dims, Offset: s.offset, Size: s.size,
-			Bool: s.boolParam, Structural: s.structural, Pos: s.pos})
+			Bool: s.boolParam, Structural: s.structural, Reads: reads, Pos: s.pos})
 	}
 	c.model.ParamValues = c.paramVals
 	if c.scale != nil {
@@ -154,7 +159,11 @@ func (c *compiler) evalParams() {
 		case ok && math.IsInf(v, 0):
 			c.errorf(c.scale.pos, "E309", "the scale is a positive system size", "scale '%s' must be finite, got %s", c.scale.name, fmtNum(v))
 		}
-		c.model.Scale = &ir.Scale{Name: c.scale.name, Value: v, Pos: c.scale.pos}
+		var reads []string
+		if _, set := c.opts.Overrides[c.scale.name]; !set && c.opts.Scale <= 0 {
+			reads = c.paramsRead(c.scale.value)
+		}
+		c.model.Scale = &ir.Scale{Name: c.scale.name, Value: v, Reads: reads, Pos: c.scale.pos}
 	}
 }
 
@@ -489,4 +498,34 @@ func depNoun(d ir.Dep) string {
 func isNaNConst(g *ir.Graph, id ir.NodeID) bool {
 	v, ok := g.IsConst(id)
 	return ok && math.IsNaN(v)
+}
+
+// paramsRead returns the sorted names of the parameters e reads, directly or through lets
+// and observables.
+func (c *compiler) paramsRead(e *expr) []string {
+	set := map[*symbol]bool{}
+	e.walk(func(x *expr) {
+		if x.kind != eRef || x.bind || x.sym == nil {
+			return
+		}
+		switch x.sym.kind {
+		case symParam:
+			set[x.sym] = true
+		case symLet, symObservable, symRegion:
+			for p := range x.sym.reads {
+				set[p] = true
+			}
+		}
+	})
+	return symbolNames(set)
+}
+
+// symbolNames returns the sorted names of the symbols of set (nil for none).
+func symbolNames(set map[*symbol]bool) []string {
+	var out []string
+	for s := range set {
+		out = append(out, s.name)
+	}
+	sort.Strings(out)
+	return out
 }

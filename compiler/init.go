@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/mfcproject/mfc/compiler/ir"
@@ -49,6 +50,8 @@ func (c *compiler) initialState() {
 		if in.density {
 			c.roundDensities(density)
 		}
+		sort.Strings(m.Init.DensityReads)
+		m.Init.DensityReads = slices.Compact(m.Init.DensityReads)
 	}
 	if m.Env.Stationary {
 		for comp, p := range seen {
@@ -118,6 +121,7 @@ func (c *compiler) initItem(it initItem, b *bindings, density bool, seen map[str
 			return
 		}
 		*dens = append(*dens, densityItem{species: flat, x: x, pos: it.value.pos})
+		c.model.Init.DensityReads = append(c.model.Init.DensityReads, c.paramsRead(it.value)...)
 		return
 	}
 	node := c.lower(it.value, b)

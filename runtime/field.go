@@ -89,6 +89,11 @@ func (f *Field) D4(dst []float64, in *ir.Inputs, u, v, w, z []float64) error {
 	return autodiff.D4(dst, f.ws, in, u, v, w, z)
 }
 
+// D5 sets dst to D⁵F(x)[u, v, w, z, y] (16 fifth-order jet sweeps).
+func (f *Field) D5(dst []float64, in *ir.Inputs, u, v, w, z, y []float64) error {
+	return autodiff.D5(dst, f.ws, in, u, v, w, z, y)
+}
+
 // D2Partial sets dst to the matrix D²F(x)[u, ·] (outputs × d, sparse).
 func (f *Field) D2Partial(dst *linalg.CSR, in *ir.Inputs, u []float64) error {
 	return autodiff.D2Partial(dst, f.jac, f.ws, in, u)
@@ -105,7 +110,7 @@ func (f *Field) D4Partial(dst *linalg.CSR, in *ir.Inputs, u, v, w []float64) err
 }
 
 // Jet sets dst[i*(order+1)+k] to the k-th Taylor coefficient of s ↦ F_i(x + s·v), so that
-// D^kF_i(x)[v, …, v] = k!·dst[i*(order+1)+k] (order ≤ 4). Cost: one evaluation and one
+// D^kF_i(x)[v, …, v] = k!·dst[i*(order+1)+k] (order ≤ 5). Cost: one evaluation and one
 // jet sweep of order `order`.
 func (f *Field) Jet(dst []float64, order int, in *ir.Inputs, v []float64) error {
 	return autodiff.Jet(dst, order, f.ws, in, v)

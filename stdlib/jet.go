@@ -3,7 +3,7 @@ package stdlib
 import "math"
 
 // MaxOrder is the highest Taylor order of the jet rules.
-const MaxOrder = 4
+const MaxOrder = 5
 
 // Jet holds the Taylor coefficients c_0..c_K of a function of one variable s at s = 0,
 // K ≤ MaxOrder: c_k = f^{(k)}(0)/k!. Only c_0..c_K are meaningful; the others are 0.

@@ -101,7 +101,7 @@ func fdWeights(z []float64, M int) [][]float64 {
 
 // taylorFD returns f^{(m)}(0)/m!, m = 0..MaxOrder, of g by a 13-point central stencil of
 // step h. For an analytic g the truncation error is O(h^{13−m}); the rounding error is
-// about ε·|g|/h^m, 1e-11 for m = 4 at h = 0.04.
+// about ε·|g|/h^m, 1e-11 for m = 4 and 1e-9 for m = 5 at h = 0.04 (times the weights).
 func taylorFD(g func(s float64) float64, h float64) (c Jet) {
 	const half = 6
 	z := make([]float64, 2*half+1)
@@ -122,7 +122,7 @@ func close(got, want, tol float64) bool {
 	return math.Abs(got-want) <= tol*math.Max(1, math.Abs(want))
 }
 
-// TestJetRules checks the jet rule of every smooth built-in, orders 0..4, against finite
+// TestJetRules checks the jet rule of every smooth built-in, orders 0..MaxOrder, against finite
 // differences of its Eval along the variable (the last argument), and that a step
 // built-in is constant around its points (derivative 0).
 func TestJetRules(t *testing.T) {
@@ -150,7 +150,14 @@ func TestJetRules(t *testing.T) {
 				got[0] = b.Eval(x)
 			}
 			for m := range got {
-				if !close(got[m], want[m], 1e-7) {
+				// The stencil's own error grows with the order: at m = 5 it is about
+				// 2e-6 relative (log at 0.9: the stencil gives 0.3387010699 where
+				// the exact c_5 = 1/(5·0.9⁵) = 0.3387017562, which the rule returns).
+				tol := 1e-7
+				if m == 5 {
+					tol = 1e-5
+				}
+				if !close(got[m], want[m], tol) {
 					t.Errorf("%s%v: c_%d = %.15g, finite differences %.15g", b.Name, x, m, got[m], want[m])
 				}
 			}

@@ -45,7 +45,9 @@ type Scale struct {
 	Name    string
 	Default NodeID // constant expression over parameters
 	Value   float64
-	Pos     diag.Pos
+	// Reads names the parameters the default reads, sorted (nil when the scale was given).
+	Reads []string
+	Pos   diag.Pos
 }
 
 // Param is one parameter, scalar or array.
@@ -56,7 +58,10 @@ type Param struct {
 	Size       int
 	Bool       bool // declared with a true/false default
 	Structural bool // used where a compile-time constant is needed (docs/language.md §4.4)
-	Pos        diag.Pos
+	// Reads names the parameters the default reads, sorted (nil when --set gave the value):
+	// a derivative with respect to one of them changes this parameter too.
+	Reads []string
+	Pos   diag.Pos
 }
 
 // Range is an inclusive integer range.
@@ -192,6 +197,9 @@ type Init struct {
 	Counts    []NodeID  // per species, over parameters and the scale
 	Densities []float64 // per species, from 'init density' (nil otherwise)
 	Density   bool
+	// DensityReads names the parameters the 'init density' values read, sorted: the
+	// densities are numbers, so their derivatives are not in the graph.
+	DensityReads []string
 }
 
 // MeanField records whether mean-field analyses can run and, if not, why, and holds the
