@@ -107,8 +107,8 @@ func (m *Model) DiffParam(name string) (int, error) {
 // ParamFields are the mean-field fields of a model over the densities and one parameter:
 // directions and Jacobian columns have d + 1 entries, the last one the parameter's.
 type ParamFields struct {
-	Param                             int // flat index
-	Drift, Drift1, Rates, Observables *Field
+	Param                                             int // flat index
+	Drift, Drift1, Drift2, Rates, Rates1, Observables *Field
 }
 
 // ParamFields returns the fields of m over the densities and the parameter of flat index k
@@ -125,7 +125,9 @@ func (m *Model) ParamFields(k int) *ParamFields {
 	return &ParamFields{Param: k,
 		Drift:       NewFieldVars(g, mf.Drift[0], vars),
 		Drift1:      NewFieldVars(g, mf.Drift[1], vars),
+		Drift2:      NewFieldVars(g, mf.Drift[2], vars),
 		Rates:       NewFieldVars(g, mf.Rates[0], vars),
+		Rates1:      NewFieldVars(g, mf.Rates[1], vars),
 		Observables: NewFieldVars(g, obs, vars),
 	}
 }

@@ -32,13 +32,16 @@ type expander struct {
 	d   int
 	c   *contractor // decomposition of W
 	w   *mat.SymDense
-	hb  *autodiff.Blocks
-	jet []float64
+	f   *fieldSet        // the model's fields, or their tangents
+	hb  *autodiff.Blocks // Hessian blocks of f.drift
 	dir []float64
+	// signed makes fourthWW keep the negative eigenvalues of W (a covariance has none
+	// beyond round-off, which it drops; the sensitivities evaluate it at W ± α dW).
+	signed bool
 }
 
 func newExpander(m *runtime.Model, in *ir.Inputs, w *mat.SymDense, c *contractor) (*expander, error) {
-	e := &expander{m: m, in: in, d: m.Dim(), c: c, w: w, dir: make([]float64, m.Dim())}
+	e := &expander{m: m, in: in, d: m.Dim(), c: c, w: w, f: plainFields(m), dir: make([]float64, m.Dim())}
 	if c.w != w {
 		if err := c.decompose(w); err != nil {
 			return nil, err
@@ -51,20 +54,16 @@ func newExpander(m *runtime.Model, in *ir.Inputs, w *mat.SymDense, c *contractor
 	return e, nil
 }
 
-// jetCoef returns into dst the order-th Taylor coefficient of every output of f along v.
-func (e *expander) jetCoef(dst []float64, f *runtime.Field, order int, v []float64) error {
-	n := f.Len()
-	if len(e.jet) < n*(order+1) {
-		e.jet = make([]float64, n*(order+1))
+// withW returns a copy of e at the symmetric matrix w in place of W (its own
+// decomposition), with signed eigenvalues.
+func (e *expander) withW(w *mat.SymDense) (*expander, error) {
+	c := newContractor(e.d)
+	if err := c.decompose(w); err != nil {
+		return nil, err
 	}
-	buf := e.jet[:n*(order+1)]
-	if err := f.Jet(buf, order, e.in, v); err != nil {
-		return err
-	}
-	for i := 0; i < n; i++ {
-		dst[i] = buf[i*(order+1)+order]
-	}
-	return nil
+	o := *e
+	o.c, o.w, o.signed, o.dir = c, w, true, make([]float64, e.d)
+	return &o, nil
 }
 
 // third sets dst to (1/6) Σ_abc D³f_abc M_abc for a symmetric tensor M, slice by slice:
@@ -72,7 +71,7 @@ func (e *expander) jetCoef(dst []float64, f *runtime.Field, order int, v []float
 // D³f[u, u, e] = c₃(u+e) − c₃(u−e) − 2c₃(e), c₃ the third Taylor coefficient along a
 // direction. Cost: d symmetric eigendecompositions (O(d⁴)) and 2 d·r + d third-order jet
 // sweeps of f's tape (r ≤ d the slices' numerical ranks).
-func (e *expander) third(dst []float64, f *runtime.Field, m3 *linalg.Tensor3) error {
+func (e *expander) third(dst []float64, f field, m3 *linalg.Tensor3) error {
 	d, n := e.d, f.Len()
 	for i := range dst {
 		dst[i] = 0
@@ -103,7 +102,7 @@ func (e *expander) third(dst []float64, f *runtime.Field, m3 *linalg.Tensor3) er
 			e.dir[i] = 0
 		}
 		e.dir[c] = 1
-		if err := e.jetCoef(ce, f, 3, e.dir); err != nil {
+		if err := f.Coef(ce, 3, e.in, e.dir); err != nil {
 			return err
 		}
 		lmax := 0.0
@@ -119,11 +118,11 @@ func (e *expander) third(dst []float64, f *runtime.Field, m3 *linalg.Tensor3) er
 				e.dir[i] = u[i]
 			}
 			e.dir[c] += 1
-			if err := e.jetCoef(cp, f, 3, e.dir); err != nil {
+			if err := f.Coef(cp, 3, e.in, e.dir); err != nil {
 				return err
 			}
 			e.dir[c] -= 2
-			if err := e.jetCoef(cm, f, 3, e.dir); err != nil {
+			if err := f.Coef(cm, 3, e.in, e.dir); err != nil {
 				return err
 			}
 			for i := range dst {
@@ -143,7 +142,10 @@ func (e *expander) third(dst []float64, f *runtime.Field, m3 *linalg.Tensor3) er
 // (1/8) Σ_rs D⁴f[a_r, a_r, a_s, a_s], by polarization
 // D⁴f[a,a,b,b] = 2(c₄(a+b) + c₄(a−b) − 2c₄(a) − 2c₄(b)) and D⁴f[a,a,a,a] = 24 c₄(a), c₄ the
 // fourth Taylor coefficient: r² fourth-order jet sweeps of f's tape.
-func (e *expander) fourthWW(dst []float64, f *runtime.Field) error {
+//
+// With signed set, W may be indefinite: a_r = √|s_r| u_r with the sign σ_r of s_r, and
+// the terms are weighted by σ_r σ_s.
+func (e *expander) fourthWW(dst []float64, f field) error {
 	d, n := e.d, f.Len()
 	for i := range dst {
 		dst[i] = 0
@@ -151,24 +153,29 @@ func (e *expander) fourthWW(dst []float64, f *runtime.Field) error {
 	smax := 0.0
 	for _, s := range e.c.vals {
 		smax = math.Max(smax, s)
+		if e.signed {
+			smax = math.Max(smax, -s)
+		}
 	}
 	var dirs [][]float64
+	var sign []float64
 	for r, s := range e.c.vals {
-		if s <= 1e-15*smax {
+		if s <= 1e-15*smax && (!e.signed || -s <= 1e-15*smax) {
 			continue
 		}
 		a := make([]float64, d)
 		mat.Col(a, r, &e.c.vecs)
-		sq := math.Sqrt(s)
+		sq := math.Sqrt(math.Abs(s))
 		for i := range a {
 			a[i] *= sq
 		}
 		dirs = append(dirs, a)
+		sign = append(sign, math.Copysign(1, s))
 	}
 	single := make([][]float64, len(dirs))
 	for r, a := range dirs {
 		single[r] = make([]float64, n)
-		if err := e.jetCoef(single[r], f, 4, a); err != nil {
+		if err := f.Coef(single[r], 4, e.in, a); err != nil {
 			return err
 		}
 		for i := range dst {
@@ -181,18 +188,19 @@ func (e *expander) fourthWW(dst []float64, f *runtime.Field) error {
 			for i := range e.dir {
 				e.dir[i] = dirs[r][i] + dirs[s][i]
 			}
-			if err := e.jetCoef(cp, f, 4, e.dir); err != nil {
+			if err := f.Coef(cp, 4, e.in, e.dir); err != nil {
 				return err
 			}
 			for i := range e.dir {
 				e.dir[i] = dirs[r][i] - dirs[s][i]
 			}
-			if err := e.jetCoef(cm, f, 4, e.dir); err != nil {
+			if err := f.Coef(cm, 4, e.in, e.dir); err != nil {
 				return err
 			}
+			sg := sign[r] * sign[s]
 			for i := range dst {
 				// Both orders (r, s) and (s, r).
-				dst[i] += 4 * (cp[i] + cm[i] - 2*single[r][i] - 2*single[s][i])
+				dst[i] += sg * 4 * (cp[i] + cm[i] - 2*single[r][i] - 2*single[s][i])
 			}
 		}
 	}
@@ -273,15 +281,17 @@ func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*linalg.Tensor3, error
 		}
 	}
 	// Rates' Jacobian times W: BW_ts = Dβ_t · W e_s.
-	nt := m.Rates.Len()
+	nt := e.f.rates.Len()
 	jr := mat.NewDense(nt, d, nil)
-	if err := m.Rates.Jacobian(jr, e.in); err != nil {
+	if err := e.f.rates.Jacobian(jr, e.in); err != nil {
 		return nil, err
 	}
 	var bw mat.Dense
 	bw.Mul(jr, w)
 	rates := make([]float64, nt)
-	m.Rates.Eval(rates, e.in)
+	if err := e.f.rates.Eval(rates, e.in); err != nil {
+		return nil, err
+	}
 	r3 := linalg.NewTensor3(d)
 	for t, tr := range m.IR.Transitions {
 		for _, up := range tr.Jump {
@@ -315,7 +325,7 @@ func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*linalg.Tensor3, error
 // Cost O(Σ_i |deps_i|² d) for the first term, r D3Partial calls (4·colours third-order
 // sweeps each) for K, one Jacobian of F₁ and O(d³) products.
 func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) {
-	d, m := e.d, e.m
+	d, m, f := e.d, e.m, e.f
 	u := mat.NewDense(d, d, nil)
 	pat := e.hb.Pattern
 	for i := 0; i < d; i++ {
@@ -335,7 +345,7 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 	}
 	// K = Σ_r s_r D³F[u_r, u_r, ·].
 	k := mat.NewDense(d, d, nil)
-	part := m.Drift.NewCSR()
+	part := f.drift.NewCSR()
 	smax := 0.0
 	for _, s := range e.c.vals {
 		smax = math.Max(smax, math.Abs(s))
@@ -346,12 +356,15 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 			continue
 		}
 		mat.Col(ur, r, &e.c.vecs)
-		if err := m.Drift.D3Partial(part, e.in, ur, ur); err != nil {
+		if err := f.drift.D3Partial(part, e.in, ur, ur); err != nil {
 			return nil, err
 		}
 		for i := 0; i < d; i++ {
 			for p := part.RowPtr[i]; p < part.RowPtr[i+1]; p++ {
 				c := int(part.Col[p])
+				if c >= d {
+					continue
+				}
 				k.Set(i, c, k.At(i, c)+s*part.Val[p])
 			}
 		}
@@ -359,9 +372,11 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 	var kw mat.Dense
 	kw.Mul(k, e.w)
 	f1 := make([]float64, d)
-	m.Drift1.Eval(f1, e.in)
+	if err := f.drift1.Eval(f1, e.in); err != nil {
+		return nil, err
+	}
 	j1 := mat.NewDense(d, d, nil)
-	if err := m.Drift1.Jacobian(j1, e.in); err != nil {
+	if err := f.drift1.Jacobian(j1, e.in); err != nil {
 		return nil, err
 	}
 	var j1w mat.Dense
@@ -372,17 +387,19 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 		}
 	}
 	// Rates: Dβ·V, ½ D²β:W, β₁.
-	nt := m.Rates.Len()
+	nt := f.rates.Len()
 	dv := make([]float64, nt)
-	if err := m.Rates.Directional(dv, e.in, v); err != nil {
+	if err := f.rates.Directional(dv, e.in, v); err != nil {
 		return nil, err
 	}
 	r2 := make([]float64, nt)
-	if err := e.c.apply(r2, m.Rates, e.in); err != nil {
+	if err := e.c.apply(r2, f.rates, e.in); err != nil {
 		return nil, err
 	}
 	b1 := make([]float64, nt)
-	m.Rates1.Eval(b1, e.in)
+	if err := f.rates1.Eval(b1, e.in); err != nil {
+		return nil, err
+	}
 	s2 := mat.NewSymDense(d, nil)
 	for i := 0; i < d; i++ {
 		for j := i; j < d; j++ {
@@ -400,27 +417,29 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 //
 //	b₂ = ½ D²F:M2 + (1/6) D³F:M3 + (1/8) D⁴F:(W,W) + DF₁·V + ½ D²F₁:W + F₂.
 func (e *expander) rhs1(v []float64, m2 *mat.SymDense, m3 *linalg.Tensor3) ([]float64, error) {
-	d, m := e.d, e.m
+	d, f := e.d, e.f
 	b := make([]float64, d)
 	e.hessContract(b, m2)
 	tmp := make([]float64, d)
-	if err := e.third(tmp, m.Drift, m3); err != nil {
+	if err := e.third(tmp, f.drift, m3); err != nil {
 		return nil, err
 	}
 	add(b, tmp)
-	if err := e.fourthWW(tmp, m.Drift); err != nil {
+	if err := e.fourthWW(tmp, f.drift); err != nil {
 		return nil, err
 	}
 	add(b, tmp)
-	if err := m.Drift1.Directional(tmp, e.in, v); err != nil {
+	if err := f.drift1.Directional(tmp, e.in, v); err != nil {
 		return nil, err
 	}
 	add(b, tmp)
-	if err := e.c.apply(tmp, m.Drift1, e.in); err != nil {
+	if err := e.c.apply(tmp, f.drift1, e.in); err != nil {
 		return nil, err
 	}
 	add(b, tmp)
-	m.Drift2.Eval(tmp, e.in)
+	if err := f.drift2.Eval(tmp, e.in); err != nil {
+		return nil, err
+	}
 	add(b, tmp)
 	return b, nil
 }
@@ -430,7 +449,7 @@ func (e *expander) rhs1(v []float64, m2 *mat.SymDense, m3 *linalg.Tensor3) ([]fl
 //	D = Dh₀·A + ½ D²h₀:M2 + (1/6) D³h₀:M3 + (1/8) D⁴h₀:(W,W) + Dh₁·V + ½ D²h₁:W + h₂.
 func (e *expander) observables2(v []float64, mo *moments2) ([]float64, error) {
 	m := e.m
-	o := m.Observables
+	o := e.f.obs
 	n := o.Len()
 	if n == 0 {
 		return nil, nil
@@ -438,7 +457,9 @@ func (e *expander) observables2(v []float64, mo *moments2) ([]float64, error) {
 	tot := make([]float64, n)
 	tmp := make([]float64, n)
 	h := make([]float64, n)
-	o.Eval(h, e.in)
+	if err := o.Eval(h, e.in); err != nil {
+		return nil, err
+	}
 	if err := o.Directional(tmp, e.in, mo.A); err != nil {
 		return nil, err
 	}

@@ -105,20 +105,36 @@ func checkOrder2(ctx context.Context, d int, transient bool) error {
 // Stationary computes the order-1 refined mean field at the first stable fixed point found
 // by fixpoint.Find from in (see the package documentation for the equations and costs).
 func Stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, error) {
+	res, _, err := stationary(ctx, m, in, s)
+	return res, err
+}
+
+// point holds the intermediate quantities of a stationary expansion that its
+// sensitivities reuse.
+type point struct {
+	loc *ir.Inputs
+	ln  *lna.Result
+	g   []float64 // ½ D²F:W + F₁
+	c   *contractor
+	e   *expander // order 2
+	mo  *moments2 // order 2
+}
+
+func stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Settings) (*Result, *point, error) {
 	if err := check(m); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if s == nil {
 		s = &Settings{}
 	}
 	if s.Order >= 2 {
 		if err := checkOrder2(ctx, m.Dim(), false); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	fp, err := fixpoint.Find(ctx, m, in, s.Fixpoint)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var pt *fixpoint.Point
 	for i := range fp.Points {
@@ -128,12 +144,12 @@ func Stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Setting
 		}
 	}
 	if pt == nil {
-		return nil, NoStableError
+		return nil, nil, NoStableError
 	}
 	d := m.Dim()
 	ln, err := lna.Stationary(m, in, pt.X)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	loc := *in
 	loc.Densities = ln.X
@@ -141,7 +157,7 @@ func Stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Setting
 	b := make([]float64, d)
 	c := newContractor(d)
 	if err := c.contract(b, m.Drift, &loc, ln.W); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f1 := make([]float64, d)
 	m.Drift1.Eval(f1, &loc)
@@ -153,32 +169,34 @@ func Stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Setting
 	if ln.P != nil {
 		// A_r z = −Pᵀb, V = P z.
 		if v, err = reducedSolve(basis, ln.Ar, b); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
+	st := &point{loc: &loc, ln: ln, g: b, c: c}
 	res := &Result{X: ln.X, V: v, W: linalg.Rows(ln.W), Eigenvalues: pt.Eigenvalues, N: in.Scale, Order: 1}
 	res.Observables, err = observables(m, &loc, v, ln.W, c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if s.Order < 2 || ln.P == nil {
 		if s.Order >= 2 {
 			res.A, res.Order = make([]float64, d), 2
 		}
-		return res, nil
+		return res, st, nil
 	}
 	e, err := newExpander(m, &loc, ln.W, c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mo, err := stationary2(e, ln.Q, basis, ln.Ar, b, v)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	st.e, st.mo = e, mo
 	res.A, res.Order = mo.A, 2
 	dd, err := e.observables2(v, mo)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i := range res.Observables {
 		ob := &res.Observables[i]
@@ -188,7 +206,7 @@ func Stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Setting
 			ob.Refined2 += ob.D / (in.Scale * in.Scale)
 		}
 	}
-	return res, nil
+	return res, st, nil
 }
 
 // TransientResult is the order-1 refined mean field along the trajectory from the
@@ -322,8 +340,13 @@ func (c *contractor) decompose(w *mat.SymDense) error {
 	return nil
 }
 
+// d2Field is a field with second derivatives (*runtime.Field, field).
+type d2Field interface {
+	D2(dst []float64, in *ir.Inputs, a, b []float64) error
+}
+
 // contract sets dst to ½ D²f(x):w, always decomposing w afresh.
-func (c *contractor) contract(dst []float64, f *runtime.Field, in *ir.Inputs, w *mat.SymDense) error {
+func (c *contractor) contract(dst []float64, f d2Field, in *ir.Inputs, w *mat.SymDense) error {
 	if err := c.decompose(w); err != nil {
 		return err
 	}
@@ -331,7 +354,7 @@ func (c *contractor) contract(dst []float64, f *runtime.Field, in *ir.Inputs, w 
 }
 
 // apply uses the last decomposition.
-func (c *contractor) apply(dst []float64, f *runtime.Field, in *ir.Inputs) error {
+func (c *contractor) apply(dst []float64, f d2Field, in *ir.Inputs) error {
 	for i := range dst {
 		dst[i] = 0
 	}

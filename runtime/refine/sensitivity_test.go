@@ -3,6 +3,7 @@ package refine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -25,11 +26,11 @@ observable ratio = A/(A + B + N)
 init { A = m }
 `
 
-// stationaryAt loads the model with overrides and returns its order-1 stationary result.
-func stationaryAt(t *testing.T, load func(compiler.Options) *runtime.Model, over map[string][]float64) *Result {
+// stationaryAt loads the model with overrides and returns its stationary result.
+func stationaryAt(t *testing.T, load func(compiler.Options) *runtime.Model, over map[string][]float64, order int) *Result {
 	t.Helper()
 	m := load(compiler.Options{Overrides: over})
-	res, err := Stationary(context.Background(), m, m.Inputs(), nil)
+	res, err := Stationary(context.Background(), m, m.Inputs(), &Settings{Order: order})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,50 +59,59 @@ func TestSensitivitiesCentralDifferences(t *testing.T) {
 			map[string][]float64{}, []string{"k1", "k2"}},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			m := c.load(compiler.Options{Overrides: c.base})
-			in := m.Inputs()
-			res, err := Stationary(context.Background(), m, in, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sens, err := Sensitivities(context.Background(), m, in, res, c.params)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for k, p := range c.params {
-				s := sens[k]
-				if s.Param != p {
-					t.Fatalf("sensitivity %d is for %q, want %q", k, s.Param, p)
+		for _, order := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/order%d", c.name, order), func(t *testing.T) {
+				t.Parallel()
+				m := c.load(compiler.Options{Overrides: c.base})
+				in := m.Inputs()
+				res, sens, err := StationarySensitivities(context.Background(), m, in, &Settings{Order: order}, c.params)
+				if err != nil {
+					t.Fatal(err)
 				}
-				p0 := m.IR.ParamValues[m.IR.Params[paramIndex(t, m, p)].Offset]
-				h := hStep * math.Max(1, math.Abs(p0))
-				at := func(v float64) *Result {
-					over := map[string][]float64{p: {v}}
-					for q, x := range c.base {
-						over[q] = x
+				for k, p := range c.params {
+					s := sens[k]
+					if s.Param != p {
+						t.Fatalf("sensitivity %d is for %q, want %q", k, s.Param, p)
 					}
-					return stationaryAt(t, c.load, over)
-				}
-				hi, lo := at(p0+h), at(p0-h)
-				fd := func(a, b float64) float64 { return (a - b) / (2 * h) }
-				check := func(what string, got, want float64) {
-					t.Helper()
-					if math.Abs(got-want) > 1e-6*math.Max(1, math.Abs(want)) {
-						t.Errorf("d%s/d%s = %.10g, central difference %.10g", what, p, got, want)
+					p0 := m.IR.ParamValues[m.IR.Params[paramIndex(t, m, p)].Offset]
+					h := hStep * math.Max(1, math.Abs(p0))
+					at := func(v float64) *Result {
+						over := map[string][]float64{p: {v}}
+						for q, x := range c.base {
+							over[q] = x
+						}
+						return stationaryAt(t, c.load, over, order)
+					}
+					hi, lo := at(p0+h), at(p0-h)
+					fd := func(a, b float64) float64 { return (a - b) / (2 * h) }
+					check := func(what string, got, want float64) {
+						t.Helper()
+						if math.Abs(got-want) > 1e-6*math.Max(1, math.Abs(want)) {
+							t.Errorf("d%s/d%s = %.10g, central difference %.10g", what, p, got, want)
+						}
+					}
+					for i := range res.X {
+						check("x"+m.IR.Species[i].Name, s.X[i], fd(hi.X[i], lo.X[i]))
+						check("V"+m.IR.Species[i].Name, s.V[i], fd(hi.V[i], lo.V[i]))
+						if order == 2 {
+							check("A"+m.IR.Species[i].Name, s.A[i], fd(hi.A[i], lo.A[i]))
+						}
+					}
+					if len(s.Observables) != len(res.Observables) {
+						t.Fatalf("%d observable sensitivities, %d observables", len(s.Observables), len(res.Observables))
+					}
+					for i, o := range s.Observables {
+						check(o.Name+".mean_field", o.MeanField, fd(hi.Observables[i].MeanField, lo.Observables[i].MeanField))
+						check(o.Name+".C", o.C, fd(hi.Observables[i].C, lo.Observables[i].C))
+						check(o.Name+".refined1", o.Refined1, fd(hi.Observables[i].Refined1, lo.Observables[i].Refined1))
+						if order == 2 {
+							check(o.Name+".D", o.D, fd(hi.Observables[i].D, lo.Observables[i].D))
+							check(o.Name+".refined2", o.Refined2, fd(hi.Observables[i].Refined2, lo.Observables[i].Refined2))
+						}
 					}
 				}
-				for i := range res.X {
-					check("x"+m.IR.Species[i].Name, s.X[i], fd(hi.X[i], lo.X[i]))
-					check("V"+m.IR.Species[i].Name, s.V[i], fd(hi.V[i], lo.V[i]))
-				}
-				for i, o := range s.Observables {
-					check(o.Name+".mean_field", o.MeanField, fd(hi.Observables[i].MeanField, lo.Observables[i].MeanField))
-					check(o.Name+".C", o.C, fd(hi.Observables[i].C, lo.Observables[i].C))
-					check(o.Name+".refined1", o.Refined1, fd(hi.Observables[i].Refined1, lo.Observables[i].Refined1))
-				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -122,12 +132,7 @@ func paramIndex(t *testing.T, m *runtime.Model, name string) int {
 func TestSensitivityClosedForm(t *testing.T) {
 	t.Parallel()
 	m := loadtest.Source(t, twoState, compiler.Options{})
-	in := m.Inputs()
-	res, err := Stationary(context.Background(), m, in, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sens, err := Sensitivities(context.Background(), m, in, res, []string{"k1"})
+	res, sens, err := StationarySensitivities(context.Background(), m, m.Inputs(), nil, []string{"k1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,12 +184,7 @@ init { A = 0 }
 		default:
 			m = loadtest.Model(t, c.model, compiler.Options{})
 		}
-		in := m.Inputs()
-		res, err := Stationary(context.Background(), m, in, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = Sensitivities(context.Background(), m, in, res, []string{c.param})
+		_, _, err := StationarySensitivities(context.Background(), m, m.Inputs(), nil, []string{c.param})
 		var pe *runtime.ParamError
 		if !errors.As(err, &pe) || !strings.Contains(err.Error(), c.want) || pe.Hint == "" {
 			t.Errorf("%s: error %v, want a ParamError containing %q with a hint", c.name, err, c.want)
@@ -195,12 +195,20 @@ init { A = 0 }
 	if _, err := m.DiffParam("rho"); err != nil {
 		t.Errorf("rho with lam set: %v", err)
 	}
-	m = loadtest.Model(t, "jsq", compiler.Options{Overrides: map[string][]float64{"K": {3}}})
-	res, err := Stationary(context.Background(), m, m.Inputs(), &Settings{Order: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Sensitivities(context.Background(), m, m.Inputs(), res, []string{"rho"}); !errors.Is(err, ErrSensitivityOrder2) {
-		t.Errorf("order 2: %v, want ErrSensitivityOrder2", err)
+}
+
+// BenchmarkSensitivityOrder2JSQ measures the order-2 expansion of JSQ with its derivative
+// in ρ (compare BenchmarkStationaryOrder2JSQK*, the expansion alone).
+func BenchmarkSensitivityOrder2JSQ(b *testing.B) {
+	for _, k := range []float64{20, 100} {
+		b.Run(fmt.Sprintf("K%g", k), func(b *testing.B) {
+			m := loadtest.Model(b, "jsq", compiler.Options{Overrides: map[string][]float64{"K": {k}}})
+			in := m.Inputs()
+			for i := 0; i < b.N; i++ {
+				if _, _, err := StationarySensitivities(context.Background(), m, in, &Settings{Order: 2}, []string{"rho"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
