@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -201,5 +203,56 @@ func TestSweepContinuationEvents(t *testing.T) {
 	out, _, _ := runCLI("sweep", bruss, "--vary", "b=1.5:2.5:11", "--continue", "--format", "json", "--", "fixpoint")
 	if !strings.Contains(out, `"events": [{"kind":"hopf","from":5,"to":6,"axis":"b","at":`) {
 		t.Errorf("JSON events:\n%.600s", out)
+	}
+}
+
+// TestSweepSensitivity: a sweep over ρ ∈ {0.9 − h, 0.9, 0.9 + h} (h = 1e-5) of refine
+// --order 2 --sensitivity rho on JSQ (K = 3) reports, at the middle point, for every value
+// of the report, a column sensitivity.rho.<key> within 1e-6 (relative to max(1, |value|))
+// of the central difference of the <key> columns of the outer points: the derivatives
+// survive the flattening, and their keys match the values they differentiate.
+func TestSweepSensitivity(t *testing.T) {
+	t.Parallel()
+	out, errOut, status := runCLI("sweep", "@jsq", "--set", "K=3", "--vary", "rho=0.89999:0.90001:3",
+		"--workers", "1", "--", "refine", "--order", "2", "--sensitivity", "rho")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("want a comment, a header and 3 rows:\n%s", out)
+	}
+	head := strings.Split(lines[1], ",")
+	rows := [3][]float64{}
+	for r := range rows {
+		for _, f := range strings.Split(lines[2+r], ",") {
+			x, _ := strconv.ParseFloat(f, 64)
+			rows[r] = append(rows[r], x)
+		}
+	}
+	h := rows[2][1] - rows[1][1]
+	if math.Abs(h-1e-5) > 1e-12 || math.Abs(rows[1][1]-rows[0][1]-h) > 1e-12 {
+		t.Fatalf("rho column %v, want steps of 1e-5", []float64{rows[0][1], rows[1][1], rows[2][1]})
+	}
+	checked := 0
+	for c, key := range head {
+		base, ok := strings.CutPrefix(key, "sensitivity.rho.")
+		if !ok {
+			continue
+		}
+		v := indexOf(head, base)
+		if v < 0 {
+			t.Errorf("%s differentiates no column %s", key, base)
+			continue
+		}
+		fd := (rows[2][v] - rows[0][v]) / (2 * h)
+		if got := rows[1][c]; math.Abs(got-fd) > 1e-6*math.Max(1, math.Abs(fd)) {
+			t.Errorf("%s = %.10g, central difference of %s = %.10g", key, got, base, fd)
+		}
+		checked++
+	}
+	// 3 species × (fixed point, V, A) + 6 observables × 5 values.
+	if checked != 39 {
+		t.Errorf("%d sensitivity columns checked, want 39", checked)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/mfcproject/mfc/runtime"
@@ -47,6 +48,18 @@ type RefineReport struct {
 	// a refined density outside its feasible range, terms that do not decrease, a fixed
 	// point near a bifurcation).
 	Warnings []Warning `json:"warnings,omitempty"`
+	// Sensitivity holds, by parameter (--sensitivity), the derivatives of the stationary
+	// quantities at fixed N.
+	Sensitivity map[string]*SensitivityValue `json:"sensitivity,omitempty"`
+}
+
+// SensitivityValue holds the derivatives of a stationary refined mean field with respect to
+// one parameter, under the keys of the values they differentiate.
+type SensitivityValue struct {
+	FixedPoint  []float64         `json:"fixed_point"`
+	V           []float64         `json:"V"`
+	A           []float64         `json:"A,omitempty"`
+	Observables []ObservableValue `json:"observables,omitempty"`
 }
 
 // Warning is a reason not to trust a number of a report (meanfield.Warning).
@@ -81,7 +94,20 @@ type RefineSettings struct {
 	Transient float64 `flag:"transient" usage:"if > 0, the transient refinement on [0, T] from the initial state (0: stationary)" range:"[0,inf)"`
 	Steps     int     `flag:"steps" usage:"number of output intervals of a transient run" range:"[1,1e6]"`
 	Starts    int     `flag:"starts" usage:"Newton starts of the fixed-point search: the initial state, then pseudo-random states with the same conserved totals (0: 1)" range:"0|[1,1e5]"`
+	// Sensitivity lists parameters, comma-separated.
+	Sensitivity string `flag:"sensitivity" usage:"comma-separated parameters: also report the derivative of every stationary quantity with respect to each, at fixed N (forward AD)"`
 	runtime.Budget
+}
+
+// sensitivityParams returns the parameters of --sensitivity.
+func (s *RefineSettings) sensitivityParams() []string {
+	var out []string
+	for _, p := range strings.Split(s.Sensitivity, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // RunSettings are the settings of the run analysis: those of refine, and the bound on the
@@ -99,13 +125,19 @@ func (s *RefineSettings) Check() error {
 	if s.Order != 1 && s.Order != 2 {
 		return usageErrorf("--order %d: the refined mean field has orders 1 and 2", s.Order)
 	}
+	if s.Sensitivity != "" && s.Transient > 0 {
+		return usageErrorf("--sensitivity is computed for the stationary expansion: drop --transient")
+	}
+	if s.Sensitivity != "" && len(s.sensitivityParams()) == 0 {
+		return usageErrorf("--sensitivity %q names no parameter: give parameter names separated by commas", s.Sensitivity)
+	}
 	return nil
 }
 
 func init() {
 	register(Analysis{Name: "refine", MeanField: true,
 		Summary:  "refined mean field of order 1 or 2, stationary or --transient T",
-		Synopsis: "[--order 1|2] [--transient T [--steps k]] [--max-memory M] [--timeout D]"},
+		Synopsis: "[--order 1|2] [--transient T [--steps k]] [--sensitivity p,...] [--max-memory M] [--timeout D]"},
 		func() *RefineSettings { return &RefineSettings{Order: 1, Steps: 10, Starts: 1} }, runRefine)
 	register(Analysis{Name: "run",
 		Summary:  "the default job: fixed point, stability, refined mean field (orders 1 and 2) of every observable",
@@ -157,9 +189,23 @@ func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, erro
 		}
 		return rep, nil
 	}
-	res, err := meanfield.StationaryFrom(ctx, mod, in, s.Order, &fixpoint.Settings{Starts: s.Starts, Guess: p.Guess})
+	var res *meanfield.Result
+	var sens []meanfield.Sensitivity
+	var err error
+	fps := &fixpoint.Settings{Starts: s.Starts, Guess: p.Guess}
+	if params := s.sensitivityParams(); len(params) > 0 {
+		res, sens, err = meanfield.StationarySensitivities(ctx, mod, in, s.Order, fps, params)
+	} else {
+		res, err = meanfield.StationaryFrom(ctx, mod, in, s.Order, fps)
+	}
 	if err != nil {
 		return nil, err
+	}
+	for _, sn := range sens {
+		if rep.Sensitivity == nil {
+			rep.Sensitivity = map[string]*SensitivityValue{}
+		}
+		rep.Sensitivity[sn.Param] = &SensitivityValue{FixedPoint: sn.X, V: sn.V, A: sn.A, Observables: observableValues(sn.Observables, res.Order)}
 	}
 	rep.setMethod(mod, res.Method, res.Order, res.Notes)
 	rep.FixedPoint, rep.V, rep.A, rep.W, rep.Eigenvalues = res.X, res.V, res.A, res.W, eigenPairs(res.Eigenvalues)
@@ -285,6 +331,9 @@ func (r *RefineReport) Text() string {
 			}
 		}
 	}
+	for _, p := range r.sensitivityParams() {
+		r.sensitivityText(&b, p)
+	}
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n")
 		for _, w := range r.Warnings {
@@ -292,6 +341,50 @@ func (r *RefineReport) Text() string {
 		}
 	}
 	return b.String()
+}
+
+// sensitivityParams returns the parameters of r.Sensitivity, sorted.
+func (r *RefineReport) sensitivityParams() []string {
+	var ps []string
+	for p := range r.Sensitivity {
+		ps = append(ps, p)
+	}
+	sort.Strings(ps)
+	return ps
+}
+
+// sensitivityText writes the derivatives with respect to p as the tables of the values.
+func (r *RefineReport) sensitivityText(b *strings.Builder, p string) {
+	sv := r.Sensitivity[p]
+	two := r.Order >= 2
+	fmt.Fprintf(b, "\nderivatives with respect to %s (at N = %g):\n", p, r.N)
+	if two {
+		fmt.Fprintf(b, "%-20s %14s %14s %14s %14s %14s\n", "species", "mean field", "V", "A", "refined1", "refined2")
+	} else {
+		fmt.Fprintf(b, "%-20s %14s %14s %14s\n", "species", "mean field", "V", "refined")
+	}
+	for i, s := range r.Species {
+		r1, r2 := refineRow(sv.FixedPoint[i], sv.V[i], sv.A, i, r.N)
+		if two {
+			fmt.Fprintf(b, "%-20s %14.8g %14.8g %14.8g %14.8g %14.8g\n", s, sv.FixedPoint[i], sv.V[i], sv.A[i], r1, r2)
+		} else {
+			fmt.Fprintf(b, "%-20s %14.8g %14.8g %14.8g\n", s, sv.FixedPoint[i], sv.V[i], r1)
+		}
+	}
+	if len(sv.Observables) > 0 {
+		if two {
+			fmt.Fprintf(b, "\n%-20s %14s %14s %14s %14s %14s\n", "observable", "mean field", "C (1/N)", "D (1/N²)", "refined1", "refined2")
+		} else {
+			fmt.Fprintf(b, "\n%-20s %14s %14s %14s\n", "observable", "mean field", "C (1/N term)", "refined")
+		}
+		for _, o := range sv.Observables {
+			if two {
+				fmt.Fprintf(b, "%-20s %14.8g %14.8g %14.8g %14.8g %14.8g\n", o.Name, o.MeanField, o.C, *o.D, o.Refined1, *o.Refined2)
+			} else {
+				fmt.Fprintf(b, "%-20s %14.8g %14.8g %14.8g\n", o.Name, o.MeanField, o.C, o.Refined1)
+			}
+		}
+	}
 }
 
 // CSV renders the report with one line per species or observable (per time point).
@@ -316,16 +409,30 @@ func (r *RefineReport) CSV() string {
 		a = make([]float64, len(r.Species))
 	}
 	b.WriteString("kind,name,mean_field,correction1,correction2,refined1,refined2\n")
-	for i, s := range r.Species {
-		r1, r2 := refineRow(r.FixedPoint[i], r.V[i], a, i, r.N)
-		fmt.Fprintf(&b, "species,%q,%.17g,%.17g,%.17g,%.17g,%.17g\n", s, r.FixedPoint[i], r.V[i], a[i], r1, r2)
+	csvRows(&b, "", r.Species, r.FixedPoint, r.V, a, r.Observables, r.N)
+	for _, p := range r.sensitivityParams() {
+		sv := r.Sensitivity[p]
+		sa := sv.A
+		if sa == nil {
+			sa = make([]float64, len(r.Species))
+		}
+		csvRows(&b, "d/d"+p+":", r.Species, sv.FixedPoint, sv.V, sa, sv.Observables, r.N)
 	}
-	for _, o := range r.Observables {
+	return b.String()
+}
+
+// csvRows writes the species and observable rows of a stationary report, their kinds
+// prefixed by prefix.
+func csvRows(b *strings.Builder, prefix string, species []string, x, v, a []float64, obs []ObservableValue, n float64) {
+	for i, s := range species {
+		r1, r2 := refineRow(x[i], v[i], a, i, n)
+		fmt.Fprintf(b, "%sspecies,%q,%.17g,%.17g,%.17g,%.17g,%.17g\n", prefix, s, x[i], v[i], a[i], r1, r2)
+	}
+	for _, o := range obs {
 		d, r2 := 0.0, o.Refined1
 		if o.D != nil {
 			d, r2 = *o.D, *o.Refined2
 		}
-		fmt.Fprintf(&b, "observable,%q,%.17g,%.17g,%.17g,%.17g,%.17g\n", o.Name, o.MeanField, o.C, d, o.Refined1, r2)
+		fmt.Fprintf(b, "%sobservable,%q,%.17g,%.17g,%.17g,%.17g,%.17g\n", prefix, o.Name, o.MeanField, o.C, d, o.Refined1, r2)
 	}
-	return b.String()
 }

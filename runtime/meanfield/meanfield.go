@@ -14,6 +14,7 @@ package meanfield
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"gonum.org/v1/gonum/mat"
@@ -74,6 +75,47 @@ type Result struct {
 	Observables []Observable
 }
 
+// Sensitivity holds the derivatives of the stationary refined mean field with respect to
+// one parameter at fixed N (refine.StationarySensitivities): of X, V, A (order 2) and of
+// every field of each observable (MeanField, C, D, Refined1, Refined2).
+type Sensitivity struct {
+	Param       string
+	X, V, A     []float64
+	Observables []Observable
+}
+
+// ErrSensitivityAveraged is returned for sensitivities of a model with a fast environment.
+var ErrSensitivityAveraged = errors.New("sensitivities are not available for the two-timescale (average) mean field of a model with a fast environment")
+
+// StationarySensitivities is StationaryFrom with the derivatives of the result with respect
+// to each parameter of params (refine.StationarySensitivities); it refuses a model with a
+// fast environment (ErrSensitivityAveraged).
+func StationarySensitivities(ctx context.Context, m *runtime.Model, in *ir.Inputs, order int, fp *fixpoint.Settings, params []string) (*Result, []Sensitivity, error) {
+	method, err := Method(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	if method == Averaged {
+		return nil, nil, ErrSensitivityAveraged
+	}
+	res, sens, err := refine.StationarySensitivities(ctx, m, in, &refine.Settings{Order: order, Fixpoint: fp}, params)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]Sensitivity, len(sens))
+	for k, s := range sens {
+		out[k] = Sensitivity{Param: s.Param, X: s.X, V: s.V, A: s.A}
+		for _, o := range s.Observables {
+			v := Observable{Name: o.Name, MeanField: o.MeanField, C: o.C, Refined1: o.Refined1, Refined2: o.Refined1}
+			if res.Order >= 2 {
+				v.D, v.Refined2 = o.D, o.Refined2
+			}
+			out[k].Observables = append(out[k].Observables, v)
+		}
+	}
+	return refinedResult(method, res), out, nil
+}
+
 // Stationary returns the stationary refined mean field of m at in, of the given order (1
 // or 2) where the method has it.
 func Stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, order int) (*Result, error) {
@@ -100,8 +142,12 @@ func StationaryFrom(ctx context.Context, m *runtime.Model, in *ir.Inputs, order 
 	if err != nil {
 		return nil, err
 	}
+	return refinedResult(method, res), nil
+}
+
+func refinedResult(method string, res *refine.Result) *Result {
 	return &Result{Method: method, Order: res.Order, X: res.X, V: res.V, A: res.A, W: res.W,
-		Eigenvalues: res.Eigenvalues, Observables: refined(res.Observables, res.Order)}, nil
+		Eigenvalues: res.Eigenvalues, Observables: refined(res.Observables, res.Order)}
 }
 
 // Trajectory is the refined mean field along the transient from the initial state.

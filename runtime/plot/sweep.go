@@ -16,7 +16,9 @@ import (
 )
 
 // Sweep returns the figure of a sweep: for one swept parameter, each key of keys (a column
-// of the result, such as "fixed_point.0") against the parameter; for a grid of two, a heat
+// of the result, such as "fixed_point.0") against the parameter, with its tangent at each
+// point where the sweep has the key's derivative (the column "sensitivity.P.KEY" of
+// --sensitivity P, P the swept parameter); for a grid of two, a heat
 // map of the first key over the two parameters with its colour bar. Points that failed, or
 // whose report has no value for a key, are left out (a gap in the line, the NaN colour in
 // the map).
@@ -87,6 +89,9 @@ func Sweep(r *sweep.Result, keys []string, opt *Options) (*Figure, error) {
 			if err := flush(); err != nil {
 				return nil, err
 			}
+			if err := tangents(f, r, key, c, value); err != nil {
+				return nil, err
+			}
 		}
 		return f, nil
 	case len(axes) == 2:
@@ -141,4 +146,44 @@ func abbreviate(names []string, n int) string {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:n], ", ") + fmt.Sprintf(", … (%d in all)", len(names))
+}
+
+// tangents draws, for the key drawn in colour c, a short segment of slope dKEY/dP through
+// each point where the column sensitivity.P.KEY has a value (P the swept parameter), over
+// ±0.35 of the smallest spacing of the parameter's values.
+func tangents(f *Figure, r *sweep.Result, key string, c int, value func(sweep.Row, string) float64) error {
+	dkey := "sensitivity." + r.Axes[0].Name + "." + key
+	if !slices.Contains(r.Columns(), dkey) {
+		return nil
+	}
+	xs := r.Axes[0].Values
+	half := math.Inf(1)
+	for i := 1; i < len(xs); i++ {
+		if d := math.Abs(xs[i] - xs[i-1]); d > 0 {
+			half = min(half, 0.35*d)
+		}
+	}
+	if math.IsInf(half, 1) {
+		half = 0.1 * max(1, math.Abs(xs[0]))
+	}
+	first := true
+	for _, row := range r.Rows {
+		y, s := value(row, key), value(row, dkey)
+		if math.IsNaN(y) || math.IsNaN(s) {
+			continue
+		}
+		x := row.Params[0]
+		l, err := plotter.NewLine(plotter.XYs{{X: x - half, Y: y - s*half}, {X: x + half, Y: y + s*half}})
+		if err != nil {
+			return err
+		}
+		l.LineStyle.Color, l.LineStyle.Width = Colour(c), vg.Points(1)
+		l.LineStyle.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
+		f.Plot.Add(l)
+		if first {
+			f.Legend.Add("tangent: slope d/d"+r.Axes[0].Name, l)
+			first = false
+		}
+	}
+	return nil
 }

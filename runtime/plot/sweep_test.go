@@ -36,6 +36,40 @@ func sweepOf(t *testing.T, axes ...sweep.Axis) *sweep.Result {
 	return res
 }
 
+// withSlope is a report with its derivative in a, as refine --sensitivity a gives it.
+type withSlope struct {
+	Y           float64                       `json:"y"`
+	Sensitivity map[string]map[string]float64 `json:"sensitivity"`
+}
+
+func (s *withSlope) Text() string { return "" }
+
+// The sensitivity column of the swept parameter draws the tangent at each point: past the
+// last point (a = 4), where no line runs, the tangent of y = a² reaches (4.3, 16 + 8·0.3).
+func TestSweepTangents(t *testing.T) {
+	t.Parallel()
+	res, err := sweep.Run(context.Background(), &sweep.Settings{Header: sweep.Header{Analysis: "toy",
+		Plan: sweep.Plan{Axes: []sweep.Axis{{Name: "a", Values: []float64{0, 1, 2, 3, 4}}}}}},
+		func(_ context.Context, p []float64, _ *sweep.Row) (analysis.Report, error) {
+			return &withSlope{Y: p[0] * p[0], Sensitivity: map[string]map[string]float64{"a": {"y": 2 * p[0]}}}, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Sweep(res, []string{"y"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Plot.Y.Min, f.Plot.Y.Max, f.Plot.X.Max = -2, 20, 4.5
+	img, at := raster(t, f)
+	if px, py := at(4.3, 16+8*0.3); !near(img, px, py, 2, Colour(0), 60) {
+		t.Errorf("no tangent past the last point")
+	}
+	if px, py := at(4.3, 16); near(img, px, py, 2, Colour(0), 60) {
+		t.Errorf("a horizontal segment past the last point: the tangent's slope is not used")
+	}
+}
+
 // One swept parameter: the key's points are drawn where they are; a missing value is a gap.
 func TestSweepLines(t *testing.T) {
 	t.Parallel()
