@@ -39,6 +39,10 @@ type FixpointPoint struct {
 	Eigenvalues [][2]float64 `json:"eigenvalues"` // [re, im]
 	Residual    float64      `json:"residual"`
 	W           [][]float64  `json:"W,omitempty"` // stationary LNA covariance (stable points)
+	// Multiplicity, when at least 2, marks a degenerate root: the reduced Jacobian is
+	// singular there (a bifurcation point), Newton converged linearly and was polished to
+	// the root (fixpoint.Point.Degenerate).
+	Multiplicity int `json:"multiplicity,omitempty"`
 }
 
 // FixpointSettings are the settings of the fixpoint analysis.
@@ -68,7 +72,8 @@ func runFixpoint(ctx context.Context, p *Problem, s *FixpointSettings) (Report, 
 	rep := &FixpointReport{Model: mod.IR.Name, N: in.Scale}
 	rep.Species = mod.SpeciesNames()
 	for _, pt := range res.Points {
-		fp := FixpointPoint{X: pt.X, Stability: pt.Stability.String(), Residual: pt.Residual, Eigenvalues: eigenPairs(pt.Eigenvalues)}
+		fp := FixpointPoint{X: pt.X, Stability: pt.Stability.String(), Residual: pt.Residual, Eigenvalues: eigenPairs(pt.Eigenvalues),
+			Multiplicity: pt.Multiplicity}
 		if pt.Stability == fixpoint.Stable {
 			if l, err := lna.Stationary(mod, in, pt.X); err == nil {
 				fp.W = linalg.Rows(l.W)
@@ -112,6 +117,9 @@ func (r *FixpointReport) Text() string {
 	fmt.Fprintf(&b, "model %s, N = %g: %d fixed point(s)\n", r.Model, r.N, len(r.Points))
 	for k, p := range r.Points {
 		fmt.Fprintf(&b, "\nfixed point %d: %s (residual %.1e)\n", k+1, p.Stability, p.Residual)
+		if p.Multiplicity >= 2 {
+			fmt.Fprintf(&b, "  degenerate: a root of multiplicity %d (the reduced Jacobian is singular there, as at a bifurcation); the expansions in 1/N do not apply\n", p.Multiplicity)
+		}
 		for i, s := range r.Species {
 			fmt.Fprintf(&b, "  %-12s %.12g", s, p.X[i])
 			if p.W != nil {

@@ -109,6 +109,15 @@ type Point struct {
 	Iterations int
 	Start      int
 	ODE        bool
+	// Degenerate reports a singular root: Newton converged linearly (its steps shrinking by
+	// a constant ratio, the mark of a singular reduced Jacobian at the root, as at a
+	// transcritical bifurcation where F ∼ x²), and the point was polished by steps of
+	// m times the Newton step, m the root's estimated multiplicity, to the root itself
+	// instead of the point where ‖F‖ first fell below Tol. Its stability is then usually
+	// Marginal: the expansions in 1/N do not apply there.
+	Degenerate bool
+	// Multiplicity is the estimated multiplicity m of a degenerate root (0 otherwise).
+	Multiplicity int
 }
 
 // Result lists every distinct fixed point found, in order of discovery.
@@ -164,6 +173,8 @@ type solver struct {
 	j   *mat.Dense
 	s   Settings
 	res float64
+	// steps holds the norms of the last full Newton steps (reduced coordinates).
+	steps []float64
 }
 
 func (sv *solver) eval(x []float64) float64 {
@@ -187,6 +198,7 @@ func (sv *solver) newton(x []float64) (int, error) {
 	dz := mat.NewVecDense(sv.r, nil)
 	dx := mat.NewVecDense(sv.d, nil)
 	nrm := sv.eval(x)
+	sv.steps = sv.steps[:0]
 	for it := 0; it <= sv.s.MaxIter; it++ {
 		sv.res = nrm
 		if nrm <= sv.s.Tol {
@@ -221,6 +233,11 @@ func (sv *solver) newton(x []float64) (int, error) {
 				copy(x, xt)
 				nrm = nt
 				accepted = true
+				if t == 1 {
+					sv.steps = append(sv.steps, mat.Norm(dz, math.Inf(1)))
+				} else {
+					sv.steps = sv.steps[:0]
+				}
 				break
 			}
 			t /= 2
@@ -237,6 +254,82 @@ func (sv *solver) newton(x []float64) (int, error) {
 	}
 	sv.eval(x)
 	return sv.s.MaxIter, fmt.Errorf("fixpoint: Newton did not reach ‖F‖∞ ≤ %g in %d iterations (‖F‖∞ = %.3g)", sv.s.Tol, sv.s.MaxIter, sv.res)
+}
+
+// multiplicity returns the multiplicity m ≥ 2 of the root Newton converged to when its last
+// three full steps shrank by a steady ratio ρ ∈ [0.3, 0.95] (linear convergence: the
+// error of Newton at a root of multiplicity m shrinks by (m−1)/m), or 0 (a regular root,
+// where the ratio tends to 0).
+func (sv *solver) multiplicity() int {
+	n := len(sv.steps)
+	if n < 4 {
+		return 0
+	}
+	var rho [3]float64
+	for k := range rho {
+		a, b := sv.steps[n-3+k], sv.steps[n-4+k]
+		if !(b > 0) {
+			return 0
+		}
+		rho[k] = a / b
+		if rho[k] < 0.3 || rho[k] > 0.95 {
+			return 0
+		}
+	}
+	if math.Abs(rho[2]-rho[1]) > 0.1 || math.Abs(rho[1]-rho[0]) > 0.1 {
+		return 0
+	}
+	return max(2, int(math.Round(1/(1-rho[2]))))
+}
+
+// polish continues from a root of multiplicity m with the steps x ← x − m·Δx (Δx the
+// Newton step), which converge quadratically to a root of that multiplicity, while ‖F‖∞
+// decreases and the reduced Jacobian can be factorized.
+func (sv *solver) polish(x []float64, m int) int {
+	g := mat.NewVecDense(sv.r, nil)
+	dz := mat.NewVecDense(sv.r, nil)
+	dx := mat.NewVecDense(sv.d, nil)
+	xt := make([]float64, sv.d)
+	nrm := sv.eval(x)
+	it := 0
+	for ; it < sv.s.MaxIter && nrm > 0; it++ {
+		sv.in.Densities = x
+		if err := sv.m.Drift.Jacobian(sv.j, &sv.in); err != nil {
+			break
+		}
+		var lu mat.LU
+		lu.Factorize(sv.b.Reduce(sv.j))
+		if c := lu.Cond(); !(c < 1e300) {
+			break
+		}
+		g.MulVec(sv.p.T(), mat.NewVecDense(sv.d, sv.f))
+		if err := lu.SolveVecTo(dz, false, g); err != nil {
+			break
+		}
+		dx.MulVec(sv.p, dz)
+		for i := range xt {
+			xt[i] = x[i] - float64(m)*dx.AtVec(i)
+		}
+		nt := sv.eval(xt)
+		if !(nt < nrm) {
+			break
+		}
+		copy(x, xt)
+		nrm = nt
+	}
+	// Round-off below zero at a root on the boundary of the orthant (I = 0 at a
+	// transcritical bifurcation) is cleaned to 0.
+	scale := 0.0
+	for _, v := range x {
+		scale = math.Max(scale, math.Abs(v))
+	}
+	for i, v := range x {
+		if v < 0 && v > -1e-14*math.Max(1, scale) {
+			x[i] = 0
+		}
+	}
+	sv.res = sv.eval(x)
+	return it
 }
 
 // integrate runs the mean-field ODE from x to the horizon with the exact Jacobian.
@@ -304,6 +397,10 @@ func Find(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Settings) (*R
 	best, bestRes := []float64(nil), math.Inf(1)
 	// add records the converged point x unless it leaves the orthant or is a duplicate.
 	add := func(x []float64, it, k int, usedODE bool) error {
+		mult := sv.multiplicity()
+		if mult > 0 {
+			it += sv.polish(x, mult)
+		}
 		if !st.AllowNegative && minOf(x) < -1e-9 {
 			res.Discarded++
 			return nil
@@ -311,7 +408,7 @@ func Find(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Settings) (*R
 		if dup(res.Points, x, st.DedupTol) {
 			return nil
 		}
-		pt := Point{X: x, Residual: sv.eval(x), Iterations: it, Start: k, ODE: usedODE}
+		pt := Point{X: x, Residual: sv.eval(x), Iterations: it, Start: k, ODE: usedODE, Degenerate: mult > 0, Multiplicity: mult}
 		sv.in.Densities = x
 		if err := m.Drift.Jacobian(sv.j, &sv.in); err != nil {
 			return err

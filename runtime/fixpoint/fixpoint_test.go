@@ -184,3 +184,34 @@ init density { S = 0.8, I = 0.2 }
 		t.Errorf("no stable point among %+v", res.Points)
 	}
 }
+
+// TestDegenerateRoot: at its threshold (R0 = 1) the two-patch SIS model's disease-free state
+// is a double root of the drift (F ∼ −I²). Newton alone stops where ‖F‖∞ first falls below
+// 1e-12, at I ≈ 1e-6, where the reduced Jacobian's slowest eigenvalue is ≈ −1e-6 and the
+// point looks stable. Find must see the linear convergence, polish to the root (I within
+// 1e-12 of 0) and report it degenerate, of multiplicity 2, and not stable. Above the
+// threshold the endemic root is regular.
+func TestDegenerateRoot(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Model(t, "testdata/bifurcation/metapop_sis.mf", compiler.Options{})
+	res, err := Find(context.Background(), m, m.Inputs(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := res.Points[0]
+	if !p.Degenerate || p.Multiplicity != 2 || p.Stability == Stable {
+		t.Errorf("degenerate %v, multiplicity %d, %v; want a degenerate root of multiplicity 2, not stable", p.Degenerate, p.Multiplicity, p.Stability)
+	}
+	if math.Abs(p.X[1]) > 1e-12 || math.Abs(p.X[3]) > 1e-12 || math.Abs(p.X[0]-0.5) > 1e-12 {
+		t.Errorf("x = %v, want S = 0.5, I = 0 in each patch", p.X)
+	}
+	m = loadtest.Model(t, "testdata/bifurcation/metapop_sis.mf", compiler.Options{Overrides: map[string][]float64{"beta": {1.2}}})
+	res, err = Find(context.Background(), m, m.Inputs(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// R0 = 1.2: I = 0.5·(1 − 1/R0) per patch.
+	if p := res.Points[0]; p.Degenerate || p.Stability != Stable || math.Abs(p.X[1]-0.5*(1-1/1.2)) > 1e-12 {
+		t.Errorf("R0 = 1.2: %+v", p)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -60,6 +61,31 @@ type Result struct {
 
 // NoStableError means fixpoint.Find found no stable fixed point.
 var NoStableError = errors.New("refine: no stable fixed point found (try more Newton starts: --starts k on the command line, fixpoint.Settings.Starts in Go)")
+
+// DegenerateError means the fixed point found is a degenerate root (fixpoint.Point.Degenerate):
+// its reduced Jacobian is singular, as at a bifurcation, and the expansion in 1/N, whose
+// terms divide by that Jacobian, does not exist there.
+type DegenerateError struct {
+	X            []float64
+	Multiplicity int
+	Names        []string
+}
+
+// Error names the point and what to use instead.
+func (e *DegenerateError) Error() string {
+	var b strings.Builder
+	for i, x := range e.X {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if i == 6 {
+			b.WriteString("…")
+			break
+		}
+		fmt.Fprintf(&b, "%s = %.6g", e.Names[i], x)
+	}
+	return fmt.Sprintf("refine: the fixed point (%s) is degenerate, a root of multiplicity %d: the reduced Jacobian is singular there (a bifurcation), so the expansion in 1/N does not exist; compare the mean field with mfc exact or mfc ssa at your N", b.String(), e.Multiplicity)
+}
 
 // check refuses a model without a mean field, or with a fast environment: the refined mean
 // field of such a model is the two-timescale one of package runtime/average.
@@ -144,6 +170,11 @@ func stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Setting
 		}
 	}
 	if pt == nil {
+		for _, q := range fp.Points {
+			if q.Degenerate {
+				return nil, nil, &DegenerateError{X: q.X, Multiplicity: q.Multiplicity, Names: m.SpeciesNames()}
+			}
+		}
 		return nil, nil, NoStableError
 	}
 	d := m.Dim()

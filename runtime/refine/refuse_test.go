@@ -55,3 +55,15 @@ func TestFastEnvironmentRefused(t *testing.T) {
 		t.Errorf("average.Stationary: x = %.12g, want %.12g", res.X[0], want)
 	}
 }
+
+// TestRefuseDegenerate: at a degenerate fixed point (the two-patch SIS at R0 = 1) the
+// refined expansion does not exist; Stationary says so instead of returning V ≈ −3·10⁵.
+func TestRefuseDegenerate(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Model(t, "testdata/bifurcation/metapop_sis.mf", compiler.Options{})
+	_, err := Stationary(context.Background(), m, m.Inputs(), nil)
+	var de *DegenerateError
+	if !errors.As(err, &de) || de.Multiplicity != 2 || !strings.Contains(err.Error(), "degenerate") {
+		t.Errorf("err = %v, want a DegenerateError", err)
+	}
+}
