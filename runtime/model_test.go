@@ -121,7 +121,7 @@ func jsqSource(tb testing.TB, k int) string {
 		tb.Fatal(err)
 	}
 	src := string(lib.Source)
-	s := strings.Replace(src, "param K     = 100", fmt.Sprintf("param K     = %d", k), 1)
+	s := strings.Replace(src, "param K = 100", fmt.Sprintf("param K = %d", k), 1)
 	if s == src && k != 100 {
 		tb.Fatal("cannot set K in @jsq")
 	}

@@ -6,14 +6,35 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/mfcproject/mfc/lang"
 	"github.com/mfcproject/mfc/lang/diag"
 )
 
-// runFmt implements 'mfc fmt [-w] [-l] FILE...'.
+// stdin is what 'mfc fmt -' reads (a variable for tests).
+var stdin io.Reader = os.Stdin
+
+// stdinName names standard input in diagnostics.
+const stdinName = "<stdin>"
+
+// readStdin reads standard input up to max bytes, as lang.ReadSource reads a file.
+func readStdin(max int64) ([]byte, *diag.Diagnostic) {
+	at := diag.Pos{File: stdinName}
+	src, err := io.ReadAll(io.LimitReader(stdin, max+1))
+	if err != nil {
+		return nil, diag.Errorf(at, "E100", "check the input", "cannot read standard input: %v", err)
+	}
+	if int64(len(src)) > max {
+		return nil, diag.Errorf(at, "E100", "raise the limit with --max-input", "standard input is larger than the limit of %d bytes", max)
+	}
+	return src, nil
+}
+
+// runFmt implements 'mfc fmt [-w] [-l] FILE...'; the FILE - is standard input, formatted
+// to standard output.
 func runFmt(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("fmt", "[-w] [-l] [--max-input BYTES] FILE...", stderr)
+	fs := newFlagSet("fmt", "[-w] [-l] [--max-input BYTES] FILE... (- reads standard input)", stderr)
 	write := fs.Bool("w", false, "write the result to the source file instead of standard output")
 	list := fs.Bool("l", false, "list files whose layout differs from the canonical one")
 	maxInput := maxInputFlag(fs)
@@ -34,7 +55,18 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 	}
 	status := 0
 	for _, path := range files {
-		src, d := lang.ReadSource(path, *maxInput)
+		if path == "-" && *write {
+			fmt.Fprintln(stderr, "mfc fmt: -w cannot rewrite standard input: drop -w, or name the file")
+			return 2
+		}
+		var src []byte
+		var d *diag.Diagnostic
+		if path == "-" {
+			src, d = readStdin(*maxInput)
+			path = stdinName
+		} else {
+			src, d = lang.ReadSource(path, *maxInput)
+		}
 		if d != nil {
 			fmt.Fprintln(stderr, d.Error())
 			status = 1

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -586,5 +587,44 @@ func TestValidateDiscrete(t *testing.T) {
 	o := rep.Observables[0]
 	if math.Abs(o.SSAMean[0]-o.Exact[0]) > 4*o.SSACI[0] {
 		t.Errorf("%s: simulation %g ± %g, exact %g", o.Name, o.SSAMean[0], o.SSACI[0], o.Exact[0])
+	}
+}
+
+// TestFmtStdin: 'mfc fmt -' formats standard input to standard output, names it <stdin> in
+// diagnostics and in -l, and refuses -w.
+func TestFmtStdin(t *testing.T) {
+	defer func(r io.Reader) { stdin = r }(stdin)
+	stdin = strings.NewReader("species   S\n")
+	if out, errOut, status := runCLI("fmt", "-"); status != 0 || out != "species S\n" {
+		t.Errorf("fmt -: status %d, %q, %s", status, out, errOut)
+	}
+	stdin = strings.NewReader("species S @\n")
+	if _, errOut, status := runCLI("fmt", "-"); status != 1 || !strings.HasPrefix(errOut, "<stdin>:1:11: error[E103]") {
+		t.Errorf("fmt - on bad input: status %d, %s", status, errOut)
+	}
+	stdin = strings.NewReader("species   S\n")
+	if out, _, status := runCLI("fmt", "-l", "-"); status != 0 || out != "<stdin>\n" {
+		t.Errorf("fmt -l -: status %d, %q", status, out)
+	}
+	if _, errOut, status := runCLI("fmt", "-w", "-"); status != 2 || !strings.Contains(errOut, "drop -w") {
+		t.Errorf("fmt -w -: status %d, %s", status, errOut)
+	}
+}
+
+// TestModelsCanonical: every model shipped (examples/, the library, testdata/) is in the
+// canonical layout of mfc fmt, so that a user's fmt run never rewrites a copied example.
+func TestModelsCanonical(t *testing.T) {
+	t.Parallel()
+	var files []string
+	for _, g := range []string{"examples/*.mf", "stdlib/models/*.mf", "testdata/bifurcation/*.mf", "testdata/ref/*.mf", "docs/*.mf"} {
+		m, _ := filepath.Glob(filepath.Join("..", "..", g))
+		files = append(files, m...)
+	}
+	if len(files) < 30 {
+		t.Fatalf("only %d model files found", len(files))
+	}
+	out, errOut, status := runCLI(append([]string{"fmt", "-l"}, files...)...)
+	if status != 0 || out != "" {
+		t.Errorf("not in canonical layout (run mfc fmt -w on them): status %d\n%s%s", status, out, errOut)
 	}
 }
