@@ -18,10 +18,12 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/mfcproject/mfc/autodiff"
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime/linalg"
 )
@@ -244,3 +246,62 @@ func (m *Model) EvalDrift(dst []float64, in *ir.Inputs) error {
 
 // NewJacobianCSR returns a sparse matrix with the drift Jacobian's pattern.
 func (m *Model) NewJacobianCSR() *linalg.CSR { return m.Drift.NewCSR() }
+
+// HasRateEquations reports whether the reaction-rate equations of the counts apply:
+// a continuous-time model without a scale (chemical kinetics in molecule numbers) and
+// without an environment of more than one state.
+func (m *Model) HasRateEquations() bool {
+	return m.IR.Scale == nil && m.IR.Time == ir.Continuous && len(m.IR.Env.Space) <= 1 && len(m.IR.Transitions) > 0
+}
+
+// RateEquations returns the reaction-rate equations of the counts, dx/dt = Σ_j ℓ_j a_j(x)
+// with a_j the propensities of the transitions evaluated at real counts x: the deterministic
+// approximation of E[X(t)] chemists integrate for a model in molecule numbers (exact for
+// propensities linear in the counts). The Jacobian Σ_j ℓ_j ∇a_j(x) is exact (forward AD
+// over the counts). in's time and counts are overwritten at each evaluation of a copy.
+func (m *Model) RateEquations(in *ir.Inputs) (f func(t float64, x, dx []float64) error, jac func(t float64, x []float64, dst *mat.Dense) error) {
+	d := m.Dim()
+	nodes := make([]ir.NodeID, len(m.IR.Transitions))
+	for j, t := range m.IR.Transitions {
+		nodes[j] = t.Propensity
+	}
+	prop := NewFieldVars(m.IR.Graph, nodes, autodiff.Counts(d))
+	loc := *in
+	loc.Counts = make([]float64, d)
+	a := make([]float64, len(nodes))
+	da := mat.NewDense(len(nodes), d, nil)
+	f = func(t float64, x, dx []float64) error {
+		loc.Time = in.Time + t
+		copy(loc.Counts, x)
+		prop.Eval(a, &loc)
+		for i := range dx {
+			dx[i] = 0
+		}
+		for j, tr := range m.IR.Transitions {
+			if !(a[j] >= 0) || math.IsInf(a[j], 0) {
+				return fmt.Errorf("the propensity of %s is %g at the counts %v: not a finite non-negative rate", tr.Label, a[j], x)
+			}
+			for _, u := range tr.Jump {
+				dx[u.Species] += float64(u.Delta) * a[j]
+			}
+		}
+		return nil
+	}
+	jac = func(t float64, x []float64, dst *mat.Dense) error {
+		loc.Time = in.Time + t
+		copy(loc.Counts, x)
+		if err := prop.Jacobian(da, &loc); err != nil {
+			return err
+		}
+		dst.Zero()
+		for j, tr := range m.IR.Transitions {
+			for _, u := range tr.Jump {
+				for k := 0; k < d; k++ {
+					dst.Set(u.Species, k, dst.At(u.Species, k)+float64(u.Delta)*da.At(j, k))
+				}
+			}
+		}
+		return nil
+	}
+	return f, jac
+}

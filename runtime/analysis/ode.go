@@ -19,6 +19,9 @@ type ODEReport struct {
 	X       [][]float64 `json:"x"`
 	Method  string      `json:"method"`
 	Steps   int         `json:"steps"`
+	// Equations is empty for the mean-field ODE of the densities, or "reaction-rate
+	// equations (counts)" for a model without a scale, whose x are counts.
+	Equations string `json:"equations,omitempty"`
 }
 
 // ODESettings are the settings of the ode analysis.
@@ -44,8 +47,8 @@ func (s *ODESettings) Check() error {
 }
 
 func init() {
-	register(Analysis{Name: "ode", MeanField: true,
-		Summary:  "integrate the mean-field ODE from the initial state (explicit, stiff or automatic)",
+	register(Analysis{Name: "ode",
+		Summary:  "integrate the mean-field ODE from the initial state (explicit, stiff or automatic); the reaction-rate equations of the counts for a model without a scale",
 		Synopsis: "--t T [--steps k] [--method auto|explicit|stiff] [--rtol r] [--atol a] [--max-memory M] [--timeout D]"},
 		func() *ODESettings {
 			return &ODESettings{T: 10, Steps: 10, Method: "auto", RelTol: 1e-8, AbsTol: 1e-10}
@@ -64,6 +67,9 @@ func (e *StiffError) Error() string {
 // with a fast environment).
 func runODE(ctx context.Context, p *Problem, s *ODESettings) (Report, error) {
 	mod := p.Model
+	if !mod.HasDrift() && !mod.HasRateEquations() {
+		return nil, &NoMeanFieldError{Diagnostics: mod.IR.MeanField.Diagnostics}
+	}
 	set := &ode.Settings{RelTol: s.RelTol, AbsTol: s.AbsTol, Method: odeMethods[s.Method], Dense: true, MaxSteps: s.MaxSteps}
 	// Per time: the state and its rendering (about 60 bytes a number).
 	times, err := timeGrid(s.T, s.Steps, 60*int64(mod.Dim())+64, s.MaxBytes(), "the trajectory")
@@ -79,6 +85,9 @@ func runODE(ctx context.Context, p *Problem, s *ODESettings) (Report, error) {
 		return nil, err
 	}
 	rep := &ODEReport{Model: mod.IR.Name, Time: path.Times, X: path.X, Method: path.Integrator, Steps: path.Steps}
+	if path.Method == meanfield.RateEquations {
+		rep.Equations = "reaction-rate equations (counts)"
+	}
 	rep.Species = mod.SpeciesNames()
 	return rep, nil
 }
@@ -91,9 +100,13 @@ func (r *ODEReport) CSV() string { return r.table(true) }
 
 func (r *ODEReport) table(csv bool) string {
 	var b strings.Builder
-	sep, head := " ", fmt.Sprintf("# model %s: mean-field ODE, %s, %d steps\n", r.Model, r.Method, r.Steps)
+	eq := "mean-field ODE"
+	if r.Equations != "" {
+		eq = r.Equations
+	}
+	sep, head := " ", fmt.Sprintf("# model %s: %s, %s, %d steps\n", r.Model, eq, r.Method, r.Steps)
 	if r.Steps == 0 {
-		head = fmt.Sprintf("# model %s: mean-field ODE, %s\n", r.Model, r.Method)
+		head = fmt.Sprintf("# model %s: %s, %s\n", r.Model, eq, r.Method)
 	}
 	if csv {
 		sep, head = ",", ""

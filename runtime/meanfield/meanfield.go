@@ -203,9 +203,24 @@ type Path struct {
 	Integrator string
 }
 
+// RateEquations is the method of a model in molecule numbers (no scale): the
+// reaction-rate equations of the counts (runtime.Model.RateEquations).
+const RateEquations = "reaction-rate equations of the counts"
+
 // ODE integrates the mean-field ODE from in's initial state: ẋ = F(x), or the averaged
-// drift F̄(x) = Σ_y π_y(x) F(x, y) for a model with a fast environment.
+// drift F̄(x) = Σ_y π_y(x) F(x, y) for a model with a fast environment. A continuous-time
+// model without a scale gets the reaction-rate equations of its counts from in.Counts
+// (runtime.Model.HasRateEquations); its Path is in counts.
 func ODE(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []float64, set *ode.Settings) (*Path, error) {
+	if !m.HasDrift() && m.HasRateEquations() {
+		f, jac := m.RateEquations(in)
+		x0 := append([]float64(nil), in.Counts...)
+		res, err := ode.Solve(ctx, ode.Problem{Dim: m.Dim(), Func: f, Jac: jac}, 0, x0, times, set)
+		if err != nil {
+			return nil, err
+		}
+		return &Path{Method: RateEquations, Times: res.Times, X: res.States, Steps: res.Stats.Steps, Integrator: res.Stats.Method}, nil
+	}
 	method, err := Method(m)
 	if err != nil {
 		return nil, err

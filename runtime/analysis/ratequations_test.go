@@ -1,0 +1,53 @@
+package analysis_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime/analysis"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
+)
+
+// TestRateEquations: ode on a model without a scale integrates the reaction-rate equations
+// of the counts. For the birth–death process below x_A(t) = k/g + (x0 − k/g)e^{−g t}
+// (which is also E[X(t)], the propensities being linear); the tolerance 1e-7 is the
+// integrator's at rtol 1e-10. A discrete-time model is still refused.
+func TestRateEquations(t *testing.T) {
+	t.Parallel()
+	const src = `
+param k = 3, g = 0.5
+species A
+birth: 0 -> A @ k
+death: A -> 0 @ g * A
+init { A = 10 }
+`
+	m := loadtest.Source(t, src, compiler.Options{})
+	rep, err := analysis.Lookup("ode").Run(context.Background(), &analysis.Problem{Model: m}, &analysis.ODESettings{T: 4, Steps: 4, Method: "auto", RelTol: 1e-10, AbsTol: 1e-12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rep.(*analysis.ODEReport)
+	if r.Equations == "" {
+		t.Error("the report does not say that x are counts of the reaction-rate equations")
+	}
+	for i, tt := range r.Time {
+		want := 6 + (10-6)*math.Exp(-0.5*tt)
+		if math.Abs(r.X[i][0]-want) > 1e-7 {
+			t.Errorf("x_A(%g) = %.10g, want %.10g", tt, r.X[i][0], want)
+		}
+	}
+	const discrete = `
+time discrete
+species A
+grow: 0 -> A @ 0.5
+init { A = 0 }
+`
+	m = loadtest.Source(t, discrete, compiler.Options{})
+	var nm *analysis.NoMeanFieldError
+	if _, err := analysis.Lookup("ode").Run(context.Background(), &analysis.Problem{Model: m}, nil); !errors.As(err, &nm) {
+		t.Errorf("a discrete-time model: %v, want a NoMeanFieldError", err)
+	}
+}
