@@ -26,6 +26,7 @@ import (
 	"github.com/mfcproject/mfc/autodiff"
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime/linalg"
+	"github.com/mfcproject/mfc/stdlib"
 )
 
 // Model is a compiled model with its evaluation tapes.
@@ -254,10 +255,63 @@ func (m *Model) HasRateEquations() bool {
 	return m.IR.Scale == nil && m.IR.Time == ir.Continuous && len(m.IR.Env.Space) <= 1 && len(m.IR.Transitions) > 0
 }
 
+// SwitchingTransition returns the label of the first transition whose propensity switches
+// with the counts — a guard, a comparison, a step function (floor, …) of the counts, as
+// queues have at an empty buffer — or "" if every propensity is continuous in the counts.
+// The reaction-rate equations of a switching network are discontinuous (at real counts a
+// guard n == 0 holds nowhere), so they do not approximate its mean.
+func (m *Model) SwitchingTransition() string {
+	g := m.IR.Graph
+	reads := map[ir.NodeID]bool{}
+	var readsCount func(id ir.NodeID) bool
+	readsCount = func(id ir.NodeID) bool {
+		if r, ok := reads[id]; ok {
+			return r
+		}
+		n := g.Node(id)
+		r := n.Op == ir.OpCount
+		for _, a := range n.Args {
+			if readsCount(a) {
+				r = true
+			}
+		}
+		reads[id] = r
+		return r
+	}
+	seen := map[ir.NodeID]bool{}
+	var switches func(id ir.NodeID) bool
+	switches = func(id ir.NodeID) bool {
+		if seen[id] {
+			return false
+		}
+		seen[id] = true
+		n := g.Node(id)
+		switch {
+		case n.Op == ir.OpCmp && readsCount(id):
+			return true
+		case n.Op == ir.OpFn && ir.Fn(n.Aux).Builtin().Kind != stdlib.Smooth && readsCount(id):
+			return true
+		}
+		for _, a := range n.Args {
+			if switches(a) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, t := range m.IR.Transitions {
+		if switches(t.Propensity) {
+			return t.Label
+		}
+	}
+	return ""
+}
+
 // RateEquations returns the reaction-rate equations of the counts, dx/dt = Σ_j ℓ_j a_j(x)
 // with a_j the propensities of the transitions evaluated at real counts x: the deterministic
 // approximation of E[X(t)] chemists integrate for a model in molecule numbers (exact for
-// propensities linear in the counts). The Jacobian Σ_j ℓ_j ∇a_j(x) is exact (forward AD
+// propensities linear in the counts). A propensity negative between integer counts, such as
+// c·x(x−1)/2 on 0 < x < 1 where both neighbouring counts give 0, counts as 0. The Jacobian Σ_j ℓ_j ∇a_j(x) is exact (forward AD
 // over the counts). in's time and counts are overwritten at each evaluation of a copy.
 func (m *Model) RateEquations(in *ir.Inputs) (f func(t float64, x, dx []float64) error, jac func(t float64, x []float64, dst *mat.Dense) error) {
 	d := m.Dim()
@@ -278,8 +332,11 @@ func (m *Model) RateEquations(in *ir.Inputs) (f func(t float64, x, dx []float64)
 			dx[i] = 0
 		}
 		for j, tr := range m.IR.Transitions {
-			if !(a[j] >= 0) || math.IsInf(a[j], 0) {
-				return fmt.Errorf("the propensity of %s is %g at the counts %v: not a finite non-negative rate", tr.Label, a[j], x)
+			if math.IsNaN(a[j]) || math.IsInf(a[j], 0) {
+				return fmt.Errorf("the propensity of %s is %g at the counts %v: not a finite rate", tr.Label, a[j], x)
+			}
+			if a[j] < 0 {
+				a[j] = 0
 			}
 			for _, u := range tr.Jump {
 				dx[u.Species] += float64(u.Delta) * a[j]
@@ -293,8 +350,12 @@ func (m *Model) RateEquations(in *ir.Inputs) (f func(t float64, x, dx []float64)
 		if err := prop.Jacobian(da, &loc); err != nil {
 			return err
 		}
+		prop.Eval(a, &loc)
 		dst.Zero()
 		for j, tr := range m.IR.Transitions {
+			if a[j] < 0 {
+				continue
+			}
 			for _, u := range tr.Jump {
 				for k := 0; k < d; k++ {
 					dst.Set(u.Species, k, dst.At(u.Species, k)+float64(u.Delta)*da.At(j, k))

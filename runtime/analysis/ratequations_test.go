@@ -9,12 +9,14 @@ import (
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime/analysis"
 	"github.com/mfcproject/mfc/runtime/load/loadtest"
+	"github.com/mfcproject/mfc/runtime/meanfield"
 )
 
 // TestRateEquations: ode on a model without a scale integrates the reaction-rate equations
 // of the counts. For the birth–death process below x_A(t) = k/g + (x0 − k/g)e^{−g t}
 // (which is also E[X(t)], the propensities being linear); the tolerance 1e-7 is the
-// integrator's at rtol 1e-10. A discrete-time model is still refused.
+// integrator's at rtol 1e-10. A propensity negative between integer counts counts as 0; a
+// network whose propensities switch with the counts, and a discrete-time model, are refused.
 func TestRateEquations(t *testing.T) {
 	t.Parallel()
 	const src = `
@@ -38,6 +40,27 @@ init { A = 10 }
 		if math.Abs(r.X[i][0]-want) > 1e-7 {
 			t.Errorf("x_A(%g) = %.10g, want %.10g", tt, r.X[i][0], want)
 		}
+	}
+	// A falling factorial is negative on 0 < x < 1: it counts as 0 there (x' = b until x = 1).
+	const ff = `
+species A
+feed: 0 -> A @ 0.5
+pair: 2A -> A @ A * (A - 1)
+init { A = 0 }
+`
+	m = loadtest.Source(t, ff, compiler.Options{})
+	rep, err = analysis.Lookup("ode").Run(context.Background(), &analysis.Problem{Model: m}, &analysis.ODESettings{T: 1, Steps: 2, Method: "auto", RelTol: 1e-10, AbsTol: 1e-12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := rep.(*analysis.ODEReport).X[1][0]; math.Abs(x-0.25) > 1e-9 {
+		t.Errorf("x(0.5) = %.12g, want 0.25", x)
+	}
+	// Queues switch at an empty buffer: refused, naming the transition.
+	var se *meanfield.SwitchingError
+	m = loadtest.Model(t, "@quarter_plane", compiler.Options{})
+	if _, err := analysis.Lookup("ode").Run(context.Background(), &analysis.Problem{Model: m}, nil); !errors.As(err, &se) || se.Label == "" {
+		t.Errorf("a guarded network: %v, want a SwitchingError", err)
 	}
 	const discrete = `
 time discrete

@@ -203,6 +203,15 @@ type Path struct {
 	Integrator string
 }
 
+// SwitchingError refuses the reaction-rate equations of a network whose propensities switch
+// with the counts (runtime.Model.SwitchingTransition).
+type SwitchingError struct{ Label string }
+
+// Error names the transition and what to use instead.
+func (e *SwitchingError) Error() string {
+	return fmt.Sprintf("the propensity of '%s' switches with the counts (a guard, a comparison or a step function): the reaction-rate equations of such a network are discontinuous and do not approximate its mean; use mfc ssa or mfc exact, or declare a scale for the mean field", e.Label)
+}
+
 // RateEquations is the method of a model in molecule numbers (no scale): the
 // reaction-rate equations of the counts (runtime.Model.RateEquations).
 const RateEquations = "reaction-rate equations of the counts"
@@ -213,6 +222,9 @@ const RateEquations = "reaction-rate equations of the counts"
 // (runtime.Model.HasRateEquations); its Path is in counts.
 func ODE(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []float64, set *ode.Settings) (*Path, error) {
 	if !m.HasDrift() && m.HasRateEquations() {
+		if lbl := m.SwitchingTransition(); lbl != "" {
+			return nil, &SwitchingError{Label: lbl}
+		}
 		f, jac := m.RateEquations(in)
 		x0 := append([]float64(nil), in.Counts...)
 		res, err := ode.Solve(ctx, ode.Problem{Dim: m.Dim(), Func: f, Jac: jac}, 0, x0, times, set)
