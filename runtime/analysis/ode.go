@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
+	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/meanfield"
 	"github.com/mfcproject/mfc/runtime/ode"
@@ -22,6 +24,66 @@ type ODEReport struct {
 	// Equations is empty for the mean-field ODE of the densities, or "reaction-rate
 	// equations (counts)" for a model without a scale, whose x are counts.
 	Equations string `json:"equations,omitempty"`
+	// Observables are the model's observables along the trajectory: h₀(x(t)) for an
+	// observable of the densities, the count form at the counts N·x(t) (x(t) for the
+	// reaction-rate equations) for one of the counts. None for the two-timescale ODE.
+	Observables []Series `json:"observables,omitempty"`
+}
+
+// Series is a named quantity at each time of a report.
+type Series struct {
+	Name   string    `json:"name"`
+	Values []float64 `json:"values"`
+}
+
+// odeObservables evaluates the observables of mod along the trajectory xs (see
+// ODEReport.Observables).
+func odeObservables(mod *runtime.Model, in *ir.Inputs, times []float64, xs [][]float64, counts bool) ([]Series, error) {
+	obs := mod.IR.Observables
+	if len(obs) == 0 {
+		return nil, nil
+	}
+	nodes := make([]ir.NodeID, len(obs))
+	for i, o := range obs {
+		nodes[i] = o.Node
+	}
+	tape := mod.IR.Graph.Compile(nodes)
+	vals := make([]float64, tape.Len())
+	loc := *in
+	loc.Counts = make([]float64, mod.Dim())
+	var h []float64
+	if !counts && mod.Observables != nil {
+		h = make([]float64, mod.Observables.Len())
+	}
+	out := make([]Series, len(obs))
+	for i, o := range obs {
+		out[i] = Series{Name: o.Name, Values: make([]float64, len(times))}
+	}
+	for k, x := range xs {
+		loc.Time = in.Time + times[k]
+		loc.Densities = x
+		for i, v := range x {
+			loc.Counts[i] = v
+			if !counts {
+				loc.Counts[i] = v * in.Scale
+			}
+		}
+		tape.Eval(vals, &loc)
+		if h != nil {
+			mod.Observables.Eval(h, &loc)
+		}
+		for i := range obs {
+			v := tape.Output(vals, i)
+			if h != nil && mod.ObservableScaled[i] {
+				v = h[3*i]
+			}
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("observable '%s' is %g at t = %g", obs[i].Name, v, times[k])
+			}
+			out[i].Values[k] = v
+		}
+	}
+	return out, nil
 }
 
 // ODESettings are the settings of the ode analysis.
@@ -88,6 +150,11 @@ func runODE(ctx context.Context, p *Problem, s *ODESettings) (Report, error) {
 	if path.Method == meanfield.RateEquations {
 		rep.Equations = "reaction-rate equations (counts)"
 	}
+	if path.Method != meanfield.Averaged {
+		if rep.Observables, err = odeObservables(mod, mod.Inputs(), path.Times, path.X, path.Method == meanfield.RateEquations); err != nil {
+			return nil, err
+		}
+	}
 	rep.Species = mod.SpeciesNames()
 	return rep, nil
 }
@@ -116,11 +183,17 @@ func (r *ODEReport) table(csv bool) string {
 	for _, s := range r.Species {
 		b.WriteString(sep + s)
 	}
+	for _, o := range r.Observables {
+		b.WriteString(sep + o.Name)
+	}
 	b.WriteString("\n")
 	for k, t := range r.Time {
 		fmt.Fprintf(&b, "%.10g", t)
 		for _, v := range r.X[k] {
 			fmt.Fprintf(&b, "%s%.12g", sep, v)
+		}
+		for _, o := range r.Observables {
+			fmt.Fprintf(&b, "%s%.12g", sep, o.Values[k])
 		}
 		b.WriteString("\n")
 	}

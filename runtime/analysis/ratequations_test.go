@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/mfcproject/mfc/compiler"
@@ -72,5 +73,38 @@ init { A = 0 }
 	var nm *analysis.NoMeanFieldError
 	if _, err := analysis.Lookup("ode").Run(context.Background(), &analysis.Problem{Model: m}, nil); !errors.As(err, &nm) {
 		t.Errorf("a discrete-time model: %v, want a NoMeanFieldError", err)
+	}
+}
+
+// TestTrajectoryObservables: ode and refine --transient report the observables along the
+// trajectory, not only the species: on SIR, 'infected' = x_I at every time (h₀ of an
+// observable of the densities), in JSON, text and CSV.
+func TestTrajectoryObservables(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Model(t, "@sir", compiler.Options{})
+	rep, err := analysis.Lookup("ode").Run(context.Background(), &analysis.Problem{Model: m}, &analysis.ODESettings{T: 2, Steps: 4, Method: "auto", RelTol: 1e-8, AbsTol: 1e-10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rep.(*analysis.ODEReport)
+	if len(r.Observables) != 3 || r.Observables[1].Name != "infected" {
+		t.Fatalf("observables %+v", r.Observables)
+	}
+	for k := range r.Time {
+		if r.Observables[1].Values[k] != r.X[k][1] {
+			t.Errorf("infected(%g) = %g, x_I = %g", r.Time[k], r.Observables[1].Values[k], r.X[k][1])
+		}
+	}
+	if txt, _ := analysis.Render(rep, "text"); !strings.Contains(string(txt), "t S I R susceptible infected recovered") {
+		t.Errorf("text header:\n%s", txt)
+	}
+	rep, err = analysis.Lookup("refine").Run(context.Background(), &analysis.Problem{Model: m}, &analysis.RefineSettings{Order: 2, Transient: 1, Steps: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt, _ := analysis.Render(rep, "text")
+	csv, _ := analysis.Render(rep, "csv")
+	if !strings.Contains(string(txt), "infected") || !strings.Contains(string(csv), `,observable,"infected",`) {
+		t.Errorf("transient refine without its observables:\n%s\n%s", txt, csv)
 	}
 }

@@ -277,9 +277,9 @@ func (r *RefineReport) Text() string {
 	two := r.Order >= 2
 	if r.Time != nil {
 		if two {
-			fmt.Fprintf(&b, "\n%-10s %-14s %14s %14s %14s %14s %14s\n", "t", "species", "mean field", "V", "A", "refined1", "refined2")
+			fmt.Fprintf(&b, "\n%-10s %-14s %14s %14s %14s %14s %14s\n", "t", "name", "mean field", "V | C", "A | D", "refined1", "refined2")
 		} else {
-			fmt.Fprintf(&b, "\n%-10s %-14s %14s %14s %14s\n", "t", "species", "mean field", "V", "refined")
+			fmt.Fprintf(&b, "\n%-10s %-14s %14s %14s %14s\n", "t", "name", "mean field", "V | C", "refined")
 		}
 		for k, t := range r.Time {
 			var at []float64
@@ -294,6 +294,18 @@ func (r *RefineReport) Text() string {
 					fmt.Fprintf(&b, "%-10.4g %-14s %14.8g %14.8g %14.8g\n", t, s, r.X[k][i], r.VT[k][i], r1)
 				}
 			}
+			if k < len(r.ObservablesT) {
+				for _, o := range r.ObservablesT[k] {
+					if two {
+						fmt.Fprintf(&b, "%-10.4g %-14s %14.8g %14.8g %14.8g %14.8g %14.8g\n", t, o.Name, o.MeanField, o.C, *o.D, o.Refined1, *o.Refined2)
+					} else {
+						fmt.Fprintf(&b, "%-10.4g %-14s %14.8g %14.8g %14.8g\n", t, o.Name, o.MeanField, o.C, o.Refined1)
+					}
+				}
+			}
+		}
+		if r.Method == meanfield.Refined {
+			b.WriteString("\nspecies are densities X/N: E[X/N] ≈ mean field + V/N + A/N²; observables: E[h] ≈ mean field + C/N + D/N²\n")
 		}
 		return b.String()
 	}
@@ -330,6 +342,9 @@ func (r *RefineReport) Text() string {
 				fmt.Fprintf(&b, "%-20s %14.8g %14.8g %14.8g\n", o.Name, o.MeanField, o.C, o.Refined1)
 			}
 		}
+	}
+	if r.Method == meanfield.Refined {
+		b.WriteString("\nspecies are densities X/N: E[X/N] ≈ mean field + V/N + A/N²; observables: E[h] ≈ mean field + C/N + D/N²\n")
 	}
 	for _, p := range r.sensitivityParams() {
 		r.sensitivityText(&b, p)
@@ -391,16 +406,17 @@ func (r *RefineReport) sensitivityText(b *strings.Builder, p string) {
 func (r *RefineReport) CSV() string {
 	var b strings.Builder
 	if r.Time != nil {
-		b.WriteString("t,species,mean_field,V,A,refined1,refined2\n")
+		b.WriteString("t,kind,name,mean_field,correction1,correction2,refined1,refined2\n")
 		for k, t := range r.Time {
 			at := make([]float64, len(r.Species))
 			if r.AT != nil {
 				at = r.AT[k]
 			}
-			for i, s := range r.Species {
-				r1, r2 := refineRow(r.X[k][i], r.VT[k][i], at, i, r.N)
-				fmt.Fprintf(&b, "%.17g,%q,%.17g,%.17g,%.17g,%.17g,%.17g\n", t, s, r.X[k][i], r.VT[k][i], at[i], r1, r2)
+			var obs []ObservableValue
+			if k < len(r.ObservablesT) {
+				obs = r.ObservablesT[k]
 			}
+			csvRows(&b, fmt.Sprintf("%.17g,", t), r.Species, r.X[k], r.VT[k], at, obs, r.N)
 		}
 		return b.String()
 	}

@@ -253,19 +253,40 @@ func column(rows [][]float64, i int) []float64 {
 	return out
 }
 
+// odeFigure draws the species (by default) or the species and observables named in only.
 func odeFigure(r *analysis.ODEReport, only []string) (*Figure, error) {
-	idx, err := pick(r.Species, only)
+	names := slices.Clone(r.Species)
+	for _, o := range r.Observables {
+		names = append(names, o.Name)
+	}
+	if len(only) == 0 {
+		only = r.Species
+	}
+	idx, err := pick(names, only)
 	if err != nil {
 		return nil, err
 	}
-	f := newFigure(r.Model+" — mean-field ODE", "time t", "density x(t)")
+	title, ylab := r.Model+" — mean-field ODE", "density x(t)"
+	if r.Equations != "" {
+		title, ylab = r.Model+" — "+r.Equations, "count x(t)"
+	}
+	if len(only) > 0 && len(idx) > 0 && idx[0] >= len(r.Species) {
+		ylab = "value"
+	}
+	f := newFigure(title, "time t", ylab)
 	for k, i := range idx {
-		l, err := line(r.Time, column(r.X, i), Colour(k), nil)
+		var ys []float64
+		if i < len(r.Species) {
+			ys = column(r.X, i)
+		} else {
+			ys = r.Observables[i-len(r.Species)].Values
+		}
+		l, err := line(r.Time, ys, Colour(k), nil)
 		if err != nil {
 			return nil, err
 		}
 		f.Plot.Add(l)
-		f.Legend.Add(r.Species[i], l)
+		f.Legend.Add(names[i], l)
 	}
 	return f, nil
 }
