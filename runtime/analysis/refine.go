@@ -51,6 +51,8 @@ type RefineReport struct {
 	// Sensitivity holds, by parameter (--sensitivity), the derivatives of the stationary
 	// quantities at fixed N.
 	Sensitivity map[string]*SensitivityValue `json:"sensitivity,omitempty"`
+	// Measures are the model's measures by the refined mean field (mfc run).
+	Measures []MeasureValue `json:"measures,omitempty"`
 }
 
 // SensitivityValue holds the derivatives of a stationary refined mean field with respect to
@@ -157,7 +159,15 @@ func runRun(ctx context.Context, p *Problem, s *RunSettings) (Report, error) {
 		p.notify("no mean-field analysis (%s); computing the exact stationary law of the finite chain instead, as mfc exact does", why)
 		return exactAnalysis(ctx, mod, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()), nil)
 	}
-	return runRefine(ctx, p, &s.RefineSettings)
+	rep, err := runRefine(ctx, p, &s.RefineSettings)
+	if err != nil || s.Transient > 0 {
+		return rep, err
+	}
+	r := rep.(*RefineReport)
+	if r.Measures, err = refineMeasures(ctx, mod, mod.Inputs(), r, r.Order); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // runRefine returns the refined mean field by the method that applies (runtime/meanfield):
@@ -343,6 +353,7 @@ func (r *RefineReport) Text() string {
 			}
 		}
 	}
+	measuresText(&b, r.Measures)
 	if r.Method == meanfield.Refined {
 		b.WriteString("\nspecies are densities X/N: E[X/N] ≈ mean field + V/N + A/N²; observables: E[h] ≈ mean field + C/N + D/N²\n")
 	}
@@ -426,6 +437,9 @@ func (r *RefineReport) CSV() string {
 	}
 	b.WriteString("kind,name,mean_field,correction1,correction2,refined1,refined2\n")
 	csvRows(&b, "", r.Species, r.FixedPoint, r.V, a, r.Observables, r.N)
+	for _, m := range r.Measures {
+		fmt.Fprintf(&b, "measure,%q,%s,,,%s,%s\n", m.Name, maybeCSV(m.MeanField), maybeCSV(m.Refined1), maybeCSV(m.Refined2))
+	}
 	for _, p := range r.sensitivityParams() {
 		sv := r.Sensitivity[p]
 		sa := sv.A
