@@ -48,7 +48,7 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 	}
 	plotFlag := ""
 	if plotted[a.Name] {
-		plotFlag = " [--plot FILE.png|svg|pdf [--only NAME,...]]"
+		plotFlag = " [--plot FILE.png|svg|pdf] [--only NAME,...]"
 	}
 	synopsis := fmt.Sprintf("FILE [--set name=value]... %s %s [--format text|csv|json] [-o FILE]%s", nflag, a.Synopsis, plotFlag)
 	c := &cli{name: a.Name, fs: newFlagSet(a.Name, synopsis, stderr), settings: a.NewSettings(), stderr: stderr}
@@ -58,7 +58,7 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 	c.fs.StringVar(&c.out, "o", "", "write the output to this file (atomically) instead of standard output")
 	if plotted[a.Name] {
 		c.fs.StringVar(&c.plot, "plot", "", "also draw the result as a figure in this file (.png, .svg or .pdf), written atomically")
-		c.fs.StringVar(&c.only, "only", "", "the species or observables drawn by --plot (comma-separated; default: the species)")
+		c.fs.StringVar(&c.only, "only", "", "comma-separated names of species, observables or measures: the rows of the text and CSV output (JSON keeps all) and what --plot draws (default: every row; the species for --plot)")
 	}
 	c.maxInput = maxInputFlag(c.fs)
 	analysis.DefineFlags(c.fs, c.settings)
@@ -107,9 +107,6 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 			fmt.Fprintf(stderr, "mfc %s: --plot %s is the input model or the -o file: draw the figure into another file\n", a.Name, displayName(c.plot))
 			return 2
 		}
-	} else if c.only != "" {
-		fmt.Fprintf(stderr, "mfc %s: --only selects what --plot draws: add --plot FILE.png\n", a.Name)
-		return 2
 	}
 	// runErr receives what the analysis writes while it runs (diagnostics of the models it
 	// loads, notes).
@@ -148,7 +145,20 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 	if err != nil {
 		return c.fail(err)
 	}
-	data, err := analysis.Render(rep, c.format)
+	shown := rep
+	if c.only != "" && c.format != "json" {
+		sel, ok := rep.(analysis.Selector)
+		if !ok && c.plot == "" {
+			fmt.Fprintf(stderr, "mfc %s: --only: this report has no rows to select; it selects what --plot draws\n", a.Name)
+			return 2
+		}
+		if ok {
+			if shown, err = sel.Select(strings.Split(c.only, ",")); err != nil {
+				return c.fail(err)
+			}
+		}
+	}
+	data, err := analysis.Render(shown, c.format)
 	if err != nil {
 		return c.fail(err)
 	}

@@ -278,3 +278,25 @@ func TestFileNamesQuoted(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyRows: --only keeps the named species, observables and measures in text and CSV
+// (JSON keeps every row), and names the rows a report has when one is unknown.
+func TestOnlyRows(t *testing.T) {
+	t.Parallel()
+	out, errOut, status := runCLI("run", "@sir", "--only", "I,infected_ss", "--format", "csv")
+	want := "kind,name,mean_field,correction1,correction2,refined1,refined2\nspecies,\"I\","
+	if status != 0 || !strings.HasPrefix(out, want) || strings.Count(out, "\n") != 3 || !strings.Contains(out, "measure,\"infected_ss\",") {
+		t.Errorf("run --only I,infected_ss: status %d\n%s%s", status, out, errOut)
+	}
+	out, _, _ = runCLI("run", "@sir", "--only", "I", "--format", "json")
+	if !strings.Contains(out, `"R"`) {
+		t.Errorf("JSON lost rows with --only:\n%s", out)
+	}
+	out, _, _ = runCLI("ode", "@sir", "--t", "1", "--steps", "1", "--only", "infected")
+	if !strings.Contains(out, "\nt infected\n") {
+		t.Errorf("ode --only infected:\n%s", out)
+	}
+	if _, errOut, status := runCLI("refine", "@sir", "--only", "J"); status != 2 || !strings.Contains(errOut, `no row "J"; it has S, I, R, susceptible`) {
+		t.Errorf("an unknown row: status %d, %s", status, errOut)
+	}
+}

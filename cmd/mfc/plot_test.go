@@ -25,8 +25,9 @@ func TestPlotFlag(t *testing.T) {
 		{[]string{"ssa", "@sir", "--runs", "10", "--t", "2", "--plot", filepath.Join(dir, "s.pdf")}, 0, "s.pdf", ""},
 		{[]string{"validate", "@sir", "--N", "10,20", "--ssa-t", "0", "--plot", filepath.Join(dir, "v.png")}, 0, "v.png", ""},
 		{[]string{"ode", "@sir", "--plot", filepath.Join(dir, "a.jpg")}, 2, "", "name it .png, .svg or .pdf"},
-		{[]string{"ode", "@sir", "--only", "S"}, 2, "", "add --plot"},
-		{[]string{"ode", "@sir", "--plot", filepath.Join(dir, "q.png"), "--only", "Q"}, 2, "", `no figure of "Q": the report has S, I, R`},
+		{[]string{"ode", "@sir", "--only", "S"}, 0, "", ""},
+		{[]string{"ode", "@sir", "--plot", filepath.Join(dir, "q.png"), "--only", "Q"}, 2, "", `no row "Q"; it has S, I, R`},
+		{[]string{"ode", "@sir", "--format", "json", "--plot", filepath.Join(dir, "q.png"), "--only", "Q"}, 2, "", `no figure of "Q": the report has S, I, R`},
 		{[]string{"fixpoint", "@sir", "--plot", filepath.Join(dir, "f.png")}, 2, "", "unknown flag --plot"},
 	}
 	for _, tc := range cases {
