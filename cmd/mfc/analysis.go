@@ -36,6 +36,7 @@ type cli struct {
 	out      string
 	plot     string
 	only     string
+	quiet    bool
 	maxInput *int64
 	settings any
 	stderr   io.Writer
@@ -50,7 +51,7 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 	if plotted[a.Name] {
 		plotFlag = " [--plot FILE.png|svg|pdf] [--only NAME,...]"
 	}
-	synopsis := fmt.Sprintf("FILE [--set name=value]... %s %s [--format text|csv|json] [-o FILE]%s", nflag, a.Synopsis, plotFlag)
+	synopsis := fmt.Sprintf("FILE [--set name=value]... %s %s [--format text|csv|json] [-o FILE]%s [--quiet]", nflag, a.Synopsis, plotFlag)
 	c := &cli{name: a.Name, fs: newFlagSet(a.Name, synopsis, stderr), settings: a.NewSettings(), stderr: stderr}
 	c.fs.Var(&c.sets, "set", "override a parameter: name=value, name=[v1,v2,...] or name[i,j]=value (repeatable)")
 	c.fs.Var(&c.scales, "N", "the scale, whatever its name in the model")
@@ -60,6 +61,7 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 		c.fs.StringVar(&c.plot, "plot", "", "also draw the result as a figure in this file (.png, .svg or .pdf), written atomically")
 		c.fs.StringVar(&c.only, "only", "", "comma-separated names of species, observables or measures: the rows of the text and CSV output (JSON keeps all) and what --plot draws (default: every row; the species for --plot)")
 	}
+	c.fs.BoolVar(&c.quiet, "quiet", false, "no progress bars on the terminal")
 	c.maxInput = maxInputFlag(c.fs)
 	analysis.DefineFlags(c.fs, c.settings)
 	files, err := parseInterleaved(c.fs, args, stdout)
@@ -140,6 +142,9 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 			return bar.Report, bar.Done
 		},
 		Notify: func(msg string) { fmt.Fprintf(runErr, "mfc %s: %s\n", a.Name, msg) },
+	}
+	if c.quiet {
+		p.Progress = nil
 	}
 	rep, err := runRegistered(ctx, a, p, c.settings, args, runErr)
 	if err != nil {

@@ -89,6 +89,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&out, "o", "", "write the result to this file (atomically; a journal FILE.journal makes reruns resume)")
 	fs.StringVar(&plotPath, "plot", "", "also draw the result (.png, .svg or .pdf): the --only keys against the swept parameter, a heat map for two axes")
 	fs.StringVar(&only, "only", "", "the keys drawn by --plot (comma-separated)")
+	quiet := fs.Bool("quiet", false, "no progress bar on the terminal")
 	fs.BoolVar(&emitSlurm, "emit-slurm", false, "print an sbatch script that runs this sweep as a Slurm job array of --shards tasks, instead of running it")
 	fs.IntVar(&shards, "shards", 0, "the number of tasks of --emit-slurm (range [1, 100000])")
 	maxInput := maxInputFlag(fs)
@@ -106,6 +107,11 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if len(files) != 1 {
 		fs.Usage()
 		return 2
+	}
+	gridSet := false
+	fs.Visit(func(f *flag.Flag) { gridSet = gridSet || f.Name == "grid" })
+	if gridSet && zip {
+		return usage("--grid and --zip exclude each other: the Cartesian product of the axes, or their values paired")
 	}
 	if !dashed || len(rest) == 0 {
 		return usage("name the analysis after --, e.g. mfc sweep m.mf --vary rho=0.5:0.9:5 -- refine --order 2")
@@ -248,7 +254,10 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		set.Journal = j
 		set.Done = append(set.Done, rows...)
 	}
-	bar := progress.New(stderr, "mfc sweep: points", 0)
+	var bar *progress.Bar
+	if !*quiet {
+		bar = progress.New(stderr, "mfc sweep: points", 0)
+	}
 	set.Progress = bar.Report
 	res, err := sweep.Run(ctx, set, eval)
 	bar.Done()

@@ -256,3 +256,11 @@ func TestSweepSensitivity(t *testing.T) {
 		t.Errorf("%d sensitivity columns checked, want 39", checked)
 	}
 }
+
+// TestSweepGridZip: --grid and --zip together are a usage error, not one silently winning.
+func TestSweepGridZip(t *testing.T) {
+	t.Parallel()
+	if _, errOut, status := runCLI("sweep", "@sir", "--vary", "beta=1,2", "--vary", "gamma=1,2", "--grid", "--zip", "--", "refine"); status != 2 || !strings.Contains(errOut, "exclude each other") {
+		t.Errorf("status %d: %s", status, errOut)
+	}
+}

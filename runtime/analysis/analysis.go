@@ -121,6 +121,9 @@ func (a *Analysis) Run(ctx context.Context, p *Problem, s any) (Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if p.Progress != nil {
+		ctx = runtime.WithProgress(ctx, runtime.ProgressFunc(p.Progress))
+	}
 	if b, ok := s.(interface{ Limits() *runtime.Budget }); ok {
 		if err := b.Limits().Check(); err != nil {
 			return nil, &UsageError{Msg: err.Error()}

@@ -38,6 +38,8 @@ func (s *system) ode(ctx context.Context, x0 []float64, times []float64, set *od
 		},
 	}
 	defer func() { s.in.Time = t0 }()
+	set, done := runtime.ODEProgress(ctx, "averaged mean-field ODE", times, set)
+	defer done()
 	sol, err := ode.Solve(ctx, prob, 0, x0, times, set)
 	if err != nil {
 		return nil, fmt.Errorf("average: averaged ODE: %w", err)

@@ -125,7 +125,9 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 	y0 := make([]float64, 2*d+np)
 	copy(y0, x0)
 	copy(y0[d:], m0)
-	sol, err := ode.Solve(ctx, prob, 0, y0, times, st.ODE)
+	set, done := runtime.ODEProgress(ctx, "averaged refined trajectory", times, st.ODE)
+	defer done()
+	sol, err := ode.Solve(ctx, prob, 0, y0, times, set)
 	sys.in.Time = t0
 	out := &TransientResult{Times: times, M0: m0, N: in.Scale}
 	if sol == nil {

@@ -227,6 +227,8 @@ func ODE(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []float64, 
 		}
 		f, jac := m.RateEquations(in)
 		x0 := append([]float64(nil), in.Counts...)
+		set, done := runtime.ODEProgress(ctx, "reaction-rate equations", times, set)
+		defer done()
 		res, err := ode.Solve(ctx, ode.Problem{Dim: m.Dim(), Func: f, Jac: jac}, 0, x0, times, set)
 		if err != nil {
 			return nil, err
@@ -245,6 +247,8 @@ func ODE(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []float64, 
 		return &Path{Method: method, Times: tr.Times, X: tr.X, Integrator: method}, nil
 	}
 	x0 := append([]float64(nil), in.Densities...)
+	set, done := runtime.ODEProgress(ctx, "mean-field ODE", times, set)
+	defer done()
 	res, err := ode.Solve(ctx, Problem(m, in), 0, x0, times, set)
 	if err != nil {
 		return nil, err

@@ -72,6 +72,8 @@ type Settings struct {
 	// shortened to hit an output time. When false, every requested time
 	// is an integration grid point.
 	Dense bool
+	// Progress, if non-nil, is called after every accepted step with the time reached.
+	Progress func(t float64)
 }
 
 // DefaultSettings returns the settings used when Solve is given nil:
@@ -305,6 +307,9 @@ func Solve(ctx context.Context, p Problem, t0 float64, x0 []float64, times []flo
 		}
 		hnew := st.next(h, en, true)
 		t = tnew
+		if set.Progress != nil {
+			set.Progress(t)
+		}
 		if !finite(st.state()) {
 			return res, &StepError{T: t, Reason: "the state became NaN or Inf"}
 		}

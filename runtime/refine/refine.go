@@ -315,7 +315,9 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 	}
 	y0 := make([]float64, 2*d+np)
 	copy(y0, in.Densities)
-	sol, err := ode.Solve(ctx, prob, 0, y0, times, s.ODE)
+	set, done := runtime.ODEProgress(ctx, "refined trajectory", times, s.ODE)
+	defer done()
+	sol, err := ode.Solve(ctx, prob, 0, y0, times, set)
 	out := &TransientResult{Times: times, N: in.Scale, Order: 1}
 	if sol == nil {
 		return out, err

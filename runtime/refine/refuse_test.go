@@ -67,3 +67,30 @@ func TestRefuseDegenerate(t *testing.T) {
 		t.Errorf("err = %v, want a DegenerateError", err)
 	}
 }
+
+// TestTransientProgress: the refined trajectory reports its progress, as the fraction of
+// the horizon reached, through the ProgressFunc of its context, and finishes the report.
+func TestTransientProgress(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Model(t, "@sir", compiler.Options{})
+	var dones []int64
+	finished := false
+	ctx := runtime.WithProgress(context.Background(), func(label string, total int64) (func(done, total int64), func()) {
+		if label != "refined trajectory" || total != 1000 {
+			t.Errorf("progress %q of %d units", label, total)
+		}
+		return func(done, _ int64) { dones = append(dones, done) }, func() { finished = true }
+	})
+	if _, err := Transient(ctx, m, m.Inputs(), []float64{0, 2.5, 5}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(dones) < 5 || dones[len(dones)-1] != 1000 || !finished {
+		t.Fatalf("progress reports %v, finished %v", dones, finished)
+	}
+	for k := 1; k < len(dones); k++ {
+		if dones[k] < dones[k-1] {
+			t.Errorf("progress goes back: %v", dones)
+			break
+		}
+	}
+}

@@ -128,7 +128,9 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 	}
 	y0 := make([]float64, dim)
 	copy(y0, in.Densities)
-	sol, err := ode.Solve(ctx, prob, 0, y0, times, s.ODE)
+	set, done := runtime.ODEProgress(ctx, "refined trajectory (order 2)", times, s.ODE)
+	defer done()
+	sol, err := ode.Solve(ctx, prob, 0, y0, times, set)
 	out := &TransientResult{Times: times, N: in.Scale, Order: 2}
 	if sol == nil {
 		return out, err
