@@ -117,7 +117,10 @@ func Compare(ctx context.Context, rep *Report, ns []int, load runtime.Loader, s 
 		set.SteinMaxStates = 300
 	}
 	out := &Comparison{}
-	for _, n := range ns {
+	report, finish := runtime.StartProgress(ctx, "exact chains", int64(len(ns)))
+	defer finish()
+	for i, n := range ns {
+		report(int64(i), int64(len(ns)))
 		if err := ctx.Err(); err != nil {
 			return out, fmt.Errorf("converge: Compare stopped before N = %d: %w", n, err)
 		}

@@ -61,8 +61,11 @@ func (rep *Report) sample(ctx context.Context, m *runtime.Model, set *Settings) 
 		inf[k] = math.Inf(1)
 	}
 	pr.OneSign = lv == LevelHessian
-	for _, x := range pts {
+	report, finish := runtime.StartProgress(ctx, "Poisson equation from the sample points", int64(len(pts)))
+	defer finish()
+	for i, x := range pts {
 		v, err := ps.Eval(ctx, x, lv, st.Alpha)
+		report(int64(i+1), int64(len(pts)))
 		if err != nil {
 			return err
 		}
