@@ -38,6 +38,21 @@
 //     pivot and the first guess come from a random walk of at most 4e6 jumps on the chain
 //     (its occupation measure), smoothed by Gauss–Seidel sweeps; BiCGSTAB restarts when it
 //     stagnates.
+//   - The Result of Stationary names its closed class (Result.Class, with a representative
+//     state) and counts the absorbing states (Result.Absorbing); Result.InClosedClass tells a
+//     transient state, so that a caller can say when the law sits on an absorbing class that
+//     the initial state is not in.
+//   - QuasiStationary computes the quasi-stationary law: the left Perron vector ν of the
+//     generator Q_T restricted to the transient states T (νQ_T = −θν), the law conditioned on
+//     non-absorption, with the absorption rate θ (mean time to absorption 1/θ from ν). It is
+//     refused for a chain without transient states (ErrNoAbsorption) and for transient states
+//     that do not communicate (*TransientReducibleError: the law would not be unique). Inverse
+//     iteration with δI − Q_T, δ = 1e-12·‖Q_T‖∞, factorised once (dense LU up to 500 states,
+//     else ILU(0) with BiCGSTAB solves, O(E) per iteration), converges in a few steps when
+//     θ ≪ λ₂ (the metastable chains where the law matters). A rate below 1e-8·‖Q_T‖∞ is
+//     recomputed from the stationary law of the chain restarted at the mode of ν on
+//     absorption, solved by GTH (componentwise accurate: θ ≈ e^{−cN} down to 1e-300); where
+//     only the iterative solve applies, a rate below 1e-12·‖Q_T‖∞ is reported as an upper bound.
 //   - Transient computes p(t) = p₀e^{Qt} by uniformisation with Fox–Glynn truncation
 //     (FoxGlynn), and optionally ∫₀^t p(s) ds with cumulative Poisson weights:
 //     O(E·(q·t + √(q·t))) for the uniformisation rate q = max|Q_ii|. Discounted solves
