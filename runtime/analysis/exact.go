@@ -37,6 +37,39 @@ type ExactReport struct {
 	Measures            map[string]float64 `json:"measures"`
 	MeasureBounds       map[string]float64 `json:"measure_bounds,omitempty"`
 	MeasuresNotComputed map[string]string  `json:"measures_not_computed,omitempty"`
+	// ClosedClasses, Absorbing and TransientStates describe a chain that is not one
+	// communicating class (absent for one that is): its closed class, the number of its
+	// absorbing states and of its transient states.
+	ClosedClasses   *ClosedClasses `json:"closed_classes,omitempty"`
+	Absorbing       int            `json:"absorbing,omitempty"`
+	TransientStates int            `json:"transient_states,omitempty"`
+	// QuasiStationary is the law conditioned on non-absorption (--quasi-stationary).
+	QuasiStationary *QuasiReport `json:"quasi_stationary,omitempty"`
+}
+
+// ClosedClasses lists the closed classes of an exact chain.
+type ClosedClasses struct {
+	Count int `json:"count"`
+	// Sizes and Representatives give each class's number of states and one of its states.
+	Sizes           []int    `json:"sizes"`
+	Representatives []string `json:"representatives"`
+}
+
+// QuasiReport is the quasi-stationary law of an exact chain: the limit law conditioned on
+// not having been absorbed (ctmc.QuasiStationary).
+type QuasiReport struct {
+	Mean        []float64          `json:"mean"`
+	MeanDensity []float64          `json:"mean_density,omitempty"`
+	Observables map[string]float64 `json:"observables"`
+	// AbsorptionRate is θ; MeanTimeToAbsorption = 1/θ is the mean time to absorption from
+	// the quasi-stationary law. When AbsorptionRateBound is set, θ is below what the solve
+	// resolves: AbsorptionRate is an upper bound and MeanTimeToAbsorption a lower bound.
+	AbsorptionRate       float64 `json:"absorption_rate"`
+	MeanTimeToAbsorption float64 `json:"mean_time_to_absorption"`
+	AbsorptionRateBound  bool    `json:"absorption_rate_bound,omitempty"`
+	TransientStates      int     `json:"transient_states"`
+	Method               string  `json:"method"`
+	Residual             float64 `json:"residual"`
 }
 
 // ExactSettings are the settings of the exact analysis.
@@ -44,6 +77,8 @@ type ExactSettings struct {
 	MaxStates int `flag:"max-states" usage:"stop the state-space exploration beyond this many states" range:"[1,1e9]"`
 	// Measures selects the measures computed: "all", "none" or names separated by commas.
 	Measures string `flag:"measures" usage:"the measures to compute: all, none, or names separated by commas (a transient measure of a large chain can take long)"`
+	// QuasiStationary adds the quasi-stationary law (README.md, mfc exact).
+	QuasiStationary bool `flag:"quasi-stationary" usage:"also compute the quasi-stationary law, conditioned on not being absorbed, with the absorption rate (for a chain with absorbing states)"`
 	runtime.Budget
 }
 
@@ -66,14 +101,14 @@ type SSASettings struct {
 func init() {
 	register(Analysis{Name: "exact",
 		Summary:  "stationary law of the finite chain: expected counts, observables, stationary measures",
-		Synopsis: "[--max-states k] [--measures all|none|NAME,...] [--max-memory M] [--timeout D]"},
+		Synopsis: "[--max-states k] [--measures all|none|NAME,...] [--quasi-stationary] [--max-memory M] [--timeout D]"},
 		func() *ExactSettings { return &ExactSettings{MaxStates: 2_000_000, Measures: "all"} },
 		func(ctx context.Context, p *Problem, s *ExactSettings) (Report, error) {
 			only, err := measureSelection(p.Model, s.Measures)
 			if err != nil {
 				return nil, err
 			}
-			return exactAnalysis(ctx, p.Model, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()), only)
+			return exactReport(ctx, p.Model, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()), only, s.QuasiStationary)
 		})
 	register(Analysis{Name: "ssa",
 		Summary:  "stochastic simulation ensembles: means and 95% confidence intervals",
@@ -107,6 +142,11 @@ func measureSelection(mod *runtime.Model, spec string) ([]string, error) {
 // exactAnalysis explores and solves the finite chain of mod at its inputs, and computes the
 // measures named by only (nil: all).
 func exactAnalysis(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only []string) (*ExactReport, error) {
+	return exactReport(ctx, mod, lim, only, false)
+}
+
+// exactReport is exactAnalysis with, if quasi, the quasi-stationary law.
+func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only []string, quasi bool) (*ExactReport, error) {
 	in := mod.Inputs()
 	chain, err := ctmc.Explore(ctx, mod, in, lim)
 	if err != nil {
@@ -120,8 +160,32 @@ func exactAnalysis(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, onl
 		Iterations: res.Iterations, Method: res.Method, Mean: ctmc.MeanCounts(chain, res.Pi),
 		Observables: map[string]float64{}, Measures: map[string]float64{}}
 	rep.Species = mod.SpeciesNames()
+	var notes []string
 	if !mod.IR.TimeHomogeneous {
-		rep.Note = fmt.Sprintf("the model is time-inhomogeneous: the stationary law, mean and observables are those of the chain frozen at t = %g; the measures use the time-varying chain where they can", in.Time)
+		notes = append(notes, fmt.Sprintf("the model is time-inhomogeneous: the stationary law, mean and observables are those of the chain frozen at t = %g; the measures use the time-varying chain where they can", in.Time))
+	}
+	if res.Closed < rep.States || res.Absorbing > 0 {
+		rep.ClosedClasses = &ClosedClasses{Count: 1, Sizes: []int{res.Class.Size}, Representatives: []string{res.Class.State}}
+		rep.Absorbing, rep.TransientStates = res.Absorbing, rep.States-res.Closed
+	}
+	if init := chain.Initial; len(init) > 0 && !res.InClosedClass(init[0]) {
+		what := fmt.Sprintf("the closed class of %d states [%s, ...]", res.Class.Size, res.Class.State)
+		if res.Absorbing > 0 {
+			what = fmt.Sprintf("the absorbing state [%s]", res.Class.State)
+		}
+		hint := "; --quasi-stationary gives the law conditioned on not being absorbed"
+		if quasi {
+			hint = "; the quasi-stationary law is the law conditioned on not being absorbed"
+		}
+		notes = append(notes, fmt.Sprintf("the initial state [%s] is transient: the chain leaves it for good and is absorbed into %s, where the whole stationary law sits%s", chain.StateString(init[0]), what, hint))
+	}
+	rep.Note = strings.Join(notes, "; ")
+	if quasi {
+		q, err := quasiReport(ctx, chain, mod, in)
+		if err != nil {
+			return nil, err
+		}
+		rep.QuasiStationary = q
 	}
 	if in.Scale > 0 {
 		for _, n := range rep.Mean {
@@ -158,6 +222,29 @@ func exactAnalysis(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, onl
 	return rep, nil
 }
 
+// quasiReport computes the quasi-stationary law of the chain and its means.
+func quasiReport(ctx context.Context, chain *ctmc.Chain, mod *runtime.Model, in *ir.Inputs) (*QuasiReport, error) {
+	q, err := ctmc.QuasiStationary(ctx, chain, nil)
+	if errors.Is(err, ctmc.ErrNoAbsorption) {
+		return nil, fmt.Errorf("%w; run mfc exact without --quasi-stationary", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep := &QuasiReport{Mean: ctmc.MeanCounts(chain, q.Pi), Observables: map[string]float64{}, AbsorptionRate: q.Rate,
+		MeanTimeToAbsorption: 1 / q.Rate, AbsorptionRateBound: q.RateBound, TransientStates: q.Transient, Method: q.Method, Residual: q.Residual}
+	if in.Scale > 0 {
+		for _, n := range rep.Mean {
+			rep.MeanDensity = append(rep.MeanDensity, n/in.Scale)
+		}
+	}
+	obs := ctmc.ObservableMeans(chain, mod, in, q.Pi)
+	for k, o := range mod.IR.Observables {
+		rep.Observables[o.Name] = obs[k]
+	}
+	return rep, nil
+}
+
 // Text renders the report as tables.
 func (r *ExactReport) Text() string {
 	var b strings.Builder
@@ -173,8 +260,31 @@ func (r *ExactReport) Text() string {
 		}
 		fmt.Fprintf(&b, "%-20s %16.12g %16s\n", s, r.Mean[i], dens)
 	}
+	if c := r.ClosedClasses; c != nil {
+		fmt.Fprintf(&b, "\nclosed class: %d state(s), e.g. [%s]; %d absorbing state(s), %d transient state(s)\n", c.Sizes[0], c.Representatives[0], r.Absorbing, r.TransientStates)
+	}
 	writeMap(&b, "observable", r.Observables)
 	writeMap(&b, "measure", r.Measures)
+	if q := r.QuasiStationary; q != nil {
+		rel := "="
+		if q.AbsorptionRateBound {
+			rel = "<"
+		}
+		fmt.Fprintf(&b, "\nquasi-stationary law (conditioned on not being absorbed; %d transient states, %s, residual %.2e)\n", q.TransientStates, q.Method, q.Residual)
+		fmt.Fprintf(&b, "absorption rate θ %s %.6g, mean time to absorption 1/θ %s %.6g\n", rel, q.AbsorptionRate, map[string]string{"=": "=", "<": ">"}[rel], q.MeanTimeToAbsorption)
+		if q.AbsorptionRateBound {
+			b.WriteString("(θ is below what the iterative solve resolves: a bound; a smaller chain, solved directly, gives its value)\n")
+		}
+		fmt.Fprintf(&b, "\n%-20s %16s %16s\n", "species", "E_qs[count]", "E_qs[density]")
+		for i, s := range r.Species {
+			dens := ""
+			if q.MeanDensity != nil {
+				dens = fmt.Sprintf("%.12g", q.MeanDensity[i])
+			}
+			fmt.Fprintf(&b, "%-20s %16.12g %16s\n", s, q.Mean[i], dens)
+		}
+		writeMap(&b, "observable (qs)", q.Observables)
+	}
 	if len(r.MeasuresNotComputed) > 0 {
 		keys := make([]string, 0, len(r.MeasuresNotComputed))
 		for k := range r.MeasuresNotComputed {
