@@ -61,3 +61,28 @@ func TestExactQuasiStationaryCLI(t *testing.T) {
 		t.Errorf("status %d, stderr %q", status, errOut)
 	}
 }
+
+// mfc ssa --condition survival reports, per sample time, the runs not absorbed over which
+// the means are taken, and the number absorbed; a value other than none or survival is a
+// usage error.
+func TestSSAConditionSurvivalCLI(t *testing.T) {
+	t.Parallel()
+	out, errOut, status := runCLI("ssa", "../../testdata/qsd/sis.mf", "--N", "20", "--runs", "100", "--t", "20", "--steps", "2", "--condition", "survival", "--format", "json")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errOut)
+	}
+	var rep struct {
+		Runs      int
+		Survivors []int
+		Absorbed  int
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Survivors) != 3 || rep.Survivors[0] != 100 || rep.Absorbed != 100-rep.Survivors[2] || rep.Absorbed == 0 {
+		t.Errorf("report %+v", rep)
+	}
+	if _, errOut, status := runCLI("ssa", "../../testdata/qsd/sis.mf", "--condition", "alive"); status != 2 || !strings.Contains(errOut, "--condition") {
+		t.Errorf("status %d, stderr %q", status, errOut)
+	}
+}

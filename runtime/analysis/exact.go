@@ -95,6 +95,9 @@ type SSASettings struct {
 	// simulation by thinning (ssa.Settings.RateBound).
 	RateBound float64 `flag:"rate-bound" usage:"a bound on the sum of the time-dependent propensities over [0, T], to simulate a time-inhomogeneous model by thinning (0: none)" range:"[0,inf)"`
 	MaxEvents int     `flag:"max-events" usage:"stop after this many events of all the runs together (0: 1e9); the runs completed are reported as a partial result" range:"[0,1e15]"`
+	// Condition is "none" or "survival": the statistics of each sample time leave out the
+	// runs absorbed by then (ssa.Settings.ConditionSurvival).
+	Condition string `flag:"condition" usage:"none, or survival: the statistics of each sample time leave out the runs absorbed by then (in a state where no transition can fire), and count them"`
 	runtime.Budget
 }
 
@@ -112,8 +115,10 @@ func init() {
 		})
 	register(Analysis{Name: "ssa",
 		Summary:  "stochastic simulation ensembles: means and 95% confidence intervals",
-		Synopsis: "--runs R --t T [--steps k] [--seed s] [--workers w] [--method auto|direct|cr] [--max-events E] [--max-memory M] [--timeout D]"},
-		func() *SSASettings { return &SSASettings{Runs: 1000, T: 10, Steps: 10, Seed: 1, Method: "auto"} }, runSSA)
+		Synopsis: "--runs R --t T [--steps k] [--seed s] [--workers w] [--method auto|direct|cr] [--condition none|survival] [--max-events E] [--max-memory M] [--timeout D]"},
+		func() *SSASettings {
+			return &SSASettings{Runs: 1000, T: 10, Steps: 10, Seed: 1, Method: "auto", Condition: "none"}
+		}, runSSA)
 }
 
 // measureSelection reads --measures: nil for all, an empty list for none, else the names,
@@ -330,12 +335,20 @@ type SSAReport struct {
 	// Partial is set when the ensemble stopped early (event or time budget): it says why
 	// and how many of the requested runs completed (Runs counts those).
 	Partial string `json:"partial,omitempty"`
+	// Survivors[k] is the number of runs not absorbed at Time[k], over which the means of
+	// that time are taken, and Absorbed the number absorbed by the last time
+	// (--condition survival).
+	Survivors []int `json:"survivors,omitempty"`
+	Absorbed  int   `json:"absorbed,omitempty"`
 }
 
 // Check reports a budget out of range.
 func (s *SSASettings) Check() error {
 	if s.MaxEvents < 0 {
 		return usageErrorf("--max-events must be ≥ 0 (0: the default, 1e9), got %d", s.MaxEvents)
+	}
+	if s.Condition != "none" && s.Condition != "survival" && s.Condition != "" {
+		return usageErrorf("--condition must be none or survival, got %q", s.Condition)
 	}
 	return s.Budget.Check()
 }
@@ -372,12 +385,16 @@ func runSSA(ctx context.Context, p *Problem, s *SSASettings) (Report, error) {
 	}
 	report, finish := p.progress("runs", int64(s.Runs))
 	res, err := ssa.Ensemble(ctx, mod, mod.Inputs(), ssa.Settings{Runs: s.Runs, T: s.T, Times: times, Seed: s.Seed, Workers: s.Workers, Method: s.Method, RateBound: s.RateBound,
-		EventBudget: int64(s.MaxEvents), Progress: report})
+		EventBudget: int64(s.MaxEvents), Progress: report, ConditionSurvival: s.Condition == "survival"})
 	finish()
+	if errors.Is(err, ssa.ErrCondition) {
+		return nil, fmt.Errorf("%w; simulate without --condition survival", err)
+	}
 	if err != nil {
 		return nil, err
 	}
-	rep := &SSAReport{Model: mod.IR.Name, Runs: res.Runs, Seed: s.Seed, Events: res.Events, Names: res.Names, Time: res.Times, Species: len(mod.IR.Species), Partial: res.Partial}
+	rep := &SSAReport{Model: mod.IR.Name, Runs: res.Runs, Seed: s.Seed, Events: res.Events, Names: res.Names, Time: res.Times, Species: len(mod.IR.Species), Partial: res.Partial,
+		Survivors: res.Survivors, Absorbed: res.Absorbed}
 	for _, row := range res.Stats {
 		mean, ci := make([]float64, len(row)), make([]float64, len(row))
 		for q, st := range row {
@@ -403,6 +420,9 @@ func (r *SSAReport) table(csv bool) string {
 		if r.Partial != "" {
 			fmt.Fprintf(&b, "PARTIAL RESULT: %s\n", r.Partial)
 		}
+		if r.Survivors != nil {
+			fmt.Fprintf(&b, "conditioned on survival: %d of the %d runs are absorbed by t = %g; the means at each time are over the runs not absorbed then (rows 'runs')\n", r.Absorbed, r.Runs, r.Time[len(r.Time)-1])
+		}
 		fmt.Fprintf(&b, "\n%-10s %-20s %16s %14s\n", "t", "quantity", "mean", "± 95% CI")
 	}
 	for k, t := range r.Time {
@@ -411,6 +431,13 @@ func (r *SSAReport) table(csv bool) string {
 				fmt.Fprintf(&b, "%.17g,%q,%.17g,%.17g\n", t, name, r.Mean[k][q], r.CI[k][q])
 			} else {
 				fmt.Fprintf(&b, "%-10.4g %-20s %16.8g %14.3g\n", t, name, r.Mean[k][q], r.CI[k][q])
+			}
+		}
+		if r.Survivors != nil {
+			if csv {
+				fmt.Fprintf(&b, "%.17g,\"runs\",%d,0\n", t, r.Survivors[k])
+			} else {
+				fmt.Fprintf(&b, "%-10.4g %-20s %16d\n", t, "runs", r.Survivors[k])
 			}
 		}
 	}

@@ -241,6 +241,63 @@ type Sim struct {
 	work, limit int64
 	// blowup watches the event rate of a continuous-time trajectory for explosion.
 	blowup explosion
+	// Conditioning on survival (Settings.ConditionSurvival) in a time average: restart
+	// holds one state drawn from the trajectory's occupation measure since Reset (restartW
+	// its total time), where an absorbed trajectory restarts; Absorptions counts them.
+	restart          []float64
+	restartEnv       int
+	restartW         float64
+	absorptions      int64
+	restartOnAbsorbs bool
+}
+
+// ErrCondition refuses the conditioning on survival for a model it does not apply to.
+var ErrCondition = errors.New("ssa: conditioning on survival applies to time-homogeneous continuous-time models (an absorbing state is one where no transition can fire)")
+
+// Absorbed reports whether the trajectory is in an absorbing state: no transition can fire
+// there, ever (every propensity is 0 in a time-homogeneous continuous-time model). It is
+// false for the models ErrCondition names.
+func (s *Sim) Absorbed() bool {
+	if s.p.disc || len(s.p.td) > 0 {
+		return false
+	}
+	for _, a := range s.props {
+		if a != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Absorptions returns the number of absorptions since Reset of a trajectory that restarts
+// on absorption (TimeAverage with Settings.ConditionSurvival).
+func (s *Sim) Absorptions() int64 { return s.absorptions }
+
+// restartIfAbsorbed moves an absorbed trajectory to the state held in s.restart: a draw
+// from its occupation measure since Reset. The occupation measure of a trajectory so
+// restarted converges to the quasi-stationary law (D. Aldous, B. Flannery and J. L.
+// Palacios, Probab. Eng. Inform. Sci. 2:293–307, 1988; M. Benaïm and B. Cloez, Adv. Appl.
+// Probab. 47:37–59, 2015).
+func (s *Sim) restartIfAbsorbed() error {
+	if !s.Absorbed() {
+		return nil
+	}
+	if s.restartW == 0 {
+		return fmt.Errorf("ssa: the trajectory was absorbed at %s at t = %g before it spent any time elsewhere: no state to restart from", s.StateString(), s.t)
+	}
+	s.absorptions++
+	copy(s.in.Counts, s.restart)
+	if s.scaled {
+		for i, v := range s.restart {
+			s.in.Densities[i] = v / s.in.Scale
+		}
+	}
+	s.env = s.restartEnv
+	s.setEnv()
+	if s.cr != nil {
+		s.cr.clear()
+	}
+	return s.evalAll()
 }
 
 // ctxEvery is how many events or steps pass between two checks of the context: far below
@@ -311,6 +368,7 @@ func (s *Sim) Reset(seed, run uint64) error {
 	s.pcg.Seed(splitmix64(a^splitmix64(run)), splitmix64(a+0x632BE59BD9B4E019*(run+1)))
 	s.t, s.events, s.in.Time = 0, 0, 0
 	s.work, s.blowup = 0, explosion{}
+	s.restartW, s.absorptions = 0, 0
 	copy(s.in.Counts, s.init)
 	for i, v := range s.init {
 		if s.scaled {
@@ -541,6 +599,17 @@ func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 				acc[s.p.d+k] += v * dt
 			}
 		}
+		if s.restartOnAbsorbs {
+			// Weighted reservoir sampling of one state of the occupation measure: the state
+			// held over [tPrev, t] replaces the sample with probability dt / (time so far).
+			if dt := s.t - tPrev; dt > 0 {
+				s.restartW += dt
+				if s.rng.Float64()*s.restartW < dt {
+					copy(s.restart, s.in.Counts)
+					s.restartEnv = s.env
+				}
+			}
+		}
 		if j < 0 {
 			continue
 		}
@@ -556,6 +625,11 @@ func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 		}
 		if s.events != ev && s.events&(1<<blowupFirst-1) == 0 {
 			if err := s.watch(tEnd); err != nil {
+				return err
+			}
+		}
+		if s.restartOnAbsorbs {
+			if err := s.restartIfAbsorbed(); err != nil {
 				return err
 			}
 		}
