@@ -500,7 +500,7 @@ func TimeAverage(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Setting
 		if sim.p.disc || len(sim.p.td) > 0 {
 			return nil, ErrCondition
 		}
-		sim.restartOnAbsorbs, sim.restart = true, make([]float64, sim.p.d)
+		sim.occ = newOccupation(sim.p.d)
 	}
 	if err := sim.Reset(s.Seed, 0); err != nil {
 		return nil, err

@@ -241,14 +241,11 @@ type Sim struct {
 	work, limit int64
 	// blowup watches the event rate of a continuous-time trajectory for explosion.
 	blowup explosion
-	// Conditioning on survival (Settings.ConditionSurvival) in a time average: restart
-	// holds one state drawn from the trajectory's occupation measure since Reset (restartW
-	// its total time), where an absorbed trajectory restarts; Absorptions counts them.
-	restart          []float64
-	restartEnv       int
-	restartW         float64
-	absorptions      int64
-	restartOnAbsorbs bool
+	// Conditioning on survival (Settings.ConditionSurvival) in a time average: occ is the
+	// trajectory's occupation measure since Reset, from which an absorbed trajectory
+	// restarts (nil: no conditioning); absorptions counts the restarts.
+	occ         *occupation
+	absorptions int64
 }
 
 // ErrCondition refuses the conditioning on survival for a model it does not apply to.
@@ -273,26 +270,27 @@ func (s *Sim) Absorbed() bool {
 // on absorption (TimeAverage with Settings.ConditionSurvival).
 func (s *Sim) Absorptions() int64 { return s.absorptions }
 
-// restartIfAbsorbed moves an absorbed trajectory to the state held in s.restart: a draw
-// from its occupation measure since Reset. The occupation measure of a trajectory so
-// restarted converges to the quasi-stationary law (D. Aldous, B. Flannery and J. L.
+// restartIfAbsorbed moves an absorbed trajectory to a state drawn, independently of the
+// earlier draws, from its occupation measure since Reset. The occupation measure of a
+// trajectory so restarted converges to the quasi-stationary law (D. Aldous, B. Flannery and J. L.
 // Palacios, Probab. Eng. Inform. Sci. 2:293–307, 1988; M. Benaïm and B. Cloez, Adv. Appl.
 // Probab. 47:37–59, 2015).
 func (s *Sim) restartIfAbsorbed() error {
 	if !s.Absorbed() {
 		return nil
 	}
-	if s.restartW == 0 {
+	if s.occ.total == 0 {
 		return fmt.Errorf("ssa: the trajectory was absorbed at %s at t = %g before it spent any time elsewhere: no state to restart from", s.StateString(), s.t)
 	}
 	s.absorptions++
-	copy(s.in.Counts, s.restart)
+	k := s.occ.draw(s.rng.Float64() * s.occ.total)
+	copy(s.in.Counts, s.occ.counts[k*s.p.d:(k+1)*s.p.d])
 	if s.scaled {
-		for i, v := range s.restart {
+		for i, v := range s.in.Counts {
 			s.in.Densities[i] = v / s.in.Scale
 		}
 	}
-	s.env = s.restartEnv
+	s.env = s.occ.env[k]
 	s.setEnv()
 	if s.cr != nil {
 		s.cr.clear()
@@ -368,7 +366,10 @@ func (s *Sim) Reset(seed, run uint64) error {
 	s.pcg.Seed(splitmix64(a^splitmix64(run)), splitmix64(a+0x632BE59BD9B4E019*(run+1)))
 	s.t, s.events, s.in.Time = 0, 0, 0
 	s.work, s.blowup = 0, explosion{}
-	s.restartW, s.absorptions = 0, 0
+	s.absorptions = 0
+	if s.occ != nil {
+		s.occ.reset()
+	}
 	copy(s.in.Counts, s.init)
 	for i, v := range s.init {
 		if s.scaled {
@@ -599,16 +600,8 @@ func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 				acc[s.p.d+k] += v * dt
 			}
 		}
-		if s.restartOnAbsorbs {
-			// Weighted reservoir sampling of one state of the occupation measure: the state
-			// held over [tPrev, t] replaces the sample with probability dt / (time so far).
-			if dt := s.t - tPrev; dt > 0 {
-				s.restartW += dt
-				if s.rng.Float64()*s.restartW < dt {
-					copy(s.restart, s.in.Counts)
-					s.restartEnv = s.env
-				}
-			}
+		if s.occ != nil && s.t > tPrev {
+			s.occ.add(s.in.Counts, s.env, s.t-tPrev)
 		}
 		if j < 0 {
 			continue
@@ -628,7 +621,7 @@ func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 				return err
 			}
 		}
-		if s.restartOnAbsorbs {
+		if s.occ != nil {
 			if err := s.restartIfAbsorbed(); err != nil {
 				return err
 			}
