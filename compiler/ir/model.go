@@ -189,9 +189,10 @@ type Measure struct {
 
 // Init is the initial state.
 type Init struct {
-	Counts    []NodeID  // per species, over parameters and the scale
-	Densities []float64 // per species, from 'init density' (nil otherwise)
-	Density   bool
+	Counts     []NodeID   // per species, over parameters and the scale
+	Densities  []float64  // per species, from 'init density' (nil otherwise)
+	DensityPos []diag.Pos // per species, where its density is given (with Densities)
+	Density    bool
 }
 
 // MeanField records whether mean-field analyses can run and, if not, why, and holds the
