@@ -266,7 +266,7 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 				// docs/language.md §8 W606: compare with the law conditioned on survival.
 				quasi = true
 				if absorbedStart = st.InClosedClass(chain.Initial[0]); absorbedStart {
-					w.Message += fmt.Sprintf("; the initial state [%s] is that absorbing state, so nothing ever happens (raise N, or check the initial counts): no exact or simulated value at this N", chain.StateString(chain.Initial[0]))
+					w.Message += fmt.Sprintf("; the initial state [%s] is already there, so that species never appears (raise N, or check the initial counts): no exact or simulated value at this N", chain.StateString(chain.Initial[0]))
 					law = nil
 				} else if q, qerr := ctmc.QuasiStationary(ctx, chain, nil); qerr != nil {
 					w.Message += fmt.Sprintf("; the quasi-stationary law is not available (%v): no exact value at this N", qerr)
@@ -493,28 +493,32 @@ func exactLaw(ctx context.Context, c *ctmc.Chain, mod *runtime.Model, in *ir.Inp
 const interiorTol = 1e-6
 
 // absorbedWarning returns W606 (docs/language.md §8) when the stationary law st of the
-// chain sits on an absorbing state where some species is 0 while the mean field's
-// stationary value of that species is positive: the exact law then describes the end of
-// the process, extinction, while the mean field describes the long phase before it, and
-// comparing them is meaningless. ok is false otherwise (and without a mean field, a
-// stationary law or an absorbing state).
+// chain sits on a closed class that leaves out some states (an absorbing state, or a class
+// such as I = 0 with S still moving) where a species is 0, while the mean field's stationary
+// value of that species is positive: the exact law then describes the end of the process,
+// extinction, while the mean field describes the long phase before it, and comparing them
+// is meaningless. ok is false otherwise (and without a mean field or a stationary law).
 func absorbedWarning(c *ctmc.Chain, st *ctmc.Result, ap *approx, n float64) (w meanfield.Warning, ok bool) {
-	if st == nil || st.Absorbing == 0 || ap == nil || len(ap.x) != c.Dim {
+	if st == nil || ap == nil || len(ap.x) != c.Dim {
 		return w, false
 	}
-	counts := c.Counts(st.Class.Representative)
+	mean := ctmc.MeanCounts(c, st.Pi)
 	names := c.Model.SpeciesNames()
 	var pos []string
 	for i, x := range ap.x {
-		if counts[i] == 0 && x > interiorTol {
+		if mean[i] == 0 && x > interiorTol {
 			pos = append(pos, fmt.Sprintf("%s = %.4g", names[i], x))
 		}
 	}
 	if len(pos) == 0 {
 		return w, false
 	}
+	where := fmt.Sprintf("absorbed at [%s]", st.Class.State)
+	if st.Absorbing == 0 {
+		where = fmt.Sprintf("absorbed into a closed class of %d states, e.g. [%s]", st.Class.Size, st.Class.State)
+	}
 	return meanfield.Warning{Code: "W606", Quantity: fmt.Sprintf("N=%g", n),
-		Message: fmt.Sprintf("the exact chain is absorbed at [%s], where its whole stationary law sits, while the mean field's fixed point is interior (%s)", st.Class.State, strings.Join(pos, ", "))}, true
+		Message: fmt.Sprintf("the exact chain is %s, where its whole stationary law sits, while the mean field's fixed point is interior (%s)", where, strings.Join(pos, ", "))}, true
 }
 
 // simulate returns the simulated means and 95% half-widths of every species and
