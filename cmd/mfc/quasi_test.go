@@ -86,3 +86,35 @@ func TestSSAConditionSurvivalCLI(t *testing.T) {
 		t.Errorf("status %d, stderr %q", status, errOut)
 	}
 }
+
+// On the Moran model (testdata/qsd/moran.mf) fixation at A = 0 or A = N gives two closed
+// classes: mfc exact refuses, naming --quasi-stationary, which reports the quasi-stationary
+// law with both absorbing states and no stationary mean (null); --plot then has no figure.
+func TestExactQuasiStationaryTwoClassesCLI(t *testing.T) {
+	t.Parallel()
+	const moran = "../../testdata/qsd/moran.mf"
+	if _, errOut, status := runCLI("exact", moran); status != 1 || !strings.Contains(errOut, "2 closed classes") || !strings.Contains(errOut, "mfc exact --quasi-stationary") {
+		t.Errorf("without the flag: status %d, stderr %q", status, errOut)
+	}
+	out, errOut, status := runCLI("exact", moran, "--quasi-stationary", "--format", "json")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errOut)
+	}
+	var rep struct {
+		Mean          []float64
+		Absorbing     int
+		ClosedClasses struct{ Count int } `json:"closed_classes"`
+		Quasi         *struct {
+			MeanDensity []float64 `json:"mean_density"`
+		} `json:"quasi_stationary"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Mean != nil || rep.Absorbing != 2 || rep.ClosedClasses.Count != 2 || rep.Quasi == nil || !(rep.Quasi.MeanDensity[0] > 0.5) {
+		t.Errorf("report %s", out)
+	}
+	if _, errOut, status := runCLI("exact", moran, "--quasi-stationary", "--plot", t.TempDir()+"/x.png"); status != 2 || !strings.Contains(errOut, "not unique") {
+		t.Errorf("--plot: status %d, stderr %q", status, errOut)
+	}
+}

@@ -158,6 +158,13 @@ func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only 
 		return nil, err
 	}
 	res, err := ctmc.Stationary(ctx, chain, nil)
+	var re *ctmc.ReducibleError
+	if errors.As(err, &re) && quasi {
+		return reducibleReport(ctx, chain, mod, in, re)
+	}
+	if re != nil {
+		return nil, fmt.Errorf("%w (mfc exact --quasi-stationary gives the law conditioned on entering none of them)", err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -227,6 +234,39 @@ func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only 
 	return rep, nil
 }
 
+// reducibleReport is the report of --quasi-stationary on a chain with several closed
+// classes (re): its stationary law depends on the initial state and is not given (Mean,
+// MeanDensity null), while the quasi-stationary law, conditioned on entering none of the
+// classes, is.
+func reducibleReport(ctx context.Context, chain *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, re *ctmc.ReducibleError) (*ExactReport, error) {
+	rep := &ExactReport{Model: mod.IR.Name, N: in.Scale, States: chain.NumStates(), Species: mod.SpeciesNames(),
+		Method: "not solved: the stationary law is not unique", Observables: map[string]float64{}, Measures: map[string]float64{},
+		ClosedClasses: &ClosedClasses{Count: len(re.Classes)}}
+	closed := 0
+	for _, c := range re.Classes {
+		rep.ClosedClasses.Sizes = append(rep.ClosedClasses.Sizes, c.Size)
+		rep.ClosedClasses.Representatives = append(rep.ClosedClasses.Representatives, c.State)
+		closed += c.Size
+		if c.Size == 1 {
+			rep.Absorbing++
+		}
+	}
+	rep.TransientStates = rep.States - closed
+	rep.Note = fmt.Sprintf("the chain has %d closed classes, so its stationary law depends on the initial state and is not given; the quasi-stationary law conditions on entering none of them", len(re.Classes))
+	for _, ms := range mod.IR.Measures {
+		if rep.MeasuresNotComputed == nil {
+			rep.MeasuresNotComputed = map[string]string{}
+		}
+		rep.MeasuresNotComputed[ms.Name] = "not computed with --quasi-stationary on a chain with several closed classes"
+	}
+	q, err := quasiReport(ctx, chain, mod, in)
+	if err != nil {
+		return nil, err
+	}
+	rep.QuasiStationary = q
+	return rep, nil
+}
+
 // quasiReport computes the quasi-stationary law of the chain and its means.
 func quasiReport(ctx context.Context, chain *ctmc.Chain, mod *runtime.Model, in *ir.Inputs) (*QuasiReport, error) {
 	q, err := ctmc.QuasiStationary(ctx, chain, nil)
@@ -253,20 +293,32 @@ func quasiReport(ctx context.Context, chain *ctmc.Chain, mod *runtime.Model, in 
 // Text renders the report as tables.
 func (r *ExactReport) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "model %s: exact stationary law, %d states (%s, %d iterations, residual ‖πQ‖₁ = %.2e)\n\n", r.Model, r.States, r.Method, r.Iterations, r.Residual)
+	if r.Mean == nil {
+		fmt.Fprintf(&b, "model %s: exact chain, %d states, stationary law not unique\n\n", r.Model, r.States)
+	} else {
+		fmt.Fprintf(&b, "model %s: exact stationary law, %d states (%s, %d iterations, residual ‖πQ‖₁ = %.2e)\n\n", r.Model, r.States, r.Method, r.Iterations, r.Residual)
+	}
 	if r.Note != "" {
 		fmt.Fprintf(&b, "note: %s\n\n", r.Note)
 	}
-	fmt.Fprintf(&b, "%-20s %16s %16s\n", "species", "E[count]", "E[density]")
-	for i, s := range r.Species {
-		dens := ""
-		if r.MeanDensity != nil {
-			dens = fmt.Sprintf("%.12g", r.MeanDensity[i])
+	if r.Mean != nil {
+		fmt.Fprintf(&b, "%-20s %16s %16s\n", "species", "E[count]", "E[density]")
+		for i, s := range r.Species {
+			dens := ""
+			if r.MeanDensity != nil {
+				dens = fmt.Sprintf("%.12g", r.MeanDensity[i])
+			}
+			fmt.Fprintf(&b, "%-20s %16.12g %16s\n", s, r.Mean[i], dens)
 		}
-		fmt.Fprintf(&b, "%-20s %16.12g %16s\n", s, r.Mean[i], dens)
 	}
-	if c := r.ClosedClasses; c != nil {
+	if c := r.ClosedClasses; c != nil && c.Count == 1 {
 		fmt.Fprintf(&b, "\nclosed class: %d state(s), e.g. [%s]; %d absorbing state(s), %d transient state(s)\n", c.Sizes[0], c.Representatives[0], r.Absorbing, r.TransientStates)
+	} else if c != nil {
+		fmt.Fprintf(&b, "closed classes: %d (%d absorbing states), %d transient states; e.g.", c.Count, r.Absorbing, r.TransientStates)
+		for i := range min(c.Count, 3) {
+			fmt.Fprintf(&b, " [%s] (%d states)", c.Representatives[i], c.Sizes[i])
+		}
+		b.WriteString("\n")
 	}
 	writeMap(&b, "observable", r.Observables)
 	writeMap(&b, "measure", r.Measures)
