@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/mfcproject/mfc/runtime/linalg"
@@ -26,10 +27,10 @@ type QuasiResult struct {
 	RateBound bool
 	// Residual is ‖νQ_T + θν‖₁ of the normalised ν.
 	Residual float64
-	// Iterations counts the inverse-iteration steps; Krylov counts the BiCGSTAB
-	// iterations of their solves (0 for dense LU).
+	// Iterations counts the inverse-iteration steps; Krylov counts the GMRES iterations
+	// of their solves (0 for dense LU).
 	Iterations, Krylov int
-	// Method is "inverse iteration, dense LU" or "inverse iteration, BiCGSTAB+ILU(0)".
+	// Method is "inverse iteration, dense LU" or "inverse iteration, GMRES+ILU(0)".
 	Method string
 	// Transient is the number of transient states, on which Pi lives.
 	Transient int
@@ -44,19 +45,77 @@ type QuasiResult struct {
 // (Stationary) is the answer.
 var ErrNoAbsorption = errors.New("ctmc: the chain has no transient states: it is never absorbed, so its stationary law is the answer (the quasi-stationary law is the law conditioned on not being absorbed)")
 
-// TransientReducibleError reports transient states that do not all communicate: the law
-// conditioned on non-absorption may then depend on the initial state, and the
-// quasi-stationary law is not unique.
+// TransientReducibleError reports a law conditioned on non-absorption that, in the limit,
+// holds mass on communicating classes of transient states neither of which can reach the
+// other: each carries its own quasi-stationary law, so the quasi-stationary law is not
+// unique (it depends on the initial state, and on how the classes' decay rates compare).
 type TransientReducibleError struct {
-	// Classes is the number of communicating classes of the transient states; First and
-	// Second are states of two of them.
+	// Classes is the number of communicating classes of transient states holding mass;
+	// First and Second are states of two that cannot reach each other.
 	Classes       int
 	First, Second string
 }
 
 // Error names two of the classes.
 func (e *TransientReducibleError) Error() string {
-	return fmt.Sprintf("ctmc: the transient states form %d communicating classes (e.g. [%s] and [%s]) instead of one: the law conditioned on non-absorption depends on the class the chain is in, so the quasi-stationary law is not unique", e.Classes, e.First, e.Second)
+	return fmt.Sprintf("ctmc: the law conditioned on non-absorption stays on %d communicating classes of transient states, two of which cannot reach each other (e.g. [%s] and [%s]): the quasi-stationary law is not unique", e.Classes, e.First, e.Second)
+}
+
+// supportMass is the share of ν below which a class of transient states counts as empty.
+const supportMass = 1e-9
+
+// uniqueSupport checks the limit law ν of a chain whose transient states form several
+// communicating classes (comp, Tarjan's numbering, in which a class reachable from another
+// comes first): the classes holding mass must all be reachable from one of them, the class
+// whose decay is slowest among those the initial state reaches, and ν is then the unique
+// quasi-stationary law with that support (the mass downstream is fed by it). Classes that
+// cannot reach each other both holding mass mean that several quasi-stationary laws exist
+// (*TransientReducibleError). O(S + E).
+func uniqueSupport(c *Chain, qt *linalg.CSR, comp []int32, nu []float64, states []int) error {
+	mass := map[int32]float64{}
+	for k, v := range nu {
+		mass[comp[k]] += v
+	}
+	lead := int32(-1)
+	held := 0
+	for k, m := range mass {
+		if m > supportMass {
+			held++
+			if k > lead {
+				lead = k
+			}
+		}
+	}
+	seen := make([]bool, len(nu))
+	var stack []int32
+	for k := range nu {
+		if comp[k] == lead {
+			seen[k] = true
+			stack = append(stack, int32(k))
+		}
+	}
+	for len(stack) > 0 {
+		k := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for p := qt.RowPtr[k]; p < qt.RowPtr[k+1]; p++ {
+			if j := qt.Col[p]; !seen[j] && qt.Val[p] > 0 {
+				seen[j] = true
+				stack = append(stack, j)
+			}
+		}
+	}
+	first := -1
+	for k := range nu {
+		if comp[k] == lead && first < 0 {
+			first = k
+		}
+	}
+	for k := range nu {
+		if !seen[k] && mass[comp[k]] > supportMass {
+			return &TransientReducibleError{Classes: held, First: c.StateString(states[first]), Second: c.StateString(states[k])}
+		}
+	}
+	return nil
 }
 
 // quasiDenseMax is the largest transient set solved by dense LU: its factorisation
@@ -66,22 +125,35 @@ const quasiDenseMax = 500
 // quasiMaxIter bounds the inverse-iteration steps.
 const quasiMaxIter = 500
 
+// shiftFactor sets the shift δ = shiftFactor·‖Q_T‖∞ of the inverse iteration: δI − Q_T
+// then has a condition number of at most about 1/shiftFactor, which the Krylov solves
+// need (without it, 1/θ can exceed 1e80), while a step still contracts the error by
+// (θ + δ)/(λ₂ + δ) ≤ δ/λ₂ + θ/λ₂.
+const shiftFactor = 1e-4
+
 // QuasiStationary returns the quasi-stationary distribution of the chain: the left Perron
 // vector ν of the generator Q_T restricted to the transient states T (those outside every
 // closed class), νQ_T = −θν, ν ≥ 0, Σν = 1, the limit law of X_t conditioned on X_t ∈ T.
-// It needs T to be non-empty (else ErrNoAbsorption) and to be one communicating class
-// (else a *TransientReducibleError: the quasi-stationary law would not be unique).
+// It needs T to be non-empty (else ErrNoAbsorption). When T is one communicating class, ν
+// is unique. When it is several (an SIRS epidemic without importation: the states without
+// infection but with immunes leak to the absorbing state), ν is the limit law from the
+// initial state: it lives on the class of slowest decay that the initial state reaches and
+// on the states downstream of it; if it holds mass on classes that cannot reach each other
+// the quasi-stationary law is not unique (*TransientReducibleError).
 //
-// Method: inverse iteration ν_{k+1} ∝ ν_k (δI − Q_T)⁻¹ from the uniform law on T, with the
-// tiny shift δ = 1e-12·‖Q_T‖∞ keeping δI − Q_T a nonsingular M-matrix whose inverse is
-// positive (the iterates stay positive, and the error of the solves lies along ν). Each step
-// contracts the error by (θ + δ)/(λ₂ + δ) for the second eigenvalue λ₂ of −Q_T: in the
-// metastable regime where the quasi-stationary law matters (θ ≪ λ₂) a few steps suffice.
-// The matrix is factorised once: dense LU up to 500 transient states (s.DenseMax < 0
-// forces the sparse path), else ILU(0), with BiCGSTAB solves (O(E) per iteration). θ is
-// the absorption flux Σ_i ν_i·(rate from i out of T), accurate to the relative accuracy of
-// ν however small it is. It stops when the residual ‖νQ_T + θν‖₁ ≤ s.Tol·‖Q_T‖∞ and ν
-// changes by at most s.Tol, and returns an error if that is not reached.
+// Method. First the chain that restarts at the initial state j on absorption (restartSolve):
+// its stationary law, found by the solvers of Stationary (GTH on the band, dense GTH, or
+// ILU(0)-BiCGSTAB), is e_j(−Q_T)⁻¹ normalised, one exact step of inverse iteration, and
+// equals ν up to O(θ/λ₂) for the second eigenvalue λ₂ of −Q_T: it is the answer when its
+// residual ‖νQ_T + θν‖₁ is within s.Tol, which is the case of the metastable chains whose
+// θ ≈ e^{−cN} is far below any absolute accuracy (GTH gets it componentwise, down to
+// 1e-300). Otherwise inverse iteration ν_{k+1} ∝ ν_k (δI − Q_T)⁻¹ from there, with
+// δ = 1e-4·‖Q_T‖∞ (shiftFactor), factorised once: dense LU up to 500 transient states
+// (s.DenseMax < 0 forces the sparse path), else ILU(0) with GMRES solves to a backward
+// error of 1e-14 (O(E) per iteration); it stops when the residual ≤ s.Tol·‖Q_T‖∞ and ν
+// changes by at most s.Tol, and returns an error if that is not reached. θ is the
+// absorption flux Σ_i ν_i·(rate from i out of T); where ν did not come from GTH, a θ
+// below 1e-12·‖Q_T‖∞ is reported as that bound (RateBound).
 //
 // A discrete-time chain (Q = P − I) gives the quasi-stationary law of P_T with
 // νP_T = (1 − θ)ν: Rate is then the absorption probability per step.
@@ -132,91 +204,70 @@ func QuasiStationary(ctx context.Context, c *Chain, s *Settings) (*QuasiResult, 
 		}
 		qt.RowPtr = append(qt.RowPtr, len(qt.Col))
 	}
-	if comp, nc := Components(qt); nc > 1 {
-		other := 0
-		for k := range comp {
-			if comp[k] != comp[0] {
-				other = k
-				break
-			}
-		}
-		return nil, &TransientReducibleError{Classes: nc, First: c.StateString(states[0]), Second: c.StateString(states[other])}
-	}
+	comp, nc := Components(qt)
 	norm := qt.NormInf()
-	// A step solves the row system x(δI − Q_T) = ν, that is a x = ν for a = (δI − Q_T)ᵀ.
-	delta := 1e-12 * norm
-	a := qt.Transpose()
-	for i := range a.Val {
-		a.Val[i] = -a.Val[i]
-	}
-	for i := 0; i < n; i++ {
-		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
-			if int(a.Col[p]) == i {
-				a.Val[p] += delta
-			}
-		}
-	}
-	solve, method, err := quasiSolver(a, set)
-	if err != nil {
-		return nil, err
-	}
-	res.Method = "inverse iteration, " + method
-	nu := make([]float64, n)
-	for k := range nu {
-		nu[k] = 1 / float64(n)
-	}
-	x := make([]float64, n)
-	r := make([]float64, n)
 	tol := set.Tol
-	for it := 1; it <= quasiMaxIter; it++ {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("ctmc: quasi-stationary solve stopped after %d steps: %w", it-1, err)
-		}
-		kry, err := solve(ctx, x, nu)
-		res.Krylov += kry
-		if err != nil {
-			return nil, err
-		}
-		sum := 0.0
-		for _, v := range x {
-			sum += v
-		}
-		if !(sum > 0) || math.IsInf(sum, 0) {
-			return nil, fmt.Errorf("ctmc: quasi-stationary solve failed: the inverse iterate sums to %g", sum)
-		}
-		change := 0.0
-		for k := range x {
-			v := max(x[k]/sum, 0) // round-off can leave a −ε on a negligible component
-			change += math.Abs(v - nu[k])
-			nu[k] = v
-			x[k] /= sum // the next solve starts from ν: its solution is ν/(θ + δ) once converged
-		}
-		res.Iterations = it
-		theta := 0.0
+	r := make([]float64, n)
+	// eigen sets θ = ν·exit and the residual ‖νQ_T + θν‖₁ of ν.
+	eigen := func(nu []float64) (theta, resid float64) {
 		for k, v := range nu {
 			theta += v * exit[k]
 		}
 		qt.VecMul(r, nu)
-		resid := 0.0
 		for k := range r {
 			resid += math.Abs(r[k] + theta*nu[k])
 		}
-		res.Rate, res.Residual = theta, resid
-		if change <= tol && resid <= tol*max(norm, 1) {
-			break
+		return theta, resid
+	}
+	// The initial law on T (uniform over T if no initial state is transient): with
+	// several classes in T the limit is then the one from the initial state.
+	nu := make([]float64, n)
+	start, j0 := 0, 0
+	for _, i := range c.Initial {
+		if l := local[i]; l >= 0 {
+			nu[l] = 1
+			start++
+			j0 = int(l)
 		}
 	}
-	if !(res.Residual <= tol*max(norm, 1)) || !(res.Rate > 0) {
-		return nil, fmt.Errorf("ctmc: quasi-stationary solve (%s, %d transient states) reached residual ‖νQ_T + θν‖₁ = %.3g after %d steps, above the target %.3g", res.Method, n, res.Residual, res.Iterations, tol*max(norm, 1))
+	for k := range nu {
+		if start == 0 {
+			nu[k] = 1 / float64(n)
+		} else {
+			nu[k] /= float64(start)
+		}
 	}
-	if res.Rate < restartBelow*norm {
-		refined, err := restartRefine(ctx, qt, exit, nu, set, res)
-		if err != nil {
+	// First the restart chain from j0: one exact inverse step, which is the answer when θ
+	// is tiny (the metastable chains), found by the robust stationary solvers.
+	pi, rmethod, err := restartSolve(ctx, qt, exit, j0, set)
+	if err != nil {
+		return nil, err
+	}
+	// Its error is about resid/λ₂: it is kept when resid is within s.Tol, in absolute terms
+	// (not scaled by ‖Q_T‖∞: λ₂ may be far smaller).
+	theta, resid := eigen(pi)
+	if theta > 0 && resid <= tol {
+		copy(nu, pi)
+		res.Rate, res.Residual, res.Iterations = theta, resid, 1
+		res.Method = "restart chain, " + rmethod
+	} else {
+		if theta > 0 {
+			copy(nu, pi)
+		}
+		if err := inverseIteration(ctx, qt, nu, set, res, eigen); err != nil {
 			return nil, err
 		}
-		if floor := rateResolution * norm; !refined && res.Rate < floor {
-			res.Rate, res.RateBound = floor, true
+		rmethod = ""
+	}
+	if nc > 1 {
+		if err := uniqueSupport(c, qt, comp, nu, states); err != nil {
+			return nil, err
 		}
+	}
+	// A GTH solve is accurate componentwise, so θ = ν·exit is too however small; the
+	// other solves are accurate to about ε·‖Q_T‖∞ in absolute terms.
+	if floor := rateResolution * norm; !strings.Contains(rmethod, "GTH") && res.Rate < floor {
+		res.Rate, res.RateBound = floor, true
 	}
 	res.Pi = make([]float64, N)
 	for k, i := range states {
@@ -251,93 +302,148 @@ func quasiSolver(a *linalg.CSR, set Settings) (func(ctx context.Context, x, b []
 	if err != nil {
 		return nil, "", err
 	}
-	// The solution grows like ‖b‖/(θ + δ): its residual cannot fall below the round-off
-	// ε·‖a‖·‖x‖ of the product a x, so the target scales with ‖x‖ (BiCGSTAB's Rel·(1 + Σx),
-	// x ≥ 0). An error of the solve lies along ν (a⁻¹ amplifies that direction most): it
-	// does not hurt the iteration, whose own residual decides convergence.
-	rel := 1e-13 * a.NormInf()
+	// The solution grows like ‖b‖/(θ + δ): a relative residual ‖b − a x‖/‖b‖ cannot fall
+	// below about ε·cond(a), so the solves stop on GMRES's backward error
+	// ‖r‖₂/(‖a‖₂‖x‖₂ + ‖b‖₂) instead. An error of the solve lies along ν (a⁻¹ amplifies
+	// that direction most): it does not hurt the iteration, whose own residual decides
+	// convergence.
+	norm2 := math.Sqrt(a.NormInf() * a.Transpose().NormInf())
+	gs := &linalg.GMRESSettings{M: m, Tol: 1e-14, Norm2: norm2, MaxIter: set.MaxIter}
 	return func(ctx context.Context, x, b []float64) (int, error) {
-		bn := 0.0
-		for _, v := range b {
-			bn += math.Abs(v)
-		}
-		return linalg.BiCGSTAB(ctx, a, b, x, &linalg.BiCGSTABSettings{M: m, Rel: rel, Abs: 0.5 * set.Tol * bn, MaxIter: set.MaxIter})
-	}, "BiCGSTAB+ILU(0)", nil
+		r, err := linalg.GMRES(ctx, a, b, x, gs)
+		return r.Iterations, err
+	}, "GMRES+ILU(0)", nil
 }
 
 // rateResolution is the absorption rate, relative to ‖Q_T‖∞, below which θ of the
 // inverse iteration is reported as a bound only (QuasiResult.RateBound).
 const rateResolution = 1e-12
 
-// restartBelow is the absorption rate, relative to ‖Q_T‖∞, below which θ and the small
-// components of ν are recomputed by restartRefine: the inverse iteration gets them to an
-// absolute accuracy of about ε·‖Q_T‖∞ only, while θ of a metastable chain (e^{−cN}) can be
-// far smaller.
-const restartBelow = 1e-8
-
-// restartRefine recomputes ν to componentwise accuracy: the chain that, on absorption,
-// restarts at the state j where ν is largest has the generator G = Q_T + exit·e_j, and its
-// stationary law is π ∝ e_j(−Q_T)⁻¹, the occupation law before absorption from j; then
-// 1/θ_j = E_j τ. Solved by the subtraction-free GTH elimination of Stationary (or its
-// iterative solve), π is accurate componentwise however small its entries. It equals ν up
-// to the relaxation from j: E_j τ = 1/θ + O(1/λ₂), so |θ_j − θ|/θ and ‖π − ν‖₁ are of order
-// θ/λ₂, negligible exactly when θ is tiny. The refinement is kept when π agrees with the
-// inverse iteration's ν to s.Tol in ‖·‖₁ (which bounds that order) and meets its residual,
-// and was solved by GTH (an iterative solve is accurate in norm only); refined reports it.
-func restartRefine(ctx context.Context, qt *linalg.CSR, exit, nu []float64, set Settings, res *QuasiResult) (refined bool, err error) {
+// restartSolve returns the stationary law π of the chain on the transient states that, on
+// absorption, restarts at state j: its generator is G = Q_T + exit·e_j on the states
+// reachable from j (where it is irreducible: each of them reaches the absorption, then j),
+// and π ∝ e_j(δI − Q_T)⁻¹ with δ = 0, one exact step of inverse iteration from j: the
+// occupation law before absorption from j, with 1/(π·exit) = E_j τ. Solved by the methods
+// of Stationary: the subtraction-free GTH elimination gets every component to a relative
+// accuracy, however small. When θ ≪ λ₂ (the second eigenvalue of −Q_T), E_j τ = 1/θ +
+// O(1/λ₂) and π is ν to within O(θ/λ₂), which the residual ‖πQ_T + θπ‖₁ = θ‖π − e_j‖₁
+// measures.
+func restartSolve(ctx context.Context, qt *linalg.CSR, exit []float64, j int, set Settings) ([]float64, string, error) {
 	n := qt.Rows
-	j := 0
-	for k, v := range nu {
-		if v > nu[j] {
-			j = k
+	local := make([]int32, n)
+	for i := range local {
+		local[i] = -1
+	}
+	order := []int{j}
+	local[j] = 0
+	for k := 0; k < len(order); k++ {
+		i := order[k]
+		for p := qt.RowPtr[i]; p < qt.RowPtr[i+1]; p++ {
+			if c := qt.Col[p]; local[c] < 0 && qt.Val[p] > 0 {
+				local[c] = int32(len(order))
+				order = append(order, int(c))
+			}
 		}
 	}
-	g := &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, 1, n+1)}
-	for i := 0; i < n; i++ {
-		added := exit[i] == 0
+	m := len(order)
+	g := &linalg.CSR{Rows: m, Cols: m, RowPtr: make([]int, 1, m+1)}
+	type entry struct {
+		col int32
+		v   float64
+	}
+	var row []entry
+	for _, i := range order {
+		row = row[:0]
 		for p := qt.RowPtr[i]; p < qt.RowPtr[i+1]; p++ {
-			col, v := int(qt.Col[p]), qt.Val[p]
-			if !added && col >= j {
-				if col == j {
-					v += exit[i]
-				} else {
-					g.Col = append(g.Col, int32(j))
-					g.Val = append(g.Val, exit[i])
-				}
-				added = true
+			if l := local[qt.Col[p]]; l >= 0 {
+				row = append(row, entry{l, qt.Val[p]})
 			}
-			g.Col = append(g.Col, int32(col))
-			g.Val = append(g.Val, v)
 		}
-		if !added {
-			g.Col = append(g.Col, int32(j))
-			g.Val = append(g.Val, exit[i])
+		if exit[i] > 0 {
+			row = append(row, entry{0, exit[i]}) // j is local state 0
+		}
+		slices.SortFunc(row, func(a, b entry) int { return int(a.col) - int(b.col) })
+		for _, e := range row {
+			if k := len(g.Col); k > g.RowPtr[len(g.RowPtr)-1] && g.Col[k-1] == e.col {
+				g.Val[k-1] += e.v
+				continue
+			}
+			g.Col = append(g.Col, e.col)
+			g.Val = append(g.Val, e.v)
 		}
 		g.RowPtr = append(g.RowPtr, len(g.Col))
 	}
 	var sr Result
 	pi, err := solveGenerator(ctx, g, set, &sr)
 	if err != nil {
-		return false, fmt.Errorf("ctmc: quasi-stationary refinement: %w", err)
+		return nil, "", fmt.Errorf("ctmc: quasi-stationary law (restart chain): %w", err)
 	}
-	theta, diff := 0.0, 0.0
-	for k, v := range pi {
-		theta += v * exit[k]
-		diff += math.Abs(v - nu[k])
+	out := make([]float64, n)
+	for k, i := range order {
+		out[i] = pi[k]
 	}
-	r := make([]float64, n)
-	qt.VecMul(r, pi)
-	resid := 0.0
-	for k := range r {
-		resid += math.Abs(r[k] + theta*pi[k])
+	return out, sr.Method, nil
+}
+
+// inverseIteration refines ν in place by ν_{k+1} ∝ ν_k (δI − Q_T)⁻¹, δ = 1e-12·‖Q_T‖∞,
+// until ν changes by at most s.Tol and its residual (eigen) is within s.Tol·‖Q_T‖∞; it
+// sets res's rate, residual, iterations and method.
+func inverseIteration(ctx context.Context, qt *linalg.CSR, nu []float64, set Settings, res *QuasiResult, eigen func([]float64) (float64, float64)) error {
+	n := qt.Rows
+	norm := qt.NormInf()
+	target := set.Tol * max(norm, 1)
+	// A step solves the row system x(δI − Q_T) = ν, that is a x = ν for a = (δI − Q_T)ᵀ.
+	delta := shiftFactor * norm
+	a := qt.Transpose()
+	for i := range a.Val {
+		a.Val[i] = -a.Val[i]
 	}
-	if !strings.Contains(sr.Method, "GTH") || diff > set.Tol || !(resid <= set.Tol*max(qt.NormInf(), 1)) || !(theta > 0) {
-		// An iterative solve (no componentwise accuracy), a chain not metastable enough,
-		// or a rate below the floating-point range: the inverse iteration's values stand.
-		return false, nil
+	for i := 0; i < n; i++ {
+		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
+			if int(a.Col[p]) == i {
+				a.Val[p] += delta
+			}
+		}
 	}
-	copy(nu, pi)
-	res.Rate, res.Residual = theta, resid
-	res.Method += "; small components by the restart chain (" + sr.Method + ")"
-	return true, nil
+	solve, method, err := quasiSolver(a, set)
+	if err != nil {
+		return err
+	}
+	res.Method = "inverse iteration, " + method
+	x := make([]float64, n)
+	lastChange := math.Inf(1)
+	for it := 1; it <= quasiMaxIter; it++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("ctmc: quasi-stationary solve stopped after %d steps: %w", it-1, err)
+		}
+		kry, err := solve(ctx, x, nu)
+		res.Krylov += kry
+		if err != nil {
+			return err
+		}
+		sum := 0.0
+		for _, v := range x {
+			sum += v
+		}
+		if !(sum > 0) || math.IsInf(sum, 0) {
+			return fmt.Errorf("ctmc: quasi-stationary solve failed: the inverse iterate sums to %g", sum)
+		}
+		change := 0.0
+		for k := range x {
+			v := max(x[k]/sum, 0) // round-off can leave a −ε on a negligible component
+			change += math.Abs(v - nu[k])
+			nu[k] = v
+			x[k] /= sum // the next solve starts from ν: its solution is ν/(θ + δ) once converged
+		}
+		res.Iterations = it
+		res.Rate, res.Residual = eigen(nu)
+		lastChange = change
+		if change <= set.Tol && res.Residual <= target {
+			break
+		}
+	}
+	if !(res.Residual <= target) || !(res.Rate > 0) || !(lastChange <= set.Tol) {
+		return fmt.Errorf("ctmc: quasi-stationary solve (%s, %d transient states) did not converge in %d steps: residual ‖νQ_T + θν‖₁ = %.3g (target %.3g), last change of ν %.3g (classes of transient states decaying at nearly the same rate converge slowly)", res.Method, n, res.Iterations, res.Residual, target, lastChange)
+	}
+	return nil
 }
