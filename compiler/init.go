@@ -175,6 +175,7 @@ func (c *compiler) roundDensities(items []densityItem) {
 	}
 	if m.Init.Densities == nil {
 		m.Init.Densities = make([]float64, len(m.Species))
+		m.Init.DensityPos = make([]diag.Pos, len(m.Species))
 	}
 	m.Init.Density = true
 	n := m.Scale.Value
@@ -183,6 +184,7 @@ func (c *compiler) roundDensities(items []densityItem) {
 	order := make([]int, len(items))
 	for i, it := range items {
 		m.Init.Densities[it.species] = it.x
+		m.Init.DensityPos[it.species] = it.pos
 		total += it.x * n
 		counts[i] = math.Floor(it.x*n + 1e-9)
 		order[i] = i

@@ -194,9 +194,10 @@ type Measure struct {
 
 // Init is the initial state.
 type Init struct {
-	Counts    []NodeID  // per species, over parameters and the scale
-	Densities []float64 // per species, from 'init density' (nil otherwise)
-	Density   bool
+	Counts     []NodeID   // per species, over parameters and the scale
+	Densities  []float64  // per species, from 'init density' (nil otherwise)
+	DensityPos []diag.Pos // per species, where its density is given (with Densities)
+	Density    bool
 	// DensityReads names the parameters the 'init density' values read, sorted: the
 	// densities are numbers, so their derivatives are not in the graph.
 	DensityReads []string

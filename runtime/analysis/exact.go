@@ -37,6 +37,39 @@ type ExactReport struct {
 	Measures            map[string]float64 `json:"measures"`
 	MeasureBounds       map[string]float64 `json:"measure_bounds,omitempty"`
 	MeasuresNotComputed map[string]string  `json:"measures_not_computed,omitempty"`
+	// ClosedClasses, Absorbing and TransientStates describe a chain that is not one
+	// communicating class (absent for one that is): its closed class, the number of its
+	// absorbing states and of its transient states.
+	ClosedClasses   *ClosedClasses `json:"closed_classes,omitempty"`
+	Absorbing       int            `json:"absorbing,omitempty"`
+	TransientStates int            `json:"transient_states,omitempty"`
+	// QuasiStationary is the law conditioned on non-absorption (--quasi-stationary).
+	QuasiStationary *QuasiReport `json:"quasi_stationary,omitempty"`
+}
+
+// ClosedClasses lists the closed classes of an exact chain.
+type ClosedClasses struct {
+	Count int `json:"count"`
+	// Sizes and Representatives give each class's number of states and one of its states.
+	Sizes           []int    `json:"sizes"`
+	Representatives []string `json:"representatives"`
+}
+
+// QuasiReport is the quasi-stationary law of an exact chain: the limit law conditioned on
+// not having been absorbed (ctmc.QuasiStationary).
+type QuasiReport struct {
+	Mean        []float64          `json:"mean"`
+	MeanDensity []float64          `json:"mean_density,omitempty"`
+	Observables map[string]float64 `json:"observables"`
+	// AbsorptionRate is θ; MeanTimeToAbsorption = 1/θ is the mean time to absorption from
+	// the quasi-stationary law. When AbsorptionRateBound is set, θ is below what the solve
+	// resolves: AbsorptionRate is an upper bound and MeanTimeToAbsorption a lower bound.
+	AbsorptionRate       float64 `json:"absorption_rate"`
+	MeanTimeToAbsorption float64 `json:"mean_time_to_absorption"`
+	AbsorptionRateBound  bool    `json:"absorption_rate_bound,omitempty"`
+	TransientStates      int     `json:"transient_states"`
+	Method               string  `json:"method"`
+	Residual             float64 `json:"residual"`
 }
 
 // ExactSettings are the settings of the exact analysis.
@@ -44,6 +77,8 @@ type ExactSettings struct {
 	MaxStates int `flag:"max-states" usage:"stop the state-space exploration beyond this many states" range:"[1,1e9]"`
 	// Measures selects the measures computed: "all", "none" or names separated by commas.
 	Measures string `flag:"measures" usage:"the measures to compute: all, none, or names separated by commas (a transient measure of a large chain can take long)"`
+	// QuasiStationary adds the quasi-stationary law (README.md, mfc exact).
+	QuasiStationary bool `flag:"quasi-stationary" usage:"also compute the quasi-stationary law, conditioned on not being absorbed, with the absorption rate (for a chain with absorbing states)"`
 	runtime.Budget
 }
 
@@ -60,25 +95,30 @@ type SSASettings struct {
 	// simulation by thinning (ssa.Settings.RateBound).
 	RateBound float64 `flag:"rate-bound" usage:"a bound on the sum of the time-dependent propensities over [0, T], to simulate a time-inhomogeneous model by thinning (0: none)" range:"[0,inf)"`
 	MaxEvents int     `flag:"max-events" usage:"stop after this many events of all the runs together (0: 1e9); the runs completed are reported as a partial result" range:"[0,1e15]"`
+	// Condition is "none" or "survival": the statistics of each sample time leave out the
+	// runs absorbed by then (ssa.Settings.ConditionSurvival).
+	Condition string `flag:"condition" usage:"none, or survival: the statistics of each sample time leave out the runs absorbed by then (in a state where no transition can fire), and count them"`
 	runtime.Budget
 }
 
 func init() {
 	register(Analysis{Name: "exact",
 		Summary:  "stationary law of the finite chain: expected counts, observables, stationary measures",
-		Synopsis: "[--max-states k] [--measures all|none|NAME,...] [--max-memory M] [--timeout D]"},
+		Synopsis: "[--max-states k] [--measures all|none|NAME,...] [--quasi-stationary] [--max-memory M] [--timeout D]"},
 		func() *ExactSettings { return &ExactSettings{MaxStates: 2_000_000, Measures: "all"} },
 		func(ctx context.Context, p *Problem, s *ExactSettings) (Report, error) {
 			only, err := measureSelection(p.Model, s.Measures)
 			if err != nil {
 				return nil, err
 			}
-			return exactAnalysis(ctx, p.Model, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()), only)
+			return exactReport(ctx, p.Model, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()), only, s.QuasiStationary)
 		})
 	register(Analysis{Name: "ssa",
 		Summary:  "stochastic simulation ensembles: means and 95% confidence intervals",
-		Synopsis: "--runs R --t T [--steps k] [--seed s] [--workers w] [--method auto|direct|cr] [--max-events E] [--max-memory M] [--timeout D]"},
-		func() *SSASettings { return &SSASettings{Runs: 1000, T: 10, Steps: 10, Seed: 1, Method: "auto"} }, runSSA)
+		Synopsis: "--runs R --t T [--steps k] [--seed s] [--workers w] [--method auto|direct|cr] [--condition none|survival] [--max-events E] [--max-memory M] [--timeout D]"},
+		func() *SSASettings {
+			return &SSASettings{Runs: 1000, T: 10, Steps: 10, Seed: 1, Method: "auto", Condition: "none"}
+		}, runSSA)
 }
 
 // measureSelection reads --measures: nil for all, an empty list for none, else the names,
@@ -107,12 +147,24 @@ func measureSelection(mod *runtime.Model, spec string) ([]string, error) {
 // exactAnalysis explores and solves the finite chain of mod at its inputs, and computes the
 // measures named by only (nil: all).
 func exactAnalysis(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only []string) (*ExactReport, error) {
+	return exactReport(ctx, mod, lim, only, false)
+}
+
+// exactReport is exactAnalysis with, if quasi, the quasi-stationary law.
+func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only []string, quasi bool) (*ExactReport, error) {
 	in := mod.Inputs()
 	chain, err := ctmc.Explore(ctx, mod, in, lim)
 	if err != nil {
 		return nil, err
 	}
 	res, err := ctmc.Stationary(ctx, chain, nil)
+	var re *ctmc.ReducibleError
+	if errors.As(err, &re) && quasi {
+		return reducibleReport(ctx, chain, mod, in, re)
+	}
+	if re != nil {
+		return nil, fmt.Errorf("%w (mfc exact --quasi-stationary gives the law conditioned on entering none of them)", err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -120,8 +172,32 @@ func exactAnalysis(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, onl
 		Iterations: res.Iterations, Method: res.Method, Mean: ctmc.MeanCounts(chain, res.Pi),
 		Observables: map[string]float64{}, Measures: map[string]float64{}}
 	rep.Species = mod.SpeciesNames()
+	var notes []string
 	if !mod.IR.TimeHomogeneous {
-		rep.Note = fmt.Sprintf("the model is time-inhomogeneous: the stationary law, mean and observables are those of the chain frozen at t = %g; the measures use the time-varying chain where they can", in.Time)
+		notes = append(notes, fmt.Sprintf("the model is time-inhomogeneous: the stationary law, mean and observables are those of the chain frozen at t = %g; the measures use the time-varying chain where they can", in.Time))
+	}
+	if res.Closed < rep.States || res.Absorbing > 0 {
+		rep.ClosedClasses = &ClosedClasses{Count: 1, Sizes: []int{res.Class.Size}, Representatives: []string{res.Class.State}}
+		rep.Absorbing, rep.TransientStates = res.Absorbing, rep.States-res.Closed
+	}
+	if init := chain.Initial; len(init) > 0 && !res.InClosedClass(init[0]) {
+		what := fmt.Sprintf("the closed class of %d states [%s, ...]", res.Class.Size, res.Class.State)
+		if res.Absorbing > 0 {
+			what = fmt.Sprintf("the absorbing state [%s]", res.Class.State)
+		}
+		hint := "; --quasi-stationary gives the law conditioned on not being absorbed"
+		if quasi {
+			hint = "; the quasi-stationary law is the law conditioned on not being absorbed"
+		}
+		notes = append(notes, fmt.Sprintf("the initial state [%s] is transient: the chain leaves it for good and is absorbed into %s, where the whole stationary law sits%s", chain.StateString(init[0]), what, hint))
+	}
+	rep.Note = strings.Join(notes, "; ")
+	if quasi {
+		q, err := quasiReport(ctx, chain, mod, in)
+		if err != nil {
+			return nil, err
+		}
+		rep.QuasiStationary = q
 	}
 	if in.Scale > 0 {
 		for _, n := range rep.Mean {
@@ -158,23 +234,114 @@ func exactAnalysis(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, onl
 	return rep, nil
 }
 
+// reducibleReport is the report of --quasi-stationary on a chain with several closed
+// classes (re): its stationary law depends on the initial state and is not given (Mean,
+// MeanDensity null), while the quasi-stationary law, conditioned on entering none of the
+// classes, is.
+func reducibleReport(ctx context.Context, chain *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, re *ctmc.ReducibleError) (*ExactReport, error) {
+	rep := &ExactReport{Model: mod.IR.Name, N: in.Scale, States: chain.NumStates(), Species: mod.SpeciesNames(),
+		Method: "not solved: the stationary law is not unique", Observables: map[string]float64{}, Measures: map[string]float64{},
+		ClosedClasses: &ClosedClasses{Count: len(re.Classes)}}
+	closed := 0
+	for _, c := range re.Classes {
+		rep.ClosedClasses.Sizes = append(rep.ClosedClasses.Sizes, c.Size)
+		rep.ClosedClasses.Representatives = append(rep.ClosedClasses.Representatives, c.State)
+		closed += c.Size
+		if c.Size == 1 {
+			rep.Absorbing++
+		}
+	}
+	rep.TransientStates = rep.States - closed
+	rep.Note = fmt.Sprintf("the chain has %d closed classes, so its stationary law depends on the initial state and is not given; the quasi-stationary law conditions on entering none of them", len(re.Classes))
+	for _, ms := range mod.IR.Measures {
+		if rep.MeasuresNotComputed == nil {
+			rep.MeasuresNotComputed = map[string]string{}
+		}
+		rep.MeasuresNotComputed[ms.Name] = "not computed with --quasi-stationary on a chain with several closed classes"
+	}
+	q, err := quasiReport(ctx, chain, mod, in)
+	if err != nil {
+		return nil, err
+	}
+	rep.QuasiStationary = q
+	return rep, nil
+}
+
+// quasiReport computes the quasi-stationary law of the chain and its means.
+func quasiReport(ctx context.Context, chain *ctmc.Chain, mod *runtime.Model, in *ir.Inputs) (*QuasiReport, error) {
+	q, err := ctmc.QuasiStationary(ctx, chain, nil)
+	if errors.Is(err, ctmc.ErrNoAbsorption) {
+		return nil, fmt.Errorf("%w; run mfc exact without --quasi-stationary", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep := &QuasiReport{Mean: ctmc.MeanCounts(chain, q.Pi), Observables: map[string]float64{}, AbsorptionRate: q.Rate,
+		MeanTimeToAbsorption: 1 / q.Rate, AbsorptionRateBound: q.RateBound, TransientStates: q.Transient, Method: q.Method, Residual: q.Residual}
+	if in.Scale > 0 {
+		for _, n := range rep.Mean {
+			rep.MeanDensity = append(rep.MeanDensity, n/in.Scale)
+		}
+	}
+	obs := ctmc.ObservableMeans(chain, mod, in, q.Pi)
+	for k, o := range mod.IR.Observables {
+		rep.Observables[o.Name] = obs[k]
+	}
+	return rep, nil
+}
+
 // Text renders the report as tables.
 func (r *ExactReport) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "model %s: exact stationary law, %d states (%s, %d iterations, residual ‖πQ‖₁ = %.2e)\n\n", r.Model, r.States, r.Method, r.Iterations, r.Residual)
+	if r.Mean == nil {
+		fmt.Fprintf(&b, "model %s: exact chain, %d states, stationary law not unique\n\n", r.Model, r.States)
+	} else {
+		fmt.Fprintf(&b, "model %s: exact stationary law, %d states (%s, %d iterations, residual ‖πQ‖₁ = %.2e)\n\n", r.Model, r.States, r.Method, r.Iterations, r.Residual)
+	}
 	if r.Note != "" {
 		fmt.Fprintf(&b, "note: %s\n\n", r.Note)
 	}
-	fmt.Fprintf(&b, "%-20s %16s %16s\n", "species", "E[count]", "E[density]")
-	for i, s := range r.Species {
-		dens := ""
-		if r.MeanDensity != nil {
-			dens = fmt.Sprintf("%.12g", r.MeanDensity[i])
+	if r.Mean != nil {
+		fmt.Fprintf(&b, "%-20s %16s %16s\n", "species", "E[count]", "E[density]")
+		for i, s := range r.Species {
+			dens := ""
+			if r.MeanDensity != nil {
+				dens = fmt.Sprintf("%.12g", r.MeanDensity[i])
+			}
+			fmt.Fprintf(&b, "%-20s %16.12g %16s\n", s, r.Mean[i], dens)
 		}
-		fmt.Fprintf(&b, "%-20s %16.12g %16s\n", s, r.Mean[i], dens)
+	}
+	if c := r.ClosedClasses; c != nil && c.Count == 1 {
+		fmt.Fprintf(&b, "\nclosed class: %d state(s), e.g. [%s]; %d absorbing state(s), %d transient state(s)\n", c.Sizes[0], c.Representatives[0], r.Absorbing, r.TransientStates)
+	} else if c != nil {
+		fmt.Fprintf(&b, "closed classes: %d (%d absorbing states), %d transient states; e.g.", c.Count, r.Absorbing, r.TransientStates)
+		for i := range min(c.Count, 3) {
+			fmt.Fprintf(&b, " [%s] (%d states)", c.Representatives[i], c.Sizes[i])
+		}
+		b.WriteString("\n")
 	}
 	writeMap(&b, "observable", r.Observables)
 	writeMap(&b, "measure", r.Measures)
+	if q := r.QuasiStationary; q != nil {
+		rel := "="
+		if q.AbsorptionRateBound {
+			rel = "<"
+		}
+		fmt.Fprintf(&b, "\nquasi-stationary law (conditioned on not being absorbed; %d transient states, %s, residual %.2e)\n", q.TransientStates, q.Method, q.Residual)
+		fmt.Fprintf(&b, "absorption rate θ %s %.6g, mean time to absorption 1/θ %s %.6g\n", rel, q.AbsorptionRate, map[string]string{"=": "=", "<": ">"}[rel], q.MeanTimeToAbsorption)
+		if q.AbsorptionRateBound {
+			b.WriteString("(θ is below what the iterative solve resolves: a bound; a smaller chain, solved directly, gives its value)\n")
+		}
+		fmt.Fprintf(&b, "\n%-20s %16s %16s\n", "species", "E_qs[count]", "E_qs[density]")
+		for i, s := range r.Species {
+			dens := ""
+			if q.MeanDensity != nil {
+				dens = fmt.Sprintf("%.12g", q.MeanDensity[i])
+			}
+			fmt.Fprintf(&b, "%-20s %16.12g %16s\n", s, q.Mean[i], dens)
+		}
+		writeMap(&b, "observable (qs)", q.Observables)
+	}
 	if len(r.MeasuresNotComputed) > 0 {
 		keys := make([]string, 0, len(r.MeasuresNotComputed))
 		for k := range r.MeasuresNotComputed {
@@ -220,12 +387,20 @@ type SSAReport struct {
 	// Partial is set when the ensemble stopped early (event or time budget): it says why
 	// and how many of the requested runs completed (Runs counts those).
 	Partial string `json:"partial,omitempty"`
+	// Survivors[k] is the number of runs not absorbed at Time[k], over which the means of
+	// that time are taken, and Absorbed the number absorbed by the last time
+	// (--condition survival).
+	Survivors []int `json:"survivors,omitempty"`
+	Absorbed  int   `json:"absorbed,omitempty"`
 }
 
 // Check reports a budget out of range.
 func (s *SSASettings) Check() error {
 	if s.MaxEvents < 0 {
 		return usageErrorf("--max-events must be ≥ 0 (0: the default, 1e9), got %d", s.MaxEvents)
+	}
+	if s.Condition != "none" && s.Condition != "survival" && s.Condition != "" {
+		return usageErrorf("--condition must be none or survival, got %q", s.Condition)
 	}
 	return s.Budget.Check()
 }
@@ -262,12 +437,16 @@ func runSSA(ctx context.Context, p *Problem, s *SSASettings) (Report, error) {
 	}
 	report, finish := p.progress("runs", int64(s.Runs))
 	res, err := ssa.Ensemble(ctx, mod, mod.Inputs(), ssa.Settings{Runs: s.Runs, T: s.T, Times: times, Seed: s.Seed, Workers: s.Workers, Method: s.Method, RateBound: s.RateBound,
-		EventBudget: int64(s.MaxEvents), Progress: report})
+		EventBudget: int64(s.MaxEvents), Progress: report, ConditionSurvival: s.Condition == "survival"})
 	finish()
+	if errors.Is(err, ssa.ErrCondition) {
+		return nil, fmt.Errorf("%w; simulate without --condition survival", err)
+	}
 	if err != nil {
 		return nil, err
 	}
-	rep := &SSAReport{Model: mod.IR.Name, Runs: res.Runs, Seed: s.Seed, Events: res.Events, Names: res.Names, Time: res.Times, Species: len(mod.IR.Species), Partial: res.Partial}
+	rep := &SSAReport{Model: mod.IR.Name, Runs: res.Runs, Seed: s.Seed, Events: res.Events, Names: res.Names, Time: res.Times, Species: len(mod.IR.Species), Partial: res.Partial,
+		Survivors: res.Survivors, Absorbed: res.Absorbed}
 	for _, row := range res.Stats {
 		mean, ci := make([]float64, len(row)), make([]float64, len(row))
 		for q, st := range row {
@@ -293,6 +472,9 @@ func (r *SSAReport) table(csv bool) string {
 		if r.Partial != "" {
 			fmt.Fprintf(&b, "PARTIAL RESULT: %s\n", r.Partial)
 		}
+		if r.Survivors != nil {
+			fmt.Fprintf(&b, "conditioned on survival: %d of the %d runs are absorbed by t = %g; the means at each time are over the runs not absorbed then (rows 'runs')\n", r.Absorbed, r.Runs, r.Time[len(r.Time)-1])
+		}
 		fmt.Fprintf(&b, "\n%-10s %-20s %16s %14s\n", "t", "quantity", "mean", "± 95% CI")
 	}
 	for k, t := range r.Time {
@@ -301,6 +483,13 @@ func (r *SSAReport) table(csv bool) string {
 				fmt.Fprintf(&b, "%.17g,%q,%.17g,%.17g\n", t, name, r.Mean[k][q], r.CI[k][q])
 			} else {
 				fmt.Fprintf(&b, "%-10.4g %-20s %16.8g %14.3g\n", t, name, r.Mean[k][q], r.CI[k][q])
+			}
+		}
+		if r.Survivors != nil {
+			if csv {
+				fmt.Fprintf(&b, "%.17g,\"runs\",%d,0\n", t, r.Survivors[k])
+			} else {
+				fmt.Fprintf(&b, "%-10.4g %-20s %16d\n", t, "runs", r.Survivors[k])
 			}
 		}
 	}

@@ -35,6 +35,12 @@ type Report struct {
 	Tables []Table   `json:"observables"`
 	// Notes lists what could not be computed and why.
 	Notes []string `json:"notes,omitempty"`
+	// Warnings say where a column does not mean what its header says (W606: the exact
+	// chain is absorbed while the mean field is not).
+	Warnings []meanfield.Warning `json:"warnings,omitempty"`
+	// QuasiStationary[k] is set where the exact and simulated columns at N[k] are the
+	// quasi-stationary law, conditioned on not being absorbed (W606); absent when none is.
+	QuasiStationary []bool `json:"quasi_stationary,omitempty"`
 }
 
 // SSASetup describes the simulation of a comparison.
@@ -200,9 +206,12 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 			table(r.name)
 		}
 		// Mean field and refinements.
+		var ap *approx
 		if mod.HasDrift() {
-			ap, err := approximate(ctx, mod, in, horizon)
+			var err error
+			ap, err = approximate(ctx, mod, in, horizon)
 			if err != nil {
+				ap = nil
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: refined mean field: %v", n, err))
 			} else {
 				if ap.note != "" && k == 0 {
@@ -247,11 +256,36 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 		// Exact chain.
 		states := 0
 		reducible := false
+		quasi, absorbedStart := false, false
 		chain, err := ctmc.Explore(ctx, mod, in, ctmc.SolveLimits(set.MaxStates, set.MaxBytes()))
 		if err == nil {
 			var law []float64
-			law, chain, err = exactLaw(ctx, chain, mod, in, horizon)
-			if err == nil {
+			var st *ctmc.Result
+			law, chain, st, err = exactLaw(ctx, chain, mod, in, horizon)
+			if w, ok := absorbedWarning(chain, st, ap, n); err == nil && ok {
+				// docs/language.md §8 W606: compare with the law conditioned on survival.
+				quasi = true
+				if absorbedStart = st.InClosedClass(chain.Initial[0]); absorbedStart {
+					w.Message += fmt.Sprintf("; the initial state [%s] is already there, so that species never appears (raise N, or check the initial counts): no exact or simulated value at this N", chain.StateString(chain.Initial[0]))
+					law = nil
+				} else if q, qerr := ctmc.QuasiStationary(ctx, chain, nil); qerr != nil {
+					w.Message += fmt.Sprintf("; the quasi-stationary law is not available (%v): no exact value at this N", qerr)
+					law = nil
+				} else {
+					law = q.Pi
+					rel := "="
+					if q.RateBound {
+						rel = ">"
+					}
+					w.Message += fmt.Sprintf("; the exact and simulated columns at this N are the quasi-stationary law, conditioned on not being absorbed (mean time to absorption from it %s %.4g; mfc exact --quasi-stationary)", rel, 1/q.Rate)
+				}
+				rep.Warnings = append(rep.Warnings, w)
+				if rep.QuasiStationary == nil {
+					rep.QuasiStationary = make([]bool, nN)
+				}
+				rep.QuasiStationary[k] = true
+			}
+			if err == nil && law != nil {
 				states = chain.NumStates()
 				at := *in
 				at.Time += horizon
@@ -273,10 +307,11 @@ func Run(ctx context.Context, first *runtime.Model, load runtime.Loader, scales 
 		rep.ExactStates = append(rep.ExactStates, states)
 		// Simulation.
 		switch {
+		case rep.SSA != nil && absorbedStart:
 		case rep.SSA != nil && reducible && horizon <= 0:
 			rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: no simulated stationary mean: the chain has several closed classes, so a time average depends on the class the trajectory enters", n))
 		case rep.SSA != nil:
-			means, halves, warn, err := simulate(ctx, mod, in, rep.SSA, int64(set.MaxEvents), prog, n)
+			means, halves, warn, err := simulate(ctx, mod, in, rep.SSA, int64(set.MaxEvents), prog, n, quasi)
 			if warn != "" {
 				rep.Notes = append(rep.Notes, fmt.Sprintf("N=%g: %s", n, warn))
 			}
@@ -422,36 +457,68 @@ func approximate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, horizon
 // initial distribution: by uniformisation, or by stepping the time-varying chain of a
 // time-inhomogeneous discrete-time model (which may reach new states: the chain returned
 // indexes the law).
-func exactLaw(ctx context.Context, c *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, horizon float64) ([]float64, *ctmc.Chain, error) {
+func exactLaw(ctx context.Context, c *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, horizon float64) ([]float64, *ctmc.Chain, *ctmc.Result, error) {
 	if horizon <= 0 {
 		if !mod.IR.TimeHomogeneous {
-			return nil, nil, errNoStationary
+			return nil, nil, nil, errNoStationary
 		}
 		st, err := ctmc.Stationary(ctx, c, nil)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return st.Pi, c, nil
+		return st.Pi, c, st, nil
 	}
 	p0, err := ctmc.InitialDistribution(c)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if !mod.IR.TimeHomogeneous {
 		if !c.Discrete {
-			return nil, nil, errors.New("the exact transient law of a time-inhomogeneous continuous-time model is not available (the chain is frozen at one time)")
+			return nil, nil, nil, errors.New("the exact transient law of a time-inhomogeneous continuous-time model is not available (the chain is frozen at one time)")
 		}
 		st, err := ctmc.TimeVarying(ctx, c, mod, in, p0, &ctmc.StepSettings{Steps: []float64{horizon}})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return st.P[0], st.Chain, nil
+		return st.P[0], st.Chain, nil, nil
 	}
 	tr, err := ctmc.Transient(ctx, c, p0, []float64{horizon}, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return tr.P[0], c, nil
+	return tr.P[0], c, nil, nil
+}
+
+// interiorTol is the density above which a mean-field coordinate counts as positive.
+const interiorTol = 1e-6
+
+// absorbedWarning returns W606 (docs/language.md §8) when the stationary law st of the
+// chain sits on a closed class that leaves out some states (an absorbing state, or a class
+// such as I = 0 with S still moving) where a species is 0, while the mean field's stationary
+// value of that species is positive: the exact law then describes the end of the process,
+// extinction, while the mean field describes the long phase before it, and comparing them
+// is meaningless. ok is false otherwise (and without a mean field or a stationary law).
+func absorbedWarning(c *ctmc.Chain, st *ctmc.Result, ap *approx, n float64) (w meanfield.Warning, ok bool) {
+	if st == nil || ap == nil || len(ap.x) != c.Dim {
+		return w, false
+	}
+	mean := ctmc.MeanCounts(c, st.Pi)
+	names := c.Model.SpeciesNames()
+	var pos []string
+	for i, x := range ap.x {
+		if mean[i] == 0 && x > interiorTol {
+			pos = append(pos, fmt.Sprintf("%s = %.4g", names[i], x))
+		}
+	}
+	if len(pos) == 0 {
+		return w, false
+	}
+	where := fmt.Sprintf("absorbed at [%s]", st.Class.State)
+	if st.Absorbing == 0 {
+		where = fmt.Sprintf("absorbed into a closed class of %d states, e.g. [%s]", st.Class.Size, st.Class.State)
+	}
+	return meanfield.Warning{Code: "W606", Quantity: fmt.Sprintf("N=%g", n),
+		Message: fmt.Sprintf("the exact chain is %s, where its whole stationary law sits, while the mean field's fixed point is interior (%s)", where, strings.Join(pos, ", "))}, true
 }
 
 // simulate returns the simulated means and 95% half-widths of every species and
@@ -459,11 +526,15 @@ func exactLaw(ctx context.Context, c *ctmc.Chain, mod *runtime.Model, in *ir.Inp
 // a batch-means time average otherwise. warn is set when the batch means are correlated
 // (lag-1 autocorrelation above 0.5 for some quantity): the batches are then shorter than
 // the correlation time and the intervals too narrow.
-func simulate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *SSASetup, budget int64, prog Progress, n float64) (means, halves []float64, warn string, err error) {
+//
+// With survival set the simulation is conditioned on not being absorbed
+// (ssa.Settings.ConditionSurvival): the ensemble leaves out the runs absorbed at s.T, the
+// time average restarts its trajectory on absorption.
+func simulate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *SSASetup, budget int64, prog Progress, n float64, survival bool) (means, halves []float64, warn string, err error) {
 	label := fmt.Sprintf("simulation at N=%g", n)
 	if s.Runs > 0 {
 		report, finish := prog.start(label, int64(s.Runs))
-		res, err := ssa.Ensemble(ctx, mod, in, ssa.Settings{Runs: s.Runs, T: s.T, Times: []float64{s.T}, Seed: s.Seed, EventBudget: budget, Progress: report})
+		res, err := ssa.Ensemble(ctx, mod, in, ssa.Settings{Runs: s.Runs, T: s.T, Times: []float64{s.T}, Seed: s.Seed, EventBudget: budget, Progress: report, ConditionSurvival: survival})
 		finish()
 		if err != nil {
 			return nil, nil, "", err
@@ -477,10 +548,13 @@ func simulate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *SSASetu
 		return means, halves, "", nil
 	}
 	report, finish := prog.start(label, int64(s.Batches))
-	av, err := ssa.TimeAverage(ctx, mod, in, ssa.Settings{T: s.T, Burnin: s.Burnin, Batches: s.Batches, Seed: s.Seed, EventBudget: budget, Progress: report})
+	av, err := ssa.TimeAverage(ctx, mod, in, ssa.Settings{T: s.T, Burnin: s.Burnin, Batches: s.Batches, Seed: s.Seed, EventBudget: budget, Progress: report, ConditionSurvival: survival})
 	finish()
 	if err != nil {
 		return nil, nil, "", err
+	}
+	if survival {
+		warn = fmt.Sprintf("the simulation, conditioned on survival, was absorbed and restarted from its own past %d times while averaging (%d during the burn-in)", av.Absorptions, av.BurninAbsorptions)
 	}
 	worst, which := 0.0, -1
 	for q, st := range av.Stats {
@@ -495,7 +569,10 @@ func simulate(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *SSASetu
 		}
 	}
 	if worst > 0.5 {
-		warn = fmt.Sprintf("the simulation's batch means are correlated (lag-1 autocorrelation %.2f for %s): its intervals are too narrow; raise --ssa-t (and --burnin)", worst, av.Names[which])
+		if warn != "" {
+			warn += "; "
+		}
+		warn += fmt.Sprintf("the simulation's batch means are correlated (lag-1 autocorrelation %.2f for %s): its intervals are too narrow; raise --ssa-t (and --burnin)", worst, av.Names[which])
 	}
 	return means, halves, warn, nil
 }
@@ -675,6 +752,15 @@ func (r *Report) Text() string {
 	case r.SSA != nil:
 		fmt.Fprintf(&b, "  simulation: time average over t ∈ [%g, %g], %d batch means, 95%% CI, seed %d\n", r.SSA.Burnin, r.SSA.Burnin+r.SSA.T, r.SSA.Batches, r.SSA.Seed)
 	}
+	if r.QuasiStationary != nil {
+		b.WriteString("  marked qs: the quasi-stationary law, conditioned on not being absorbed, at N =")
+		for k, q := range r.QuasiStationary {
+			if q {
+				fmt.Fprintf(&b, " %s", fmtN(r.N[k]))
+			}
+		}
+		b.WriteString(" (warning W606 below)\n")
+	}
 	for _, t := range r.Tables {
 		fmt.Fprintf(&b, "\n%s\n%8s %14s %14s %14s %14s %26s\n", t.Name, "N", "mean field", "refined1", "refined2", "exact", "simulation ± 95% CI")
 		for k, n := range t.N {
@@ -682,7 +768,11 @@ func (r *Report) Text() string {
 			if t.SSAMean[k] != nil {
 				sim = fmt.Sprintf("%.6g ± %.2g", *t.SSAMean[k], *t.SSACI[k])
 			}
-			fmt.Fprintf(&b, "%8s %14s %14s %14s %14s %26s\n", fmtN(n), fmtOpt(t.MeanField[k]), fmtOpt(t.Refined1[k]), fmtOpt(t.Refined2[k]), fmtOpt(t.Exact[k]), sim)
+			exact := fmtOpt(t.Exact[k])
+			if r.QuasiStationary != nil && r.QuasiStationary[k] {
+				exact, sim = exact+" qs", sim+" qs"
+			}
+			fmt.Fprintf(&b, "%8s %14s %14s %14s %14s %26s\n", fmtN(n), fmtOpt(t.MeanField[k]), fmtOpt(t.Refined1[k]), fmtOpt(t.Refined2[k]), exact, sim)
 		}
 		if len(t.Slopes) > 0 {
 			b.WriteString("fitted slope of |value − exact| against N:")
@@ -692,6 +782,12 @@ func (r *Report) Text() string {
 				}
 			}
 			b.WriteString("\n")
+		}
+	}
+	if len(r.Warnings) > 0 {
+		b.WriteString("\n")
+		for _, w := range r.Warnings {
+			b.WriteString(w.String() + "\n")
 		}
 	}
 	for _, n := range r.Notes {
@@ -706,7 +802,12 @@ func (r *Report) Text() string {
 // CSV renders one line per quantity and scale.
 func (r *Report) CSV() string {
 	var b strings.Builder
-	b.WriteString("observable,N,mean_field,refined1,refined2,exact,ssa_mean,ssa_ci\n")
+	b.WriteString("observable,N,mean_field,refined1,refined2,exact,ssa_mean,ssa_ci")
+	if r.QuasiStationary != nil {
+		// The law of the exact and simulated columns, where some are quasi-stationary (W606).
+		b.WriteString(",law")
+	}
+	b.WriteString("\n")
 	opt := func(v *float64) string {
 		if v == nil {
 			return ""
@@ -715,7 +816,15 @@ func (r *Report) CSV() string {
 	}
 	for _, t := range r.Tables {
 		for k, n := range t.N {
-			fmt.Fprintf(&b, "%q,%g,%s,%s,%s,%s,%s,%s\n", t.Name, n, opt(t.MeanField[k]), opt(t.Refined1[k]), opt(t.Refined2[k]), opt(t.Exact[k]), opt(t.SSAMean[k]), opt(t.SSACI[k]))
+			fmt.Fprintf(&b, "%q,%g,%s,%s,%s,%s,%s,%s", t.Name, n, opt(t.MeanField[k]), opt(t.Refined1[k]), opt(t.Refined2[k]), opt(t.Exact[k]), opt(t.SSAMean[k]), opt(t.SSACI[k]))
+			if r.QuasiStationary != nil {
+				law := "stationary"
+				if r.QuasiStationary[k] {
+					law = "quasi-stationary"
+				}
+				b.WriteString("," + law)
+			}
+			b.WriteString("\n")
 		}
 	}
 	return b.String()

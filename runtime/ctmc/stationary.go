@@ -3,6 +3,7 @@ package ctmc
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mfcproject/mfc/runtime"
@@ -32,6 +33,21 @@ type Result struct {
 	Method string
 	// Closed is the number of states in the closed class; the other states are transient.
 	Closed int
+	// Class describes the closed class (its size and a representative state); Absorbing
+	// reports that it is one absorbing state (no rate leaves it).
+	Class ClassInfo
+	// Absorbing is the number of absorbing states of the chain (0 or 1 here: a chain with
+	// more closed classes has no Result).
+	Absorbing int
+
+	closed []int // the states of the closed class, sorted
+}
+
+// InClosedClass reports whether state i belongs to the closed class, on which the
+// stationary law lives; a state outside it is transient. O(log Closed).
+func (r *Result) InClosedClass(i int) bool {
+	_, ok := slices.BinarySearch(r.closed, i)
+	return ok
 }
 
 // ClassInfo describes one closed communicating class.
@@ -228,7 +244,36 @@ func Stationary(ctx context.Context, c *Chain, s *Settings) (*Result, error) {
 		}
 		sub.RowPtr = append(sub.RowPtr, len(sub.Col))
 	}
-	res := &Result{Closed: n}
+	res := &Result{Closed: n, Class: ClassInfo{Size: n, Representative: class[0], State: c.StateString(class[0])}, closed: class}
+	if n == 1 {
+		res.Absorbing = 1
+	}
+	pi, err := solveGenerator(ctx, sub, set, res)
+	if err != nil {
+		return nil, err
+	}
+	res.Pi = make([]float64, N)
+	for k, i := range class {
+		res.Pi[i] = pi[k]
+	}
+	res.Residual = linalg.StationaryResidual(sub, pi)
+	tol := set.Tol
+	if strings.Contains(res.Method, "GTH") {
+		// A GTH solve is accurate componentwise; its residual is round-off in the rates,
+		// of the order of ε times the largest rate, which may exceed an absolute target on
+		// a chain with large rates: the target scales with them.
+		tol *= max(1, sub.NormInf()/2)
+	}
+	if !(res.Residual <= tol) {
+		return res, fmt.Errorf("ctmc: stationary solve (%s, %d states) reached residual ‖πQ‖₁ = %.3g, above the target %.3g", res.Method, n, res.Residual, tol)
+	}
+	return res, nil
+}
+
+// solveGenerator solves πq = 0, Σπ = 1 for an irreducible conservative generator q by the
+// methods of Stationary, setting res.Method and res.Iterations.
+func solveGenerator(ctx context.Context, sub *linalg.CSR, set Settings, res *Result) ([]float64, error) {
+	n := sub.Rows
 	var pi []float64
 	var err error
 	// The direct solves are GTH eliminations (no subtraction: every component to a
@@ -270,23 +315,5 @@ func Stationary(ctx context.Context, c *Chain, s *Settings) (*Result, error) {
 		res.Iterations, err = linalg.StationaryBiCGSTAB(ctx, pi, sub, &linalg.StationarySettings{Tol: set.Tol, MaxIter: set.MaxIter})
 		res.Method = "BiCGSTAB+ILU(0)"
 	}
-	if err != nil {
-		return nil, err
-	}
-	res.Pi = make([]float64, N)
-	for k, i := range class {
-		res.Pi[i] = pi[k]
-	}
-	res.Residual = linalg.StationaryResidual(sub, pi)
-	tol := set.Tol
-	if strings.Contains(res.Method, "GTH") {
-		// A GTH solve is accurate componentwise; its residual is round-off in the rates,
-		// of the order of ε times the largest rate, which may exceed an absolute target on
-		// a chain with large rates: the target scales with them.
-		tol *= max(1, sub.NormInf()/2)
-	}
-	if !(res.Residual <= tol) {
-		return res, fmt.Errorf("ctmc: stationary solve (%s, %d states) reached residual ‖πQ‖₁ = %.3g, above the target %.3g", res.Method, n, res.Residual, tol)
-	}
-	return res, nil
+	return pi, err
 }

@@ -520,6 +520,9 @@ func exactFigure(r *analysis.ExactReport, only []string) (*Figure, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.Mean == nil {
+		return nil, fmt.Errorf("plot: %w: the chain's stationary law is not unique (%s)", ErrNoFigure, r.Note)
+	}
 	vals, ylabel := r.Mean, "stationary mean count"
 	if len(r.MeanDensity) == len(r.Mean) && len(r.MeanDensity) > 0 {
 		vals, ylabel = r.MeanDensity, "stationary mean density"

@@ -103,4 +103,14 @@
 // constant paths); the batch means give the estimate and a Student-t confidence interval
 // (the batch-means method). Observables are evaluated once per event (in discrete time,
 // once per step if one reads t), at the current time.
+//
+// Conditioning on survival (Settings.ConditionSurvival; time-homogeneous continuous-time
+// models). A state where every propensity is 0 is absorbing (Sim.Absorbed). An ensemble
+// leaves a run out of the statistics of every sample time at which it is absorbed, and
+// reports the runs kept per time (EnsembleResult.Survivors): the means are E[f(X_t) | not
+// absorbed by t]. A time average restarts its trajectory, on absorption, from a state drawn
+// afresh from its own occupation measure since the start (kept per state visited, with a
+// Fenwick tree: O(d + log S) per event, O(S·d) memory for S states visited); the occupation
+// measure of this process converges to the quasi-stationary law (Aldous, Flannery and
+// Palacios 1988; Benaïm and Cloez 2015), and AverageResult.Absorptions counts the restarts.
 package ssa

@@ -61,6 +61,13 @@ type Settings struct {
 	// one each call, so the function needs no locking of its own; it runs on a worker
 	// goroutine and should return quickly.
 	Progress func(done, total int64)
+	// ConditionSurvival conditions on not being absorbed (a state where no transition can
+	// fire, Sim.Absorbed): an ensemble leaves a run out of the statistics of every sample
+	// time at which it is absorbed (EnsembleResult.Survivors), a time average restarts its
+	// trajectory on absorption from a state drawn from its occupation measure, which
+	// estimates the quasi-stationary law (AverageResult.Absorptions). Time-homogeneous
+	// continuous-time models only (ErrCondition).
+	ConditionSurvival bool
 }
 
 // Stat is an estimate with its confidence interval [Lo, Hi] at Settings.Level.
@@ -85,6 +92,11 @@ type EnsembleResult struct {
 	// Events is the total over all runs of the transitions fired (in discrete time, of the
 	// steps that took an instance rather than the implicit self-loop).
 	Events int64
+	// Survivors[k] is the number of runs not absorbed at Times[k], over which the
+	// statistics of that time are taken, and Absorbed the number absorbed by the last
+	// sample time (Settings.ConditionSurvival; nil and 0 otherwise).
+	Survivors []int
+	Absorbed  int
 	// Partial is empty for a complete ensemble; otherwise it says why the ensemble stopped
 	// early (the event or time budget) and how many runs completed: Runs counts them.
 	Partial string
@@ -94,8 +106,11 @@ type EnsembleResult struct {
 // results do not depend on the number of workers.
 const blockRuns = 32
 
+// moments are the running statistics of a block of runs: n runs, of which nt[k] count at
+// sample time k (all of them, unless conditioned on survival).
 type moments struct {
 	n        float64
+	nt       []float64
 	mean, m2 []float64
 }
 
@@ -168,6 +183,9 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 			}
 		}
 	}
+	if s.ConditionSurvival && (p.disc || len(p.td) > 0) {
+		return nil, ErrCondition
+	}
 	workers := s.Workers
 	if workers <= 0 {
 		workers = goruntime.GOMAXPROCS(0)
@@ -190,7 +208,7 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 		cond     = sync.NewCond(&mu)
 		pending  = map[int]*moments{}
 		merged   int // blocks merged into tot
-		tot      = moments{mean: make([]float64, len(times)*nq), m2: make([]float64, len(times)*nq)}
+		tot      = moments{nt: make([]float64, len(times)), mean: make([]float64, len(times)*nq), m2: make([]float64, len(times)*nq)}
 		stopped  bool
 		firstErr error
 		partial  string
@@ -273,7 +291,7 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 					}
 					continue
 				}
-				mo.mean, mo.m2 = make([]float64, len(times)*nq), make([]float64, len(times)*nq)
+				mo.nt, mo.mean, mo.m2 = make([]float64, len(times)), make([]float64, len(times)*nq), make([]float64, len(times)*nq)
 				for r := b * blockRuns; r < min((b+1)*blockRuns, s.Runs); r++ {
 					if err := sim.Reset(s.Seed, uint64(r)); err != nil {
 						stop(fmt.Errorf("run %d: %w", r, err), "")
@@ -286,8 +304,13 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 					}
 					sim.SetLimit(left)
 					var err error
+					alive := len(times) // the sample times before absorption
 					for k, t := range times {
 						if err = sim.Advance(ctx, t, nil); err != nil {
+							break
+						}
+						if s.ConditionSurvival && sim.Absorbed() {
+							alive = k
 							break
 						}
 						sim.Observables(obs)
@@ -310,7 +333,7 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 						}
 						break
 					}
-					mo.add(sample)
+					mo.add(sample, alive, nq)
 					events.Add(sim.events)
 					report()
 				}
@@ -330,15 +353,25 @@ func Ensemble(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Settings) 
 	if partial != "" {
 		res.Partial = fmt.Sprintf("%s: %d of %d runs completed (the runs cut short are left out, which may favour shorter trajectories)", partial, int(tot.n), s.Runs)
 	}
+	if s.ConditionSurvival {
+		for k, n := range tot.nt {
+			res.Survivors = append(res.Survivors, int(n))
+			if n < 2 {
+				return nil, fmt.Errorf("ssa: %d of the %d runs are not absorbed at t = %g: too few for a mean conditioned on survival (and its interval); sample earlier times (--t) or simulate more runs (--runs)", int(n), int(tot.n), times[k])
+			}
+		}
+		res.Absorbed = int(tot.n) - res.Survivors[len(times)-1]
+	}
 	for k := range times {
 		row := make([]Stat, nq)
+		nk := tot.nt[k]
 		for q := range row {
 			i := k*nq + q
 			v := 0.0
-			if tot.n > 1 {
-				v = tot.m2[i] / (tot.n - 1)
+			if nk > 1 {
+				v = tot.m2[i] / (nk - 1)
 			}
-			se := math.Sqrt(v / tot.n)
+			se := math.Sqrt(v / nk)
 			mean := tot.mean[i]
 			row[q] = Stat{Mean: mean, Var: v, SE: se, Lo: mean - z*se, Hi: mean + z*se}
 		}
@@ -369,13 +402,19 @@ type stopError struct {
 func (e *stopError) Error() string { return e.msg }
 func (e *stopError) Unwrap() error { return e.cause }
 
-// add folds the samples of one complete run into mo (Welford's update).
-func (mo *moments) add(sample []float64) {
+// add folds the samples of one complete run into mo (Welford's update): those of its first
+// alive sample times (of nq quantities each), the others being left out.
+func (mo *moments) add(sample []float64, alive, nq int) {
 	mo.n++
-	for i, v := range sample {
-		delta := v - mo.mean[i]
-		mo.mean[i] += delta / mo.n
-		mo.m2[i] += delta * (v - mo.mean[i])
+	for k := 0; k < alive; k++ {
+		mo.nt[k]++
+		n := mo.nt[k]
+		for i := k * nq; i < (k+1)*nq; i++ {
+			v := sample[i]
+			delta := v - mo.mean[i]
+			mo.mean[i] += delta / n
+			mo.m2[i] += delta * (v - mo.mean[i])
+		}
 	}
 }
 
@@ -384,13 +423,21 @@ func (mo *moments) merge(b *moments) {
 	if b.n == 0 {
 		return
 	}
-	n := mo.n + b.n
-	for i := range mo.mean {
-		delta := b.mean[i] - mo.mean[i]
-		mo.m2[i] += b.m2[i] + delta*delta*mo.n*b.n/n
-		mo.mean[i] += delta * b.n / n
+	nq := len(mo.mean) / len(mo.nt)
+	for k, bn := range b.nt {
+		if bn == 0 {
+			continue
+		}
+		an := mo.nt[k]
+		n := an + bn
+		for i := k * nq; i < (k+1)*nq; i++ {
+			delta := b.mean[i] - mo.mean[i]
+			mo.m2[i] += b.m2[i] + delta*delta*an*bn/n
+			mo.mean[i] += delta * bn / n
+		}
+		mo.nt[k] = n
 	}
-	mo.n = n
+	mo.n += b.n
 }
 
 func level(s Settings) float64 {
@@ -408,6 +455,9 @@ type AverageResult struct {
 	Stats      []Stat
 	BatchMeans [][]float64 // [batch][quantity]
 	Events     int64
+	// Absorptions counts the restarts of a trajectory conditioned on survival
+	// (Settings.ConditionSurvival), after the burn-in and before it.
+	Absorptions, BurninAbsorptions int64
 }
 
 // TimeAverage runs one trajectory of m from in with the stream of run 0, discards
@@ -446,8 +496,17 @@ func TimeAverage(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Setting
 			return nil, fmt.Errorf("ssa: TimeAverage of a discrete-time model needs Settings.T ≥ Batches = %d steps, got %g", nb, s.T)
 		}
 	}
+	if s.ConditionSurvival {
+		if sim.p.disc || len(sim.p.td) > 0 {
+			return nil, ErrCondition
+		}
+		sim.occ = newOccupation(sim.p.d)
+	}
 	if err := sim.Reset(s.Seed, 0); err != nil {
 		return nil, err
+	}
+	if s.ConditionSurvival && sim.Absorbed() {
+		return nil, fmt.Errorf("ssa: the initial state %s is absorbing: no transition can fire from it, so there is no law conditioned on survival", sim.StateString())
 	}
 	budget := eventBudget(s)
 	sim.SetLimit(budget)
@@ -465,7 +524,7 @@ func TimeAverage(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Setting
 		return nil, spent(err)
 	}
 	nq := sim.p.d + len(m.IR.Observables)
-	res := &AverageResult{Names: names(m), Stats: make([]Stat, nq)}
+	res := &AverageResult{Names: names(m), Stats: make([]Stat, nq), BurninAbsorptions: sim.absorptions}
 	w := s.T / float64(nb)
 	for b := 0; b < nb; b++ {
 		acc := make([]float64, nq)
@@ -486,6 +545,7 @@ func TimeAverage(ctx context.Context, m *runtime.Model, in *ir.Inputs, s Setting
 		}
 	}
 	res.Events = sim.events
+	res.Absorptions = sim.absorptions - res.BurninAbsorptions
 	tq := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(nb - 1)}.Quantile(0.5 + level(s)/2)
 	for q := range res.Stats {
 		mean := 0.0

@@ -241,6 +241,61 @@ type Sim struct {
 	work, limit int64
 	// blowup watches the event rate of a continuous-time trajectory for explosion.
 	blowup explosion
+	// Conditioning on survival (Settings.ConditionSurvival) in a time average: occ is the
+	// trajectory's occupation measure since Reset, from which an absorbed trajectory
+	// restarts (nil: no conditioning); absorptions counts the restarts.
+	occ         *occupation
+	absorptions int64
+}
+
+// ErrCondition refuses the conditioning on survival for a model it does not apply to.
+var ErrCondition = errors.New("ssa: conditioning on survival applies to time-homogeneous continuous-time models (an absorbing state is one where no transition can fire)")
+
+// Absorbed reports whether the trajectory is in an absorbing state: no transition can fire
+// there, ever (every propensity is 0 in a time-homogeneous continuous-time model). It is
+// false for the models ErrCondition names.
+func (s *Sim) Absorbed() bool {
+	if s.p.disc || len(s.p.td) > 0 {
+		return false
+	}
+	for _, a := range s.props {
+		if a != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Absorptions returns the number of absorptions since Reset of a trajectory that restarts
+// on absorption (TimeAverage with Settings.ConditionSurvival).
+func (s *Sim) Absorptions() int64 { return s.absorptions }
+
+// restartIfAbsorbed moves an absorbed trajectory to a state drawn, independently of the
+// earlier draws, from its occupation measure since Reset. The occupation measure of a
+// trajectory so restarted converges to the quasi-stationary law (D. Aldous, B. Flannery and J. L.
+// Palacios, Probab. Eng. Inform. Sci. 2:293–307, 1988; M. Benaïm and B. Cloez, Adv. Appl.
+// Probab. 47:37–59, 2015).
+func (s *Sim) restartIfAbsorbed() error {
+	if !s.Absorbed() {
+		return nil
+	}
+	if s.occ.total == 0 {
+		return fmt.Errorf("ssa: the trajectory was absorbed at %s at t = %g before it spent any time elsewhere: no state to restart from", s.StateString(), s.t)
+	}
+	s.absorptions++
+	k := s.occ.draw(s.rng.Float64() * s.occ.total)
+	copy(s.in.Counts, s.occ.counts[k*s.p.d:(k+1)*s.p.d])
+	if s.scaled {
+		for i, v := range s.in.Counts {
+			s.in.Densities[i] = v / s.in.Scale
+		}
+	}
+	s.env = s.occ.env[k]
+	s.setEnv()
+	if s.cr != nil {
+		s.cr.clear()
+	}
+	return s.evalAll()
 }
 
 // ctxEvery is how many events or steps pass between two checks of the context: far below
@@ -311,6 +366,10 @@ func (s *Sim) Reset(seed, run uint64) error {
 	s.pcg.Seed(splitmix64(a^splitmix64(run)), splitmix64(a+0x632BE59BD9B4E019*(run+1)))
 	s.t, s.events, s.in.Time = 0, 0, 0
 	s.work, s.blowup = 0, explosion{}
+	s.absorptions = 0
+	if s.occ != nil {
+		s.occ.reset()
+	}
 	copy(s.in.Counts, s.init)
 	for i, v := range s.init {
 		if s.scaled {
@@ -541,6 +600,9 @@ func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 				acc[s.p.d+k] += v * dt
 			}
 		}
+		if s.occ != nil && s.t > tPrev {
+			s.occ.add(s.in.Counts, s.env, s.t-tPrev)
+		}
 		if j < 0 {
 			continue
 		}
@@ -556,6 +618,11 @@ func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 		}
 		if s.events != ev && s.events&(1<<blowupFirst-1) == 0 {
 			if err := s.watch(tEnd); err != nil {
+				return err
+			}
+		}
+		if s.occ != nil {
+			if err := s.restartIfAbsorbed(); err != nil {
 				return err
 			}
 		}
