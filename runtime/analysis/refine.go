@@ -222,6 +222,9 @@ func runRefine(ctx context.Context, p *Problem, s *RefineSettings) (Report, erro
 	rep.EnvLaw = res.EnvLaw
 	rep.Observables = observableValues(res.Observables, res.Order)
 	rep.Warnings = meanfield.Validity(mod, in.Scale, rep.Species, res.X, res.V, res.A, res.Eigenvalues)
+	if res.Method == meanfield.Refined {
+		rep.Warnings = append(rep.Warnings, meanfield.Absorption(mod, in, rep.Species, res.X)...)
+	}
 	return rep, nil
 }
 

@@ -60,3 +60,26 @@ measure raw = stationary(S / N)
 		t.Errorf("text:\n%s", txt)
 	}
 }
+
+// TestRunAbsorption: run on an SIS epidemic without importation warns (W606) that the
+// finite chain ends absorbed at I = 0 while the mean field is endemic; with importation
+// (@sir, external infection rate a > 0) it does not.
+func TestRunAbsorption(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]bool{"@sis": true, "@sir": false} {
+		m := loadtest.Model(t, name, compiler.Options{})
+		rep, err := analysis.Lookup("run").Run(context.Background(), &analysis.Problem{Model: m}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := false
+		for _, w := range rep.(*analysis.RefineReport).Warnings {
+			if w.Code == "W606" && w.Quantity == "I" {
+				got = true
+			}
+		}
+		if got != want {
+			t.Errorf("%s: W606 on I %v, want %v", name, got, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 )
 
@@ -98,6 +99,51 @@ func Validity(mod *runtime.Model, n float64, names []string, x, v, a []float64, 
 		}
 		if re < 0 && n*math.Abs(re) < nearBifurcation {
 			out = append(out, Warning{"W605", "eigenvalues", fmt.Sprintf("N·|Re λ| = %.3g is below %d for the slowest eigenvalue (Re λ = %.3g at N = %g): the fixed point is near a bifurcation at this N, where the refinement's error constants grow like 1/|Re λ|; trust the exact chain or a simulation instead", n*math.Abs(re), nearBifurcation, re, n)})
+		}
+	}
+	return out
+}
+
+// Absorption returns a W606 warning for each species i that the stationary mean field x
+// keeps positive but that the finite chain cannot recreate once it is gone: at the counts
+// of the fixed point (round(N·x), environment and time of in) with n_i = 0, every
+// transition that would increase n_i has propensity 0 (an epidemic without importation
+// at I = 0). Such a chain is eventually absorbed where n_i = 0, so its stationary law is
+// not what the mean field approximates: the refined values approximate the
+// quasi-stationary law, the law before absorption. The test looks at one state; it is a
+// warning, not a proof.
+func Absorption(mod *runtime.Model, in *ir.Inputs, names []string, x []float64) []Warning {
+	n := in.Scale
+	if !(n > 0) || len(x) != mod.Dim() {
+		return nil
+	}
+	loc := *in
+	loc.Counts = make([]float64, len(x))
+	props := make([]float64, len(mod.IR.Transitions))
+	var out []Warning
+	for i := range x {
+		if !(x[i]*n >= 1) {
+			continue
+		}
+		for k, xk := range x {
+			loc.Counts[k] = math.Round(xk * n)
+		}
+		loc.Counts[i] = 0
+		mod.Propensities(props, &loc)
+		creates, canGrow := false, false
+		for j, t := range mod.IR.Transitions {
+			for _, u := range t.Jump {
+				if u.Species == i && u.Delta > 0 {
+					creates = true
+					if props[j] != 0 {
+						canGrow = true
+					}
+				}
+			}
+		}
+		if creates && !canGrow {
+			out = append(out, Warning{Code: "W606", Quantity: names[i],
+				Message: fmt.Sprintf("no transition creates %s once it is 0, so the finite chain ends absorbed at %s = 0, while the fixed point has %s = %.4g; the refined values approximate the quasi-stationary law (before absorption): compare with mfc exact --quasi-stationary", names[i], names[i], names[i], x[i])})
 		}
 	}
 	return out
