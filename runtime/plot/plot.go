@@ -564,11 +564,15 @@ func compareFigure(r *compare.Report, only []string) (*Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	what := "error against the exact chain"
+	what, ylab := "error against the exact chain", "|approximation − exact|"
+	if slices.Contains(r.QuasiStationary, true) {
+		// W606: the exact column is the quasi-stationary law at some N.
+		what, ylab = "error against the exact chain (quasi-stationary law where absorbed)", "|approximation − exact (qs)|"
+	}
 	if r.Transient > 0 {
 		what += fmt.Sprintf(" at t = %g", r.Transient)
 	}
-	f := newFigure(r.Model+" — "+what, "N", "|approximation − exact|")
+	f := newFigure(r.Model+" — "+what, "N", ylab)
 	p := f.Plot
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: 1}
