@@ -18,6 +18,8 @@ import (
 // ExactReport is the report of the exact analysis (and of run for a model without a mean
 // field).
 type ExactReport struct {
+	chain       *ctmc.Chain
+	law         *ctmc.Result
 	Model       string             `json:"model"`
 	N           float64            `json:"N,omitempty"`
 	Species     []string           `json:"species"`
@@ -45,6 +47,19 @@ type ExactReport struct {
 	TransientStates int            `json:"transient_states,omitempty"`
 	// QuasiStationary is the law conditioned on non-absorption (--quasi-stationary).
 	QuasiStationary *QuasiReport `json:"quasi_stationary,omitempty"`
+	// Sensitivity holds, by parameter (--sensitivity), the derivatives of the stationary
+	// values at fixed N.
+	Sensitivity map[string]*ExactSensitivity `json:"sensitivity,omitempty"`
+}
+
+// ExactSensitivity holds the derivatives of the stationary values of an exact chain with
+// respect to one parameter, under the keys of the values: of the mean counts and
+// densities, the observables and the stationary measures (ctmc.StationarySensitivity).
+type ExactSensitivity struct {
+	Mean        []float64          `json:"mean"`
+	MeanDensity []float64          `json:"mean_density,omitempty"`
+	Observables map[string]float64 `json:"observables"`
+	Measures    map[string]float64 `json:"measures,omitempty"`
 }
 
 // ClosedClasses lists the closed classes of an exact chain.
@@ -79,6 +94,8 @@ type ExactSettings struct {
 	Measures string `flag:"measures" usage:"the measures to compute: all, none, or names separated by commas (a transient measure of a large chain can take long)"`
 	// QuasiStationary adds the quasi-stationary law (README.md, mfc exact).
 	QuasiStationary bool `flag:"quasi-stationary" usage:"also compute the quasi-stationary law, conditioned on not being absorbed, with the absorption rate (for a chain with absorbing states)"`
+	// Sensitivity lists parameters, comma-separated.
+	Sensitivity string `flag:"sensitivity" usage:"comma-separated parameters: also report the derivative of every stationary value with respect to each, at fixed N ((dπ)Q = −π dQ, dQ by forward AD)"`
 	runtime.Budget
 }
 
@@ -104,14 +121,18 @@ type SSASettings struct {
 func init() {
 	register(Analysis{Name: "exact",
 		Summary:  "stationary law of the finite chain: expected counts, observables, stationary measures",
-		Synopsis: "[--max-states k] [--measures all|none|NAME,...] [--quasi-stationary] [--max-memory M] [--timeout D]"},
+		Synopsis: "[--max-states k] [--measures all|none|NAME,...] [--quasi-stationary] [--sensitivity p,...] [--max-memory M] [--timeout D]"},
 		func() *ExactSettings { return &ExactSettings{MaxStates: 2_000_000, Measures: "all"} },
 		func(ctx context.Context, p *Problem, s *ExactSettings) (Report, error) {
 			only, err := measureSelection(p.Model, s.Measures)
 			if err != nil {
 				return nil, err
 			}
-			return exactReport(ctx, p.Model, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()), only, s.QuasiStationary)
+			rep, err := exactReport(ctx, p.Model, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()), only, s.QuasiStationary)
+			if err != nil || s.Sensitivity == "" {
+				return rep, err
+			}
+			return rep, exactSensitivities(ctx, p.Model, rep, splitNames(s.Sensitivity))
 		})
 	register(Analysis{Name: "ssa",
 		Summary:  "stochastic simulation ensembles: means and 95% confidence intervals",
@@ -168,7 +189,7 @@ func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only 
 	if err != nil {
 		return nil, err
 	}
-	rep := &ExactReport{Model: mod.IR.Name, N: in.Scale, States: chain.NumStates(), Residual: res.Residual,
+	rep := &ExactReport{chain: chain, law: res, Model: mod.IR.Name, N: in.Scale, States: chain.NumStates(), Residual: res.Residual,
 		Iterations: res.Iterations, Method: res.Method, Mean: ctmc.MeanCounts(chain, res.Pi),
 		Observables: map[string]float64{}, Measures: map[string]float64{}}
 	rep.Species = mod.SpeciesNames()
@@ -322,6 +343,24 @@ func (r *ExactReport) Text() string {
 	}
 	writeMap(&b, "observable", r.Observables)
 	writeMap(&b, "measure", r.Measures)
+	ps := make([]string, 0, len(r.Sensitivity))
+	for p := range r.Sensitivity {
+		ps = append(ps, p)
+	}
+	sort.Strings(ps)
+	for _, p := range ps {
+		sv := r.Sensitivity[p]
+		fmt.Fprintf(&b, "\nderivatives with respect to %s (at N = %g):\n%-20s %16s %16s\n", p, r.N, "species", "dE[count]", "dE[density]")
+		for i, sp := range r.Species {
+			dens := ""
+			if sv.MeanDensity != nil {
+				dens = fmt.Sprintf("%.12g", sv.MeanDensity[i])
+			}
+			fmt.Fprintf(&b, "%-20s %16.12g %16s\n", sp, sv.Mean[i], dens)
+		}
+		writeMap(&b, "d observable", sv.Observables)
+		writeMap(&b, "d measure", sv.Measures)
+	}
 	if q := r.QuasiStationary; q != nil {
 		rel := "="
 		if q.AbsorptionRateBound {
@@ -494,4 +533,74 @@ func (r *SSAReport) table(csv bool) string {
 		}
 	}
 	return b.String()
+}
+
+// splitNames splits a comma-separated list, dropping blanks.
+func splitNames(list string) []string {
+	var out []string
+	for _, p := range strings.Split(list, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// exactSensitivities adds to rep the derivatives of its stationary values with respect to
+// each parameter of params (ctmc.StationarySensitivity; stationary measures only).
+func exactSensitivities(ctx context.Context, mod *runtime.Model, rep *ExactReport, params []string) error {
+	if rep.chain == nil || rep.law == nil || rep.Mean == nil {
+		return errors.New("exact: --sensitivity needs the stationary law, which this chain does not have")
+	}
+	if len(params) == 0 {
+		return usageErrorf("--sensitivity names no parameter: give parameter names separated by commas")
+	}
+	in := mod.Inputs()
+	var obsNodes []ir.NodeID
+	for _, o := range mod.IR.Observables {
+		obsNodes = append(obsNodes, o.Node)
+	}
+	var msNodes []ir.NodeID
+	var msNames []string
+	for _, m := range mod.IR.Measures {
+		if _, ok := rep.Measures[m.Name]; ok && m.Kind == ir.Stationary {
+			msNodes, msNames = append(msNodes, m.Args[0]), append(msNames, m.Name)
+		}
+	}
+	rep.Sensitivity = map[string]*ExactSensitivity{}
+	for _, name := range params {
+		k, err := mod.DiffParam(name)
+		if err != nil {
+			return err
+		}
+		dpi, err := ctmc.StationarySensitivity(ctx, rep.chain, rep.law, in, k)
+		if err != nil {
+			return fmt.Errorf("exact: sensitivity to '%s': %w", name, err)
+		}
+		sv := &ExactSensitivity{Mean: ctmc.MeanCounts(rep.chain, dpi), Observables: map[string]float64{}}
+		if in.Scale > 0 {
+			for _, v := range sv.Mean {
+				sv.MeanDensity = append(sv.MeanDensity, v/in.Scale)
+			}
+		}
+		dobs, err := ctmc.ExpectSensitivity(rep.chain, mod, in, rep.law.Pi, dpi, obsNodes, k)
+		if err != nil {
+			return err
+		}
+		for i, o := range mod.IR.Observables {
+			sv.Observables[o.Name] = dobs[i]
+		}
+		dms, err := ctmc.ExpectSensitivity(rep.chain, mod, in, rep.law.Pi, dpi, msNodes, k)
+		if err != nil {
+			return err
+		}
+		if len(msNames) > 0 {
+			sv.Measures = map[string]float64{}
+			for i, n := range msNames {
+				sv.Measures[n] = dms[i]
+			}
+		}
+		rep.Sensitivity[name] = sv
+	}
+	return nil
 }

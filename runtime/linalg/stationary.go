@@ -371,3 +371,86 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// StationaryDerivative returns the x with xQ = c and Σx = 0, for an irreducible
+// conservative generator q with stationary law pi and a c with Σc = 0: the derivative
+// dπ of the stationary law when Q changes by dQ and c = −π·dQ (differentiate πQ = 0,
+// Σπ = 1). As StationaryBiCGSTAB does for π, it fixes x_k = 0 at the state k of largest
+// π_k and solves the other equations of Qᵀx = c, nonsingular for an irreducible Q (the one
+// left out holds since both sides sum to 0): by dense LU up to denseMax states, else by
+// ILU(0)-preconditioned BiCGSTAB to a residual of tol·‖c‖₁; then it adds the multiple of
+// π that makes Σx = 0.
+func StationaryDerivative(ctx context.Context, q *CSR, pi, c []float64, denseMax int, tol float64) ([]float64, error) {
+	n := q.Rows
+	if q.Cols != n || len(pi) != n || len(c) != n {
+		panic("linalg: StationaryDerivative: dimension mismatch")
+	}
+	x := make([]float64, n)
+	if n == 1 {
+		return x, nil
+	}
+	k := 0
+	for i, v := range pi {
+		if v > pi[k] {
+			k = i
+		}
+	}
+	a, _ := dropPivot(q.Transpose(), k)
+	rhs := make([]float64, 0, n-1)
+	for i, v := range c {
+		if i != k {
+			rhs = append(rhs, v)
+		}
+	}
+	y := make([]float64, n-1)
+	if n-1 <= denseMax {
+		d := mat.NewDense(n-1, n-1, nil)
+		for i := 0; i < n-1; i++ {
+			for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
+				d.Set(i, int(a.Col[p]), a.Val[p])
+			}
+		}
+		var lu mat.LU
+		lu.Factorize(d)
+		if err := lu.SolveVecTo(mat.NewVecDense(n-1, y), false, mat.NewVecDense(n-1, rhs)); err != nil {
+			return nil, fmt.Errorf("linalg: stationary derivative: %w", err)
+		}
+	} else {
+		m, err := NewILU0(a)
+		if err != nil {
+			return nil, err
+		}
+		cn := 0.0
+		for _, v := range rhs {
+			cn += math.Abs(v)
+		}
+		if cn > 0 {
+			if _, err := BiCGSTAB(ctx, a, rhs, y, &BiCGSTABSettings{M: m, Abs: tol * cn, Rel: 1e-300, MaxIter: 5000}); err != nil {
+				return nil, err
+			}
+			r := make([]float64, n-1)
+			a.MulVec(r, y)
+			res := 0.0
+			for i := range r {
+				res += math.Abs(r[i] - rhs[i])
+			}
+			if res > 10*tol*cn {
+				return nil, fmt.Errorf("linalg: stationary derivative: BiCGSTAB reached ‖r‖₁ = %.3g, above %.3g", res, 10*tol*cn)
+			}
+		}
+	}
+	sum := 0.0
+	for i := 0; i < n; i++ {
+		switch {
+		case i < k:
+			x[i] = y[i]
+		case i > k:
+			x[i] = y[i-1]
+		}
+		sum += x[i]
+	}
+	for i := range x {
+		x[i] -= sum * pi[i]
+	}
+	return x, nil
+}
