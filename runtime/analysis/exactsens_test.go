@@ -44,7 +44,7 @@ init { A = 10 }
 
 // TestExactSensitivityCentralDifferences compares every derivative of the exact stationary
 // values of SIR (mean counts, observables, stationary measures) with central differences
-// (h = 1e-5 relative; their error h²|f'''|/6 + 1e-15/h stays below 1e-9 here), at N = 20
+// (h = 1e-5 relative; their error h²|f”'|/6 + 1e-15/h stays below 1e-9 here), at N = 20
 // (231 states, dense solve) and N = 80 (3321 states, the iterative solve to 1e-12); the
 // tolerance 1e-7 relative to max(1, |value|) covers both.
 func TestExactSensitivityCentralDifferences(t *testing.T) {

@@ -329,10 +329,13 @@ func (r *RefineReport) Text() string {
 			fmt.Fprintf(&b, "\n  %-30s %.8g", r.EnvStates[k], p)
 		}
 	}
-	if two {
-		fmt.Fprintf(&b, "\n\n%-20s %14s %14s %14s %14s %14s\n", "species", "mean field", "V", "A", "refined1", "refined2")
-	} else {
-		fmt.Fprintf(&b, "\n\n%-20s %14s %14s %14s\n", "species", "mean field", "V", "refined")
+	b.WriteString("\n")
+	switch {
+	case len(r.Species) == 0:
+	case two:
+		fmt.Fprintf(&b, "\n%-20s %14s %14s %14s %14s %14s\n", "species", "mean field", "V", "A", "refined1", "refined2")
+	default:
+		fmt.Fprintf(&b, "\n%-20s %14s %14s %14s\n", "species", "mean field", "V", "refined")
 	}
 	for i, s := range r.Species {
 		r1, r2 := refineRow(r.FixedPoint[i], r.V[i], r.A, i, r.N)

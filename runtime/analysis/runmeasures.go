@@ -23,6 +23,11 @@ type MeasureValue struct {
 	Note      string `json:"note,omitempty"`
 }
 
+// maxOrder2Trajectory is the most species for which run integrates the order-2 refined
+// trajectory of a transient measure: beyond, the d³ third moments make it take seconds to
+// minutes (JSQ with 100 levels: over a minute), and run uses order 1 and says so.
+const maxOrder2Trajectory = 30
+
 // refineMeasures evaluates the model's measures from the refined mean field: a stationary
 // measure of an observable is the observable's stationary refined value (rep), a transient
 // one its refined value at the measure's time (one refined trajectory per distinct time);
@@ -82,7 +87,11 @@ func refineMeasures(ctx context.Context, mod *runtime.Model, in *ir.Inputs, rep 
 			}
 			obs, done := consts[tt]
 			if !done {
-				tr, err := meanfield.Transient(ctx, mod, in, []float64{0, tt}, order)
+				o := order
+				if o > 1 && mod.Dim() > maxOrder2Trajectory {
+					o = 1
+				}
+				tr, err := meanfield.Transient(ctx, mod, in, []float64{0, tt}, o)
 				if err != nil {
 					return nil, fmt.Errorf("measure '%s': the refined trajectory to t = %g: %w", m.Name, tt, err)
 				}
@@ -91,6 +100,10 @@ func refineMeasures(ctx context.Context, mod *runtime.Model, in *ir.Inputs, rep 
 			}
 			if o := find(obs, name); o != nil {
 				set(&mv, o)
+				if order > 1 && o.Refined2 == nil && mod.Dim() > maxOrder2Trajectory {
+					mv.Refined2 = Missing("order-2 trajectory not computed")
+					mv.Note = fmt.Sprintf("refined2 not computed: the order-2 trajectory of %d species carries their third moments (%d³ unknowns); mfc refine --order 2 --transient %g computes it", mod.Dim(), mod.Dim(), tt)
+				}
 			} else {
 				missing(&mv, fmt.Sprintf("'%s' is an observable of the counts, not of the densities", name))
 			}
