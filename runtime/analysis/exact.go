@@ -327,9 +327,9 @@ func (r *ExactReport) Text() string {
 		for i, s := range r.Species {
 			dens := ""
 			if r.MeanDensity != nil {
-				dens = fmt.Sprintf("%.12g", r.MeanDensity[i])
+				dens = fmt.Sprintf("%.10g", r.MeanDensity[i])
 			}
-			fmt.Fprintf(&b, "%-20s %16.12g %16s\n", s, r.Mean[i], dens)
+			fmt.Fprintf(&b, "%-20s %16.10g %16s\n", s, r.Mean[i], dens)
 		}
 	}
 	if c := r.ClosedClasses; c != nil && c.Count == 1 {
@@ -354,9 +354,9 @@ func (r *ExactReport) Text() string {
 		for i, sp := range r.Species {
 			dens := ""
 			if sv.MeanDensity != nil {
-				dens = fmt.Sprintf("%.12g", sv.MeanDensity[i])
+				dens = fmt.Sprintf("%.10g", sv.MeanDensity[i])
 			}
-			fmt.Fprintf(&b, "%-20s %16.12g %16s\n", sp, sv.Mean[i], dens)
+			fmt.Fprintf(&b, "%-20s %16.10g %16s\n", sp, sv.Mean[i], dens)
 		}
 		writeMap(&b, "d observable", sv.Observables)
 		writeMap(&b, "d measure", sv.Measures)
@@ -375,9 +375,9 @@ func (r *ExactReport) Text() string {
 		for i, s := range r.Species {
 			dens := ""
 			if q.MeanDensity != nil {
-				dens = fmt.Sprintf("%.12g", q.MeanDensity[i])
+				dens = fmt.Sprintf("%.10g", q.MeanDensity[i])
 			}
-			fmt.Fprintf(&b, "%-20s %16.12g %16s\n", s, q.Mean[i], dens)
+			fmt.Fprintf(&b, "%-20s %16.10g %16s\n", s, q.Mean[i], dens)
 		}
 		writeMap(&b, "observable (qs)", q.Observables)
 	}
@@ -406,7 +406,7 @@ func writeMap(b *strings.Builder, head string, m map[string]float64) {
 	sort.Strings(keys)
 	fmt.Fprintf(b, "\n%-20s %16s\n", head, "value")
 	for _, k := range keys {
-		fmt.Fprintf(b, "%-20s %16.12g\n", k, m[k])
+		fmt.Fprintf(b, "%-20s %16.10g\n", k, m[k])
 	}
 }
 
@@ -519,14 +519,14 @@ func (r *SSAReport) table(csv bool) string {
 	for k, t := range r.Time {
 		for q, name := range r.Names {
 			if csv {
-				fmt.Fprintf(&b, "%.17g,%q,%.17g,%.17g\n", t, name, r.Mean[k][q], r.CI[k][q])
+				fmt.Fprintf(&b, "%.10g,%q,%.10g,%.10g\n", t, name, r.Mean[k][q], r.CI[k][q])
 			} else {
-				fmt.Fprintf(&b, "%-10.4g %-20s %16.8g %14.3g\n", t, name, r.Mean[k][q], r.CI[k][q])
+				fmt.Fprintf(&b, "%-10.4g %-20s %16.10g %14.3g\n", t, name, r.Mean[k][q], r.CI[k][q])
 			}
 		}
 		if r.Survivors != nil {
 			if csv {
-				fmt.Fprintf(&b, "%.17g,\"runs\",%d,0\n", t, r.Survivors[k])
+				fmt.Fprintf(&b, "%.10g,\"runs\",%d,0\n", t, r.Survivors[k])
 			} else {
 				fmt.Fprintf(&b, "%-10.4g %-20s %16d\n", t, "runs", r.Survivors[k])
 			}

@@ -121,7 +121,7 @@ func (r *FixpointReport) Text() string {
 			fmt.Fprintf(&b, "  degenerate: a root of multiplicity %d (the reduced Jacobian is singular there, as at a bifurcation); the expansions in 1/N do not apply\n", p.Multiplicity)
 		}
 		for i, s := range r.Species {
-			fmt.Fprintf(&b, "  %-12s %.12g", s, p.X[i])
+			fmt.Fprintf(&b, "  %-12s %.10g", s, p.X[i])
 			if p.W != nil {
 				fmt.Fprintf(&b, "   N·Var %.6g", p.W[i][i])
 			}
@@ -140,9 +140,9 @@ func (r *FixpointReport) CSV() string {
 		for i, s := range r.Species {
 			v := ""
 			if p.W != nil {
-				v = fmt.Sprintf("%.17g", p.W[i][i])
+				v = fmt.Sprintf("%.10g", p.W[i][i])
 			}
-			fmt.Fprintf(&b, "%d,%s,%q,%.17g,%s\n", k+1, p.Stability, s, p.X[i], v)
+			fmt.Fprintf(&b, "%d,%s,%q,%.10g,%s\n", k+1, p.Stability, s, p.X[i], v)
 		}
 	}
 	return b.String()

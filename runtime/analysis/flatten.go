@@ -116,7 +116,7 @@ func flatCSV(rep Report) ([]byte, error) {
 		}
 		v := ""
 		if vals[i] != nil {
-			v = strconv.FormatFloat(*vals[i], 'g', -1, 64)
+			v = strconv.FormatFloat(*vals[i], 'g', 10, 64)
 		}
 		b.WriteString(k + "," + v + "\n")
 	}

@@ -190,10 +190,10 @@ func (r *ODEReport) table(csv bool) string {
 	for k, t := range r.Time {
 		fmt.Fprintf(&b, "%.10g", t)
 		for _, v := range r.X[k] {
-			fmt.Fprintf(&b, "%s%.12g", sep, v)
+			fmt.Fprintf(&b, "%s%.10g", sep, v)
 		}
 		for _, o := range r.Observables {
-			fmt.Fprintf(&b, "%s%.12g", sep, o.Values[k])
+			fmt.Fprintf(&b, "%s%.10g", sep, o.Values[k])
 		}
 		b.WriteString("\n")
 	}

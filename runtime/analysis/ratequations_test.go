@@ -108,3 +108,21 @@ func TestTrajectoryObservables(t *testing.T) {
 		t.Errorf("transient refine without its observables:\n%s\n%s", txt, csv)
 	}
 }
+
+// TestRenderDigits: text and CSV print 10 significant digits (0.9, not 0.90000000000000002)
+// and a subnormal round-off (−4e−316) as 0; JSON keeps every digit.
+func TestRenderDigits(t *testing.T) {
+	t.Parallel()
+	rep := &analysis.ODEReport{Model: "m", Species: []string{"a", "b"}, Time: []float64{0}, X: [][]float64{{0.9, -4e-316}}}
+	txt, _ := analysis.Render(rep, "text")
+	csv, _ := analysis.Render(rep, "csv")
+	if !strings.Contains(string(txt), "\n0 0.9 0\n") || !strings.Contains(string(csv), "\n0,0.9,0\n") {
+		t.Errorf("text:\n%s\ncsv:\n%s", txt, csv)
+	}
+	rep = &analysis.ODEReport{Model: "m", Species: []string{"a"}, Time: []float64{0}, X: [][]float64{{0.28741195077917076}}}
+	csv, _ = analysis.Render(rep, "csv")
+	js, _ := analysis.Render(rep, "json")
+	if !strings.Contains(string(csv), "\n0,0.2874119508\n") || !strings.Contains(string(js), "0.28741195077917076") {
+		t.Errorf("csv:\n%s\njson:\n%s", csv, js)
+	}
+}

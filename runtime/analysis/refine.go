@@ -290,9 +290,9 @@ func (r *RefineReport) Text() string {
 	two := r.Order >= 2
 	if r.Time != nil {
 		if two {
-			fmt.Fprintf(&b, "\n%-10s %-14s %14s %14s %14s %14s %14s\n", "t", "name", "mean field", "V | C", "A | D", "refined1", "refined2")
+			fmt.Fprintf(&b, "\n%-10s %-14s %16s %16s %16s %16s %16s\n", "t", "name", "mean field", "V | C", "A | D", "refined1", "refined2")
 		} else {
-			fmt.Fprintf(&b, "\n%-10s %-14s %14s %14s %14s\n", "t", "name", "mean field", "V | C", "refined")
+			fmt.Fprintf(&b, "\n%-10s %-14s %16s %16s %16s\n", "t", "name", "mean field", "V | C", "refined")
 		}
 		for k, t := range r.Time {
 			var at []float64
@@ -302,17 +302,17 @@ func (r *RefineReport) Text() string {
 			for i, s := range r.Species {
 				r1, r2 := refineRow(r.X[k][i], r.VT[k][i], at, i, r.N)
 				if two {
-					fmt.Fprintf(&b, "%-10.4g %-14s %14.8g %14.8g %14.8g %14.8g %14.8g\n", t, s, r.X[k][i], r.VT[k][i], at[i], r1, r2)
+					fmt.Fprintf(&b, "%-10.4g %-14s %16.10g %16.10g %16.10g %16.10g %16.10g\n", t, s, r.X[k][i], r.VT[k][i], at[i], r1, r2)
 				} else {
-					fmt.Fprintf(&b, "%-10.4g %-14s %14.8g %14.8g %14.8g\n", t, s, r.X[k][i], r.VT[k][i], r1)
+					fmt.Fprintf(&b, "%-10.4g %-14s %16.10g %16.10g %16.10g\n", t, s, r.X[k][i], r.VT[k][i], r1)
 				}
 			}
 			if k < len(r.ObservablesT) {
 				for _, o := range r.ObservablesT[k] {
 					if two {
-						fmt.Fprintf(&b, "%-10.4g %-14s %14.8g %14.8g %14.8g %14.8g %14.8g\n", t, o.Name, o.MeanField, o.C, *o.D, o.Refined1, *o.Refined2)
+						fmt.Fprintf(&b, "%-10.4g %-14s %16.10g %16.10g %16.10g %16.10g %16.10g\n", t, o.Name, o.MeanField, o.C, *o.D, o.Refined1, *o.Refined2)
 					} else {
-						fmt.Fprintf(&b, "%-10.4g %-14s %14.8g %14.8g %14.8g\n", t, o.Name, o.MeanField, o.C, o.Refined1)
+						fmt.Fprintf(&b, "%-10.4g %-14s %16.10g %16.10g %16.10g\n", t, o.Name, o.MeanField, o.C, o.Refined1)
 					}
 				}
 			}
@@ -333,29 +333,29 @@ func (r *RefineReport) Text() string {
 	switch {
 	case len(r.Species) == 0:
 	case two:
-		fmt.Fprintf(&b, "\n%-20s %14s %14s %14s %14s %14s\n", "species", "mean field", "V", "A", "refined1", "refined2")
+		fmt.Fprintf(&b, "\n%-20s %16s %16s %16s %16s %16s\n", "species", "mean field", "V", "A", "refined1", "refined2")
 	default:
-		fmt.Fprintf(&b, "\n%-20s %14s %14s %14s\n", "species", "mean field", "V", "refined")
+		fmt.Fprintf(&b, "\n%-20s %16s %16s %16s\n", "species", "mean field", "V", "refined")
 	}
 	for i, s := range r.Species {
 		r1, r2 := refineRow(r.FixedPoint[i], r.V[i], r.A, i, r.N)
 		if two {
-			fmt.Fprintf(&b, "%-20s %14.8g %14.8g %14.8g %14.8g %14.8g\n", s, r.FixedPoint[i], r.V[i], r.A[i], r1, r2)
+			fmt.Fprintf(&b, "%-20s %16.10g %16.10g %16.10g %16.10g %16.10g\n", s, r.FixedPoint[i], r.V[i], r.A[i], r1, r2)
 		} else {
-			fmt.Fprintf(&b, "%-20s %14.8g %14.8g %14.8g\n", s, r.FixedPoint[i], r.V[i], r1)
+			fmt.Fprintf(&b, "%-20s %16.10g %16.10g %16.10g\n", s, r.FixedPoint[i], r.V[i], r1)
 		}
 	}
 	if len(r.Observables) > 0 {
 		if two {
-			fmt.Fprintf(&b, "\n%-20s %14s %14s %14s %14s %14s\n", "observable", "mean field", "C (1/N)", "D (1/N²)", "refined1", "refined2")
+			fmt.Fprintf(&b, "\n%-20s %16s %16s %16s %16s %16s\n", "observable", "mean field", "C (1/N)", "D (1/N²)", "refined1", "refined2")
 		} else {
-			fmt.Fprintf(&b, "\n%-20s %14s %14s %14s\n", "observable", "mean field", "C (1/N term)", "refined")
+			fmt.Fprintf(&b, "\n%-20s %16s %16s %16s\n", "observable", "mean field", "C (1/N term)", "refined")
 		}
 		for _, o := range r.Observables {
 			if two {
-				fmt.Fprintf(&b, "%-20s %14.8g %14.8g %14.8g %14.8g %14.8g\n", o.Name, o.MeanField, o.C, *o.D, o.Refined1, *o.Refined2)
+				fmt.Fprintf(&b, "%-20s %16.10g %16.10g %16.10g %16.10g %16.10g\n", o.Name, o.MeanField, o.C, *o.D, o.Refined1, *o.Refined2)
 			} else {
-				fmt.Fprintf(&b, "%-20s %14.8g %14.8g %14.8g\n", o.Name, o.MeanField, o.C, o.Refined1)
+				fmt.Fprintf(&b, "%-20s %16.10g %16.10g %16.10g\n", o.Name, o.MeanField, o.C, o.Refined1)
 			}
 		}
 	}
@@ -391,29 +391,29 @@ func (r *RefineReport) sensitivityText(b *strings.Builder, p string) {
 	two := r.Order >= 2
 	fmt.Fprintf(b, "\nderivatives with respect to %s (at N = %g):\n", p, r.N)
 	if two {
-		fmt.Fprintf(b, "%-20s %14s %14s %14s %14s %14s\n", "species", "mean field", "V", "A", "refined1", "refined2")
+		fmt.Fprintf(b, "%-20s %16s %16s %16s %16s %16s\n", "species", "mean field", "V", "A", "refined1", "refined2")
 	} else {
-		fmt.Fprintf(b, "%-20s %14s %14s %14s\n", "species", "mean field", "V", "refined")
+		fmt.Fprintf(b, "%-20s %16s %16s %16s\n", "species", "mean field", "V", "refined")
 	}
 	for i, s := range r.Species {
 		r1, r2 := refineRow(sv.FixedPoint[i], sv.V[i], sv.A, i, r.N)
 		if two {
-			fmt.Fprintf(b, "%-20s %14.8g %14.8g %14.8g %14.8g %14.8g\n", s, sv.FixedPoint[i], sv.V[i], sv.A[i], r1, r2)
+			fmt.Fprintf(b, "%-20s %16.10g %16.10g %16.10g %16.10g %16.10g\n", s, sv.FixedPoint[i], sv.V[i], sv.A[i], r1, r2)
 		} else {
-			fmt.Fprintf(b, "%-20s %14.8g %14.8g %14.8g\n", s, sv.FixedPoint[i], sv.V[i], r1)
+			fmt.Fprintf(b, "%-20s %16.10g %16.10g %16.10g\n", s, sv.FixedPoint[i], sv.V[i], r1)
 		}
 	}
 	if len(sv.Observables) > 0 {
 		if two {
-			fmt.Fprintf(b, "\n%-20s %14s %14s %14s %14s %14s\n", "observable", "mean field", "C (1/N)", "D (1/N²)", "refined1", "refined2")
+			fmt.Fprintf(b, "\n%-20s %16s %16s %16s %16s %16s\n", "observable", "mean field", "C (1/N)", "D (1/N²)", "refined1", "refined2")
 		} else {
-			fmt.Fprintf(b, "\n%-20s %14s %14s %14s\n", "observable", "mean field", "C (1/N term)", "refined")
+			fmt.Fprintf(b, "\n%-20s %16s %16s %16s\n", "observable", "mean field", "C (1/N term)", "refined")
 		}
 		for _, o := range sv.Observables {
 			if two {
-				fmt.Fprintf(b, "%-20s %14.8g %14.8g %14.8g %14.8g %14.8g\n", o.Name, o.MeanField, o.C, *o.D, o.Refined1, *o.Refined2)
+				fmt.Fprintf(b, "%-20s %16.10g %16.10g %16.10g %16.10g %16.10g\n", o.Name, o.MeanField, o.C, *o.D, o.Refined1, *o.Refined2)
 			} else {
-				fmt.Fprintf(b, "%-20s %14.8g %14.8g %14.8g\n", o.Name, o.MeanField, o.C, o.Refined1)
+				fmt.Fprintf(b, "%-20s %16.10g %16.10g %16.10g\n", o.Name, o.MeanField, o.C, o.Refined1)
 			}
 		}
 	}
@@ -433,7 +433,7 @@ func (r *RefineReport) CSV() string {
 			if k < len(r.ObservablesT) {
 				obs = r.ObservablesT[k]
 			}
-			csvRows(&b, fmt.Sprintf("%.17g,", t), r.Species, r.X[k], r.VT[k], at, obs, r.N)
+			csvRows(&b, fmt.Sprintf("%.10g,", t), r.Species, r.X[k], r.VT[k], at, obs, r.N)
 		}
 		return b.String()
 	}
@@ -462,13 +462,13 @@ func (r *RefineReport) CSV() string {
 func csvRows(b *strings.Builder, prefix string, species []string, x, v, a []float64, obs []ObservableValue, n float64) {
 	for i, s := range species {
 		r1, r2 := refineRow(x[i], v[i], a, i, n)
-		fmt.Fprintf(b, "%sspecies,%q,%.17g,%.17g,%.17g,%.17g,%.17g\n", prefix, s, x[i], v[i], a[i], r1, r2)
+		fmt.Fprintf(b, "%sspecies,%q,%.10g,%.10g,%.10g,%.10g,%.10g\n", prefix, s, x[i], v[i], a[i], r1, r2)
 	}
 	for _, o := range obs {
 		d, r2 := 0.0, o.Refined1
 		if o.D != nil {
 			d, r2 = *o.D, *o.Refined2
 		}
-		fmt.Fprintf(b, "%sobservable,%q,%.17g,%.17g,%.17g,%.17g,%.17g\n", prefix, o.Name, o.MeanField, o.C, d, o.Refined1, r2)
+		fmt.Fprintf(b, "%sobservable,%q,%.10g,%.10g,%.10g,%.10g,%.10g\n", prefix, o.Name, o.MeanField, o.C, d, o.Refined1, r2)
 	}
 }

@@ -36,6 +36,11 @@ func Render(rep Report, format string) ([]byte, error) {
 	}
 	var missing [][2]string
 	collectMissing(reflect.ValueOf(rep), "", &missing)
+	if format != "json" {
+		// Text and CSV print 10 significant digits; a subnormal number (below 1e-300,
+		// such as −4e−316) is round-off of a zero, printed as 0.
+		cleanTiny(reflect.ValueOf(rep))
+	}
 	switch format {
 	case "json":
 		data, err := json.MarshalIndent(rep, "", "  ")
@@ -236,6 +241,49 @@ func walk(v reflect.Value, path string, visit func(v reflect.Value, path string)
 				name = f.Name
 			}
 			walk(v.Field(i), path+"."+name, visit)
+		}
+	}
+}
+
+// tiny is the magnitude below which Render's text and CSV print a number as 0: subnormal
+// doubles, which no computation of a report resolves.
+const tiny = 1e-300
+
+// cleanTiny sets to 0 every float64 of v (through pointers, structs' exported fields,
+// slices, arrays and maps) of magnitude below tiny.
+func cleanTiny(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			cleanTiny(v.Elem())
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				cleanTiny(v.Field(i))
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			cleanTiny(v.Index(i))
+		}
+	case reflect.Map:
+		if v.Type().Elem().Kind() == reflect.Float64 {
+			for _, k := range v.MapKeys() {
+				if x := v.MapIndex(k).Float(); x != 0 && math.Abs(x) < tiny {
+					v.SetMapIndex(k, reflect.ValueOf(0.0).Convert(v.Type().Elem()))
+				}
+			}
+			return
+		}
+		for _, k := range v.MapKeys() {
+			if e := v.MapIndex(k); e.Kind() == reflect.Pointer || e.Kind() == reflect.Slice || e.Kind() == reflect.Map {
+				cleanTiny(e)
+			}
+		}
+	case reflect.Float64:
+		if v.CanSet() && v.Float() != 0 && math.Abs(v.Float()) < tiny {
+			v.SetFloat(0)
 		}
 	}
 }

@@ -120,9 +120,9 @@ func measuresText(b *strings.Builder, ms []MeasureValue) {
 	if len(ms) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "\n%-20s %-11s %14s %14s %14s\n", "measure", "kind", "mean field", "refined1", "refined2")
+	fmt.Fprintf(b, "\n%-20s %-11s %16s %16s %16s\n", "measure", "kind", "mean field", "refined1", "refined2")
 	for _, m := range ms {
-		fmt.Fprintf(b, "%-20s %-11s %14s %14s %14s\n", m.Name, m.Kind, maybeText(m.MeanField), maybeText(m.Refined1), maybeText(m.Refined2))
+		fmt.Fprintf(b, "%-20s %-11s %16s %16s %16s\n", m.Name, m.Kind, maybeText(m.MeanField), maybeText(m.Refined1), maybeText(m.Refined2))
 	}
 	for _, m := range ms {
 		if m.Note != "" {
@@ -135,7 +135,7 @@ func maybeText(m Maybe) string {
 	if !m.OK() {
 		return "—"
 	}
-	return fmt.Sprintf("%.8g", m.Value)
+	return fmt.Sprintf("%.10g", m.Value)
 }
 
 // maybeCSV prints a value for CSV, or nothing.
@@ -143,5 +143,5 @@ func maybeCSV(m Maybe) string {
 	if !m.OK() {
 		return ""
 	}
-	return fmt.Sprintf("%.17g", m.Value)
+	return fmt.Sprintf("%.10g", m.Value)
 }

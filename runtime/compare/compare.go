@@ -718,7 +718,7 @@ func fmtOpt(v *float64) string {
 	if v == nil {
 		return "—"
 	}
-	return fmt.Sprintf("%.8g", *v)
+	return fmt.Sprintf("%.10g", *v)
 }
 
 // Text renders one table per compared quantity, with the fitted slopes and the notes.
@@ -762,7 +762,7 @@ func (r *Report) Text() string {
 		b.WriteString(" (warning W606 below)\n")
 	}
 	for _, t := range r.Tables {
-		fmt.Fprintf(&b, "\n%s\n%8s %14s %14s %14s %14s %26s\n", t.Name, "N", "mean field", "refined1", "refined2", "exact", "simulation ± 95% CI")
+		fmt.Fprintf(&b, "\n%s\n%8s %16s %16s %16s %16s %26s\n", t.Name, "N", "mean field", "refined1", "refined2", "exact", "simulation ± 95% CI")
 		for k, n := range t.N {
 			sim := "—"
 			if t.SSAMean[k] != nil {
@@ -772,7 +772,7 @@ func (r *Report) Text() string {
 			if r.QuasiStationary != nil && r.QuasiStationary[k] {
 				exact, sim = exact+" qs", sim+" qs"
 			}
-			fmt.Fprintf(&b, "%8s %14s %14s %14s %14s %26s\n", fmtN(n), fmtOpt(t.MeanField[k]), fmtOpt(t.Refined1[k]), fmtOpt(t.Refined2[k]), exact, sim)
+			fmt.Fprintf(&b, "%8s %16s %16s %16s %16s %26s\n", fmtN(n), fmtOpt(t.MeanField[k]), fmtOpt(t.Refined1[k]), fmtOpt(t.Refined2[k]), exact, sim)
 		}
 		if len(t.Slopes) > 0 {
 			b.WriteString("fitted slope of |value − exact| against N:")
@@ -812,7 +812,7 @@ func (r *Report) CSV() string {
 		if v == nil {
 			return ""
 		}
-		return fmt.Sprintf("%.17g", *v)
+		return fmt.Sprintf("%.10g", *v)
 	}
 	for _, t := range r.Tables {
 		for k, n := range t.N {
