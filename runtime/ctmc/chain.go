@@ -46,12 +46,19 @@ type LimitError struct {
 	// Max is the limit's value; States the number of states found when it stopped.
 	Max    int64
 	States int
+	// Estimate, when positive, is the bound on the state count from the conservation laws
+	// Laws (SimplexBound) that made Explore refuse before exploring.
+	Estimate float64
+	Laws     string
 }
 
 // Error names the limit and how to raise it. O(1).
 func (e *LimitError) Error() string {
 	if e.Limit == "bytes" {
 		return fmt.Sprintf("ctmc: the chain needs more than %d bytes (%s) of memory after %d states (Limits.MaxBytes in Go; on the command line a third of --max-memory, the solver needing the rest); raise --max-memory, or bound the chain with --max-states", e.Max, runtime.FormatBytes(e.Max), e.States)
+	}
+	if e.Estimate > 0 {
+		return fmt.Sprintf("ctmc: the conservation laws (%s) allow up to %.4g states, more than the state limit %d: raise --max-states (Limits.MaxStates in Go) to explore them, which needs about %s, or lower --N", e.Laws, e.Estimate, e.Max, runtime.FormatBytes(int64(math.Min(e.Estimate*bytesPerState, math.MaxInt64/2))))
 	}
 	return fmt.Sprintf("ctmc: more than %d states are reachable from the initial state (the state limit: --max-states on the command line, Limits.MaxStates in Go); raise it to explore a larger chain", e.Max)
 }
@@ -316,6 +323,16 @@ func Explore(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits) (
 	d := m.Dim()
 	if len(in.Counts) != d {
 		return nil, fmt.Errorf("ctmc: in.Counts has length %d, want %d species", len(in.Counts), d)
+	}
+	maxStates := lim.MaxStates
+	if maxStates <= 0 {
+		maxStates = DefaultMaxStates
+	}
+	// A product of simplices far larger than the limit is refused before any exploring,
+	// with its size (exploring it to the limit can take seconds and gigabytes).
+	// The margin of 4 leaves to exploring the chains that reach only part of their simplex.
+	if b, laws, ok := SimplexBound(mod, in.Counts); ok && b > 4*float64(maxStates) {
+		return nil, &LimitError{Limit: "states", Max: int64(maxStates), Estimate: b, Laws: laws}
 	}
 	c := &Chain{Model: m, Dim: d, Discrete: mod.Time == ir.Discrete, table: make([]int32, 1024)}
 	key := make([]int32, d+1)
