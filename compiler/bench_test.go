@@ -34,3 +34,43 @@ func BenchmarkCompileJSQ(b *testing.B) {
 		})
 	}
 }
+
+// bigModel generates a valid model of about size bytes: a one-species decay followed by
+// declarations line(K) for K = 0, 1, 2, ... (the shape of the largest files 'mfc check'
+// must accept within its time budget).
+func bigModel(size int, line func(k int) string) []byte {
+	var b strings.Builder
+	b.Grow(size + 64)
+	b.WriteString("species S\ninit { S = 1 }\nd: S -> 0 @ S\n")
+	for k := 0; ; k++ {
+		l := line(k)
+		if b.Len()+len(l) > size {
+			break
+		}
+		b.WriteString(l)
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkCheck10MB compiles 10 MB files made of parameters or of observables, as
+// 'mfc check' does (which must take under 2 s).
+func BenchmarkCheck10MB(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		line func(k int) string
+	}{
+		{"params", func(k int) string { return fmt.Sprintf("param p%d = %d\n", k, k) }},
+		{"obs", func(k int) string { return fmt.Sprintf("observable o%d = S*%d\n", k, k) }},
+	} {
+		src := bigModel(10<<20, c.line)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(src)))
+			for i := 0; i < b.N; i++ {
+				if _, errs := CompileSource("big.mf", src, Options{}); errs.HasErrors() {
+					b.Fatal(errs[0])
+				}
+			}
+		})
+	}
+}
