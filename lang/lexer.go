@@ -39,7 +39,6 @@ func init() {
 		"true", "false", "sum", "prod", "all", "any", "stationary", "transient", "cumulative",
 		"discounted", "until"} {
 		Keywords[k] = true
-		keywordText[k] = k
 	}
 }
 
@@ -68,7 +67,9 @@ func lex(filename string, src []byte) *tokens { return lexMax(filename, src, Max
 
 // lexMax is lex with a limit of maxTokens tokens.
 func lexMax(filename string, src []byte, maxTokens int) *tokens {
-	l := &lexState{file: filename, src: src, line: 1, col: 1, names: map[string]string{}}
+	// Every token's text is a slice of one copy of the source: no allocation per name or
+	// number, and no table of names to grow.
+	l := &lexState{file: filename, src: src, text: string(src), line: 1, col: 1}
 	// A token takes 64 bytes: reserve what a quick count predicts, not len(src)/2 (320 MB
 	// for a 10 MB file), and do not let a large file grow the slice by copying.
 	out := &tokens{toks: make([]lexer.Token, 0, min(estimateTokens(src), maxTokens)+16)}
@@ -88,26 +89,19 @@ func lexMax(filename string, src []byte, maxTokens int) *tokens {
 type lexState struct {
 	file      string
 	src       []byte
+	text      string // src as a string: token values are slices of it
 	off       int
 	line, col int
-	names     map[string]string // interned identifiers: one string per distinct name
 }
 
-// word classifies a keyword or identifier and returns a shared string for it, so that a
-// name used ten thousand times is allocated once.
-func (l *lexState) word(b []byte) (string, lexer.TokenType) {
-	if k, ok := keywordText[string(b)]; ok {
-		return k, Keyword
+// word classifies the keyword or identifier text[start:end].
+func (l *lexState) word(start, end int) (string, lexer.TokenType) {
+	s := l.text[start:end]
+	if Keywords[s] {
+		return s, Keyword
 	}
-	if s, ok := l.names[string(b)]; ok {
-		return s, IdentT
-	}
-	s := string(b)
-	l.names[s] = s
 	return s, IdentT
 }
-
-var keywordText = map[string]string{}
 
 func (l *lexState) position() lexer.Position {
 	return lexer.Position{Filename: l.file, Offset: l.off, Line: l.line, Column: l.col}
@@ -141,7 +135,7 @@ func (l *lexState) next(out *tokens) {
 		for end < len(src) && (isLetter(src[end]) || isDigit(src[end])) {
 			end++
 		}
-		word, kind := l.word(src[start:end])
+		word, kind := l.word(start, end)
 		out.toks = append(out.toks, lexer.Token{Type: kind, Value: word, Pos: pos})
 		l.advance(end - start)
 	case c == '.' && l.off+1 < len(src) && isDigit(src[l.off+1]):
@@ -151,7 +145,7 @@ func (l *lexState) next(out *tokens) {
 		for end < len(src) && isDigit(src[end]) {
 			end++
 		}
-		text := string(src[l.off:end])
+		text := l.text[l.off:end]
 		out.errs.Add(diag.Errorf(toPos(pos), "E102", "write 0"+text+"; a range is written 1..K", "malformed number '%s'", text))
 		out.toks = append(out.toks, lexer.Token{Type: Float, Value: "0" + text, Pos: pos})
 		l.advance(end - l.off)
@@ -171,7 +165,7 @@ func (l *lexState) comment(out *tokens) {
 	for end < len(l.src) && l.src[end] != '\n' {
 		end++
 	}
-	text := string(l.src[l.off:end])
+	text := l.text[l.off:end]
 	out.comments = append(out.comments, Comment{Pos: toPos(pos), Text: text})
 	l.col += utf8.RuneCount(l.src[l.off:end])
 	l.off = end
@@ -222,7 +216,7 @@ func (l *lexState) number(out *tokens) {
 		end = exponent(src, end)
 	} else if end < len(src) && src[end] == '.' && (end+1 >= len(src) || src[end+1] != '.') {
 		// "1." is malformed; "1..K" is a range.
-		text := string(src[start : end+1])
+		text := l.text[start : end+1]
 		out.errs.Add(diag.Errorf(toPos(pos), "E102", "write "+text[:len(text)-1]+" or "+text+"0; a range is written 1..K", "malformed number '%s'", text))
 		out.toks = append(out.toks, lexer.Token{Type: Float, Value: text + "0", Pos: pos})
 		l.advance(end + 1 - start)
@@ -230,7 +224,7 @@ func (l *lexState) number(out *tokens) {
 	} else if e := exponent(src, end); e != end {
 		kind, end = Float, e
 	}
-	text := string(src[start:end])
+	text := l.text[start:end]
 	if tooLarge(text) {
 		out.errs.Add(diag.Errorf(toPos(pos), "E102", "numbers are finite: at most about 1.8e308", "number '%s' is too large", text))
 	}

@@ -231,3 +231,18 @@ func TestLexErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestLexAllocations checks that the lexer allocates per file, not per token: names and
+// numbers are slices of one copy of the source (a 10 MB file must check within 2 s).
+func TestLexAllocations(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("species S\ninit { S = 1 }\nd: S -> 0 @ S\n")
+	for k := 0; k < 1000; k++ {
+		fmt.Fprintf(&b, "param p%d = %d.5 # %d\nobservable o%d = S*%d\n", k, k, k, k, k)
+	}
+	src := []byte(b.String())
+	allocs := testing.AllocsPerRun(3, func() { lex("t.mf", src) })
+	if allocs > 30 {
+		t.Errorf("lexing 2000 declarations takes %.0f allocations, want at most 30", allocs)
+	}
+}
