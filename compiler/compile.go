@@ -126,12 +126,12 @@ func Compile(f *lang.File, opts Options) (*ir.Model, diag.List) {
 		autoCount: map[int]int{},
 		letMemo:   map[letKey]ir.NodeID{},
 	}
+	c.file = f.Name
 	name := strings.TrimSuffix(filepath.Base(f.Name), filepath.Ext(f.Name))
 	if f.Model != nil {
 		name = f.Model.Name
-		c.modelPos = lang.ToPos(f.Model.Pos)
+		c.modelPos = c.at(f.Model.Pos)
 	}
-	c.file = f.Name
 	c.declarations(f)
 	if !c.errs.HasErrors() {
 		c.checkOverrides()

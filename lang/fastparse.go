@@ -39,7 +39,7 @@ func (p *fastParser) enter() {
 	p.depth++
 	p.op()
 	if p.depth > MaxNesting {
-		panic(errLimit{diag.Errorf(toPos(p.pos()), "E106", "split it with let definitions",
+		panic(errLimit{diag.Errorf(toPos(p.peek().Pos), "E106", "split it with let definitions",
 			"expression nested more than %d levels deep", MaxNesting)})
 	}
 }
@@ -47,13 +47,13 @@ func (p *fastParser) enter() {
 // op counts one operator of the current statement.
 func (p *fastParser) op() {
 	if p.ops++; p.ops > p.maxOps {
-		panic(errLimit{diag.Errorf(toPos(p.pos()), "E106", "split it with let definitions, or use sum and prod",
+		panic(errLimit{diag.Errorf(toPos(p.peek().Pos), "E106", "split it with let definitions, or use sum and prod",
 			"statement has more than %d operators", p.maxOps)})
 	}
 }
 
-// slab hands out pointers into large blocks, so that the nine nodes of every operand are
-// nine slots of a few allocations rather than nine allocations.
+// slab hands out pointers into large blocks, so that the nodes of the most common kinds
+// (literals, names, operators) are slots of a few allocations rather than one allocation each.
 type slab[T any] struct{ buf []T }
 
 func (s *slab[T]) alloc() *T {
@@ -67,16 +67,9 @@ func (s *slab[T]) alloc() *T {
 
 // arena holds the slabs of one Parse call.
 type arena struct {
-	expr  slab[Expr]
-	and   slab[AndExpr]
-	not   slab[NotExpr]
-	cmp   slab[CmpExpr]
-	add   slab[AddExpr]
-	mul   slab[MulExpr]
-	unary slab[Unary]
-	power slab[Power]
-	prim  slab[Primary]
-	ref   slab[Ref]
+	lit slab[Lit]
+	bin slab[Binary]
+	ref slab[Ref]
 }
 
 // errFast aborts the fast parser; the caller falls back to participle.
@@ -96,7 +89,8 @@ func (p *fastParser) peek2() *lexer.Token {
 	return &p.eof
 }
 
-func (p *fastParser) pos() lexer.Position { return p.peek().Pos }
+// pos returns the position of the current token.
+func (p *fastParser) pos() Pos { return posOf(p.peek().Pos) }
 
 // is reports whether the next token has the literal value v (participle's "v").
 func (p *fastParser) is(v string) bool {
@@ -525,131 +519,122 @@ func (p *fastParser) refNode() *Ref {
 	return r
 }
 
-func (p *fastParser) exprNode() *Expr {
+// exprNode parses an expression. The functions below follow the precedence levels of the
+// grammar (gExpr, gAndExpr, ...) and build one node per operand and per operator, as
+// fromExpr converts the grammar's chain.
+func (p *fastParser) exprNode() Expr {
 	p.enter()
-	e := p.expr.alloc()
-	e.Pos = p.pos()
-	e.Left = p.andExpr()
+	x := p.andExpr()
 	for p.is("or") {
-		t := &OrTail{Pos: p.pos()}
-		p.op()
-		p.i++
-		t.Right = p.andExpr()
-		e.Right = append(e.Right, t)
+		b := p.binary()
+		b.X, b.Y = x, p.andExpr()
+		x = b
 	}
 	p.depth--
-	return e
+	return x
 }
 
-func (p *fastParser) andExpr() *AndExpr {
-	e := p.and.alloc()
-	e.Pos = p.pos()
-	e.Left = p.notExpr()
+// binary starts the node of the operator at the current token and moves past it.
+func (p *fastParser) binary() *Binary {
+	b := p.bin.alloc()
+	b.Pos, b.Op = p.pos(), p.peek().Value
+	p.op()
+	p.i++
+	return b
+}
+
+func (p *fastParser) andExpr() Expr {
+	x := p.notExpr()
 	for p.is("and") {
-		t := &AndTail{Pos: p.pos()}
-		p.op()
-		p.i++
-		t.Right = p.notExpr()
-		e.Right = append(e.Right, t)
+		b := p.binary()
+		b.X, b.Y = x, p.notExpr()
+		x = b
 	}
-	return e
+	return x
 }
 
-func (p *fastParser) notExpr() *NotExpr {
-	e := p.not.alloc()
-	e.Pos = p.pos()
+func (p *fastParser) notExpr() Expr {
 	if p.is("not") {
+		u := &Unary{Pos: p.pos(), Op: "not"}
 		p.enter()
 		p.i++
-		e.Not = p.notExpr()
-		p.depth--
-		return e
-	}
-	c := p.cmp.alloc()
-	c.Pos = p.pos()
-	c.Left = p.addExpr()
-	if t := p.peek(); t.Type == Punct && isCmp(*t) {
-		tail := &CmpTail{Pos: p.pos(), Op: t.Value}
-		p.op()
-		p.i++
-		tail.Right = p.addExpr()
-		c.Tail = tail
-	}
-	e.Cmp = c
-	return e
-}
-
-func (p *fastParser) addExpr() *AddExpr {
-	e := p.add.alloc()
-	e.Pos = p.pos()
-	e.Left = p.mulExpr()
-	for p.is("+") || p.is("-") {
-		t := &AddTail{Pos: p.pos(), Op: p.peek().Value}
-		p.op()
-		p.i++
-		t.Right = p.mulExpr()
-		e.Right = append(e.Right, t)
-	}
-	return e
-}
-
-func (p *fastParser) mulExpr() *MulExpr {
-	e := p.mul.alloc()
-	e.Pos = p.pos()
-	e.Left = p.unaryExpr()
-	for p.is("*") || p.is("/") {
-		t := &MulTail{Pos: p.pos(), Op: p.peek().Value}
-		p.op()
-		p.i++
-		t.Right = p.unaryExpr()
-		e.Right = append(e.Right, t)
-	}
-	return e
-}
-
-func (p *fastParser) unaryExpr() *Unary {
-	u := p.unary.alloc()
-	u.Pos = p.pos()
-	if p.is("-") {
-		p.enter()
-		p.i++
-		u.Neg = p.unaryExpr()
+		u.X = p.notExpr()
 		p.depth--
 		return u
 	}
-	pw := p.power.alloc()
-	pw.Pos = p.pos()
-	pw.Base = p.primary()
-	if p.is("^") {
-		t := &PowTail{Pos: p.pos()}
-		p.enter()
-		p.i++
-		t.Exp = p.unaryExpr()
-		p.depth--
-		pw.Exp = t
+	x := p.addExpr()
+	if t := p.peek(); t.Type == Punct && isCmp(*t) {
+		b := p.binary()
+		b.X, b.Y = x, p.addExpr()
+		x = b
 	}
-	u.Power = pw
-	return u
+	return x
 }
 
-func (p *fastParser) primary() *Primary {
-	pr := p.prim.alloc()
-	pr.Pos = p.pos()
+func (p *fastParser) addExpr() Expr {
+	x := p.mulExpr()
+	for p.is("+") || p.is("-") {
+		b := p.binary()
+		b.X, b.Y = x, p.mulExpr()
+		x = b
+	}
+	return x
+}
+
+func (p *fastParser) mulExpr() Expr {
+	x := p.unaryExpr()
+	for p.is("*") || p.is("/") {
+		b := p.binary()
+		b.X, b.Y = x, p.unaryExpr()
+		x = b
+	}
+	return x
+}
+
+func (p *fastParser) unaryExpr() Expr {
+	if p.is("-") {
+		u := &Unary{Pos: p.pos(), Op: "-"}
+		p.enter()
+		p.i++
+		u.X = p.unaryExpr()
+		p.depth--
+		return u
+	}
+	x := p.primary()
+	if p.is("^") {
+		b := p.bin.alloc()
+		b.Pos, b.Op, b.X = p.pos(), "^", x
+		p.enter()
+		p.i++
+		b.Y = p.unaryExpr()
+		p.depth--
+		x = b
+	}
+	return x
+}
+
+func (p *fastParser) primary() Expr {
 	t := p.peek()
 	switch {
-	case t.Type == Float:
-		pr.Float = t.Value
+	case t.Type == Float || t.Type == Int || t.Type == Keyword && (t.Value == "true" || t.Value == "false"):
+		l := p.lit.alloc()
+		l.Pos, l.Text = p.pos(), t.Value
+		switch t.Type {
+		case Float:
+			l.Kind = FloatLit
+		case Int:
+			l.Kind = IntLit
+		default:
+			l.Kind = BoolLit
+		}
 		p.i++
-	case t.Type == Int:
-		pr.Int = t.Value
-		p.i++
-	case t.Type == Keyword && (t.Value == "true" || t.Value == "false"):
-		pr.Bool = t.Value
-		p.i++
+		return l
 	case t.Type == Punct && t.Value == "(":
+		e := &Paren{Pos: p.pos()}
 		p.i++
-		pr.Paren = p.exprNode()
+		e.X = p.exprNode()
 		p.expect(")")
+		return e
 	case t.Type == Keyword && t.Value == "if":
 		e := &IfExpr{Pos: p.pos()}
 		p.i++
@@ -658,7 +643,7 @@ func (p *fastParser) primary() *Primary {
 		e.Then = p.exprNode()
 		p.expect("else")
 		e.Else = p.exprNode()
-		pr.If = e
+		return e
 	case t.Type == Keyword && t.Value == "match":
 		m := &MatchExpr{Pos: p.pos()}
 		p.i++
@@ -669,7 +654,7 @@ func (p *fastParser) primary() *Primary {
 			m.Arms = append(m.Arms, p.arm())
 		}
 		p.expect("}")
-		pr.Match = m
+		return m
 	case t.Type == Keyword && (t.Value == "sum" || t.Value == "prod" || t.Value == "all" || t.Value == "any"):
 		r := &Reduction{Pos: p.pos(), Op: t.Value}
 		p.i++
@@ -678,7 +663,7 @@ func (p *fastParser) primary() *Primary {
 		p.expect(":")
 		r.Body = p.exprNode()
 		p.expect(")")
-		pr.Reduce = r
+		return r
 	case t.Type == IdentT && p.peek2().Type == Punct && p.peek2().Value == "(":
 		c := &Call{Pos: p.pos(), Name: t.Value}
 		p.i += 2
@@ -689,13 +674,11 @@ func (p *fastParser) primary() *Primary {
 			}
 		}
 		p.expect(")")
-		pr.Call = c
+		return c
 	case t.Type == IdentT:
-		pr.Ref = p.refNode()
-	default:
-		panic(errFast{})
+		return p.refNode()
 	}
-	return pr
+	panic(errFast{})
 }
 
 func (p *fastParser) arm() *Arm {

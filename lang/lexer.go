@@ -314,8 +314,6 @@ func toPos(p lexer.Position) diag.Pos {
 	return diag.Pos{File: p.Filename, Line: p.Line, Col: p.Column, Offset: p.Offset}
 }
 
-// ToPos converts a participle position, as stored in the AST, to a diagnostic position.
-func ToPos(p lexer.Position) diag.Pos { return toPos(p) }
 
 // sliceLexer feeds pre-lexed tokens to participle.
 type sliceLexer struct {

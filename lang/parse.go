@@ -188,25 +188,26 @@ func parseChunk(toks []lexer.Token, c span, last bool, a *arena) (stmts []*State
 	}
 	ch, err := parser.ParseFromLexer(pl)
 	if err == nil {
-		return ch.Stmts, nil
+		return fromGrammar(ch.Stmts), nil
 	}
 	// Keep the statements that parsed completely (participle sets EndPos only then); the
 	// statement that failed, possibly half-built, is dropped.
+	var done []*gStatement
 	if ch != nil {
 		for _, s := range ch.Stmts {
 			if s != nil && s.EndPos.Line > 0 {
-				stmts = append(stmts, s)
+				done = append(done, s)
 			}
 		}
 	}
-	return stmts, syntaxError(err, toks, c, end, stmts)
+	return fromGrammar(done), syntaxError(err, toks, c, end, done)
 }
 
 // stmtStart returns the index of the first token of the statement in which token i fails:
 // the token after the last complete statement if a statement can start there and i comes
 // after it; otherwise the start of the last complete statement, which participle cut short
 // when an optional or repeated part failed (as in 'param a = 1, when = 2').
-func stmtStart(toks []lexer.Token, c span, i int, done []*Statement) int {
+func stmtStart(toks []lexer.Token, c span, i int, done []*gStatement) int {
 	if len(done) == 0 {
 		return c.lo
 	}
@@ -230,7 +231,7 @@ func canStart(t lexer.Token) bool {
 
 // syntaxError turns a participle error into E103 or E104, with a hint chosen from the
 // statement being parsed.
-func syntaxError(err error, toks []lexer.Token, c span, next lexer.Token, done []*Statement) *diag.Diagnostic {
+func syntaxError(err error, toks []lexer.Token, c span, next lexer.Token, done []*gStatement) *diag.Diagnostic {
 	var perr participle.Error
 	if !errors.As(err, &perr) {
 		return diag.Errorf(toPos(toks[c.lo].Pos), "E103", "", "%v", err)
@@ -495,7 +496,7 @@ func takeModel(f *File, report func(*diag.Diagnostic)) []*Statement {
 			f.Model = s.Model.Name
 			continue
 		}
-		report(diag.Errorf(toPos(s.Pos), "E103", "'model NAME' may only come first in the file", "unexpected 'model'"))
+		report(diag.Errorf(s.Pos.In(f.Name), "E103", "'model NAME' may only come first in the file", "unexpected 'model'"))
 	}
 	return out
 }
