@@ -26,9 +26,8 @@ func (p Pos) In(file string) diag.Pos {
 	return diag.Pos{File: file, Line: int(p.Line), Col: int(p.Column), Offset: int(p.Offset)}
 }
 
-// posOf converts a lexer position (of a token) to a Pos. Positions beyond 2^31 cannot
-// occur: files are limited to DefaultMaxInput bytes (or what --max-input allows, which
-// ReadSource caps below 2 GB).
+// posOf converts a lexer position (of a token) to a Pos. It cannot overflow: Parse refuses
+// sources over maxSource bytes (E100).
 func posOf(p lexer.Position) Pos {
 	return Pos{Offset: int32(p.Offset), Line: int32(p.Line), Column: int32(p.Column)}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 
@@ -28,6 +29,7 @@ func ReadSource(path string, max int64) ([]byte, *diag.Diagnostic) {
 	if max <= 0 {
 		max = DefaultMaxInput
 	}
+	max = min(max, maxSource)
 	at := diag.Pos{File: path}
 	f, err := os.Open(path)
 	if err != nil {
@@ -39,9 +41,20 @@ func ReadSource(path string, max int64) ([]byte, *diag.Diagnostic) {
 		return nil, diag.Errorf(at, "E100", "check the path", "cannot read file: %v", err)
 	}
 	if int64(len(src)) > max {
+		if max == maxSource {
+			return nil, tooLong(path)
+		}
 		return nil, diag.Errorf(at, "E100", "raise the limit with --max-input", "file is larger than the limit of %s", byteSize(max))
 	}
 	return src, nil
+}
+
+// maxSource bounds any source, whatever the input limit: positions in the AST are 32-bit.
+const maxSource = math.MaxInt32
+
+// tooLong is E100 for a source over maxSource bytes.
+func tooLong(path string) *diag.Diagnostic {
+	return diag.Errorf(diag.Pos{File: path}, "E100", "split the model", "file is larger than the limit of %s", byteSize(maxSource))
 }
 
 // byteSize formats n as "10 MB", "512 kB" or "100 bytes".
@@ -68,6 +81,9 @@ func ParseFile(path string) (*File, diag.List) {
 // that parsed, together with every lexical and syntax diagnostic (E101–E105), sorted. The
 // parser recovers at statement boundaries, so one bad statement does not hide the next.
 func Parse(filename string, src []byte) (*File, diag.List) {
+	if len(src) > maxSource {
+		return &File{Name: filename}, diag.List{tooLong(filename)}
+	}
 	lx := lex(filename, src)
 	errs := lx.errs
 	if lx.tooMany {
