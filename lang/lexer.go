@@ -314,7 +314,6 @@ func toPos(p lexer.Position) diag.Pos {
 	return diag.Pos{File: p.Filename, Line: p.Line, Col: p.Column, Offset: p.Offset}
 }
 
-
 // sliceLexer feeds pre-lexed tokens to participle.
 type sliceLexer struct {
 	toks []lexer.Token
