@@ -131,7 +131,8 @@ type Graph struct {
 	Nodes []Node
 	Pos   []diag.Pos // source position of the construct that first created each node
 	Deps  []Dep
-	index map[string]NodeID
+	small map[smallKey]NodeID // nodes of at most two operands: no key to allocate
+	index map[string]NodeID   // the others, keyed by their encoding
 	key   []byte
 	// At is the position given to nodes created next; the compiler sets it while it
 	// lowers each construct.
@@ -140,7 +141,7 @@ type Graph struct {
 
 // NewGraph returns an empty graph.
 func NewGraph() *Graph {
-	return &Graph{index: make(map[string]NodeID)}
+	return &Graph{small: make(map[smallKey]NodeID), index: make(map[string]NodeID)}
 }
 
 // Len returns the number of nodes.
@@ -169,16 +170,25 @@ func (g *Graph) IsZero(id NodeID) bool {
 
 // intern returns the existing node equal to n, or adds n.
 func (g *Graph) intern(n Node) NodeID {
-	k := g.key[:0]
-	k = append(k, byte(n.Op), byte(n.Type))
-	k = binary.LittleEndian.AppendUint32(k, uint32(n.Aux))
-	k = binary.LittleEndian.AppendUint64(k, math.Float64bits(n.Val))
-	for _, a := range n.Args {
-		k = binary.LittleEndian.AppendUint32(k, uint32(a))
-	}
-	g.key = k
-	if id, ok := g.index[string(k)]; ok {
-		return id
+	var sk smallKey
+	if len(n.Args) <= 2 {
+		sk = smallKey{op: n.Op, typ: n.Type, n: uint8(len(n.Args)), aux: n.Aux, val: math.Float64bits(n.Val), args: [2]NodeID{None, None}}
+		copy(sk.args[:], n.Args)
+		if id, ok := g.small[sk]; ok {
+			return id
+		}
+	} else {
+		k := g.key[:0]
+		k = append(k, byte(n.Op), byte(n.Type))
+		k = binary.LittleEndian.AppendUint32(k, uint32(n.Aux))
+		k = binary.LittleEndian.AppendUint64(k, math.Float64bits(n.Val))
+		for _, a := range n.Args {
+			k = binary.LittleEndian.AppendUint32(k, uint32(a))
+		}
+		g.key = k
+		if id, ok := g.index[string(k)]; ok {
+			return id
+		}
 	}
 	id := NodeID(len(g.Nodes))
 	var dep Dep
@@ -202,8 +212,22 @@ func (g *Graph) intern(n Node) NodeID {
 	g.Nodes = append(g.Nodes, n)
 	g.Pos = append(g.Pos, g.At)
 	g.Deps = append(g.Deps, dep)
-	g.index[string(k)] = id
+	if len(n.Args) <= 2 {
+		g.small[sk] = id
+	} else {
+		g.index[string(g.key)] = id
+	}
 	return id
+}
+
+// smallKey identifies a node of at most two operands (unused operands are None).
+type smallKey struct {
+	op   Op
+	typ  Type
+	n    uint8
+	aux  int32
+	val  uint64
+	args [2]NodeID
 }
 
 // Const returns the constant v. -0 is stored as 0 so that constants hash-cons.

@@ -140,3 +140,18 @@ func TestPoisson(t *testing.T) {
 		t.Error("pmf: k < 0 gives 0, a fractional k gives NaN")
 	}
 }
+
+// TestInternAllocations checks that hash-consing a node of at most two operands allocates
+// no key: a model of a million such nodes must compile within its time budget.
+func TestInternAllocations(t *testing.T) {
+	g := NewGraph()
+	n := 0
+	allocs := testing.AllocsPerRun(1000, func() {
+		n++
+		g.Const(float64(n) + 0.5)
+		g.Param(n)
+	})
+	if allocs > 0.1 { // the node slices and the table grow now and then
+		t.Errorf("a new leaf allocates %.2f times, want about 0", allocs)
+	}
+}
