@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -72,5 +73,30 @@ func BenchmarkCheck10MB(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestCompileMemoryPerDeclaration bounds what compiling costs per declaration, parsing
+// included, on parameters and observables (the lines of the largest files BenchmarkCheck10MB
+// compiles). It does not run in parallel: it reads the process's allocation counters.
+func TestCompileMemoryPerDeclaration(t *testing.T) {
+	const n = 2000
+	var b strings.Builder
+	b.WriteString("species S\ninit { S = 1 }\nd: S -> 0 @ S\n")
+	for k := 0; k < n; k++ {
+		fmt.Fprintf(&b, "param p%d = %d\nobservable o%d = S*%d\n", k, k, k, k)
+	}
+	src := []byte(b.String())
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, errs := CompileSource("t.mf", src, Options{}); errs.HasErrors() {
+		t.Fatal(errs[0])
+	}
+	runtime.ReadMemStats(&after)
+	allocs := float64(after.Mallocs-before.Mallocs) / (2 * n)
+	bytes := float64(after.TotalAlloc-before.TotalAlloc) / (2 * n)
+	t.Logf("%.1f allocations and %.0f bytes per declaration", allocs, bytes)
+	if allocs > 16.5 || bytes > 2550 {
+		t.Errorf("compiling takes %.1f allocations and %.0f bytes per declaration, want at most 16.5 and 2550", allocs, bytes)
 	}
 }

@@ -119,9 +119,14 @@ func CompileSource(filename string, src []byte, opts Options) (*ir.Model, diag.L
 
 // Compile compiles a parsed file (docs/language.md §7.1, stages 2–10).
 func Compile(f *lang.File, opts Options) (*ir.Model, diag.List) {
+	// The symbol table holds one entry per declared name; sized at once, a file of many
+	// declarations does not rehash it as it grows.
+	n := lang.Count(f)
+	names := n.Params + n.Species + n.Env + n.Lets + n.Observables + n.Regions + n.Measures + 1
 	c := &compiler{
 		opts:      opts,
-		syms:      map[string]*symbol{},
+		syms:      make(map[string]*symbol, names),
+		order:     make([]*symbol, 0, names),
 		labels:    map[string]diag.Pos{},
 		autoCount: map[int]int{},
 		letMemo:   map[letKey]ir.NodeID{},

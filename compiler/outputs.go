@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"math"
+	"slices"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 )
@@ -21,6 +22,10 @@ func (c *compiler) outputs() {
 			}
 		}
 	}
+	// One element per scalar at least: a file of many observables does not grow the slices
+	// by copying.
+	m.Observables = slices.Grow(m.Observables, len(c.observables))
+	m.Regions = slices.Grow(m.Regions, len(c.regions))
 	for _, s := range c.observables {
 		c.eachInstance(s, func(name string, idx []int) {
 			c.context = "observable '" + name + "'"

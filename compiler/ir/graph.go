@@ -13,6 +13,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/mfcproject/mfc/lang/diag"
@@ -208,6 +209,14 @@ func (g *Graph) intern(n Node) NodeID {
 	}
 	for _, a := range n.Args {
 		dep |= g.Deps[a]
+	}
+	if len(g.Nodes) == cap(g.Nodes) {
+		// Double, where append grows a large slice by a quarter: a graph of a million
+		// nodes is then copied about once, not four times.
+		c := max(2*len(g.Nodes), 64)
+		g.Nodes = slices.Grow(g.Nodes, c-len(g.Nodes))
+		g.Pos = slices.Grow(g.Pos, c-len(g.Pos))
+		g.Deps = slices.Grow(g.Deps, c-len(g.Deps))
 	}
 	g.Nodes = append(g.Nodes, n)
 	g.Pos = append(g.Pos, g.At)
