@@ -171,21 +171,30 @@ func (l List) Sort() {
 // expanded family reports a problem once, with its first offending instance.
 func (l *List) Dedup() {
 	l.Sort()
+	// Sorted, the diagnostics at one place (file, line, column) are adjacent: a duplicate
+	// is among those kept since the place began.
 	out := (*l)[:0]
-	type key struct {
-		code, file string
-		line, col  int
-	}
-	seen := make(map[key]bool, len(*l))
+	run := 0 // the first diagnostic of out at the current place
 	for _, d := range *l {
-		key := key{d.Code, d.Pos.File, d.Pos.Line, d.Pos.Col}
-		if seen[key] {
-			continue
+		if run < len(out) && !samePlace(out[run].Pos, d.Pos) {
+			run = len(out)
 		}
-		seen[key] = true
-		out = append(out, d)
+		if !hasCode(out[run:], d.Code) {
+			out = append(out, d)
+		}
 	}
 	*l = out
+}
+
+func samePlace(p, q Pos) bool { return p.File == q.File && p.Line == q.Line && p.Col == q.Col }
+
+func hasCode(l List, code string) bool {
+	for _, d := range l {
+		if d.Code == code {
+			return true
+		}
+	}
+	return false
 }
 
 // MaxErrors is how many errors a stage reports before it stops listing them (Limit).

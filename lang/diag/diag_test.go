@@ -235,3 +235,21 @@ func TestDiagnosticErrorEscapes(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
+
+// TestListDedupAllocations checks that Dedup keeps no table of what it has seen: a file of
+// 400 000 unused parameters reports as many warnings, and must check within 2 s.
+func TestListDedupAllocations(t *testing.T) {
+	orig := make(List, 1000)
+	for i := range orig {
+		orig[i] = Warnf(Pos{File: "m.mf", Line: 1000 - i/2, Col: 1}, "W101", "", "w")
+	}
+	l := make(List, len(orig))
+	allocs := testing.AllocsPerRun(10, func() {
+		l = l[:len(orig)]
+		copy(l, orig)
+		l.Dedup()
+	})
+	if allocs > 2 || len(l) != 500 {
+		t.Errorf("Dedup of 1000 warnings allocates %.0f times and keeps %d, want at most 2 and 500", allocs, len(l))
+	}
+}
