@@ -1,8 +1,6 @@
 package lang
 
 import (
-	"github.com/alecthomas/participle/v2/lexer"
-
 	"github.com/mfcproject/mfc/lang/diag"
 )
 
@@ -12,9 +10,10 @@ import (
 // errors, and the twin only makes valid input fast: it builds the same tree, positions
 // included, which TestFastParserMatchesParticiple and FuzzParse check on every input.
 type fastParser struct {
-	toks  []lexer.Token // the run; index end and beyond read as eof
+	file  string
+	toks  []token // the run; index end and beyond read as eof
 	end   int
-	eof   lexer.Token
+	eof   token
 	i     int
 	depth int // nesting of expressions, 'not', unary minus and '^' at the current token
 	ops   int // operators in the current statement
@@ -39,7 +38,7 @@ func (p *fastParser) enter() {
 	p.depth++
 	p.op()
 	if p.depth > MaxNesting {
-		panic(errLimit{diag.Errorf(toPos(p.peek().Pos), "E106", "split it with let definitions",
+		panic(errLimit{diag.Errorf(p.peek().Pos.In(p.file), "E106", "split it with let definitions",
 			"expression nested more than %d levels deep", MaxNesting)})
 	}
 }
@@ -47,7 +46,7 @@ func (p *fastParser) enter() {
 // op counts one operator of the current statement.
 func (p *fastParser) op() {
 	if p.ops++; p.ops > p.maxOps {
-		panic(errLimit{diag.Errorf(toPos(p.peek().Pos), "E106", "split it with let definitions, or use sum and prod",
+		panic(errLimit{diag.Errorf(p.peek().Pos.In(p.file), "E106", "split it with let definitions, or use sum and prod",
 			"statement has more than %d operators", p.maxOps)})
 	}
 }
@@ -75,14 +74,14 @@ type arena struct {
 // errFast aborts the fast parser; the caller falls back to participle.
 type errFast struct{}
 
-func (p *fastParser) peek() *lexer.Token {
+func (p *fastParser) peek() *token {
 	if p.i < p.end {
 		return &p.toks[p.i]
 	}
 	return &p.eof
 }
 
-func (p *fastParser) peek2() *lexer.Token {
+func (p *fastParser) peek2() *token {
 	if p.i+1 < p.end {
 		return &p.toks[p.i+1]
 	}
@@ -90,7 +89,7 @@ func (p *fastParser) peek2() *lexer.Token {
 }
 
 // pos returns the position of the current token.
-func (p *fastParser) pos() Pos { return posOf(p.peek().Pos) }
+func (p *fastParser) pos() Pos { return p.peek().Pos }
 
 // is reports whether the next token has the literal value v (participle's "v").
 func (p *fastParser) is(v string) bool {
@@ -112,9 +111,9 @@ func (p *fastParser) expect(v string) {
 	}
 }
 
-func (p *fastParser) kind(k lexer.TokenType) bool { return p.peek().Type == k }
+func (p *fastParser) kind(k tokenType) bool { return p.peek().Type == k }
 
-func (p *fastParser) take(k lexer.TokenType) string {
+func (p *fastParser) take(k tokenType) string {
 	t := p.peek()
 	if t.Type != k {
 		panic(errFast{})
@@ -124,8 +123,8 @@ func (p *fastParser) take(k lexer.TokenType) string {
 }
 
 // parseFast parses toks as a run of statements followed by eof, or reports ok=false.
-func parseFast(toks []lexer.Token, eof lexer.Token, a *arena) (stmts []*Statement, ok bool) {
-	p := &fastParser{toks: toks, end: len(toks), eof: eof, arena: a, maxOps: MaxOperators}
+func parseFast(file string, toks []token, eof token, a *arena) (stmts []*Statement, ok bool) {
+	p := &fastParser{file: file, toks: toks, end: len(toks), eof: eof, arena: a, maxOps: MaxOperators}
 	defer func() {
 		if r := recover(); r != nil {
 			if _, is := r.(errFast); !is {

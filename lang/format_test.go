@@ -442,7 +442,7 @@ func TestFormatCommentsEverywhere(t *testing.T) {
 			var b strings.Builder
 			prev := 0
 			for i, tok := range toks[:len(toks)-1] {
-				end := tok.Pos.Offset + len(tok.Value)
+				end := int(tok.Pos.Offset) + len(tok.Value)
 				b.Write(src[prev:end])
 				prev = end
 				switch {

@@ -11,9 +11,9 @@ import (
 )
 
 // lxKindName names a token kind for test output.
-func lxKindName(k lexer.TokenType) string {
+func lxKindName(k tokenType) string {
 	for name, t := range symbols {
-		if t == k {
+		if t == lexer.TokenType(k) {
 			return name
 		}
 	}
@@ -164,8 +164,8 @@ func TestLexPositions(t *testing.T) {
 					v = "EOF"
 				}
 				got = append(got, fmt.Sprintf("%s@%d:%d", v, tk.Pos.Line, tk.Pos.Column))
-				if tk.Pos.Filename != "t.mf" {
-					t.Errorf("token %q has file %q", v, tk.Pos.Filename)
+				if lx.file != "t.mf" {
+					t.Errorf("tokens have file %q", lx.file)
 				}
 				if tk.Type != EOF && !strings.HasPrefix(tt.src[tk.Pos.Offset:], tk.Value) {
 					t.Errorf("token %q at offset %d, source there is %q", v, tk.Pos.Offset, tt.src[tk.Pos.Offset:])

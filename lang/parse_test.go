@@ -266,8 +266,8 @@ func ptExpectedErrors(t *testing.T, path string, src []byte) map[string]string {
 			line, col = c.Pos.Line-1, len([]rune(prefix))+1
 		} else { // the last token before the comment
 			for _, tk := range lx.toks {
-				if tk.Type != EOF && tk.Pos.Offset < c.Pos.Offset {
-					line, col = tk.Pos.Line, tk.Pos.Column
+				if tk.Type != EOF && int(tk.Pos.Offset) < c.Pos.Offset {
+					line, col = int(tk.Pos.Line), int(tk.Pos.Column)
 				}
 			}
 			if line != c.Pos.Line {
