@@ -264,15 +264,13 @@ func (c *compiler) paramItem(it *lang.ParamItem) {
 		return
 	}
 	s.shape, s.paramDecl, s.boolParam = shape, pd, isBool
-	s.reads = map[*symbol]bool{}
-	what := fmt.Sprintf("default of '%s'", s.name)
 	visit := func(e *expr) {
 		e.walk(func(x *expr) {
 			if x.sym != nil && x.sym.kind == symParam {
-				s.reads[x.sym] = true
+				s.addRead(x.sym)
 			}
 		})
-		c.paramDefault(e, what)
+		c.paramDefault(e, s.name)
 	}
 	if pd.value != nil {
 		visit(pd.value)
@@ -282,23 +280,23 @@ func (c *compiler) paramItem(it *lang.ParamItem) {
 }
 
 // paramDefault reports what a parameter default may not use (E307, E308).
-func (c *compiler) paramDefault(e *expr, what string) {
+func (c *compiler) paramDefault(e *expr, param string) {
 	e.walk(func(x *expr) {
 		if x.kind != eRef || x.bind || x.sym == nil {
 			return
 		}
 		switch x.sym.kind {
 		case symScale:
-			c.errorf(x.pos, "E308", fmt.Sprintf("parameters are O(1) constants; write 'let k = c / %s'", x.sym.name), "%s uses the scale '%s'", what, x.sym.name)
+			c.errorf(x.pos, "E308", fmt.Sprintf("parameters are O(1) constants; write 'let k = c / %s'", x.sym.name), "default of '%s' uses the scale '%s'", param, x.sym.name)
 		case symLet, symObservable, symRegion:
-			c.errorf(x.pos, "E307", "a default uses literals, earlier parameters and its own shape binders", "%s uses the %s '%s'", what, x.sym.kind, x.sym.name)
+			c.errorf(x.pos, "E307", "a default uses literals, earlier parameters and its own shape binders", "default of '%s' uses the %s '%s'", param, x.sym.kind, x.sym.name)
 		case symSpecies, symAlias, symEnv:
-			c.errorf(x.pos, "E307", "a default uses literals, earlier parameters and its own shape binders", "%s uses the %s '%s'", what, x.sym.kind, x.sym.name)
+			c.errorf(x.pos, "E307", "a default uses literals, earlier parameters and its own shape binders", "default of '%s' uses the %s '%s'", param, x.sym.kind, x.sym.name)
 		}
 	})
 	e.walk(func(x *expr) {
 		if x.kind == eRef && x.name == "t" && x.sym == nil && !x.bind {
-			c.errorf(x.pos, "E307", "a default uses literals, earlier parameters and its own shape binders", "%s uses the time 't'", what)
+			c.errorf(x.pos, "E307", "a default uses literals, earlier parameters and its own shape binders", "default of '%s' uses the time 't'", param)
 		}
 	})
 }
@@ -382,7 +380,13 @@ func (c *compiler) defDecl(d *lang.DefDecl) {
 	shape := c.convShape(d.Shape)
 	inner := c.bindAll(shape, nil)
 	v := c.convExpr(d.Value)
-	kind := map[string]symKind{"let": symLet, "observable": symObservable, "region": symRegion}[d.Kind]
+	kind := symLet
+	switch d.Kind {
+	case "observable":
+		kind = symObservable
+	case "region":
+		kind = symRegion
+	}
 	var t typ
 	switch kind {
 	case symObservable:
@@ -397,17 +401,16 @@ func (c *compiler) defDecl(d *lang.DefDecl) {
 		return
 	}
 	s.shape, s.value, s.vtyp = shape, v, t
-	s.reads = map[*symbol]bool{}
 	v.walk(func(x *expr) {
 		if x.sym == nil {
 			return
 		}
 		switch x.sym.kind {
 		case symParam:
-			s.reads[x.sym] = true
+			s.addRead(x.sym)
 		case symLet:
 			for p := range x.sym.reads {
-				s.reads[p] = true
+				s.addRead(p)
 			}
 		}
 	})

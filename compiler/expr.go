@@ -32,23 +32,24 @@ const (
 // their operator token, calls at the function name).
 type expr struct {
 	kind    exprKind
+	isInt   bool // literal written as an Int
 	pos     diag.Pos
 	op      string
 	num     float64
-	isInt   bool // literal written as an Int
 	name    string
 	args    []*expr
 	arms    []arm
 	binders *binders
 	body    *expr
 
-	// Filled in by the type checker.
-	sym    *symbol // resolved global name (eRef)
-	bind   bool    // eRef names a binder
-	state  int     // eRef is a state constant of a named environment: its index
+	// Filled in by the type checker (the flags first: packed, they keep the node in a
+	// smaller size class).
+	bind   bool // eRef names a binder
 	isSt   bool
+	static bool    // a compile-time position: params read here are structural
+	state  int     // eRef is a state constant of a named environment: its index
+	sym    *symbol // resolved global name (eRef)
 	typ    typ
-	static bool // a compile-time position: params read here are structural
 }
 
 type arm struct {

@@ -92,11 +92,20 @@ type symbol struct {
 	// let, observable, region
 	value *expr
 	vtyp  typ
-	// params read by the right-hand side of a let, directly or through other lets
+	// params read by the right-hand side of a let, directly or through other lets (nil
+	// for none: most declarations read no parameter, and a file may have 400 000 of them)
 	reads map[*symbol]bool
 
 	// measure
 	measure *measureDecl
+}
+
+// addRead records that s reads the parameter p.
+func (s *symbol) addRead(p *symbol) {
+	if s.reads == nil {
+		s.reads = map[*symbol]bool{}
+	}
+	s.reads[p] = true
 }
 
 // nDims returns the number of indices the name takes.
