@@ -138,6 +138,9 @@ func Compile(f *lang.File, opts Options) (*ir.Model, diag.List) {
 		c.modelPos = c.at(f.Model.Pos)
 	}
 	c.declarations(f)
+	// The checker, the only reader of the syntax tree, is done: let the collector have the
+	// tree (of a 10 MB file, 100 MB or more) while the model is built.
+	c.ast, f = nil, nil
 	if !c.errs.HasErrors() {
 		c.checkOverrides()
 	}
