@@ -98,7 +98,7 @@ func TestParseMemoryPerDeclaration(t *testing.T) {
 	allocs := float64(after.Mallocs-before.Mallocs) / (2 * n)
 	bytes := float64(after.TotalAlloc-before.TotalAlloc) / (2 * n)
 	t.Logf("%.1f allocations and %.0f bytes per declaration", allocs, bytes)
-	if allocs > 12 || bytes > 700 {
-		t.Errorf("Parse takes %.1f allocations and %.0f bytes per declaration, want at most 12 and 700", allocs, bytes)
+	if allocs > 2 || bytes > 700 {
+		t.Errorf("Parse takes %.1f allocations and %.0f bytes per declaration, want at most 2 and 700", allocs, bytes)
 	}
 }

@@ -52,23 +52,49 @@ func (p *fastParser) op() {
 }
 
 // slab hands out pointers into large blocks, so that the nodes of the most common kinds
-// (literals, names, operators) are slots of a few allocations rather than one allocation each.
-type slab[T any] struct{ buf []T }
+// (statements, names, literals, operators) are slots of a few allocations rather than one
+// allocation each. Blocks start small and double up to 512 slots: a small file does not pay
+// for large blocks.
+type slab[T any] struct {
+	buf  []T
+	next int // the size of the next block
+}
+
+func (s *slab[T]) refill() {
+	if len(s.buf) == 0 {
+		s.next = min(max(2*s.next, 8), 512)
+		s.buf = make([]T, s.next)
+	}
+}
 
 func (s *slab[T]) alloc() *T {
-	if len(s.buf) == 0 {
-		s.buf = make([]T, 512)
-	}
+	s.refill()
 	x := &s.buf[0]
 	s.buf = s.buf[1:]
 	return x
 }
 
+// one returns a slice of length and capacity 1 holding x: a list of one item costs no
+// allocation of its own (appending a second item copies it out).
+func (s *slab[T]) one(x T) []T {
+	s.refill()
+	out := s.buf[:1:1]
+	out[0] = x
+	s.buf = s.buf[1:]
+	return out
+}
+
 // arena holds the slabs of one Parse call.
 type arena struct {
-	lit slab[Lit]
-	bin slab[Binary]
-	ref slab[Ref]
+	lit   slab[Lit]
+	bin   slab[Binary]
+	ref   slab[Ref]
+	ident slab[Ident]
+	stmt  slab[Statement]
+	param slab[ParamDecl]
+	item  slab[ParamItem]
+	items slab[*ParamItem]
+	def   slab[DefDecl]
 }
 
 // errFast aborts the fast parser; the caller falls back to participle.
@@ -123,16 +149,19 @@ func (p *fastParser) take(k tokenType) string {
 }
 
 // parseFast parses toks as a run of statements followed by eof, or reports ok=false.
-func parseFast(file string, toks []token, eof token, a *arena) (stmts []*Statement, ok bool) {
+// The statements are appended to out; if parsing fails, out is returned as it was.
+func parseFast(file string, toks []token, eof token, a *arena, out []*Statement) (stmts []*Statement, ok bool) {
 	p := &fastParser{file: file, toks: toks, end: len(toks), eof: eof, arena: a, maxOps: MaxOperators}
+	n := len(out)
 	defer func() {
 		if r := recover(); r != nil {
 			if _, is := r.(errFast); !is {
 				panic(r)
 			}
-			stmts, ok = nil, false
+			stmts, ok = out[:n], false
 		}
 	}()
+	stmts = out
 	for !p.kind(EOF) {
 		stmts = append(stmts, p.statement())
 	}
@@ -140,13 +169,16 @@ func parseFast(file string, toks []token, eof token, a *arena) (stmts []*Stateme
 }
 
 func (p *fastParser) ident() *Ident {
-	pos := p.pos()
-	return &Ident{Pos: pos, Name: p.take(IdentT)}
+	id := p.arena.ident.alloc()
+	id.Pos = p.pos()
+	id.Name = p.take(IdentT)
+	return id
 }
 
 func (p *fastParser) statement() *Statement {
 	p.ops = 0
-	s := &Statement{Pos: p.pos()}
+	s := p.stmt.alloc()
+	s.Pos = p.pos()
 	t := p.peek()
 	switch {
 	case t.Type == Keyword && t.Value == "model":
@@ -168,9 +200,10 @@ func (p *fastParser) statement() *Statement {
 		p.expect("=")
 		s.Scale.Value = p.exprNode()
 	case t.Type == Keyword && t.Value == "param":
-		s.Param = &ParamDecl{Pos: p.pos()}
+		s.Param = p.param.alloc()
+		s.Param.Pos = p.pos()
 		p.i++
-		s.Param.Items = append(s.Param.Items, p.paramItem())
+		s.Param.Items = p.items.one(p.paramItem())
 		for p.accept(",") {
 			s.Param.Items = append(s.Param.Items, p.paramItem())
 		}
@@ -184,7 +217,8 @@ func (p *fastParser) statement() *Statement {
 	case t.Type == Keyword && t.Value == "env":
 		s.Env = p.envDecl()
 	case t.Type == Keyword && (t.Value == "let" || t.Value == "observable" || t.Value == "region"):
-		d := &DefDecl{Pos: p.pos(), Kind: t.Value}
+		d := p.def.alloc()
+		d.Pos, d.Kind = p.pos(), t.Value
 		p.i++
 		d.Name = p.ident()
 		d.Shape = p.optShape()
@@ -205,7 +239,9 @@ func (p *fastParser) statement() *Statement {
 }
 
 func (p *fastParser) paramItem() *ParamItem {
-	it := &ParamItem{Pos: p.pos(), Name: p.ident()}
+	it := p.item.alloc()
+	it.Pos = p.pos()
+	it.Name = p.ident()
 	it.Shape = p.optShape()
 	p.expect("=")
 	if p.is("[") {

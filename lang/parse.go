@@ -97,18 +97,18 @@ func Parse(filename string, src []byte) (*File, diag.List) {
 		errs.Add(d)
 		markBad(bad, lx.toks, d.Pos.Offset)
 	}
-	f := &File{Name: filename, Comments: lx.comments}
 	chunks := split(lx.toks)
+	f := &File{Name: filename, Comments: lx.comments, Stmts: make([]*Statement, 0, len(chunks))}
 	a := &arena{}
 	for _, c := range chunks {
 		if anyBad(bad[c.lo:c.hi]) {
 			continue
 		}
-		stmts, d := parseChunk(filename, lx.toks, c, a)
+		var d *diag.Diagnostic
+		f.Stmts, d = parseChunk(filename, lx.toks, c, a, f.Stmts)
 		if d != nil {
 			errs.Add(d)
 		}
-		f.Stmts = append(f.Stmts, stmts...)
 	}
 	f.Stmts = takeModel(f, errs.Add)
 	errs.Dedup()
@@ -180,29 +180,30 @@ func endsExpr(t token) bool {
 	return false
 }
 
-func parseChunk(file string, toks []token, c span, a *arena) (stmts []*Statement, d *diag.Diagnostic) {
+// parseChunk parses the run c of toks, appending its statements to out.
+func parseChunk(file string, toks []token, c span, a *arena, out []*Statement) (stmts []*Statement, d *diag.Diagnostic) {
 	defer func() {
 		if r := recover(); r != nil {
 			e, ok := r.(errLimit)
 			if !ok {
 				panic(r)
 			}
-			stmts, d = nil, e.d
+			stmts, d = out, e.d
 		}
 	}()
 	end := toks[c.hi] // the next statement's first token, or EOF
 	eof := token{Type: EOF, Pos: end.Pos}
-	if stmts, ok := parseFast(file, toks[c.lo:c.hi], eof, a); ok {
+	if stmts, ok := parseFast(file, toks[c.lo:c.hi], eof, a, out); ok {
 		return stmts, nil
 	}
 	sub := participleTokens(file, append(toks[c.lo:c.hi:c.hi], eof))
 	pl, err := lexer.Upgrade(&sliceLexer{toks: sub})
 	if err != nil {
-		return nil, diag.Errorf(end.Pos.In(file), "E103", "check the statement", "%v", err)
+		return out, diag.Errorf(end.Pos.In(file), "E103", "check the statement", "%v", err)
 	}
 	ch, err := parser.ParseFromLexer(pl)
 	if err == nil {
-		return fromGrammar(ch.Stmts), nil
+		return append(out, fromGrammar(ch.Stmts)...), nil
 	}
 	// Keep the statements that parsed completely (participle sets EndPos only then); the
 	// statement that failed, possibly half-built, is dropped.
@@ -214,7 +215,7 @@ func parseChunk(file string, toks []token, c span, a *arena) (stmts []*Statement
 			}
 		}
 	}
-	return fromGrammar(done), syntaxError(file, err, toks, c, end, done)
+	return append(out, fromGrammar(done)...), syntaxError(file, err, toks, c, end, done)
 }
 
 // stmtStart returns the index of the first token of the statement in which token i fails:

@@ -17,7 +17,7 @@ func parseFastLimited(file string, toks []token, eof token) (stmts []*Statement,
 			stmts, ok, limited = nil, false, true
 		}
 	}()
-	stmts, ok = parseFast(file, toks, eof, &arena{})
+	stmts, ok = parseFast(file, toks, eof, &arena{}, nil)
 	return stmts, ok, false
 }
 
