@@ -48,6 +48,9 @@ type constErr struct{}
 // lets built from them. what names the position for messages ("range bound", "index").
 // It reports E307/E404 and returns ok=false if e is not constant.
 func (c *compiler) ceval(e *expr, b *bindings, what string) (v float64, ok bool) {
+	if e.kind == eNum || e.kind == eBool {
+		return e.num, true // a literal is its value: no failure to recover from
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			if _, is := r.(constErr); !is {

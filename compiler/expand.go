@@ -172,7 +172,7 @@ func (c *compiler) inShape(s *symbol, idx []int) bool {
 
 func (c *compiler) paramDefaultValues(s *symbol, vals []float64) {
 	pd := s.paramDecl
-	what := fmt.Sprintf("default of '%s'", s.name)
+	what := "default of '" + s.name + "'"
 	if pd.value != nil {
 		i := 0
 		forEachIndex(s.dims, func(idx []int) {
