@@ -205,14 +205,17 @@ func (c *compiler) refName(x *expr, b *bindings) (name string) {
 // each level is a level of recursion of every later walk.
 const maxLetDepth = 10_000
 
-// lowerLet lowers the let s at idx once (memoised) and returns its node.
+// lowerLet lowers the let s at idx once (memoised) and returns its node. The node of a
+// scalar is kept on its symbol, that of a family instance in c.letMemo.
 func (c *compiler) lowerLet(s *symbol, idx []int) ir.NodeID {
 	key := letKey{s: s}
 	if len(idx) > 0 {
 		key.idx = fmt.Sprint(idx)
-	}
-	if id, ok := c.letMemo[key]; ok {
-		return id
+		if id, ok := c.letMemo[key]; ok {
+			return id
+		}
+	} else if s.lowered {
+		return s.node
 	}
 	if c.letDepth >= maxLetDepth {
 		if !c.tooDeep {
@@ -227,7 +230,11 @@ func (c *compiler) lowerLet(s *symbol, idx []int) ir.NodeID {
 	defer func() { c.letDepth-- }()
 	id := c.lower(s.value, c.shapeBindings(s, idx))
 	c.instance = saved
-	c.letMemo[key] = id
+	if len(idx) > 0 {
+		c.letMemo[key] = id
+	} else {
+		s.node, s.lowered = id, true
+	}
 	return id
 }
 

@@ -90,8 +90,10 @@ type symbol struct {
 	envHi  []int
 
 	// let, observable, region
-	value *expr
-	vtyp  typ
+	value   *expr
+	vtyp    typ
+	lowered bool      // node is set: a scalar is lowered once (lowerLet)
+	node    ir.NodeID // its node
 	// params read by the right-hand side of a let, directly or through other lets (nil
 	// for none: most declarations read no parameter, and a file may have 400 000 of them)
 	reads map[*symbol]bool
