@@ -87,11 +87,15 @@ type compiler struct {
 	initWeights []float64 // its weights
 	partial     *partial
 	nameTable   *ir.Names
-	updates     [][]int // per instance: u(y) by 𝒴 index, -1 where the guard is definitely false
-	transLabel  string  // label of the transition being lowered, for messages
-	context     string  // "transition \'decay\'": what inlines the let being lowered
+	updates     [][]int    // per instance: u(y) by 𝒴 index, -1 where the guard is definitely false
+	transLabel  string     // label of the transition being lowered, for messages
+	context     letContext // what inlines the let being lowered
 	letDepth    int
 }
+
+// letContext names what inlines the let being lowered, for messages: transition 'decay'. Its
+// parts are joined only for a message (a file may have 400 000 observables).
+type letContext struct{ kind, name string }
 
 type letKey struct {
 	s   *symbol

@@ -89,8 +89,8 @@ func (c *compiler) inst() string {
 	if c.instance != "" {
 		s = " (instance " + c.instance + ")"
 	}
-	if c.letDepth > 0 && c.context != "" {
-		s += " (in " + c.context + ")"
+	if c.letDepth > 0 && c.context.kind != "" {
+		s += " (in " + c.context.kind + " '" + c.context.name + "')"
 	}
 	return s
 }

@@ -331,7 +331,7 @@ func (c *compiler) expandTransitions() []*instance {
 		}
 	}
 	walk(c.loops, nil)
-	c.instance, c.context = "", ""
+	c.instance, c.context = "", letContext{}
 	return out
 }
 
@@ -342,7 +342,7 @@ func (c *compiler) instantiate(d *transDecl, b *bindings) []*instance {
 		label += "[" + strings.ReplaceAll(c.instance, " ", "") + "]"
 	}
 	c.transLabel = label
-	c.context = "transition '" + label + "'"
+	c.context = letContext{"transition", label}
 	lhs, rhs := c.sideCounts(d.lhs, b), c.sideCounts(d.rhs, b)
 	mk := func(l string, from, to map[int]int, rate *expr) *instance {
 		in := &instance{decl: d, label: l, react: from, jump: map[int]int{}, instance: c.instance}

@@ -28,7 +28,7 @@ func (c *compiler) outputs() {
 	m.Regions = slices.Grow(m.Regions, len(c.regions))
 	for _, s := range c.observables {
 		c.eachInstance(s, func(name string, idx []int) {
-			c.context = "observable '" + name + "'"
+			c.context = letContext{"observable", name}
 			m.Observables = append(m.Observables, ir.Observable{Name: name, Node: c.lowerLet(s, idx), Pos: s.pos})
 		})
 	}
