@@ -90,6 +90,7 @@ type compiler struct {
 	updates     [][]int    // per instance: u(y) by 𝒴 index, -1 where the guard is definitely false
 	transLabel  string     // label of the transition being lowered, for messages
 	context     letContext // what inlines the let being lowered
+	exprs       exprArena  // the nodes of converted expressions
 	letDepth    int
 }
 

@@ -77,6 +77,38 @@ type binder struct {
 // at returns the position p in the file being compiled.
 func (c *compiler) at(p lang.Pos) diag.Pos { return p.In(c.file) }
 
+// exprArena hands out expression nodes and short operand lists from blocks, which start
+// small and double up to 512 nodes: a file of 400 000 declarations converts a million
+// expressions, and one allocation each would be much of the time of compiling it.
+type exprArena struct {
+	nodes []expr
+	args  []*expr
+	next  int // the size of the next block of nodes
+}
+
+// node returns a new node holding x.
+func (a *exprArena) node(x expr) *expr {
+	if len(a.nodes) == 0 {
+		a.next = min(max(2*a.next, 8), 512)
+		a.nodes = make([]expr, a.next)
+	}
+	p := &a.nodes[0]
+	*p = x
+	a.nodes = a.nodes[1:]
+	return p
+}
+
+// list returns the operands xs (one or two) in a slice of their length and capacity.
+func (a *exprArena) list(xs ...*expr) []*expr {
+	if len(a.args) < len(xs) {
+		a.args = make([]*expr, max(2*a.next, 16))
+	}
+	out := a.args[:len(xs):len(xs)]
+	copy(out, xs)
+	a.args = a.args[len(xs):]
+	return out
+}
+
 // convExpr converts a parsed expression. A chain of 'or' (or of 'and') becomes one node,
 // at its first operator; parentheses leave no node.
 func (c *compiler) convExpr(e lang.Expr) *expr {
@@ -94,7 +126,7 @@ func (c *compiler) convExpr(e lang.Expr) *expr {
 		if e.Op == "not" {
 			kind = eNot
 		}
-		return &expr{kind: kind, pos: c.at(e.Pos), args: []*expr{c.convExpr(e.X)}}
+		return c.exprs.node(expr{kind: kind, pos: c.at(e.Pos), args: c.exprs.list(c.convExpr(e.X))})
 	case *lang.Binary:
 		return c.convBinary(e)
 	case *lang.IfExpr:
@@ -121,13 +153,13 @@ func (c *compiler) convLit(l *lang.Lit) *expr {
 	at := c.at(l.Pos)
 	switch l.Kind {
 	case lang.BoolLit:
-		return &expr{kind: eBool, pos: at, num: b2f(l.Text == "true")}
+		return c.exprs.node(expr{kind: eBool, pos: at, num: b2f(l.Text == "true")})
 	case lang.IntLit:
 		v, _ := strconv.ParseFloat(l.Text, 64)
-		return &expr{kind: eNum, pos: at, num: v, isInt: true}
+		return c.exprs.node(expr{kind: eNum, pos: at, num: v, isInt: true})
 	}
 	v, _ := strconv.ParseFloat(l.Text, 64)
-	return &expr{kind: eNum, pos: at, num: v}
+	return c.exprs.node(expr{kind: eNum, pos: at, num: v})
 }
 
 func (c *compiler) convBinary(b *lang.Binary) *expr {
@@ -155,13 +187,13 @@ func (c *compiler) convBinary(b *lang.Binary) *expr {
 		}
 		return out
 	case "+", "-", "*", "/", "^":
-		return &expr{kind: eBin, pos: c.at(b.Pos), op: b.Op, args: []*expr{c.convExpr(b.X), c.convExpr(b.Y)}}
+		return c.exprs.node(expr{kind: eBin, pos: c.at(b.Pos), op: b.Op, args: c.exprs.list(c.convExpr(b.X), c.convExpr(b.Y))})
 	}
-	return &expr{kind: eCmp, pos: c.at(b.Pos), op: b.Op, args: []*expr{c.convExpr(b.X), c.convExpr(b.Y)}}
+	return c.exprs.node(expr{kind: eCmp, pos: c.at(b.Pos), op: b.Op, args: c.exprs.list(c.convExpr(b.X), c.convExpr(b.Y))})
 }
 
 func (c *compiler) convRef(r *lang.Ref) *expr {
-	x := &expr{kind: eRef, pos: c.at(r.Pos), name: r.Name}
+	x := c.exprs.node(expr{kind: eRef, pos: c.at(r.Pos), name: r.Name})
 	for _, i := range r.Index {
 		x.args = append(x.args, c.convExpr(i))
 	}
