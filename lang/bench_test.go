@@ -2,6 +2,8 @@ package lang
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -100,5 +102,28 @@ func TestParseMemoryPerDeclaration(t *testing.T) {
 	t.Logf("%.1f allocations and %.0f bytes per declaration", allocs, bytes)
 	if allocs > 2 || bytes > 700 {
 		t.Errorf("Parse takes %.1f allocations and %.0f bytes per declaration, want at most 2 and 700", allocs, bytes)
+	}
+}
+
+// TestReadSourceMemory checks that reading a model file allocates about its size once, not
+// the doubling buffers of io.ReadAll (of a 10 MB file, 30 MB copied as it grows).
+func TestReadSourceMemory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.mf")
+	if err := os.WriteFile(path, declModel(20000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	src, d := ReadSource(path, 0)
+	runtime.ReadMemStats(&after)
+	if d != nil || int64(len(src)) != fi.Size() {
+		t.Fatalf("ReadSource: %d bytes, %v; want %d", len(src), d, fi.Size())
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; float64(got) > 1.2*float64(fi.Size()) {
+		t.Errorf("reading %d bytes allocates %d", fi.Size(), got)
 	}
 }

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +37,15 @@ func ReadSource(path string, max int64) ([]byte, *diag.Diagnostic) {
 		return nil, diag.Errorf(at, "E100", "check the path", "cannot read file: %v", err)
 	}
 	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, max+1))
+	// A regular file is read into a buffer of its size (plus room to see that it ends), not
+	// the doubling buffers of io.ReadAll; a device or pipe still stops at the limit.
+	hint := int64(512)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		hint = min(fi.Size(), max) + 512
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, hint))
+	_, err = buf.ReadFrom(io.LimitReader(f, max+1))
+	src := buf.Bytes()
 	if err != nil {
 		return nil, diag.Errorf(at, "E100", "check the path", "cannot read file: %v", err)
 	}
