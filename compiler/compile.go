@@ -91,6 +91,7 @@ type compiler struct {
 	transLabel  string     // label of the transition being lowered, for messages
 	context     letContext // what inlines the let being lowered
 	exprs       exprArena  // the nodes of converted expressions
+	symbols     symbolBlock
 	letDepth    int
 }
 

@@ -90,7 +90,8 @@ func (c *compiler) declare(id *lang.Ident, kind symKind) *symbol {
 			"'%s' is already declared (%s)", id.Name, old.describe())
 		return nil
 	}
-	s := &symbol{name: id.Name, kind: kind, pos: at, seq: c.seq}
+	s := c.newSymbol()
+	s.name, s.kind, s.pos, s.seq = id.Name, kind, at, c.seq
 	c.syms[id.Name] = s
 	c.order = append(c.order, s)
 	return s
