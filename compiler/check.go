@@ -230,7 +230,7 @@ func (c *compiler) checkState(e *expr, sc *scope, static bool, env *symbol) typ 
 	switch {
 	case e.kind == eRef && len(e.args) == 0 && sc.lookup(e.name) == nil:
 		if i := indexOf(env.states, e.name); i >= 0 {
-			e.isSt, e.state, e.typ = true, i, want
+			e.isSt, e.state, e.typ = true, int32(i), want
 			if g, ok := c.syms[e.name]; ok && g.seq < c.seq {
 				c.warnf(e.pos, "W102", "rename one of them to avoid confusion",
 					"state '%s' of '%s' has the same spelling as the %s '%s'; the state is used here", e.name, env.name, g.kind, e.name)

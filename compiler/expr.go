@@ -47,7 +47,7 @@ type expr struct {
 	bind   bool // eRef names a binder
 	isSt   bool
 	static bool    // a compile-time position: params read here are structural
-	state  int     // eRef is a state constant of a named environment: its index
+	state  int32   // eRef is a state constant of a named environment: its index
 	sym    *symbol // resolved global name (eRef)
 	typ    typ
 }

@@ -262,11 +262,11 @@ func (c *compiler) lowerCmp(e *expr, b *bindings) ir.NodeID {
 func (c *compiler) envTest(l, r *expr, b *bindings) (comp, st int, ok bool) {
 	if r.isSt && l.kind == eRef && l.sym != nil && l.sym.kind == symEnv {
 		idx := c.lowerIndex(l, l.sym, b)
-		return l.sym.offset + l.sym.flat(idx), r.state, true
+		return l.sym.offset + l.sym.flat(idx), int(r.state), true
 	}
 	if l.isSt && r.kind == eRef && r.sym != nil && r.sym.kind == symEnv {
 		idx := c.lowerIndex(r, r.sym, b)
-		return r.sym.offset + r.sym.flat(idx), l.state, true
+		return r.sym.offset + r.sym.flat(idx), int(l.state), true
 	}
 	return 0, 0, false
 }
