@@ -96,7 +96,7 @@ func TestCompileMemoryPerDeclaration(t *testing.T) {
 	allocs := float64(after.Mallocs-before.Mallocs) / (2 * n)
 	bytes := float64(after.TotalAlloc-before.TotalAlloc) / (2 * n)
 	t.Logf("%.1f allocations and %.0f bytes per declaration", allocs, bytes)
-	if allocs > 4.5 || bytes > 2050 {
-		t.Errorf("compiling takes %.1f allocations and %.0f bytes per declaration, want at most 4.5 and 2050", allocs, bytes)
+	if allocs > 4.5 || bytes > 2400 {
+		t.Errorf("compiling takes %.1f allocations and %.0f bytes per declaration, want at most 4.5 and 2400", allocs, bytes)
 	}
 }
