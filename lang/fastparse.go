@@ -4,13 +4,14 @@ import (
 	"github.com/mfcproject/mfc/lang/diag"
 )
 
-// fastParser is a recursive-descent twin of the participle grammar in ast.go. Parse runs it
-// first on each run of statements; whenever it fails, the participle parser parses the run
-// again and produces the diagnostic. So participle's grammar defines the language and its
-// errors, and the twin only makes valid input fast: it builds the same tree, positions
-// included, which TestFastParserMatchesParticiple and FuzzParse check on every input.
+// fastParser is a recursive-descent twin of the participle grammar in grammar.go. Parse runs
+// it first on each run of statements; whenever it fails, the participle parser parses the
+// run again and produces the diagnostic. So participle's grammar defines the language and
+// its errors, and the twin only makes valid input fast: it builds the AST that fromGrammar
+// makes of participle's tree, positions included, which TestFastParserMatchesParticiple and
+// FuzzParse check on every input.
 type fastParser struct {
-	file  string
+	file  string  // the file name, for diagnostics
 	toks  []token // the run; index end and beyond read as eof
 	end   int
 	eof   token
