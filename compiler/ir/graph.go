@@ -10,7 +10,6 @@
 package ir
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -132,9 +131,7 @@ type Graph struct {
 	Nodes []Node
 	Pos   []diag.Pos // source position of the construct that first created each node
 	Deps  []Dep
-	small map[smallKey]NodeID // nodes of at most two operands: no key to allocate
-	index map[string]NodeID   // the others, keyed by their encoding
-	key   []byte
+	table internTable // finds the node equal to a new one (hash-consing)
 	// At is the position given to nodes created next; the compiler sets it while it
 	// lowers each construct.
 	At diag.Pos
@@ -142,7 +139,7 @@ type Graph struct {
 
 // NewGraph returns an empty graph.
 func NewGraph() *Graph {
-	return &Graph{small: make(map[smallKey]NodeID), index: make(map[string]NodeID)}
+	return &Graph{}
 }
 
 // Len returns the number of nodes.
@@ -171,25 +168,9 @@ func (g *Graph) IsZero(id NodeID) bool {
 
 // intern returns the existing node equal to n, or adds n.
 func (g *Graph) intern(n Node) NodeID {
-	var sk smallKey
-	if len(n.Args) <= 2 {
-		sk = smallKey{op: n.Op, typ: n.Type, n: uint8(len(n.Args)), aux: n.Aux, val: math.Float64bits(n.Val), args: [2]NodeID{None, None}}
-		copy(sk.args[:], n.Args)
-		if id, ok := g.small[sk]; ok {
-			return id
-		}
-	} else {
-		k := g.key[:0]
-		k = append(k, byte(n.Op), byte(n.Type))
-		k = binary.LittleEndian.AppendUint32(k, uint32(n.Aux))
-		k = binary.LittleEndian.AppendUint64(k, math.Float64bits(n.Val))
-		for _, a := range n.Args {
-			k = binary.LittleEndian.AppendUint32(k, uint32(a))
-		}
-		g.key = k
-		if id, ok := g.index[string(k)]; ok {
-			return id
-		}
+	slot, found := g.table.find(g.Nodes, &n)
+	if found {
+		return NodeID(g.table.slots[slot] - 1)
 	}
 	id := NodeID(len(g.Nodes))
 	var dep Dep
@@ -221,22 +202,88 @@ func (g *Graph) intern(n Node) NodeID {
 	g.Nodes = append(g.Nodes, n)
 	g.Pos = append(g.Pos, g.At)
 	g.Deps = append(g.Deps, dep)
-	if len(n.Args) <= 2 {
-		g.small[sk] = id
-	} else {
-		g.index[string(g.key)] = id
-	}
+	g.table.add(slot, id)
 	return id
 }
 
-// smallKey identifies a node of at most two operands (unused operands are None).
-type smallKey struct {
-	op   Op
-	typ  Type
-	n    uint8
-	aux  int32
-	val  uint64
-	args [2]NodeID
+// internTable is the hash-consing index of a graph: an open-addressing table of node IDs
+// (stored plus one; 0 marks an empty slot), probed linearly and kept at most half full. It
+// stores no keys: a slot's node is compared with g.Nodes. A slot takes 4 bytes, where a Go
+// map keyed by the node's fields takes ten times as much, and a graph may have millions of
+// nodes.
+type internTable struct {
+	slots []uint32
+	used  int
+}
+
+// find returns the slot of the node equal to n, or the empty slot where n goes.
+func (t *internTable) find(nodes []Node, n *Node) (slot int, found bool) {
+	if 2*(t.used+1) > len(t.slots) {
+		t.grow(nodes)
+	}
+	mask := len(t.slots) - 1
+	for i := int(hashNode(n)) & mask; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			return i, false
+		}
+		if sameNode(&nodes[s-1], n) {
+			return i, true
+		}
+	}
+}
+
+// add records node id in the empty slot that find returned.
+func (t *internTable) add(slot int, id NodeID) {
+	t.slots[slot] = uint32(id) + 1
+	t.used++
+}
+
+// grow doubles the table and reinserts every node.
+func (t *internTable) grow(nodes []Node) {
+	t.slots = make([]uint32, max(2*len(t.slots), 1024))
+	mask := len(t.slots) - 1
+	for id := range t.used {
+		i := int(hashNode(&nodes[id])) & mask
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = uint32(id) + 1
+	}
+}
+
+// hashNode hashes the fields that make two nodes equal (sameNode).
+func hashNode(n *Node) uint64 {
+	h := uint64(n.Op) | uint64(n.Type)<<8 | uint64(len(n.Args))<<16 | uint64(uint32(n.Aux))<<32
+	h = mix64(h ^ mix64(math.Float64bits(n.Val)))
+	for _, a := range n.Args {
+		h = mix64(h ^ uint64(uint32(a)))
+	}
+	return h
+}
+
+// mix64 is the finaliser of MurmurHash3: every input bit affects every output bit.
+func mix64(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
+}
+
+// sameNode reports whether a and b are the same node: same operation, type, auxiliary
+// value, operands and constant, bit for bit (so -0 and 0 differ; Const stores -0 as 0).
+func sameNode(a, b *Node) bool {
+	if a.Op != b.Op || a.Type != b.Type || a.Aux != b.Aux || math.Float64bits(a.Val) != math.Float64bits(b.Val) || len(a.Args) != len(b.Args) {
+		return false
+	}
+	for i, x := range a.Args {
+		if b.Args[i] != x {
+			return false
+		}
+	}
+	return true
 }
 
 // Const returns the constant v. -0 is stored as 0 so that constants hash-cons.

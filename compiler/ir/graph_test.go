@@ -2,6 +2,7 @@ package ir
 
 import (
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/mfcproject/mfc/stdlib"
@@ -153,5 +154,24 @@ func TestInternAllocations(t *testing.T) {
 	})
 	if allocs > 0.1 { // the node slices and the table grow now and then
 		t.Errorf("a new leaf allocates %.2f times, want about 0", allocs)
+	}
+}
+
+// TestInternMemory bounds the memory of a large graph per node: the node, its position and
+// dependencies, and its slot in the hash-consing table (a model may have millions of nodes).
+func TestInternMemory(t *testing.T) {
+	const n = 1 << 15
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	g := NewGraph()
+	x := g.Param(0)
+	for i := 0; i < n; i++ {
+		g.Compare(CmpLt, x, g.Const(float64(i)+0.5))
+	}
+	runtime.ReadMemStats(&after)
+	perNode := float64(after.TotalAlloc-before.TotalAlloc) / float64(g.Len())
+	t.Logf("%.0f bytes per node", perNode)
+	if perNode > 200 {
+		t.Errorf("a graph of %d nodes allocates %.0f bytes per node, want at most 200", g.Len(), perNode)
 	}
 }
