@@ -168,9 +168,9 @@ func (g *Graph) IsZero(id NodeID) bool {
 
 // intern returns the existing node equal to n, or adds n.
 func (g *Graph) intern(n Node) NodeID {
-	slot, found := g.table.find(g.Nodes, &n)
+	slot, h, found := g.table.find(g.Nodes, &n)
 	if found {
-		return NodeID(g.table.slots[slot] - 1)
+		return g.table.id(slot)
 	}
 	id := NodeID(len(g.Nodes))
 	var dep Dep
@@ -202,53 +202,59 @@ func (g *Graph) intern(n Node) NodeID {
 	g.Nodes = append(g.Nodes, n)
 	g.Pos = append(g.Pos, g.At)
 	g.Deps = append(g.Deps, dep)
-	g.table.add(slot, id)
+	g.table.add(slot, h, id)
 	return id
 }
 
-// internTable is the hash-consing index of a graph: an open-addressing table of node IDs
-// (stored plus one; 0 marks an empty slot), probed linearly and kept at most half full. It
-// stores no keys: a slot's node is compared with g.Nodes. A slot takes 4 bytes, where a Go
-// map keyed by the node's fields takes ten times as much, and a graph may have millions of
-// nodes.
+// internTable is the hash-consing index of a graph: an open-addressing table, probed
+// linearly and kept at most half full. A slot holds a node ID plus one (0 marks an empty
+// slot) and, above it, the upper half of the node's hash, so that a probe compares a node
+// only when the hashes agree. It stores no keys: 8 bytes a slot, where a Go map keyed by
+// the node's fields takes five times as much, and a graph may have millions of nodes.
 type internTable struct {
-	slots []uint32
+	slots []uint64
 	used  int
 }
 
-// find returns the slot of the node equal to n, or the empty slot where n goes.
-func (t *internTable) find(nodes []Node, n *Node) (slot int, found bool) {
+// find returns the slot of the node equal to n, or the empty slot where n goes, and the
+// hash of n.
+func (t *internTable) find(nodes []Node, n *Node) (slot int, h uint64, found bool) {
 	if 2*(t.used+1) > len(t.slots) {
 		t.grow(nodes)
 	}
-	mask := len(t.slots) - 1
-	for i := int(hashNode(n)) & mask; ; i = (i + 1) & mask {
+	h = hashNode(n)
+	mask, tag := len(t.slots)-1, h>>32
+	for i := int(h) & mask; ; i = (i + 1) & mask {
 		s := t.slots[i]
 		if s == 0 {
-			return i, false
+			return i, h, false
 		}
-		if sameNode(&nodes[s-1], n) {
-			return i, true
+		if s>>32 == tag && sameNode(&nodes[uint32(s)-1], n) {
+			return i, h, true
 		}
 	}
 }
 
-// add records node id in the empty slot that find returned.
-func (t *internTable) add(slot int, id NodeID) {
-	t.slots[slot] = uint32(id) + 1
+// id returns the node of a slot that find returned as found.
+func (t *internTable) id(slot int) NodeID { return NodeID(uint32(t.slots[slot]) - 1) }
+
+// add records node id, of hash h, in the empty slot that find returned.
+func (t *internTable) add(slot int, h uint64, id NodeID) {
+	t.slots[slot] = h>>32<<32 | uint64(uint32(id)+1)
 	t.used++
 }
 
 // grow doubles the table and reinserts every node.
 func (t *internTable) grow(nodes []Node) {
-	t.slots = make([]uint32, max(2*len(t.slots), 1024))
+	t.slots = make([]uint64, max(2*len(t.slots), 1024))
 	mask := len(t.slots) - 1
 	for id := range t.used {
-		i := int(hashNode(&nodes[id])) & mask
+		h := hashNode(&nodes[id])
+		i := int(h) & mask
 		for t.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		t.slots[i] = uint32(id) + 1
+		t.slots[i] = h>>32<<32 | uint64(uint32(id)+1)
 	}
 }
 
