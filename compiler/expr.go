@@ -38,9 +38,7 @@ type expr struct {
 	num     float64
 	name    string
 	args    []*expr
-	arms    []arm
-	binders *binders
-	body    *expr
+	*reduce // eMatch and eReduce only; nil otherwise
 
 	// Filled in by the type checker (the flags first: packed, they keep the node in a
 	// smaller size class).
@@ -50,6 +48,14 @@ type expr struct {
 	state  int32   // eRef is a state constant of a named environment: its index
 	sym    *symbol // resolved global name (eRef)
 	typ    typ
+}
+
+// reduce holds the parts of a match or a reduction, which other nodes (most of a large
+// model's) do without.
+type reduce struct {
+	arms    []arm    // eMatch
+	binders *binders // eReduce
+	body    *expr    // eReduce
 }
 
 type arm struct {
@@ -132,13 +138,13 @@ func (c *compiler) convExpr(e lang.Expr) *expr {
 	case *lang.IfExpr:
 		return &expr{kind: eIf, pos: c.at(e.Pos), args: []*expr{c.convExpr(e.Cond), c.convExpr(e.Then), c.convExpr(e.Else)}}
 	case *lang.MatchExpr:
-		m := &expr{kind: eMatch, pos: c.at(e.Pos), args: []*expr{c.convRef(e.Subject)}}
+		m := &expr{kind: eMatch, pos: c.at(e.Pos), args: []*expr{c.convRef(e.Subject)}, reduce: &reduce{}}
 		for _, a := range e.Arms {
 			m.arms = append(m.arms, c.convArm(a))
 		}
 		return m
 	case *lang.Reduction:
-		return &expr{kind: eReduce, pos: c.at(e.Pos), op: e.Op, binders: c.convBinders(e.Binders), body: c.convExpr(e.Body)}
+		return &expr{kind: eReduce, pos: c.at(e.Pos), op: e.Op, reduce: &reduce{binders: c.convBinders(e.Binders), body: c.convExpr(e.Body)}}
 	case *lang.Call:
 		x := &expr{kind: eCall, pos: c.at(e.Pos), name: e.Name}
 		for _, a := range e.Args {
@@ -255,6 +261,9 @@ func (e *expr) walk(f func(*expr)) {
 	f(e)
 	for _, a := range e.args {
 		a.walk(f)
+	}
+	if e.reduce == nil {
+		return
 	}
 	for _, a := range e.arms {
 		a.body.walk(f)
