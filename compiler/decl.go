@@ -224,7 +224,7 @@ func (c *compiler) noState(e *expr, what, code string) {
 			return
 		}
 		if x.name == "t" && x.sym == nil {
-			c.errorf(x.pos, code, "use literals and parameters only", "%s must be a constant; it uses the time 't'", what)
+			c.errorf(c.at(x.pos), code, "use literals and parameters only", "%s must be a constant; it uses the time 't'", what)
 			return
 		}
 		s := x.sym
@@ -233,10 +233,10 @@ func (c *compiler) noState(e *expr, what, code string) {
 		}
 		switch s.kind {
 		case symSpecies, symAlias, symEnv:
-			c.errorf(x.pos, code, "use literals and parameters only", "%s must be a constant; '%s' is a %s", what, s.name, s.kind)
+			c.errorf(c.at(x.pos), code, "use literals and parameters only", "%s must be a constant; '%s' is a %s", what, s.name, s.kind)
 		case symScale:
 			if code == "E307" && what != "the scale's default" {
-				c.errorf(x.pos, "E308", fmt.Sprintf("parameters are O(1) constants; write 'let %s = ...' for a quantity that depends on %s", "k", s.name),
+				c.errorf(c.at(x.pos), "E308", fmt.Sprintf("parameters are O(1) constants; write 'let %s = ...' for a quantity that depends on %s", "k", s.name),
 					"%s uses the scale '%s'", what, s.name)
 			}
 		case symLet, symObservable, symRegion:
@@ -288,16 +288,16 @@ func (c *compiler) paramDefault(e *expr, param string) {
 		}
 		switch x.sym.kind {
 		case symScale:
-			c.errorf(x.pos, "E308", fmt.Sprintf("parameters are O(1) constants; write 'let k = c / %s'", x.sym.name), "default of '%s' uses the scale '%s'", param, x.sym.name)
+			c.errorf(c.at(x.pos), "E308", fmt.Sprintf("parameters are O(1) constants; write 'let k = c / %s'", x.sym.name), "default of '%s' uses the scale '%s'", param, x.sym.name)
 		case symLet, symObservable, symRegion:
-			c.errorf(x.pos, "E307", "a default uses literals, earlier parameters and its own shape binders", "default of '%s' uses the %s '%s'", param, x.sym.kind, x.sym.name)
+			c.errorf(c.at(x.pos), "E307", "a default uses literals, earlier parameters and its own shape binders", "default of '%s' uses the %s '%s'", param, x.sym.kind, x.sym.name)
 		case symSpecies, symAlias, symEnv:
-			c.errorf(x.pos, "E307", "a default uses literals, earlier parameters and its own shape binders", "default of '%s' uses the %s '%s'", param, x.sym.kind, x.sym.name)
+			c.errorf(c.at(x.pos), "E307", "a default uses literals, earlier parameters and its own shape binders", "default of '%s' uses the %s '%s'", param, x.sym.kind, x.sym.name)
 		}
 	})
 	e.walk(func(x *expr) {
 		if x.kind == eRef && x.name == "t" && x.sym == nil && !x.bind {
-			c.errorf(x.pos, "E307", "a default uses literals, earlier parameters and its own shape binders", "default of '%s' uses the time 't'", param)
+			c.errorf(c.at(x.pos), "E307", "a default uses literals, earlier parameters and its own shape binders", "default of '%s' uses the time 't'", param)
 		}
 	})
 }
@@ -323,7 +323,7 @@ func (c *compiler) convArray(a *lang.ArrayLit, sc *scope) *arrayLit {
 		}
 		v := c.convExpr(el.Value)
 		c.checkWant(v, sc, false, numT)
-		out.elems = append(out.elems, &arrayLit{pos: v.pos, value: v})
+		out.elems = append(out.elems, &arrayLit{pos: c.at(v.pos), value: v})
 	}
 	return out
 }
@@ -492,7 +492,7 @@ func (c *compiler) horizon(e *expr, kind, name string) {
 			bad = fmt.Sprintf("the scale '%s'", x.sym.name)
 		}
 		if bad != "" {
-			c.errorf(x.pos, "E705", "horizons and discount rates use literals and parameters only",
+			c.errorf(c.at(x.pos), "E705", "horizons and discount rates use literals and parameters only",
 				"%s of '%s' must be a parameter expression; it uses %s", what, name, bad)
 		}
 	})
@@ -536,7 +536,7 @@ func (c *compiler) initTarget(item *initItem, a *lang.InitAssign, sc *scope, den
 		return
 	}
 	if s.kind != symSpecies && s.kind != symAlias && s.kind != symEnv {
-		c.errorf(tgt.pos, "E707", "init sets species and environment components", "'%s' is a %s; init sets species and environment components", s.name, kindNoun(s))
+		c.errorf(c.at(tgt.pos), "E707", "init sets species and environment components", "'%s' is a %s; init sets species and environment components", s.name, kindNoun(s))
 		return
 	}
 	if a.Value != nil {
@@ -549,7 +549,7 @@ func (c *compiler) initTarget(item *initItem, a *lang.InitAssign, sc *scope, den
 		return
 	}
 	if s.kind != symEnv {
-		c.errorf(tgt.pos, "E704", "only environment components take an initial law", "'%s' is a %s and cannot have an initial law", s.name, s.kind)
+		c.errorf(c.at(tgt.pos), "E704", "only environment components take an initial law", "'%s' is a %s and cannot have an initial law", s.name, s.kind)
 		return
 	}
 	_ = t
@@ -557,9 +557,9 @@ func (c *compiler) initTarget(item *initItem, a *lang.InitAssign, sc *scope, den
 		ar := c.convArm(arm)
 		switch {
 		case s.states != nil && (ar.isInt || indexOf(s.states, ar.name) < 0):
-			c.errorf(ar.pos, "E704", "weights are ≥ 0, sum to 1 and name states of the component", "'%s' is not a state of '%s'", armKey(ar), s.name)
+			c.errorf(c.at(ar.pos), "E704", "weights are ≥ 0, sum to 1 and name states of the component", "'%s' is not a state of '%s'", armKey(ar), s.name)
 		case s.states == nil && !ar.isInt:
-			c.errorf(ar.pos, "E704", "weights are ≥ 0, sum to 1 and name values of the component", "'%s' is not a value of '%s'", ar.name, s.name)
+			c.errorf(c.at(ar.pos), "E704", "weights are ≥ 0, sum to 1 and name values of the component", "'%s' is not a value of '%s'", ar.name, s.name)
 		}
 		c.checkWant(ar.body, sc, false, numT)
 		item.law = append(item.law, ar)

@@ -63,7 +63,7 @@ func (c *compiler) evalShape(s *symbol) bool {
 			return false
 		}
 		if hi < lo {
-			c.warnf(d.lo.pos, "W104", "check the bounds", "range %d..%d of '%s' is empty", lo, hi, s.name)
+			c.warnf(c.at(d.lo.pos), "W104", "check the bounds", "range %d..%d of '%s' is empty", lo, hi, s.name)
 		}
 		s.dims = append(s.dims, ir.Range{Lo: lo, Hi: hi})
 	}
@@ -362,7 +362,7 @@ func (c *compiler) instantiate(d *transDecl, b *bindings) []*instance {
 			in.guard = c.lower(d.when, b)
 		}
 		in.rate = c.lower(rate, b)
-		in.ratePos = leftmost(rate)
+		in.ratePos = c.at(leftmost(rate))
 		return in
 	}
 	if d.arrow == "<->" {
@@ -437,13 +437,13 @@ func (c *compiler) setInstances(d *transDecl, b *bindings) []setInst {
 		}
 		name := c.model.Env.Components[comp].Name
 		if seen[comp] {
-			c.errorf(a.target.pos, "E504", "each component appears at most once in a 'set'", "'%s' assigned twice%s", name, c.inst())
+			c.errorf(c.at(a.target.pos), "E504", "each component appears at most once in a 'set'", "'%s' assigned twice%s", name, c.inst())
 			continue
 		}
 		seen[comp] = true
 		v := c.lower(a.value, b)
 		if bad := c.g.Dep(v) &^ (ir.DepEnv | ir.DepParam); bad != 0 {
-			c.errorf(a.value.pos, "E504", "set values may depend only on the environment, parameters and binders",
+			c.errorf(c.at(a.value.pos), "E504", "set values may depend only on the environment, parameters and binders",
 				"set value depends on %s%s", c.stateRef(a.value, b), c.inst())
 			continue
 		}

@@ -27,13 +27,15 @@ const (
 	eReduce                 // op(binders: body)
 )
 
-// expr is the compiler's view of an expression: the layered parse tree of package lang
-// folded into one node type, with the position rules of docs/language.md §10 ruling 4 (operators at
-// their operator token, calls at the function name).
+// expr is the compiler's view of an expression: the syntax tree of package lang as one
+// node type, chains of 'or' and of 'and' flattened and parentheses dropped, with the position
+// rules of docs/language.md §10 ruling 4 (operators at their operator token, calls at the
+// function name). Positions are in the file being compiled (c.at): 12 bytes, not 40, in a
+// node of which a large model has millions.
 type expr struct {
 	kind    exprKind
-	isInt   bool // literal written as an Int
-	pos     diag.Pos
+	isInt   bool     // literal written as an Int
+	pos     lang.Pos // in c.file: c.at(e.pos)
 	op      string
 	num     float64
 	name    string
@@ -59,9 +61,9 @@ type reduce struct {
 }
 
 type arm struct {
-	pos     diag.Pos
-	name    string // state name, or "_"
-	value   int    // integer arm
+	pos     lang.Pos // in c.file: c.at(a.pos)
+	name    string   // state name, or "_"
+	value   int      // integer arm
 	isInt   bool
 	body    *expr
 	present bool
@@ -132,21 +134,21 @@ func (c *compiler) convExpr(e lang.Expr) *expr {
 		if e.Op == "not" {
 			kind = eNot
 		}
-		return c.exprs.node(expr{kind: kind, pos: c.at(e.Pos), args: c.exprs.list(c.convExpr(e.X))})
+		return c.exprs.node(expr{kind: kind, pos: e.Pos, args: c.exprs.list(c.convExpr(e.X))})
 	case *lang.Binary:
 		return c.convBinary(e)
 	case *lang.IfExpr:
-		return &expr{kind: eIf, pos: c.at(e.Pos), args: []*expr{c.convExpr(e.Cond), c.convExpr(e.Then), c.convExpr(e.Else)}}
+		return &expr{kind: eIf, pos: e.Pos, args: []*expr{c.convExpr(e.Cond), c.convExpr(e.Then), c.convExpr(e.Else)}}
 	case *lang.MatchExpr:
-		m := &expr{kind: eMatch, pos: c.at(e.Pos), args: []*expr{c.convRef(e.Subject)}, reduce: &reduce{}}
+		m := &expr{kind: eMatch, pos: e.Pos, args: []*expr{c.convRef(e.Subject)}, reduce: &reduce{}}
 		for _, a := range e.Arms {
 			m.arms = append(m.arms, c.convArm(a))
 		}
 		return m
 	case *lang.Reduction:
-		return &expr{kind: eReduce, pos: c.at(e.Pos), op: e.Op, reduce: &reduce{binders: c.convBinders(e.Binders), body: c.convExpr(e.Body)}}
+		return &expr{kind: eReduce, pos: e.Pos, op: e.Op, reduce: &reduce{binders: c.convBinders(e.Binders), body: c.convExpr(e.Body)}}
 	case *lang.Call:
-		x := &expr{kind: eCall, pos: c.at(e.Pos), name: e.Name}
+		x := &expr{kind: eCall, pos: e.Pos, name: e.Name}
 		for _, a := range e.Args {
 			x.args = append(x.args, c.convExpr(a))
 		}
@@ -156,7 +158,7 @@ func (c *compiler) convExpr(e lang.Expr) *expr {
 }
 
 func (c *compiler) convLit(l *lang.Lit) *expr {
-	at := c.at(l.Pos)
+	at := l.Pos
 	switch l.Kind {
 	case lang.BoolLit:
 		return c.exprs.node(expr{kind: eBool, pos: at, num: b2f(l.Text == "true")})
@@ -187,19 +189,19 @@ func (c *compiler) convBinary(b *lang.Binary) *expr {
 		if b.Op == "and" {
 			kind = eAnd
 		}
-		out := &expr{kind: kind, pos: c.at(first.Pos), args: make([]*expr, len(operands))}
+		out := &expr{kind: kind, pos: first.Pos, args: make([]*expr, len(operands))}
 		for i, x := range operands {
 			out.args[len(operands)-1-i] = c.convExpr(x)
 		}
 		return out
 	case "+", "-", "*", "/", "^":
-		return c.exprs.node(expr{kind: eBin, pos: c.at(b.Pos), op: b.Op, args: c.exprs.list(c.convExpr(b.X), c.convExpr(b.Y))})
+		return c.exprs.node(expr{kind: eBin, pos: b.Pos, op: b.Op, args: c.exprs.list(c.convExpr(b.X), c.convExpr(b.Y))})
 	}
-	return c.exprs.node(expr{kind: eCmp, pos: c.at(b.Pos), op: b.Op, args: c.exprs.list(c.convExpr(b.X), c.convExpr(b.Y))})
+	return c.exprs.node(expr{kind: eCmp, pos: b.Pos, op: b.Op, args: c.exprs.list(c.convExpr(b.X), c.convExpr(b.Y))})
 }
 
 func (c *compiler) convRef(r *lang.Ref) *expr {
-	x := c.exprs.node(expr{kind: eRef, pos: c.at(r.Pos), name: r.Name})
+	x := c.exprs.node(expr{kind: eRef, pos: r.Pos, name: r.Name})
 	for _, i := range r.Index {
 		x.args = append(x.args, c.convExpr(i))
 	}
@@ -207,7 +209,7 @@ func (c *compiler) convRef(r *lang.Ref) *expr {
 }
 
 func (c *compiler) convArm(a *lang.Arm) arm {
-	out := arm{pos: c.at(a.Pos), name: a.Name, body: c.convExpr(a.Value), present: true}
+	out := arm{pos: a.Pos, name: a.Name, body: c.convExpr(a.Value), present: true}
 	if a.Name == "" {
 		v, _ := strconv.Atoi(a.Int)
 		if a.Neg {
@@ -287,7 +289,7 @@ func (b *binders) walk(f func(*expr)) {
 
 // leftmost returns the position of the first token of e (binary operators record their
 // operator's position, docs/language.md §10 ruling 4).
-func leftmost(e *expr) diag.Pos {
+func leftmost(e *expr) lang.Pos {
 	for {
 		switch e.kind {
 		case eBin, eCmp, eAnd, eOr:

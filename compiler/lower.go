@@ -30,7 +30,7 @@ func (c *compiler) lower(e *expr, b *bindings) ir.NodeID {
 
 func (c *compiler) lower1(e *expr, b *bindings) ir.NodeID {
 	g := c.g
-	g.At = e.pos
+	g.At = c.at(e.pos)
 	switch e.kind {
 	case eNum:
 		return g.Const(e.num)
@@ -44,7 +44,7 @@ func (c *compiler) lower1(e *expr, b *bindings) ir.NodeID {
 		return g.Not(c.lower1(e.args[0], b))
 	case eBin:
 		x, y := c.lower1(e.args[0], b), c.lower1(e.args[1], b)
-		g.At = e.pos
+		g.At = c.at(e.pos)
 		switch e.op {
 		case "+":
 			return g.Add(x, y)
@@ -63,7 +63,7 @@ func (c *compiler) lower1(e *expr, b *bindings) ir.NodeID {
 		for i, a := range e.args {
 			ops[i] = c.lower1(a, b)
 		}
-		g.At = e.pos
+		g.At = c.at(e.pos)
 		if e.kind == eAnd {
 			return g.And(ops...)
 		}
@@ -77,7 +77,7 @@ func (c *compiler) lower1(e *expr, b *bindings) ir.NodeID {
 			return c.lower1(e.args[2], b)
 		}
 		cond, x, y := c.lower1(e.args[0], b), c.lower1(e.args[1], b), c.lower1(e.args[2], b)
-		g.At = e.pos
+		g.At = c.at(e.pos)
 		return g.Select(cond, x, y)
 	case eMatch:
 		return c.lowerMatch(e, b)
@@ -86,7 +86,7 @@ func (c *compiler) lower1(e *expr, b *bindings) ir.NodeID {
 		c.eachBinding(e.binders, b, func(inner *bindings) {
 			ops = append(ops, c.lower1(e.body, inner))
 		})
-		g.At = e.pos
+		g.At = c.at(e.pos)
 		switch e.op {
 		case "sum":
 			return g.Add(ops...)
@@ -244,7 +244,7 @@ func (c *compiler) lowerCmp(e *expr, b *bindings) ir.NodeID {
 	if l.typ.k == tState || r.typ.k == tState {
 		// A component against a state constant is an EnvIs leaf.
 		if comp, st, ok := c.envTest(l, r, b); ok {
-			g.At = e.pos
+			g.At = c.at(e.pos)
 			n := g.EnvIs(comp, st)
 			if e.op == "!=" {
 				return g.Not(n)
@@ -253,7 +253,7 @@ func (c *compiler) lowerCmp(e *expr, b *bindings) ir.NodeID {
 		}
 	}
 	x, y := c.lower1(l, b), c.lower1(r, b)
-	g.At = e.pos
+	g.At = c.at(e.pos)
 	op, _ := ir.CmpByName(e.op)
 	return g.Compare(op, x, y)
 }
@@ -309,7 +309,7 @@ func (c *compiler) lowerMatch(e *expr, b *bindings) ir.NodeID {
 			continue
 		}
 		val := c.lower1(a.body, b)
-		g.At = e.pos
+		g.At = c.at(e.pos)
 		if out == ir.None {
 			out = val
 			continue
@@ -347,7 +347,7 @@ func (c *compiler) lowerCall(e *expr, b *bindings) ir.NodeID {
 			args = append(args, c.lower1(a, b))
 		}
 	}
-	c.g.At = e.pos
+	c.g.At = c.at(e.pos)
 	if bi.Lower == nil {
 		return c.g.Call(f, args...)
 	}

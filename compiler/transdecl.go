@@ -111,7 +111,7 @@ func (c *compiler) side(s *lang.Side, sc *scope) []termDecl {
 				c.errorf(td.pos, "E502", "reaction sides list species, e.g. 2S1", "coefficient must be a positive integer, got %s", t.Coef)
 			}
 		case t.CoefName != "":
-			td.coefName = &expr{kind: eRef, pos: td.pos, name: t.CoefName}
+			td.coefName = &expr{kind: eRef, pos: t.Pos, name: t.CoefName}
 			c.checkWant(td.coefName, sc, true, numT)
 			ref = t.Species
 		}
@@ -131,18 +131,18 @@ func (c *compiler) speciesRef(e *expr, sc *scope) {
 	s := e.sym
 	if s == nil {
 		if e.bind {
-			c.errorf(e.pos, "E502", "reaction sides list species, e.g. 2S1", "'%s' is a loop variable, not a species", e.name)
+			c.errorf(c.at(e.pos), "E502", "reaction sides list species, e.g. 2S1", "'%s' is a loop variable, not a species", e.name)
 		}
 		return
 	}
 	switch s.kind {
 	case symSpecies:
 	case symEnv:
-		c.errorf(e.pos, "E503", fmt.Sprintf("change it with 'set %s = ...'", e.name), "environment '%s' cannot appear in a reaction", e.name)
+		c.errorf(c.at(e.pos), "E503", fmt.Sprintf("change it with 'set %s = ...'", e.name), "environment '%s' cannot appear in a reaction", e.name)
 	case symAlias:
-		c.errorf(e.pos, "E502", fmt.Sprintf("reaction sides list species: write %s", s.target.name), "'%s' is an alias, not a species", e.name)
+		c.errorf(c.at(e.pos), "E502", fmt.Sprintf("reaction sides list species: write %s", s.target.name), "'%s' is an alias, not a species", e.name)
 	default:
-		c.errorf(e.pos, "E502", "reaction sides list species, e.g. 2S1", "'%s' is a %s, not a species", e.name, s.kind)
+		c.errorf(c.at(e.pos), "E502", "reaction sides list species, e.g. 2S1", "'%s' is a %s, not a species", e.name, s.kind)
 	}
 }
 
@@ -152,7 +152,7 @@ func (c *compiler) assign(a *lang.Assign, sc *scope) assignDecl {
 	s := d.target.sym
 	if s == nil || s.kind != symEnv {
 		if s != nil {
-			c.errorf(d.target.pos, "E311", fmt.Sprintf("change a %s with a reaction, e.g. %s -> 0", s.kind, s.name),
+			c.errorf(c.at(d.target.pos), "E311", fmt.Sprintf("change a %s with a reaction, e.g. %s -> 0", s.kind, s.name),
 				"'%s' is a %s; only environment components can be set", s.name, s.kind)
 		}
 		c.check(d.value, sc, true)
