@@ -129,9 +129,12 @@ type Node struct {
 // equal nodes are created once, so the same subexpression is one node wherever it occurs.
 type Graph struct {
 	Nodes []Node
-	Pos   []diag.Pos // source position of the construct that first created each node
-	Deps  []Dep
-	table internTable // finds the node equal to a new one (hash-consing)
+	// The source position of the construct that first created each node (Pos): node id
+	// was made at places[at[id]]; the nodes made one after another at one place share it.
+	places []diag.Pos
+	at     []int32
+	Deps   []Dep
+	table  internTable // finds the node equal to a new one (hash-consing)
 	// At is the position given to nodes created next; the compiler sets it while it
 	// lowers each construct.
 	At diag.Pos
@@ -141,6 +144,9 @@ type Graph struct {
 func NewGraph() *Graph {
 	return &Graph{}
 }
+
+// Pos returns the source position of the construct that first created node id.
+func (g *Graph) Pos(id NodeID) diag.Pos { return g.places[g.at[id]] }
 
 // Len returns the number of nodes.
 func (g *Graph) Len() int { return len(g.Nodes) }
@@ -196,11 +202,14 @@ func (g *Graph) intern(n Node) NodeID {
 		// nodes is then copied about once, not four times.
 		c := max(2*len(g.Nodes), 64)
 		g.Nodes = slices.Grow(g.Nodes, c-len(g.Nodes))
-		g.Pos = slices.Grow(g.Pos, c-len(g.Pos))
+		g.at = slices.Grow(g.at, c-len(g.at))
 		g.Deps = slices.Grow(g.Deps, c-len(g.Deps))
 	}
 	g.Nodes = append(g.Nodes, n)
-	g.Pos = append(g.Pos, g.At)
+	if k := len(g.places); k == 0 || g.places[k-1] != g.At {
+		g.places = append(g.places, g.At)
+	}
+	g.at = append(g.at, int32(len(g.places)-1))
 	g.Deps = append(g.Deps, dep)
 	g.table.add(slot, h, id)
 	return id

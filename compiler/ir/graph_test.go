@@ -171,7 +171,7 @@ func TestInternMemory(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	perNode := float64(after.TotalAlloc-before.TotalAlloc) / float64(g.Len())
 	t.Logf("%.0f bytes per node", perNode)
-	if perNode > 250 {
-		t.Errorf("a graph of %d nodes allocates %.0f bytes per node, want at most 250", g.Len(), perNode)
+	if perNode > 200 {
+		t.Errorf("a graph of %d nodes allocates %.0f bytes per node, want at most 200", g.Len(), perNode)
 	}
 }
