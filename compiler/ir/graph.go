@@ -12,6 +12,7 @@ package ir
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 
@@ -217,11 +218,14 @@ func (g *Graph) intern(n Node) NodeID {
 
 // internTable is the hash-consing index of a graph: an open-addressing table, probed
 // linearly and kept at most half full. A slot holds a node ID plus one (0 marks an empty
-// slot) and, above it, the upper half of the node's hash, so that a probe compares a node
-// only when the hashes agree. It stores no keys: 8 bytes a slot, where a Go map keyed by
-// the node's fields takes five times as much, and a graph may have millions of nodes.
+// slot) and, above it, the upper half of the node's hash, which also gives the slot's
+// index (its top bits): a probe compares a node only when the hashes agree, and growing
+// the table moves slots without touching the nodes. It stores no keys: 8 bytes a slot,
+// where a Go map keyed by the node's fields takes five times as much, and a graph may have
+// millions of nodes.
 type internTable struct {
 	slots []uint64
+	shift uint // 64 - log2(len(slots)): a hash's index is its top bits
 	used  int
 }
 
@@ -229,11 +233,11 @@ type internTable struct {
 // hash of n.
 func (t *internTable) find(nodes []Node, n *Node) (slot int, h uint64, found bool) {
 	if 2*(t.used+1) > len(t.slots) {
-		t.grow(nodes)
+		t.grow()
 	}
 	h = hashNode(n)
 	mask, tag := len(t.slots)-1, h>>32
-	for i := int(h) & mask; ; i = (i + 1) & mask {
+	for i := int(h >> t.shift); ; i = (i + 1) & mask {
 		s := t.slots[i]
 		if s == 0 {
 			return i, h, false
@@ -253,28 +257,34 @@ func (t *internTable) add(slot int, h uint64, id NodeID) {
 	t.used++
 }
 
-// grow doubles the table and reinserts every node.
-func (t *internTable) grow(nodes []Node) {
-	t.slots = make([]uint64, max(2*len(t.slots), 1024))
+// grow doubles the table (to at least 1024 slots, and at most 2^32, where the index
+// would no longer fit in the stored half of the hash) and moves every slot.
+func (t *internTable) grow() {
+	old := t.slots
+	t.slots = make([]uint64, max(2*len(old), 1024))
+	t.shift = uint(64 - bits.Len(uint(len(t.slots)-1)))
 	mask := len(t.slots) - 1
-	for id := range t.used {
-		h := hashNode(&nodes[id])
-		i := int(h) & mask
+	for _, s := range old {
+		if s == 0 {
+			continue
+		}
+		i := int(s >> t.shift)
 		for t.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		t.slots[i] = h>>32<<32 | uint64(uint32(id)+1)
+		t.slots[i] = s
 	}
 }
 
 // hashNode hashes the fields that make two nodes equal (sameNode).
 func hashNode(n *Node) uint64 {
 	h := uint64(n.Op) | uint64(n.Type)<<8 | uint64(len(n.Args))<<16 | uint64(uint32(n.Aux))<<32
-	h = mix64(h ^ mix64(math.Float64bits(n.Val)))
+	h ^= math.Float64bits(n.Val) * 0x9e3779b97f4a7c15
 	for _, a := range n.Args {
-		h = mix64(h ^ uint64(uint32(a)))
+		h = (h ^ uint64(uint32(a))) * 0xff51afd7ed558ccd
+		h ^= h >> 29
 	}
-	return h
+	return mix64(h)
 }
 
 // mix64 is the finaliser of MurmurHash3: every input bit affects every output bit.
