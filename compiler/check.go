@@ -74,18 +74,18 @@ func (c *compiler) expect(e *expr, got, want typ) {
 	}
 	switch {
 	case want.k == tNum && got.k == tBool:
-		c.errorf(e.pos, "E301", "convert with ind(...) or if ... then ... else", "expected a number, found a condition")
+		c.errorf(c.at(e.pos), "E301", "convert with ind(...) or if ... then ... else", "expected a number, found a condition")
 	case want.k == tNum && got.k == tState:
-		c.errorf(e.pos, "E302", fmt.Sprintf("test it with %s == %s, or map it with match %s { ... }", exprName(e), got.env.states[0], exprName(e)),
+		c.errorf(c.at(e.pos), "E302", fmt.Sprintf("test it with %s == %s, or map it with match %s { ... }", exprName(e), got.env.states[0], exprName(e)),
 			"'%s' has named states and no numeric value", exprName(e))
 	case want.k == tBool && got.k == tNum:
-		c.errorf(e.pos, "E301", "compare it, e.g. S > 0", "expected a condition, found a number")
+		c.errorf(c.at(e.pos), "E301", "compare it, e.g. S > 0", "expected a condition, found a number")
 	case want.k == tBool && got.k == tState:
-		c.errorf(e.pos, "E301", fmt.Sprintf("compare it, e.g. %s == %s", exprName(e), got.env.states[0]), "expected a condition, found a %s", got)
+		c.errorf(c.at(e.pos), "E301", fmt.Sprintf("compare it, e.g. %s == %s", exprName(e), got.env.states[0]), "expected a condition, found a %s", got)
 	case want.k == tState && got.k == tState:
-		c.errorf(e.pos, "E304", "compare each component with its own states", "expected a state of '%s', found a state of '%s'", want.env.name, got.env.name)
+		c.errorf(c.at(e.pos), "E304", "compare each component with its own states", "expected a state of '%s', found a state of '%s'", want.env.name, got.env.name)
 	default:
-		c.errorf(e.pos, "E301", "", "expected a %s, found a %s", want, got)
+		c.errorf(c.at(e.pos), "E301", "", "expected a %s, found a %s", want, got)
 	}
 }
 
@@ -216,7 +216,7 @@ func (c *compiler) cmpTypes(e *expr, lt, rt typ) {
 		return
 	}
 	if lt.k == tState && rt.k == tState {
-		c.errorf(e.pos, "E304", "compare each component with its own states", "cannot compare '%s' (env %s) with '%s' (env %s)",
+		c.errorf(c.at(e.pos), "E304", "compare each component with its own states", "cannot compare '%s' (env %s) with '%s' (env %s)",
 			exprName(e.args[0]), lt.env.name, exprName(e.args[1]), rt.env.name)
 		return
 	}
@@ -230,15 +230,15 @@ func (c *compiler) checkState(e *expr, sc *scope, static bool, env *symbol) typ 
 	switch {
 	case e.kind == eRef && len(e.args) == 0 && sc.lookup(e.name) == nil:
 		if i := indexOf(env.states, e.name); i >= 0 {
-			e.isSt, e.state, e.typ = true, i, want
+			e.isSt, e.state, e.typ = true, int32(i), want
 			if g, ok := c.syms[e.name]; ok && g.seq < c.seq {
-				c.warnf(e.pos, "W102", "rename one of them to avoid confusion",
+				c.warnf(c.at(e.pos), "W102", "rename one of them to avoid confusion",
 					"state '%s' of '%s' has the same spelling as the %s '%s'; the state is used here", e.name, env.name, g.kind, e.name)
 			}
 			return want
 		}
 		if _, ok := c.syms[e.name]; !ok {
-			c.errorf(e.pos, "E303", fmt.Sprintf("check the spelling in 'env %s'", env.name),
+			c.errorf(c.at(e.pos), "E303", fmt.Sprintf("check the spelling in 'env %s'", env.name),
 				"'%s' is not a state of '%s' (states: %s)", e.name, env.name, strings.Join(env.states, ", "))
 			e.typ = badT
 			return badT
@@ -270,17 +270,17 @@ func (c *compiler) checkRef(e *expr, sc *scope, static bool) typ {
 	if b := sc.lookup(e.name); b != nil {
 		e.bind = true
 		if len(e.args) > 0 {
-			c.errorf(e.pos, "E310", "a loop variable is a number; it takes no index", "'%s' is a loop variable and takes no index", e.name)
+			c.errorf(c.at(e.pos), "E310", "a loop variable is a number; it takes no index", "'%s' is a loop variable and takes no index", e.name)
 		}
 		return numT
 	}
 	switch e.name {
 	case "t", "pi":
 		if len(e.args) > 0 {
-			c.errorf(e.pos, "E310", "", "'%s' takes no index", e.name)
+			c.errorf(c.at(e.pos), "E310", "", "'%s' takes no index", e.name)
 		}
 		if e.name == "t" && static {
-			c.errorf(e.pos, "E307", "use literals, parameters and binders only", "this value must be known at compile time; 't' is the time")
+			c.errorf(c.at(e.pos), "E307", "use literals, parameters and binders only", "this value must be known at compile time; 't' is the time")
 		}
 		return numT
 	}
@@ -292,7 +292,7 @@ func (c *compiler) checkRef(e *expr, sc *scope, static bool) typ {
 	e.sym = s
 	s.used = true
 	if s.kind == symMeasure {
-		c.errorf(e.pos, "E201", "use the measure's argument, or declare it as an observable", "'%s' is a measure and cannot be used in an expression", e.name)
+		c.errorf(c.at(e.pos), "E201", "use the measure's argument, or declare it as an observable", "'%s' is a measure and cannot be used in an expression", e.name)
 		return badT
 	}
 	if n := s.nDims(); len(e.args) != n {
@@ -329,13 +329,13 @@ func (c *compiler) familyError(e *expr, s *symbol) {
 	n := s.nDims()
 	switch {
 	case n == 0:
-		c.errorf(e.pos, "E310", fmt.Sprintf("write %s", s.name), "'%s' is not a family and takes no index", s.name)
+		c.errorf(c.at(e.pos), "E310", fmt.Sprintf("write %s", s.name), "'%s' is not a family and takes no index", s.name)
 	default:
 		idx := []string{"i", "j", "k", "l", "m"}
 		if n < len(idx) {
 			idx = idx[:n]
 		}
-		c.errorf(e.pos, "E310", fmt.Sprintf("write %s[%s]", s.name, strings.Join(idx, ", ")),
+		c.errorf(c.at(e.pos), "E310", fmt.Sprintf("write %s[%s]", s.name, strings.Join(idx, ", ")),
 			"'%s' has %d %s, %d given", s.name, n, plural(n, "index", "indices"), len(e.args))
 	}
 }
@@ -372,12 +372,12 @@ func (c *compiler) makeStructural(p *symbol) {
 
 func (c *compiler) unknown(e *expr) {
 	if s, ok := c.syms[e.name]; ok && s.seq >= c.seq {
-		c.errorf(e.pos, "E201", fmt.Sprintf("'%s' is declared later (%s); declare it before use", e.name, s.pos.Short()),
+		c.errorf(c.at(e.pos), "E201", fmt.Sprintf("'%s' is declared later (%s); declare it before use", e.name, s.pos.Short()),
 			"unknown identifier '%s'", e.name)
 		return
 	}
 	if p, ok := c.laterPos(e.name); ok {
-		c.errorf(e.pos, "E201", fmt.Sprintf("'%s' is declared later (%s); declare it before use", e.name, p.Short()),
+		c.errorf(c.at(e.pos), "E201", fmt.Sprintf("'%s' is declared later (%s); declare it before use", e.name, p.Short()),
 			"unknown identifier '%s'", e.name)
 		return
 	}
@@ -385,7 +385,7 @@ func (c *compiler) unknown(e *expr) {
 	if s := c.suggest(e.name); s != nil {
 		hint = fmt.Sprintf("did you mean '%s' (%s)?", s.name, s.describe())
 	}
-	c.errorf(e.pos, "E201", hint, "unknown identifier '%s'", e.name)
+	c.errorf(c.at(e.pos), "E201", hint, "unknown identifier '%s'", e.name)
 }
 
 // suggest returns the visible global closest to name within edit distance 2.
@@ -436,7 +436,7 @@ func (c *compiler) checkCall(e *expr, sc *scope, static bool) typ {
 		if s, isSym := c.syms[e.name]; isSym {
 			hint = fmt.Sprintf("'%s' is a %s; index a family with [...]", e.name, s.kind)
 		}
-		c.errorf(e.pos, "E305", hint, "unknown function '%s'", e.name)
+		c.errorf(c.at(e.pos), "E305", hint, "unknown function '%s'", e.name)
 		for _, a := range e.args {
 			c.check(a, sc, static)
 		}
@@ -445,9 +445,9 @@ func (c *compiler) checkCall(e *expr, sc *scope, static bool) typ {
 	bi := f.Builtin()
 	switch n := bi.MinArgs(); {
 	case bi.Variadic && len(e.args) < n:
-		c.errorf(e.pos, "E305", "see the list of built-in functions", "%s expects at least %d arguments, got %d", e.name, n, len(e.args))
+		c.errorf(c.at(e.pos), "E305", "see the list of built-in functions", "%s expects at least %d arguments, got %d", e.name, n, len(e.args))
 	case !bi.Variadic && len(e.args) != n:
-		c.errorf(e.pos, "E305", "see the list of built-in functions", "%s expects %d %s, got %d", e.name, n, plural(n, "argument", "arguments"), len(e.args))
+		c.errorf(c.at(e.pos), "E305", "see the list of built-in functions", "%s expects %d %s, got %d", e.name, n, plural(n, "argument", "arguments"), len(e.args))
 	}
 	for i, a := range e.args {
 		arg := bi.Arg(i)
@@ -474,7 +474,7 @@ func (c *compiler) checkMatch(e *expr, sc *scope, static bool, want *symbol) typ
 	if subj.sym != nil && subj.sym.kind == symEnv {
 		env = subj.sym
 	} else if st.k != tInvalid {
-		c.errorf(subj.pos, "E306", "match takes an environment component, e.g. match E { lo: 1, hi: 2 }", "match on '%s', which is not an environment component", exprName(subj))
+		c.errorf(c.at(subj.pos), "E306", "match takes an environment component, e.g. match E { lo: 1, hi: 2 }", "match on '%s', which is not an environment component", exprName(subj))
 		return badT
 	}
 	seen := map[string]diag.Pos{}
@@ -486,19 +486,19 @@ func (c *compiler) checkMatch(e *expr, sc *scope, static bool, want *symbol) typ
 			key = fmt.Sprint(a.value)
 		}
 		if p, dup := seen[key]; dup {
-			c.errorf(a.pos, "E306", "remove one of the two arms", "duplicate arm '%s' in match (first at %s)", key, p.Short())
+			c.errorf(c.at(a.pos), "E306", "remove one of the two arms", "duplicate arm '%s' in match (first at %s)", key, p.Short())
 		}
-		seen[key] = a.pos
+		seen[key] = c.at(a.pos)
 		switch {
 		case a.name == "_":
 			hasDefault = true
 		case env == nil:
 		case env.states != nil && a.isInt:
-			c.errorf(a.pos, "E306", fmt.Sprintf("use the states of '%s': %s", env.name, strings.Join(env.states, ", ")), "match on '%s' needs state names, got %d", env.name, a.value)
+			c.errorf(c.at(a.pos), "E306", fmt.Sprintf("use the states of '%s': %s", env.name, strings.Join(env.states, ", ")), "match on '%s' needs state names, got %d", env.name, a.value)
 		case env.states != nil && indexOf(env.states, a.name) < 0:
-			c.errorf(a.pos, "E303", fmt.Sprintf("check the spelling in 'env %s'", env.name), "'%s' is not a state of '%s' (states: %s)", a.name, env.name, strings.Join(env.states, ", "))
+			c.errorf(c.at(a.pos), "E303", fmt.Sprintf("check the spelling in 'env %s'", env.name), "'%s' is not a state of '%s' (states: %s)", a.name, env.name, strings.Join(env.states, ", "))
 		case env.states == nil && !a.isInt:
-			c.errorf(a.pos, "E306", "an integer environment is matched with integer arms, e.g. 0: ...", "match on '%s' needs integer arms, got '%s'", env.name, a.name)
+			c.errorf(c.at(a.pos), "E306", "an integer environment is matched with integer arms, e.g. 0: ...", "match on '%s' needs integer arms, got '%s'", env.name, a.name)
 		}
 		var t typ
 		if want != nil {
@@ -509,7 +509,7 @@ func (c *compiler) checkMatch(e *expr, sc *scope, static bool, want *symbol) typ
 		if result.k == tInvalid {
 			result = t
 		} else if t.k != tInvalid && !t.eq(result) {
-			c.errorf(a.body.pos, "E306", "give every arm the same type", "arm '%s' is a %s, but the first arm is a %s", key, t, result)
+			c.errorf(c.at(a.body.pos), "E306", "give every arm the same type", "arm '%s' is a %s, but the first arm is a %s", key, t, result)
 		}
 	}
 	if env != nil && !hasDefault {
@@ -523,7 +523,7 @@ func (c *compiler) checkMatch(e *expr, sc *scope, static bool, want *symbol) typ
 func (c *compiler) checkExhaustive(e *expr, env *symbol, seen map[string]diag.Pos) {
 	for _, s := range env.states {
 		if _, ok := seen[s]; !ok {
-			c.errorf(e.pos, "E306", "add the arm, or a default arm '_: ...'", "match on '%s' does not cover state '%s'", env.name, s)
+			c.errorf(c.at(e.pos), "E306", "add the arm, or a default arm '_: ...'", "match on '%s' does not cover state '%s'", env.name, s)
 			return
 		}
 	}

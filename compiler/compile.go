@@ -87,11 +87,17 @@ type compiler struct {
 	initWeights []float64 // its weights
 	partial     *partial
 	nameTable   *ir.Names
-	updates     [][]int // per instance: u(y) by 𝒴 index, -1 where the guard is definitely false
-	transLabel  string  // label of the transition being lowered, for messages
-	context     string  // "transition \'decay\'": what inlines the let being lowered
+	updates     [][]int     // per instance: u(y) by 𝒴 index, -1 where the guard is definitely false
+	transLabel  string      // label of the transition being lowered, for messages
+	context     letContext  // what inlines the let being lowered
+	exprs       exprArena   // the nodes of converted expressions
+	symbols     symbolBlock // the free symbols of the current block (newSymbol)
 	letDepth    int
 }
+
+// letContext names what inlines the let being lowered, for messages: transition 'decay'. Its
+// parts are joined only for a message (a file may have 400 000 observables).
+type letContext struct{ kind, name string }
 
 type letKey struct {
 	s   *symbol
@@ -119,20 +125,28 @@ func CompileSource(filename string, src []byte, opts Options) (*ir.Model, diag.L
 
 // Compile compiles a parsed file (docs/language.md §7.1, stages 2–10).
 func Compile(f *lang.File, opts Options) (*ir.Model, diag.List) {
+	// The symbol table holds one entry per declared name; sized at once, a file of many
+	// declarations does not rehash it as it grows.
+	n := lang.Count(f)
+	names := n.Params + n.Species + n.Env + n.Lets + n.Observables + n.Regions + n.Measures + 1
 	c := &compiler{
 		opts:      opts,
-		syms:      map[string]*symbol{},
+		syms:      make(map[string]*symbol, names),
+		order:     make([]*symbol, 0, names),
 		labels:    map[string]diag.Pos{},
 		autoCount: map[int]int{},
 		letMemo:   map[letKey]ir.NodeID{},
 	}
+	c.file = f.Name
 	name := strings.TrimSuffix(filepath.Base(f.Name), filepath.Ext(f.Name))
 	if f.Model != nil {
 		name = f.Model.Name
-		c.modelPos = lang.ToPos(f.Model.Pos)
+		c.modelPos = c.at(f.Model.Pos)
 	}
-	c.file = f.Name
 	c.declarations(f)
+	// The checker, the only reader of the syntax tree, is done: let the collector have the
+	// tree (of a 10 MB file, 100 MB or more) while the model is built.
+	c.ast, f = nil, nil
 	if !c.errs.HasErrors() {
 		c.checkOverrides()
 	}
@@ -165,7 +179,9 @@ func (c *compiler) unused() {
 			if _, over := c.opts.Overrides[s.name]; over {
 				continue
 			}
-			c.warnf(s.pos, "W101", "remove it, or use it", "%s '%s' is never used", s.kind, s.name)
+			// Not formatted with fmt: a file may have 400 000 unused parameters.
+			c.errs.Add(&diag.Diagnostic{Pos: s.pos, Severity: diag.Warning, Code: "W101",
+				Msg: s.kind.String() + " '" + s.name + "' is never used", Hint: "remove it, or use it"})
 		}
 	}
 }

@@ -48,6 +48,9 @@ type constErr struct{}
 // lets built from them. what names the position for messages ("range bound", "index").
 // It reports E307/E404 and returns ok=false if e is not constant.
 func (c *compiler) ceval(e *expr, b *bindings, what string) (v float64, ok bool) {
+	if e.kind == eNum || e.kind == eBool {
+		return e.num, true // a literal is its value: no failure to recover from
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			if _, is := r.(constErr); !is {
@@ -71,10 +74,10 @@ func (c *compiler) cint(e *expr, b *bindings, what string) (int, bool) {
 	}
 	switch {
 	case v != math.Trunc(v) || math.IsInf(v, 0) || math.IsNaN(v):
-		c.errorf(e.pos, "E309", "structural parameters must hold integers", "%s must be an integer, got %s%s", what, fmtNum(v), c.inst())
+		c.errorf(c.at(e.pos), "E309", "structural parameters must hold integers", "%s must be an integer, got %s%s", what, fmtNum(v), c.inst())
 		return 0, false
 	case math.Abs(v) > maxExactInt:
-		c.errorf(e.pos, "E309", "use a smaller integer", "%s %s is out of range (integers go up to 2^53)%s", what, fmtNum(v), c.inst())
+		c.errorf(c.at(e.pos), "E309", "use a smaller integer", "%s %s is out of range (integers go up to 2^53)%s", what, fmtNum(v), c.inst())
 		return 0, false
 	}
 	return int(v), true
@@ -86,8 +89,8 @@ func (c *compiler) inst() string {
 	if c.instance != "" {
 		s = " (instance " + c.instance + ")"
 	}
-	if c.letDepth > 0 && c.context != "" {
-		s += " (in " + c.context + ")"
+	if c.letDepth > 0 && c.context.kind != "" {
+		s += " (in " + c.context.kind + " '" + c.context.name + "')"
 	}
 	return s
 }
@@ -95,7 +98,7 @@ func (c *compiler) inst() string {
 func fmtNum(v float64) string { return fmt.Sprintf("%.10g", v) }
 
 func (c *compiler) fail(e *expr, code, hint, format string, args ...any) {
-	c.errorf(e.pos, code, hint, format+c.inst(), args...)
+	c.errorf(c.at(e.pos), code, hint, format+c.inst(), args...)
 	panic(constErr{})
 }
 
@@ -338,7 +341,7 @@ func (c *compiler) eachBinding(bs *binders, b *bindings, f func(*bindings)) {
 		for v := lo; v <= hi && !c.tooBig; v++ {
 			if c.bound++; c.bound > 2*c.opts.maxElements() {
 				c.tooBig = true
-				c.errorf(x.lo.pos, "E406", "check the loop and sum ranges (the limit is 2 × Options.MaxElements)",
+				c.errorf(c.at(x.lo.pos), "E406", "check the loop and sum ranges (the limit is 2 × Options.MaxElements)",
 					"the model expands to more than %d loop bindings", 2*c.opts.maxElements())
 				return
 			}

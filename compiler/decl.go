@@ -80,7 +80,7 @@ type initItem struct {
 
 // declare registers a global name after checking reserved names and duplicates.
 func (c *compiler) declare(id *lang.Ident, kind symKind) *symbol {
-	at := lang.ToPos(id.Pos)
+	at := c.at(id.Pos)
 	if why := reserved(id.Name); why != "" {
 		c.errorf(at, "E203", "rename it", "'%s' is reserved: %s", id.Name, why)
 		return nil
@@ -90,7 +90,8 @@ func (c *compiler) declare(id *lang.Ident, kind symKind) *symbol {
 			"'%s' is already declared (%s)", id.Name, old.describe())
 		return nil
 	}
-	s := &symbol{name: id.Name, kind: kind, pos: at, seq: c.seq}
+	s := c.newSymbol()
+	s.name, s.kind, s.pos, s.seq = id.Name, kind, at, c.seq
 	c.syms[id.Name] = s
 	c.order = append(c.order, s)
 	return s
@@ -114,7 +115,7 @@ func (c *compiler) collectLater(f *lang.File) {
 			return
 		}
 		if _, ok := c.later[id.Name]; !ok {
-			c.later[id.Name] = lang.ToPos(id.Pos)
+			c.later[id.Name] = c.at(id.Pos)
 		}
 	}
 	for _, s := range f.Stmts {
@@ -170,10 +171,10 @@ func (c *compiler) declarations(f *lang.File) {
 		case s.Init != nil:
 			c.initDecl(s.Init)
 		case s.For != nil:
-			c.bodyStarted(lang.ToPos(s.Pos))
+			c.bodyStarted(c.at(s.Pos))
 			c.loops = append(c.loops, loopItem{loop: c.forDecl(s.For, nil)})
 		case s.Transition != nil:
-			c.bodyStarted(lang.ToPos(s.Pos))
+			c.bodyStarted(c.at(s.Pos))
 			c.loops = append(c.loops, loopItem{trans: c.transDecl(s.Transition, nil)})
 		}
 	}
@@ -188,7 +189,7 @@ func (c *compiler) bodyStarted(at diag.Pos) {
 }
 
 func (c *compiler) timeDecl(d *lang.TimeDecl) {
-	at := lang.ToPos(d.Pos)
+	at := c.at(d.Pos)
 	switch {
 	case c.timePos.IsValid():
 		c.errorf(at, "E205", "a model has one 'time' declaration", "second 'time' declaration (first at %s)", c.timePos.Short())
@@ -202,12 +203,12 @@ func (c *compiler) timeDecl(d *lang.TimeDecl) {
 }
 
 func (c *compiler) scaleDecl(d *lang.ScaleDecl) {
-	at := lang.ToPos(d.Pos)
+	at := c.at(d.Pos)
 	if c.scale != nil {
 		c.errorf(at, "E205", "a model has one scale", "second 'scale' declaration (first at %s)", c.scalePos.Short())
 		return
 	}
-	v := convExpr(d.Value)
+	v := c.convExpr(d.Value)
 	c.checkWant(v, nil, false, numT)
 	c.noState(v, "the scale's default", "E307")
 	if s := c.declare(d.Name, symScale); s != nil {
@@ -223,7 +224,7 @@ func (c *compiler) noState(e *expr, what, code string) {
 			return
 		}
 		if x.name == "t" && x.sym == nil {
-			c.errorf(x.pos, code, "use literals and parameters only", "%s must be a constant; it uses the time 't'", what)
+			c.errorf(c.at(x.pos), code, "use literals and parameters only", "%s must be a constant; it uses the time 't'", what)
 			return
 		}
 		s := x.sym
@@ -232,10 +233,10 @@ func (c *compiler) noState(e *expr, what, code string) {
 		}
 		switch s.kind {
 		case symSpecies, symAlias, symEnv:
-			c.errorf(x.pos, code, "use literals and parameters only", "%s must be a constant; '%s' is a %s", what, s.name, s.kind)
+			c.errorf(c.at(x.pos), code, "use literals and parameters only", "%s must be a constant; '%s' is a %s", what, s.name, s.kind)
 		case symScale:
 			if code == "E307" && what != "the scale's default" {
-				c.errorf(x.pos, "E308", fmt.Sprintf("parameters are O(1) constants; write 'let %s = ...' for a quantity that depends on %s", "k", s.name),
+				c.errorf(c.at(x.pos), "E308", fmt.Sprintf("parameters are O(1) constants; write 'let %s = ...' for a quantity that depends on %s", "k", s.name),
 					"%s uses the scale '%s'", what, s.name)
 			}
 		case symLet, symObservable, symRegion:
@@ -245,14 +246,14 @@ func (c *compiler) noState(e *expr, what, code string) {
 }
 
 func (c *compiler) paramItem(it *lang.ParamItem) {
-	shape := convShape(it.Shape)
+	shape := c.convShape(it.Shape)
 	inner := c.bindAll(shape, nil)
 	pd := &paramDecl{}
 	isBool := false
 	if it.Array != nil {
 		pd.array = c.convArray(it.Array, inner)
 	} else {
-		pd.value = convExpr(it.Value)
+		pd.value = c.convExpr(it.Value)
 		t := c.check(pd.value, inner, false)
 		isBool = t.k == tBool
 		if t.k == tState {
@@ -264,15 +265,13 @@ func (c *compiler) paramItem(it *lang.ParamItem) {
 		return
 	}
 	s.shape, s.paramDecl, s.boolParam = shape, pd, isBool
-	s.reads = map[*symbol]bool{}
-	what := fmt.Sprintf("default of '%s'", s.name)
 	visit := func(e *expr) {
 		e.walk(func(x *expr) {
 			if x.sym != nil && x.sym.kind == symParam {
-				s.reads[x.sym] = true
+				s.addRead(x.sym)
 			}
 		})
-		c.paramDefault(e, what)
+		c.paramDefault(e, s.name)
 	}
 	if pd.value != nil {
 		visit(pd.value)
@@ -282,23 +281,23 @@ func (c *compiler) paramItem(it *lang.ParamItem) {
 }
 
 // paramDefault reports what a parameter default may not use (E307, E308).
-func (c *compiler) paramDefault(e *expr, what string) {
+func (c *compiler) paramDefault(e *expr, param string) {
 	e.walk(func(x *expr) {
 		if x.kind != eRef || x.bind || x.sym == nil {
 			return
 		}
 		switch x.sym.kind {
 		case symScale:
-			c.errorf(x.pos, "E308", fmt.Sprintf("parameters are O(1) constants; write 'let k = c / %s'", x.sym.name), "%s uses the scale '%s'", what, x.sym.name)
+			c.errorf(c.at(x.pos), "E308", fmt.Sprintf("parameters are O(1) constants; write 'let k = c / %s'", x.sym.name), "default of '%s' uses the scale '%s'", param, x.sym.name)
 		case symLet, symObservable, symRegion:
-			c.errorf(x.pos, "E307", "a default uses literals, earlier parameters and its own shape binders", "%s uses the %s '%s'", what, x.sym.kind, x.sym.name)
+			c.errorf(c.at(x.pos), "E307", "a default uses literals, earlier parameters and its own shape binders", "default of '%s' uses the %s '%s'", param, x.sym.kind, x.sym.name)
 		case symSpecies, symAlias, symEnv:
-			c.errorf(x.pos, "E307", "a default uses literals, earlier parameters and its own shape binders", "%s uses the %s '%s'", what, x.sym.kind, x.sym.name)
+			c.errorf(c.at(x.pos), "E307", "a default uses literals, earlier parameters and its own shape binders", "default of '%s' uses the %s '%s'", param, x.sym.kind, x.sym.name)
 		}
 	})
 	e.walk(func(x *expr) {
 		if x.kind == eRef && x.name == "t" && x.sym == nil && !x.bind {
-			c.errorf(x.pos, "E307", "a default uses literals, earlier parameters and its own shape binders", "%s uses the time 't'", what)
+			c.errorf(c.at(x.pos), "E307", "a default uses literals, earlier parameters and its own shape binders", "default of '%s' uses the time 't'", param)
 		}
 	})
 }
@@ -316,21 +315,21 @@ func (a *arrayLit) each(f func(*expr)) {
 }
 
 func (c *compiler) convArray(a *lang.ArrayLit, sc *scope) *arrayLit {
-	out := &arrayLit{pos: lang.ToPos(a.Pos)}
+	out := &arrayLit{pos: c.at(a.Pos)}
 	for _, el := range a.Elems {
 		if el.Array != nil {
 			out.elems = append(out.elems, c.convArray(el.Array, sc))
 			continue
 		}
-		v := convExpr(el.Value)
+		v := c.convExpr(el.Value)
 		c.checkWant(v, sc, false, numT)
-		out.elems = append(out.elems, &arrayLit{pos: v.pos, value: v})
+		out.elems = append(out.elems, &arrayLit{pos: c.at(v.pos), value: v})
 	}
 	return out
 }
 
 func (c *compiler) speciesItem(it *lang.SpeciesItem) {
-	shape := convShape(it.Shape)
+	shape := c.convShape(it.Shape)
 	c.bindAll(shape, nil)
 	s := c.declare(it.Name, symSpecies)
 	if s == nil {
@@ -347,18 +346,18 @@ func (c *compiler) speciesItem(it *lang.SpeciesItem) {
 }
 
 func (c *compiler) envDecl(d *lang.EnvDecl) {
-	shape := convShape(d.Shape)
+	shape := c.convShape(d.Shape)
 	c.bindAll(shape, nil)
 	var rng *binder
 	var states []string
 	if d.Range != nil {
-		rng = &binder{pos: lang.ToPos(d.Range.Pos), lo: convExpr(d.Range.Lo), hi: convExpr(d.Range.Hi)}
+		rng = &binder{pos: c.at(d.Range.Pos), lo: c.convExpr(d.Range.Lo), hi: c.convExpr(d.Range.Hi)}
 		c.checkWant(rng.lo, nil, true, numT)
 		c.checkWant(rng.hi, nil, true, numT)
 	} else {
 		seen := map[string]diag.Pos{}
 		for _, st := range d.States {
-			at := lang.ToPos(st.Pos)
+			at := c.at(st.Pos)
 			if p, dup := seen[st.Name]; dup {
 				c.errorf(at, "E202", "the states of one environment are distinct", "state '%s' is already listed (%s)", st.Name, p.Short())
 				continue
@@ -379,10 +378,16 @@ func (c *compiler) envDecl(d *lang.EnvDecl) {
 }
 
 func (c *compiler) defDecl(d *lang.DefDecl) {
-	shape := convShape(d.Shape)
+	shape := c.convShape(d.Shape)
 	inner := c.bindAll(shape, nil)
-	v := convExpr(d.Value)
-	kind := map[string]symKind{"let": symLet, "observable": symObservable, "region": symRegion}[d.Kind]
+	v := c.convExpr(d.Value)
+	kind := symLet
+	switch d.Kind {
+	case "observable":
+		kind = symObservable
+	case "region":
+		kind = symRegion
+	}
 	var t typ
 	switch kind {
 	case symObservable:
@@ -397,17 +402,16 @@ func (c *compiler) defDecl(d *lang.DefDecl) {
 		return
 	}
 	s.shape, s.value, s.vtyp = shape, v, t
-	s.reads = map[*symbol]bool{}
 	v.walk(func(x *expr) {
 		if x.sym == nil {
 			return
 		}
 		switch x.sym.kind {
 		case symParam:
-			s.reads[x.sym] = true
+			s.addRead(x.sym)
 		case symLet:
 			for p := range x.sym.reads {
-				s.reads[p] = true
+				s.addRead(p)
 			}
 		}
 	})
@@ -422,14 +426,14 @@ func (c *compiler) defDecl(d *lang.DefDecl) {
 }
 
 func (c *compiler) measureDecl(d *lang.MeasureDecl) {
-	c.bodyStarted(lang.ToPos(d.Pos))
-	shape := convShape(d.Shape)
+	c.bodyStarted(c.at(d.Pos))
+	shape := c.convShape(d.Shape)
 	inner := c.bindAll(shape, nil)
 	m := &measureDecl{kind: d.Kind}
 	for _, a := range d.Args {
-		m.args = append(m.args, convExpr(a))
+		m.args = append(m.args, c.convExpr(a))
 	}
-	at := lang.ToPos(d.Pos)
+	at := c.at(d.Pos)
 	want := 2
 	if d.Kind == "stationary" {
 		want = 1
@@ -488,20 +492,20 @@ func (c *compiler) horizon(e *expr, kind, name string) {
 			bad = fmt.Sprintf("the scale '%s'", x.sym.name)
 		}
 		if bad != "" {
-			c.errorf(x.pos, "E705", "horizons and discount rates use literals and parameters only",
+			c.errorf(c.at(x.pos), "E705", "horizons and discount rates use literals and parameters only",
 				"%s of '%s' must be a parameter expression; it uses %s", what, name, bad)
 		}
 	})
 }
 
 func (c *compiler) initDecl(d *lang.InitDecl) {
-	c.bodyStarted(lang.ToPos(d.Pos))
-	in := &initDecl{pos: lang.ToPos(d.Pos), density: d.Density}
+	c.bodyStarted(c.at(d.Pos))
+	in := &initDecl{pos: c.at(d.Pos), density: d.Density}
 	if d.Density && c.scale == nil {
 		c.errorf(in.pos, "E701", "give counts in 'init { ... }'", "'init density' needs a scale")
 	}
 	for _, it := range d.Items {
-		item := initItem{pos: lang.ToPos(it.Pos)}
+		item := initItem{pos: c.at(it.Pos)}
 		var sc *scope
 		a := it.Assign
 		switch {
@@ -513,11 +517,11 @@ func (c *compiler) initDecl(d *lang.InitDecl) {
 			in.items = append(in.items, item)
 			continue
 		case it.For != nil:
-			item.binders = convBinders(it.For.Binders)
+			item.binders = c.convBinders(it.For.Binders)
 			sc = c.bindAll(item.binders, nil)
 			a = it.For.Assign
 		}
-		item.target = convRef(a.Target)
+		item.target = c.convRef(a.Target)
 		c.initTarget(&item, a, sc, d.Density)
 		in.items = append(in.items, item)
 	}
@@ -532,11 +536,11 @@ func (c *compiler) initTarget(item *initItem, a *lang.InitAssign, sc *scope, den
 		return
 	}
 	if s.kind != symSpecies && s.kind != symAlias && s.kind != symEnv {
-		c.errorf(tgt.pos, "E707", "init sets species and environment components", "'%s' is a %s; init sets species and environment components", s.name, kindNoun(s))
+		c.errorf(c.at(tgt.pos), "E707", "init sets species and environment components", "'%s' is a %s; init sets species and environment components", s.name, kindNoun(s))
 		return
 	}
 	if a.Value != nil {
-		item.value = convExpr(a.Value)
+		item.value = c.convExpr(a.Value)
 		if s.kind == symEnv && s.states != nil {
 			c.checkState(item.value, sc, true, s)
 		} else {
@@ -545,17 +549,17 @@ func (c *compiler) initTarget(item *initItem, a *lang.InitAssign, sc *scope, den
 		return
 	}
 	if s.kind != symEnv {
-		c.errorf(tgt.pos, "E704", "only environment components take an initial law", "'%s' is a %s and cannot have an initial law", s.name, s.kind)
+		c.errorf(c.at(tgt.pos), "E704", "only environment components take an initial law", "'%s' is a %s and cannot have an initial law", s.name, s.kind)
 		return
 	}
 	_ = t
 	for _, arm := range a.Law {
-		ar := convArm(arm)
+		ar := c.convArm(arm)
 		switch {
 		case s.states != nil && (ar.isInt || indexOf(s.states, ar.name) < 0):
-			c.errorf(ar.pos, "E704", "weights are ≥ 0, sum to 1 and name states of the component", "'%s' is not a state of '%s'", armKey(ar), s.name)
+			c.errorf(c.at(ar.pos), "E704", "weights are ≥ 0, sum to 1 and name states of the component", "'%s' is not a state of '%s'", armKey(ar), s.name)
 		case s.states == nil && !ar.isInt:
-			c.errorf(ar.pos, "E704", "weights are ≥ 0, sum to 1 and name values of the component", "'%s' is not a value of '%s'", ar.name, s.name)
+			c.errorf(c.at(ar.pos), "E704", "weights are ≥ 0, sum to 1 and name values of the component", "'%s' is not a value of '%s'", ar.name, s.name)
 		}
 		c.checkWant(ar.body, sc, false, numT)
 		item.law = append(item.law, ar)

@@ -64,7 +64,7 @@ func (c *compiler) evalShape(s *symbol) bool {
 			return false
 		}
 		if hi < lo {
-			c.warnf(d.lo.pos, "W104", "check the bounds", "range %d..%d of '%s' is empty", lo, hi, s.name)
+			c.warnf(c.at(d.lo.pos), "W104", "check the bounds", "range %d..%d of '%s' is empty", lo, hi, s.name)
 		}
 		s.dims = append(s.dims, ir.Range{Lo: lo, Hi: hi})
 	}
@@ -181,7 +181,7 @@ func (c *compiler) inShape(s *symbol, idx []int) bool {
 
 func (c *compiler) paramDefaultValues(s *symbol, vals []float64) {
 	pd := s.paramDecl
-	what := fmt.Sprintf("default of '%s'", s.name)
+	what := "default of '" + s.name + "'"
 	if pd.value != nil {
 		i := 0
 		forEachIndex(s.dims, func(idx []int) {
@@ -340,7 +340,7 @@ func (c *compiler) expandTransitions() []*instance {
 		}
 	}
 	walk(c.loops, nil)
-	c.instance, c.context = "", ""
+	c.instance, c.context = "", letContext{}
 	return out
 }
 
@@ -351,7 +351,7 @@ func (c *compiler) instantiate(d *transDecl, b *bindings) []*instance {
 		label += "[" + strings.ReplaceAll(c.instance, " ", "") + "]"
 	}
 	c.transLabel = label
-	c.context = "transition '" + label + "'"
+	c.context = letContext{"transition", label}
 	lhs, rhs := c.sideCounts(d.lhs, b), c.sideCounts(d.rhs, b)
 	mk := func(l string, from, to map[int]int, rate *expr) *instance {
 		in := &instance{decl: d, label: l, react: from, jump: map[int]int{}, instance: c.instance}
@@ -371,7 +371,7 @@ func (c *compiler) instantiate(d *transDecl, b *bindings) []*instance {
 			in.guard = c.lower(d.when, b)
 		}
 		in.rate = c.lower(rate, b)
-		in.ratePos = leftmost(rate)
+		in.ratePos = c.at(leftmost(rate))
 		return in
 	}
 	if d.arrow == "<->" {
@@ -446,13 +446,13 @@ func (c *compiler) setInstances(d *transDecl, b *bindings) []setInst {
 		}
 		name := c.model.Env.Components[comp].Name
 		if seen[comp] {
-			c.errorf(a.target.pos, "E504", "each component appears at most once in a 'set'", "'%s' assigned twice%s", name, c.inst())
+			c.errorf(c.at(a.target.pos), "E504", "each component appears at most once in a 'set'", "'%s' assigned twice%s", name, c.inst())
 			continue
 		}
 		seen[comp] = true
 		v := c.lower(a.value, b)
 		if bad := c.g.Dep(v) &^ (ir.DepEnv | ir.DepParam); bad != 0 {
-			c.errorf(a.value.pos, "E504", "set values may depend only on the environment, parameters and binders",
+			c.errorf(c.at(a.value.pos), "E504", "set values may depend only on the environment, parameters and binders",
 				"set value depends on %s%s", c.stateRef(a.value, b), c.inst())
 			continue
 		}

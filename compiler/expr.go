@@ -27,34 +27,43 @@ const (
 	eReduce                 // op(binders: body)
 )
 
-// expr is the compiler's view of an expression: the layered parse tree of package lang
-// folded into one node type, with the position rules of docs/language.md §10 ruling 4 (operators at
-// their operator token, calls at the function name).
+// expr is the compiler's view of an expression: the syntax tree of package lang as one
+// node type, chains of 'or' and of 'and' flattened and parentheses dropped, with the position
+// rules of docs/language.md §10 ruling 4 (operators at their operator token, calls at the
+// function name). Positions are in the file being compiled (c.at): 12 bytes, not 40, in a
+// node of which a large model has millions.
 type expr struct {
 	kind    exprKind
-	pos     diag.Pos
+	isInt   bool     // literal written as an Int
+	pos     lang.Pos // in c.file: c.at(e.pos)
 	op      string
 	num     float64
-	isInt   bool // literal written as an Int
 	name    string
 	args    []*expr
-	arms    []arm
-	binders *binders
-	body    *expr
+	*reduce // eMatch and eReduce only; nil otherwise
 
-	// Filled in by the type checker.
-	sym    *symbol // resolved global name (eRef)
-	bind   bool    // eRef names a binder
-	state  int     // eRef is a state constant of a named environment: its index
+	// Filled in by the type checker (the flags first: packed, they keep the node in a
+	// smaller size class).
+	bind   bool // eRef names a binder
 	isSt   bool
+	static bool    // a compile-time position: params read here are structural
+	state  int32   // eRef is a state constant of a named environment: its index
+	sym    *symbol // resolved global name (eRef)
 	typ    typ
-	static bool // a compile-time position: params read here are structural
+}
+
+// reduce holds the parts of a match or a reduction, which other nodes (most of a large
+// model's) do without.
+type reduce struct {
+	arms    []arm    // eMatch
+	binders *binders // eReduce
+	body    *expr    // eReduce
 }
 
 type arm struct {
-	pos     diag.Pos
-	name    string // state name, or "_"
-	value   int    // integer arm
+	pos     lang.Pos // in c.file: c.at(a.pos)
+	name    string   // state name, or "_"
+	value   int      // integer arm
 	isInt   bool
 	body    *expr
 	present bool
@@ -73,114 +82,134 @@ type binder struct {
 	lo, hi *expr
 }
 
-func convExpr(e *lang.Expr) *expr {
-	if e == nil {
+// at returns the position p in the file being compiled.
+func (c *compiler) at(p lang.Pos) diag.Pos { return p.In(c.file) }
+
+// exprArena hands out expression nodes and short operand lists from blocks, which start
+// small and double up to 512 nodes: a file of 400 000 declarations converts a million
+// expressions, and one allocation each would be much of the time of compiling it.
+type exprArena struct {
+	nodes []expr
+	args  []*expr
+	next  int // the size of the next block of nodes
+}
+
+// node returns a new node holding x.
+func (a *exprArena) node(x expr) *expr {
+	if len(a.nodes) == 0 {
+		a.next = min(max(2*a.next, 8), 512)
+		a.nodes = make([]expr, a.next)
+	}
+	p := &a.nodes[0]
+	*p = x
+	a.nodes = a.nodes[1:]
+	return p
+}
+
+// list returns the operands xs (one or two) in a slice of their length and capacity.
+func (a *exprArena) list(xs ...*expr) []*expr {
+	if len(a.args) < len(xs) {
+		a.args = make([]*expr, max(2*a.next, 16))
+	}
+	out := a.args[:len(xs):len(xs)]
+	copy(out, xs)
+	a.args = a.args[len(xs):]
+	return out
+}
+
+// convExpr converts a parsed expression. A chain of 'or' (or of 'and') becomes one node,
+// at its first operator; parentheses leave no node.
+func (c *compiler) convExpr(e lang.Expr) *expr {
+	switch e := e.(type) {
+	case nil:
 		return nil
-	}
-	x := convAnd(e.Left)
-	if len(e.Right) == 0 {
-		return x
-	}
-	out := &expr{kind: eOr, pos: lang.ToPos(e.Right[0].Pos), args: []*expr{x}}
-	for _, r := range e.Right {
-		out.args = append(out.args, convAnd(r.Right))
-	}
-	return out
-}
-
-func convAnd(e *lang.AndExpr) *expr {
-	x := convNot(e.Left)
-	if len(e.Right) == 0 {
-		return x
-	}
-	out := &expr{kind: eAnd, pos: lang.ToPos(e.Right[0].Pos), args: []*expr{x}}
-	for _, r := range e.Right {
-		out.args = append(out.args, convNot(r.Right))
-	}
-	return out
-}
-
-func convNot(e *lang.NotExpr) *expr {
-	if e.Not != nil {
-		return &expr{kind: eNot, pos: lang.ToPos(e.Pos), args: []*expr{convNot(e.Not)}}
-	}
-	x := convAdd(e.Cmp.Left)
-	if t := e.Cmp.Tail; t != nil {
-		return &expr{kind: eCmp, pos: lang.ToPos(t.Pos), op: t.Op, args: []*expr{x, convAdd(t.Right)}}
-	}
-	return x
-}
-
-func convAdd(e *lang.AddExpr) *expr {
-	x := convMul(e.Left)
-	for _, r := range e.Right {
-		x = &expr{kind: eBin, pos: lang.ToPos(r.Pos), op: r.Op, args: []*expr{x, convMul(r.Right)}}
-	}
-	return x
-}
-
-func convMul(e *lang.MulExpr) *expr {
-	x := convUnary(e.Left)
-	for _, r := range e.Right {
-		x = &expr{kind: eBin, pos: lang.ToPos(r.Pos), op: r.Op, args: []*expr{x, convUnary(r.Right)}}
-	}
-	return x
-}
-
-func convUnary(e *lang.Unary) *expr {
-	if e.Neg != nil {
-		return &expr{kind: eNeg, pos: lang.ToPos(e.Pos), args: []*expr{convUnary(e.Neg)}}
-	}
-	x := convPrimary(e.Power.Base)
-	if t := e.Power.Exp; t != nil {
-		return &expr{kind: eBin, pos: lang.ToPos(t.Pos), op: "^", args: []*expr{x, convUnary(t.Exp)}}
-	}
-	return x
-}
-
-func convPrimary(p *lang.Primary) *expr {
-	at := lang.ToPos(p.Pos)
-	switch {
-	case p.Float != "":
-		v, _ := strconv.ParseFloat(p.Float, 64)
-		return &expr{kind: eNum, pos: at, num: v}
-	case p.Int != "":
-		v, _ := strconv.ParseFloat(p.Int, 64)
-		return &expr{kind: eNum, pos: at, num: v, isInt: true}
-	case p.Bool != "":
-		return &expr{kind: eBool, pos: at, num: b2f(p.Bool == "true")}
-	case p.Paren != nil:
-		return convExpr(p.Paren)
-	case p.If != nil:
-		return &expr{kind: eIf, pos: at, args: []*expr{convExpr(p.If.Cond), convExpr(p.If.Then), convExpr(p.If.Else)}}
-	case p.Match != nil:
-		m := &expr{kind: eMatch, pos: at, args: []*expr{convRef(p.Match.Subject)}}
-		for _, a := range p.Match.Arms {
-			m.arms = append(m.arms, convArm(a))
+	case *lang.Lit:
+		return c.convLit(e)
+	case *lang.Ref:
+		return c.convRef(e)
+	case *lang.Paren:
+		return c.convExpr(e.X)
+	case *lang.Unary:
+		kind := eNeg
+		if e.Op == "not" {
+			kind = eNot
+		}
+		return c.exprs.node(expr{kind: kind, pos: e.Pos, args: c.exprs.list(c.convExpr(e.X))})
+	case *lang.Binary:
+		return c.convBinary(e)
+	case *lang.IfExpr:
+		return &expr{kind: eIf, pos: e.Pos, args: []*expr{c.convExpr(e.Cond), c.convExpr(e.Then), c.convExpr(e.Else)}}
+	case *lang.MatchExpr:
+		m := &expr{kind: eMatch, pos: e.Pos, args: []*expr{c.convRef(e.Subject)}, reduce: &reduce{}}
+		for _, a := range e.Arms {
+			m.arms = append(m.arms, c.convArm(a))
 		}
 		return m
-	case p.Reduce != nil:
-		return &expr{kind: eReduce, pos: at, op: p.Reduce.Op, binders: convBinders(p.Reduce.Binders), body: convExpr(p.Reduce.Body)}
-	case p.Call != nil:
-		c := &expr{kind: eCall, pos: at, name: p.Call.Name}
-		for _, a := range p.Call.Args {
-			c.args = append(c.args, convExpr(a))
+	case *lang.Reduction:
+		return &expr{kind: eReduce, pos: e.Pos, op: e.Op, reduce: &reduce{binders: c.convBinders(e.Binders), body: c.convExpr(e.Body)}}
+	case *lang.Call:
+		x := &expr{kind: eCall, pos: e.Pos, name: e.Name}
+		for _, a := range e.Args {
+			x.args = append(x.args, c.convExpr(a))
 		}
-		return c
+		return x
 	}
-	return convRef(p.Ref)
+	panic("compiler: unknown expression node")
 }
 
-func convRef(r *lang.Ref) *expr {
-	x := &expr{kind: eRef, pos: lang.ToPos(r.Pos), name: r.Name}
+func (c *compiler) convLit(l *lang.Lit) *expr {
+	at := l.Pos
+	switch l.Kind {
+	case lang.BoolLit:
+		return c.exprs.node(expr{kind: eBool, pos: at, num: b2f(l.Text == "true")})
+	case lang.IntLit:
+		v, _ := strconv.ParseFloat(l.Text, 64)
+		return c.exprs.node(expr{kind: eNum, pos: at, num: v, isInt: true})
+	}
+	v, _ := strconv.ParseFloat(l.Text, 64)
+	return c.exprs.node(expr{kind: eNum, pos: at, num: v})
+}
+
+func (c *compiler) convBinary(b *lang.Binary) *expr {
+	switch b.Op {
+	case "or", "and":
+		// Flatten the left-nested chain: a or b or c is one eOr of three operands.
+		var operands []lang.Expr
+		first := b
+		for x := lang.Expr(b); ; {
+			y, ok := x.(*lang.Binary)
+			if !ok || y.Op != b.Op {
+				operands = append(operands, x)
+				break
+			}
+			operands = append(operands, y.Y)
+			first, x = y, y.X
+		}
+		kind := eOr
+		if b.Op == "and" {
+			kind = eAnd
+		}
+		out := &expr{kind: kind, pos: first.Pos, args: make([]*expr, len(operands))}
+		for i, x := range operands {
+			out.args[len(operands)-1-i] = c.convExpr(x)
+		}
+		return out
+	case "+", "-", "*", "/", "^":
+		return c.exprs.node(expr{kind: eBin, pos: b.Pos, op: b.Op, args: c.exprs.list(c.convExpr(b.X), c.convExpr(b.Y))})
+	}
+	return c.exprs.node(expr{kind: eCmp, pos: b.Pos, op: b.Op, args: c.exprs.list(c.convExpr(b.X), c.convExpr(b.Y))})
+}
+
+func (c *compiler) convRef(r *lang.Ref) *expr {
+	x := c.exprs.node(expr{kind: eRef, pos: r.Pos, name: r.Name})
 	for _, i := range r.Index {
-		x.args = append(x.args, convExpr(i))
+		x.args = append(x.args, c.convExpr(i))
 	}
 	return x
 }
 
-func convArm(a *lang.Arm) arm {
-	out := arm{pos: lang.ToPos(a.Pos), name: a.Name, body: convExpr(a.Value), present: true}
+func (c *compiler) convArm(a *lang.Arm) arm {
+	out := arm{pos: a.Pos, name: a.Name, body: c.convExpr(a.Value), present: true}
 	if a.Name == "" {
 		v, _ := strconv.Atoi(a.Int)
 		if a.Neg {
@@ -191,28 +220,28 @@ func convArm(a *lang.Arm) arm {
 	return out
 }
 
-func convBinders(b *lang.Binders) *binders {
+func (c *compiler) convBinders(b *lang.Binders) *binders {
 	if b == nil {
 		return nil
 	}
-	out := &binders{pos: lang.ToPos(b.Pos), where: convExpr(b.Where)}
+	out := &binders{pos: c.at(b.Pos), where: c.convExpr(b.Where)}
 	for _, x := range b.List {
-		out.list = append(out.list, binder{pos: lang.ToPos(x.Name.Pos), name: x.Name.Name,
-			lo: convExpr(x.Range.Lo), hi: convExpr(x.Range.Hi)})
+		out.list = append(out.list, binder{pos: c.at(x.Name.Pos), name: x.Name.Name,
+			lo: c.convExpr(x.Range.Lo), hi: c.convExpr(x.Range.Hi)})
 	}
 	return out
 }
 
 // convShape turns a declaration shape into binders; unnamed dimensions get no name.
-func convShape(s *lang.Shape) *binders {
+func (c *compiler) convShape(s *lang.Shape) *binders {
 	if s == nil {
 		return nil
 	}
-	out := &binders{pos: lang.ToPos(s.Pos)}
+	out := &binders{pos: c.at(s.Pos)}
 	for _, d := range s.Dims {
-		b := binder{pos: lang.ToPos(d.Pos), lo: convExpr(d.Range.Lo), hi: convExpr(d.Range.Hi)}
+		b := binder{pos: c.at(d.Pos), lo: c.convExpr(d.Range.Lo), hi: c.convExpr(d.Range.Hi)}
 		if d.Binder != nil {
-			b.name, b.pos = d.Binder.Name, lang.ToPos(d.Binder.Pos)
+			b.name, b.pos = d.Binder.Name, c.at(d.Binder.Pos)
 		}
 		out.list = append(out.list, b)
 	}
@@ -234,6 +263,9 @@ func (e *expr) walk(f func(*expr)) {
 	f(e)
 	for _, a := range e.args {
 		a.walk(f)
+	}
+	if e.reduce == nil {
+		return
 	}
 	for _, a := range e.arms {
 		a.body.walk(f)
@@ -257,7 +289,7 @@ func (b *binders) walk(f func(*expr)) {
 
 // leftmost returns the position of the first token of e (binary operators record their
 // operator's position, docs/language.md §10 ruling 4).
-func leftmost(e *expr) diag.Pos {
+func leftmost(e *expr) lang.Pos {
 	for {
 		switch e.kind {
 		case eBin, eCmp, eAnd, eOr:

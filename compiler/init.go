@@ -103,10 +103,10 @@ func (c *compiler) initItem(it initItem, b *bindings, density bool, seen map[str
 		name = c.model.Env.Components[flat].Name
 	}
 	if p, dup := seen[name]; dup {
-		c.errorf(it.target.pos, "E703", "keep one of the two items", "'%s' is already initialised (%s)%s", name, p.Short(), c.inst())
+		c.errorf(c.at(it.target.pos), "E703", "keep one of the two items", "'%s' is already initialised (%s)%s", name, p.Short(), c.inst())
 		return
 	}
-	seen[name] = it.target.pos
+	seen[name] = c.at(it.target.pos)
 	if s.kind == symEnv {
 		c.initEnv(it, b, flat, envVal, laws)
 		return
@@ -120,13 +120,13 @@ func (c *compiler) initItem(it initItem, b *bindings, density bool, seen map[str
 			c.badInit(it, "density", name, x)
 			return
 		}
-		*dens = append(*dens, densityItem{species: flat, x: x, pos: it.value.pos})
+		*dens = append(*dens, densityItem{species: flat, x: x, pos: c.at(it.value.pos)})
 		c.model.Init.DensityReads = append(c.model.Init.DensityReads, c.paramsRead(it.value)...)
 		return
 	}
 	node := c.lower(it.value, b)
 	if bad := c.g.Dep(node) &^ (ir.DepParam | ir.DepScale); bad != 0 {
-		c.errorf(it.value.pos, "E307", "initial counts use literals, parameters, the scale and binders", "initial count of '%s' depends on %s%s", name, depNoun(bad), c.inst())
+		c.errorf(c.at(it.value.pos), "E307", "initial counts use literals, parameters, the scale and binders", "initial count of '%s' depends on %s%s", name, depNoun(bad), c.inst())
 		return
 	}
 	v := c.evalConstNode(node)
@@ -135,7 +135,7 @@ func (c *compiler) initItem(it initItem, b *bindings, density bool, seen map[str
 		c.badInit(it, "count", name, v)
 		return
 	case math.Abs(v-math.Round(v)) > 1e-9:
-		c.warnf(it.value.pos, "W701", "give an integer count", "initial count of '%s' rounded from %s to %s", name, fmtNum(v), fmtNum(math.Round(v)))
+		c.warnf(c.at(it.value.pos), "W701", "give an integer count", "initial count of '%s' rounded from %s to %s", name, fmtNum(v), fmtNum(math.Round(v)))
 		node = c.g.Call(stdlib.FnFloor, c.g.Add(node, c.g.Const(0.5)))
 	}
 	c.model.Init.Counts[flat] = node
@@ -151,7 +151,7 @@ func (c *compiler) badInit(it initItem, what, name string, v float64) {
 	case v > maxExactInt:
 		hint, more = "counts are integers up to 2^53", ", more than 2^53"
 	}
-	c.errorf(it.value.pos, "E702", hint, "initial %s of '%s' is %s%s%s", what, name, fmtNum(v), more, c.inst())
+	c.errorf(c.at(it.value.pos), "E702", hint, "initial %s of '%s' is %s%s%s", what, name, fmtNum(v), more, c.inst())
 }
 
 // evalConstNode evaluates a node over parameters and the scale at the current values.
@@ -218,7 +218,7 @@ func (c *compiler) initEnv(it initItem, b *bindings, comp int, envVal []int, law
 			return
 		}
 		if v < x.Lo || v > x.Hi {
-			c.errorf(it.value.pos, "E704", fmt.Sprintf("'%s' takes values %d..%d", x.Name, x.Lo, x.Hi), "initial value %d of '%s' is out of range%s", v, x.Name, c.inst())
+			c.errorf(c.at(it.value.pos), "E704", fmt.Sprintf("'%s' takes values %d..%d", x.Name, x.Lo, x.Hi), "initial value %d of '%s' is out of range%s", v, x.Name, c.inst())
 			return
 		}
 		envVal[comp] = v
@@ -236,14 +236,14 @@ func (c *compiler) initEnv(it initItem, b *bindings, comp int, envVal []int, law
 			v = indexOf(x.States, a.name)
 		}
 		if w < 0 {
-			c.errorf(a.pos, "E704", "weights are ≥ 0, sum to 1 and name states of the component", "weight of '%s' is negative (%s)", armKey(a), fmtNum(w))
+			c.errorf(c.at(a.pos), "E704", "weights are ≥ 0, sum to 1 and name states of the component", "weight of '%s' is negative (%s)", armKey(a), fmtNum(w))
 			return
 		}
 		law[v] += w
 		sum += w
 	}
 	if math.Abs(sum-1) > 1e-9 {
-		c.errorf(it.target.pos, "E704", "weights are ≥ 0, sum to 1 and name states of the component", "weights of '%s' sum to %s, not 1", x.Name, fmtNum(sum))
+		c.errorf(c.at(it.target.pos), "E704", "weights are ≥ 0, sum to 1 and name states of the component", "weights of '%s' sum to %s, not 1", x.Name, fmtNum(sum))
 		return
 	}
 	laws[comp] = law

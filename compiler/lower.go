@@ -30,7 +30,7 @@ func (c *compiler) lower(e *expr, b *bindings) ir.NodeID {
 
 func (c *compiler) lower1(e *expr, b *bindings) ir.NodeID {
 	g := c.g
-	g.At = e.pos
+	g.At = c.at(e.pos)
 	switch e.kind {
 	case eNum:
 		return g.Const(e.num)
@@ -44,7 +44,7 @@ func (c *compiler) lower1(e *expr, b *bindings) ir.NodeID {
 		return g.Not(c.lower1(e.args[0], b))
 	case eBin:
 		x, y := c.lower1(e.args[0], b), c.lower1(e.args[1], b)
-		g.At = e.pos
+		g.At = c.at(e.pos)
 		switch e.op {
 		case "+":
 			return g.Add(x, y)
@@ -63,7 +63,7 @@ func (c *compiler) lower1(e *expr, b *bindings) ir.NodeID {
 		for i, a := range e.args {
 			ops[i] = c.lower1(a, b)
 		}
-		g.At = e.pos
+		g.At = c.at(e.pos)
 		if e.kind == eAnd {
 			return g.And(ops...)
 		}
@@ -77,7 +77,7 @@ func (c *compiler) lower1(e *expr, b *bindings) ir.NodeID {
 			return c.lower1(e.args[2], b)
 		}
 		cond, x, y := c.lower1(e.args[0], b), c.lower1(e.args[1], b), c.lower1(e.args[2], b)
-		g.At = e.pos
+		g.At = c.at(e.pos)
 		return g.Select(cond, x, y)
 	case eMatch:
 		return c.lowerMatch(e, b)
@@ -86,7 +86,7 @@ func (c *compiler) lower1(e *expr, b *bindings) ir.NodeID {
 		c.eachBinding(e.binders, b, func(inner *bindings) {
 			ops = append(ops, c.lower1(e.body, inner))
 		})
-		g.At = e.pos
+		g.At = c.at(e.pos)
 		switch e.op {
 		case "sum":
 			return g.Add(ops...)
@@ -205,14 +205,17 @@ func (c *compiler) refName(x *expr, b *bindings) (name string) {
 // each level is a level of recursion of every later walk.
 const maxLetDepth = 10_000
 
-// lowerLet lowers the let s at idx once (memoised) and returns its node.
+// lowerLet lowers the let s at idx once (memoised) and returns its node. The node of a
+// scalar is kept on its symbol, that of a family instance in c.letMemo.
 func (c *compiler) lowerLet(s *symbol, idx []int) ir.NodeID {
 	key := letKey{s: s}
 	if len(idx) > 0 {
 		key.idx = fmt.Sprint(idx)
-	}
-	if id, ok := c.letMemo[key]; ok {
-		return id
+		if id, ok := c.letMemo[key]; ok {
+			return id
+		}
+	} else if s.lowered {
+		return s.node
 	}
 	if c.letDepth >= maxLetDepth {
 		if !c.tooDeep {
@@ -227,7 +230,11 @@ func (c *compiler) lowerLet(s *symbol, idx []int) ir.NodeID {
 	defer func() { c.letDepth-- }()
 	id := c.lower(s.value, c.shapeBindings(s, idx))
 	c.instance = saved
-	c.letMemo[key] = id
+	if len(idx) > 0 {
+		c.letMemo[key] = id
+	} else {
+		s.node, s.lowered = id, true
+	}
 	return id
 }
 
@@ -237,7 +244,7 @@ func (c *compiler) lowerCmp(e *expr, b *bindings) ir.NodeID {
 	if l.typ.k == tState || r.typ.k == tState {
 		// A component against a state constant is an EnvIs leaf.
 		if comp, st, ok := c.envTest(l, r, b); ok {
-			g.At = e.pos
+			g.At = c.at(e.pos)
 			n := g.EnvIs(comp, st)
 			if e.op == "!=" {
 				return g.Not(n)
@@ -246,7 +253,7 @@ func (c *compiler) lowerCmp(e *expr, b *bindings) ir.NodeID {
 		}
 	}
 	x, y := c.lower1(l, b), c.lower1(r, b)
-	g.At = e.pos
+	g.At = c.at(e.pos)
 	op, _ := ir.CmpByName(e.op)
 	return g.Compare(op, x, y)
 }
@@ -255,11 +262,11 @@ func (c *compiler) lowerCmp(e *expr, b *bindings) ir.NodeID {
 func (c *compiler) envTest(l, r *expr, b *bindings) (comp, st int, ok bool) {
 	if r.isSt && l.kind == eRef && l.sym != nil && l.sym.kind == symEnv {
 		idx := c.lowerIndex(l, l.sym, b)
-		return l.sym.offset + l.sym.flat(idx), r.state, true
+		return l.sym.offset + l.sym.flat(idx), int(r.state), true
 	}
 	if l.isSt && r.kind == eRef && r.sym != nil && r.sym.kind == symEnv {
 		idx := c.lowerIndex(r, r.sym, b)
-		return r.sym.offset + r.sym.flat(idx), l.state, true
+		return r.sym.offset + r.sym.flat(idx), int(l.state), true
 	}
 	return 0, 0, false
 }
@@ -302,7 +309,7 @@ func (c *compiler) lowerMatch(e *expr, b *bindings) ir.NodeID {
 			continue
 		}
 		val := c.lower1(a.body, b)
-		g.At = e.pos
+		g.At = c.at(e.pos)
 		if out == ir.None {
 			out = val
 			continue
@@ -340,7 +347,7 @@ func (c *compiler) lowerCall(e *expr, b *bindings) ir.NodeID {
 			args = append(args, c.lower1(a, b))
 		}
 	}
-	c.g.At = e.pos
+	c.g.At = c.at(e.pos)
 	if bi.Lower == nil {
 		return c.g.Call(f, args...)
 	}

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"math"
+	"slices"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 )
@@ -21,9 +22,13 @@ func (c *compiler) outputs() {
 			}
 		}
 	}
+	// One element per scalar at least: a file of many observables does not grow the slices
+	// by copying.
+	m.Observables = slices.Grow(m.Observables, len(c.observables))
+	m.Regions = slices.Grow(m.Regions, len(c.regions))
 	for _, s := range c.observables {
 		c.eachInstance(s, func(name string, idx []int) {
-			c.context = "observable '" + name + "'"
+			c.context = letContext{"observable", name}
 			m.Observables = append(m.Observables, ir.Observable{Name: name, Node: c.lowerLet(s, idx), Pos: s.pos})
 		})
 	}
@@ -50,7 +55,7 @@ func (c *compiler) outputs() {
 			}
 			if c.discrete && (kind == ir.Transient || kind == ir.Cumulative) && len(ms.Args) == 2 {
 				if v, ok := c.g.IsConst(ms.Args[1]); ok && v != math.Trunc(v) {
-					c.errorf(s.measure.args[1].pos, "E705", "a discrete-time horizon counts steps", "discrete-time horizon must be an integer, got %s", fmtNum(v))
+					c.errorf(c.at(s.measure.args[1].pos), "E705", "a discrete-time horizon counts steps", "discrete-time horizon must be an integer, got %s", fmtNum(v))
 				}
 			}
 			m.Measures = append(m.Measures, ms)
@@ -74,10 +79,10 @@ func (c *compiler) measureArg(s *symbol, kind ir.MeasureKind, name string, arg i
 	finite := !math.IsNaN(v) && !math.IsInf(v, 0)
 	switch {
 	case kind == ir.Discounted && !(finite && v > 0):
-		c.errorf(at, "E705", measureHint("discounted"), "discount rate of '%s' must be a finite number > 0, got %s%s", name, fmtNum(v), c.inst())
+		c.errorf(c.at(at), "E705", measureHint("discounted"), "discount rate of '%s' must be a finite number > 0, got %s%s", name, fmtNum(v), c.inst())
 	case kind != ir.Discounted && !(finite && v >= 0):
 		k := s.measure.kind
-		c.errorf(at, "E705", "write "+k+"(f, T) with a horizon T ≥ 0", "horizon of '%s' must be a finite number ≥ 0, got %s%s", name, fmtNum(v), c.inst())
+		c.errorf(c.at(at), "E705", "write "+k+"(f, T) with a horizon T ≥ 0", "horizon of '%s' must be a finite number ≥ 0, got %s%s", name, fmtNum(v), c.inst())
 	default:
 		return true
 	}

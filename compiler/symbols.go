@@ -90,13 +90,43 @@ type symbol struct {
 	envHi  []int
 
 	// let, observable, region
-	value *expr
-	vtyp  typ
-	// params read by the right-hand side of a let, directly or through other lets
+	value   *expr
+	vtyp    typ
+	lowered bool      // node is set: a scalar is lowered once (lowerLet)
+	node    ir.NodeID // its node
+	// params read by the right-hand side of a let, directly or through other lets (nil
+	// for none: most declarations read no parameter, and a file may have 400 000 of them)
 	reads map[*symbol]bool
 
 	// measure
 	measure *measureDecl
+}
+
+// newSymbol returns a zero symbol from a block of them (which start small and double up
+// to 256): a file may declare 400 000 names.
+func (c *compiler) newSymbol() *symbol {
+	b := &c.symbols
+	if len(b.free) == 0 {
+		b.next = min(max(2*b.next, 8), 256)
+		b.free = make([]symbol, b.next)
+	}
+	s := &b.free[0]
+	b.free = b.free[1:]
+	return s
+}
+
+// symbolBlock holds the free symbols of the current block (newSymbol).
+type symbolBlock struct {
+	free []symbol
+	next int // the size of the next block
+}
+
+// addRead records that s reads the parameter p.
+func (s *symbol) addRead(p *symbol) {
+	if s.reads == nil {
+		s.reads = map[*symbol]bool{}
+	}
+	s.reads[p] = true
 }
 
 // nDims returns the number of indices the name takes.

@@ -9,7 +9,7 @@ import (
 )
 
 func (c *compiler) forDecl(f *lang.ForStmt, sc *scope) *loopDecl {
-	l := &loopDecl{pos: lang.ToPos(f.Pos), binders: convBinders(f.Binders)}
+	l := &loopDecl{pos: c.at(f.Pos), binders: c.convBinders(f.Binders)}
 	inner := c.bindAll(l.binders, sc)
 	body := f.Block
 	if f.Single != nil {
@@ -27,9 +27,9 @@ func (c *compiler) forDecl(f *lang.ForStmt, sc *scope) *loopDecl {
 
 // transDecl converts and checks one transition as written (docs/language.md §6.1).
 func (c *compiler) transDecl(t *lang.Transition, sc *scope) *transDecl {
-	d := &transDecl{pos: lang.ToPos(t.Pos)}
+	d := &transDecl{pos: c.at(t.Pos)}
 	if t.Label != nil {
-		d.label, d.labelPos = t.Label.Name, lang.ToPos(t.Label.Pos)
+		d.label, d.labelPos = t.Label.Name, c.at(t.Label.Pos)
 		if p, dup := c.labels[d.label]; dup {
 			c.errorf(d.labelPos, "E204", "labels are unique; loop instances are numbered automatically", "label '%s' is already used (%s)", d.label, p.Short())
 		} else {
@@ -50,13 +50,13 @@ func (c *compiler) transDecl(t *lang.Transition, sc *scope) *transDecl {
 		}
 	}
 	if t.When != nil {
-		d.when = convExpr(t.When)
+		d.when = c.convExpr(t.When)
 		c.checkWant(d.when, sc, false, boolT)
 	}
-	d.rate = convExpr(t.Rate)
+	d.rate = c.convExpr(t.Rate)
 	c.checkWant(d.rate, sc, false, numT)
 	if t.Reverse != nil {
-		d.rev = convExpr(t.Reverse)
+		d.rev = c.convExpr(t.Reverse)
 		c.checkWant(d.rev, sc, false, numT)
 	}
 	switch {
@@ -94,7 +94,7 @@ func (c *compiler) autoLabel(at diag.Pos) string {
 func (c *compiler) side(s *lang.Side, sc *scope) []termDecl {
 	var out []termDecl
 	for _, t := range s.Terms {
-		td := termDecl{pos: lang.ToPos(t.Pos), coef: 1}
+		td := termDecl{pos: c.at(t.Pos), coef: 1}
 		ref := t.BareRef
 		switch {
 		case t.Coef != "":
@@ -111,12 +111,12 @@ func (c *compiler) side(s *lang.Side, sc *scope) []termDecl {
 				c.errorf(td.pos, "E502", "reaction sides list species, e.g. 2S1", "coefficient must be a positive integer, got %s", t.Coef)
 			}
 		case t.CoefName != "":
-			td.coefName = &expr{kind: eRef, pos: td.pos, name: t.CoefName}
+			td.coefName = &expr{kind: eRef, pos: t.Pos, name: t.CoefName}
 			c.checkWant(td.coefName, sc, true, numT)
 			ref = t.Species
 		}
 		if ref != nil {
-			td.species = convRef(ref)
+			td.species = c.convRef(ref)
 			c.speciesRef(td.species, sc)
 		}
 		out = append(out, td)
@@ -131,28 +131,28 @@ func (c *compiler) speciesRef(e *expr, sc *scope) {
 	s := e.sym
 	if s == nil {
 		if e.bind {
-			c.errorf(e.pos, "E502", "reaction sides list species, e.g. 2S1", "'%s' is a loop variable, not a species", e.name)
+			c.errorf(c.at(e.pos), "E502", "reaction sides list species, e.g. 2S1", "'%s' is a loop variable, not a species", e.name)
 		}
 		return
 	}
 	switch s.kind {
 	case symSpecies:
 	case symEnv:
-		c.errorf(e.pos, "E503", fmt.Sprintf("change it with 'set %s = ...'", e.name), "environment '%s' cannot appear in a reaction", e.name)
+		c.errorf(c.at(e.pos), "E503", fmt.Sprintf("change it with 'set %s = ...'", e.name), "environment '%s' cannot appear in a reaction", e.name)
 	case symAlias:
-		c.errorf(e.pos, "E502", fmt.Sprintf("reaction sides list species: write %s", s.target.name), "'%s' is an alias, not a species", e.name)
+		c.errorf(c.at(e.pos), "E502", fmt.Sprintf("reaction sides list species: write %s", s.target.name), "'%s' is an alias, not a species", e.name)
 	default:
-		c.errorf(e.pos, "E502", "reaction sides list species, e.g. 2S1", "'%s' is a %s, not a species", e.name, s.kind)
+		c.errorf(c.at(e.pos), "E502", "reaction sides list species, e.g. 2S1", "'%s' is a %s, not a species", e.name, s.kind)
 	}
 }
 
 func (c *compiler) assign(a *lang.Assign, sc *scope) assignDecl {
-	d := assignDecl{pos: lang.ToPos(a.Pos), target: convRef(a.Target), value: convExpr(a.Value)}
+	d := assignDecl{pos: c.at(a.Pos), target: c.convRef(a.Target), value: c.convExpr(a.Value)}
 	c.check(d.target, sc, false)
 	s := d.target.sym
 	if s == nil || s.kind != symEnv {
 		if s != nil {
-			c.errorf(d.target.pos, "E311", fmt.Sprintf("change a %s with a reaction, e.g. %s -> 0", s.kind, s.name),
+			c.errorf(c.at(d.target.pos), "E311", fmt.Sprintf("change a %s with a reaction, e.g. %s -> 0", s.kind, s.name),
 				"'%s' is a %s; only environment components can be set", s.name, s.kind)
 		}
 		c.check(d.value, sc, true)

@@ -20,7 +20,7 @@ func (c *compiler) finishTransitions(insts []*instance) {
 	var moves []ir.EnvMove // scratch, reused by every instance
 	m.Transitions = slices.Grow(m.Transitions, len(insts))
 	for i, in := range insts {
-		g.At = in.decl.rate.pos
+		g.At = c.at(in.decl.rate.pos)
 		prop := g.Select(in.guard, in.rate, g.Const(0))
 		t := ir.Transition{Label: in.label, Pos: in.decl.pos, RatePos: in.ratePos, Guard: in.guard, Propensity: prop}
 		t.Jump = sortedJumps(in.jump)

@@ -1,11 +1,36 @@
 package lang
 
-import "github.com/alecthomas/participle/v2/lexer"
+import (
+	"github.com/alecthomas/participle/v2/lexer"
 
-// The AST is the participle parse tree of docs/language.md §3.1: one struct per production, in the
-// order of the EBNF. Every node records the position of its first token in Pos; operator
-// nodes (the *Tail types) start at their operator token, which is where diagnostics about
-// operators point (docs/language.md §10 ruling 4).
+	"github.com/mfcproject/mfc/lang/diag"
+)
+
+// The AST of a .mf file (docs/language.md §3.1): one struct per statement form, and one
+// node per operand and per operator of an expression. The grammar that defines the language
+// is in grammar.go; the fast parser builds this tree directly, and a run of statements that
+// only participle parses is converted (fromGrammar), so both yield the same tree. Every node
+// records the position of its first token in Pos, except operator nodes (Binary), which
+// record their operator's, where diagnostics about operators point (docs/language.md §10
+// ruling 4).
+
+// Pos is the position of a token: its byte offset, line and column (from 1; the column
+// counts characters). It is 12 bytes, without pointers; In adds the file name for a
+// diagnostic.
+type Pos struct {
+	Offset, Line, Column int32
+}
+
+// In returns p in the named file, as a diagnostic position.
+func (p Pos) In(file string) diag.Pos {
+	return diag.Pos{File: file, Line: int(p.Line), Col: int(p.Column), Offset: int(p.Offset)}
+}
+
+// posOf converts a lexer position (of a token) to a Pos. It cannot overflow: Parse refuses
+// sources over maxSource bytes (E100).
+func posOf(p lexer.Position) Pos {
+	return Pos{Offset: int32(p.Offset), Line: int32(p.Line), Column: int32(p.Column)}
+}
 
 // File is a parsed .mf file.
 type File struct {
@@ -17,404 +42,373 @@ type File struct {
 
 // Ident is a name with its position.
 type Ident struct {
-	Pos  lexer.Position
-	Name string `parser:"@Ident"`
-}
-
-// chunk is the unit the parser is run on: a run of whole statements (see split).
-type chunk struct {
-	Stmts []*Statement `parser:"@@*"`
+	Pos  Pos
+	Name string
 }
 
 // Statement is one top-level statement. Exactly one field is set.
 type Statement struct {
-	Pos        lexer.Position
-	EndPos     lexer.Position
-	Model      *ModelDecl   `parser:"  @@"`
-	Time       *TimeDecl    `parser:"| @@"`
-	Scale      *ScaleDecl   `parser:"| @@"`
-	Param      *ParamDecl   `parser:"| @@"`
-	Species    *SpeciesDecl `parser:"| @@"`
-	Env        *EnvDecl     `parser:"| @@"`
-	Def        *DefDecl     `parser:"| @@"`
-	Measure    *MeasureDecl `parser:"| @@"`
-	Init       *InitDecl    `parser:"| @@"`
-	For        *ForStmt     `parser:"| @@"`
-	Transition *Transition  `parser:"| @@"`
+	Pos        Pos
+	EndPos     Pos
+	Model      *ModelDecl
+	Time       *TimeDecl
+	Scale      *ScaleDecl
+	Param      *ParamDecl
+	Species    *SpeciesDecl
+	Env        *EnvDecl
+	Def        *DefDecl
+	Measure    *MeasureDecl
+	Init       *InitDecl
+	For        *ForStmt
+	Transition *Transition
 }
 
 // ModelDecl is 'model NAME'. It may only come first; Parse moves it to File.Model.
 type ModelDecl struct {
-	Pos  lexer.Position
-	Name *Ident `parser:"\"model\" @@"`
+	Pos  Pos
+	Name *Ident
 }
 
 // TimeDecl is 'time continuous' or 'time discrete'.
 type TimeDecl struct {
-	Pos  lexer.Position
-	Kind string `parser:"\"time\" @(\"continuous\" | \"discrete\")"`
+	Pos  Pos
+	Kind string
 }
 
 // ScaleDecl is 'scale N = expr'.
 type ScaleDecl struct {
-	Pos   lexer.Position
-	Name  *Ident `parser:"\"scale\" @@ \"=\""`
-	Value *Expr  `parser:"@@"`
+	Pos   Pos
+	Name  *Ident
+	Value Expr
 }
 
 // ParamDecl is 'param item, item, ...'.
 type ParamDecl struct {
-	Pos   lexer.Position
-	Items []*ParamItem `parser:"\"param\" @@ ( \",\" @@ )*"`
+	Pos   Pos
+	Items []*ParamItem
 }
 
 // ParamItem is one parameter with an optional shape and its default.
 type ParamItem struct {
-	Pos   lexer.Position
-	Name  *Ident    `parser:"@@"`
-	Shape *Shape    `parser:"@@? \"=\""`
-	Array *ArrayLit `parser:"( @@"`
-	Value *Expr     `parser:"| @@ )"`
+	Pos   Pos
+	Name  *Ident
+	Shape *Shape
+	Array *ArrayLit
+	Value Expr
 }
 
 // ArrayLit is a bracketed list of elements, nested for several dimensions.
 type ArrayLit struct {
-	Pos   lexer.Position
-	Elems []*ArrayElem `parser:"\"[\" @@ ( \",\" @@ )* \"]\""`
+	Pos   Pos
+	Elems []*ArrayElem
 }
 
 // ArrayElem is a nested array literal or an expression.
 type ArrayElem struct {
-	Pos   lexer.Position
-	Array *ArrayLit `parser:"  @@"`
-	Value *Expr     `parser:"| @@"`
+	Pos   Pos
+	Array *ArrayLit
+	Value Expr
 }
 
 // SpeciesDecl is 'species item, item, ...'.
 type SpeciesDecl struct {
-	Pos   lexer.Position
-	Items []*SpeciesItem `parser:"\"species\" @@ ( \",\" @@ )*"`
+	Pos   Pos
+	Items []*SpeciesItem
 }
 
 // SpeciesItem is one species or family, with an optional alias.
 type SpeciesItem struct {
-	Pos   lexer.Position
-	Name  *Ident `parser:"@@"`
-	Shape *Shape `parser:"@@?"`
-	Alias *Ident `parser:"( \"as\" @@ )?"`
+	Pos   Pos
+	Name  *Ident
+	Shape *Shape
+	Alias *Ident
 }
 
 // EnvDecl declares an environment component or family: named states or an integer range.
 type EnvDecl struct {
-	Pos    lexer.Position
-	Name   *Ident   `parser:"\"env\" @@"`
-	Shape  *Shape   `parser:"@@?"`
-	States []*Ident `parser:"( \"{\" @@ ( \",\" @@ )* \"}\""`
-	Range  *Range   `parser:"| \"in\" @@ )"`
+	Pos    Pos
+	Name   *Ident
+	Shape  *Shape
+	States []*Ident
+	Range  *Range
 }
 
 // DefDecl is a 'let', 'observable' or 'region' declaration.
 type DefDecl struct {
-	Pos   lexer.Position
-	Kind  string `parser:"@( \"let\" | \"observable\" | \"region\" )"`
-	Name  *Ident `parser:"@@"`
-	Shape *Shape `parser:"@@? \"=\""`
-	Value *Expr  `parser:"@@"`
+	Pos   Pos
+	Kind  string
+	Name  *Ident
+	Shape *Shape
+	Value Expr
 }
 
 // MeasureDecl is 'measure name[shape] = kind(args)'.
 type MeasureDecl struct {
-	Pos   lexer.Position
-	Name  *Ident  `parser:"\"measure\" @@"`
-	Shape *Shape  `parser:"@@? \"=\""`
-	Kind  string  `parser:"@( \"stationary\" | \"transient\" | \"cumulative\" | \"discounted\" | \"until\" )"`
-	Args  []*Expr `parser:"\"(\" @@ ( \",\" @@ )* \")\""`
+	Pos   Pos
+	Name  *Ident
+	Shape *Shape
+	Kind  string
+	Args  []Expr
 }
 
 // InitDecl is 'init { ... }' or 'init density { ... }'.
 type InitDecl struct {
-	Pos     lexer.Position
-	Density bool        `parser:"\"init\" @\"density\"?"`
-	Items   []*InitItem `parser:"\"{\" ( @@ ( \",\" @@ )* )? \"}\""`
+	Pos     Pos
+	Density bool
+	Items   []*InitItem
 }
 
 // InitItem is one item of an init block. Exactly one field is set.
 type InitItem struct {
-	Pos           lexer.Position
-	For           *InitFor    `parser:"  @@"`
-	EnvStationary bool        `parser:"| @( \"env\" \"~\" \"stationary\" )"`
-	Assign        *InitAssign `parser:"| @@"`
+	Pos           Pos
+	For           *InitFor
+	EnvStationary bool
+	Assign        *InitAssign
 }
 
 // InitFor is 'for binders: assignment' inside an init block.
 type InitFor struct {
-	Pos     lexer.Position
-	Binders *Binders    `parser:"\"for\" @@ \":\""`
-	Assign  *InitAssign `parser:"@@"`
+	Pos     Pos
+	Binders *Binders
+	Assign  *InitAssign
 }
 
 // InitAssign sets an initial value ('= expr') or an initial law ('~ { arm, ... }').
 type InitAssign struct {
-	Pos    lexer.Position
-	Target *Ref   `parser:"@@"`
-	Value  *Expr  `parser:"( \"=\" @@"`
-	Law    []*Arm `parser:"| \"~\" \"{\" @@ ( \",\" @@ )* \"}\" )"`
+	Pos    Pos
+	Target *Ref
+	Value  Expr
+	Law    []*Arm
 }
 
 // Shape gives one range per dimension of a family.
 type Shape struct {
-	Pos  lexer.Position
-	Dims []*Dim `parser:"\"[\" @@ ( \",\" @@ )* \"]\""`
+	Pos  Pos
+	Dims []*Dim
 }
 
 // Dim is one dimension of a shape, with an optional binder.
 type Dim struct {
-	Pos    lexer.Position
-	Binder *Ident `parser:"( @@ \"in\" )?"`
-	Range  *Range `parser:"@@"`
+	Pos    Pos
+	Binder *Ident
+	Range  *Range
 }
 
 // Range is the inclusive integer range lo..hi.
 type Range struct {
-	Pos lexer.Position
-	Lo  *Expr `parser:"@@ \"..\""`
-	Hi  *Expr `parser:"@@"`
+	Pos Pos
+	Lo  Expr
+	Hi  Expr
 }
 
 // Binders is a list of loop variables with an optional 'where' filter.
 type Binders struct {
-	Pos   lexer.Position
-	List  []*Binder `parser:"@@ ( \",\" @@ )*"`
-	Where *Expr     `parser:"( \"where\" @@ )?"`
+	Pos   Pos
+	List  []*Binder
+	Where Expr
 }
 
 // Binder is 'name in lo..hi'.
 type Binder struct {
-	Pos   lexer.Position
-	Name  *Ident `parser:"@@ \"in\""`
-	Range *Range `parser:"@@"`
+	Pos   Pos
+	Name  *Ident
+	Range *Range
 }
 
 // ForStmt expands its body once per binding: 'for binders: body' or 'for binders { body... }'.
 type ForStmt struct {
-	Pos     lexer.Position
-	Binders *Binders    `parser:"\"for\" @@"`
-	Single  *LoopBody   `parser:"( \":\" @@"`
-	Block   []*LoopBody `parser:"| \"{\" @@* \"}\" )"`
+	Pos     Pos
+	Binders *Binders
+	Single  *LoopBody
+	Block   []*LoopBody
 }
 
 // LoopBody is a nested loop or a transition.
 type LoopBody struct {
-	Pos        lexer.Position
-	EndPos     lexer.Position
-	For        *ForStmt    `parser:"  @@"`
-	Transition *Transition `parser:"| @@"`
+	Pos        Pos
+	EndPos     Pos
+	For        *ForStmt
+	Transition *Transition
 }
 
 // Transition is '[label:] change [when guard] @ propensity [, propensity]'.
 type Transition struct {
-	Pos     lexer.Position
-	Label   *Ident  `parser:"( @@ \":\" )?"`
-	Change  *Change `parser:"@@"`
-	When    *Expr   `parser:"( \"when\" @@ )?"`
-	Rate    *Expr   `parser:"\"@\" @@"`
-	Reverse *Expr   `parser:"( \",\" @@ )?"`
+	Pos     Pos
+	Label   *Ident
+	Change  *Change
+	When    Expr
+	Rate    Expr
+	Reverse Expr
 }
 
 // Change is a reaction with an optional environment update, or an update alone.
 type Change struct {
-	Pos      lexer.Position
-	Reaction *Reaction `parser:"( @@"`
-	Update   *Update   `parser:"  @@? | @@ )"`
+	Pos      Pos
+	Reaction *Reaction
+	Update   *Update
 }
 
 // Reaction is 'lhs -> rhs' or 'lhs <-> rhs'.
 type Reaction struct {
-	Pos   lexer.Position
-	LHS   *Side  `parser:"@@"`
-	Arrow string `parser:"@( \"->\" | \"<->\" )"`
-	RHS   *Side  `parser:"@@"`
+	Pos   Pos
+	LHS   *Side
+	Arrow string
+	RHS   *Side
 }
 
 // Side is a sum of terms; the single term 0 is the empty complex.
 type Side struct {
-	Pos   lexer.Position
-	Terms []*Term `parser:"@@ ( \"+\" @@ )*"`
+	Pos   Pos
+	Terms []*Term
 }
 
 // Term is a species with an optional coefficient: '2S1', '2 S1', 'k X', 'X', or the literal '0'.
 type Term struct {
-	Pos      lexer.Position
-	Coef     string `parser:"( ( @Int"`
-	CoefName string `parser:"  | @Ident (?= Ident) )"`
-	Species  *Ref   `parser:"  @@?"`
-	BareRef  *Ref   `parser:"| @@ )"`
+	Pos      Pos
+	Coef     string
+	CoefName string
+	Species  *Ref
+	BareRef  *Ref
 }
 
 // Update is 'set a = v, b = w'.
 type Update struct {
-	Pos     lexer.Position
-	Assigns []*Assign `parser:"\"set\" @@ ( \",\" @@ )*"`
+	Pos     Pos
+	Assigns []*Assign
 }
 
 // Assign is 'target = value'.
 type Assign struct {
-	Pos    lexer.Position
-	Target *Ref  `parser:"@@ \"=\""`
-	Value  *Expr `parser:"@@"`
+	Pos    Pos
+	Target *Ref
+	Value  Expr
 }
 
 // Ref is a name with optional indices.
 type Ref struct {
-	Pos   lexer.Position
-	Name  string  `parser:"@Ident"`
-	Index []*Expr `parser:"( \"[\" @@ ( \",\" @@ )* \"]\" )?"`
+	Pos   Pos
+	Name  string
+	Index []Expr
 }
 
-// Expr is an 'or' chain, the lowest precedence level.
-type Expr struct {
-	Pos   lexer.Position
-	Left  *AndExpr  `parser:"@@"`
-	Right []*OrTail `parser:"@@*"`
+// Expr is an expression: *Lit, *Ref, *Call, *Paren, *Unary, *Binary, *IfExpr, *MatchExpr or
+// *Reduction.
+type Expr interface {
+	// Position returns the position of the node: its first token, or its operator.
+	Position() Pos
+	exprNode()
 }
 
-// OrTail is 'or operand'.
-type OrTail struct {
-	Pos   lexer.Position
-	Right *AndExpr `parser:"\"or\" @@"`
+// LitKind says which literal a Lit is.
+type LitKind uint8
+
+// The kinds of literal.
+const (
+	IntLit   LitKind = iota // an Int token: 42
+	FloatLit                // a Float token: 1.5, 2e3
+	BoolLit                 // true or false
+)
+
+// Lit is a literal, as written.
+type Lit struct {
+	Pos  Pos
+	Kind LitKind
+	Text string
 }
 
-// AndExpr is an 'and' chain.
-type AndExpr struct {
-	Pos   lexer.Position
-	Left  *NotExpr   `parser:"@@"`
-	Right []*AndTail `parser:"@@*"`
+// Paren is a parenthesised expression.
+type Paren struct {
+	Pos Pos // the '('
+	X   Expr
 }
 
-// AndTail is 'and operand'.
-type AndTail struct {
-	Pos   lexer.Position
-	Right *NotExpr `parser:"\"and\" @@"`
-}
-
-// NotExpr is 'not operand' or a comparison.
-type NotExpr struct {
-	Pos lexer.Position
-	Not *NotExpr `parser:"  \"not\" @@"`
-	Cmp *CmpExpr `parser:"| @@"`
-}
-
-// CmpExpr is an optional, non-associative comparison.
-type CmpExpr struct {
-	Pos  lexer.Position
-	Left *AddExpr `parser:"@@"`
-	Tail *CmpTail `parser:"@@?"`
-}
-
-// CmpTail is 'op operand' of a comparison.
-type CmpTail struct {
-	Pos   lexer.Position
-	Op    string   `parser:"@( \"==\" | \"!=\" | \"<=\" | \">=\" | \"<\" | \">\" )"`
-	Right *AddExpr `parser:"@@"`
-}
-
-// AddExpr is a chain of '+' and '-'.
-type AddExpr struct {
-	Pos   lexer.Position
-	Left  *MulExpr   `parser:"@@"`
-	Right []*AddTail `parser:"@@*"`
-}
-
-// AddTail is '+ operand' or '- operand'.
-type AddTail struct {
-	Pos   lexer.Position
-	Op    string   `parser:"@( \"+\" | \"-\" )"`
-	Right *MulExpr `parser:"@@"`
-}
-
-// MulExpr is a chain of '*' and '/'.
-type MulExpr struct {
-	Pos   lexer.Position
-	Left  *Unary     `parser:"@@"`
-	Right []*MulTail `parser:"@@*"`
-}
-
-// MulTail is '* operand' or '/ operand'.
-type MulTail struct {
-	Pos   lexer.Position
-	Op    string `parser:"@( \"*\" | \"/\" )"`
-	Right *Unary `parser:"@@"`
-}
-
-// Unary is a negation or a power.
+// Unary is 'not X' or '-X'.
 type Unary struct {
-	Pos   lexer.Position
-	Neg   *Unary `parser:"  \"-\" @@"`
-	Power *Power `parser:"| @@"`
+	Pos Pos // the operator
+	Op  string
+	X   Expr
 }
 
-// Power is 'base [^ exponent]'; the exponent is a Unary, so '^' is right-associative.
-type Power struct {
-	Pos  lexer.Position
-	Base *Primary `parser:"@@"`
-	Exp  *PowTail `parser:"@@?"`
-}
-
-// PowTail is '^ exponent'.
-type PowTail struct {
-	Pos lexer.Position
-	Exp *Unary `parser:"\"^\" @@"`
-}
-
-// Primary is an operand. Exactly one field is set.
-type Primary struct {
-	Pos    lexer.Position
-	Float  string     `parser:"  @Float"`
-	Int    string     `parser:"| @Int"`
-	Bool   string     `parser:"| @( \"true\" | \"false\" )"`
-	Paren  *Expr      `parser:"| \"(\" @@ \")\""`
-	If     *IfExpr    `parser:"| @@"`
-	Match  *MatchExpr `parser:"| @@"`
-	Reduce *Reduction `parser:"| @@"`
-	Call   *Call      `parser:"| @@"`
-	Ref    *Ref       `parser:"| @@"`
+// Binary is 'X op Y' for the operators or, and, the comparisons, + - * / and ^. Chains of
+// or, and, + - and * / nest to the left; ^ nests to the right (docs/language.md §3.3).
+type Binary struct {
+	Pos  Pos // the operator
+	Op   string
+	X, Y Expr
 }
 
 // IfExpr is 'if c then a else b'.
 type IfExpr struct {
-	Pos  lexer.Position
-	Cond *Expr `parser:"\"if\" @@"`
-	Then *Expr `parser:"\"then\" @@"`
-	Else *Expr `parser:"\"else\" @@"`
+	Pos  Pos
+	Cond Expr
+	Then Expr
+	Else Expr
 }
 
 // MatchExpr is 'match ref { arm, ... }'.
 type MatchExpr struct {
-	Pos     lexer.Position
-	Subject *Ref   `parser:"\"match\" @@"`
-	Arms    []*Arm `parser:"\"{\" @@ ( \",\" @@ )* \"}\""`
+	Pos     Pos
+	Subject *Ref
+	Arms    []*Arm
 }
 
 // Arm is 'state: value', 'integer: value' or '_: value'.
 type Arm struct {
-	Pos   lexer.Position
-	Name  string `parser:"( @Ident"`
-	Neg   bool   `parser:"| @\"-\"?"`
-	Int   string `parser:"  @Int )"`
-	Value *Expr  `parser:"\":\" @@"`
+	Pos   Pos
+	Name  string
+	Neg   bool
+	Int   string
+	Value Expr
 }
 
 // Reduction is 'sum|prod|all|any(binders: body)'.
 type Reduction struct {
-	Pos     lexer.Position
-	Op      string   `parser:"@( \"sum\" | \"prod\" | \"all\" | \"any\" )"`
-	Binders *Binders `parser:"\"(\" @@"`
-	Body    *Expr    `parser:"\":\" @@ \")\""`
+	Pos     Pos
+	Op      string
+	Binders *Binders
+	Body    Expr
 }
 
 // Call is a built-in function call.
 type Call struct {
-	Pos  lexer.Position
-	Name string  `parser:"@Ident \"(\""`
-	Args []*Expr `parser:"( @@ ( \",\" @@ )* )? \")\""`
+	Pos  Pos
+	Name string
+	Args []Expr
 }
+
+// Position returns the position of the first token.
+func (e *Lit) Position() Pos { return e.Pos }
+
+// Position returns the position of the '('.
+func (e *Paren) Position() Pos { return e.Pos }
+
+// Position returns the position of the operator.
+func (e *Unary) Position() Pos { return e.Pos }
+
+// Position returns the position of the operator.
+func (e *Binary) Position() Pos { return e.Pos }
+
+// Position returns the position of the name.
+func (e *Ref) Position() Pos { return e.Pos }
+
+// Position returns the position of the function name.
+func (e *Call) Position() Pos { return e.Pos }
+
+// Position returns the position of 'if'.
+func (e *IfExpr) Position() Pos { return e.Pos }
+
+// Position returns the position of 'match'.
+func (e *MatchExpr) Position() Pos { return e.Pos }
+
+// Position returns the position of the reduction's keyword.
+func (e *Reduction) Position() Pos { return e.Pos }
+
+func (*Lit) exprNode()       {}
+func (*Paren) exprNode()     {}
+func (*Unary) exprNode()     {}
+func (*Binary) exprNode()    {}
+func (*Ref) exprNode()       {}
+func (*Call) exprNode()      {}
+func (*IfExpr) exprNode()    {}
+func (*MatchExpr) exprNode() {}
+func (*Reduction) exprNode() {}

@@ -2,6 +2,9 @@ package lang
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -68,5 +71,59 @@ func BenchmarkLex10kTransitions(b *testing.B) {
 		if lx := lex("bench.mf", src); len(lx.errs) > 0 {
 			b.Fatal(lx.errs.Error())
 		}
+	}
+}
+
+// declModel generates n lines of each of 'param pK = K' and 'observable oK = S*K'.
+func declModel(n int) []byte {
+	var b strings.Builder
+	b.WriteString("species S\ninit { S = 1 }\nd: S -> 0 @ S\n")
+	for k := 0; k < n; k++ {
+		fmt.Fprintf(&b, "param p%d = %d\nobservable o%d = S*%d\n", k, k, k, k)
+	}
+	return []byte(b.String())
+}
+
+// TestParseMemoryPerDeclaration bounds what Parse allocates per declaration: an operand is
+// one node, not a chain of one wrapper per precedence level, and positions are compact (a
+// 10 MB file of such lines must check within 2 s). It does not run in parallel: it reads
+// the process's allocation counters.
+func TestParseMemoryPerDeclaration(t *testing.T) {
+	const n = 1000
+	src := declModel(n)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, ds := Parse("t.mf", src); len(ds) > 0 {
+		t.Fatal(ds.Error())
+	}
+	runtime.ReadMemStats(&after)
+	allocs := float64(after.Mallocs-before.Mallocs) / (2 * n)
+	bytes := float64(after.TotalAlloc-before.TotalAlloc) / (2 * n)
+	t.Logf("%.1f allocations and %.0f bytes per declaration", allocs, bytes)
+	if allocs > 2 || bytes > 700 {
+		t.Errorf("Parse takes %.1f allocations and %.0f bytes per declaration, want at most 2 and 700", allocs, bytes)
+	}
+}
+
+// TestReadSourceMemory checks that reading a model file allocates about its size once, not
+// the doubling buffers of io.ReadAll (of a 10 MB file, 30 MB copied as it grows).
+func TestReadSourceMemory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.mf")
+	if err := os.WriteFile(path, declModel(20000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	src, d := ReadSource(path, 0)
+	runtime.ReadMemStats(&after)
+	if d != nil || int64(len(src)) != fi.Size() {
+		t.Fatalf("ReadSource: %d bytes, %v; want %d", len(src), d, fi.Size())
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; float64(got) > 1.2*float64(fi.Size()) {
+		t.Errorf("reading %d bytes allocates %d", fi.Size(), got)
 	}
 }

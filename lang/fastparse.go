@@ -1,20 +1,20 @@
 package lang
 
 import (
-	"github.com/alecthomas/participle/v2/lexer"
-
 	"github.com/mfcproject/mfc/lang/diag"
 )
 
-// fastParser is a recursive-descent twin of the participle grammar in ast.go. Parse runs it
-// first on each run of statements; whenever it fails, the participle parser parses the run
-// again and produces the diagnostic. So participle's grammar defines the language and its
-// errors, and the twin only makes valid input fast: it builds the same tree, positions
-// included, which TestFastParserMatchesParticiple and FuzzParse check on every input.
+// fastParser is a recursive-descent twin of the participle grammar in grammar.go. Parse runs
+// it first on each run of statements; whenever it fails, the participle parser parses the
+// run again and produces the diagnostic. So participle's grammar defines the language and
+// its errors, and the twin only makes valid input fast: it builds the AST that fromGrammar
+// makes of participle's tree, positions included, which TestFastParserMatchesParticiple and
+// FuzzParse check on every input.
 type fastParser struct {
-	toks  []lexer.Token // the run; index end and beyond read as eof
+	file  string  // the file name, for diagnostics
+	toks  []token // the run; index end and beyond read as eof
 	end   int
-	eof   lexer.Token
+	eof   token
 	i     int
 	depth int // nesting of expressions, 'not', unary minus and '^' at the current token
 	ops   int // operators in the current statement
@@ -39,7 +39,7 @@ func (p *fastParser) enter() {
 	p.depth++
 	p.op()
 	if p.depth > MaxNesting {
-		panic(errLimit{diag.Errorf(toPos(p.pos()), "E106", "split it with let definitions",
+		panic(errLimit{diag.Errorf(p.peek().Pos.In(p.file), "E106", "split it with let definitions",
 			"expression nested more than %d levels deep", MaxNesting)})
 	}
 }
@@ -47,56 +47,76 @@ func (p *fastParser) enter() {
 // op counts one operator of the current statement.
 func (p *fastParser) op() {
 	if p.ops++; p.ops > p.maxOps {
-		panic(errLimit{diag.Errorf(toPos(p.pos()), "E106", "split it with let definitions, or use sum and prod",
+		panic(errLimit{diag.Errorf(p.peek().Pos.In(p.file), "E106", "split it with let definitions, or use sum and prod",
 			"statement has more than %d operators", p.maxOps)})
 	}
 }
 
-// slab hands out pointers into large blocks, so that the nine nodes of every operand are
-// nine slots of a few allocations rather than nine allocations.
-type slab[T any] struct{ buf []T }
+// slab hands out pointers into large blocks, so that the nodes of the most common kinds
+// (statements, names, literals, operators) are slots of a few allocations rather than one
+// allocation each. Blocks start small and double up to 512 slots: a small file does not pay
+// for large blocks.
+type slab[T any] struct {
+	buf  []T
+	next int // the size of the next block
+}
+
+func (s *slab[T]) refill() {
+	if len(s.buf) == 0 {
+		s.next = min(max(2*s.next, 8), 512)
+		s.buf = make([]T, s.next)
+	}
+}
 
 func (s *slab[T]) alloc() *T {
-	if len(s.buf) == 0 {
-		s.buf = make([]T, 512)
-	}
+	s.refill()
 	x := &s.buf[0]
 	s.buf = s.buf[1:]
 	return x
 }
 
+// one returns a slice of length and capacity 1 holding x: a list of one item costs no
+// allocation of its own (appending a second item copies it out).
+func (s *slab[T]) one(x T) []T {
+	s.refill()
+	out := s.buf[:1:1]
+	out[0] = x
+	s.buf = s.buf[1:]
+	return out
+}
+
 // arena holds the slabs of one Parse call.
 type arena struct {
-	expr  slab[Expr]
-	and   slab[AndExpr]
-	not   slab[NotExpr]
-	cmp   slab[CmpExpr]
-	add   slab[AddExpr]
-	mul   slab[MulExpr]
-	unary slab[Unary]
-	power slab[Power]
-	prim  slab[Primary]
+	lit   slab[Lit]
+	bin   slab[Binary]
 	ref   slab[Ref]
+	ident slab[Ident]
+	stmt  slab[Statement]
+	param slab[ParamDecl]
+	item  slab[ParamItem]
+	items slab[*ParamItem]
+	def   slab[DefDecl]
 }
 
 // errFast aborts the fast parser; the caller falls back to participle.
 type errFast struct{}
 
-func (p *fastParser) peek() *lexer.Token {
+func (p *fastParser) peek() *token {
 	if p.i < p.end {
 		return &p.toks[p.i]
 	}
 	return &p.eof
 }
 
-func (p *fastParser) peek2() *lexer.Token {
+func (p *fastParser) peek2() *token {
 	if p.i+1 < p.end {
 		return &p.toks[p.i+1]
 	}
 	return &p.eof
 }
 
-func (p *fastParser) pos() lexer.Position { return p.peek().Pos }
+// pos returns the position of the current token.
+func (p *fastParser) pos() Pos { return p.peek().Pos }
 
 // is reports whether the next token has the literal value v (participle's "v").
 func (p *fastParser) is(v string) bool {
@@ -118,9 +138,9 @@ func (p *fastParser) expect(v string) {
 	}
 }
 
-func (p *fastParser) kind(k lexer.TokenType) bool { return p.peek().Type == k }
+func (p *fastParser) kind(k tokenType) bool { return p.peek().Type == k }
 
-func (p *fastParser) take(k lexer.TokenType) string {
+func (p *fastParser) take(k tokenType) string {
 	t := p.peek()
 	if t.Type != k {
 		panic(errFast{})
@@ -130,16 +150,19 @@ func (p *fastParser) take(k lexer.TokenType) string {
 }
 
 // parseFast parses toks as a run of statements followed by eof, or reports ok=false.
-func parseFast(toks []lexer.Token, eof lexer.Token, a *arena) (stmts []*Statement, ok bool) {
-	p := &fastParser{toks: toks, end: len(toks), eof: eof, arena: a, maxOps: MaxOperators}
+// The statements are appended to out; if parsing fails, out is returned as it was.
+func parseFast(file string, toks []token, eof token, a *arena, out []*Statement) (stmts []*Statement, ok bool) {
+	p := &fastParser{file: file, toks: toks, end: len(toks), eof: eof, arena: a, maxOps: MaxOperators}
+	n := len(out)
 	defer func() {
 		if r := recover(); r != nil {
 			if _, is := r.(errFast); !is {
 				panic(r)
 			}
-			stmts, ok = nil, false
+			stmts, ok = out[:n], false
 		}
 	}()
+	stmts = out
 	for !p.kind(EOF) {
 		stmts = append(stmts, p.statement())
 	}
@@ -147,13 +170,16 @@ func parseFast(toks []lexer.Token, eof lexer.Token, a *arena) (stmts []*Statemen
 }
 
 func (p *fastParser) ident() *Ident {
-	pos := p.pos()
-	return &Ident{Pos: pos, Name: p.take(IdentT)}
+	id := p.arena.ident.alloc()
+	id.Pos = p.pos()
+	id.Name = p.take(IdentT)
+	return id
 }
 
 func (p *fastParser) statement() *Statement {
 	p.ops = 0
-	s := &Statement{Pos: p.pos()}
+	s := p.stmt.alloc()
+	s.Pos = p.pos()
 	t := p.peek()
 	switch {
 	case t.Type == Keyword && t.Value == "model":
@@ -175,9 +201,10 @@ func (p *fastParser) statement() *Statement {
 		p.expect("=")
 		s.Scale.Value = p.exprNode()
 	case t.Type == Keyword && t.Value == "param":
-		s.Param = &ParamDecl{Pos: p.pos()}
+		s.Param = p.param.alloc()
+		s.Param.Pos = p.pos()
 		p.i++
-		s.Param.Items = append(s.Param.Items, p.paramItem())
+		s.Param.Items = p.items.one(p.paramItem())
 		for p.accept(",") {
 			s.Param.Items = append(s.Param.Items, p.paramItem())
 		}
@@ -191,7 +218,8 @@ func (p *fastParser) statement() *Statement {
 	case t.Type == Keyword && t.Value == "env":
 		s.Env = p.envDecl()
 	case t.Type == Keyword && (t.Value == "let" || t.Value == "observable" || t.Value == "region"):
-		d := &DefDecl{Pos: p.pos(), Kind: t.Value}
+		d := p.def.alloc()
+		d.Pos, d.Kind = p.pos(), t.Value
 		p.i++
 		d.Name = p.ident()
 		d.Shape = p.optShape()
@@ -212,7 +240,9 @@ func (p *fastParser) statement() *Statement {
 }
 
 func (p *fastParser) paramItem() *ParamItem {
-	it := &ParamItem{Pos: p.pos(), Name: p.ident()}
+	it := p.item.alloc()
+	it.Pos = p.pos()
+	it.Name = p.ident()
 	it.Shape = p.optShape()
 	p.expect("=")
 	if p.is("[") {
@@ -525,131 +555,122 @@ func (p *fastParser) refNode() *Ref {
 	return r
 }
 
-func (p *fastParser) exprNode() *Expr {
+// exprNode parses an expression. The functions below follow the precedence levels of the
+// grammar (gExpr, gAndExpr, ...) and build one node per operand and per operator, as
+// fromExpr converts the grammar's chain.
+func (p *fastParser) exprNode() Expr {
 	p.enter()
-	e := p.expr.alloc()
-	e.Pos = p.pos()
-	e.Left = p.andExpr()
+	x := p.andExpr()
 	for p.is("or") {
-		t := &OrTail{Pos: p.pos()}
-		p.op()
-		p.i++
-		t.Right = p.andExpr()
-		e.Right = append(e.Right, t)
+		b := p.binary()
+		b.X, b.Y = x, p.andExpr()
+		x = b
 	}
 	p.depth--
-	return e
+	return x
 }
 
-func (p *fastParser) andExpr() *AndExpr {
-	e := p.and.alloc()
-	e.Pos = p.pos()
-	e.Left = p.notExpr()
+// binary starts the node of the operator at the current token and moves past it.
+func (p *fastParser) binary() *Binary {
+	b := p.bin.alloc()
+	b.Pos, b.Op = p.pos(), p.peek().Value
+	p.op()
+	p.i++
+	return b
+}
+
+func (p *fastParser) andExpr() Expr {
+	x := p.notExpr()
 	for p.is("and") {
-		t := &AndTail{Pos: p.pos()}
-		p.op()
-		p.i++
-		t.Right = p.notExpr()
-		e.Right = append(e.Right, t)
+		b := p.binary()
+		b.X, b.Y = x, p.notExpr()
+		x = b
 	}
-	return e
+	return x
 }
 
-func (p *fastParser) notExpr() *NotExpr {
-	e := p.not.alloc()
-	e.Pos = p.pos()
+func (p *fastParser) notExpr() Expr {
 	if p.is("not") {
+		u := &Unary{Pos: p.pos(), Op: "not"}
 		p.enter()
 		p.i++
-		e.Not = p.notExpr()
-		p.depth--
-		return e
-	}
-	c := p.cmp.alloc()
-	c.Pos = p.pos()
-	c.Left = p.addExpr()
-	if t := p.peek(); t.Type == Punct && isCmp(*t) {
-		tail := &CmpTail{Pos: p.pos(), Op: t.Value}
-		p.op()
-		p.i++
-		tail.Right = p.addExpr()
-		c.Tail = tail
-	}
-	e.Cmp = c
-	return e
-}
-
-func (p *fastParser) addExpr() *AddExpr {
-	e := p.add.alloc()
-	e.Pos = p.pos()
-	e.Left = p.mulExpr()
-	for p.is("+") || p.is("-") {
-		t := &AddTail{Pos: p.pos(), Op: p.peek().Value}
-		p.op()
-		p.i++
-		t.Right = p.mulExpr()
-		e.Right = append(e.Right, t)
-	}
-	return e
-}
-
-func (p *fastParser) mulExpr() *MulExpr {
-	e := p.mul.alloc()
-	e.Pos = p.pos()
-	e.Left = p.unaryExpr()
-	for p.is("*") || p.is("/") {
-		t := &MulTail{Pos: p.pos(), Op: p.peek().Value}
-		p.op()
-		p.i++
-		t.Right = p.unaryExpr()
-		e.Right = append(e.Right, t)
-	}
-	return e
-}
-
-func (p *fastParser) unaryExpr() *Unary {
-	u := p.unary.alloc()
-	u.Pos = p.pos()
-	if p.is("-") {
-		p.enter()
-		p.i++
-		u.Neg = p.unaryExpr()
+		u.X = p.notExpr()
 		p.depth--
 		return u
 	}
-	pw := p.power.alloc()
-	pw.Pos = p.pos()
-	pw.Base = p.primary()
-	if p.is("^") {
-		t := &PowTail{Pos: p.pos()}
-		p.enter()
-		p.i++
-		t.Exp = p.unaryExpr()
-		p.depth--
-		pw.Exp = t
+	x := p.addExpr()
+	if t := p.peek(); t.Type == Punct && isCmp(*t) {
+		b := p.binary()
+		b.X, b.Y = x, p.addExpr()
+		x = b
 	}
-	u.Power = pw
-	return u
+	return x
 }
 
-func (p *fastParser) primary() *Primary {
-	pr := p.prim.alloc()
-	pr.Pos = p.pos()
+func (p *fastParser) addExpr() Expr {
+	x := p.mulExpr()
+	for p.is("+") || p.is("-") {
+		b := p.binary()
+		b.X, b.Y = x, p.mulExpr()
+		x = b
+	}
+	return x
+}
+
+func (p *fastParser) mulExpr() Expr {
+	x := p.unaryExpr()
+	for p.is("*") || p.is("/") {
+		b := p.binary()
+		b.X, b.Y = x, p.unaryExpr()
+		x = b
+	}
+	return x
+}
+
+func (p *fastParser) unaryExpr() Expr {
+	if p.is("-") {
+		u := &Unary{Pos: p.pos(), Op: "-"}
+		p.enter()
+		p.i++
+		u.X = p.unaryExpr()
+		p.depth--
+		return u
+	}
+	x := p.primary()
+	if p.is("^") {
+		b := p.bin.alloc()
+		b.Pos, b.Op, b.X = p.pos(), "^", x
+		p.enter()
+		p.i++
+		b.Y = p.unaryExpr()
+		p.depth--
+		x = b
+	}
+	return x
+}
+
+func (p *fastParser) primary() Expr {
 	t := p.peek()
 	switch {
-	case t.Type == Float:
-		pr.Float = t.Value
+	case t.Type == Float || t.Type == Int || t.Type == Keyword && (t.Value == "true" || t.Value == "false"):
+		l := p.lit.alloc()
+		l.Pos, l.Text = p.pos(), t.Value
+		switch t.Type {
+		case Float:
+			l.Kind = FloatLit
+		case Int:
+			l.Kind = IntLit
+		default:
+			l.Kind = BoolLit
+		}
 		p.i++
-	case t.Type == Int:
-		pr.Int = t.Value
-		p.i++
-	case t.Type == Keyword && (t.Value == "true" || t.Value == "false"):
-		pr.Bool = t.Value
-		p.i++
+		return l
 	case t.Type == Punct && t.Value == "(":
+		e := &Paren{Pos: p.pos()}
 		p.i++
-		pr.Paren = p.exprNode()
+		e.X = p.exprNode()
 		p.expect(")")
+		return e
 	case t.Type == Keyword && t.Value == "if":
 		e := &IfExpr{Pos: p.pos()}
 		p.i++
@@ -658,7 +679,7 @@ func (p *fastParser) primary() *Primary {
 		e.Then = p.exprNode()
 		p.expect("else")
 		e.Else = p.exprNode()
-		pr.If = e
+		return e
 	case t.Type == Keyword && t.Value == "match":
 		m := &MatchExpr{Pos: p.pos()}
 		p.i++
@@ -669,7 +690,7 @@ func (p *fastParser) primary() *Primary {
 			m.Arms = append(m.Arms, p.arm())
 		}
 		p.expect("}")
-		pr.Match = m
+		return m
 	case t.Type == Keyword && (t.Value == "sum" || t.Value == "prod" || t.Value == "all" || t.Value == "any"):
 		r := &Reduction{Pos: p.pos(), Op: t.Value}
 		p.i++
@@ -678,7 +699,7 @@ func (p *fastParser) primary() *Primary {
 		p.expect(":")
 		r.Body = p.exprNode()
 		p.expect(")")
-		pr.Reduce = r
+		return r
 	case t.Type == IdentT && p.peek2().Type == Punct && p.peek2().Value == "(":
 		c := &Call{Pos: p.pos(), Name: t.Value}
 		p.i += 2
@@ -689,13 +710,11 @@ func (p *fastParser) primary() *Primary {
 			}
 		}
 		p.expect(")")
-		pr.Call = c
+		return c
 	case t.Type == IdentT:
-		pr.Ref = p.refNode()
-	default:
-		panic(errFast{})
+		return p.refNode()
 	}
-	return pr
+	panic(errFast{})
 }
 
 func (p *fastParser) arm() *Arm {

@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/alecthomas/participle/v2/lexer"
-
 	"github.com/mfcproject/mfc/lang/diag"
 )
 
@@ -43,26 +41,26 @@ func FormatSource(filename string, src []byte) ([]byte, diag.List) {
 // ends with exactly one newline (it is empty for a file with no statements and no comments).
 func Format(f *File) []byte {
 	p := &printer{cms: f.Comments}
-	end := lexer.Position{Offset: math.MaxInt, Line: math.MaxInt}
+	end := Pos{Offset: math.MaxInt32, Line: math.MaxInt32}
 	if f.Model != nil {
 		next := end
 		if len(f.Stmts) > 0 {
 			next = f.Stmts[0].Pos
 		}
-		p.leading(0, f.Model.Pos.Offset)
+		p.leading(0, int(f.Model.Pos.Offset))
 		u := newUnit(f.Model.Pos, f.Model)
-		u.pieces = []piece{{"model " + f.Model.Name, f.Model.Pos.Line}}
+		u.pieces = []piece{{"model " + f.Model.Name, int(f.Model.Pos.Line)}}
 		p.flat(0, u, next)
 	}
 	for _, s := range f.Stmts {
-		p.leading(0, s.Pos.Offset)
+		p.leading(0, int(s.Pos.Offset))
 		if s.For != nil {
 			p.forStmt(0, s.For, s.EndPos)
 			continue
 		}
 		p.flat(0, stmtUnit(s), s.EndPos)
 	}
-	p.leading(0, end.Offset)
+	p.leading(0, int(end.Offset))
 	return p.bytes()
 }
 
@@ -84,20 +82,20 @@ type piece struct {
 // unit is a statement (or a loop header, a loop body item, a block's '}') laid out as pieces.
 type unit struct {
 	pieces []piece
-	start  lexer.Position
+	start  Pos
 	lines  map[int]bool // source lines on which a node of the unit starts
 	last   int          // the last such line
 }
 
-func newUnit(start lexer.Position, nodes ...any) unit {
-	u := unit{start: start, lines: map[int]bool{start.Line: true}, last: start.Line}
+func newUnit(start Pos, nodes ...any) unit {
+	u := unit{start: start, lines: map[int]bool{int(start.Line): true}, last: int(start.Line)}
 	for _, n := range nodes {
 		nodeLines(reflect.ValueOf(n), &u)
 	}
 	return u
 }
 
-var posType = reflect.TypeOf(lexer.Position{})
+var posType = reflect.TypeOf(Pos{})
 
 // nodeLines records the line of every node position below v (EndPos fields excluded: they
 // point at the token after a node).
@@ -117,7 +115,7 @@ func nodeLines(v reflect.Value, u *unit) {
 			fv, ft := v.Field(i), t.Field(i)
 			if ft.Type == posType {
 				if ft.Name == "Pos" {
-					if line := fv.Interface().(lexer.Position).Line; line > 0 {
+					if line := int(fv.Interface().(Pos).Line); line > 0 {
 						u.lines[line] = true
 						u.last = max(u.last, line)
 					}
@@ -157,14 +155,14 @@ func (p *printer) leading(indent, offset int) {
 
 // flat prints a unit and the comments that belong to it: those before limit (the next token
 // after the unit) on its lines.
-func (p *printer) flat(indent int, u unit, limit lexer.Position) {
+func (p *printer) flat(indent int, u unit, limit Pos) {
 	// The AST does not record closing brackets. A unit that spans lines and ends with one may
 	// have it on the line after its last node: assume so if a comment there does not start in
 	// column 1, or, for '}', if no comment is there (the usual layout of a block).
 	end := u.last
-	if text := u.pieces[len(u.pieces)-1].text; u.start.Line < u.last && strings.ContainsAny(text[len(text)-1:], ")]}") {
+	if text := u.pieces[len(u.pieces)-1].text; int(u.start.Line) < u.last && strings.ContainsAny(text[len(text)-1:], ")]}") {
 		col := 0 // column of a comment on the next line, or 0
-		for i := p.next; i < len(p.cms) && p.cms[i].Pos.Offset < limit.Offset && p.cms[i].Pos.Line <= u.last+1; i++ {
+		for i := p.next; i < len(p.cms) && p.cms[i].Pos.Offset < int(limit.Offset) && p.cms[i].Pos.Line <= u.last+1; i++ {
 			if c := p.cms[i].Pos; c.Line == u.last+1 {
 				col = c.Col
 			}
@@ -174,7 +172,7 @@ func (p *printer) flat(indent int, u unit, limit lexer.Position) {
 		}
 	}
 	var mine []Comment
-	for p.next < len(p.cms) && p.cms[p.next].Pos.Offset < limit.Offset && p.cms[p.next].Pos.Line <= end {
+	for p.next < len(p.cms) && p.cms[p.next].Pos.Offset < int(limit.Offset) && p.cms[p.next].Pos.Line <= end {
 		mine = append(mine, p.cms[p.next])
 		p.next++
 	}
@@ -195,7 +193,7 @@ func (p *printer) flat(indent int, u unit, limit lexer.Position) {
 		trail[k] = commentText(c)
 		hoist = i
 	}
-	blank := p.blankBefore(u.start.Line)
+	blank := p.blankBefore(int(u.start.Line))
 	for _, c := range mine[:hoist] {
 		p.out = append(p.out, outLine{indent: indent, text: commentText(c), blank: blank})
 		blank = false
@@ -207,10 +205,10 @@ func (p *printer) flat(indent int, u unit, limit lexer.Position) {
 }
 
 // forStmt prints a loop: its header, then its body indented by two more spaces.
-func (p *printer) forStmt(indent int, f *ForStmt, limit lexer.Position) {
+func (p *printer) forStmt(indent int, f *ForStmt, limit Pos) {
 	head := newUnit(f.Pos, f.Binders)
 	text := "for " + binders(f.Binders)
-	var bodyStart lexer.Position
+	var bodyStart Pos
 	switch {
 	case f.Single != nil:
 		text += ":"
@@ -219,11 +217,11 @@ func (p *printer) forStmt(indent int, f *ForStmt, limit lexer.Position) {
 		text += " {"
 		bodyStart = f.Block[0].Pos
 	default:
-		head.pieces = []piece{{text + " {}", f.Pos.Line}}
+		head.pieces = []piece{{text + " {}", int(f.Pos.Line)}}
 		p.flat(indent, head, limit)
 		return
 	}
-	head.pieces = []piece{{text, f.Pos.Line}}
+	head.pieces = []piece{{text, int(f.Pos.Line)}}
 	p.flat(indent, head, bodyStart)
 	p.prevEnd = 0 // no blank line at the start of a body
 	if f.Single != nil {
@@ -234,22 +232,22 @@ func (p *printer) forStmt(indent int, f *ForStmt, limit lexer.Position) {
 		p.body(indent+2, b)
 	}
 	closing := f.Block[len(f.Block)-1].EndPos // the last item ends where '}' starts
-	p.leading(indent+2, closing.Offset)
+	p.leading(indent+2, int(closing.Offset))
 	p.prevEnd = 0 // no blank line before '}'
 	u := newUnit(closing)
-	u.pieces = []piece{{"}", closing.Line}}
+	u.pieces = []piece{{"}", int(closing.Line)}}
 	p.flat(indent, u, limit)
 }
 
 // body prints one item of a loop body.
 func (p *printer) body(indent int, b *LoopBody) {
-	p.leading(indent, b.Pos.Offset)
+	p.leading(indent, int(b.Pos.Offset))
 	if b.For != nil {
 		p.forStmt(indent, b.For, b.EndPos)
 		return
 	}
 	u := newUnit(b.Pos, b.Transition)
-	u.pieces = []piece{{transition(b.Transition), b.Pos.Line}}
+	u.pieces = []piece{{transition(b.Transition), int(b.Pos.Line)}}
 	p.flat(indent, u, b.EndPos)
 }
 
@@ -322,7 +320,7 @@ func (w *writer) array(a *ArrayLit) {
 		if i > 0 {
 			w.str(",")
 			if nested {
-				w.newline(e.Pos.Line, col)
+				w.newline(int(e.Pos.Line), col)
 			} else {
 				w.str(" ")
 			}
@@ -338,7 +336,7 @@ func (w *writer) array(a *ArrayLit) {
 
 // stmtUnit lays out every statement except a loop.
 func stmtUnit(s *Statement) unit {
-	w := &writer{src: s.Pos.Line}
+	w := &writer{src: int(s.Pos.Line)}
 	switch {
 	case s.Time != nil:
 		w.str("time ", s.Time.Kind)
@@ -531,9 +529,9 @@ func arms(as []*Arm) string {
 	return strings.Join(out, ", ")
 }
 
-func expr(e *Expr) string { return (&exprPrinter{}).expr(e) }
+func expr(e Expr) string { return (&exprPrinter{}).expr(e) }
 
-func exprs(es []*Expr) string {
+func exprs(es []Expr) string {
 	out := make([]string, len(es))
 	for i, e := range es {
 		out[i] = expr(e)
@@ -548,37 +546,48 @@ type exprPrinter struct {
 	compact bool
 }
 
-func (x *exprPrinter) expr(e *Expr) string {
-	x.or(e)
+func (x *exprPrinter) expr(e Expr) string {
+	x.node(e)
 	return x.b.String()
 }
 
-func (x *exprPrinter) or(e *Expr) {
-	x.and(e.Left)
-	for _, t := range e.Right {
-		x.b.WriteString(" or ")
-		x.and(t.Right)
-	}
-}
-
-func (x *exprPrinter) and(e *AndExpr) {
-	x.not(e.Left)
-	for _, t := range e.Right {
-		x.b.WriteString(" and ")
-		x.not(t.Right)
-	}
-}
-
-func (x *exprPrinter) not(e *NotExpr) {
-	if e.Not != nil {
-		x.b.WriteString("not ")
-		x.not(e.Not)
-		return
-	}
-	x.add(e.Cmp.Left)
-	if t := e.Cmp.Tail; t != nil {
-		x.b.WriteString(" " + t.Op + " ")
-		x.add(t.Right)
+func (x *exprPrinter) node(e Expr) {
+	b := &x.b
+	switch e := e.(type) {
+	case *Lit:
+		b.WriteString(e.Text)
+	case *Ref:
+		b.WriteString(ref(e))
+	case *Binary:
+		x.node(e.X)
+		switch e.Op {
+		case "+", "-", "*", "/":
+			x.op(e.Op)
+		case "^":
+			b.WriteString("^")
+		default: // or, and, comparisons
+			b.WriteString(" " + e.Op + " ")
+		}
+		x.node(e.Y)
+	case *Unary:
+		if e.Op == "not" {
+			b.WriteString("not ")
+		} else {
+			b.WriteString(e.Op)
+		}
+		x.node(e.X)
+	case *Paren:
+		b.WriteString("(")
+		x.node(e.X)
+		b.WriteString(")")
+	case *IfExpr:
+		b.WriteString("if " + expr(e.Cond) + " then " + expr(e.Then) + " else " + expr(e.Else))
+	case *MatchExpr:
+		b.WriteString("match " + ref(e.Subject) + " { " + arms(e.Arms) + " }")
+	case *Reduction:
+		b.WriteString(e.Op + "(" + binders(e.Binders) + ": " + expr(e.Body) + ")")
+	case *Call:
+		b.WriteString(e.Name + "(" + exprs(e.Args) + ")")
 	}
 }
 
@@ -587,60 +596,5 @@ func (x *exprPrinter) op(o string) {
 		x.b.WriteString(o)
 	} else {
 		x.b.WriteString(" " + o + " ")
-	}
-}
-
-func (x *exprPrinter) add(e *AddExpr) {
-	x.mul(e.Left)
-	for _, t := range e.Right {
-		x.op(t.Op)
-		x.mul(t.Right)
-	}
-}
-
-func (x *exprPrinter) mul(e *MulExpr) {
-	x.unary(e.Left)
-	for _, t := range e.Right {
-		x.op(t.Op)
-		x.unary(t.Right)
-	}
-}
-
-func (x *exprPrinter) unary(u *Unary) {
-	if u.Neg != nil {
-		x.b.WriteString("-")
-		x.unary(u.Neg)
-		return
-	}
-	x.primary(u.Power.Base)
-	if u.Power.Exp != nil {
-		x.b.WriteString("^")
-		x.unary(u.Power.Exp.Exp)
-	}
-}
-
-func (x *exprPrinter) primary(p *Primary) {
-	b := &x.b
-	switch {
-	case p.Float != "":
-		b.WriteString(p.Float)
-	case p.Int != "":
-		b.WriteString(p.Int)
-	case p.Bool != "":
-		b.WriteString(p.Bool)
-	case p.Paren != nil:
-		b.WriteString("(")
-		x.or(p.Paren)
-		b.WriteString(")")
-	case p.If != nil:
-		b.WriteString("if " + expr(p.If.Cond) + " then " + expr(p.If.Then) + " else " + expr(p.If.Else))
-	case p.Match != nil:
-		b.WriteString("match " + ref(p.Match.Subject) + " { " + arms(p.Match.Arms) + " }")
-	case p.Reduce != nil:
-		b.WriteString(p.Reduce.Op + "(" + binders(p.Reduce.Binders) + ": " + expr(p.Reduce.Body) + ")")
-	case p.Call != nil:
-		b.WriteString(p.Call.Name + "(" + exprs(p.Call.Args) + ")")
-	case p.Ref != nil:
-		b.WriteString(ref(p.Ref))
 	}
 }

@@ -10,8 +10,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/alecthomas/participle/v2/lexer"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/fmt")
@@ -149,9 +147,9 @@ func astDiff(a, b *File) string {
 	return ""
 }
 
-var positionType = reflect.TypeOf(lexer.Position{})
+var fmtPosType = reflect.TypeOf(Pos{})
 
-// unpos returns v with every lexer.Position in it set to the zero value. It mutates v.
+// unpos returns v with every Pos in it set to the zero value. It mutates v.
 func unpos[T any](v T) T {
 	zero(reflect.ValueOf(v))
 	return v
@@ -159,7 +157,7 @@ func unpos[T any](v T) T {
 
 func zero(v reflect.Value) {
 	switch v.Kind() {
-	case reflect.Pointer:
+	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
 			zero(v.Elem())
 		}
@@ -170,8 +168,8 @@ func zero(v reflect.Value) {
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
 			f := v.Field(i)
-			if f.Type() == positionType {
-				f.Set(reflect.Zero(positionType))
+			if f.Type() == fmtPosType {
+				f.Set(reflect.Zero(fmtPosType))
 				continue
 			}
 			zero(f)
@@ -444,7 +442,7 @@ func TestFormatCommentsEverywhere(t *testing.T) {
 			var b strings.Builder
 			prev := 0
 			for i, tok := range toks[:len(toks)-1] {
-				end := tok.Pos.Offset + len(tok.Value)
+				end := int(tok.Pos.Offset) + len(tok.Value)
 				b.Write(src[prev:end])
 				prev = end
 				switch {

@@ -16,16 +16,44 @@ import (
 // Token kinds of the .mf lexer (docs/language.md §2). Comments and whitespace never reach the parser:
 // comments are kept aside for the formatter, whitespace is dropped.
 const (
-	EOF     lexer.TokenType = lexer.EOF
-	Float   lexer.TokenType = -2
-	Int     lexer.TokenType = -3
-	Keyword lexer.TokenType = -4
-	IdentT  lexer.TokenType = -5
-	Punct   lexer.TokenType = -6
+	EOF     tokenType = -1 // lexer.EOF
+	Float   tokenType = -2
+	Int     tokenType = -3
+	Keyword tokenType = -4
+	IdentT  tokenType = -5
+	Punct   tokenType = -6
 )
 
+// tokenType is the kind of a token: participle's lexer.TokenType in 4 bytes.
+type tokenType int32
+
+// token is one token of the source, in 32 bytes. participle's lexer.Token (64 bytes, with
+// the file name in every position) is built only for the runs of statements that the
+// participle grammar parses (participleTokens).
+type token struct {
+	Pos   Pos
+	Type  tokenType
+	Value string
+}
+
+// participleTokens converts toks, in the named file, for participle.
+func participleTokens(file string, toks []token) []lexer.Token {
+	out := make([]lexer.Token, len(toks))
+	for i, t := range toks {
+		out[i] = lexer.Token{Type: lexer.TokenType(t.Type), Value: t.Value,
+			Pos: lexer.Position{Filename: file, Offset: int(t.Pos.Offset), Line: int(t.Pos.Line), Column: int(t.Pos.Column)}}
+	}
+	return out
+}
+
+// fromParticiple converts a token that participle reports back.
+func fromParticiple(t lexer.Token) token {
+	return token{Pos: posOf(t.Pos), Type: tokenType(t.Type), Value: t.Value}
+}
+
 var symbols = map[string]lexer.TokenType{
-	"EOF": EOF, "Float": Float, "Int": Int, "Keyword": Keyword, "Ident": IdentT, "Punct": Punct,
+	"EOF": lexer.TokenType(EOF), "Float": lexer.TokenType(Float), "Int": lexer.TokenType(Int),
+	"Keyword": lexer.TokenType(Keyword), "Ident": lexer.TokenType(IdentT), "Punct": lexer.TokenType(Punct),
 }
 
 // Keywords are the reserved words of docs/language.md §2. They lex as their own token kind, so they can
@@ -39,7 +67,6 @@ func init() {
 		"true", "false", "sum", "prod", "all", "any", "stationary", "transient", "cumulative",
 		"discounted", "until"} {
 		Keywords[k] = true
-		keywordText[k] = k
 	}
 }
 
@@ -51,13 +78,14 @@ type Comment struct {
 
 // tokens is the result of lexing one file.
 type tokens struct {
-	toks     []lexer.Token
+	file     string
+	toks     []token
 	comments []Comment
 	errs     diag.List
 	tooMany  bool // lexing stopped at MaxTokens (E106)
 }
 
-// MaxTokens bounds the tokens of one file (E106). A token takes 64 bytes; a model within the
+// MaxTokens bounds the tokens of one file (E106). A token takes 32 bytes; a model within the
 // element limits (an array literal of MaxElements numbers, say) has far fewer.
 const MaxTokens = 4_000_000
 
@@ -68,49 +96,44 @@ func lex(filename string, src []byte) *tokens { return lexMax(filename, src, Max
 
 // lexMax is lex with a limit of maxTokens tokens.
 func lexMax(filename string, src []byte, maxTokens int) *tokens {
-	l := &lexState{file: filename, src: src, line: 1, col: 1, names: map[string]string{}}
-	// A token takes 64 bytes: reserve what a quick count predicts, not len(src)/2 (320 MB
+	// Every token's text is a slice of one copy of the source: no allocation per name or
+	// number, and no table of names to grow.
+	l := &lexState{file: filename, src: src, text: string(src), line: 1, col: 1}
+	// A token takes 32 bytes: reserve what a quick count predicts, not len(src)/2 (160 MB
 	// for a 10 MB file), and do not let a large file grow the slice by copying.
-	out := &tokens{toks: make([]lexer.Token, 0, min(estimateTokens(src), maxTokens)+16)}
+	out := &tokens{file: filename, toks: make([]token, 0, min(estimateTokens(src), maxTokens)+16)}
 	for l.off < len(src) {
 		if len(out.toks) >= maxTokens {
-			out.errs.Add(diag.Errorf(toPos(l.position()), "E106", "split the model, or use families and sum",
+			out.errs.Add(diag.Errorf(l.position().In(l.file), "E106", "split the model, or use families and sum",
 				"file has more than %d tokens", maxTokens))
 			out.tooMany = true
 			break
 		}
 		l.next(out)
 	}
-	out.toks = append(out.toks, lexer.Token{Type: EOF, Pos: l.position()})
+	out.toks = append(out.toks, token{Type: EOF, Pos: l.position()})
 	return out
 }
 
 type lexState struct {
 	file      string
 	src       []byte
+	text      string // src as a string: token values are slices of it
 	off       int
 	line, col int
-	names     map[string]string // interned identifiers: one string per distinct name
 }
 
-// word classifies a keyword or identifier and returns a shared string for it, so that a
-// name used ten thousand times is allocated once.
-func (l *lexState) word(b []byte) (string, lexer.TokenType) {
-	if k, ok := keywordText[string(b)]; ok {
-		return k, Keyword
+// word classifies the keyword or identifier text[start:end].
+func (l *lexState) word(start, end int) (string, tokenType) {
+	s := l.text[start:end]
+	if Keywords[s] {
+		return s, Keyword
 	}
-	if s, ok := l.names[string(b)]; ok {
-		return s, IdentT
-	}
-	s := string(b)
-	l.names[s] = s
 	return s, IdentT
 }
 
-var keywordText = map[string]string{}
-
-func (l *lexState) position() lexer.Position {
-	return lexer.Position{Filename: l.file, Offset: l.off, Line: l.line, Column: l.col}
+func (l *lexState) position() Pos {
+	return Pos{Offset: int32(l.off), Line: int32(l.line), Column: int32(l.col)}
 }
 
 // advance moves over n bytes that hold no newline and only ASCII characters.
@@ -141,8 +164,8 @@ func (l *lexState) next(out *tokens) {
 		for end < len(src) && (isLetter(src[end]) || isDigit(src[end])) {
 			end++
 		}
-		word, kind := l.word(src[start:end])
-		out.toks = append(out.toks, lexer.Token{Type: kind, Value: word, Pos: pos})
+		word, kind := l.word(start, end)
+		out.toks = append(out.toks, token{Type: kind, Value: word, Pos: pos})
 		l.advance(end - start)
 	case c == '.' && l.off+1 < len(src) && isDigit(src[l.off+1]):
 		// ".5": reported at the point, lexed as a number so that parsing goes on.
@@ -151,13 +174,13 @@ func (l *lexState) next(out *tokens) {
 		for end < len(src) && isDigit(src[end]) {
 			end++
 		}
-		text := string(src[l.off:end])
-		out.errs.Add(diag.Errorf(toPos(pos), "E102", "write 0"+text+"; a range is written 1..K", "malformed number '%s'", text))
-		out.toks = append(out.toks, lexer.Token{Type: Float, Value: "0" + text, Pos: pos})
+		text := l.text[l.off:end]
+		out.errs.Add(diag.Errorf(pos.In(l.file), "E102", "write 0"+text+"; a range is written 1..K", "malformed number '%s'", text))
+		out.toks = append(out.toks, token{Type: Float, Value: "0" + text, Pos: pos})
 		l.advance(end - l.off)
 	default:
 		if p := matchPunct(src[l.off:]); p != "" {
-			out.toks = append(out.toks, lexer.Token{Type: Punct, Value: p, Pos: l.position()})
+			out.toks = append(out.toks, token{Type: Punct, Value: p, Pos: l.position()})
 			l.advance(len(p))
 			return
 		}
@@ -171,8 +194,8 @@ func (l *lexState) comment(out *tokens) {
 	for end < len(l.src) && l.src[end] != '\n' {
 		end++
 	}
-	text := string(l.src[l.off:end])
-	out.comments = append(out.comments, Comment{Pos: toPos(pos), Text: text})
+	text := l.text[l.off:end]
+	out.comments = append(out.comments, Comment{Pos: pos.In(l.file), Text: text})
 	l.col += utf8.RuneCount(l.src[l.off:end])
 	l.off = end
 }
@@ -222,19 +245,19 @@ func (l *lexState) number(out *tokens) {
 		end = exponent(src, end)
 	} else if end < len(src) && src[end] == '.' && (end+1 >= len(src) || src[end+1] != '.') {
 		// "1." is malformed; "1..K" is a range.
-		text := string(src[start : end+1])
-		out.errs.Add(diag.Errorf(toPos(pos), "E102", "write "+text[:len(text)-1]+" or "+text+"0; a range is written 1..K", "malformed number '%s'", text))
-		out.toks = append(out.toks, lexer.Token{Type: Float, Value: text + "0", Pos: pos})
+		text := l.text[start : end+1]
+		out.errs.Add(diag.Errorf(pos.In(l.file), "E102", "write "+text[:len(text)-1]+" or "+text+"0; a range is written 1..K", "malformed number '%s'", text))
+		out.toks = append(out.toks, token{Type: Float, Value: text + "0", Pos: pos})
 		l.advance(end + 1 - start)
 		return
 	} else if e := exponent(src, end); e != end {
 		kind, end = Float, e
 	}
-	text := string(src[start:end])
+	text := l.text[start:end]
 	if tooLarge(text) {
-		out.errs.Add(diag.Errorf(toPos(pos), "E102", "numbers are finite: at most about 1.8e308", "number '%s' is too large", text))
+		out.errs.Add(diag.Errorf(pos.In(l.file), "E102", "numbers are finite: at most about 1.8e308", "number '%s' is too large", text))
 	}
-	out.toks = append(out.toks, lexer.Token{Type: kind, Value: text, Pos: pos})
+	out.toks = append(out.toks, token{Type: kind, Value: text, Pos: pos})
 	l.advance(end - start)
 }
 
@@ -311,17 +334,10 @@ func (l *lexState) unexpected(out *tokens) {
 	} else if r >= utf8.RuneSelf {
 		hint = "non-ASCII characters may appear only in comments"
 	}
-	out.errs.Add(diag.Errorf(toPos(pos), "E101", hint, "%s", msg))
+	out.errs.Add(diag.Errorf(pos.In(l.file), "E101", hint, "%s", msg))
 	l.off += size
 	l.col++
 }
-
-func toPos(p lexer.Position) diag.Pos {
-	return diag.Pos{File: p.Filename, Line: p.Line, Col: p.Column, Offset: p.Offset}
-}
-
-// ToPos converts a participle position, as stored in the AST, to a diagnostic position.
-func ToPos(p lexer.Position) diag.Pos { return toPos(p) }
 
 // sliceLexer feeds pre-lexed tokens to participle.
 type sliceLexer struct {
@@ -349,5 +365,5 @@ func (definition) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sliceLexer{toks: lex(filename, src).toks}, nil
+	return &sliceLexer{toks: participleTokens(filename, lex(filename, src).toks)}, nil
 }

@@ -1,9 +1,11 @@
 package lang
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 
@@ -28,20 +30,40 @@ func ReadSource(path string, max int64) ([]byte, *diag.Diagnostic) {
 	if max <= 0 {
 		max = DefaultMaxInput
 	}
+	max = min(max, maxSource)
 	at := diag.Pos{File: path}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, diag.Errorf(at, "E100", "check the path", "cannot read file: %v", err)
 	}
 	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, max+1))
+	// A regular file is read into a buffer of its size (plus room to see that it ends), not
+	// the doubling buffers of io.ReadAll; a device or pipe still stops at the limit.
+	hint := int64(512)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		hint = min(fi.Size(), max) + 512
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, hint))
+	_, err = buf.ReadFrom(io.LimitReader(f, max+1))
+	src := buf.Bytes()
 	if err != nil {
 		return nil, diag.Errorf(at, "E100", "check the path", "cannot read file: %v", err)
 	}
 	if int64(len(src)) > max {
+		if max == maxSource {
+			return nil, tooLong(path)
+		}
 		return nil, diag.Errorf(at, "E100", "raise the limit with --max-input", "file is larger than the limit of %s", byteSize(max))
 	}
 	return src, nil
+}
+
+// maxSource bounds any source, whatever the input limit: positions in the AST are 32-bit.
+const maxSource = math.MaxInt32
+
+// tooLong is E100 for a source over maxSource bytes.
+func tooLong(path string) *diag.Diagnostic {
+	return diag.Errorf(diag.Pos{File: path}, "E100", "split the model", "file is larger than the limit of %s", byteSize(maxSource))
 }
 
 // byteSize formats n as "10 MB", "512 kB" or "100 bytes".
@@ -68,6 +90,9 @@ func ParseFile(path string) (*File, diag.List) {
 // that parsed, together with every lexical and syntax diagnostic (E101–E105), sorted. The
 // parser recovers at statement boundaries, so one bad statement does not hide the next.
 func Parse(filename string, src []byte) (*File, diag.List) {
+	if len(src) > maxSource {
+		return &File{Name: filename}, diag.List{tooLong(filename)}
+	}
 	lx := lex(filename, src)
 	errs := lx.errs
 	if lx.tooMany {
@@ -77,22 +102,22 @@ func Parse(filename string, src []byte) (*File, diag.List) {
 	for _, d := range lx.errs {
 		markBad(bad, lx.toks, d.Pos.Offset)
 	}
-	for _, d := range checkBrackets(lx.toks) {
+	for _, d := range checkBrackets(filename, lx.toks) {
 		errs.Add(d)
 		markBad(bad, lx.toks, d.Pos.Offset)
 	}
-	f := &File{Name: filename, Comments: lx.comments}
 	chunks := split(lx.toks)
+	f := &File{Name: filename, Comments: lx.comments, Stmts: make([]*Statement, 0, len(chunks))}
 	a := &arena{}
-	for ci, c := range chunks {
+	for _, c := range chunks {
 		if anyBad(bad[c.lo:c.hi]) {
 			continue
 		}
-		stmts, d := parseChunk(lx.toks, c, ci == len(chunks)-1, a)
+		var d *diag.Diagnostic
+		f.Stmts, d = parseChunk(filename, lx.toks, c, a, f.Stmts)
 		if d != nil {
 			errs.Add(d)
 		}
-		f.Stmts = append(f.Stmts, stmts...)
 	}
 	f.Stmts = takeModel(f, errs.Add)
 	errs.Dedup()
@@ -111,7 +136,7 @@ var hardStart = map[string]bool{"model": true, "time": true, "scale": true, "par
 // header), and at a transition label 'Ident :' that follows the end of an expression. The
 // grammar needs no separators (docs/language.md §3.2), so each run parses on its own; a syntax error
 // then costs one run, not the rest of the file.
-func split(toks []lexer.Token) []span {
+func split(toks []token) []span {
 	var out []span
 	lo, depth := 0, 0
 	cut := func(i int) {
@@ -122,7 +147,7 @@ func split(toks []lexer.Token) []span {
 	}
 	for i := 0; i < len(toks)-1; i++ {
 		t := toks[i]
-		prev := lexer.Token{}
+		prev := token{}
 		if i > 0 {
 			prev = toks[i-1]
 		}
@@ -152,7 +177,7 @@ func split(toks []lexer.Token) []span {
 }
 
 // endsExpr reports whether t can be the last token of an expression (or of a statement).
-func endsExpr(t lexer.Token) bool {
+func endsExpr(t token) bool {
 	switch t.Type {
 	case IdentT, Int, Float:
 		return true
@@ -164,61 +189,61 @@ func endsExpr(t lexer.Token) bool {
 	return false
 }
 
-func parseChunk(toks []lexer.Token, c span, last bool, a *arena) (stmts []*Statement, d *diag.Diagnostic) {
+// parseChunk parses the run c of toks, appending its statements to out.
+func parseChunk(file string, toks []token, c span, a *arena, out []*Statement) (stmts []*Statement, d *diag.Diagnostic) {
 	defer func() {
 		if r := recover(); r != nil {
 			e, ok := r.(errLimit)
 			if !ok {
 				panic(r)
 			}
-			stmts, d = nil, e.d
+			stmts, d = out, e.d
 		}
 	}()
 	end := toks[c.hi] // the next statement's first token, or EOF
-	eof := lexer.Token{Type: EOF, Pos: end.Pos}
-	if stmts, ok := parseFast(toks[c.lo:c.hi], eof, a); ok {
+	eof := token{Type: EOF, Pos: end.Pos}
+	if stmts, ok := parseFast(file, toks[c.lo:c.hi], eof, a, out); ok {
 		return stmts, nil
 	}
-	sub := make([]lexer.Token, c.hi-c.lo+1)
-	copy(sub, toks[c.lo:c.hi])
-	sub[len(sub)-1] = eof
+	sub := participleTokens(file, append(toks[c.lo:c.hi:c.hi], eof))
 	pl, err := lexer.Upgrade(&sliceLexer{toks: sub})
 	if err != nil {
-		return nil, diag.Errorf(toPos(end.Pos), "E103", "check the statement", "%v", err)
+		return out, diag.Errorf(end.Pos.In(file), "E103", "check the statement", "%v", err)
 	}
 	ch, err := parser.ParseFromLexer(pl)
 	if err == nil {
-		return ch.Stmts, nil
+		return append(out, fromGrammar(ch.Stmts)...), nil
 	}
 	// Keep the statements that parsed completely (participle sets EndPos only then); the
 	// statement that failed, possibly half-built, is dropped.
+	var done []*gStatement
 	if ch != nil {
 		for _, s := range ch.Stmts {
 			if s != nil && s.EndPos.Line > 0 {
-				stmts = append(stmts, s)
+				done = append(done, s)
 			}
 		}
 	}
-	return stmts, syntaxError(err, toks, c, end, stmts)
+	return append(out, fromGrammar(done)...), syntaxError(file, err, toks, c, end, done)
 }
 
 // stmtStart returns the index of the first token of the statement in which token i fails:
 // the token after the last complete statement if a statement can start there and i comes
 // after it; otherwise the start of the last complete statement, which participle cut short
 // when an optional or repeated part failed (as in 'param a = 1, when = 2').
-func stmtStart(toks []lexer.Token, c span, i int, done []*Statement) int {
+func stmtStart(toks []token, c span, i int, done []*gStatement) int {
 	if len(done) == 0 {
 		return c.lo
 	}
 	last := done[len(done)-1]
-	if e := indexOf(toks, c, last.EndPos); e < i && canStart(toks[e]) {
+	if e := indexOf(toks, c, last.EndPos.Offset); e < i && canStart(toks[e]) {
 		return e
 	}
-	return indexOf(toks, c, last.Pos)
+	return indexOf(toks, c, last.Pos.Offset)
 }
 
 // canStart reports whether a statement can begin with t (docs/language.md §3.2).
-func canStart(t lexer.Token) bool {
+func canStart(t token) bool {
 	switch t.Type {
 	case IdentT, Int:
 		return true
@@ -230,31 +255,31 @@ func canStart(t lexer.Token) bool {
 
 // syntaxError turns a participle error into E103 or E104, with a hint chosen from the
 // statement being parsed.
-func syntaxError(err error, toks []lexer.Token, c span, next lexer.Token, done []*Statement) *diag.Diagnostic {
+func syntaxError(file string, err error, toks []token, c span, next token, done []*gStatement) *diag.Diagnostic {
 	var perr participle.Error
 	if !errors.As(err, &perr) {
-		return diag.Errorf(toPos(toks[c.lo].Pos), "E103", "", "%v", err)
+		return diag.Errorf(toks[c.lo].Pos.In(file), "E103", "", "%v", err)
 	}
-	pos := perr.Position()
-	var bad lexer.Token
+	pos := posOf(perr.Position())
+	var bad token
 	var ute *participle.UnexpectedTokenError
 	if errors.As(err, &ute) {
-		bad = ute.Unexpected
+		bad = fromParticiple(ute.Unexpected)
 	} else {
-		bad = tokenAt(toks, c, pos)
+		bad = tokenAt(toks, c, int(pos.Offset))
 	}
 	if bad.Type == EOF {
 		bad = next
 		pos = next.Pos
 	}
-	i := indexOf(toks, c, pos)
-	prev := lexer.Token{}
+	i := indexOf(toks, c, int(pos.Offset))
+	prev := token{}
 	if i > c.lo {
 		prev = toks[i-1]
 	}
 	start := stmtStart(toks, c, i, done)
 	lead := toks[start]
-	if d := keywordAsName(bad, prev, lead, toks, i); d != nil {
+	if d := keywordAsName(file, bad, prev, lead, toks, i); d != nil {
 		return d
 	}
 	what := "end of file"
@@ -270,7 +295,7 @@ func syntaxError(err error, toks []lexer.Token, c span, next lexer.Token, done [
 	case isTransition(lead) && !hasAt(toks, start, i):
 		msg += ", expected '@' and a propensity"
 	}
-	return diag.Errorf(toPos(pos), "E103", hint, "%s", msg)
+	return diag.Errorf(pos.In(file), "E103", hint, "%s", msg)
 }
 
 var declNoun = map[string]string{"param": "a parameter", "species": "a species", "let": "a let",
@@ -280,13 +305,13 @@ var declNoun = map[string]string{"param": "a parameter", "species": "a species",
 	"any": "a reduction variable"}
 
 // keywordAsName recognises a keyword where a declared name belongs (E104).
-func keywordAsName(bad, prev, lead lexer.Token, toks []lexer.Token, i int) *diag.Diagnostic {
+func keywordAsName(file string, bad, prev, lead token, toks []token, i int) *diag.Diagnostic {
 	if bad.Type != Keyword {
 		return nil
 	}
 	if bad.Value == "in" && prev.Type == Keyword && i >= 2 && toks[i-2].Type == Punct && (toks[i-2].Value == "[" || toks[i-2].Value == ",") {
 		// 'X[if in 1..3]': the keyword began an expression, which then failed at 'in'.
-		return diag.Errorf(toPos(prev.Pos), "E104", "choose another name", "'%s' is a keyword and cannot name an index variable", prev.Value)
+		return diag.Errorf(prev.Pos.In(file), "E104", "choose another name", "'%s' is a keyword and cannot name an index variable", prev.Value)
 	}
 	noun := ""
 	switch {
@@ -307,14 +332,14 @@ func keywordAsName(bad, prev, lead lexer.Token, toks []lexer.Token, i int) *diag
 	if noun == "" {
 		return nil
 	}
-	return diag.Errorf(toPos(bad.Pos), "E104", "choose another name", "'%s' is a keyword and cannot name %s", bad.Value, noun)
+	return diag.Errorf(bad.Pos.In(file), "E104", "choose another name", "'%s' is a keyword and cannot name %s", bad.Value, noun)
 }
 
-func reduction(t lexer.Token) bool {
+func reduction(t token) bool {
 	return t.Type == Keyword && (t.Value == "sum" || t.Value == "prod" || t.Value == "all" || t.Value == "any")
 }
 
-func isCmp(t lexer.Token) bool {
+func isCmp(t token) bool {
 	if t.Type != Punct {
 		return false
 	}
@@ -327,7 +352,7 @@ func isCmp(t lexer.Token) bool {
 
 // chainedCmp reports whether a comparison operator occurs between the start of the
 // enclosing operand and token i, at the same bracket depth.
-func chainedCmp(toks []lexer.Token, lo, i int) bool {
+func chainedCmp(toks []token, lo, i int) bool {
 	depth := 0
 	for j := i - 1; j >= lo; j-- {
 		t := toks[j]
@@ -359,11 +384,11 @@ func chainedCmp(toks []lexer.Token, lo, i int) bool {
 	return false
 }
 
-func isTransition(lead lexer.Token) bool {
+func isTransition(lead token) bool {
 	return lead.Type == IdentT || lead.Type == Int || (lead.Type == Keyword && (lead.Value == "set" || lead.Value == "for"))
 }
 
-func hasAt(toks []lexer.Token, lo, i int) bool {
+func hasAt(toks []token, lo, i int) bool {
 	for j := lo; j < i; j++ {
 		if toks[j].Type == Punct && toks[j].Value == "@" {
 			return true
@@ -387,7 +412,7 @@ var stmtHints = map[string]string{
 	"for":        "write 'for i in 1..K: transition' or 'for i in 1..K { transitions }'",
 }
 
-func stmtHint(lead lexer.Token, toks []lexer.Token) string {
+func stmtHint(lead token, toks []token) string {
 	if lead.Type == Keyword {
 		if h, ok := stmtHints[lead.Value]; ok {
 			return h
@@ -396,17 +421,17 @@ func stmtHint(lead lexer.Token, toks []lexer.Token) string {
 	return "every transition ends with '@ <propensity>'"
 }
 
-func tokenAt(toks []lexer.Token, c span, pos lexer.Position) lexer.Token {
-	if i := indexOf(toks, c, pos); i < len(toks) {
+func tokenAt(toks []token, c span, offset int) token {
+	if i := indexOf(toks, c, offset); i < len(toks) {
 		return toks[i]
 	}
 	return toks[len(toks)-1]
 }
 
-// indexOf finds the token at pos (or the first after it) within c, or c.hi.
-func indexOf(toks []lexer.Token, c span, pos lexer.Position) int {
+// indexOf finds the token at offset (or the first after it) within c, or c.hi.
+func indexOf(toks []token, c span, offset int) int {
 	for i := c.lo; i < c.hi; i++ {
-		if toks[i].Pos.Offset >= pos.Offset {
+		if int(toks[i].Pos.Offset) >= offset {
 			return i
 		}
 	}
@@ -415,13 +440,13 @@ func indexOf(toks []lexer.Token, c span, pos lexer.Position) int {
 
 // checkBrackets reports unclosed brackets (E105, at the opening bracket) and closing
 // brackets that close nothing (E103).
-func checkBrackets(toks []lexer.Token) diag.List {
+func checkBrackets(file string, toks []token) diag.List {
 	var errs diag.List
-	var stack []lexer.Token
+	var stack []token
 	pair := map[string]string{")": "(", "]": "[", "}": "{"}
 	closer := map[string]string{"(": ")", "[": "]", "{": "}"}
-	unclosed := func(t lexer.Token) {
-		errs.Add(diag.Errorf(toPos(t.Pos), "E105", fmt.Sprintf("add '%s'", closer[t.Value]),
+	unclosed := func(t token) {
+		errs.Add(diag.Errorf(t.Pos.In(file), "E105", fmt.Sprintf("add '%s'", closer[t.Value]),
 			"'%s' at %d:%d is never closed", t.Value, t.Pos.Line, t.Pos.Column))
 	}
 	open := map[string]int{} // brackets of each kind on the stack: a stray closer costs O(1)
@@ -442,7 +467,7 @@ func checkBrackets(toks []lexer.Token) diag.List {
 				k--
 			}
 			if k < 0 {
-				errs.Add(diag.Errorf(toPos(t.Pos), "E103", fmt.Sprintf("no '%s' is open here", pair[t.Value]), "unexpected '%s'", t.Value))
+				errs.Add(diag.Errorf(t.Pos.In(file), "E103", fmt.Sprintf("no '%s' is open here", pair[t.Value]), "unexpected '%s'", t.Value))
 				continue
 			}
 			for _, o := range stack[k+1:] {
@@ -462,12 +487,12 @@ func checkBrackets(toks []lexer.Token) diag.List {
 // markBad marks the token at offset, or, when a skipped character lies there (E101), the
 // token before it: the character belongs to the statement in progress, which must not be
 // parsed without it (that would only add a cascading E103).
-func markBad(bad []bool, toks []lexer.Token, offset int) {
-	i := sort.Search(len(toks), func(i int) bool { return toks[i].Pos.Offset >= offset })
+func markBad(bad []bool, toks []token, offset int) {
+	i := sort.Search(len(toks), func(i int) bool { return int(toks[i].Pos.Offset) >= offset })
 	switch {
 	case i == len(toks):
 		bad[len(bad)-1] = true
-	case toks[i].Pos.Offset == offset || i == 0:
+	case int(toks[i].Pos.Offset) == offset || i == 0:
 		bad[i] = true
 	default:
 		bad[i-1] = true
@@ -495,7 +520,7 @@ func takeModel(f *File, report func(*diag.Diagnostic)) []*Statement {
 			f.Model = s.Model.Name
 			continue
 		}
-		report(diag.Errorf(toPos(s.Pos), "E103", "'model NAME' may only come first in the file", "unexpected 'model'"))
+		report(diag.Errorf(s.Pos.In(f.Name), "E103", "'model NAME' may only come first in the file", "unexpected 'model'"))
 	}
 	return out
 }

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -267,8 +266,8 @@ func ptExpectedErrors(t *testing.T, path string, src []byte) map[string]string {
 			line, col = c.Pos.Line-1, len([]rune(prefix))+1
 		} else { // the last token before the comment
 			for _, tk := range lx.toks {
-				if tk.Type != EOF && tk.Pos.Offset < c.Pos.Offset {
-					line, col = tk.Pos.Line, tk.Pos.Column
+				if tk.Type != EOF && int(tk.Pos.Offset) < c.Pos.Offset {
+					line, col = int(tk.Pos.Line), int(tk.Pos.Column)
 				}
 			}
 			if line != c.Pos.Line {
@@ -349,80 +348,33 @@ func ptExpr(t *testing.T, src string) string {
 func ptSexpr(n any) string {
 	join := func(op string, args ...string) string { return "(" + op + " " + strings.Join(args, " ") + ")" }
 	switch e := n.(type) {
-	case *Expr:
-		s := ptSexpr(e.Left)
-		for _, r := range e.Right {
-			s = join("or", s, ptSexpr(r.Right))
-		}
-		return s
-	case *AndExpr:
-		s := ptSexpr(e.Left)
-		for _, r := range e.Right {
-			s = join("and", s, ptSexpr(r.Right))
-		}
-		return s
-	case *NotExpr:
-		if e.Not != nil {
-			return join("not", ptSexpr(e.Not))
-		}
-		return ptSexpr(e.Cmp)
-	case *CmpExpr:
-		if e.Tail != nil {
-			return join(e.Tail.Op, ptSexpr(e.Left), ptSexpr(e.Tail.Right))
-		}
-		return ptSexpr(e.Left)
-	case *AddExpr:
-		s := ptSexpr(e.Left)
-		for _, r := range e.Right {
-			s = join(r.Op, s, ptSexpr(r.Right))
-		}
-		return s
-	case *MulExpr:
-		s := ptSexpr(e.Left)
-		for _, r := range e.Right {
-			s = join(r.Op, s, ptSexpr(r.Right))
-		}
-		return s
+	case *Binary:
+		return join(e.Op, ptSexpr(e.X), ptSexpr(e.Y))
 	case *Unary:
-		if e.Neg != nil {
-			return join("neg", ptSexpr(e.Neg))
+		if e.Op == "-" {
+			return join("neg", ptSexpr(e.X))
 		}
-		return ptSexpr(e.Power)
-	case *Power:
-		if e.Exp != nil {
-			return join("^", ptSexpr(e.Base), ptSexpr(e.Exp.Exp))
+		return join(e.Op, ptSexpr(e.X))
+	case *Paren:
+		return ptSexpr(e.X)
+	case *Lit:
+		return e.Text
+	case *IfExpr:
+		return join("if", ptSexpr(e.Cond), ptSexpr(e.Then), ptSexpr(e.Else))
+	case *MatchExpr:
+		args := []string{ptSexpr(e.Subject)}
+		for _, a := range e.Arms {
+			args = append(args, ptArm(a))
 		}
-		return ptSexpr(e.Base)
-	case *Primary:
-		switch {
-		case e.Float != "":
-			return e.Float
-		case e.Int != "":
-			return e.Int
-		case e.Bool != "":
-			return e.Bool
-		case e.Paren != nil:
-			return ptSexpr(e.Paren)
-		case e.If != nil:
-			return join("if", ptSexpr(e.If.Cond), ptSexpr(e.If.Then), ptSexpr(e.If.Else))
-		case e.Match != nil:
-			args := []string{ptSexpr(e.Match.Subject)}
-			for _, a := range e.Match.Arms {
-				args = append(args, ptArm(a))
-			}
-			return join("match", args...)
-		case e.Reduce != nil:
-			return join(e.Reduce.Op, ptBinders(e.Reduce.Binders), ptSexpr(e.Reduce.Body))
-		case e.Call != nil:
-			var args []string
-			for _, a := range e.Call.Args {
-				args = append(args, ptSexpr(a))
-			}
-			return join("call", append([]string{e.Call.Name}, args...)...)
-		case e.Ref != nil:
-			return ptSexpr(e.Ref)
+		return join("match", args...)
+	case *Reduction:
+		return join(e.Op, ptBinders(e.Binders), ptSexpr(e.Body))
+	case *Call:
+		var args []string
+		for _, a := range e.Args {
+			args = append(args, ptSexpr(a))
 		}
-		return "<empty primary>"
+		return join("call", append([]string{e.Name}, args...)...)
 	case *Ref:
 		if len(e.Index) == 0 {
 			return e.Name
@@ -755,26 +707,26 @@ func ptInitItem(it *InitItem) string {
 func TestParsePositions(t *testing.T) {
 	f := ptParse(t, "species S\n\tr: 2S -> 0 when S > 1 @ k * -S # c\n")
 	tr := f.Stmts[1].Transition
+	guard, rate := tr.When.(*Binary), tr.Rate.(*Binary)
 	checks := []struct {
-		what string
-		line int
-		col  int
-		got  interface{ String() string }
+		what      string
+		line, col int32
+		got       Pos
 	}{
 		{"statement", 2, 2, f.Stmts[1].Pos},
 		{"label", 2, 2, tr.Label.Pos},
 		{"change", 2, 5, tr.Change.Pos},
 		{"term", 2, 5, tr.Change.Reaction.LHS.Terms[0].Pos},
 		{"species", 2, 6, tr.Change.Reaction.LHS.Terms[0].Species.Pos},
-		{"guard", 2, 18, tr.When.Pos},
-		{"comparison", 2, 20, tr.When.Left.Left.Cmp.Tail.Pos},
-		{"rate", 2, 26, tr.Rate.Pos},
-		{"product", 2, 28, tr.Rate.Left.Left.Cmp.Left.Left.Right[0].Pos},
-		{"negation", 2, 30, tr.Rate.Left.Left.Cmp.Left.Left.Right[0].Right.Pos},
+		{"guard", 2, 18, guard.X.Position()},
+		{"comparison", 2, 20, guard.Pos},
+		{"rate", 2, 26, rate.X.Position()},
+		{"product", 2, 28, rate.Pos},
+		{"negation", 2, 30, rate.Y.Position()},
 	}
 	for _, c := range checks {
-		if want := "t.mf:" + strconv.Itoa(c.line) + ":" + strconv.Itoa(c.col); c.got.String() != want {
-			t.Errorf("%s at %s, want %s", c.what, c.got, want)
+		if c.got.Line != c.line || c.got.Column != c.col {
+			t.Errorf("%s at %d:%d, want %d:%d", c.what, c.got.Line, c.got.Column, c.line, c.col)
 		}
 	}
 	if len(f.Comments) != 1 || f.Comments[0].Text != "# c" || f.Comments[0].Pos != (diag.Pos{File: "t.mf", Line: 2, Col: 33, Offset: 42}) {

@@ -8,7 +8,7 @@ import (
 )
 
 // parseFastLimited is parseFast that reports an E106 limit instead of panicking.
-func parseFastLimited(toks []lexer.Token, eof lexer.Token) (stmts []*Statement, ok, limited bool) {
+func parseFastLimited(file string, toks []token, eof token) (stmts []*Statement, ok, limited bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			if _, is := r.(errLimit); !is {
@@ -17,7 +17,7 @@ func parseFastLimited(toks []lexer.Token, eof lexer.Token) (stmts []*Statement, 
 			stmts, ok, limited = nil, false, true
 		}
 	}()
-	stmts, ok = parseFast(toks, eof, &arena{})
+	stmts, ok = parseFast(file, toks, eof, &arena{}, nil)
 	return stmts, ok, false
 }
 
@@ -29,27 +29,25 @@ func CheckTwin(filename string, src []byte) error {
 	lx := lex(filename, src)
 	for _, c := range split(lx.toks) {
 		end := lx.toks[c.hi]
-		eof := lexer.Token{Type: EOF, Pos: end.Pos}
-		fast, fastOK, limited := parseFastLimited(lx.toks[c.lo:c.hi], eof)
+		eof := token{Type: EOF, Pos: end.Pos}
+		fast, fastOK, limited := parseFastLimited(filename, lx.toks[c.lo:c.hi], eof)
 		if limited {
 			continue // E106: the grammar has no such limit, and participle would recurse as deep
 		}
-		sub := make([]lexer.Token, c.hi-c.lo+1)
-		copy(sub, lx.toks[c.lo:c.hi])
-		sub[len(sub)-1] = eof
+		sub := participleTokens(filename, append(lx.toks[c.lo:c.hi:c.hi], eof))
 		pl, err := lexer.Upgrade(&sliceLexer{toks: sub})
 		if err != nil {
 			return err
 		}
 		ch, perr := parser.ParseFromLexer(pl)
 		slowOK := perr == nil
-		at := lx.toks[c.lo].Pos
+		at := lx.toks[c.lo].Pos.In(filename)
 		switch {
 		case fastOK && !slowOK:
 			return fmt.Errorf("%s: the fast parser accepts what the grammar rejects (%v)", at, perr)
 		case !fastOK && slowOK:
 			return fmt.Errorf("%s: the fast parser rejects what the grammar accepts", at)
-		case fastOK && !reflect.DeepEqual(fast, ch.Stmts):
+		case fastOK && !reflect.DeepEqual(fast, fromGrammar(ch.Stmts)):
 			return fmt.Errorf("%s: the parsers build different trees", at)
 		}
 	}

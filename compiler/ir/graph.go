@@ -10,9 +10,10 @@
 package ir
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
+	"slices"
 	"sort"
 
 	"github.com/mfcproject/mfc/lang/diag"
@@ -129,10 +130,12 @@ type Node struct {
 // equal nodes are created once, so the same subexpression is one node wherever it occurs.
 type Graph struct {
 	Nodes []Node
-	Pos   []diag.Pos // source position of the construct that first created each node
-	Deps  []Dep
-	index map[string]NodeID
-	key   []byte
+	// The source position of the construct that first created each node (Pos): node id
+	// was made at places[at[id]]; the nodes made one after another at one place share it.
+	places []diag.Pos
+	at     []int32
+	Deps   []Dep
+	table  internTable // finds the node equal to a new one (hash-consing)
 	// At is the position given to nodes created next; the compiler sets it while it
 	// lowers each construct.
 	At diag.Pos
@@ -140,8 +143,11 @@ type Graph struct {
 
 // NewGraph returns an empty graph.
 func NewGraph() *Graph {
-	return &Graph{index: make(map[string]NodeID)}
+	return &Graph{}
 }
+
+// Pos returns the source position of the construct that first created node id.
+func (g *Graph) Pos(id NodeID) diag.Pos { return g.places[g.at[id]] }
 
 // Len returns the number of nodes.
 func (g *Graph) Len() int { return len(g.Nodes) }
@@ -169,16 +175,9 @@ func (g *Graph) IsZero(id NodeID) bool {
 
 // intern returns the existing node equal to n, or adds n.
 func (g *Graph) intern(n Node) NodeID {
-	k := g.key[:0]
-	k = append(k, byte(n.Op), byte(n.Type))
-	k = binary.LittleEndian.AppendUint32(k, uint32(n.Aux))
-	k = binary.LittleEndian.AppendUint64(k, math.Float64bits(n.Val))
-	for _, a := range n.Args {
-		k = binary.LittleEndian.AppendUint32(k, uint32(a))
-	}
-	g.key = k
-	if id, ok := g.index[string(k)]; ok {
-		return id
+	slot, h, found := g.table.find(g.Nodes, &n)
+	if found {
+		return g.table.id(slot)
 	}
 	id := NodeID(len(g.Nodes))
 	var dep Dep
@@ -199,11 +198,117 @@ func (g *Graph) intern(n Node) NodeID {
 	for _, a := range n.Args {
 		dep |= g.Deps[a]
 	}
+	if len(g.Nodes) == cap(g.Nodes) {
+		// Double, where append grows a large slice by a quarter: a graph of a million
+		// nodes is then copied about once, not four times.
+		c := max(2*len(g.Nodes), 64)
+		g.Nodes = slices.Grow(g.Nodes, c-len(g.Nodes))
+		g.at = slices.Grow(g.at, c-len(g.at))
+		g.Deps = slices.Grow(g.Deps, c-len(g.Deps))
+	}
 	g.Nodes = append(g.Nodes, n)
-	g.Pos = append(g.Pos, g.At)
+	if k := len(g.places); k == 0 || g.places[k-1] != g.At {
+		g.places = append(g.places, g.At)
+	}
+	g.at = append(g.at, int32(len(g.places)-1))
 	g.Deps = append(g.Deps, dep)
-	g.index[string(k)] = id
+	g.table.add(slot, h, id)
 	return id
+}
+
+// internTable is the hash-consing index of a graph: an open-addressing table, probed
+// linearly and kept at most half full. A slot holds a node ID plus one (0 marks an empty
+// slot) and, above it, the upper half of the node's hash, which also gives the slot's
+// index (its top bits): a probe compares a node only when the hashes agree, and growing
+// the table moves slots without touching the nodes. It stores no keys: 8 bytes a slot,
+// where a Go map keyed by the node's fields takes five times as much, and a graph may have
+// millions of nodes.
+type internTable struct {
+	slots []uint64
+	shift uint // 64 - log2(len(slots)): a hash's index is its top bits
+	used  int
+}
+
+// find returns the slot of the node equal to n, or the empty slot where n goes, and the
+// hash of n.
+func (t *internTable) find(nodes []Node, n *Node) (slot int, h uint64, found bool) {
+	if 2*(t.used+1) > len(t.slots) {
+		t.grow()
+	}
+	h = hashNode(n)
+	mask, tag := len(t.slots)-1, h>>32
+	for i := int(h >> t.shift); ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			return i, h, false
+		}
+		if s>>32 == tag && sameNode(&nodes[uint32(s)-1], n) {
+			return i, h, true
+		}
+	}
+}
+
+// id returns the node of a slot that find returned as found.
+func (t *internTable) id(slot int) NodeID { return NodeID(uint32(t.slots[slot]) - 1) }
+
+// add records node id, of hash h, in the empty slot that find returned.
+func (t *internTable) add(slot int, h uint64, id NodeID) {
+	t.slots[slot] = h>>32<<32 | uint64(uint32(id)+1)
+	t.used++
+}
+
+// grow doubles the table (to at least 1024 slots, and at most 2^32, where the index
+// would no longer fit in the stored half of the hash) and moves every slot.
+func (t *internTable) grow() {
+	old := t.slots
+	t.slots = make([]uint64, max(2*len(old), 1024))
+	t.shift = uint(64 - bits.Len(uint(len(t.slots)-1)))
+	mask := len(t.slots) - 1
+	for _, s := range old {
+		if s == 0 {
+			continue
+		}
+		i := int(s >> t.shift)
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = s
+	}
+}
+
+// hashNode hashes the fields that make two nodes equal (sameNode).
+func hashNode(n *Node) uint64 {
+	h := uint64(n.Op) | uint64(n.Type)<<8 | uint64(len(n.Args))<<16 | uint64(uint32(n.Aux))<<32
+	h ^= math.Float64bits(n.Val) * 0x9e3779b97f4a7c15
+	for _, a := range n.Args {
+		h = (h ^ uint64(uint32(a))) * 0xff51afd7ed558ccd
+		h ^= h >> 29
+	}
+	return mix64(h)
+}
+
+// mix64 is the finaliser of MurmurHash3: every input bit affects every output bit.
+func mix64(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
+}
+
+// sameNode reports whether a and b are the same node: same operation, type, auxiliary
+// value, operands and constant, bit for bit (so -0 and 0 differ; Const stores -0 as 0).
+func sameNode(a, b *Node) bool {
+	if a.Op != b.Op || a.Type != b.Type || a.Aux != b.Aux || math.Float64bits(a.Val) != math.Float64bits(b.Val) || len(a.Args) != len(b.Args) {
+		return false
+	}
+	for i, x := range a.Args {
+		if b.Args[i] != x {
+			return false
+		}
+	}
+	return true
 }
 
 // Const returns the constant v. -0 is stored as 0 so that constants hash-cons.

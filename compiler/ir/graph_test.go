@@ -2,6 +2,7 @@ package ir
 
 import (
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/mfcproject/mfc/stdlib"
@@ -138,5 +139,39 @@ func TestPoisson(t *testing.T) {
 	}
 	if stdlib.PoissonPMF(-1, 2) != 0 || !math.IsNaN(stdlib.PoissonPMF(1.5, 2)) {
 		t.Error("pmf: k < 0 gives 0, a fractional k gives NaN")
+	}
+}
+
+// TestInternAllocations checks that hash-consing a node of at most two operands allocates
+// no key: a model of a million such nodes must compile within its time budget.
+func TestInternAllocations(t *testing.T) {
+	g := NewGraph()
+	n := 0
+	allocs := testing.AllocsPerRun(1000, func() {
+		n++
+		g.Const(float64(n) + 0.5)
+		g.Param(n)
+	})
+	if allocs > 0.1 { // the node slices and the table grow now and then
+		t.Errorf("a new leaf allocates %.2f times, want about 0", allocs)
+	}
+}
+
+// TestInternMemory bounds the memory of a large graph per node: the node, its position and
+// dependencies, and its slot in the hash-consing table (a model may have millions of nodes).
+func TestInternMemory(t *testing.T) {
+	const n = 1 << 15
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	g := NewGraph()
+	x := g.Param(0)
+	for i := 0; i < n; i++ {
+		g.Compare(CmpLt, x, g.Const(float64(i)+0.5))
+	}
+	runtime.ReadMemStats(&after)
+	perNode := float64(after.TotalAlloc-before.TotalAlloc) / float64(g.Len())
+	t.Logf("%.0f bytes per node", perNode)
+	if perNode > 200 {
+		t.Errorf("a graph of %d nodes allocates %.0f bytes per node, want at most 200", g.Len(), perNode)
 	}
 }

@@ -30,7 +30,7 @@ func (e *Expander) buildCond(id ir.NodeID) (ir.NodeID, *diag.Diagnostic) {
 		return id, nil
 	}
 	n := g.Node(id)
-	pos := g.Pos[id]
+	pos := g.Pos(id)
 	switch n.Op {
 	case ir.OpCmp:
 		a, b := n.Args[0], n.Args[1]

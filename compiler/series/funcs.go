@@ -186,7 +186,7 @@ func (e *Expander) buildPow(id ir.NodeID, pos diag.Pos, a, b ir.NodeID) (*ser, *
 
 // fail builds E603 at node id.
 func (e *Expander) fail(id ir.NodeID, why, hint string) *diag.Diagnostic {
-	return diag.Errorf(e.g.Pos[id], "E603", hint, "%s has no expansion in powers of 1/%s: %s",
+	return diag.Errorf(e.g.Pos(id), "E603", hint, "%s has no expansion in powers of 1/%s: %s",
 		e.str(id), e.scaleName(), why)
 }
 

@@ -126,7 +126,7 @@ func NonSmooth(g *ir.Graph, label string, pos diag.Pos, rough ir.NodeID) *diag.D
 	}
 	return diag.Warnf(pos, "W602", "use a smooth rate if the refinements matter; the mean field and the exact tools are unaffected",
 		"β₀ of '%s' is not smooth in the densities (%s at %s); refinements assume C² rates",
-		label, what, g.Pos[rough].Short())
+		label, what, g.Pos(rough).Short())
 }
 
 // NoDrift builds W601 for a transition with β₀ ≡ 0 (order p ≥ 0).

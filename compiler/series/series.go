@@ -298,7 +298,7 @@ func (e *Expander) build(id ir.NodeID) (*ser, *diag.Diagnostic) {
 		return e.leaf(id, 0), nil // free of N: unchanged, order 0
 	}
 	n := g.Node(id)
-	pos := g.Pos[id]
+	pos := g.Pos(id)
 	g.At = pos
 	switch n.Op {
 	case ir.OpCount:

@@ -31,16 +31,20 @@ func (p Pos) IsValid() bool { return p.Line > 0 }
 // String formats p as file:line:col (or line:col without a file name). A file name with a
 // character that is not printable (a newline, an escape) is quoted as a Go string, so that
 // it cannot reach a terminal raw; other names print as they are.
-func (p Pos) String() string {
+func (p Pos) String() string { return string(p.appendTo(nil)) }
+
+// appendTo appends p, formatted as String does, to b.
+func (p Pos) appendTo(b []byte) []byte {
 	switch {
 	case !p.IsValid() && p.File == "":
-		return "-"
+		return append(b, '-')
 	case !p.IsValid():
-		return QuoteName(p.File)
-	case p.File == "":
-		return fmt.Sprintf("%d:%d", p.Line, p.Col)
+		return append(b, QuoteName(p.File)...)
+	case p.File != "":
+		b = append(append(b, QuoteName(p.File)...), ':')
 	}
-	return fmt.Sprintf("%s:%d:%d", QuoteName(p.File), p.Line, p.Col)
+	b = append(strconv.AppendInt(b, int64(p.Line), 10), ':')
+	return strconv.AppendInt(b, int64(p.Col), 10)
 }
 
 // QuoteName returns name as it is if every character is printable, and quoted as a Go
@@ -85,7 +89,7 @@ func escape(s string) string {
 }
 
 // Short formats p as line:col, the form used inside messages ("declared at 3:9").
-func (p Pos) Short() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
+func (p Pos) Short() string { return strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Col) }
 
 // Before reports whether p comes before q in the same file.
 func (p Pos) Before(q Pos) bool {
@@ -129,11 +133,17 @@ type Diagnostic struct {
 // Error formats d in the catalogue format, with the hint on a second, indented line.
 // Characters that are not printable (from a file name in the message, say) are escaped.
 func (d *Diagnostic) Error() string {
-	s := fmt.Sprintf("%s: %s[%s]: %s", d.Pos, d.Severity, d.Code, escape(d.Msg))
+	// Built in one buffer, not with fmt: a file may have hundreds of thousands of warnings.
+	msg, hint := escape(d.Msg), escape(d.Hint)
+	b := make([]byte, 0, len(d.Pos.File)+len(d.Code)+len(msg)+len(hint)+48)
+	b = append(d.Pos.appendTo(b), ": "...)
+	b = append(append(b, d.Severity.String()...), '[')
+	b = append(append(b, d.Code...), "]: "...)
+	b = append(b, msg...)
 	if d.Hint != "" {
-		s += "\n    hint: " + escape(d.Hint)
+		b = append(append(b, "\n    hint: "...), hint...)
 	}
-	return s
+	return string(b)
 }
 
 // Errorf builds an error diagnostic.
@@ -171,21 +181,30 @@ func (l List) Sort() {
 // expanded family reports a problem once, with its first offending instance.
 func (l *List) Dedup() {
 	l.Sort()
+	// Sorted, the diagnostics at one place (file, line, column) are adjacent: a duplicate
+	// is among those kept since the place began.
 	out := (*l)[:0]
-	type key struct {
-		code, file string
-		line, col  int
-	}
-	seen := make(map[key]bool, len(*l))
+	run := 0 // the first diagnostic of out at the current place
 	for _, d := range *l {
-		key := key{d.Code, d.Pos.File, d.Pos.Line, d.Pos.Col}
-		if seen[key] {
-			continue
+		if run < len(out) && !samePlace(out[run].Pos, d.Pos) {
+			run = len(out)
 		}
-		seen[key] = true
-		out = append(out, d)
+		if !hasCode(out[run:], d.Code) {
+			out = append(out, d)
+		}
 	}
 	*l = out
+}
+
+func samePlace(p, q Pos) bool { return p.File == q.File && p.Line == q.Line && p.Col == q.Col }
+
+func hasCode(l List, code string) bool {
+	for _, d := range l {
+		if d.Code == code {
+			return true
+		}
+	}
+	return false
 }
 
 // MaxErrors is how many errors a stage reports before it stops listing them (Limit).
