@@ -25,3 +25,22 @@ func TestOrder(t *testing.T) {
 		t.Errorf("Line: %g, %g", s, b)
 	}
 }
+
+// TestOrderCorrected: an error 2·n^−2·(1 + 10/n) over n = 50 … 200 has a plain fitted
+// slope biased by the 10/n term, while the corrected fit recovers −2 up to the neglected
+// −50/n² of log(1 + 10/n) (checked to 0.01); fewer than four points give NaN.
+func TestOrderCorrected(t *testing.T) {
+	ns := []float64{50, 71, 100, 141, 200}
+	var es []float64
+	for _, n := range ns {
+		es = append(es, 2*math.Pow(n, -2)*(1+10/n))
+	}
+	plain, _ := Order(ns, es)
+	p, k := OrderCorrected(ns, es)
+	if k != 5 || math.Abs(p+2) > 0.01 || math.Abs(plain+2) < 0.05 {
+		t.Errorf("corrected %.4f (%d points), plain %.4f", p, k, plain)
+	}
+	if p, _ := OrderCorrected(ns[:3], es[:3]); !math.IsNaN(p) {
+		t.Errorf("three points: %g, want NaN", p)
+	}
+}
