@@ -220,15 +220,8 @@ func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only 
 		}
 		rep.QuasiStationary = q
 	}
-	if in.Scale > 0 {
-		for _, n := range rep.Mean {
-			rep.MeanDensity = append(rep.MeanDensity, n/in.Scale)
-		}
-	}
-	obs := ctmc.ObservableMeans(chain, mod, in, res.Pi)
-	for k, o := range mod.IR.Observables {
-		rep.Observables[o.Name] = obs[k]
-	}
+	rep.MeanDensity = densities(rep.Mean, in.Scale)
+	rep.Observables = observableMap(mod, ctmc.ObservableMeans(chain, mod, in, res.Pi))
 	vals, err := ctmc.EvalMeasures(ctx, chain, mod, in, res.Pi, &ctmc.MeasureSettings{Only: only})
 	if err != nil {
 		return nil, err
@@ -299,15 +292,8 @@ func quasiReport(ctx context.Context, chain *ctmc.Chain, mod *runtime.Model, in 
 	}
 	rep := &QuasiReport{Mean: ctmc.MeanCounts(chain, q.Pi), Observables: map[string]float64{}, AbsorptionRate: q.Rate,
 		MeanTimeToAbsorption: 1 / q.Rate, AbsorptionRateBound: q.RateBound, TransientStates: q.Transient, Method: q.Method, Residual: q.Residual}
-	if in.Scale > 0 {
-		for _, n := range rep.Mean {
-			rep.MeanDensity = append(rep.MeanDensity, n/in.Scale)
-		}
-	}
-	obs := ctmc.ObservableMeans(chain, mod, in, q.Pi)
-	for k, o := range mod.IR.Observables {
-		rep.Observables[o.Name] = obs[k]
-	}
+	rep.MeanDensity = densities(rep.Mean, in.Scale)
+	rep.Observables = observableMap(mod, ctmc.ObservableMeans(chain, mod, in, q.Pi))
 	return rep, nil
 }
 
@@ -577,19 +563,13 @@ func exactSensitivities(ctx context.Context, mod *runtime.Model, rep *ExactRepor
 		if err != nil {
 			return fmt.Errorf("exact: sensitivity to '%s': %w", name, err)
 		}
-		sv := &ExactSensitivity{Mean: ctmc.MeanCounts(rep.chain, dpi), Observables: map[string]float64{}}
-		if in.Scale > 0 {
-			for _, v := range sv.Mean {
-				sv.MeanDensity = append(sv.MeanDensity, v/in.Scale)
-			}
-		}
+		sv := &ExactSensitivity{Mean: ctmc.MeanCounts(rep.chain, dpi)}
+		sv.MeanDensity = densities(sv.Mean, in.Scale)
 		dobs, err := ctmc.ExpectSensitivity(rep.chain, mod, in, rep.law.Pi, dpi, obsNodes, k)
 		if err != nil {
 			return err
 		}
-		for i, o := range mod.IR.Observables {
-			sv.Observables[o.Name] = dobs[i]
-		}
+		sv.Observables = observableMap(mod, dobs)
 		dms, err := ctmc.ExpectSensitivity(rep.chain, mod, in, rep.law.Pi, dpi, msNodes, k)
 		if err != nil {
 			return err
@@ -603,4 +583,25 @@ func exactSensitivities(ctx context.Context, mod *runtime.Model, rep *ExactRepor
 		rep.Sensitivity[name] = sv
 	}
 	return nil
+}
+
+// densities returns the counts divided by the scale n, or nil for a model without one.
+func densities(counts []float64, n float64) []float64 {
+	if !(n > 0) {
+		return nil
+	}
+	out := make([]float64, len(counts))
+	for i, c := range counts {
+		out[i] = c / n
+	}
+	return out
+}
+
+// observableMap names the values of the model's observables, given in their order.
+func observableMap(mod *runtime.Model, vals []float64) map[string]float64 {
+	out := make(map[string]float64, len(vals))
+	for k, o := range mod.IR.Observables {
+		out[o.Name] = vals[k]
+	}
+	return out
 }

@@ -44,24 +44,13 @@ func abbreviateNames(names []string, n int) string {
 	return strings.Join(names[:n], ", ") + fmt.Sprintf(", … (%d in all)", len(names))
 }
 
-func pickFloats(x []float64, idx []int) []float64 {
-	if x == nil {
-		return nil
-	}
-	out := make([]float64, len(idx))
-	for k, i := range idx {
-		out[k] = x[i]
-	}
-	return out
-}
-
 func pickMatrix(w [][]float64, idx []int) [][]float64 {
 	if w == nil {
 		return nil
 	}
 	out := make([][]float64, len(idx))
 	for k, i := range idx {
-		out[k] = pickFloats(w[i], idx)
+		out[k] = pick(w[i], idx)
 	}
 	return out
 }
@@ -102,15 +91,15 @@ func (r *RefineReport) Select(names []string) (Report, error) {
 	sp, ob, me := sel[0], sel[1], sel[2]
 	c := *r
 	c.Species = pick(r.Species, sp)
-	c.FixedPoint, c.V, c.A, c.W = pickFloats(r.FixedPoint, sp), pickFloats(r.V, sp), pickFloats(r.A, sp), pickMatrix(r.W, sp)
+	c.FixedPoint, c.V, c.A, c.W = pick(r.FixedPoint, sp), pick(r.V, sp), pick(r.A, sp), pickMatrix(r.W, sp)
 	c.Observables = pick(r.Observables, ob)
 	c.Measures = pick(r.Measures, me)
 	c.X, c.VT, c.AT, c.WT, c.ObservablesT = nil, nil, nil, nil, nil
 	for k := range r.X {
-		c.X = append(c.X, pickFloats(r.X[k], sp))
-		c.VT = append(c.VT, pickFloats(r.VT[k], sp))
+		c.X = append(c.X, pick(r.X[k], sp))
+		c.VT = append(c.VT, pick(r.VT[k], sp))
 		if r.AT != nil {
-			c.AT = append(c.AT, pickFloats(r.AT[k], sp))
+			c.AT = append(c.AT, pick(r.AT[k], sp))
 		}
 		if r.WT != nil {
 			c.WT = append(c.WT, pickMatrix(r.WT[k], sp))
@@ -122,7 +111,7 @@ func (r *RefineReport) Select(names []string) (Report, error) {
 	if r.Sensitivity != nil {
 		c.Sensitivity = map[string]*SensitivityValue{}
 		for p, sv := range r.Sensitivity {
-			c.Sensitivity[p] = &SensitivityValue{FixedPoint: pickFloats(sv.FixedPoint, sp), V: pickFloats(sv.V, sp), A: pickFloats(sv.A, sp), Observables: pick(sv.Observables, ob)}
+			c.Sensitivity[p] = &SensitivityValue{FixedPoint: pick(sv.FixedPoint, sp), V: pick(sv.V, sp), A: pick(sv.A, sp), Observables: pick(sv.Observables, ob)}
 		}
 	}
 	return &c, nil
@@ -142,7 +131,7 @@ func (r *ODEReport) Select(names []string) (Report, error) {
 	c.Species = pick(r.Species, sel[0])
 	c.X = nil
 	for _, x := range r.X {
-		c.X = append(c.X, pickFloats(x, sel[0]))
+		c.X = append(c.X, pick(x, sel[0]))
 	}
 	c.Observables = pick(r.Observables, sel[1])
 	return &c, nil

@@ -83,26 +83,12 @@ func StationarySensitivity(ctx context.Context, c *Chain, res *Result, in *ir.In
 	}
 	// The closed class, in the order Stationary solved it.
 	class := res.closed
-	local2 := make([]int32, S)
-	for i := range local2 {
-		local2[i] = -1
-	}
-	for l, i := range class {
-		local2[i] = int32(l)
-	}
+	sub := restrict(c.Q, class)
 	n := len(class)
-	sub := &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, 1, n+1)}
 	pi := make([]float64, n)
 	b := make([]float64, n)
 	for l, i := range class {
 		pi[l], b[l] = res.Pi[i], rhs[i]
-		for p := c.Q.RowPtr[i]; p < c.Q.RowPtr[i+1]; p++ {
-			if t := local2[c.Q.Col[p]]; t >= 0 {
-				sub.Col = append(sub.Col, t)
-				sub.Val = append(sub.Val, c.Q.Val[p])
-			}
-		}
-		sub.RowPtr = append(sub.RowPtr, len(sub.Col))
 	}
 	x, err := linalg.StationaryDerivative(ctx, sub, pi, b, 2000, 1e-12)
 	if err != nil {

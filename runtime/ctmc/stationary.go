@@ -222,28 +222,8 @@ func Stationary(ctx context.Context, c *Chain, s *Settings) (*Result, error) {
 	class := classes[0]
 	N := c.NumStates()
 	// Restrict Q to the closed class (no rate leaves it, so the rows stay conservative).
-	local := make([]int32, N)
-	for i := range local {
-		local[i] = -1
-	}
-	for k, i := range class {
-		local[i] = int32(k)
-	}
+	sub := restrict(c.Q, class)
 	n := len(class)
-	sub := &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, 1, n+1)}
-	if n == N {
-		sub.Col = make([]int32, 0, len(c.Q.Col))
-		sub.Val = make([]float64, 0, len(c.Q.Val))
-	}
-	for _, i := range class {
-		for p := c.Q.RowPtr[i]; p < c.Q.RowPtr[i+1]; p++ {
-			if l := local[c.Q.Col[p]]; l >= 0 {
-				sub.Col = append(sub.Col, l)
-				sub.Val = append(sub.Val, c.Q.Val[p])
-			}
-		}
-		sub.RowPtr = append(sub.RowPtr, len(sub.Col))
-	}
 	res := &Result{Closed: n, Class: ClassInfo{Size: n, Representative: class[0], State: c.StateString(class[0])}, closed: class}
 	if n == 1 {
 		res.Absorbing = 1
@@ -316,4 +296,32 @@ func solveGenerator(ctx context.Context, sub *linalg.CSR, set Settings, res *Res
 		res.Method = "BiCGSTAB+ILU(0)"
 	}
 	return pi, err
+}
+
+// restrict returns the rows and columns of q of the states of class, in its order: the
+// generator of a closed class. O(nnz).
+func restrict(q *linalg.CSR, class []int) *linalg.CSR {
+	local := make([]int32, q.Rows)
+	for i := range local {
+		local[i] = -1
+	}
+	for k, i := range class {
+		local[i] = int32(k)
+	}
+	n := len(class)
+	sub := &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, 1, n+1)}
+	if n == q.Rows {
+		sub.Col = make([]int32, 0, len(q.Col))
+		sub.Val = make([]float64, 0, len(q.Val))
+	}
+	for _, i := range class {
+		for p := q.RowPtr[i]; p < q.RowPtr[i+1]; p++ {
+			if l := local[q.Col[p]]; l >= 0 {
+				sub.Col = append(sub.Col, l)
+				sub.Val = append(sub.Val, q.Val[p])
+			}
+		}
+		sub.RowPtr = append(sub.RowPtr, len(sub.Col))
+	}
+	return sub
 }
