@@ -62,6 +62,9 @@ func BenchmarkCheck10MB(b *testing.B) {
 	}{
 		{"params", func(k int) string { return fmt.Sprintf("param p%d = %d\n", k, k) }},
 		{"obs", func(k int) string { return fmt.Sprintf("observable o%d = S*%d\n", k, k) }},
+		{"expr", func(k int) string {
+			return fmt.Sprintf("observable o%d = (S + %d) * (S - 1) / 2 + max(S, %d)\n", k, k, k)
+		}},
 	} {
 		src := bigModel(10<<20, c.line)
 		b.Run(c.name, func(b *testing.B) {

@@ -14,7 +14,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"sort"
 
 	"github.com/mfcproject/mfc/lang/diag"
 	"github.com/mfcproject/mfc/stdlib"
@@ -136,6 +135,8 @@ type Graph struct {
 	at     []int32
 	Deps   []Dep
 	table  internTable // finds the node equal to a new one (hash-consing)
+	// args holds the operand lists of the nodes, in chunks that are never moved.
+	args []NodeID
 	// At is the position given to nodes created next; the compiler sets it while it
 	// lowers each construct.
 	At diag.Pos
@@ -173,12 +174,15 @@ func (g *Graph) IsZero(id NodeID) bool {
 	return ok && v == 0
 }
 
-// intern returns the existing node equal to n, or adds n.
+// intern returns the existing node equal to n, or adds a copy of n whose operand list is
+// kept in the graph's own chunks: n.Args is only read, so that the builders' operand
+// lists, often found already interned, need not live on the heap.
 func (g *Graph) intern(n Node) NodeID {
 	slot, h, found := g.table.find(g.Nodes, &n)
 	if found {
 		return g.table.id(slot)
 	}
+	n = Node{Op: n.Op, Type: n.Type, Aux: n.Aux, Val: n.Val, Args: g.keepArgs(n.Args)}
 	id := NodeID(len(g.Nodes))
 	var dep Dep
 	switch n.Op {
@@ -208,12 +212,31 @@ func (g *Graph) intern(n Node) NodeID {
 	}
 	g.Nodes = append(g.Nodes, n)
 	if k := len(g.places); k == 0 || g.places[k-1] != g.At {
+		if k == cap(g.places) {
+			// Double, as for the nodes: a large model has about one place a node.
+			g.places = slices.Grow(g.places, max(k, 16))
+		}
 		g.places = append(g.places, g.At)
 	}
 	g.at = append(g.at, int32(len(g.places)-1))
 	g.Deps = append(g.Deps, dep)
 	g.table.add(slot, h, id)
 	return id
+}
+
+// keepArgs copies an operand list into the graph's chunks (capacity-capped, so that an
+// append to it copies). Chunks double from 64 to 2^16 operands: a small model allocates
+// little, a large one a chunk per 65 536 operands.
+func (g *Graph) keepArgs(a []NodeID) []NodeID {
+	if len(a) == 0 {
+		return nil
+	}
+	if len(a) > cap(g.args)-len(g.args) {
+		g.args = make([]NodeID, 0, max(len(a), min(max(2*cap(g.args), 64), 1<<16)))
+	}
+	lo := len(g.args)
+	g.args = append(g.args, a...)
+	return g.args[lo:len(g.args):len(g.args)]
 }
 
 // internTable is the hash-consing index of a graph: an open-addressing table, probed
@@ -420,7 +443,7 @@ func (g *Graph) mulOf(ops []NodeID) NodeID {
 	if len(ops) == 1 {
 		return ops[0]
 	}
-	return g.intern(Node{Op: OpMul, Args: append([]NodeID(nil), ops...)})
+	return g.intern(Node{Op: OpMul, Args: ops})
 }
 
 // Sub returns a - b.
@@ -533,7 +556,7 @@ func (g *Graph) Call(f Fn, args ...NodeID) NodeID {
 	if all {
 		return g.Const(f.Eval(vals))
 	}
-	return g.intern(Node{Op: OpFn, Aux: int32(f), Args: append([]NodeID(nil), args...)})
+	return g.intern(Node{Op: OpFn, Aux: int32(f), Args: args})
 }
 
 // Compare returns the condition a op b, folded for constant operands.
@@ -610,10 +633,18 @@ func (g *Graph) Select(c, a, b NodeID) NodeID {
 // Ind returns 1 if c holds, else 0.
 func (g *Graph) Ind(c NodeID) NodeID { return g.Select(c, g.Const(1), g.Const(0)) }
 
-func sortIDs(ids []NodeID) { sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] }) }
+func sortIDs(ids []NodeID) { slices.Sort(ids) }
 
 func dedup(ids []NodeID) []NodeID {
 	out := ids[:0]
+	if len(ids) <= 16 {
+		for _, a := range ids {
+			if !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
 	seen := make(map[NodeID]bool, len(ids))
 	for _, a := range ids {
 		if !seen[a] {
