@@ -373,11 +373,18 @@ func Explore(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits) (
 	var cols []int32
 	var vals []float64
 	var row []entry
+	total := int64(0)
+	if b, _, ok := SimplexBound(mod, in.Counts); ok && b <= float64(maxStates) {
+		total = int64(b)
+	}
+	report, finish := runtime.StartProgress(ctx, "exploring the states", total)
+	defer finish()
 	for s := 0; s < c.NumStates(); s++ {
 		if s%ctxEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("ctmc: exploration stopped after %d states: %w", s, err)
 			}
+			report(int64(s), total)
 		}
 		x.extra = int64(cap(rowPtr))*8 + int64(cap(cols))*4 + int64(cap(vals))*8
 		var err error

@@ -292,7 +292,10 @@ func solveGenerator(ctx context.Context, sub *linalg.CSR, set Settings, res *Res
 		res.Method = "dense GTH"
 	default:
 		pi = make([]float64, n)
-		res.Iterations, err = linalg.StationaryBiCGSTAB(ctx, pi, sub, &linalg.StationarySettings{Tol: set.Tol, MaxIter: set.MaxIter})
+		report, finish := runtime.StartProgress(ctx, fmt.Sprintf("stationary law (%d states, BiCGSTAB iterations)", n), 0)
+		res.Iterations, err = linalg.StationaryBiCGSTAB(ctx, pi, sub, &linalg.StationarySettings{Tol: set.Tol, MaxIter: set.MaxIter,
+			Progress: func(it int) { report(int64(it), 0) }})
+		finish()
 		res.Method = "BiCGSTAB+ILU(0)"
 	}
 	return pi, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
@@ -211,7 +212,12 @@ func (u *uniformiser) step(ctx context.Context, v []float64, lambda, eps float64
 		// cumBlock to limit the round-off to about (cumBlock + R/cumBlock) ulps.
 		blk = make([]float64, n)
 	}
+	report, finish := runtime.StartProgress(ctx, "uniformisation (matrix–vector products)", int64(fg.Right+1))
+	defer finish()
 	for k := 0; k <= fg.Right; k++ {
+		if k%64 == 0 {
+			report(int64(k), int64(fg.Right+1))
+		}
 		if k >= fg.Left {
 			w := fg.Weights[k-fg.Left]
 			for i, xi := range x {

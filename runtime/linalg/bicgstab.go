@@ -16,6 +16,8 @@ type BiCGSTABSettings struct {
 	Rel, Abs float64
 	// MaxIter bounds the iterations; 0 means 2000.
 	MaxIter int
+	// Progress, if non-nil, is called every 25 iterations with the iterations done.
+	Progress func(iterations int)
 }
 
 // stallIters is the number of BiCGSTAB iterations without a 10% decrease of the true
@@ -103,6 +105,9 @@ func BiCGSTAB(ctx context.Context, a *CSR, b, x []float64, s *BiCGSTABSettings) 
 			if err := ctx.Err(); err != nil {
 				return it, fmt.Errorf("linalg: BiCGSTAB stopped after %d iterations: %w", it, err)
 			}
+		}
+		if set.Progress != nil && it%25 == 0 {
+			set.Progress(it)
 		}
 		it++
 		rhoNew := plainDot(rhat, r)

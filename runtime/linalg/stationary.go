@@ -146,6 +146,8 @@ type StationarySettings struct {
 	Tol float64
 	// MaxIter bounds the BiCGSTAB iterations of each pass; 0 means 2000.
 	MaxIter int
+	// Progress, if non-nil, is called now and then with the iterations done in all passes.
+	Progress func(iterations int)
 }
 
 // StationaryBiCGSTAB sets pi to the stationary law of the irreducible generator q by
@@ -209,7 +211,12 @@ func StationaryBiCGSTAB(ctx context.Context, pi []float64, q *CSR, s *Stationary
 		}
 		// ‖πQ‖₁ ≤ 2‖r‖₁ / Σx for the normalised π, since the dropped equation is minus the
 		// sum of the others.
-		it, err := BiCGSTAB(ctx, a, b, x, &BiCGSTABSettings{M: m, Rel: 0.4 * set.Tol, MaxIter: set.MaxIter})
+		var prog func(int)
+		if set.Progress != nil {
+			done := iters
+			prog = func(it int) { set.Progress(done + it) }
+		}
+		it, err := BiCGSTAB(ctx, a, b, x, &BiCGSTABSettings{M: m, Rel: 0.4 * set.Tol, MaxIter: set.MaxIter, Progress: prog})
 		iters += it
 		if err != nil {
 			return iters, err
