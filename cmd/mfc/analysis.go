@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler"
@@ -85,6 +86,10 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 	}
 	if err := analysis.CheckSettings(c.settings); err != nil {
 		return c.fail(err)
+	}
+	if !slices.Contains(analysis.Formats, c.format) {
+		// Refused before the analysis runs, not after.
+		return c.fail(&analysis.FormatError{Format: c.format})
 	}
 	if *c.maxInput <= 0 {
 		fmt.Fprintf(stderr, "mfc %s: --max-input %d: the limit must be a positive number of bytes\n", a.Name, *c.maxInput)

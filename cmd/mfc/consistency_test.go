@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/mfcproject/mfc/runtime/analysis"
 )
 
 // One consistent command line: mistakes get one line naming the fix (a did-you-mean for
@@ -73,6 +75,43 @@ func TestHintsNameFlags(t *testing.T) {
 		args := append(append([]string{}, tc.fail...), tc.fix...)
 		if _, errOut, status := runCLI(args...); status != 0 {
 			t.Errorf("mfc %s: status %d, %q", strings.Join(args, " "), status, errOut)
+		}
+	}
+}
+
+// TestEveryCommand: every command has help on standard output with exit status 0, names
+// a missing model file with E100 and exit status 1, and every analysis refuses an unknown
+// format by listing the valid ones (exit status 2) and renders all three.
+func TestEveryCommand(t *testing.T) {
+	t.Parallel()
+	cmds := []string{"check", "fmt", "models", "sweep", "merge", "version", "help"}
+	for _, a := range analysis.All() {
+		cmds = append(cmds, a.Name)
+	}
+	for _, c := range cmds {
+		out, errOut, status := runCLI("help", c)
+		if status != 0 || !strings.Contains(out, "mfc "+c) || errOut != "" {
+			t.Errorf("mfc help %s: status %d, stdout %.60q, stderr %q", c, status, out, errOut)
+		}
+	}
+	for _, a := range analysis.All() {
+		_, errOut, status := runCLI(a.Name, "/nonexistent/m.mf")
+		if status != 1 || !strings.Contains(errOut, "/nonexistent/m.mf") || !strings.Contains(errOut, "E100") {
+			t.Errorf("mfc %s on a missing file: status %d, %q", a.Name, status, errOut)
+		}
+		_, errOut, status = runCLI(a.Name, "@sir", "--format", "xml")
+		if status != 2 || !strings.Contains(errOut, "text, csv or json") {
+			t.Errorf("mfc %s --format xml: status %d, %q", a.Name, status, errOut)
+		}
+	}
+	// Every format of every analysis is exercised by the golden files (TestGoldenExamples).
+	for _, c := range []string{"check", "fmt", "sweep"} {
+		_, errOut, status := runCLI(c, "/nonexistent/m.mf", "--vary", "a=1,2", "--", "refine")
+		if c != "sweep" {
+			_, errOut, status = runCLI(c, "/nonexistent/m.mf")
+		}
+		if status != 1 || !strings.Contains(errOut, "E100") {
+			t.Errorf("mfc %s on a missing file: status %d, %q", c, status, errOut)
 		}
 	}
 }

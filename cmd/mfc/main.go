@@ -125,6 +125,14 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	name := args[0]
 	if name == "help" {
+		switch args[1] {
+		case "help":
+			fmt.Fprintln(stdout, "usage: mfc help [COMMAND|TOPIC|CODE]\n\nPrints the commands (no argument), a command's flags with their ranges, a section of the\nlanguage reference, or a diagnostic's entry (mfc help E802).")
+			return 0
+		case "version":
+			fmt.Fprintln(stdout, "usage: mfc version (or mfc --version)\n\nPrints the version of mfc, the revision it was built from and the Go version.")
+			return 0
+		}
 		if !isCommand(args[1]) {
 			return helpTopic(args[1], stdout, stderr)
 		}
