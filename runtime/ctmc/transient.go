@@ -19,7 +19,15 @@ type TransientSettings struct {
 	// MaxTerms bounds the number of matrix–vector products of one time step (the Poisson
 	// right truncation point); 0 means 1e8.
 	MaxTerms int
+	// Prune is the ℓ₁ mass adaptive uniformisation may drop (added to Epsilon); 0 means
+	// 1e-10, negative turns adaptive uniformisation off. It is used for chains of more than
+	// AdaptiveMin states, without Cumulative.
+	Prune float64
 }
+
+// AdaptiveMin is the number of states from which Transient uses adaptive uniformisation
+// with pruning (adaptiveTransient) when it can.
+const AdaptiveMin = 20000
 
 // TransientResult holds the transient distributions p(t_i) = p₀ e^{Q t_i}.
 type TransientResult struct {
@@ -74,6 +82,10 @@ func UniformisationRate(q *linalg.CSR) float64 {
 // cumulative law is Σ_{j=0}^{t−1} p_j (docs/language.md §6.10), Epsilon and CumulativeEpsilon are 0
 // (no truncation: only round-off, about 1e-16 per step) and Rate is 1.
 //
+// A continuous-time chain of AdaptiveMin states or more, without Cumulative, is solved
+// by adaptive uniformisation with pruning instead (adaptiveTransient): the rate follows the
+// states carrying mass, and the mass dropped, at most s.Prune, is added to Epsilon.
+//
 // When ctx is done, Transient stops within 1024 products and returns an error wrapping
 // ctx.Err().
 func Transient(ctx context.Context, c *Chain, p0 []float64, times []float64, s *TransientSettings) (*TransientResult, error) {
@@ -103,6 +115,12 @@ func Transient(ctx context.Context, c *Chain, p0 []float64, times []float64, s *
 	}
 	if c.Discrete {
 		return discreteTransient(ctx, c, p0, times, set.Cumulative)
+	}
+	if set.Prune == 0 {
+		set.Prune = 1e-10
+	}
+	if set.Prune > 0 && !set.Cumulative && n >= AdaptiveMin && len(times) > 0 {
+		return adaptiveTransient(ctx, c, p0, times, set.Epsilon, set.Prune, set.MaxTerms)
 	}
 	q := UniformisationRate(c.Q)
 	res := &TransientResult{Times: append([]float64(nil), times...), Rate: q}
