@@ -133,7 +133,8 @@ var hardStart = map[string]bool{"model": true, "time": true, "scale": true, "par
 
 // split cuts the token stream into runs of whole statements. A statement starts at a hard
 // keyword, at 'env' and 'for' outside brackets (unless they continue an init item or a loop
-// header), and at a transition label 'Ident :' that follows the end of an expression. The
+// header), and at a transition label 'Ident :' (or 'prod :' etc.) that follows the end of an
+// expression. The
 // grammar needs no separators (docs/language.md §3.2), so each run parses on its own; a syntax error
 // then costs one run, not the rest of the file.
 func split(toks []token) []span {
@@ -159,7 +160,7 @@ func split(toks []token) []span {
 			if depth == 0 && !(prev.Type == Punct && (prev.Value == "{" || prev.Value == "," || prev.Value == ":")) {
 				cut(i)
 			}
-		case t.Type == IdentT && depth == 0 && toks[i+1].Value == ":" && toks[i+1].Type == Punct && endsExpr(prev):
+		case label(t) && depth == 0 && toks[i+1].Value == ":" && toks[i+1].Type == Punct && endsExpr(prev):
 			cut(i)
 		case t.Type == Punct:
 			switch t.Value {
@@ -334,6 +335,10 @@ func keywordAsName(file string, bad, prev, lead token, toks []token, i int) *dia
 	}
 	return diag.Errorf(bad.Pos.In(file), "E104", "choose another name", "'%s' is a keyword and cannot name %s", bad.Value, noun)
 }
+
+// label reports whether t can label a transition: a name or a reduction keyword
+// (docs/language.md §3.1, Label).
+func label(t token) bool { return t.Type == IdentT || reduction(t) }
 
 func reduction(t token) bool {
 	return t.Type == Keyword && (t.Value == "sum" || t.Value == "prod" || t.Value == "all" || t.Value == "any")
