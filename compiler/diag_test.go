@@ -638,6 +638,24 @@ species S
 serve: S -> 0 @ N * nu * ind(S > 0)
 `, pos: "4:1", tok: "serve", sev: W, code: "W602",
 		msg: "β₀ of 'serve' is not smooth in the densities (ind at 4:26); refinements assume C² rates"},
+	// A guard on a density is the step: W602 names the guard, at its first token, not an
+	// 'if' in the rate that the source does not have.
+	{name: "W602/guard", src: `
+scale N = 100
+param nu = 1
+species S
+serve: S -> 0 when S > N / 2 @ nu * S
+grow: 0 -> S @ N
+`, pos: "4:1", tok: "serve", sev: W, code: "W602",
+		msg: "β₀ of 'serve' is not smooth in the densities (its guard 'when' at 4:20); refinements assume C² rates"},
+	{name: "W602/ind under a guard free of densities", src: `
+scale N = 100
+param nu = 1
+species S
+serve: S -> 0 when nu > 0 @ nu * S * ind(S < N / 2)
+grow: 0 -> S @ N
+`, pos: "4:1", tok: "serve", sev: W, code: "W602",
+		msg: "β₀ of 'serve' is not smooth in the densities (ind at 4:38); refinements assume C² rates"},
 }
 
 // meanFieldWired reports whether the compiler produces any N-expansion diagnostic for the

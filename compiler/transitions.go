@@ -20,9 +20,14 @@ func (c *compiler) finishTransitions(insts []*instance) {
 	var moves []ir.EnvMove // scratch, reused by every instance
 	m.Transitions = slices.Grow(m.Transitions, len(insts))
 	for i, in := range insts {
+		// The Select that folds the guard in stands for the guard (docs/language.md §6.3):
+		// it carries the guard's position, which W602 recognises (series.NonSmooth).
 		g.At = c.at(in.decl.rate.pos)
+		if in.guardPos.Line > 0 {
+			g.At = in.guardPos
+		}
 		prop := g.Select(in.guard, in.rate, g.Const(0))
-		t := ir.Transition{Label: in.label, Pos: in.decl.pos, RatePos: in.ratePos, Guard: in.guard, Propensity: prop}
+		t := ir.Transition{Label: in.label, Pos: in.decl.pos, RatePos: in.ratePos, GuardPos: in.guardPos, Guard: in.guard, Propensity: prop}
 		t.Jump = sortedJumps(in.jump)
 		t.Reactants = sortedJumps(in.react)
 		if c.updates[i] != nil {
