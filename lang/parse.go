@@ -291,6 +291,12 @@ func syntaxError(file string, err error, toks []token, c span, next token, done 
 	switch {
 	case isCmp(bad) && chainedCmp(toks, start, i):
 		hint = "comparisons cannot be chained: write a < b and b < c"
+	case bad.Type == Punct && bad.Value == "=" && endsExpr(prev) && inCondition(toks, start, i):
+		msg += ", a comparison is written '=='"
+		hint = "write '==' instead of '='"
+		if operand(prev) && i+1 < c.hi && operand(toks[i+1]) {
+			hint = fmt.Sprintf("write '%s == %s'", prev.Value, toks[i+1].Value)
+		}
 	case lead.Type == Keyword && lead.Value == "model" && start > 0:
 		hint = "'model NAME' may only come first in the file"
 	case isTransition(lead) && !hasAt(toks, start, i):
@@ -388,6 +394,74 @@ func chainedCmp(toks []token, lo, i int) bool {
 	}
 	return false
 }
+
+// inCondition reports whether token i stands where a condition is being written
+// (docs/language.md §6.3): after 'when', 'if', 'where', 'and', 'or' or 'not' in the same
+// operand, in the value of a region, or in the body of all(...) or any(...). A '=' there
+// is a comparison written with one '='.
+func inCondition(toks []token, lo, i int) bool {
+	depth := 0
+	for j := i - 1; j >= lo; j-- {
+		t := toks[j]
+		switch {
+		case t.Type == Punct && (t.Value == ")" || t.Value == "]" || t.Value == "}"):
+			depth++
+		case t.Type == Punct && (t.Value == "(" || t.Value == "[" || t.Value == "{"):
+			if depth > 0 {
+				depth--
+			}
+		case depth > 0:
+		case t.Type == Keyword:
+			switch t.Value {
+			case "when", "if", "where", "and", "or", "not":
+				return true
+			case "then", "else", "set":
+				return false
+			}
+		case t.Type == Punct && t.Value == "=":
+			return toks[lo].Type == Keyword && toks[lo].Value == "region"
+		case t.Type == Punct && t.Value == ":":
+			return bodyOf(toks, lo, j, "all", "any")
+		case t.Type == Punct && (t.Value == "," || t.Value == "@" || t.Value == "->" || t.Value == "<->"):
+			return false
+		}
+	}
+	return false
+}
+
+// bodyOf reports whether the ':' at j separates the binders and the body of a reduction
+// whose keyword is one of ops: whether the bracket open at j is '(' after such a keyword.
+func bodyOf(toks []token, lo, j int, ops ...string) bool {
+	depth := 0
+	for k := j - 1; k > lo; k-- {
+		t := toks[k]
+		if t.Type != Punct {
+			continue
+		}
+		switch t.Value {
+		case ")", "]", "}":
+			depth++
+		case "(", "[", "{":
+			if depth > 0 {
+				depth--
+				continue
+			}
+			if t.Value != "(" || toks[k-1].Type != Keyword {
+				return false
+			}
+			for _, op := range ops {
+				if toks[k-1].Value == op {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return false
+}
+
+// operand reports whether t alone is an operand: a name or a number.
+func operand(t token) bool { return t.Type == IdentT || t.Type == Int || t.Type == Float }
 
 func isTransition(lead token) bool {
 	return lead.Type == IdentT || lead.Type == Int || (lead.Type == Keyword && (lead.Value == "set" || lead.Value == "for"))
