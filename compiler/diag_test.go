@@ -386,6 +386,22 @@ species S
   S -> 0 @ k
 `, pos: "3:3", tok: "S -> 0", sev: E, code: "E501",
 		msg: "'L3' can fire at S = 0 and make S negative (propensity there: k)"},
+	// A species consumed twice needs a propensity that vanishes at 0 and at 1: the hint
+	// asks for S ≥ 2 or the falling factorial (docs/language.md §6.4, §6.5).
+	{name: "E501/consumed-twice", src: `
+param k = 1
+species S, S2
+dim: 2S -> S2 @ k * S * S
+`, pos: "3:1", tok: "dim", sev: E, code: "E501",
+		msg:  "'dim' can fire at S = 1 and make S negative (propensity there: k)",
+		hint: "add 'when S >= 2', or use a propensity that vanishes at S = 0 and 1 (e.g. a factor ff(S, 2), that is S*(S-1))"},
+	{name: "E501/consumed-three-times", src: `
+param k = 1
+species S, S2
+dim: 3S -> S2 @ k
+`, pos: "3:1", tok: "dim", sev: E, code: "E501",
+		msg:  "'dim' can fire at S = 0 and make S negative (propensity there: k)",
+		hint: "add 'when S >= 3', or use a propensity that vanishes at S = 0, 1 and 2 (e.g. a factor ff(S, 3), that is S*(S-1)*(S-2))"},
 	{name: "E502/alias", src: `
 param k = 1
 species S1 as x1, S2

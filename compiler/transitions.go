@@ -142,7 +142,7 @@ func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 					at += ", " + c.describeEnv(y)
 				}
 				if v < consumed {
-					c.errorf(in.decl.pos, "E501", fmt.Sprintf("add 'when %s > %d', or use a propensity that vanishes at %d (e.g. a factor %s)", name, v, v, name),
+					c.errorf(in.decl.pos, "E501", vanishHint(name, consumed),
 						"'%s' can fire at %s and make %s negative (propensity there: %s)", in.label, at, name, c.g.String(r, c.names()))
 				} else {
 					c.warnf(in.decl.pos, "W103", fmt.Sprintf("add 'when %s >= %d' if %s is required", name, in.react[i], name),
@@ -152,6 +152,25 @@ func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 			}
 		}
 	}
+}
+
+// vanishHint is E501's hint for a species consumed c times (docs/language.md §6.5): the
+// propensity must vanish at every count below c, which a factor S does for c = 1 and the
+// falling factorial ff(S, c) = S*(S-1)*...*(S-c+1) does for any c (§6.4).
+func vanishHint(name string, c int) string {
+	if c == 1 {
+		return fmt.Sprintf("add 'when %s > 0', or use a propensity that vanishes at 0 (e.g. a factor %s)", name, name)
+	}
+	counts := make([]string, c)
+	factors := make([]string, c)
+	for v := range c {
+		counts[v] = strconv.Itoa(v)
+		factors[v] = fmt.Sprintf("(%s-%d)", name, v)
+	}
+	factors[0] = name
+	at := strings.Join(counts[:c-1], ", ") + " and " + counts[c-1]
+	return fmt.Sprintf("add 'when %s >= %d', or use a propensity that vanishes at %s = %s (e.g. a factor ff(%s, %d), that is %s)",
+		name, c, name, at, name, c, strings.Join(factors, "*"))
 }
 
 // distinctOn returns the first state of 𝒴 for each combination of the values of the
