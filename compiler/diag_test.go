@@ -301,7 +301,22 @@ go: set S = 1 @ 1
 species Q[1..10]
 for i in 1..10: Q[i] -> 0 @ Q[i - 1]
 `, pos: "2:33", tok: "- 1]", sev: E, code: "E401",
-		msg: "index 0 out of range 1..10 of 'Q' (instance i=1)", hintHas: "restrict the loop"},
+		msg:  "index 0 out of range 1..10 of 'Q' (instance i=1)",
+		hint: "restrict the loop, or handle the boundary with 'if ... then ... else ...': the first element is Q[1]"},
+	// Above the range, the hint speaks of the upper bound.
+	{name: "E401/upper", src: `
+param K = 10
+species Q[1..K]
+for i in 1..K: Q[i] -> 0 @ Q[i + 1]
+`, pos: "3:32", tok: "+ 1]", sev: E, code: "E401",
+		msg:  "index 11 out of range 1..10 of 'Q' (instance i=10)",
+		hint: "restrict the loop, or handle the boundary with 'if ... then ... else ...': the last element is Q[10]"},
+	{name: "E401/upper-second-dimension", src: `
+species Q[1..2, 0..4]
+for i in 1..2: Q[i, 0] -> 0 @ Q[i, 5]
+`, pos: "2:36", tok: "5]", sev: E, code: "E401",
+		msg:  "index 5 out of range 0..4 of 'Q' (instance i=1)",
+		hint: "restrict the loop, or handle the boundary with 'if ... then ... else ...': the last index of 'Q' in position 2 is 4"},
 	// Two positions, two diagnostics: the reactant and the propensity.
 	{name: "E401/bare-index", src: `
 species Q[1..10]
