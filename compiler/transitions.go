@@ -133,7 +133,11 @@ func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 		for v := 0; v < need; v++ {
 			for _, y := range ys {
 				r := c.substitute(prop, i, float64(v), y)
-				if c.g.IsZero(r) || c.g.Dep(r)&ir.DepCount != 0 {
+				// Below what is consumed, a propensity that still depends on other counts
+				// is checked at run time (E801); below the left coefficient only, nothing
+				// goes negative and nothing checks it later, so any propensity that is not
+				// 0 there may fire without the reactant (W103).
+				if c.g.IsZero(r) || v < consumed && c.g.Dep(r)&ir.DepCount != 0 {
 					continue
 				}
 				name := m.Species[i].Name
