@@ -157,7 +157,7 @@ func (c *compiler) ceval1(e *expr, b *bindings, what string) float64 {
 	case eCall:
 		return c.cevalCall(e, b, what)
 	}
-	c.fail(e, "E307", "", "%s must be known at compile time", what)
+	c.fail(e, "E307", "use literals, parameters and binders only", "%s must be known at compile time", what)
 	return 0
 }
 
@@ -184,7 +184,7 @@ func (c *compiler) cevalRef(e *expr, b *bindings, what string) float64 {
 		case "t":
 			c.fail(e, "E307", "use literals, parameters and binders only", "%s must be known at compile time; 't' is the time", what)
 		}
-		c.fail(e, "E307", "", "%s must be known at compile time", what)
+		c.fail(e, "E307", "use literals, parameters and binders only", "%s must be known at compile time", what)
 	}
 	s := e.sym
 	switch s.kind {

@@ -23,6 +23,7 @@ type diagCase struct {
 	name    string
 	src     string // the model; a leading newline is dropped, so line 1 is the first line
 	opts    Options
+	file    string // the diagnostic's file when it is not the model: "--set"
 	pos     string // "line:col" of the diagnostic
 	tok     string // source text at pos
 	sev     diag.Severity
@@ -70,6 +71,9 @@ func runDiagCase(t *testing.T, c diagCase) {
 	}
 	src := diagSrc(c.src)
 	wantPos := diagFile // a diagnostic about the whole file has no line
+	if c.file != "" {
+		wantPos = c.file
+	}
 	if c.pos != "" {
 		if rest, ok := tokenAt(src, c.pos); !ok || !strings.HasPrefix(rest, c.tok) {
 			t.Fatalf("bad test case: %s is %q, not %q", c.pos, rest, c.tok)

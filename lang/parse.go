@@ -259,7 +259,7 @@ func canStart(t token) bool {
 func syntaxError(file string, err error, toks []token, c span, next token, done []*gStatement) *diag.Diagnostic {
 	var perr participle.Error
 	if !errors.As(err, &perr) {
-		return diag.Errorf(toks[c.lo].Pos.In(file), "E103", "", "%v", err)
+		return diag.Errorf(toks[c.lo].Pos.In(file), "E103", stmtHint(toks[c.lo], toks[c.lo:c.hi]), "%v", err)
 	}
 	pos := posOf(perr.Position())
 	var bad token
