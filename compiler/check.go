@@ -85,7 +85,7 @@ func (c *compiler) expect(e *expr, got, want typ) {
 	case want.k == tState && got.k == tState:
 		c.errorf(c.at(e.pos), "E304", "compare each component with its own states", "expected a state of '%s', found a state of '%s'", want.env.name, got.env.name)
 	default:
-		c.errorf(c.at(e.pos), "E301", "", "expected a %s, found a %s", want, got)
+		c.errorf(c.at(e.pos), "E301", fmt.Sprintf("write a %s here", want), "expected a %s, found a %s", want, got)
 	}
 }
 
@@ -277,7 +277,7 @@ func (c *compiler) checkRef(e *expr, sc *scope, static bool) typ {
 	switch e.name {
 	case "t", "pi":
 		if len(e.args) > 0 {
-			c.errorf(c.at(e.pos), "E310", "", "'%s' takes no index", e.name)
+			c.errorf(c.at(e.pos), "E310", fmt.Sprintf("'%s' is a number (%s); write it without an index", e.name, map[string]string{"t": "the time", "pi": "π"}[e.name]), "'%s' takes no index", e.name)
 		}
 		if e.name == "t" && static {
 			c.errorf(c.at(e.pos), "E307", "use literals, parameters and binders only", "this value must be known at compile time; 't' is the time")

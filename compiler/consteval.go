@@ -157,7 +157,7 @@ func (c *compiler) ceval1(e *expr, b *bindings, what string) float64 {
 	case eCall:
 		return c.cevalCall(e, b, what)
 	}
-	c.fail(e, "E307", "", "%s must be known at compile time", what)
+	c.fail(e, "E307", "use literals, parameters and binders only", "%s must be known at compile time", what)
 	return 0
 }
 
@@ -184,7 +184,7 @@ func (c *compiler) cevalRef(e *expr, b *bindings, what string) float64 {
 		case "t":
 			c.fail(e, "E307", "use literals, parameters and binders only", "%s must be known at compile time; 't' is the time", what)
 		}
-		c.fail(e, "E307", "", "%s must be known at compile time", what)
+		c.fail(e, "E307", "use literals, parameters and binders only", "%s must be known at compile time", what)
 	}
 	s := e.sym
 	switch s.kind {
@@ -227,12 +227,27 @@ func (c *compiler) cevalIndex(e *expr, s *symbol, b *bindings) []int {
 			panic(constErr{})
 		}
 		if r := s.dims[i]; v < r.Lo || v > r.Hi {
-			c.fail(a, "E401", "restrict the loop, or handle the boundary with if i == 1 then ... else ...",
+			c.fail(a, "E401", boundaryHint(s, i, v),
 				"index %d out of range %d..%d of '%s'", v, r.Lo, r.Hi, s.name)
 		}
 		idx[i] = v
 	}
 	return idx
+}
+
+// boundaryHint is E401's hint for index v of dimension d of s: it names the bound that v
+// lies beyond, the first element below the range and the last one above it.
+func boundaryHint(s *symbol, d, v int) string {
+	r := s.dims[d]
+	which, bound := "first", r.Lo
+	if v > r.Hi {
+		which, bound = "last", r.Hi
+	}
+	const fix = "restrict the loop, or handle the boundary with 'if ... then ... else ...': "
+	if len(s.dims) == 1 {
+		return fmt.Sprintf("%sthe %s element is %s[%d]", fix, which, s.name, bound)
+	}
+	return fmt.Sprintf("%sthe %s index of '%s' in position %d is %d", fix, which, s.name, d+1, bound)
 }
 
 // shapeBindings binds the named dimensions of s's shape to idx.

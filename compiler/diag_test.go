@@ -23,6 +23,7 @@ type diagCase struct {
 	name    string
 	src     string // the model; a leading newline is dropped, so line 1 is the first line
 	opts    Options
+	file    string // the diagnostic's file when it is not the model: "--set"
 	pos     string // "line:col" of the diagnostic
 	tok     string // source text at pos
 	sev     diag.Severity
@@ -70,6 +71,9 @@ func runDiagCase(t *testing.T, c diagCase) {
 	}
 	src := diagSrc(c.src)
 	wantPos := diagFile // a diagnostic about the whole file has no line
+	if c.file != "" {
+		wantPos = c.file
+	}
 	if c.pos != "" {
 		if rest, ok := tokenAt(src, c.pos); !ok || !strings.HasPrefix(rest, c.tok) {
 			t.Fatalf("bad test case: %s is %q, not %q", c.pos, rest, c.tok)
@@ -301,7 +305,22 @@ go: set S = 1 @ 1
 species Q[1..10]
 for i in 1..10: Q[i] -> 0 @ Q[i - 1]
 `, pos: "2:33", tok: "- 1]", sev: E, code: "E401",
-		msg: "index 0 out of range 1..10 of 'Q' (instance i=1)", hintHas: "restrict the loop"},
+		msg:  "index 0 out of range 1..10 of 'Q' (instance i=1)",
+		hint: "restrict the loop, or handle the boundary with 'if ... then ... else ...': the first element is Q[1]"},
+	// Above the range, the hint speaks of the upper bound.
+	{name: "E401/upper", src: `
+param K = 10
+species Q[1..K]
+for i in 1..K: Q[i] -> 0 @ Q[i + 1]
+`, pos: "3:32", tok: "+ 1]", sev: E, code: "E401",
+		msg:  "index 11 out of range 1..10 of 'Q' (instance i=10)",
+		hint: "restrict the loop, or handle the boundary with 'if ... then ... else ...': the last element is Q[10]"},
+	{name: "E401/upper-second-dimension", src: `
+species Q[1..2, 0..4]
+for i in 1..2: Q[i, 0] -> 0 @ Q[i, 5]
+`, pos: "2:36", tok: "5]", sev: E, code: "E401",
+		msg:  "index 5 out of range 0..4 of 'Q' (instance i=1)",
+		hint: "restrict the loop, or handle the boundary with 'if ... then ... else ...': the last index of 'Q' in position 2 is 4"},
 	// Two positions, two diagnostics: the reactant and the propensity.
 	{name: "E401/bare-index", src: `
 species Q[1..10]
@@ -386,6 +405,22 @@ species S
   S -> 0 @ k
 `, pos: "3:3", tok: "S -> 0", sev: E, code: "E501",
 		msg: "'L3' can fire at S = 0 and make S negative (propensity there: k)"},
+	// A species consumed twice needs a propensity that vanishes at 0 and at 1: the hint
+	// asks for S ≥ 2 or the falling factorial (docs/language.md §6.4, §6.5).
+	{name: "E501/consumed-twice", src: `
+param k = 1
+species S, S2
+dim: 2S -> S2 @ k * S * S
+`, pos: "3:1", tok: "dim", sev: E, code: "E501",
+		msg:  "'dim' can fire at S = 1 and make S negative (propensity there: k)",
+		hint: "add 'when S >= 2', or use a propensity that vanishes at S = 0 and 1 (e.g. a factor ff(S, 2), that is S*(S-1))"},
+	{name: "E501/consumed-three-times", src: `
+param k = 1
+species S, S2
+dim: 3S -> S2 @ k
+`, pos: "3:1", tok: "dim", sev: E, code: "E501",
+		msg:  "'dim' can fire at S = 0 and make S negative (propensity there: k)",
+		hint: "add 'when S >= 3', or use a propensity that vanishes at S = 0, 1 and 2 (e.g. a factor ff(S, 3), that is S*(S-1)*(S-2))"},
 	{name: "E502/alias", src: `
 param k = 1
 species S1 as x1, S2
@@ -638,6 +673,24 @@ species S
 serve: S -> 0 @ N * nu * ind(S > 0)
 `, pos: "4:1", tok: "serve", sev: W, code: "W602",
 		msg: "β₀ of 'serve' is not smooth in the densities (ind at 4:26); refinements assume C² rates"},
+	// A guard on a density is the step: W602 names the guard, at its first token, not an
+	// 'if' in the rate that the source does not have.
+	{name: "W602/guard", src: `
+scale N = 100
+param nu = 1
+species S
+serve: S -> 0 when S > N / 2 @ nu * S
+grow: 0 -> S @ N
+`, pos: "4:1", tok: "serve", sev: W, code: "W602",
+		msg: "β₀ of 'serve' is not smooth in the densities (its guard 'when' at 4:20); refinements assume C² rates"},
+	{name: "W602/ind under a guard free of densities", src: `
+scale N = 100
+param nu = 1
+species S
+serve: S -> 0 when nu > 0 @ nu * S * ind(S < N / 2)
+grow: 0 -> S @ N
+`, pos: "4:1", tok: "serve", sev: W, code: "W602",
+		msg: "β₀ of 'serve' is not smooth in the densities (ind at 4:38); refinements assume C² rates"},
 }
 
 // meanFieldWired reports whether the compiler produces any N-expansion diagnostic for the

@@ -305,6 +305,7 @@ type instance struct {
 	guard    ir.NodeID
 	rate     ir.NodeID
 	ratePos  diag.Pos // first token of the propensity
+	guardPos diag.Pos // first token of the guard's condition; zero without a guard
 	instance string
 }
 
@@ -369,6 +370,7 @@ func (c *compiler) instantiate(d *transDecl, b *bindings) []*instance {
 		in.guard = c.g.True()
 		if d.when != nil {
 			in.guard = c.lower(d.when, b)
+			in.guardPos = c.at(leftmost(d.when))
 		}
 		in.rate = c.lower(rate, b)
 		in.ratePos = c.at(leftmost(rate))

@@ -3,6 +3,7 @@ package compiler
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,6 +79,33 @@ func TestEveryDiagnosticHasHint(t *testing.T) {
 	}
 }
 
+// emptyHint matches a call that builds a diagnostic with the literal hint "": the code
+// literal followed by an empty string (Errorf, Warnf, errorf, warnf, fail).
+var emptyHint = regexp.MustCompile(`"[EW][0-9]{3}",\s*""`)
+
+// TestNoCallSiteWithoutHint: TestEveryDiagnosticHasHint sees only the diagnostics its
+// models trigger, so a path none of them reaches (an index on 't', a --set override) could
+// go without a hint unseen. Every call site in the front end and the compiler must give one.
+func TestNoCallSiteWithoutHint(t *testing.T) {
+	t.Parallel()
+	for _, dir := range []string{".", "series", "ir", filepath.Join("..", "lang"), filepath.Join("..", "lang", "diag")} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, loc := range emptyHint.FindAllIndex(src, -1) {
+				line := 1 + strings.Count(string(src[:loc[0]]), "\n")
+				t.Errorf("%s:%d: %s: a diagnostic without a hint", f, line, src[loc[0]:loc[1]])
+			}
+		}
+	}
+}
+
 // hintCases: diagnostics that lacked a hint or a position, and measure arguments that
 // only the runtime used to reject.
 var hintCases = []diagCase{
@@ -86,6 +114,30 @@ species S
 decay: S -> 0 @ zzqx * S
 `, pos: "2:17", tok: "zzqx", sev: E, code: "E201", msg: "unknown identifier 'zzqx'",
 		hint: "declare it (param, species, let, ...) before use, or check the spelling"},
+	// The E201s of --set are reached only with Options.Overrides: TestEveryDiagnosticHasHint
+	// sees them through these cases.
+	{name: "E201 --set unknown", opts: Options{Overrides: Overrides{"gama": {1}}}, src: `
+param gamma = 1
+species S
+decay: S -> 0 @ gamma * S
+`, file: "--set", sev: E, code: "E201", msg: "--set gama: unknown parameter 'gama'", hint: "did you mean 'gamma' (param, 1:7)?"},
+	{name: "E201 --set species", opts: Options{Overrides: Overrides{"S": {1}}}, src: `
+species S
+decay: S -> 0 @ S
+`, file: "--set", sev: E, code: "E201", msg: "--set S: 'S' is a species, not a parameter", hint: "only parameters and the scale can be set"},
+	{name: "E201 --set malformed element", opts: Options{Overrides: Overrides{"k[1": {1}}}, src: `
+param k = 1
+species S
+decay: S -> 0 @ k * S
+`, file: "--set", sev: E, code: "E201", msg: "--set k[1: malformed element \"k[1\"", hint: "write name=value or name[i,j]=value"},
+	{name: "E310 index on t", src: `
+species S
+decay: S -> 0 @ t[1] * S
+`, pos: "2:17", tok: "t[1]", sev: E, code: "E310", msg: "'t' takes no index",
+		hint: "'t' is a number (the time); write it without an index"},
+	{name: "E201 in a range", src: `
+species X[1..zz]
+`, pos: "1:14", tok: "zz", sev: E, code: "E201", msg: "unknown identifier 'zz'"},
 	{name: "E601 at the model header", analysis: true, src: `
 model m
 species S

@@ -68,7 +68,7 @@ func (c *compiler) meanField() {
 			continue
 		}
 		if !p.Smooth {
-			report(series.NonSmooth(c.g, t.Label, t.Pos, p.Rough))
+			report(series.NonSmooth(c.g, t.Label, t.Pos, p.Rough, t.GuardPos))
 		}
 	}
 	for i := range m.Observables {

@@ -20,9 +20,14 @@ func (c *compiler) finishTransitions(insts []*instance) {
 	var moves []ir.EnvMove // scratch, reused by every instance
 	m.Transitions = slices.Grow(m.Transitions, len(insts))
 	for i, in := range insts {
+		// The Select that folds the guard in stands for the guard (docs/language.md §6.3):
+		// it carries the guard's position, which W602 recognises (series.NonSmooth).
 		g.At = c.at(in.decl.rate.pos)
+		if in.guardPos.Line > 0 {
+			g.At = in.guardPos
+		}
 		prop := g.Select(in.guard, in.rate, g.Const(0))
-		t := ir.Transition{Label: in.label, Pos: in.decl.pos, RatePos: in.ratePos, Guard: in.guard, Propensity: prop}
+		t := ir.Transition{Label: in.label, Pos: in.decl.pos, RatePos: in.ratePos, GuardPos: in.guardPos, Guard: in.guard, Propensity: prop}
 		t.Jump = sortedJumps(in.jump)
 		t.Reactants = sortedJumps(in.react)
 		if c.updates[i] != nil {
@@ -128,7 +133,11 @@ func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 		for v := 0; v < need; v++ {
 			for _, y := range ys {
 				r := c.substitute(prop, i, float64(v), y)
-				if c.g.IsZero(r) || c.g.Dep(r)&ir.DepCount != 0 {
+				// Below what is consumed, a propensity that still depends on other counts
+				// is checked at run time (E801); below the left coefficient only, nothing
+				// goes negative and nothing checks it later, so any propensity that is not
+				// 0 there may fire without the reactant (W103).
+				if c.g.IsZero(r) || v < consumed && c.g.Dep(r)&ir.DepCount != 0 {
 					continue
 				}
 				name := m.Species[i].Name
@@ -137,7 +146,7 @@ func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 					at += ", " + c.describeEnv(y)
 				}
 				if v < consumed {
-					c.errorf(in.decl.pos, "E501", fmt.Sprintf("add 'when %s > %d', or use a propensity that vanishes at %d (e.g. a factor %s)", name, v, v, name),
+					c.errorf(in.decl.pos, "E501", vanishHint(name, consumed),
 						"'%s' can fire at %s and make %s negative (propensity there: %s)", in.label, at, name, c.g.String(r, c.names()))
 				} else {
 					c.warnf(in.decl.pos, "W103", fmt.Sprintf("add 'when %s >= %d' if %s is required", name, in.react[i], name),
@@ -147,6 +156,25 @@ func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 			}
 		}
 	}
+}
+
+// vanishHint is E501's hint for a species consumed c times (docs/language.md §6.5): the
+// propensity must vanish at every count below c, which a factor S does for c = 1 and the
+// falling factorial ff(S, c) = S*(S-1)*...*(S-c+1) does for any c (§6.4).
+func vanishHint(name string, c int) string {
+	if c == 1 {
+		return fmt.Sprintf("add 'when %s > 0', or use a propensity that vanishes at 0 (e.g. a factor %s)", name, name)
+	}
+	counts := make([]string, c)
+	factors := make([]string, c)
+	for v := range c {
+		counts[v] = strconv.Itoa(v)
+		factors[v] = fmt.Sprintf("(%s-%d)", name, v)
+	}
+	factors[0] = name
+	at := strings.Join(counts[:c-1], ", ") + " and " + counts[c-1]
+	return fmt.Sprintf("add 'when %s >= %d', or use a propensity that vanishes at %s = %s (e.g. a factor ff(%s, %d), that is %s)",
+		name, c, name, at, name, c, strings.Join(factors, "*"))
 }
 
 // distinctOn returns the first state of 𝒴 for each combination of the values of the

@@ -463,9 +463,11 @@ func (p *fastParser) loopBody() *LoopBody {
 
 func (p *fastParser) transition() *Transition {
 	t := &Transition{Pos: p.pos()}
-	if p.kind(IdentT) && p.peek2().Type == Punct && p.peek2().Value == ":" {
-		t.Label = p.ident()
-		p.i++
+	if label(*p.peek()) && p.peek2().Type == Punct && p.peek2().Value == ":" {
+		id := p.arena.ident.alloc()
+		id.Pos, id.Name = p.pos(), p.peek().Value
+		t.Label = id
+		p.i += 2
 	}
 	t.Change = p.change()
 	if p.accept("when") {

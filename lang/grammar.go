@@ -205,10 +205,18 @@ type gLoopBody struct {
 	Transition *gTransition `parser:"| @@"`
 }
 
+// gLabel is the label of a transition: a name, or one of the reduction keywords, which
+// CRN models use as labels ('prod: 0 -> P @ k'); before ':' at the start of a transition
+// they cannot begin a reduction, which needs '(' (docs/language.md §3.1).
+type gLabel struct {
+	Pos  lexer.Position
+	Name string `parser:"@( Ident | \"sum\" | \"prod\" | \"all\" | \"any\" )"`
+}
+
 // gTransition is '[label:] change [when guard] @ propensity [, propensity]'.
 type gTransition struct {
 	Pos     lexer.Position
-	Label   *gIdent  `parser:"( @@ \":\" )?"`
+	Label   *gLabel  `parser:"( @@ \":\" )?"`
 	Change  *gChange `parser:"@@"`
 	When    *gExpr   `parser:"( \"when\" @@ )?"`
 	Rate    *gExpr   `parser:"\"@\" @@"`

@@ -133,7 +133,8 @@ var hardStart = map[string]bool{"model": true, "time": true, "scale": true, "par
 
 // split cuts the token stream into runs of whole statements. A statement starts at a hard
 // keyword, at 'env' and 'for' outside brackets (unless they continue an init item or a loop
-// header), and at a transition label 'Ident :' that follows the end of an expression. The
+// header), and at a transition label 'Ident :' (or 'prod :' etc.) that follows the end of an
+// expression. The
 // grammar needs no separators (docs/language.md §3.2), so each run parses on its own; a syntax error
 // then costs one run, not the rest of the file.
 func split(toks []token) []span {
@@ -159,7 +160,7 @@ func split(toks []token) []span {
 			if depth == 0 && !(prev.Type == Punct && (prev.Value == "{" || prev.Value == "," || prev.Value == ":")) {
 				cut(i)
 			}
-		case t.Type == IdentT && depth == 0 && toks[i+1].Value == ":" && toks[i+1].Type == Punct && endsExpr(prev):
+		case label(t) && depth == 0 && toks[i+1].Value == ":" && toks[i+1].Type == Punct && endsExpr(prev):
 			cut(i)
 		case t.Type == Punct:
 			switch t.Value {
@@ -258,7 +259,7 @@ func canStart(t token) bool {
 func syntaxError(file string, err error, toks []token, c span, next token, done []*gStatement) *diag.Diagnostic {
 	var perr participle.Error
 	if !errors.As(err, &perr) {
-		return diag.Errorf(toks[c.lo].Pos.In(file), "E103", "", "%v", err)
+		return diag.Errorf(toks[c.lo].Pos.In(file), "E103", stmtHint(toks[c.lo], toks[c.lo:c.hi]), "%v", err)
 	}
 	pos := posOf(perr.Position())
 	var bad token
@@ -290,6 +291,12 @@ func syntaxError(file string, err error, toks []token, c span, next token, done 
 	switch {
 	case isCmp(bad) && chainedCmp(toks, start, i):
 		hint = "comparisons cannot be chained: write a < b and b < c"
+	case bad.Type == Punct && bad.Value == "=" && endsExpr(prev) && inCondition(toks, start, i):
+		msg += ", a comparison is written '=='"
+		hint = "write '==' instead of '='"
+		if operand(prev) && i+1 < c.hi && operand(toks[i+1]) {
+			hint = fmt.Sprintf("write '%s == %s'", prev.Value, toks[i+1].Value)
+		}
 	case lead.Type == Keyword && lead.Value == "model" && start > 0:
 		hint = "'model NAME' may only come first in the file"
 	case isTransition(lead) && !hasAt(toks, start, i):
@@ -334,6 +341,10 @@ func keywordAsName(file string, bad, prev, lead token, toks []token, i int) *dia
 	}
 	return diag.Errorf(bad.Pos.In(file), "E104", "choose another name", "'%s' is a keyword and cannot name %s", bad.Value, noun)
 }
+
+// label reports whether t can label a transition: a name or a reduction keyword
+// (docs/language.md §3.1, Label).
+func label(t token) bool { return t.Type == IdentT || reduction(t) }
 
 func reduction(t token) bool {
 	return t.Type == Keyword && (t.Value == "sum" || t.Value == "prod" || t.Value == "all" || t.Value == "any")
@@ -383,6 +394,74 @@ func chainedCmp(toks []token, lo, i int) bool {
 	}
 	return false
 }
+
+// inCondition reports whether token i stands where a condition is being written
+// (docs/language.md §6.3): after 'when', 'if', 'where', 'and', 'or' or 'not' in the same
+// operand, in the value of a region, or in the body of all(...) or any(...). A '=' there
+// is a comparison written with one '='.
+func inCondition(toks []token, lo, i int) bool {
+	depth := 0
+	for j := i - 1; j >= lo; j-- {
+		t := toks[j]
+		switch {
+		case t.Type == Punct && (t.Value == ")" || t.Value == "]" || t.Value == "}"):
+			depth++
+		case t.Type == Punct && (t.Value == "(" || t.Value == "[" || t.Value == "{"):
+			if depth > 0 {
+				depth--
+			}
+		case depth > 0:
+		case t.Type == Keyword:
+			switch t.Value {
+			case "when", "if", "where", "and", "or", "not":
+				return true
+			case "then", "else", "set":
+				return false
+			}
+		case t.Type == Punct && t.Value == "=":
+			return toks[lo].Type == Keyword && toks[lo].Value == "region"
+		case t.Type == Punct && t.Value == ":":
+			return bodyOf(toks, lo, j, "all", "any")
+		case t.Type == Punct && (t.Value == "," || t.Value == "@" || t.Value == "->" || t.Value == "<->"):
+			return false
+		}
+	}
+	return false
+}
+
+// bodyOf reports whether the ':' at j separates the binders and the body of a reduction
+// whose keyword is one of ops: whether the bracket open at j is '(' after such a keyword.
+func bodyOf(toks []token, lo, j int, ops ...string) bool {
+	depth := 0
+	for k := j - 1; k > lo; k-- {
+		t := toks[k]
+		if t.Type != Punct {
+			continue
+		}
+		switch t.Value {
+		case ")", "]", "}":
+			depth++
+		case "(", "[", "{":
+			if depth > 0 {
+				depth--
+				continue
+			}
+			if t.Value != "(" || toks[k-1].Type != Keyword {
+				return false
+			}
+			for _, op := range ops {
+				if toks[k-1].Value == op {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return false
+}
+
+// operand reports whether t alone is an operand: a name or a number.
+func operand(t token) bool { return t.Type == IdentT || t.Type == Int || t.Type == Float }
 
 func isTransition(lead token) bool {
 	return lead.Type == IdentT || lead.Type == Int || (lead.Type == Keyword && (lead.Value == "set" || lead.Value == "for"))

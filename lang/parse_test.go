@@ -49,6 +49,18 @@ var ptDiagCases = []struct {
 		"t.mf:2:22: error[E103]: unexpected '<'\n    hint: comparisons cannot be chained: write a < b and b < c"}},
 	{"E103 chained equality", "param a = 1, b = 1\nlet c = a == b != true\n", []string{
 		"t.mf:2:16: error[E103]: unexpected '!='\n    hint: comparisons cannot be chained: write a < b and b < c"}},
+	{"E103 single = in a guard", "species S, I\nrec: I -> S when I = 0 @ I\n", []string{
+		"t.mf:2:20: error[E103]: unexpected '=', a comparison is written '=='\n    hint: write 'I == 0'"}},
+	{"E103 single = after and", "species S, I\nrec: I -> S when I > 0 and S[1] = 1 @ I\n", []string{
+		"t.mf:2:33: error[E103]: unexpected '=', a comparison is written '=='\n    hint: write '==' instead of '='"}},
+	{"E103 single = in an if", "species S, I\nlet a = if (I = 0) then 1 else 2\n", []string{
+		"t.mf:2:15: error[E103]: unexpected '=', a comparison is written '=='\n    hint: write 'I == 0'"}},
+	{"E103 single = in a region", "species S, I\nregion r = I = 0\n", []string{
+		"t.mf:2:14: error[E103]: unexpected '=', a comparison is written '=='\n    hint: write 'I == 0'"}},
+	{"E103 single = in all", "species X[1..2]\nlet a = all(i in 1..2: X[i] = 0)\n", []string{
+		"t.mf:2:29: error[E103]: unexpected '=', a comparison is written '=='\n    hint: write '==' instead of '='"}},
+	{"E103 = where no condition is", "param a = 1 b = 2\n", []string{
+		"t.mf:1:15: error[E103]: unexpected '=', expected '@' and a propensity\n    hint: every transition ends with '@ <propensity>'"}},
 	{"E103 stray closing parenthesis", "param k = (1 + 2) * 3)\n", []string{
 		"t.mf:1:22: error[E103]: unexpected ')'\n    hint: no '(' is open here"}},
 	{"E103 stray closing bracket", "species S\nS -> 0 @ 1]\n", []string{

@@ -36,7 +36,7 @@ func TestFastParserMatchesParticiple(t *testing.T) {
 // the other would be lost, or panic, only on the runs participle parses.
 func TestGrammarFieldsMatchAST(t *testing.T) {
 	pairs := []struct{ grammar, ast any }{
-		{gIdent{}, Ident{}}, {gStatement{}, Statement{}}, {gModelDecl{}, ModelDecl{}},
+		{gIdent{}, Ident{}}, {gLabel{}, Ident{}}, {gStatement{}, Statement{}}, {gModelDecl{}, ModelDecl{}},
 		{gTimeDecl{}, TimeDecl{}}, {gScaleDecl{}, ScaleDecl{}}, {gParamDecl{}, ParamDecl{}},
 		{gParamItem{}, ParamItem{}}, {gArrayLit{}, ArrayLit{}}, {gArrayElem{}, ArrayElem{}},
 		{gSpeciesDecl{}, SpeciesDecl{}}, {gSpeciesItem{}, SpeciesItem{}}, {gEnvDecl{}, EnvDecl{}},

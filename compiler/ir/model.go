@@ -127,6 +127,7 @@ type Transition struct {
 	Label     string   // with instance suffix, e.g. "activate[c=2,b=3]" or "bind.fwd"
 	Pos       diag.Pos // first token of the transition (its label if it has one)
 	RatePos   diag.Pos // first token of the propensity
+	GuardPos  diag.Pos // first token of the 'when' condition; zero without a guard
 	Jump      []Jump   // ℓ, sparse, sorted by species
 	Reactants []Jump   // left-hand side coefficients
 	// Update maps each environment state to its successor; nil if the transition has no

@@ -114,11 +114,15 @@ func ExpandObservable(g *ir.Graph, names *ir.Names, node ir.NodeID) (ir.Series, 
 
 // NonSmooth builds W602 for a transition whose β₀ is not smooth; rough is
 // Propensity.Rough, which names the construct ("ind", "if", "floor", "ceil") and its
-// position in the message.
-func NonSmooth(g *ir.Graph, label string, pos diag.Pos, rough ir.NodeID) *diag.Diagnostic {
+// position in the message. guard is the position of the transition's 'when' condition
+// (zero without one): the Select that folds the guard into the propensity is built there,
+// so a rough node at that position is the guard, named as such (docs/language.md §6.3).
+func NonSmooth(g *ir.Graph, label string, pos diag.Pos, rough ir.NodeID, guard diag.Pos) *diag.Diagnostic {
 	what := "if"
 	n := g.Node(rough)
 	switch {
+	case guard.Line > 0 && n.Op == ir.OpSelect && g.Pos(rough) == guard:
+		what = "its guard 'when'"
 	case n.Op == ir.OpFn:
 		what = ir.Fn(n.Aux).String()
 	case n.Op == ir.OpSelect && isConst(g, n.Args[1], 1) && isConst(g, n.Args[2], 0):

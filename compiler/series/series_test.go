@@ -312,7 +312,7 @@ func TestIndRoughAndW602(t *testing.T) {
 	if d != nil || r.Smooth || r.Rough == ir.None {
 		t.Fatalf("got %v, %+v", d, r)
 	}
-	w := NonSmooth(f.g, "serve", diag.Pos{Line: 20, Col: 1}, r.Rough)
+	w := NonSmooth(f.g, "serve", diag.Pos{Line: 20, Col: 1}, r.Rough, diag.Pos{})
 	if w.Code != "W602" || w.Msg != "β₀ of 'serve' is not smooth in the densities (ind at 20:14); refinements assume C² rates" {
 		t.Errorf("got %v", w)
 	}

@@ -146,14 +146,24 @@ func (d *Diagnostic) Error() string {
 	return string(b)
 }
 
-// Errorf builds an error diagnostic.
+// Errorf builds an error diagnostic. Every diagnostic has a hint (docs/language.md §8.1):
+// an empty one becomes a pointer to the catalogue entry (see orHelp).
 func Errorf(pos Pos, code, hint, format string, args ...any) *Diagnostic {
-	return &Diagnostic{Pos: pos, Severity: Error, Code: code, Msg: fmt.Sprintf(format, args...), Hint: hint}
+	return &Diagnostic{Pos: pos, Severity: Error, Code: code, Msg: fmt.Sprintf(format, args...), Hint: orHelp(hint, code)}
 }
 
-// Warnf builds a warning diagnostic.
+// Warnf builds a warning diagnostic, with a hint as Errorf.
 func Warnf(pos Pos, code, hint, format string, args ...any) *Diagnostic {
-	return &Diagnostic{Pos: pos, Severity: Warning, Code: code, Msg: fmt.Sprintf(format, args...), Hint: hint}
+	return &Diagnostic{Pos: pos, Severity: Warning, Code: code, Msg: fmt.Sprintf(format, args...), Hint: orHelp(hint, code)}
+}
+
+// orHelp returns hint, or, if it is blank, the command that prints the catalogue entry of
+// code: a safety net for a call site that has no hint of its own (the tests reject those).
+func orHelp(hint, code string) string {
+	if strings.TrimSpace(hint) == "" && code != "" {
+		return "mfc help " + code + " explains this diagnostic"
+	}
+	return hint
 }
 
 // List is a list of diagnostics. The zero value is ready to use.

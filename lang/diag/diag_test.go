@@ -66,8 +66,11 @@ func TestDiagnosticError(t *testing.T) {
 	}{
 		{"error with hint", Errorf(pos, "E201", "did you mean 'beta' (param, 4:7)?", "unknown identifier '%s'", "bta"),
 			"model.mf:12:5: error[E201]: unknown identifier 'bta'\n    hint: did you mean 'beta' (param, 4:7)?"},
+		// Every diagnostic has a hint: a call site without one gets the catalogue's.
 		{"error without hint", Errorf(pos, "E103", "", "unexpected '%s'", ")"),
-			"model.mf:12:5: error[E103]: unexpected ')'"},
+			"model.mf:12:5: error[E103]: unexpected ')'\n    hint: mfc help E103 explains this diagnostic"},
+		{"warning with a blank hint", Warnf(pos, "W101", " ", "unused parameter 'k'"),
+			"model.mf:12:5: warning[W101]: unused parameter 'k'\n    hint: mfc help W101 explains this diagnostic"},
 		{"warning", Warnf(pos, "W101", "rename it", "unused parameter 'k'"),
 			"model.mf:12:5: warning[W101]: unused parameter 'k'\n    hint: rename it"},
 		{"no file", Errorf(Pos{Line: 1, Col: 2}, "E101", "h", "m"), "1:2: error[E101]: m\n    hint: h"},
