@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/mfcproject/mfc/lang/diag"
 )
@@ -21,16 +22,36 @@ type Overrides map[string][]float64
 func ParseOverride(s string) (key string, vals []float64, err error) {
 	eq := strings.IndexByte(s, '=')
 	if eq >= 0 {
-		key = strings.Join(strings.Fields(s[:eq]), "")
+		key = strings.TrimSpace(s[:eq])
 	}
 	if key == "" {
 		return "", nil, fmt.Errorf("--set %q: expected name=value", s)
 	}
-	v := strings.TrimSpace(s[eq+1:])
-	for _, r := range []string{"[", "]"} {
-		v = strings.ReplaceAll(v, r, " ")
+	// The name is an identifier, with indices in brackets for one element (spaces inside
+	// the brackets are dropped): "bet a" is a mistake, not beta.
+	name, idx := key, ""
+	if i := strings.IndexByte(key, '['); i >= 0 {
+		name, idx = key[:i], strings.Join(strings.Fields(key[i:]), "")
 	}
-	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+	if !isIdent(strings.TrimSpace(name)) || (idx != "" && !strings.HasSuffix(idx, "]")) {
+		return "", nil, fmt.Errorf("--set %q: %q is not a parameter name (name=value, name[i,j]=value)", s, key)
+	}
+	key = strings.TrimSpace(name) + idx
+	v := strings.TrimSpace(s[eq+1:])
+	// A value is one number, or a list in brackets, nested for arrays of several
+	// dimensions, of numbers separated by commas; true and false are 1 and 0.
+	var tok strings.Builder
+	depth, expect := 0, true // expect: a value must come next
+	flush := func() error {
+		f := tok.String()
+		tok.Reset()
+		if f == "" {
+			return nil
+		}
+		if !expect {
+			return fmt.Errorf("--set %s: a comma must separate the values of %q", key, v)
+		}
+		expect = false
 		switch f {
 		case "true":
 			vals = append(vals, 1)
@@ -39,15 +60,71 @@ func ParseOverride(s string) (key string, vals []float64, err error) {
 		default:
 			x, perr := strconv.ParseFloat(f, 64)
 			if perr != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-				return "", nil, fmt.Errorf("--set %s: %q is not a finite number", key, f)
+				return fmt.Errorf("--set %s: %q is not a finite number", key, f)
 			}
 			vals = append(vals, x)
 		}
+		return nil
+	}
+	for _, r := range v {
+		switch {
+		case r == '[':
+			if err := flush(); err != nil {
+				return "", nil, err
+			}
+			if !expect {
+				return "", nil, fmt.Errorf("--set %s: a comma must separate the values of %q", key, v)
+			}
+			depth++
+		case r == ']' || r == ',':
+			if tok.Len() == 0 && expect && !(r == ']' && depth > 0) {
+				return "", nil, fmt.Errorf("--set %s: a value is missing in %q", key, v)
+			}
+			if err := flush(); err != nil {
+				return "", nil, err
+			}
+			if r == ']' {
+				if depth--; depth < 0 {
+					return "", nil, fmt.Errorf("--set %s: unbalanced ']' in %q", key, v)
+				}
+			} else {
+				expect = true
+			}
+		case r == ' ' || r == '\t':
+			if err := flush(); err != nil {
+				return "", nil, err
+			}
+		default:
+			tok.WriteRune(r)
+		}
+	}
+	if err := flush(); err != nil {
+		return "", nil, err
+	}
+	if depth != 0 {
+		return "", nil, fmt.Errorf("--set %s: unclosed '[' in %q", key, v)
 	}
 	if len(vals) == 0 {
 		return "", nil, fmt.Errorf("--set %s: no value given", key)
 	}
+	if expect {
+		return "", nil, fmt.Errorf("--set %s: a value is missing in %q", key, v)
+	}
 	return key, vals, nil
+}
+
+// isIdent reports whether s is a name of the language: a letter or '_', then letters,
+// digits and '_'.
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if !(r == '_' || unicode.IsLetter(r) || i > 0 && unicode.IsDigit(r)) {
+			return false
+		}
+	}
+	return true
 }
 
 // splitKey separates "G[1,2]" into "G" and its indices.

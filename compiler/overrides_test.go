@@ -28,6 +28,15 @@ func TestParseOverride(t *testing.T) {
 		{in: "beta=+Infinity"},
 		{in: "beta=1e999"},
 		{in: "k=[1, NaN]"},
+		// Malformed lists and names are refused, not read as something else.
+		{in: "beta=[1,"},
+		{in: "beta=[1,,2]"},
+		{in: "beta=1]"},
+		{in: "beta=1 2"},
+		{in: "bet a=2"},
+		{in: "G[1,=2"},
+		{in: "k=[[1, 2], [3, 4]]", key: "k", vals: []float64{1, 2, 3, 4}},
+		{in: "k=[]"},
 	} {
 		key, vals, err := ParseOverride(c.in)
 		if c.key == "" {
