@@ -122,3 +122,22 @@ func TestHugeArmIsNotZero(t *testing.T) {
 		t.Errorf("propensity at Y = 0 is %v, want 2 (the default arm)", v)
 	}
 }
+
+// TestGuardOnScaleNoE501: a guard that compares a count with an expression of the scale,
+// 'when S > N/2', vanishes at S = 0 for the positive scale: no E501, though the graph
+// cannot fold 0 > N/2; at a scale where the guard holds at S = 0 (S > N − 150 at N = 100)
+// the transition can empty S and E501 stays.
+func TestGuardOnScaleNoE501(t *testing.T) {
+	t.Parallel()
+	for guard, want := range map[string]bool{"S > N / 2": false, "S > N - 150": true} {
+		src := "scale N = 100\nparam nu = 1\nspecies S\ninit { S = 60 }\nserve: S -> 0 when " + guard + " @ N * nu\nbirth: 0 -> S @ N\n"
+		_, errs := CompileSource("g.mf", []byte(src), Options{})
+		got := false
+		for _, d := range errs {
+			got = got || d.Code == "E501"
+		}
+		if got != want {
+			t.Errorf("when %s: E501 %v, want %v (%v)", guard, got, want, errs)
+		}
+	}
+}

@@ -137,7 +137,7 @@ func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 				// is checked at run time (E801); below the left coefficient only, nothing
 				// goes negative and nothing checks it later, so any propensity that is not
 				// 0 there may fire without the reactant (W103).
-				if c.g.IsZero(r) || v < consumed && c.g.Dep(r)&ir.DepCount != 0 {
+				if c.g.IsZero(r) || v < consumed && c.g.Dep(r)&ir.DepCount != 0 || c.zeroAtValues(r) {
 					continue
 				}
 				name := m.Species[i].Name
@@ -312,4 +312,23 @@ func (c *compiler) names() *ir.Names {
 		c.nameTable = c.model.Names()
 	}
 	return c.nameTable
+}
+
+// zeroAtValues reports whether r, which reads no count, density, time or environment, is 0
+// at the parameters and scale of this compile: 'when S > N/2' at S = 0 is 0 > N/2, false
+// for the positive scale, though the graph cannot fold it.
+func (c *compiler) zeroAtValues(r ir.NodeID) bool {
+	if c.g.Dep(r)&(ir.DepCount|ir.DepDensity|ir.DepTime|ir.DepEnv) != 0 {
+		return false
+	}
+	in := &ir.Inputs{Params: c.model.ParamValues}
+	if c.model.Scale != nil {
+		in.Scale = c.model.Scale.Value
+	} else if c.g.Dep(r)&ir.DepScale != 0 {
+		return false
+	}
+	t := c.g.Compile([]ir.NodeID{r})
+	vals := make([]float64, t.Len())
+	t.Eval(vals, in)
+	return t.Output(vals, 0) == 0
 }
