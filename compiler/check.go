@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -388,8 +389,10 @@ func (c *compiler) unknown(e *expr) {
 	c.errorf(c.at(e.pos), "E201", hint, "unknown identifier '%s'", e.name)
 }
 
-// suggest returns the visible global closest to name within edit distance 2.
-func (c *compiler) suggest(name string) *symbol {
+// suggest returns the visible global closest to name within edit distance 2, and at
+// most a third of the shorter name's length (at least 1): 'bta' gives 'beta', but 'zz'
+// gives nothing rather than 'S'. With kinds, only symbols of those kinds are suggested.
+func (c *compiler) suggest(name string, kinds ...symKind) *symbol {
 	var best *symbol
 	bestD := 3
 	names := make([]string, 0, len(c.syms))
@@ -399,10 +402,11 @@ func (c *compiler) suggest(name string) *symbol {
 	sort.Strings(names)
 	for _, n := range names {
 		s := c.syms[n]
-		if s.seq >= c.seq {
+		if s.seq >= c.seq || len(kinds) > 0 && !slices.Contains(kinds, s.kind) {
 			continue
 		}
-		if d := editDistance(name, n); d < bestD {
+		limit := max(1, min(len([]rune(name)), len([]rune(n)))/3)
+		if d := editDistance(name, n); d < bestD && d <= limit {
 			best, bestD = s, d
 		}
 	}

@@ -166,7 +166,7 @@ func (c *compiler) checkOverrides() {
 		case !ok:
 			hint := "only parameters and the scale can be set"
 			c.seq = 1 << 30
-			if g := c.suggest(name); g != nil {
+			if g := c.suggest(name, symParam, symScale); g != nil {
 				hint = fmt.Sprintf("did you mean '%s' (%s)?", g.name, g.describe())
 			}
 			c.errorf(at, "E201", hint, "--set %s: unknown parameter '%s'", k, name)

@@ -1,7 +1,9 @@
 package compiler
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -54,5 +56,22 @@ func TestParseOverride(t *testing.T) {
 				t.Errorf("ParseOverride(%q) values %v, want %v", c.in, vals, c.vals)
 			}
 		}
+	}
+}
+
+// TestSuggestions: "did you mean" offers a name within a third of the shorter name's
+// length (at least one edit), and --set offers only parameters and the scale.
+func TestSuggestions(t *testing.T) {
+	t.Parallel()
+	const src = "scale N = 10\nparam beta = 1\nspecies S, I\ninfect: S -> I @ %s * S\ninit { S = 5 }\n"
+	for use, want := range map[string]string{"bta": "did you mean 'beta'", "zz": "", "betaa": "did you mean 'beta'"} {
+		_, errs := CompileSource("s.mf", []byte(fmt.Sprintf(src, use)), Options{})
+		if len(errs) == 0 || want != "" && !strings.Contains(errs[0].Hint, want) || want == "" && strings.Contains(errs[0].Hint, "did you mean") {
+			t.Errorf("%s: %v, want a hint %q", use, errs, want)
+		}
+	}
+	_, errs := CompileSource("s.mf", []byte(fmt.Sprintf(src, "beta")), Options{Overrides: Overrides{"J": {1}}})
+	if len(errs) == 0 || strings.Contains(errs[0].Hint, "'I'") {
+		t.Errorf("--set J: %v; the species I is not a suggestion for --set", errs)
 	}
 }
