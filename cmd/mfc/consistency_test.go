@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"strings"
 	"testing"
 
@@ -112,6 +113,26 @@ func TestEveryCommand(t *testing.T) {
 		}
 		if status != 1 || !strings.Contains(errOut, "E100") {
 			t.Errorf("mfc %s on a missing file: status %d, %q", c, status, errOut)
+		}
+	}
+}
+
+// TestSharedFlagDefaults: a flag shared by several commands has one default everywhere
+// (--order 2, --max-states 2 000 000, --runs 1000), and the transient horizon is --t (with
+// --transient as its other name where it existed).
+func TestSharedFlagDefaults(t *testing.T) {
+	t.Parallel()
+	want := map[string]string{"order": "2", "max-states": "2000000", "runs": "1000"}
+	for _, a := range analysis.All() {
+		fs := flag.NewFlagSet(a.Name, flag.ContinueOnError)
+		analysis.DefineFlags(fs, a.NewSettings())
+		for name, def := range want {
+			if f := fs.Lookup(name); f != nil && f.DefValue != def {
+				t.Errorf("mfc %s --%s defaults to %s, elsewhere %s", a.Name, name, f.DefValue, def)
+			}
+		}
+		if f := fs.Lookup("transient"); f != nil && fs.Lookup("t") == nil {
+			t.Errorf("mfc %s has --transient but no --t", a.Name)
 		}
 	}
 }

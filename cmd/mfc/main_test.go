@@ -563,7 +563,7 @@ func TestExactDiscrete(t *testing.T) {
 // from stepping the time-varying chain beside a simulation ensemble: within 4 half-widths
 // (fixed seed).
 func TestValidateDiscrete(t *testing.T) {
-	if _, errOut, status := runCLI("validate", "@inventory"); status != 1 || !strings.Contains(errOut, "--transient") {
+	if _, errOut, status := runCLI("validate", "@inventory"); status != 1 || !strings.Contains(errOut, "--t t") {
 		t.Errorf("stationary comparison of a time-inhomogeneous model: %d %q", status, errOut)
 	}
 	out, errOut, status := runCLI("validate", "@inventory", "--transient", "20", "--runs", "2000", "--format", "json")

@@ -212,7 +212,7 @@ func TestSettingsRanges(t *testing.T) {
 		{"ode", "atol", "Inf", "--atol inf: must be"},
 		{"ode", "steps", "0", "--steps 0: must be"},
 		{"ode", "t", "-1", "--t -1: must be"},
-		{"refine", "transient", "NaN", "--transient NaN: must be"},
+		{"refine", "t", "NaN", "--t NaN: must be"},
 		{"refine", "steps", "10000000", "--steps 10000000: must be"},
 		{"refine", "order", "3", "--order 3: must be an integer in [1, 2]"},
 		{"run", "max-states", "0", "--max-states 0: must be an integer in [1, 1000000000]"},
@@ -225,7 +225,7 @@ func TestSettingsRanges(t *testing.T) {
 		{"validate", "batches", "1", "--batches 1: must be an integer in [2, 100000]"},
 		{"validate", "runs", "1", "--runs 1: must be 0 or an integer in [2, 1000000000]"},
 		{"validate", "ssa-t", "-Inf", "--ssa-t -inf: must be"},
-		{"validate", "transient", "NaN", "--transient NaN: must be"},
+		{"validate", "t", "NaN", "--t NaN: must be"},
 		{"validate", "max-states", "0", "--max-states 0: must be"},
 	}
 	for _, c := range cases {

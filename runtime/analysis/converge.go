@@ -50,7 +50,7 @@ func init() {
 	register(Analysis{Name: "converge", MeanField: true,
 		Summary:  "rate of convergence of the mean field (Stein's method): stability, Poisson equation, predicted N·E‖X − x*‖², --exact comparison",
 		Synopsis: "[--exact n1,n2,...] [--max-states k] [--samples k] [--max-memory M] [--timeout D]"},
-		func() *ConvergeSettings { return &ConvergeSettings{MaxStates: 200_000, Samples: 24} }, runConverge)
+		func() *ConvergeSettings { return &ConvergeSettings{MaxStates: 2_000_000, Samples: 24} }, runConverge)
 }
 
 // runConverge is the seed-001 analysis of the rate of convergence of the mean field

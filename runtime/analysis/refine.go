@@ -93,7 +93,7 @@ func observableValues(obs []meanfield.Observable, order int) []ObservableValue {
 // RefineSettings are the settings of the refine and run analyses.
 type RefineSettings struct {
 	Order     int     `flag:"order" usage:"order of the expansion in 1/N: 1 (V) or 2 (V and A)" range:"[1,2]"`
-	Transient float64 `flag:"transient" usage:"if > 0, the transient refinement on [0, T] from the initial state (0: stationary)" range:"[0,inf)"`
+	Transient float64 `flag:"t" alias:"transient" usage:"if > 0, the transient refinement on [0, T] from the initial state (0: stationary)" range:"[0,inf)"`
 	Steps     int     `flag:"steps" usage:"number of output intervals of a transient run" range:"[1,1e6]"`
 	Starts    int     `flag:"starts" usage:"Newton starts of the fixed-point search: the initial state, then pseudo-random states with the same conserved totals (0: 1)" range:"0|[1,1e5]"`
 	// Sensitivity lists parameters, comma-separated.
@@ -128,7 +128,7 @@ func (s *RefineSettings) Check() error {
 		return usageErrorf("--order %d: the refined mean field has orders 1 and 2", s.Order)
 	}
 	if s.Sensitivity != "" && s.Transient > 0 {
-		return usageErrorf("--sensitivity is computed for the stationary expansion: drop --transient")
+		return usageErrorf("--sensitivity is computed for the stationary expansion: drop --t")
 	}
 	if s.Sensitivity != "" && len(s.sensitivityParams()) == 0 {
 		return usageErrorf("--sensitivity %q names no parameter: give parameter names separated by commas", s.Sensitivity)
@@ -138,12 +138,12 @@ func (s *RefineSettings) Check() error {
 
 func init() {
 	register(Analysis{Name: "refine", MeanField: true,
-		Summary:  "refined mean field of order 1 or 2, stationary or --transient T",
-		Synopsis: "[--order 1|2] [--transient T [--steps k]] [--sensitivity p,...] [--max-memory M] [--timeout D]"},
-		func() *RefineSettings { return &RefineSettings{Order: 1, Steps: 10, Starts: 1} }, runRefine)
+		Summary:  "refined mean field of order 1 or 2, stationary or along the transient to --t T",
+		Synopsis: "[--order 1|2] [--t T [--steps k]] [--sensitivity p,...] [--max-memory M] [--timeout D]"},
+		func() *RefineSettings { return &RefineSettings{Order: 2, Steps: 10, Starts: 1} }, runRefine)
 	register(Analysis{Name: "run",
 		Summary:  "the default job: fixed point, stability, refined mean field (orders 1 and 2) of every observable",
-		Synopsis: "[--order 1|2] [--transient T [--steps k]] [--max-states k] [--max-memory M] [--timeout D]"},
+		Synopsis: "[--order 1|2] [--t T [--steps k]] [--max-states k] [--max-memory M] [--timeout D]"},
 		func() *RunSettings { return &RunSettings{RefineSettings{Order: 2, Steps: 10, Starts: 1}, 2_000_000} }, runRun)
 }
 

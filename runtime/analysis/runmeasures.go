@@ -102,7 +102,7 @@ func refineMeasures(ctx context.Context, mod *runtime.Model, in *ir.Inputs, rep 
 				set(&mv, o)
 				if order > 1 && o.Refined2 == nil && mod.Dim() > maxOrder2Trajectory {
 					mv.Refined2 = Missing("order-2 trajectory not computed")
-					mv.Note = fmt.Sprintf("refined2 not computed: the order-2 trajectory of %d species carries their third moments (%d³ unknowns); mfc refine --order 2 --transient %g computes it", mod.Dim(), mod.Dim(), tt)
+					mv.Note = fmt.Sprintf("refined2 not computed: the order-2 trajectory of %d species carries their third moments (%d³ unknowns); mfc refine --order 2 --t %g computes it", mod.Dim(), mod.Dim(), tt)
 				}
 			} else {
 				missing(&mv, fmt.Sprintf("'%s' is an observable of the counts, not of the densities", name))

@@ -12,7 +12,8 @@ import (
 
 // DefineFlags adds to fs one flag per field of the settings struct *s that has a `flag`
 // tag (fields of embedded structs included), bound to the field, with the field's current
-// value as the default and its `usage` tag, followed by its `range` tag, as the help text.
+// value as the default and its `usage` tag, followed by its `range` tag, as the help text;
+// an `alias` tag adds a second name for the same flag (an older spelling).
 // Lists of numbers take comma-separated positive values (Scales). Parsing checks only the
 // syntax of a value: CheckSettings checks the ranges.
 func DefineFlags(fs *flag.FlagSet, s any) {
@@ -41,6 +42,9 @@ func DefineFlags(fs *flag.FlagSet, s any) {
 			fs.Var((*Scales)(p), name, usage)
 		default:
 			panic(fmt.Sprintf("analysis: settings field %s.%s has a flag tag but type %s", v.Type().Name(), f.Name, f.Type))
+		}
+		if alias := f.Tag.Get("alias"); alias != "" {
+			fs.Var(fs.Lookup(name).Value, alias, "the same as --"+name)
 		}
 	}
 }

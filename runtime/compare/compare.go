@@ -75,7 +75,7 @@ type Settings struct {
 	Burnin    float64 `flag:"burnin" usage:"simulated time discarded before averaging (-1: ssa-t/10)" range:"-1|[0,inf)"`
 	Batches   int     `flag:"batches" usage:"batches of the batch-means confidence intervals" range:"[2,1e5]"`
 	Seed      uint64  `flag:"seed" usage:"random seed of the simulations"`
-	Transient float64 `flag:"transient" usage:"if > 0, compare E f(X_t) at this time t from the initial state instead of the stationary means (0: stationary)" range:"[0,inf)"`
+	Transient float64 `flag:"t" alias:"transient" usage:"if > 0, compare E f(X_t) at this time t from the initial state instead of the stationary means (0: stationary)" range:"[0,inf)"`
 	Runs      int     `flag:"runs" usage:"trajectories of the simulation ensemble of a transient comparison (0: no simulation)" range:"0|[2,1e9]"`
 	MaxEvents int     `flag:"max-events" usage:"stop each simulation after this many events (0: 1e9); its column is then left out, with a note" range:"[0,1e15]"`
 	runtime.Budget
@@ -83,7 +83,7 @@ type Settings struct {
 
 // DefaultSettings returns the defaults of mfc validate.
 func DefaultSettings() *Settings {
-	return &Settings{MaxStates: 500_000, SSAT: 1000, Burnin: -1, Batches: 20, Seed: 1, Runs: 2000}
+	return &Settings{MaxStates: 2_000_000, SSAT: 1000, Burnin: -1, Batches: 20, Seed: 1, Runs: 1000}
 }
 
 // Check refuses settings that are out of range, naming the flag: times that are NaN,
@@ -366,7 +366,7 @@ func isModelError(err error) bool {
 	return errors.As(err, &d) && d.Severity == diag.Error
 }
 
-var errNoStationary = errors.New("the model is time-inhomogeneous, so it has no stationary law: compare at a time with --transient t")
+var errNoStationary = errors.New("the model is time-inhomogeneous, so it has no stationary law: compare at a time with --t t")
 
 // validateRow is one compared quantity: a scaled observable, or a species density when the
 // model has no scaled observable.
