@@ -616,7 +616,7 @@ func TestFmtStdin(t *testing.T) {
 func TestModelsCanonical(t *testing.T) {
 	t.Parallel()
 	var files []string
-	for _, g := range []string{"examples/*.mf", "stdlib/models/*.mf", "testdata/bifurcation/*.mf", "testdata/ref/*.mf", "docs/*.mf"} {
+	for _, g := range []string{"examples/*.mf", "stdlib/models/*.mf", "testdata/bifurcation/*.mf", "testdata/ref/*.mf", "testdata/trust/*.mf", "testdata/qsd/*.mf", "docs/*.mf"} {
 		m, _ := filepath.Glob(filepath.Join("..", "..", g))
 		files = append(files, m...)
 	}

@@ -110,3 +110,34 @@ func TestExactMeasuresSelection(t *testing.T) {
 		}
 	}
 }
+
+// TestValidityNamedModels: the models users reported with untrustworthy refined values —
+// an SEIR with vaccination at N = 10 (testdata/trust) and JSQ(2) with K = 5 at N = 5 —
+// get warnings that the expansion does not converge (W604), and JSQ that its fixed point
+// is near a bifurcation at that N (W605).
+func TestValidityNamedModels(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		model string
+		opts  compiler.Options
+		want  []string
+	}{
+		{"testdata/trust/seir_vaccination.mf", compiler.Options{}, []string{"W604:I"}},
+		{"@jsq", compiler.Options{Scale: 5, Overrides: compiler.Overrides{"K": {5}}}, []string{"W604:Q[5]", "W605:eigenvalues"}},
+	} {
+		m := loadtest.Model(t, c.model, c.opts)
+		rep, err := analysis.Lookup("run").Run(context.Background(), &analysis.Problem{Model: m}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, w := range rep.(*analysis.RefineReport).Warnings {
+			got = append(got, w.Code+":"+w.Quantity)
+		}
+		for _, w := range c.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("%s: warnings %v, want %s", c.model, got, w)
+			}
+		}
+	}
+}
