@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -309,14 +310,7 @@ func (r *ExactReport) Text() string {
 		fmt.Fprintf(&b, "note: %s\n\n", r.Note)
 	}
 	if r.Mean != nil {
-		fmt.Fprintf(&b, "%-20s %16s %16s\n", "species", "E[count]", "E[density]")
-		for i, s := range r.Species {
-			dens := ""
-			if r.MeanDensity != nil {
-				dens = fmt.Sprintf("%.10g", r.MeanDensity[i])
-			}
-			fmt.Fprintf(&b, "%-20s %16.10g %16s\n", s, r.Mean[i], dens)
-		}
+		speciesTable(&b, "", r.Species, r.Mean, r.MeanDensity)
 	}
 	if c := r.ClosedClasses; c != nil && c.Count == 1 {
 		fmt.Fprintf(&b, "\nclosed class: %d state(s), e.g. [%s]; %d absorbing state(s), %d transient state(s)\n", c.Sizes[0], c.Representatives[0], r.Absorbing, r.TransientStates)
@@ -329,21 +323,10 @@ func (r *ExactReport) Text() string {
 	}
 	writeMap(&b, "observable", r.Observables)
 	writeMap(&b, "measure", r.Measures)
-	ps := make([]string, 0, len(r.Sensitivity))
-	for p := range r.Sensitivity {
-		ps = append(ps, p)
-	}
-	sort.Strings(ps)
-	for _, p := range ps {
+	for _, p := range slices.Sorted(maps.Keys(r.Sensitivity)) {
 		sv := r.Sensitivity[p]
-		fmt.Fprintf(&b, "\nderivatives with respect to %s (at N = %g):\n%-20s %16s %16s\n", p, r.N, "species", "dE[count]", "dE[density]")
-		for i, sp := range r.Species {
-			dens := ""
-			if sv.MeanDensity != nil {
-				dens = fmt.Sprintf("%.10g", sv.MeanDensity[i])
-			}
-			fmt.Fprintf(&b, "%-20s %16.10g %16s\n", sp, sv.Mean[i], dens)
-		}
+		fmt.Fprintf(&b, "\nderivatives with respect to %s (at N = %g):\n", p, r.N)
+		speciesTable(&b, "d", r.Species, sv.Mean, sv.MeanDensity)
 		writeMap(&b, "d observable", sv.Observables)
 		writeMap(&b, "d measure", sv.Measures)
 	}
@@ -357,14 +340,8 @@ func (r *ExactReport) Text() string {
 		if q.AbsorptionRateBound {
 			b.WriteString("(θ is below what the iterative solve resolves: a bound; a smaller chain, solved directly, gives its value)\n")
 		}
-		fmt.Fprintf(&b, "\n%-20s %16s %16s\n", "species", "E_qs[count]", "E_qs[density]")
-		for i, s := range r.Species {
-			dens := ""
-			if q.MeanDensity != nil {
-				dens = fmt.Sprintf("%.10g", q.MeanDensity[i])
-			}
-			fmt.Fprintf(&b, "%-20s %16.10g %16s\n", s, q.Mean[i], dens)
-		}
+		b.WriteString("\n")
+		speciesTable(&b, "_qs", r.Species, q.Mean, q.MeanDensity)
 		writeMap(&b, "observable (qs)", q.Observables)
 	}
 	if len(r.MeasuresNotComputed) > 0 {
@@ -604,4 +581,22 @@ func observableMap(mod *runtime.Model, vals []float64) map[string]float64 {
 		out[o.Name] = vals[k]
 	}
 	return out
+}
+
+// speciesTable writes the mean counts and densities (nil: blank) of the species, under the
+// headings E[count] and E[density] with the prefix before the brackets' E (d) or the
+// suffix after it (_qs): "dE[count]", "E_qs[count]".
+func speciesTable(b *strings.Builder, mark string, species []string, mean, dens []float64) {
+	e := "E" + mark
+	if mark == "d" {
+		e = "dE"
+	}
+	fmt.Fprintf(b, "%-20s %16s %16s\n", "species", e+"[count]", e+"[density]")
+	for i, s := range species {
+		d := ""
+		if dens != nil {
+			d = fmt.Sprintf("%.10g", dens[i])
+		}
+		fmt.Fprintf(b, "%-20s %16.10g %16s\n", s, mean[i], d)
+	}
 }
