@@ -52,7 +52,7 @@ func (m *Model) DiffParam(name string) (int, error) {
 		list = "one of " + strings.Join(names, ", ")
 	}
 	if sc := m.IR.Scale; sc != nil && sc.Name == name {
-		return 0, &ParamError{name, "it is the scale; the expansion is in 1/" + name, "name a parameter: " + list}
+		return 0, &ParamError{name, "it is the scale, which the derivatives hold fixed", "name a parameter: " + list}
 	}
 	switch {
 	case p == nil:
