@@ -530,9 +530,14 @@ func (c *compiler) initDecl(d *lang.InitDecl) {
 
 func (c *compiler) initTarget(item *initItem, a *lang.InitAssign, sc *scope, density bool) {
 	tgt := item.target
+	before := len(c.errs)
 	t := c.check(tgt, sc, false)
 	s := tgt.sym
 	if s == nil {
+		if len(c.errs) == before {
+			// A name without a symbol that checks: the time t, pi or a loop variable.
+			c.errorf(c.at(tgt.pos), "E707", "init sets species and environment components", "'%s' is not a species or an environment component; init sets species and environment components", tgt.name)
+		}
 		return
 	}
 	if s.kind != symSpecies && s.kind != symAlias && s.kind != symEnv {

@@ -2,7 +2,9 @@ package compiler
 
 import (
 	"math"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 )
@@ -139,5 +141,23 @@ func TestGuardOnScaleNoE501(t *testing.T) {
 		if got != want {
 			t.Errorf("when %s: E501 %v, want %v (%v)", guard, got, want, errs)
 		}
+	}
+}
+
+// TestFuzzFindings: inputs the fuzzers found, each fixed — 'init { t = 0 }' panicked (t has
+// no symbol: now E707), and a stoichiometry of 21 803 398 hung the compile (the E501 hint
+// enumerated every count below it, and the check substituted each: now the hint names the
+// falling factorial and the check looks at the first and last 256 counts).
+func TestFuzzFindings(t *testing.T) {
+	t.Parallel()
+	_, errs := CompileSource("t.mf", []byte("init { t = 0 }\n"), Options{})
+	if len(errs) == 0 || errs[0].Code != "E707" {
+		t.Errorf("init { t = 0 }: %v, want E707", errs)
+	}
+	src := "scale N = 10\nspecies S1, S2\n21803398S1 -> S2 @ 2 * S1\ninit { S1 = 3 }\n"
+	start := time.Now()
+	_, errs = CompileSource("s.mf", []byte(src), Options{})
+	if len(errs) == 0 || errs[0].Code != "E501" || !strings.Contains(errs[0].Hint, "ff(S1, 21803398)") || time.Since(start) > time.Second {
+		t.Errorf("a coefficient of 21 803 398: %v after %v", errs, time.Since(start))
 	}
 }

@@ -131,6 +131,12 @@ func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 		consumed := -in.jump[i]
 		need := max(consumed, in.react[i])
 		for v := 0; v < need; v++ {
+			// A huge coefficient is checked at its first and last maxCountsChecked counts
+			// (the rest is left to the run-time check E801): a substitution per count
+			// would take minutes at 10⁷.
+			if v == maxCountsChecked && need > 2*maxCountsChecked {
+				v = need - maxCountsChecked
+			}
 			for _, y := range ys {
 				r := c.substitute(prop, i, float64(v), y)
 				// Below what is consumed, a propensity that still depends on other counts
@@ -164,6 +170,9 @@ func (c *compiler) nonNegative(in *instance, prop ir.NodeID) {
 func vanishHint(name string, c int) string {
 	if c == 1 {
 		return fmt.Sprintf("add 'when %s > 0', or use a propensity that vanishes at 0 (e.g. a factor %s)", name, name)
+	}
+	if c > 4 {
+		return fmt.Sprintf("add 'when %s >= %d', or use a propensity that vanishes at %s = 0, …, %d (e.g. a factor ff(%s, %d), the falling factorial)", name, c, name, c-1, name, c)
 	}
 	counts := make([]string, c)
 	factors := make([]string, c)
@@ -332,3 +341,7 @@ func (c *compiler) zeroAtValues(r ir.NodeID) bool {
 	t.Eval(vals, in)
 	return t.Output(vals, 0) == 0
 }
+
+// maxCountsChecked bounds the counts below a reactant's coefficient at which nonNegative
+// evaluates a propensity, at each end of the range.
+const maxCountsChecked = 256
