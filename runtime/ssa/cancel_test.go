@@ -49,3 +49,23 @@ init { A = 0 }
 		}
 	}
 }
+
+// TestCancelManyRuns: an ensemble of 10⁹ short runs stops within a second of its context's
+// end (it spent seconds handing over an empty block for each of the 10⁷ blocks not run yet).
+func TestCancelManyRuns(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Model(t, "testdata/cli/hostile/tiny.mf", compiler.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res, err := Ensemble(ctx, m, m.Inputs(), Settings{Runs: 1e9, T: 1, Seed: 1, Workers: 2})
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("stopped after %v", d)
+	}
+	if err == nil && res.Partial == "" {
+		t.Error("a cut ensemble is not marked partial")
+	}
+}
