@@ -225,6 +225,20 @@ func BenchmarkStationaryOrder2JSQK20(b *testing.B)  { benchmarkOrder2(b, 20) }
 func BenchmarkStationaryOrder2JSQK100(b *testing.B) { benchmarkOrder2(b, 100) }
 
 // BenchmarkTransientOrder2JSQK20 integrates the order-2 system of JSQ K=20 to t = 5.
+// BenchmarkTransientOrder2JSQK100 is the order-2 trajectory of JSQ with 100 levels to T = 5,
+// the case of the performance issue.
+func BenchmarkTransientOrder2JSQK100(b *testing.B) {
+	m := loadtest.Model(b, "@jsq", compiler.Options{})
+	in := m.Inputs()
+	for i := 0; i < b.N; i++ {
+		res, err := Transient(context.Background(), m, in, []float64{5}, &Settings{Order: 2})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(res.Stats.FuncEvals), "rhs/op")
+	}
+}
+
 func BenchmarkTransientOrder2JSQK20(b *testing.B) {
 	m := loadtest.Model(b, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {20}}})
 	in := m.Inputs()
