@@ -12,8 +12,8 @@ import (
 )
 
 // TestExactProgress: mfc exact reports the progress of each long phase — the exploration,
-// the iterative stationary solve and the uniformisation of a transient measure — through
-// Problem.Progress, each report finished.
+// the stationary solve (here banded GTH) and the uniformisation of a transient measure —
+// through Problem.Progress, each report finished.
 func TestExactProgress(t *testing.T) {
 	t.Parallel()
 	m := loadtest.Model(t, "examples/sir.mf", compiler.Options{Scale: 80})
@@ -32,7 +32,7 @@ func TestExactProgress(t *testing.T) {
 	if _, err := analysis.Lookup("exact").Run(context.Background(), p, nil); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"exploring the states", "uniformisation"} {
+	for _, want := range []string{"exploring the states", "stationary law", "uniformisation"} {
 		found := false
 		for l, n := range started {
 			if strings.HasPrefix(l, want) {

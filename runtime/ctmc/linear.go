@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/linalg"
 	"gonum.org/v1/gonum/floats"
 )
@@ -44,8 +45,12 @@ func solveLinear(ctx context.Context, a *linalg.CSR, b []float64, set Settings) 
 		if err != nil {
 			return nil, err
 		}
+		report, finish := runtime.StartProgress(ctx, fmt.Sprintf("linear solve (%d states, BiCGSTAB iterations)", n), 0)
+		defer finish()
 		bs := &linalg.BiCGSTABSettings{M: m, Abs: 0.5 * set.Tol * bn, MaxIter: set.MaxIter}
 		for pass := 0; pass < 4; pass++ {
+			done := res.Iterations
+			bs.Progress = func(it int) { report(int64(done+it), 0) }
 			it, err := linalg.BiCGSTAB(ctx, a, b, res.X, bs)
 			res.Iterations += it
 			if err != nil {

@@ -284,7 +284,9 @@ func solveGenerator(ctx context.Context, sub *linalg.CSR, set Settings, res *Res
 		res.Method = "trivial"
 	case band:
 		pi = make([]float64, n)
-		err = linalg.StationaryGTHBanded(pi, sub, perm, bl, bu)
+		report, finish := runtime.StartProgress(ctx, fmt.Sprintf("stationary law (%d states, banded GTH elimination)", n), int64(n))
+		err = linalg.StationaryGTHBandedProgress(pi, sub, perm, bl, bu, func(done, total int) { report(int64(done), int64(total)) })
+		finish()
 		res.Method = fmt.Sprintf("banded GTH (RCM order, bandwidths %d, %d)", bl, bu)
 	case set.DenseMax > 0 && n <= set.DenseMax:
 		pi = make([]float64, n)

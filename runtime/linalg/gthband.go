@@ -131,6 +131,12 @@ func Bandwidths(q *CSR, perm []int) (lower, upper int) {
 // fill: O(n·bl·bu) time and O(n·(bl + bu + 1)) memory, against O(n³) and O(n²) dense.
 // It returns an error if a state cannot reach one below it (a reducible chain).
 func StationaryGTHBanded(pi []float64, q *CSR, perm []int, bl, bu int) error {
+	return StationaryGTHBandedProgress(pi, q, perm, bl, bu, nil)
+}
+
+// StationaryGTHBandedProgress is StationaryGTHBanded calling progress, if non-nil, every
+// 4096 eliminated states with the number eliminated and n.
+func StationaryGTHBandedProgress(pi []float64, q *CSR, perm []int, bl, bu int, progress func(done, total int)) error {
 	n := q.Rows
 	if q.Cols != n || len(pi) != n || len(perm) != n {
 		panic("linalg: StationaryGTHBanded: dimension mismatch")
@@ -153,6 +159,9 @@ func StationaryGTHBanded(pi []float64, q *CSR, perm []int, bl, bu int) error {
 	}
 	out := make([]float64, n)
 	for k := n - 1; k > 0; k-- {
+		if progress != nil && (n-k)%4096 == 0 {
+			progress(n-k, n)
+		}
 		jlo := max(0, k-bl)
 		rowK := band[at(k, jlo):at(k, k)] // a[k][jlo..k)
 		s := 0.0
