@@ -28,6 +28,9 @@ type field interface {
 	// Coef sets dst[i] to the Taylor coefficient of order k of s ↦ G_i(x + s·v):
 	// D^kG_i[v, …, v]/k!.
 	Coef(dst []float64, k int, in *ir.Inputs, v []float64) error
+	// Pattern is the dependency pattern of the outputs (columns past d, if any, are not
+	// densities): G_i depends on x_j only if (i, j) is in it.
+	Pattern() *linalg.CSR
 }
 
 // plain is a model field.
@@ -115,6 +118,8 @@ func (t *tangent) D3Partial(dst *linalg.CSR, in *ir.Inputs, a, b []float64) erro
 }
 
 func (t *tangent) NewCSR() *linalg.CSR { return t.f.NewCSR() }
+
+func (t *tangent) Pattern() *linalg.CSR { return t.f.Pattern() }
 
 // Coef: D^kG[v, …, v]/k! = D^{k+1}F̃[u, v, …, v]/k! (k ≤ 4).
 func (t *tangent) Coef(dst []float64, k int, in *ir.Inputs, v []float64) error {

@@ -76,17 +76,47 @@ func (e *expander) third(dst []float64, f field, m3 *linalg.Tensor3) error {
 	for i := range dst {
 		dst[i] = 0
 	}
-	slice := mat.NewSymDense(d, nil)
+	// Slice c contributes only to the outputs that depend on x_c, and to those only through
+	// their own variables: the slice is restricted to the union U of these (a few indices
+	// for a banded drift, where the eigendecompositions of whole slices were O(d⁴)). The
+	// other outputs get D³f[u, u, e_c] = 0 exactly, with or without the restriction.
+	pat := f.Pattern()
+	outsOf := make([][]int32, d) // the outputs depending on each density
+	for i := 0; i < pat.Rows; i++ {
+		for p := pat.RowPtr[i]; p < pat.RowPtr[i+1]; p++ {
+			if c := int(pat.Col[p]); c < d {
+				outsOf[c] = append(outsOf[c], int32(i))
+			}
+		}
+	}
+	inU := make([]bool, d)
+	var U []int
 	var eig mat.EigenSym
 	var vecs mat.Dense
 	ce, cp, cm := make([]float64, n), make([]float64, n), make([]float64, n)
-	u := make([]float64, d)
 	for c := 0; c < d; c++ {
+		U = U[:0]
+		for _, i := range outsOf[c] {
+			for p := pat.RowPtr[i]; p < pat.RowPtr[i+1]; p++ {
+				if a := int(pat.Col[p]); a < d && !inU[a] {
+					inU[a] = true
+					U = append(U, a)
+				}
+			}
+		}
+		for _, a := range U {
+			inU[a] = false
+		}
+		if len(U) == 0 {
+			continue
+		}
+		k := len(U)
+		slice := mat.NewSymDense(k, nil)
 		smax := 0.0
-		for a := 0; a < d; a++ {
-			for b := a; b < d; b++ {
-				x := m3.At(a, b, c)
-				slice.SetSym(a, b, x)
+		for ia, a := range U {
+			for ib := ia; ib < k; ib++ {
+				x := m3.At(a, U[ib], c)
+				slice.SetSym(ia, ib, x)
 				smax = math.Max(smax, math.Abs(x))
 			}
 		}
@@ -97,6 +127,7 @@ func (e *expander) third(dst []float64, f field, m3 *linalg.Tensor3) error {
 			return errEigen
 		}
 		vals := eig.Values(nil)
+		vecs.Reset() // the slices' sizes differ
 		eig.VectorsTo(&vecs)
 		for i := range e.dir {
 			e.dir[i] = 0
@@ -113,9 +144,11 @@ func (e *expander) third(dst []float64, f field, m3 *linalg.Tensor3) error {
 			if math.Abs(l) <= 1e-15*lmax {
 				continue
 			}
-			mat.Col(u, r, &vecs)
-			for i := range u {
-				e.dir[i] = u[i]
+			for i := range e.dir {
+				e.dir[i] = 0
+			}
+			for ia, a := range U {
+				e.dir[a] = vecs.At(ia, r)
 			}
 			e.dir[c] += 1
 			if err := f.Coef(cp, 3, e.in, e.dir); err != nil {
