@@ -126,3 +126,17 @@ func TestRenderDigits(t *testing.T) {
 		t.Errorf("csv:\n%s\njson:\n%s", csv, js)
 	}
 }
+
+// TestRenderDoesNotChangeReport: rendering text or CSV, which prints subnormals as 0, leaves
+// the report as it was, so that JSON rendered afterwards keeps every digit.
+func TestRenderDoesNotChangeReport(t *testing.T) {
+	t.Parallel()
+	rep := &analysis.ODEReport{Model: "m", Species: []string{"a"}, Time: []float64{0}, X: [][]float64{{4.7e-314}}}
+	if _, err := analysis.Render(rep, "text"); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := analysis.Render(rep, "json")
+	if rep.X[0][0] != 4.7e-314 || !strings.Contains(string(js), "4.7e-314") {
+		t.Errorf("after text, X = %g and JSON\n%s", rep.X[0][0], js)
+	}
+}

@@ -36,10 +36,18 @@ func Render(rep Report, format string) ([]byte, error) {
 	}
 	var missing [][2]string
 	collectMissing(reflect.ValueOf(rep), "", &missing)
-	if format != "json" {
+	if format != "json" && hasTiny(reflect.ValueOf(rep)) {
 		// Text and CSV print 10 significant digits; a subnormal number (below 1e-300,
-		// such as −4e−316) is round-off of a zero, printed as 0.
-		cleanTiny(reflect.ValueOf(rep))
+		// such as −4e−316) is round-off of a zero, printed as 0 — in a copy of the report
+		// (through its JSON form), which the caller may render again in JSON.
+		if t := reflect.TypeOf(rep); t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct {
+			c := reflect.New(t.Elem())
+			c.Elem().Set(reflect.ValueOf(rep).Elem())
+			cleanCopy(c.Elem())
+			if cr, ok := c.Interface().(Report); ok {
+				rep = cr
+			}
+		}
 	}
 	switch format {
 	case "json":
@@ -249,41 +257,84 @@ func walk(v reflect.Value, path string, visit func(v reflect.Value, path string)
 // doubles, which no computation of a report resolves.
 const tiny = 1e-300
 
-// cleanTiny sets to 0 every float64 of v (through pointers, structs' exported fields,
-// slices, arrays and maps) of magnitude below tiny.
-func cleanTiny(v reflect.Value) {
+// cleanCopy makes the settable v its own deep copy, sharing nothing the caller holds
+// (exported fields; unexported ones stay shared, read-only), with every float64 of
+// magnitude below tiny set to 0.
+func cleanCopy(v reflect.Value) {
 	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			cleanTiny(v.Elem())
+	case reflect.Pointer:
+		if v.IsNil() {
+			return
 		}
+		n := reflect.New(v.Type().Elem())
+		n.Elem().Set(v.Elem())
+		cleanCopy(n.Elem())
+		v.Set(n)
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
 			if v.Type().Field(i).IsExported() {
-				cleanTiny(v.Field(i))
+				cleanCopy(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		if v.IsNil() {
+			return
+		}
+		n := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		reflect.Copy(n, v)
+		for i := 0; i < n.Len(); i++ {
+			cleanCopy(n.Index(i))
+		}
+		v.Set(n)
+	case reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			cleanCopy(v.Index(i))
+		}
+	case reflect.Map:
+		if v.IsNil() {
+			return
+		}
+		n := reflect.MakeMapWithSize(v.Type(), v.Len())
+		for _, k := range v.MapKeys() {
+			e := reflect.New(v.Type().Elem()).Elem()
+			e.Set(v.MapIndex(k))
+			cleanCopy(e)
+			n.SetMapIndex(k, e)
+		}
+		v.Set(n)
+	case reflect.Float64:
+		if x := v.Float(); x != 0 && math.Abs(x) < tiny {
+			v.SetFloat(0)
+		}
+	}
+}
+
+// hasTiny reports whether v holds a float64 of magnitude below tiny, other than 0.
+func hasTiny(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		return !v.IsNil() && hasTiny(v.Elem())
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() && hasTiny(v.Field(i)) {
+				return true
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		for i := 0; i < v.Len(); i++ {
-			cleanTiny(v.Index(i))
+			if hasTiny(v.Index(i)) {
+				return true
+			}
 		}
 	case reflect.Map:
-		if v.Type().Elem().Kind() == reflect.Float64 {
-			for _, k := range v.MapKeys() {
-				if x := v.MapIndex(k).Float(); x != 0 && math.Abs(x) < tiny {
-					v.SetMapIndex(k, reflect.ValueOf(0.0).Convert(v.Type().Elem()))
-				}
-			}
-			return
-		}
 		for _, k := range v.MapKeys() {
-			if e := v.MapIndex(k); e.Kind() == reflect.Pointer || e.Kind() == reflect.Slice || e.Kind() == reflect.Map {
-				cleanTiny(e)
+			if hasTiny(v.MapIndex(k)) {
+				return true
 			}
 		}
 	case reflect.Float64:
-		if v.CanSet() && v.Float() != 0 && math.Abs(v.Float()) < tiny {
-			v.SetFloat(0)
-		}
+		x := v.Float()
+		return x != 0 && math.Abs(x) < tiny
 	}
+	return false
 }

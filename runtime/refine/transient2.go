@@ -91,7 +91,8 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			m.Drift.Eval(dy[:d], &loc)
 			mat.NewVecDense(d, dy[oV:oW]).MulVec(j, mat.NewVecDense(d, v))
 			add(dy[oV:oW], g)
-			jw.Mul(j, w)
+			rows.set(j)
+			rows.mulSym(&jw, w)
 			linalg.PackSymSum(dy[oW:oM3], &jw, q)
 			r3, err := e.rhs3(g, v, q)
 			if err != nil {
@@ -99,7 +100,6 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			}
 			// Σ_modes J·M3 over the non-zeros of J (JSQ has at most 3 a row): the dense sum
 			// multiplied by zeros 97 % of the time.
-			rows.set(j)
 			k := oM3
 			md := m3.Data
 			for i := 0; i < d; i++ {
@@ -128,7 +128,7 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			if err != nil {
 				return err
 			}
-			jm.Mul(j, m2)
+			rows.mulSym(&jm, m2)
 			linalg.PackSymSum(dy[oM2:oA], &jm, s2)
 			b2, err := e.rhs1(v, m2, m3)
 			if err != nil {
@@ -191,19 +191,19 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 	return out, err
 }
 
-// sparseRows holds the non-zeros of a square matrix row by row.
+// sparseRows holds the non-zeros of a matrix row by row.
 type sparseRows struct {
 	ptr  []int
 	cols []int32
 	vals []float64
 }
 
-// set reads the non-zeros of a (d×d).
+// set reads the non-zeros of a.
 func (r *sparseRows) set(a *mat.Dense) {
-	d, _ := a.Dims()
+	rows, cols := a.Dims()
 	r.ptr, r.cols, r.vals = append(r.ptr[:0], 0), r.cols[:0], r.vals[:0]
-	for i := 0; i < d; i++ {
-		for b := 0; b < d; b++ {
+	for i := 0; i < rows; i++ {
+		for b := 0; b < cols; b++ {
 			if v := a.At(i, b); v != 0 {
 				r.cols = append(r.cols, int32(b))
 				r.vals = append(r.vals, v)
@@ -217,4 +217,26 @@ func (r *sparseRows) set(a *mat.Dense) {
 func (r *sparseRows) row(i int) ([]int32, []float64) {
 	lo, hi := r.ptr[i], r.ptr[i+1]
 	return r.cols[lo:hi], r.vals[lo:hi]
+}
+
+// mulSym sets dst (resized) to A·S for the matrix A of r and a symmetric S, over the
+// non-zeros of A.
+func (r *sparseRows) mulSym(dst *mat.Dense, sym *mat.SymDense) {
+	n := sym.SymmetricDim()
+	rows := len(r.ptr) - 1
+	if dr, dc := dst.Dims(); dr != rows || dc != n {
+		dst.ReuseAs(rows, n)
+	}
+	dst.Zero()
+	raw := dst.RawMatrix()
+	for i := 0; i < rows; i++ {
+		out := raw.Data[i*raw.Stride : i*raw.Stride+n]
+		cols, vals := r.row(i)
+		for k, c := range cols {
+			x := vals[k]
+			for s := range out {
+				out[s] += x * sym.At(int(c), s)
+			}
+		}
+	}
 }
