@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 
+	"github.com/mfcproject/mfc/lang"
 	"github.com/mfcproject/mfc/lang/diag"
 )
 
@@ -33,7 +33,7 @@ func ParseOverride(s string) (key string, vals []float64, err error) {
 	if i := strings.IndexByte(key, '['); i >= 0 {
 		name, idx = key[:i], strings.Join(strings.Fields(key[i:]), "")
 	}
-	if !isIdent(strings.TrimSpace(name)) || (idx != "" && !strings.HasSuffix(idx, "]")) {
+	if !lang.IsIdent(strings.TrimSpace(name)) || (idx != "" && !strings.HasSuffix(idx, "]")) {
 		return "", nil, fmt.Errorf("--set %q: %q is not a parameter name (name=value, name[i,j]=value)", s, key)
 	}
 	key = strings.TrimSpace(name) + idx
@@ -111,20 +111,6 @@ func ParseOverride(s string) (key string, vals []float64, err error) {
 		return "", nil, fmt.Errorf("--set %s: a value is missing in %q", key, v)
 	}
 	return key, vals, nil
-}
-
-// isIdent reports whether s is a name of the language: a letter or '_', then letters,
-// digits and '_'.
-func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, r := range s {
-		if !(r == '_' || unicode.IsLetter(r) || i > 0 && unicode.IsDigit(r)) {
-			return false
-		}
-	}
-	return true
 }
 
 // splitKey separates "G[1,2]" into "G" and its indices.

@@ -142,7 +142,21 @@ func (l *lexState) advance(n int) {
 	l.col += n
 }
 
-func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// IsIdent reports whether s is spelled as a name of the language: a letter or '_', then
+// letters, digits and '_' (ASCII), as the lexer reads names.
+func IsIdent(s string) bool {
+	if s == "" || !isLetter(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !isLetter(s[i]) && !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
 
 func (l *lexState) next(out *tokens) {

@@ -3,8 +3,9 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/mfcproject/mfc/runtime"
@@ -102,15 +103,7 @@ type RefineSettings struct {
 }
 
 // sensitivityParams returns the parameters of --sensitivity.
-func (s *RefineSettings) sensitivityParams() []string {
-	var out []string
-	for _, p := range strings.Split(s.Sensitivity, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func (s *RefineSettings) sensitivityParams() []string { return splitNames(s.Sensitivity) }
 
 // RunSettings are the settings of the run analysis: those of refine, and the bound on the
 // exact chain it solves instead for a model without a mean field.
@@ -377,12 +370,7 @@ func (r *RefineReport) Text() string {
 
 // sensitivityParams returns the parameters of r.Sensitivity, sorted.
 func (r *RefineReport) sensitivityParams() []string {
-	var ps []string
-	for p := range r.Sensitivity {
-		ps = append(ps, p)
-	}
-	sort.Strings(ps)
-	return ps
+	return slices.Sorted(maps.Keys(r.Sensitivity))
 }
 
 // sensitivityText writes the derivatives with respect to p as the tables of the values.

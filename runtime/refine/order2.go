@@ -320,19 +320,8 @@ func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*linalg.Tensor3, error
 		return nil, err
 	}
 	// Over the non-zeros of Dβ (a rate reads few densities): O(nnz·d), not O(nt·d²).
-	var jrs sparseRows
-	jrs.set(jr)
-	bw := make([]float64, nt*d)
-	for t := 0; t < nt; t++ {
-		cols, vals := jrs.row(t)
-		row := bw[t*d : (t+1)*d]
-		for k, c := range cols {
-			x := vals[k]
-			for s := range row {
-				row[s] += x * w.At(int(c), s)
-			}
-		}
-	}
+	var bw mat.Dense
+	mulSym(&bw, linalg.FromDense(jr), w)
 	rates := make([]float64, nt)
 	if err := e.f.rates.Eval(rates, e.in); err != nil {
 		return nil, err
@@ -343,7 +332,7 @@ func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*linalg.Tensor3, error
 			for _, uq := range tr.Jump {
 				f := float64(up.Delta * uq.Delta)
 				for s := 0; s < d; s++ {
-					z.Data[(s*d+up.Species)*d+uq.Species] += f * bw[t*d+s]
+					z.Data[(s*d+up.Species)*d+uq.Species] += f * bw.At(t, s)
 				}
 				for _, ur := range tr.Jump {
 					r3.Data[(up.Species*d+uq.Species)*d+ur.Species] += f * float64(ur.Delta) * rates[t]

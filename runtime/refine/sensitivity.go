@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler/ir"
@@ -266,8 +267,8 @@ func order2Tangent(pt *point, basis *linalg.Basis, res *Result, t1 *first, tf *f
 	}
 	// The expanders at W ± α dW.
 	alpha := 1.0
-	if wd := maxAbs(t1.dw.RawSymmetric().Data); wd > 0 {
-		alpha = maxAbs(ln.W.RawSymmetric().Data) / wd
+	if wd := floats.Norm(t1.dw.RawSymmetric().Data, math.Inf(1)); wd > 0 {
+		alpha = floats.Norm(ln.W.RawSymmetric().Data, math.Inf(1)) / wd
 	}
 	var ep, em *expander
 	var err error
@@ -299,7 +300,15 @@ func order2Tangent(pt *point, basis *linalg.Basis, res *Result, t1 *first, tf *f
 		return nil, nil, err
 	}
 	polar(r3g.Data, r3p.Data, r3m.Data)
-	modeProducts(r3g, t1.dj, mo.M3)
+	// + Σ_modes dJ·M3 (r3g and M3 are symmetric, and so is the sum).
+	djs := linalg.FromDense(t1.dj)
+	for i := 0; i < d; i++ {
+		for l := i; l < d; l++ {
+			for n := l; n < d; n++ {
+				r3g.SetSym(i, l, n, modeSum(r3g.At(i, l, n), djs, mo.M3, i, l, n))
+			}
+		}
+	}
 	dm3, err := solveThird(basis, ln.Ar, r3g)
 	if err != nil {
 		return nil, nil, err
@@ -386,42 +395,9 @@ func solveThird(basis *linalg.Basis, jr *mat.Dense, r *linalg.Tensor3) (*linalg.
 	return linalg.Transform(xr, p, false), nil
 }
 
-// modeProducts adds Σ_modes dJ·M to r: r_ijk += Σ_a dJ_ia M_ajk + dJ_ja M_iak + dJ_ka M_ija,
-// over the nonzero entries of dJ.
-func modeProducts(r *linalg.Tensor3, dj *mat.Dense, m3 *linalg.Tensor3) {
-	n := m3.N
-	for i := 0; i < n; i++ {
-		for a := 0; a < n; a++ {
-			x := dj.At(i, a)
-			if x == 0 {
-				continue
-			}
-			for j := 0; j < n; j++ {
-				for k := 0; k < n; k++ {
-					r.Data[(i*n+j)*n+k] += x * m3.Data[(a*n+j)*n+k]
-					r.Data[(j*n+i)*n+k] += x * m3.Data[(j*n+a)*n+k]
-					r.Data[(j*n+k)*n+i] += x * m3.Data[(j*n+k)*n+a]
-				}
-			}
-		}
-	}
-}
-
-func maxAbs(x []float64) float64 {
-	m := 0.0
-	for _, v := range x {
-		m = math.Max(m, math.Abs(v))
-	}
-	return m
-}
-
 // axpy returns x + a·y.
 func axpy(x []float64, a float64, y []float64) []float64 {
-	out := make([]float64, len(x))
-	for i := range x {
-		out[i] = x[i] + a*y[i]
-	}
-	return out
+	return floats.AddScaledTo(make([]float64, len(x)), x, a, y)
 }
 
 // symAxpy returns x + a·y for symmetric matrices.
@@ -439,8 +415,6 @@ func symAxpy(x *mat.SymDense, a float64, y *mat.SymDense) *mat.SymDense {
 // tensorAxpy returns x + a·y.
 func tensorAxpy(x *linalg.Tensor3, a float64, y *linalg.Tensor3) *linalg.Tensor3 {
 	out := linalg.NewTensor3(x.N)
-	for i := range out.Data {
-		out.Data[i] = x.Data[i] + a*y.Data[i]
-	}
+	floats.AddScaledTo(out.Data, x.Data, a, y.Data)
 	return out
 }

@@ -61,7 +61,7 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 	f1 := make([]float64, d)
 	tmp := make([]float64, d)
 	var jw, jm mat.Dense
-	var rows sparseRows
+
 	// state unpacks y and prepares an expander at x = y[:d].
 	state := func(t float64, y []float64) (*expander, error) {
 		loc.Densities = y[:d]
@@ -91,8 +91,8 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			m.Drift.Eval(dy[:d], &loc)
 			mat.NewVecDense(d, dy[oV:oW]).MulVec(j, mat.NewVecDense(d, v))
 			add(dy[oV:oW], g)
-			rows.set(j)
-			rows.mulSym(&jw, w)
+			js := linalg.FromDense(j)
+			mulSym(&jw, js, w)
 			linalg.PackSymSum(dy[oW:oM3], &jw, q)
 			r3, err := e.rhs3(g, v, q)
 			if err != nil {
@@ -101,25 +101,10 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			// Σ_modes J·M3 over the non-zeros of J (JSQ has at most 3 a row): the dense sum
 			// multiplied by zeros 97 % of the time.
 			k := oM3
-			md := m3.Data
 			for i := 0; i < d; i++ {
-				ci, vi := rows.row(i)
 				for l := i; l < d; l++ {
-					cl, vl := rows.row(l)
 					for n := l; n < d; n++ {
-						cn, vn := rows.row(n)
-						acc := r3.At(i, l, n)
-						for p, b := range ci {
-							acc += vi[p] * md[(int(b)*d+l)*d+n]
-						}
-						for p, b := range cl {
-							acc += vl[p] * md[(i*d+int(b))*d+n]
-						}
-						base := (i*d + l) * d
-						for p, b := range cn {
-							acc += vn[p] * md[base+int(b)]
-						}
-						dy[k] = acc
+						dy[k] = modeSum(r3.At(i, l, n), js, m3, i, l, n)
 						k++
 					}
 				}
@@ -128,7 +113,7 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			if err != nil {
 				return err
 			}
-			rows.mulSym(&jm, m2)
+			mulSym(&jm, js, m2)
 			linalg.PackSymSum(dy[oM2:oA], &jm, s2)
 			b2, err := e.rhs1(v, m2, m3)
 			if err != nil {
@@ -191,51 +176,38 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 	return out, err
 }
 
-// sparseRows holds the non-zeros of a matrix row by row.
-type sparseRows struct {
-	ptr  []int
-	cols []int32
-	vals []float64
-}
-
-// set reads the non-zeros of a.
-func (r *sparseRows) set(a *mat.Dense) {
-	rows, cols := a.Dims()
-	r.ptr, r.cols, r.vals = append(r.ptr[:0], 0), r.cols[:0], r.vals[:0]
-	for i := 0; i < rows; i++ {
-		for b := 0; b < cols; b++ {
-			if v := a.At(i, b); v != 0 {
-				r.cols = append(r.cols, int32(b))
-				r.vals = append(r.vals, v)
-			}
-		}
-		r.ptr = append(r.ptr, len(r.cols))
+// modeSum returns acc + (Σ_modes A·M)_iln, the sum Σ_b A_ib M_bln + A_lb M_ibn + A_nb M_ilb
+// over the non-zeros of A (d×d, the order of M) added to acc term by term.
+func modeSum(acc float64, a *linalg.CSR, m *linalg.Tensor3, i, l, n int) float64 {
+	d, md := m.N, m.Data
+	for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
+		acc += a.Val[p] * md[(int(a.Col[p])*d+l)*d+n]
 	}
+	for p := a.RowPtr[l]; p < a.RowPtr[l+1]; p++ {
+		acc += a.Val[p] * md[(i*d+int(a.Col[p]))*d+n]
+	}
+	base := (i*d + l) * d
+	for p := a.RowPtr[n]; p < a.RowPtr[n+1]; p++ {
+		acc += a.Val[p] * md[base+int(a.Col[p])]
+	}
+	return acc
 }
 
-// row returns the columns and values of the non-zeros of row i.
-func (r *sparseRows) row(i int) ([]int32, []float64) {
-	lo, hi := r.ptr[i], r.ptr[i+1]
-	return r.cols[lo:hi], r.vals[lo:hi]
-}
-
-// mulSym sets dst (resized) to A·S for the matrix A of r and a symmetric S, over the
-// non-zeros of A.
-func (r *sparseRows) mulSym(dst *mat.Dense, sym *mat.SymDense) {
+// mulSym sets dst (resized) to A·S for a sparse A and a symmetric S, over the non-zeros
+// of A.
+func mulSym(dst *mat.Dense, a *linalg.CSR, sym *mat.SymDense) {
 	n := sym.SymmetricDim()
-	rows := len(r.ptr) - 1
-	if dr, dc := dst.Dims(); dr != rows || dc != n {
-		dst.ReuseAs(rows, n)
+	if dr, dc := dst.Dims(); dr != a.Rows || dc != n {
+		dst.ReuseAs(a.Rows, n)
 	}
 	dst.Zero()
 	raw := dst.RawMatrix()
-	for i := 0; i < rows; i++ {
+	for i := 0; i < a.Rows; i++ {
 		out := raw.Data[i*raw.Stride : i*raw.Stride+n]
-		cols, vals := r.row(i)
-		for k, c := range cols {
-			x := vals[k]
+		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
+			x, c := a.Val[p], int(a.Col[p])
 			for s := range out {
-				out[s] += x * sym.At(int(c), s)
+				out[s] += x * sym.At(c, s)
 			}
 		}
 	}
