@@ -87,11 +87,11 @@ type compiler struct {
 	initWeights []float64 // its weights
 	partial     *partial
 	nameTable   *ir.Names
-	updates     [][]int     // per instance: u(y) by 𝒴 index, -1 where the guard is definitely false
-	transLabel  string      // label of the transition being lowered, for messages
-	context     letContext  // what inlines the let being lowered
-	exprs       exprArena   // the nodes of converted expressions
-	symbols     symbolBlock // the free symbols of the current block (newSymbol)
+	updates     [][]int           // per instance: u(y) by 𝒴 index, -1 where the guard is definitely false
+	transLabel  string            // label of the transition being lowered, for messages
+	context     letContext        // what inlines the let being lowered
+	exprs       exprArena         // the nodes of converted expressions
+	symbols     lang.Slab[symbol] // the symbols of newSymbol
 	letDepth    int
 }
 

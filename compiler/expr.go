@@ -85,35 +85,25 @@ type binder struct {
 // at returns the position p in the file being compiled.
 func (c *compiler) at(p lang.Pos) diag.Pos { return p.In(c.file) }
 
-// exprArena hands out expression nodes and short operand lists from blocks, which start
-// small and double up to 512 nodes: a file of 400 000 declarations converts a million
-// expressions, and one allocation each would be much of the time of compiling it.
+// exprArena hands out expression nodes and short operand lists from blocks (lang.Slab): a
+// file of 400 000 declarations converts a million expressions, and one allocation each
+// would be much of the time of compiling it.
 type exprArena struct {
-	nodes []expr
-	args  []*expr
-	next  int // the size of the next block of nodes
+	nodes lang.Slab[expr]
+	args  lang.Slab[*expr]
 }
 
 // node returns a new node holding x.
 func (a *exprArena) node(x expr) *expr {
-	if len(a.nodes) == 0 {
-		a.next = min(max(2*a.next, 8), 512)
-		a.nodes = make([]expr, a.next)
-	}
-	p := &a.nodes[0]
+	p := a.nodes.Alloc()
 	*p = x
-	a.nodes = a.nodes[1:]
 	return p
 }
 
 // list returns the operands xs (one or two) in a slice of their length and capacity.
 func (a *exprArena) list(xs ...*expr) []*expr {
-	if len(a.args) < len(xs) {
-		a.args = make([]*expr, max(2*a.next, 16))
-	}
-	out := a.args[:len(xs):len(xs)]
+	out := a.args.Take(len(xs))
 	copy(out, xs)
-	a.args = a.args[len(xs):]
 	return out
 }
 

@@ -102,24 +102,9 @@ type symbol struct {
 	measure *measureDecl
 }
 
-// newSymbol returns a zero symbol from a block of them (which start small and double up
-// to 256): a file may declare 400 000 names.
-func (c *compiler) newSymbol() *symbol {
-	b := &c.symbols
-	if len(b.free) == 0 {
-		b.next = min(max(2*b.next, 8), 256)
-		b.free = make([]symbol, b.next)
-	}
-	s := &b.free[0]
-	b.free = b.free[1:]
-	return s
-}
-
-// symbolBlock holds the free symbols of the current block (newSymbol).
-type symbolBlock struct {
-	free []symbol
-	next int // the size of the next block
-}
+// newSymbol returns a zero symbol from a block of them (lang.Slab): a file may declare
+// 400 000 names.
+func (c *compiler) newSymbol() *symbol { return c.symbols.Alloc() }
 
 // addRead records that s reads the parameter p.
 func (s *symbol) addRead(p *symbol) {

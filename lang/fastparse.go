@@ -52,50 +52,49 @@ func (p *fastParser) op() {
 	}
 }
 
-// slab hands out pointers into large blocks, so that the nodes of the most common kinds
-// (statements, names, literals, operators) are slots of a few allocations rather than one
-// allocation each. Blocks start small and double up to 512 slots: a small file does not pay
-// for large blocks.
-type slab[T any] struct {
+// Slab hands out slots of large blocks, so that many small values (syntax nodes, the
+// compiler's expressions and symbols) are slots of a few allocations rather than one
+// allocation each. Blocks start small and double up to 512 slots: a small file does not
+// pay for large blocks. The zero value is ready to use.
+type Slab[T any] struct {
 	buf  []T
 	next int // the size of the next block
 }
 
-func (s *slab[T]) refill() {
-	if len(s.buf) == 0 {
+// Take returns n consecutive zero slots, as a slice of length and capacity n (appending to
+// it copies it out).
+func (s *Slab[T]) Take(n int) []T {
+	if len(s.buf) < n {
 		s.next = min(max(2*s.next, 8), 512)
-		s.buf = make([]T, s.next)
+		s.buf = make([]T, max(s.next, n))
 	}
+	out := s.buf[:n:n]
+	s.buf = s.buf[n:]
+	return out
 }
 
-func (s *slab[T]) alloc() *T {
-	s.refill()
-	x := &s.buf[0]
-	s.buf = s.buf[1:]
-	return x
-}
+// Alloc returns a pointer to a zero slot.
+func (s *Slab[T]) Alloc() *T { return &s.Take(1)[0] }
 
 // one returns a slice of length and capacity 1 holding x: a list of one item costs no
 // allocation of its own (appending a second item copies it out).
-func (s *slab[T]) one(x T) []T {
-	s.refill()
-	out := s.buf[:1:1]
+func (s *Slab[T]) one(x T) []T {
+	out := s.Take(1)
 	out[0] = x
-	s.buf = s.buf[1:]
 	return out
 }
 
 // arena holds the slabs of one Parse call.
 type arena struct {
-	lit   slab[Lit]
-	bin   slab[Binary]
-	ref   slab[Ref]
-	ident slab[Ident]
-	stmt  slab[Statement]
-	param slab[ParamDecl]
-	item  slab[ParamItem]
-	items slab[*ParamItem]
-	def   slab[DefDecl]
+	lit   Slab[Lit]
+	bin   Slab[Binary]
+	ref   Slab[Ref]
+	ident Slab[Ident]
+	stmt  Slab[Statement]
+	param Slab[ParamDecl]
+	item  Slab[ParamItem]
+	items Slab[*ParamItem]
+	def   Slab[DefDecl]
 }
 
 // errFast aborts the fast parser; the caller falls back to participle.
@@ -170,7 +169,7 @@ func parseFast(file string, toks []token, eof token, a *arena, out []*Statement)
 }
 
 func (p *fastParser) ident() *Ident {
-	id := p.arena.ident.alloc()
+	id := p.arena.ident.Alloc()
 	id.Pos = p.pos()
 	id.Name = p.take(IdentT)
 	return id
@@ -178,7 +177,7 @@ func (p *fastParser) ident() *Ident {
 
 func (p *fastParser) statement() *Statement {
 	p.ops = 0
-	s := p.stmt.alloc()
+	s := p.stmt.Alloc()
 	s.Pos = p.pos()
 	t := p.peek()
 	switch {
@@ -201,7 +200,7 @@ func (p *fastParser) statement() *Statement {
 		p.expect("=")
 		s.Scale.Value = p.exprNode()
 	case t.Type == Keyword && t.Value == "param":
-		s.Param = p.param.alloc()
+		s.Param = p.param.Alloc()
 		s.Param.Pos = p.pos()
 		p.i++
 		s.Param.Items = p.items.one(p.paramItem())
@@ -218,7 +217,7 @@ func (p *fastParser) statement() *Statement {
 	case t.Type == Keyword && t.Value == "env":
 		s.Env = p.envDecl()
 	case t.Type == Keyword && (t.Value == "let" || t.Value == "observable" || t.Value == "region"):
-		d := p.def.alloc()
+		d := p.def.Alloc()
 		d.Pos, d.Kind = p.pos(), t.Value
 		p.i++
 		d.Name = p.ident()
@@ -240,7 +239,7 @@ func (p *fastParser) statement() *Statement {
 }
 
 func (p *fastParser) paramItem() *ParamItem {
-	it := p.item.alloc()
+	it := p.item.Alloc()
 	it.Pos = p.pos()
 	it.Name = p.ident()
 	it.Shape = p.optShape()
@@ -464,7 +463,7 @@ func (p *fastParser) loopBody() *LoopBody {
 func (p *fastParser) transition() *Transition {
 	t := &Transition{Pos: p.pos()}
 	if label(*p.peek()) && p.peek2().Type == Punct && p.peek2().Value == ":" {
-		id := p.arena.ident.alloc()
+		id := p.arena.ident.Alloc()
 		id.Pos, id.Name = p.pos(), p.peek().Value
 		t.Label = id
 		p.i += 2
@@ -545,7 +544,7 @@ func (p *fastParser) term() *Term {
 }
 
 func (p *fastParser) refNode() *Ref {
-	r := p.ref.alloc()
+	r := p.ref.Alloc()
 	r.Pos, r.Name = p.pos(), p.take(IdentT)
 	if p.accept("[") {
 		r.Index = append(r.Index, p.exprNode())
@@ -574,7 +573,7 @@ func (p *fastParser) exprNode() Expr {
 
 // binary starts the node of the operator at the current token and moves past it.
 func (p *fastParser) binary() *Binary {
-	b := p.bin.alloc()
+	b := p.bin.Alloc()
 	b.Pos, b.Op = p.pos(), p.peek().Value
 	p.op()
 	p.i++
@@ -640,7 +639,7 @@ func (p *fastParser) unaryExpr() Expr {
 	}
 	x := p.primary()
 	if p.is("^") {
-		b := p.bin.alloc()
+		b := p.bin.Alloc()
 		b.Pos, b.Op, b.X = p.pos(), "^", x
 		p.enter()
 		p.i++
@@ -655,7 +654,7 @@ func (p *fastParser) primary() Expr {
 	t := p.peek()
 	switch {
 	case t.Type == Float || t.Type == Int || t.Type == Keyword && (t.Value == "true" || t.Value == "false"):
-		l := p.lit.alloc()
+		l := p.lit.Alloc()
 		l.Pos, l.Text = p.pos(), t.Value
 		switch t.Type {
 		case Float:
