@@ -35,7 +35,7 @@ func Lyapunov(a *mat.Dense, q mat.Symmetric) (*mat.SymDense, error) {
 	if n == 0 {
 		return mat.NewSymDense(0, nil), nil
 	}
-	w, err := bartelsStewart(a, q)
+	w, err := bartelsStewart(a, q, true)
 	if err != nil {
 		return nil, err
 	}
@@ -58,11 +58,12 @@ func LyapunovGeneral(a *mat.Dense, c mat.Matrix) (*mat.Dense, error) {
 	if n == 0 {
 		return &mat.Dense{}, nil
 	}
-	return bartelsStewart(a, c)
+	return bartelsStewart(a, c, false)
 }
 
-// bartelsStewart returns Z Y Zᵀ where T Y + Y Tᵀ = −Zᵀ C Z, for a square non-empty a.
-func bartelsStewart(a *mat.Dense, c mat.Matrix) (*mat.Dense, error) {
+// bartelsStewart returns Z Y Zᵀ where T Y + Y Tᵀ = −Zᵀ C Z, for a square non-empty a;
+// symmetric says that c is symmetric (then so is Y: half the Sylvester work).
+func bartelsStewart(a *mat.Dense, c mat.Matrix, symmetric bool) (*mat.Dense, error) {
 	t, z, err := schur(a)
 	if err != nil {
 		return nil, err
@@ -71,7 +72,16 @@ func bartelsStewart(a *mat.Dense, c mat.Matrix) (*mat.Dense, error) {
 	tmp.Mul(c, z)
 	cm.Mul(z.T(), &tmp)
 	cm.Scale(-1, &cm)
-	y, err := sylvesterQuasiTriangular(t, &cm)
+	if symmetric { // the products leave round-off asymmetry; solve with the symmetric part
+		raw := cm.RawMatrix()
+		for i := 0; i < raw.Rows; i++ {
+			for j := i + 1; j < raw.Cols; j++ {
+				v := (raw.Data[i*raw.Stride+j] + raw.Data[j*raw.Stride+i]) / 2
+				raw.Data[i*raw.Stride+j], raw.Data[j*raw.Stride+i] = v, v
+			}
+		}
+	}
+	y, err := sylvesterQuasiTriangular(t, &cm, symmetric)
 	if err != nil {
 		return nil, err
 	}

@@ -130,3 +130,55 @@ func TestLyapunovGeneral(t *testing.T) {
 		t.Errorf("symmetric C: LyapunovGeneral differs from Lyapunov by %g", r)
 	}
 }
+
+// TestSylvesterSymmetricHalf checks that the symmetric mode of the Sylvester kernel, which
+// solves only the blocks on and above the diagonal, gives the general mode's solution (to
+// round-off: the two sum in different orders) on a quasi-triangular T with 2×2 blocks.
+func TestSylvesterSymmetricHalf(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	n := 40
+	a := mat.NewDense(n, n, nil)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			a.Set(i, j, rng.NormFloat64())
+		}
+		a.Set(i, i, a.At(i, i)-3*math.Sqrt(float64(n)))
+	}
+	tq, _, err := schur(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, sz := blocks(tq); len(st) == n {
+		t.Fatalf("no 2×2 block in T (sizes %v)", sz)
+	}
+	r := mat.NewDense(n, n, nil)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			v := rng.NormFloat64()
+			r.Set(i, j, v)
+			r.Set(j, i, v)
+		}
+	}
+	gen, err := sylvesterQuasiTriangular(tq, r, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half, err := sylvesterQuasiTriangular(tq, r, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var diff mat.Dense
+	diff.Sub(gen, half)
+	if e := mat.Norm(&diff, math.Inf(1)) / mat.Norm(gen, math.Inf(1)); e > 1e-13 {
+		t.Errorf("symmetric mode differs from the general one by %.3g (relative)", e)
+	}
+	// And the residual T Y + Y Tᵀ − R of the symmetric mode.
+	var res, tmp mat.Dense
+	res.Mul(tq, half)
+	tmp.Mul(half, tq.T())
+	res.Add(&res, &tmp)
+	res.Sub(&res, r)
+	if e := mat.Norm(&res, math.Inf(1)) / mat.Norm(r, math.Inf(1)); e > 1e-12 {
+		t.Errorf("residual %.3g", e)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/mfcproject/mfc/autodiff"
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/fixpoint"
@@ -345,31 +346,54 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 	return out, err
 }
 
-// contractor evaluates ½ D²G(x):W = ½ Σ_kl ∂²G/∂x_k∂x_l W_kl for a symmetric W through its
-// eigendecomposition W = Σ_r s_r u_r u_rᵀ: ½ Σ_r s_r D²G(x)[u_r, u_r]. Cost O(d³) for the
-// eigendecomposition plus one D2 (one evaluation and 2 second-order jet sweeps of the tape)
-// per eigenvalue with |s_r| > 1e-15·max|s|.
+// contractor evaluates ½ D²G(x):W = ½ Σ_kl ∂²G/∂x_k∂x_l W_kl for a symmetric W. A field
+// whose Hessian is sparse (blockField, C colours of its Jacobian with C(C+1)/2 ≤ d) is
+// contracted entry by entry from its per-output Hessian blocks: C(C+1)/2 second-order
+// sweeps plus O(Σ_i |deps_i|²), no decomposition of W (for a banded drift, O(d) in all).
+// Other fields go through the eigendecomposition W = Σ_r s_r u_r u_rᵀ:
+// ½ Σ_r s_r D²G(x)[u_r, u_r], O(d³) once per W plus one D2 (one evaluation and 2
+// second-order jet sweeps) per eigenvalue with |s_r| > 1e-15·max|s|. The decomposition is
+// computed on first need, so a W contracted only with sparse fields is never decomposed.
 type contractor struct {
-	eig  mat.EigenSym
-	vecs mat.Dense
-	u    []float64
-	buf  []float64
-	vals []float64
-	w    *mat.SymDense
+	eig    mat.EigenSym
+	vecs   mat.Dense
+	u      []float64
+	buf    []float64
+	vals   []float64
+	w      *mat.SymDense
+	decomp bool // eig, vals, vecs hold the decomposition of w
+	blocks map[blockField]*autodiff.Blocks
+}
+
+// blockField is a field that gives its Hessian as per-output blocks (*runtime.Field).
+type blockField interface {
+	Colors() int
+	NewBlocks() *autodiff.Blocks
+	HessianBlocks(dst *autodiff.Blocks, in *ir.Inputs) error
 }
 
 func newContractor(d int) *contractor {
 	return &contractor{u: make([]float64, d)}
 }
 
-// decompose factors w and remembers it as the matrix decomposed last.
+// decompose remembers w as the matrix of the next apply calls; its eigendecomposition is
+// computed when a field without sparse Hessian blocks needs it.
 func (c *contractor) decompose(w *mat.SymDense) error {
-	if !c.eig.Factorize(w, true) {
+	c.w, c.decomp = w, false
+	return nil
+}
+
+// eigen computes the eigendecomposition of c.w if it is not current.
+func (c *contractor) eigen() error {
+	if c.decomp {
+		return nil
+	}
+	if !c.eig.Factorize(c.w, true) {
 		return errors.New("refine: eigendecomposition of W failed")
 	}
 	c.vals = c.eig.Values(c.vals)
 	c.eig.VectorsTo(&c.vecs)
-	c.w = w
+	c.decomp = true
 	return nil
 }
 
@@ -378,7 +402,7 @@ type d2Field interface {
 	D2(dst []float64, in *ir.Inputs, a, b []float64) error
 }
 
-// contract sets dst to ½ D²f(x):w, always decomposing w afresh.
+// contract sets dst to ½ D²f(x):w.
 func (c *contractor) contract(dst []float64, f d2Field, in *ir.Inputs, w *mat.SymDense) error {
 	if err := c.decompose(w); err != nil {
 		return err
@@ -386,10 +410,18 @@ func (c *contractor) contract(dst []float64, f d2Field, in *ir.Inputs, w *mat.Sy
 	return c.apply(dst, f, in)
 }
 
-// apply uses the last decomposition.
+// apply sets dst to ½ D²f(x):w for the w of the last decompose call.
 func (c *contractor) apply(dst []float64, f d2Field, in *ir.Inputs) error {
 	for i := range dst {
 		dst[i] = 0
+	}
+	if bf, ok := f.(blockField); ok {
+		if n := bf.Colors(); n*(n+1)/2 <= len(c.u) {
+			return c.applyBlocks(dst, bf, in)
+		}
+	}
+	if err := c.eigen(); err != nil {
+		return err
 	}
 	if len(c.buf) != len(dst) {
 		c.buf = make([]float64, len(dst))
@@ -409,6 +441,41 @@ func (c *contractor) apply(dst []float64, f d2Field, in *ir.Inputs) error {
 		for i := range dst {
 			dst[i] += 0.5 * s * c.buf[i]
 		}
+	}
+	return nil
+}
+
+// applyBlocks sets dst[i] = ½ Σ_{j,k ∈ deps_i} ∂²f_i/∂x_j∂x_k W_jk from the Hessian blocks.
+func (c *contractor) applyBlocks(dst []float64, f blockField, in *ir.Inputs) error {
+	if c.blocks == nil {
+		c.blocks = map[blockField]*autodiff.Blocks{}
+	}
+	b := c.blocks[f]
+	if b == nil {
+		b = f.NewBlocks()
+		c.blocks[f] = b
+	}
+	if err := f.HessianBlocks(b, in); err != nil {
+		return err
+	}
+	p, w := b.Pattern, c.w.RawSymmetric()
+	for i := range dst {
+		cols := p.Col[p.RowPtr[i]:p.RowPtr[i+1]]
+		blk := b.Val[b.Off[i]:b.Off[i+1]]
+		s := 0.0
+		for a, j := range cols {
+			row := blk[a*len(cols):]
+			for bb, k := range cols {
+				if h := row[bb]; h != 0 {
+					jj, kk := int(j), int(k)
+					if jj > kk {
+						jj, kk = kk, jj
+					}
+					s += h * w.Data[jj*w.Stride+kk]
+				}
+			}
+		}
+		dst[i] = 0.5 * s
 	}
 	return nil
 }
