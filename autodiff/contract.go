@@ -179,19 +179,19 @@ func (jac *Jacobian) NewBlocks() *Blocks {
 	return b
 }
 
-// hessPairs fills ws.pair with D²F[s_a, s_b] for every pair of colours a ≤ b, where s_c is
-// the indicator of colour c: c_2 along s_a, then along s_a + s_b, and
+// hessPairs fills ws.pair with D²F[s_a, s_b] for every pair of Hessian colours a ≤ b,
+// where s_c is the indicator of colour c: c_2 along s_a, then along s_a + s_b, and
 // D²F[s_a, s_b] = c_2(s_a + s_b) − c_2(s_a) − c_2(s_b), D²F[s_a, s_a] = 2 c_2(s_a).
 func (jac *Jacobian) hessPairs(ws *Workspace, in *ir.Inputs) error {
 	jac.check(ws)
-	C, m := jac.ncolor, len(ws.tape.Out)
+	C, m := jac.nhcolor, len(ws.tape.Out)
 	if len(ws.pair) < C*C*m {
 		ws.pair = make([]float64, C*C*m)
 	}
 	ws.tape.Eval(ws.val, in)
 	for a := 0; a < C; a++ {
-		err := ws.sweep(2, jac.setColor(ws, a, 1))
-		jac.setColor(ws, a, 0)
+		err := ws.sweep(2, jac.setHColor(ws, a, 1))
+		jac.setHColor(ws, a, 0)
 		if err != nil {
 			return err
 		}
@@ -199,10 +199,10 @@ func (jac *Jacobian) hessPairs(ws *Workspace, in *ir.Inputs) error {
 	}
 	for a := 0; a < C; a++ {
 		for b := a + 1; b < C; b++ {
-			jac.setColor(ws, a, 1)
-			err := ws.sweep(2, jac.setColor(ws, b, 1))
-			jac.setColor(ws, a, 0)
-			jac.setColor(ws, b, 0)
+			jac.setHColor(ws, a, 1)
+			err := ws.sweep(2, jac.setHColor(ws, b, 1))
+			jac.setHColor(ws, a, 0)
+			jac.setHColor(ws, b, 0)
 			if err != nil {
 				return err
 			}
@@ -224,20 +224,24 @@ func (jac *Jacobian) hessPairs(ws *Workspace, in *ir.Inputs) error {
 	return nil
 }
 
-// HessianBlocks sets dst (from jac.NewBlocks) to the Hessians of all outputs at in.
-// Cost: one evaluation, C(C+1)/2 jet sweeps of order 2 for C = Colors(), and
-// O(Σ_i |row_i|²) to scatter; for a banded drift, O(d).
+// HessianBlocks sets dst (from jac.NewBlocks) to the Hessians of all outputs at in (zero
+// blocks for the affine outputs). Cost: one evaluation, C(C+1)/2 jet sweeps of order 2 for
+// C = HessianColors(), and O(Σ_i |row_i|²) to scatter; for a banded drift, O(d).
 func HessianBlocks(dst *Blocks, jac *Jacobian, ws *Workspace, in *ir.Inputs) error {
 	if err := jac.hessPairs(ws, in); err != nil {
 		return err
 	}
-	p, C, m := &jac.pat, jac.ncolor, jac.pat.Rows
+	p, C, m := &jac.pat, jac.nhcolor, jac.pat.Rows
 	for i := 0; i < m; i++ {
 		cols := p.Col[p.RowPtr[i]:p.RowPtr[i+1]]
 		blk := dst.Val[dst.Off[i]:dst.Off[i+1]]
+		if jac.affine[i] {
+			clear(blk)
+			continue
+		}
 		for a, j := range cols {
 			for b, k := range cols {
-				blk[a*len(cols)+b] = ws.pair[(jac.color[j]*C+jac.color[k])*m+i]
+				blk[a*len(cols)+b] = ws.pair[(jac.hcolor[j]*C+jac.hcolor[k])*m+i]
 			}
 		}
 	}
@@ -247,7 +251,7 @@ func HessianBlocks(dst *Blocks, jac *Jacobian, ws *Workspace, in *ir.Inputs) err
 // Hessian sets dst[i], which must be empty or vars × vars, to the Hessian of output i at
 // in. Cost as HessianBlocks, plus zeroing the len(dst)·vars² entries.
 func Hessian(dst []*mat.SymDense, jac *Jacobian, ws *Workspace, in *ir.Inputs) error {
-	p, C, m, n := &jac.pat, jac.ncolor, jac.pat.Rows, jac.pat.Cols
+	p, C, m, n := &jac.pat, jac.nhcolor, jac.pat.Rows, jac.pat.Cols
 	if len(dst) != m {
 		panic("autodiff: Hessian: len(dst) != outputs")
 	}
@@ -261,10 +265,13 @@ func Hessian(dst []*mat.SymDense, jac *Jacobian, ws *Workspace, in *ir.Inputs) e
 			panic(mat.ErrShape)
 		}
 		h.Zero()
+		if jac.affine[i] {
+			continue
+		}
 		cols := p.Col[p.RowPtr[i]:p.RowPtr[i+1]]
 		for a, j := range cols {
 			for _, k := range cols[a:] {
-				h.SetSym(int(j), int(k), ws.pair[(jac.color[j]*C+jac.color[k])*m+i])
+				h.SetSym(int(j), int(k), ws.pair[(jac.hcolor[j]*C+jac.hcolor[k])*m+i])
 			}
 		}
 	}

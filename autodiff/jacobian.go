@@ -39,6 +39,14 @@ type Jacobian struct {
 	// cols[colOff[c]:colOff[c+1]].
 	entOff, ent  []int
 	colOff, cols []int
+	// affine[i] reports that output i is an affine function of the variables (its Hessian
+	// is structurally zero). The Hessian colouring (hcolor, nhcolor, hcolOff, hcols)
+	// colours the columns of the other rows only: the Hessians need fewer sweeps when
+	// affine outputs (a sum over all variables, say) would force many Jacobian colours.
+	affine         []bool
+	hcolor         []int
+	nhcolor        int
+	hcolOff, hcols []int
 }
 
 // NewJacobian computes the dependency pattern of the outputs of t on vars and colours it.
@@ -48,6 +56,11 @@ type Jacobian struct {
 func NewJacobian(t *ir.Tape, vars Vars) *Jacobian {
 	varOf := bind(t, vars)
 	deps := make([][]int32, t.Len())
+	// nonlin[s]: slot s may have a non-zero second derivative in the variables. A slot
+	// without dependencies is constant; sums, negations, products with at most one varying
+	// factor, quotients by a constant and selections of affine operands stay affine; step
+	// functions have derivative 0. Anything else that varies is non-linear.
+	nonlin := make([]bool, t.Len())
 	mark := make([]int, len(vars))
 	var buf []int32
 	for s, ins := range t.Code {
@@ -58,10 +71,28 @@ func NewJacobian(t *ir.Tape, vars Vars) *Jacobian {
 				deps[s] = []int32{j}
 			}
 			continue
-		case ir.OpAdd, ir.OpMul, ir.OpNeg, ir.OpDiv, ir.OpPow:
+		case ir.OpAdd, ir.OpNeg:
+			for _, j := range a {
+				nonlin[s] = nonlin[s] || nonlin[j]
+			}
+		case ir.OpMul:
+			varying := 0
+			for _, j := range a {
+				nonlin[s] = nonlin[s] || nonlin[j]
+				if len(deps[j]) > 0 {
+					varying++
+				}
+			}
+			nonlin[s] = nonlin[s] || varying > 1
+		case ir.OpDiv:
+			nonlin[s] = nonlin[a[0]] || len(deps[a[1]]) > 0
+		case ir.OpPow:
+			nonlin[s] = true // cleared below when the power does not vary
 		case ir.OpSelect:
 			a = a[1:]
+			nonlin[s] = nonlin[a[0]] || nonlin[a[1]]
 		case ir.OpFn:
+			nonlin[s] = true // cleared below when no argument varies
 			// Step functions have derivative 0; a function's parameter arguments do not vary.
 			b := stdlib.Fn(ins.Aux).Builtin()
 			if b.Kind == stdlib.Step {
@@ -79,6 +110,9 @@ func NewJacobian(t *ir.Tape, vars Vars) *Jacobian {
 				only = deps[j]
 				n++
 			}
+		}
+		if n == 0 {
+			nonlin[s] = false
 		}
 		if n <= 1 {
 			deps[s] = only
@@ -110,38 +144,77 @@ func NewJacobian(t *ir.Tape, vars Vars) *Jacobian {
 		}
 		p.RowPtr[i+1] = len(p.Col)
 	}
+	jac.affine = make([]bool, m)
+	for i, s := range t.Out {
+		jac.affine[i] = !nonlin[s]
+	}
 	jac.colorColumns()
 	return jac
 }
 
 // colorColumns colours the columns greedily in natural order, each with the least colour
-// not used by a column sharing a row with it. A band of half-width w gets 2w+1 colours.
+// not used by a column sharing a row with it (a band of half-width w gets 2w+1 colours),
+// once over every row (the Jacobian colouring) and once over the rows that are not affine
+// (the Hessian colouring; columns in no such row get no colour, −1).
 func (jac *Jacobian) colorColumns() {
+	jac.color, jac.ncolor, jac.colOff, jac.cols = colorRows(&jac.pat, jac.row, nil)
+	jac.hcolor, jac.nhcolor, jac.hcolOff, jac.hcols = colorRows(&jac.pat, jac.row, jac.affine)
+	// Group the entries by colour.
 	p := &jac.pat
+	jac.entOff = make([]int, jac.ncolor+1)
+	for _, c := range p.Col {
+		jac.entOff[jac.color[c]+1]++
+	}
+	for c := 0; c < jac.ncolor; c++ {
+		jac.entOff[c+1] += jac.entOff[c]
+	}
+	jac.ent = make([]int, len(p.Col))
+	ef := append([]int(nil), jac.entOff[:jac.ncolor]...)
+	for k, col := range p.Col {
+		c := jac.color[col]
+		jac.ent[ef[c]] = k
+		ef[c]++
+	}
+}
+
+// colorRows colours the columns of p that occur in a row i with skip[i] false (every row
+// when skip is nil) greedily, and groups them: the columns of colour c are
+// cols[colOff[c]:colOff[c+1]]. Other columns get colour −1. O(Σ_i |row_i|²).
+func colorRows(p *linalg.CSR, row []int32, skip []bool) (color []int, ncolor int, colOff, cols []int) {
 	n := p.Cols
 	// Transpose: the rows of each column.
 	cptr := make([]int, n+1)
-	for _, c := range p.Col {
-		cptr[c+1]++
+	for k, c := range p.Col {
+		if skip == nil || !skip[row[k]] {
+			cptr[c+1]++
+		}
 	}
 	for j := 0; j < n; j++ {
 		cptr[j+1] += cptr[j]
 	}
-	crow := make([]int, len(p.Col))
+	crow := make([]int, cptr[n])
 	fill := append([]int(nil), cptr[:n]...)
 	for k, c := range p.Col {
-		crow[fill[c]] = int(jac.row[k])
-		fill[c]++
+		if skip == nil || !skip[row[k]] {
+			crow[fill[c]] = int(row[k])
+			fill[c]++
+		}
 	}
-	jac.color = make([]int, n)
-	for j := range jac.color {
-		jac.color[j] = -1
+	color = make([]int, n)
+	for j := range color {
+		color[j] = -1
 	}
 	forbid := make([]int, n+1) // forbid[c] == j+1: colour c is taken next to column j
 	for j := 0; j < n; j++ {
+		if cptr[j] == cptr[j+1] {
+			if skip == nil {
+				color[j] = 0 // a column in no row: any colour
+			}
+			continue
+		}
 		for _, i := range crow[cptr[j]:cptr[j+1]] {
 			for _, k := range p.Col[p.RowPtr[i]:p.RowPtr[i+1]] {
-				if c := jac.color[k]; c >= 0 {
+				if c := color[k]; c >= 0 {
 					forbid[c] = j + 1
 				}
 			}
@@ -150,42 +223,46 @@ func (jac *Jacobian) colorColumns() {
 		for forbid[c] == j+1 {
 			c++
 		}
-		jac.color[j] = c
-		if c+1 > jac.ncolor {
-			jac.ncolor = c + 1
+		color[j] = c
+		if c+1 > ncolor {
+			ncolor = c + 1
 		}
 	}
-	// Group columns and entries by colour.
-	jac.colOff = make([]int, jac.ncolor+1)
-	jac.entOff = make([]int, jac.ncolor+1)
-	for _, c := range jac.color {
-		jac.colOff[c+1]++
+	if skip == nil && ncolor == 0 && n > 0 {
+		ncolor = 1
 	}
-	for _, c := range p.Col {
-		jac.entOff[jac.color[c]+1]++
+	colOff = make([]int, ncolor+1)
+	for _, c := range color {
+		if c >= 0 {
+			colOff[c+1]++
+		}
 	}
-	for c := 0; c < jac.ncolor; c++ {
-		jac.colOff[c+1] += jac.colOff[c]
-		jac.entOff[c+1] += jac.entOff[c]
+	for c := 0; c < ncolor; c++ {
+		colOff[c+1] += colOff[c]
 	}
-	jac.cols = make([]int, n)
-	jac.ent = make([]int, len(p.Col))
-	cf := append([]int(nil), jac.colOff[:jac.ncolor]...)
-	ef := append([]int(nil), jac.entOff[:jac.ncolor]...)
-	for j, c := range jac.color {
-		jac.cols[cf[c]] = j
-		cf[c]++
+	cols = make([]int, colOff[ncolor])
+	cf := append([]int(nil), colOff[:ncolor]...)
+	for j, c := range color {
+		if c >= 0 {
+			cols[cf[c]] = j
+			cf[c]++
+		}
 	}
-	for k, col := range p.Col {
-		c := jac.color[col]
-		jac.ent[ef[c]] = k
-		ef[c]++
-	}
+	return color, ncolor, colOff, cols
 }
 
 // Pattern returns the dependency pattern as a CSR matrix with nil Val. It must not be
 // modified.
 func (jac *Jacobian) Pattern() *linalg.CSR { return &jac.pat }
+
+// HessianColors returns the number of colours of the Hessian colouring, which ignores the
+// affine outputs: Hessian and HessianBlocks cost HessianColors()·(HessianColors()+1)/2
+// second-order sweeps.
+func (jac *Jacobian) HessianColors() int { return jac.nhcolor }
+
+// Affine reports whether output i is structurally an affine function of the variables
+// (its Hessian is zero).
+func (jac *Jacobian) Affine(i int) bool { return jac.affine[i] }
 
 // Colors returns the number of colours, that is, of directional sweeps per Eval.
 func (jac *Jacobian) Colors() int { return jac.ncolor }
@@ -223,6 +300,14 @@ func (jac *Jacobian) checkCSR(dst *linalg.CSR) {
 // with x = 0 restores the all-zero state that ws.ind keeps between uses.
 func (jac *Jacobian) setColor(ws *Workspace, c int, x float64) []float64 {
 	for _, j := range jac.cols[jac.colOff[c]:jac.colOff[c+1]] {
+		ws.ind[j] = x
+	}
+	return ws.ind
+}
+
+// setHColor is setColor for the Hessian colouring.
+func (jac *Jacobian) setHColor(ws *Workspace, c int, x float64) []float64 {
+	for _, j := range jac.hcols[jac.hcolOff[c]:jac.hcolOff[c+1]] {
 		ws.ind[j] = x
 	}
 	return ws.ind

@@ -2,6 +2,7 @@ package autodiff
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -291,5 +292,53 @@ func BenchmarkHessianJSQ(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestAffineOutputs checks the structural linearity of the outputs and the Hessian
+// colouring that ignores affine outputs: a sum over all d variables forces d Jacobian
+// colours, but the Hessian needs the colours of the non-linear rows only, and the affine
+// rows get zero blocks (checked against D2 by TestHessian on random graphs).
+func TestAffineOutputs(t *testing.T) {
+	d := 12
+	g := ir.NewGraph()
+	x := make([]ir.NodeID, d)
+	for i := range x {
+		x[i] = g.Density(i)
+	}
+	outs := []ir.NodeID{
+		g.Add(x...),             // affine: a sum over every variable
+		g.Mul(x[0], x[1]),       // non-linear
+		g.Div(x[2], g.Const(3)), // affine
+		g.Select(g.Compare(ir.CmpGt, x[0], g.Const(1)), x[1], g.Mul(g.Const(2), x[2])), // affine branches
+		g.Call(stdlib.FnExp, x[3]), // non-linear
+		g.Div(g.Const(1), x[4]),    // non-linear: a varying denominator
+		g.Mul(g.Param(0), x[5]),    // affine: a parameter is not a variable here
+	}
+	want := []bool{true, false, true, true, false, false, true}
+	tape := g.Compile(outs)
+	jac := NewJacobian(tape, Densities(d))
+	for i, w := range want {
+		if got := jac.Affine(i); got != w {
+			t.Errorf("output %d: Affine = %v, want %v", i, got, w)
+		}
+	}
+	if c := jac.Colors(); c != d {
+		t.Errorf("Colors = %d, want %d (the sum touches every column)", c, d)
+	}
+	if c := jac.HessianColors(); c != 2 {
+		t.Errorf("HessianColors = %d, want 2 (x0, x1 share a row; x3, x4 are alone)", c)
+	}
+	in := &ir.Inputs{Densities: []float64{0.5, 2, 3, 0.1, 4, 1, 1, 1, 1, 1, 1, 1}, Counts: make([]float64, d), Params: []float64{7}, Scale: 1}
+	blk := jac.NewBlocks()
+	mustNil(t, HessianBlocks(blk, jac, jac.NewWorkspace(), in))
+	checks := []struct {
+		i, j, k int
+		want    float64
+	}{{1, 0, 1, 1}, {1, 0, 0, 0}, {4, 3, 3, math.Exp(0.1)}, {5, 4, 4, 2.0 / 64}, {0, 3, 3, 0}, {3, 2, 2, 0}}
+	for _, c := range checks {
+		if got := blk.At(c.i, c.j, c.k); !close(got, c.want, 1e-14) {
+			t.Errorf("H_%d[%d,%d] = %g, want %g", c.i, c.j, c.k, got, c.want)
+		}
 	}
 }

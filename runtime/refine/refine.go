@@ -347,7 +347,8 @@ func Transient(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []flo
 }
 
 // contractor evaluates ½ D²G(x):W = ½ Σ_kl ∂²G/∂x_k∂x_l W_kl for a symmetric W. A field
-// whose Hessian is sparse (blockField, C colours of its Jacobian with C(C+1)/2 ≤ d) is
+// whose Hessian is sparse (blockField, C Hessian colours with C(C+1)/2 ≤ d: affine outputs
+// need none) is
 // contracted entry by entry from its per-output Hessian blocks: C(C+1)/2 second-order
 // sweeps plus O(Σ_i |deps_i|²), no decomposition of W (for a banded drift, O(d) in all).
 // Other fields go through the eigendecomposition W = Σ_r s_r u_r u_rᵀ:
@@ -367,7 +368,7 @@ type contractor struct {
 
 // blockField is a field that gives its Hessian as per-output blocks (*runtime.Field).
 type blockField interface {
-	Colors() int
+	HessianColors() int
 	NewBlocks() *autodiff.Blocks
 	HessianBlocks(dst *autodiff.Blocks, in *ir.Inputs) error
 }
@@ -416,7 +417,7 @@ func (c *contractor) apply(dst []float64, f d2Field, in *ir.Inputs) error {
 		dst[i] = 0
 	}
 	if bf, ok := f.(blockField); ok {
-		if n := bf.Colors(); n*(n+1)/2 <= len(c.u) {
+		if n := bf.HessianColors(); n*(n+1)/2 <= len(c.u) {
 			return c.applyBlocks(dst, bf, in)
 		}
 	}
