@@ -69,6 +69,11 @@ func bartelsStewart(a *mat.Dense, c mat.Matrix, symmetric bool) (*mat.Dense, err
 		return nil, err
 	}
 	var cm, tmp mat.Dense
+	if _, ok := c.(*mat.Dense); !ok {
+		// gonum multiplies a symmetric matrix with a serial Dsymm; a Dense copy (O(n²))
+		// takes its blocked, parallel Dgemm.
+		c = mat.DenseCopyOf(c)
+	}
 	tmp.Mul(c, z)
 	cm.Mul(z.T(), &tmp)
 	cm.Scale(-1, &cm)
