@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -64,7 +65,8 @@ func Transform(x *Tensor3, b *mat.Dense, trans bool) *Tensor3 {
 // O(n⁴)), the quasi-triangular system for M̃ is solved block triple by block triple over
 // the sorted triples I ≤ J ≤ K of diagonal blocks, last first: each has at most 8 unknowns
 // (a system of order ≤ 8 with the diagonal blocks of T) after the known contributions of
-// later blocks are subtracted, about n⁴/4 multiply-adds in all since only sorted triples are
+// later blocks are subtracted (unit-stride dot products, M̃ being stored with all its
+// permutations), about n⁴/4 multiply-adds in all since only sorted triples are
 // computed (M̃ is symmetric); then M = M̃ ×Z, O(n⁴). The equation is solvable when no sum
 // of three eigenvalues of J vanishes, which holds when J is stable.
 func TensorSylvester(j *mat.Dense, r *Tensor3) (*Tensor3, error) {
@@ -77,6 +79,8 @@ func TensorSylvester(j *mat.Dense, r *Tensor3) (*Tensor3, error) {
 	mt := NewTensor3(n)
 	tv := t.RawMatrix()
 	tt := func(a, b int) float64 { return tv.Data[a*tv.Stride+b] }
+	trow := func(a int) []float64 { return tv.Data[a*tv.Stride : a*tv.Stride+n] }
+	fibre := func(a, b int) []float64 { return mt.Data[(a*n+b)*n : (a*n+b+1)*n] }
 	scale := math.Max(mat.Norm(t, math.Inf(1)), 1e-300)
 	nb := len(start)
 	var sys [64]float64
@@ -94,16 +98,13 @@ func TensorSylvester(j *mat.Dense, r *Tensor3) (*Tensor3, error) {
 					for b := 0; b < nj; b++ {
 						for c := 0; c < nk; c++ {
 							i, jj, k := i0+a, j0+b, k0+c
+							// M̃ is stored with every permutation, so M̃_qjk = M̃_jkq and
+							// M̃_iqk = M̃_ikq: each sum is a unit-stride dot product of a
+							// row of T with a fibre of M̃ along its last index.
 							s := -rt.At(i, jj, k)
-							for q := ei; q < n; q++ {
-								s -= tt(i, q) * mt.At(q, jj, k)
-							}
-							for q := ej; q < n; q++ {
-								s -= tt(jj, q) * mt.At(i, q, k)
-							}
-							for q := ek; q < n; q++ {
-								s -= tt(k, q) * mt.At(i, jj, q)
-							}
+							s -= floats.Dot(trow(i)[ei:], fibre(jj, k)[ei:])
+							s -= floats.Dot(trow(jj)[ej:], fibre(i, k)[ej:])
+							s -= floats.Dot(trow(k)[ek:], fibre(i, jj)[ek:])
 							rhs[(a*nj+b)*nk+c] = s
 						}
 					}

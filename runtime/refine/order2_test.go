@@ -223,6 +223,7 @@ func benchmarkOrder2(b *testing.B, k int) {
 // BenchmarkStationaryOrder2JSQK20 and K100: the speed goals are 0.1 s and 10 s.
 func BenchmarkStationaryOrder2JSQK20(b *testing.B)  { benchmarkOrder2(b, 20) }
 func BenchmarkStationaryOrder2JSQK100(b *testing.B) { benchmarkOrder2(b, 100) }
+func BenchmarkStationaryOrder2JSQK300(b *testing.B) { benchmarkOrder2(b, 300) }
 
 // BenchmarkTransientOrder2JSQK20 integrates the order-2 system of JSQ K=20 to t = 5.
 // BenchmarkTransientOrder2JSQK100 is the order-2 trajectory of JSQ with 100 levels to T = 5,
