@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/autodiff"
@@ -270,45 +271,59 @@ func (e *expander) hessContract(dst []float64, s mat.Symmetric) {
 // Cost O(Σ_s (|deps_s|² d + |deps_s| d²) + d·(transitions) + d³).
 func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*linalg.Tensor3, error) {
 	d := e.d
+	packed := make([]float64, sym3Len(d))
+	if err := e.rhs3Packed(packed, linalg.NewTensor3(d), g, v, q); err != nil {
+		return nil, err
+	}
+	r3 := linalg.NewTensor3(d)
+	unpackSym3(r3, packed)
+	return r3, nil
+}
+
+// rhs3Packed sets dst[:sym3Len(d)] to R3 packed over the sorted triples i ≤ j ≤ k (the
+// order of unpackSym3), using z (d×d×d, overwritten) as scratch: the transient system
+// needs only the sorted triples, and its right-hand side calls this once per evaluation
+// without allocating tensors. O(d³) plus O(Σ_s |block_s|·d²) for the W H_s W terms.
+func (e *expander) rhs3Packed(dst []float64, z *linalg.Tensor3, g, v []float64, q *mat.SymDense) error {
+	d := e.d
 	m := e.m
-	w := e.w
-	z := linalg.NewTensor3(d)
+	wr, qr := fullRows(e.w), fullRows(q)
+	zd := z.Data
 	for s := 0; s < d; s++ {
 		for p := 0; p < d; p++ {
-			for qq := 0; qq < d; qq++ {
-				z.Data[(s*d+p)*d+qq] = g[s]*w.At(p, qq) + q.At(p, qq)*v[s]
+			row, wp, qp := zd[(s*d+p)*d:(s*d+p+1)*d], wr[p*d:(p+1)*d], qr[p*d:(p+1)*d]
+			gs, vs := g[s], v[s]
+			for qq := range row {
+				row[qq] = gs*wp[qq] + qp[qq]*vs
 			}
 		}
 	}
 	// (W H_s W)_pq over the block of H_s: G[a][q] = Σ_b H_sab W_bq, then Σ_a W_ap G[a][q].
 	pat := e.hb.Pattern
+	var gm []float64
 	for s := 0; s < d; s++ {
 		cols := pat.Col[pat.RowPtr[s]:pat.RowPtr[s+1]]
 		if len(cols) == 0 {
 			continue
 		}
 		blk := e.hb.Val[e.hb.Off[s]:e.hb.Off[s+1]]
-		gm := make([]float64, len(cols)*d)
+		if cap(gm) < len(cols)*d {
+			gm = make([]float64, len(cols)*d)
+		}
+		gm = gm[:len(cols)*d]
+		clear(gm)
 		for a := range cols {
 			for b, cb := range cols {
-				h := blk[a*len(cols)+b]
-				if h == 0 {
-					continue
-				}
-				for qq := 0; qq < d; qq++ {
-					gm[a*d+qq] += h * w.At(int(cb), qq)
+				if h := blk[a*len(cols)+b]; h != 0 {
+					floats.AddScaled(gm[a*d:(a+1)*d], h, wr[int(cb)*d:(int(cb)+1)*d])
 				}
 			}
 		}
 		for a, ca := range cols {
-			for p := 0; p < d; p++ {
-				wp := w.At(int(ca), p)
-				if wp == 0 {
-					continue
-				}
-				row := z.Data[(s*d+p)*d : (s*d+p+1)*d]
-				for qq := range row {
-					row[qq] += wp * gm[a*d+qq]
+			wa := wr[int(ca)*d : (int(ca)+1)*d]
+			for p, wp := range wa {
+				if wp != 0 {
+					floats.AddScaled(zd[(s*d+p)*d:(s*d+p+1)*d], wp, gm[a*d:(a+1)*d])
 				}
 			}
 		}
@@ -317,37 +332,72 @@ func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*linalg.Tensor3, error
 	nt := e.f.rates.Len()
 	jr := mat.NewDense(nt, d, nil)
 	if err := e.f.rates.Jacobian(jr, e.in); err != nil {
-		return nil, err
+		return err
 	}
 	// Over the non-zeros of Dβ (a rate reads few densities): O(nnz·d), not O(nt·d²).
 	var bw mat.Dense
-	mulSym(&bw, linalg.FromDense(jr), w)
+	mulSym(&bw, linalg.FromDense(jr), e.w)
 	rates := make([]float64, nt)
 	if err := e.f.rates.Eval(rates, e.in); err != nil {
-		return nil, err
+		return err
 	}
-	r3 := linalg.NewTensor3(d)
+	bwr := bw.RawMatrix()
 	for t, tr := range m.IR.Transitions {
 		for _, up := range tr.Jump {
 			for _, uq := range tr.Jump {
 				f := float64(up.Delta * uq.Delta)
 				for s := 0; s < d; s++ {
-					z.Data[(s*d+up.Species)*d+uq.Species] += f * bw.At(t, s)
-				}
-				for _, ur := range tr.Jump {
-					r3.Data[(up.Species*d+uq.Species)*d+ur.Species] += f * float64(ur.Delta) * rates[t]
+					zd[(s*d+up.Species)*d+uq.Species] += f * bwr.Data[t*bwr.Stride+s]
 				}
 			}
 		}
 	}
+	// Symmetrise: z_spq is symmetric in p, q, so z_ijk + z_jik + z_kij is symmetric.
+	n := 0
 	for i := 0; i < d; i++ {
 		for j := i; j < d; j++ {
+			zij, zji := zd[(i*d+j)*d:(i*d+j+1)*d], zd[(j*d+i)*d:(j*d+i+1)*d]
 			for k := j; k < d; k++ {
-				r3.SetSym(i, j, k, z.At(i, j, k)+z.At(j, i, k)+z.At(k, i, j)+r3.At(i, j, k))
+				dst[n] = zij[k] + zji[k] + zd[(k*d+i)*d+j]
+				n++
 			}
 		}
 	}
-	return r3, nil
+	// The third jump moments, Σ_t β_t ℓ_t⊗ℓ_t⊗ℓ_t, at the sorted triples: the entry
+	// (a, b, c), a ≤ b ≤ c, sums the ordered triples of jumps equal to it in that order.
+	for t, tr := range m.IR.Transitions {
+		for _, up := range tr.Jump {
+			for _, uq := range tr.Jump {
+				for _, ur := range tr.Jump {
+					if a, b, c := up.Species, uq.Species, ur.Species; a <= b && b <= c {
+						dst[sym3Index(d, a, b, c)] += float64(up.Delta*uq.Delta*ur.Delta) * rates[t]
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// fullRows returns the d×d symmetric a as a row-major slice of its full rows. O(d²).
+func fullRows(a *mat.SymDense) []float64 {
+	raw := a.RawSymmetric()
+	d := raw.N
+	out := make([]float64, d*d)
+	for i := 0; i < d; i++ {
+		for j := i; j < d; j++ {
+			x := raw.Data[i*raw.Stride+j]
+			out[i*d+j], out[j*d+i] = x, x
+		}
+	}
+	return out
+}
+
+// sym3Index returns the position of the sorted triple i ≤ j ≤ k in the packing of
+// unpackSym3: the triples with a smaller first index, then those (i, j', ·) with j' < j,
+// then k − j. O(1).
+func sym3Index(d, i, j, k int) int {
+	return sym3Len(d) - sym3Len(d-i) + (j-i)*(2*(d-i)-(j-i)+1)/2 + (k - j)
 }
 
 // rhs2 returns the symmetric S2 of the second-moment equation J M2 + M2 Jᵀ + S2 = 0:

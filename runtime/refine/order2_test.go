@@ -11,6 +11,7 @@ import (
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/load/loadtest"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
@@ -329,5 +330,34 @@ func TestRmftoolReferences(t *testing.T) {
 			}
 			t.Logf("worst errors: x* %.2g, V %.2g, A %.2g; transient x %.2g, V %.2g, A %.2g", ex, ev, ea, etx, etv, eta)
 		})
+	}
+}
+
+// TestSym3Packing checks sym3Index against the loop order of the packing and unpackSym3
+// against SetSym, for small d.
+func TestSym3Packing(t *testing.T) {
+	for d := 1; d <= 7; d++ {
+		n := 0
+		src := make([]float64, sym3Len(d))
+		want := linalg.NewTensor3(d)
+		for i := 0; i < d; i++ {
+			for j := i; j < d; j++ {
+				for k := j; k < d; k++ {
+					if got := sym3Index(d, i, j, k); got != n {
+						t.Fatalf("d=%d: sym3Index(%d,%d,%d) = %d, want %d", d, i, j, k, got, n)
+					}
+					src[n] = float64(n) + 0.5
+					want.SetSym(i, j, k, src[n])
+					n++
+				}
+			}
+		}
+		got := linalg.NewTensor3(d)
+		unpackSym3(got, src)
+		for i, x := range want.Data {
+			if got.Data[i] != x {
+				t.Fatalf("d=%d: unpacked entry %d = %g, want %g", d, i, got.Data[i], x)
+			}
+		}
 	}
 }

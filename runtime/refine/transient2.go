@@ -16,13 +16,32 @@ import (
 // sym3Len is the number of entries i ≤ j ≤ k of a symmetric d×d×d tensor.
 func sym3Len(d int) int { return d * (d + 1) * (d + 2) / 6 }
 
+// unpackSym3 sets the symmetric t from its entries at the sorted triples i ≤ j ≤ k, packed
+// in that loop order (sym3Index). It writes t in storage order, reading the packed vector
+// (a sixth of t's size, cache-resident) by index: O(d³) with sequential writes.
 func unpackSym3(t *linalg.Tensor3, src []float64) {
-	d, p := t.N, 0
-	for i := 0; i < d; i++ {
-		for j := i; j < d; j++ {
-			for k := j; k < d; k++ {
-				t.SetSym(i, j, k, src[p])
-				p++
+	d := t.N
+	off := make([]int, d*d) // off[x*d+y] = sym3Index(d, x, y, y), x ≤ y
+	for x := 0; x < d; x++ {
+		for y := x; y < d; y++ {
+			off[x*d+y] = sym3Index(d, x, y, y)
+		}
+	}
+	n := 0
+	for a := 0; a < d; a++ {
+		for b := 0; b < d; b++ {
+			lo, hi := min(a, b), max(a, b)
+			row := t.Data[n : n+d]
+			n += d
+			for c := 0; c < lo; c++ { // (c, lo, hi)
+				row[c] = src[off[c*d+lo]+hi-lo]
+			}
+			for c := lo; c < hi; c++ { // (lo, c, hi)
+				row[c] = src[off[lo*d+c]+hi-c]
+			}
+			base := off[lo*d+hi] - hi
+			for c := hi; c < d; c++ { // (lo, hi, c)
+				row[c] = src[base+c]
 			}
 		}
 	}
@@ -55,6 +74,7 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 	w := mat.NewSymDense(d, nil)
 	m2 := mat.NewSymDense(d, nil)
 	m3 := linalg.NewTensor3(d)
+	zbuf := linalg.NewTensor3(d) // scratch of rhs3Packed
 	rates := make([]float64, m.Rates.Len())
 	c := newContractor(d)
 	g := make([]float64, d)
@@ -94,8 +114,7 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			js := linalg.FromDense(j)
 			mulSym(&jw, js, w)
 			linalg.PackSymSum(dy[oW:oM3], &jw, q)
-			r3, err := e.rhs3(g, v, q)
-			if err != nil {
+			if err := e.rhs3Packed(dy[oM3:oM2], zbuf, g, v, q); err != nil {
 				return err
 			}
 			// Σ_modes J·M3 over the non-zeros of J (JSQ has at most 3 a row): the dense sum
@@ -104,7 +123,7 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			for i := 0; i < d; i++ {
 				for l := i; l < d; l++ {
 					for n := l; n < d; n++ {
-						dy[k] = modeSum(r3.At(i, l, n), js, m3, i, l, n)
+						dy[k] = modeSum(dy[k], js, m3, i, l, n)
 						k++
 					}
 				}
