@@ -3,6 +3,7 @@ package autodiff
 import (
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime/linalg"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -274,6 +275,138 @@ func Hessian(dst []*mat.SymDense, jac *Jacobian, ws *Workspace, in *ir.Inputs) e
 				h.SetSym(int(j), int(k), ws.pair[(jac.hcolor[j]*C+jac.hcolor[k])*m+i])
 			}
 		}
+	}
+	return nil
+}
+
+// ThirdContract sets dst[i] = Σ_{j,k,l} ∂³F_i/∂x_j∂x_k∂x_l M_jkl for a symmetric tensor M
+// over the variables (M.N = number of variables), from the third derivatives along the
+// colour indicators of the Hessian colouring: for colours a ≤ b ≤ c, D³F[s_a, s_b, s_c]
+// holds, for each non-affine output, its one derivative ∂³F_i/∂x_j∂x_k∂x_l with j, k, l
+// the columns of colours a, b, c among the variables it depends on (a colour has at most
+// one there). Affine outputs get 0. Cost: C + C(C−1) + C(C−1)(C−2)/6 evaluations and
+// jet sweeps of order 3 for C = HessianColors(), and O(Σ_i |row_i|³) — independent of the number of
+// variables for a banded field, where contracting slice by slice costs O(vars) sweeps.
+func ThirdContract(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs, m *linalg.Tensor3) error {
+	jac.check(ws)
+	p, C, n := &jac.pat, jac.nhcolor, jac.pat.Cols
+	if m.N != n || len(dst) != p.Rows {
+		panic("autodiff: ThirdContract: dimension mismatch")
+	}
+	clear(dst)
+	if C == 0 {
+		return nil
+	}
+	ind := make([][]float64, C)
+	for c := range ind {
+		ind[c] = make([]float64, n)
+		for _, j := range jac.hcols[jac.hcolOff[c]:jac.hcolOff[c+1]] {
+			ind[c][j] = 1
+		}
+	}
+	// trip[((a·C)+b)·C+c] for a ≤ b ≤ c, each a vector over the outputs, from the third
+	// Taylor coefficients c₃(u) = D³F[u, u, u]/6 (one jet sweep each):
+	//	D³[a,a,a] = 6c₃(s_a),
+	//	D³[a,a,b] = c₃(s_a+s_b) − c₃(s_a−s_b) − 2c₃(s_b),  D³[a,b,b] = c₃(s_a+s_b) + c₃(s_a−s_b) − 2c₃(s_a),
+	//	D³[a,b,c] = c₃(s_a+s_b+s_c) − Σ_x c₃(s_x) − ½ Σ_{x≠y} D³[x,x,y]   (a < b < c),
+	// so C + C(C−1) + C(C−1)(C−2)/6 sweeps in all (10 for C = 3).
+	mo := p.Rows
+	jet := make([]float64, mo*4)
+	c3 := func(v []float64) ([]float64, error) {
+		if err := Jet(jet, 3, ws, in, v); err != nil {
+			return nil, err
+		}
+		out := make([]float64, mo)
+		for i := range out {
+			out[i] = jet[i*4+3]
+		}
+		return out, nil
+	}
+	combo := func(sign []float64, cs ...int) []float64 {
+		v := make([]float64, n)
+		for k, c := range cs {
+			floats.AddScaled(v, sign[k], ind[c])
+		}
+		return v
+	}
+	single := make([][]float64, C)
+	trip := make([][]float64, C*C*C)
+	at := func(a, b, c int) []float64 { return trip[(a*C+b)*C+c] }
+	for a := 0; a < C; a++ {
+		var err error
+		if single[a], err = c3(ind[a]); err != nil {
+			return err
+		}
+		v := make([]float64, mo)
+		floats.AddScaled(v, 6, single[a])
+		trip[(a*C+a)*C+a] = v
+	}
+	for a := 0; a < C; a++ {
+		for b := a + 1; b < C; b++ {
+			pp, err := c3(combo([]float64{1, 1}, a, b))
+			if err != nil {
+				return err
+			}
+			pm, err := c3(combo([]float64{1, -1}, a, b))
+			if err != nil {
+				return err
+			}
+			aab, abb := make([]float64, mo), make([]float64, mo)
+			for i := range aab {
+				aab[i] = pp[i] - pm[i] - 2*single[b][i]
+				abb[i] = pp[i] + pm[i] - 2*single[a][i]
+			}
+			trip[(a*C+a)*C+b], trip[(a*C+b)*C+b] = aab, abb
+		}
+	}
+	for a := 0; a < C; a++ {
+		for b := a + 1; b < C; b++ {
+			for c := b + 1; c < C; c++ {
+				t, err := c3(combo([]float64{1, 1, 1}, a, b, c))
+				if err != nil {
+					return err
+				}
+				abc := make([]float64, mo)
+				aab, aac, abb := at(a, a, b), at(a, a, c), at(a, b, b)
+				bbc, acc, bcc := at(b, b, c), at(a, c, c), at(b, c, c)
+				for i := range abc {
+					abc[i] = t[i] - single[a][i] - single[b][i] - single[c][i] -
+						(aab[i]+aac[i]+abb[i]+bbc[i]+acc[i]+bcc[i])/2
+				}
+				trip[(a*C+b)*C+c] = abc
+			}
+		}
+	}
+	md, hc := m.Data, jac.hcolor
+	for i := 0; i < p.Rows; i++ {
+		if jac.affine[i] {
+			continue
+		}
+		cols := p.Col[p.RowPtr[i]:p.RowPtr[i+1]]
+		s := 0.0
+		for _, j := range cols {
+			for _, k := range cols {
+				base := (int(j)*n + int(k)) * n
+				for _, l := range cols {
+					x := md[base+int(l)]
+					if x == 0 {
+						continue
+					}
+					a, b, c := hc[j], hc[k], hc[l]
+					if a > b {
+						a, b = b, a
+					}
+					if b > c {
+						b, c = c, b
+					}
+					if a > b {
+						a, b = b, a
+					}
+					s += trip[(a*C+b)*C+c][i] * x
+				}
+			}
+		}
+		dst[i] = s
 	}
 	return nil
 }

@@ -342,3 +342,55 @@ func TestAffineOutputs(t *testing.T) {
 		}
 	}
 }
+
+// TestThirdContract compares ThirdContract with the sum of D3 along unit vectors, on
+// random graphs (the same exact values rounded differently: 1e-10 relative) and a random
+// symmetric M.
+func TestThirdContract(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	nonzero := 0
+	for trial := 0; trial < 60; trial++ {
+		r := newRandGraph(rng)
+		jac := NewJacobian(r.tape, r.vars)
+		ws := jac.NewWorkspace()
+		m, n := len(r.tape.Out), len(r.vars)
+		mt := linalg.NewTensor3(n)
+		for a := 0; a < n; a++ {
+			for b := a; b < n; b++ {
+				for c := b; c < n; c++ {
+					mt.SetSym(a, b, c, rng.NormFloat64())
+				}
+			}
+		}
+		got := make([]float64, m)
+		mustNil(t, ThirdContract(got, jac, ws, r.in, mt))
+		want := make([]float64, m)
+		col := make([]float64, m)
+		scale := make([]float64, m)
+		for a := 0; a < n; a++ {
+			for b := 0; b < n; b++ {
+				for c := 0; c < n; c++ {
+					mustNil(t, D3(col, ws, r.in, unit(n, a), unit(n, b), unit(n, c)))
+					for i := range want {
+						want[i] += col[i] * mt.At(a, b, c)
+						scale[i] += math.Abs(col[i] * mt.At(a, b, c))
+					}
+				}
+			}
+		}
+		for i := range want {
+			if math.IsNaN(want[i]) || math.IsInf(want[i], 0) {
+				continue
+			}
+			if math.Abs(got[i]-want[i]) > 1e-10*(scale[i]+1e-300) && got[i] != want[i] {
+				t.Errorf("trial %d: output %d: ThirdContract %.17g, Σ D3 %.17g", trial, i, got[i], want[i])
+			}
+			if want[i] != 0 {
+				nonzero++
+			}
+		}
+	}
+	if nonzero < 20 {
+		t.Errorf("only %d non-zero contractions compared", nonzero)
+	}
+}

@@ -121,6 +121,13 @@ func (f *Field) Jet(dst []float64, order int, in *ir.Inputs, v []float64) error 
 	return autodiff.Jet(dst, order, f.ws, in, v)
 }
 
+// ThirdContract sets dst[i] = Σ_jkl ∂³F_i/∂x_j∂x_k∂x_l M_jkl for a symmetric M over the
+// field's variables. Cost: 4·C(C+1)(C+2)/6 third-order jet sweeps for C = HessianColors(),
+// plus O(Σ_i |deps_i|³).
+func (f *Field) ThirdContract(dst []float64, in *ir.Inputs, m *linalg.Tensor3) error {
+	return autodiff.ThirdContract(dst, f.jac, f.ws, in, m)
+}
+
 // NewBlocks returns zeroed per-output Hessian blocks, the destination of HessianBlocks.
 func (f *Field) NewBlocks() *autodiff.Blocks { return f.jac.NewBlocks() }
 

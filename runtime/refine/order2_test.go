@@ -361,3 +361,18 @@ func TestSym3Packing(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTransientOrder2JSQK10 is the order-2 trajectory of JSQ K = 10 to T = 10, the
+// case compared with rmftool (target < 50 ms).
+func BenchmarkTransientOrder2JSQK10(b *testing.B) {
+	m := loadtest.Model(b, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {10}}})
+	in := m.Inputs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := Transient(context.Background(), m, in, []float64{10}, &Settings{Order: 2})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(res.Stats.FuncEvals), "rhs/op")
+	}
+}
