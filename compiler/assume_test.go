@@ -283,3 +283,39 @@ func TestAssumeDiagnostics(t *testing.T) {
 		})
 	}
 }
+
+// TestToggleExample checks examples/toggle.mf as issue 13 writes it: 'observable w =
+// (x1 + x2)^6', 'assume moment: stationary(w) <= 1.8e7' and 'region trunc = w < L^6' give one
+// node for w (hash-consing), and the region is recognised as the sublevel set of 'moment'
+// at the level L^6 (L = 24 by default), strict.
+func TestToggleExample(t *testing.T) {
+	t.Parallel()
+	m, ds := CompileFile("../examples/toggle.mf", Options{})
+	if m == nil {
+		t.Fatal(ds.Error())
+	}
+	if len(m.Assumptions) != 1 || m.Assumptions[0].Label != "moment" {
+		t.Fatalf("assumptions %+v", m.Assumptions)
+	}
+	a := m.Assumptions[0]
+	if a.W != observable(t, m, "w") {
+		t.Errorf("the assumption's w (node %d) is not the observable w (node %d)", a.W, observable(t, m, "w"))
+	}
+	if c := evalAt(m, a.C, nil, nil); c != 1.8e7 {
+		t.Errorf("c = %v, want 1.8e7", c)
+	}
+	k, level, strict, ok := m.Sublevel(region(t, m, "trunc"))
+	if !ok || k != 0 || !strict {
+		t.Fatalf("Sublevel(trunc) = %d, %v, %v", k, strict, ok)
+	}
+	if r := evalAt(m, level, nil, nil); r != math.Pow(24, 6) {
+		t.Errorf("level %v, want 24^6", r)
+	}
+	// The region is {x1 + x2 < 24}: on the boundary and just inside.
+	for _, n := range [][]float64{{23, 0}, {12, 11}, {24, 0}, {12, 12}} {
+		want := b2f(n[0]+n[1] < 24)
+		if got := evalAt(m, m.Regions[0].Node, n, nil); got != want {
+			t.Errorf("trunc at %v = %v, want %v", n, got, want)
+		}
+	}
+}
