@@ -110,12 +110,19 @@ func (c *compiler) assumptions() {
 	}
 }
 
-// lowerDrift builds drift(e) = Σ_j a_j(x)·(e(x + ℓ_j) − e(x)) (docs/language.md §6.11): the
-// node of e with the counts shifted by each jump ℓ (ir.Graph.ShiftCounts), weighted by the
-// sum of the propensities of the transitions with that jump. In discrete time this is
-// (P − I)e, the implicit self-loop adding 0. The transitions must be known: drift is refused
-// (E305) in a transition, a guard or the initial state, and in a model whose transitions
-// change the environment. Cost: O(|e|) nodes per distinct jump.
+// maxDriftMoves bounds the environment moves that one drift(e) expands (each is a copy of e
+// with the environment fixed): beyond it, drift is refused (E305).
+const maxDriftMoves = 10_000
+
+// lowerDrift builds drift(e) = Σ_j a_j(n, y)·(e(n + ℓ_j, u_j(y)) − e(n, y)) (docs/language.md
+// §6.11): the node of e with the counts shifted by each jump ℓ (ir.Graph.ShiftCounts) and,
+// for a transition that changes the environment, the environment fixed to u_j(y) in each
+// environment state y that it leaves (ir.Graph.FixEnv, selected by a test of y), weighted by
+// the propensity. Transitions with the same jump and no environment update share
+// e(n + ℓ) − e(n), their propensities added first. In discrete time this is (P − I)e, the
+// implicit self-loop adding 0. The transitions must be known: drift is refused (E305) in a
+// transition, a guard or the initial state. Cost: O(|e|) nodes per distinct jump and per
+// environment move.
 func (c *compiler) lowerDrift(e *expr, b *bindings) ir.NodeID {
 	g := c.g
 	at := c.at(e.pos)
@@ -124,22 +131,33 @@ func (c *compiler) lowerDrift(e *expr, b *bindings) ir.NodeID {
 			"drift(...) needs the model's transitions; it cannot be used in %s", c.driftContext())
 		return g.Const(math.NaN())
 	}
+	moves := 0
 	for _, t := range c.model.Transitions {
 		if t.Update != nil {
-			c.errorf(at, "E305", fmt.Sprintf("drift is defined for models whose transitions change counts only; '%s' changes the environment", t.Label),
-				"drift(...) of a model with environment updates is not supported")
-			return g.Const(math.NaN())
+			moves += len(t.Moves)
 		}
 	}
+	if moves > maxDriftMoves {
+		c.errorf(at, "E305", fmt.Sprintf("drift copies its argument once per environment move; the limit is %d", maxDriftMoves),
+			"drift(...) of a model with %d environment moves is not supported", moves)
+		return g.Const(math.NaN())
+	}
 	v := c.lower1(e.args[0], b)
-	// Transitions with the same jump share e(x + ℓ) − e(x): their propensities add first.
+	g.At = at
 	type group struct {
 		jump  []ir.Jump
 		props []ir.NodeID
 	}
 	var groups []*group
 	byJump := map[string]*group{}
+	var terms []ir.NodeID
 	for _, t := range c.model.Transitions {
+		if t.Update != nil {
+			if d := c.envDrift(t, v); !g.IsZero(d) {
+				terms = append(terms, g.Mul(t.Propensity, d))
+			}
+			continue
+		}
 		if len(t.Jump) == 0 {
 			continue // no count changes, no environment update: e(x + 0) − e(x) = 0
 		}
@@ -152,8 +170,6 @@ func (c *compiler) lowerDrift(e *expr, b *bindings) ir.NodeID {
 		}
 		gr.props = append(gr.props, t.Propensity)
 	}
-	g.At = at
-	terms := make([]ir.NodeID, 0, len(groups))
 	for _, gr := range groups {
 		diff := g.Sub(g.ShiftCounts(v, gr.jump), v)
 		if g.IsZero(diff) {
@@ -162,6 +178,33 @@ func (c *compiler) lowerDrift(e *expr, b *bindings) ir.NodeID {
 		terms = append(terms, g.Mul(g.Add(gr.props...), diff))
 	}
 	return g.Add(terms...)
+}
+
+// envDrift returns e(n + ℓ, u(y)) − e(n, y) for the transition t, which has an environment
+// update u: a chain of Selects on the environment state y over the moves of t that change
+// it, and e(n + ℓ, y) in the others (where the environment stays, or where the guard is
+// false and the propensity 0).
+func (c *compiler) envDrift(t ir.Transition, v ir.NodeID) ir.NodeID {
+	g := c.g
+	shifted := g.ShiftCounts(v, t.Jump)
+	out := shifted
+	space := c.model.Env.Space
+	for i := len(t.Moves) - 1; i >= 0; i-- {
+		mv := t.Moves[i]
+		if mv.To == mv.From {
+			continue
+		}
+		after := g.FixEnv(shifted, space[mv.To])
+		if after == out {
+			continue
+		}
+		conds := make([]ir.NodeID, len(space[mv.From]))
+		for k, val := range space[mv.From] {
+			conds[k] = g.Compare(ir.CmpEq, g.EnvVal(k), g.Const(float64(val)))
+		}
+		out = g.Select(g.And(conds...), after, out)
+	}
+	return g.Sub(out, v)
 }
 
 // driftContext names where a drift was met before the transitions were built.

@@ -139,6 +139,67 @@ func TestDrift(t *testing.T) {
 	}
 }
 
+// TestDriftEnvironment checks drift(e) = Σ_j a_j(n, y)(e(n + ℓ_j, u_j(y)) − e(n, y)) in models
+// whose transitions change the environment, by evaluation against closed forms worked out by
+// hand (small integers: exact up to rounding, tolerance 1e-12).
+func TestDriftEnvironment(t *testing.T) {
+	t.Parallel()
+	type point struct {
+		n, env []float64
+		want   float64
+	}
+	tests := []struct {
+		name, src string
+		points    []point
+	}{
+		{
+			// e = x + 10·[E = hi]. At lo: up 1·(+1), down x·(−1), flip 1·(+10), grab (x > 0)
+			// 3·(−1 + 10); at hi: up 4, down −x, flop 2·(−10).
+			name: "named",
+			src: `env E { lo, hi }
+species X as x
+up: 0 -> X @ match E { lo: 1, hi: 4 }
+down: X -> 0 @ x
+flip: set E = hi when E == lo @ 1
+flop: set E = lo when E == hi @ 2
+grab: X -> 0 set E = hi when E == lo and x > 0 @ 3
+observable q = drift(x + 10 * ind(E == hi))`,
+			points: []point{
+				{[]float64{0}, []float64{0}, 1 + 10},
+				{[]float64{3}, []float64{0}, 1 - 3 + 10 + 3*9},
+				{[]float64{0}, []float64{1}, 4 - 20},
+				{[]float64{3}, []float64{1}, 4 - 3 - 20},
+			},
+		},
+		{
+			// An integer environment climbing 0..3 at rate 1 + L: drift(L^2) = (1 + L)(2L + 1)
+			// below 3, 0 at 3; no species.
+			name: "integer",
+			src: `env L in 0..3
+step: set L = L + 1 when L < 3 @ 1 + L
+observable q = drift(L^2)`,
+			points: []point{
+				{nil, []float64{0}, 1},
+				{nil, []float64{2}, 3 * 5},
+				{nil, []float64{3}, 0},
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := mustCompile(t, tc.src, Options{})
+			id := observable(t, m, "q")
+			for _, p := range tc.points {
+				got := evalAt(m, id, p.n, p.env)
+				if math.Abs(got-p.want) > 1e-12*math.Max(1, math.Abs(p.want)) {
+					t.Errorf("q at n=%v, y=%v = %.17g, want %v", p.n, p.env, got, p.want)
+				}
+			}
+		})
+	}
+}
+
 // TestDriftNodes checks that drift leaves ordinary nodes: no call node in the graph, and
 // drift of a constant is the constant 0.
 func TestDriftNodes(t *testing.T) {
@@ -260,8 +321,8 @@ func TestAssumeDiagnostics(t *testing.T) {
 			"assumption label 'm' is already used (6:8)", "give each assumption its own label"},
 		{"drift-in-rate", "let q = drift(S)\ngrow: 0 -> S @ 1 + q", "E305", "6:9",
 			"drift(...) needs the model's transitions; it cannot be used in transition 'grow'", ""},
-		{"drift-env-update", "flip: set E = hi @ 1\nobservable q = drift(S)", "E305", "7:16",
-			"drift(...) of a model with environment updates is not supported", ""},
+		{"drift-env-too-many", "env L in 0..20000\nstep: set L = L + 1 when L < 20000 @ 1\nobservable q = drift(S)", "E305", "8:16",
+			"drift(...) of a model with 20000 environment moves is not supported", ""},
 		{"drift-arity", "observable q = drift(S, S)", "E305", "6:16", "drift expects 1 argument, got 2", ""},
 		{"drift-static", "param k = drift(c)", "E307", "6:11", "", ""},
 	}

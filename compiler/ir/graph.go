@@ -669,39 +669,64 @@ func (g *Graph) Rebuild(n *Node, args []NodeID) NodeID {
 // result is an ordinary node, which every evaluator and autodiff read as any other. Nodes
 // that read no count are shared, not copied. Cost: O(size of root's subgraph).
 func (g *Graph) ShiftCounts(root NodeID, jump []Jump) NodeID {
-	if len(jump) == 0 || g.Dep(root)&DepCount == 0 {
+	if len(jump) == 0 {
 		return root
 	}
+	return g.rewrite(root, DepCount, func(id NodeID, n *Node) NodeID {
+		if n.Op == OpCount {
+			for _, j := range jump {
+				if j.Species == int(n.Aux) {
+					return g.Add(id, g.Const(float64(j.Delta)))
+				}
+			}
+		}
+		return id
+	})
+}
+
+// FixEnv returns the node of root with the environment set to the tuple y (one value per
+// component, the state index for a named component): environment values become constants
+// and environment tests true or false, folded through the builders. Cost: O(size of root's
+// subgraph).
+func (g *Graph) FixEnv(root NodeID, y []int) NodeID {
+	return g.rewrite(root, DepEnv, func(id NodeID, n *Node) NodeID {
+		switch n.Op {
+		case OpEnvVal:
+			return g.Const(float64(y[n.Aux]))
+		case OpEnvIs:
+			return g.BoolConst(float64(y[n.Aux]) == n.Val)
+		}
+		return id
+	})
+}
+
+// rewrite rebuilds root bottom-up, replacing each leaf by leaf(id, node) and rebuilding the
+// nodes whose operands changed; nodes without the dependency dep are kept as they are.
+func (g *Graph) rewrite(root NodeID, dep Dep, leaf func(id NodeID, n *Node) NodeID) NodeID {
 	memo := map[NodeID]NodeID{}
-	var shift func(id NodeID) NodeID
-	shift = func(id NodeID) NodeID {
+	var walk func(id NodeID) NodeID
+	walk = func(id NodeID) NodeID {
+		if g.Deps[id]&dep == 0 {
+			return id
+		}
 		if r, ok := memo[id]; ok {
 			return r
 		}
 		n := g.Nodes[id]
 		var r NodeID
-		switch {
-		case g.Deps[id]&DepCount == 0:
-			r = id
-		case n.Op == OpCount:
-			r = id
-			for _, j := range jump {
-				if j.Species == int(n.Aux) {
-					r = g.Add(id, g.Const(float64(j.Delta)))
-					break
-				}
-			}
-		default:
+		if n.Op.IsLeaf() {
+			r = leaf(id, &n)
+		} else {
 			args := make([]NodeID, len(n.Args))
 			for k, a := range n.Args {
-				args[k] = shift(a)
+				args[k] = walk(a)
 			}
 			r = g.Rebuild(&n, args)
 		}
 		memo[id] = r
 		return r
 	}
-	return shift(root)
+	return walk(root)
 }
 
 func sortIDs(ids []NodeID) { slices.Sort(ids) }
