@@ -144,6 +144,9 @@ func (c *compiler) lowerDrift(e *expr, b *bindings) ir.NodeID {
 	}
 	v := c.lower1(e.args[0], b)
 	g.At = at
+	if !c.chargeDrift(e, v, moves) {
+		return g.Const(math.NaN())
+	}
 	type group struct {
 		jump  []ir.Jump
 		props []ir.NodeID
@@ -178,6 +181,41 @@ func (c *compiler) lowerDrift(e *expr, b *bindings) ir.NodeID {
 		terms = append(terms, g.Mul(g.Add(gr.props...), diff))
 	}
 	return g.Add(terms...)
+}
+
+// chargeDrift counts the nodes that drift(e) may copy — the nodes of e that read a count or
+// the environment, once per distinct jump and once per environment move — against a budget
+// of 4 × Options.MaxElements for the whole model, so that nested drifts of a large model
+// cannot exhaust memory: beyond it, E406. It reports whether the drift may be built.
+func (c *compiler) chargeDrift(e *expr, v ir.NodeID, moves int) bool {
+	g := c.g
+	size := 0
+	seen := map[ir.NodeID]bool{}
+	var walk func(id ir.NodeID)
+	walk = func(id ir.NodeID) {
+		if seen[id] || g.Dep(id)&(ir.DepCount|ir.DepEnv) == 0 {
+			return
+		}
+		seen[id] = true
+		size++
+		for _, a := range g.Node(id).Args {
+			walk(a)
+		}
+	}
+	walk(v)
+	jumps := map[string]bool{}
+	for _, t := range c.model.Transitions {
+		if t.Update == nil && len(t.Jump) > 0 {
+			jumps[fmt.Sprint(t.Jump)] = true
+		}
+	}
+	c.driftCost += size * (len(jumps) + moves)
+	if limit := 4 * c.opts.maxElements(); c.driftCost > limit {
+		c.errorf(c.at(e.pos), "E406", fmt.Sprintf("simplify the argument, or nest fewer drifts (the limit is %d copied nodes, 4 × Options.MaxElements)", limit),
+			"drift(...) would copy more than %d nodes", limit)
+		return false
+	}
+	return true
 }
 
 // envDrift returns e(n + ℓ, u(y)) − e(n, y) for the transition t, which has an environment

@@ -204,7 +204,12 @@ observable q = drift(L^2)`,
 // drift of a constant is the constant 0.
 func TestDriftNodes(t *testing.T) {
 	t.Parallel()
-	m := mustCompile(t, "param k = 2\nspecies X as x\nup: 0 -> X @ k\ndown: X -> 0 @ x\nobservable z = drift(k)\nobservable q = drift(drift(x))", Options{})
+	m := mustCompile(t, "param k = 2\nspecies X as x\nup: 0 -> X @ k\ndown: X -> 0 @ x\nobservable z = drift(k)\nobservable q = drift(drift(x))\n"+
+		"observable Qx = drift(x)\nmeasure mq = stationary(drift(x))", Options{})
+	// The measure's reward and the observable are one node (hash-consing); its value k − x.
+	if qx := observable(t, m, "Qx"); m.Measures[0].Args[0] != qx || evalAt(m, qx, []float64{5}, nil) != 2-5 {
+		t.Errorf("measure of drift(x) is node %d, observable Qx node %d", m.Measures[0].Args[0], qx)
+	}
 	if !m.Graph.IsZero(observable(t, m, "z")) {
 		t.Errorf("drift(k) is %s, want the constant 0", m.Graph.String(observable(t, m, "z"), m.Names()))
 	}
@@ -323,6 +328,8 @@ func TestAssumeDiagnostics(t *testing.T) {
 			"drift(...) needs the model's transitions; it cannot be used in transition 'grow'", ""},
 		{"drift-env-too-many", "env L in 0..20000\nstep: set L = L + 1 when L < 20000 @ 1\nobservable q = drift(S)", "E305", "8:16",
 			"drift(...) of a model with 20000 environment moves is not supported", ""},
+		{"drift-too-large", "for i in 1..300: grow: 0 -> i S @ i\nobservable q = drift(drift(drift(S^2 + S^3)))", "E406", "7:16",
+			"drift(...) would copy more than 4000000 nodes", ""},
 		{"drift-arity", "observable q = drift(S, S)", "E305", "6:16", "drift expects 1 argument, got 2", ""},
 		{"drift-static", "param k = drift(c)", "E307", "6:11", "", ""},
 	}

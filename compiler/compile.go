@@ -96,6 +96,7 @@ type compiler struct {
 	symbols     lang.Slab[symbol] // the symbols of newSymbol
 	letDepth    int
 	transDone   bool // the transitions are built: drift can be lowered
+	driftCost   int  // nodes that drift may copy, so far (chargeDrift)
 }
 
 // letContext names what inlines the let being lowered, for messages: transition 'decay'. Its
