@@ -387,3 +387,34 @@ func TestToggleExample(t *testing.T) {
 		}
 	}
 }
+
+// TestParityRecipe follows the moment-bound recipe of digest 003 §1.4 on the parity model of
+// issue 13 with v = x1 + 2x2 and w = x1 + x2: Qv + w = 2 + 2x1 − x1² − x2 has the maximum
+// D = 3 (at x1 = 1, x2 = 0), whence stationary(x1 + x2) <= 3, and F = {Qv > −w − 1} =
+// {3 + 2x1 − x1² − x2 > 0} is the finite set of 3 + 4 + 3 = 10 states with x1 ≤ 2. Both are
+// computed by evaluating the compiled region and observable on the grid 0..40 × 0..40, which
+// contains F (outside x1 ≤ 2, x2 ≤ 3 the polynomial is ≤ 0); the values are small integers,
+// so exact.
+func TestParityRecipe(t *testing.T) {
+	t.Parallel()
+	m := mustCompile(t, `species S1 as x1, S2 as x2
+born: 0 -> 2S1 @ 1
+pair: 2S1 -> 0 @ x1 * (x1 - 1) / 2
+gone: S2 -> 0 @ x2
+let v = x1 + 2 * x2
+let w = x1 + x2
+observable D = drift(v) + w
+region F = drift(v) > -w - 1
+assume stationary(w) <= 3`, Options{})
+	d, f := observable(t, m, "D"), m.Regions[region(t, m, "F")].Node
+	best, inF := math.Inf(-1), 0
+	for x1 := 0.0; x1 <= 40; x1++ {
+		for x2 := 0.0; x2 <= 40; x2++ {
+			best = math.Max(best, evalAt(m, d, []float64{x1, x2}, nil))
+			inF += int(evalAt(m, f, []float64{x1, x2}, nil))
+		}
+	}
+	if best != 3 || inF != 10 {
+		t.Errorf("max(Qv + w) = %v, |F| = %d; want 3 and 10", best, inF)
+	}
+}
