@@ -40,7 +40,7 @@ func (c *compiler) assumeDecl(d *lang.AssumeDecl) {
 }
 
 // assumeUses reports E708 at each reference of e that makes it unfit for its place in the
-// assumption label: 't' or the scale in the function w; besides those, the state (species,
+// assumption called label: 't' or the scale in the function w; besides those, the state (species,
 // aliases, environment components) and drift in the bound c (bound true). A reference to a
 // let, observable or region is reported when its definition uses such a name, "through" it.
 func (c *compiler) assumeUses(e *expr, label string, bound bool) {
@@ -108,6 +108,7 @@ func (c *compiler) assumptions() {
 		w, bound := c.lower(a.w, nil), c.lower(a.c, nil)
 		c.model.Assumptions = append(c.model.Assumptions, ir.Assumption{Label: a.label, W: w, C: bound, Pos: a.pos})
 	}
+	c.context = letContext{}
 }
 
 // maxDriftMoves bounds the environment moves that one drift(e) expands (each is a copy of e
