@@ -74,6 +74,8 @@ type compiler struct {
 	params, species, envs, lets, observables, regions, measures []*symbol
 	loops                                                       []loopItem
 	inits                                                       []*initDecl
+	assumes                                                     []*assumeDecl
+	assumeLabels                                                map[string]diag.Pos
 
 	// expansion
 	g           *ir.Graph
@@ -93,6 +95,8 @@ type compiler struct {
 	exprs       exprArena         // the nodes of converted expressions
 	symbols     lang.Slab[symbol] // the symbols of newSymbol
 	letDepth    int
+	transDone   bool // the transitions are built: drift can be lowered
+	driftCost   int  // nodes that drift may copy, so far (chargeDrift)
 }
 
 // letContext names what inlines the let being lowered, for messages: transition 'decay'. Its
@@ -130,12 +134,13 @@ func Compile(f *lang.File, opts Options) (*ir.Model, diag.List) {
 	n := lang.Count(f)
 	names := n.Params + n.Species + n.Env + n.Lets + n.Observables + n.Regions + n.Measures + 1
 	c := &compiler{
-		opts:      opts,
-		syms:      make(map[string]*symbol, names),
-		order:     make([]*symbol, 0, names),
-		labels:    map[string]diag.Pos{},
-		autoCount: map[int]int{},
-		letMemo:   map[letKey]ir.NodeID{},
+		opts:         opts,
+		syms:         make(map[string]*symbol, names),
+		order:        make([]*symbol, 0, names),
+		labels:       map[string]diag.Pos{},
+		assumeLabels: map[string]diag.Pos{},
+		autoCount:    map[int]int{},
+		letMemo:      map[letKey]ir.NodeID{},
 	}
 	c.file = f.Name
 	name := strings.TrimSuffix(filepath.Base(f.Name), filepath.Ext(f.Name))

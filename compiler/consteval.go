@@ -287,6 +287,9 @@ func (c *compiler) cevalReduce(e *expr, b *bindings, what string) float64 {
 func (c *compiler) cevalCall(e *expr, b *bindings, what string) float64 {
 	f, _ := stdlib.Lookup(e.name)
 	bi := f.Builtin()
+	if bi.Kind == stdlib.Model {
+		c.fail(e, "E307", "use literals, parameters and binders only", "%s must be known at compile time; %s reads the state", what, e.name)
+	}
 	args := make([]float64, len(e.args))
 	for i, a := range e.args {
 		args[i] = c.ceval1(a, b, what)

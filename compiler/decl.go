@@ -168,6 +168,8 @@ func (c *compiler) declarations(f *lang.File) {
 			c.defDecl(s.Def)
 		case s.Measure != nil:
 			c.measureDecl(s.Measure)
+		case s.Assume != nil:
+			c.assumeDecl(s.Assume)
 		case s.Init != nil:
 			c.initDecl(s.Init)
 		case s.For != nil:

@@ -28,6 +28,16 @@ func FuzzCompile(f *testing.F) {
 		}
 		f.Add(src)
 	}
+	for _, src := range []string{
+		"param a = 20, L = 24\nspecies P1 as x1, P2 as x2\nmake1: 0 <-> P1 @ a / (1 + x2), x1\nmake2: 0 <-> P2 @ a / (1 + x1), x2\n" +
+			"observable w = (x1 + x2)^6\nassume moment: stationary(w) <= 1.8e7\nregion trunc = w < L^6\nobservable Qv = drift(x1 + x2)\n",
+		"species S1 as x1, S2 as x2\nborn: 0 -> 2S1 @ 1\npair: 2S1 -> 0 @ x1 * (x1 - 1) / 2\ngone: S2 -> 0 @ x2\n" +
+			"assume stationary(x1 + x2) <= 3\nregion F = drift(x1 + 2 * x2) > -x1 - x2 - 1\n",
+		"time discrete\nspecies X\nup: 0 -> X @ 0.3\ndown: X -> 0 when X > 0 @ 0.5\nlet q = drift(X^2)\nmeasure m = stationary(q)\nassume a: stationary(q) <= 1\n",
+		"scale N = 10\nenv E { lo, hi }\nspecies S\nflip: set E = hi @ 1\ngrow: 0 -> S @ drift(S)\nassume m: stationary(S * t) <= N * S\nassume m: stationary(S) <= 1\n",
+	} {
+		f.Add([]byte(src))
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		if len(src) > 16<<10 || strings.Count(string(src), "..") > 8 {
 			t.Skip("large inputs and many ranges test speed, not logic")

@@ -326,6 +326,9 @@ func (c *compiler) lowerMatch(e *expr, b *bindings) ir.NodeID {
 // lowers it to. The Count argument, if any, is evaluated at compile time.
 func (c *compiler) lowerCall(e *expr, b *bindings) ir.NodeID {
 	f, _ := stdlib.Lookup(e.name)
+	if f == stdlib.FnDrift {
+		return c.lowerDrift(e, b)
+	}
 	bi := f.Builtin()
 	k := 0
 	for i, a := range bi.Args {

@@ -7,10 +7,11 @@ import (
 	"github.com/mfcproject/mfc/compiler/ir"
 )
 
-// outputs lowers observables, regions and measures (every family instance), and decides
+// outputs lowers observables, regions, measures (every family instance) and assumptions, and decides
 // time homogeneity (E706 for a stationary measure of a time-dependent model).
 func (c *compiler) outputs() {
 	m := c.model
+	c.transDone = true
 	m.TimeHomogeneous = true
 	var timeDep *ir.Transition
 	for i := range m.Transitions {
@@ -62,6 +63,7 @@ func (c *compiler) outputs() {
 		})
 	}
 	c.instance = ""
+	c.assumptions()
 }
 
 // measureArg checks the horizon T or discount rate a of a measure instance at the values of

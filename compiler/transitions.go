@@ -283,36 +283,13 @@ func (c *compiler) substitute(root ir.NodeID, i int, v float64, y []int) ir.Node
 	return sub(root)
 }
 
-// rebuild creates a node like n over new operands through the folding builders.
+// rebuild creates a node like n over new operands through the folding builders, with the
+// static check's rule 0/e = 0 (docs/language.md §6.5).
 func rebuild(g *ir.Graph, n *ir.Node, a []ir.NodeID) ir.NodeID {
-	switch n.Op {
-	case ir.OpAdd:
-		return g.Add(a...)
-	case ir.OpMul:
-		return g.Mul(a...)
-	case ir.OpNeg:
-		return g.Neg(a[0])
-	case ir.OpDiv:
-		if g.IsZero(a[0]) {
-			return a[0] // the §6.5 rule 0/e = 0; where e is also 0, run time reports E802
-		}
-		return g.Div(a[0], a[1])
-	case ir.OpPow:
-		return g.Pow(a[0], a[1])
-	case ir.OpFn:
-		return g.Call(ir.Fn(n.Aux), a...)
-	case ir.OpCmp:
-		return g.Compare(ir.Cmp(n.Aux), a[0], a[1])
-	case ir.OpAnd:
-		return g.And(a...)
-	case ir.OpOr:
-		return g.Or(a...)
-	case ir.OpNot:
-		return g.Not(a[0])
-	case ir.OpSelect:
-		return g.Select(a[0], a[1], a[2])
+	if n.Op == ir.OpDiv && g.IsZero(a[0]) {
+		return a[0] // the §6.5 rule 0/e = 0; where e is also 0, run time reports E802
 	}
-	panic("rebuild: leaf " + n.Op.String())
+	return g.Rebuild(n, a)
 }
 
 // names returns the printable names of the graph's leaves.

@@ -58,6 +58,7 @@ type Statement struct {
 	Env        *EnvDecl
 	Def        *DefDecl
 	Measure    *MeasureDecl
+	Assume     *AssumeDecl
 	Init       *InitDecl
 	For        *ForStmt
 	Transition *Transition
@@ -149,6 +150,15 @@ type MeasureDecl struct {
 	Shape *Shape
 	Kind  string
 	Args  []Expr
+}
+
+// AssumeDecl is 'assume [label:] stationary(w) <= c': every stationary law π of the model
+// has π(w) ≤ c (docs/language.md §5.7). Label is nil when omitted.
+type AssumeDecl struct {
+	Pos   Pos
+	Label *Ident
+	W     Expr
+	C     Expr
 }
 
 // InitDecl is 'init { ... }' or 'init density { ... }'.

@@ -227,6 +227,8 @@ func (p *fastParser) statement() *Statement {
 		s.Def = d
 	case t.Type == Keyword && t.Value == "measure":
 		s.Measure = p.measureDecl()
+	case t.Type == Keyword && t.Value == "assume":
+		s.Assume = p.assumeDecl()
 	case t.Type == Keyword && t.Value == "init":
 		s.Init = p.initDecl()
 	case t.Type == Keyword && t.Value == "for":
@@ -322,6 +324,22 @@ func (p *fastParser) measureDecl() *MeasureDecl {
 		d.Args = append(d.Args, p.exprNode())
 	}
 	p.expect(")")
+	return d
+}
+
+func (p *fastParser) assumeDecl() *AssumeDecl {
+	d := &AssumeDecl{Pos: p.pos()}
+	p.expect("assume")
+	if p.kind(IdentT) {
+		d.Label = p.ident()
+		p.expect(":")
+	}
+	p.expect("stationary")
+	p.expect("(")
+	d.W = p.exprNode()
+	p.expect(")")
+	p.expect("<=")
+	d.C = p.exprNode()
 	return d
 }
 

@@ -381,6 +381,12 @@ func stmtUnit(s *Statement) unit {
 	case s.Measure != nil:
 		m := s.Measure
 		w.str("measure ", m.Name.Name, shape(m.Shape), " = ", m.Kind, "(", exprs(m.Args), ")")
+	case s.Assume != nil:
+		w.str("assume ")
+		if s.Assume.Label != nil {
+			w.str(s.Assume.Label.Name, ": ")
+		}
+		w.str("stationary(", expr(s.Assume.W), ") <= ", expr(s.Assume.C))
 	case s.Init != nil:
 		w.str(initDecl(s.Init))
 	case s.Transition != nil:

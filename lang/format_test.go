@@ -237,6 +237,26 @@ func TestFormatCases(t *testing.T) {
 
 // formatCases maps a case name to its input and expected output.
 var formatCases = map[string][2]string{
+	"assume-drift": {
+		`species P1 as x1, P2 as x2
+observable w=(x1+x2)^6
+assume   moment :stationary( w )<=1.8e7   # SDP bound
+assume stationary(x1)<=2*a
+  assume
+  tail:
+  stationary(drift(x1 ^ 2)+w)
+  <= c
+observable Qv = drift( x1+2*x2 )
+region F = drift(x1)> -1
+`,
+		`species P1 as x1, P2 as x2
+observable w = (x1 + x2)^6
+assume moment: stationary(w) <= 1.8e7  # SDP bound
+assume stationary(x1) <= 2 * a
+assume tail: stationary(drift(x1^2) + w) <= c
+observable Qv = drift(x1 + 2 * x2)
+region F = drift(x1) > -1
+`},
 	"expressions": {
 		`model   m
 let a = (x+1)*y^2/ -z

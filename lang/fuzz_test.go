@@ -15,6 +15,16 @@ import (
 
 var fzCode = regexp.MustCompile(`^E10[1-6]$`)
 
+// fzAssumeSeeds are seeds for assume and drift (docs/language.md §5.7, §6.11).
+var fzAssumeSeeds = []string{
+	"species X as x\nassume moment: stationary(x^2) <= 4 * k\nregion r = x^2 < 9\n",
+	"assume stationary(drift(x) + w) <= c assume m2: stationary(w)<=1e9\n",
+	"observable Qv = drift(x1 + 2 * x2)\nregion F = drift(v) > -1\nlet q = drift(drift(x))\n",
+	"assume m stationary(w) <= 1\n",
+	"assume m: stationary(w) <\n",
+	"species assume\nassume: 0 -> X @ 1\n",
+}
+
 // FuzzParse checks that Parse never panics or hangs, that every diagnostic is a well-formed
 // front-end diagnostic positioned inside the source, and that parsing is deterministic.
 // Seeds: every example model and spec example, the bad inputs of the diagnostics tests and
@@ -34,6 +44,9 @@ func FuzzParse(f *testing.F) {
 	}
 	for _, c := range ptDiagCases {
 		f.Add([]byte(c.src))
+	}
+	for _, src := range fzAssumeSeeds {
+		f.Add([]byte(src))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		if len(src) > 64<<10 {

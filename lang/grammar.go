@@ -32,6 +32,7 @@ type gStatement struct {
 	Env        *gEnvDecl     `parser:"| @@"`
 	Def        *gDefDecl     `parser:"| @@"`
 	Measure    *gMeasureDecl `parser:"| @@"`
+	Assume     *gAssumeDecl  `parser:"| @@"`
 	Init       *gInitDecl    `parser:"| @@"`
 	For        *gForStmt     `parser:"| @@"`
 	Transition *gTransition  `parser:"| @@"`
@@ -123,6 +124,14 @@ type gMeasureDecl struct {
 	Shape *gShape  `parser:"@@? \"=\""`
 	Kind  string   `parser:"@( \"stationary\" | \"transient\" | \"cumulative\" | \"discounted\" | \"until\" )"`
 	Args  []*gExpr `parser:"\"(\" @@ ( \",\" @@ )* \")\""`
+}
+
+// gAssumeDecl is 'assume [label:] stationary(w) <= c'.
+type gAssumeDecl struct {
+	Pos   lexer.Position
+	Label *gIdent `parser:"\"assume\" ( @@ \":\" )? \"stationary\" \"(\""`
+	W     *gExpr  `parser:"@@ \")\" \"<=\""`
+	C     *gExpr  `parser:"@@"`
 }
 
 // gInitDecl is 'init { ... }' or 'init density { ... }'.

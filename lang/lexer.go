@@ -65,7 +65,7 @@ func init() {
 		"species", "as", "env", "let", "observable", "region", "measure", "init", "density",
 		"for", "in", "where", "when", "set", "if", "then", "else", "match", "and", "or", "not",
 		"true", "false", "sum", "prod", "all", "any", "stationary", "transient", "cumulative",
-		"discounted", "until"} {
+		"discounted", "until", "assume"} {
 		Keywords[k] = true
 	}
 }

@@ -113,7 +113,7 @@ func TestLexPunct(t *testing.T) {
 func TestLexKeywords(t *testing.T) {
 	spec := strings.Fields(`model time continuous discrete scale param species as env let observable region
 		measure init density for in where when set if then else match and or not true false sum prod all any
-		stationary transient cumulative discounted until`)
+		stationary transient cumulative discounted until assume`)
 	var have []string
 	for k := range Keywords {
 		have = append(have, k)

@@ -129,7 +129,7 @@ type span struct{ lo, hi int }
 
 // hardStart lists keywords that can only begin a statement.
 var hardStart = map[string]bool{"model": true, "time": true, "scale": true, "param": true,
-	"species": true, "let": true, "observable": true, "region": true, "measure": true, "init": true}
+	"species": true, "let": true, "observable": true, "region": true, "measure": true, "init": true, "assume": true}
 
 // split cuts the token stream into runs of whole statements. A statement starts at a hard
 // keyword, at 'env' and 'for' outside brackets (unless they continue an init item or a loop
@@ -309,7 +309,7 @@ var declNoun = map[string]string{"param": "a parameter", "species": "a species",
 	"observable": "an observable", "region": "a region", "measure": "a measure", "env": "an environment",
 	"scale": "the scale", "model": "the model", "as": "an alias", "for": "a loop variable",
 	"in": "", "sum": "a reduction variable", "prod": "a reduction variable", "all": "a reduction variable",
-	"any": "a reduction variable"}
+	"any": "a reduction variable", "assume": "an assumption"}
 
 // keywordAsName recognises a keyword where a declared name belongs (E104).
 func keywordAsName(file string, bad, prev, lead token, toks []token, i int) *diag.Diagnostic {
@@ -487,6 +487,7 @@ var stmtHints = map[string]string{
 	"observable": "write 'observable name = expression'",
 	"region":     "write 'region name = condition'",
 	"measure":    "write 'measure name = stationary(f)'; kinds are stationary, transient, cumulative, discounted, until",
+	"assume":     "write 'assume moment: stationary(w) <= c'",
 	"init":       "write 'init { S = 10, E = lo }' or 'init density { S = 0.9 }'",
 	"for":        "write 'for i in 1..K: transition' or 'for i in 1..K { transitions }'",
 }

@@ -109,6 +109,19 @@ var ptDiagCases = []struct {
 		"t.mf:1:15: error[E105]: '(' at 1:15 is never closed\n    hint: add ')'"}},
 	{"E105 loop block", "species S\nfor i in 1..3 {\n  S -> 0 @ 1\n", []string{
 		"t.mf:2:15: error[E105]: '{' at 2:15 is never closed\n    hint: add '}'"}},
+
+	// assume (docs/language.md §5.7): the label needs ':', the form is stationary(w) <= c.
+	{"E103 assume without colon", "assume moment stationary(w) <= 1\n", []string{
+		"t.mf:1:15: error[E103]: unexpected 'stationary'\n    hint: write 'assume moment: stationary(w) <= c'"}},
+	{"E103 assume with <", "assume m: stationary(w) < 1\n", []string{
+		"t.mf:1:25: error[E103]: unexpected '<'\n    hint: write 'assume moment: stationary(w) <= c'"}},
+	{"E103 assume of another kind", "assume m: transient(w) <= 1\n", []string{
+		"t.mf:1:11: error[E103]: unexpected 'transient'\n    hint: write 'assume moment: stationary(w) <= c'"}},
+	{"E103 assume without bound", "assume m: stationary(w) <=\nparam k = 1\n", []string{
+		"t.mf:2:1: error[E103]: unexpected 'param'\n    hint: write 'assume moment: stationary(w) <= c'"}},
+	{"E104 assume as a species", "species assume, X\n", []string{
+		"t.mf:1:9: error[E104]: 'assume' is a keyword and cannot name a species\n    hint: choose another name",
+		"t.mf:1:15: error[E103]: unexpected ','\n    hint: write 'assume moment: stationary(w) <= c'"}},
 }
 
 func TestParseDiagnostics(t *testing.T) {

@@ -40,7 +40,7 @@ func TestGrammarFieldsMatchAST(t *testing.T) {
 		{gTimeDecl{}, TimeDecl{}}, {gScaleDecl{}, ScaleDecl{}}, {gParamDecl{}, ParamDecl{}},
 		{gParamItem{}, ParamItem{}}, {gArrayLit{}, ArrayLit{}}, {gArrayElem{}, ArrayElem{}},
 		{gSpeciesDecl{}, SpeciesDecl{}}, {gSpeciesItem{}, SpeciesItem{}}, {gEnvDecl{}, EnvDecl{}},
-		{gDefDecl{}, DefDecl{}}, {gMeasureDecl{}, MeasureDecl{}}, {gInitDecl{}, InitDecl{}},
+		{gDefDecl{}, DefDecl{}}, {gMeasureDecl{}, MeasureDecl{}}, {gAssumeDecl{}, AssumeDecl{}}, {gInitDecl{}, InitDecl{}},
 		{gInitItem{}, InitItem{}}, {gInitFor{}, InitFor{}}, {gInitAssign{}, InitAssign{}},
 		{gShape{}, Shape{}}, {gDim{}, Dim{}}, {gRange{}, Range{}}, {gBinders{}, Binders{}},
 		{gBinder{}, Binder{}}, {gForStmt{}, ForStmt{}}, {gLoopBody{}, LoopBody{}},

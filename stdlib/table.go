@@ -26,6 +26,7 @@ const (
 	FnFF
 	FnPoissonPMF
 	FnPoissonCDF
+	FnDrift
 	numFns
 )
 
@@ -57,6 +58,10 @@ const (
 	// autodiff and compiler/series see only those: a^b, or Select and comparisons, whose
 	// expansion needs the sign condition of the compared quantity (min, max, abs, ind).
 	Macro
+	// Model functions are operators of the model, not functions of their arguments' values:
+	// the compiler builds their nodes from the transitions (drift), so they have no Eval and
+	// never appear in the graph.
+	Model
 )
 
 // Arg is one formal argument.
@@ -164,6 +169,8 @@ var table = [numFns]Builtin{
 	FnPoissonCDF: {Name: "poisson_cdf", Doc: "poisson_cdf(k, m): Σ_{j≤k} poisson_pmf(j, m); d/dm = −pmf(k, m)",
 		Args: []Arg{{"k", Num}, {"m", Num}}, Kind: Smooth, Params: 1,
 		Eval2: PoissonCDF, Jet: poissonJet(true), Taylor: poissonTaylor(true)},
+	FnDrift: {Name: "drift", Doc: "drift(e): the generator applied to the state expression e, Σ_j a_j(x)·(e(x + ℓ_j) − e(x)); (P − I)e in discrete time",
+		Args: unary, Kind: Model},
 }
 
 // selectFold lowers min (op <=) or max (op >=) to a chain of Selects, left to right.
@@ -224,6 +231,9 @@ func (f Fn) Eval(x []float64) float64 { return table[f].Eval(x) }
 // Eval applies the function to argument values (conditions as 1 or 0). It does not
 // allocate.
 func (b *Builtin) Eval(x []float64) float64 {
+	if b.Kind == Model {
+		panic("stdlib: " + b.Name + " is an operator of the model; the compiler builds its nodes")
+	}
 	if b.Eval1 != nil {
 		return b.Eval1(x[0])
 	}

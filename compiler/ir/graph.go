@@ -633,6 +633,102 @@ func (g *Graph) Select(c, a, b NodeID) NodeID {
 // Ind returns 1 if c holds, else 0.
 func (g *Graph) Ind(c NodeID) NodeID { return g.Select(c, g.Const(1), g.Const(0)) }
 
+// Rebuild creates a node like n over the operands args (one per operand of n) through the
+// folding builders, so that the result is hash-consed and folded like any other node. n
+// must not be a leaf.
+func (g *Graph) Rebuild(n *Node, args []NodeID) NodeID {
+	switch n.Op {
+	case OpAdd:
+		return g.Add(args...)
+	case OpMul:
+		return g.Mul(args...)
+	case OpNeg:
+		return g.Neg(args[0])
+	case OpDiv:
+		return g.Div(args[0], args[1])
+	case OpPow:
+		return g.Pow(args[0], args[1])
+	case OpFn:
+		return g.Call(Fn(n.Aux), args...)
+	case OpCmp:
+		return g.Compare(Cmp(n.Aux), args[0], args[1])
+	case OpAnd:
+		return g.And(args...)
+	case OpOr:
+		return g.Or(args...)
+	case OpNot:
+		return g.Not(args[0])
+	case OpSelect:
+		return g.Select(args[0], args[1], args[2])
+	}
+	panic("ir: Rebuild of the leaf " + n.Op.String())
+}
+
+// ShiftCounts returns the node of root with every count n_i replaced by n_i + δ_i for the
+// jump δ (the expression at the state x + δ), rebuilt through the folding builders: the
+// result is an ordinary node, which every evaluator and autodiff read as any other. Nodes
+// that read no count are shared, not copied. Cost: O(size of root's subgraph).
+func (g *Graph) ShiftCounts(root NodeID, jump []Jump) NodeID {
+	if len(jump) == 0 {
+		return root
+	}
+	return g.rewrite(root, DepCount, func(id NodeID, n *Node) NodeID {
+		if n.Op == OpCount {
+			for _, j := range jump {
+				if j.Species == int(n.Aux) {
+					return g.Add(id, g.Const(float64(j.Delta)))
+				}
+			}
+		}
+		return id
+	})
+}
+
+// FixEnv returns the node of root with the environment set to the tuple y (one value per
+// component, the state index for a named component): environment values become constants
+// and environment tests true or false, folded through the builders. Cost: O(size of root's
+// subgraph).
+func (g *Graph) FixEnv(root NodeID, y []int) NodeID {
+	return g.rewrite(root, DepEnv, func(id NodeID, n *Node) NodeID {
+		switch n.Op {
+		case OpEnvVal:
+			return g.Const(float64(y[n.Aux]))
+		case OpEnvIs:
+			return g.BoolConst(float64(y[n.Aux]) == n.Val)
+		}
+		return id
+	})
+}
+
+// rewrite rebuilds root bottom-up, replacing each leaf by leaf(id, node) and rebuilding the
+// nodes whose operands changed; nodes without the dependency dep are kept as they are.
+func (g *Graph) rewrite(root NodeID, dep Dep, leaf func(id NodeID, n *Node) NodeID) NodeID {
+	memo := map[NodeID]NodeID{}
+	var walk func(id NodeID) NodeID
+	walk = func(id NodeID) NodeID {
+		if g.Deps[id]&dep == 0 {
+			return id
+		}
+		if r, ok := memo[id]; ok {
+			return r
+		}
+		n := g.Nodes[id]
+		var r NodeID
+		if n.Op.IsLeaf() {
+			r = leaf(id, &n)
+		} else {
+			args := make([]NodeID, len(n.Args))
+			for k, a := range n.Args {
+				args[k] = walk(a)
+			}
+			r = g.Rebuild(&n, args)
+		}
+		memo[id] = r
+		return r
+	}
+	return walk(root)
+}
+
 func sortIDs(ids []NodeID) { slices.Sort(ids) }
 
 func dedup(ids []NodeID) []NodeID {

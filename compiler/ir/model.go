@@ -30,6 +30,8 @@ type Model struct {
 	Observables []Observable
 	Regions     []Region
 	Measures    []Measure
+	// Assumptions are the 'assume' declarations, in source order (docs/language.md §5.7).
+	Assumptions []Assumption
 	Init        Init
 	// Conservation is an integer basis of {c : c·ℓ_j = 0 for every transition j}, one row
 	// per law, indexed by species.
@@ -166,6 +168,53 @@ type Region struct {
 	Name string
 	Node NodeID
 	Pos  diag.Pos
+}
+
+// Assumption is 'assume LABEL: stationary(w) <= c': every stationary law π of the model has
+// π(w) ≤ c (docs/language.md §5.7). W reads counts, environment values and parameters (never t
+// or the scale); C reads parameters only.
+type Assumption struct {
+	Label string // as written, or "assume<k>" for the k-th assumption (from 1) without one
+	W     NodeID // the function w, count form
+	C     NodeID // the bound c
+	Pos   diag.Pos
+}
+
+// Sublevel reports whether region number region (an index into m.Regions) is a sublevel set
+// {w < r} or {w <= r} of the function w of an assumption: its condition compares, with <, <=
+// (or >, >= with the sides swapped), the very node W of assumption number assumption with a
+// level that reads parameters and the scale only. Hash-consing makes the same expression one
+// node, so 'region trunc = w < L^6' after 'observable w = (x1 + x2)^6' and 'assume
+// stationary(w) <= c' is recognised, and so is the expression written out again. strict is
+// true for '<'. Cost: O(len(m.Assumptions)).
+func (m *Model) Sublevel(region int) (assumption int, level NodeID, strict bool, ok bool) {
+	if region < 0 || region >= len(m.Regions) {
+		return -1, None, false, false
+	}
+	g := m.Graph
+	n := g.Node(m.Regions[region].Node)
+	if n.Op != OpCmp {
+		return -1, None, false, false
+	}
+	lhs, rhs := n.Args[0], n.Args[1]
+	switch Cmp(n.Aux) {
+	case CmpLt, CmpLe:
+		strict = Cmp(n.Aux) == CmpLt
+	case CmpGt, CmpGe:
+		strict = Cmp(n.Aux) == CmpGt
+		lhs, rhs = rhs, lhs
+	default:
+		return -1, None, false, false
+	}
+	if g.Dep(rhs)&^(DepParam|DepScale) != 0 {
+		return -1, None, false, false
+	}
+	for a, as := range m.Assumptions {
+		if as.W == lhs {
+			return a, rhs, strict, true
+		}
+	}
+	return -1, None, false, false
 }
 
 // MeasureKind is the kind of a measure (docs/language.md §6.10).
