@@ -247,11 +247,15 @@ func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only 
 		Observables: map[string]float64{}, Measures: map[string]float64{}}
 	rep.Species = mod.SpeciesNames()
 	var notes []string
+	how := "stepped exactly"
+	if !chain.Discrete {
+		how = "its forward equation integrated by " + ctmc.FlowMethod + ", error bounds in measure_bounds"
+	}
 	switch {
 	case !mod.IR.TimeHomogeneous && freeze != nil:
-		notes = append(notes, fmt.Sprintf("the model is time-inhomogeneous: the stationary law, mean, observables and stationary measures are those of the chain frozen at t = %g (--freeze); the other measures follow the time-varying chain from t = %g", in.Time, start))
+		notes = append(notes, fmt.Sprintf("the model is time-inhomogeneous: the stationary law, mean, observables and stationary measures are those of the chain frozen at t = %g (--freeze); the other measures follow the time-varying chain from t = %g (%s)", in.Time, start, how))
 	case !mod.IR.TimeHomogeneous:
-		notes = append(notes, fmt.Sprintf("the model is time-inhomogeneous: the stationary law, mean and observables are those of the chain frozen at t = %g (--freeze T chooses another time); the measures follow the time-varying chain", in.Time))
+		notes = append(notes, fmt.Sprintf("the model is time-inhomogeneous: the stationary law, mean and observables are those of the chain frozen at t = %g (--freeze T chooses another time); the measures follow the time-varying chain (%s)", in.Time, how))
 	case freeze != nil:
 		notes = append(notes, "the model is time-homogeneous: --freeze changes nothing")
 	}

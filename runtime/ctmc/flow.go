@@ -25,7 +25,9 @@ type FlowSettings struct {
 	DiscountTol float64
 	// Tol is the target of the ℓ₁ error of the law at the end of the integration; 0 means
 	// 1e-11. The local error of every step is kept below Tol·h/span (error per unit step,
-	// span the length of the integration), so that the local errors add up to at most Tol.
+	// span the length of the integration), so that the local errors add up to at most Tol,
+	// but not below the round-off of a step, 1e-15 + 1e-16·S: over a long horizon the
+	// bound reported (FlowResult.Error) can then exceed Tol.
 	Tol float64
 	// MaxSteps bounds the attempted steps; 0 means 1e7.
 	MaxSteps int
@@ -57,7 +59,7 @@ type FlowResult struct {
 }
 
 // FlowMethod names the method of Flow in reports.
-const FlowMethod = "Dormand–Prince 5(4) on the forward equation p' = p·Q(t), ℓ₁ local error per unit step, error bound Σ‖local error‖₁"
+const FlowMethod = "Dormand–Prince 5(4) in the ℓ₁ norm, the local errors added up"
 
 // Flow integrates the forward (Kolmogorov) equation p'(t) = p(t)·Q(t) of a continuous-time
 // model whose rates depend on t, from p(t₀) = p0 with t₀ = in.Time, with the propensities
@@ -491,7 +493,9 @@ func (fi *flowInt) run(ctx context.Context, times []float64, end float64, out fu
 		}
 		errn := math.Inf(1)
 		if norms != nil {
-			errn = norms[0] / (perTime * hs)
+			// The local error target, no smaller than the round-off of a step (about 1e-16
+			// per state): a tolerance below it would make the steps underflow.
+			errn = norms[0] / math.Max(perTime*hs, 1e-15+1e-16*float64(len(fi.y[0])))
 		}
 		if !(errn <= 1) {
 			fi.rejected++
