@@ -187,8 +187,9 @@ type MeasureSettings struct {
 	// Frozen says that c (and pi) is the chain of a time-inhomogeneous model frozen at
 	// in.Time (mfc exact --freeze T), which gives its stationary measures a meaning: E_π f
 	// with f at t = in.Time. The time-dependent measures then follow the time-varying chain
-	// from t = Start instead of in.Time. Without Frozen, the stationary measures of a
-	// time-inhomogeneous model get ErrTimeInhomogeneous.
+	// from t = Start instead of in.Time, from InitialDistribution(c) (for 'env ~ stationary'
+	// the environment law of the chain frozen at in.Time). Without Frozen, the stationary
+	// measures of a time-inhomogeneous model get ErrTimeInhomogeneous.
 	Frozen bool
 	Start  float64
 	// Only, if not nil, names the measures to compute; the others get ErrNotRequested
