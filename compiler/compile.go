@@ -20,6 +20,10 @@ type Options struct {
 	Scale float64
 	// Strict turns warnings into errors.
 	Strict bool
+	// FreezeTime admits stationary measures in a model whose propensities depend on t
+	// (E706 otherwise): the runtime evaluates them on the chain frozen at one time (mfc exact
+	// --freeze T, docs/language.md §6.6).
+	FreezeTime bool
 	// MaxEnvStates bounds the environment space 𝒴 (E405); 0 means 1 000 000.
 	MaxEnvStates int
 	// MaxElements bounds the elements of one declared family and the number of

@@ -548,7 +548,7 @@ recover: I -> S @ I
 measure m = stationary(I)
 `, pos: "5:9", tok: "m =", sev: E, code: "E706",
 		msg:  "stationary measure 'm' needs a time-homogeneous model; 'infect' (3:1) depends on t",
-		hint: "remove t, or ask the runtime to freeze time"},
+		hint: "remove t, or freeze time: mfc exact --freeze T (or mfc run --freeze T)"},
 	{name: "E707", src: `
 param k = 1
 species S

@@ -41,8 +41,8 @@ func (c *compiler) outputs() {
 	for _, s := range c.measures {
 		kind := map[string]ir.MeasureKind{"stationary": ir.Stationary, "transient": ir.Transient,
 			"cumulative": ir.Cumulative, "discounted": ir.Discounted, "until": ir.Until}[s.measure.kind]
-		if kind == ir.Stationary && timeDep != nil {
-			c.errorf(s.pos, "E706", "remove t, or ask the runtime to freeze time",
+		if kind == ir.Stationary && timeDep != nil && !c.opts.FreezeTime {
+			c.errorf(s.pos, "E706", "remove t, or freeze time: mfc exact --freeze T (or mfc run --freeze T)",
 				"stationary measure '%s' needs a time-homogeneous model; '%s' (%s) depends on t", s.name, timeDep.Label, timeDep.Pos.Short())
 		}
 		c.eachInstance(s, func(name string, idx []int) {

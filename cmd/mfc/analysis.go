@@ -119,7 +119,7 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 	// loads, notes).
 	runErr := &swappable{stderr}
 	loadAt := func(scale float64) (*runtime.Model, error) {
-		mod, diags := load.File(file, compiler.Options{Overrides: over, Scale: scale, MaxInput: *c.maxInput})
+		mod, diags := load.File(file, compiler.Options{Overrides: over, Scale: scale, MaxInput: *c.maxInput, FreezeTime: analysis.FreezeTime(c.settings)})
 		printDiags(runErr, diags)
 		if mod == nil {
 			return nil, &compileError{}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
@@ -21,6 +22,7 @@ import (
 type ExactReport struct {
 	chain       *ctmc.Chain
 	law         *ctmc.Result
+	at          float64            // the time at which the chain is evaluated (frozen)
 	Model       string             `json:"model"`
 	N           float64            `json:"N,omitempty"`
 	Species     []string           `json:"species"`
@@ -35,8 +37,11 @@ type ExactReport struct {
 	// cumulative, discounted, until) to its value; MeasureBounds to the truncation bound
 	// of transient and cumulative ones; MeasuresNotComputed to the reason for the others.
 	// Note qualifies the stationary law (time-inhomogeneous models: the chain frozen at the
-	// start time; discrete time: the law of the step chain).
+	// start time or at FrozenAt, the time of --freeze; discrete time: the law of the step
+	// chain). The measures of a time-inhomogeneous model follow the time-varying chain
+	// (ctmc.EvalMeasures), with their error bounds in MeasureBounds.
 	Note                string             `json:"note,omitempty"`
+	FrozenAt            *float64           `json:"frozen_at,omitempty"`
 	Measures            map[string]float64 `json:"measures"`
 	MeasureBounds       map[string]float64 `json:"measure_bounds,omitempty"`
 	MeasuresNotComputed map[string]string  `json:"measures_not_computed,omitempty"`
@@ -97,7 +102,43 @@ type ExactSettings struct {
 	QuasiStationary bool `flag:"quasi-stationary" usage:"also compute the quasi-stationary law, conditioned on not being absorbed, with the absorption rate (for a chain with absorbing states)"`
 	// Sensitivity lists parameters, comma-separated.
 	Sensitivity string `flag:"sensitivity" usage:"comma-separated parameters: also report the derivative of every stationary value with respect to each, at fixed N ((dπ)Q = −π dQ, dQ by forward AD)"`
+	// Freeze, if not empty, is the time T at which the chain of a time-inhomogeneous model
+	// is frozen for the stationary law and the stationary measures (docs/language.md §6.6).
+	Freeze string `flag:"freeze" usage:"a time T ≥ 0: the stationary law, observables and stationary measures of the chain frozen at t = T, for a model whose rates depend on t (its other measures still follow the time-varying chain from t = 0)"`
 	runtime.Budget
+}
+
+// Check reports settings out of range.
+func (s *ExactSettings) Check() error {
+	if _, err := parseFreeze(s.Freeze); err != nil {
+		return err
+	}
+	return s.Budget.Check()
+}
+
+// FreezeTime reports whether the settings s of an analysis ask to freeze time (--freeze):
+// the model is then compiled with compiler.Options.FreezeTime, which admits stationary
+// measures of a time-inhomogeneous model.
+func FreezeTime(s any) bool {
+	switch s := s.(type) {
+	case *ExactSettings:
+		return s.Freeze != ""
+	case *RunSettings:
+		return s.Freeze != ""
+	}
+	return false
+}
+
+// parseFreeze reads --freeze: nil for none, else a finite time ≥ 0.
+func parseFreeze(v string) (*float64, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	t, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || !(t >= 0) || math.IsInf(t, 0) {
+		return nil, usageErrorf("--freeze %s: must be a time, a finite number ≥ 0", v)
+	}
+	return &t, nil
 }
 
 // SSASettings are the settings of the ssa analysis.
@@ -122,14 +163,18 @@ type SSASettings struct {
 func init() {
 	register(Analysis{Name: "exact",
 		Summary:  "stationary law of the finite chain: expected counts, observables, stationary measures",
-		Synopsis: "[--max-states k] [--measures all|none|NAME,...] [--quasi-stationary] [--sensitivity p,...] [--max-memory M] [--timeout D]"},
+		Synopsis: "[--max-states k] [--measures all|none|NAME,...] [--quasi-stationary] [--sensitivity p,...] [--freeze T] [--max-memory M] [--timeout D]"},
 		func() *ExactSettings { return &ExactSettings{MaxStates: 2_000_000, Measures: "all"} },
 		func(ctx context.Context, p *Problem, s *ExactSettings) (Report, error) {
 			only, err := measureSelection(p.Model, s.Measures)
 			if err != nil {
 				return nil, err
 			}
-			rep, err := exactReport(ctx, p.Model, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()), only, s.QuasiStationary)
+			freeze, err := parseFreeze(s.Freeze)
+			if err != nil {
+				return nil, err
+			}
+			rep, err := exactReport(ctx, p.Model, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()), only, s.QuasiStationary, freeze)
 			if err != nil || s.Sensitivity == "" {
 				return rep, err
 			}
@@ -137,7 +182,7 @@ func init() {
 		})
 	register(Analysis{Name: "ssa",
 		Summary:  "stochastic simulation ensembles: means and 95% confidence intervals",
-		Synopsis: "--runs R --t T [--steps k] [--seed s] [--workers w] [--method auto|direct|cr] [--condition none|survival] [--max-events E] [--max-memory M] [--timeout D]"},
+		Synopsis: "--runs R --t T [--steps k] [--seed s] [--workers w] [--method auto|direct|cr] [--rate-bound B] [--condition none|survival] [--max-events E] [--max-memory M] [--timeout D]"},
 		func() *SSASettings {
 			return &SSASettings{Runs: 1000, T: 10, Steps: 10, Seed: 1, Method: "auto", Condition: "none"}
 		}, runSSA)
@@ -169,12 +214,19 @@ func measureSelection(mod *runtime.Model, spec string) ([]string, error) {
 // exactAnalysis explores and solves the finite chain of mod at its inputs, and computes the
 // measures named by only (nil: all).
 func exactAnalysis(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only []string) (*ExactReport, error) {
-	return exactReport(ctx, mod, lim, only, false)
+	return exactReport(ctx, mod, lim, only, false, nil)
 }
 
-// exactReport is exactAnalysis with, if quasi, the quasi-stationary law.
-func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only []string, quasi bool) (*ExactReport, error) {
+// exactReport is exactAnalysis with, if quasi, the quasi-stationary law, and with the chain
+// frozen at the time *freeze if not nil (--freeze): the stationary law, observables and
+// stationary measures are then those of the chain frozen there, while the time-dependent
+// measures follow the time-varying chain from t = 0.
+func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only []string, quasi bool, freeze *float64) (*ExactReport, error) {
 	in := mod.Inputs()
+	start := in.Time
+	if freeze != nil {
+		in.Time = *freeze
+	}
 	chain, err := ctmc.Explore(ctx, mod, in, lim)
 	if err != nil {
 		return nil, err
@@ -190,13 +242,22 @@ func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only 
 	if err != nil {
 		return nil, err
 	}
-	rep := &ExactReport{chain: chain, law: res, Model: mod.IR.Name, N: in.Scale, States: chain.NumStates(), Residual: res.Residual,
+	rep := &ExactReport{chain: chain, law: res, at: in.Time, FrozenAt: freeze, Model: mod.IR.Name, N: in.Scale, States: chain.NumStates(), Residual: res.Residual,
 		Iterations: res.Iterations, Method: res.Method, Mean: ctmc.MeanCounts(chain, res.Pi),
 		Observables: map[string]float64{}, Measures: map[string]float64{}}
 	rep.Species = mod.SpeciesNames()
 	var notes []string
-	if !mod.IR.TimeHomogeneous {
-		notes = append(notes, fmt.Sprintf("the model is time-inhomogeneous: the stationary law, mean and observables are those of the chain frozen at t = %g; the measures use the time-varying chain where they can", in.Time))
+	how := "stepped exactly"
+	if !chain.Discrete {
+		how = "its forward equation integrated by " + ctmc.FlowMethod + ", error bounds in measure_bounds"
+	}
+	switch {
+	case !mod.IR.TimeHomogeneous && freeze != nil:
+		notes = append(notes, fmt.Sprintf("the model is time-inhomogeneous: the stationary law, mean, observables and stationary measures are those of the chain frozen at t = %g (--freeze); the other measures follow the time-varying chain from t = %g (%s)", in.Time, start, how))
+	case !mod.IR.TimeHomogeneous:
+		notes = append(notes, fmt.Sprintf("the model is time-inhomogeneous: the stationary law, mean and observables are those of the chain frozen at t = %g (--freeze T chooses another time); the measures follow the time-varying chain (%s)", in.Time, how))
+	case freeze != nil:
+		notes = append(notes, "the model is time-homogeneous: --freeze changes nothing")
 	}
 	if res.Closed < rep.States || res.Absorbing > 0 {
 		rep.ClosedClasses = &ClosedClasses{Count: 1, Sizes: []int{res.Class.Size}, Representatives: []string{res.Class.State}}
@@ -223,7 +284,7 @@ func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only 
 	}
 	rep.MeanDensity = densities(rep.Mean, in.Scale)
 	rep.Observables = observableMap(mod, ctmc.ObservableMeans(chain, mod, in, res.Pi))
-	vals, err := ctmc.EvalMeasures(ctx, chain, mod, in, res.Pi, &ctmc.MeasureSettings{Only: only})
+	vals, err := ctmc.EvalMeasures(ctx, chain, mod, in, res.Pi, &ctmc.MeasureSettings{Only: only, Frozen: freeze != nil, Start: start})
 	if err != nil {
 		return nil, err
 	}
@@ -519,6 +580,7 @@ func exactSensitivities(ctx context.Context, mod *runtime.Model, rep *ExactRepor
 		return usageErrorf("--sensitivity names no parameter: give parameter names separated by commas")
 	}
 	in := mod.Inputs()
+	in.Time = rep.at
 	var obsNodes []ir.NodeID
 	for _, o := range mod.IR.Observables {
 		obsNodes = append(obsNodes, o.Node)

@@ -110,6 +110,16 @@ func (s *RefineSettings) sensitivityParams() []string { return splitNames(s.Sens
 type RunSettings struct {
 	RefineSettings
 	MaxStates int `flag:"max-states" usage:"for a model without a mean field: stop the exploration of the exact chain beyond this many states" range:"[1,1e9]"`
+	// Freeze is ExactSettings.Freeze, for a model without a mean field.
+	Freeze string `flag:"freeze" usage:"for a model without a mean field: a time T ≥ 0, the stationary law and stationary measures of the exact chain frozen at t = T (as mfc exact --freeze T)"`
+}
+
+// Check reports settings out of range.
+func (s *RunSettings) Check() error {
+	if _, err := parseFreeze(s.Freeze); err != nil {
+		return err
+	}
+	return s.RefineSettings.Check()
 }
 
 // Check reports settings out of range.
@@ -136,21 +146,30 @@ func init() {
 		func() *RefineSettings { return &RefineSettings{Order: 2, Steps: 10, Starts: 1} }, runRefine)
 	register(Analysis{Name: "run",
 		Summary:  "the default job: fixed point, stability, refined mean field (orders 1 and 2) of every observable",
-		Synopsis: "[--order 1|2] [--t T [--steps k]] [--max-states k] [--max-memory M] [--timeout D]"},
-		func() *RunSettings { return &RunSettings{RefineSettings{Order: 2, Steps: 10, Starts: 1}, 2_000_000} }, runRun)
+		Synopsis: "[--order 1|2] [--t T [--steps k]] [--max-states k] [--freeze T] [--max-memory M] [--timeout D]"},
+		func() *RunSettings {
+			return &RunSettings{RefineSettings: RefineSettings{Order: 2, Steps: 10, Starts: 1}, MaxStates: 2_000_000}
+		}, runRun)
 }
 
 // runRun is the default job: the refined mean field of a model with one (two timescales for
 // a fast environment), the exact stationary law of a model without.
 func runRun(ctx context.Context, p *Problem, s *RunSettings) (Report, error) {
 	mod := p.Model
+	freeze, err := parseFreeze(s.Freeze)
+	if err != nil {
+		return nil, err
+	}
 	if !mod.HasDrift() {
 		why := "no mean field"
 		if ds := mod.IR.MeanField.Diagnostics; len(ds) > 0 {
 			why = ds[0].Msg
 		}
 		p.notify("no mean-field analysis (%s); computing the exact stationary law of the finite chain instead, as mfc exact does", why)
-		return exactAnalysis(ctx, mod, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()), nil)
+		return exactReport(ctx, mod, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()), nil, false, freeze)
+	}
+	if freeze != nil {
+		return nil, usageErrorf("--freeze %s: the model has a mean field, and --freeze freezes the exact chain of a model without one; mfc exact --freeze %s solves this model's exact chain frozen there", s.Freeze, s.Freeze)
 	}
 	rep, err := runRefine(ctx, p, &s.RefineSettings)
 	if err != nil || s.Transient > 0 {

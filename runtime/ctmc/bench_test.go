@@ -120,3 +120,39 @@ func benchChain(b *testing.B, N float64) (*Chain, []float64) {
 	}
 	return c, p0
 }
+
+// BenchmarkTimeVaryingReferences times the exact references of the seed digest 004 at their
+// smallest ε (issue 14's speed targets: C1 at ε = 0.005, t = 200, < 0.5 s; D2 at ε = 0.0025,
+// < 50 ms), from the compiled model: Explore and EvalMeasures of the one measure.
+//
+//	go test ./runtime/ctmc -run XXX -bench TimeVaryingReferences
+func BenchmarkTimeVaryingReferences(b *testing.B) {
+	for _, bc := range []struct {
+		name, model, measure string
+		eps                  float64
+	}{
+		{"C1-eps0.005", "@slow_ctmc", "at_end", 0.005},
+		{"C2-eps0.01", "@slow_ctmc", "disc", 0.01},
+		{"D2-eps0.0025", "@slow_chain", "delta", 0.0025},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			m := loadtest.Model(b, bc.model, compiler.Options{Overrides: compiler.Overrides{"eps": {bc.eps}}})
+			for i := 0; i < b.N; i++ {
+				in := m.Inputs()
+				c, err := Explore(context.Background(), m, in, Limits{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				vals, err := EvalMeasures(context.Background(), c, m, in, nil, &MeasureSettings{Only: []string{bc.measure}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, v := range vals {
+					if v.Name == bc.measure && v.Err != nil {
+						b.Fatal(v.Err)
+					}
+				}
+			}
+		})
+	}
+}

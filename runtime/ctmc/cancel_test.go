@@ -53,6 +53,30 @@ init { A = 0 }
 		_, err := Transient(ctx, c, p0, []float64{2e7}, &TransientSettings{MaxTerms: 2e9})
 		return err
 	})
+	// Flow over a long horizon, and TimeVaryingUntil on a chain that leaves C slowly (the
+	// predicted time stays below MaxTime, so only the context stops it).
+	slowT := loadtest.Source(t, `model slowt
+species A
+up:   0 -> A when A < 50 @ 1 + 0 * t
+down: A -> 0 when A > 0 @ A * (1 + 0.1 * sin(t))
+init { A = 0 }
+measure u = until(1, A >= 8)
+`, compiler.Options{})
+	ct, err := Explore(context.Background(), slowT, slowT.Inputs(), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt := make([]float64, ct.NumStates())
+	pt[0] = 1
+	run("Flow", func(ctx context.Context) error {
+		_, err := Flow(ctx, ct, slowT, slowT.Inputs(), pt, &FlowSettings{Times: []float64{1e9}})
+		return err
+	})
+	u := slowT.IR.Measures[0]
+	run("TimeVaryingUntil", func(ctx context.Context) error {
+		_, err := TimeVaryingUntil(ctx, ct, slowT, slowT.Inputs(), pt, u.Args[0], u.Args[1], &UntilSettings{MaxTime: 1e300})
+		return err
+	})
 	// The iterative stationary solver checks its context from the start.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -62,7 +62,7 @@
 //     x(δI − Q) = p₀ and Until solves the hitting-time equations off a region, with the
 //     dense LU or ILU(0)-BiCGSTAB.
 //   - The entry points that can run long (Explore, Stationary, Transient, Discounted,
-//     Until, EvalMeasures, TimeVarying) take a context.Context and stop, with an error
+//     Until, EvalMeasures, TimeVarying, Flow, TimeVaryingUntil) take a context.Context and stop, with an error
 //     wrapping ctx.Err(), within about a second of its cancellation.
 //   - EvalMeasures evaluates the measures of docs/language.md §6.10 on the chain; StateValues,
 //     ExpectNodes and ObservableMeans evaluate graph nodes at the states.
@@ -79,13 +79,41 @@
 // Q = P − I. Since πP = π is πQ = 0, Stationary, ClosedClasses and InitialDistribution work
 // unchanged. Transient steps p_{k+1} = p_k P for integer times (O(E) per step; cumulative
 // laws are Σ_{j<k} p_j), Discounted solves x(I − e^{−a}P) = p₀ and Until includes the
-// reward at the hitting step (docs/language.md §6.10). A time-inhomogeneous discrete-time model is
-// stepped by TimeVarying, which re-evaluates the probabilities at every step index and adds
-// the states first reached at later steps, so EvalMeasures computes its transient,
-// cumulative and discounted measures exactly (the discounted sum truncated with a stated
-// bound); its until measures are refused (ErrTimeInhomogeneous).
+// reward at the hitting step (docs/language.md §6.10).
 //
-// The chain is evaluated at the time in.Time of the inputs given to Explore (a frozen chain
-// for a time-inhomogeneous model); continuous-time time-inhomogeneous models get
-// ErrTimeInhomogeneous for their time-dependent measures.
+// # Time-inhomogeneous models (exact references for the slow-variation expansions)
+//
+// The chain Explore builds is evaluated at the time in.Time of its inputs: for a model whose
+// propensities depend on t it is the chain frozen at that time, and its stationary law is
+// the frozen law (mfc exact --freeze T). The measures that follow time are computed on the
+// time-varying chain from t₀ = in.Time (MeasureSettings.Start with Frozen), with the
+// propensities re-evaluated as time goes on and the states first reached later added as
+// they appear, so the results are exact references, not frozen approximations. The entry
+// points, for callers that want the laws rather than the measures (package slow):
+//
+//   - TimeVarying (discrete time): p_{k+1} = p_k P(t₀ + k); the laws at given steps, the
+//     cumulative laws Σ_{j<k} p_j and the discounted law Σ_j e^{−aj} p_j (truncated where
+//     the tail weight e^{−aJ}/(1 − e^{−a}) is below 1e-13, reported). Exact up to round-off;
+//     O(S·(tape + J·d)) per step.
+//   - Flow (continuous time): the forward equation p' = p·Q(t) integrated by the
+//     Dormand–Prince 5(4) pair in the ℓ₁ norm, with the cumulative law ∫p and the discounted
+//     law ∫e^{−as}p as components of the same system. Error: the propagator of the exact
+//     equation is a stochastic matrix, a contraction in ℓ₁, so the error of p(t) is at most
+//     the sum of the local errors, which Flow adds up from the embedded estimates into
+//     FlowResult.Error (default target 1e-11 at the end of the horizon; the digest's C1, C1b
+//     and C2 references are met to about 5e-13). Six evaluations of p·Q(t) per step; an
+//     explicit method, so a stiff chain takes about q·t/3.3 steps for its largest exit rate
+//     q, the cost of uniformisation.
+//   - TimeVaryingUntil (both): the law restricted to the continuation set C (R absorbing)
+//     carried forward, the reward collected on C (discrete time: and on entering R, the
+//     reward at the hitting step included), stopped when the mass left in C is below
+//     1e-14, with an estimate of the reward left out from the observed decay of that mass
+//     (UntilResult.Bound). A chain that stays in C with positive probability is refused
+//     with ErrNotLeft.
+//
+// EvalMeasures uses them for every time-dependent measure of a time-inhomogeneous model and
+// reports the bounds in MeasureValue.Bound; stationary measures of such a model need
+// MeasureSettings.Frozen (ErrTimeInhomogeneous otherwise). Conventions (docs/language.md
+// §6.6): in discrete time the probabilities evaluated at t = k govern the step X_k → X_{k+1};
+// ε is an ordinary parameter of the model (let lam = m + eps * t), varied by overrides.
 package ctmc

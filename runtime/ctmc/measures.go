@@ -178,8 +178,20 @@ type MeasureSettings struct {
 	// Cumulative field is set as needed).
 	Transient *TransientSettings
 	// Limits bounds the states found while stepping a time-inhomogeneous discrete-time
-	// model (TimeVarying); the zero value gives the defaults of Explore.
+	// model (TimeVarying) or integrating a continuous-time one (Flow); the zero value gives
+	// the defaults of Explore.
 	Limits Limits
+	// FlowTol is the ℓ₁ error target of Flow (time-inhomogeneous continuous-time models);
+	// 0 means its default, 1e-11.
+	FlowTol float64
+	// Frozen says that c (and pi) is the chain of a time-inhomogeneous model frozen at
+	// in.Time (mfc exact --freeze T), which gives its stationary measures a meaning: E_π f
+	// with f at t = in.Time. The time-dependent measures then follow the time-varying chain
+	// from t = Start instead of in.Time, from InitialDistribution(c) (for 'env ~ stationary'
+	// the environment law of the chain frozen at in.Time). Without Frozen, the stationary
+	// measures of a time-inhomogeneous model get ErrTimeInhomogeneous.
+	Frozen bool
+	Start  float64
 	// Only, if not nil, names the measures to compute; the others get ErrNotRequested
 	// and cost nothing.
 	Only []string
@@ -197,18 +209,20 @@ type MeasureValue struct {
 	// Bound bounds the truncation error of Value where one is known (transient and
 	// cumulative: sup|f| times the uniformisation error bound; discounted measures of a
 	// time-inhomogeneous discrete-time model: sup|f| over the states found times the weight
-	// of the truncated tail); 0 otherwise, where the accuracy is that of the linear solve
-	// (Settings.Tol on the residual) or, in discrete time, round-off.
+	// of the truncated tail; every time-dependent measure of a time-inhomogeneous
+	// continuous-time model: sup|f| times the ℓ₁ error bound of Flow, plus the tail;
+	// until measures of a time-inhomogeneous model: the estimate UntilResult.Bound); 0
+	// otherwise, where the accuracy is that of the linear solve (Settings.Tol on the
+	// residual) or, in discrete time, round-off.
 	Bound float64
 	// Err is non-nil if the measure could not be computed; Value is then 0.
 	Err error
 }
 
-// ErrTimeInhomogeneous is the error of the time-dependent measures of a model whose
-// propensities depend on t that the exact chain cannot compute: every such measure in
-// continuous time (the chain Explore builds is frozen at one time), and until measures in
-// discrete time (an unbounded horizon without discounting).
-var ErrTimeInhomogeneous = errors.New("ctmc: the model is time-inhomogeneous and the exact chain is frozen at one time; this measure needs a time-homogeneous model (in discrete time, transient, cumulative and discounted measures are computed by stepping, until measures are not)")
+// ErrTimeInhomogeneous is the error of a stationary measure of a time-inhomogeneous model
+// when the chain is not explicitly frozen at one time (MeasureSettings.Frozen): the
+// compiler refuses such measures (E706) unless asked to freeze time.
+var ErrTimeInhomogeneous = errors.New("ctmc: the model is time-inhomogeneous: a stationary measure needs the chain frozen at one time (mfc exact --freeze T; MeasureSettings.Frozen in Go)")
 
 // EvalMeasures evaluates every measure of the model (docs/language.md §6.10) on the chain, in the order
 // of m.IR.Measures, with X₀ distributed as InitialDistribution(c):
@@ -223,25 +237,33 @@ var ErrTimeInhomogeneous = errors.New("ctmc: the model is time-inhomogeneous and
 // In discrete time (c.Discrete, docs/language.md §6.10) T is an integer number of steps (anything else
 // is an error), transient(f, T) = E f(X_T), cumulative(f, T) = E Σ_{j=0}^{T−1} f(X_j),
 // discounted(f, a) = E Σ_{j≥0} e^{−aj} f(X_j) and until(f, R) = E Σ_{j=0}^{τ} f(X_j) (the
-// reward at the hitting step included); see Transient, Discounted and Until. For a
-// time-inhomogeneous discrete-time model the transient, cumulative and discounted measures
-// are computed by TimeVarying, which re-evaluates the step probabilities at every step
-// t = in.Time + k (a transient reward that depends on t is evaluated at in.Time + T), and
-// until measures get ErrTimeInhomogeneous.
+// reward at the hitting step included); see Transient, Discounted and Until.
+//
+// A time-inhomogeneous model is followed from t₀ = in.Time (MeasureSettings.Start with
+// Frozen) with its propensities re-evaluated as time goes on; a transient reward that
+// depends on t is evaluated at t₀ + T. In discrete time the transient, cumulative and
+// discounted measures are computed by TimeVarying (step probabilities at t = t₀ + k), the
+// until measures by TimeVaryingUntil (the law restricted to C carried forward until the
+// mass left there is below 1e-14; Bound estimates the reward left out). In continuous
+// time every kind is computed by Flow (transient and cumulative in one pass, discounted
+// up to a tail weight of 1e-13, until by TimeVaryingUntil); Bound is sup|f| times the
+// integration's ℓ₁ error bound (plus the tail). Stationary measures are E_π f on the chain
+// frozen at in.Time, and need MeasureSettings.Frozen (ErrTimeInhomogeneous otherwise).
 //
 // T and a are evaluated from the parameters of in; f and R at every state as in
 // StateValues, at t = in.Time except for transient. A measure the exact chain cannot
 // compute gets a non-nil Err: every measure when c is nil or its kind differs from the
-// model's (ErrDiscreteTime), the time-dependent kinds of a continuous-time
-// time-inhomogeneous model (ErrTimeInhomogeneous), a reward that depends on t in
-// cumulative, discounted or until measures, bad arguments, and solver failures. The
+// model's (ErrDiscreteTime), a reward that depends on t in cumulative, discounted or until
+// measures, a region that depends on t, bad arguments, and solver failures (an until
+// region not reached with probability 1: ErrNotLeft in the time-inhomogeneous case). The
 // returned error is for unusable inputs only (a pi of the wrong length) and for a ctx
 // done before the end (it wraps ctx.Err(); the solves check ctx as they run).
 //
 // Cost: O(S·tape) per distinct reward, plus the solves: Stationary, one Transient pass to
 // the largest horizon, and one linear solve per discount rate and per until measure; for
-// a time-inhomogeneous discrete-time model one TimeVarying pass to the largest horizon
-// and one per discount rate, O(S·(tape + J·d)) per step.
+// a time-inhomogeneous model one TimeVarying (Flow) pass to the largest horizon, one per
+// discount rate and one TimeVaryingUntil per until measure, O(S·(tape + J·d)) per step
+// (per evaluation of p·Q(t)).
 func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *MeasureSettings) ([]MeasureValue, error) {
 	var set MeasureSettings
 	if s != nil {
@@ -262,7 +284,16 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 		return out, nil
 	}
 	discrete := c.Discrete
-	stepping := discrete && !mod.TimeHomogeneous
+	// A time-inhomogeneous chain is stepped (discrete time) or its forward equation
+	// integrated (continuous time) from t₀ = in.Time.
+	varying := !mod.TimeHomogeneous
+	stepping := discrete && varying
+	start := in // the inputs at the start of the time-dependent measures
+	if set.Frozen {
+		st := *in
+		st.Time = set.Start
+		start = &st
+	}
 	n := c.NumStates()
 	if pi != nil && len(pi) != n {
 		return nil, fmt.Errorf("ctmc: stationary distribution has length %d, want %d states", len(pi), n)
@@ -303,11 +334,13 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 		}
 	}
 	for k, ms := range mod.Measures {
-		if out[k].Err != nil || ms.Kind == ir.Stationary {
+		if out[k].Err != nil {
 			continue
 		}
-		if !mod.TimeHomogeneous && (!discrete || ms.Kind == ir.Until) {
-			out[k].Err = ErrTimeInhomogeneous
+		if ms.Kind == ir.Stationary {
+			if varying && !set.Frozen {
+				out[k].Err = ErrTimeInhomogeneous
+			}
 			continue
 		}
 		if ms.Kind != ir.Transient && g.Dep(ms.Args[0])&ir.DepTime != 0 {
@@ -358,8 +391,8 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 		ms := mod.Measures[k]
 		if ms.Kind == ir.Transient && g.Dep(ms.Args[0])&ir.DepTime != 0 {
 			t := params[k]
-			if stepping {
-				t += in.Time
+			if varying {
+				t += start.Time
 			}
 			return StateValues(ch, m, in, []ir.NodeID{ms.Args[0]}, t)[0]
 		}
@@ -429,15 +462,24 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 		var err error
 		ch := c
 		pass := func() {
-			if stepping {
+			switch {
+			case stepping:
 				var sr *StepResult
-				sr, err = TimeVarying(ctx, c, m, in, p0, &StepSettings{Steps: uniq, Cumulative: cumulative, Limits: set.Limits})
+				sr, err = TimeVarying(ctx, c, m, start, p0, &StepSettings{Steps: uniq, Cumulative: cumulative, Limits: set.Limits})
 				if err == nil {
 					ch = sr.Chain
 					tr = &TransientResult{Times: uniq, P: sr.P, Epsilon: make([]float64, len(uniq)), Cumulative: sr.Cumulative,
 						CumulativeEpsilon: make([]float64, len(uniq)), Rate: 1, Products: sr.Products}
 				}
-			} else {
+			case varying:
+				var fr *FlowResult
+				fr, err = Flow(ctx, c, m, start, p0, &FlowSettings{Times: uniq, Cumulative: cumulative, Tol: set.FlowTol, Limits: set.Limits})
+				if err == nil {
+					ch = fr.Chain
+					tr = &TransientResult{Times: uniq, P: fr.P, Epsilon: fr.Error, Cumulative: fr.Cumulative,
+						CumulativeEpsilon: fr.CumulativeError, Products: fr.Evaluations}
+				}
+			default:
 				tr, err = Transient(ctx, c, p0, uniq, &ts)
 			}
 		}
@@ -487,8 +529,19 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 			continue
 		}
 		a := params[k]
+		if varying && !discrete {
+			fr, err := Flow(ctx, c, m, start, p0, &FlowSettings{Discount: a, Tol: set.FlowTol, Limits: set.Limits})
+			if err != nil {
+				out[k].Err = err
+				continue
+			}
+			f := rewardOn(fr.Chain, k)
+			out[k].Value = floats.Dot(fr.Discounted, f)
+			out[k].Bound = supNorm(f) * (fr.DiscountedError + fr.DiscountTail)
+			continue
+		}
 		if stepping {
-			sr, err := TimeVarying(ctx, c, m, in, p0, &StepSettings{Discount: a, Limits: set.Limits})
+			sr, err := TimeVarying(ctx, c, m, start, p0, &StepSettings{Discount: a, Limits: set.Limits})
 			if err != nil {
 				out[k].Err = err
 				continue
@@ -522,6 +575,15 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 		}
 		if p0Err != nil {
 			out[k].Err = p0Err
+			continue
+		}
+		if varying {
+			ur, err := TimeVaryingUntil(ctx, c, m, start, p0, ms.Args[0], ms.Args[1], &UntilSettings{Limits: set.Limits, Flow: FlowSettings{Tol: set.FlowTol}})
+			if err != nil {
+				out[k].Err = fmt.Errorf("measure '%s': %w", ms.Name, err)
+				continue
+			}
+			out[k].Value, out[k].Bound = ur.Value, ur.Bound
 			continue
 		}
 		rv := vals[slot[ms.Args[1]]]

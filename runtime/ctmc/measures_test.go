@@ -155,7 +155,9 @@ down: X -> 0 when X > 0 @ 1
 init { X = 0 }
 measure tr = transient(X, 1)
 measure di = discounted(X, 1)
-`, map[string]string{"tr": "time-inhomogeneous", "di": "time-inhomogeneous"}},
+measure un = until(X, X == 3)
+measure ut = until(1, X >= 3 - t)
+`, map[string]string{"tr": "", "di": "", "un": "", "ut": "region of until measure 'ut' depends on t"}},
 		{"until-never", `model un
 species X, Y
 up:   0 -> X when X < 3 and Y == 0 @ 1

@@ -52,8 +52,12 @@
 // simulated horizon: candidate events come at rate a₀,hom(n, y) + RateBound, the
 // time-dependent propensities are evaluated at the candidate time, and the candidate is a
 // null event with probability (RateBound − Σ a_j,td)/(a₀,hom + RateBound). A bound that is
-// exceeded is an error (ErrBoundExceeded). Without a bound such models are refused with
-// ErrTimeDependent.
+// exceeded is an error (ErrBoundExceeded) when a candidate time finds the sum above it (an
+// excess between candidate times goes unnoticed). Without a bound such models are refused with ErrTimeDependent. On the
+// command line the bound is mfc ssa --rate-bound B; for slow_ctmc.mf (every exit rate of
+// Q(θ) at most 2) B = 2 gives means within their confidence intervals of the exact
+// time-varying references of package ctmc (TestSSARateBoundAgainstExact in
+// runtime/analysis).
 //
 // Discrete time (ir.Model.Time == ir.Discrete, docs/language.md §6.4, §6.6). Time is the step index
 // k = 0, 1, 2, …, and a_j(n, y, k) is the probability that instance j is taken in the step
