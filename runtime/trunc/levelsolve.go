@@ -22,6 +22,7 @@ type levelSystem struct {
 	// to the level below and to the level above, with level-local indices.
 	same, down, up [][]entry
 	out            [][]float64 // q_o by level
+	rate           [][]float64 // q(x) = −Q_r(x, x) by level
 	upSum          [][]float64 // Σ_j Q^l_+(i, j) by level
 	// Source says where the levels come from, for the report.
 	Source string
@@ -59,14 +60,18 @@ func newLevelSystem(t *Truncation) (*levelSystem, error) {
 		s.states[l] = append(s.states[l], x)
 	}
 	s.same, s.down, s.up = make([][]entry, K), make([][]entry, K), make([][]entry, K)
-	s.out, s.upSum = make([][]float64, K), make([][]float64, K)
+	s.out, s.upSum, s.rate = make([][]float64, K), make([][]float64, K), make([][]float64, K)
 	for l, st := range s.states {
 		s.out[l] = make([]float64, len(st))
+		s.rate[l] = make([]float64, len(st))
 		s.upSum[l] = make([]float64, len(st))
 		for i, x := range st {
 			s.out[l][i] = t.Out[x]
 			for p := t.Q.RowPtr[x]; p < t.Q.RowPtr[x+1]; p++ {
 				y, v := int(t.Q.Col[p]), t.Q.Val[p]
+				if y == x {
+					s.rate[l][i] = -v
+				}
 				if y == x || v == 0 {
 					continue
 				}
