@@ -24,7 +24,10 @@ func poissonLaw(lambda, mu float64) bdLaw {
 	m := lambda / mu
 	return bdLaw{fmt.Sprintf("M/M/∞ λ=%.3g μ=%.3g", lambda, mu),
 		func(float64) float64 { return lambda }, func(x float64) float64 { return mu * x },
-		func(x int) float64 { lg, _ := math.Lgamma(float64(x) + 1); return math.Exp(float64(x)*math.Log(m) - m - lg) }, m}
+		func(x int) float64 {
+			lg, _ := math.Lgamma(float64(x) + 1)
+			return math.Exp(float64(x)*math.Log(m) - m - lg)
+		}, m}
 }
 
 func geometricLaw(lambda, mu float64) bdLaw {
