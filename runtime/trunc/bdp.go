@@ -130,16 +130,11 @@ func (bd *birthDeath) conditional(precision string) (u []float64, logSum float64
 	n := len(bd.order)
 	u = make([]float64, n)
 	if precision == "dd" {
-		mant, exp := bd.gammaScaledDD()
-		top := maxExponent(exp, func(k int) float64 { return mant[k].hi })
-		sum := dd{}
-		for k := range mant {
-			sum = sum.add(mant[k].ldexp(exp[k] - top))
+		ud, logSum := bd.conditionalDD()
+		for k, v := range ud {
+			u[k] = v.float()
 		}
-		for k := range mant {
-			u[k] = mant[k].ldexp(exp[k] - top).div(sum).float()
-		}
-		return u, math.Log(sum.hi) + math.Log1p(sum.lo/sum.hi) + float64(top)*math.Ln2
+		return u, logSum
 	}
 	mant, exp := bd.gammaScaled()
 	top := maxExponent(exp, func(k int) float64 { return mant[k] })
@@ -152,6 +147,22 @@ func (bd *birthDeath) conditional(precision string) (u []float64, logSum float64
 		u[k] /= sum
 	}
 	return u, math.Log(sum) + float64(top)*math.Ln2
+}
+
+// conditionalDD is conditional in double-double arithmetic, returning the double-double law.
+// O(n).
+func (bd *birthDeath) conditionalDD() (u []dd, logSum float64) {
+	mant, exp := bd.gammaScaledDD()
+	top := maxExponent(exp, func(k int) float64 { return mant[k].hi })
+	sum := dd{}
+	for k := range mant {
+		sum = sum.add(mant[k].ldexp(exp[k] - top))
+	}
+	u = make([]dd, len(mant))
+	for k := range mant {
+		u[k] = mant[k].ldexp(exp[k] - top).div(sum)
+	}
+	return u, math.Log(sum.hi) + math.Log1p(sum.lo/sum.hi) + float64(top)*math.Ln2
 }
 
 // maxExponent returns the largest binary exponent exp[k] + ilogb(m(k)) over the non-zero

@@ -207,13 +207,22 @@ func solveTA(ctx context.Context, t *Truncation, o *Options) (*Result, error) {
 		return nil, err
 	}
 	pi := taSolve(f, re.alpha)
-	out := outflow(t, pi)
 	res := newResult(t, "ta")
 	res.Reentry = &re.desc
 	res.Distribution = pi
+	res.Diagnostics = &Diagnostics{Solver: "block elimination over " + sys.Source + " with a GTH diagonal", Precision: "double"}
+	switch o.Precision {
+	case "", "double":
+	case "dd":
+		if err := taDD(sys, re, res); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("ta: unknown precision %q (double or dd)", o.Precision)
+	}
+	out := outflow(t, pi)
 	resid := taResidual(t, pi, re.alpha, out)
-	res.Diagnostics = &Diagnostics{Solver: "block elimination over " + sys.Source + " with a GTH diagonal", Residual: &resid,
-		DynamicRange: dynamicRange(pi), Precision: "double"}
+	res.Diagnostics.Residual, res.Diagnostics.DynamicRange = &resid, dynamicRange(pi)
 	res.Error = &ErrorReport{Outflow: &out, Uncertified: &Uncertified{Residual: &resid}}
 	if re.z >= 0 && !contains(t.In, re.z) {
 		res.Notes = append(res.Notes, "the re-entry state is not in the in-boundary B_i: no jump from outside S enters it (seed-003 §3.3 recommends re-entry through B_i)")

@@ -48,7 +48,7 @@ func runTA(t testing.TB, tr *Truncation, o *Options) *Result {
 //     reference tail summed directly;
 //   - the TV error of z = 0, computed as max(Σρ⁺, Σρ⁻) from float64 vectors, is checked where
 //     it is above 1e-10: below, the rounding of the vectors themselves (≈1e-16 per unit of
-//     mass) exceeds the error, and only the 80-digit computation can resolve it;
+//     mass) exceeds the error (TestTASchloglTableDD checks those rows in double-double);
 //   - the outflow O_r for both re-entry states (accurate at any size: a product of a
 //     probability and a rate).
 func TestTASchloglTable(t *testing.T) {
@@ -283,5 +283,85 @@ func TestPhiBarTridiagonal(t *testing.T) {
 				t.Errorf("(%c) r = %d, β = %g: φ̄ = %.15g (fast, %v) vs %.15g (%v)", c.set, c.r, beta, fast, ok, slow, err)
 			}
 		}
+	}
+}
+
+// schloglRefDD is schloglRef in double-double arithmetic (bdp's recursion, ~30 digits).
+var schloglRefDD = sync.OnceValue(func() map[byte][]dd {
+	ref := map[byte][]dd{}
+	for set, r := range map[byte]int{'a': 3000, 'b': 400} {
+		bd, err := detectBirthDeath(schloglTruncation(set, r))
+		if err != nil {
+			panic(err)
+		}
+		ref[set], _ = bd.conditionalDD()
+	}
+	return ref
+})
+
+// tvDD is tvToRef in double-double arithmetic.
+func tvDD(p, ref []dd) float64 {
+	pos, neg := dd{}, dd{}
+	for _, v := range ref[len(p):] {
+		neg = neg.add(v)
+	}
+	for x := range p {
+		if d := p[x].add(ref[x].neg()); d.hi > 0 {
+			pos = pos.add(d)
+		} else {
+			neg = neg.add(d.neg())
+		}
+	}
+	return max(pos.float(), neg.float())
+}
+
+// TestTASchloglTableDD checks the rows of the §5.1.3 table that float64 vectors cannot
+// resolve, TV errors down to 1e-21, with TA and the reference law both in double-double
+// (--precision dd; 5e-6 relative, half a unit of the 6th digit): z = 0 at (a) r = 800 and
+// (b) r = 60, 70, z = r−1 (TV = m_r) at (a) r = 650, 700 and (b) r = 60, 70; and other rows
+// again. Only m_r = 2.9e-34 at (a) r = 800 is below double-double's resolution.
+func TestTASchloglTableDD(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		set    byte
+		r      int
+		m, tv0 float64
+	}{
+		{'a', 400, 0.748594, 0.884199}, {'a', 500, 0.0120051, 0.884199}, {'a', 600, 1.41540e-8, 0.884131},
+		{'a', 650, 2.77291e-13, 0.298774}, {'a', 700, 3.76456e-19, 1.07269e-6}, {'a', 800, 2.90113e-34, 1.98976e-21},
+		{'b', 20, 0.345459, 0.813769}, {'b', 40, 5.20604e-6, 3.39812e-3}, {'b', 50, 4.34267e-10, 7.92018e-7},
+		{'b', 60, 5.20460e-15, 2.00438e-11}, {'b', 70, 1.21847e-20, 8.49640e-17},
+	}
+	for _, c := range cases {
+		tr := schloglTruncation(c.set, c.r)
+		sys, err := newLevelSystem(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := schloglRefDD()[c.set]
+		for _, z := range []int{0, c.r - 1} {
+			p, ok := taTridiagonalDD(sys, z)
+			if !ok {
+				t.Fatal("not tridiagonal")
+			}
+			want := c.tv0
+			if z > 0 {
+				want = c.m
+				if want < 1e-28 {
+					continue // below double-double's ~1e-31 resolution; m_r is checked by its tail sum
+				}
+			}
+			if tv := tvDD(p, ref); !relClose(tv, want, 5e-6) {
+				t.Errorf("(%c) r = %d, z = %d: TV = %.6g, want %.6g", c.set, c.r, z, tv, want)
+			}
+		}
+	}
+	// The scheme with --precision dd returns the same vector, rounded.
+	res := runTA(t, schloglTruncation('b', 40), &Options{Reentry: "state:X=0", Precision: "dd"})
+	if o := *res.Error.Outflow; res.Diagnostics.Precision != "dd" || !relClose(o, 0.0291846, 5e-6) {
+		t.Errorf("dd scheme: precision %q, O_r %g", res.Diagnostics.Precision, o)
+	}
+	if _, err := Run(context.Background(), "ta", toggleTruncation(5, 20), &Options{Precision: "dd"}); err == nil {
+		t.Error("--precision dd accepted on a two-dimensional chain")
 	}
 }
