@@ -365,3 +365,43 @@ func TestTASchloglTableDD(t *testing.T) {
 		t.Error("--precision dd accepted on a two-dimensional chain")
 	}
 }
+
+// TestTABoundRatios checks the ratio (4.29) bound / true TV error against the digest's Go
+// reproduction (seed-003 §5.1.4, column A: literal φ̄, naive d), to half a unit of the last
+// digit given, and the best β (0.56 in (a), 20 or 17.8 in (b), on the 10^0.05 grid). The
+// true error of z = r−1 is m_r (the reference tail).
+func TestTABoundRatios(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		set     byte
+		r, k    int
+		top     bool
+		ratio   float64
+		digits  int
+		betaLog float64 // log10 of the best β
+	}{
+		{'a', 500, 1, false, 348, 3, -0.25}, {'a', 600, 1, false, 348, 3, -0.25}, {'a', 700, 1, false, 348, 3, -0.25},
+		{'a', 600, 2, false, 2.4e5, 2, -0.25}, {'a', 600, 3, false, 1.33e8, 3, -0.25},
+		{'a', 600, 1, true, 1.77e15, 3, -0.25}, {'a', 600, 2, true, 1.22e18, 3, -0.25}, {'a', 600, 3, true, 6.8e20, 2, -0.25},
+		{'b', 40, 1, false, 1.27e4, 3, 1.3}, {'b', 60, 1, false, 1.27e4, 3, 1.3}, {'b', 50, 2, false, 4.9e5, 2, 1.3},
+		{'b', 50, 3, false, 1.65e7, 3, 1.25}, {'b', 50, 1, true, 3.9e7, 2, 1.3}, {'b', 50, 2, true, 1.5e9, 2, 1.3},
+		{'b', 50, 3, true, 5.2e10, 2, 1.25},
+	}
+	for _, c := range cases {
+		z := 0
+		if c.top {
+			z = c.r - 1
+		}
+		v, qv := schloglLyapunov(c.set, c.r, c.k)
+		res := runTA(t, schloglTruncation(c.set, c.r), &Options{Reentry: fmt.Sprintf("state:X=%d", z), Lyapunov: v, LyapunovQv: qv})
+		tv, tail := tvToRef(res.Distribution, schloglRef()[c.set])
+		if c.top {
+			tv = tail
+		}
+		b := res.Error.TABound
+		unit := math.Pow(10, math.Floor(math.Log10(c.ratio))-float64(c.digits-1))
+		if got := b.Value / tv; math.Abs(got-c.ratio) > unit/2 || math.Abs(math.Log10(b.Beta)-c.betaLog) > 1e-9 {
+			t.Errorf("(%c) r = %d, v = x^%d, z = %d: ratio %.4g at β = %.4g, want %.*g at 10^%g", c.set, c.r, c.k, z, got, b.Beta, c.digits, c.ratio, c.betaLog)
+		}
+	}
+}
