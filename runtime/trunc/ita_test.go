@@ -1,0 +1,332 @@
+package trunc
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"testing"
+
+	"github.com/mfcproject/mfc/runtime/linalg"
+)
+
+// toggleRef is the digest's reference law of the toggle switch (seed-003 §5.2.2): TA with the
+// middle re-entry state on L = 238 (28 441 states), whose tail is astronomically small.
+// TestToggleReference checks it against the digest's values.
+var toggleRef = sync.OnceValues(func() (*Truncation, []float64) {
+	tr := toggleTruncation(238, 20)
+	res, err := Run(context.Background(), "ta", tr, &Options{Reentry: "middle"})
+	if err != nil {
+		panic(err)
+	}
+	return tr, res.Distribution
+})
+
+// refOn returns the reference law on the states of tr, and the reference mass outside them
+// (summed directly, not as 1 − π(S)).
+func refOn(tr *Truncation) (p []float64, tail float64) {
+	rt, ref := toggleRef()
+	p = make([]float64, tr.NumStates())
+	for x := range p {
+		p[x] = ref[rt.Index(tr.Key(x))]
+	}
+	for y, v := range ref {
+		if tr.Index(rt.Key(y)) < 0 {
+			tail += v
+		}
+	}
+	return p, tail
+}
+
+// toggleMoment is the assumption π((x1+x2)⁶) ≤ 1.8e7 of the paper (seed-003 §5.2.1) on the
+// sublevel truncation {(x1+x2)⁶ < L⁶}.
+func toggleMoment(tr *Truncation, L int) *Moment {
+	w := make([]float64, tr.NumStates())
+	for x := range w {
+		k := tr.Key(x)
+		w[x] = math.Pow(float64(k[0]+k[1]), 6)
+	}
+	return &Moment{Label: "moment", W: w, C: 1.8e7, R: math.Pow(float64(L), 6)}
+}
+
+func l1Over(p, q []float64) float64 {
+	s := 0.0
+	for i := range p {
+		s += math.Abs(p[i] - q[i])
+	}
+	return s
+}
+
+// TestToggleReference checks the reference law against the digest (seed-003 §5.2.3, T9–T11,
+// tolerance half a unit of the last digit given) and the exact identity E[x1x2] + E[x1] = 20 (to 1e-10).
+func TestToggleReference(t *testing.T) {
+	t.Parallel()
+	tr, ref := toggleRef()
+	var m1, m11, m12, w, below40 float64
+	marg := make([]float64, 41)
+	for x, p := range ref {
+		k := tr.Key(x)
+		x1, x2 := float64(k[0]), float64(k[1])
+		m1 += x1 * p
+		m11 += x1 * x1 * p
+		m12 += x1 * x2 * p
+		w += math.Pow(x1+x2, 6) * p
+		if k[0]+k[1] < 40 {
+			below40 += p
+		}
+		if k[0] <= 40 {
+			marg[k[0]] += p
+		}
+	}
+	for _, c := range []struct {
+		name           string
+		got, want, rel float64 // rel: half a unit of the last digit given
+	}{
+		{"E[x1]", m1, 5.7225083961, 1e-10}, {"Var[x1]", m11 - m1*m1, 28.0413754046, 1e-10}, {"E[x1x2]", m12, 14.2774916039, 1e-10},
+		{"π(w)", w, 1.47104509e7, 5e-9}, {"P(x1+x2<40)", below40, 0.999997769160, 1e-11},
+		{"π(0,0)", ref[tr.Index([]int32{0, 0})], 3.33483226e-7, 5e-9}, {"π(4,4)", ref[tr.Index([]int32{4, 4})], 0.0175605329, 5e-9},
+		{"π̂(0)", marg[0], 8.986658e-02, 5e-7}, {"π̂(1)", marg[1], 1.205939e-01, 5e-7}, {"π̂(23)", marg[23], 3.239702e-03, 5e-7}, {"π̂(40)", marg[40], 5.627443e-07, 5e-7},
+	} {
+		if !relClose(c.got, c.want, c.rel) {
+			t.Errorf("%s = %.12g, want %.12g", c.name, c.got, c.want)
+		}
+	}
+	if math.Abs(m12+m1-20) > 1e-10 {
+		t.Errorf("E[x1x2] + E[x1] = %.15g, want 20", m12+m1)
+	}
+}
+
+// toggleRow is a row of the digest's §5.2.4–5.2.5 tables: ℓ¹ errors over S_r against the
+// reference and the computable errors of ITA (§5.2.5, 4 digits).
+type toggleRow struct {
+	L                               int
+	cr, m, taMid, ldqbd, itaU, itaL float64
+	itaTV, itaUS                    float64 // 1 − l(S), u(S) − 1
+	rel                             float64
+}
+
+// TestToggleSweep checks TA-middle, LDQBDP and ITA on the toggle switch against the digest's
+// tables (seed-003 §5.2.4–5.2.5, T13, T14, acceptance 8 and 9): 5 digits at L = 24 and 42
+// (tolerance 1e-4 relative), 4 digits elsewhere (5e-4, half a unit of the 4th digit);
+// c/r = 1.8e7/L⁶ and the tail mass m_r of the reference.
+func TestToggleSweep(t *testing.T) {
+	t.Parallel()
+	rows := []toggleRow{
+		{17, 7.457e-01, 1.299e-01, 3.585e-01, 3.110e-01, 1.361e+00, 7.436e-01, 8.735e-01, 1.231e+00, 5e-4},
+		{20, 2.812e-01, 6.129e-02, 2.814e-01, 2.366e-01, 8.498e-01, 4.744e-01, 5.357e-01, 7.885e-01, 5e-4},
+		{24, 9.4190e-02, 1.7242e-02, 0.17119, 0.13860, 0.45468, 0.26795, 0.28520, 0.43743, 1e-4},
+		{28, 3.735e-02, 3.321e-03, 7.063e-02, 5.552e-02, 1.833e-01, 1.208e-01, 1.241e-01, 1.799e-01, 5e-4},
+		{30, 2.469e-02, 1.254e-03, 3.733e-02, 2.910e-02, 9.722e-02, 7.053e-02, 7.178e-02, 9.596e-02, 5e-4},
+		{35, 9.792e-03, 7.114e-05, 4.091e-03, 3.178e-03, 1.086e-02, 1.494e-02, 1.502e-02, 1.079e-02, 5e-4},
+		{40, 4.394e-03, 2.231e-06, 2.033e-04, 1.586e-04, 5.522e-04, 4.647e-03, 4.650e-03, 5.499e-04, 5e-4},
+		{42, 3.2793e-03, 4.7764e-07, 5.0537e-05, 3.9486e-05, 1.3865e-04, 3.3417e-03, 3.342e-03, 1.382e-04, 1e-4},
+		{45, 2.168e-03, 4.038e-08, 5.211e-06, 4.079e-06, 1.451e-05, 2.174e-03, 2.174e-03, 1.447e-05, 5e-4},
+		{50, 1.152e-03, 4.409e-10, 7.518e-08, 5.902e-08, 2.147e-07, 1.152e-03, 1.152e-03, 2.143e-07, 5e-4},
+	}
+	for _, c := range rows {
+		t.Run(fmt.Sprint("L=", c.L), func(t *testing.T) {
+			t.Parallel()
+			tr := toggleTruncation(c.L, 20)
+			ref, m := refOn(tr)
+			o := &Options{Moment: toggleMoment(tr, c.L)}
+			ta, err := Run(context.Background(), "ta", tr, &Options{Reentry: "middle"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ld, err := Run(context.Background(), "ldqbd", tr, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ita, err := Run(context.Background(), "ita", tr, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []struct {
+				name      string
+				got, want float64
+			}{
+				{"c/r", ita.Error.TailBound.Value, c.cr}, {"m_r", m, c.m},
+				{"TA-mid", l1Over(ta.Distribution, ref), c.taMid}, {"LDQBDP", l1Over(ld.Distribution, ref), c.ldqbd},
+				{"ITA-u", l1Over(ita.Upper, ref), c.itaU}, {"ITA-l", l1Over(ita.Lower, ref), c.itaL},
+				{"ITA 1 − l(S)", ita.Error.TVLower.Value, c.itaTV}, {"ITA u(S) − 1", ita.Error.Mass.Value - 1, c.itaUS},
+			} {
+				rel := c.rel
+				if q.name[0] == 'I' && q.name[4] != '-' {
+					rel = 5e-4 // §5.2.5 gives 4 digits
+				}
+				if !relClose(q.got, q.want, rel) {
+					t.Errorf("%s = %.5g, want %.5g", q.name, q.got, q.want)
+				}
+			}
+			// The (3.20) TV bound of u: max(u(S) − 1 + c/r, c/r).
+			if want := max(c.itaUS+c.cr, c.cr); !relClose(ita.Error.TVUpper.Value, want, 1e-3) {
+				t.Errorf("TV bound of u = %.5g, want %.5g", ita.Error.TVUpper.Value, want)
+			}
+			for x := range ref {
+				if ita.Lower[x] > ref[x]*(1+1e-12) || ref[x] > ita.Upper[x]*(1+1e-12) {
+					t.Fatalf("state %s: π = %g outside [%g, %g]", tr.StateString(x), ref[x], ita.Lower[x], ita.Upper[x])
+				}
+			}
+		})
+	}
+}
+
+// TestToggleMarginals24 checks the P1 marginals at L = 24 against the digest's table
+// (seed-003 §5.2.6, acceptance 8: TA-middle, LDQBDP, ITA l̂ and û, 7 digits given: tolerance
+// 5e-6 relative).
+func TestToggleMarginals24(t *testing.T) {
+	t.Parallel()
+	want := [][4]float64{ // TA mid, LDQBDP, ITA l̂, ITA û
+		{6.599206e-02, 7.378685e-02, 4.787575e-02, 1.363578e-01},
+		{1.096770e-01, 1.173145e-01, 7.971598e-02, 1.601800e-01},
+		{1.239090e-01, 1.277630e-01, 9.056033e-02, 1.541715e-01},
+		{1.200500e-01, 1.196870e-01, 8.876473e-02, 1.341979e-01},
+		{1.074489e-01, 1.041023e-01, 8.106720e-02, 1.113967e-01},
+		{9.175071e-02, 8.702498e-02, 6.792043e-02, 9.200493e-02},
+		{7.605103e-02, 7.122025e-02, 5.352804e-02, 7.634889e-02},
+		{6.189647e-02, 5.768872e-02, 4.216675e-02, 6.360501e-02},
+		{4.990846e-02, 4.657453e-02, 3.334232e-02, 5.330368e-02},
+		{4.016939e-02, 3.765794e-02, 2.654089e-02, 4.499856e-02},
+		{3.247279e-02, 3.059855e-02, 2.131338e-02, 3.836769e-02},
+		{2.649085e-02, 2.504265e-02, 1.729088e-02, 3.308631e-02},
+		{1.956179e-02, 2.066420e-02, 1.417609e-02, 2.888102e-02},
+		{1.597968e-02, 1.717839e-02, 1.173068e-02, 2.545440e-02},
+		{1.326324e-02, 1.434607e-02, 9.765623e-03, 2.263643e-02},
+		{1.103774e-02, 1.197611e-02, 8.135337e-03, 2.050747e-02},
+		{9.132139e-03, 9.926204e-03, 6.733910e-03, 1.866730e-02},
+		{7.445191e-03, 8.101034e-03, 5.491266e-03, 1.701429e-02},
+		{5.921409e-03, 6.446941e-03, 4.367940e-03, 1.547792e-02},
+		{4.538613e-03, 4.943150e-03, 3.348152e-03, 1.401813e-02},
+		{3.296311e-03, 3.590842e-03, 2.431796e-03, 1.262109e-02},
+		{2.204757e-03, 2.402041e-03, 1.626558e-03, 1.129285e-02},
+		{1.276566e-03, 1.390902e-03, 9.417999e-04, 1.005487e-02},
+		{5.258526e-04, 5.729867e-04, 3.879577e-04, 8.965482e-03},
+	}
+	tr := toggleTruncation(24, 20)
+	ta, _ := Run(context.Background(), "ta", tr, &Options{Reentry: "middle"})
+	ld, _ := Run(context.Background(), "ldqbd", tr, nil)
+	ita, err := Run(context.Background(), "ita", tr, &Options{Moment: toggleMoment(tr, 24)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	margTA, margLD := make([]float64, 24), make([]float64, 24)
+	for x := range ta.Distribution {
+		i := tr.Key(x)[0]
+		margTA[i] += ta.Distribution[x]
+		margLD[i] += ld.Distribution[x]
+	}
+	mg := ita.Marginals["P1"]
+	if len(mg.Values) != 24 || mg.UpperIsBound {
+		t.Fatalf("ITA marginal: %d values, upper_is_bound %v", len(mg.Values), mg.UpperIsBound)
+	}
+	for i, w := range want {
+		got := [4]float64{margTA[i], margLD[i], mg.Lower[i], mg.Upper[i]}
+		for k := range w {
+			if !relClose(got[k], w[k], 5e-6) {
+				t.Errorf("i = %d, column %d: %.7g, want %.7g", i, k, got[k], w[k])
+			}
+		}
+	}
+}
+
+// TestLDQBDEqualsTA is T15 (acceptance 10): with R^L = 0 and a single level-0 state, LDQBDP is
+// TA with re-entry at (0,0), to ℓ¹ 1e-14, at L = 2, 5, 9, 24. Both are also checked against a
+// dense GTH solve of the augmented chain Q_r + q_o·e_z (linalg.StationaryGTH, an independent
+// algorithm) to 1e-13 in ℓ¹.
+func TestLDQBDEqualsTA(t *testing.T) {
+	t.Parallel()
+	for _, L := range []int{2, 5, 9, 24} {
+		tr := toggleTruncation(L, 20)
+		ta, err := Run(context.Background(), "ta", tr, &Options{Reentry: "level0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ld, err := Run(context.Background(), "ldqbd", tr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := l1Over(ta.Distribution, ld.Distribution); d > 1e-14 {
+			t.Errorf("L = %d: ℓ¹(TA level0 − LDQBDP) = %g", L, d)
+		}
+		gth := make([]float64, tr.NumStates())
+		if err := linalg.StationaryGTH(gth, augmentSingle(tr, tr.Index([]int32{0, 0}))); err != nil {
+			t.Fatal(err)
+		}
+		if d := l1Over(ta.Distribution, gth); d > 1e-13 {
+			t.Errorf("L = %d: ℓ¹(TA − dense GTH) = %g", L, d)
+		}
+	}
+}
+
+// augmentSingle returns the augmented generator Q_r + q_o·e_z (re-entry at z) as a CSR.
+func augmentSingle(tr *Truncation, z int) *linalg.CSR {
+	n := tr.NumStates()
+	q := &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1)}
+	for x := 0; x < n; x++ {
+		row := map[int32]float64{}
+		for p := tr.Q.RowPtr[x]; p < tr.Q.RowPtr[x+1]; p++ {
+			row[tr.Q.Col[p]] += tr.Q.Val[p]
+		}
+		row[int32(z)] += tr.Out[x]
+		for j := int32(0); j < int32(n); j++ {
+			if v, ok := row[j]; ok {
+				q.Col = append(q.Col, j)
+				q.Val = append(q.Val, v)
+			}
+		}
+		q.RowPtr[x+1] = len(q.Col)
+	}
+	return q
+}
+
+// TestLDQBDLeastSquares checks the least-squares level-0 solve: for L ≥ 15 its ℓ¹ error is
+// practically that of the normalised one (seed-003 §5.2.2), here within 1 %.
+func TestLDQBDLeastSquares(t *testing.T) {
+	t.Parallel()
+	tr := toggleTruncation(24, 20)
+	ref, _ := refOn(tr)
+	norm, _ := Run(context.Background(), "ldqbd", tr, nil)
+	lsq, err := Run(context.Background(), "ldqbd", tr, &Options{LDQBDSolve: "lsq"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := l1Over(norm.Distribution, ref), l1Over(lsq.Distribution, ref); !relClose(b, a, 0.01) {
+		t.Errorf("ℓ¹ error: lsq %g, norm %g", b, a)
+	}
+	if _, err := Run(context.Background(), "ldqbd", tr, &Options{LDQBDSolve: "qr"}); err == nil {
+		t.Error("unknown level-0 solve accepted")
+	}
+}
+
+// TestITACertificate238 is T12 (acceptance 7): ITA on L = 238 (28 441 states) with the moment
+// bound c = 1.8e7 certifies 1 − l(S) = c/r = 9.904003e-8 < 1e-7 (7 digits: 5e-7 relative),
+// with u(S) − 1 ≤ 1e-13.
+func TestITACertificate238(t *testing.T) {
+	t.Parallel()
+	tr, _ := toggleRef()
+	res, err := Run(context.Background(), "ita", tr, &Options{Moment: toggleMoment(tr, 238)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := res.Error.TVLower.Value; !relClose(v, 9.904003e-8, 5e-7) || v >= 1e-7 || !res.Error.TVLower.Certified {
+		t.Errorf("1 − l(S) = %.7g, want 9.904003e-8", v)
+	}
+	if u := res.Error.Mass.Value - 1; u > 1e-13 {
+		t.Errorf("u(S) − 1 = %g", u)
+	}
+}
+
+// BenchmarkToggle238 times the schemes on the toggle switch at L = 238 (28 441 states), the
+// issue's speed targets: ta (one z) < 0.5 s, ita (238 z) < 1 s, ldqbd < 1 s.
+func BenchmarkToggle238(b *testing.B) {
+	tr := toggleTruncation(238, 20)
+	for _, scheme := range []string{"ta", "ita", "ldqbd"} {
+		b.Run(scheme, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Run(context.Background(), scheme, tr, &Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
