@@ -44,7 +44,13 @@ type ilpSolver struct {
 	// cold re-solves the objectives whose warm start ended badly (coldSolves of them).
 	cold       lp.Solver
 	coldSolves int
-	stats      LPStats
+	// fallback solves on the direct LP the objectives whose certificate in re-entry
+	// coordinates is loose (fallbacks of them).
+	fallback  lp.Solver
+	fallbacks int
+	// basis is an orthonormal basis of span{π^z} (re-entry form).
+	basis [][]float64
+	stats LPStats
 }
 
 func newILPSolver(t *Truncation, o *Options, form ilpForm) (*ilpSolver, []string, error) {
@@ -68,14 +74,21 @@ func newILPSolver(t *Truncation, o *Options, form ilpForm) (*ilpSolver, []string
 	s.prob = s.direct
 	if s.re != nil {
 		s.prob = s.reentryProblem()
-		notes = append(notes, fmt.Sprintf("solved in re-entry coordinates (%d variables for %d states); bounds certified on the direct LP", len(t.In), t.NumStates()))
+		notes = append(notes, fmt.Sprintf("solved in re-entry coordinates (%d variables for %d states); bounds certified on the direct LP", len(s.basis), t.NumStates()))
 	}
 	s.s = lp.New()
-	if err := s.s.Load(s.prob, lp.Options{}); err != nil {
+	if err := s.s.Load(s.prob, s.lpOptions(false)); err != nil {
 		s.s.Close()
 		return nil, nil, err
 	}
 	return s, notes, nil
+}
+
+// lpOptions: in re-entry coordinates the columns are orthonormal, and CLP's own scaling
+// on top of the row scaling made it end on bases that are optimal only for its scaled
+// model (toggle L = 42); it is turned off there.
+func (s *ilpSolver) lpOptions(cold bool) lp.Options {
+	return lp.Options{Cold: cold, NoSolverScaling: s.re != nil}
 }
 
 func (s *ilpSolver) close() {
@@ -83,54 +96,80 @@ func (s *ilpSolver) close() {
 	if s.cold != nil {
 		s.cold.Close()
 	}
+	if s.fallback != nil {
+		s.fallback.Close()
+	}
 }
 
-// reentryProblem builds 𝒫_r in re-entry coordinates. Each t_z gets the finite bounds
-// −2·mass_z·max_x q(x, z) ≤ t_z ≤ 2·mass_z·q(z), implied (with a factor 2 to spare) by
-// t_z = mass_z·(π(−Q_r))(z), π ≥ 0 and π(S) ≤ 1; they cut nothing. O(|S|·|B_i|).
+// reentryProblem builds 𝒫_r in re-entry coordinates. The π^z are nearly parallel (they
+// all approximate π, and differ by about the tail mass), so the LP in the variables t is
+// badly conditioned beyond L ≈ 30 for the toggle switch (CLP then ends on bases that are
+// "optimal" for its scaled model only). The variables are therefore the coordinates τ in
+// an orthonormal basis φ_1..φ_m of span{π^z} (modified Gram–Schmidt, twice): π = Σ_k τ_k φ_k,
+// the same polytope, with |τ_k| = |φ_k·π| ≤ ‖π‖_2 ≤ π(S) ≤ 1, finite bounds implied by the
+// rows (given as [−2, 2] to spare round-off). O(|S|·|B_i|²).
 func (s *ilpSolver) reentryProblem() *lp.Problem {
-	t, re := s.set.t, s.re
-	m, n := len(t.In), t.NumStates()
+	t := s.set.t
+	n := t.NumStates()
+	s.basis = orthonormalBasis(s.re.pi)
+	m := len(s.basis)
 	p := lp.NewProblem(m)
-	inMax := make([]float64, n)
-	qdiag := make([]float64, n)
-	for x := 0; x < n; x++ {
-		for k := t.Q.RowPtr[x]; k < t.Q.RowPtr[x+1]; k++ {
-			y := int(t.Q.Col[k])
-			if y == x {
-				qdiag[x] = -t.Q.Val[k]
-			} else {
-				inMax[y] = math.Max(inMax[y], t.Q.Val[k])
-			}
-		}
-	}
-	for k, z := range t.In {
-		p.SetBounds(k, -2*re.mass[k]*inMax[z], 2*re.mass[k]*qdiag[z])
+	for k := 0; k < m; k++ {
+		p.SetBounds(k, -2, 2)
 	}
 	cols := make([]int, m)
 	vals := make([]float64, m)
 	for x := 0; x < n; x++ {
 		cols, vals = cols[:0], vals[:0]
-		for k := range t.In {
-			if v := re.pi[k][x]; v != 0 {
+		for k, phi := range s.basis {
+			if v := phi[x]; v != 0 {
 				cols, vals = append(cols, k), append(vals, v)
 			}
 		}
 		p.AddRow(cols, vals, 0, math.Inf(1))
 	}
-	all, ones := make([]int, m), make([]float64, m)
-	for k := range all {
-		all[k], ones[k] = k, 1
+	all, mass := make([]int, m), make([]float64, m)
+	for k, phi := range s.basis {
+		all[k], mass[k] = k, massOf(phi)
 	}
-	p.AddRow(all, ones, s.set.massLo, 1)
+	p.AddRow(all, mass, s.set.massLo, 1)
 	if s.set.w != nil {
 		pw := make([]float64, m)
-		for k := range pw {
-			pw[k] = dotp(re.pi[k], s.set.w)
+		for k, phi := range s.basis {
+			pw[k] = dotp(phi, s.set.w)
 		}
 		p.AddRow(all, pw, math.Inf(-1), s.set.c)
 	}
 	return p
+}
+
+// orthonormalBasis returns an orthonormal basis of the span of the vectors (modified
+// Gram–Schmidt with one reorthogonalisation pass), dropping a vector whose component
+// orthogonal to the previous ones is below 1e-13 of its norm (numerically dependent).
+// O(len(v)²·n).
+func orthonormalBasis(v [][]float64) [][]float64 {
+	var q [][]float64
+	for _, x := range v {
+		u := append([]float64(nil), x...)
+		n0 := math.Sqrt(dotp(u, u))
+		for pass := 0; pass < 2; pass++ {
+			for _, b := range q {
+				c := dotp(b, u)
+				for i := range u {
+					u[i] -= c * b[i]
+				}
+			}
+		}
+		nu := math.Sqrt(dotp(u, u))
+		if !(nu > 1e-13*n0) {
+			continue
+		}
+		for i := range u {
+			u[i] /= nu
+		}
+		q = append(q, u)
+	}
+	return q
 }
 
 func dotp(a, b []float64) float64 {
@@ -157,9 +196,9 @@ func (s *ilpSolver) optimise(ctx context.Context, sense lp.Sense, f []float64) (
 	}
 	c := f
 	if s.re != nil {
-		c = make([]float64, len(s.re.pi))
-		for k, pz := range s.re.pi {
-			c[k] = dotp(pz, f)
+		c = make([]float64, len(s.basis))
+		for k, phi := range s.basis {
+			c[k] = dotp(phi, f)
 		}
 	}
 	r, err := s.s.Solve(sense, c)
@@ -193,7 +232,42 @@ func (s *ilpSolver) optimise(ctx context.Context, sense lp.Sense, f []float64) (
 	if ok {
 		b.Bound = bound
 	}
+	if !ok || math.Abs(bound-r.Objective) > fallbackGap*math.Max(1, math.Abs(r.Objective)) {
+		// The multipliers went through Q_r^{-1}, which multiplies the t-LP's dual
+		// errors by the expected time in S (large when the tail is small): solve this
+		// objective on the direct LP too and keep the tighter certified bound.
+		d, err := s.solveDirect(sense, f)
+		if err != nil {
+			return lpBound{}, err
+		}
+		if d.Status == lp.Optimal && d.Certified && (!b.Certified || (sense == lp.Minimize) == (d.Bound > b.Bound)) {
+			b = lpBound{Value: d.Objective, Bound: d.Bound, Certified: true}
+		}
+	}
 	return b, nil
+}
+
+// fallbackGap is the gap between a re-entry-coordinate optimum and its certified bound
+// (relative to max(1, |value|)) above which the objective is solved on the direct LP too.
+const fallbackGap = 1e-9
+
+// solveDirect solves one objective on the direct LP, warm-started from the previous
+// direct solve (loaded on first use).
+func (s *ilpSolver) solveDirect(sense lp.Sense, f []float64) (*lp.Result, error) {
+	if s.fallback == nil {
+		s.fallback = lp.New()
+		if err := s.fallback.Load(s.direct, lp.Options{}); err != nil {
+			return nil, err
+		}
+	}
+	r, err := s.fallback.Solve(sense, f)
+	if err != nil {
+		return nil, err
+	}
+	s.stats.LPs++
+	s.stats.Pivots += r.Iterations
+	s.fallbacks++
+	return r, nil
 }
 
 // dualResidualTol is the dual residual (relative to the objective's size) above which a
@@ -206,7 +280,7 @@ const dualResidualTol = 1e-12
 func (s *ilpSolver) solveCold(sense lp.Sense, c []float64) (*lp.Result, error) {
 	if s.cold == nil {
 		s.cold = lp.New()
-		if err := s.cold.Load(s.prob, lp.Options{Cold: true}); err != nil {
+		if err := s.cold.Load(s.prob, s.lpOptions(true)); err != nil {
 			return nil, err
 		}
 	}
@@ -424,6 +498,9 @@ func runILP(ctx context.Context, t *Truncation, o *Options, form ilpForm) (*Resu
 			}
 			res.Measures[fn.Name] = mb
 		}
+	}
+	if s.fallbacks > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d objectives were solved on the direct LP too, their certificate in re-entry coordinates being loose", s.fallbacks))
 	}
 	if len(uncertified) > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d bounds could not be certified and are the solver's values: %s", len(uncertified), strings.Join(firstN(uncertified, 5), "; ")))
