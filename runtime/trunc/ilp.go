@@ -46,8 +46,9 @@ type ilpSolver struct {
 	coldSolves int
 	// fallback solves on the direct LP the objectives whose certificate in re-entry
 	// coordinates is loose (fallbacks of them).
-	fallback  lp.Solver
-	fallbacks int
+	fallback   lp.Solver
+	fallbacks  int
+	objectives int
 	// basis is an orthonormal basis of span{π^z} (re-entry form).
 	basis [][]float64
 	stats LPStats
@@ -193,6 +194,22 @@ type lpBound struct {
 func (s *ilpSolver) optimise(ctx context.Context, sense lp.Sense, f []float64) (lpBound, error) {
 	if err := ctx.Err(); err != nil {
 		return lpBound{}, err
+	}
+	s.objectives++
+	if s.re != nil && s.fallbacks >= 8 && 2*s.fallbacks > s.objectives {
+		// Most certificates in re-entry coordinates were loose: go on with the direct LP.
+		d, err := s.solveDirect(sense, f)
+		if err != nil {
+			return lpBound{}, err
+		}
+		if d.Status != lp.Optimal {
+			return lpBound{}, lpStatusError(d, s.set)
+		}
+		b := lpBound{Value: d.Objective, Bound: d.Objective, Certified: d.Certified, Reason: d.Reason}
+		if d.Certified {
+			b.Bound = d.Bound
+		}
+		return b, nil
 	}
 	c := f
 	if s.re != nil {
