@@ -17,6 +17,11 @@ type Result struct {
 	Distribution []float64        `json:"distribution"`
 	Lower        []float64        `json:"lower"`
 	Upper        []float64        `json:"upper"`
+	// LowerSolver and UpperSolver are the LP solver's own optima behind Lower and Upper
+	// (ilp), which hold the certified bounds (the solver's value where a bound could not
+	// be certified, as Notes then say).
+	LowerSolver []float64 `json:"lower_solver,omitempty"`
+	UpperSolver []float64 `json:"upper_solver,omitempty"`
 
 	Marginals map[string]*Marginal      `json:"marginals"`
 	Measures  map[string]*MeasureBounds `json:"measures"`
@@ -60,6 +65,8 @@ type Marginal struct {
 	Lower        []float64 `json:"lower"`
 	Upper        []float64 `json:"upper"`
 	UpperIsBound bool      `json:"upper_is_bound"`
+	// Error holds the errors (4.44)–(4.46) of the bounds, nil for approximations.
+	Error *MarginalError `json:"error,omitempty"`
 }
 
 // MeasureBounds brackets a stationary measure π(f) (seed-003 §3.7).
@@ -126,6 +133,8 @@ type Uniqueness struct {
 type Candidate struct {
 	SupportSize    int    `json:"support_size"`
 	Representative string `json:"representative"`
+	// Support lists the states of the support (indices into S), for Go callers.
+	Support []int `json:"-"`
 }
 
 // Diagnostics reports how the numbers were computed.
