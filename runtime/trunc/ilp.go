@@ -37,7 +37,7 @@ const (
 // multipliers of the balance rows.
 type ilpSolver struct {
 	set    *outerSet
-	re     *reentry
+	re     *reentryBasis
 	direct *lp.Problem
 	prob   *lp.Problem
 	s      lp.Solver

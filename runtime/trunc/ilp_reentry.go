@@ -157,7 +157,7 @@ func (f *gthLU) solveCol(b []float64) []float64 {
 
 // reentry holds the TA vectors π^z of every z ∈ B_i (seed-003 (C.8): π^z is row z of
 // (−Q_r)^{-1}, normalised) and the factorisation they came from.
-type reentry struct {
+type reentryBasis struct {
 	lu *gthLU
 	// pi[k] is π^z for z = t.In[k]; mass[k] = Σ_x y_z(x), the expected time in S from z
 	// (1/mass[k] is the outflow rate O_r of π^z).
@@ -168,7 +168,7 @@ type reentry struct {
 // reentryVectors computes π^z for every z in the in-boundary, eliminating the states
 // outside B_i first (in their order in S) and B_i last. It fails when Q_r is singular or
 // S has more than maxReentryStates states. O(n² + |B_i|·n²).
-func reentryVectors(t *Truncation) (*reentry, error) {
+func reentryVectors(t *Truncation) (*reentryBasis, error) {
 	n := t.NumStates()
 	if n > maxReentryStates {
 		return nil, fmt.Errorf("trunc: %d states exceed the %d of the dense re-entry solver", n, maxReentryStates)
@@ -181,7 +181,7 @@ func reentryVectors(t *Truncation) (*reentry, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &reentry{lu: lu}
+	r := &reentryBasis{lu: lu}
 	for _, z := range t.In {
 		y := lu.solveRow(z)
 		m := massOf(y)

@@ -7,8 +7,6 @@ import (
 )
 
 // relClose reports |got − want| ≤ tol·|want|.
-func relClose(got, want, tol float64) bool { return math.Abs(got-want) <= tol*math.Abs(want) }
-
 // TestILPToggleErrors checks the ILP bounds of the toggle switch against the digest's
 // tables (seed-003 §5.2.4 and §5.2.5 [REPRO], T13): the scheme-specific ℓ¹ errors
 // Σ_{x∈S}|u − π| and Σ_{x∈S}|l − π| against the reference law, and the computable errors

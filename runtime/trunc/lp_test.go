@@ -1,7 +1,6 @@
 package trunc
 
 import (
-	"math"
 	"os"
 	"sync"
 	"testing"
@@ -21,18 +20,7 @@ func needLP(tb testing.TB) {
 	}
 }
 
-// toggleMoment is the toggle switch's moment assumption (seed-003 §5.2.1): w = (x1 + x2)⁶,
-// c = 1.8e7 (the paper's SDP bound), on the sublevel truncation S = {w < L⁶}.
-func toggleMoment(tr *Truncation, L int) *Moment {
-	w := make([]float64, tr.NumStates())
-	for x := range w {
-		k := tr.Counts(x)
-		w[x] = math.Pow(float64(k[0]+k[1]), 6)
-	}
-	return &Moment{Label: "moment", W: w, C: 1.8e7, R: math.Pow(float64(L), 6)}
-}
-
-var toggleRef struct {
+var toggleRefLP struct {
 	once sync.Once
 	tr   *Truncation
 	pi   []float64
@@ -50,13 +38,13 @@ const toggleRefL = 120
 // truncated chain with the exits dropped (a jump that would leave S is not taken), solved
 // by banded GTH elimination in the level order (bandwidth L + 1), subtraction-free.
 func toggleReference(tb testing.TB) (*Truncation, []float64) {
-	toggleRef.once.Do(func() {
-		toggleRef.tr, toggleRef.pi, toggleRef.err = toggleDropLaw(toggleRefL)
+	toggleRefLP.once.Do(func() {
+		toggleRefLP.tr, toggleRefLP.pi, toggleRefLP.err = toggleDropLaw(toggleRefL)
 	})
-	if toggleRef.err != nil {
-		tb.Fatal(toggleRef.err)
+	if toggleRefLP.err != nil {
+		tb.Fatal(toggleRefLP.err)
 	}
-	return toggleRef.tr, toggleRef.pi
+	return toggleRefLP.tr, toggleRefLP.pi
 }
 
 // toggleDropLaw solves the toggle switch on S_{L⁶} with the exits dropped by banded GTH.
