@@ -46,6 +46,9 @@ type ExactReport struct {
 	ClosedClasses   *ClosedClasses `json:"closed_classes,omitempty"`
 	Absorbing       int            `json:"absorbing,omitempty"`
 	TransientStates int            `json:"transient_states,omitempty"`
+	// Truncation describes the truncated chain of --region; every value of the report is
+	// then that of the truncation (its error is not bounded).
+	Truncation *TruncationBlock `json:"truncation,omitempty"`
 	// QuasiStationary is the law conditioned on non-absorption (--quasi-stationary).
 	QuasiStationary *QuasiReport `json:"quasi_stationary,omitempty"`
 	// Sensitivity holds, by parameter (--sensitivity), the derivatives of the stationary
@@ -97,6 +100,12 @@ type ExactSettings struct {
 	QuasiStationary bool `flag:"quasi-stationary" usage:"also compute the quasi-stationary law, conditioned on not being absorbed, with the absorption rate (for a chain with absorbing states)"`
 	// Sensitivity lists parameters, comma-separated.
 	Sensitivity string `flag:"sensitivity" usage:"comma-separated parameters: also report the derivative of every stationary value with respect to each, at fixed N ((dπ)Q = −π dQ, dQ by forward AD)"`
+	// Region, Reentry, Seed and Enumerate solve the truncation of a region instead of the
+	// whole chain (exactregion.go).
+	Region    string   `flag:"region" usage:"solve the chain truncated to this region of the model (region NAME = ...), the jumps that leave it re-entering by --reentry: every result is then on the truncation"`
+	Reentry   string   `flag:"reentry" usage:"with --region: where a jump that leaves the region re-enters: drop (stays at the exit state), middle, level0, nearest, uniform or state:S1=v,..."`
+	Seed      []string `flag:"seed" usage:"with --region: a further start state of the exploration, S1=v,S2=w,..."`
+	Enumerate bool     `flag:"enumerate" usage:"with --region: enumerate the region point by point (a bounded conjunction of linear inequalities in the counts) instead of exploring it from the initial state"`
 	runtime.Budget
 }
 
@@ -122,12 +131,15 @@ type SSASettings struct {
 func init() {
 	register(Analysis{Name: "exact",
 		Summary:  "stationary law of the finite chain: expected counts, observables, stationary measures",
-		Synopsis: "[--max-states k] [--measures all|none|NAME,...] [--quasi-stationary] [--sensitivity p,...] [--max-memory M] [--timeout D]"},
-		func() *ExactSettings { return &ExactSettings{MaxStates: 2_000_000, Measures: "all"} },
+		Synopsis: "[--max-states k] [--measures all|none|NAME,...] [--quasi-stationary] [--sensitivity p,...] [--region NAME [--reentry RULE] [--seed S=v,...]... [--enumerate]] [--max-memory M] [--timeout D]"},
+		func() *ExactSettings { return &ExactSettings{MaxStates: 2_000_000, Measures: "all", Reentry: "drop"} },
 		func(ctx context.Context, p *Problem, s *ExactSettings) (Report, error) {
 			only, err := measureSelection(p.Model, s.Measures)
 			if err != nil {
 				return nil, err
+			}
+			if s.Region != "" {
+				return exactRegionReport(ctx, p.Model, s, only)
 			}
 			rep, err := exactReport(ctx, p.Model, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()), only, s.QuasiStationary)
 			if err != nil || s.Sensitivity == "" {
@@ -177,8 +189,13 @@ func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only 
 	in := mod.Inputs()
 	chain, err := ctmc.Explore(ctx, mod, in, lim)
 	if err != nil {
-		return nil, err
+		return nil, regionHint(mod, err)
 	}
+	return solvedReport(ctx, chain, mod, in, only, quasi)
+}
+
+// solvedReport solves the explored chain and computes its report (exactReport).
+func solvedReport(ctx context.Context, chain *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, only []string, quasi bool) (*ExactReport, error) {
 	res, err := ctmc.Stationary(ctx, chain, nil)
 	var re *ctmc.ReducibleError
 	if errors.As(err, &re) && quasi {
@@ -309,6 +326,12 @@ func (r *ExactReport) Text() string {
 	if r.Note != "" {
 		fmt.Fprintf(&b, "note: %s\n\n", r.Note)
 	}
+	obsHead, measHead := "observable", "measure"
+	if t := r.Truncation; t != nil {
+		fmt.Fprintf(&b, "truncation: region %s, re-entry %s: |S| = %d, |B_o| = %d, |B_i| = %d; outflow O_r = %.6g, boundary mass π(B_o) = %.6g (indicators, not bounds)\n\n",
+			t.Region, t.Reentry, t.States, t.OutBoundary, t.InBoundary, t.Outflow, t.BoundaryMass)
+		obsHead, measHead = "observable (trunc.)", "measure (trunc.)"
+	}
 	if r.Mean != nil {
 		speciesTable(&b, "", r.Species, r.Mean, r.MeanDensity)
 	}
@@ -321,8 +344,8 @@ func (r *ExactReport) Text() string {
 		}
 		b.WriteString("\n")
 	}
-	writeMap(&b, "observable", r.Observables)
-	writeMap(&b, "measure", r.Measures)
+	writeMap(&b, obsHead, r.Observables)
+	writeMap(&b, measHead, r.Measures)
 	for _, p := range slices.Sorted(maps.Keys(r.Sensitivity)) {
 		sv := r.Sensitivity[p]
 		fmt.Fprintf(&b, "\nderivatives with respect to %s (at N = %g):\n", p, r.N)

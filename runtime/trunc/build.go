@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mfcproject/mfc/compiler/ir"
@@ -317,4 +319,72 @@ func enumerateRegion(m *runtime.Model, in *ir.Inputs, reg *ir.Region, maxStates 
 			return pts, nil
 		}
 	}
+}
+
+// ParseSeed reads a state of the model written "NAME=value,...": every species by name
+// (its count), and optionally environment components (an integer value or a state name;
+// those left out keep their value in the first initial environment state). It returns the
+// d counts followed by the environment index, for Spec.Seeds. O(d + |𝒴|).
+func ParseSeed(m *runtime.Model, s string) ([]int, error) {
+	mod := m.IR
+	d := m.Dim()
+	out := make([]int, d+1)
+	given := make([]bool, d)
+	var envVals []int
+	if sp := mod.Env.Space; len(sp) > 0 {
+		y := 0
+		for k, w := range mod.Env.Init {
+			if w > 0 {
+				y = k
+				break
+			}
+		}
+		envVals = append([]int(nil), sp[y]...)
+	}
+	for _, p := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("seed %q: want NAME=value pairs separated by commas, such as P1=3,P2=4", s)
+		}
+		found := false
+		for i, sp := range mod.Species {
+			if sp.Name == k {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 0 {
+					return nil, fmt.Errorf("seed %q: %s = %s is not a non-negative integer", s, k, v)
+				}
+				out[i], given[i], found = n, true, true
+			}
+		}
+		for c, comp := range mod.Env.Components {
+			if comp.Name != k {
+				continue
+			}
+			found = true
+			if n, err := strconv.Atoi(v); err == nil && comp.States == nil {
+				envVals[c] = n
+			} else if i := slices.Index(comp.States, v); i >= 0 {
+				envVals[c] = i
+			} else {
+				return nil, fmt.Errorf("seed %q: %s has no value %s", s, k, v)
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("seed %q: the model has no species or environment component %s", s, k)
+		}
+	}
+	for i, g := range given {
+		if !g {
+			return nil, fmt.Errorf("seed %q: give the count of every species (%s is missing)", s, mod.Species[i].Name)
+		}
+	}
+	if envVals != nil {
+		y := slices.IndexFunc(mod.Env.Space, func(t []int) bool { return slices.Equal(t, envVals) })
+		if y < 0 {
+			return nil, fmt.Errorf("seed %q: the environment state is not reachable", s)
+		}
+		out[d] = y
+	}
+	return out, nil
 }

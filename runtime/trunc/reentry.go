@@ -56,7 +56,7 @@ func ParseReentry(t *Truncation, rule string) (*Reentry, error) {
 		return single(in[(len(in)-1)/2]), nil
 	case rule == "level0":
 		if t.Level == nil {
-			return nil, fmt.Errorf("trunc: --reentry level0: the truncation has no level structure (give one with --levels)")
+			return nil, fmt.Errorf("trunc: --reentry level0: the truncation has no level structure (mfc truncate takes one with --levels)")
 		}
 		z := -1
 		for x, l := range t.Level {
