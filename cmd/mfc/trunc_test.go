@@ -1,11 +1,41 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mfcproject/mfc/runtime/linalg"
+	"github.com/mfcproject/mfc/runtime/trunc"
 )
+
+// The schemes of runtime/trunc are built on other branches; test-augment, registered for
+// these tests only, solves the augmented chain of the re-entry rule by dense GTH, so that
+// the command's parsing, options and rendering are exercised end to end.
+func init() {
+	trunc.Register("test-augment", func(ctx context.Context, t *trunc.Truncation, o *trunc.Options) (*trunc.Result, error) {
+		rule := o.Reentry
+		if rule == "" {
+			rule = "middle"
+		}
+		q, err := t.Augment(rule)
+		if err != nil {
+			return nil, err
+		}
+		pi := make([]float64, t.NumStates())
+		if err := linalg.StationaryGTH(pi, q); err != nil {
+			return nil, err
+		}
+		out := 0.0
+		for x, p := range pi {
+			out += p * t.Out[x]
+		}
+		return &trunc.Result{Reentry: &rule, Distribution: pi, Error: &trunc.ErrorReport{Outflow: &out},
+			Diagnostics: &trunc.Diagnostics{Solver: "dense GTH (test scheme)", Precision: "double"}}, nil
+	})
+}
 
 // goldenTrunc are the commands of truncated chains (issue 13): mfc exact --region with its
 // re-entry rules, seeds and enumeration, and the non-unique cases of App. C.2 and of the
@@ -18,6 +48,13 @@ var goldenTrunc = []struct{ name, args string }{
 	{"exact_region_parity_enumerate", "exact examples/parity.mf --region trunc --enumerate"},
 	{"exact_region_parity_seed", "exact examples/parity.mf --region trunc --seed S1=1,S2=0 --reentry level0"},
 	{"exact_region_bad_seed", "exact examples/parity.mf --region trunc --seed S1=1"},
+	{"truncate_toggle", "truncate examples/toggle.mf --region trunc --scheme test-augment --reentry middle --set L=6"},
+	{"truncate_schlogl_levels", "truncate examples/schlogl.mf --region trunc --scheme test-augment --reentry drop --set r=8 --levels count"},
+	{"truncate_c2_walk", "truncate testdata/trunc/c2_walk.mf --region trunc --scheme test-augment --reentry drop"},
+	{"truncate_parity_enumerate", "truncate examples/parity.mf --region trunc --scheme test-augment --enumerate --reentry uniform"},
+	{"truncate_no_scheme", "truncate examples/toggle.mf --region trunc --scheme nope"},
+	{"truncate_no_region", "truncate examples/toggle.mf --scheme test-augment"},
+	{"truncate_moment", "truncate examples/toggle.mf --region trunc --scheme test-augment --moment moment"},
 }
 
 // TestGoldenTrunc runs goldenTrunc in text and JSON and compares with
