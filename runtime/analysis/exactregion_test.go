@@ -123,3 +123,19 @@ func TestExactRegionErrors(t *testing.T) {
 		t.Errorf("state limit: %v", err)
 	}
 }
+
+// BenchmarkExactRegionQuarterPlane300 is the speed target of issue 13: mfc exact --region
+// box --reentry drop on the quarter-plane walk at L = 300, 90 601 states (< 5 s).
+func BenchmarkExactRegionQuarterPlane300(b *testing.B) {
+	m := loadtest.Model(b, "examples/quarter_plane.mf", compiler.Options{Overrides: compiler.Overrides{"L": {300}}})
+	for range b.N {
+		rep, err := analysis.Lookup("exact").Run(context.Background(), &analysis.Problem{Model: m},
+			&analysis.ExactSettings{MaxStates: 2_000_000, Measures: "all", Region: "box", Reentry: "drop"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := rep.(*analysis.ExactReport).States; n != 90601 {
+			b.Fatalf("%d states", n)
+		}
+	}
+}

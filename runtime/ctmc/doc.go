@@ -88,4 +88,9 @@
 // The chain is evaluated at the time in.Time of the inputs given to Explore (a frozen chain
 // for a time-inhomogeneous model); continuous-time time-inhomogeneous models get
 // ErrTimeInhomogeneous for their time-dependent measures.
+//
+// ExploreRegion is Explore restricted to a region (a truncation of a chain on an unbounded
+// state space, seed-003): the same explorer, which does not take the jumps to states outside
+// the region but records them (Chain.Out, Chain.Exits), keeps the original diagonal in Q, and
+// finds the in-boundary (Chain.In). Package runtime/trunc builds on it.
 package ctmc
