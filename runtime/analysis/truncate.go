@@ -20,7 +20,7 @@ type TruncateSettings struct {
 	Region     string   `flag:"region" usage:"the region of the model whose truncation the scheme works on (region NAME = ...)"`
 	Scheme     string   `flag:"scheme" usage:"the truncation scheme: bdp, ldqbd, ta, ita, lp or ilp (those built into this binary)"`
 	Reentry    string   `flag:"reentry" usage:"the re-entry rule of ta: drop, middle, level0, nearest, uniform or state:S1=v,... (default: the scheme's)"`
-	Levels     string   `flag:"levels" usage:"the level function: auto (detect x1 + ... + xd, max(x), or <u, x> with small weights) or an observable of the model"`
+	Levels     string   `flag:"levels" usage:"the level function: auto (detect x1 + ... + xd, max(x), or <u, x> with small weights), a form over the species such as P1 + 2*P2 or max(P1, P2), or an observable of the model"`
 	Moment     string   `flag:"moment" usage:"the label of the model's assumption stationary(w) <= c that gives the tail bound"`
 	TailBound  float64  `flag:"tail-bound" usage:"a user-asserted bound on the stationary mass outside the truncation (0: none)" range:"[0,1]"`
 	Lyapunov   string   `flag:"lyapunov" usage:"an observable v used as a Lyapunov function (the (4.29) bound of ta)"`
@@ -221,7 +221,10 @@ func setLevels(mod *runtime.Model, in *ir.Inputs, tr *trunc.Truncation, levels s
 	}
 	node, ok := observableNode(mod, levels)
 	if !ok {
-		return usageErrorf("--levels %s: auto, or an observable of the model (%s)", levels, modelObservables(mod))
+		if err := trunc.ParseLevels(tr, levels); err != nil {
+			return usageErrorf("%v (or name an observable of the model: %s)", err, modelObservables(mod))
+		}
+		return nil
 	}
 	f := keyValues(mod, in, node, tr.Keys, tr.Stride())
 	var targets []int32

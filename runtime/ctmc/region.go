@@ -124,8 +124,13 @@ func (r *regionFilter) starts(initial [][]int32) ([][]int32, error) {
 // finish sets the chain's out-rates and its in-boundary: the states s of the set with a
 // predecessor p = s − ℓ_j outside the set (non-negative counts, and for a transition that
 // sets the environment, an environment state it maps to that of s) where a_j(p) > 0. The
-// propensities at p are checked as at any explored state (E801, E802, E803). O(S·J·(d +
-// tape)) at worst; a predecessor inside the set costs one lookup.
+// propensity a_j(p) is checked as at any explored state (E802: negative, NaN or infinite);
+// p + ℓ_j = s has no negative count, so E801 cannot arise. A predecessor where another
+// propensity is invalid is not a state of the chain (it lies outside the reachable set, as
+// beyond the total of a model whose births stop there) and is skipped. The in-boundary may
+// still include states entered only from unreachable predecessors with valid propensities:
+// an over-approximation, which the schemes' bounds tolerate (they use fewer equations).
+// O(S·J·(d + tape)) at worst; a predecessor inside the set costs one lookup.
 func (r *regionFilter) finish() error {
 	x := r.x
 	c, mod := x.c, x.m.IR
@@ -190,16 +195,24 @@ func (r *regionFilter) finish() error {
 				if equalKeys(pred, cur) || c.lookup(pred) >= 0 {
 					continue
 				}
-				st, err := x.propensities(pred)
-				if err != nil {
-					return err
-				}
+				// Only the propensity of the jump into S matters (and is checked, E802):
+				// a state outside the reachable set may have other propensities that are
+				// invalid there and never used.
+				x.load(pred)
+				x.m.Propensities(x.props, x.in)
 				a := x.props[j]
-				if a == 0 {
+				if a == 0 || step.RoundOff(a, step.Scale(x.props), c.Discrete) {
 					continue
 				}
-				if err := step.CheckJump(t, a, st); err != nil {
+				st := step.State{Model: mod, Counts: x.in.Counts, Env: y, Time: x.in.Time, Timed: c.Discrete}
+				if !(a > 0) || a > math.MaxFloat64 {
+					props := make([]float64, len(x.props))
+					props[j] = a
+					_, err := step.Check(props, &st) // E802 naming transition j at pred
 					return err
+				}
+				if _, err := step.Check(x.props, &st); err != nil {
+					continue // not a state of the chain: another propensity is invalid there
 				}
 				inB[s] = true
 				break

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -303,5 +304,56 @@ func TestFromModelErrors(t *testing.T) {
 	var le *ctmc.LimitError
 	if !errors.As(err, &le) {
 		t.Errorf("state limit: %v, want a *ctmc.LimitError", err)
+	}
+}
+
+// TestLevelsAndMatrixReentry: --levels forms on the toggle truncation (P1 + P2 as detected;
+// max(P1, P2) is also a level function there, every jump changing the maximum by at most
+// one; 2*P1 is not, a birth of P1 changing it by 2); a re-entry matrix with e_r(x, ·) = δ_x
+// gives the generator of drop exactly; State reports the constant re-entry states only.
+func TestLevelsAndMatrixReentry(t *testing.T) {
+	t.Parallel()
+	tr, err := build(t, "examples/toggle.mf", compiler.Overrides{"L": {10}}, Spec{Region: "trunc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auto := append([]int32(nil), tr.Level...)
+	if err := ParseLevels(tr, "P1 + P2"); err != nil || !slices.Equal(auto, tr.Level) {
+		t.Errorf("P1 + P2: %v, levels differ from the detected ones", err)
+	}
+	if err := ParseLevels(tr, "max(P1, P2)"); err != nil || tr.LevelSizes()[0] != 1 || len(tr.LevelSizes()) != 10 {
+		t.Errorf("max(P1, P2): %v, sizes %v", err, tr.LevelSizes())
+	}
+	for _, bad := range []string{"2*P1", "P3", "max(P1, Q)", "x*P1"} {
+		if err := ParseLevels(tr, bad); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+	n := tr.NumStates()
+	id := &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1)}
+	for x := 0; x < n; x++ {
+		id.Col = append(id.Col, int32(x))
+		id.Val = append(id.Val, 1)
+		id.RowPtr[x+1] = len(id.Col)
+	}
+	r, err := ReentryOf(tr, &Options{ReentryMatrix: id}, "middle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	qm, err1 := tr.AugmentWith(r)
+	qd, err2 := tr.Augment("drop")
+	if err1 != nil || err2 != nil || !slices.Equal(qm.Val, qd.Val) || !slices.Equal(qm.Col, qd.Col) {
+		t.Errorf("identity matrix ≠ drop (%v, %v)", err1, err2)
+	}
+	if _, ok := r.State(); ok {
+		t.Errorf("a matrix law reports a single re-entry state")
+	}
+	r, _ = ReentryOf(tr, &Options{}, "middle")
+	if z, ok := r.State(); !ok || tr.StateString(z) != "P1=4, P2=5" {
+		t.Errorf("middle at L = 10: %d %v, want (4, 5)", z, ok)
+	}
+	id.Val[tr.Exits[0].From] = 0.5 // the row of an exit state no longer sums to 1
+	if _, err := MatrixReentry(tr, id); err == nil {
+		t.Errorf("a row summing to 0.5 was accepted")
 	}
 }

@@ -180,3 +180,63 @@ func SetLevels(t *Truncation, f, fOut []float64, name string) error {
 	t.LevelFunc = name
 	return nil
 }
+
+// ParseLevels sets the level function from a linear form over the species names, such as
+// "P1 + 2*P2", or "max(P1, P2)" (--levels), checking it as SetLevels does. O(nnz + exits).
+func ParseLevels(t *Truncation, expr string) error {
+	d := t.Dim()
+	idx := func(name string) int {
+		for i, s := range t.Species {
+			if s == strings.TrimSpace(name) {
+				return i
+			}
+		}
+		return -1
+	}
+	e := strings.TrimSpace(expr)
+	var f func(x []int32) int64
+	if strings.HasPrefix(e, "max(") && strings.HasSuffix(e, ")") {
+		var ids []int
+		for _, n := range strings.Split(e[4:len(e)-1], ",") {
+			i := idx(n)
+			if i < 0 {
+				return fmt.Errorf("trunc: --levels %s: no species %s", expr, strings.TrimSpace(n))
+			}
+			ids = append(ids, i)
+		}
+		f = func(x []int32) int64 {
+			m := int64(x[ids[0]])
+			for _, i := range ids[1:] {
+				m = max(m, int64(x[i]))
+			}
+			return m
+		}
+	} else {
+		u := make([]int, d)
+		for _, term := range strings.Split(e, "+") {
+			w, name := 1, term
+			if k, n, ok := strings.Cut(term, "*"); ok {
+				v, err := strconv.Atoi(strings.TrimSpace(k))
+				if err != nil || v <= 0 {
+					return fmt.Errorf("trunc: --levels %s: want a positive integer weight in %q", expr, strings.TrimSpace(term))
+				}
+				w, name = v, n
+			}
+			i := idx(name)
+			if i < 0 {
+				return fmt.Errorf("trunc: --levels %s: no species %s (want a form such as P1 + 2*P2, max(P1, P2), or an observable)", expr, strings.TrimSpace(name))
+			}
+			u[i] += w
+		}
+		f = func(x []int32) int64 { return dot(u, x) }
+	}
+	vals := make([]float64, t.NumStates())
+	for x := range vals {
+		vals[x] = float64(f(t.Counts(x)))
+	}
+	out := make([]float64, len(t.Exits))
+	for k, ex := range t.Exits {
+		out[k] = float64(f(ex.Target[:d]))
+	}
+	return SetLevels(t, vals, out, e)
+}

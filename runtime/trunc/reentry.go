@@ -19,7 +19,14 @@ type Reentry struct {
 	single func(x int) int
 	// matrix is a general law: row x (an exit state) over the columns of S.
 	matrix *linalg.CSR
+	// z is the re-entry state of a law independent of the exit state, −1 otherwise.
+	z int
 }
+
+// State returns the single re-entry state z of a law independent of the exit state
+// (state:..., middle, level0), and false for the others (drop, nearest, uniform, a
+// matrix). O(1).
+func (r *Reentry) State() (int, bool) { return r.z, r.z >= 0 }
 
 // ReentryRules lists the rules of Augment's string form.
 var ReentryRules = []string{"drop", "middle", "level0", "nearest", "uniform", "state:S1=v,..."}
@@ -38,10 +45,10 @@ var ReentryRules = []string{"drop", "middle", "level0", "nearest", "uniform", "s
 // O(|S|·d) for state and middle, O(|B_o|·|B_i|·d) for nearest.
 func ParseReentry(t *Truncation, rule string) (*Reentry, error) {
 	rule = strings.TrimSpace(rule)
-	single := func(z int) *Reentry { return &Reentry{Rule: rule, single: func(int) int { return z }} }
+	single := func(z int) *Reentry { return &Reentry{Rule: rule, single: func(int) int { return z }, z: z} }
 	switch {
 	case rule == "drop":
-		return &Reentry{Rule: rule, single: func(x int) int { return x }}, nil
+		return &Reentry{Rule: rule, single: func(x int) int { return x }, z: -1}, nil
 	case strings.HasPrefix(rule, "state:"):
 		z, err := t.FindState(strings.TrimPrefix(rule, "state:"))
 		if err != nil {
@@ -95,7 +102,7 @@ func ParseReentry(t *Truncation, rule string) (*Reentry, error) {
 			}
 			near[e.From] = best
 		}
-		return &Reentry{Rule: rule, single: func(x int) int { return near[x] }}, nil
+		return &Reentry{Rule: rule, single: func(x int) int { return near[x] }, z: -1}, nil
 	case rule == "uniform":
 		in := t.lexIn()
 		if len(in) == 0 {
@@ -114,7 +121,7 @@ func ParseReentry(t *Truncation, rule string) (*Reentry, error) {
 			}
 			m.RowPtr[x+1] = len(m.Col)
 		}
-		return &Reentry{Rule: rule, matrix: m}, nil
+		return &Reentry{Rule: rule, matrix: m, z: -1}, nil
 	}
 	return nil, fmt.Errorf("trunc: unknown re-entry rule %q (the rules are %s)", rule, strings.Join(ReentryRules, ", "))
 }
@@ -141,7 +148,7 @@ func MatrixReentry(t *Truncation, e *linalg.CSR) (*Reentry, error) {
 			return nil, fmt.Errorf("trunc: re-entry matrix row %d (exit state [%s]) sums to %g, want 1", x, t.StateString(x), s)
 		}
 	}
-	return &Reentry{Rule: "matrix", matrix: e}, nil
+	return &Reentry{Rule: "matrix", matrix: e, z: -1}, nil
 }
 
 // lexIn returns the in-boundary sorted lexicographically (lexLess).
@@ -339,4 +346,17 @@ func closedClasses(q *linalg.CSR) [][]int {
 		classes[slot[k]] = append(classes[slot[k]], i)
 	}
 	return classes
+}
+
+// ReentryOf returns the re-entry law that o asks for: o.ReentryMatrix when set, else the
+// rule o.Reentry, else def (the scheme's default rule).
+func ReentryOf(t *Truncation, o *Options, def string) (*Reentry, error) {
+	if o != nil && o.ReentryMatrix != nil {
+		return MatrixReentry(t, o.ReentryMatrix)
+	}
+	rule := def
+	if o != nil && o.Reentry != "" {
+		rule = o.Reentry
+	}
+	return ParseReentry(t, rule)
 }
