@@ -35,6 +35,9 @@ func (s *ExactSettings) Check() error {
 	if s.Region != "" && s.QuasiStationary {
 		return usageErrorf("--quasi-stationary and --region do not combine: the augmented truncation has no absorption to condition on")
 	}
+	if s.Region != "" && s.Sensitivity != "" {
+		return usageErrorf("--sensitivity and --region do not combine (the derivatives of a truncation's law are not computed)")
+	}
 	return nil
 }
 

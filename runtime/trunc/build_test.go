@@ -357,3 +357,19 @@ func TestLevelsAndMatrixReentry(t *testing.T) {
 		t.Errorf("a row summing to 0.5 was accepted")
 	}
 }
+
+// BenchmarkFromModelToggle238 builds the toggle truncation of the digest's reference,
+// L = 238 (28 441 states), with its in-boundary and levels: the part of every scheme's
+// time spent before the scheme.
+func BenchmarkFromModelToggle238(b *testing.B) {
+	m := loadtest.Model(b, "examples/toggle.mf", compiler.Options{Overrides: compiler.Overrides{"L": {238}}})
+	for range b.N {
+		tr, err := FromModel(context.Background(), m, m.Inputs(), Spec{Region: "trunc"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if tr.NumStates() != 28441 || len(tr.In) != 238 {
+			b.Fatalf("|S| = %d, |B_i| = %d", tr.NumStates(), len(tr.In))
+		}
+	}
+}
