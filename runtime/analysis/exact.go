@@ -191,12 +191,13 @@ func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only 
 	if err != nil {
 		return nil, regionHint(mod, err)
 	}
-	return solvedReport(ctx, chain, mod, in, only, quasi)
+	return solvedReport(ctx, chain, mod, in, only, quasi, nil)
 }
 
-// solvedReport solves the explored chain and computes its report (exactReport).
-func solvedReport(ctx context.Context, chain *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, only []string, quasi bool) (*ExactReport, error) {
-	res, err := ctmc.Stationary(ctx, chain, nil)
+// solvedReport solves the explored chain (with the stationary settings set, nil for the
+// defaults) and computes its report (exactReport).
+func solvedReport(ctx context.Context, chain *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, only []string, quasi bool, set *ctmc.Settings) (*ExactReport, error) {
+	res, err := ctmc.Stationary(ctx, chain, set)
 	var re *ctmc.ReducibleError
 	if errors.As(err, &re) && quasi {
 		return reducibleReport(ctx, chain, mod, in, re)
