@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -175,7 +176,18 @@ func truncateOnce(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *Tru
 		return nil, nil, err
 	}
 	res, err := trunc.Run(ctx, s.Scheme, tr, o)
-	if err != nil {
+	var nu *trunc.NonUniqueError
+	if errors.As(err, &nu) {
+		// Reported, not failed: the classes instead of a vector (seed-003 App. C.2).
+		res = &trunc.Result{Uniqueness: &trunc.Uniqueness{Candidates: []trunc.Candidate{}}, Notes: []string{nu.Error()}}
+		for _, c := range nu.Classes {
+			res.Uniqueness.Candidates = append(res.Uniqueness.Candidates, trunc.Candidate{SupportSize: c.Size, Representative: c.State})
+		}
+		if nu.Rule != "" {
+			r := nu.Rule
+			res.Reentry = &r
+		}
+	} else if err != nil {
 		return nil, nil, err
 	}
 	res.Model, res.Scheme, res.Region = mod.IR.Name, s.Scheme, s.Region
@@ -677,11 +689,16 @@ func (r *TruncateReport) Text() string {
 	if u := r.Uniqueness; u != nil {
 		if u.Certified && u.Witness != nil {
 			fmt.Fprintf(&b, "\nuniqueness: certified (positive lower bound at [%s])\n", *u.Witness)
+		} else if len(u.Candidates) > 1 && r.Distribution == nil && r.Lower == nil {
+			fmt.Fprintf(&b, "\nNOT UNIQUE: the augmented chain has %d closed classes, so no distribution is given\n", len(u.Candidates))
+			for _, c := range u.Candidates {
+				fmt.Fprintf(&b, "  closed class of %d states, e.g. [%s]\n", c.SupportSize, c.Representative)
+			}
 		} else {
 			b.WriteString("\nuniqueness: not certified\n")
-		}
-		for _, c := range u.Candidates {
-			fmt.Fprintf(&b, "  candidate ergodic distribution: %d states, e.g. [%s]\n", c.SupportSize, c.Representative)
+			for _, c := range u.Candidates {
+				fmt.Fprintf(&b, "  candidate ergodic distribution: %d states, e.g. [%s]\n", c.SupportSize, c.Representative)
+			}
 		}
 	}
 	if d := r.Diagnostics; d != nil {

@@ -199,3 +199,24 @@ func TestTruncateAdaptive(t *testing.T) {
 		t.Errorf("final |S| = %d, want 10", rep.Structure.States)
 	}
 }
+
+// TestTruncateNonUnique is acceptance 13 through the command: on both App. C.2 chains
+// (re-entry state:X=3 on the pure-death chain, drop on the walk) the report gives no
+// distribution and names the two absorbing states X=1 and X=3 as the closed classes.
+func TestTruncateNonUnique(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ file, rule string }{
+		{"testdata/trunc/c2_death.mf", "state:X=3"},
+		{"testdata/trunc/c2_walk.mf", "drop"},
+	} {
+		rep, err := truncate(t, c.file, nil, &analysis.TruncateSettings{Region: "trunc", Scheme: "test-augment", Reentry: c.rule})
+		if err != nil {
+			t.Fatalf("%s: %v", c.file, err)
+		}
+		u := rep.Uniqueness
+		if rep.Distribution != nil || u == nil || u.Certified || len(u.Candidates) != 2 ||
+			u.Candidates[0].Representative != "X=1" || u.Candidates[1].Representative != "X=3" {
+			t.Errorf("%s, %s: distribution %v, uniqueness %+v", c.file, c.rule, rep.Distribution, u)
+		}
+	}
+}
