@@ -87,9 +87,7 @@ func FromModel(ctx context.Context, m *runtime.Model, in *ir.Inputs, spec Spec) 
 		if err != nil {
 			return nil, err
 		}
-		for _, p := range pts {
-			r.Seeds = append(r.Seeds, append(p, env0))
-		}
+		r.Seeds = append(r.Seeds, pts...)
 	}
 	c, err := ctmc.ExploreRegion(ctx, m, in, ctmc.Limits{MaxStates: spec.MaxStates}, r)
 	if err != nil {
@@ -236,10 +234,11 @@ func linearConstraints(m *runtime.Model, in *ir.Inputs, node ir.NodeID) ([]linea
 	return out, nil
 }
 
-// enumerateRegion returns every lattice point x ≥ 0 of a region that is a conjunction of
-// linear inequalities with a bounded solution set: a box is derived from the constraints
-// (bounds propagated d times) and each of its points is tested with the region's condition.
-// O(box size · tape).
+// enumerateRegion returns the keys (counts, environment index) of every lattice point x ≥ 0
+// of a region that is a conjunction of linear inequalities with a bounded solution set, in
+// every environment state where the region's condition holds: a box is derived from the
+// constraints (bounds propagated d times) and each of its points is tested with the
+// condition. O(box size · |𝒴| · tape).
 func enumerateRegion(m *runtime.Model, in *ir.Inputs, reg *ir.Region, maxStates int) ([][]int32, error) {
 	cons, err := linearConstraints(m, in, reg.Node)
 	if err != nil {
@@ -281,6 +280,7 @@ func enumerateRegion(m *runtime.Model, in *ir.Inputs, reg *ir.Region, maxStates 
 	if maxStates <= 0 {
 		maxStates = ctmc.DefaultMaxStates
 	}
+	size *= float64(max(len(m.IR.Env.Space), 1))
 	if size > 64*float64(maxStates) {
 		return nil, &ctmc.LimitError{Limit: "states", Max: int64(maxStates), Estimate: size, Laws: "the bounding box of region " + reg.Name}
 	}
@@ -291,6 +291,8 @@ func enumerateRegion(m *runtime.Model, in *ir.Inputs, reg *ir.Region, maxStates 
 	local.Counts = make([]float64, d)
 	local.Densities = make([]float64, d)
 	local.Env = append([]float64(nil), in.Env...)
+	space := m.IR.Env.Space
+	nEnv := max(len(space), 1)
 	x := make([]int32, d)
 	var pts [][]int32
 	for {
@@ -300,11 +302,18 @@ func enumerateRegion(m *runtime.Model, in *ir.Inputs, reg *ir.Region, maxStates 
 				local.Densities[i] = float64(x[i]) / local.Scale
 			}
 		}
-		tape.Eval(vals, &local)
-		if tape.Output(vals, 0) != 0 {
-			pts = append(pts, append([]int32(nil), x...))
-			if len(pts) > maxStates {
-				return nil, &ctmc.LimitError{Limit: "states", Max: int64(maxStates), States: len(pts)}
+		for y := 0; y < nEnv; y++ {
+			if len(space) > 0 {
+				for c, v := range space[y] {
+					local.Env[c] = float64(v)
+				}
+			}
+			tape.Eval(vals, &local)
+			if tape.Output(vals, 0) != 0 {
+				pts = append(pts, append(append(make([]int32, 0, d+1), x...), int32(y)))
+				if len(pts) > maxStates {
+					return nil, &ctmc.LimitError{Limit: "states", Max: int64(maxStates), States: len(pts)}
+				}
 			}
 		}
 		i := d - 1

@@ -373,3 +373,27 @@ func BenchmarkFromModelToggle238(b *testing.B) {
 		}
 	}
 }
+
+// TestEnumerateLinear: the box of a linear region comes from bounds propagated through
+// mixed signs. x1 − x2 <= 2 and x2 <= 3 has 3 + 4 + 5 + 6 = 18 lattice points (x2 = 0..3,
+// x1 = 0..x2+2); x1 == 2 and x2 < 3 has 3; x1 >= x2 alone is unbounded and refused.
+func TestEnumerateLinear(t *testing.T) {
+	t.Parallel()
+	src := "model m\nspecies A as x1, B as x2\nA -> 0 @ x1\nB -> 0 @ x2\nregion skew = x1 - x2 <= 2 and x2 <= 3\nregion line = x1 == 2 and x2 < 3\nregion open = x1 >= x2\ninit { A = 0, B = 0 }\n"
+	m := loadtest.Source(t, src, compiler.Options{})
+	for _, c := range []struct {
+		region string
+		want   int
+	}{{"skew", 18}, {"line", 3}} {
+		tr, err := FromModel(context.Background(), m, m.Inputs(), Spec{Region: c.region, Enumerate: true})
+		if err != nil {
+			t.Fatalf("%s: %v", c.region, err)
+		}
+		if tr.NumStates() != c.want {
+			t.Errorf("%s: |S| = %d, want %d", c.region, tr.NumStates(), c.want)
+		}
+	}
+	if _, err := FromModel(context.Background(), m, m.Inputs(), Spec{Region: "open", Enumerate: true}); err == nil || !strings.Contains(err.Error(), "does not bound") {
+		t.Errorf("unbounded region: %v", err)
+	}
+}
