@@ -29,6 +29,8 @@ func TestFastEnvironment(t *testing.T) {
 	behaviour := map[string]string{
 		"run": "average", "refine": "average", "fixpoint": "average", "ode": "average",
 		"converge": "refuse", "exact": "other", "ssa": "other", "show": "other", "validate": "average",
+		// truncate works on the chain of a region; T1 declares none.
+		"truncate": "noregion",
 	}
 	for _, a := range analysis.All() {
 		a := a
@@ -45,6 +47,9 @@ func TestFastEnvironment(t *testing.T) {
 				analysis.SetFlag(s, "runs", "10")
 			case "validate":
 				analysis.SetFlag(s, "ssa-t", "0")
+			case "truncate":
+				analysis.SetFlag(s, "region", "trunc")
+				analysis.SetFlag(s, "scheme", "test-augment")
 			}
 			at := func(n float64) (*runtime.Model, error) {
 				return loadtest.Model(t, "@t1_sis_env", compiler.Options{Scale: n}), nil
@@ -59,6 +64,11 @@ func TestFastEnvironment(t *testing.T) {
 			case "other":
 				if err != nil {
 					t.Fatal(err)
+				}
+				return
+			case "noregion":
+				if err == nil || !strings.Contains(err.Error(), "declares no region") {
+					t.Fatalf("%s on a model without regions: err = %v", a.Name, err)
 				}
 				return
 			}
@@ -258,6 +268,9 @@ func TestEveryNumericSettingHasRange(t *testing.T) {
 			}
 			switch f.Type.Kind() {
 			case reflect.Int, reflect.Float64, reflect.Slice:
+				if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.String {
+					continue // repeated text flags (--seed S=v,...) have no numeric range
+				}
 				if _, ok := f.Tag.Lookup("range"); !ok {
 					t.Errorf("%s: --%s has no range tag", a.Name, f.Tag.Get("flag"))
 				}

@@ -51,6 +51,9 @@ type ExactReport struct {
 	ClosedClasses   *ClosedClasses `json:"closed_classes,omitempty"`
 	Absorbing       int            `json:"absorbing,omitempty"`
 	TransientStates int            `json:"transient_states,omitempty"`
+	// Truncation describes the truncated chain of --region; every value of the report is
+	// then that of the truncation (its error is not bounded).
+	Truncation *TruncationBlock `json:"truncation,omitempty"`
 	// QuasiStationary is the law conditioned on non-absorption (--quasi-stationary).
 	QuasiStationary *QuasiReport `json:"quasi_stationary,omitempty"`
 	// Sensitivity holds, by parameter (--sensitivity), the derivatives of the stationary
@@ -105,12 +108,21 @@ type ExactSettings struct {
 	// Freeze, if not empty, is the time T at which the chain of a time-inhomogeneous model
 	// is frozen for the stationary law and the stationary measures (docs/language.md §6.6).
 	Freeze string `flag:"freeze" usage:"a time T ≥ 0: the stationary law, observables and stationary measures of the chain frozen at t = T, for a model whose rates depend on t (its other measures still follow the time-varying chain from t = 0)"`
+	// Region, Reentry, Seed and Enumerate solve the truncation of a region instead of the
+	// whole chain (exactregion.go).
+	Region    string   `flag:"region" usage:"solve the chain truncated to this region of the model (region NAME = ...), the jumps that leave it re-entering by --reentry: every result is then on the truncation"`
+	Reentry   string   `flag:"reentry" usage:"with --region: where a jump that leaves the region re-enters: drop (stays at the exit state), middle, level0, nearest, uniform or state:S1=v,..."`
+	Seed      []string `flag:"seed" usage:"with --region: a further start state of the exploration, S1=v,S2=w,..."`
+	Enumerate bool     `flag:"enumerate" usage:"with --region: enumerate the region point by point (a bounded conjunction of linear inequalities in the counts) instead of exploring it from the initial state"`
 	runtime.Budget
 }
 
 // Check reports settings out of range.
 func (s *ExactSettings) Check() error {
 	if _, err := parseFreeze(s.Freeze); err != nil {
+		return err
+	}
+	if err := s.checkRegion(); err != nil {
 		return err
 	}
 	return s.Budget.Check()
@@ -163,8 +175,8 @@ type SSASettings struct {
 func init() {
 	register(Analysis{Name: "exact",
 		Summary:  "stationary law of the finite chain: expected counts, observables, stationary measures",
-		Synopsis: "[--max-states k] [--measures all|none|NAME,...] [--quasi-stationary] [--sensitivity p,...] [--freeze T] [--max-memory M] [--timeout D]"},
-		func() *ExactSettings { return &ExactSettings{MaxStates: 2_000_000, Measures: "all"} },
+		Synopsis: "[--max-states k] [--measures all|none|NAME,...] [--quasi-stationary] [--sensitivity p,...] [--freeze T] [--region NAME [--reentry RULE] [--seed S=v,...]... [--enumerate]] [--max-memory M] [--timeout D]"},
+		func() *ExactSettings { return &ExactSettings{MaxStates: 2_000_000, Measures: "all", Reentry: "drop"} },
 		func(ctx context.Context, p *Problem, s *ExactSettings) (Report, error) {
 			only, err := measureSelection(p.Model, s.Measures)
 			if err != nil {
@@ -173,6 +185,9 @@ func init() {
 			freeze, err := parseFreeze(s.Freeze)
 			if err != nil {
 				return nil, err
+			}
+			if s.Region != "" {
+				return exactRegionReport(ctx, p.Model, s, only)
 			}
 			rep, err := exactReport(ctx, p.Model, ctmc.SolveLimits(s.MaxStates, s.MaxBytes()), only, s.QuasiStationary, freeze)
 			if err != nil || s.Sensitivity == "" {
@@ -229,9 +244,16 @@ func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only 
 	}
 	chain, err := ctmc.Explore(ctx, mod, in, lim)
 	if err != nil {
-		return nil, err
+		return nil, regionHint(mod, err)
 	}
-	res, err := ctmc.Stationary(ctx, chain, nil)
+	return solvedReport(ctx, chain, mod, in, only, quasi, nil, freeze, start)
+}
+
+// solvedReport solves the explored chain (with the stationary settings set, nil for the
+// defaults) and computes its report (exactReport): freeze is the time the chain was frozen
+// at (nil: none), start the start time of the time-dependent measures.
+func solvedReport(ctx context.Context, chain *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, only []string, quasi bool, set *ctmc.Settings, freeze *float64, start float64) (*ExactReport, error) {
+	res, err := ctmc.Stationary(ctx, chain, set)
 	var re *ctmc.ReducibleError
 	if errors.As(err, &re) && quasi {
 		return reducibleReport(ctx, chain, mod, in, re)
@@ -370,6 +392,12 @@ func (r *ExactReport) Text() string {
 	if r.Note != "" {
 		fmt.Fprintf(&b, "note: %s\n\n", r.Note)
 	}
+	obsHead, measHead := "observable", "measure"
+	if t := r.Truncation; t != nil {
+		fmt.Fprintf(&b, "truncation: region %s, re-entry %s: |S| = %d, |B_o| = %d, |B_i| = %d; outflow O_r = %.6g, boundary mass π(B_o) = %.6g (indicators, not bounds)\n\n",
+			t.Region, t.Reentry, t.States, t.OutBoundary, t.InBoundary, t.Outflow, t.BoundaryMass)
+		obsHead, measHead = "observable (trunc.)", "measure (trunc.)"
+	}
 	if r.Mean != nil {
 		speciesTable(&b, "", r.Species, r.Mean, r.MeanDensity)
 	}
@@ -382,8 +410,8 @@ func (r *ExactReport) Text() string {
 		}
 		b.WriteString("\n")
 	}
-	writeMap(&b, "observable", r.Observables)
-	writeMap(&b, "measure", r.Measures)
+	writeMap(&b, obsHead, r.Observables)
+	writeMap(&b, measHead, r.Measures)
 	for _, p := range slices.Sorted(maps.Keys(r.Sensitivity)) {
 		sv := r.Sensitivity[p]
 		fmt.Fprintf(&b, "\nderivatives with respect to %s (at N = %g):\n", p, r.N)

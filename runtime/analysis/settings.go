@@ -40,6 +40,8 @@ func DefineFlags(fs *flag.FlagSet, s any) {
 			fs.BoolVar(p, name, *p, usage)
 		case *[]float64:
 			fs.Var((*Scales)(p), name, usage)
+		case *[]string:
+			fs.Var((*Repeated)(p), name, usage+" (repeatable)")
 		default:
 			panic(fmt.Sprintf("analysis: settings field %s.%s has a flag tag but type %s", v.Type().Name(), f.Name, f.Type))
 		}
@@ -240,6 +242,18 @@ func (s *Scales) Set(v string) error {
 		}
 		*s = append(*s, x)
 	}
+	return nil
+}
+
+// Repeated collects the values of a repeatable flag (such as --seed), in order.
+type Repeated []string
+
+// String joins the values with spaces.
+func (r *Repeated) String() string { return strings.Join(*r, " ") }
+
+// Set appends one value.
+func (r *Repeated) Set(v string) error {
+	*r = append(*r, v)
 	return nil
 }
 

@@ -89,6 +89,15 @@ type Chain struct {
 	// for the one-step transition matrix P, so Q[i][j] is the probability of the step
 	// i → j ≠ i and Q[i][i] = P[i][i] − 1.
 	Discrete bool
+	// Out, Exits and In are set by ExploreRegion only: the chain is then a truncation, Q
+	// keeps the original diagonal (Q[i][i] = −q(i), every rate leaving i, so that row i
+	// sums to −Out[i]), Out[i] is the total rate from i to states outside the region's set,
+	// Exits lists those jumps by exit state and target (one entry per target), and In is the in-boundary: the states entered
+	// by a jump from a state outside the set, in increasing order. Q is then not a
+	// generator: package trunc augments it (re-entry rules).
+	Out   []float64
+	Exits []Exit
+	In    []int
 
 	keys  []int32 // arena: d counts then the environment index, per state
 	table []int32 // open addressing: state index + 1, 0 for an empty slot
@@ -99,6 +108,10 @@ func (c *Chain) NumStates() int { return len(c.keys) / (c.Dim + 1) }
 
 // Counts returns the counts of state i as a view into the chain's arena; do not modify it.
 func (c *Chain) Counts(i int) []int32 { return c.keys[i*(c.Dim+1) : i*(c.Dim+1)+c.Dim] }
+
+// Keys returns the states' keys, d+1 int32 values per state (the d counts, then the
+// environment index), as a view into the chain's arena; do not modify it. O(1).
+func (c *Chain) Keys() []int32 { return c.keys }
 
 // Env returns the environment index of state i (into Model.IR.Env.Space).
 func (c *Chain) Env(i int) int { return int(c.keys[i*(c.Dim+1)+c.Dim]) }
@@ -217,6 +230,8 @@ type explorer struct {
 	maxStates int
 	maxBytes  int64
 	extra     int64 // bytes held outside the arena and hash table (the CSR built so far)
+	region    *regionFilter
+	st        step.State // the state of the last propensities call
 }
 
 func newExplorer(c *Chain, m *runtime.Model, in *ir.Inputs, lim Limits) *explorer {
@@ -228,32 +243,51 @@ func newExplorer(c *Chain, m *runtime.Model, in *ir.Inputs, lim Limits) *explore
 		next: make([]int32, c.Dim+1), maxStates: maxStates, maxBytes: lim.MaxBytes}
 }
 
-// expand appends to row the transitions leaving state s that change the state (self-loops
-// are dropped: in discrete time they are part of the remainder 1 − Σ row), inserting new
-// target states into the chain, and returns the row with the sum of its values. The rules
-// of a step and the checks E801, E802 and E803 are those of package step. O(tape + J·d).
-func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
-	c, mod, in := x.c, x.m.IR, x.in
-	d := c.Dim
-	cur := c.keyOf(s)
-	y := int(cur[d])
+// load sets the inputs to the state of the given key (counts, densities, environment).
+func (x *explorer) load(key []int32) {
+	in, d := x.in, x.c.Dim
 	for i := 0; i < d; i++ {
-		in.Counts[i] = float64(cur[i])
+		in.Counts[i] = float64(key[i])
 		if in.Scale > 0 {
-			in.Densities[i] = float64(cur[i]) / in.Scale
+			in.Densities[i] = float64(key[i]) / in.Scale
 		}
 	}
-	if sp := mod.Env.Space; len(sp) > 0 {
-		for k, v := range sp[y] {
+	if sp := x.m.IR.Env.Space; len(sp) > 0 {
+		for k, v := range sp[key[d]] {
 			in.Env[k] = float64(v)
 		}
 	}
-	props := x.props
-	x.m.Propensities(props, in)
-	st := step.State{Model: mod, Counts: in.Counts, Env: y, Time: in.Time, Timed: c.Discrete}
-	if _, err := step.Check(props, &st); err != nil {
+}
+
+// propensities evaluates and checks (E802, E803) the propensities at the state of key into
+// x.props, returning the step state for the jump checks. O(tape + J).
+func (x *explorer) propensities(key []int32) (*step.State, error) {
+	x.load(key)
+	x.m.Propensities(x.props, x.in)
+	x.st = step.State{Model: x.m.IR, Counts: x.in.Counts, Env: int(key[x.c.Dim]), Time: x.in.Time, Timed: x.c.Discrete}
+	st := &x.st
+	if _, err := step.Check(x.props, st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// expand appends to row the transitions leaving state s that change the state (self-loops
+// are dropped: in discrete time they are part of the remainder 1 − Σ row), inserting new
+// target states into the chain, and returns the row with the sum of its values. The rules
+// of a step and the checks E801, E802 and E803 are those of package step. With a region,
+// the jumps to states outside it are not taken: they go to x.region's exits and out-rate.
+// O(tape + J·d), plus a region evaluation per new target.
+func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
+	c, mod := x.c, x.m.IR
+	d := c.Dim
+	cur := c.keyOf(s)
+	y := int(cur[d])
+	st, err := x.propensities(cur)
+	if err != nil {
 		return nil, 0, err
 	}
+	props := x.props
 	next := x.next
 	taken := 0.0 // the values of the transitions that change the state
 	for j, a := range props {
@@ -261,7 +295,7 @@ func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
 			continue
 		}
 		t := &mod.Transitions[j]
-		if err := step.CheckJump(t, a, &st); err != nil {
+		if err := step.CheckJump(t, a, st); err != nil {
 			return nil, 0, err
 		}
 		copy(next, cur)
@@ -277,6 +311,10 @@ func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
 		}
 		if equalKeys(next, cur) {
 			continue // a self-loop does not change the generator
+		}
+		if x.region != nil && c.lookup(next) < 0 && !x.region.contains(next) {
+			x.region.exit(s, a, next)
+			continue
 		}
 		idx, added := c.insert(next)
 		cur = c.keyOf(s) // the arena may have moved
@@ -319,6 +357,11 @@ func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
 //
 // Cost: O(S·(tape + J·d)) time for S states and J transitions, O(S·(d+1) + E) memory.
 func Explore(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
+	return exploreIn(ctx, m, in, lim, nil)
+}
+
+// exploreIn is Explore, restricted to a region when reg is not nil (ExploreRegion).
+func exploreIn(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits, reg *Region) (*Chain, error) {
 	mod := m.IR
 	d := m.Dim()
 	if len(in.Counts) != d {
@@ -331,12 +374,82 @@ func Explore(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits) (
 	// A product of simplices far larger than the limit is refused before any exploring,
 	// with its size (exploring it to the limit can take seconds and gigabytes).
 	// The margin of 4 leaves to exploring the chains that reach only part of their simplex.
-	if b, laws, ok := SimplexBound(mod, in.Counts); ok && b > 4*float64(maxStates) {
+	// A region may keep far fewer states: it is explored.
+	if b, laws, ok := SimplexBound(mod, in.Counts); ok && reg == nil && b > 4*float64(maxStates) {
 		return nil, &LimitError{Limit: "states", Max: int64(maxStates), Estimate: b, Laws: laws}
 	}
 	c := &Chain{Model: m, Dim: d, Discrete: mod.Time == ir.Discrete, table: make([]int32, 1024)}
+	x := newExplorer(c, m, in, lim)
+	starts, err := startKeys(mod, in.Counts)
+	if err != nil {
+		return nil, err
+	}
+	if reg != nil {
+		if x.region, err = newRegionFilter(x, reg); err != nil {
+			return nil, err
+		}
+		if starts, err = x.region.starts(starts); err != nil {
+			return nil, err
+		}
+	}
+	for _, key := range starts {
+		idx, added := c.insert(key)
+		if added {
+			c.Initial = append(c.Initial, idx)
+			if c.NumStates() > maxStates {
+				return nil, &LimitError{Limit: "states", Max: int64(maxStates), States: c.NumStates()}
+			}
+		}
+	}
+
+	rowPtr := []int{0}
+	var cols []int32
+	var vals []float64
+	var row []entry
+	total := int64(0)
+	if b, _, ok := SimplexBound(mod, in.Counts); ok && b <= float64(maxStates) && reg == nil {
+		total = int64(b)
+	}
+	report, finish := runtime.StartProgress(ctx, "exploring the states", total)
+	defer finish()
+	for s := 0; s < c.NumStates(); s++ {
+		if s%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("ctmc: exploration stopped after %d states: %w", s, err)
+			}
+			report(int64(s), total)
+		}
+		x.extra = int64(cap(rowPtr))*8 + int64(cap(cols))*4 + int64(cap(vals))*8
+		var err error
+		row, _, err = x.expand(s, row[:0])
+		if err != nil {
+			return nil, err
+		}
+		out := 0.0
+		if x.region != nil {
+			out = x.region.out
+			x.region.out = 0
+		}
+		cols, vals = appendRow(cols, vals, row, s, out)
+		rowPtr = append(rowPtr, len(cols))
+	}
+	n := c.NumStates()
+	c.Q = &linalg.CSR{Rows: n, Cols: n, RowPtr: rowPtr, Col: cols, Val: vals}
+	if x.region != nil {
+		if err := x.region.finish(); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// startKeys returns the keys of the initial states: the counts (non-negative integers) with
+// every environment state of positive initial weight (all of them for 'env ~ stationary'
+// without a law, state 0 if Init is nil).
+func startKeys(mod *ir.Model, counts []float64) ([][]int32, error) {
+	d := len(counts)
 	key := make([]int32, d+1)
-	for i, v := range in.Counts {
+	for i, v := range counts {
 		if v < 0 || v != math.Trunc(v) || v > math.MaxInt32 {
 			return nil, fmt.Errorf("ctmc: initial count %s = %v is not a non-negative integer", mod.Species[i].Name, v)
 		}
@@ -360,49 +473,19 @@ func Explore(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits) (
 	default:
 		envs = []int{0}
 	}
+	keys := make([][]int32, 0, len(envs))
 	for _, y := range envs {
-		key[d] = int32(y)
-		idx, added := c.insert(key)
-		if added {
-			c.Initial = append(c.Initial, idx)
-		}
+		k := append([]int32(nil), key...)
+		k[d] = int32(y)
+		keys = append(keys, k)
 	}
-
-	x := newExplorer(c, m, in, lim)
-	rowPtr := []int{0}
-	var cols []int32
-	var vals []float64
-	var row []entry
-	total := int64(0)
-	if b, _, ok := SimplexBound(mod, in.Counts); ok && b <= float64(maxStates) {
-		total = int64(b)
-	}
-	report, finish := runtime.StartProgress(ctx, "exploring the states", total)
-	defer finish()
-	for s := 0; s < c.NumStates(); s++ {
-		if s%ctxEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("ctmc: exploration stopped after %d states: %w", s, err)
-			}
-			report(int64(s), total)
-		}
-		x.extra = int64(cap(rowPtr))*8 + int64(cap(cols))*4 + int64(cap(vals))*8
-		var err error
-		row, _, err = x.expand(s, row[:0])
-		if err != nil {
-			return nil, err
-		}
-		cols, vals = appendRow(cols, vals, row, s)
-		rowPtr = append(rowPtr, len(cols))
-	}
-	n := c.NumStates()
-	c.Q = &linalg.CSR{Rows: n, Cols: n, RowPtr: rowPtr, Col: cols, Val: vals}
-	return c, nil
+	return keys, nil
 }
 
 // appendRow sorts row by column (insertion sort: rows are short), merges duplicate
-// targets, adds the diagonal −Σ row at column s and appends the result to cols and vals.
-func appendRow(cols []int32, vals []float64, row []entry, s int) ([]int32, []float64) {
+// targets, adds the diagonal −Σ row − out at column s (out: the rate to states outside a
+// region, 0 without one) and appends the result to cols and vals.
+func appendRow(cols []int32, vals []float64, row []entry, s int, out float64) ([]int32, []float64) {
 	row = append(row, entry{int32(s), 0})
 	for i := 1; i < len(row); i++ {
 		for k := i; k > 0 && row[k].col < row[k-1].col; k-- {
@@ -424,7 +507,7 @@ func appendRow(cols []int32, vals []float64, row []entry, s int) ([]int32, []flo
 		}
 		sum += e.rate
 	}
-	vals[diagPos] = -sum
+	vals[diagPos] = -sum - out
 	return cols, vals
 }
 

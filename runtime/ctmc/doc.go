@@ -116,4 +116,9 @@
 // MeasureSettings.Frozen (ErrTimeInhomogeneous otherwise). Conventions (docs/language.md
 // §6.6): in discrete time the probabilities evaluated at t = k govern the step X_k → X_{k+1};
 // ε is an ordinary parameter of the model (let lam = m + eps * t), varied by overrides.
+//
+// ExploreRegion is Explore restricted to a region (a truncation of a chain on an unbounded
+// state space, seed-003): the same explorer, which does not take the jumps to states outside
+// the region but records them (Chain.Out, Chain.Exits), keeps the original diagonal in Q, and
+// finds the in-boundary (Chain.In). Package runtime/trunc builds on it.
 package ctmc

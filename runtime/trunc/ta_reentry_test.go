@@ -12,7 +12,7 @@ import (
 // uniform law equals the average of the single-state TA vectors weighted by their
 // normalisers (π ∝ Σ_z α_z y_z with y_z = e_z(−Q_r)^{-1}), here checked through its defining
 // equation π Q_r = −O_r·α to a residual of 1e-13. Bad rules are refused with a reason.
-func TestReentryRules(t *testing.T) {
+func TestTAReentryRules(t *testing.T) {
 	t.Parallel()
 	tr := toggleTruncation(24, 20)
 	for rule, want := range map[string]string{"": "middle: P1=11, P2=12", "middle": "middle: P1=11, P2=12",

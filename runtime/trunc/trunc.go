@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
@@ -38,7 +39,15 @@ type Truncation struct {
 	LevelFunc string
 
 	index map[string]int
+	// chain is the explored chain of a truncation built from a model (FromModel), nil
+	// otherwise; names formats its states with the model's species and environment.
+	chain *ctmc.Chain
+	names func(x int) string
 }
+
+// Chain returns the explored chain behind a truncation built by FromModel (its Q is Q_r
+// with the original diagonal), nil for one built in Go.
+func (t *Truncation) Chain() *ctmc.Chain { return t.chain }
 
 // Exit is one jump from a state of S to a state outside S.
 type Exit struct {
@@ -135,8 +144,12 @@ func (t *Truncation) LevelSizes() []int {
 }
 
 // StateString formats state x as name=value pairs, e.g. "P1=3, P2=4" (the environment index
-// as env=k when it is not 0).
+// as env=k when it is not 0; a truncation built from a model names its environment as the
+// model does).
 func (t *Truncation) StateString(x int) string {
+	if t.names != nil {
+		return t.names(x)
+	}
 	var sb strings.Builder
 	k := t.Key(x)
 	for i, name := range t.Species {
