@@ -11,9 +11,9 @@ import (
 	"github.com/mfcproject/mfc/runtime/trunc"
 )
 
-// The schemes of runtime/trunc are built on other branches; test-augment, registered for
-// these tests only, solves the augmented chain of the re-entry rule by dense GTH, so that
-// the command's parsing, options and rendering are exercised end to end.
+// test-augment, registered for these tests only, solves the augmented chain of any re-entry
+// rule by dense GTH, so that the command's parsing of the rules, options and rendering are
+// exercised end to end independently of the schemes; the real schemes have their own cases.
 func init() {
 	trunc.Register("test-augment", func(ctx context.Context, t *trunc.Truncation, o *trunc.Options) (*trunc.Result, error) {
 		rule := o.Reentry
@@ -55,6 +55,13 @@ var goldenTrunc = []struct{ name, args string }{
 	{"truncate_no_scheme", "truncate examples/toggle.mf --region trunc --scheme nope"},
 	{"truncate_no_region", "truncate examples/toggle.mf --scheme test-augment"},
 	{"truncate_moment", "truncate examples/toggle.mf --region trunc --scheme test-augment --moment moment"},
+	{"truncate_moment_unknown", "truncate examples/toggle.mf --region trunc --scheme ita --moment nope"},
+	// The schemes (seed-003 §5.1, §5.2): Schlögl (a) by bdp, the toggle switch at L = 24 by
+	// ta, ita and ldqbd, the tail bound c/r from the model's assumption.
+	{"truncate_schlogl_bdp", "truncate examples/schlogl.mf --region trunc --scheme bdp --set r=700"},
+	{"truncate_toggle_ta", "truncate examples/toggle.mf --region trunc --scheme ta --reentry middle --set L=12"},
+	{"truncate_toggle_ita", "truncate examples/toggle.mf --region trunc --scheme ita --set L=12"},
+	{"truncate_toggle_ldqbd", "truncate examples/toggle.mf --region trunc --scheme ldqbd --set L=12"},
 }
 
 // TestGoldenTrunc runs goldenTrunc in text and JSON and compares with

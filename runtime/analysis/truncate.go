@@ -171,11 +171,16 @@ func truncateOnce(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *Tru
 	if err := setLevels(mod, in, tr, s.Levels); err != nil {
 		return nil, nil, err
 	}
-	o, err := truncateOptions(mod, in, tr, s)
+	o, notes, err := truncateOptions(mod, in, tr, s)
 	if err != nil {
 		return nil, nil, err
 	}
 	res, err := trunc.Run(ctx, s.Scheme, tr, o)
+	defer func() {
+		if res != nil {
+			res.Notes = append(notes, res.Notes...)
+		}
+	}()
 	var nu *trunc.NonUniqueError
 	if errors.As(err, &nu) {
 		// Reported, not failed: the classes instead of a vector (seed-003 App. C.2).
@@ -299,7 +304,7 @@ func keyValues(mod *runtime.Model, in *ir.Inputs, node ir.NodeID, keys []int32, 
 }
 
 // truncateOptions fills the scheme's options from the settings and the model.
-func truncateOptions(mod *runtime.Model, in *ir.Inputs, tr *trunc.Truncation, s *TruncateSettings) (*trunc.Options, error) {
+func truncateOptions(mod *runtime.Model, in *ir.Inputs, tr *trunc.Truncation, s *TruncateSettings) (*trunc.Options, []string, error) {
 	o := &trunc.Options{Reentry: s.Reentry, TailBound: s.TailBound, Targets: s.Targets, Classes: s.Classes,
 		LDQBDSolve: s.LDQBDSolve, Precision: s.Precision}
 	if s.Beta != "" {
@@ -307,16 +312,17 @@ func truncateOptions(mod *runtime.Model, in *ir.Inputs, tr *trunc.Truncation, s 
 	}
 	var err error
 	if o.TailRatio, err = parseTailRatios(s.TailRatio); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var wNode ir.NodeID
-	if o.Moment, wNode, err = momentFromModel(mod, in, tr, s.Moment); err != nil {
-		return nil, err
+	var notes []string
+	if o.Moment, wNode, notes, err = momentFromModel(mod, in, tr, s.Moment); err != nil {
+		return nil, nil, err
 	}
 	if s.Lyapunov != "" {
 		node, ok := observableNode(mod, s.Lyapunov)
 		if !ok {
-			return nil, usageErrorf("--lyapunov %s: name an observable of the model (%s)", s.Lyapunov, modelObservables(mod))
+			return nil, nil, usageErrorf("--lyapunov %s: name an observable of the model (%s)", s.Lyapunov, modelObservables(mod))
 		}
 		o.LyapunovName = s.Lyapunov
 		o.Lyapunov, o.LyapunovQv = drift(mod, in, tr, node)
@@ -344,10 +350,10 @@ func truncateOptions(mod *runtime.Model, in *ir.Inputs, tr *trunc.Truncation, s 
 	}
 	for name := range o.TailRatio {
 		if !slices.ContainsFunc(o.Functions, func(f trunc.Function) bool { return f.Name == name }) {
-			return nil, usageErrorf("--tail-ratio %s: the model has no stationary measure %s", name, name)
+			return nil, nil, usageErrorf("--tail-ratio %s: the model has no stationary measure %s", name, name)
 		}
 	}
-	return o, nil
+	return o, notes, nil
 }
 
 // drift returns v at the states of S and its drift Qv(x) = Σ_y q(x, y)(v(y) − v(x)), over
@@ -375,23 +381,56 @@ func drift(mod *runtime.Model, in *ir.Inputs, tr *trunc.Truncation, node ir.Node
 	return v, qv
 }
 
-// momentFromModel returns the assumption `assume LABEL: stationary(w) <= c` named by
-// --moment, with w at the states of S, c, and R when the region is the sublevel set
-// {w < R} or {w <= R} (its left side the same graph node as w).
-//
-// LANG-ASSUME PLUG-IN POINT: the language's `assume` declarations (ir.Model.Assumptions,
-// from the lang-assume branch of issue 13) are not on this branch yet. When they land,
-// look the label up there (an empty label with exactly one assumption selects it), set
-// W = keyValues(mod, in, a.W, tr.Keys, tr.Stride()), C = the value of a.C at in.Params,
-// return a.W as the node of w (a measure whose f is that node has K = 1), and R = the value of the region's right side when the region node is
-// OpCmp(CmpLt or CmpLe, a.W, r) (then the tail bound c/R is certified given the
-// assumption). Until then a label is refused and --tail-bound is the only tail bound.
-func momentFromModel(mod *runtime.Model, in *ir.Inputs, tr *trunc.Truncation, label string) (*trunc.Moment, ir.NodeID, error) {
-	_, _, _ = mod, in, tr
-	if label == "" {
-		return nil, 0, nil
+// momentFromModel returns the assumption `assume LABEL: stationary(w) <= c` used for the
+// tail bound, with w at every state of S and c at the parameters, and the node of w (a
+// measure whose f is that node has K = 1). The assumption is the one named by label, or,
+// without a label, the one whose w is the left side of the truncation's region written
+// w < R or w <= R (ir.Model.Sublevel); then R is set and the tail bound c/R is certified
+// given the assumption. An assumption whose w is negative at a state of S gets W801 in
+// the notes (the bound assumes w ≥ 0). Nil without a label and without a matching region.
+func momentFromModel(mod *runtime.Model, in *ir.Inputs, tr *trunc.Truncation, label string) (*trunc.Moment, ir.NodeID, []string, error) {
+	m := mod.IR
+	region := slices.IndexFunc(m.Regions, func(r ir.Region) bool { return r.Name == tr.Region })
+	sub, level, _, isSub := -1, ir.None, false, false
+	if region >= 0 {
+		sub, level, _, isSub = m.Sublevel(region)
 	}
-	return nil, 0, usageErrorf("--moment %s: the model has no assumption %s (assume declarations need the language's assume keyword, not in this build); give a user-asserted tail bound with --tail-bound m", label, label)
+	a := -1
+	switch {
+	case label != "":
+		a = slices.IndexFunc(m.Assumptions, func(as ir.Assumption) bool { return as.Label == label })
+		if a < 0 {
+			var names []string
+			for _, as := range m.Assumptions {
+				names = append(names, as.Label)
+			}
+			if len(names) == 0 {
+				return nil, 0, nil, usageErrorf("--moment %s: the model declares no assumption (assume LABEL: stationary(w) <= c); give a user-asserted tail bound with --tail-bound m", label)
+			}
+			return nil, 0, nil, usageErrorf("--moment %s: the model has no assumption %s (it has %s)", label, label, strings.Join(names, ", "))
+		}
+	case isSub:
+		a = sub
+	default:
+		return nil, 0, nil, nil
+	}
+	as := m.Assumptions[a]
+	c, err := runtime.AssumptionBound(m, a)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	mo := &trunc.Moment{Label: as.Label, C: c, W: keyValues(mod, in, as.W, tr.Keys, tr.Stride())}
+	if isSub && sub == a {
+		r := keyValues(mod, in, level, tr.Keys[:tr.Stride()], tr.Stride())
+		if len(r) == 1 && r[0] > 0 && !math.IsInf(r[0], 0) {
+			mo.R = r[0]
+		}
+	}
+	var notes []string
+	if d := runtime.CheckAssumption(m, a, mo.W, tr.StateString); d != nil {
+		notes = append(notes, d.Error())
+	}
+	return mo, as.W, notes, nil
 }
 
 // nonNegative reports whether node is ≥ 0 at every state, by its structure: counts,

@@ -15,7 +15,7 @@ import (
 	"github.com/mfcproject/mfc/runtime/trunc"
 )
 
-// The schemes of runtime/trunc live on other branches; these two, registered for the
+// These two schemes, registered for the
 // tests only, exercise the command's wiring. test-augment solves the augmented chain of
 // the re-entry rule (default middle) by dense GTH; test-tail reports the certified error
 // 2^−|S| (the tail mass of the geometric law of ratio 1/2 outside {0..|S|−1}), to drive
@@ -172,7 +172,7 @@ func TestTruncateLevelsAndErrors(t *testing.T) {
 	for _, s := range []*analysis.TruncateSettings{
 		{Region: "trunc", Scheme: "nope"},
 		{Scheme: "test-augment"},
-		{Region: "trunc", Scheme: "test-augment", Moment: "moment"},
+		{Region: "trunc", Scheme: "test-augment", Moment: "nosuch"},
 		{Region: "trunc", Scheme: "test-augment", TailRatio: []string{"nosuch=2"}},
 		{Region: "trunc", Scheme: "test-augment", Adaptive: "L"},
 	} {
@@ -197,6 +197,28 @@ func TestTruncateAdaptive(t *testing.T) {
 	}
 	if rep.Structure.States != 10 {
 		t.Errorf("final |S| = %d, want 10", rep.Structure.States)
+	}
+}
+
+// TestTruncateAdaptiveToggle is acceptance 16: the toggle switch with ITA and --tol 1e-3
+// grows L by 1 from the model's 24 and stops at L = 52 (1 378 states), the first L whose
+// certified TV error, 1 − l(S) with the tail bound c/L⁶ of the model's assumption
+// (c = 1.8e7), is at most 1e-3 (at L = 51 the tail bound alone is 1.023e-3).
+func TestTruncateAdaptiveToggle(t *testing.T) {
+	t.Parallel()
+	rep, err := truncate(t, "@toggle", nil, &analysis.TruncateSettings{Region: "trunc", Scheme: "ita", Adaptive: "L", Tol: 1e-3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := rep.Adaptive[len(rep.Adaptive)-1]
+	if last.Value != 52 || last.States != 1378 || !last.Certified || last.CertifiedError > 1e-3 {
+		t.Errorf("adaptive stopped at %+v, want L = 52, 1378 states, certified error ≤ 1e-3", last)
+	}
+	if prev := rep.Adaptive[len(rep.Adaptive)-2]; prev.Value != 51 || prev.CertifiedError <= 1e-3 {
+		t.Errorf("the step before is %+v, want L = 51 with an error above 1e-3", prev)
+	}
+	if tb := rep.Error.TailBound; tb == nil || !tb.Certified || tb.Given != "moment" || math.Abs(tb.Value-1.8e7/math.Pow(52, 6)) > 1e-12*tb.Value {
+		t.Errorf("tail bound %+v, want c/L⁶ = %g certified given moment", tb, 1.8e7/math.Pow(52, 6))
 	}
 }
 
