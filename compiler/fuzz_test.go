@@ -71,10 +71,15 @@ func FuzzCompile(f *testing.F) {
 // FuzzParseOverride checks that the --set parser never panics and that what it accepts
 // has a name and finite values.
 func FuzzParseOverride(f *testing.F) {
-	for _, s := range []string{"beta=2", "K=[1,2,3]", "lam[2,3]=0.5", "x=", "=3", "a=1e400", "b=[", "c[1=2"} {
+	for _, s := range []string{"beta=2", "K=[1,2,3]", "lam[2,3]=0.5", "x=", "=3", "a=1e400", "b=[", "c[1=2", "k1=6,k2=0.5", "G[1,2]=3,x=[1,2]", "a=1,,b=2"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		// Splitting loses and adds no character but the separating commas.
+		parts := SplitOverrides(s)
+		if j := strings.Join(parts, ","); j != s {
+			t.Fatalf("SplitOverrides(%q) = %q, which joins to %q", s, parts, j)
+		}
 		key, vals, err := ParseOverride(s)
 		if err != nil {
 			return

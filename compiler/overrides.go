@@ -16,6 +16,49 @@ import (
 // ("G[1,2]"). The scale is overridden by its name like a parameter.
 type Overrides map[string][]float64
 
+// SplitOverrides splits one --set argument holding several assignments separated by commas,
+// "k1=6,k2=0.5,G[1,2]=3", into its assignments. A comma splits only outside brackets and
+// only when what follows it up to the next such comma has the form name=… or name[…]=…, so
+// that "lam=[1, 2]" and "G[1,2]=3" stay whole and "x=1,2" stays one (malformed) assignment
+// for ParseOverride to refuse. O(len(s)).
+func SplitOverrides(s string) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i, r := range s {
+		switch r {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case ',':
+			if depth == 0 && looksLikeAssignment(s[i+1:]) {
+				parts = append(parts, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// looksLikeAssignment reports whether s starts with an identifier, optionally indexed in
+// brackets, followed by '='.
+func looksLikeAssignment(s string) bool {
+	s = strings.TrimLeft(s, " ")
+	i := strings.IndexAny(s, "=[,")
+	if i <= 0 || !lang.IsIdent(strings.TrimSpace(s[:i])) {
+		return false
+	}
+	if s[i] == '[' {
+		j := strings.IndexByte(s[i:], ']')
+		if j < 0 {
+			return false
+		}
+		rest := strings.TrimLeft(s[i+j+1:], " ")
+		return strings.HasPrefix(rest, "=")
+	}
+	return s[i] == '='
+}
+
 // ParseOverride parses "name=value", "name=[v1, v2, ...]" (nested brackets allowed, flattened
 // row-major), "name[i,j]=value", and "name=true|false", as given to --set. The name must
 // not be empty and every value must be a finite number: NaN and ±Inf are refused.

@@ -75,3 +75,24 @@ func TestSuggestions(t *testing.T) {
 		t.Errorf("--set J: %v; the species I is not a suggestion for --set", errs)
 	}
 }
+
+// TestSplitOverrides checks the splitting of one --set argument into assignments: commas
+// split only outside brackets and before name= or name[…]=.
+func TestSplitOverrides(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+	}{
+		{"k=1", []string{"k=1"}},
+		{"k1=6,k2=0.3333333333333333,k3=50,k4=3", []string{"k1=6", "k2=0.3333333333333333", "k3=50", "k4=3"}},
+		{"lam=[1, 2],mu=3", []string{"lam=[1, 2]", "mu=3"}},
+		{"G[1,2]=3,H[0, 1] = 4", []string{"G[1,2]=3", "H[0, 1] = 4"}},
+		{"x=1,2", []string{"x=1,2"}},
+		{"x=[[1,2],[3,4]], y=true", []string{"x=[[1,2],[3,4]]", " y=true"}},
+	} {
+		got := SplitOverrides(c.in)
+		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("SplitOverrides(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -54,7 +54,7 @@ func runAnalysis(ctx context.Context, a *analysis.Analysis, args []string, stdou
 	}
 	synopsis := fmt.Sprintf("FILE [--set name=value]... %s %s [--format text|csv|json] [-o FILE]%s [--quiet]", nflag, a.Synopsis, plotFlag)
 	c := &cli{name: a.Name, fs: newFlagSet(a.Name, synopsis, stderr), settings: a.NewSettings(), stderr: stderr}
-	c.fs.Var(&c.sets, "set", "override a parameter: name=value, name=[v1,v2,...] or name[i,j]=value (repeatable)")
+	c.fs.Var(&c.sets, "set", "override a parameter: name=value, name=[v1,v2,...] or name[i,j]=value; several separated by commas (k1=6,k2=0.5); repeatable")
 	c.fs.Var(&c.scales, "N", "the scale, whatever its name in the model")
 	c.fs.StringVar(&c.format, "format", "text", "output format: text, csv or json")
 	c.fs.StringVar(&c.out, "o", "", "write the output to this file (atomically) instead of standard output")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/mfcproject/mfc/compiler"
 )
 
 // setFlags collects repeated --set name=value flags, in order.
@@ -13,12 +15,13 @@ type setFlags []string
 // String joins the overrides.
 func (s *setFlags) String() string { return strings.Join(*s, ",") }
 
-// Set records one name=value override.
+// Set records the overrides of one --set: name=value, or several separated by commas
+// (k1=6,k2=0.5; compiler.SplitOverrides).
 func (s *setFlags) Set(v string) error {
 	if !strings.Contains(v, "=") {
 		return fmt.Errorf("expected name=value, got %q", v)
 	}
-	*s = append(*s, v)
+	*s = append(*s, compiler.SplitOverrides(v)...)
 	return nil
 }
 

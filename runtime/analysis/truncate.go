@@ -326,7 +326,9 @@ func truncateOptions(mod *runtime.Model, in *ir.Inputs, tr *trunc.Truncation, s 
 		}
 		o.LyapunovName = s.Lyapunov
 		o.Lyapunov, o.LyapunovQv = drift(mod, in, tr, node)
+		notes = append(notes, regularityNote(s.Lyapunov, o.Lyapunov, o.LyapunovQv))
 	}
+	notes = append(notes, unboundedProduction(mod)...)
 	for _, ms := range mod.IR.Measures {
 		if ms.Kind != ir.Stationary {
 			continue
@@ -354,6 +356,43 @@ func truncateOptions(mod *runtime.Model, in *ir.Inputs, tr *trunc.Truncation, s 
 		}
 	}
 	return o, notes, nil
+}
+
+// regularityNote states the regularity criterion of Theorem 2.4 (seed-003 §1.4) on S: Q is
+// regular (non-explosive) iff Qv ≤ d₁v + d₂ everywhere for a norm-like v; on S this holds
+// with d₁ = 1 and d₂ = max_S (Qv − v), which the note reports. Outside S it is the user's
+// assertion, like the drift condition of the (4.29) bound. O(|S|).
+func regularityNote(name string, v, qv []float64) string {
+	d2 := math.Inf(-1)
+	for x := range v {
+		d2 = max(d2, qv[x]-v[x])
+	}
+	return fmt.Sprintf("regularity (seed-003 Theorem 2.4): Q%s ≤ %s + d₂ holds on S with d₂ = %.6g; with %s norm-like and the inequality holding outside S (user-asserted), the chain is non-explosive", name, name, d2, name)
+}
+
+// unboundedProduction warns about species that some transition produces and none consumes:
+// their counts grow without bound, and the chain has no stationary law however large the
+// truncation (seed-003 pitfall 1). O(transitions · jumps).
+func unboundedProduction(mod *runtime.Model) []string {
+	m := mod.IR
+	up := make([]bool, len(m.Species))
+	down := make([]bool, len(m.Species))
+	for _, t := range m.Transitions {
+		for _, j := range t.Jump {
+			if j.Delta > 0 {
+				up[j.Species] = true
+			} else if j.Delta < 0 {
+				down[j.Species] = true
+			}
+		}
+	}
+	var out []string
+	for i, sp := range m.Species {
+		if up[i] && !down[i] {
+			out = append(out, fmt.Sprintf("warning: species %s is produced by some transition and consumed by none: its count grows without bound, so the chain has no stationary law and every truncation's answer is an artefact", sp.Name))
+		}
+	}
+	return out
 }
 
 // drift returns v at the states of S and its drift Qv(x) = Σ_y q(x, y)(v(y) − v(x)), over
