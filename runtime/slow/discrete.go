@@ -174,4 +174,3 @@ func Hitting(ctx context.Context, m Matrices, mu, r []float64, inC []bool, order
 	}
 	return l.result(append(terms, dot(muB, w2))...)
 }
-
