@@ -40,6 +40,8 @@ func DefineFlags(fs *flag.FlagSet, s any) {
 			fs.BoolVar(p, name, *p, usage)
 		case *[]float64:
 			fs.Var((*Scales)(p), name, usage)
+		case *[]string:
+			fs.Var((*Names)(p), name, usage)
 		default:
 			panic(fmt.Sprintf("analysis: settings field %s.%s has a flag tag but type %s", v.Type().Name(), f.Name, f.Type))
 		}
@@ -239,6 +241,22 @@ func (s *Scales) Set(v string) error {
 			return fmt.Errorf("expected a positive number or a list like 10,20,40, got %q", f)
 		}
 		*s = append(*s, x)
+	}
+	return nil
+}
+
+// Names is a repeatable flag of names: each use appends one name or a comma-separated list.
+type Names []string
+
+// String joins the names with commas.
+func (s *Names) String() string { return strings.Join(*s, ",") }
+
+// Set appends the comma-separated names of v.
+func (s *Names) Set(v string) error {
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			*s = append(*s, f)
+		}
 	}
 	return nil
 }

@@ -16,8 +16,8 @@ import (
 //	term 1   q² μP̃R²P⁽¹⁾Rr
 //	term 2   ½q² μP̃(2R³ − R²)P⁽²⁾Rr + q³ μP̃(2R³ − R²)P⁽¹⁾RP⁽¹⁾Rr + q³ μP̃R²P⁽¹⁾R²P⁽¹⁾Rr
 //
-// by the ten solves of §3.7 with one factorisation of I − qP̃ (poisson.NewDiscountedDTMC).
-// Orders 0..2. Cost: one factorisation and 3 (order 1) or 10 (order 2) solves.
+// by the solves of the pseudo-code of §3.7 with one factorisation of I − qP̃
+// (poisson.NewDiscountedDTMC). Orders 0..2. Cost: one factorisation and 1, 3 or 11 solves.
 func Discounted(ctx context.Context, m Matrices, mu, r []float64, alpha float64, order int, o *poisson.Options) (*Result, error) {
 	if err := checkOrder("discounted", order, 2, "the paper gives orders 0 to 2"); err != nil {
 		return nil, err

@@ -38,6 +38,17 @@ type Builder struct {
 // list of a ctmc.StepResult), with the parameters and scale of in. Cost: compiling the
 // propensity tape, O(tape).
 func NewBuilder(m *runtime.Model, c *ctmc.Chain, in *ir.Inputs) *Builder {
+	return newBuilder(m, c, in, autodiff.Time())
+}
+
+// NewBuilderParam is NewBuilder with the derivatives taken with respect to the parameter
+// of flat index k (runtime.Model.DiffParam) instead of t: the sensitivity of a stationary
+// chain (Theorem 1 with a ≡ 1).
+func NewBuilderParam(m *runtime.Model, c *ctmc.Chain, in *ir.Inputs, k int) *Builder {
+	return newBuilder(m, c, in, autodiff.Params(k))
+}
+
+func newBuilder(m *runtime.Model, c *ctmc.Chain, in *ir.Inputs, v autodiff.Vars) *Builder {
 	props := make([]ir.NodeID, len(m.IR.Transitions))
 	for j, t := range m.IR.Transitions {
 		props[j] = t.Propensity
@@ -48,7 +59,7 @@ func NewBuilder(m *runtime.Model, c *ctmc.Chain, in *ir.Inputs) *Builder {
 	local.Densities = make([]float64, m.Dim())
 	local.Env = make([]float64, len(m.IR.Env.Components))
 	return &Builder{m: m, states: c, discrete: m.IR.Time == ir.Discrete, tape: tape,
-		ws: autodiff.NewWorkspace(tape, autodiff.Time()), in: &local,
+		ws: autodiff.NewWorkspace(tape, v), in: &local,
 		jet: make([]float64, 3*len(props)), key: make([]int, m.Dim())}
 }
 
