@@ -176,6 +176,16 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 	if err != nil {
 		return nil, err
 	}
+	base := chain
+	if discrete && !mod.TimeHomogeneous && (ms.Kind == ir.Discounted || ms.Kind == ir.Until) {
+		// The resolvent expansions need no irreducible frozen chain: take the union of the
+		// states reached at the times whose matrices enter (ε²-small probabilities that
+		// round to 0 at t₀ can be O(1) later, as demand grows in the inventory model).
+		chain, err = stateUnion(ctx, m, in, chain, sampleTimes(&set, ms.Kind, out.T, arg), set.Limits)
+		if err != nil {
+			return nil, err
+		}
+	}
 	out.States = chain.NumStates()
 	b := NewBuilder(m, chain, in)
 	mats, err := matrices(b, &set, out, ms.Kind, discrete, arg)
@@ -193,9 +203,12 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 		tr = t0 + arg
 	}
 	r := ctmc.StateValues(chain, m, &fin, ms.Args[:1], tr)[0]
-	mu, err := ctmc.InitialDistribution(chain)
+	mu, err := ctmc.InitialDistribution(base)
 	if err != nil {
 		return nil, err
+	}
+	for len(mu) < chain.NumStates() {
+		mu = append(mu, 0) // TimeVarying appends the new states after the old ones
 	}
 	res, fc, err := run(ctx, ms, mats, chain, m, &fin, mu, r, arg, order, discrete, &set, out)
 	if err != nil {
@@ -325,4 +338,47 @@ func ParamSensitivity(ctx context.Context, m *runtime.Model, in *ir.Inputs, name
 		return 0, 0, err
 	}
 	return Sensitivity(ctx, mats, mu, r, alpha, set.Poisson)
+}
+
+// sampleTimes returns the times whose matrices an expansion uses: the frozen time and the
+// next step (where a probability that vanishes at the frozen time starts to grow), and the
+// samples of the finite differences.
+func sampleTimes(set *Settings, kind ir.MeasureKind, tf, arg float64) []float64 {
+	times := []float64{tf, tf + 1}
+	if set.Deriv == "fd" {
+		j := set.FDStep
+		if j <= 0 && kind == ir.Discounted {
+			j = int(math.Ceil(1 / -math.Expm1(-arg)))
+		}
+		if j < 2 {
+			j = 2
+		}
+		times = append(times, tf+float64(j-1), tf+float64(2*j-2))
+	}
+	return times
+}
+
+// stateUnion closes the states of c under one step at each of the given times
+// (ctmc.TimeVarying from the uniform law, which appends the states it reaches), until no
+// state is added. O(rounds·len(times)·S·(tape + J·d)).
+func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Chain, times []float64, lim ctmc.Limits) (*ctmc.Chain, error) {
+	for changed := true; changed; {
+		changed = false
+		for _, t := range times {
+			local := *in
+			local.Time = t
+			p0 := make([]float64, c.NumStates())
+			for i := range p0 {
+				p0[i] = 1 / float64(len(p0))
+			}
+			res, err := ctmc.TimeVarying(ctx, c, m, &local, p0, &ctmc.StepSettings{Steps: []float64{1}, Limits: lim})
+			if err != nil {
+				return nil, err
+			}
+			if res.Chain.NumStates() > c.NumStates() {
+				c, changed = res.Chain, true
+			}
+		}
+	}
+	return c, nil
 }
