@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
@@ -116,4 +119,9 @@ func TestDigestSeries(t *testing.T) {
 			c.run(t)
 		})
 	}
+}
+
+// exploreAt explores the chain of m at the inputs.
+func exploreAt(m *runtime.Model, in *ir.Inputs) (*ctmc.Chain, error) {
+	return ctmc.Explore(context.Background(), m, in, ctmc.Limits{})
 }
