@@ -186,6 +186,14 @@ func runSlow(ctx context.Context, p *Problem, s *SlowSettings) (Report, error) {
 		slopeParam, slopeVals, _ = parseSlopes(s.Slopes)
 	}
 	in := m.Inputs()
+	if slopeParam != "" {
+		// ε is known: the regime checks n ≪ ε^{−1/3}, ε^{−1/4} and log(1/ε) use its value.
+		for _, p := range mod.Params {
+			if p.Name == slopeParam && p.Size == 1 {
+				set.Eps = in.Params[p.Offset]
+			}
+		}
+	}
 	for _, name := range names {
 		mset := *set
 		capped := ""
