@@ -177,21 +177,35 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 		return nil, err
 	}
 	base := chain
-	if discrete && !mod.TimeHomogeneous && (ms.Kind == ir.Discounted || ms.Kind == ir.Until) {
+	union := discrete && !mod.TimeHomogeneous && (ms.Kind == ir.Discounted || ms.Kind == ir.Until)
+	if union && set.Deriv == "fd" {
 		// The resolvent expansions need no irreducible frozen chain: take the union of the
-		// states reached at the times whose matrices enter (ε²-small probabilities that
-		// round to 0 at t₀ can be O(1) later, as demand grows in the inventory model).
-		chain, err = stateUnion(ctx, m, in, chain, sampleTimes(&set, ms.Kind, out.T, arg), set.Limits)
-		if err != nil {
+		// states reached at the times whose matrices enter (probabilities that round to 0 at
+		// t₀ can be O(1) later, as demand grows in the inventory model).
+		if chain, err = stateUnion(ctx, m, in, chain, sampleTimes(&set, ms.Kind, out.T, arg), set.Limits); err != nil {
 			return nil, err
 		}
 	}
-	out.States = chain.NumStates()
 	b := NewBuilder(m, chain, in)
 	mats, err := matrices(b, &set, out, ms.Kind, discrete, arg)
 	if err != nil {
 		return nil, err
 	}
+	if union && set.Deriv == "exact" && b.Dropped > 0 {
+		// Derivatives lead out of the frozen chain's states: add those reached one step later.
+		grown, err := stateUnion(ctx, m, in, chain, sampleTimes(&set, ms.Kind, out.T, arg), set.Limits)
+		if err != nil {
+			return nil, err
+		}
+		if grown.NumStates() > chain.NumStates() {
+			chain = grown
+			b = NewBuilder(m, chain, in)
+			if mats, err = matrices(b, &set, out, ms.Kind, discrete, arg); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out.States = chain.NumStates()
 	if mod.TimeHomogeneous {
 		out.Warnings = append(out.Warnings, "the propensities do not depend on t: the derivative matrices vanish and the expansion is the frozen chain's value")
 	}
@@ -340,11 +354,11 @@ func ParamSensitivity(ctx context.Context, m *runtime.Model, in *ir.Inputs, name
 	return Sensitivity(ctx, mats, mu, r, alpha, set.Poisson)
 }
 
-// sampleTimes returns the times whose matrices an expansion uses: the frozen time and the
-// next step (where a probability that vanishes at the frozen time starts to grow), and the
+// sampleTimes returns the times, besides the frozen time, whose matrices an expansion uses:
+// the next step (where a probability that vanishes at the frozen time starts to grow), and the
 // samples of the finite differences.
 func sampleTimes(set *Settings, kind ir.MeasureKind, tf, arg float64) []float64 {
-	times := []float64{tf, tf + 1}
+	times := []float64{tf + 1} // the exploration at tf is closed under P(tf) already
 	if set.Deriv == "fd" {
 		j := set.FDStep
 		if j <= 0 && kind == ir.Discounted {
@@ -359,26 +373,28 @@ func sampleTimes(set *Settings, kind ir.MeasureKind, tf, arg float64) []float64 
 }
 
 // stateUnion closes the states of c under one step at each of the given times
-// (ctmc.TimeVarying from the uniform law, which appends the states it reaches), until no
-// state is added. O(rounds·len(times)·S·(tape + J·d)).
+// (ctmc.TimeVarying from the uniform law on the states not yet stepped from, which appends
+// the states it reaches), until no state is added. O(len(times)·S·(tape + J·d)) for the S
+// states of the union.
 func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Chain, times []float64, lim ctmc.Limits) (*ctmc.Chain, error) {
-	for changed := true; changed; {
-		changed = false
+	from := 0 // the states not yet stepped from at every time
+	for from < c.NumStates() {
+		n := c.NumStates()
 		for _, t := range times {
 			local := *in
 			local.Time = t
+			// Mass on the states not yet stepped from: TimeVarying expands only those.
 			p0 := make([]float64, c.NumStates())
-			for i := range p0 {
-				p0[i] = 1 / float64(len(p0))
+			for i := from; i < n; i++ {
+				p0[i] = 1 / float64(n-from)
 			}
 			res, err := ctmc.TimeVarying(ctx, c, m, &local, p0, &ctmc.StepSettings{Steps: []float64{1}, Limits: lim})
 			if err != nil {
 				return nil, err
 			}
-			if res.Chain.NumStates() > c.NumStates() {
-				c, changed = res.Chain, true
-			}
+			c = res.Chain
 		}
+		from = n
 	}
 	return c, nil
 }

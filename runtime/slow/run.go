@@ -113,7 +113,7 @@ func diagnose(ctx context.Context, out *Measure, fc *poisson.Chain, kind ir.Meas
 		}
 	}
 	if fc != nil {
-		if tau, err := fc.RelaxationTime(ctx, 40); err == nil {
+		if tau, err := fc.RelaxationTime(ctx, 30, 1e-3); err == nil {
 			out.RelaxationTime = tau
 		}
 		if p := fc.Period(); p > 1 {
@@ -134,7 +134,7 @@ func diagnose(ctx context.Context, out *Measure, fc *poisson.Chain, kind ir.Meas
 	tau := out.RelaxationTime
 	logEps := ""
 	if set.Eps > 0 {
-		logEps = fmt.Sprintf(" × log(1/ε) = %.3g", tau*math.Log(1/set.Eps))
+		logEps = fmt.Sprintf("; log(1/ε) relaxation times at ε = %v are %.3g %s", set.Eps, tau*math.Log(1/set.Eps), "%s")
 	}
 	unit := "steps"
 	if !discrete {
@@ -148,6 +148,9 @@ func diagnose(ctx context.Context, out *Measure, fc *poisson.Chain, kind ir.Meas
 	case kind == ir.Transient || kind == ir.Cumulative:
 		if tau > 0 {
 			ratio := arg / tau
+			if logEps != "" {
+				logEps = fmt.Sprintf(logEps, unit)
+			}
 			out.Regime = append(out.Regime, fmt.Sprintf("horizon %v %s = %.3g relaxation times (%.4g %s each)%s; the expansion needs it ≫ log(1/ε) relaxation times", arg, unit, ratio, tau, unit, logEps))
 			need := 5.0
 			if set.Eps > 0 {
