@@ -268,6 +268,9 @@ func runSlow(ctx context.Context, p *Problem, s *SlowSettings) (Report, error) {
 			rep.Slopes[name] = sl
 		}
 	}
+	if s.Wrt != "" && rep.Sensitivity == nil {
+		return nil, usageErrorf("--wrt %s: the derivative with respect to a parameter (Theorem 1 with a ≡ 1) is for the discounted measures of discrete-time models, and none was expanded", s.Wrt)
+	}
 	if len(rep.names) == 0 {
 		var why []string
 		for _, n := range names {

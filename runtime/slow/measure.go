@@ -178,21 +178,16 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 	}
 	base := chain
 	union := discrete && !mod.TimeHomogeneous && (ms.Kind == ir.Discounted || ms.Kind == ir.Until)
-	if union && set.Deriv == "fd" {
-		// The resolvent expansions need no irreducible frozen chain: take the union of the
-		// states reached at the times whose matrices enter (probabilities that round to 0 at
-		// t₀ can be O(1) later, as demand grows in the inventory model).
-		if chain, err = stateUnion(ctx, m, in, chain, sampleTimes(&set, ms.Kind, out.T, arg), set.Limits); err != nil {
-			return nil, err
-		}
-	}
 	b := NewBuilder(m, chain, in)
 	mats, err := matrices(b, &set, out, ms.Kind, discrete, arg)
 	if err != nil {
 		return nil, err
 	}
-	if union && set.Deriv == "exact" && b.Dropped > 0 {
-		// Derivatives lead out of the frozen chain's states: add those reached one step later.
+	if union && b.Dropped > 0 {
+		// The resolvent expansions need no irreducible frozen chain: when transitions at the
+		// sampled times lead out of the frozen chain's states, take the union of the states
+		// reached at those times (probabilities that round to 0 at t₀ can be O(1) later, as
+		// demand grows in the inventory model) and build the matrices again.
 		grown, err := stateUnion(ctx, m, in, chain, sampleTimes(&set, ms.Kind, out.T, arg), set.Limits)
 		if err != nil {
 			return nil, err

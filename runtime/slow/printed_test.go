@@ -7,6 +7,9 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime/ctmc"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
 	"github.com/mfcproject/mfc/runtime/poisson"
 )
 
@@ -188,4 +191,53 @@ func TestPrintedFormulasFail(t *testing.T) {
 		}
 		check(t, "Theorem 10", errs, good, 6, 9)
 	}
+}
+
+// TestPrintedInventory: with the printed (18) and exact derivatives, the second-order cell of
+// Table 4 at ε = 0.016 comes out near 1.04 % (digest §7.2) instead of the table's 0.0494 % (2nd
+// Exact; 0.0524 % with FD), which the corrected form (Discounted) gives.
+func TestPrintedInventory(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Model(t, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "eps": {0.016}}})
+	in := m.Inputs()
+	c, err := exploreAt(m, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mats, err := NewBuilder(m, c, in).At(0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := c.NumStates()
+	r := ctmc.StateValues(c, m, in, m.IR.Measures[0].Args[:1], 0)[0]
+	mu0, err := ctmc.InitialDistribution(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, p1, p2 := dense(mats.P), dense(mats.D1), dense(mats.D2)
+	q := math.Exp(-0.1)
+	var a mat.Dense
+	a.Scale(-q, p)
+	for i := 0; i < n; i++ {
+		a.Set(i, i, a.At(i, i)+1)
+	}
+	R := inv(t, &a)
+	R2, R3 := prod(R, R), prod(R, R, R)
+	var c2 mat.Dense
+	c2.Scale(2, R3)
+	c2.Sub(&c2, R2)
+	var muP mat.VecDense
+	muP.MulVec(p.T(), mat.NewVecDense(n, mu0))
+	row := muP.RawVector().Data
+	printed := rowCol(mu0, R, r) + q*q*rowCol(row, prod(R2, p1, R), r) + 0.5*q*q*rowCol(row, prod(&c2, p2, R), r) +
+		2*q*q*q*rowCol(row, prod(R3, p1, R, p1, R), r) + q*q*q*q*rowCol(row, prod(R2, p1, p, R), r)
+	const tt = 843.9259 // Table 4, ε = 0.016
+	if pct := 100 * math.Abs(printed-tt) / tt; math.Abs(pct-1.04) > 0.01 {
+		t.Errorf("printed (18): %.4f %%, want about 1.04 %%", pct)
+	}
+	res, err := Discounted(context.Background(), mats, mu0, r, 0.1, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "corrected (18), percent", 100*math.Abs(res.Value()-tt)/tt, 0.0494, 1e-4)
 }
