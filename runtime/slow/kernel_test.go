@@ -104,3 +104,44 @@ func TestCoefficients(t *testing.T) {
 		})
 	}
 }
+
+// TestPMFCorrection checks the pmf form of the first correction on C1 (digest §5.4): π̇ = π̃Q̇D
+// equals a central difference of the pointwise stationary law π(τ) (h = 1e-4: error O(h²)
+// ≈ 1e-8), p⁽¹⁾Q̃ = π̇ and p⁽¹⁾1 = 0 to 1e-13, and p⁽¹⁾r equals the first-order term.
+func TestPMFCorrection(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	stationary := func(theta float64) []float64 {
+		c, err := poisson.NewCTMC(ctx, family(qa, qb, theta, 1).P, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Pi()
+	}
+	f := family(qa, qb, 1, 1)
+	c, err := poisson.NewCTMC(ctx, f.P, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pidot, p1, err := PMFCorrection(ctx, c, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const h = 1e-4
+	up, down := stationary(1+h), stationary(1-h)
+	for i := range pidot {
+		near(t, "π̇", pidot[i], (up[i]-down[i])/(2*h), 1e-8)
+	}
+	pq := vmul(p1, f.P)
+	sum := 0.0
+	for i := range p1 {
+		near(t, "p⁽¹⁾Q", pq[i], pidot[i], 1e-13)
+		sum += p1[i]
+	}
+	near(t, "p⁽¹⁾1", sum, 0, 1e-13)
+	res, err := Transient(ctx, c, f, r3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "p⁽¹⁾r", dot(p1, r3), res.Terms[1], 1e-12)
+}
