@@ -206,8 +206,9 @@ func runSlow(ctx context.Context, p *Problem, s *SlowSettings) (Report, error) {
 		}
 		res, err := slow.Expand(ctx, m, in, name, &mset)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, err
+			var limit *ctmc.LimitError
+			if ctx.Err() != nil || errors.As(err, &limit) {
+				return nil, err // the chain cannot be explored, whichever the measure
 			}
 			if len(s.Measures) > 0 && len(names) == 1 {
 				return nil, err
@@ -272,9 +273,19 @@ func runSlow(ctx context.Context, p *Problem, s *SlowSettings) (Report, error) {
 		return nil, usageErrorf("--wrt %s: the derivative with respect to a parameter (Theorem 1 with a ≡ 1) is for the discounted measures of discrete-time models, and none was expanded", s.Wrt)
 	}
 	if len(rep.names) == 0 {
-		var why []string
+		// One line per distinct reason, naming its measures.
+		var reasons []string
+		byReason := map[string][]string{}
 		for _, n := range names {
-			why = append(why, n+": "+rep.NotExpanded[n])
+			r := rep.NotExpanded[n]
+			if byReason[r] == nil {
+				reasons = append(reasons, r)
+			}
+			byReason[r] = append(byReason[r], n)
+		}
+		var why []string
+		for _, r := range reasons {
+			why = append(why, strings.Join(byReason[r], ", ")+": "+r)
 		}
 		return nil, fmt.Errorf("slow: no measure could be expanded (%s)", strings.Join(why, "; "))
 	}
