@@ -179,7 +179,7 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 	base := chain
 	union := discrete && !mod.TimeHomogeneous && (ms.Kind == ir.Discounted || ms.Kind == ir.Until)
 	b := NewBuilder(m, chain, in)
-	mats, err := matrices(b, &set, out, ms.Kind, discrete, arg)
+	mats, err := matrices(b, &set, out, ms.Kind, arg)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +195,7 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 		if grown.NumStates() > chain.NumStates() {
 			chain = grown
 			b = NewBuilder(m, chain, in)
-			if mats, err = matrices(b, &set, out, ms.Kind, discrete, arg); err != nil {
+			if mats, err = matrices(b, &set, out, ms.Kind, arg); err != nil {
 				return nil, err
 			}
 		}
@@ -258,22 +258,12 @@ func frozenTime(kind ir.MeasureKind, expand string, discrete bool, t0, arg float
 }
 
 // matrices builds the frozen matrix and its derivatives, exact or by finite differences.
-func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, discrete bool, arg float64) (Matrices, error) {
+func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg float64) (Matrices, error) {
 	need := max(out.Order, 1)
 	if set.Deriv == "exact" {
 		return b.At(out.T, need)
 	}
-	j := set.FDStep
-	if j <= 0 {
-		switch {
-		case kind == ir.Discounted:
-			j = int(math.Ceil(1 / -math.Expm1(-arg)))
-		case out.Expand == "end":
-			j = 1
-		default:
-			j = 2
-		}
-	}
+	j := fdStep(set, kind, out.Expand, arg)
 	h := float64(j)
 	sign := -1.0 // end: backward differences P_n − P_{n−j}
 	if out.Expand == "start" {
@@ -355,13 +345,7 @@ func ParamSensitivity(ctx context.Context, m *runtime.Model, in *ir.Inputs, name
 func sampleTimes(set *Settings, kind ir.MeasureKind, tf, arg float64) []float64 {
 	times := []float64{tf + 1} // the exploration at tf is closed under P(tf) already
 	if set.Deriv == "fd" {
-		j := set.FDStep
-		if j <= 0 && kind == ir.Discounted {
-			j = int(math.Ceil(1 / -math.Expm1(-arg)))
-		}
-		if j < 2 {
-			j = 2
-		}
+		j := max(fdStep(set, kind, "start", arg), 2)
 		times = append(times, tf+float64(j-1), tf+float64(2*j-2))
 	}
 	return times
@@ -392,4 +376,18 @@ func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Ch
 		from = n
 	}
 	return c, nil
+}
+
+// fdStep returns the step j of the finite differences: Settings.FDStep, or by default
+// ⌈1/(1 − e^{−α})⌉ (at least 2) for discounted measures, 1 at the end and 2 otherwise.
+func fdStep(set *Settings, kind ir.MeasureKind, expand string, arg float64) int {
+	switch {
+	case set.FDStep > 0:
+		return set.FDStep
+	case kind == ir.Discounted:
+		return max(int(math.Ceil(1/-math.Expm1(-arg))), 2)
+	case expand == "end":
+		return 1
+	}
+	return 2
 }
