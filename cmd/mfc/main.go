@@ -14,6 +14,7 @@
 //	run      the default job: fixed point, stability and the refined value of every observable
 //	exact    the exact stationary law of the finite chain at the model's N
 //	ssa      stochastic simulation (Gillespie) ensembles with confidence intervals
+//	slow     expansions of the measures of slowly changing chains, with exact references
 //	show     print the compiled model: transitions, jump vectors, β₀ and β₁, the mean-field
 //	         ODE and conservation laws; --at x evaluates the drift, Jacobian and Hessians
 //

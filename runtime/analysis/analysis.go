@@ -217,4 +217,4 @@ func All() []*Analysis {
 }
 
 // order is the order in which All lists the analyses (help texts).
-var order = []string{"ode", "fixpoint", "refine", "run", "exact", "ssa", "converge", "validate", "show"}
+var order = []string{"ode", "fixpoint", "refine", "run", "exact", "ssa", "slow", "converge", "validate", "show"}

@@ -31,6 +31,7 @@ func TestFastEnvironment(t *testing.T) {
 		"converge": "refuse", "exact": "other", "ssa": "other", "show": "other", "validate": "average",
 		// truncate works on the chain of a region; T1 declares none.
 		"truncate": "noregion",
+		"slow":     "other",
 	}
 	for _, a := range analysis.All() {
 		a := a
@@ -269,7 +270,7 @@ func TestEveryNumericSettingHasRange(t *testing.T) {
 			switch f.Type.Kind() {
 			case reflect.Int, reflect.Float64, reflect.Slice:
 				if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.String {
-					continue // repeated text flags (--seed S=v,...) have no numeric range
+					continue // repeated text flags (--seed S=v,..., --measure a,b) have no numeric range
 				}
 				if _, ok := f.Tag.Lookup("range"); !ok {
 					t.Errorf("%s: --%s has no range tag", a.Name, f.Tag.Get("flag"))

@@ -41,7 +41,13 @@ func DefineFlags(fs *flag.FlagSet, s any) {
 		case *[]float64:
 			fs.Var((*Scales)(p), name, usage)
 		case *[]string:
-			fs.Var((*Repeated)(p), name, usage+" (repeatable)")
+			// A list of names (tag list:"names") splits at commas; other repeated
+			// flags keep each value whole (--seed S1=3,S2=4).
+			if f.Tag.Get("list") == "names" {
+				fs.Var((*Names)(p), name, usage)
+			} else {
+				fs.Var((*Repeated)(p), name, usage+" (repeatable)")
+			}
 		default:
 			panic(fmt.Sprintf("analysis: settings field %s.%s has a flag tag but type %s", v.Type().Name(), f.Name, f.Type))
 		}
@@ -254,6 +260,22 @@ func (r *Repeated) String() string { return strings.Join(*r, " ") }
 // Set appends one value.
 func (r *Repeated) Set(v string) error {
 	*r = append(*r, v)
+	return nil
+}
+
+// Names is a repeatable flag of names: each use appends one name or a comma-separated list.
+type Names []string
+
+// String joins the names with commas.
+func (s *Names) String() string { return strings.Join(*s, ",") }
+
+// Set appends the comma-separated names of v.
+func (s *Names) Set(v string) error {
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			*s = append(*s, f)
+		}
+	}
 	return nil
 }
 

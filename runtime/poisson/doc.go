@@ -37,6 +37,18 @@
 //
 // the matrix package average uses for its fast kernel (note the sign: K⁺ = Q^# = −D).
 //
+// # Resolvents and the spectral gap
+//
+// Resolvent factorises the nonsingular matrices of discounted and hitting problems, again
+// once for every column and row right-hand side (seed-004 §3, §4.1, §5.5):
+//
+//	NewDiscountedDTMC  M = I − qP   (I − qP)ν = b, y(I − qP) = μ
+//	NewDiscountedCTMC  M = αI − Q
+//	NewTaboo           M = I − B    B = P on a continuation set C, left with probability 1
+//
+// Chain.RelaxationTime estimates 1/γ, γ the spectral gap of the chain, by power iteration
+// on D (its dominant eigenvalue is 1/γ); Chain.Period detects a periodic P.
+//
 // # Factorisation
 //
 // One matrix is factorised, for π and for every solve:

@@ -21,6 +21,7 @@ type krylov struct {
 	tol     float64
 	maxIter int
 	restart int
+	plain   bool // M is not bordered: every equation of Mᵀ counts in the backward error
 }
 
 func newKrylov(a *linalg.CSR, k int, sigma float64, o Options) (*krylov, error) {
@@ -39,7 +40,7 @@ func (k *krylov) solve(ctx context.Context, x, b []float64, trans bool) (int, er
 		Norm2: math.Sqrt(k.normA[0] * k.normA[1]), Backward: backward(k.normA[0], false)}
 	op := k.m
 	if trans {
-		op, set.M, set.Backward = k.mt, k.ilu.Trans(), backward(k.normA[1], true)
+		op, set.M, set.Backward = k.mt, k.ilu.Trans(), backward(k.normA[1], !k.plain)
 	}
 	n := len(x)
 	pb, px := make([]float64, n), make([]float64, n)

@@ -107,6 +107,8 @@ type Chain struct {
 	pi    []float64
 	fac   factor
 	stats Stats
+	// discrete is set by NewDTMC, selfLoop when some p_ii > 0 (Period).
+	discrete, selfLoop bool
 }
 
 // NewCTMC factorises the irreducible generator q (n×n, off-diagonal rates ≥ 0, rows summing
@@ -128,7 +130,15 @@ func NewDTMC(ctx context.Context, p *linalg.CSR, o *Options) (*Chain, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newChain(ctx, a, o)
+	c, err := newChain(ctx, a, o)
+	if err != nil {
+		return nil, err
+	}
+	c.discrete = true
+	for i := 0; i < p.Rows && !c.selfLoop; i++ {
+		c.selfLoop = p.At(i, i) > 0
+	}
+	return c, nil
 }
 
 func newChain(ctx context.Context, a *linalg.CSR, o *Options) (*Chain, error) {
