@@ -456,7 +456,6 @@ func (r *SlowReport) sortedNames() []string {
 	return names
 }
 
-
 func fmtNum(x float64) string { return strconv.FormatFloat(x, 'g', 12, 64) }
 
 func fmtList(x []float64) string {
