@@ -117,7 +117,8 @@ type MarginalError struct {
 }
 
 // MarginalErrors computes (4.44)–(4.46) from the marginal bounds (see MarginalError);
-// given names the assumption behind the tail bound ("" when user-asserted or none). O(|I_r|).
+// given names the assumption behind the tail bound (see tailFrom; "" for an uncertified
+// one). O(|I_r|).
 func MarginalErrors(lhat, uhat []float64, tail float64, given string) *MarginalError {
 	lsum, usum := massOf(lhat), massOf(uhat)
 	e := &MarginalError{

@@ -43,7 +43,7 @@ func TestTABreadthFirstLevels(t *testing.T) {
 	own := runTA(t, tr, &Options{Reentry: "middle"})
 	tr.Level, tr.LevelFunc = nil, ""
 	bfs := runTA(t, tr, &Options{Reentry: "middle"})
-	if d := l1Over(own.Distribution, bfs.Distribution); d > 1e-14 || !strings.Contains(bfs.Diagnostics.Solver, "breadth-first") {
+	if d := L1Diff(own.Distribution, bfs.Distribution); d > 1e-14 || !strings.Contains(bfs.Diagnostics.Solver, "breadth-first") {
 		t.Errorf("ℓ¹ difference %g (%s)", d, bfs.Diagnostics.Solver)
 	}
 	if _, err := Run(context.Background(), "ldqbd", tr, nil); err == nil {
@@ -86,10 +86,13 @@ func TestTABoundToggle(t *testing.T) {
 	}
 	res := runTA(t, tr, &Options{Reentry: "middle", Lyapunov: v, LyapunovQv: qv, BetaLo: -2, BetaHi: 3, BetaStep: 0.25})
 	ref, tail := refOn(tr)
-	tv := tvDirect(res.Distribution, ref, tail)
+	tv := TVDiffTail(res.Distribution, ref, tail)
 	b := res.Error.TABound
 	if b == nil || !(b.Value >= tv) || math.IsInf(b.Value, 0) {
 		t.Fatalf("bound %+v below the true TV %g", b, tv)
+	}
+	if b429 := bound429(t, res); !(b429.Value >= b.Value) {
+		t.Errorf("(4.29) %g below ta_bound %g", b429.Value, b.Value)
 	}
 	t.Logf("L = 28: TV %.4g, bound %.4g at β = %.3g", tv, b.Value, b.Beta)
 }
