@@ -88,7 +88,7 @@ func TestBoundErrors(t *testing.T) {
 	e := BoundErrors(l, u, 0.05, "moment")
 	near := func(n *Number, want float64) bool { return n != nil && math.Abs(n.Value-want) < 1e-15 }
 	if !near(e.TVLower, 0.3) || !near(e.TVUpper, 0.25) || !near(e.L1Upper, 0.3) || !near(e.Mass, 1.2) ||
-		!near(e.TailBound, 0.05) || e.TVUpper.Given != "moment" {
+		!near(e.TailBound, 0.05) || e.TVUpper.Given != "moment" || e.TVLower.Given != "moment" {
 		t.Errorf("%+v %+v %+v", e.TVLower, e.TVUpper, e.L1Upper)
 	}
 	// u(S) < 1: the TV upper end is the tail bound itself (max{u(S) − 1 + m, m}).

@@ -36,9 +36,8 @@ func solveITA(ctx context.Context, t *Truncation, o *Options) (*Result, error) {
 	res := newResult(t, "ita")
 	res.Upper = hi
 	res.Diagnostics = &Diagnostics{Solver: fmt.Sprintf("block elimination over %s with a GTH diagonal, %d re-entry states at once", rb.sys.Source, m), Precision: "double"}
-	res.Error = &ErrorReport{}
 	uS := massOf(hi)
-	res.Error.Mass = &Number{Value: uS, Certified: true}
+	res.Error = &ErrorReport{Mass: &Number{Value: uS, Certified: true}}
 	tail, ok := tailBoundDirect(o, res)
 	alpha := 0.0
 	if ok {
@@ -48,9 +47,7 @@ func solveITA(ctx context.Context, t *Truncation, o *Options) (*Result, error) {
 			l[x] = alpha * lo[x]
 		}
 		res.Lower = l
-		res.Error.TVLower = &Number{Value: 1 - massOf(l), Certified: tail.Certified, Given: tail.Given}
-		res.Error.TVUpper = &Number{Value: max(uS-1+tail.Value, tail.Value), Certified: tail.Certified, Given: tail.Given}
-		res.Error.L1Upper = &Number{Value: uS - 1 + 2*tail.Value, Certified: tail.Certified, Given: tail.Given}
+		res.Error = BoundErrors(l, hi, tail.Value, tail.Given)
 		if tail.Value >= 1 {
 			res.Notes = append(res.Notes, fmt.Sprintf("the tail bound c/r = %g is ≥ 1: the lower bounds are 0 (seed-003 pitfall 5)", tail.Value))
 		}

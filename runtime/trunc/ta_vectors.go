@@ -25,6 +25,16 @@ type reentryBasis struct {
 	mass []float64
 }
 
+// factorQr cuts t into levels and factorises −Q_r over them (ta, ita and ilp all solve on
+// it). It fails when S holds a closed class. O(Σ_l n_l³ + nnz).
+func factorQr(t *Truncation) (*levelFactor, error) {
+	sys, err := newLevelSystem(t)
+	if err != nil {
+		return nil, err
+	}
+	return sys.factor(0)
+}
+
 // reentryVectors computes π^z for every z in the in-boundary with one factorisation of
 // −Q_r and one block back-substitution for all z at once. It fails when B_i is empty, when
 // S holds a closed class (Q_r singular) or when a vector has no finite positive mass.
@@ -33,14 +43,11 @@ func reentryVectors(t *Truncation) (*reentryBasis, error) {
 	if len(t.In) == 0 {
 		return nil, fmt.Errorf("trunc: the in-boundary of S is empty: no state is entered from outside S")
 	}
-	sys, err := newLevelSystem(t)
+	f, err := factorQr(t)
 	if err != nil {
 		return nil, err
 	}
-	f, err := sys.factor(0)
-	if err != nil {
-		return nil, err
-	}
+	sys := f.s
 	m := len(t.In)
 	b := make([][]float64, len(sys.states))
 	for k, z := range t.In {
