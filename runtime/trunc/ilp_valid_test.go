@@ -26,15 +26,9 @@ type validityCase struct {
 // the moment assumption stationary(x) <= c (c ≥ E[X], given).
 func birthDeathCase(name string, r, top int, birth, death func(float64) float64, c float64) validityCase {
 	tr := birthDeathTruncation(r, birth, death)
-	gamma := make([]float64, top)
-	gamma[0] = 1
-	for x := 1; x < top; x++ {
-		gamma[x] = gamma[x-1] * birth(float64(x-1)) / death(float64(x))
-	}
-	g := massOf(gamma)
+	gamma := productLaw(top, birth, death)
 	mean, ind := 0.0, 0.0
 	for x := range gamma {
-		gamma[x] /= g
 		mean += float64(x) * gamma[x]
 		if x <= r/2 {
 			ind += gamma[x]
