@@ -280,7 +280,7 @@ func solveBDP(ctx context.Context, t *Truncation, o *Options) (*Result, error) {
 	if zeros > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d states have probabilities below the float64 range and are reported as 0 (the normaliser is computed in log space)", zeros))
 	}
-	res.Error = &ErrorReport{Mass: &Number{Value: sumOf(u), Certified: true}}
+	res.Error = &ErrorReport{Mass: &Number{Value: massOf(u), Certified: true}}
 	tail, ok := tailBoundDirect(o, res)
 	if !ok {
 		res.Notes = append(res.Notes, "no tail bound (an assume on a sublevel truncation, or --tail-bound): the TV error m_r of u is not bounded and there is no lower bound")

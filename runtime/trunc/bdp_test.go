@@ -176,7 +176,7 @@ func TestBDPBounds(t *testing.T) {
 			t.Errorf("r = %d: 1 − l(S) = %g, want c/r = %g", r, 1-sumL, c)
 		}
 		padded := append(append([]float64{}, res.Upper...), make([]float64, 400-r)...)
-		if tv := tvDirect(padded, ref.Distribution, 0); tv > res.Error.TVUpper.Value {
+		if tv := TVDiffTail(padded, ref.Distribution, 0); tv > res.Error.TVUpper.Value {
 			t.Errorf("r = %d: TV(u − π) = %g above the bound %g", r, tv, res.Error.TVUpper.Value)
 		}
 	}

@@ -117,7 +117,8 @@ type MarginalError struct {
 }
 
 // MarginalErrors computes (4.44)–(4.46) from the marginal bounds (see MarginalError);
-// given names the assumption behind the tail bound ("" when user-asserted or none). O(|I_r|).
+// given names the assumption behind the tail bound (see tailFrom; "" for an uncertified
+// one). O(|I_r|).
 func MarginalErrors(lhat, uhat []float64, tail float64, given string) *MarginalError {
 	lsum, usum := massOf(lhat), massOf(uhat)
 	e := &MarginalError{
@@ -133,8 +134,9 @@ func MarginalErrors(lhat, uhat []float64, tail float64, given string) *MarginalE
 
 // BoundErrors fills the error report of state-wise bounds l ≤ π ≤ u on S (seed-003 §2.3)
 // given a tail bound m_r ≤ tail (0 when none): ‖l − π‖_TV = ‖l − π‖_1 = 1 − l(S) (3.18),
-// certified without the tail bound; ‖u − π‖_TV ≤ max{u(S) − 1 + tail, tail} (3.20) and
-// ‖u − π‖_1 ≤ u(S) − 1 + 2·tail (3.21), which need it. Mass is u(S). O(|S|).
+// certified given the assumption behind the tail bound (on which l ≤ π rests); ‖u − π‖_TV
+// ≤ max{u(S) − 1 + tail, tail} (3.20) and ‖u − π‖_1 ≤ u(S) − 1 + 2·tail (3.21), which need
+// it too. Mass is u(S). ita and ilp both report through it. O(|S|).
 func BoundErrors(l, u []float64, tail float64, given string) *ErrorReport {
 	lsum, usum := massOf(l), massOf(u)
 	e := &ErrorReport{
@@ -142,6 +144,8 @@ func BoundErrors(l, u []float64, tail float64, given string) *ErrorReport {
 		TVLower: &Number{Value: 1 - lsum, Certified: true},
 	}
 	if tail > 0 {
+		// l ≤ π rests on the tail bound too (l = 0 without one).
+		e.TVLower.Certified, e.TVLower.Given = given != "", given
 		e.TailBound = &Number{Value: tail, Certified: given != "", Given: given}
 		e.TVUpper = &Number{Value: math.Max(usum-1+tail, tail), Certified: given != "", Given: given}
 		e.L1Upper = &Number{Value: usum - 1 + 2*tail, Certified: given != "", Given: given}

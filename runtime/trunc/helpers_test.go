@@ -115,6 +115,22 @@ func birthDeathTruncation(r int, birth, death func(x float64) float64) *Truncati
 	return t
 }
 
+// productLaw returns the stationary law of a birth–death chain on {0, …, n−1} by the
+// product formula γ(x) = Π_{k≤x} birth(k−1)/death(k), normalised over those n states (the
+// tests' independent reference for the birth–death schemes).
+func productLaw(n int, birth, death func(x float64) float64) []float64 {
+	gamma := make([]float64, n)
+	gamma[0] = 1
+	for x := 1; x < n; x++ {
+		gamma[x] = gamma[x-1] * birth(float64(x-1)) / death(float64(x))
+	}
+	g := massOf(gamma)
+	for x := range gamma {
+		gamma[x] /= g
+	}
+	return gamma
+}
+
 // schlogl returns the birth and death rates of Schlögl's model (seed-003 §5.1.1), set (a)
 // or (b).
 func schlogl(set byte) (birth, death func(x float64) float64) {

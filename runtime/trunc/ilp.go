@@ -63,6 +63,9 @@ func newILPSolver(t *Truncation, o *Options, form ilpForm) (*ilpSolver, []string
 	var notes []string
 	if form != formDirect {
 		re, err := reentryVectors(t)
+		if err == nil && t.NumStates()*len(t.In) > maxReentryEntries {
+			re, err = nil, fmt.Errorf("trunc: the re-entry LP would have %d × %d dense entries, more than %d", t.NumStates(), len(t.In), maxReentryEntries)
+		}
 		switch {
 		case err == nil:
 			s.re = re
@@ -84,6 +87,11 @@ func newILPSolver(t *Truncation, o *Options, form ilpForm) (*ilpSolver, []string
 	}
 	return s, notes, nil
 }
+
+// maxReentryEntries caps |S|·|B_i|, the size of the orthonormal basis of span{π^z} and of
+// the dense LP in re-entry coordinates (50 MB of float64, as the 2 500² of the dense
+// factorisation this replaced); larger truncations use the direct LP.
+const maxReentryEntries = 2500 * 2500
 
 // lpOptions: in re-entry coordinates the columns are orthonormal, and CLP's own scaling
 // on top of the row scaling made it end on bases that are optimal only for its scaled
@@ -112,7 +120,7 @@ func (s *ilpSolver) close() {
 func (s *ilpSolver) reentryProblem() *lp.Problem {
 	t := s.set.t
 	n := t.NumStates()
-	s.basis = orthonormalBasis(s.re.pi)
+	s.basis = orthonormalBasis(s.re.vectors())
 	m := len(s.basis)
 	p := lp.NewProblem(m)
 	for k := 0; k < m; k++ {
@@ -190,7 +198,7 @@ type lpBound struct {
 }
 
 // optimise returns the least (Minimize) or greatest (Maximize) value of Σ_x f(x)π(x) over
-// 𝒫_r. O(LP) + O(nnz + |S|²) for the certificate in re-entry coordinates.
+// 𝒫_r. O(LP) + O(Σ_l n_l² + nnz) for the certificate in re-entry coordinates.
 func (s *ilpSolver) optimise(ctx context.Context, sense lp.Sense, f []float64) (lpBound, error) {
 	if err := ctx.Err(); err != nil {
 		return lpBound{}, err
@@ -320,7 +328,8 @@ func maxAbs(v []float64) float64 {
 }
 
 // directMultipliers maps the duals of the re-entry LP to multipliers of the direct LP's
-// rows (see ilpSolver). O(|S|²).
+// rows (see ilpSolver), by one column solve on the level factorisation of −Q_r that gave
+// the π^z. O(Σ_l n_l² + nnz).
 func (s *ilpSolver) directMultipliers(f, yt []float64) []float64 {
 	t := s.set.t
 	n := t.NumStates()
@@ -336,7 +345,7 @@ func (s *ilpSolver) directMultipliers(f, yt []float64) []float64 {
 			g[x] -= yw * s.set.w[x]
 		}
 	}
-	v := s.re.lu.solveCol(g) // (−Q_r)v = g, so Q_r(−v) = g
+	v := s.re.solveCol(g) // (−Q_r)v = g, so Q_r(−v) = g
 	y := make([]float64, 0, s.direct.NumRows())
 	for _, x := range s.set.interior {
 		y = append(y, -v[x])

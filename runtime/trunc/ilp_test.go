@@ -205,3 +205,49 @@ func TestILPReentryFallback(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkILPReentryLarge: re-entry coordinates no longer stop at the 2 500 states of the
+// dense factorisation they replaced: at toggle L = 72 (2 628 states, |B_i| = 72) ilp sets
+// up in them; it bounds P1 = 5 and reports how many of its two objectives fell back to the
+// direct LP (certificate looser than 1e-9) and the largest difference from the direct LP's
+// own certified bounds (it fails above 2e-8, the tolerance of TestILPReentryFallback).
+// Too slow for a test (about 4 s, mostly the direct LP).
+func BenchmarkILPReentryLarge(b *testing.B) {
+	needLP(b)
+	const L = 72
+	tr := toggleTruncation(L, 20)
+	o := &Options{Moment: toggleMoment(tr, L)}
+	_, pos := SpeciesValues(tr, 0)
+	f := make([]float64, tr.NumStates())
+	for x := range f {
+		if pos[x] == 5 {
+			f[x] = 1
+		}
+	}
+	bounds := func(form ilpForm) (lo, hi lpBound, fallbacks int) {
+		s, notes, err := newILPSolver(tr, o, form)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.close()
+		if form == formAuto && s.re == nil {
+			b.Fatalf("%d states: not in re-entry coordinates (%v)", tr.NumStates(), notes)
+		}
+		if lo, hi, err = s.interval(context.Background(), f, true); err != nil {
+			b.Fatal(err)
+		}
+		return lo, hi, s.fallbacks
+	}
+	var a1, a2 lpBound
+	var fb int
+	for b.Loop() {
+		a1, a2, fb = bounds(formAuto)
+	}
+	d1, d2, _ := bounds(formDirect)
+	diff := math.Max(math.Abs(a1.Bound-d1.Bound), math.Abs(a2.Bound-d2.Bound))
+	if !a1.Certified || !a2.Certified || diff > 2e-8 {
+		b.Errorf("P1 = 5: [%.10g, %.10g], direct LP [%.10g, %.10g]", a1.Bound, a2.Bound, d1.Bound, d2.Bound)
+	}
+	b.ReportMetric(float64(fb), "fallbacks")
+	b.ReportMetric(diff, "max-diff")
+}

@@ -49,14 +49,6 @@ func toggleMoment(tr *Truncation, L int) *Moment {
 	return &Moment{Label: "moment", W: w, C: 1.8e7, R: math.Pow(float64(L), 6)}
 }
 
-func l1Over(p, q []float64) float64 {
-	s := 0.0
-	for i := range p {
-		s += math.Abs(p[i] - q[i])
-	}
-	return s
-}
-
 // TestToggleReference checks the reference law against the digest (seed-003 §5.2.3, T9–T11,
 // tolerance half a unit of the last digit given) and the exact identity E[x1x2] + E[x1] = 20 (to 1e-10).
 func TestToggleReference(t *testing.T) {
@@ -146,8 +138,8 @@ func TestToggleSweep(t *testing.T) {
 				got, want float64
 			}{
 				{"c/r", ita.Error.TailBound.Value, c.cr}, {"m_r", m, c.m},
-				{"TA-mid", l1Over(ta.Distribution, ref), c.taMid}, {"LDQBDP", l1Over(ld.Distribution, ref), c.ldqbd},
-				{"ITA-u", l1Over(ita.Upper, ref), c.itaU}, {"ITA-l", l1Over(ita.Lower, ref), c.itaL},
+				{"TA-mid", L1Diff(ta.Distribution, ref), c.taMid}, {"LDQBDP", L1Diff(ld.Distribution, ref), c.ldqbd},
+				{"ITA-u", L1Diff(ita.Upper, ref), c.itaU}, {"ITA-l", L1Diff(ita.Lower, ref), c.itaL},
 				{"ITA 1 − l(S)", ita.Error.TVLower.Value, c.itaTV}, {"ITA u(S) − 1", ita.Error.Mass.Value - 1, c.itaUS},
 			} {
 				rel := c.rel
@@ -245,14 +237,14 @@ func TestLDQBDEqualsTA(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := l1Over(ta.Distribution, ld.Distribution); d > 1e-14 {
+		if d := L1Diff(ta.Distribution, ld.Distribution); d > 1e-14 {
 			t.Errorf("L = %d: ℓ¹(TA level0 − LDQBDP) = %g", L, d)
 		}
 		gth := make([]float64, tr.NumStates())
 		if err := linalg.StationaryGTH(gth, augmentSingle(tr, tr.Index([]int32{0, 0}))); err != nil {
 			t.Fatal(err)
 		}
-		if d := l1Over(ta.Distribution, gth); d > 1e-13 {
+		if d := L1Diff(ta.Distribution, gth); d > 1e-13 {
 			t.Errorf("L = %d: ℓ¹(TA − dense GTH) = %g", L, d)
 		}
 	}
@@ -290,7 +282,7 @@ func TestLDQBDLeastSquares(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, b := l1Over(norm.Distribution, ref), l1Over(lsq.Distribution, ref); !relClose(b, a, 0.01) {
+	if a, b := L1Diff(norm.Distribution, ref), L1Diff(lsq.Distribution, ref); !relClose(b, a, 0.01) {
 		t.Errorf("ℓ¹ error: lsq %g, norm %g", b, a)
 	}
 	if _, err := Run(context.Background(), "ldqbd", tr, &Options{LDQBDSolve: "qr"}); err == nil {

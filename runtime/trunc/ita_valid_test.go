@@ -53,11 +53,11 @@ func checkBounds(t *testing.T, name string, l, u, p []float64, m float64) {
 			t.Fatalf("%s: state %d: π = %g outside [%g, %g]", name, x, p[x], l[x], u[x])
 		}
 	}
-	if d := l1Over(u, p) - (sumOf(u) - 1 + m); math.Abs(d) > 1e-12 {
+	if d := L1Diff(u, p) - (massOf(u) - 1 + m); math.Abs(d) > 1e-12 {
 		t.Errorf("%s: ℓ¹(u) − (u(S) − 1 + m_r) = %g", name, d)
 	}
 	if l != nil {
-		if d := l1Over(l, p) - (1 - m - sumOf(l)); math.Abs(d) > 1e-12 {
+		if d := L1Diff(l, p) - (1 - m - massOf(l)); math.Abs(d) > 1e-12 {
 			t.Errorf("%s: ℓ¹(l) − (1 − m_r − l(S)) = %g", name, d)
 		}
 	}

@@ -120,7 +120,7 @@ func solveLDQBD(ctx context.Context, t *Truncation, o *Options) (*Result, error)
 		"lsq":  "least squares (App. C.1), not normalised"}[mode], Precision: "double", DynamicRange: dynamicRange(pi)}
 	res.Notes = append(res.Notes, "ldqbd has no computable error bound (seed-003 §3.2); with R^L = 0 it is TA with re-entry on level 0 when that level has one state")
 	if mode == "lsq" {
-		res.Notes = append(res.Notes, fmt.Sprintf("the least-squares solution has mass %.15g", sumOf(pi)))
+		res.Notes = append(res.Notes, fmt.Sprintf("the least-squares solution has mass %.15g", massOf(pi)))
 	}
 	tailBoundDirect(o, res)
 	return res, nil

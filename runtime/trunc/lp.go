@@ -22,8 +22,8 @@ func init() { Register("lp", solveLP) }
 // stationary law π satisfying the assumption lies in 𝒫_r.
 type outerSet struct {
 	t *Truncation
-	// tail is the bound on π(S^c) (0 when none); given names the assumption it rests on
-	// ("" when it is user-asserted).
+	// tail is the bound on π(S^c) (0 when none, from tailFrom); given names the assumption
+	// it rests on (the moment's label, or userTailBound).
 	tail   float64
 	given  string
 	massLo float64
@@ -50,13 +50,12 @@ func newOuterSet(t *Truncation, o *Options) (*outerSet, error) {
 			}
 		}
 		s.w, s.c = m.W, m.C
-		if m.R > 0 {
-			s.tail, s.given = m.C/m.R, m.Label
-		}
 	}
-	if s.tail == 0 && o.TailBound > 0 {
-		s.tail = o.TailBound
-		s.notes = append(s.notes, fmt.Sprintf("the tail bound %g is user-asserted (--tail-bound)", o.TailBound))
+	if tail := tailFrom(o); tail != nil {
+		s.tail, s.given = tail.Value, tail.Given
+		if tail.Given == userTailBound {
+			s.notes = append(s.notes, fmt.Sprintf("the tail bound %g is user-asserted (--tail-bound)", o.TailBound))
+		}
 	}
 	switch {
 	case s.tail == 0:
@@ -268,22 +267,16 @@ func lpStatusError(r *lp.Result, set *outerSet) error {
 	return fmt.Errorf("trunc: the LP solver stopped: %v; try a smaller truncation", r.Status)
 }
 
-// newResult fills the parts of a Result every LP scheme shares.
+// newLPResult fills the parts of a Result every LP scheme shares: newResult's, the
+// structure, the assumptions and the outer set's notes.
 func newLPResult(t *Truncation, scheme string, set *outerSet) *Result {
-	res := &Result{Scheme: scheme, Region: t.Region, Structure: lpStructure(t), Assumptions: set.assumptions()}
-	res.States = make([]map[string]int, t.NumStates())
-	for x := range res.States {
-		m := make(map[string]int, t.Dim())
-		for i, name := range t.Species {
-			m[name] = int(t.Key(x)[i])
-		}
-		res.States[x] = m
-	}
+	res := newResult(t, scheme)
+	res.Structure, res.Assumptions = lpStructure(t), set.assumptions()
 	res.Notes = append(res.Notes, set.notes...)
 	return res
 }
 
-// structureOf reports the sizes of S, B_o, B_i and N_r and the level sizes.
+// lpStructure reports the sizes of S, B_o, B_i and N_r and the level sizes.
 func lpStructure(t *Truncation) *Structure {
 	s := &Structure{States: t.NumStates(), OutBoundary: len(t.OutBoundary()), InBoundary: len(t.In),
 		InteriorEquations: t.NumStates() - len(t.In), Levels: t.LevelSizes()}

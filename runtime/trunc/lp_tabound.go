@@ -125,11 +125,26 @@ func RefineTABound(ctx context.Context, t *Truncation, in *TARefinement) (*TABou
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		clear(c)
-		if zCol >= 0 {
-			c[zCol] = 1
+		// The objective w(z) + e/(βφ̄), scaled by a positive factor so that its largest
+		// coefficient is 1: 1/(βφ̄) reaches 1e30 and beyond when φ̄ is tiny (Schlögl (a)),
+		// which CLP refuses (it aborts on |c| ≥ 1e25). The minimiser is the same, and the
+		// bound below is recomputed from the point, not from the objective value.
+		inv := 1 / (beta * phi)
+		if math.IsInf(inv, 0) {
+			continue
 		}
-		c[m] = 1 / (beta * phi)
+		clear(c)
+		if inv > 1 {
+			if zCol >= 0 {
+				c[zCol] = 1 / inv
+			}
+			c[m] = 1
+		} else {
+			if zCol >= 0 {
+				c[zCol] = 1
+			}
+			c[m] = inv
+		}
 		r, err := s.Solve(lp.Minimize, c)
 		if err != nil {
 			return nil, err

@@ -2,86 +2,44 @@ package trunc
 
 import (
 	"context"
-	"math"
 	"testing"
-
-	"gonum.org/v1/gonum/mat"
 )
 
 // schloglTABound prepares the (4.29) and (C.7) bounds of TA with re-entry z on Schlögl
-// (b) at truncation r with v = x^deg, as the digest did (§5.1.4): F = {Qv > −1} closed to
+// (set) at truncation r with v = x^deg, as the digest did (§5.1.4): F = {Qv > −1} closed to
 // {0..max}, the naive d = max_F Qv + 1, f = 1 on F and −Qv outside (prefactor 1), the
-// literal φ̄ = max_x min_{y∈F} φ(x, y) with φ = (I − Q_r/β)^{-1} (dense inverse), β on
-// 10^{−3}…10^{4} in steps of 10^{0.05}. It returns the refinement's input and the best
-// (4.29) value with its β.
-func schloglTABound(t *testing.T, r, z, deg int) (*Truncation, *TARefinement, float64, float64) {
-	birth, death := schlogl('b')
-	tr := birthDeathTruncation(r, birth, death)
-	v := func(x float64) float64 { return math.Pow(x, float64(deg)) }
-	qv := func(x float64) float64 { return birth(x)*(v(x+1)-v(x)) + death(x)*(v(x-1)-v(x)) }
-	in := &TARefinement{Z: z, V: make([]float64, r), QV: make([]float64, r)}
-	fmax := 0
-	for x := 0; x < r; x++ {
-		in.V[x], in.QV[x] = v(float64(x)), qv(float64(x))
-		if in.QV[x] > -1 {
-			fmax = x
-		}
-	}
-	d := math.Inf(-1)
-	for x := 0; x <= fmax; x++ {
-		in.F = append(in.F, x)
-		d = math.Max(d, in.QV[x]+1)
-	}
-	lu, err := newGTHLU(tr, identity(r))
+// literal φ̄ = max_x min_{y∈F} φ(x, y) with φ = (I − Q_r/β)^{-1}, β on 10^{−3}…10^{4} in
+// steps of 10^{0.05}, all by ta's own kernels (lyapunovSet, taSolve, taBound with the
+// tridiagonal φ̄, which TestPhiBarTridiagonal checks against the block solves). It returns
+// the refinement's input and the best (4.29) value with its β.
+func schloglTABound(t *testing.T, set byte, r, z, deg int) (*Truncation, *TARefinement, float64, float64) {
+	tr := schloglTruncation(set, r)
+	v, qv := schloglLyapunov(set, r, deg)
+	F, d, err := lyapunovSet(tr, v, qv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	y := lu.solveRow(z)
-	mass := massOf(y)
-	for x := range y {
-		in.Outflow += y[x] / mass * tr.Out[x]
+	sys, err := newLevelSystem(tr)
+	if err != nil {
+		t.Fatal(err)
 	}
-	q := mat.NewDense(r, r, nil)
-	for x := 0; x < r; x++ {
-		for k := tr.Q.RowPtr[x]; k < tr.Q.RowPtr[x+1]; k++ {
-			q.Set(x, int(tr.Q.Col[k]), tr.Q.Val[k])
-		}
+	f, err := sys.factor(0)
+	if err != nil {
+		t.Fatal(err)
 	}
-	best, bestBeta := math.Inf(1), 0.0
-	var a, phi mat.Dense
-	for s := -60; s <= 80; s++ {
-		beta := math.Pow(10, float64(s)*0.05)
-		a.Scale(-1/beta, q)
-		for i := 0; i < r; i++ {
-			a.Set(i, i, a.At(i, i)+1)
-		}
-		if err := phi.Inverse(&a); err != nil {
-			t.Fatal(err)
-		}
-		pb := math.Inf(-1)
-		for x := 0; x < r; x++ {
-			mn := math.Inf(1)
-			for _, y := range in.F {
-				mn = math.Min(mn, phi.At(x, y))
-			}
-			pb = math.Max(pb, mn)
-		}
-		in.Betas, in.PhiBars = append(in.Betas, beta), append(in.PhiBars, pb)
-		if pb > 0 {
-			if b := (in.V[z] + d/(beta*pb)) * in.Outflow; b < best {
-				best, bestBeta = b, beta
-			}
-		}
+	alpha := make([]float64, r)
+	alpha[z] = 1
+	in := &TARefinement{Z: z, V: v, QV: qv, F: F, Outflow: outflow(tr, taSolve(f, alpha))}
+	in.Betas, err = betaGrid(&Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	best, bestBeta, phis, ok, err := taBound(context.Background(), sys, F, d, v[z], in.Outflow, in.Betas)
+	if err != nil || !ok {
+		t.Fatalf("(%c) r = %d: (4.29): ok %v, %v", set, r, ok, err)
+	}
+	in.PhiBars = phis
 	return tr, in, best, bestBeta
-}
-
-func identity(n int) []int {
-	p := make([]int, n)
-	for i := range p {
-		p[i] = i
-	}
-	return p
 }
 
 // TestRefineTABound checks the (C.7) refinement on Schlögl (b), v = x, z = 0 (seed-003
@@ -99,7 +57,7 @@ func TestRefineTABound(t *testing.T) {
 		{50, 1.0053e-2, 7.92018e-7, 9.6e3},
 		{40, 43.142, 3.39812e-3, 0},
 	} {
-		tr, in, b429, beta := schloglTABound(t, c.r, 0, 1)
+		tr, in, b429, beta := schloglTABound(t, 'b', c.r, 0, 1)
 		if !relClose(b429, c.b429, 1e-4) {
 			t.Errorf("r = %d: (4.29) = %.6g at β = %.3g, digest %.6g", c.r, b429, beta, c.b429)
 		}
@@ -134,7 +92,7 @@ func TestRefineTABoundValid(t *testing.T) {
 	for _, r := range []int{40, 50, 60} {
 		for zi, z := range []int{0, r - 1} {
 			for deg := 1; deg <= 3; deg++ {
-				tr, in, b429, _ := schloglTABound(t, r, z, deg)
+				tr, in, b429, _ := schloglTABound(t, 'b', r, z, deg)
 				b, err := RefineTABound(context.Background(), tr, in)
 				if err != nil {
 					t.Fatal(err)

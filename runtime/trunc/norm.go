@@ -24,8 +24,13 @@ func TV(rho []float64) float64 {
 
 // TVDiff returns ‖a − b‖_TV for two vectors on the same states, without allocating.
 // O(len(a)).
-func TVDiff(a, b []float64) float64 {
-	var pos, neg float64
+func TVDiff(a, b []float64) float64 { return TVDiffTail(a, b, 0) }
+
+// TVDiffTail returns ‖a − b‖_TV when b also has the mass tail ≥ 0 on states outside those
+// of a and b, where a has none (a zero-padded approximation on S against a law on the
+// whole state space): max(Σ(a − b)⁺, Σ(a − b)⁻ + tail). O(len(a)).
+func TVDiffTail(a, b []float64, tail float64) float64 {
+	pos, neg := 0.0, tail
 	for i, v := range a {
 		d := v - b[i]
 		if d > 0 {

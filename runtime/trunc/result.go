@@ -112,6 +112,9 @@ type TABound struct {
 	Variant   string  `json:"variant"`   // "4.29" or "C.7"
 	PhiIndex  string  `json:"phi_index"` // "literal"
 	Certified bool    `json:"certified"`
+	// Other is the other bound of the pair when ta computed both (4.29) and (C.7): the
+	// report keeps the better in ta_bound and states the other in its notes.
+	Other *TABound `json:"-"`
 }
 
 // Uncertified holds error indicators that bound nothing.

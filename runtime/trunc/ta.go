@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
 func init() { Register("ta", solveTA) }
@@ -70,8 +72,8 @@ func parseReentry(t *Truncation, rule string) (*reentry, error) {
 			return nil, err
 		}
 		return single(z, "state"), nil
-	case rule == "drop" || rule == "nearest":
-		return nil, fmt.Errorf("ta: --reentry %s depends on the exit state and needs the augmented chain (not on this branch); use state:…, middle, level0 or uniform", rule)
+	case exitDependent(rule, nil):
+		return nil, fmt.Errorf("ta: --reentry %s depends on the exit state and needs the augmented chain (solveTAAugmented)", rule)
 	}
 	return nil, fmt.Errorf("ta: unknown re-entry rule %q (drop, middle, nearest, level0, uniform or state:S=v,…)", rule)
 }
@@ -194,18 +196,18 @@ func taResidual(t *Truncation, pi, alpha []float64, o float64) float64 {
 // the exit state: one block elimination, the outflow O_r, the uncertified convergence factor
 // F_r and residual, and with a Lyapunov function the Liu–Li–Masuyama bound (4.29).
 func solveTA(ctx context.Context, t *Truncation, o *Options) (*Result, error) {
+	if exitDependent(o.Reentry, o) {
+		return solveTAAugmented(ctx, t, o)
+	}
 	re, err := parseReentry(t, o.Reentry)
 	if err != nil {
 		return nil, err
 	}
-	sys, err := newLevelSystem(t)
+	f, err := factorQr(t)
 	if err != nil {
 		return nil, err
 	}
-	f, err := sys.factor(0)
-	if err != nil {
-		return nil, err
-	}
+	sys := f.s
 	pi := taSolve(f, re.alpha)
 	res := newResult(t, "ta")
 	res.Reentry = &re.desc
@@ -256,4 +258,71 @@ func dynamicRange(pi []float64) *float64 {
 	}
 	r := hi / lo
 	return &r
+}
+
+// exitDependent reports whether the re-entry law asked for depends on the exit state: the
+// rules "drop" (re-enter where the jump would have left S, projected) and "nearest", or a
+// general matrix o.ReentryMatrix. TA's solution is then the stationary law of the augmented
+// generator, not a row of (−Q_r)^{-1}.
+func exitDependent(rule string, o *Options) bool {
+	return rule == "drop" || rule == "nearest" || o != nil && o.ReentryMatrix != nil
+}
+
+// TAAugment is the hook through which ta solves the exit-dependent re-entry laws
+// (exitDependent): it returns the augmented generator Q^{e_r} = Q_r + q_o·e_r of o's law
+// (o.ReentryMatrix, else the rule o.Reentry) with rows summing to 0, after checking that
+// it has a single closed class, and a description of the law for Result.Reentry. The
+// truncation-building code sets it (trunc-enum: Truncation.Augment / AugmentWith with
+// ReentryOf, from an init in its reentry*.go); while it is nil, ta refuses these laws
+// and names the rules it can solve.
+var TAAugment func(t *Truncation, o *Options) (q *linalg.CSR, desc string, err error)
+
+// maxAugmentedDense caps the dense GTH solve of the augmented chain (n² float64: 72 MB at
+// 3 000 states, O(n³) time). linalg.StationaryGTHBanded is not used: on the toggle switch
+// augmented by a single re-entry state (exits to the middle of B_i) it returned a law with
+// residual ‖πQ‖₁ ≈ 0.05–0.6 and no error (TestTAAugmentedHook's chain, L = 10…40).
+const maxAugmentedDense = 3000
+
+// solveTAAugmented is TA with a re-entry law that depends on the exit state: the
+// stationary law of Q^{e_r} from TAAugment, by GTH (subtraction-free, every component to a
+// relative accuracy of order n·ε), with the outflow O_r and the residual. There is no
+// bound (4.29) for such a law (it needs a single re-entry state). O(n³) time, O(n²)
+// memory, up to maxAugmentedDense states.
+func solveTAAugmented(ctx context.Context, t *Truncation, o *Options) (*Result, error) {
+	if TAAugment == nil {
+		what := o.Reentry
+		if o.ReentryMatrix != nil {
+			what = "given as a matrix"
+		}
+		return nil, fmt.Errorf("ta: the re-entry law %s depends on the exit state and needs the augmented chain, which this build cannot form; use state:…, middle, level0 or uniform", what)
+	}
+	q, desc, err := TAAugment(t, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	n := t.NumStates()
+	if n > maxAugmentedDense {
+		return nil, fmt.Errorf("ta: the augmented chain (%s) has %d states, more than the %d of the dense GTH solve; use a re-entry law independent of the exit state (state:…, middle, level0, uniform), solved by block elimination over the levels", desc, n, maxAugmentedDense)
+	}
+	pi := make([]float64, n)
+	if err := linalg.StationaryGTH(pi, q); err != nil {
+		return nil, fmt.Errorf("ta: the augmented chain (%s): %v", desc, err)
+	}
+	res := newResult(t, "ta")
+	res.Reentry = &desc
+	res.Distribution = pi
+	out := outflow(t, pi)
+	resid := linalg.StationaryResidual(q, pi)
+	res.Diagnostics = &Diagnostics{Solver: "GTH on the augmented generator Q^{e_r}", Precision: "double", Residual: &resid, DynamicRange: dynamicRange(pi)}
+	res.Error = &ErrorReport{Outflow: &out, Uncertified: &Uncertified{Residual: &resid}}
+	tailBoundDirect(o, res)
+	if o.Lyapunov != nil {
+		res.Notes = append(res.Notes, "the bound (4.29) needs a single re-entry state; none for "+desc)
+	} else {
+		res.Notes = append(res.Notes, "TA has no error bound of its own")
+	}
+	return res, nil
 }

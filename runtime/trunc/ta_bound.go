@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/mfcproject/mfc/runtime/lp"
 )
 
 // lyapunovSet returns the set F = {x ∈ S : Qv(x) > −1} of the Foster–Lyapunov condition
@@ -122,24 +124,28 @@ func phiBarBlocks(sys *levelSystem, F []int, beta float64) (float64, error) {
 //	‖π − π_r^z‖_TV ≤ ½(1 + 1/inf f)·(v(z) + d/(β φ̄_r^β))·O_r,  inf f = 1,
 //
 // minimised over the β grid (β ↦ βφ̄ has several local maxima, so a grid, not a search),
-// and the best β; ok is false when φ̄ = 0 for every β. O(|grid|·(Σ_l n_l³ + |S|·|F|)).
-func taBound(ctx context.Context, sys *levelSystem, F []int, d, vz, o float64, grid []float64) (bound, beta float64, ok bool, err error) {
+// the best β, and φ̄ at every β of the grid (the (C.7) refinement reuses them); ok is false
+// when φ̄ = 0 for every β. O(|grid|·(Σ_l n_l³ + |S|·|F|)), O(|grid|·|S|) for a birth–death
+// chain.
+func taBound(ctx context.Context, sys *levelSystem, F []int, d, vz, o float64, grid []float64) (bound, beta float64, phis []float64, ok bool, err error) {
 	bound = math.Inf(1)
-	for _, b := range grid {
+	phis = make([]float64, len(grid))
+	for i, b := range grid {
 		if err := ctx.Err(); err != nil {
-			return 0, 0, false, err
+			return 0, 0, nil, false, err
 		}
 		pb, err := phiBar(sys, F, b)
 		if err != nil {
-			return 0, 0, false, err
+			return 0, 0, nil, false, err
 		}
+		phis[i] = pb
 		if pb > 0 {
 			if v := (vz + d/(b*pb)) * o; v < bound {
 				bound, beta, ok = v, b, true
 			}
 		}
 	}
-	return bound, beta, ok, nil
+	return bound, beta, phis, ok, nil
 }
 
 // taLyapunov adds to res the error outputs of TA that use the Lyapunov function of o: the
@@ -176,7 +182,7 @@ func taLyapunov(ctx context.Context, t *Truncation, sys *levelSystem, o *Options
 	if err != nil {
 		return err
 	}
-	bound, beta, ok, err := taBound(ctx, sys, F, d, v[re.z], out, grid)
+	bound, beta, phis, ok, err := taBound(ctx, sys, F, d, v[re.z], out, grid)
 	if err != nil {
 		return err
 	}
@@ -185,11 +191,43 @@ func taLyapunov(ctx context.Context, t *Truncation, sys *levelSystem, o *Options
 		res.Notes = append(res.Notes, "φ̄ = 0 for every β of the grid: the bound (4.29) does not apply to this truncation (enlarge S)")
 		return nil
 	}
-	res.Error.TABound = &TABound{Value: bound, Beta: beta, Variant: "4.29", PhiIndex: "literal", Certified: true}
+	b429 := &TABound{Value: bound, Beta: beta, Variant: "4.29", PhiIndex: "literal", Certified: true}
+	res.Error.TABound = b429
 	res.Notes = append(res.Notes,
 		fmt.Sprintf("bound (4.29) with F = {Qv > −1} (%d states), naive d = max_F Qv + 1 = %.10g, inf f = 1, best β = %.4g on a grid of %d values", len(F), d, beta, len(grid)),
 		"φ̄ = max_x min_{y∈F} φ(x, y) is the literal reading of (4.30); the resolvent-minorisation reading max_x min_{y∈F} φ(y, x) is also possible (seed-003 §3.3)",
 		"the convergence factor and the residual are indicators, not error bounds")
+	return taRefine(ctx, t, &TARefinement{Z: re.z, Outflow: out, V: v, QV: o.LyapunovQv, F: F, Betas: grid, PhiBars: phis}, res)
+}
+
+// taRefine adds the LP refinement (C.6)–(C.7) of the bound (4.29) already in
+// res.Error.TABound when an LP solver is available (seed-003 App. C.5). ta_bound holds one
+// bound: the better certified of the two, which is (C.7) (it is never above (4.29), whose
+// point w = v, e = d is feasible in (C.6)), with its variant; the other is kept in
+// TABound.Other for Go callers and stated in Notes. Without an LP solver (4.29) stays, with
+// a note. O(|grid| LPs on |F| rows).
+func taRefine(ctx context.Context, t *Truncation, in *TARefinement, res *Result) error {
+	b429 := res.Error.TABound
+	if err := lp.Available(); err != nil {
+		res.Notes = append(res.Notes, "no LP solver: no (C.7) refinement of the bound (4.29) ("+err.Error()+")")
+		return nil
+	}
+	c7, err := RefineTABound(ctx, t, in)
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		res.Notes = append(res.Notes, "the (C.7) refinement failed, (4.29) is reported: "+err.Error())
+		return nil
+	}
+	if c7.Value < b429.Value {
+		c7.Other = b429
+		res.Error.TABound = c7
+		res.Notes = append(res.Notes, fmt.Sprintf("ta_bound is the LP refinement (C.7) (%.6g at β = %.4g); the bound (4.29) is %.6g at β = %.4g", c7.Value, c7.Beta, b429.Value, b429.Beta))
+		return nil
+	}
+	b429.Other = c7
+	res.Notes = append(res.Notes, fmt.Sprintf("the LP refinement (C.7) gives %.6g at β = %.4g, not below the bound (4.29): ta_bound is (4.29)", c7.Value, c7.Beta))
 	return nil
 }
 

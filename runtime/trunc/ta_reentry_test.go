@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
 // TestReentryRules checks the re-entry rules on the toggle switch at L = 24: middle is
@@ -43,7 +45,7 @@ func TestTABreadthFirstLevels(t *testing.T) {
 	own := runTA(t, tr, &Options{Reentry: "middle"})
 	tr.Level, tr.LevelFunc = nil, ""
 	bfs := runTA(t, tr, &Options{Reentry: "middle"})
-	if d := l1Over(own.Distribution, bfs.Distribution); d > 1e-14 || !strings.Contains(bfs.Diagnostics.Solver, "breadth-first") {
+	if d := L1Diff(own.Distribution, bfs.Distribution); d > 1e-14 || !strings.Contains(bfs.Diagnostics.Solver, "breadth-first") {
 		t.Errorf("ℓ¹ difference %g (%s)", d, bfs.Diagnostics.Solver)
 	}
 	if _, err := Run(context.Background(), "ldqbd", tr, nil); err == nil {
@@ -86,10 +88,13 @@ func TestTABoundToggle(t *testing.T) {
 	}
 	res := runTA(t, tr, &Options{Reentry: "middle", Lyapunov: v, LyapunovQv: qv, BetaLo: -2, BetaHi: 3, BetaStep: 0.25})
 	ref, tail := refOn(tr)
-	tv := tvDirect(res.Distribution, ref, tail)
+	tv := TVDiffTail(res.Distribution, ref, tail)
 	b := res.Error.TABound
 	if b == nil || !(b.Value >= tv) || math.IsInf(b.Value, 0) {
 		t.Fatalf("bound %+v below the true TV %g", b, tv)
+	}
+	if b429 := bound429(t, res); !(b429.Value >= b.Value) {
+		t.Errorf("(4.29) %g below ta_bound %g", b429.Value, b.Value)
 	}
 	t.Logf("L = 28: TV %.4g, bound %.4g at β = %.3g", tv, b.Value, b.Beta)
 }
@@ -122,5 +127,34 @@ func TestITAMeasures(t *testing.T) {
 	two := res.Measures["x1K"]
 	if two.Rule != "4.40" || *two.Lower > mean || *two.Upper < mean || !relClose(*two.Midpoint, (*two.Lower+*two.Upper)/2, 1e-15) {
 		t.Errorf("x1K: [%g, %g]", *two.Lower, *two.Upper)
+	}
+}
+
+// TestTAAugmentedHook checks ta's path for the exit-dependent re-entry laws through the
+// TAAugment hook, with a stand-in that augments by a single re-entry state (augmentSingle,
+// a law independent of the exit state, so that ta's own row solve is the reference): dense
+// GTH on Q^{e_r} must give TA's vector to 1e-12 in ℓ¹ (both subtraction-free; 4e-16 seen)
+// and the same outflow, at L = 10 and 24. Without the hook the rules are refused. Not
+// parallel: it sets the package's hook.
+func TestTAAugmentedHook(t *testing.T) {
+	if _, err := Run(context.Background(), "ta", toggleTruncation(5, 20), &Options{Reentry: "nearest"}); err == nil || !strings.Contains(err.Error(), "augmented chain") {
+		t.Errorf("nearest without the hook: %v", err)
+	}
+	TAAugment = func(tr *Truncation, o *Options) (*linalg.CSR, string, error) {
+		re, err := parseReentry(tr, "middle")
+		if err != nil {
+			return nil, "", err
+		}
+		return augmentSingle(tr, re.z), "stand-in: " + re.desc, nil
+	}
+	defer func() { TAAugment = nil }()
+	for _, L := range []int{10, 24} {
+		tr := toggleTruncation(L, 20)
+		want := runTA(t, tr, &Options{Reentry: "middle"})
+		got := runTA(t, tr, &Options{Reentry: "drop"})
+		if d := L1Diff(got.Distribution, want.Distribution); d > 1e-12 || !strings.HasPrefix(*got.Reentry, "stand-in: middle") ||
+			!relClose(*got.Error.Outflow, *want.Error.Outflow, 1e-12) || !strings.Contains(got.Diagnostics.Solver, "augmented") {
+			t.Errorf("L = %d: ℓ¹ difference %g, outflow %g vs %g, %q", L, d, *got.Error.Outflow, *want.Error.Outflow, *got.Reentry)
+		}
 	}
 }

@@ -2,7 +2,8 @@ package trunc
 
 import "fmt"
 
-// newResult starts the Result of a scheme on t: the scheme, the region and the states.
+// newResult starts the Result of a scheme on t: the scheme, the region and the states (with
+// the environment's index under "env" when it is not 0). Every scheme starts here.
 // O(|S|·d).
 func newResult(t *Truncation, scheme string) *Result {
 	res := &Result{Scheme: scheme, Region: t.Region, States: make([]map[string]int, t.NumStates())}
@@ -20,41 +21,39 @@ func newResult(t *Truncation, scheme string) *Result {
 	return res
 }
 
-// tailBoundDirect returns the bound on the mass outside S that o provides, recording its
-// assumption in res: c/R from the moment assumption π(w) ≤ c on a sublevel truncation
-// S = {w < R} (seed-003 (3.14)–(3.15), certified given the assumption), otherwise a
-// user-asserted --tail-bound. ok is false without either.
-func tailBoundDirect(o *Options, res *Result) (tail *Number, ok bool) {
+// tailFrom returns the bound on the mass outside S that o provides, nil without one: c/R
+// from the moment assumption π(w) ≤ c on a sublevel truncation S = {w < R} (seed-003
+// (3.14)–(3.15), certified given the assumption, which Given names), otherwise a
+// user-asserted --tail-bound (certified given the user's assertion). Every scheme reads its
+// tail bound here. O(1).
+func tailFrom(o *Options) *Number {
 	if m := o.Moment; m != nil && m.R > 0 && m.C >= 0 {
-		res.Assumptions = append(res.Assumptions, m.Label)
-		tail = &Number{Value: m.C / m.R, Certified: true, Given: m.Label}
-	} else if o.TailBound > 0 {
-		tail = &Number{Value: o.TailBound, Certified: true, Given: "--tail-bound (user-asserted)"}
-		res.Assumptions = append(res.Assumptions, "--tail-bound (user-asserted)")
-	} else {
-		if m != nil {
+		return &Number{Value: m.C / m.R, Certified: true, Given: m.Label}
+	}
+	if o.TailBound > 0 {
+		return &Number{Value: o.TailBound, Certified: true, Given: userTailBound}
+	}
+	return nil
+}
+
+// userTailBound names the assumption of a --tail-bound.
+const userTailBound = "--tail-bound (user-asserted)"
+
+// tailBoundDirect returns the tail bound of o (tailFrom), recording it in res.Error and its
+// assumption in res.Assumptions; ok is false without one, with a note when a moment
+// assumption was given on a truncation that is not its sublevel set.
+func tailBoundDirect(o *Options, res *Result) (tail *Number, ok bool) {
+	tail = tailFrom(o)
+	if tail == nil {
+		if m := o.Moment; m != nil {
 			res.Notes = append(res.Notes, fmt.Sprintf("the assumption %s is not used: S is not a sublevel set {w < r} of its function, so c/r is not a tail bound (give --tail-bound)", m.Label))
 		}
 		return nil, false
 	}
+	res.Assumptions = append(res.Assumptions, tail.Given)
 	if res.Error == nil {
 		res.Error = &ErrorReport{}
 	}
 	res.Error.TailBound = tail
 	return tail, true
-}
-
-// tvDirect returns the total-variation norm of the signed measure ρ = p − q (zero-padded
-// vectors of equal length) with the mass rest of q outside them: max(Σρ⁺, Σρ⁻) (seed-003
-// §2.1, pitfall 8; never ½ℓ¹ for sub-probability vectors). O(n).
-func tvDirect(p, q []float64, rest float64) float64 {
-	pos, neg := 0.0, rest
-	for i := range p {
-		if d := p[i] - q[i]; d > 0 {
-			pos += d
-		} else {
-			neg -= d
-		}
-	}
-	return max(pos, neg)
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"sync"
 	"testing"
+
+	"github.com/mfcproject/mfc/runtime/lp"
 )
 
 // schloglRef is the stationary law of Schlögl's model by bdp on {0..2999} (a) or {0..399}
@@ -29,7 +31,7 @@ func tvToRef(p, ref []float64) (tv, tail float64) {
 	for _, v := range ref[len(p):] {
 		tail += v
 	}
-	return tvDirect(p, ref[:len(p)], tail), tail
+	return TVDiffTail(p, ref[:len(p)], tail), tail
 }
 
 func runTA(t testing.TB, tr *Truncation, o *Options) *Result {
@@ -169,6 +171,28 @@ func TestLyapunovSets(t *testing.T) {
 	}
 }
 
+// bound429 returns the bound (4.29) of a ta result: ta_bound itself, or TABound.Other when
+// ta_bound holds the better (C.7), which it must whenever an LP solver is available; it
+// checks that pair ((C.7) ≤ (4.29), both certified, the variants named).
+func bound429(t *testing.T, res *Result) *TABound {
+	t.Helper()
+	b := res.Error.TABound
+	if b == nil {
+		return nil
+	}
+	if lp.Available() != nil {
+		if b.Variant != "4.29" || b.Other != nil {
+			t.Errorf("without an LP solver: ta_bound %+v", b)
+		}
+		return b
+	}
+	if b.Variant != "C.7" || b.Other == nil || b.Other.Variant != "4.29" || !(b.Value <= b.Other.Value) || !b.Certified || !b.Other.Certified {
+		t.Errorf("ta_bound %+v, other %+v: want (C.7) ≤ (4.29)", b, b.Other)
+		return b
+	}
+	return b.Other
+}
+
 // TestTABoundRegression is T20 (acceptance 15): the (4.29) bound with the literal φ̄, naive d,
 // v = x, z = 0 on Schlögl (b): 1.0053e-2 at r = 50 with β* ≈ 20, 43.142 at r = 40 (the
 // digest's Go reproduction, 5 digits: tolerance 1e-4 relative; β* on the 10^0.05 grid:
@@ -181,7 +205,7 @@ func TestTABoundRegression(t *testing.T) {
 	}{{50, 1.0053e-2}, {40, 43.142}} {
 		v, qv := schloglLyapunov('b', c.r, 1)
 		res := runTA(t, schloglTruncation('b', c.r), &Options{Reentry: "state:X=0", Lyapunov: v, LyapunovQv: qv})
-		b := res.Error.TABound
+		b := bound429(t, res)
 		if b == nil || !relClose(b.Value, c.bound, 1e-4) || !b.Certified || b.PhiIndex != "literal" {
 			t.Fatalf("r = %d: bound %+v, want %g", c.r, b, c.bound)
 		}
@@ -195,10 +219,13 @@ func TestTABoundRegression(t *testing.T) {
 }
 
 // TestTABoundValid checks that the bound (4.29) is ≥ the true TV error over (a) r ∈ {500,
-// 550, …, 700} and (b) r ∈ {40, 50, 60}, v = x, x², x³, z ∈ {0, r−1} (acceptance 15). The
-// true error of z = r−1 is m_r (TestTASchloglTable), summed from the reference tail.
+// 550, …, 700} and (b) r ∈ {40, 50, 60}, v = x, x², x³, z ∈ {0, r−1}, and that its LP
+// refinement (C.7), from the same β grid and φ̄, lies between the true error and (4.29) in
+// every case (acceptance 15; (C.7) only with an LP solver). The true error of z = r−1 is
+// m_r (TestTASchloglTable), summed from the reference tail.
 func TestTABoundValid(t *testing.T) {
 	t.Parallel()
+	withLP := lp.Available() == nil
 	type run struct {
 		set byte
 		r   int
@@ -212,11 +239,6 @@ func TestTABoundValid(t *testing.T) {
 		t.Run(fmt.Sprintf("%c/r=%d", c.set, c.r), func(t *testing.T) {
 			t.Parallel()
 			tr := schloglTruncation(c.set, c.r)
-			sys, err := newLevelSystem(tr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			grid, _ := betaGrid(&Options{})
 			for _, z := range []int{0, c.r - 1} {
 				ta := runTA(t, tr, &Options{Reentry: fmt.Sprintf("state:X=%d", z)})
 				tv, tail := tvToRef(ta.Distribution, schloglRef()[c.set])
@@ -224,14 +246,16 @@ func TestTABoundValid(t *testing.T) {
 					tv = tail
 				}
 				for k := 1; k <= 3; k++ {
-					v, qv := schloglLyapunov(c.set, c.r, k)
-					F, d, err := lyapunovSet(tr, v, qv)
-					if err != nil {
-						t.Fatal(err)
+					_, in, bound, _ := schloglTABound(t, c.set, c.r, z, k)
+					if in.Outflow != *ta.Error.Outflow || bound < tv {
+						t.Errorf("z = %d, v = x^%d: bound %g below the true TV %g (O_r %g, ta's %g)", z, k, bound, tv, in.Outflow, *ta.Error.Outflow)
 					}
-					bound, _, ok, err := taBound(context.Background(), sys, F, d, v[z], *ta.Error.Outflow, grid)
-					if err != nil || !ok || bound < tv {
-						t.Errorf("z = %d, v = x^%d: bound %g (ok %v, %v) below the true TV %g", z, k, bound, ok, err, tv)
+					if !withLP {
+						continue
+					}
+					c7, err := RefineTABound(context.Background(), tr, in)
+					if err != nil || !(c7.Value <= bound) || !(c7.Value >= tv) {
+						t.Errorf("z = %d, v = x^%d: (C.7) %+v (%v) not in [true TV %g, (4.29) %g]", z, k, c7, err, tv, bound)
 					}
 				}
 			}
@@ -398,7 +422,7 @@ func TestTABoundRatios(t *testing.T) {
 		if c.top {
 			tv = tail
 		}
-		b := res.Error.TABound
+		b := bound429(t, res)
 		unit := math.Pow(10, math.Floor(math.Log10(c.ratio))-float64(c.digits-1))
 		if got := b.Value / tv; math.Abs(got-c.ratio) > unit/2 || math.Abs(math.Log10(b.Beta)-c.betaLog) > 1e-9 {
 			t.Errorf("(%c) r = %d, v = x^%d, z = %d: ratio %.4g at β = %.4g, want %.*g at 10^%g", c.set, c.r, c.k, z, got, b.Beta, c.digits, c.ratio, c.betaLog)
