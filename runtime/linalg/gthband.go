@@ -152,9 +152,13 @@ func StationaryGTHBandedProgress(pi []float64, q *CSR, perm []int, bl, bu int, p
 	for i := 0; i < n; i++ {
 		for p := q.RowPtr[i]; p < q.RowPtr[i+1]; p++ {
 			a, b := inv[i], inv[int(q.Col[p])]
-			if a != b {
-				band[at(a, b)] = q.Val[p]
+			if a == b || q.Val[p] == 0 {
+				continue // explicit zeros may lie outside the band (Bandwidths skips them)
 			}
+			if a-b > bl || b-a > bu {
+				return fmt.Errorf("linalg: GTH: the entry (%d, %d) lies outside the band (%d, %d) of the ordering", i, q.Col[p], bl, bu)
+			}
+			band[at(a, b)] += q.Val[p]
 		}
 	}
 	out := make([]float64, n)

@@ -81,3 +81,57 @@ func TestGTHBandedLongChain(t *testing.T) {
 		t.Errorf("relative error %.3g (bandwidths %d, %d)", worst, bl, bu)
 	}
 }
+
+// TestGTHBandedExplicitZeros: a generator may store explicit zeros outside the band of its
+// non-zeros (an augmented truncation adds q_o(x) = 0 at the re-entry column of every row).
+// Bandwidths ignores them, so the band solve must too: writing them at their (out-of-band)
+// position once clobbered a rate of another row and gave a wrong law with no error.
+func TestGTHBandedExplicitZeros(t *testing.T) {
+	// A birth–death chain on 0..n−1 plus a zero entry from every state to state n/2.
+	n := 12
+	q := &CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1)}
+	for i := 0; i < n; i++ {
+		row := map[int]float64{}
+		if i > 0 {
+			row[i-1] = float64(i)
+		}
+		if i < n-1 {
+			row[i+1] = 2
+		}
+		d := 0.0
+		for _, v := range row {
+			d -= v
+		}
+		row[i] += d
+		if _, ok := row[n/2]; !ok {
+			row[n/2] = 0
+		}
+		for j := 0; j < n; j++ {
+			if v, ok := row[j]; ok {
+				q.Col = append(q.Col, int32(j))
+				q.Val = append(q.Val, v)
+			}
+		}
+		q.RowPtr[i+1] = len(q.Col)
+	}
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	bl, bu := Bandwidths(q, perm)
+	if bl != 1 || bu != 1 {
+		t.Fatalf("bandwidths %d, %d; want 1, 1 (zeros ignored)", bl, bu)
+	}
+	banded, dense := make([]float64, n), make([]float64, n)
+	if err := StationaryGTHBanded(banded, q, perm, bl, bu); err != nil {
+		t.Fatal(err)
+	}
+	if err := StationaryGTH(dense, q); err != nil {
+		t.Fatal(err)
+	}
+	for i := range dense {
+		if math.Abs(banded[i]-dense[i]) > 1e-14*dense[i] {
+			t.Errorf("π(%d): banded %.17g, dense %.17g", i, banded[i], dense[i])
+		}
+	}
+}

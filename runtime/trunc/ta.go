@@ -278,10 +278,12 @@ func exitDependent(rule string, o *Options) bool {
 var TAAugment func(t *Truncation, o *Options) (q *linalg.CSR, desc string, err error)
 
 // maxAugmentedDense caps the dense GTH solve of the augmented chain (n² float64: 72 MB at
-// 3 000 states, O(n³) time). linalg.StationaryGTHBanded is not used: on the toggle switch
-// augmented by a single re-entry state (exits to the middle of B_i) it returned a law with
-// residual ‖πQ‖₁ ≈ 0.05–0.6 and no error (TestTAAugmentedHook's chain, L = 10…40).
-const maxAugmentedDense = 3000
+// 3 000 states, O(n³) time), used when the band of its reverse Cuthill–McKee order is too
+// wide for the banded GTH solve (more than maxAugmentedBand operations).
+const (
+	maxAugmentedDense = 3000
+	maxAugmentedBand  = 1e9
+)
 
 // solveTAAugmented is TA with a re-entry law that depends on the exit state: the
 // stationary law of Q^{e_r} from TAAugment, by GTH (subtraction-free, every component to a
@@ -304,11 +306,20 @@ func solveTAAugmented(ctx context.Context, t *Truncation, o *Options) (*Result, 
 		return nil, err
 	}
 	n := t.NumStates()
-	if n > maxAugmentedDense {
-		return nil, fmt.Errorf("ta: the augmented chain (%s) has %d states, more than the %d of the dense GTH solve; use a re-entry law independent of the exit state (state:…, middle, level0, uniform), solved by block elimination over the levels", desc, n, maxAugmentedDense)
-	}
 	pi := make([]float64, n)
-	if err := linalg.StationaryGTH(pi, q); err != nil {
+	perm := linalg.RCM(q)
+	bl, bu := linalg.Bandwidths(q, perm)
+	solver := "banded GTH (reverse Cuthill–McKee order) on the augmented generator Q^{e_r}"
+	switch {
+	case float64(n)*float64(bl)*float64(bu) <= maxAugmentedBand:
+		err = linalg.StationaryGTHBanded(pi, q, perm, bl, bu)
+	case n <= maxAugmentedDense:
+		solver = "GTH on the augmented generator Q^{e_r}"
+		err = linalg.StationaryGTH(pi, q)
+	default:
+		return nil, fmt.Errorf("ta: the augmented chain (%s) has %d states and a band of %d×%d, too wide for the GTH solves; use a re-entry law independent of the exit state (state:…, middle, level0, uniform), solved by block elimination over the levels", desc, n, bl, bu)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("ta: the augmented chain (%s): %v", desc, err)
 	}
 	res := newResult(t, "ta")
@@ -316,7 +327,7 @@ func solveTAAugmented(ctx context.Context, t *Truncation, o *Options) (*Result, 
 	res.Distribution = pi
 	out := outflow(t, pi)
 	resid := linalg.StationaryResidual(q, pi)
-	res.Diagnostics = &Diagnostics{Solver: "GTH on the augmented generator Q^{e_r}", Precision: "double", Residual: &resid, DynamicRange: dynamicRange(pi)}
+	res.Diagnostics = &Diagnostics{Solver: solver, Precision: "double", Residual: &resid, DynamicRange: dynamicRange(pi)}
 	res.Error = &ErrorReport{Outflow: &out, Uncertified: &Uncertified{Residual: &resid}}
 	tailBoundDirect(o, res)
 	if o.Lyapunov != nil {

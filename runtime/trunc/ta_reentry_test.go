@@ -29,7 +29,7 @@ func TestTAReentryRules(t *testing.T) {
 		t.Errorf("uniform: residual %g, %q", r, *res.Reentry)
 	}
 	for rule, msg := range map[string]string{"state:P1=30,P2=0": "not in the truncation", "state:P1=3": "does not give P2",
-		"state:Q=1,P1=2": "no species", "drop": "augmented chain", "sideways": "unknown re-entry rule"} {
+		"state:Q=1,P1=2": "no species", "sideways": "unknown re-entry rule"} {
 		if _, err := Run(context.Background(), "ta", tr, &Options{Reentry: rule}); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%q: %v, want %q", rule, err, msg)
 		}
@@ -130,31 +130,45 @@ func TestITAMeasures(t *testing.T) {
 	}
 }
 
-// TestTAAugmentedHook checks ta's path for the exit-dependent re-entry laws through the
-// TAAugment hook, with a stand-in that augments by a single re-entry state (augmentSingle,
-// a law independent of the exit state, so that ta's own row solve is the reference): dense
-// GTH on Q^{e_r} must give TA's vector to 1e-12 in ℓ¹ (both subtraction-free; 4e-16 seen)
-// and the same outflow, at L = 10 and 24. Without the hook the rules are refused. Not
-// parallel: it sets the package's hook.
-func TestTAAugmentedHook(t *testing.T) {
-	if _, err := Run(context.Background(), "ta", toggleTruncation(5, 20), &Options{Reentry: "nearest"}); err == nil || !strings.Contains(err.Error(), "augmented chain") {
-		t.Errorf("nearest without the hook: %v", err)
+// TestTAAugmented checks ta's path for the exit-dependent re-entry laws (drop, nearest), on
+// the augmented chain of Truncation.AugmentWith solved by banded GTH:
+//   - on a birth–death truncation, drop (a leaving jump stays at r − 1) gives the reflected
+//     chain, whose law is the conditional law π(·|S) of bdp, to 1e-12 relative state by
+//     state (Schlögl (b), r = 40);
+//   - on the toggle switch the law must solve πQ^{e_r} = 0 to a residual of 1e-13 and
+//     agree with dense GTH on the same generator to 1e-12 in ℓ¹.
+func TestTAAugmented(t *testing.T) {
+	t.Parallel()
+	birth, death := schlogl('b')
+	bd := birthDeathTruncation(40, birth, death)
+	drop := runTA(t, bd, &Options{Reentry: "drop"})
+	cond, err := Run(context.Background(), "bdp", bd, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	TAAugment = func(tr *Truncation, o *Options) (*linalg.CSR, string, error) {
-		re, err := parseReentry(tr, "middle")
-		if err != nil {
-			return nil, "", err
+	for x, p := range cond.Upper {
+		if !relClose(drop.Distribution[x], p, 1e-12) {
+			t.Fatalf("drop, state %d: %.17g, conditional law %.17g", x, drop.Distribution[x], p)
 		}
-		return augmentSingle(tr, re.z), "stand-in: " + re.desc, nil
 	}
-	defer func() { TAAugment = nil }()
-	for _, L := range []int{10, 24} {
-		tr := toggleTruncation(L, 20)
-		want := runTA(t, tr, &Options{Reentry: "middle"})
-		got := runTA(t, tr, &Options{Reentry: "drop"})
-		if d := L1Diff(got.Distribution, want.Distribution); d > 1e-12 || !strings.HasPrefix(*got.Reentry, "stand-in: middle") ||
-			!relClose(*got.Error.Outflow, *want.Error.Outflow, 1e-12) || !strings.Contains(got.Diagnostics.Solver, "augmented") {
-			t.Errorf("L = %d: ℓ¹ difference %g, outflow %g vs %g, %q", L, d, *got.Error.Outflow, *want.Error.Outflow, *got.Reentry)
+	if !strings.Contains(drop.Diagnostics.Solver, "augmented") || *drop.Reentry != "drop" {
+		t.Errorf("drop: solver %q, re-entry %q", drop.Diagnostics.Solver, *drop.Reentry)
+	}
+	for _, rule := range []string{"drop", "nearest"} {
+		for _, L := range []int{10, 24} {
+			tr := toggleTruncation(L, 20)
+			got := runTA(t, tr, &Options{Reentry: rule})
+			q, err := tr.Augment(rule)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dense := make([]float64, tr.NumStates())
+			if err := linalg.StationaryGTH(dense, q); err != nil {
+				t.Fatal(err)
+			}
+			if r := *got.Diagnostics.Residual; !(r < 1e-13) || L1Diff(got.Distribution, dense) > 1e-12 {
+				t.Errorf("%s, L = %d: residual %g, ℓ¹ difference to dense GTH %g", rule, L, r, L1Diff(got.Distribution, dense))
+			}
 		}
 	}
 }
