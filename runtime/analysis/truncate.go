@@ -208,6 +208,7 @@ func truncateOnce(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *Tru
 			}
 		}
 	}
+	approximateMeasures(res, o)
 	if res.Structure == nil {
 		res.Structure = trunc.Describe(tr, s.Seed)
 	}
@@ -228,6 +229,34 @@ func truncateOnce(ctx context.Context, mod *runtime.Model, in *ir.Inputs, s *Tru
 		}
 	}
 	return res, tr, nil
+}
+
+// approximateMeasures gives every stationary measure the value Σ_S π_r f of an
+// approximating scheme's distribution (ta, ldqbd, lp, bdp's conditional law) where the
+// scheme reported none: an approximation, labelled so (rule "approximation", not
+// certified); bounding schemes keep their intervals beside it. O(|S|) per measure.
+func approximateMeasures(res *trunc.Result, o *trunc.Options) {
+	if res.Distribution == nil {
+		return
+	}
+	for _, f := range o.Functions {
+		m := res.Measures[f.Name]
+		if m != nil && m.Value != nil {
+			continue
+		}
+		v := 0.0
+		for x, p := range res.Distribution {
+			v += p * f.F[x]
+		}
+		if m == nil {
+			if res.Measures == nil {
+				res.Measures = map[string]*trunc.MeasureBounds{}
+			}
+			m = &trunc.MeasureBounds{Rule: "approximation"}
+			res.Measures[f.Name] = m
+		}
+		m.Value = &v
+	}
 }
 
 // setLevels applies --levels: auto keeps what FromModel detected; an observable's values
