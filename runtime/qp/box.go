@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-
 )
 
 // RateFunc is the rate of the jump (i, j) at (n1, n2).
