@@ -159,6 +159,9 @@ func (p *Perturbed) Bound(b *Bias) ErrorBound {
 	if e.PremiseHolds {
 		e.G1 = p.closedAxis(b.B1, dh+math.Abs(p.HBar10-w.H.At(1, 0)), w.H.At(-1, 0), false)
 		e.G2 = p.closedAxis(b.B2, dv+math.Abs(p.VBar01-w.V.At(0, 1)), w.V.At(0, -1), true)
+		// Under the premise every summand is ≥ 0; clamp the round-off of an exact 0 (K = 1 at
+		// the product-form point).
+		e.G1, e.G2 = max(e.G1, 0), max(e.G2, 0)
 		e.Formula = "8"
 		if len(b.B1) <= 1 && len(b.B2) <= 1 {
 			e.Formula = "9"
