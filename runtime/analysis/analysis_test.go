@@ -29,6 +29,7 @@ func TestFastEnvironment(t *testing.T) {
 	behaviour := map[string]string{
 		"run": "average", "refine": "average", "fixpoint": "average", "ode": "average",
 		"converge": "refuse", "exact": "other", "ssa": "other", "show": "other", "validate": "average",
+		"perturb": "refuse",
 	}
 	for _, a := range analysis.All() {
 		a := a

@@ -25,7 +25,7 @@ type PerturbSettings struct {
 	HBar10          string  `flag:"hbar10" usage:"outward rate of the perturbed horizontal axis: original, threshold (Theorem 3.4), limit (Theorem 3.2) or a value"`
 	VBar01          string  `flag:"vbar01" usage:"outward rate of the perturbed vertical axis: original, threshold, limit or a value"`
 	Bias            string  `flag:"bias" usage:"bias bounds in continuous-time units, \"b1=c0,c1,...;b2=...;b3=...\" (B1(n) = Σ c_m n^m); empty: no error bound"`
-	Gamma           float64 `flag:"gamma" usage:"uniformisation constant γ (0: the largest total rate); bounds in continuous-time units do not depend on it" range:"[0,inf)"`
+	Gamma           float64 `flag:"gamma" usage:"uniformisation constant γ (0: the largest total rate of R and R̄); bounds in continuous-time units do not depend on it" range:"[0,inf)"`
 	CheckTruncation int     `flag:"check-truncation" usage:"also solve the walk on the boxes {0..N}² and {0..2N}² with leaving jumps dropped (0: no)" range:"[0,1000]"`
 	Oracle          int     `flag:"oracle" usage:"also solve the Poisson equation on the box {0..N}²: the exact identity and the floor of affine bias bounds (0: no; else ≥ 62)" range:"0|[62,1000]"`
 	EmitModel       string  `flag:"emit-model" usage:"write the perturbed walk as a model file (for mfc exact)"`
@@ -201,9 +201,7 @@ func runPerturb(ctx context.Context, p *Problem, s *PerturbSettings) (Report, er
 		return nil, err
 	}
 	rep := &PerturbReport{Model: m.IR.Name, Walk: PerturbWalk{Q: w.Q, H: w.H, V: w.V, R: w.R, Gamma: w.Gamma()}}
-	if s.Gamma > 0 {
-		rep.Walk.Gamma = s.Gamma
-	}
+	rep.Walk.Gamma = s.Gamma
 	f, name, err := perturbReward(m, s.Reward, axes)
 	if err != nil {
 		return nil, err
@@ -260,8 +258,16 @@ func runPerturb(ctx context.Context, p *Problem, s *PerturbSettings) (Report, er
 		b := perturbBlock(hom, "homogeneous", rw, bias)
 		rep.Homogeneous = &b
 	}
-	if g := rep.Walk.Gamma; g < max(w.Gamma(), rep.Diagnostics.GammaBar)*(1-1e-12) {
-		rep.Diagnostics.Warnings = append(rep.Diagnostics.Warnings, fmt.Sprintf("γ = %g is below the largest total rate (%g of R, %g of R̄): no uniformisation with it", g, w.Gamma(), rep.Diagnostics.GammaBar))
+	// γ uniformises R and R̄ together (Corollary 3.3): by default the largest total rate of
+	// both; a smaller --gamma is reported.
+	top := max(w.Gamma(), rep.Diagnostics.GammaBar)
+	if rep.Homogeneous != nil {
+		top = max(top, rep.Homogeneous.Diagnostics.GammaBar)
+	}
+	if s.Gamma == 0 {
+		rep.Walk.Gamma = top
+	} else if s.Gamma < top*(1-1e-12) {
+		rep.Diagnostics.Warnings = append(rep.Diagnostics.Warnings, fmt.Sprintf("--gamma %.10g is below the largest total rate %.10g of R and R̄: no uniformisation with it", s.Gamma, top))
 	}
 	if s.CheckTruncation > 0 {
 		if err := perturbTruncation(ctx, rep, w, rw, s.CheckTruncation); err != nil {

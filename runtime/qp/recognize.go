@@ -38,10 +38,10 @@ func Recognize(m *runtime.Model, axes [2]int) (*Walk, error) {
 	switch {
 	case mi.Time != ir.Continuous:
 		return nil, refuse("a quarter-plane walk is a continuous-time chain; this model is in discrete time")
+	case len(mi.Env.Components) > 0:
+		return nil, refuse("a quarter-plane walk has no environment; this model has one")
 	case mi.Scale != nil:
 		return nil, refuse("a quarter-plane walk has no scale; this model declares scale %s", mi.Scale.Name)
-	case len(mi.Env.Components) > 0:
-		return nil, refuse("a quarter-plane walk has no environment")
 	case m.Dim() != 2:
 		return nil, refuse("a quarter-plane walk has two species; this model has %d", m.Dim())
 	}
