@@ -12,7 +12,7 @@ func (w *Walk) QCurve(rho, sigma float64) float64 {
 	for i := -1; i <= 1; i++ {
 		for j := -1; j <= 1; j++ {
 			if i != 0 || j != 0 {
-				s += math.Pow(rho, float64(-i)) * math.Pow(sigma, float64(-j)) * w.Q.At(i, j)
+				s += pw(rho, -i) * pw(sigma, -j) * w.Q.At(i, j)
 			}
 		}
 	}
@@ -24,7 +24,7 @@ func (w *Walk) qScale(rho, sigma float64) float64 {
 	s := w.Q.Total()
 	for i := -1; i <= 1; i++ {
 		for j := -1; j <= 1; j++ {
-			s += math.Pow(rho, float64(-i)) * math.Pow(sigma, float64(-j)) * w.Q.At(i, j)
+			s += pw(rho, -i) * pw(sigma, -j) * w.Q.At(i, j)
 		}
 	}
 	return s
@@ -36,7 +36,7 @@ func (w *Walk) SigmaOnQ(rho float64) []float64 {
 	var a [3]float64
 	for j := -1; j <= 1; j++ {
 		for i := -1; i <= 1; i++ {
-			a[j+1] += math.Pow(rho, float64(-i)) * w.Q.At(i, j)
+			a[j+1] += pw(rho, -i) * w.Q.At(i, j)
 		}
 	}
 	a[1] -= w.Q.Total()
@@ -69,7 +69,7 @@ func (w *Walk) SigmaOnQ(rho float64) []float64 {
 func (w *Walk) sigmaOnH(rho float64) (float64, bool) {
 	a := 0.0
 	for i := -1; i <= 1; i++ {
-		a += math.Pow(rho, float64(-i)) * w.Q.At(i, -1)
+		a += pw(rho, -i) * w.Q.At(i, -1)
 	}
 	c := w.H.At(-1, 1) + w.H.At(0, 1) + w.H.At(1, 1) + w.H.At(-1, 0) + w.H.At(1, 0) -
 		w.H.At(1, 0)/rho - rho*w.H.At(-1, 0)
@@ -83,7 +83,7 @@ func (w *Walk) sigmaOnH(rho float64) (float64, bool) {
 func (w *Walk) rhoOnV(sigma float64) (float64, bool) {
 	a := 0.0
 	for j := -1; j <= 1; j++ {
-		a += math.Pow(sigma, float64(-j)) * w.Q.At(-1, j)
+		a += pw(sigma, -j) * w.Q.At(-1, j)
 	}
 	c := w.V.At(1, -1) + w.V.At(1, 0) + w.V.At(1, 1) + w.V.At(0, -1) + w.V.At(0, 1) -
 		w.V.At(0, 1)/sigma - sigma*w.V.At(0, -1)
@@ -97,7 +97,7 @@ func (w *Walk) rhoOnV(sigma float64) (float64, bool) {
 type Point struct{ Rho, Sigma float64 }
 
 // IntersectQH returns the points of Q ∩ H in (0, 1)²: the roots in ρ of Q(ρ, σ_H(ρ)) found
-// by a scan of (0, 1) on 4000 points followed by bisection to full precision. Points on the
+// by a scan of (0, 1) on 1000 points followed by bisection to full precision. Points on the
 // boundary of (0, 1)² (the spurious root ρ = 1) are never returned. O(scan).
 func (w *Walk) IntersectQH() []Point {
 	return scanRoots(func(x float64) (float64, float64, bool) {
@@ -129,7 +129,7 @@ func (w *Walk) Diagonal() []Point {
 // scanRoots finds the sign changes of f on (0, 1) and refines them by bisection; f returns
 // the other coordinate, the value and whether x is admissible. swap puts x second.
 func scanRoots(f func(x float64) (float64, float64, bool), swap bool) []Point {
-	const n = 4000
+	const n = 1000
 	var out []Point
 	emit := func(x float64) {
 		y, _, _ := f(x)
@@ -182,4 +182,15 @@ func scanRoots(f func(x float64) (float64, float64, bool), swap bool) []Point {
 		xp, fp, okp = x, fx, ok
 	}
 	return out
+}
+
+// pw returns x^k for k ∈ {−1, 0, 1}.
+func pw(x float64, k int) float64 {
+	switch k {
+	case -1:
+		return 1 / x
+	case 1:
+		return x
+	}
+	return 1
 }

@@ -30,7 +30,7 @@ type Perturbed struct {
 func (w *Walk) Alpha(rho, sigma float64) float64 {
 	a := 0.0
 	for i := -1; i <= 1; i++ {
-		a += w.Q.At(i, 1) - math.Pow(rho, float64(-i))*sigma*w.Q.At(i, -1)
+		a += w.Q.At(i, 1) - pw(rho, -i)*sigma*w.Q.At(i, -1)
 	}
 	return a
 }
@@ -39,7 +39,7 @@ func (w *Walk) Alpha(rho, sigma float64) float64 {
 func (w *Walk) Beta(rho, sigma float64) float64 {
 	b := 0.0
 	for j := -1; j <= 1; j++ {
-		b += w.Q.At(1, j) - rho*math.Pow(sigma, float64(-j))*w.Q.At(-1, j)
+		b += w.Q.At(1, j) - rho*pw(sigma, -j)*w.Q.At(-1, j)
 	}
 	return b
 }
