@@ -18,6 +18,8 @@ var perturbGolden = []struct{ name, args string }{
 	{"quarter_plane_n1", "perturb examples/quarter_plane.mf --reward jobs1 --check-truncation 40 --oracle 70 --bias b1=6,15;b2=17;b3=12"},
 	{"generic", "perturb examples/quarter_plane_generic.mf --terms 0.75,0.6708799312799236,0.049368010308011454;0.9,0.6358947992452972,0.014564208030188108 --hbar10 threshold --vbar01 threshold --bias b1=1,0.5;b2=2,0.25;b3=3"},
 	{"refused", "perturb examples/quarter_plane.mf --set perturbed=true"},
+	{"lp", "perturb examples/quarter_plane.mf --reward jobs1 --bias lp --lp-level 5"},
+	{"lp_infeasible", "perturb examples/quarter_plane.mf --reward jobs1 --bias lp --lp-degree 0"},
 }
 
 func TestPerturbGolden(t *testing.T) {
@@ -120,5 +122,31 @@ func TestPerturbTruth(t *testing.T) {
 	rep = perturbJSON(t, "../../examples/quarter_plane.mf", "--set", "eta=1", "--reward", "jobs1", "--check-truncation", "80", "--perturbation", "homogeneous")
 	if got := rep["truncation"].(map[string]any)["F_2N"].(float64); math.Abs(got-0.5) > 1e-9 {
 		t.Errorf("μ* = μ: E[N1] = %.12g, want 0.5", got)
+	}
+}
+
+// TestPerturbLP: the bias LP's bound for F = n1 (λ = 0.2, μ = 0.6, μ* = 0.18) is at least
+// 0.99 × the oracle's floor and the exact error (digest 002 §3.6, Table C's setting; the LP
+// is our reconstruction, so no value is asserted), and an infeasible LP (constant bounds for
+// a linearly growing bias) is a result with exit status 0 and no error bound.
+func TestPerturbLP(t *testing.T) {
+	t.Parallel()
+	rep := perturbJSON(t, "../../examples/quarter_plane.mf", "--reward", "jobs1", "--bias", "lp", "--oracle", "100", "--check-truncation", "60")
+	lpb := rep["bias"].(map[string]any)["lp"].(map[string]any)
+	if lpb["status"] != "optimal" {
+		t.Fatalf("LP %v", lpb["status"])
+	}
+	total := rep["error"].(map[string]any)["total"].(float64)
+	floor := rep["oracle_identity"].(map[string]any)["floor_value"].(float64)
+	exact := rep["truncation"].(map[string]any)["exact_error"].(float64)
+	if total < 0.99*floor || total < exact {
+		t.Errorf("LP bound %g, floor %g, exact error %g", total, floor, exact)
+	}
+	rep = perturbJSON(t, "../../examples/quarter_plane.mf", "--reward", "jobs1", "--bias", "lp", "--lp-degree", "0")
+	if st := rep["bias"].(map[string]any)["lp"].(map[string]any)["status"]; st != "infeasible" {
+		t.Errorf("degree-0 LP for F = n1: %v, want infeasible", st)
+	}
+	if _, ok := rep["error"]; ok {
+		t.Error("an infeasible LP reported an error bound")
 	}
 }

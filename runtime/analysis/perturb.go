@@ -24,7 +24,10 @@ type PerturbSettings struct {
 	Weights         string  `flag:"weights" usage:"relative weights w1,w2,... of the terms before normalisation (default: equal)"`
 	HBar10          string  `flag:"hbar10" usage:"outward rate of the perturbed horizontal axis: original, threshold (Theorem 3.4), limit (Theorem 3.2) or a value"`
 	VBar01          string  `flag:"vbar01" usage:"outward rate of the perturbed vertical axis: original, threshold, limit or a value"`
-	Bias            string  `flag:"bias" usage:"bias bounds in continuous-time units, \"b1=c0,c1,...;b2=...;b3=...\" (B1(n) = Σ c_m n^m); empty: no error bound"`
+	Bias            string  `flag:"bias" usage:"bias bounds in continuous-time units, \"b1=c0,c1,...;b2=...;b3=...\" (B1(n) = Σ c_m n^m), or lp (found by a linear program); empty: no error bound"`
+	LPLevel         int     `flag:"lp-level" usage:"--bias lp: the partition level L (strips 0..L−1 of each coordinate and the tail)" range:"[1,200]"`
+	LPDegree        int     `flag:"lp-degree" usage:"--bias lp: the degree M of the bias bounds on each component (0 or 1)" range:"[0,1]"`
+	LPSided         string  `flag:"lp-sided" usage:"--bias lp: two (bounds on |D|); one (separate upper and lower bounds) is not built"`
 	Gamma           float64 `flag:"gamma" usage:"uniformisation constant γ (0: the largest total rate of R and R̄); bounds in continuous-time units do not depend on it" range:"[0,inf)"`
 	CheckTruncation int     `flag:"check-truncation" usage:"also solve the walk on the boxes {0..N}² and {0..2N}² with leaving jumps dropped (0: no)" range:"[0,1000]"`
 	Oracle          int     `flag:"oracle" usage:"also solve the Poisson equation on the box {0..N}²: the exact identity and the floor of affine bias bounds (0: no; else ≥ 62)" range:"0|[62,1000]"`
@@ -41,10 +44,10 @@ func (s *PerturbSettings) Check() error {
 			return usageErrorf("--%s: %v", o.name, err)
 		}
 	}
-	if strings.TrimSpace(s.Bias) == "lp" {
-		return usageErrorf("--bias lp: the bias-bound LP is not built yet on this version; give the bounds as \"b1=...;b2=...;b3=...\"")
+	if s.LPSided != "two" {
+		return usageErrorf("--lp-sided %q: only two (bounds on |D|) is built; one-sided bounds are not", s.LPSided)
 	}
-	if s.Bias != "" {
+	if s.Bias != "" && strings.TrimSpace(s.Bias) != "lp" {
 		if _, err := qp.ParseBias(s.Bias); err != nil {
 			return &UsageError{Msg: err.Error()}
 		}
@@ -122,11 +125,24 @@ type PerturbError struct {
 
 // PerturbBias are the bias bounds used.
 type PerturbBias struct {
-	Source string    `json:"source"`
-	B1     []float64 `json:"b1"`
-	B2     []float64 `json:"b2"`
-	B3     float64   `json:"b3"`
-	Units  string    `json:"units"`
+	Source string     `json:"source"`
+	B1     []float64  `json:"b1"`
+	B2     []float64  `json:"b2"`
+	B3     float64    `json:"b3"`
+	Units  string     `json:"units"`
+	LP     *PerturbLP `json:"lp,omitempty"`
+}
+
+// PerturbLP is the outcome of the bias-bound LP.
+type PerturbLP struct {
+	Status         string  `json:"status"`
+	Variables      int     `json:"variables"`
+	Constraints    int     `json:"constraints"`
+	Objective      float64 `json:"objective"`
+	Level          int     `json:"level"`
+	Degree         int     `json:"degree"`
+	PrimalResidual float64 `json:"primal_residual"`
+	Note           string  `json:"note"`
 }
 
 // PerturbDiagnostics are the checks of R̄ (qp.Diagnostics).
@@ -179,9 +195,9 @@ type PerturbOracleBlock struct {
 func init() {
 	register(Analysis{Name: "perturb",
 		Summary:  "random walks in the quarter plane: stationary reward of a perturbed walk with a sum-of-geometric-terms law, and a certified error bound (Bai and Goseling)",
-		Synopsis: "[--reward NAME] [--axes A,B] [--tables FILE.json] [--perturbation inhomogeneous|homogeneous] [--terms auto|\"rho,sigma,c;...\"] [--weights w1,w2] [--hbar10 original|threshold|limit|VALUE] [--vbar01 ...] [--bias \"b1=...;b2=...;b3=...\"] [--gamma g] [--check-truncation N] [--oracle N] [--emit-model FILE]"},
+		Synopsis: "[--reward NAME] [--axes A,B] [--tables FILE.json] [--perturbation inhomogeneous|homogeneous] [--terms auto|\"rho,sigma,c;...\"] [--weights w1,w2] [--hbar10 original|threshold|limit|VALUE] [--vbar01 ...] [--bias \"b1=...;b2=...;b3=...\" | --bias lp [--lp-level L] [--lp-degree M] [--lp-sided two]] [--gamma g] [--check-truncation N] [--oracle N] [--emit-model FILE]"},
 		func() *PerturbSettings {
-			return &PerturbSettings{Perturbation: "inhomogeneous", Terms: "auto", HBar10: "original", VBar01: "original"}
+			return &PerturbSettings{Perturbation: "inhomogeneous", Terms: "auto", HBar10: "original", VBar01: "original", LPLevel: 10, LPDegree: 1, LPSided: "two"}
 		},
 		runPerturb)
 }
@@ -212,11 +228,13 @@ func runPerturb(ctx context.Context, p *Problem, s *PerturbSettings) (Report, er
 	}
 	rep.Reward = PerturbRewardInfo{Name: name, Class: rw.Class(), Coefficients: rw.Coefficients()}
 	var bias *qp.Bias
-	if s.Bias != "" {
+	switch strings.TrimSpace(s.Bias) {
+	case "":
+		rep.Notes = append(rep.Notes, "no bias bounds (--bias): F̄ is reported without an error bound")
+	case "lp":
+	default:
 		bias, _ = qp.ParseBias(s.Bias)
 		rep.Bias = &PerturbBias{Source: "user", B1: orEmpty(bias.B1), B2: orEmpty(bias.B2), B3: bias.B3, Units: "continuous-time"}
-	} else {
-		rep.Notes = append(rep.Notes, "no bias bounds (--bias): F̄ is reported without an error bound")
 	}
 	hOut, _ := qp.ParseOutward(s.HBar10)
 	vOut, _ := qp.ParseOutward(s.VBar01)
@@ -253,6 +271,22 @@ func runPerturb(ctx context.Context, p *Problem, s *PerturbSettings) (Report, er
 		}
 	}
 	rep.Notes = append(rep.Notes, notes...)
+	if strings.TrimSpace(s.Bias) == "lp" {
+		res, err := main.BiasLP(f, s.LPLevel, s.LPDegree)
+		if err != nil {
+			return nil, fmt.Errorf("--bias lp: %v", err)
+		}
+		rep.Bias = &PerturbBias{Source: "lp", B1: []float64{}, B2: []float64{}, Units: "continuous-time",
+			LP: &PerturbLP{Status: res.Status, Variables: res.Variables, Constraints: res.Constraints, Objective: res.Objective,
+				Level: res.Level, Degree: res.Degree, PrimalResidual: res.PrimalResidual,
+				Note: "the paper names this LP without writing it; these constraints are our reconstruction (docs/perturb.md), sufficient for |D_u(n)| ≤ B_u(n) at all times"}}
+		if res.Bias != nil {
+			bias = res.Bias
+			rep.Bias.B1, rep.Bias.B2, rep.Bias.B3 = res.Bias.B1, res.Bias.B2, res.Bias.B3
+		} else {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("bias LP %s: no bias bound of this structure; refine --lp-level or --lp-degree, or use the truncation (--check-truncation)", res.Status))
+		}
+	}
 	rep.PerturbBlock = perturbBlock(main, s.Perturbation, rw, bias)
 	if hom != nil {
 		b := perturbBlock(hom, "homogeneous", rw, bias)
@@ -539,7 +573,16 @@ func (r *PerturbReport) Text() string {
 	}
 	fmt.Fprintf(&b, ", F = %s\n", rw.String())
 	if r.Bias != nil {
-		fmt.Fprintf(&b, "bias bounds (%s, %s units): B1 = %v, B2 = %v, B3 = %s\n", r.Bias.Source, r.Bias.Units, r.Bias.B1, r.Bias.B2, g(r.Bias.B3))
+		if l := r.Bias.LP; l != nil {
+			fmt.Fprintf(&b, "bias LP (level %d, degree %d; %d variables, %d constraints): %s", l.Level, l.Degree, l.Variables, l.Constraints, l.Status)
+			if l.Status == "optimal" {
+				fmt.Fprintf(&b, ", objective %s, primal residual %.2g", g(l.Objective), l.PrimalResidual)
+			}
+			fmt.Fprintf(&b, "\n  %s\n", l.Note)
+		}
+		if r.Bias.LP == nil || r.Bias.LP.Status == "optimal" {
+			fmt.Fprintf(&b, "bias bounds (%s, %s units): B1 = %v, B2 = %v, B3 = %s\n", r.Bias.Source, r.Bias.Units, r.Bias.B1, r.Bias.B2, g(r.Bias.B3))
+		}
 	}
 	b.WriteString("\n")
 	writeBlock(&b, &r.PerturbBlock)
