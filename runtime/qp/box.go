@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // RateFunc is the rate of the jump (i, j) at (n1, n2).
@@ -212,10 +214,8 @@ func (m *bandLU) factor(ctx context.Context) error {
 			}
 			l /= piv
 			ri[off] = l
-			dst := ri[off+1 : off+1+len(up)]
-			for j, u := range up {
-				dst[j] -= l * u
-			}
+			floats.AddScaled(ri[off+1:off+1+len(up)], -l, up) // assembly AXPY
+
 		}
 	}
 	return nil
