@@ -99,6 +99,10 @@ type PerturbBlock struct {
 	Interval       []float64            `json:"interval,omitempty"`
 	Diagnostics    PerturbDiagnostics   `json:"diagnostics"`
 	Oracle         *PerturbOracleBlock  `json:"oracle_identity,omitempty"`
+	// PrintedFormula is the paper's printed homogeneous bound (joint-departure walk only),
+	// for traceability; PrintedNotABound flags μ* > μ/2, where it is not a bound.
+	PrintedFormula   *float64 `json:"printed_formula,omitempty"`
+	PrintedNotABound bool     `json:"printed_formula_not_a_bound,omitempty"`
 }
 
 // PerturbTerm is one geometric term with its constants.
@@ -353,6 +357,11 @@ func perturbBlock(pp *qp.Perturbed, kind string, rw *qp.Reward, bias *qp.Bias) P
 		e := pp.Bound(bias)
 		b.Error = &PerturbError{e.G1, e.G2, e.G3, e.Total, e.Formula, e.PremiseHolds, e.Why}
 		b.Interval = []float64{max(0, b.FBar-e.Total), b.FBar + e.Total}
+	}
+	if len(pp.Terms) == 1 {
+		if v, bad, ok := pp.Walk.PrintedHomogeneous(pp.Terms[0].Rho); ok && pp.Terms[0].Rho == pp.Terms[0].Sigma {
+			b.PrintedFormula, b.PrintedNotABound = &v, bad
+		}
 	}
 	d := pp.Diagnose()
 	ph, pv := pp.CheckPremise()
@@ -654,6 +663,13 @@ func writeBlock(b *strings.Builder, bl *PerturbBlock) {
 		fmt.Fprintf(b, "  error bound (formula (%s)): g(1) = %s, g(2) = %s, g(3) = %s, total %s\n    %s\n",
 			e.Formula, g(e.G1), g(e.G2), g(e.G3), g(e.Total), e.Why)
 		fmt.Fprintf(b, "  F ∈ [%s, %s]\n", g(bl.Interval[0]), g(bl.Interval[1]))
+	}
+	if bl.PrintedFormula != nil {
+		fmt.Fprintf(b, "  the paper's printed homogeneous formula: %s (for traceability; it takes B = (μ − μ*)/(μμ*)", g(*bl.PrintedFormula))
+		if bl.PrintedNotABound {
+			b.WriteString(", which is NOT a bias bound for μ* > μ/2: this value is not a bound")
+		}
+		b.WriteString(")\n")
 	}
 	d := bl.Diagnostics
 	fmt.Fprintf(b, "  checks: term identity %.2g, balance %.2g on {0..%d}², normalisation %.2g, min π̄ %.3g on {0..%d}², c_k > 0: %v\n",

@@ -142,3 +142,25 @@ func (p *Perturbed) chooseOutward(h, v Outward) ([]string, error) {
 	p.SetOutward(hb, vb)
 	return notes, nil
 }
+
+// PrintedHomogeneous returns the paper's printed homogeneous bound
+// 2ρ(1 − ρ)(μ/2 − μ*)(μ − μ*)/(μμ*) for the joint-departure walk of its §5 (digest 002 §3.4),
+// reported for traceability only: it is E_hom with B = (μ − μ*)/(μμ*), which is not a bias
+// bound for μ* > μ/2 (there the value is negative or below the true error; pitfall 8).
+// ok is false for any other walk.
+func (w *Walk) PrintedHomogeneous(rho float64) (value float64, notABound, ok bool) {
+	lam, mu, mus := w.Q.At(1, 0), w.Q.At(-1, -1), w.H.At(-1, 0)
+	var jd Walk
+	set := func(t *Table, i, j int, x float64) { t[i+1][j+1] = x }
+	for _, t := range []*Table{&jd.Q, &jd.H, &jd.V, &jd.R} {
+		set(t, 1, 0, lam)
+		set(t, 0, 1, lam)
+	}
+	set(&jd.Q, -1, -1, mu)
+	set(&jd.H, -1, 0, mus)
+	set(&jd.V, 0, -1, mus)
+	if *w != jd || lam <= 0 || mu <= 0 || mus <= 0 {
+		return 0, false, false
+	}
+	return 2 * rho * (1 - rho) * (mu/2 - mus) * (mu - mus) / (mu * mus), mus > mu/2, true
+}

@@ -129,6 +129,8 @@ func TestDetailedValues(t *testing.T) {
 	}
 	near(t, "ρ hom", d[0].Rho, 0.4574271077563381, 1e-12)
 	near(t, "hom bound B = 1/μ*", ph.Bound(b).Total, 0.3309167317946793, 1e-12)
+	pf, _, _ := w.PrintedHomogeneous(d[0].Rho)
+	near(t, "printed homogeneous formula", pf, 0.23164171225627556, 1e-12)
 	near(t, "π̄ hom(0,0)", ind.Mean(ph), 0.2943853433976523, 1e-12)
 	near(t, "Ē hom[N1]", n1.Mean(ph), 0.8430703308172536, 1e-12)
 }

@@ -51,6 +51,11 @@ func TestTableA(t *testing.T) {
 		closeTo(t, "π̄ hom", indicator.Mean(ph), row[9], 5e-9)
 		closeTo(t, "bound inh", e.Total, row[11], 5e-7)
 		closeTo(t, "bound hom", eh.Total, row[12], 5e-7)
+		pf, bad, ok := w.PrintedHomogeneous(ph.Terms[0].Rho)
+		if !ok || bad {
+			t.Errorf("r = %g: printed formula not recognised (%v) or flagged (%v)", r, ok, bad)
+		}
+		closeTo(t, "printed formula", pf, row[13], 5e-7)
 		closeTo(t, "Ē inh", queue1.Mean(p), row[15], 5e-7)
 		closeTo(t, "Ē hom", queue1.Mean(ph), row[16], 5e-7)
 		if !e.PremiseHolds || e.Formula != "9" {
@@ -90,6 +95,13 @@ func TestTableB(t *testing.T) {
 		closeTo(t, "π̄ inh", indicator.Mean(p), row[5], 5e-9)
 		closeTo(t, "bound inh", e.Total, row[7], 5e-7)
 		closeTo(t, "bound hom", eh.Total, row[8], 5e-7)
+		// The printed formula: negative for η > 0.5 (the digest lists |value| with *), and
+		// then below the true error of the homogeneous perturbation.
+		pf, bad, _ := w.PrintedHomogeneous(ph.Terms[0].Rho)
+		closeTo(t, "|printed formula|", math.Abs(pf), row[9], 5e-7)
+		if eta > 0.5 && (!bad || pf >= 0 || math.Abs(pf) >= math.Abs(indicator.Mean(ph)-row[6])) {
+			t.Errorf("η = %g: printed %g (flagged %v), true error %g", eta, pf, bad, math.Abs(indicator.Mean(ph)-row[6]))
+		}
 		lh, _, _ := p.Limits()
 		closeTo(t, "lim h̄", lh, row[10], 5e-4)
 		closeTo(t, "Ē inh", queue1.Mean(p), row[12], 5e-7)
@@ -182,5 +194,48 @@ func TestOracleDetailed(t *testing.T) {
 				closeTo(t, "ΔV_(−1,0)(1,0)", o.DVh[0], 2.04000190864, 5e-11)
 			}
 		}
+	}
+}
+
+// BenchmarkIdentityGrid checks the exact identity 𝓕̄ − 𝓕 = π̄(Q̄ − Q)V to 1e-8 on the grid
+// points of Tables A and B whose truncation at N = 150 is exact to round-off (ρ1, σ1 ≤ 0.83),
+// for both rewards and both perturbations (digest 002 §2.6); too slow for the unit tests.
+func BenchmarkIdentityGrid(b *testing.B) {
+	for b.Loop() {
+		worst, points := 0.0, 0
+		for k := range len(tableA) + len(tableB) {
+			var w *Walk
+			if k < len(tableA) {
+				r := tableA[k][0]
+				mu := 1 / (1 + 2*r)
+				w = jointDeparture(r*mu, mu, 0.3*mu)
+			} else {
+				w = jointDeparture(0.2, 0.6, 0.6*tableB[k-len(tableA)][0])
+			}
+			p, _, _ := Build(w, Spec{})
+			ph, _, _ := BuildHomogeneous(w, nil, Outward{}, Outward{})
+			if max(p.Terms[0].Rho, p.Terms[0].Sigma) > 0.83 {
+				continue
+			}
+			box, err := NewBox(context.Background(), w.Rate, 150)
+			if err != nil {
+				b.Fatal(err)
+			}
+			points++
+			for _, rw := range []*Reward{indicator, queue1} {
+				for _, pp := range []*Perturbed{p, ph} {
+					o, err := pp.RunOracle(box, rw.Eval, rw.Mean(pp))
+					if err != nil {
+						b.Fatal(err)
+					}
+					worst = max(worst, o.Residual)
+				}
+			}
+		}
+		if worst > 1e-8 {
+			b.Errorf("largest identity residual %g > 1e-8", worst)
+		}
+		b.ReportMetric(worst, "max-residual")
+		b.ReportMetric(float64(points), "points")
 	}
 }
