@@ -60,6 +60,8 @@ type PerturbReport struct {
 	Model  string            `json:"model"`
 	Reward PerturbRewardInfo `json:"reward"`
 	Walk   PerturbWalk       `json:"walk"`
+	// Intersections lists every point of Q ∩ H and Q ∩ V in (0, 1)² as [ρ, σ].
+	Intersections map[string][][2]float64 `json:"intersections"`
 	PerturbBlock
 	Bias        *PerturbBias       `json:"bias,omitempty"`
 	Homogeneous *PerturbBlock      `json:"homogeneous,omitempty"`
@@ -220,7 +222,14 @@ func runPerturb(ctx context.Context, p *Problem, s *PerturbSettings) (Report, er
 	} else if w, err = qp.Recognize(m, axes); err != nil {
 		return nil, err
 	}
-	rep := &PerturbReport{Model: m.IR.Name, Walk: PerturbWalk{Q: w.Q, H: w.H, V: w.V, R: w.R, Gamma: w.Gamma()}}
+	rep := &PerturbReport{Model: m.IR.Name, Walk: PerturbWalk{Q: w.Q, H: w.H, V: w.V, R: w.R, Gamma: w.Gamma()},
+		Intersections: map[string][][2]float64{"QH": {}, "QV": {}}}
+	for _, pt := range w.IntersectQH() {
+		rep.Intersections["QH"] = append(rep.Intersections["QH"], [2]float64{pt.Rho, pt.Sigma})
+	}
+	for _, pt := range w.IntersectQV() {
+		rep.Intersections["QV"] = append(rep.Intersections["QV"], [2]float64{pt.Rho, pt.Sigma})
+	}
 	rep.Walk.Gamma = s.Gamma
 	f, name, err := perturbReward(m, s.Reward, axes)
 	if err != nil {
@@ -568,6 +577,16 @@ func (r *PerturbReport) Text() string {
 	fmt.Fprintf(&b, "model %s: random walk in the quarter plane\n\n", r.Model)
 	w := qp.Walk{Q: r.Walk.Q, H: r.Walk.H, V: r.Walk.V, R: r.Walk.R}
 	b.WriteString(w.String())
+	for _, k := range []string{"QH", "QV"} {
+		fmt.Fprintf(&b, "Q ∩ %s in (0,1)²:", k[1:])
+		for _, pt := range r.Intersections[k] {
+			fmt.Fprintf(&b, " (%s, %s)", g(pt[0]), g(pt[1]))
+		}
+		if len(r.Intersections[k]) == 0 {
+			b.WriteString(" none")
+		}
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "uniformisation constant γ = %s (bias bounds are in continuous-time units: no bound depends on γ)\n\n", g(r.Walk.Gamma))
 	fmt.Fprintf(&b, "reward %s: %s", r.Reward.Name, r.Reward.Class)
 	rw := &qp.Reward{}
