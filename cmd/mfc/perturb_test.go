@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -148,5 +149,30 @@ func TestPerturbLP(t *testing.T) {
 	}
 	if _, ok := rep["error"]; ok {
 		t.Error("an infeasible LP reported an error bound")
+	}
+}
+
+// TestPerturbTables: the tables read from --tables give the same perturbation as the tables
+// recognised from the model (here the generic walk's, read by the joint-departure model,
+// whose rewards have the same names): F̄ = 0.06393221833819956 (digest 002 §3.7).
+func TestPerturbTables(t *testing.T) {
+	t.Parallel()
+	terms := "0.75,0.6708799312799236,0.049368010308011454;0.9,0.6358947992452972,0.014564208030188108"
+	rep := perturbJSON(t, "../../examples/quarter_plane_generic.mf", "--terms", terms)
+	data, err := json.Marshal(rep["walk"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "tables.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := perturbJSON(t, "../../examples/quarter_plane.mf", "--tables", path, "--terms", terms, "--hbar10", "threshold", "--vbar01", "threshold")
+	if f := got["F_bar"].(float64); math.Abs(f-0.06393221833819956) > 1e-12 {
+		t.Errorf("F̄ = %.17g from --tables, want 0.06393221833819956", f)
+	}
+	_, errOut, status := runCLI("perturb", "../../examples/quarter_plane.mf", "--tables", "/nonexistent/t.json")
+	if status != 1 || !strings.Contains(errOut, "--tables") {
+		t.Errorf("missing tables file: status %d, %q", status, errOut)
 	}
 }
