@@ -199,18 +199,23 @@ func TestOracleDetailed(t *testing.T) {
 
 // BenchmarkIdentityGrid checks the exact identity 𝓕̄ − 𝓕 = π̄(Q̄ − Q)V to 1e-8 on the grid
 // points of Tables A and B whose truncation at N = 150 is exact to round-off (ρ1, σ1 ≤ 0.83),
-// for both rewards and both perturbations (digest 002 §2.6); too slow for the unit tests.
+// for both rewards and both perturbations (digest 002 §2.6), and the truth columns π(0,0)
+// and E[N1] there to their printed digits; too slow for the unit tests.
 func BenchmarkIdentityGrid(b *testing.B) {
 	for b.Loop() {
 		worst, points := 0.0, 0
 		for k := range len(tableA) + len(tableB) {
 			var w *Walk
+			var pi00, en1, en1Tol float64
 			if k < len(tableA) {
 				r := tableA[k][0]
 				mu := 1 / (1 + 2*r)
 				w = jointDeparture(r*mu, mu, 0.3*mu)
+				pi00, en1, en1Tol = tableA[k][10], tableA[k][14], 5e-7
 			} else {
-				w = jointDeparture(0.2, 0.6, 0.6*tableB[k-len(tableA)][0])
+				row := tableB[k-len(tableA)]
+				w = jointDeparture(0.2, 0.6, 0.6*row[0])
+				pi00, en1, en1Tol = row[6], row[11], 5e-7
 			}
 			p, _, _ := Build(w, Spec{})
 			ph, _, _ := BuildHomogeneous(w, nil, Outward{}, Outward{})
@@ -222,6 +227,12 @@ func BenchmarkIdentityGrid(b *testing.B) {
 				b.Fatal(err)
 			}
 			points++
+			if got := box.Pi(0, 0); math.Abs(got-pi00) > 5e-9 {
+				b.Errorf("point %d: π(0,0) = %.10g, digest %.8f", k, got, pi00)
+			}
+			if got := box.Expect(queue1.Eval); math.Abs(got-en1) > en1Tol {
+				b.Errorf("point %d: E[N1] = %.10g, digest %.6f", k, got, en1)
+			}
 			for _, rw := range []*Reward{indicator, queue1} {
 				for _, pp := range []*Perturbed{p, ph} {
 					o, err := pp.RunOracle(box, rw.Eval, rw.Mean(pp))
