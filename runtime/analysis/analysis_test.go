@@ -32,6 +32,7 @@ func TestFastEnvironment(t *testing.T) {
 		// truncate works on the chain of a region; T1 declares none.
 		"truncate": "noregion",
 		"slow":     "other",
+		"perturb":  "refuse",
 	}
 	for _, a := range analysis.All() {
 		a := a

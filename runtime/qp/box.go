@@ -1,0 +1,262 @@
+package qp
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+)
+
+// RateFunc is the rate of the jump (i, j) at (n1, n2).
+type RateFunc func(n1, n2, i, j int) float64
+
+// Box is the walk truncated to the box {0..N}² with the jumps that leave the box dropped
+// (digest 002 §3.8): the same chain as `mfc exact --region box --reentry drop` on a model
+// whose region box is n1 ≤ N and n2 ≤ N, built here directly from the rate tables. The
+// generator grounded at the origin (its row and column deleted) is factorised once by a
+// banded LU without pivoting in the natural ordering n1(N+1) + n2 (bandwidth N + 2; the
+// negated grounded generator is a non-singular M-matrix, for which elimination without
+// pivoting is stable), and π and the relative value functions are solved with it.
+type Box struct {
+	N    int
+	rate RateFunc
+	lu   *bandLU
+	pi   []float64
+	// Residual is ‖πQ‖₁ / max|q_ii| of the computed law.
+	Residual float64
+}
+
+// Index returns the state index of (n1, n2): n1(N+1) + n2.
+func (b *Box) Index(n1, n2 int) int { return n1*(b.N+1) + n2 }
+
+// MaxBoxBytes bounds the memory of the band factors (about 8(N+1)²(2N+5) bytes).
+const MaxBoxBytes = 2 << 30
+
+// NewBox builds the truncated generator and factorises it: (N+1)² states; the LU costs
+// O(N⁴) flops and O(N³) memory (N = 200: about 3·10⁹ flops and 130 MB).
+func NewBox(ctx context.Context, rate RateFunc, N int) (*Box, error) {
+	if N < 1 {
+		return nil, fmt.Errorf("truncation level %d: must be ≥ 1", N)
+	}
+	n := (N+1)*(N+1) - 1
+	k := N + 2
+	if bytes := 8 * float64(n) * float64(2*k+1); bytes > MaxBoxBytes {
+		return nil, fmt.Errorf("the truncated chain on {0..%d}² needs %.1f GB for its band factors (limit %.1f GB): use a smaller N", N, bytes/(1<<30), float64(MaxBoxBytes)/(1<<30))
+	}
+	b := &Box{N: N, rate: rate}
+	// Grounded generator G: states 1..n (state 0, the origin, deleted), row i−1 for state i.
+	lu := newBandLU(n, k)
+	out := func(n1, n2 int) float64 {
+		s := 0.0
+		for i := -1; i <= 1; i++ {
+			for j := -1; j <= 1; j++ {
+				m1, m2 := n1+i, n2+j
+				if (i != 0 || j != 0) && m1 >= 0 && m2 >= 0 && m1 <= N && m2 <= N {
+					s += rate(n1, n2, i, j)
+				}
+			}
+		}
+		return s
+	}
+	row0 := make([]float64, n) // π_0 Q_{0,j}, the right side of the transposed solve
+	for n1 := 0; n1 <= N; n1++ {
+		for n2 := 0; n2 <= N; n2++ {
+			s := b.Index(n1, n2)
+			for i := -1; i <= 1; i++ {
+				for j := -1; j <= 1; j++ {
+					m1, m2 := n1+i, n2+j
+					if m1 < 0 || m2 < 0 || m1 > N || m2 > N {
+						continue
+					}
+					t := b.Index(m1, m2)
+					x := -out(n1, n2)
+					if i != 0 || j != 0 {
+						x = rate(n1, n2, i, j)
+					}
+					switch {
+					case s == 0 && t != 0:
+						row0[t-1] = x
+					case s != 0 && t != 0:
+						lu.set(s-1, t-1, x)
+					}
+				}
+			}
+		}
+	}
+	if err := lu.factor(ctx); err != nil {
+		return nil, fmt.Errorf("truncated chain on {0..%d}²: %w", N, err)
+	}
+	b.lu = lu
+	// π_{≠0} G = −π_0 Q_{0,≠0} with π_0 = 1, then normalise.
+	for i := range row0 {
+		row0[i] = -row0[i]
+	}
+	x := lu.solveT(row0)
+	b.pi = make([]float64, n+1)
+	b.pi[0] = 1
+	copy(b.pi[1:], x)
+	sum := 0.0
+	for _, p := range b.pi {
+		sum += p
+	}
+	for i := range b.pi {
+		b.pi[i] /= sum
+	}
+	b.Residual = b.residual(out)
+	return b, nil
+}
+
+// residual returns ‖πQ‖₁ / max_i q_i.
+func (b *Box) residual(out func(n1, n2 int) float64) float64 {
+	N := b.N
+	r := make([]float64, len(b.pi))
+	qmax := 0.0
+	for n1 := 0; n1 <= N; n1++ {
+		for n2 := 0; n2 <= N; n2++ {
+			s := b.Index(n1, n2)
+			o := out(n1, n2)
+			qmax = max(qmax, o)
+			r[s] -= b.pi[s] * o
+			for i := -1; i <= 1; i++ {
+				for j := -1; j <= 1; j++ {
+					m1, m2 := n1+i, n2+j
+					if (i != 0 || j != 0) && m1 >= 0 && m2 >= 0 && m1 <= N && m2 <= N {
+						r[b.Index(m1, m2)] += b.pi[s] * b.rate(n1, n2, i, j)
+					}
+				}
+			}
+		}
+	}
+	s := 0.0
+	for _, x := range r {
+		s += math.Abs(x)
+	}
+	return s / qmax
+}
+
+// Pi returns π(n1, n2) of the truncated chain.
+func (b *Box) Pi(n1, n2 int) float64 { return b.pi[b.Index(n1, n2)] }
+
+// Expect returns Σ π(n) F(n) over the box. O(N²).
+func (b *Box) Expect(f func(n1, n2 int) float64) float64 {
+	s := 0.0
+	for n1 := 0; n1 <= b.N; n1++ {
+		for n2 := 0; n2 <= b.N; n2++ {
+			s += b.pi[b.Index(n1, n2)] * f(n1, n2)
+		}
+	}
+	return s
+}
+
+// BoundaryMass returns the mass of the states with n1 = N or n2 = N, the monitor of the
+// truncation error. O(N).
+func (b *Box) BoundaryMass() float64 {
+	s := 0.0
+	for k := 0; k <= b.N; k++ {
+		s += b.Pi(b.N, k)
+		if k < b.N {
+			s += b.Pi(k, b.N)
+		}
+	}
+	return s
+}
+
+// Relative returns the relative value function V with QV = 𝓕 − F on the box, normalised
+// by V(0, 0) = 0: the grounded solve G V_{≠0} = 𝓕 − F_{≠0}. O(N³).
+func (b *Box) Relative(f func(n1, n2 int) float64) []float64 {
+	fbar := b.Expect(f)
+	rhs := make([]float64, len(b.pi)-1)
+	for n1 := 0; n1 <= b.N; n1++ {
+		for n2 := 0; n2 <= b.N; n2++ {
+			if s := b.Index(n1, n2); s > 0 {
+				rhs[s-1] = fbar - f(n1, n2)
+			}
+		}
+	}
+	x := b.lu.solve(rhs)
+	return append([]float64{0}, x...)
+}
+
+// bandLU is a banded LU factorisation without pivoting of an n×n matrix with k sub- and
+// super-diagonals, stored by rows: element (i, j) at a[i*(2k+1) + j − i + k].
+type bandLU struct {
+	n, k int
+	a    []float64
+}
+
+func newBandLU(n, k int) *bandLU {
+	return &bandLU{n: n, k: k, a: make([]float64, n*(2*k+1))}
+}
+
+func (m *bandLU) set(i, j int, x float64) { m.a[i*(2*m.k+1)+j-i+m.k] = x }
+
+// factor overwrites the band with L (unit lower, below the diagonal) and U. O(n k²).
+func (m *bandLU) factor(ctx context.Context) error {
+	w := 2*m.k + 1
+	for p := 0; p < m.n; p++ {
+		if p%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rp := m.a[p*w : (p+1)*w]
+		piv := rp[m.k]
+		if piv == 0 || math.IsNaN(piv) {
+			return fmt.Errorf("zero pivot at state %d: the truncated chain is not irreducible", p+1)
+		}
+		hi := min(p+m.k, m.n-1)
+		up := rp[m.k+1 : m.k+1+hi-p] // U(p, p+1..hi)
+		for i := p + 1; i <= hi; i++ {
+			ri := m.a[i*w : (i+1)*w]
+			off := p - i + m.k // column p in row i
+			l := ri[off]
+			if l == 0 {
+				continue
+			}
+			l /= piv
+			ri[off] = l
+			floats.AddScaled(ri[off+1:off+1+len(up)], -l, up) // assembly AXPY
+
+		}
+	}
+	return nil
+}
+
+// solve returns x with (LU) x = b. O(n k).
+func (m *bandLU) solve(b []float64) []float64 {
+	w := 2*m.k + 1
+	x := append([]float64(nil), b...)
+	for i := 0; i < m.n; i++ {
+		ri := m.a[i*w:]
+		for j := max(0, i-m.k); j < i; j++ {
+			x[i] -= ri[j-i+m.k] * x[j]
+		}
+	}
+	for i := m.n - 1; i >= 0; i-- {
+		ri := m.a[i*w:]
+		for j := i + 1; j <= min(i+m.k, m.n-1); j++ {
+			x[i] -= ri[j-i+m.k] * x[j]
+		}
+		x[i] /= ri[m.k]
+	}
+	return x
+}
+
+// solveT returns y with yᵀ(LU) = bᵀ: Uᵀ z = b, then Lᵀ y = z. O(n k).
+func (m *bandLU) solveT(b []float64) []float64 {
+	w := 2*m.k + 1
+	y := append([]float64(nil), b...)
+	for i := 0; i < m.n; i++ {
+		y[i] /= m.a[i*w+m.k]
+		ri := m.a[i*w:]
+		for j := i + 1; j <= min(i+m.k, m.n-1); j++ {
+			y[j] -= ri[j-i+m.k] * y[i]
+		}
+	}
+	for i := m.n - 1; i >= 0; i-- {
+		ri := m.a[i*w:]
+		for j := max(0, i-m.k); j < i; j++ {
+			y[j] -= ri[j-i+m.k] * y[i]
+		}
+	}
+	return y
+}

@@ -1,0 +1,42 @@
+package qp
+
+import (
+	"context"
+	"testing"
+)
+
+// TestBoxTruth: the digest's truncated truths at N = 200 (λ = 0.2, μ = 0.6, μ* = 0.18):
+// π(0,0) = 0.183999236545 and E[N1] = 1.232392392636 (digest 002 §3.6, its own banded-LU
+// solve), to 1e-9 absolute; and the oracle's ΔV_{(−1,0)}(1,0) = (1 − π(0,0))/(2λ).
+func TestBoxTruth(t *testing.T) {
+	t.Parallel()
+	w := jointDeparture(0.2, 0.6, 0.18)
+	b, err := NewBox(context.Background(), w.Rate, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ind := func(n1, n2 int) float64 {
+		if n1 == 0 && n2 == 0 {
+			return 1
+		}
+		return 0
+	}
+	if got := b.Pi(0, 0); abs(got-0.183999236545) > 1e-9 {
+		t.Errorf("π(0,0) = %.12g, want 0.183999236545", got)
+	}
+	if got := b.Expect(func(n1, _ int) float64 { return float64(n1) }); abs(got-1.232392392636) > 1e-9 {
+		t.Errorf("E[N1] = %.12g, want 1.232392392636", got)
+	}
+	v := b.Relative(ind)
+	dv := v[b.Index(0, 0)] - v[b.Index(1, 0)]
+	if want := (1 - b.Pi(0, 0)) / 0.4; abs(dv-want) > 1e-8 || abs(dv-2.04000190864) > 1e-9 {
+		t.Errorf("ΔV_(−1,0)(1,0) = %.12g, want %.12g = 2.04000190864", dv, want)
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
