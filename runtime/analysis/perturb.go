@@ -402,7 +402,7 @@ func perturbTruncation(ctx context.Context, rep *PerturbReport, w *qp.Walk, rw *
 	var fs [2]float64
 	t := &PerturbTruncation{N: N}
 	for k, n := range []int{N, 2 * N} {
-		b, err := qp.NewBox(ctx, w.Rate, n)
+		b, err := qp.NewBoxLaw(ctx, w.Rate, n)
 		if err != nil {
 			return err
 		}
