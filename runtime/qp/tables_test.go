@@ -250,3 +250,36 @@ func BenchmarkIdentityGrid(b *testing.B) {
 		b.ReportMetric(float64(points), "points")
 	}
 }
+
+// TestTableATruths recomputes Table A's truth columns, π(0,0) and E[N1] (digest 002 §3.6),
+// on the box chain with leaving jumps dropped (NewBoxLaw, residual ≤ 1e-13), on every row
+// including r = 0.6 … 0.9, where the box must be large: N with σ1^N·N < 1e-13 (the tail
+// beyond the box decays like the slower of ρ1, σ1), at most 600. Tolerances: the printed
+// 8 digits (5e-9) for π(0,0), 1e-6 at r = 0.9 (the issue's), and half a unit of the
+// printed E[N1] (6 decimals; 19.70 to 1e-2 at r = 0.9).
+func TestTableATruths(t *testing.T) {
+	t.Parallel()
+	for _, row := range tableA {
+		r := row[0]
+		mu := 1 / (1 + 2*r)
+		w := jointDeparture(r*mu, mu, 0.3*mu)
+		slow := max(row[4], row[5])
+		N := 50
+		for math.Pow(slow, float64(N))*float64(N) > 1e-13 && N < 600 {
+			N += 10
+		}
+		if testing.Short() && N > 300 {
+			continue
+		}
+		box, err := NewBoxLaw(context.Background(), w.Rate, N)
+		if err != nil {
+			t.Fatalf("r = %g: %v", r, err)
+		}
+		tolPi, tolE := 5e-9, 5e-7
+		if r == 0.9 {
+			tolPi, tolE = 1e-6, 5e-3
+		}
+		closeTo(t, "π(0,0) true", box.Pi(0, 0), row[10], tolPi)
+		closeTo(t, "E[N1] true", box.Expect(queue1.Eval), row[14], tolE)
+	}
+}
