@@ -150,17 +150,10 @@ func TimeVarying(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs,
 			if v == 0 {
 				continue
 			}
-			var taken float64
 			var err error
-			row, taken, err = x.expand(i, row[:0])
-			if err != nil {
+			if nxt, row, err = stepFrom(x, w, i, v, nxt, row); err != nil {
 				return nil, err
 			}
-			nxt = padTo(nxt, w.NumStates())
-			for _, e := range row {
-				nxt[e.col] += v * e.rate
-			}
-			nxt[i] += v * (1 - taken)
 		}
 		cur = nxt
 		res.Products++
@@ -199,4 +192,21 @@ func padTo(v []float64, n int) []float64 {
 		v = append(v, 0)
 	}
 	return v
+}
+
+// stepFrom adds to nxt the mass v of state i carried one step of the discrete-time chain
+// (the probabilities of the explorer's time, x.in.Time): v·P(i, j) to every target, the
+// remainder 1 − Σ_j P(i, j) staying at i, exploring i's targets on first use. It returns
+// nxt (grown to the chain's states) and the row buffer. O(tape + J·d).
+func stepFrom(x *explorer, w *Chain, i int, v float64, nxt []float64, row []entry) ([]float64, []entry, error) {
+	row, taken, err := x.expand(i, row[:0])
+	if err != nil {
+		return nxt, row, err
+	}
+	nxt = padTo(nxt, w.NumStates())
+	for _, e := range row {
+		nxt[e.col] += v * e.rate
+	}
+	nxt[i] += v * (1 - taken)
+	return nxt, row, nil
 }

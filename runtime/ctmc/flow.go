@@ -8,6 +8,7 @@ import (
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
+	"github.com/mfcproject/mfc/runtime/ode"
 )
 
 // FlowSettings controls Flow. The zero value (or nil) selects the defaults.
@@ -273,7 +274,7 @@ type flowInt struct {
 }
 
 func newFlowInt(w *Chain, m *runtime.Model, in *ir.Inputs, p0 []float64, set *FlowSettings, cumulative bool, a float64) *flowInt {
-	fi := &flowInt{w: w, x: newExplorer(w, m, in, set.Limits), t0: in.Time, set: set, a: a, facold: dpFacIn}
+	fi := &flowInt{w: w, x: newExplorer(w, m, in, set.Limits), t0: in.Time, set: set, a: a, facold: dp.FacInit}
 	nb := 1
 	if cumulative {
 		fi.cum = nb
@@ -382,17 +383,20 @@ func (fi *flowInt) combine(dst bvec, h float64, c ...float64) {
 
 // attempt computes one step of size h from (t, y) into ynew and returns the ℓ₁ norms of the
 // local error estimates of the blocks.
+// dp is the Dormand–Prince 5(4) pair of package ode.
+var dp = &ode.DP54
+
 func (fi *flowInt) attempt(t, h float64) ([]float64, error) {
 	k := &fi.k
 	stages := []struct {
 		c float64
 		a []float64
 	}{
-		{dpC2, []float64{dpA21}},
-		{dpC3, []float64{dpA31, dpA32}},
-		{dpC4, []float64{dpA41, dpA42, dpA43}},
-		{dpC5, []float64{dpA51, dpA52, dpA53, dpA54}},
-		{1, []float64{dpA61, dpA62, dpA63, dpA64, dpA65}},
+		{dp.C[1], dp.A[1][:1]},
+		{dp.C[2], dp.A[2][:2]},
+		{dp.C[3], dp.A[3][:3]},
+		{dp.C[4], dp.A[4][:4]},
+		{dp.C[5], dp.A[5][:5]},
 	}
 	for s, st := range stages {
 		dst := fi.ytmp
@@ -404,12 +408,12 @@ func (fi *flowInt) attempt(t, h float64) ([]float64, error) {
 			return nil, err
 		}
 	}
-	fi.combine(fi.ynew, h, dpA71, 0, dpA73, dpA74, dpA75, dpA76)
+	fi.combine(fi.ynew, h, dp.A[6][:]...)
 	if err := fi.deriv(t+h, fi.ynew, k[6]); err != nil {
 		return nil, err
 	}
 	norms := make([]float64, len(fi.y))
-	e := [7]float64{dpE1, 0, dpE3, dpE4, dpE5, dpE6, dpE7}
+	e := dp.E
 	for b := range fi.y {
 		sum := 0.0
 		for i := range fi.y[b] {
@@ -503,7 +507,7 @@ func (fi *flowInt) run(ctx context.Context, times []float64, end float64, out fu
 			if math.IsInf(errn, 1) || math.IsNaN(errn) {
 				h = hs / 10
 			} else {
-				h = hs / math.Min(1/dpFacMn, math.Pow(errn, dpExpo1)/dpSafe)
+				h = hs / math.Min(1/dp.FacMin, math.Pow(errn, dp.Expo1)/dp.Safe)
 			}
 			if h < 1e-14*math.Max(1, math.Abs(t)) {
 				return fmt.Errorf("ctmc: the integration of the forward equation failed at t = %g: the step size underflowed (rates that jump in t, or that overflow)", t)
@@ -528,10 +532,10 @@ func (fi *flowInt) run(ctx context.Context, times []float64, end float64, out fu
 			t += hs
 		}
 		// PI control (DOPRI5); a step shortened to end on an output time does not shrink h.
-		fac := math.Pow(math.Max(errn, 1e-300), dpExpo1) / math.Pow(fi.facold, dpBeta)
-		fac = math.Max(1/dpFacMx, math.Min(1/dpFacMn, fac/dpSafe))
+		fac := math.Pow(math.Max(errn, 1e-300), dp.Expo1) / math.Pow(fi.facold, dp.Beta)
+		fac = math.Max(1/dp.FacMax, math.Min(1/dp.FacMin, fac/dp.Safe))
 		hn := hs / fac
-		fi.facold = math.Max(errn, dpFacIn)
+		fi.facold = math.Max(errn, dp.FacInit)
 		if fi.rejectedLast {
 			hn = math.Min(hn, hs)
 		}
@@ -546,48 +550,3 @@ func (fi *flowInt) run(ctx context.Context, times []float64, end float64, out fu
 		}
 	}
 }
-
-// Dormand–Prince 5(4) coefficients (Dormand & Prince 1980; Hairer, Nørsett & Wanner vol. I,
-// Table II.5.2), the error coefficients e = b − b̂ and the step-size control constants of
-// DOPRI5, as in package ode.
-const (
-	dpC2 = 1.0 / 5
-	dpC3 = 3.0 / 10
-	dpC4 = 4.0 / 5
-	dpC5 = 8.0 / 9
-
-	dpA21 = 1.0 / 5
-	dpA31 = 3.0 / 40
-	dpA32 = 9.0 / 40
-	dpA41 = 44.0 / 45
-	dpA42 = -56.0 / 15
-	dpA43 = 32.0 / 9
-	dpA51 = 19372.0 / 6561
-	dpA52 = -25360.0 / 2187
-	dpA53 = 64448.0 / 6561
-	dpA54 = -212.0 / 729
-	dpA61 = 9017.0 / 3168
-	dpA62 = -355.0 / 33
-	dpA63 = 46732.0 / 5247
-	dpA64 = 49.0 / 176
-	dpA65 = -5103.0 / 18656
-	dpA71 = 35.0 / 384
-	dpA73 = 500.0 / 1113
-	dpA74 = 125.0 / 192
-	dpA75 = -2187.0 / 6784
-	dpA76 = 11.0 / 84
-
-	dpE1 = 71.0 / 57600
-	dpE3 = -71.0 / 16695
-	dpE4 = 71.0 / 1920
-	dpE5 = -17253.0 / 339200
-	dpE6 = 22.0 / 525
-	dpE7 = -1.0 / 40
-
-	dpSafe  = 0.9
-	dpBeta  = 0.04
-	dpExpo1 = 0.2 - dpBeta*0.75
-	dpFacMn = 0.2
-	dpFacMx = 10.0
-	dpFacIn = 1e-4
-)

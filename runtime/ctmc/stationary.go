@@ -163,8 +163,12 @@ func Components(q *linalg.CSR) (comp []int32, n int) {
 
 // ClosedClasses returns the closed communicating classes of the chain (components with no
 // positive rate leaving them), each as the sorted list of its states.
-func ClosedClasses(c *Chain) [][]int {
-	q := c.Q
+func ClosedClasses(c *Chain) [][]int { return GeneratorClosedClasses(c.Q) }
+
+// GeneratorClosedClasses returns the closed classes of the graph of the generator q
+// (strongly connected components with no positive rate to another), each as the sorted
+// list of its states. O(n + nnz).
+func GeneratorClosedClasses(q *linalg.CSR) [][]int {
 	comp, n := Components(q)
 	open := make([]bool, n)
 	for i := 0; i < q.Rows; i++ {

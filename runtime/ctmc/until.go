@@ -193,17 +193,10 @@ func TimeVaryingUntil(ctx context.Context, c *Chain, m *runtime.Model, in *ir.In
 				nxt[i] += v
 				continue
 			}
-			var taken float64
 			var err error
-			row, taken, err = x.expand(i, row[:0])
-			if err != nil {
+			if nxt, row, err = stepFrom(x, w, i, v, nxt, row); err != nil {
 				return nil, err
 			}
-			nxt = padTo(nxt, w.NumStates())
-			for _, e := range row {
-				nxt[e.col] += v * e.rate
-			}
-			nxt[i] += v * (1 - taken)
 		}
 		cur, nxt = nxt, cur
 		nodes.sync()

@@ -60,6 +60,33 @@ const (
 	dpFacIn = 1e-4              // initial and minimal facold
 )
 
+// DP54 is the Dormand–Prince 5(4) pair of Solve's explicit method with its step-size
+// control constants, for integrators outside this package whose state does not fit
+// Problem (ctmc.Flow, whose state space grows as states are reached): stage s (1..6) is
+// evaluated at t + C[s]·h from y + h·Σ_{j<s} A[s][j]·k_j, the solution is
+// y + h·Σ_j A[6][j]·k_j (FSAL), and E = b − b̂ weighs the error estimate; a step is accepted
+// when the error norm err ≤ 1 and the next step is h/min(1/FacMin, max(1/FacMax,
+// err^Expo1/facold^Beta/Safe)) with facold = max(err, FacInit).
+var DP54 = struct {
+	C                                          [7]float64
+	A                                          [7][6]float64
+	E                                          [7]float64
+	Safe, Beta, Expo1, FacMin, FacMax, FacInit float64
+}{
+	C: [7]float64{0, dpC2, dpC3, dpC4, dpC5, 1, 1},
+	A: [7][6]float64{
+		{},
+		{dpA21},
+		{dpA31, dpA32},
+		{dpA41, dpA42, dpA43},
+		{dpA51, dpA52, dpA53, dpA54},
+		{dpA61, dpA62, dpA63, dpA64, dpA65},
+		{dpA71, 0, dpA73, dpA74, dpA75, dpA76},
+	},
+	E:    [7]float64{dpE1, 0, dpE3, dpE4, dpE5, dpE6, dpE7},
+	Safe: dpSafe, Beta: dpBeta, Expo1: dpExpo1, FacMin: dpFacMn, FacMax: dpFacMx, FacInit: dpFacIn,
+}
+
 // dopri is the Dormand–Prince 5(4) stepper with FSAL, PI control,
 // 4th-order dense output and Shampine/Hairer stiffness detection.
 type dopri struct {

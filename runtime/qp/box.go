@@ -49,18 +49,7 @@ func NewBox(ctx context.Context, rate RateFunc, N int) (*Box, error) {
 	b := &Box{N: N, rate: rate}
 	// Grounded generator G: states 1..n (state 0, the origin, deleted), row i−1 for state i.
 	lu := newBandLU(n, k)
-	out := func(n1, n2 int) float64 {
-		s := 0.0
-		for i := -1; i <= 1; i++ {
-			for j := -1; j <= 1; j++ {
-				m1, m2 := n1+i, n2+j
-				if (i != 0 || j != 0) && m1 >= 0 && m2 >= 0 && m1 <= N && m2 <= N {
-					s += rate(n1, n2, i, j)
-				}
-			}
-		}
-		return s
-	}
+	out := boxOut(rate, N)
 	row0 := make([]float64, n) // π_0 Q_{0,j}, the right side of the transposed solve
 	for n1 := 0; n1 <= N; n1++ {
 		for n2 := 0; n2 <= N; n2++ {
@@ -150,18 +139,7 @@ func NewBoxLaw(ctx context.Context, rate RateFunc, N int) (*Box, error) {
 	b := &Box{N: N, rate: rate}
 	n := (N + 1) * (N + 1)
 	q := &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1)}
-	out := func(n1, n2 int) float64 {
-		s := 0.0
-		for i := -1; i <= 1; i++ {
-			for j := -1; j <= 1; j++ {
-				m1, m2 := n1+i, n2+j
-				if (i != 0 || j != 0) && m1 >= 0 && m2 >= 0 && m1 <= N && m2 <= N {
-					s += rate(n1, n2, i, j)
-				}
-			}
-		}
-		return s
-	}
+	out := boxOut(rate, N)
 	for n1 := 0; n1 <= N; n1++ {
 		for n2 := 0; n2 <= N; n2++ {
 			// Columns in increasing order: (m1, m2) lexicographic is the index order.
@@ -190,6 +168,23 @@ func NewBoxLaw(ctx context.Context, rate RateFunc, N int) (*Box, error) {
 	}
 	b.Residual = b.residual(out)
 	return b, nil
+}
+
+// boxOut returns the total rate of the jumps from (n1, n2) that stay in {0..N}², the
+// negated diagonal of the truncated generator. O(1) a call.
+func boxOut(rate RateFunc, N int) func(n1, n2 int) float64 {
+	return func(n1, n2 int) float64 {
+		s := 0.0
+		for i := -1; i <= 1; i++ {
+			for j := -1; j <= 1; j++ {
+				m1, m2 := n1+i, n2+j
+				if (i != 0 || j != 0) && m1 >= 0 && m2 >= 0 && m1 <= N && m2 <= N {
+					s += rate(n1, n2, i, j)
+				}
+			}
+		}
+		return s
+	}
 }
 
 // Pi returns π(n1, n2) of the truncated chain.

@@ -318,7 +318,7 @@ func (t *Truncation) AugmentWith(r *Reentry) (*linalg.CSR, error) {
 		a.Val[diag] = -sum
 		a.RowPtr = append(a.RowPtr, len(a.Col))
 	}
-	if classes := closedClasses(a); len(classes) != 1 {
+	if classes := ctmc.GeneratorClosedClasses(a); len(classes) != 1 {
 		sort.Slice(classes, func(i, j int) bool { return t.lexLess(classes[i][0], classes[j][0]) })
 		e := &NonUniqueError{Rule: r.Rule}
 		for _, cl := range classes {
@@ -329,36 +329,6 @@ func (t *Truncation) AugmentWith(r *Reentry) (*linalg.CSR, error) {
 	return a, nil
 }
 
-// closedClasses returns the closed classes of the graph of q (strongly connected
-// components with no positive rate to another), each as its sorted states. O(|S| + nnz).
-func closedClasses(q *linalg.CSR) [][]int {
-	comp, nc := ctmc.Components(q)
-	open := make([]bool, nc)
-	for i := 0; i < q.Rows; i++ {
-		for p := q.RowPtr[i]; p < q.RowPtr[i+1]; p++ {
-			if q.Val[p] > 0 && comp[q.Col[p]] != comp[i] {
-				open[comp[i]] = true
-			}
-		}
-	}
-	slot := make([]int, nc)
-	for i := range slot {
-		slot[i] = -1
-	}
-	var classes [][]int
-	for i := 0; i < q.Rows; i++ {
-		k := comp[i]
-		if open[k] {
-			continue
-		}
-		if slot[k] < 0 {
-			slot[k] = len(classes)
-			classes = append(classes, nil)
-		}
-		classes[slot[k]] = append(classes[slot[k]], i)
-	}
-	return classes
-}
 
 // ReentryOf returns the re-entry law that o asks for: o.ReentryMatrix when set, else the
 // rule o.Reentry, else def (the scheme's default rule).
