@@ -329,7 +329,6 @@ func (t *Truncation) AugmentWith(r *Reentry) (*linalg.CSR, error) {
 	return a, nil
 }
 
-
 // ReentryOf returns the re-entry law that o asks for: o.ReentryMatrix when set, else the
 // rule o.Reentry, else def (the scheme's default rule).
 func ReentryOf(t *Truncation, o *Options, def string) (*Reentry, error) {
