@@ -26,7 +26,7 @@ init { X = 0 }
 measure chi = transient(r, floor(1 / eps + 0.5))
 `
 
-// TestSlowSlopes runs mfc slow --slopes on D1, D3, D4 and D5 (seed-004 §8) and checks the
+// TestSlowSlopes runs mfc slow --slopes on D1, D3, D4, D5, C1 and C2 (seed-004 §8) and checks the
 // halving ratios of the errors against the digest's windows: [3.0, 4.6] for first order,
 // [6.0, 9.0] for second order; also that the report carries the exact values and errors.
 func TestSlowSlopes(t *testing.T) {
@@ -41,6 +41,9 @@ func TestSlowSlopes(t *testing.T) {
 		{"D3", "@slow_chain", "chi", "start", "eps=0.002,0.001,0.0005", false, 1, map[int][2]float64{1: {3, 4.6}}},
 		{"D4", d4Source, "chi", "end", "eps=0.02,0.01,0.005,0.0025", true, 2, map[int][2]float64{1: {3, 4.6}, 2: {6, 9}}},
 		{"D5", "@slow_chain", "tau", "", "eps=0.0004,0.0002,0.0001", false, 1, map[int][2]float64{1: {3, 4.6}}},
+		// Continuous time against the forward-equation reference of mfc exact (ctmc.Flow).
+		{"C1", "@slow_ctmc", "at_end", "", "eps=0.04,0.02,0.01,0.005", false, 2, map[int][2]float64{1: {3, 4.6}, 2: {6, 9}}},
+		{"C2", "@slow_ctmc", "disc", "", "eps=0.04,0.02,0.01", false, 2, map[int][2]float64{1: {3, 4.6}, 2: {6, 9}}},
 	}
 	a := analysis.Lookup("slow")
 	for _, c := range cases {
