@@ -68,18 +68,26 @@ type SlowMeasure struct {
 	Kind            string    `json:"kind"`
 	Expand          string    `json:"expand"`
 	Deriv           string    `json:"deriv"`
-	FDStep          int       `json:"fd_step,omitempty"`
+	FDStep          *int      `json:"fd_step"` // nil with exact derivatives
 	Order           int       `json:"order"`
 	Terms           []float64 `json:"terms"`
 	Value           float64   `json:"value"`
-	Exact           *float64  `json:"exact,omitempty"`
+	Exact           *float64  `json:"exact"`
 	ExactBound      float64   `json:"exact_bound,omitempty"`
 	ExactNote       string    `json:"exact_note,omitempty"`
-	Error           []float64 `json:"error,omitempty"`
-	ErrorPct        []float64 `json:"error_pct,omitempty"`
+	Error           []float64 `json:"error"`     // nil without --exact
+	ErrorPct        []float64 `json:"error_pct"` // nil without --exact
 	AvailableOrders []int     `json:"available_orders"`
 	States          int       `json:"states"`
 	Solves          int       `json:"solves"`
+}
+
+// fdStep is the finite-difference step j for the report, nil with exact derivatives (j = 0).
+func fdStep(j int) *int {
+	if j <= 0 {
+		return nil
+	}
+	return &j
 }
 
 // SlowFrozen is the frozen chain of a measure: its time and stationary law (omitted above
@@ -219,7 +227,7 @@ func runSlow(ctx context.Context, p *Problem, s *SlowSettings) (Report, error) {
 			continue
 		}
 		rep.names = append(rep.names, name)
-		sm := &SlowMeasure{Kind: res.Kind, Expand: res.Expand, Deriv: res.Deriv, FDStep: res.FDStep, Order: res.Order,
+		sm := &SlowMeasure{Kind: res.Kind, Expand: res.Expand, Deriv: res.Deriv, FDStep: fdStep(res.FDStep), Order: res.Order,
 			Terms: res.Terms, Value: res.Value, AvailableOrders: res.AvailableOrders, States: res.States, Solves: res.Solves}
 		rep.Measures[name] = sm
 		fr := &SlowFrozen{T: res.T}
@@ -381,8 +389,8 @@ func (r *SlowReport) Text() string {
 	for _, name := range r.sortedNames() {
 		m := r.Measures[name]
 		fmt.Fprintf(&b, "\nmeasure %s: %s, expanded at the %s (frozen chain at t = %v, %d states), %s derivatives", name, m.Kind, m.Expand, r.Frozen[name].T, m.States, m.Deriv)
-		if m.FDStep > 0 {
-			fmt.Fprintf(&b, " (step j = %d)", m.FDStep)
+		if m.FDStep != nil {
+			fmt.Fprintf(&b, " (step j = %d)", *m.FDStep)
 		}
 		fmt.Fprintf(&b, "; orders available %v\n", m.AvailableOrders)
 		fmt.Fprintf(&b, "  %-6s %-18s %-18s", "order", "term", "value")
