@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs the speed table of the performance issue in one go: every case with mfc (best wall
+# clock of BENCH_RUNS runs, process start-up and compilation included), and the references
+# beside it where they exist here: rmftool (RMFTOOL_DIR, through bench/refine.sh's driver),
+# the C++ SSA reference (bench/ssa.sh, always, when g++ is present). Prints one line per
+# case: seconds, target, and the ratio to the reference. See bench/README.md.
+#
+# Environment:
+#   BENCH_RUNS   runs per case, best kept (default 3)
+#   BENCH_QUICK  1 = skip the cases above 10 s (the 10⁶-state chain)
+#   RMFTOOL_DIR  rmftool checkout; unset = no rmftool column
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+cd "$root"
+RUNS=${BENCH_RUNS:-3}
+QUICK=${BENCH_QUICK:-0}
+MFC=bench/.mfc
+echo "building mfc -> $MFC" >&2
+go build -o "$MFC" ./cmd/mfc || { echo "go build failed" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+now() { date +%s.%N; }
+best_of() { # command...
+	local best="" t0 t1 s i
+	for ((i = 0; i < RUNS; i++)); do
+		t0=$(now)
+		if ! "$@" >/dev/null 2>"$tmp/err"; then
+			echo "failed: $(head -c 200 "$tmp/err")" >&2
+			echo "n/a"
+			return
+		fi
+		t1=$(now)
+		s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+		if [[ -z "$best" ]] || awk -v a="$best" -v b="$s" 'BEGIN { exit !(b < a) }'; then best=$s; fi
+	done
+	echo "$best"
+}
+row() { # name target command...
+	local name=$1 target=$2
+	shift 2
+	printf "%-58s %10s s   target %s\n" "$name" "$(best_of "$@")" "$target"
+}
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+row "refine JSQ K=100 order 1, steady state" "-" "$MFC" refine examples/jsq.mf --order 1 --format json
+row "refine JSQ K=20 order 2, steady state" "-" "$MFC" refine examples/jsq.mf --set K=20 --order 2 --format json
+row "refine JSQ K=1000 order 1, steady state" "< 1 s" "$MFC" refine examples/jsq.mf --set K=1000 --order 1 --format json
+row "refine JSQ K=300 order 2, steady state" "< 5 s" "$MFC" refine examples/jsq.mf --set K=300 --order 2 --format json
+row "refine JSQ K=10 order 2, transient to T=10" "< 50 ms (solver)" "$MFC" refine examples/jsq.mf --set K=10 --order 2 --t 10 --format json
+row "refine JSQ K=100 order 2, transient to T=5" "< 3 s" "$MFC" refine examples/jsq.mf --order 2 --t 5 --format json
+row "exact examples/sir.mf (501 501 states)" "< 10 s" "$MFC" exact examples/sir.mf --format json
+if [[ "$QUICK" != 1 ]]; then
+	row "exact SIRS 1 000 405 states (stationary)" "< 15 s" "$MFC" exact bench/sirs.mf --set N=1413 --measures none --format json
+fi
+if [[ -n "${RMFTOOL_DIR:-}" ]]; then
+	echo "rmftool beside mfc (bench/refine.sh):"
+	BENCH_RUNS=$RUNS bench/refine.sh
+fi
+if [[ -x bench/ssa.sh ]] && command -v g++ >/dev/null; then
+	echo "SSA against the C++ reference (bench/ssa.sh):"
+	bench/ssa.sh
+fi
