@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -48,10 +49,13 @@ func newExpander(m *runtime.Model, in *ir.Inputs, w *mat.SymDense, c *contractor
 			return nil, err
 		}
 	}
-	e.hb = m.Drift.NewBlocks()
-	if err := m.Drift.HessianBlocks(e.hb, in); err != nil {
+	// The drift's blocks at this point, shared with the contractor's contractions there
+	// (one set of colour sweeps); copied, since the contractor may move to another point.
+	hb, err := c.hessianBlocks(m.Drift, in)
+	if err != nil {
 		return nil, err
 	}
+	e.hb = &autodiff.Blocks{Pattern: hb.Pattern, Off: hb.Off, Val: slices.Clone(hb.Val)}
 	return e, nil
 }
 

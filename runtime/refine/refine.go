@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
@@ -363,7 +364,50 @@ type contractor struct {
 	vals   []float64
 	w      *mat.SymDense
 	decomp bool // eig, vals, vecs hold the decomposition of w
-	blocks map[blockField]*autodiff.Blocks
+	blocks map[blockField]*cachedBlocks
+	key    []float64 // scratch for inputsKey
+}
+
+// cachedBlocks are a field's Hessian blocks with the inputs they were evaluated at: one
+// right-hand side of the order-2 system contracts the drift's Hessian with several
+// matrices at one point, and the blocks are computed once there.
+type cachedBlocks struct {
+	b   *autodiff.Blocks
+	key []float64 // the inputs, flattened (inputsKey)
+}
+
+// hessianBlocks returns f's Hessian blocks at in, computed once per point (the cache holds
+// the last point of each field). The blocks belong to the cache: copy them to keep them
+// past the next call at another point.
+func (c *contractor) hessianBlocks(f blockField, in *ir.Inputs) (*autodiff.Blocks, error) {
+	if c.blocks == nil {
+		c.blocks = map[blockField]*cachedBlocks{}
+	}
+	cb := c.blocks[f]
+	if cb == nil {
+		cb = &cachedBlocks{b: f.NewBlocks()}
+		c.blocks[f] = cb
+	}
+	c.key = inputsKey(c.key, in)
+	if !slices.Equal(c.key, cb.key) {
+		if err := f.HessianBlocks(cb.b, in); err != nil {
+			cb.key = cb.key[:0]
+			return nil, err
+		}
+		cb.key = append(cb.key[:0], c.key...)
+	}
+	return cb.b, nil
+}
+
+// inputsKey appends every value of in to dst[:0]: counts, densities, parameters,
+// environment, time and scale, with the lengths, so that equal keys mean equal inputs.
+func inputsKey(dst []float64, in *ir.Inputs) []float64 {
+	dst = dst[:0]
+	for _, v := range [][]float64{in.Counts, in.Densities, in.Params, in.Env} {
+		dst = append(dst, float64(len(v)))
+		dst = append(dst, v...)
+	}
+	return append(dst, in.Time, in.Scale)
 }
 
 // blockField is a field that gives its Hessian as per-output blocks (*runtime.Field).
@@ -448,15 +492,8 @@ func (c *contractor) apply(dst []float64, f d2Field, in *ir.Inputs) error {
 
 // applyBlocks sets dst[i] = ½ Σ_{j,k ∈ deps_i} ∂²f_i/∂x_j∂x_k W_jk from the Hessian blocks.
 func (c *contractor) applyBlocks(dst []float64, f blockField, in *ir.Inputs) error {
-	if c.blocks == nil {
-		c.blocks = map[blockField]*autodiff.Blocks{}
-	}
-	b := c.blocks[f]
-	if b == nil {
-		b = f.NewBlocks()
-		c.blocks[f] = b
-	}
-	if err := f.HessianBlocks(b, in); err != nil {
+	b, err := c.hessianBlocks(f, in)
+	if err != nil {
 		return err
 	}
 	p, w := b.Pattern, c.w.RawSymmetric()
