@@ -50,7 +50,8 @@ func toggleMoment(tr *Truncation, L int) *Moment {
 }
 
 // TestToggleReference checks the reference law against the digest (seed-003 §5.2.3, T9–T11,
-// tolerance half a unit of the last digit given) and the exact identity E[x1x2] + E[x1] = 20 (to 1e-10).
+// acceptance 6: tolerance half a unit of the last digit given), its P1 marginal at all 41
+// values i = 0…40, and the exact identity E[x1x2] + E[x1] = 20 (to 1e-10).
 func TestToggleReference(t *testing.T) {
 	t.Parallel()
 	tr, ref := toggleRef()
@@ -77,7 +78,6 @@ func TestToggleReference(t *testing.T) {
 		{"E[x1]", m1, 5.7225083961, 1e-10}, {"Var[x1]", m11 - m1*m1, 28.0413754046, 1e-10}, {"E[x1x2]", m12, 14.2774916039, 1e-10},
 		{"π(w)", w, 1.47104509e7, 5e-9}, {"P(x1+x2<40)", below40, 0.999997769160, 1e-11},
 		{"π(0,0)", ref[tr.Index([]int32{0, 0})], 3.33483226e-7, 5e-9}, {"π(4,4)", ref[tr.Index([]int32{4, 4})], 0.0175605329, 5e-9},
-		{"π̂(0)", marg[0], 8.986658e-02, 5e-7}, {"π̂(1)", marg[1], 1.205939e-01, 5e-7}, {"π̂(23)", marg[23], 3.239702e-03, 5e-7}, {"π̂(40)", marg[40], 5.627443e-07, 5e-7},
 	} {
 		if !relClose(c.got, c.want, c.rel) {
 			t.Errorf("%s = %.12g, want %.12g", c.name, c.got, c.want)
@@ -86,6 +86,27 @@ func TestToggleReference(t *testing.T) {
 	if math.Abs(m12+m1-20) > 1e-10 {
 		t.Errorf("E[x1x2] + E[x1] = %.15g, want 20", m12+m1)
 	}
+	// The P1 marginal π̂(i), i = 0…40 (acceptance 6), 7 significant digits given: the
+	// tolerance is half a unit of the 7th digit of each value, plus 1e-12 relative for the
+	// round-off of the sums (acceptance tolerances).
+	for i, want := range toggleMarginalRef {
+		half := 0.5e-6 * math.Pow(10, math.Floor(math.Log10(want)))
+		if math.Abs(marg[i]-want) > half+1e-12*want {
+			t.Errorf("π̂(%d) = %.10g, want %.7g (±%.1g)", i, marg[i], want, half)
+		}
+	}
+}
+
+// toggleMarginalRef is the reference P1 marginal π̂(i), i = 0…40, of the toggle switch
+// (seed-003 §5.2.3 [REPRO], 7 significant digits).
+var toggleMarginalRef = [41]float64{
+	8.986658e-02, 1.205939e-01, 1.204211e-01, 1.080840e-01, 9.242721e-02, 7.720731e-02, // 0–5
+	6.382449e-02, 5.261677e-02, 4.347277e-02, 3.612108e-02, 3.025867e-02, 2.559980e-02, // 6–11
+	2.188942e-02, 1.890437e-02, 1.645315e-02, 1.437737e-02, 1.255407e-02, 1.089699e-02, // 12–17
+	9.355035e-03, 7.907419e-03, 6.555835e-03, 5.315188e-03, 4.204522e-03, 3.239702e-03, // 18–23
+	2.428800e-03, 1.770369e-03, 1.254144e-03, 8.633296e-04, 5.775183e-04, 3.754828e-04, // 24–29
+	2.373392e-04, 1.459005e-04, 8.726242e-05, 5.080105e-05, 2.880018e-05, 1.590753e-05, // 30–35
+	8.564599e-06, 4.496972e-06, 2.303845e-06, 1.152166e-06, 5.627443e-07, // 36–40
 }
 
 // toggleRow is a row of the digest's §5.2.4–5.2.5 tables: ℓ¹ errors over S_r against the
