@@ -253,7 +253,7 @@ func fmtp(p *float64) string {
 // when they satisfy the moment row; the attaining z is read from the re-entry vectors ita
 // is built on. The ita result must hold exactly those values (same vectors, no tolerance).
 // The LPs are solved to 1e-9 on unit rows, hence the 1e-9 relative slack.
-func compareITA(t *testing.T, vc validityCase, res *Result) {
+func compareITA(t testing.TB, vc validityCase, res *Result) {
 	t.Helper()
 	ita, err := Run(context.Background(), "ita", vc.tr, &Options{Moment: vc.m})
 	if err != nil {
