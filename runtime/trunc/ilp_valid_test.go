@@ -178,7 +178,10 @@ func TestILPValidity(t *testing.T) {
 		cases = append(cases, tandemCase(5+rng.IntN(11), 1.3+2*rng.Float64(), 1.3+2*rng.Float64(), 1+0.2*rng.Float64()))
 	}
 	for _, vc := range cases {
-		checkValidity(t, vc)
+		t.Run(vc.name, func(t *testing.T) {
+			t.Parallel()
+			checkValidity(t, vc)
+		})
 	}
 }
 
