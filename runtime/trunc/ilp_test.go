@@ -2,6 +2,7 @@ package trunc
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 )
@@ -23,33 +24,36 @@ func TestILPToggleErrors(t *testing.T) {
 		{20, 1.117, 5.269e-01, 5.882e-01, 1.055, 5e-4},
 		{24, 0.57929, 0.30726, 0.3245, 0.5620, 5e-4},
 	} {
-		tr := toggleTruncation(c.L, 20)
-		res, err := Run(context.Background(), "ilp", tr, &Options{Moment: toggleMoment(tr, c.L), Targets: "states"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pi := restrictTo(t, tr)
-		tol := c.tol
-		if c.L == 24 {
-			tol = 5e-5 // 5 digits in T13
-		}
-		got := []float64{L1Diff(res.Upper, pi), L1Diff(res.Lower, pi), 1 - massOf(res.Lower), massOf(res.Upper) - 1}
-		want := []float64{c.l1u, c.l1l, c.tvl, c.uMinus1}
-		for i, name := range []string{"ℓ¹(u)", "ℓ¹(l)", "1 − l(S)", "u(S) − 1"} {
-			tl := tol
-			if i >= 2 && c.L == 24 {
-				tl = 5e-4 // §5.2.5 gives 4 digits
+		t.Run(fmt.Sprint("L=", c.L), func(t *testing.T) {
+			t.Parallel()
+			tr := toggleTruncation(c.L, 20)
+			res, err := Run(context.Background(), "ilp", tr, &Options{Moment: toggleMoment(tr, c.L), Targets: "states"})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if !relClose(got[i], want[i], tl) {
-				t.Errorf("L = %d: %s = %.6g, want %.6g (digest)", c.L, name, got[i], want[i])
+			pi := restrictTo(t, tr)
+			tol := c.tol
+			if c.L == 24 {
+				tol = 5e-5 // 5 digits in T13
 			}
-		}
-		if res.Uniqueness == nil || !res.Uniqueness.Certified {
-			t.Errorf("L = %d: no uniqueness certificate", c.L)
-		}
-		if e := res.Error; e == nil || !relClose(e.TVLower.Value, c.tvl, 5e-4) || e.TailBound == nil || e.TailBound.Given != "moment" {
-			t.Errorf("L = %d: error report %+v", c.L, e)
-		}
+			got := []float64{L1Diff(res.Upper, pi), L1Diff(res.Lower, pi), 1 - massOf(res.Lower), massOf(res.Upper) - 1}
+			want := []float64{c.l1u, c.l1l, c.tvl, c.uMinus1}
+			for i, name := range []string{"ℓ¹(u)", "ℓ¹(l)", "1 − l(S)", "u(S) − 1"} {
+				tl := tol
+				if i >= 2 && c.L == 24 {
+					tl = 5e-4 // §5.2.5 gives 4 digits
+				}
+				if !relClose(got[i], want[i], tl) {
+					t.Errorf("L = %d: %s = %.6g, want %.6g (digest)", c.L, name, got[i], want[i])
+				}
+			}
+			if res.Uniqueness == nil || !res.Uniqueness.Certified {
+				t.Errorf("L = %d: no uniqueness certificate", c.L)
+			}
+			if e := res.Error; e == nil || !relClose(e.TVLower.Value, c.tvl, 5e-4) || e.TailBound == nil || e.TailBound.Given != "moment" {
+				t.Errorf("L = %d: error report %+v", c.L, e)
+			}
+		})
 	}
 }
 
@@ -143,20 +147,23 @@ func TestILPToggleMarginalErrors(t *testing.T) {
 		L        int
 		tvu, tvl float64
 	}{{10, 4.856, 1.000}, {20, 7.912e-01, 5.824e-01}, {28, 1.652e-01, 1.492e-01}, {33, 2.931e-02, 3.555e-02}, {35, 1.151e-02, 1.839e-02}} {
-		tr := toggleTruncation(c.L, 20)
-		res, err := Run(context.Background(), "ilp", tr, &Options{Moment: toggleMoment(tr, c.L), Targets: "marginal:P1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := res.Marginals["P1"]
-		u := make([]float64, len(full))
-		for i, v := range m.Values {
-			u[v] = m.Upper[i]
-		}
-		tvu, tvl := TVDiff(u, full), 1-massOf(m.Lower)
-		if !relClose(tvu, c.tvu, 5e-4) || !relClose(tvl, c.tvl, 5e-4) || !relClose(m.Error.TVLower.Value, tvl, 1e-12) {
-			t.Errorf("L = %d: TV(û) %.4g, TV(l̂) %.4g; digest %.4g, %.4g", c.L, tvu, tvl, c.tvu, c.tvl)
-		}
+		t.Run(fmt.Sprint("L=", c.L), func(t *testing.T) {
+			t.Parallel()
+			tr := toggleTruncation(c.L, 20)
+			res, err := Run(context.Background(), "ilp", tr, &Options{Moment: toggleMoment(tr, c.L), Targets: "marginal:P1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := res.Marginals["P1"]
+			u := make([]float64, len(full))
+			for i, v := range m.Values {
+				u[v] = m.Upper[i]
+			}
+			tvu, tvl := TVDiff(u, full), 1-massOf(m.Lower)
+			if !relClose(tvu, c.tvu, 5e-4) || !relClose(tvl, c.tvl, 5e-4) || !relClose(m.Error.TVLower.Value, tvl, 1e-12) {
+				t.Errorf("L = %d: TV(û) %.4g, TV(l̂) %.4g; digest %.4g, %.4g", c.L, tvu, tvl, c.tvu, c.tvl)
+			}
+		})
 	}
 }
 

@@ -178,7 +178,10 @@ func TestILPValidity(t *testing.T) {
 		cases = append(cases, tandemCase(5+rng.IntN(11), 1.3+2*rng.Float64(), 1.3+2*rng.Float64(), 1+0.2*rng.Float64()))
 	}
 	for _, vc := range cases {
-		checkValidity(t, vc)
+		t.Run(vc.name, func(t *testing.T) {
+			t.Parallel()
+			checkValidity(t, vc)
+		})
 	}
 }
 
@@ -253,7 +256,7 @@ func fmtp(p *float64) string {
 // when they satisfy the moment row; the attaining z is read from the re-entry vectors ita
 // is built on. The ita result must hold exactly those values (same vectors, no tolerance).
 // The LPs are solved to 1e-9 on unit rows, hence the 1e-9 relative slack.
-func compareITA(t *testing.T, vc validityCase, res *Result) {
+func compareITA(t testing.TB, vc validityCase, res *Result) {
 	t.Helper()
 	ita, err := Run(context.Background(), "ita", vc.tr, &Options{Moment: vc.m})
 	if err != nil {

@@ -50,7 +50,8 @@ func toggleMoment(tr *Truncation, L int) *Moment {
 }
 
 // TestToggleReference checks the reference law against the digest (seed-003 §5.2.3, T9–T11,
-// tolerance half a unit of the last digit given) and the exact identity E[x1x2] + E[x1] = 20 (to 1e-10).
+// acceptance 6: tolerance half a unit of the last digit given), its P1 marginal at all 41
+// values i = 0…40, and the exact identity E[x1x2] + E[x1] = 20 (to 1e-10).
 func TestToggleReference(t *testing.T) {
 	t.Parallel()
 	tr, ref := toggleRef()
@@ -77,7 +78,6 @@ func TestToggleReference(t *testing.T) {
 		{"E[x1]", m1, 5.7225083961, 1e-10}, {"Var[x1]", m11 - m1*m1, 28.0413754046, 1e-10}, {"E[x1x2]", m12, 14.2774916039, 1e-10},
 		{"π(w)", w, 1.47104509e7, 5e-9}, {"P(x1+x2<40)", below40, 0.999997769160, 1e-11},
 		{"π(0,0)", ref[tr.Index([]int32{0, 0})], 3.33483226e-7, 5e-9}, {"π(4,4)", ref[tr.Index([]int32{4, 4})], 0.0175605329, 5e-9},
-		{"π̂(0)", marg[0], 8.986658e-02, 5e-7}, {"π̂(1)", marg[1], 1.205939e-01, 5e-7}, {"π̂(23)", marg[23], 3.239702e-03, 5e-7}, {"π̂(40)", marg[40], 5.627443e-07, 5e-7},
 	} {
 		if !relClose(c.got, c.want, c.rel) {
 			t.Errorf("%s = %.12g, want %.12g", c.name, c.got, c.want)
@@ -86,6 +86,27 @@ func TestToggleReference(t *testing.T) {
 	if math.Abs(m12+m1-20) > 1e-10 {
 		t.Errorf("E[x1x2] + E[x1] = %.15g, want 20", m12+m1)
 	}
+	// The P1 marginal π̂(i), i = 0…40 (acceptance 6), 7 significant digits given: the
+	// tolerance is half a unit of the 7th digit of each value, plus 1e-12 relative for the
+	// round-off of the sums (acceptance tolerances).
+	for i, want := range toggleMarginalRef {
+		half := 0.5e-6 * math.Pow(10, math.Floor(math.Log10(want)))
+		if math.Abs(marg[i]-want) > half+1e-12*want {
+			t.Errorf("π̂(%d) = %.10g, want %.7g (±%.1g)", i, marg[i], want, half)
+		}
+	}
+}
+
+// toggleMarginalRef is the reference P1 marginal π̂(i), i = 0…40, of the toggle switch
+// (seed-003 §5.2.3 [REPRO], 7 significant digits).
+var toggleMarginalRef = [41]float64{
+	8.986658e-02, 1.205939e-01, 1.204211e-01, 1.080840e-01, 9.242721e-02, 7.720731e-02, // 0–5
+	6.382449e-02, 5.261677e-02, 4.347277e-02, 3.612108e-02, 3.025867e-02, 2.559980e-02, // 6–11
+	2.188942e-02, 1.890437e-02, 1.645315e-02, 1.437737e-02, 1.255407e-02, 1.089699e-02, // 12–17
+	9.355035e-03, 7.907419e-03, 6.555835e-03, 5.315188e-03, 4.204522e-03, 3.239702e-03, // 18–23
+	2.428800e-03, 1.770369e-03, 1.254144e-03, 8.633296e-04, 5.775183e-04, 3.754828e-04, // 24–29
+	2.373392e-04, 1.459005e-04, 8.726242e-05, 5.080105e-05, 2.880018e-05, 1.590753e-05, // 30–35
+	8.564599e-06, 4.496972e-06, 2.303845e-06, 1.152166e-06, 5.627443e-07, // 36–40
 }
 
 // toggleRow is a row of the digest's §5.2.4–5.2.5 tables: ℓ¹ errors over S_r against the
@@ -94,26 +115,27 @@ type toggleRow struct {
 	L                               int
 	cr, m, taMid, ldqbd, itaU, itaL float64
 	itaTV, itaUS                    float64 // 1 − l(S), u(S) − 1
+	tvHi, tvU                       float64 // (3.20) TV bound of u, true TV error of u (3.19)
 	rel                             float64
 }
 
 // TestToggleSweep checks TA-middle, LDQBDP and ITA on the toggle switch against the digest's
 // tables (seed-003 §5.2.4–5.2.5, T13, T14, acceptance 8 and 9): 5 digits at L = 24 and 42
 // (tolerance 1e-4 relative), 4 digits elsewhere (5e-4, half a unit of the 4th digit);
-// c/r = 1.8e7/L⁶ and the tail mass m_r of the reference.
+// c/r = 1.8e7/L⁶ and the tail mass m_r of the reference; every ITA column of §5.2.5.
 func TestToggleSweep(t *testing.T) {
 	t.Parallel()
 	rows := []toggleRow{
-		{17, 7.457e-01, 1.299e-01, 3.585e-01, 3.110e-01, 1.361e+00, 7.436e-01, 8.735e-01, 1.231e+00, 5e-4},
-		{20, 2.812e-01, 6.129e-02, 2.814e-01, 2.366e-01, 8.498e-01, 4.744e-01, 5.357e-01, 7.885e-01, 5e-4},
-		{24, 9.4190e-02, 1.7242e-02, 0.17119, 0.13860, 0.45468, 0.26795, 0.28520, 0.43743, 1e-4},
-		{28, 3.735e-02, 3.321e-03, 7.063e-02, 5.552e-02, 1.833e-01, 1.208e-01, 1.241e-01, 1.799e-01, 5e-4},
-		{30, 2.469e-02, 1.254e-03, 3.733e-02, 2.910e-02, 9.722e-02, 7.053e-02, 7.178e-02, 9.596e-02, 5e-4},
-		{35, 9.792e-03, 7.114e-05, 4.091e-03, 3.178e-03, 1.086e-02, 1.494e-02, 1.502e-02, 1.079e-02, 5e-4},
-		{40, 4.394e-03, 2.231e-06, 2.033e-04, 1.586e-04, 5.522e-04, 4.647e-03, 4.650e-03, 5.499e-04, 5e-4},
-		{42, 3.2793e-03, 4.7764e-07, 5.0537e-05, 3.9486e-05, 1.3865e-04, 3.3417e-03, 3.342e-03, 1.382e-04, 1e-4},
-		{45, 2.168e-03, 4.038e-08, 5.211e-06, 4.079e-06, 1.451e-05, 2.174e-03, 2.174e-03, 1.447e-05, 5e-4},
-		{50, 1.152e-03, 4.409e-10, 7.518e-08, 5.902e-08, 2.147e-07, 1.152e-03, 1.152e-03, 2.143e-07, 5e-4},
+		{17, 7.457e-01, 1.299e-01, 3.585e-01, 3.110e-01, 1.361e+00, 7.436e-01, 8.735e-01, 1.231e+00, 1.977e+00, 1.361e+00, 5e-4},
+		{20, 2.812e-01, 6.129e-02, 2.814e-01, 2.366e-01, 8.498e-01, 4.744e-01, 5.357e-01, 7.885e-01, 1.070e+00, 8.498e-01, 5e-4},
+		{24, 9.4190e-02, 1.7242e-02, 0.17119, 0.13860, 0.45468, 0.26795, 0.28520, 0.43743, 5.316e-01, 4.547e-01, 1e-4},
+		{28, 3.735e-02, 3.321e-03, 7.063e-02, 5.552e-02, 1.833e-01, 1.208e-01, 1.241e-01, 1.799e-01, 2.173e-01, 1.833e-01, 5e-4},
+		{30, 2.469e-02, 1.254e-03, 3.733e-02, 2.910e-02, 9.722e-02, 7.053e-02, 7.178e-02, 9.596e-02, 1.206e-01, 9.722e-02, 5e-4},
+		{35, 9.792e-03, 7.114e-05, 4.091e-03, 3.178e-03, 1.086e-02, 1.494e-02, 1.502e-02, 1.079e-02, 2.058e-02, 1.086e-02, 5e-4},
+		{40, 4.394e-03, 2.231e-06, 2.033e-04, 1.586e-04, 5.522e-04, 4.647e-03, 4.650e-03, 5.499e-04, 4.945e-03, 5.522e-04, 5e-4},
+		{42, 3.2793e-03, 4.7764e-07, 5.0537e-05, 3.9486e-05, 1.3865e-04, 3.3417e-03, 3.342e-03, 1.382e-04, 3.417e-03, 1.387e-04, 1e-4},
+		{45, 2.168e-03, 4.038e-08, 5.211e-06, 4.079e-06, 1.451e-05, 2.174e-03, 2.174e-03, 1.447e-05, 2.182e-03, 1.451e-05, 5e-4},
+		{50, 1.152e-03, 4.409e-10, 7.518e-08, 5.902e-08, 2.147e-07, 1.152e-03, 1.152e-03, 2.143e-07, 1.152e-03, 2.147e-07, 5e-4},
 	}
 	for _, c := range rows {
 		t.Run(fmt.Sprint("L=", c.L), func(t *testing.T) {
@@ -150,9 +172,17 @@ func TestToggleSweep(t *testing.T) {
 					t.Errorf("%s = %.5g, want %.5g", q.name, q.got, q.want)
 				}
 			}
-			// The (3.20) TV bound of u: max(u(S) − 1 + c/r, c/r).
-			if want := max(c.itaUS+c.cr, c.cr); !relClose(ita.Error.TVUpper.Value, want, 1e-3) {
-				t.Errorf("TV bound of u = %.5g, want %.5g", ita.Error.TVUpper.Value, want)
+			// §5.2.5 (4 digits): the (3.20) TV bound of u, max(u(S) − 1 + c/r, c/r), and the
+			// true TV error of u (3.19), max(u(S) − 1 + m_r, m_r) (u ≥ π on S, u = 0 outside).
+			tvU := max(ita.Error.Mass.Value-1+m, m)
+			if !relClose(ita.Error.TVUpper.Value, c.tvHi, 5e-4) || !relClose(tvU, c.tvU, 5e-4) {
+				t.Errorf("TV bound of u = %.5g, true TV of u = %.5g; want %.4g, %.4g", ita.Error.TVUpper.Value, tvU, c.tvHi, c.tvU)
+			}
+			// Against the TV norm of u − π computed directly (the mass outside S as one point);
+			// 1e-13 absolute: round-off of sums of order 1 (u(S) − 1 cancels).
+			full := append(append([]float64(nil), ita.Upper...), 0)
+			if d := TVDiff(full, append(append([]float64(nil), ref...), m)); math.Abs(d-tvU) > 1e-13 {
+				t.Errorf("TV(u − π) = %.15g, (3.19) gives %.15g", d, tvU)
 			}
 			for x := range ref {
 				if ita.Lower[x] > ref[x]*(1+1e-12) || ref[x] > ita.Upper[x]*(1+1e-12) {

@@ -2,6 +2,7 @@ package trunc
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 )
@@ -19,22 +20,25 @@ func TestLPToggle(t *testing.T) {
 		l1 float64
 	}{{17, 5.171e-01}, {20, 3.563e-01}, {24, 2.116e-01}, {28, 9.032e-02}, {30, 3.733e-02}, {35, 5.280e-03},
 		{40, 2.564e-04}, {42, 6.319e-05}, {45, 6.439e-06}, {50, 9.142e-08}} {
-		tr := toggleTruncation(c.L, 20)
-		m := toggleMoment(tr, c.L)
-		res, err := Run(context.Background(), "lp", tr, &Options{Moment: m})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pi := restrictTo(t, tr)
-		e := L1Diff(res.Distribution, pi)
-		if e > 3*c.l1 || e < c.l1/3 {
-			t.Errorf("L = %d: ℓ¹ error %.4g, digest %.4g (gonum's vertex): not within a factor 3", c.L, e, c.l1)
-		}
-		t.Logf("L = %d: ℓ¹ %.4g (digest %.4g)", c.L, e, c.l1)
-		checkInOuterSet(t, tr, m, res.Distribution, 1e-9)
-		if mass := massOf(res.Distribution); math.Abs(mass-1) > 1e-9 {
-			t.Errorf("L = %d: mass %.12g, want 1 (the greatest mass of 𝒫_r)", c.L, mass)
-		}
+		t.Run(fmt.Sprint("L=", c.L), func(t *testing.T) {
+			t.Parallel()
+			tr := toggleTruncation(c.L, 20)
+			m := toggleMoment(tr, c.L)
+			res, err := Run(context.Background(), "lp", tr, &Options{Moment: m})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pi := restrictTo(t, tr)
+			e := L1Diff(res.Distribution, pi)
+			if e > 3*c.l1 || e < c.l1/3 {
+				t.Errorf("L = %d: ℓ¹ error %.4g, digest %.4g (gonum's vertex): not within a factor 3", c.L, e, c.l1)
+			}
+			t.Logf("L = %d: ℓ¹ %.4g (digest %.4g)", c.L, e, c.l1)
+			checkInOuterSet(t, tr, m, res.Distribution, 1e-9)
+			if mass := massOf(res.Distribution); math.Abs(mass-1) > 1e-9 {
+				t.Errorf("L = %d: mass %.12g, want 1 (the greatest mass of 𝒫_r)", c.L, mass)
+			}
+		})
 	}
 }
 
