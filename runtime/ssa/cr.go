@@ -1,9 +1,6 @@
 package ssa
 
-import (
-	"math"
-	"math/rand/v2"
-)
+import "math"
 
 // crIndex selects a transition with probability proportional to its propensity by
 // composition–rejection: every positive propensity a_j lies in exactly one group
@@ -186,7 +183,7 @@ func (c *crIndex) total() float64 {
 // the first whose cumulative sum exceeds r (the last non-empty one if round-off leaves r
 // beyond the end); inside it one uniform u gives both the member ⌊u·size⌋ and, from its
 // fractional part, the acceptance test.
-func (c *crIndex) pick(r float64, rng *rand.Rand) int {
+func (c *crIndex) pick(r float64, rng *pcg) int {
 	gr := &c.groups[c.active[len(c.active)-1]]
 	for _, g := range c.active {
 		if r < c.groups[g].sum {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
@@ -45,12 +44,26 @@ const AutoCRThreshold = 64
 
 // plan is the immutable, shareable part of a simulator: tapes and dependency lists.
 type plan struct {
-	m       *runtime.Model
-	mod     *ir.Model
-	d, nT   int
-	full    *ir.Tape   // all propensities
-	dep     [][]int32  // dependents of each transition
-	depTape []*ir.Tape // tape of the dependents' propensities (nil: use full)
+	m     *runtime.Model
+	mod   *ir.Model
+	d, nT int
+	full  *ir.Tape  // all propensities
+	dep   [][]int32 // dependents of each transition
+	// The dependents of transition j are re-evaluated after it fires: kdep[j], those with a
+	// kernel, directly, and the others, tdep[j], by the tape depTape[j] (the full tape when
+	// a tape of them alone would not be shorter), reading their values at slots tdepOut[j].
+	kdep, tdep [][]int32
+	kd         [][]kdep // kdep[j] with their kernels' types and species, for the hot loop
+	depTape    []*ir.Tape
+	tdepOut    [][]int32
+	ks         kernels
+	// noDeps re-evaluates every propensity after each event (a test of the dependency graph
+	// and the kernels).
+	noDeps bool
+	// jumps in flat form: transition j changes species jsp[jo[j]:jo[j+1]] by jdelta.
+	jo      []int32
+	jsp     []int32
+	jdelta  []float64
 	jumps   [][]ir.Jump
 	update  [][]int
 	td      []int32 // time-dependent transitions
@@ -132,9 +145,23 @@ func newPlan(m *runtime.Model, s *Settings) (*plan, error) {
 	}
 	p.full = g.Compile(props)
 	p.maxLen = p.full.Len()
+	p.ks = compileKernels(g, props)
+	if p.ks.constTape != nil {
+		p.maxLen = max(p.maxLen, p.ks.constTape.Len())
+	}
 	p.dep = make([][]int32, p.nT)
+	p.kdep = make([][]int32, p.nT)
+	p.kd = make([][]kdep, p.nT)
+	p.tdep = make([][]int32, p.nT)
 	p.depTape = make([]*ir.Tape, p.nT)
+	p.tdepOut = make([][]int32, p.nT)
+	p.jo = append(p.jo, 0)
 	for j := range mod.Transitions {
+		for _, jp := range p.jumps[j] {
+			p.jsp = append(p.jsp, int32(jp.Species))
+			p.jdelta = append(p.jdelta, float64(jp.Delta))
+		}
+		p.jo = append(p.jo, int32(len(p.jsp)))
 		var deps []int32
 		var outs []ir.NodeID
 		for k := range mod.Transitions {
@@ -148,18 +175,39 @@ func newPlan(m *runtime.Model, s *Settings) (*plan, error) {
 					dep = true
 				}
 			}
-			if dep {
-				deps = append(deps, int32(k))
+			if !dep {
+				continue
+			}
+			deps = append(deps, int32(k))
+			if p.ks.kern[k].typ != kTape {
+				p.kdep[j] = append(p.kdep[j], int32(k))
+			} else {
+				p.tdep[j] = append(p.tdep[j], int32(k))
 				outs = append(outs, props[k])
 			}
 		}
 		p.dep[j] = deps
-		if 2*len(deps) < p.nT {
-			tp := g.Compile(outs)
-			if tp.Len() < p.full.Len() {
-				p.depTape[j] = tp
+		for _, k := range p.kdep[j] {
+			kn := &p.ks.kern[k]
+			p.kd[j] = append(p.kd[j], kdep{k: k, typ: kn.typ, sp0: kn.sp0, sp1: kn.sp1})
+		}
+		if len(outs) == 0 {
+			continue
+		}
+		tp := p.full
+		if 2*len(outs) < p.nT {
+			if t := g.Compile(outs); t.Len() < p.full.Len() {
+				tp = t
 				p.maxLen = max(p.maxLen, tp.Len())
 			}
+		}
+		p.depTape[j] = tp
+		if tp == p.full {
+			for _, k := range p.tdep[j] {
+				p.tdepOut[j] = append(p.tdepOut[j], p.full.Out[k])
+			}
+		} else {
+			p.tdepOut[j] = tp.Out
 		}
 	}
 	if len(p.td) > 0 {
@@ -215,11 +263,13 @@ type Sim struct {
 	props []float64
 	obs   []float64
 	init  []float64
-	rng   *rand.Rand
-	pcg   *rand.PCG
-	cr    *crIndex // composition–rejection index of the time-homogeneous propensities
-	bound float64
-	max   int64
+	rng   *pcg
+	// kc are the constants of the kernels and lead the product of each kernel's leading
+	// constants, at the parameters of the simulator.
+	kc, lead []float64
+	cr       *crIndex // composition–rejection index of the time-homogeneous propensities
+	bound    float64
+	max      int64
 
 	t      float64
 	env    int
@@ -343,8 +393,10 @@ func (p *plan) newSim(in *ir.Inputs, s Settings) (*Sim, error) {
 		Counts: make([]float64, p.d), Densities: make([]float64, p.d),
 		Env: make([]float64, len(p.mod.Env.Components))}
 	sim.scaled = in.Scale > 0
-	sim.pcg = rand.NewPCG(0, 0)
-	sim.rng = rand.New(sim.pcg)
+	sim.rng = &pcg{}
+	sim.kc = make([]float64, len(p.ks.constNodes))
+	sim.lead = make([]float64, p.nT)
+	p.ks.constants(&sim.in, sim.vals, sim.kc, sim.lead)
 	if p.useCR {
 		sim.cr = newCRIndex(p.nT)
 	}
@@ -363,7 +415,7 @@ func splitmix64(x uint64) uint64 {
 // run index run under seed: PCG seeded with splitmix64 of (seed, run) only.
 func (s *Sim) Reset(seed, run uint64) error {
 	a := splitmix64(seed)
-	s.pcg.Seed(splitmix64(a^splitmix64(run)), splitmix64(a+0x632BE59BD9B4E019*(run+1)))
+	s.rng.Seed(splitmix64(a^splitmix64(run)), splitmix64(a+0x632BE59BD9B4E019*(run+1)))
 	s.t, s.events, s.in.Time = 0, 0, 0
 	s.work, s.blowup = 0, explosion{}
 	s.absorptions = 0
@@ -387,6 +439,7 @@ func (s *Sim) Reset(seed, run uint64) error {
 	if s.cr != nil {
 		s.cr.clear()
 	}
+	s.p.ks.constants(&s.in, s.vals, s.kc, s.lead)
 	return s.evalAll()
 }
 
@@ -491,7 +544,7 @@ func (s *Sim) state() *step.State {
 func (s *Sim) fire(j int) error {
 	s.dirty = true
 	c := s.in.Counts
-	if !s.p.disc && step.RoundOff(s.props[j], s.a0, false) {
+	if !s.p.disc && math.Abs(s.props[j]) <= step.ZeroTol*s.a0 { // step.RoundOff
 		// A round-off propensity counts as 0 (as in ctmc): no event.
 		s.props[j] = 0
 		if s.cr != nil && !s.p.isTD[j] {
@@ -499,53 +552,77 @@ func (s *Sim) fire(j int) error {
 		}
 		return nil
 	}
-	for _, jp := range s.p.jumps[j] {
-		if c[jp.Species]+float64(jp.Delta) < 0 {
-			return step.CheckJump(&s.p.mod.Transitions[j], s.props[j], s.state())
+	p := s.p
+	sp, delta := p.jsp[p.jo[j]:p.jo[j+1]], p.jdelta[p.jo[j]:p.jo[j+1]]
+	delta = delta[:len(sp)]
+	for i, sp := range sp {
+		if c[sp]+delta[i] < 0 {
+			return step.CheckJump(&p.mod.Transitions[j], s.props[j], s.state())
 		}
 	}
-	for _, jp := range s.p.jumps[j] {
-		c[jp.Species] += float64(jp.Delta)
-		if c[jp.Species] > maxExact {
-			return s.overflow(j, jp.Species)
+	for i, sp := range sp {
+		v := c[sp] + delta[i]
+		c[sp] = v
+		if v > maxExact {
+			return s.overflow(j, int(sp))
 		}
 		if s.scaled {
-			s.in.Densities[jp.Species] = c[jp.Species] / s.in.Scale
+			s.in.Densities[sp] = v / s.in.Scale
 		}
 	}
-	if u := s.p.update[j]; u != nil {
+	if u := p.update[j]; u != nil {
 		s.env = u[s.env]
 		s.setEnv()
 	}
 	s.events++
-	tp := s.p.depTape[j]
-	if tp == nil {
+	if p.noDeps {
 		return s.evalAll()
 	}
-	tp.Eval(s.vals, &s.in)
 	bad := false
-	deps, out, vals, props := s.p.dep[j], tp.Out, s.vals, s.props
-	for i, k := range deps {
-		a := vals[out[i]]
-		props[k] = a
-		if !(a >= 0 && a <= math.MaxFloat64) {
-			bad = true
+	props := s.props
+	if kd := p.kd[j]; len(kd) > 0 {
+		lead := s.lead
+		for _, d := range kd {
+			var a float64
+			switch d.typ {
+			case kCount1:
+				a = lead[d.k] * c[d.sp0]
+			case kCount2:
+				a = lead[d.k] * c[d.sp0] * c[d.sp1]
+			default:
+				a = p.ks.eval(int(d.k), c, s.in.Densities, s.kc, lead)
+			}
+			props[d.k] = a
+			if !(a >= 0 && a <= math.MaxFloat64) {
+				bad = true
+			}
 		}
 	}
-	if s.p.masked {
-		for _, k := range deps {
+	if tp := p.depTape[j]; tp != nil {
+		tp.Eval(s.vals, &s.in)
+		out, vals := p.tdepOut[j], s.vals
+		for i, k := range p.tdep[j] {
+			a := vals[out[i]]
+			props[k] = a
+			if !(a >= 0 && a <= math.MaxFloat64) {
+				bad = true
+			}
+		}
+	}
+	if p.masked {
+		for _, k := range p.dep[j] {
 			s.mask(int(k))
 		}
 	}
-	if bad && !s.p.disc {
+	if bad && !p.disc {
 		if err := s.check(); err != nil {
 			return err
 		}
 	}
 	if s.cr != nil {
-		for _, k := range s.p.dep[j] {
-			if !s.p.isTD[k] {
-				s.cr.set(int(k), s.props[k])
+		for _, k := range p.dep[j] {
+			if !p.isTD[k] {
+				s.cr.set(int(k), props[k])
 			}
 		}
 	}
@@ -566,6 +643,9 @@ func (s *Sim) fire(j int) error {
 func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 	if s.p.disc {
 		return s.advanceDiscrete(ctx, tEnd, acc)
+	}
+	if acc == nil && s.occ == nil && s.p.td == nil {
+		return s.advanceHom(ctx, tEnd)
 	}
 	if acc != nil {
 		s.Observables(s.obs)
@@ -628,6 +708,80 @@ func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 		}
 		if acc != nil {
 			s.Observables(s.obs)
+		}
+	}
+	return nil
+}
+
+// advanceHom is Advance for a time-homogeneous continuous-time model without integrals
+// or conditioning on survival: the same steps as the general loop (stepHom, the stall
+// test, fire, the explosion test), with the draw inlined. O(J + dependents) per event
+// (O(G + dependents) by composition–rejection).
+func (s *Sim) advanceHom(ctx context.Context, tEnd float64) error {
+	rng := s.rng
+	for s.t < tEnd {
+		if (s.max > 0 && s.events >= s.max) || (s.limit > 0 && s.work >= s.limit) {
+			if s.max > 0 && s.events >= s.max {
+				return ErrMaxEvents
+			}
+			return ErrBudget
+		}
+		s.polls++
+		if s.polls%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("ssa: simulation stopped at t = %g after %d events: %w", s.t, s.events, err)
+			}
+		}
+		tPrev := s.t
+		var a0 float64
+		if s.cr != nil {
+			a0 = s.cr.total()
+		} else {
+			for _, a := range s.props {
+				a0 += a
+			}
+		}
+		s.a0 = a0
+		if a0 <= 0 {
+			s.t = tEnd
+			return nil
+		}
+		t := tPrev + rng.ExpFloat64()/a0
+		if t > tEnd {
+			s.t = tEnd
+			return nil
+		}
+		s.t = t
+		r := rng.Float64() * a0
+		j := -1
+		if s.cr != nil {
+			j = s.cr.pick(r, rng)
+		} else {
+			for k, a := range s.props {
+				if a > 0 {
+					j = k
+					if r < a {
+						break
+					}
+					r -= a
+				}
+			}
+		}
+		if j < 0 {
+			continue // no positive propensity (not reached: a0 > 0 and check)
+		}
+		s.work++
+		if t == tPrev && tPrev+1/a0 == tPrev {
+			return s.stalled(j)
+		}
+		ev := s.events
+		if err := s.fire(j); err != nil {
+			return err
+		}
+		if s.events != ev && s.events&(1<<blowupFirst-1) == 0 {
+			if err := s.watch(tEnd); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
