@@ -46,31 +46,34 @@ for ((r = 0; r < ROUNDS; r++)); do
 			else
 				line=$("$out/ssa_go" -model "$2" -method "$3" -runs "$RUNS" -t "$4" -seed "$SEED") || exit 1
 			fi
-			# round case who events seconds
+			# round case who events wall-seconds cpu-seconds
 			set -- $c
-			echo "$r $1 $who $(echo "$line" | awk '{ print $3, $4 }')" >>"$out/runs.txt"
+			echo "$r $1 $who $(echo "$line" | awk '{ print $3, $4, $6 }')" >>"$out/runs.txt"
 		done
 	done
 done
 
-# Per case: median events/s of each side, median of the per-round ratios ref/mfc (events/s),
-# and whether both simulated the same events (same streams, same trajectories).
+# Per case: median events per CPU second of each side, median of the per-round ratios
+# ref/mfc, the same from wall-clock seconds, and whether both simulated the same events
+# (same streams, same trajectories). CPU seconds are the better figure when other work shares
+# the cores (a process that waits for a core is not charged for the wait).
 awk -v rounds="$ROUNDS" '
 function median(a, n,    i, j, t) {
 	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
-{ ev[$2, $3, $1] = $4; sec[$2, $3, $1] = $5; if (!($2 in seen)) { seen[$2] = 1; order[++nc] = $2 } }
+{ ev[$2, $3, $1] = $4; wall[$2, $3, $1] = $5; sec[$2, $3, $1] = $6; if (!($2 in seen)) { seen[$2] = 1; order[++nc] = $2 } }
 END {
-	printf "%-10s %12s %14s %14s %10s %s\n", "case", "events", "mfc (ev/s)", "C++ (ev/s)", "C++/mfc", "same events"
+	printf "%-10s %10s %13s %13s %8s %10s %s\n", "case", "events", "mfc ev/cpu-s", "C++ ev/cpu-s", "C++/mfc", "(wall)", "same events"
 	for (k = 1; k <= nc; k++) {
 		c = order[k]; same = "yes"
 		for (r = 0; r < rounds; r++) {
 			g[r + 1] = ev[c, "go", r] / sec[c, "go", r]
 			x[r + 1] = ev[c, "ref", r] / sec[c, "ref", r]
 			q[r + 1] = x[r + 1] / g[r + 1]
+			w[r + 1] = wall[c, "go", r] / wall[c, "ref", r]
 			if (ev[c, "go", r] != ev[c, "ref", r]) same = "NO"
 		}
-		printf "%-10s %12d %14.4g %14.4g %10.2f %s\n", c, ev[c, "go", 0], median(g, rounds), median(x, rounds), median(q, rounds), same
+		printf "%-10s %10d %13.4g %13.4g %8.2f %10.2f %s\n", c, ev[c, "go", 0], median(g, rounds), median(x, rounds), median(q, rounds), median(w, rounds), same
 	}
 }' "$out/runs.txt"

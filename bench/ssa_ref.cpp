@@ -23,10 +23,13 @@
 // script compares the event totals.
 //
 // Usage: ssa_ref NETFILE direct|cr RUNS T SEED
-// Output (one line): method runs events seconds events/s
+// Output (one line): method runs events seconds events/s cpu-seconds checksum (the process's
+// CPU time over the same span, the better figure on a shared machine; the sum of the final
+// counts, which keeps the work from being optimised away)
 //
 // Build: g++ -O2 -march=native -o ssa_ref ssa_ref.cpp
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -493,6 +496,7 @@ int main(int argc, char **argv) {
     double check = 0; // a sum of the final states, so that the work cannot be optimised away
     long events = 0;
     auto start = std::chrono::steady_clock::now();
+    std::clock_t cpu0 = std::clock();
     for (int r = 0; r < runs; r++) {
         seed(rng, sd, (uint64_t)r);
         if (n.envDraw) rng.uniform(); // Sim.Reset draws the initial environment state, even of one state
@@ -501,6 +505,7 @@ int main(int argc, char **argv) {
         for (double v : x) check += v;
     }
     double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("%s %d %ld %.6f %.6g %.17g\n", method.c_str(), runs, events, sec, (double)events / sec, check);
+    double cpu = (double)(std::clock() - cpu0) / CLOCKS_PER_SEC;
+    std::printf("%s %d %ld %.6f %.6g %.6f %.17g\n", method.c_str(), runs, events, sec, (double)events / sec, cpu, check);
     return 0;
 }
