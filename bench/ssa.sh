@@ -44,7 +44,7 @@ for ((r = 0; r < ROUNDS; r++)); do
 			if [ "$who" = ref ]; then
 				line=$("$out/ssa_ref" "$out/$1.net" "$3" "$RUNS" "$4" "$SEED") || exit 1
 			else
-				line=$("$out/ssa_go" -model "$2" -method "$3" -runs "$RUNS" -t "$4" -seed "$SEED") || exit 1
+				line=$(GOMAXPROCS=1 "$out/ssa_go" -model "$2" -method "$3" -runs "$RUNS" -t "$4" -seed "$SEED") || exit 1
 			fi
 			# round case who events wall-seconds cpu-seconds
 			set -- $c

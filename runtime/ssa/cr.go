@@ -85,12 +85,31 @@ func (c *crIndex) groupOf(a float64) int32 {
 	return g
 }
 
-// set indexes transition j with propensity a ≥ 0 (0 removes it from its group).
+// set indexes transition j with propensity a ≥ 0 (0 removes it from its group). The
+// common case, a value that stays in its group (same binary exponent of a normal number),
+// is short enough to be inlined; the others go through move.
 func (c *crIndex) set(j int, a float64) {
 	old := c.val[j]
 	if a == old {
 		return
 	}
+	if g := c.grp[j]; g >= 0 {
+		gr := &c.groups[g]
+		if e := int(math.Float64bits(a) >> 52); e == gr.exp && e != 0 && e < 2047 {
+			c.val[j] = a
+			gr.sum += a - old
+			gr.updates++
+			if gr.updates > 2*len(gr.members)+16 {
+				c.resum(gr)
+			}
+			return
+		}
+	}
+	c.move(j, old, a)
+}
+
+// move is set for a value that changes group, enters one or leaves one.
+func (c *crIndex) move(j int, old, a float64) {
 	c.val[j] = a
 	g := c.grp[j]
 	ng := int32(-1)
@@ -139,12 +158,17 @@ func (c *crIndex) set(j int, a float64) {
 func (c *crIndex) touch(gr *crGroup) {
 	gr.updates++
 	if gr.updates > 2*len(gr.members)+16 {
-		s := 0.0
-		for _, m := range gr.members {
-			s += c.val[m]
-		}
-		gr.sum, gr.updates = s, 0
+		c.resum(gr)
 	}
+}
+
+// resum recomputes the sum of gr from its members. O(size).
+func (c *crIndex) resum(gr *crGroup) {
+	s := 0.0
+	for _, m := range gr.members {
+		s += c.val[m]
+	}
+	gr.sum, gr.updates = s, 0
 }
 
 // activate inserts group g into the active list, keeping exponents descending.

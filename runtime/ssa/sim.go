@@ -746,7 +746,14 @@ func (s *Sim) advanceHom(ctx context.Context, tEnd float64) error {
 			s.t = tEnd
 			return nil
 		}
-		t := tPrev + rng.ExpFloat64()/a0
+		// rng.ExpFloat64, its first try inlined.
+		u := rng.Uint64()
+		zj, zi := uint32(u), uint8(u>>32)
+		e := float64(zj) * float64(we[zi])
+		if zj >= ke[zi] {
+			e = rng.expSlow(zi, e)
+		}
+		t := tPrev + e/a0
 		if t > tEnd {
 			s.t = tEnd
 			return nil
