@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,7 @@ func main() {
 	T := flag.Float64("t", 10, "final time")
 	seed := flag.Uint64("seed", 1, "seed")
 	net := flag.String("net", "", "write the network for ssa_ref to this file and exit")
+	prof := flag.String("cpuprofile", "", "write a CPU profile of the ensemble to this file")
 	flag.Parse()
 	m, diags := load.File(*model, compiler.Options{})
 	if m == nil {
@@ -48,6 +50,17 @@ func main() {
 		}
 		return
 	}
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ssa_go:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start, cpu0 := time.Now(), cpuTime()
 	res, err := ssa.Ensemble(context.Background(), m, m.Inputs(), ssa.Settings{Runs: *runs, Times: []float64{*T},
 		Seed: *seed, Workers: 1, Method: *method, EventBudget: -1})
@@ -58,6 +71,7 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ssa_go:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 	fmt.Printf("%s %d %d %.6f %.6g %.6f\n", *method, res.Runs, res.Events, sec, float64(res.Events)/sec, cpu)

@@ -57,6 +57,8 @@ type plan struct {
 	depTape    []*ir.Tape
 	tdepOut    [][]int32
 	ks         kernels
+	// fi gathers, per transition, what fire reads (one lookup instead of one per slice).
+	fi []fireInfo
 	// noDeps re-evaluates every propensity after each event (a test of the dependency graph
 	// and the kernels).
 	noDeps bool
@@ -210,6 +212,11 @@ func newPlan(m *runtime.Model, s *Settings) (*plan, error) {
 			p.tdepOut[j] = tp.Out
 		}
 	}
+	p.fi = make([]fireInfo, p.nT)
+	for j := range p.fi {
+		p.fi[j] = fireInfo{sp: p.jsp[p.jo[j]:p.jo[j+1]], delta: p.jdelta[p.jo[j]:p.jo[j+1]],
+			kd: p.kd[j], update: p.update[j], tape: p.depTape[j], tdep: p.tdep[j], tout: p.tdepOut[j], dep: p.dep[j]}
+	}
 	if len(p.td) > 0 {
 		outs := make([]ir.NodeID, len(p.td))
 		for i, j := range p.td {
@@ -252,6 +259,20 @@ func newPlan(m *runtime.Model, s *Settings) (*plan, error) {
 		p.envInit = w
 	}
 	return p, nil
+}
+
+// fireInfo is what Sim.fire reads of one transition: its jump (species and changes), its
+// Update, and its dependents (with kernels; the others with their tape and output slots;
+// all of them).
+type fireInfo struct {
+	sp     []int32
+	delta  []float64
+	kd     []kdep
+	update []int
+	tape   *ir.Tape
+	tdep   []int32
+	tout   []int32
+	dep    []int32
 }
 
 // Sim is one trajectory of the chain. It is not safe for concurrent use; New builds a
@@ -553,7 +574,8 @@ func (s *Sim) fire(j int) error {
 		return nil
 	}
 	p := s.p
-	sp, delta := p.jsp[p.jo[j]:p.jo[j+1]], p.jdelta[p.jo[j]:p.jo[j+1]]
+	f := &p.fi[j]
+	sp, delta := f.sp, f.delta
 	delta = delta[:len(sp)]
 	for i, sp := range sp {
 		if c[sp]+delta[i] < 0 {
@@ -570,7 +592,7 @@ func (s *Sim) fire(j int) error {
 			s.in.Densities[sp] = v / s.in.Scale
 		}
 	}
-	if u := p.update[j]; u != nil {
+	if u := f.update; u != nil {
 		s.env = u[s.env]
 		s.setEnv()
 	}
@@ -580,7 +602,7 @@ func (s *Sim) fire(j int) error {
 	}
 	bad := false
 	props := s.props
-	if kd := p.kd[j]; len(kd) > 0 {
+	if kd := f.kd; len(kd) > 0 {
 		lead := s.lead
 		for _, d := range kd {
 			var a float64
@@ -598,10 +620,10 @@ func (s *Sim) fire(j int) error {
 			}
 		}
 	}
-	if tp := p.depTape[j]; tp != nil {
+	if tp := f.tape; tp != nil {
 		tp.Eval(s.vals, &s.in)
-		out, vals := p.tdepOut[j], s.vals
-		for i, k := range p.tdep[j] {
+		out, vals := f.tout, s.vals
+		for i, k := range f.tdep {
 			a := vals[out[i]]
 			props[k] = a
 			if !(a >= 0 && a <= math.MaxFloat64) {
@@ -610,7 +632,7 @@ func (s *Sim) fire(j int) error {
 		}
 	}
 	if p.masked {
-		for _, k := range p.dep[j] {
+		for _, k := range f.dep {
 			s.mask(int(k))
 		}
 	}
@@ -620,7 +642,7 @@ func (s *Sim) fire(j int) error {
 		}
 	}
 	if s.cr != nil {
-		for _, k := range p.dep[j] {
+		for _, k := range f.dep {
 			if !p.isTD[k] {
 				s.cr.set(int(k), props[k])
 			}
