@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/mfcproject/mfc/compiler"
-	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
@@ -48,7 +47,7 @@ func sameWithoutDeps(t *testing.T, m *runtime.Model, horizon float64, minEvents 
 	}
 	b, _ := New(m, m.Inputs(), Settings{})
 	pl := *b.p
-	pl.depTape = make([]*ir.Tape, len(pl.depTape))
+	pl.noDeps = true
 	b.p = &pl
 	for _, s := range []*Sim{a, b} {
 		if err := s.Reset(5, 0); err != nil {

@@ -1,9 +1,6 @@
 package ssa
 
-import (
-	"math"
-	"math/rand/v2"
-)
+import "math"
 
 // crIndex selects a transition with probability proportional to its propensity by
 // composition–rejection: every positive propensity a_j lies in exactly one group
@@ -88,12 +85,31 @@ func (c *crIndex) groupOf(a float64) int32 {
 	return g
 }
 
-// set indexes transition j with propensity a ≥ 0 (0 removes it from its group).
+// set indexes transition j with propensity a ≥ 0 (0 removes it from its group). The
+// common case, a value that stays in its group (same binary exponent of a normal number),
+// is short enough to be inlined; the others go through move.
 func (c *crIndex) set(j int, a float64) {
 	old := c.val[j]
 	if a == old {
 		return
 	}
+	if g := c.grp[j]; g >= 0 {
+		gr := &c.groups[g]
+		if e := int(math.Float64bits(a) >> 52); e == gr.exp && e != 0 && e < 2047 {
+			c.val[j] = a
+			gr.sum += a - old
+			gr.updates++
+			if gr.updates > 2*len(gr.members)+16 {
+				c.resum(gr)
+			}
+			return
+		}
+	}
+	c.move(j, old, a)
+}
+
+// move is set for a value that changes group, enters one or leaves one.
+func (c *crIndex) move(j int, old, a float64) {
 	c.val[j] = a
 	g := c.grp[j]
 	ng := int32(-1)
@@ -142,12 +158,17 @@ func (c *crIndex) set(j int, a float64) {
 func (c *crIndex) touch(gr *crGroup) {
 	gr.updates++
 	if gr.updates > 2*len(gr.members)+16 {
-		s := 0.0
-		for _, m := range gr.members {
-			s += c.val[m]
-		}
-		gr.sum, gr.updates = s, 0
+		c.resum(gr)
 	}
+}
+
+// resum recomputes the sum of gr from its members. O(size).
+func (c *crIndex) resum(gr *crGroup) {
+	s := 0.0
+	for _, m := range gr.members {
+		s += c.val[m]
+	}
+	gr.sum, gr.updates = s, 0
 }
 
 // activate inserts group g into the active list, keeping exponents descending.
@@ -186,7 +207,7 @@ func (c *crIndex) total() float64 {
 // the first whose cumulative sum exceeds r (the last non-empty one if round-off leaves r
 // beyond the end); inside it one uniform u gives both the member ⌊u·size⌋ and, from its
 // fractional part, the acceptance test.
-func (c *crIndex) pick(r float64, rng *rand.Rand) int {
+func (c *crIndex) pick(r float64, rng *pcg) int {
 	gr := &c.groups[c.active[len(c.active)-1]]
 	for _, g := range c.active {
 		if r < c.groups[g].sum {

@@ -82,7 +82,7 @@ func TestCRPick(t *testing.T) {
 	for j, v := range a {
 		c.set(j, v)
 	}
-	rng := rand.New(rand.NewPCG(3, 4))
+	rng := &pcg{hi: 3, lo: 4} // the stream of rand.NewPCG(3, 4)
 	const n = 200000
 	obs := make([]float64, len(a))
 	tot := c.total()

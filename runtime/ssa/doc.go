@@ -19,15 +19,23 @@
 // A. Slepoy, A. P. Thompson and S. J. Plimpton, J. Chem. Phys. 128:205101, 2008, for
 // constant-time selection). Transition k depends on j when the propensity node of k reads
 // (through the expression graph) a count or density of a species in ℓ_j, or when j moves the
-// environment and k reads it or has its own Update. For every j the propensities of its
-// dependents are compiled into one tape (shared subexpressions evaluated once); when the
-// dependents are at least half of all transitions the full propensity tape is used instead.
+// environment and k reads it or has its own Update. A propensity of product form — constants
+// (parameters, numbers, the scale) times counts, densities, shifted counts n_i + c and powers
+// n_i^c, possibly over a constant: the mass-action forms k·A·B, β·S·I/N, k·A·(A − 1)/(2N) — is
+// a kernel: its constants are evaluated once per simulator and the product is taken directly
+// from the counts, in the tape's order of operations, so that its value is the tape's bit for
+// bit. For every j the propensities of its other dependents are compiled into one tape
+// (shared subexpressions evaluated once); when they are at least half of all transitions the
+// full propensity tape is used instead.
 //
 // Costs per event, for J transitions: O(J) for the sum a₀ and the linear search of the
-// direct method, plus one evaluation of the dependents' tape (O(its length), typically a
-// few instructions per dependent), plus O(|ℓ_j|) for the jump. Memory: the tapes, O(J²) in
-// the worst case, and O(J + d) per trajectory. Two random numbers per event (PCG,
-// math/rand/v2).
+// direct method, plus one or two multiplications per dependent kernel and one evaluation of
+// the other dependents' tape (O(its length), typically a few instructions per dependent),
+// plus O(|ℓ_j|) for the jump. Memory: the tapes, O(J²) in the worst case, and O(J + d) per
+// trajectory. Two random numbers per event: math/rand/v2's PCG with its Float64 and
+// ziggurat ExpFloat64, reimplemented as concrete methods (the same streams, no interface
+// call). bench/ssa.sh measures the loop against a C++ direct method and a C++
+// composition–rejection with the same streams, event for event (bench/README.md).
 //
 // Composition–rejection (Settings.Method = MethodCR; Slepoy, Thompson and Plimpton 2008).
 // Every positive time-homogeneous propensity a_j is kept in the group of its binary

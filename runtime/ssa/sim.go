@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
@@ -37,20 +36,39 @@ const (
 
 // AutoCRThreshold is the number of transitions from which MethodAuto uses
 // composition–rejection. BenchmarkEvents on sparse conversion networks (quiet machine)
-// shows the direct method ahead by 12% at 40 transitions, the two level at 64, and
+// showed the direct method ahead by 12% at 40 transitions, the two level at 64, and
 // composition–rejection ahead by 25% at 100, twice as fast at 200 and 7–14 times at
 // 1000–2000; below the threshold the direct method's short linear scan is cheaper than
-// maintaining the groups.
+// maintaining the groups. Since the propensity kernels (events per CPU second, -cpu 1,
+// shared machine) the two are level at 40 and composition–rejection is ahead by 25% at 64
+// and 50% at 100; the threshold is kept, as moving it would change the method, hence the
+// random streams, of the models in between.
 const AutoCRThreshold = 64
 
 // plan is the immutable, shareable part of a simulator: tapes and dependency lists.
 type plan struct {
-	m       *runtime.Model
-	mod     *ir.Model
-	d, nT   int
-	full    *ir.Tape   // all propensities
-	dep     [][]int32  // dependents of each transition
-	depTape []*ir.Tape // tape of the dependents' propensities (nil: use full)
+	m     *runtime.Model
+	mod   *ir.Model
+	d, nT int
+	full  *ir.Tape  // all propensities
+	dep   [][]int32 // dependents of each transition
+	// The dependents of transition j are re-evaluated after it fires: kdep[j], those with a
+	// kernel, directly, and the others, tdep[j], by the tape depTape[j] (the full tape when
+	// a tape of them alone would not be shorter), reading their values at slots tdepOut[j].
+	kdep, tdep [][]int32
+	kd         [][]kdep // kdep[j] with their kernels' types and species, for the hot loop
+	depTape    []*ir.Tape
+	tdepOut    [][]int32
+	ks         kernels
+	// fi gathers, per transition, what fire reads (one lookup instead of one per slice).
+	fi []fireInfo
+	// noDeps re-evaluates every propensity after each event (a test of the dependency graph
+	// and the kernels).
+	noDeps bool
+	// jumps in flat form: transition j changes species jsp[jo[j]:jo[j+1]] by jdelta.
+	jo      []int32
+	jsp     []int32
+	jdelta  []float64
 	jumps   [][]ir.Jump
 	update  [][]int
 	td      []int32 // time-dependent transitions
@@ -132,9 +150,23 @@ func newPlan(m *runtime.Model, s *Settings) (*plan, error) {
 	}
 	p.full = g.Compile(props)
 	p.maxLen = p.full.Len()
+	p.ks = compileKernels(g, props)
+	if p.ks.constTape != nil {
+		p.maxLen = max(p.maxLen, p.ks.constTape.Len())
+	}
 	p.dep = make([][]int32, p.nT)
+	p.kdep = make([][]int32, p.nT)
+	p.kd = make([][]kdep, p.nT)
+	p.tdep = make([][]int32, p.nT)
 	p.depTape = make([]*ir.Tape, p.nT)
+	p.tdepOut = make([][]int32, p.nT)
+	p.jo = append(p.jo, 0)
 	for j := range mod.Transitions {
+		for _, jp := range p.jumps[j] {
+			p.jsp = append(p.jsp, int32(jp.Species))
+			p.jdelta = append(p.jdelta, float64(jp.Delta))
+		}
+		p.jo = append(p.jo, int32(len(p.jsp)))
 		var deps []int32
 		var outs []ir.NodeID
 		for k := range mod.Transitions {
@@ -148,19 +180,45 @@ func newPlan(m *runtime.Model, s *Settings) (*plan, error) {
 					dep = true
 				}
 			}
-			if dep {
-				deps = append(deps, int32(k))
+			if !dep {
+				continue
+			}
+			deps = append(deps, int32(k))
+			if p.ks.kern[k].typ != kTape {
+				p.kdep[j] = append(p.kdep[j], int32(k))
+			} else {
+				p.tdep[j] = append(p.tdep[j], int32(k))
 				outs = append(outs, props[k])
 			}
 		}
 		p.dep[j] = deps
-		if 2*len(deps) < p.nT {
-			tp := g.Compile(outs)
-			if tp.Len() < p.full.Len() {
-				p.depTape[j] = tp
+		for _, k := range p.kdep[j] {
+			kn := &p.ks.kern[k]
+			p.kd[j] = append(p.kd[j], kdep{k: k, typ: kn.typ, sp0: kn.sp0, sp1: kn.sp1})
+		}
+		if len(outs) == 0 {
+			continue
+		}
+		tp := p.full
+		if 2*len(outs) < p.nT {
+			if t := g.Compile(outs); t.Len() < p.full.Len() {
+				tp = t
 				p.maxLen = max(p.maxLen, tp.Len())
 			}
 		}
+		p.depTape[j] = tp
+		if tp == p.full {
+			for _, k := range p.tdep[j] {
+				p.tdepOut[j] = append(p.tdepOut[j], p.full.Out[k])
+			}
+		} else {
+			p.tdepOut[j] = tp.Out
+		}
+	}
+	p.fi = make([]fireInfo, p.nT)
+	for j := range p.fi {
+		p.fi[j] = fireInfo{sp: p.jsp[p.jo[j]:p.jo[j+1]], delta: p.jdelta[p.jo[j]:p.jo[j+1]],
+			kd: p.kd[j], update: p.update[j], tape: p.depTape[j], tdep: p.tdep[j], tout: p.tdepOut[j], dep: p.dep[j]}
 	}
 	if len(p.td) > 0 {
 		outs := make([]ir.NodeID, len(p.td))
@@ -215,11 +273,13 @@ type Sim struct {
 	props []float64
 	obs   []float64
 	init  []float64
-	rng   *rand.Rand
-	pcg   *rand.PCG
-	cr    *crIndex // composition–rejection index of the time-homogeneous propensities
-	bound float64
-	max   int64
+	rng   *pcg
+	// kc are the constants of the kernels and lead the product of each kernel's leading
+	// constants, at the parameters of the simulator.
+	kc, lead []float64
+	cr       *crIndex // composition–rejection index of the time-homogeneous propensities
+	bound    float64
+	max      int64
 
 	t      float64
 	env    int
@@ -343,8 +403,10 @@ func (p *plan) newSim(in *ir.Inputs, s Settings) (*Sim, error) {
 		Counts: make([]float64, p.d), Densities: make([]float64, p.d),
 		Env: make([]float64, len(p.mod.Env.Components))}
 	sim.scaled = in.Scale > 0
-	sim.pcg = rand.NewPCG(0, 0)
-	sim.rng = rand.New(sim.pcg)
+	sim.rng = &pcg{}
+	sim.kc = make([]float64, len(p.ks.constNodes))
+	sim.lead = make([]float64, p.nT)
+	p.ks.constants(&sim.in, sim.vals, sim.kc, sim.lead)
 	if p.useCR {
 		sim.cr = newCRIndex(p.nT)
 	}
@@ -363,7 +425,7 @@ func splitmix64(x uint64) uint64 {
 // run index run under seed: PCG seeded with splitmix64 of (seed, run) only.
 func (s *Sim) Reset(seed, run uint64) error {
 	a := splitmix64(seed)
-	s.pcg.Seed(splitmix64(a^splitmix64(run)), splitmix64(a+0x632BE59BD9B4E019*(run+1)))
+	s.rng.Seed(splitmix64(a^splitmix64(run)), splitmix64(a+0x632BE59BD9B4E019*(run+1)))
 	s.t, s.events, s.in.Time = 0, 0, 0
 	s.work, s.blowup = 0, explosion{}
 	s.absorptions = 0
@@ -387,6 +449,7 @@ func (s *Sim) Reset(seed, run uint64) error {
 	if s.cr != nil {
 		s.cr.clear()
 	}
+	s.p.ks.constants(&s.in, s.vals, s.kc, s.lead)
 	return s.evalAll()
 }
 
@@ -485,73 +548,6 @@ func (s *Sim) state() *step.State {
 	return &step.State{Model: s.p.mod, Counts: s.in.Counts, Env: s.env, Time: s.t, Timed: true}
 }
 
-// fire applies transition j and updates the dependent propensities. In continuous time a
-// propensity within round-off of 0 (step.RoundOff against the total rate s.a0 of the draw)
-// does not fire: it is set to 0, as exploration drops it.
-func (s *Sim) fire(j int) error {
-	s.dirty = true
-	c := s.in.Counts
-	if !s.p.disc && step.RoundOff(s.props[j], s.a0, false) {
-		// A round-off propensity counts as 0 (as in ctmc): no event.
-		s.props[j] = 0
-		if s.cr != nil && !s.p.isTD[j] {
-			s.cr.set(j, 0)
-		}
-		return nil
-	}
-	for _, jp := range s.p.jumps[j] {
-		if c[jp.Species]+float64(jp.Delta) < 0 {
-			return step.CheckJump(&s.p.mod.Transitions[j], s.props[j], s.state())
-		}
-	}
-	for _, jp := range s.p.jumps[j] {
-		c[jp.Species] += float64(jp.Delta)
-		if c[jp.Species] > maxExact {
-			return s.overflow(j, jp.Species)
-		}
-		if s.scaled {
-			s.in.Densities[jp.Species] = c[jp.Species] / s.in.Scale
-		}
-	}
-	if u := s.p.update[j]; u != nil {
-		s.env = u[s.env]
-		s.setEnv()
-	}
-	s.events++
-	tp := s.p.depTape[j]
-	if tp == nil {
-		return s.evalAll()
-	}
-	tp.Eval(s.vals, &s.in)
-	bad := false
-	deps, out, vals, props := s.p.dep[j], tp.Out, s.vals, s.props
-	for i, k := range deps {
-		a := vals[out[i]]
-		props[k] = a
-		if !(a >= 0 && a <= math.MaxFloat64) {
-			bad = true
-		}
-	}
-	if s.p.masked {
-		for _, k := range deps {
-			s.mask(int(k))
-		}
-	}
-	if bad && !s.p.disc {
-		if err := s.check(); err != nil {
-			return err
-		}
-	}
-	if s.cr != nil {
-		for _, k := range s.p.dep[j] {
-			if !s.p.isTD[k] {
-				s.cr.set(int(k), s.props[k])
-			}
-		}
-	}
-	return nil
-}
-
 // Advance simulates until time tEnd (the state at tEnd is the state after every event at
 // or before tEnd). If acc is non-nil, acc[i] += ∫ n_i dt for every species i and
 // acc[d+k] += ∫ h_k dt for every observable k over the interval.
@@ -566,6 +562,9 @@ func (s *Sim) fire(j int) error {
 func (s *Sim) Advance(ctx context.Context, tEnd float64, acc []float64) error {
 	if s.p.disc {
 		return s.advanceDiscrete(ctx, tEnd, acc)
+	}
+	if acc == nil && s.occ == nil && s.p.td == nil {
+		return s.advanceHom(ctx, tEnd)
 	}
 	if acc != nil {
 		s.Observables(s.obs)
