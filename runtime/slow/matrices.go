@@ -33,6 +33,7 @@ type Builder struct {
 	key      []int
 	row      []ent
 	memo     []*built
+	nnz      int // the largest number of entries of a matrix built so far (capacity hint)
 	// Dropped counts the transitions with a non-zero rate (or derivative) whose target is
 	// not among the states in the last call of At; they are left out with the diagonal
 	// rebuilt from the others, so every matrix stays conservative (pitfall 11).
@@ -59,7 +60,10 @@ type built struct {
 	scale   float64
 	mats    []*linalg.CSR
 	dropped []bool
-	jets    map[int][]float64
+	// jets[at[s]:at[s]+J·(order+1)] are the propensity jets of a row that left out a
+	// transition (at[s] < 0: not kept).
+	jets []float64
+	at   []int32
 }
 
 // memoJetBudget bounds the propensity jets a Builder keeps per At call (floats; 8 MB): rows
@@ -149,21 +153,24 @@ func (b *Builder) At(t float64, order int) (Matrices, error) {
 	b.Dropped, b.DroppedRate = 0, 0
 	b.in.Time = t
 	prev := b.record(t, order)
-	hint := 0
-	if prev != nil {
+	hint := b.nnz
+	switch {
+	case prev != nil:
 		hint = len(prev.mats[0].Col) + (n-prev.n)*(len(prev.mats[0].Col)/max(prev.n, 1)+1)
+	case hint == 0 && b.states.Q != nil:
+		hint = len(b.states.Q.Col) + len(b.states.Q.Col)/8 // and the entries of derivatives only
 	}
 	mats := make([]*linalg.CSR, order+1)
 	for k := range mats {
 		mats[k] = &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1), Col: make([]int32, 0, hint), Val: make([]float64, 0, hint)}
 	}
 	rec := &built{t: t, order: order, n: n, params: slices.Clone(b.in.Params), scale: b.in.Scale,
-		mats: mats, dropped: make([]bool, n), jets: map[int][]float64{}}
-	kept := 0
+		mats: mats, dropped: make([]bool, n), at: make([]int32, n)}
 	dir := []float64{1}
 	jet := b.jet[:len(mod.Transitions)*(order+1)]
 	for s := 0; s < n; s++ {
 		var src []float64
+		rec.at[s] = -1
 		if prev != nil && s < prev.n {
 			if !prev.dropped[s] {
 				// Every target of the row was among the states and keeps its index.
@@ -175,7 +182,9 @@ func (b *Builder) At(t float64, order int) (Matrices, error) {
 				}
 				continue
 			}
-			src = prev.jets[s]
+			if a := prev.at[s]; a >= 0 {
+				src = prev.jets[a : int(a)+len(jet)]
+			}
 		}
 		if src == nil {
 			b.load(s)
@@ -190,13 +199,14 @@ func (b *Builder) At(t float64, order int) (Matrices, error) {
 		}
 		if drops > 0 {
 			rec.dropped[s] = true
-			if kept+len(src) <= memoJetBudget {
-				rec.jets[s] = slices.Clone(src)
-				kept += len(src)
+			if len(rec.jets)+len(src) <= memoJetBudget {
+				rec.at[s] = int32(len(rec.jets))
+				rec.jets = append(rec.jets, src...)
 			}
 		}
 	}
 	b.remember(rec)
+	b.nnz = max(b.nnz, len(mats[0].Col))
 	out := Matrices{P: mats[0]}
 	if order >= 1 {
 		out.D1 = mats[1]
