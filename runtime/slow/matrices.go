@@ -34,6 +34,9 @@ type Builder struct {
 	row      []ent
 	memo     []*built
 	nnz      int // the largest number of entries of a matrix built so far (capacity hint)
+	// targets[s·J + j] caches the target of transition j from state s (−1: not among the
+	// states, −2: not computed yet); nil when S·J exceeds targetBudget.
+	targets []int32
 	// Dropped counts the transitions with a non-zero rate (or derivative) whose target is
 	// not among the states in the last call of At; they are left out with the diagonal
 	// rebuilt from the others, so every matrix stays conservative (pitfall 11).
@@ -69,6 +72,9 @@ type built struct {
 // memoJetBudget bounds the propensity jets a Builder keeps per At call (floats; 8 MB): rows
 // beyond it are evaluated again after Grow.
 const memoJetBudget = 1 << 20
+
+// targetBudget bounds the cached targets (int32; 16 MB).
+const targetBudget = 1 << 22
 
 // memoKeep is the number of At records kept: the three times of the finite differences.
 const memoKeep = 3
@@ -113,6 +119,7 @@ func (b *Builder) Grow(c *ctmc.Chain) {
 	old := b.states
 	b.states = c
 	n := old.NumStates()
+	b.targets = nil // rebuilt on the grown states by the next At
 	if c.NumStates() < n || c.Dim != old.Dim {
 		b.memo = nil
 		return
@@ -261,7 +268,7 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 		if !step.Allowed(tr, y) {
 			continue
 		}
-		target := b.target(tr, counts, y)
+		target := b.cachedTarget(s, j, tr, counts, y)
 		if target == s {
 			continue
 		}
@@ -275,7 +282,9 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 		row = append(row, ent{target, v})
 	}
 	b.Dropped += drops
-	slices.SortFunc(row, func(a, c ent) int { return a.col - c.col })
+	if !increasing(row) {
+		slices.SortFunc(row, func(a, c ent) int { return a.col - c.col })
+	}
 	// Merge duplicates and insert the diagonal.
 	var sum [3]float64
 	merged := row[:0]
@@ -324,6 +333,40 @@ func appendAll(mats []*linalg.CSR, col int, v [3]float64) {
 		a.Col = append(a.Col, int32(col))
 		a.Val = append(a.Val, v[k])
 	}
+}
+
+// increasing reports whether the columns of row increase strictly (sorting it would
+// change nothing). O(r).
+func increasing(row []ent) bool {
+	for i := 1; i < len(row); i++ {
+		if row[i].col <= row[i-1].col {
+			return false
+		}
+	}
+	return true
+}
+
+// cachedTarget is target through the cache of the builder: the targets do not depend on t,
+// so the finite differences' three matrices compute them once. O(d + J) when computed.
+func (b *Builder) cachedTarget(s, j int, tr *ir.Transition, counts []int32, y int) int {
+	J := len(b.m.IR.Transitions)
+	if b.targets == nil {
+		if n := b.N(); n*J <= targetBudget {
+			b.targets = make([]int32, n*J)
+			for i := range b.targets {
+				b.targets[i] = -2
+			}
+		}
+	}
+	if b.targets == nil {
+		return b.target(tr, counts, y)
+	}
+	if v := b.targets[s*J+j]; v != -2 {
+		return int(v)
+	}
+	v := b.target(tr, counts, y)
+	b.targets[s*J+j] = int32(v)
+	return v
 }
 
 // load sets the counts, densities and environment of state s into the inputs.
