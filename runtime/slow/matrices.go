@@ -53,8 +53,9 @@ type ent struct {
 }
 
 // built is the record of one At call: the matrices, the inputs they were evaluated with,
-// the rows that left out a transition, and the propensity jets of those rows (while they
-// fit in memoJetBudget), which assemble them again on grown states.
+// the rows that left out a transition, and, for the first build at its time and order, the
+// propensity jets of those rows (while they fit in memoJetBudget), which assemble them
+// again on grown states.
 type built struct {
 	t       float64
 	order   int
@@ -206,7 +207,11 @@ func (b *Builder) At(t float64, order int) (Matrices, error) {
 		}
 		if drops > 0 {
 			rec.dropped[s] = true
-			if len(rec.jets)+len(src) <= memoJetBudget {
+			// Kept on a first build only: Expand grows the states once.
+			if prev == nil && len(rec.jets)+len(src) <= memoJetBudget {
+				if rec.jets == nil {
+					rec.jets = make([]float64, 0, 16*len(src))
+				}
 				rec.at[s] = int32(len(rec.jets))
 				rec.jets = append(rec.jets, src...)
 			}
