@@ -16,8 +16,15 @@ import (
 //	term 1   q² μP̃R²P⁽¹⁾Rr
 //	term 2   ½q² μP̃(2R³ − R²)P⁽²⁾Rr + q³ μP̃(2R³ − R²)P⁽¹⁾RP⁽¹⁾Rr + q³ μP̃R²P⁽¹⁾R²P⁽¹⁾Rr
 //
-// by the solves of the pseudo-code of §3.7 with one factorisation of I − qP̃
-// (poisson.NewDiscountedDTMC). Orders 0..2. Cost: one factorisation and 1, 3 or 11 solves.
+// with one factorisation of I − qP̃ (poisson.NewDiscountedDTMC) and, instead of the 11
+// column solves of the pseudo-code of §3.7, three column solves ν = Rr, ν₁ = RP⁽¹⁾ν,
+// ν₂ = Rν₁ and three row solves a_k = μP̃R^k, k = 1..3, the terms being the dot products
+//
+//	term 1   q² a₂·P⁽¹⁾ν
+//	term 2   ½q² (2a₃ − a₂)·P⁽²⁾ν + q³ (2a₃ − a₂)·P⁽¹⁾ν₁ + q³ a₂·P⁽¹⁾ν₂
+//
+// (the same products, associated from the left). Orders 0..2. Cost: one factorisation and
+// 1, 3 or 6 solves.
 func Discounted(ctx context.Context, m Matrices, mu, r []float64, alpha float64, order int, o *poisson.Options) (*Result, error) {
 	if err := checkOrder("discounted", order, 2, "the paper gives orders 0 to 2"); err != nil {
 		return nil, err
@@ -28,28 +35,24 @@ func Discounted(ctx context.Context, m Matrices, mu, r []float64, alpha float64,
 		return nil, err
 	}
 	l := &lin{ctx: ctx}
-	R := res.Solve
+	R, RT := res.Solve, res.SolveRow
 	nu := l.s(R, r)
 	terms := []float64{dot(mu, nu)}
 	if order == 0 {
 		return l.result(terms...)
 	}
-	muP := vmul(mu, m.P)
-	nu1 := l.s(R, mul(m.D1, nu))
-	nu2 := l.s(R, nu1)
-	terms = append(terms, q*q*dot(muP, nu2))
+	a1 := l.s(RT, vmul(mu, m.P)) // μP̃R
+	a2 := l.s(RT, a1)            // μP̃R²
+	d1nu := mul(m.D1, nu)
+	terms = append(terms, q*q*dot(a2, d1nu))
 	if order == 1 {
 		return l.result(terms...)
 	}
-	w1 := l.s(R, mul(m.D2, nu))
-	w2 := l.s(R, w1)
-	w3 := l.s(R, w2)
-	u1 := l.s(R, mul(m.D1, nu1))
-	u2 := l.s(R, u1)
-	u3 := l.s(R, u2)
-	y1 := l.s(R, mul(m.D1, nu2))
-	y2 := l.s(R, y1)
-	t2 := 0.5*q*q*dot(muP, axpby(2, w3, -1, w2)) + q*q*q*dot(muP, axpby(2, u3, -1, u2)) + q*q*q*dot(muP, y2)
+	a3 := l.s(RT, a2) // μP̃R³
+	nu1 := l.s(R, d1nu)
+	nu2 := l.s(R, nu1)
+	b := axpby(2, a3, -1, a2) // μP̃(2R³ − R²)
+	t2 := 0.5*q*q*dot(b, mul(m.D2, nu)) + q*q*q*dot(b, mul(m.D1, nu1)) + q*q*q*dot(a2, mul(m.D1, nu2))
 	return l.result(append(terms, t2)...)
 }
 

@@ -3,7 +3,7 @@ package slow
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/mfcproject/mfc/autodiff"
 	"github.com/mfcproject/mfc/compiler/ir"
@@ -17,6 +17,11 @@ import (
 // on a fixed list of states, with its derivatives in t by forward-mode AD of the
 // propensity tape along the time leaf (autodiff.Jet in the direction of t). A Builder is
 // not safe for concurrent use.
+//
+// A Builder remembers the matrices of its recent At calls (one per time and order) so that,
+// after Grow extends its states, At at the same time and order evaluates only the new
+// states and the rows that had left out a transition: the others cannot change (their
+// targets keep their indices).
 type Builder struct {
 	m        *runtime.Model
 	states   *ctmc.Chain
@@ -26,6 +31,12 @@ type Builder struct {
 	in       *ir.Inputs
 	jet      []float64
 	key      []int
+	row      []ent
+	memo     []*built
+	nnz      int // the largest number of entries of a matrix built so far (capacity hint)
+	// targets[s·J + j] caches the target of transition j from state s (−1: not among the
+	// states, −2: not computed yet); nil when S·J exceeds targetBudget.
+	targets []int32
 	// Dropped counts the transitions with a non-zero rate (or derivative) whose target is
 	// not among the states in the last call of At; they are left out with the diagonal
 	// rebuilt from the others, so every matrix stays conservative (pitfall 11).
@@ -33,6 +44,41 @@ type Builder struct {
 	// DroppedRate is the largest |rate| or |derivative| left out.
 	DroppedRate float64
 }
+
+// ent is one off-diagonal entry of a row being assembled: its column and the value and
+// first two derivatives.
+type ent struct {
+	col int
+	v   [3]float64
+}
+
+// built is the record of one At call: the matrices, the inputs they were evaluated with,
+// the rows that left out a transition, and, for the first build at its time and order, the
+// propensity jets of those rows (while they fit in memoJetBudget), which assemble them
+// again on grown states.
+type built struct {
+	t       float64
+	order   int
+	n       int // states
+	params  []float64
+	scale   float64
+	mats    []*linalg.CSR
+	dropped []bool
+	// jets[at[s]:at[s]+J·(order+1)] are the propensity jets of a row that left out a
+	// transition (at[s] < 0: not kept).
+	jets []float64
+	at   []int32
+}
+
+// memoJetBudget bounds the propensity jets a Builder keeps per At call (floats; 8 MB): rows
+// beyond it are evaluated again after Grow.
+const memoJetBudget = 1 << 20
+
+// targetBudget bounds the cached targets (int32; 16 MB).
+const targetBudget = 1 << 22
+
+// memoKeep is the number of At records kept: the three times of the finite differences.
+const memoKeep = 3
 
 // NewBuilder returns a builder on the states of c (its Q is not used: c may be the state
 // list of a ctmc.StepResult), with the parameters and scale of in. Cost: compiling the
@@ -66,12 +112,46 @@ func newBuilder(m *runtime.Model, c *ctmc.Chain, in *ir.Inputs, v autodiff.Vars)
 // N returns the number of states.
 func (b *Builder) N() int { return b.states.NumStates() }
 
+// Grow moves the builder to the states of c, which must begin with the builder's states in
+// the same order (ctmc.TimeVarying appends the states it finds after the old ones). The
+// records of earlier At calls are kept when that holds and dropped otherwise, so Grow is
+// always safe. O(S·d).
+func (b *Builder) Grow(c *ctmc.Chain) {
+	old := b.states
+	b.states = c
+	n := old.NumStates()
+	b.targets = nil // rebuilt on the grown states by the next At
+	if c.NumStates() < n || c.Dim != old.Dim {
+		b.memo = nil
+		return
+	}
+	for s := 0; s < n; s++ {
+		if c.Env(s) != old.Env(s) || !slices.Equal(c.Counts(s), old.Counts(s)) {
+			b.memo = nil
+			return
+		}
+	}
+}
+
+// record returns the record of an earlier At call at time t and order on the current
+// inputs, or nil.
+func (b *Builder) record(t float64, order int) *built {
+	for _, r := range b.memo {
+		if r.t == t && r.order == order && r.n <= b.N() && r.scale == b.in.Scale && slices.Equal(r.params, b.in.Params) {
+			return r
+		}
+	}
+	return nil
+}
+
 // At returns the matrix at time t and, for order ≥ 1 and 2, its first and second
 // derivatives in t (Matrices.D1, D2; nil above order). Off-diagonal elements are the
 // propensities (and their Taylor coefficients, times k! for the k-th derivative) summed
 // per target state; self-loops are dropped; the diagonal is rebuilt after differentiation
 // as 1 − Σ_{j≠i} p_ij (discrete) or −Σ_{j≠i} q_ij, and −Σ of the row for the derivatives,
-// so every derivative matrix has zero row sums. Cost: O(S·order²·tape + E log E).
+// so every derivative matrix has zero row sums. Cost: O(S·order²·tape + E log E); after
+// Grow, at a time and order built before, only for the new states and the rows that left
+// out a transition (O(nnz) for the others).
 func (b *Builder) At(t float64, order int) (Matrices, error) {
 	if order < 0 || order > 2 {
 		panic("slow: Builder.At order outside 0..2")
@@ -80,100 +160,65 @@ func (b *Builder) At(t float64, order int) (Matrices, error) {
 	mod := b.m.IR
 	b.Dropped, b.DroppedRate = 0, 0
 	b.in.Time = t
+	prev := b.record(t, order)
+	hint := b.nnz
+	switch {
+	case prev != nil:
+		hint = len(prev.mats[0].Col) + (n-prev.n)*(len(prev.mats[0].Col)/max(prev.n, 1)+1)
+	case hint == 0 && b.states.Q != nil:
+		hint = len(b.states.Q.Col) + len(b.states.Q.Col)/8 // and the entries of derivatives only
+	}
 	mats := make([]*linalg.CSR, order+1)
 	for k := range mats {
-		mats[k] = &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1)}
+		mats[k] = &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1), Col: make([]int32, 0, hint), Val: make([]float64, 0, hint)}
 	}
-	type ent struct {
-		col int
-		v   [3]float64
-	}
-	var row []ent
+	rec := &built{t: t, order: order, n: n, params: slices.Clone(b.in.Params), scale: b.in.Scale,
+		mats: mats, dropped: make([]bool, n), at: make([]int32, n)}
 	dir := []float64{1}
 	jet := b.jet[:len(mod.Transitions)*(order+1)]
 	for s := 0; s < n; s++ {
-		b.load(s)
-		if err := autodiff.Jet(jet, order, b.ws, b.in, dir); err != nil {
-			return Matrices{}, fmt.Errorf("slow: differentiating the propensities in t at state %s: %w", b.states.StateString(s), err)
-		}
-		row = row[:0]
-		counts, y := b.states.Counts(s), b.states.Env(s)
-		for j := range mod.Transitions {
-			c := jet[j*(order+1) : (j+1)*(order+1)]
-			var v [3]float64
-			nz := false
-			for k := 0; k <= order; k++ {
-				v[k] = c[k]
-				if k == 2 {
-					v[k] *= 2 // d²/dt² = 2·c₂
-				}
-				if math.IsNaN(v[k]) || math.IsInf(v[k], 0) {
-					return Matrices{}, fmt.Errorf("slow: the propensity of '%s' or its derivative %d in t is %v at state %s (t = %v)", mod.Transitions[j].Label, k, v[k], b.states.StateString(s), t)
-				}
-				nz = nz || v[k] != 0
-			}
-			if !nz {
-				continue
-			}
-			tr := &mod.Transitions[j]
-			if !step.Allowed(tr, y) {
-				continue
-			}
-			target := b.target(tr, counts, y)
-			if target == s {
-				continue
-			}
-			if target < 0 {
-				b.Dropped++
-				for k := 0; k <= order; k++ {
-					b.DroppedRate = math.Max(b.DroppedRate, math.Abs(v[k]))
+		var src []float64
+		rec.at[s] = -1
+		if prev != nil && s < prev.n {
+			if !prev.dropped[s] {
+				// Every target of the row was among the states and keeps its index.
+				for k, a := range prev.mats {
+					lo, hi := a.RowPtr[s], a.RowPtr[s+1]
+					mats[k].Col = append(mats[k].Col, a.Col[lo:hi]...)
+					mats[k].Val = append(mats[k].Val, a.Val[lo:hi]...)
+					mats[k].RowPtr[s+1] = len(mats[k].Col)
 				}
 				continue
 			}
-			row = append(row, ent{target, v})
+			if a := prev.at[s]; a >= 0 {
+				src = prev.jets[a : int(a)+len(jet)]
+			}
 		}
-		sort.Slice(row, func(a, c int) bool { return row[a].col < row[c].col })
-		// Merge duplicates and insert the diagonal.
-		var sum [3]float64
-		merged := row[:0]
-		for _, e := range row {
-			if l := len(merged); l > 0 && merged[l-1].col == e.col {
-				for k := range e.v {
-					merged[l-1].v[k] += e.v[k]
+		if src == nil {
+			b.load(s)
+			if err := autodiff.Jet(jet, order, b.ws, b.in, dir); err != nil {
+				return Matrices{}, fmt.Errorf("slow: differentiating the propensities in t at state %s: %w", b.states.StateString(s), err)
+			}
+			src = jet
+		}
+		drops, err := b.assemble(s, src, order, t, mats)
+		if err != nil {
+			return Matrices{}, err
+		}
+		if drops > 0 {
+			rec.dropped[s] = true
+			// Kept on a first build only: Expand grows the states once.
+			if prev == nil && len(rec.jets)+len(src) <= memoJetBudget {
+				if rec.jets == nil {
+					rec.jets = make([]float64, 0, 16*len(src))
 				}
-			} else {
-				merged = append(merged, e)
+				rec.at[s] = int32(len(rec.jets))
+				rec.jets = append(rec.jets, src...)
 			}
-			for k := range e.v {
-				sum[k] += e.v[k]
-			}
-		}
-		var diag [3]float64
-		for k := 0; k <= order; k++ {
-			diag[k] = -sum[k]
-		}
-		if b.discrete {
-			diag[0] = 1 - sum[0]
-			if diag[0] < -1e-12 {
-				return Matrices{}, fmt.Errorf("slow: the probabilities leaving state %s sum to %v > 1 at t = %v", b.states.StateString(s), sum[0], t)
-			}
-			diag[0] = math.Max(diag[0], 0)
-		}
-		placed := false
-		for _, e := range merged {
-			if !placed && e.col > s {
-				appendAll(mats, s, diag)
-				placed = true
-			}
-			appendAll(mats, e.col, e.v)
-		}
-		if !placed {
-			appendAll(mats, s, diag)
-		}
-		for _, a := range mats {
-			a.RowPtr[s+1] = len(a.Col)
 		}
 	}
+	b.remember(rec)
+	b.nnz = max(b.nnz, len(mats[0].Col))
 	out := Matrices{P: mats[0]}
 	if order >= 1 {
 		out.D1 = mats[1]
@@ -184,11 +229,149 @@ func (b *Builder) At(t float64, order int) (Matrices, error) {
 	return out, nil
 }
 
+// remember keeps rec as the record of its time and order, with at most memoKeep records.
+func (b *Builder) remember(rec *built) {
+	keep := b.memo[:0]
+	for _, r := range b.memo {
+		if r.t != rec.t || r.order != rec.order {
+			keep = append(keep, r)
+		}
+	}
+	if len(keep) >= memoKeep {
+		keep = keep[1:]
+	}
+	b.memo = append(keep, rec)
+}
+
+// assemble appends row s of the matrices from the propensity jets of state s
+// (jet[j*(order+1)+k] = c_k of transition j), and returns the number of transitions left out
+// because their target is not among the states. O(J + r log r) for r entries.
+func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*linalg.CSR) (int, error) {
+	mod := b.m.IR
+	row := b.row[:0]
+	defer func() { b.row = row[:0] }()
+	counts, y := b.states.Counts(s), b.states.Env(s)
+	drops := 0
+	for j := range mod.Transitions {
+		c := jet[j*(order+1) : (j+1)*(order+1)]
+		var v [3]float64
+		nz := false
+		for k := 0; k <= order; k++ {
+			v[k] = c[k]
+			if k == 2 {
+				v[k] *= 2 // d²/dt² = 2·c₂
+			}
+			if math.IsNaN(v[k]) || math.IsInf(v[k], 0) {
+				return 0, fmt.Errorf("slow: the propensity of '%s' or its derivative %d in t is %v at state %s (t = %v)", mod.Transitions[j].Label, k, v[k], b.states.StateString(s), t)
+			}
+			nz = nz || v[k] != 0
+		}
+		if !nz {
+			continue
+		}
+		tr := &mod.Transitions[j]
+		if !step.Allowed(tr, y) {
+			continue
+		}
+		target := b.cachedTarget(s, j, tr, counts, y)
+		if target == s {
+			continue
+		}
+		if target < 0 {
+			drops++
+			for k := 0; k <= order; k++ {
+				b.DroppedRate = math.Max(b.DroppedRate, math.Abs(v[k]))
+			}
+			continue
+		}
+		row = append(row, ent{target, v})
+	}
+	b.Dropped += drops
+	if !increasing(row) {
+		slices.SortFunc(row, func(a, c ent) int { return a.col - c.col })
+	}
+	// Merge duplicates and insert the diagonal.
+	var sum [3]float64
+	merged := row[:0]
+	for _, e := range row {
+		if l := len(merged); l > 0 && merged[l-1].col == e.col {
+			for k := range e.v {
+				merged[l-1].v[k] += e.v[k]
+			}
+		} else {
+			merged = append(merged, e)
+		}
+		for k := range e.v {
+			sum[k] += e.v[k]
+		}
+	}
+	var diag [3]float64
+	for k := 0; k <= order; k++ {
+		diag[k] = -sum[k]
+	}
+	if b.discrete {
+		diag[0] = 1 - sum[0]
+		if diag[0] < -1e-12 {
+			return 0, fmt.Errorf("slow: the probabilities leaving state %s sum to %v > 1 at t = %v", b.states.StateString(s), sum[0], t)
+		}
+		diag[0] = math.Max(diag[0], 0)
+	}
+	placed := false
+	for _, e := range merged {
+		if !placed && e.col > s {
+			appendAll(mats, s, diag)
+			placed = true
+		}
+		appendAll(mats, e.col, e.v)
+	}
+	if !placed {
+		appendAll(mats, s, diag)
+	}
+	for _, a := range mats {
+		a.RowPtr[s+1] = len(a.Col)
+	}
+	return drops, nil
+}
+
 func appendAll(mats []*linalg.CSR, col int, v [3]float64) {
 	for k, a := range mats {
 		a.Col = append(a.Col, int32(col))
 		a.Val = append(a.Val, v[k])
 	}
+}
+
+// increasing reports whether the columns of row increase strictly (sorting it would
+// change nothing). O(r).
+func increasing(row []ent) bool {
+	for i := 1; i < len(row); i++ {
+		if row[i].col <= row[i-1].col {
+			return false
+		}
+	}
+	return true
+}
+
+// cachedTarget is target through the cache of the builder: the targets do not depend on t,
+// so the finite differences' three matrices compute them once. O(d + J) when computed.
+func (b *Builder) cachedTarget(s, j int, tr *ir.Transition, counts []int32, y int) int {
+	J := len(b.m.IR.Transitions)
+	if b.targets == nil {
+		if n := b.N(); n*J <= targetBudget {
+			b.targets = make([]int32, n*J)
+			for i := range b.targets {
+				b.targets[i] = -2
+			}
+		}
+	}
+	if b.targets == nil {
+		return b.target(tr, counts, y)
+	}
+	if v := b.targets[s*J+j]; v != -2 {
+		return int(v)
+	}
+	v := b.target(tr, counts, y)
+	b.targets[s*J+j] = int32(v)
+	return v
 }
 
 // load sets the counts, densities and environment of state s into the inputs.
@@ -225,29 +408,42 @@ func (b *Builder) target(tr *ir.Transition, counts []int32, y int) int {
 	return b.states.Index(b.key, y)
 }
 
-// Combine returns Σ_k c[k]·a[k] for matrices of one size (the union of their patterns).
-// O(Σ nnz log).
+// Combine returns Σ_k c[k]·a[k] for matrices of one size (the union of their patterns; the
+// columns of each row sorted, as CSR rows are). Each element is accumulated in the order of
+// a. O(Σ nnz·len(a)).
 func Combine(c []float64, a []*linalg.CSR) *linalg.CSR {
 	n, cols := a[0].Rows, a[0].Cols
-	out := &linalg.CSR{Rows: n, Cols: cols, RowPtr: make([]int, n+1)}
-	acc := map[int32]float64{}
-	var keys []int32
+	nnz := 0
+	for _, m := range a {
+		nnz = max(nnz, len(m.Col))
+	}
+	out := &linalg.CSR{Rows: n, Cols: cols, RowPtr: make([]int, n+1), Col: make([]int32, 0, nnz), Val: make([]float64, 0, nnz)}
+	pos := make([]int, len(a)) // the next entry of row i in each matrix
 	for i := 0; i < n; i++ {
-		clear(acc)
-		keys = keys[:0]
 		for k, m := range a {
-			for p := m.RowPtr[i]; p < m.RowPtr[i+1]; p++ {
-				j := m.Col[p]
-				if _, ok := acc[j]; !ok {
-					keys = append(keys, j)
-				}
-				acc[j] += c[k] * m.Val[p]
-			}
+			pos[k] = m.RowPtr[i]
 		}
-		sort.Slice(keys, func(x, y int) bool { return keys[x] < keys[y] })
-		for _, j := range keys {
+		for {
+			// The smallest column not yet taken among the matrices.
+			j := int32(math.MaxInt32)
+			for k, m := range a {
+				if pos[k] < m.RowPtr[i+1] && m.Col[pos[k]] < j {
+					j = m.Col[pos[k]]
+				}
+			}
+			if j == math.MaxInt32 {
+				break
+			}
+			v := 0.0
+			for k, m := range a {
+				// A row lists a column once, except that rows of unsorted input would repeat it.
+				for pos[k] < m.RowPtr[i+1] && m.Col[pos[k]] == j {
+					v += c[k] * m.Val[pos[k]]
+					pos[k]++
+				}
+			}
 			out.Col = append(out.Col, j)
-			out.Val = append(out.Val, acc[j])
+			out.Val = append(out.Val, v)
 		}
 		out.RowPtr[i+1] = len(out.Col)
 	}

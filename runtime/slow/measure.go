@@ -194,7 +194,7 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 		}
 		if grown.NumStates() > chain.NumStates() {
 			chain = grown
-			b = NewBuilder(m, chain, in)
+			b.Grow(chain) // the rows that lost nothing are kept
 			if mats, err = matrices(b, &set, out, ms.Kind, arg); err != nil {
 				return nil, err
 			}

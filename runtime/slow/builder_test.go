@@ -1,0 +1,90 @@
+package slow
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime/ctmc"
+	"github.com/mfcproject/mfc/runtime/linalg"
+	"github.com/mfcproject/mfc/runtime/load/loadtest"
+)
+
+// TestBuilderGrow checks that a Builder moved by Grow to a larger state set builds, at a
+// time and order it had built before, exactly (bit for bit) the matrices of a fresh Builder
+// on that set, with the same count of left-out transitions: the rows it copies must be the
+// rows a full evaluation gives. The inventory at S = 100 and ε = 0.016 leaves out the
+// transitions to stock 0 (unreached at t = 0, O(ε) derivatives), which the union of
+// Expand adds; the reused rows and the re-assembled rows both occur.
+func TestBuilderGrow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := loadtest.Model(t, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "eps": {0.016}}})
+	in := m.Inputs()
+	base, err := ctmc.Explore(ctx, m, in, ctmc.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grown, err := stateUnion(ctx, m, in, base, []float64{1, 10, 20}, ctmc.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if grown.NumStates() <= base.NumStates() {
+		t.Fatalf("the union added no state (%d states): the test needs one", base.NumStates())
+	}
+	cases := []struct {
+		t     float64
+		order int
+	}{{0, 2}, {0, 1}, {0, 0}, {10, 0}, {20, 0}}
+	for _, c := range cases {
+		b := NewBuilder(m, base, in)
+		if _, err := b.At(c.t, c.order); err != nil {
+			t.Fatal(err)
+		}
+		if b.Dropped == 0 && c.order > 0 {
+			t.Errorf("t = %v, order %d: no transition left out on the explored states", c.t, c.order)
+		}
+		b.Grow(grown)
+		got, err := b.At(c.t, c.order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := NewBuilder(m, grown, in)
+		want, err := fresh.At(c.t, c.order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, pair := range [][2]*linalg.CSR{{got.P, want.P}, {got.D1, want.D1}, {got.D2, want.D2}} {
+			g, w := pair[0], pair[1]
+			if (g == nil) != (w == nil) {
+				t.Fatalf("t = %v, order %d: matrix %d present %v, fresh %v", c.t, c.order, k, g != nil, w != nil)
+			}
+			if g != nil && !(slices.Equal(g.RowPtr, w.RowPtr) && slices.Equal(g.Col, w.Col) && slices.Equal(g.Val, w.Val)) {
+				t.Errorf("t = %v, order %d: matrix %d after Grow differs from a fresh build", c.t, c.order, k)
+			}
+		}
+		if b.Dropped != fresh.Dropped || b.DroppedRate != fresh.DroppedRate {
+			t.Errorf("t = %v, order %d: left out %d (%g) after Grow, %d (%g) fresh", c.t, c.order, b.Dropped, b.DroppedRate, fresh.Dropped, fresh.DroppedRate)
+		}
+	}
+}
+
+// TestCombineMatchesDense checks Combine against the dense sum of its operands, on
+// matrices with different patterns (the finite differences combine P at three times).
+func TestCombineMatchesDense(t *testing.T) {
+	t.Parallel()
+	a := csr(3, []float64{0.5, 0, 0.5, 0, 1, 0, 0.25, 0.25, 0.5})
+	b := csr(3, []float64{0, 0.7, 0.3, 0.1, 0.9, 0, 0, 0, 1})
+	c := csr(3, []float64{1, 0, 0, 0, 0, 1, 0.5, 0.5, 0})
+	w := []float64{2, -3, 0.5}
+	got := Combine(w, []*linalg.CSR{a, b, c})
+	for i := 0; i < 3; i++ {
+		for j := 0; j < 3; j++ {
+			want := w[0]*a.At(i, j) + w[1]*b.At(i, j) + w[2]*c.At(i, j)
+			if g := got.At(i, j); g != want {
+				t.Errorf("(%d, %d): %v, want %v", i, j, g, want)
+			}
+		}
+	}
+}
