@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// TwoLevel is a two-level preconditioner for a nonsingular M-matrix a (such as the
+// TwoLevel is a two-level preconditioner for a nonsingular M-matrix a or its negative (such as the
 // transposed generator of a Markov chain with one state's row and column removed): an
 // aggregation coarse-grid correction followed by an ILU(0) smoothing step,
 //
@@ -36,8 +36,8 @@ type TwoLevel struct {
 
 // NewTwoLevel builds the two-level preconditioner of a (square, sorted columns, every
 // diagonal stored) from its ILU(0) factorisation, with aggregates of at most size states.
-// It returns an error when a coarse pivot is not positive (a is not an M-matrix) or the
-// coarse band would cost more than maxWork multiply-adds. O(nnz + n_c·bl_c·bu_c) time.
+// It returns an error when a coarse pivot vanishes (a is not ± an M-matrix), the coarse
+// band would cost more than maxWork multiply-adds or hold more than 8 entries per entry of a. O(nnz + n_c·bl_c·bu_c) time.
 func NewTwoLevel(a *CSR, ilu *ILU0, size int, maxWork float64) (*TwoLevel, error) {
 	n := a.Rows
 	agg, nc := aggregate(a, size)
@@ -73,7 +73,9 @@ func NewTwoLevel(a *CSR, ilu *ILU0, size int, maxWork float64) (*TwoLevel, error
 	t := &TwoLevel{a: a, ilu: ilu, agg: agg, nc: nc, rc: make([]float64, nc), r: make([]float64, n)}
 	t.perm = RCM(ac)
 	t.bl, t.bu = Bandwidths(ac, t.perm)
-	if w := float64(nc) * float64(max(t.bl, 1)) * float64(max(t.bu, 1)); w > maxWork {
+	// The band may hold at most 8 entries per stored entry of a (memory), and its LU cost
+	// at most maxWork.
+	if w := float64(nc) * float64(max(t.bl, 1)) * float64(max(t.bu, 1)); w > maxWork || nc*(t.bl+t.bu+1) > 8*len(a.Val) {
 		return nil, fmt.Errorf("linalg: two-level preconditioner: coarse band of %d states with bandwidths %d, %d is too wide", nc, t.bl, t.bu)
 	}
 	t.inv = make([]int, nc)
