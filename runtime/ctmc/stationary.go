@@ -12,7 +12,10 @@ import (
 
 // Settings controls Stationary. The zero value (or nil) selects the defaults.
 type Settings struct {
-	// Tol is the target residual ‖πQ‖₁ of the normalised π; 0 means 1e-10.
+	// Tol is the target residual ‖πQ‖₁ of the normalised π. 0 means, for the iterative
+	// solve, the larger of 1e-13 and the round-off floor of the residual in double precision,
+	// 2ε·Σπ_i|Q_ii| (linalg.StationaryFloor: 3.5e-13 on a SIRS chain of 10⁶ states), and for
+	// the GTH eliminations 1e-10 scaled by the rates, as Stationary describes.
 	Tol float64
 	// DenseMax is the largest closed class solved by dense GTH; 0 means 2000, negative
 	// forces the iterative method.
@@ -29,7 +32,8 @@ type Result struct {
 	Residual float64
 	// Iterations is the number of Krylov iterations (0 for the direct solves).
 	Iterations int
-	// Method is "banded GTH (…)", "dense GTH" or "BiCGSTAB+ILU(0)".
+	// Method is "banded GTH (…)", "dense GTH", "BiCGSTAB+ILU(0)" or, with the coarse-grid
+	// correction of large chains, "BiCGSTAB+ILU(0)+aggregation (… aggregates)".
 	Method string
 	// Closed is the number of states in the closed class; the other states are transient.
 	Closed int
@@ -40,7 +44,8 @@ type Result struct {
 	// more closed classes has no Result).
 	Absorbing int
 
-	closed []int // the states of the closed class, sorted
+	closed []int   // the states of the closed class, sorted
+	target float64 // the residual target of the iterative solve
 }
 
 // InClosedClass reports whether state i belongs to the closed class, on which the
@@ -206,14 +211,18 @@ const maxBandWork = 1e9
 // transient states get probability 0 and πQ = 0, Σπ = 1 is solved on the closed class by
 // GTH elimination — on the band of the reverse Cuthill–McKee ordering when that costs
 // O(n·bl·bu) ≤ 10⁹ (or less than dense), else dense up to s.DenseMax states — or, beyond,
-// by ILU(0)-preconditioned BiCGSTAB with iterative refinement (DenseMax < 0 forces it). It returns an error if the residual target s.Tol is not met, and one
-// wrapping ctx.Err() if ctx is done during the iterative solve (dense LU, at most a second
-// or two at the default DenseMax, runs to its end).
+// by BiCGSTAB preconditioned by ILU(0) — with an aggregation coarse-grid correction from
+// 20 000 states (linalg.StationaryIterative) — and iterative refinement (DenseMax < 0
+// forces it), to the residual max(1e-13, 2ε·Σπ_i|Q_ii|) by default, the larger of 1e-13 and
+// the round-off floor of ‖πQ‖₁ in double precision. It returns an error if the residual
+// target is not met, and one wrapping ctx.Err() if ctx is done during the iterative solve
+// (dense LU, at most a second or two at the default DenseMax, runs to its end).
 func Stationary(ctx context.Context, c *Chain, s *Settings) (*Result, error) {
 	var set Settings
 	if s != nil {
 		set = *s
 	}
+	autoTol := set.Tol <= 0
 	set = set.withDefaults()
 	classes := ClosedClasses(c)
 	if len(classes) != 1 {
@@ -232,7 +241,11 @@ func Stationary(ctx context.Context, c *Chain, s *Settings) (*Result, error) {
 	if n == 1 {
 		res.Absorbing = 1
 	}
-	pi, err := solveGenerator(ctx, sub, set, res)
+	iterSet := set
+	if autoTol {
+		iterSet.Tol = 0 // the iterative solve's own default, relative to the floor
+	}
+	pi, err := solveGenerator(ctx, sub, iterSet, res)
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +255,9 @@ func Stationary(ctx context.Context, c *Chain, s *Settings) (*Result, error) {
 	}
 	res.Residual = linalg.StationaryResidual(sub, pi)
 	tol := set.Tol
+	if autoTol && res.target > 0 {
+		tol = res.target
+	}
 	if strings.Contains(res.Method, "GTH") {
 		// A GTH solve is accurate componentwise; its residual is round-off in the rates,
 		// of the order of ε times the largest rate, which may exceed an absolute target on
@@ -299,10 +315,15 @@ func solveGenerator(ctx context.Context, sub *linalg.CSR, set Settings, res *Res
 	default:
 		pi = make([]float64, n)
 		report, finish := runtime.StartProgress(ctx, fmt.Sprintf("stationary law (%d states, BiCGSTAB iterations)", n), 0)
-		res.Iterations, err = linalg.StationaryBiCGSTAB(ctx, pi, sub, &linalg.StationarySettings{Tol: set.Tol, MaxIter: set.MaxIter,
+		var info linalg.StationaryInfo
+		info, err = linalg.StationaryIterative(ctx, pi, sub, &linalg.StationarySettings{Tol: set.Tol, MaxIter: set.MaxIter,
 			Progress: func(it int) { report(int64(it), 0) }})
 		finish()
+		res.Iterations, res.target = info.Iterations, info.Target
 		res.Method = "BiCGSTAB+ILU(0)"
+		if info.Coarse > 0 {
+			res.Method = fmt.Sprintf("BiCGSTAB+ILU(0)+aggregation (%d aggregates)", info.Coarse)
+		}
 	}
 	return pi, err
 }

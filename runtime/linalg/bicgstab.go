@@ -18,6 +18,11 @@ type BiCGSTABSettings struct {
 	MaxIter int
 	// Progress, if non-nil, is called every 25 iterations with the iterations done.
 	Progress func(iterations int)
+	// Floor, if positive, also stops the iteration when the true residual is at most
+	// Floor·ε·Σ_i (|b_i| + (|a||x|)_i) (ε = 2⁻⁵²), the round-off of evaluating b − a x:
+	// below it the residual cannot be resolved in double precision and more iterations only
+	// restart (a componentwise backward error of Floor·ε, Oettli and Prager 1964).
+	Floor float64
 }
 
 // stallIters is the number of BiCGSTAB iterations without a 10% decrease of the true
@@ -79,6 +84,18 @@ func BiCGSTAB(ctx context.Context, a *CSR, b, x []float64, s *BiCGSTABSettings) 
 	tr := make([]float64, n)
 	best, bestIt := math.Inf(1), 0
 	stalled := false
+	// colAbs[j] = Σ_i |a_ij| and bAbs = ‖b‖₁ bound ‖|a||x|‖₁ ≤ Σ_j colAbs[j]|x_j| for Floor.
+	var colAbs []float64
+	bAbs := 0.0
+	if set.Floor > 0 {
+		colAbs = make([]float64, n)
+		for p, c := range a.Col {
+			colAbs[c] += math.Abs(a.Val[p])
+		}
+		bAbs = absSum(b)
+	}
+	// rNorm = ‖r‖₁ and xSum = 1 + Σx, kept up to date by the update loops.
+	rNorm, xSum := absSum(r), onePlusSum(x)
 	// converged checks the true residual of x; it sets stalled when the true residual has
 	// not fallen below 0.9 of its best value for stallIters iterations.
 	converged := func() bool {
@@ -93,10 +110,22 @@ func BiCGSTAB(ctx context.Context, a *CSR, b, x []float64, s *BiCGSTABSettings) 
 		} else if it-bestIt >= stallIters {
 			stalled = true
 		}
-		return res <= rel*sum+abs
+		ok := res <= rel*sum+abs
+		if !ok && colAbs != nil {
+			ax := bAbs
+			for j, c := range colAbs {
+				ax += c * math.Abs(x[j])
+			}
+			ok = res <= set.Floor*eps*ax
+		}
+		if !ok && rNorm <= rel*sum+abs {
+			// The recurrence residual has drifted from the true one (after a large
+			// intermediate residual, by about ε times its peak): it would go on claiming
+			// convergence while x no longer moves. Replace it at once.
+			stalled = true
+		}
+		return ok
 	}
-	// rNorm = ‖r‖₁ and xSum = 1 + Σx, kept up to date by the update loops.
-	rNorm, xSum := absSum(r), onePlusSum(x)
 	for it < set.MaxIter {
 		if (rNorm <= rel*xSum+abs || it%25 == 0) && converged() {
 			break
@@ -174,6 +203,9 @@ func BiCGSTAB(ctx context.Context, a *CSR, b, x []float64, s *BiCGSTABSettings) 
 	}
 	return it, nil
 }
+
+// eps is the machine epsilon of float64, 2⁻⁵².
+const eps = 0x1p-52
 
 // identity is the absent preconditioner.
 type identity struct{}
