@@ -50,8 +50,14 @@ func Transform(x *Tensor3, b *mat.Dense, trans bool) *Tensor3 {
 	for i := 0; i < n; i++ {
 		mat.NewDense(m, m, y2[i*m*m:(i+1)*m*m]).Mul(bb, mat.NewDense(n, m, y3[i*n*m:(i+1)*n*m]))
 	}
-	// Mode 1: B · X (n × m²) → m×m².
-	out := &Tensor3{N: m, Data: make([]float64, m*m*m)}
+	// Mode 1: B · X (n × m²) → m×m², into y3's storage when the sizes agree (y3 is no
+	// longer needed): two tensors allocated instead of three.
+	out := &Tensor3{N: m}
+	if m == n {
+		out.Data = y3
+	} else {
+		out.Data = make([]float64, m*m*m)
+	}
 	mat.NewDense(m, m*m, out.Data).Mul(bb, mat.NewDense(n, m*m, y2))
 	return out
 }

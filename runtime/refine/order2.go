@@ -302,12 +302,12 @@ func (e *expander) hessContract(dst []float64, s mat.Symmetric) {
 func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*linalg.Tensor3, error) {
 	d := e.d
 	packed := make([]float64, sym3Len(d))
-	if err := e.rhs3Packed(packed, linalg.NewTensor3(d), g, v, q); err != nil {
+	z := linalg.NewTensor3(d)
+	if err := e.rhs3Packed(packed, z, g, v, q); err != nil {
 		return nil, err
 	}
-	r3 := linalg.NewTensor3(d)
-	unpackSym3(r3, packed)
-	return r3, nil
+	unpackSym3(z, packed) // the scratch is free again: R3 goes there
+	return z, nil
 }
 
 // rhs3Packed sets dst[:sym3Len(d)] to R3 packed over the sorted triples i ≤ j ≤ k (the
