@@ -27,6 +27,16 @@ type Box struct {
 	pi   []float64
 	// Residual is ‖πQ‖₁ / max|q_ii| of the computed law.
 	Residual float64
+	// q is the generator (NewBoxLaw), g the grounded generator and ilu its ILU(0) factor,
+	// built by the first iterative Relative.
+	q   *linalg.CSR
+	g   *linalg.CSR
+	ilu *linalg.ILU0
+	// RelBackward is the backward error ‖r‖₁/(‖G‖₁‖x‖₁ + ‖b‖₁) of the last Relative
+	// solve (0 after the banded LU, whose solve is backward stable), and RelIterations
+	// the BiCGSTAB iterations it took.
+	RelBackward   float64
+	RelIterations int
 }
 
 // Index returns the state index of (n1, n2): n1(N+1) + n2.
@@ -137,12 +147,13 @@ func (b *Box) residual(out func(n1, n2 int) float64) float64 {
 	return s / qmax
 }
 
-// NewBoxLaw is NewBox for the stationary law alone (no factorisation, so Relative is not
-// available), by ILU(0)-preconditioned BiCGSTAB on the generator (linalg.StationaryBiCGSTAB,
+// NewBoxLaw is NewBox without the banded factorisation: the stationary law by
+// ILU(0)-preconditioned BiCGSTAB on the generator (linalg.StationaryBiCGSTAB,
 // the iterative path of mfc exact) to a residual ‖πQ‖₁ ≤ 1e-13: O(nnz) per iteration and
 // memory, where the banded LU is O(N⁴) time and O(N³) memory (the box {0..400}² of
 // --check-truncation 200 took 19 s and 1.2 GB by LU). The law is accurate in norm, which
-// is what the truncation check's expectations and boundary mass need.
+// is what the truncation check's expectations and boundary mass need. Relative then solves
+// the grounded Poisson equation iteratively too.
 func NewBoxLaw(ctx context.Context, rate RateFunc, N int) (*Box, error) {
 	if N < 1 {
 		return nil, fmt.Errorf("truncation level %d: must be ≥ 1", N)
@@ -184,6 +195,7 @@ func NewBoxLaw(ctx context.Context, rate RateFunc, N int) (*Box, error) {
 			q.RowPtr[b.Index(n1, n2)+1] = len(q.Col)
 		}
 	}
+	b.q = q
 	b.pi = make([]float64, n)
 	if _, err := linalg.StationaryBiCGSTAB(ctx, b.pi, q, &linalg.StationarySettings{Tol: 1e-13}); err != nil {
 		return nil, fmt.Errorf("truncated chain on {0..%d}²: %w", N, err)
@@ -219,9 +231,19 @@ func (b *Box) BoundaryMass() float64 {
 	return s
 }
 
+// RelativeTol is the backward error ‖r‖₁/(‖G‖₁‖x‖₁ + ‖b‖₁) to which an iterative Relative
+// solves the grounded Poisson equation.
+const RelativeTol = 1e-13
+
 // Relative returns the relative value function V with QV = 𝓕 − F on the box, normalised
-// by V(0, 0) = 0: the grounded solve G V_{≠0} = 𝓕 − F_{≠0}. O(N³).
-func (b *Box) Relative(f func(n1, n2 int) float64) []float64 {
+// by V(0, 0) = 0: the grounded solve G V_{≠0} = 𝓕 − F_{≠0}, where G is the generator
+// without the origin's row and column (minus a non-singular M-matrix, the chain being
+// irreducible). A box from NewBox solves with its band factors, O(N³); one from NewBoxLaw
+// by ILU(0)-preconditioned BiCGSTAB (the factor is built once and kept) to the backward
+// error RelativeTol, O(N²) per iteration, and records the backward error reached and the
+// iterations in RelBackward and RelIterations. Missing the target is an error that says
+// what to try.
+func (b *Box) Relative(ctx context.Context, f func(n1, n2 int) float64) ([]float64, error) {
 	fbar := b.Expect(f)
 	rhs := make([]float64, len(b.pi)-1)
 	for n1 := 0; n1 <= b.N; n1++ {
@@ -231,11 +253,93 @@ func (b *Box) Relative(f func(n1, n2 int) float64) []float64 {
 			}
 		}
 	}
-	if b.lu == nil {
-		panic("qp: Box.Relative on a box from NewBoxLaw (no factorisation)")
+	if b.lu != nil {
+		b.RelBackward, b.RelIterations = 0, 0
+		return append([]float64{0}, b.lu.solve(rhs)...), nil
 	}
-	x := b.lu.solve(rhs)
-	return append([]float64{0}, x...)
+	x, err := b.relativeIter(ctx, rhs)
+	if err != nil {
+		return nil, fmt.Errorf("Poisson equation on {0..%d}²: %w", b.N, err)
+	}
+	return append([]float64{0}, x...), nil
+}
+
+// relativeIter solves G x = rhs by ILU(0)-BiCGSTAB, in passes whose absolute target
+// RelativeTol·(‖G‖₁‖x‖₁ + ‖b‖₁) is renewed with the current x (BiCGSTAB stops on ‖r‖₁).
+func (b *Box) relativeIter(ctx context.Context, rhs []float64) ([]float64, error) {
+	if b.g == nil {
+		if err := b.ground(); err != nil {
+			return nil, err
+		}
+	}
+	g := b.g
+	colSum := make([]float64, g.Cols)
+	for k, c := range g.Col {
+		colSum[c] += math.Abs(g.Val[k])
+	}
+	gNorm := 0.0
+	for _, s := range colSum {
+		gNorm = max(gNorm, s)
+	}
+	bNorm := 0.0
+	for _, v := range rhs {
+		bNorm += math.Abs(v)
+	}
+	x := make([]float64, len(rhs))
+	backward := func() float64 {
+		xNorm := 0.0
+		for _, v := range x {
+			xNorm += math.Abs(v)
+		}
+		return linalg.Residual1(g, x, rhs) / (gNorm*xNorm + bNorm)
+	}
+	b.RelIterations = 0
+	eta := math.Inf(1)
+	// BiCGSTAB stops on an absolute ‖r‖₁, whose target RelativeTol·(‖G‖₁‖x‖₁ + ‖b‖₁)
+	// depends on the solution: short passes renew it with the current x (a pass restarts
+	// the short recurrence, which costs little).
+	for pass := 0; pass < 200 && eta > RelativeTol; pass++ {
+		xNorm := 0.0
+		for _, v := range x {
+			xNorm += math.Abs(v)
+		}
+		// 0.5: the recurrence residual BiCGSTAB stops on runs ahead of the true one.
+		abs := 0.5 * RelativeTol * (gNorm*xNorm + bNorm)
+		it, err := linalg.BiCGSTAB(ctx, g, rhs, x, &linalg.BiCGSTABSettings{M: b.ilu, Abs: abs, MaxIter: 200})
+		b.RelIterations += it
+		if err != nil {
+			return nil, err
+		}
+		eta = backward()
+	}
+	b.RelBackward = eta
+	if eta > RelativeTol || math.IsNaN(eta) {
+		return nil, fmt.Errorf("ILU(0)-BiCGSTAB reached the backward error %.3g after %d iterations, not %.0e: use a smaller N", eta, b.RelIterations, RelativeTol)
+	}
+	return x, nil
+}
+
+// ground builds G, the generator without the origin's row and column (state s at row
+// s − 1), and its ILU(0) factor. O(nnz).
+func (b *Box) ground() error {
+	q := b.q
+	n := q.Rows - 1
+	g := &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1)}
+	for s := 1; s <= n; s++ {
+		for k := q.RowPtr[s]; k < q.RowPtr[s+1]; k++ {
+			if c := q.Col[k]; c != 0 {
+				g.Col = append(g.Col, c-1)
+				g.Val = append(g.Val, q.Val[k])
+			}
+		}
+		g.RowPtr[s] = len(g.Col)
+	}
+	m, err := linalg.NewILU0(g)
+	if err != nil {
+		return err
+	}
+	b.g, b.ilu = g, m
+	return nil
 }
 
 // bandLU is a banded LU factorisation without pivoting of an n×n matrix with k sub- and
