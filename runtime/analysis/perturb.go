@@ -45,7 +45,12 @@ func (s *PerturbSettings) Check() error {
 		}
 	}
 	if s.LPSided != "two" {
-		return usageErrorf("--lp-sided %q: only two (bounds on |D|) is built; one-sided bounds are not", s.LPSided)
+		// One-sided bounds are not built: digest 002 §2.8 only sketches them ("splits the signs
+		// the same way") for its own coupling, which is infeasible for the joint-departure
+		// walk; they need upper and lower bounds per direction on each axis (the two-sided
+		// LP ties all directions to one B1, B2, B3) and a signed form of the bound (7)/(8),
+		// Σ π̄ (dq⁺U − dq⁻L), that neither the paper nor the digest gives.
+		return usageErrorf("--lp-sided %q: only two (bounds on |D|) is built; one-sided bounds (digest 002 §2.8 sketches them only) are not", s.LPSided)
 	}
 	if s.Bias != "" && strings.TrimSpace(s.Bias) != "lp" {
 		if _, err := qp.ParseBias(s.Bias); err != nil {
