@@ -32,7 +32,7 @@ func TestBiasLP(t *testing.T) {
 		}
 		e := p.Bound(res.Bias)
 		box, _ := NewBox(context.Background(), w.Rate, 150)
-		o, _ := p.RunOracle(box, queue1.Eval, queue1.Mean(p))
+		o, _ := p.RunOracle(context.Background(), box, queue1.Eval, queue1.Mean(p))
 		exact := math.Abs(queue1.Mean(p) - o.F)
 		if e.Total < 0.99*o.FloorValue || e.Total < exact {
 			t.Errorf("r = %g: LP bound %g, floor %g, exact error %g", r, e.Total, o.FloorValue, exact)

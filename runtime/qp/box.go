@@ -27,6 +27,18 @@ type Box struct {
 	pi   []float64
 	// Residual is ‖πQ‖₁ / max|q_ii| of the computed law.
 	Residual float64
+	// q is the generator (NewBoxLaw), g the grounded generator and ilu its ILU(0) factor,
+	// built by the first iterative Relative.
+	q   *linalg.CSR
+	g   *linalg.CSR
+	ilu *linalg.ILU0
+	// RelBackward is the backward error ‖r‖₁/(‖G‖₁‖x‖₁ + ‖b‖₁) of the last Relative
+	// solve (0 after the banded LU, whose solve is backward stable), and RelIterations
+	// the BiCGSTAB iterations it took.
+	RelBackward   float64
+	RelIterations int
+	// refined is set when the law has been refined on the grounded system (refineLaw).
+	refined bool
 }
 
 // Index returns the state index of (n1, n2): n1(N+1) + n2.
@@ -126,12 +138,13 @@ func (b *Box) residual(out func(n1, n2 int) float64) float64 {
 	return s / qmax
 }
 
-// NewBoxLaw is NewBox for the stationary law alone (no factorisation, so Relative is not
-// available), by ILU(0)-preconditioned BiCGSTAB on the generator (linalg.StationaryBiCGSTAB,
+// NewBoxLaw is NewBox without the banded factorisation: the stationary law by
+// ILU(0)-preconditioned BiCGSTAB on the generator (linalg.StationaryBiCGSTAB,
 // the iterative path of mfc exact) to a residual ‖πQ‖₁ ≤ 1e-13: O(nnz) per iteration and
 // memory, where the banded LU is O(N⁴) time and O(N³) memory (the box {0..400}² of
 // --check-truncation 200 took 19 s and 1.2 GB by LU). The law is accurate in norm, which
-// is what the truncation check's expectations and boundary mass need.
+// is what the truncation check's expectations and boundary mass need. Relative then solves
+// the grounded Poisson equation iteratively too.
 func NewBoxLaw(ctx context.Context, rate RateFunc, N int) (*Box, error) {
 	if N < 1 {
 		return nil, fmt.Errorf("truncation level %d: must be ≥ 1", N)
@@ -162,6 +175,7 @@ func NewBoxLaw(ctx context.Context, rate RateFunc, N int) (*Box, error) {
 			q.RowPtr[b.Index(n1, n2)+1] = len(q.Col)
 		}
 	}
+	b.q = q
 	b.pi = make([]float64, n)
 	if _, err := linalg.StationaryBiCGSTAB(ctx, b.pi, q, &linalg.StationarySettings{Tol: 1e-13}); err != nil {
 		return nil, fmt.Errorf("truncated chain on {0..%d}²: %w", N, err)
@@ -214,9 +228,25 @@ func (b *Box) BoundaryMass() float64 {
 	return s
 }
 
+// RelativeTol is the backward error ‖r‖₁/(‖G‖₁‖x‖₁ + ‖b‖₁) to which an iterative Relative
+// solves the grounded Poisson equation.
+const RelativeTol = 1e-13
+
 // Relative returns the relative value function V with QV = 𝓕 − F on the box, normalised
-// by V(0, 0) = 0: the grounded solve G V_{≠0} = 𝓕 − F_{≠0}. O(N³).
-func (b *Box) Relative(f func(n1, n2 int) float64) []float64 {
+// by V(0, 0) = 0: the grounded solve G V_{≠0} = 𝓕 − F_{≠0}, where G is the generator
+// without the origin's row and column (minus a non-singular M-matrix, the chain being
+// irreducible). A box from NewBox solves with its band factors, O(N³); one from NewBoxLaw
+// by ILU(0)-preconditioned BiCGSTAB (the factor is built once and kept) to the backward
+// error RelativeTol, O(N²) per iteration, and records the backward error reached and the
+// iterations in RelBackward and RelIterations; before its first solve it refines the law
+// (refineLaw: Pi and Expect return the refined law from then on). Missing the target is an
+// error that says what to try.
+func (b *Box) Relative(ctx context.Context, f func(n1, n2 int) float64) ([]float64, error) {
+	if b.lu == nil && !b.refined {
+		if err := b.refineLaw(ctx); err != nil {
+			return nil, fmt.Errorf("Poisson equation on {0..%d}²: %w", b.N, err)
+		}
+	}
 	fbar := b.Expect(f)
 	rhs := make([]float64, len(b.pi)-1)
 	for n1 := 0; n1 <= b.N; n1++ {
@@ -226,11 +256,210 @@ func (b *Box) Relative(f func(n1, n2 int) float64) []float64 {
 			}
 		}
 	}
-	if b.lu == nil {
-		panic("qp: Box.Relative on a box from NewBoxLaw (no factorisation)")
+	if b.lu != nil {
+		b.RelBackward, b.RelIterations = 0, 0
+		return append([]float64{0}, b.lu.solve(rhs)...), nil
 	}
-	x := b.lu.solve(rhs)
-	return append([]float64{0}, x...)
+	x, err := b.relativeIter(ctx, rhs)
+	if err != nil {
+		return nil, fmt.Errorf("Poisson equation on {0..%d}²: %w", b.N, err)
+	}
+	return append([]float64{0}, x...), nil
+}
+
+// relativeIter solves G x = rhs by ILU(0)-BiCGSTAB, in passes whose absolute target
+// RelativeTol·(‖G‖₁‖x‖₁ + ‖b‖₁) is renewed with the current x (BiCGSTAB stops on ‖r‖₁).
+func (b *Box) relativeIter(ctx context.Context, rhs []float64) ([]float64, error) {
+	if b.g == nil {
+		if err := b.ground(); err != nil {
+			return nil, err
+		}
+	}
+	g := b.g
+	colSum := make([]float64, g.Cols)
+	for k, c := range g.Col {
+		colSum[c] += math.Abs(g.Val[k])
+	}
+	gNorm := 0.0
+	for _, s := range colSum {
+		gNorm = max(gNorm, s)
+	}
+	bNorm := 0.0
+	for _, v := range rhs {
+		bNorm += math.Abs(v)
+	}
+	x := make([]float64, len(rhs))
+	backward := func() float64 {
+		xNorm := 0.0
+		for _, v := range x {
+			xNorm += math.Abs(v)
+		}
+		return linalg.Residual1(g, x, rhs) / (gNorm*xNorm + bNorm)
+	}
+	b.RelIterations = 0
+	eta := math.Inf(1)
+	// BiCGSTAB stops on an absolute ‖r‖₁, whose target RelativeTol·(‖G‖₁‖x‖₁ + ‖b‖₁)
+	// depends on the solution: short passes renew it with the current x (a pass restarts
+	// the short recurrence, which costs little).
+	for pass := 0; pass < 200 && eta > RelativeTol; pass++ {
+		xNorm := 0.0
+		for _, v := range x {
+			xNorm += math.Abs(v)
+		}
+		// 0.5: the recurrence residual BiCGSTAB stops on runs ahead of the true one.
+		abs := 0.5 * RelativeTol * (gNorm*xNorm + bNorm)
+		it, err := linalg.BiCGSTAB(ctx, g, rhs, x, &linalg.BiCGSTABSettings{M: b.ilu, Abs: abs, MaxIter: 200})
+		b.RelIterations += it
+		if err != nil {
+			return nil, err
+		}
+		eta = backward()
+	}
+	// Iterative refinement with residuals in double-double: the backward error bounds the
+	// residual by RelativeTol·‖G‖₁‖x‖₁, and ‖x‖₁ is dominated by the states far out (V
+	// grows like n² for F = n1), so V near the origin, which the oracle weighs, can still
+	// be off by cond(G)·1e-13 relative on a slowly mixing box (Table A r = 0.9). Each step
+	// solves G d = b − G x, that residual computed with exact products (FMA) and
+	// compensated sums, to 1e-8 relative, and adds d.
+	if eta <= RelativeTol {
+		r, d := make([]float64, len(x)), make([]float64, len(x))
+		for step := 0; step < 4; step++ {
+			residualDD(g, x, rhs, r)
+			rNorm := 0.0
+			for _, v := range r {
+				rNorm += math.Abs(v)
+			}
+			if rNorm == 0 {
+				break
+			}
+			clear(d)
+			it, err := linalg.BiCGSTAB(ctx, g, r, d, &linalg.BiCGSTABSettings{M: b.ilu, Abs: 1e-8 * rNorm, MaxIter: 4000})
+			b.RelIterations += it
+			if err != nil {
+				return nil, err
+			}
+			dNorm, xNorm := 0.0, 0.0
+			for i := range x {
+				x[i] += d[i]
+				dNorm += math.Abs(d[i])
+				xNorm += math.Abs(x[i])
+			}
+			if dNorm <= 1e-15*xNorm {
+				break
+			}
+		}
+		eta = backward()
+	}
+	b.RelBackward = eta
+	if eta > RelativeTol || math.IsNaN(eta) {
+		return nil, fmt.Errorf("ILU(0)-BiCGSTAB reached the backward error %.3g after %d iterations, not %.0e: use a smaller N", eta, b.RelIterations, RelativeTol)
+	}
+	return x, nil
+}
+
+// refineLaw refines the law of a NewBoxLaw box for the oracle: π_{≠0}/π_0 = y solves
+// Gᵀy = −Q_{0,≠0}ᵀ, refined from the current law by steps y += d, G d = r with the
+// residual r in double-double (residualDD), each solved by ILU(0)-BiCGSTAB (G's factor,
+// transposed) to 1e-8 relative. A residual ‖πQ‖₁ ≤ 1e-13 leaves π(0,0) off by up to
+// cond·1e-13, which on a slowly mixing box (Table A r = 0.9, N = 750) is 1e-8 and shows in
+// the identity; the truncation check does not need this. O(nnz) per iteration.
+func (b *Box) refineLaw(ctx context.Context) error {
+	if b.g == nil {
+		if err := b.ground(); err != nil {
+			return err
+		}
+	}
+	gt := b.g.Transpose()
+	q := b.q
+	n := gt.Rows
+	c := make([]float64, n)
+	for k := q.RowPtr[0]; k < q.RowPtr[1]; k++ {
+		if t := q.Col[k]; t != 0 {
+			c[t-1] = -q.Val[k]
+		}
+	}
+	y := make([]float64, n)
+	for i := range y {
+		y[i] = b.pi[i+1] / b.pi[0]
+	}
+	r, d := make([]float64, n), make([]float64, n)
+	for step := 0; step < 6; step++ {
+		residualDD(gt, y, c, r)
+		rNorm := 0.0
+		for _, v := range r {
+			rNorm += math.Abs(v)
+		}
+		if rNorm == 0 {
+			break
+		}
+		clear(d)
+		if _, err := linalg.BiCGSTAB(ctx, gt, r, d, &linalg.BiCGSTABSettings{M: b.ilu.Trans(), Abs: 1e-8 * rNorm, MaxIter: 4000}); err != nil {
+			return err
+		}
+		dNorm, yNorm := 0.0, 0.0
+		for i := range y {
+			y[i] += d[i]
+			dNorm += math.Abs(d[i])
+			yNorm += math.Abs(y[i])
+		}
+		if dNorm <= 1e-15*yNorm {
+			break
+		}
+	}
+	sum := 1.0
+	for _, v := range y {
+		sum += v
+	}
+	if !(sum > 0) || math.IsInf(sum, 0) {
+		return fmt.Errorf("refining the law: Σπ/π(0,0) = %g", sum)
+	}
+	b.pi[0] = 1 / sum
+	for i, v := range y {
+		b.pi[i+1] = v / sum
+	}
+	b.refined = true
+	return nil
+}
+
+// residualDD sets r = b − G x with each row summed in double-double: products split
+// exactly by FMA, sums by Knuth's TwoSum, rounded once at the end. O(nnz).
+func residualDD(g *linalg.CSR, x, b, r []float64) {
+	for i := range r {
+		hi, lo := b[i], 0.0
+		for k := g.RowPtr[i]; k < g.RowPtr[i+1]; k++ {
+			v, xc := g.Val[k], x[g.Col[k]]
+			p := v * xc
+			pe := math.FMA(v, xc, -p) // v·xc = p + pe exactly
+			t := hi - p
+			bb := t - hi
+			lo += (hi - (t - bb)) + (-p - bb) - pe
+			hi = t
+		}
+		r[i] = hi + lo
+	}
+}
+
+// ground builds G, the generator without the origin's row and column (state s at row
+// s − 1), and its ILU(0) factor. O(nnz).
+func (b *Box) ground() error {
+	q := b.q
+	n := q.Rows - 1
+	g := &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1)}
+	for s := 1; s <= n; s++ {
+		for k := q.RowPtr[s]; k < q.RowPtr[s+1]; k++ {
+			if c := q.Col[k]; c != 0 {
+				g.Col = append(g.Col, c-1)
+				g.Val = append(g.Val, q.Val[k])
+			}
+		}
+		g.RowPtr[s] = len(g.Col)
+	}
+	m, err := linalg.NewILU0(g)
+	if err != nil {
+		return err
+	}
+	b.g, b.ilu = g, m
+	return nil
 }
 
 // bandLU is a banded LU factorisation without pivoting of an n×n matrix with k sub- and

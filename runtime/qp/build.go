@@ -3,6 +3,7 @@ package qp
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Outward chooses an outward axis rate h̄_{1,0} or v̄_{0,1} (the item 7).
@@ -47,7 +48,20 @@ func Build(w *Walk, spec Spec) (*Perturbed, []string, error) {
 	if len(pts) == 0 {
 		qh, qv := w.IntersectQH(), w.IntersectQV()
 		if len(qh) == 0 || len(qv) == 0 {
-			return nil, nil, fmt.Errorf("the curve Q does not meet H and V in (0, 1)² (%d and %d points): give the terms with --terms", len(qh), len(qv))
+			list := func(ps []Point) string {
+				if len(ps) == 0 {
+					return "none"
+				}
+				var b strings.Builder
+				for k, p := range ps {
+					if k > 0 {
+						b.WriteString(", ")
+					}
+					fmt.Fprintf(&b, "(%.10g, %.10g)", p.Rho, p.Sigma)
+				}
+				return b.String()
+			}
+			return nil, nil, fmt.Errorf("--terms auto needs a point of Q∩H and one of Q∩V in (0, 1)², and Q∩H has %s, Q∩V %s: give the terms with --terms \"rho,sigma,c;...\" (any points of Q)", list(qh), list(qv))
 		}
 		if len(qh) > 1 || len(qv) > 1 {
 			notes = append(notes, fmt.Sprintf("Q∩H has %d points and Q∩V %d in (0, 1)²: the first of each is used (--terms chooses others)", len(qh), len(qv)))

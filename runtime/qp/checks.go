@@ -1,6 +1,7 @@
 package qp
 
 import (
+	"context"
 	"fmt"
 	"math"
 )
@@ -139,14 +140,29 @@ type Oracle struct {
 }
 
 // RunOracle solves the Poisson equation QV = 𝓕 − F on the box {0..N}² (N > 61) of the
-// original walk, evaluates the exact identity 𝓕̄ − 𝓕 = π̄(Q̄ − Q)V and the floor. Cost: that
-// of NewBox plus O(N²).
-func (p *Perturbed) RunOracle(b *Box, f func(n1, n2 int) float64, fbar float64) (*Oracle, error) {
+// original walk, evaluates the exact identity 𝓕̄ − 𝓕 = π̄(Q̄ − Q)V and the floor. Cost: one
+// Box.Relative (banded or iterative, by how the box was built) plus O(N²).
+func (p *Perturbed) RunOracle(ctx context.Context, b *Box, f func(n1, n2 int) float64, fbar float64) (*Oracle, error) {
 	if b.N < 62 {
 		return nil, fmt.Errorf("--oracle %d: the floor fits n ≤ 60, so N must be at least 62", b.N)
 	}
+	v, err := b.Relative(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return p.OracleWith(b, v, f, fbar)
+}
+
+// OracleWith is RunOracle with the relative value function v = b.Relative(f) given, so
+// that several perturbations of one walk and reward share one Poisson solve. O(N²).
+func (p *Perturbed) OracleWith(b *Box, v []float64, f func(n1, n2 int) float64, fbar float64) (*Oracle, error) {
+	if b.N < 62 {
+		return nil, fmt.Errorf("--oracle %d: the floor fits n ≤ 60, so N must be at least 62", b.N)
+	}
+	if len(v) != (b.N+1)*(b.N+1) {
+		return nil, fmt.Errorf("qp: OracleWith: %d values for the box {0..%d}²", len(v), b.N)
+	}
 	w := p.Walk
-	v := b.Relative(f)
 	V := func(n1, n2 int) float64 { return v[b.Index(n1, n2)] }
 	o := &Oracle{N: b.N, F: b.Expect(f)}
 	for n1 := 0; n1 <= b.N; n1++ {

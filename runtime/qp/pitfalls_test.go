@@ -182,6 +182,8 @@ func BenchmarkBox(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		box.Relative(queue1.Eval)
+		if _, err := box.Relative(b.Context(), queue1.Eval); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
