@@ -214,6 +214,9 @@ func (e *expander) fourthWW(dst []float64, f field) error {
 	for i := range dst {
 		dst[i] = 0
 	}
+	if err := e.c.eigen(); err != nil { // the decomposition is computed on first need
+		return err
+	}
 	smax := 0.0
 	for _, s := range e.c.vals {
 		smax = math.Max(smax, s)
@@ -458,6 +461,9 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 		}
 	}
 	// K = Σ_r s_r D³F[u_r, u_r, ·].
+	if err := e.c.eigen(); err != nil { // the decomposition is computed on first need
+		return nil, err
+	}
 	k := mat.NewDense(d, d, nil)
 	part := f.drift.NewCSR()
 	smax := 0.0

@@ -376,3 +376,37 @@ func BenchmarkTransientOrder2JSQK10(b *testing.B) {
 		b.ReportMetric(float64(res.Stats.FuncEvals), "rhs/op")
 	}
 }
+
+// TestOrder2CubicDrift guards the order-2 terms that contract D³F and D⁴F with W through its
+// eigendecomposition (K of R2 and the Gaussian fourth moment of b₂): with d = 3 the JSQ drift
+// is cubic, so they do not vanish, and the drift's few Hessian colours send the order-1
+// contraction ½D²F:W through its Hessian blocks, which do not decompose W. A version that
+// then read a stale decomposition gave A₂ = −0.301 instead of −0.922 with nothing to show
+// it. The reference values are those of the code that contracted everything through the
+// eigendecomposition (at 1637539), an independent path; tolerance 1e-10 relative (the two
+// differ by round-off, 1e-14).
+func TestOrder2CubicDrift(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Model(t, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {10}, "d": {3}}})
+	in := m.Inputs()
+	st, err := Stationary(context.Background(), m, in, &Settings{Order: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantA := []float64{0, -0.9218718684239777, -10.978481660199703, 20.45231680442207, 1.0295797563296287, 2.7098404631002347e-06}
+	for i, w := range wantA {
+		if got := st.A[i]; math.Abs(got-w) > 1e-10*math.Abs(w)+1e-13 {
+			t.Errorf("stationary A[%d] = %.15g, want %.15g", i, got, w)
+		}
+	}
+	tr, err := Transient(context.Background(), m, in, []float64{2}, &Settings{Order: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAt := []float64{0.11111523363114732, 0.10612594166402521, -0.37532501879342955, 0.08994682100974877, 9.252268883998908e-07}
+	for i, w := range wantAt {
+		if got := tr.A[len(tr.A)-1][i]; math.Abs(got-w) > 1e-9*math.Abs(w)+1e-13 {
+			t.Errorf("A(t = 2)[%d] = %.15g, want %.15g", i, got, w)
+		}
+	}
+}
