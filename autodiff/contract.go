@@ -1,10 +1,13 @@
 package autodiff
 
 import (
-	"github.com/mfcproject/mfc/compiler/ir"
-	"github.com/mfcproject/mfc/runtime/linalg"
+	"fmt"
+
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime/linalg"
 )
 
 // polar sets dst to the symmetric n-linear form D^nF[x_1, …, x_n] (2 ≤ n ≤ MaxOrder) over the
@@ -279,24 +282,17 @@ func Hessian(dst []*mat.SymDense, jac *Jacobian, ws *Workspace, in *ir.Inputs) e
 	return nil
 }
 
-// ThirdContract sets dst[i] = Σ_{j,k,l} ∂³F_i/∂x_j∂x_k∂x_l M_jkl for a symmetric tensor M
-// over the variables (M.N = number of variables), from the third derivatives along the
-// colour indicators of the Hessian colouring: for colours a ≤ b ≤ c, D³F[s_a, s_b, s_c]
-// holds, for each non-affine output, its one derivative ∂³F_i/∂x_j∂x_k∂x_l with j, k, l
-// the columns of colours a, b, c among the variables it depends on (a colour has at most
-// one there). Affine outputs get 0. Cost: C + C(C−1) + C(C−1)(C−2)/6 evaluations and
-// jet sweeps of order 3 for C = HessianColors(), and O(Σ_i |row_i|³) — independent of the number of
-// variables for a banded field, where contracting slice by slice costs O(vars) sweeps.
-func ThirdContract(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs, m *linalg.Tensor3) error {
-	jac.check(ws)
+// thirdTriples returns, for the colours a ≤ b ≤ c of the Hessian colouring (C ≥ 1), the
+// vectors over the outputs D³F[s_a, s_b, s_c] at trip[(a·C + b)·C + c], from the third
+// Taylor coefficients c₃(u) = D³F[u, u, u]/6 (one jet sweep each):
+//
+//	D³[a,a,a] = 6c₃(s_a),
+//	D³[a,a,b] = c₃(s_a+s_b) − c₃(s_a−s_b) − 2c₃(s_b),  D³[a,b,b] = c₃(s_a+s_b) + c₃(s_a−s_b) − 2c₃(s_a),
+//	D³[a,b,c] = c₃(s_a+s_b+s_c) − Σ_x c₃(s_x) − ½ Σ_{x≠y} D³[x,x,y]   (a < b < c),
+//
+// so C + C(C−1) + C(C−1)(C−2)/6 sweeps in all (10 for C = 3).
+func (jac *Jacobian) thirdTriples(ws *Workspace, in *ir.Inputs) ([][]float64, error) {
 	p, C, n := &jac.pat, jac.nhcolor, jac.pat.Cols
-	if m.N != n || len(dst) != p.Rows {
-		panic("autodiff: ThirdContract: dimension mismatch")
-	}
-	clear(dst)
-	if C == 0 {
-		return nil
-	}
 	ind := make([][]float64, C)
 	for c := range ind {
 		ind[c] = make([]float64, n)
@@ -304,12 +300,6 @@ func ThirdContract(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs, m
 			ind[c][j] = 1
 		}
 	}
-	// trip[((a·C)+b)·C+c] for a ≤ b ≤ c, each a vector over the outputs, from the third
-	// Taylor coefficients c₃(u) = D³F[u, u, u]/6 (one jet sweep each):
-	//	D³[a,a,a] = 6c₃(s_a),
-	//	D³[a,a,b] = c₃(s_a+s_b) − c₃(s_a−s_b) − 2c₃(s_b),  D³[a,b,b] = c₃(s_a+s_b) + c₃(s_a−s_b) − 2c₃(s_a),
-	//	D³[a,b,c] = c₃(s_a+s_b+s_c) − Σ_x c₃(s_x) − ½ Σ_{x≠y} D³[x,x,y]   (a < b < c),
-	// so C + C(C−1) + C(C−1)(C−2)/6 sweeps in all (10 for C = 3).
 	mo := p.Rows
 	jet := make([]float64, mo*4)
 	c3 := func(v []float64) ([]float64, error) {
@@ -335,7 +325,7 @@ func ThirdContract(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs, m
 	for a := 0; a < C; a++ {
 		var err error
 		if single[a], err = c3(ind[a]); err != nil {
-			return err
+			return nil, err
 		}
 		v := make([]float64, mo)
 		floats.AddScaled(v, 6, single[a])
@@ -345,11 +335,11 @@ func ThirdContract(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs, m
 		for b := a + 1; b < C; b++ {
 			pp, err := c3(combo([]float64{1, 1}, a, b))
 			if err != nil {
-				return err
+				return nil, err
 			}
 			pm, err := c3(combo([]float64{1, -1}, a, b))
 			if err != nil {
-				return err
+				return nil, err
 			}
 			aab, abb := make([]float64, mo), make([]float64, mo)
 			for i := range aab {
@@ -364,7 +354,7 @@ func ThirdContract(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs, m
 			for c := b + 1; c < C; c++ {
 				t, err := c3(combo([]float64{1, 1, 1}, a, b, c))
 				if err != nil {
-					return err
+					return nil, err
 				}
 				abc := make([]float64, mo)
 				aab, aac, abb := at(a, a, b), at(a, a, c), at(a, b, b)
@@ -376,6 +366,31 @@ func ThirdContract(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs, m
 				trip[(a*C+b)*C+c] = abc
 			}
 		}
+	}
+	return trip, nil
+}
+
+// ThirdContract sets dst[i] = Σ_{j,k,l} ∂³F_i/∂x_j∂x_k∂x_l M_jkl for a symmetric tensor M
+// over the variables (M.N = number of variables), from the third derivatives along the
+// colour indicators of the Hessian colouring: for colours a ≤ b ≤ c, D³F[s_a, s_b, s_c]
+// holds, for each non-affine output, its one derivative ∂³F_i/∂x_j∂x_k∂x_l with j, k, l
+// the columns of colours a, b, c among the variables it depends on (a colour has at most
+// one there). Affine outputs get 0. Cost: C + C(C−1) + C(C−1)(C−2)/6 evaluations and
+// jet sweeps of order 3 for C = HessianColors(), and O(Σ_i |row_i|³) — independent of the number of
+// variables for a banded field, where contracting slice by slice costs O(vars) sweeps.
+func ThirdContract(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs, m *linalg.Tensor3) error {
+	jac.check(ws)
+	p, C, n := &jac.pat, jac.nhcolor, jac.pat.Cols
+	if m.N != n || len(dst) != p.Rows {
+		panic("autodiff: ThirdContract: dimension mismatch")
+	}
+	clear(dst)
+	if C == 0 {
+		return nil
+	}
+	trip, err := jac.thirdTriples(ws, in)
+	if err != nil {
+		return err
 	}
 	md, hc := m.Data, jac.hcolor
 	for i := 0; i < p.Rows; i++ {
@@ -403,6 +418,199 @@ func ThirdContract(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs, m
 						a, b = b, a
 					}
 					s += trip[(a*C+b)*C+c][i] * x
+				}
+			}
+		}
+		dst[i] = s
+	}
+	return nil
+}
+
+// ThirdPartialWW sets dst (from jac.NewCSR) to the outputs × variables matrix
+// K_ic = Σ_{a,b} ∂³F_i/∂x_a∂x_b∂x_c W_ab, D³F[·, ·, e_c] contracted with a symmetric W, from
+// the colour triples of thirdTriples (10 jets for a banded field's 3 colours, against 4·C
+// sweeps per eigenvector of W through D3Partial). Affine outputs get 0. Cost: those jets and
+// O(Σ_i |row_i|³).
+func ThirdPartialWW(dst *linalg.CSR, jac *Jacobian, ws *Workspace, in *ir.Inputs, w *mat.SymDense) error {
+	jac.check(ws)
+	jac.checkCSR(dst)
+	p, C := &jac.pat, jac.nhcolor
+	if w.SymmetricDim() != p.Cols {
+		panic("autodiff: ThirdPartialWW: dimension mismatch")
+	}
+	clear(dst.Val)
+	if C == 0 {
+		return nil
+	}
+	trip, err := jac.thirdTriples(ws, in)
+	if err != nil {
+		return err
+	}
+	wr, hc := w.RawSymmetric(), jac.hcolor
+	for i := 0; i < p.Rows; i++ {
+		if jac.affine[i] {
+			continue
+		}
+		lo, hi := p.RowPtr[i], p.RowPtr[i+1]
+		cols := p.Col[lo:hi]
+		for q, c := range cols {
+			sum := 0.0
+			for _, a := range cols {
+				for _, b := range cols {
+					aa, bb := int(a), int(b)
+					if aa > bb {
+						aa, bb = bb, aa
+					}
+					wab := wr.Data[aa*wr.Stride+bb]
+					if wab == 0 {
+						continue
+					}
+					x, y, z := hc[a], hc[b], hc[c]
+					if x > y {
+						x, y = y, x
+					}
+					if y > z {
+						y, z = z, y
+					}
+					if x > y {
+						x, y = y, x
+					}
+					sum += trip[(x*C+y)*C+z][i] * wab
+				}
+			}
+			dst.Val[lo+q] = sum
+		}
+	}
+	return nil
+}
+
+// FourthContractWW sets dst[i] = Σ_{j,k,l,m} ∂⁴F_i/∂x_j∂x_k∂x_l∂x_m W_jk W_lm for a symmetric
+// W over the variables, from fourth Taylor coefficients along integer combinations of the
+// colour indicators of the Hessian colouring. With t ∈ ℕ^C, c₄(Σ_x t_x s_x) is, for every
+// non-affine output, a homogeneous quartic in t whose coefficient of t^α is T_α/α!, T_α the
+// derivative along the columns of the colours of α (one column per colour among the
+// variables the output depends on). It is evaluated at the M = C(C+3, 4) lattice points
+// |t| = 4 and interpolated (a dense M×M solve, factorised once per call), then contracted.
+// Affine outputs get 0. Cost: M evaluations and jet sweeps of order 4 (15 for a banded
+// field's C = 3, against r² for an eigendecomposition of W of rank r), O(M³) for the solve
+// and O(Σ_i |row_i|⁴). Refused (an error) for C > 8, where M exceeds 330.
+func FourthContractWW(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs, w *mat.SymDense) error {
+	jac.check(ws)
+	p, C, n := &jac.pat, jac.nhcolor, jac.pat.Cols
+	if w.SymmetricDim() != n || len(dst) != p.Rows {
+		panic("autodiff: FourthContractWW: dimension mismatch")
+	}
+	clear(dst)
+	if C == 0 {
+		return nil
+	}
+	if C > 8 {
+		return fmt.Errorf("autodiff: FourthContractWW: %d colours, more than 8", C)
+	}
+	// The exponents α with |α| = 4 (the monomials, and also the lattice points t = α).
+	var alphas [][]int
+	var rec func(x, left int, cur []int)
+	rec = func(x, left int, cur []int) {
+		if x == C-1 {
+			a := append(append([]int(nil), cur...), left)
+			alphas = append(alphas, a)
+			return
+		}
+		for k := left; k >= 0; k-- {
+			rec(x+1, left-k, append(cur, k))
+		}
+	}
+	rec(0, 4, nil)
+	M := len(alphas)
+	index := map[[8]int]int{}
+	for i, a := range alphas {
+		var key [8]int
+		copy(key[:], a)
+		index[key] = i
+	}
+	// V[point][monomial] = t^α at t = point.
+	vm := mat.NewDense(M, M, nil)
+	for r, t := range alphas {
+		for c, a := range alphas {
+			v := 1.0
+			for x := range a {
+				for k := 0; k < a[x]; k++ {
+					v *= float64(t[x])
+				}
+			}
+			vm.Set(r, c, v)
+		}
+	}
+	var lu mat.LU
+	lu.Factorize(vm)
+	if lu.Det() == 0 {
+		return fmt.Errorf("autodiff: FourthContractWW: singular interpolation")
+	}
+	// c₄ at every lattice point, for every output: rows of vals.
+	mo := p.Rows
+	vals := mat.NewDense(M, mo, nil)
+	jet := make([]float64, mo*5)
+	dir := make([]float64, n)
+	for r, t := range alphas {
+		clear(dir)
+		for x, tx := range t {
+			if tx == 0 {
+				continue
+			}
+			for _, j := range jac.hcols[jac.hcolOff[x]:jac.hcolOff[x+1]] {
+				dir[j] = float64(tx)
+			}
+		}
+		if err := Jet(jet, 4, ws, in, dir); err != nil {
+			return err
+		}
+		for i := 0; i < mo; i++ {
+			vals.Set(r, i, jet[i*5+4])
+		}
+	}
+	var coef mat.Dense // coef[monomial][output] = T_α/α!
+	if err := lu.SolveTo(&coef, false, vals); err != nil {
+		return fmt.Errorf("autodiff: FourthContractWW: %w", err)
+	}
+	fact := [5]float64{1, 1, 2, 6, 24}
+	wr := w.RawSymmetric()
+	wat := func(a, b int32) float64 {
+		if a > b {
+			a, b = b, a
+		}
+		return wr.Data[int(a)*wr.Stride+int(b)]
+	}
+	hc := jac.hcolor
+	for i := 0; i < mo; i++ {
+		if jac.affine[i] {
+			continue
+		}
+		cols := p.Col[p.RowPtr[i]:p.RowPtr[i+1]]
+		s := 0.0
+		for _, j := range cols {
+			for _, k := range cols {
+				wjk := wat(j, k)
+				if wjk == 0 {
+					continue
+				}
+				for _, l := range cols {
+					for _, m := range cols {
+						wlm := wat(l, m)
+						if wlm == 0 {
+							continue
+						}
+						var key [8]int
+						key[hc[j]]++
+						key[hc[k]]++
+						key[hc[l]]++
+						key[hc[m]]++
+						ai := index[key]
+						t := coef.At(ai, i)
+						for x := 0; x < C; x++ {
+							t *= fact[key[x]]
+						}
+						s += t * wjk * wlm
+					}
 				}
 			}
 		}

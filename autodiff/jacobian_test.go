@@ -394,3 +394,122 @@ func TestThirdContract(t *testing.T) {
 		t.Errorf("only %d non-zero contractions compared", nonzero)
 	}
 }
+
+// TestFourthContractWW compares FourthContractWW with the sum of D4 along unit vectors
+// weighted by W_jk W_lm, on random graphs and a random symmetric W (the same exact values
+// rounded differently: the interpolation over the lattice |t| = 4 amplifies round-off by
+// its condition, so 1e-8 relative to the sum of the absolute terms).
+func TestFourthContractWW(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	nonzero := 0
+	for trial := 0; trial < 40; trial++ {
+		r := newRandGraph(rng)
+		jac := NewJacobian(r.tape, r.vars)
+		ws := jac.NewWorkspace()
+		m, n := len(r.tape.Out), len(r.vars)
+		w := mat.NewSymDense(n, nil)
+		for a := 0; a < n; a++ {
+			for b := a; b < n; b++ {
+				w.SetSym(a, b, rng.NormFloat64())
+			}
+		}
+		got := make([]float64, m)
+		if err := FourthContractWW(got, jac, ws, r.in, w); err != nil {
+			t.Fatal(err)
+		}
+		want, scale, col := make([]float64, m), make([]float64, m), make([]float64, m)
+		for a := 0; a < n; a++ {
+			for b := 0; b < n; b++ {
+				for c := 0; c < n; c++ {
+					for d := 0; d < n; d++ {
+						mustNil(t, D4(col, ws, r.in, unit(n, a), unit(n, b), unit(n, c), unit(n, d)))
+						f := w.At(a, b) * w.At(c, d)
+						for i := range want {
+							want[i] += col[i] * f
+							scale[i] += math.Abs(col[i] * f)
+						}
+					}
+				}
+			}
+		}
+		for i := range want {
+			if math.IsNaN(want[i]) || math.IsInf(want[i], 0) {
+				continue
+			}
+			if math.Abs(got[i]-want[i]) > 1e-8*(scale[i]+1e-300) && got[i] != want[i] {
+				t.Errorf("trial %d: output %d: FourthContractWW %.17g, Σ D4·W·W %.17g", trial, i, got[i], want[i])
+			}
+			if want[i] != 0 {
+				nonzero++
+			}
+		}
+	}
+	if nonzero < 20 {
+		t.Errorf("only %d non-zero contractions compared", nonzero)
+	}
+}
+
+// TestThirdPartialWW compares ThirdPartialWW with Σ_{a,b} D3[e_a, e_b, e_c] W_ab on random
+// graphs and a random symmetric W (1e-10 relative to the sum of the absolute terms).
+func TestThirdPartialWW(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	nonzero := 0
+	for trial := 0; trial < 60; trial++ {
+		r := newRandGraph(rng)
+		jac := NewJacobian(r.tape, r.vars)
+		ws := jac.NewWorkspace()
+		m, n := len(r.tape.Out), len(r.vars)
+		w := mat.NewSymDense(n, nil)
+		for a := 0; a < n; a++ {
+			for b := a; b < n; b++ {
+				w.SetSym(a, b, rng.NormFloat64())
+			}
+		}
+		got := jac.NewCSR()
+		mustNil(t, ThirdPartialWW(got, jac, ws, r.in, w))
+		col := make([]float64, m)
+		// Polarization leaves round-off of the size of the trial's largest terms where the
+		// exact value is 0: an absolute floor of 1e-13 times that size.
+		floor := 0.0
+		for a := 0; a < n; a++ {
+			for b := 0; b < n; b++ {
+				for c := 0; c < n; c++ {
+					mustNil(t, D3(col, ws, r.in, unit(n, a), unit(n, b), unit(n, c)))
+					for i := range col {
+						if v := math.Abs(col[i] * w.At(a, b)); !math.IsNaN(v) && !math.IsInf(v, 0) {
+							floor = math.Max(floor, v)
+						}
+					}
+				}
+			}
+		}
+		floor *= 1e-13
+		for c := 0; c < n; c++ {
+			want, scale := make([]float64, m), make([]float64, m)
+			for a := 0; a < n; a++ {
+				for b := 0; b < n; b++ {
+					mustNil(t, D3(col, ws, r.in, unit(n, a), unit(n, b), unit(n, c)))
+					for i := range want {
+						want[i] += col[i] * w.At(a, b)
+						scale[i] += math.Abs(col[i] * w.At(a, b))
+					}
+				}
+			}
+			for i := range want {
+				if math.IsNaN(want[i]) || math.IsInf(want[i], 0) {
+					continue
+				}
+				g := got.At(i, c)
+				if math.Abs(g-want[i]) > 1e-10*scale[i]+floor && g != want[i] {
+					t.Errorf("trial %d: K[%d][%d] = %.17g, want %.17g", trial, i, c, g, want[i])
+				}
+				if want[i] != 0 {
+					nonzero++
+				}
+			}
+		}
+	}
+	if nonzero < 20 {
+		t.Errorf("only %d non-zero entries compared", nonzero)
+	}
+}

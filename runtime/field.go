@@ -128,6 +128,19 @@ func (f *Field) ThirdContract(dst []float64, in *ir.Inputs, m *linalg.Tensor3) e
 	return autodiff.ThirdContract(dst, f.jac, f.ws, in, m)
 }
 
+// ThirdPartialWW sets dst (from NewCSR) to K_ic = Σ_ab ∂³F_i/∂x_a∂x_b∂x_c W_ab. Cost:
+// C + C(C−1) + C(C−1)(C−2)/6 third-order jet sweeps for C = HessianColors().
+func (f *Field) ThirdPartialWW(dst *linalg.CSR, in *ir.Inputs, w *mat.SymDense) error {
+	return autodiff.ThirdPartialWW(dst, f.jac, f.ws, in, w)
+}
+
+// FourthContractWW sets dst[i] = Σ_jklm ∂⁴F_i/∂x_j∂x_k∂x_l∂x_m W_jk W_lm for a symmetric W
+// over the field's variables. Cost: C(C+3, 4) fourth-order jet sweeps for C =
+// HessianColors() (at most 8), plus O(Σ_i |deps_i|⁴).
+func (f *Field) FourthContractWW(dst []float64, in *ir.Inputs, w *mat.SymDense) error {
+	return autodiff.FourthContractWW(dst, f.jac, f.ws, in, w)
+}
+
 // NewBlocks returns zeroed per-output Hessian blocks, the destination of HessianBlocks.
 func (f *Field) NewBlocks() *autodiff.Blocks { return f.jac.NewBlocks() }
 

@@ -214,6 +214,20 @@ func (e *expander) fourthWW(dst []float64, f field) error {
 	for i := range dst {
 		dst[i] = 0
 	}
+	// A model field with few Hessian colours is contracted from the colour lattice
+	// (autodiff.FourthContractWW: C(C+3, 4) jets) when that takes fewer sweeps than the
+	// r² of the eigendecomposition; W enters as it is, so signed W needs nothing special.
+	if pf, ok := f.(*plain); ok && pf.Pattern().Cols == d {
+		if C := pf.HessianColors(); C <= 8 && C*(C+1)*(C+2)*(C+3)/24 < d*d {
+			if err := pf.FourthContractWW(dst, e.in, e.w); err != nil {
+				return err
+			}
+			for i := range dst {
+				dst[i] /= 8
+			}
+			return nil
+		}
+	}
 	if err := e.c.eigen(); err != nil { // the decomposition is computed on first need
 		return err
 	}
@@ -442,7 +456,7 @@ func sym3Index(d, i, j, k int) int {
 // Cost O(Σ_i |deps_i|² d) for the first term, r D3Partial calls (4·colours third-order
 // sweeps each) for K, one Jacobian of F₁ and O(d³) products.
 func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) {
-	d, m, f := e.d, e.m, e.f
+	d, f := e.d, e.f
 	u := mat.NewDense(d, d, nil)
 	pat := e.hb.Pattern
 	for i := 0; i < d; i++ {
@@ -460,12 +474,27 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 			}
 		}
 	}
-	// K = Σ_r s_r D³F[u_r, u_r, ·].
+	// K = Σ_r s_r D³F[u_r, u_r, ·] = D³F[·, ·, ·]:W on its first two slots.
+	k := mat.NewDense(d, d, nil)
+	part := f.drift.NewCSR()
+	if pf, ok := f.drift.(*plain); ok && pf.Pattern().Cols == d && pf.HessianColors() <= d {
+		// From the colour triples (10 jets for a banded drift) instead of 4·C sweeps
+		// per eigenvector of W.
+		if err := pf.ThirdPartialWW(part, e.in, e.w); err != nil {
+			return nil, err
+		}
+		for i := 0; i < d; i++ {
+			for p := part.RowPtr[i]; p < part.RowPtr[i+1]; p++ {
+				if c := int(part.Col[p]); c < d {
+					k.Set(i, c, part.Val[p])
+				}
+			}
+		}
+		return e.rhs2Rest(u, k, v)
+	}
 	if err := e.c.eigen(); err != nil { // the decomposition is computed on first need
 		return nil, err
 	}
-	k := mat.NewDense(d, d, nil)
-	part := f.drift.NewCSR()
 	smax := 0.0
 	for _, s := range e.c.vals {
 		smax = math.Max(smax, math.Abs(s))
@@ -489,6 +518,13 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 			}
 		}
 	}
+	return e.rhs2Rest(u, k, v)
+}
+
+// rhs2Rest finishes rhs2 from U (the D²F:M3 part) and K (D³F contracted with W on two
+// slots).
+func (e *expander) rhs2Rest(u, k *mat.Dense, v []float64) (*mat.SymDense, error) {
+	d, m, f := e.d, e.m, e.f
 	var kw mat.Dense
 	kw.Mul(k, e.w)
 	f1 := make([]float64, d)

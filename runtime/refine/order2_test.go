@@ -377,7 +377,7 @@ func BenchmarkTransientOrder2JSQK10(b *testing.B) {
 	}
 }
 
-// TestOrder2CubicDrift guards the order-2 terms that contract D³F and D⁴F with W through its
+// TestOrder2CubicDrift (and quartic) guards the order-2 terms that contract D³F and D⁴F with W through its
 // eigendecomposition (K of R2 and the Gaussian fourth moment of b₂): with d = 3 the JSQ drift
 // is cubic, so they do not vanish, and the drift's few Hessian colours send the order-1
 // contraction ½D²F:W through its Hessian blocks, which do not decompose W. A version that
@@ -407,6 +407,28 @@ func TestOrder2CubicDrift(t *testing.T) {
 	for i, w := range wantAt {
 		if got := tr.A[len(tr.A)-1][i]; math.Abs(got-w) > 1e-9*math.Abs(w)+1e-13 {
 			t.Errorf("A(t = 2)[%d] = %.15g, want %.15g", i, got, w)
+		}
+	}
+	// d = 4: a quartic drift, whose Gaussian fourth moment D⁴F:(W,W) goes through
+	// autodiff.FourthContractWW (15 lattice jets) where the reference used W's
+	// eigendecomposition.
+	m4 := loadtest.Model(t, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {10}, "d": {4}}})
+	st4, err := Stationary(context.Background(), m4, m4.Inputs(), &Settings{Order: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range []float64{0, -2.6791868254974416, -10.965053160331388, 12.443679829498963, 1.6519273585845702e-07} {
+		if got := st4.A[i]; math.Abs(got-w) > 1e-10*math.Abs(w)+1e-13 {
+			t.Errorf("d = 4: stationary A[%d] = %.15g, want %.15g", i, got, w)
+		}
+	}
+	tr4, err := Transient(context.Background(), m4, m4.Inputs(), []float64{2}, &Settings{Order: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range []float64{-0.0957276006406071, -1.7785934520770061, 1.812109139938143, 0.00021380468970711434} {
+		if got := tr4.A[len(tr4.A)-1][i]; math.Abs(got-w) > 1e-9*math.Abs(w)+1e-13 {
+			t.Errorf("d = 4: A(t = 2)[%d] = %.15g, want %.15g", i, got, w)
 		}
 	}
 }
