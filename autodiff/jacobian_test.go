@@ -407,12 +407,7 @@ func TestFourthContractWW(t *testing.T) {
 		jac := NewJacobian(r.tape, r.vars)
 		ws := jac.NewWorkspace()
 		m, n := len(r.tape.Out), len(r.vars)
-		w := mat.NewSymDense(n, nil)
-		for a := 0; a < n; a++ {
-			for b := a; b < n; b++ {
-				w.SetSym(a, b, rng.NormFloat64())
-			}
-		}
+		w := randomSym(rng, n)
 		got := make([]float64, m)
 		if err := FourthContractWW(got, jac, ws, r.in, w); err != nil {
 			t.Fatal(err)
@@ -459,12 +454,7 @@ func TestThirdPartialWW(t *testing.T) {
 		jac := NewJacobian(r.tape, r.vars)
 		ws := jac.NewWorkspace()
 		m, n := len(r.tape.Out), len(r.vars)
-		w := mat.NewSymDense(n, nil)
-		for a := 0; a < n; a++ {
-			for b := a; b < n; b++ {
-				w.SetSym(a, b, rng.NormFloat64())
-			}
-		}
+		w := randomSym(rng, n)
 		got := jac.NewCSR()
 		mustNil(t, ThirdPartialWW(got, jac, ws, r.in, w))
 		col := make([]float64, m)
@@ -512,4 +502,15 @@ func TestThirdPartialWW(t *testing.T) {
 	if nonzero < 20 {
 		t.Errorf("only %d non-zero entries compared", nonzero)
 	}
+}
+
+// randomSym returns an n×n symmetric matrix of standard normal entries.
+func randomSym(rng *rand.Rand, n int) *mat.SymDense {
+	w := mat.NewSymDense(n, nil)
+	for a := 0; a < n; a++ {
+		for b := a; b < n; b++ {
+			w.SetSym(a, b, rng.NormFloat64())
+		}
+	}
+	return w
 }
