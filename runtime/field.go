@@ -60,6 +60,10 @@ func (f *Field) JacobianCSR(dst *linalg.CSR, in *ir.Inputs) error {
 // NewCSR returns a sparse matrix with the Jacobian's pattern.
 func (f *Field) NewCSR() *linalg.CSR { return f.jac.NewCSR() }
 
+// Colors returns the number of colours of the Jacobian's column colouring: the partial
+// contractions (D2Partial, D3Partial, ...) cost that many polarized sweeps.
+func (f *Field) Colors() int { return f.jac.Colors() }
+
 // HessianColors returns the number of colours of the Hessian colouring (the columns of the
 // outputs that are not affine): HessianBlocks costs HessianColors()·(HessianColors()+1)/2
 // second-order sweeps.

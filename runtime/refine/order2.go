@@ -98,8 +98,8 @@ func (e *expander) third(dst []float64, f field, m3 *linalg.Tensor3) error {
 	inU := make([]bool, d)
 	var U []int
 	// A model field whose outputs have few Hessian colours is contracted from its colour
-	// triples (autodiff.ThirdContract) when that takes fewer sweeps than the slices: 4 per
-	// triple against about 2|U_c| + 1 per slice c.
+	// triples (autodiff.ThirdContract) when that takes fewer sweeps than the slices:
+	// tripleJets(C) against about 2|U_c| + 1 per slice c.
 	if pf, ok := f.(*plain); ok && pat.Cols == d {
 		C := pf.HessianColors()
 		slices := 0
@@ -112,7 +112,7 @@ func (e *expander) third(dst []float64, f field, m3 *linalg.Tensor3) error {
 				slices += 2*min(k, d) + 1
 			}
 		}
-		if 4*C*(C+1)*(C+2)/6 < slices {
+		if tripleJets(C) < slices {
 			if err := pf.ThirdContract(dst, e.in, m3); err != nil {
 				return err
 			}
@@ -477,9 +477,9 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 	// K = Σ_r s_r D³F[u_r, u_r, ·] = D³F[·, ·, ·]:W on its first two slots.
 	k := mat.NewDense(d, d, nil)
 	part := f.drift.NewCSR()
-	if pf, ok := f.drift.(*plain); ok && pf.Pattern().Cols == d && pf.HessianColors() <= d {
-		// From the colour triples (10 jets for a banded drift) instead of 4·C sweeps
-		// per eigenvector of W.
+	if pf, ok := f.drift.(*plain); ok && pf.Pattern().Cols == d && tripleJets(pf.HessianColors()) <= 4*pf.Colors()*d {
+		// From the colour triples (10 jets for a banded drift) when that is no dearer than
+		// the 4·C sweeps per eigenvector of W (at most d of them) of D3Partial.
 		if err := pf.ThirdPartialWW(part, e.in, e.w); err != nil {
 			return nil, err
 		}
@@ -520,6 +520,10 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 	}
 	return e.rhs2Rest(u, k, v)
 }
+
+// tripleJets is the number of jet sweeps of autodiff's colour triples for C colours:
+// C + C(C−1) + C(C−1)(C−2)/6.
+func tripleJets(C int) int { return C + C*(C-1) + C*(C-1)*(C-2)/6 }
 
 // rhs2Rest finishes rhs2 from U (the D²F:M3 part) and K (D³F contracted with W on two
 // slots).
