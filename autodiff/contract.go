@@ -2,6 +2,7 @@ package autodiff
 
 import (
 	"fmt"
+	"slices"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -282,6 +283,44 @@ func Hessian(dst []*mat.SymDense, jac *Jacobian, ws *Workspace, in *ir.Inputs) e
 	return nil
 }
 
+// Triples holds the third derivatives of a field at one point along the colour indicators
+// of its Hessian colouring: for every ordered triple of colours (a, b, c) the vector over
+// the outputs D³F[s_a, s_b, s_c] (all permutations share one vector). Computed once by
+// ThirdTriples, it serves every contraction at that point (Contract, PartialWW).
+type Triples struct {
+	jac  *Jacobian
+	trip [][]float64 // trip[(a·C + b)·C + c]
+}
+
+// ThirdTriples computes the colour triples of F at in (nil vectors when F has no
+// non-affine output). Cost: C + C(C−1) + C(C−1)(C−2)/6 jet sweeps of order 3 for C =
+// HessianColors().
+func (jac *Jacobian) ThirdTriples(ws *Workspace, in *ir.Inputs) (*Triples, error) {
+	jac.check(ws)
+	t := &Triples{jac: jac}
+	C := jac.nhcolor
+	if C == 0 {
+		return t, nil
+	}
+	trip, err := jac.thirdTriples(ws, in)
+	if err != nil {
+		return nil, err
+	}
+	// Every permutation of a sorted triple points to its vector.
+	for a := 0; a < C; a++ {
+		for b := a; b < C; b++ {
+			for c := b; c < C; c++ {
+				v := trip[(a*C+b)*C+c]
+				for _, q := range [6][3]int{{a, b, c}, {a, c, b}, {b, a, c}, {b, c, a}, {c, a, b}, {c, b, a}} {
+					trip[(q[0]*C+q[1])*C+q[2]] = v
+				}
+			}
+		}
+	}
+	t.trip = trip
+	return t, nil
+}
+
 // thirdTriples returns, for the colours a ≤ b ≤ c of the Hessian colouring (C ≥ 1), the
 // vectors over the outputs D³F[s_a, s_b, s_c] at trip[(a·C + b)·C + c], from the third
 // Taylor coefficients c₃(u) = D³F[u, u, u]/6 (one jet sweep each):
@@ -371,26 +410,31 @@ func (jac *Jacobian) thirdTriples(ws *Workspace, in *ir.Inputs) ([][]float64, er
 }
 
 // ThirdContract sets dst[i] = Σ_{j,k,l} ∂³F_i/∂x_j∂x_k∂x_l M_jkl for a symmetric tensor M
-// over the variables (M.N = number of variables), from the third derivatives along the
-// colour indicators of the Hessian colouring: for colours a ≤ b ≤ c, D³F[s_a, s_b, s_c]
-// holds, for each non-affine output, its one derivative ∂³F_i/∂x_j∂x_k∂x_l with j, k, l
-// the columns of colours a, b, c among the variables it depends on (a colour has at most
-// one there). Affine outputs get 0. Cost: C + C(C−1) + C(C−1)(C−2)/6 evaluations and
-// jet sweeps of order 3 for C = HessianColors(), and O(Σ_i |row_i|³) — independent of the number of
+// over the variables (M.N = number of variables), from the colour triples at in
+// (ThirdTriples, then Triples.Contract). For each non-affine output, D³F[s_a, s_b, s_c]
+// holds its one derivative ∂³F_i/∂x_j∂x_k∂x_l with j, k, l the columns of colours a, b, c
+// among the variables it depends on (a colour has at most one there). Affine outputs get
+// 0. Cost: the triples' jet sweeps and O(Σ_i |row_i|³) — independent of the number of
 // variables for a banded field, where contracting slice by slice costs O(vars) sweeps.
 func ThirdContract(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs, m *linalg.Tensor3) error {
-	jac.check(ws)
+	t, err := jac.ThirdTriples(ws, in)
+	if err != nil {
+		return err
+	}
+	t.Contract(dst, m)
+	return nil
+}
+
+// Contract sets dst[i] = Σ_{j,k,l} ∂³F_i/∂x_j∂x_k∂x_l M_jkl (see ThirdContract). O(Σ_i |row_i|³).
+func (t *Triples) Contract(dst []float64, m *linalg.Tensor3) {
+	jac := t.jac
 	p, C, n := &jac.pat, jac.nhcolor, jac.pat.Cols
 	if m.N != n || len(dst) != p.Rows {
-		panic("autodiff: ThirdContract: dimension mismatch")
+		panic("autodiff: Triples.Contract: dimension mismatch")
 	}
 	clear(dst)
 	if C == 0 {
-		return nil
-	}
-	trip, err := jac.thirdTriples(ws, in)
-	if err != nil {
-		return err
+		return
 	}
 	md, hc := m.Data, jac.hcolor
 	for i := 0; i < p.Rows; i++ {
@@ -402,49 +446,44 @@ func ThirdContract(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs, m
 		for _, j := range cols {
 			for _, k := range cols {
 				base := (int(j)*n + int(k)) * n
+				ab := (hc[j]*C + hc[k]) * C
 				for _, l := range cols {
-					x := md[base+int(l)]
-					if x == 0 {
-						continue
+					if x := md[base+int(l)]; x != 0 {
+						s += t.trip[ab+hc[l]][i] * x
 					}
-					a, b, c := hc[j], hc[k], hc[l]
-					if a > b {
-						a, b = b, a
-					}
-					if b > c {
-						b, c = c, b
-					}
-					if a > b {
-						a, b = b, a
-					}
-					s += trip[(a*C+b)*C+c][i] * x
 				}
 			}
 		}
 		dst[i] = s
 	}
-	return nil
 }
 
 // ThirdPartialWW sets dst (from jac.NewCSR) to the outputs × variables matrix
 // K_ic = Σ_{a,b} ∂³F_i/∂x_a∂x_b∂x_c W_ab, D³F[·, ·, e_c] contracted with a symmetric W, from
-// the colour triples of thirdTriples (10 jets for a banded field's 3 colours, against 4·C
-// sweeps per eigenvector of W through D3Partial). Affine outputs get 0. Cost: those jets and
-// O(Σ_i |row_i|³).
+// the colour triples (ThirdTriples, then Triples.PartialWW; 10 jets for a banded field's 3
+// colours, against 4·C sweeps per eigenvector of W through D3Partial). Affine outputs get
+// 0. Cost: those jets and O(Σ_i |row_i|³).
 func ThirdPartialWW(dst *linalg.CSR, jac *Jacobian, ws *Workspace, in *ir.Inputs, w *mat.SymDense) error {
-	jac.check(ws)
+	t, err := jac.ThirdTriples(ws, in)
+	if err != nil {
+		return err
+	}
+	t.PartialWW(dst, w)
+	return nil
+}
+
+// PartialWW sets dst (from NewCSR of the Jacobian) to K_ic = Σ_{a,b} ∂³F_i/∂x_a∂x_b∂x_c W_ab
+// (see ThirdPartialWW). O(Σ_i |row_i|³).
+func (t *Triples) PartialWW(dst *linalg.CSR, w *mat.SymDense) {
+	jac := t.jac
 	jac.checkCSR(dst)
 	p, C := &jac.pat, jac.nhcolor
 	if w.SymmetricDim() != p.Cols {
-		panic("autodiff: ThirdPartialWW: dimension mismatch")
+		panic("autodiff: Triples.PartialWW: dimension mismatch")
 	}
 	clear(dst.Val)
 	if C == 0 {
-		return nil
-	}
-	trip, err := jac.thirdTriples(ws, in)
-	if err != nil {
-		return err
+		return
 	}
 	wr, hc := w.RawSymmetric(), jac.hcolor
 	for i := 0; i < p.Rows; i++ {
@@ -461,27 +500,14 @@ func ThirdPartialWW(dst *linalg.CSR, jac *Jacobian, ws *Workspace, in *ir.Inputs
 					if aa > bb {
 						aa, bb = bb, aa
 					}
-					wab := wr.Data[aa*wr.Stride+bb]
-					if wab == 0 {
-						continue
+					if wab := wr.Data[aa*wr.Stride+bb]; wab != 0 {
+						sum += t.trip[(hc[a]*C+hc[b])*C+hc[c]][i] * wab
 					}
-					x, y, z := hc[a], hc[b], hc[c]
-					if x > y {
-						x, y = y, x
-					}
-					if y > z {
-						y, z = z, y
-					}
-					if x > y {
-						x, y = y, x
-					}
-					sum += trip[(x*C+y)*C+z][i] * wab
 				}
 			}
 			dst.Val[lo+q] = sum
 		}
 	}
-	return nil
 }
 
 // FourthContractWW sets dst[i] = Σ_{j,k,l,m} ∂⁴F_i/∂x_j∂x_k∂x_l∂x_m W_jk W_lm for a symmetric
@@ -522,11 +548,26 @@ func FourthContractWW(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs
 	}
 	rec(0, 4, nil)
 	M := len(alphas)
-	index := map[[8]int]int{}
-	for i, a := range alphas {
-		var key [8]int
-		copy(key[:], a)
-		index[key] = i
+	// quad[((a·C + b)·C + c)·C + d] is the monomial of the colours a, b, c, d (in any
+	// order) and weight[·] its α! = Π_x α_x!, so that the innermost loop only indexes.
+	fact := [5]float64{1, 1, 2, 6, 24}
+	quad := make([]int, C*C*C*C)
+	weight := make([]float64, C*C*C*C)
+	for q := range quad {
+		var a [8]int
+		for r, x := 0, q; r < 4; r, x = r+1, x/C {
+			a[x%C]++
+		}
+		for mi, al := range alphas {
+			if slices.Equal(al, a[:C]) {
+				quad[q] = mi
+				break
+			}
+		}
+		weight[q] = 1
+		for x := 0; x < C; x++ {
+			weight[q] *= fact[a[x]]
+		}
 	}
 	// V[point][monomial] = t^α at t = point.
 	vm := mat.NewDense(M, M, nil)
@@ -572,7 +613,6 @@ func FourthContractWW(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs
 	if err := lu.SolveTo(&coef, false, vals); err != nil {
 		return fmt.Errorf("autodiff: FourthContractWW: %w", err)
 	}
-	fact := [5]float64{1, 1, 2, 6, 24}
 	wr := w.RawSymmetric()
 	wat := func(a, b int32) float64 {
 		if a > b {
@@ -599,17 +639,8 @@ func FourthContractWW(dst []float64, jac *Jacobian, ws *Workspace, in *ir.Inputs
 						if wlm == 0 {
 							continue
 						}
-						var key [8]int
-						key[hc[j]]++
-						key[hc[k]]++
-						key[hc[l]]++
-						key[hc[m]]++
-						ai := index[key]
-						t := coef.At(ai, i)
-						for x := 0; x < C; x++ {
-							t *= fact[key[x]]
-						}
-						s += t * wjk * wlm
+						q := ((hc[j]*C+hc[k])*C+hc[l])*C + hc[m]
+						s += coef.At(quad[q], i) * weight[q] * wjk * wlm
 					}
 				}
 			}

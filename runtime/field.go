@@ -125,17 +125,12 @@ func (f *Field) Jet(dst []float64, order int, in *ir.Inputs, v []float64) error 
 	return autodiff.Jet(dst, order, f.ws, in, v)
 }
 
-// ThirdContract sets dst[i] = Σ_jkl ∂³F_i/∂x_j∂x_k∂x_l M_jkl for a symmetric M over the
-// field's variables. Cost: 4·C(C+1)(C+2)/6 third-order jet sweeps for C = HessianColors(),
-// plus O(Σ_i |deps_i|³).
-func (f *Field) ThirdContract(dst []float64, in *ir.Inputs, m *linalg.Tensor3) error {
-	return autodiff.ThirdContract(dst, f.jac, f.ws, in, m)
-}
-
-// ThirdPartialWW sets dst (from NewCSR) to K_ic = Σ_ab ∂³F_i/∂x_a∂x_b∂x_c W_ab. Cost:
+// ThirdTriples returns the third derivatives of the field at in along the colour
+// indicators of its Hessian colouring, from which Triples.Contract (D³F:M) and
+// Triples.PartialWW (D³F contracted with W on two slots) follow. Cost:
 // C + C(C−1) + C(C−1)(C−2)/6 third-order jet sweeps for C = HessianColors().
-func (f *Field) ThirdPartialWW(dst *linalg.CSR, in *ir.Inputs, w *mat.SymDense) error {
-	return autodiff.ThirdPartialWW(dst, f.jac, f.ws, in, w)
+func (f *Field) ThirdTriples(in *ir.Inputs) (*autodiff.Triples, error) {
+	return f.jac.ThirdTriples(f.ws, in)
 }
 
 // FourthContractWW sets dst[i] = Σ_jklm ∂⁴F_i/∂x_j∂x_k∂x_l∂x_m W_jk W_lm for a symmetric W

@@ -76,7 +76,8 @@ func (e *expander) withW(w *mat.SymDense) (*expander, error) {
 // D³f[u, u, e] = c₃(u+e) − c₃(u−e) − 2c₃(e), c₃ the third Taylor coefficient along a
 // direction. Cost: d symmetric eigendecompositions (O(d⁴)) and 2 d·r + d third-order jet
 // sweeps of f's tape (r ≤ d the slices' numerical ranks); or, for a model field with C
-// Hessian colours when it is cheaper, 4·C(C+1)(C+2)/6 sweeps (autodiff.ThirdContract).
+// Hessian colours when it is cheaper, tripleJets(C) sweeps (its colour triples, shared with
+// rhs2 at the same point).
 func (e *expander) third(dst []float64, f field, m3 *linalg.Tensor3) error {
 	d, n := e.d, f.Len()
 	for i := range dst {
@@ -113,9 +114,11 @@ func (e *expander) third(dst []float64, f field, m3 *linalg.Tensor3) error {
 			}
 		}
 		if tripleJets(C) < slices {
-			if err := pf.ThirdContract(dst, e.in, m3); err != nil {
+			t, err := e.c.thirdTriples(pf.Field, e.in)
+			if err != nil {
 				return err
 			}
+			t.Contract(dst, m3)
 			for i := range dst {
 				dst[i] /= 6
 			}
@@ -480,9 +483,11 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 	if pf, ok := f.drift.(*plain); ok && pf.Pattern().Cols == d && tripleJets(pf.HessianColors()) <= 4*pf.Colors()*d {
 		// From the colour triples (10 jets for a banded drift) when that is no dearer than
 		// the 4·C sweeps per eigenvector of W (at most d of them) of D3Partial.
-		if err := pf.ThirdPartialWW(part, e.in, e.w); err != nil {
+		t, err := e.c.thirdTriples(pf.Field, e.in)
+		if err != nil {
 			return nil, err
 		}
+		t.PartialWW(part, e.w)
 		for i := 0; i < d; i++ {
 			for p := part.RowPtr[i]; p < part.RowPtr[i+1]; p++ {
 				if c := int(part.Col[p]); c < d {

@@ -365,6 +365,7 @@ type contractor struct {
 	w      *mat.SymDense
 	decomp bool // eig, vals, vecs hold the decomposition of w
 	blocks map[blockField]*cachedBlocks
+	trips  map[*runtime.Field]*cachedTriples
 	key    []float64 // scratch for inputsKey
 }
 
@@ -374,6 +375,36 @@ type contractor struct {
 type cachedBlocks struct {
 	b   *autodiff.Blocks
 	key []float64 // the inputs, flattened (inputsKey)
+}
+
+// cachedTriples are a field's colour triples with the inputs they were evaluated at.
+type cachedTriples struct {
+	t   *autodiff.Triples
+	key []float64
+}
+
+// thirdTriples returns f's colour triples at in, computed once per point: one right-hand
+// side of the order-2 system contracts them with M3 (third) and with W (rhs2). The
+// triples belong to the cache until the next call at another point.
+func (c *contractor) thirdTriples(f *runtime.Field, in *ir.Inputs) (*autodiff.Triples, error) {
+	if c.trips == nil {
+		c.trips = map[*runtime.Field]*cachedTriples{}
+	}
+	ct := c.trips[f]
+	if ct == nil {
+		ct = &cachedTriples{}
+		c.trips[f] = ct
+	}
+	c.key = inputsKey(c.key, in)
+	if ct.t == nil || !slices.Equal(c.key, ct.key) {
+		t, err := f.ThirdTriples(in)
+		if err != nil {
+			ct.t = nil
+			return nil, err
+		}
+		ct.t, ct.key = t, append(ct.key[:0], c.key...)
+	}
+	return ct.t, nil
 }
 
 // hessianBlocks returns f's Hessian blocks at in, computed once per point (the cache holds
