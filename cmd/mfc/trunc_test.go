@@ -1,41 +1,20 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/trunc"
+	"github.com/mfcproject/mfc/runtime/trunc/trunctest"
 )
 
-// test-augment, registered for these tests only, solves the augmented chain of any re-entry
-// rule by dense GTH, so that the command's parsing of the rules, options and rendering are
-// exercised end to end independently of the schemes; the real schemes have their own cases.
-func init() {
-	trunc.Register("test-augment", func(ctx context.Context, t *trunc.Truncation, o *trunc.Options) (*trunc.Result, error) {
-		rule := o.Reentry
-		if rule == "" {
-			rule = "middle"
-		}
-		q, err := t.Augment(rule)
-		if err != nil {
-			return nil, err
-		}
-		pi := make([]float64, t.NumStates())
-		if err := linalg.StationaryGTH(pi, q); err != nil {
-			return nil, err
-		}
-		out := 0.0
-		for x, p := range pi {
-			out += p * t.Out[x]
-		}
-		return &trunc.Result{Reentry: &rule, Distribution: pi, Error: &trunc.ErrorReport{Outflow: &out},
-			Diagnostics: &trunc.Diagnostics{Solver: "dense GTH (test scheme)", Precision: "double"}}, nil
-	})
-}
+// test-augment, registered for these tests only (trunctest.Augment), solves the augmented
+// chain of any re-entry rule by dense GTH, so that the command's parsing of the rules,
+// options and rendering are exercised end to end independently of the schemes; the real
+// schemes have their own cases.
+func init() { trunc.Register("test-augment", trunctest.Augment) }
 
 // goldenTrunc are the commands of truncated chains (issue 13): mfc exact --region with its
 // re-entry rules, seeds and enumeration, and the non-unique cases of App. C.2 and of the

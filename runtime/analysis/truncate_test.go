@@ -10,9 +10,9 @@ import (
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime/analysis"
-	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/load/loadtest"
 	"github.com/mfcproject/mfc/runtime/trunc"
+	"github.com/mfcproject/mfc/runtime/trunc/trunctest"
 )
 
 // These two schemes, registered for the
@@ -27,27 +27,13 @@ var (
 
 func init() {
 	trunc.Register("test-augment", func(ctx context.Context, t *trunc.Truncation, o *trunc.Options) (*trunc.Result, error) {
-		rule := o.Reentry
-		if rule == "" {
-			rule = "middle"
+		res, err := trunctest.Augment(ctx, t, o)
+		if err == nil {
+			seenMu.Lock()
+			seen[t.Region+"/"+*res.Reentry] = o
+			seenMu.Unlock()
 		}
-		q, err := t.Augment(rule)
-		if err != nil {
-			return nil, err
-		}
-		pi := make([]float64, t.NumStates())
-		if err := linalg.StationaryGTH(pi, q); err != nil {
-			return nil, err
-		}
-		out := 0.0
-		for x, p := range pi {
-			out += p * t.Out[x]
-		}
-		seenMu.Lock()
-		seen[t.Region+"/"+rule] = o
-		seenMu.Unlock()
-		return &trunc.Result{Reentry: &rule, Distribution: pi, Error: &trunc.ErrorReport{Outflow: &out},
-			Diagnostics: &trunc.Diagnostics{Solver: "dense GTH", Precision: "double"}}, nil
+		return res, err
 	})
 	trunc.Register("test-tail", func(ctx context.Context, t *trunc.Truncation, o *trunc.Options) (*trunc.Result, error) {
 		return &trunc.Result{Error: &trunc.ErrorReport{TVUpper: &trunc.Number{Value: math.Pow(2, -float64(t.NumStates())), Certified: true}}}, nil
