@@ -20,11 +20,10 @@ import (
 // queue length) the row systems converge in a few GMRES iterations where the column ones,
 // whose solutions grow with the state, take hundreds. Orders 0..2.
 func Transient(ctx context.Context, c *poisson.Chain, m Matrices, r []float64, order int) (*Result, error) {
-	if err := checkOrder("continuous-time transient", order, 2, "Theorem 10 is the highest order of the paper"); err != nil {
+	pi, terms, err := stationaryTerm(c, r, "continuous-time transient", order, 2, "Theorem 10 is the highest order of the paper")
+	if err != nil {
 		return nil, err
 	}
-	pi := c.Pi()
-	terms := []float64{dot(pi, r)}
 	if order == 0 {
 		return &Result{Terms: terms}, nil
 	}

@@ -50,6 +50,17 @@ func checkOrder(kind string, order, avail int, why string) error {
 	return nil
 }
 
+// stationaryTerm is the start of the kernels whose order-0 term is the frozen chain's
+// stationary mean: it checks the order (checkOrder) and returns π̃ and the terms so far,
+// [π̃r]. O(|S|).
+func stationaryTerm(c *poisson.Chain, r []float64, kind string, order, avail int, why string) (pi, terms []float64, err error) {
+	if err := checkOrder(kind, order, avail, why); err != nil {
+		return nil, nil, err
+	}
+	pi = c.Pi()
+	return pi, []float64{dot(pi, r)}, nil
+}
+
 // solveFn is a column or row solve of package poisson.
 type solveFn func(ctx context.Context, dst, b []float64) (poisson.Stats, error)
 

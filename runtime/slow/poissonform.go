@@ -16,11 +16,10 @@ import (
 // First order only (the paper gives no second order); the error is O(ε²n³), so n must be
 // ≪ ε^{−1/3} and ≫ the relaxation time. 2 solves with c.
 func TransientStart(ctx context.Context, c *poisson.Chain, m Matrices, r []float64, n float64, order int) (*Result, error) {
-	if err := checkOrder("transient expanded at the start", order, 1, "the paper gives the first order only (Theorem 4); expand at the end (--expand end) for order 2"); err != nil {
+	pi, terms, err := stationaryTerm(c, r, "transient expanded at the start", order, 1, "the paper gives the first order only (Theorem 4); expand at the end (--expand end) for order 2")
+	if err != nil {
 		return nil, err
 	}
-	pi := c.Pi()
-	terms := []float64{dot(pi, r)}
 	if order == 0 {
 		return &Result{Terms: terms}, nil
 	}
@@ -68,11 +67,10 @@ func TransientEndPoisson(ctx context.Context, c *poisson.Chain, m Matrices, r []
 }
 
 func transientEnd(ctx context.Context, c *poisson.Chain, m Matrices, r []float64, order int, z, zrow solveFn) (*Result, error) {
-	if err := checkOrder("transient expanded at the end", order, 2, "Theorem 6 is the highest order of the paper"); err != nil {
+	pi, terms, err := stationaryTerm(c, r, "transient expanded at the end", order, 2, "Theorem 6 is the highest order of the paper")
+	if err != nil {
 		return nil, err
 	}
-	pi := c.Pi()
-	terms := []float64{dot(pi, r)}
 	if order == 0 {
 		return &Result{Terms: terms}, nil
 	}
