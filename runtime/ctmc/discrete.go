@@ -75,11 +75,8 @@ func TimeVarying(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs,
 		}
 		prev = k
 	}
-	if set.Discount < 0 || math.IsNaN(set.Discount) || math.IsInf(set.Discount, 0) {
-		return nil, fmt.Errorf("ctmc: discount rate %v must be finite and > 0", set.Discount)
-	}
-	if set.DiscountTol <= 0 {
-		set.DiscountTol = 1e-13
+	if err := checkDiscount(set.Discount, &set.DiscountTol); err != nil {
+		return nil, err
 	}
 	t0 := in.Time
 	if t0 != math.Trunc(t0) || math.IsInf(t0, 0) {
@@ -209,4 +206,16 @@ func stepFrom(x *explorer, w *Chain, i int, v float64, nxt []float64, row []entr
 	}
 	nxt[i] += v * (1 - taken)
 	return nxt, row, nil
+}
+
+// checkDiscount refuses a discount rate that is negative or not finite (0 means none) and
+// sets a zero tail tolerance to its default, 1e-13.
+func checkDiscount(rate float64, tol *float64) error {
+	if rate < 0 || math.IsNaN(rate) || math.IsInf(rate, 0) {
+		return fmt.Errorf("ctmc: discount rate %v must be finite and > 0", rate)
+	}
+	if *tol <= 0 {
+		*tol = 1e-13
+	}
+	return nil
 }

@@ -102,11 +102,8 @@ func Flow(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs, p0 []f
 		}
 		prev = t
 	}
-	if set.Discount < 0 || math.IsNaN(set.Discount) || math.IsInf(set.Discount, 0) {
-		return nil, fmt.Errorf("ctmc: discount rate %v must be finite and > 0", set.Discount)
-	}
-	if set.DiscountTol <= 0 {
-		set.DiscountTol = 1e-13
+	if err := checkDiscount(set.Discount, &set.DiscountTol); err != nil {
+		return nil, err
 	}
 	end := prev
 	if a := set.Discount; a > 0 {
