@@ -28,18 +28,6 @@ type Reentry struct {
 // matrix). O(1).
 func (r *Reentry) State() (int, bool) { return r.z, r.z >= 0 }
 
-func init() {
-	// ta solves the exit-dependent laws (drop, nearest, a matrix) on the augmented chain.
-	TAAugment = func(t *Truncation, o *Options) (*linalg.CSR, string, error) {
-		r, err := ReentryOf(t, o, "middle")
-		if err != nil {
-			return nil, "", err
-		}
-		q, err := t.AugmentWith(r)
-		return q, r.Rule, err
-	}
-}
-
 // ReentryRules lists the rules of Augment's string form.
 var ReentryRules = []string{"drop", "middle", "level0", "nearest", "uniform", "state:S1=v,..."}
 

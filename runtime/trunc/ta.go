@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,7 +36,7 @@ func parseReentry(t *Truncation, rule string) (*reentry, error) {
 	}
 	switch {
 	case rule == "" || rule == "middle":
-		in := lexicographic(t, t.In)
+		in := t.lexIn() // the order of Augment's middle
 		if len(in) == 0 {
 			return nil, fmt.Errorf("ta: the in-boundary of S is empty: no state is entered from outside, so there is no middle re-entry state (give --reentry state:…)")
 		}
@@ -78,21 +79,6 @@ func parseReentry(t *Truncation, rule string) (*reentry, error) {
 	return nil, fmt.Errorf("ta: unknown re-entry rule %q (drop, middle, nearest, level0, uniform or state:S=v,…)", rule)
 }
 
-// lexicographic returns the states xs sorted by their keys.
-func lexicographic(t *Truncation, xs []int) []int {
-	s := append([]int(nil), xs...)
-	sort.Slice(s, func(i, j int) bool {
-		a, b := t.Key(s[i]), t.Key(s[j])
-		for k := range a {
-			if a[k] != b[k] {
-				return a[k] < b[k]
-			}
-		}
-		return false
-	})
-	return s
-}
-
 // parseState finds the state "S1=3,S2=4" of S; every species must be given.
 func parseState(t *Truncation, spec string) (int, error) {
 	key := make([]int32, t.Dim())
@@ -102,7 +88,7 @@ func parseState(t *Truncation, spec string) (int, error) {
 		if !ok {
 			return -1, fmt.Errorf("ta: re-entry state %q: want NAME=VALUE pairs separated by commas", spec)
 		}
-		i := indexOf(t.Species, strings.TrimSpace(name))
+		i := slices.Index(t.Species, strings.TrimSpace(name))
 		if i < 0 {
 			return -1, fmt.Errorf("ta: re-entry state %q: no species %q (species: %s)", spec, name, strings.Join(t.Species, ", "))
 		}
@@ -122,15 +108,6 @@ func parseState(t *Truncation, spec string) (int, error) {
 		return -1, fmt.Errorf("ta: the re-entry state %s is not in the truncation", spec)
 	}
 	return z, nil
-}
-
-func indexOf(names []string, name string) int {
-	for i, s := range names {
-		if s == name {
-			return i
-		}
-	}
-	return -1
 }
 
 // taSolve returns the TA approximation with the re-entry law α (seed-003 (4.22)–(4.24)):
@@ -268,15 +245,6 @@ func exitDependent(rule string, o *Options) bool {
 	return rule == "drop" || rule == "nearest" || o != nil && o.ReentryMatrix != nil
 }
 
-// TAAugment is the hook through which ta solves the exit-dependent re-entry laws
-// (exitDependent): it returns the augmented generator Q^{e_r} = Q_r + q_o·e_r of o's law
-// (o.ReentryMatrix, else the rule o.Reentry) with rows summing to 0, after checking that
-// it has a single closed class, and a description of the law for Result.Reentry. The
-// truncation-building code sets it (trunc-enum: Truncation.Augment / AugmentWith with
-// ReentryOf, from an init in its reentry*.go); while it is nil, ta refuses these laws
-// and names the rules it can solve.
-var TAAugment func(t *Truncation, o *Options) (q *linalg.CSR, desc string, err error)
-
 // maxAugmentedDense caps the dense GTH solve of the augmented chain (n² float64: 72 MB at
 // 3 000 states, O(n³) time), used when the band of its reverse Cuthill–McKee order is too
 // wide for the banded GTH solve (more than maxAugmentedBand operations).
@@ -286,22 +254,21 @@ const (
 )
 
 // solveTAAugmented is TA with a re-entry law that depends on the exit state: the
-// stationary law of Q^{e_r} from TAAugment, by GTH (subtraction-free, every component to a
+// stationary law of the augmented generator Q^{e_r} = Q_r + q_o·e_r of o's law
+// (ReentryOf, AugmentWith: refused when it has more than one closed class), by GTH (subtraction-free, every component to a
 // relative accuracy of order n·ε), with the outflow O_r and the residual. There is no
 // bound (4.29) for such a law (it needs a single re-entry state). O(n³) time, O(n²)
 // memory, up to maxAugmentedDense states.
 func solveTAAugmented(ctx context.Context, t *Truncation, o *Options) (*Result, error) {
-	if TAAugment == nil {
-		what := o.Reentry
-		if o.ReentryMatrix != nil {
-			what = "given as a matrix"
-		}
-		return nil, fmt.Errorf("ta: the re-entry law %s depends on the exit state and needs the augmented chain, which this build cannot form; use state:…, middle, level0 or uniform", what)
-	}
-	q, desc, err := TAAugment(t, o)
+	r, err := ReentryOf(t, o, "middle")
 	if err != nil {
 		return nil, err
 	}
+	q, err := t.AugmentWith(r)
+	if err != nil {
+		return nil, err
+	}
+	desc := r.Rule
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
