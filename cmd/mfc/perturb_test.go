@@ -21,6 +21,8 @@ var perturbGolden = []struct{ name, args string }{
 	{"refused", "perturb examples/quarter_plane.mf --set perturbed=true"},
 	{"lp", "perturb examples/quarter_plane.mf --reward jobs1 --bias lp --lp-level 5"},
 	{"lp_infeasible", "perturb examples/quarter_plane.mf --reward jobs1 --bias lp --lp-degree 0"},
+	{"lp_degree2", "perturb examples/quarter_plane.mf --reward jobs1 --bias lp --lp-level 5 --lp-degree 2"},
+	{"lp_one_sided", "perturb examples/quarter_plane.mf --reward jobs1 --bias lp --lp-level 5 --lp-sided one"},
 }
 
 func TestPerturbGolden(t *testing.T) {
@@ -150,6 +152,66 @@ func TestPerturbLP(t *testing.T) {
 	if _, ok := rep["error"]; ok {
 		t.Error("an infeasible LP reported an error bound")
 	}
+}
+
+// TestPerturbLPDegreeSided: the LP of degree 2 and the one-sided LP (λ = 0.2, μ = 0.6,
+// μ* = 0.18, F = n1) against the truth of the truncated chain (--check-truncation 60: the
+// boxes N = 60 and 120 agree to 1e-12 here) and the oracle's ΔV on the box N = 100: the
+// degree-2 bound covers the exact error and is at most the degree-1 bound (its feasible
+// set contains degree 1's; 1e-7 for the LP tolerance); the one-sided interval
+// [F̄ − upper, F̄ + lower] contains the truth and lies inside the two-sided one; the LP's
+// direction bounds cover ΔV on {0..60}² (lp_check); the JSON keys bias.lp.degree,
+// bias.lp.sided, bias.lp.objectives, error.upper, error.lower and interval.
+func TestPerturbLPDegreeSided(t *testing.T) {
+	t.Parallel()
+	args := []string{"../../examples/quarter_plane.mf", "--reward", "jobs1", "--bias", "lp", "--oracle", "100", "--check-truncation", "60"}
+	run := func(extra ...string) map[string]any { return perturbJSON(t, append(append([]string{}, args...), extra...)...) }
+	lpOf := func(rep map[string]any) map[string]any { return rep["bias"].(map[string]any)["lp"].(map[string]any) }
+	errOf := func(rep map[string]any) map[string]any { return rep["error"].(map[string]any) }
+	one, two, deg2 := run("--lp-sided", "one"), run(), run("--lp-degree", "2")
+	truth := two["truncation"].(map[string]any)["F_2N"].(float64)
+	fbar := two["F_bar"].(float64)
+	for name, rep := range map[string]map[string]any{"two-sided M=1": two, "two-sided M=2": deg2, "one-sided M=1": one} {
+		if st := lpOf(rep)["status"]; st != "optimal" {
+			t.Fatalf("%s: LP %v", name, st)
+		}
+		c := rep["oracle"].(map[string]any)["lp_check"].(map[string]any)
+		if c["ok"] != true {
+			t.Errorf("%s: the LP's bounds do not cover ΔV: %v", name, c)
+		}
+		if cov := rep["truncation"].(map[string]any)["covered"]; cov != true {
+			t.Errorf("%s: the truth is not covered", name)
+		}
+	}
+	if d := lpOf(deg2)["degree"].(float64); d != 2 {
+		t.Errorf("bias.lp.degree %g, want 2", d)
+	}
+	t1, t2 := errOf(two)["total"].(float64), errOf(deg2)["total"].(float64)
+	if exact := math.Abs(fbar - truth); t2 < exact || t2 > t1*(1+1e-7) {
+		t.Errorf("degree 2 bound %g: exact error %g, degree 1 bound %g", t2, exact, t1)
+	}
+	l := lpOf(one)
+	if l["sided"] != "one" {
+		t.Errorf("bias.lp.sided %v, want one", l["sided"])
+	}
+	obj := l["objectives"].(map[string]any)
+	e := errOf(one)
+	up, lo := e["upper"].(float64), e["lower"].(float64)
+	if math.Abs(up-obj["upper"].(float64)) > 1e-6*up || math.Abs(lo-obj["lower"].(float64)) > 1e-6*lo {
+		t.Errorf("error.upper/lower %g, %g; LP objectives %v", up, lo, obj)
+	}
+	if e["total"].(float64) != max(up, lo) {
+		t.Errorf("error.total %v, want max(upper, lower) = %g", e["total"], max(up, lo))
+	}
+	iv := one["interval"].([]any)
+	a, b := iv[0].(float64), iv[1].(float64)
+	if a != max(0, fbar-up) || b != fbar+lo || truth < a || truth > b {
+		t.Errorf("one-sided interval [%g, %g] (F̄ %g, upper %g, lower %g), truth %g", a, b, fbar, up, lo, truth)
+	}
+	if up > t1*(1+1e-7) || lo > t1*(1+1e-7) {
+		t.Errorf("one-sided (%g, %g) wider than the two-sided bound %g", up, lo, t1)
+	}
+	t.Logf("L = 10: two-sided M = 1 %.8g, M = 2 %.8g; one-sided M = 1: F̄ − F ≤ %.8g, F − F̄ ≤ %.8g; exact F − F̄ = %.8g", t1, t2, up, lo, truth-fbar)
 }
 
 // TestPerturbTables: the tables read from --tables give the same perturbation as the tables

@@ -26,8 +26,8 @@ type PerturbSettings struct {
 	VBar01          string  `flag:"vbar01" usage:"outward rate of the perturbed vertical axis: original, threshold, limit or a value"`
 	Bias            string  `flag:"bias" usage:"bias bounds in continuous-time units, \"b1=c0,c1,...;b2=...;b3=...\" (B1(n) = Σ c_m n^m), or lp (found by a linear program); empty: no error bound"`
 	LPLevel         int     `flag:"lp-level" usage:"--bias lp: the partition level L (strips 0..L−1 of each coordinate and the tail)" range:"[1,200]"`
-	LPDegree        int     `flag:"lp-degree" usage:"--bias lp: the degree M of the bias bounds on each component (0 or 1)" range:"[0,1]"`
-	LPSided         string  `flag:"lp-sided" usage:"--bias lp: two (bounds on |D|); one (separate upper and lower bounds) is not built"`
+	LPDegree        int     `flag:"lp-degree" usage:"--bias lp: the degree M of the bias bounds on each component (0 to 4)" range:"[0,4]"`
+	LPSided         string  `flag:"lp-sided" usage:"--bias lp: two (bounds on |D|, one LP) or one (upper and lower bounds U ≥ D ≥ −L, two LPs: a signed error interval)"`
 	Gamma           float64 `flag:"gamma" usage:"uniformisation constant γ (0: the largest total rate of R and R̄); bounds in continuous-time units do not depend on it" range:"[0,inf)"`
 	CheckTruncation int     `flag:"check-truncation" usage:"also solve the walk on the boxes {0..N}² and {0..2N}² with leaving jumps dropped (0: no)" range:"[0,1000]"`
 	Oracle          int     `flag:"oracle" usage:"also solve the Poisson equation on the box {0..N}²: the exact identity and the floor of affine bias bounds (0: no; else ≥ 62)" range:"0|[62,1000]"`
@@ -44,13 +44,8 @@ func (s *PerturbSettings) Check() error {
 			return usageErrorf("--%s: %v", o.name, err)
 		}
 	}
-	if s.LPSided != "two" {
-		// One-sided bounds are not built: digest 002 §2.8 only sketches them ("splits the signs
-		// the same way") for its own coupling, which is infeasible for the joint-departure
-		// walk; they need upper and lower bounds per direction on each axis (the two-sided
-		// LP ties all directions to one B1, B2, B3) and a signed form of the bound (7)/(8),
-		// Σ π̄ (dq⁺U − dq⁻L), that neither the paper nor the digest gives.
-		return usageErrorf("--lp-sided %q: only two (bounds on |D|) is built; one-sided bounds (digest 002 §2.8 sketches them only) are not", s.LPSided)
+	if s.LPSided != "two" && s.LPSided != "one" {
+		return usageErrorf("--lp-sided %q: two (bounds on |D|) or one (upper and lower bounds)", s.LPSided)
 	}
 	if s.Bias != "" && strings.TrimSpace(s.Bias) != "lp" {
 		if _, err := qp.ParseBias(s.Bias); err != nil {
@@ -132,6 +127,10 @@ type PerturbError struct {
 	Formula      string  `json:"formula"`
 	PremiseHolds bool    `json:"premise_holds"`
 	Why          string  `json:"why"`
+	// Upper and Lower are the one-sided bounds 𝓕̄ − 𝓕 ≤ upper and 𝓕 − 𝓕̄ ≤ lower
+	// (--lp-sided one); Total is then their maximum and g1..g3 the parts of that one.
+	Upper *float64 `json:"upper,omitempty"`
+	Lower *float64 `json:"lower,omitempty"`
 }
 
 // PerturbBias are the bias bounds used.
@@ -154,6 +153,10 @@ type PerturbLP struct {
 	Degree         int     `json:"degree"`
 	PrimalResidual float64 `json:"primal_residual"`
 	Note           string  `json:"note"`
+	// Sided is "one" for one-sided bounds (absent for two-sided), with the minima of the
+	// two LPs: upper (of 𝓕̄ − 𝓕) and lower (of 𝓕 − 𝓕̄); Objective is then their maximum.
+	Sided      string             `json:"sided,omitempty"`
+	Objectives map[string]float64 `json:"objectives,omitempty"`
 }
 
 // PerturbDiagnostics are the checks of R̄ (qp.Diagnostics).
@@ -197,6 +200,17 @@ type PerturbOracle struct {
 	Solver     string  `json:"solver,omitempty"`
 	Backward   float64 `json:"backward_error,omitempty"`
 	Iterations int     `json:"iterations,omitempty"`
+	// LPCheck is the check of the LP's direction bounds against ΔV (--bias lp).
+	LPCheck *PerturbLPCheck `json:"lp_check,omitempty"`
+}
+
+// PerturbLPCheck is the a-posteriori check of the bias LP's direction bounds: ΔV_u(n) of
+// the box within [−L_u(n), U_u(n)] (two-sided: |ΔV_u(n)| ≤ B_u(n)) for n ∈ {0..Box}².
+type PerturbLPCheck struct {
+	Box int  `json:"box"`
+	OK  bool `json:"ok"`
+	// Worst is the largest ratio of ΔV to the bound on its side (≤ 1 when OK).
+	Worst float64 `json:"worst_ratio"`
 }
 
 // PerturbOracleBlock is the oracle's result for one perturbation.
@@ -211,7 +225,7 @@ type PerturbOracleBlock struct {
 func init() {
 	register(Analysis{Name: "perturb",
 		Summary:  "random walks in the quarter plane: stationary reward of a perturbed walk with a sum-of-geometric-terms law, and a certified error bound (Bai and Goseling)",
-		Synopsis: "[--reward NAME] [--axes A,B] [--tables FILE.json] [--perturbation inhomogeneous|homogeneous] [--terms auto|\"rho,sigma,c;...\"] [--weights w1,w2] [--hbar10 original|threshold|limit|VALUE] [--vbar01 ...] [--bias \"b1=...;b2=...;b3=...\" | --bias lp [--lp-level L] [--lp-degree M] [--lp-sided two]] [--gamma g] [--check-truncation N] [--oracle N] [--emit-model FILE]"},
+		Synopsis: "[--reward NAME] [--axes A,B] [--tables FILE.json] [--perturbation inhomogeneous|homogeneous] [--terms auto|\"rho,sigma,c;...\"] [--weights w1,w2] [--hbar10 original|threshold|limit|VALUE] [--vbar01 ...] [--bias \"b1=...;b2=...;b3=...\" | --bias lp [--lp-level L] [--lp-degree M] [--lp-sided two|one]] [--gamma g] [--check-truncation N] [--oracle N] [--emit-model FILE]"},
 		func() *PerturbSettings {
 			return &PerturbSettings{Perturbation: "inhomogeneous", Terms: "auto", HBar10: "original", VBar01: "original", LPLevel: 10, LPDegree: 1, LPSided: "two"}
 		},
@@ -294,25 +308,36 @@ func runPerturb(ctx context.Context, p *Problem, s *PerturbSettings) (Report, er
 		}
 	}
 	rep.Notes = append(rep.Notes, notes...)
+	var lpres *qp.LPResult
 	if strings.TrimSpace(s.Bias) == "lp" {
-		res, err := main.BiasLP(f, s.LPLevel, s.LPDegree)
+		solve, note := main.BiasLP, "the paper names this LP without writing it; these constraints are our reconstruction (docs/perturb.md), sufficient for |D_u(n)| ≤ B_u(n) at all times"
+		if s.LPSided == "one" {
+			solve, note = main.BiasLPOneSided, "the paper names this LP without writing it; these constraints are our reconstruction (docs/perturb.md), sufficient for −L_u(n) ≤ D_u(n) ≤ U_u(n) at all times; the bounds are per direction and component, not reduced to b1, b2, b3 (left empty)"
+		}
+		res, err := solve(f, s.LPLevel, s.LPDegree)
 		if err != nil {
 			return nil, fmt.Errorf("--bias lp: %v", err)
 		}
+		lpres = res
 		rep.Bias = &PerturbBias{Source: "lp", B1: []float64{}, B2: []float64{}, Units: "continuous-time",
 			LP: &PerturbLP{Status: res.Status, Variables: res.Variables, Constraints: res.Constraints, Objective: res.Objective,
-				Level: res.Level, Degree: res.Degree, PrimalResidual: res.PrimalResidual,
-				Note: "the paper names this LP without writing it; these constraints are our reconstruction (docs/perturb.md), sufficient for |D_u(n)| ≤ B_u(n) at all times"}}
-		if res.Bias != nil {
+				Level: res.Level, Degree: res.Degree, PrimalResidual: res.PrimalResidual, Note: note}}
+		if res.OneSided {
+			rep.Bias.LP.Sided = "one"
+			if res.Dirs != nil {
+				rep.Bias.LP.Objectives = map[string]float64{"upper": res.Upper, "lower": res.Lower}
+			}
+		}
+		if res.Dirs == nil {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("bias LP %s: no bias bound of this structure; refine --lp-level or --lp-degree, or use the truncation (--check-truncation)", res.Status))
+		} else if res.Bias != nil {
 			bias = res.Bias
 			rep.Bias.B1, rep.Bias.B2, rep.Bias.B3 = res.Bias.B1, res.Bias.B2, res.Bias.B3
-		} else {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("bias LP %s: no bias bound of this structure; refine --lp-level or --lp-degree, or use the truncation (--check-truncation)", res.Status))
 		}
 	}
-	rep.PerturbBlock = perturbBlock(main, s.Perturbation, rw, bias)
+	rep.PerturbBlock = perturbBlock(main, s.Perturbation, rw, bias, lpres)
 	if hom != nil {
-		b := perturbBlock(hom, "homogeneous", rw, bias)
+		b := perturbBlock(hom, "homogeneous", rw, bias, lpres)
 		rep.Homogeneous = &b
 	}
 	// γ uniformises R and R̄ together (Corollary 3.3): by default the largest total rate of
@@ -332,7 +357,7 @@ func runPerturb(ctx context.Context, p *Problem, s *PerturbSettings) (Report, er
 		}
 	}
 	if s.Oracle > 0 {
-		if err := perturbOracle(ctx, rep, w, rw, main, hom, s.Oracle); err != nil {
+		if err := perturbOracle(ctx, rep, w, rw, main, hom, s.Oracle, lpres); err != nil {
 			return nil, err
 		}
 	}
@@ -352,8 +377,9 @@ func orEmpty(x []float64) []float64 {
 	return x
 }
 
-// perturbBlock evaluates one perturbed walk: rates, reward, bound, diagnostics.
-func perturbBlock(pp *qp.Perturbed, kind string, rw *qp.Reward, bias *qp.Bias) PerturbBlock {
+// perturbBlock evaluates one perturbed walk: rates, reward, bound, diagnostics. The
+// one-sided LP's bounds (lpres) give the signed interval [F̄ − upper, F̄ + lower].
+func perturbBlock(pp *qp.Perturbed, kind string, rw *qp.Reward, bias *qp.Bias, lpres *qp.LPResult) PerturbBlock {
 	b := PerturbBlock{Perturbation: kind, HBar10: pp.HBar10, VBar01: pp.VBar01, FBar: rw.Mean(pp),
 		PerturbedRates: map[string][]float64{}}
 	for _, t := range pp.Terms {
@@ -374,8 +400,20 @@ func perturbBlock(pp *qp.Perturbed, kind string, rw *qp.Reward, bias *qp.Bias) P
 	b.Deltas = map[string]float64{"h": dh, "v": dv, "r": dr}
 	if bias != nil {
 		e := pp.Bound(bias)
-		b.Error = &PerturbError{e.G1, e.G2, e.G3, e.Total, e.Formula, e.PremiseHolds, e.Why}
+		b.Error = &PerturbError{G1: e.G1, G2: e.G2, G3: e.G3, Total: e.Total, Formula: e.Formula, PremiseHolds: e.PremiseHolds, Why: e.Why}
 		b.Interval = []float64{max(0, b.FBar-e.Total), b.FBar + e.Total}
+	}
+	if e, ok := pp.OneSidedBound(lpres); ok {
+		ph, pv := pp.CheckPremise()
+		g := e.GUpper
+		if e.Lower > e.Upper {
+			g = e.GLower
+		}
+		up, lo := e.Upper, e.Lower
+		b.Error = &PerturbError{G1: g[0], G2: g[1], G3: g[2], Total: max(up, lo), Formula: "7-signed", PremiseHolds: ph.Holds && pv.Holds,
+			Why:   "one-sided bias bounds: F̄ − F ≤ Σ π̄ Σ_v (dq⁺ U_v + dq⁻ L_v) = upper and F − F̄ ≤ Σ π̄ Σ_v (dq⁺ L_v + dq⁻ U_v) = lower, dq = q̄ − q, summed over the axes with a certified tail (no premise needed); total = max(upper, lower), g(1..3) its parts",
+			Upper: &up, Lower: &lo}
+		b.Interval = []float64{max(0, b.FBar-up), b.FBar + lo}
 	}
 	if len(pp.Terms) == 1 {
 		if v, bad, ok := pp.Walk.PrintedHomogeneous(pp.Terms[0].Rho); ok && pp.Terms[0].Rho == pp.Terms[0].Sigma {
@@ -423,6 +461,9 @@ func perturbTruncation(ctx context.Context, rep *PerturbReport, w *qp.Walk, rw *
 	t.ExactError = math.Abs(rep.FBar - t.F2N)
 	if rep.Error != nil {
 		c := rep.Error.Total >= t.ExactError
+		if rep.Error.Upper != nil {
+			c = rep.FBar-*rep.Error.Upper <= t.F2N && t.F2N <= rep.FBar+*rep.Error.Lower
+		}
 		t.Covered = &c
 	}
 	if rep.Homogeneous != nil {
@@ -436,7 +477,7 @@ func perturbTruncation(ctx context.Context, rep *PerturbReport, w *qp.Walk, rw *
 // perturbOracleLU is the largest --oracle N solved by the banded LU.
 const perturbOracleLU = 200
 
-func perturbOracle(ctx context.Context, rep *PerturbReport, w *qp.Walk, rw *qp.Reward, main, hom *qp.Perturbed, N int) error {
+func perturbOracle(ctx context.Context, rep *PerturbReport, w *qp.Walk, rw *qp.Reward, main, hom *qp.Perturbed, N int, lpres *qp.LPResult) error {
 	// The banded LU up to N = perturbOracleLU (130 MB at 200, O(N⁴) time), ILU(0)-BiCGSTAB
 	// beyond (O(N²) memory), the two agreeing to the solvers' accuracy.
 	newBox := qp.NewBox
@@ -470,13 +511,57 @@ func perturbOracle(ctx context.Context, rep *PerturbReport, w *qp.Walk, rw *qp.R
 		}
 		ob := &PerturbOracleBlock{IdentityResidual: o.Residual, Identity: o.Identity, FloorValue: o.FloorValue,
 			Floor: map[string][]float64{"b1": o.FloorB1[:], "b2": o.FloorB2[:], "b3": {o.FloorB3}}}
-		if blocks[k].Error != nil {
+		// The floor is the best affine two-sided bound: a comparison for user bounds and the
+		// LP of degree ≤ 1; a one-sided or higher-degree LP may go below it legitimately and
+		// is checked pointwise against ΔV instead (lp_check).
+		affine := lpres == nil || !lpres.OneSided && lpres.Degree <= 1
+		if blocks[k].Error != nil && affine {
 			okf := blocks[k].Error.Total >= o.FloorValue*0.99
 			ob.FloorOK = &okf
 		}
 		blocks[k].Oracle = ob
 	}
+	if lpres != nil && lpres.Dirs != nil {
+		rep.Oracle.LPCheck = lpCheck(b, v, lpres)
+	}
 	return nil
+}
+
+// lpCheck compares the LP's direction bounds with ΔV_u(n) = V(n + u) − V(n) of the box
+// for n ∈ {0..60}² (within the box) and every direction: a valid bound is never below the
+// limit of the bias, so a violation beyond 1e-7 relative (the box's solve and the LP's
+// primal tolerance) is a bug. O(60²).
+func lpCheck(b *qp.Box, v []float64, res *qp.LPResult) *PerturbLPCheck {
+	c := &PerturbLPCheck{Box: min(60, b.N-1), OK: true}
+	for _, d := range []*qp.DirBounds{res.Dirs, res.DirsLower} {
+		if d == nil {
+			continue
+		}
+		for n1 := 0; n1 <= c.Box; n1++ {
+			for n2 := 0; n2 <= c.Box; n2++ {
+				for i := -1; i <= 1; i++ {
+					for j := -1; j <= 1; j++ {
+						if i == 0 && j == 0 || n1+i < 0 || n2+j < 0 {
+							continue
+						}
+						u := [2]int{i, j}
+						x := v[b.Index(n1+i, n2+j)] - v[b.Index(n1, n2)]
+						up, lo := d.Upper(u, n1, n2), d.Lower(u, n1, n2)
+						tol := 1e-7 * max(1, math.Abs(x))
+						if x > up+tol || x < -lo-tol {
+							c.OK = false
+						}
+						if x > 0 && up > 0 {
+							c.Worst = max(c.Worst, x/up)
+						} else if x < 0 && lo > 0 {
+							c.Worst = max(c.Worst, -x/lo)
+						}
+					}
+				}
+			}
+		}
+	}
+	return c
 }
 
 // perturbAxes returns the species indices of n1 and n2.
@@ -628,13 +713,20 @@ func (r *PerturbReport) Text() string {
 	fmt.Fprintf(&b, ", F = %s\n", rw.String())
 	if r.Bias != nil {
 		if l := r.Bias.LP; l != nil {
-			fmt.Fprintf(&b, "bias LP (level %d, degree %d; %d variables, %d constraints): %s", l.Level, l.Degree, l.Variables, l.Constraints, l.Status)
-			if l.Status == "optimal" {
+			sided := ""
+			if l.Sided == "one" {
+				sided = ", one-sided"
+			}
+			fmt.Fprintf(&b, "bias LP (level %d, degree %d%s; %d variables, %d constraints): %s", l.Level, l.Degree, sided, l.Variables, l.Constraints, l.Status)
+			switch {
+			case l.Status == "optimal" && l.Objectives != nil:
+				fmt.Fprintf(&b, ", objectives upper %s, lower %s, primal residual %.2g", g(l.Objectives["upper"]), g(l.Objectives["lower"]), l.PrimalResidual)
+			case l.Status == "optimal":
 				fmt.Fprintf(&b, ", objective %s, primal residual %.2g", g(l.Objective), l.PrimalResidual)
 			}
 			fmt.Fprintf(&b, "\n  %s\n", l.Note)
 		}
-		if r.Bias.LP == nil || r.Bias.LP.Status == "optimal" {
+		if r.Bias.LP == nil || r.Bias.LP.Status == "optimal" && r.Bias.LP.Sided == "" {
 			fmt.Fprintf(&b, "bias bounds (%s, %s units): B1 = %v, B2 = %v, B3 = %s\n", r.Bias.Source, r.Bias.Units, r.Bias.B1, r.Bias.B2, g(r.Bias.B3))
 		}
 	}
@@ -660,6 +752,9 @@ func (r *PerturbReport) Text() string {
 			o.N, g(o.F), fmtValues(o.DVh), fmtValues(o.DVv), o.Note)
 		if o.Solver != "" {
 			fmt.Fprintf(&b, "  solved by %s: backward error %.2g after %d iterations\n", o.Solver, o.Backward, o.Iterations)
+		}
+		if c := o.LPCheck; c != nil {
+			fmt.Fprintf(&b, "  the LP's direction bounds cover ΔV on {0..%d}²: %v (largest ratio %.6f)\n", c.Box, c.OK, c.Worst)
 		}
 		for _, bl := range []*PerturbBlock{&r.PerturbBlock, r.Homogeneous} {
 			if bl == nil || bl.Oracle == nil {
@@ -708,7 +803,11 @@ func writeBlock(b *strings.Builder, bl *PerturbBlock) {
 	}
 	fmt.Fprintf(b, "  δ_h = %s, δ_v = %s, δ_r = %s\n", g(bl.Deltas["h"]), g(bl.Deltas["v"]), g(bl.Deltas["r"]))
 	fmt.Fprintf(b, "  F̄ = %s\n", g(bl.FBar))
-	if e := bl.Error; e != nil {
+	if e := bl.Error; e != nil && e.Upper != nil {
+		fmt.Fprintf(b, "  one-sided error bounds: F̄ − F ≤ %s, F − F̄ ≤ %s (total %s; g(1) = %s, g(2) = %s, g(3) = %s)\n    %s\n",
+			g(*e.Upper), g(*e.Lower), g(e.Total), g(e.G1), g(e.G2), g(e.G3), e.Why)
+		fmt.Fprintf(b, "  F ∈ [%s, %s]\n", g(bl.Interval[0]), g(bl.Interval[1]))
+	} else if e != nil {
 		fmt.Fprintf(b, "  error bound (formula (%s)): g(1) = %s, g(2) = %s, g(3) = %s, total %s\n    %s\n",
 			e.Formula, g(e.G1), g(e.G2), g(e.G3), g(e.Total), e.Why)
 		fmt.Fprintf(b, "  F ∈ [%s, %s]\n", g(bl.Interval[0]), g(bl.Interval[1]))

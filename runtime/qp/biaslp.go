@@ -1065,6 +1065,10 @@ func (p *Perturbed) SignedBound(d *DirBounds) SignedError {
 			}
 		}
 	}
+	// Every summand is ≥ 0 (U, L ≥ 0); clamp the round-off of an exact 0.
+	for k := range 3 {
+		e.GUpper[k], e.GLower[k] = max(e.GUpper[k], 0), max(e.GLower[k], 0)
+	}
 	e.Upper = e.GUpper[0] + e.GUpper[1] + e.GUpper[2]
 	e.Lower = e.GLower[0] + e.GLower[1] + e.GLower[2]
 	return e
