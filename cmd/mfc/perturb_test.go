@@ -165,7 +165,9 @@ func TestPerturbLP(t *testing.T) {
 func TestPerturbLPDegreeSided(t *testing.T) {
 	t.Parallel()
 	args := []string{"../../examples/quarter_plane.mf", "--reward", "jobs1", "--bias", "lp", "--oracle", "100", "--check-truncation", "60"}
-	run := func(extra ...string) map[string]any { return perturbJSON(t, append(append([]string{}, args...), extra...)...) }
+	run := func(extra ...string) map[string]any {
+		return perturbJSON(t, append(append([]string{}, args...), extra...)...)
+	}
 	lpOf := func(rep map[string]any) map[string]any { return rep["bias"].(map[string]any)["lp"].(map[string]any) }
 	errOf := func(rep map[string]any) map[string]any { return rep["error"].(map[string]any) }
 	one, two, deg2 := run("--lp-sided", "one"), run(), run("--lp-degree", "2")
