@@ -310,6 +310,14 @@ func (p *Perturbed) biasLP(f func(n1, n2 int) float64, level, degree int, oneSid
 				prob.SetBounds(j, -big, big)
 			}
 		}
+		// B1, B2 and B3 are weighted by the objective and keep the widest box (in the
+		// absolute basis of (8), their coefficients are those of the direction bounds times
+		// powers of L).
+		for j := sides * nB; j < nv; j++ {
+			if !fixed[j] {
+				prob.SetBounds(j, -boxes[len(boxes)-1], boxes[len(boxes)-1])
+			}
+		}
 	}
 	fix := func(j int) {
 		fixed[j] = true
@@ -671,7 +679,7 @@ func (p *Perturbed) biasLP(f func(n1, n2 int) float64, level, degree int, oneSid
 			limited := res.Status != lp.Optimal
 			if res.Status == lp.Optimal {
 				for j, x := range res.X {
-					if !fixed[j] && math.Abs(x) >= boxes[box]*(1-1e-9) && math.Abs(res.D[j]) > 1e-9*cmax {
+					if !fixed[j] && j < sides*nB && math.Abs(x) >= boxes[box]*(1-1e-9) && math.Abs(res.D[j]) > 1e-9*cmax {
 						limited = true
 						break
 					}
@@ -778,6 +786,7 @@ func (p *Perturbed) biasLP(f func(n1, n2 int) float64, level, degree int, oneSid
 			for i := range c {
 				cs[i] = c[i] / mx
 			}
+
 			res, err := solve(cs)
 			if err != nil {
 				return nil, fmt.Errorf("bias LP: %w", err)

@@ -240,3 +240,27 @@ func TestFitCell(t *testing.T) {
 		t.Error("degree 2 accepted at M = 1")
 	}
 }
+
+// BenchmarkBiasLP: the bias LP at the command's default level L = 10 (Table C, r = 0.3,
+// F = n1), two-sided of degree 1 (the speed target: < 1 s), 2 and 3, and one-sided (two
+// LPs) of degree 1, 2 and 3.
+func BenchmarkBiasLP(b *testing.B) {
+	mu := 1 / 1.6
+	p, _, _ := Build(jointDeparture(0.3*mu, mu, 0.3*mu), Spec{})
+	for _, sided := range []bool{false, true} {
+		for _, M := range []int{1, 2, 3} {
+			name := fmt.Sprintf("two/M=%d", M)
+			solve := p.BiasLP
+			if sided {
+				name, solve = fmt.Sprintf("one/M=%d", M), p.BiasLPOneSided
+			}
+			b.Run(name, func(b *testing.B) {
+				for range b.N {
+					if res, err := solve(queue1.Eval, 10, M); err != nil || res.Status != "optimal" {
+						b.Fatal(err, res.Status)
+					}
+				}
+			})
+		}
+	}
+}
