@@ -95,8 +95,8 @@ func ipow(x, e int) int {
 
 // DirBounds are the direction bounds found by the bias LP: on each component (c1, c2) of
 // the partition (classes 0..L−1 and the tail L of each coordinate) and for u ∈ {(1,0),
-// (0,1), (1,1), (1,−1)}, U_u(x) = Σ_{a+b≤M} u_{ab} x1^a x2^b (a > 0 only on a tail in x1,
-// b > 0 only on a tail in x2), L_u likewise; the other directions follow from
+// (0,1), (1,1), (1,−1)}, U_u(x) = Σ_{a+b≤M} u_{ab} (x1 − s1)^a (x2 − s2)^b (a > 0 only on a
+// tail in x1, b > 0 only on a tail in x2; s_k = L on a tail for M ≥ 2, else 0), L_u likewise; the other directions follow from
 // D_{−u}(n) = −D_u(n − u): U_{−u}(n) = L_u(n − u), L_{−u}(n) = U_u(n − u). Two-sided
 // bounds have U = L = B.
 type DirBounds struct {
@@ -348,8 +348,9 @@ func (p *Perturbed) biasLP(f func(n1, n2 int) float64, level, degree int, oneSid
 		coords = append(coords, cellCoord{v: k})
 	}
 	coords = append(coords, cellCoord{v: L + 2, half: true})
-	// A form is a polynomial in the cell's half-line coordinates n_k (absolute, not
-	// shifted), each coefficient a linear form in the variables: fm[monoIndex(i1, i2)].
+	// A form is a polynomial in the cell's half-line coordinates (n_k for M ≤ 1, y_k =
+	// n_k − N_k for M ≥ 2: see base), each coefficient a linear form in the variables:
+	// fm[monoIndex(i1, i2)].
 	type form []map[int]float64
 	newForm := func() form {
 		fm := make(form, nm)
@@ -856,7 +857,7 @@ func (p *Perturbed) biasLP(f func(n1, n2 int) float64, level, degree int, oneSid
 // fitCell interpolates g(y1, y2) on the grid {0..M} of each half-line coordinate by a
 // polynomial of degree ≤ M in each (Newton's forward differences, converted to monomials),
 // checks it at the test points t1 × t2 to 1e-9 relative, and returns its coefficients of
-// y1^a y2^b. O(M⁴ + |t1||t2|M²).
+// y1^a y2^b (those below 1e-12 of the values dropped). O(M⁴ + |t1||t2|M²).
 func fitCell(g func(y1, y2 int) float64, M int, half1, half2 bool, t1, t2 []int) (map[[2]int]float64, bool) {
 	d1, d2 := 0, 0
 	if half1 {
@@ -874,6 +875,14 @@ func fitCell(g func(y1, y2 int) float64, M int, half1, half2 bool, t1, t2 []int)
 		}
 		rows[y2] = newtonMonomial(v)
 	}
+	// Coefficients below 1e-12 of the values on the grid are round-off of a lower degree
+	// (they would make a row without variables fail).
+	scale := 1.0
+	for y2 := 0; y2 <= d2; y2++ {
+		for y1 := 0; y1 <= d1; y1++ {
+			scale = max(scale, math.Abs(g(y1, y2)))
+		}
+	}
 	c := map[[2]int]float64{}
 	for a := 0; a <= d1; a++ {
 		v := make([]float64, d2+1)
@@ -881,7 +890,7 @@ func fitCell(g func(y1, y2 int) float64, M int, half1, half2 bool, t1, t2 []int)
 			v[y2] = rows[y2][a]
 		}
 		for b, x := range newtonMonomial(v) {
-			if x != 0 {
+			if math.Abs(x) > 1e-12*scale {
 				c[[2]int{a, b}] = x
 			}
 		}
