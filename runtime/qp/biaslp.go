@@ -658,16 +658,22 @@ func (p *Perturbed) biasLP(f func(n1, n2 int) float64, level, degree int, oneSid
 		out.Status = lp.Infeasible.String()
 		return out, nil
 	}
+	// The one-sided LPs start without CLP's presolve: with it, one of them (Table C
+	// r = 0.05, M = 2) spent seconds in it; solve switches on a numerical failure.
+	opts := lpOpts
+	if oneSided {
+		opts.NoPresolve = true
+	}
 	solver := lp.New()
 	defer solver.Close()
-	if err := solver.Load(prob, lpOpts); err != nil {
+	if err := solver.Load(prob, opts); err != nil {
 		return nil, fmt.Errorf("bias LP: %w", err)
 	}
 	box := 0
-	// solve minimises c in the smallest box that does not limit the optimum: a
+	// solveBox minimises c in the smallest box that does not limit the optimum: a
 	// coefficient at the edge of the box with a reduced cost above 1e-9 of the largest
 	// weight, or infeasibility, moves to the next box.
-	solve := func(c []float64) (*lp.Result, error) {
+	solveBox := func(c []float64) (*lp.Result, error) {
 		cmax := 0.0
 		for _, x := range c {
 			cmax = max(cmax, math.Abs(x))
@@ -691,10 +697,28 @@ func (p *Perturbed) biasLP(f func(n1, n2 int) float64, level, degree int, oneSid
 			}
 			box++
 			setBox(boxes[box])
-			if err := solver.Load(prob, lpOpts); err != nil {
+			if err := solver.Load(prob, opts); err != nil {
 				return nil, err
 			}
 		}
+	}
+	// solve is solveBox, repeated with CLP's presolve switched (off if it was on, on if it
+	// was off) when the solver fails numerically or its solution violates a row by more
+	// than 1e-7 (the LPs of high degree at light load, whose weights span ten orders of
+	// magnitude, are at the edge of its tolerances; either setting fails on some of them).
+	retried := false
+	solve := func(c []float64) (*lp.Result, error) {
+		res, err := solveBox(c)
+		bad := err == nil && (res.Status == lp.Numerical || res.Status == lp.Limit || res.Status == lp.Optimal && res.PrimalResidual > 1e-7)
+		if !bad || retried {
+			return res, err
+		}
+		retried = true
+		opts.NoPresolve = !opts.NoPresolve
+		if err := solver.Load(prob, opts); err != nil {
+			return nil, err
+		}
+		return solveBox(c)
 	}
 	dirs := func(x []float64) *DirBounds {
 		d := &DirBounds{L: L, Degree: degree, mono: mono, shift: shift}
