@@ -45,10 +45,12 @@ func TestBiasLP(t *testing.T) {
 }
 
 // lpCase is one walk and reward of the degree and one-sided LP tests: Table C (η = 0.3,
-// F = n1) and a Table A row (the same walk family, F = 1{0}).
+// F = n1), a Table A row (the same walk family, F = 1{0}), and the generic walk of digest
+// §3.7 (terms of acceptance 3, outward rates at the Theorem 3.4 thresholds), whose rate
+// differences q̄ − q take both signs on the axes (δ_h, δ_v > 0).
 type lpCase struct {
 	name string
-	r    float64
+	r    float64 // Table C/A load; 0: the generic walk
 	rw   *Reward
 }
 
@@ -57,6 +59,29 @@ var lpCases = []lpCase{
 	{"C r=0.3 F=n1", 0.3, queue1},
 	{"C r=0.5 F=n1", 0.5, queue1},
 	{"A r=0.3 F=1{0}", 0.3, indicator},
+	{"generic F=n1", 0, queue1},
+}
+
+// lpWalk builds the walk and perturbation of c.
+func lpWalk(t *testing.T, c lpCase) (*Walk, *Perturbed) {
+	t.Helper()
+	if c.r == 0 {
+		w := generic()
+		pts := []Point{{0.75, 0.6708799312799236}, {0.9, 0.6358947992452972}}
+		p, err := NewPerturbed(w, pts, []float64{0.049368010308011454, 0.014564208030188108}, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.SetOutward(p.Thresholds())
+		return w, p
+	}
+	mu := 1 / (1 + 2*c.r)
+	w := jointDeparture(c.r*mu, mu, 0.3*mu)
+	p, _, err := Build(w, Spec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, p
 }
 
 // lpLevel is the partition level of the tests (L = 10 is the command's default and the
@@ -66,8 +91,8 @@ const lpLevel = 6
 
 // TestBiasLPDegreesAndSides checks, at the points of lpCases, the two-sided LP of degree
 // M = 1, 2, 3 and the one-sided LP of degree 1 and 2 against independent references:
-//   - the truth 𝓕 of the box chain N = 150 with leaving jumps dropped (its truncation error
-//     is below ρ1^150 < 1e-19 at these points): every two-sided bound ≥ |𝓕̄ − 𝓕| and the
+//   - the truth 𝓕 of the box chain N = 150 with leaving jumps dropped (its boundary mass is
+//     below 1e-14 at these points): every two-sided bound ≥ |𝓕̄ − 𝓕| and the
 //     one-sided interval [𝓕̄ − upper, 𝓕̄ + lower] contains 𝓕 (slack 1e-9 for the box's
 //     solve);
 //   - the Poisson solution ΔV on that box (its limit of the bias, digest §2.6): the LP's
@@ -84,9 +109,7 @@ func TestBiasLPDegreesAndSides(t *testing.T) {
 	for _, c := range lpCases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			mu := 1 / (1 + 2*c.r)
-			w := jointDeparture(c.r*mu, mu, 0.3*mu)
-			p, _, _ := Build(w, Spec{})
+			w, p := lpWalk(t, c)
 			f := c.rw.Eval
 			fbar := c.rw.Mean(p)
 			box, err := NewBox(context.Background(), w.Rate, 150)
