@@ -45,12 +45,14 @@ func TestBiasLP(t *testing.T) {
 }
 
 // lpCase is one walk and reward of the degree and one-sided LP tests: Table C (η = 0.3,
-// F = n1), a Table A row (the same walk family, F = 1{0}), and the generic walk of digest
-// §3.7 (terms of acceptance 3, outward rates at the Theorem 3.4 thresholds), whose rate
-// differences q̄ − q take both signs on the axes (δ_h, δ_v > 0).
+// F = n1), a Table A row (the same walk family, F = 1{0}), a Table B row with η = 0.7,
+// where the premise of Theorem 4.2 fails (h̄_{−1,0}(n) < μ* for large n: q̄ − q takes both
+// signs on the axes), and the generic walk of digest §3.7 (terms of acceptance 3, outward
+// rates at the Theorem 3.4 thresholds), where R̄ also changes the axis-to-interior rates
+// (δ_h, δ_v > 0).
 type lpCase struct {
 	name string
-	r    float64 // Table C/A load; 0: the generic walk
+	r    float64 // Table C/A load; 0: the generic walk, −η: Table B (λ = 0.2, μ = 0.6, μ* = ημ)
 	rw   *Reward
 }
 
@@ -59,6 +61,7 @@ var lpCases = []lpCase{
 	{"C r=0.3 F=n1", 0.3, queue1},
 	{"C r=0.5 F=n1", 0.5, queue1},
 	{"A r=0.3 F=1{0}", 0.3, indicator},
+	{"B eta=0.7 F=n1", -0.7, queue1},
 	{"generic F=n1", 0, queue1},
 }
 
@@ -77,6 +80,9 @@ func lpWalk(t *testing.T, c lpCase) (*Walk, *Perturbed) {
 	}
 	mu := 1 / (1 + 2*c.r)
 	w := jointDeparture(c.r*mu, mu, 0.3*mu)
+	if c.r < 0 {
+		w = jointDeparture(0.2, 0.6, -0.6*c.r)
+	}
 	p, _, err := Build(w, Spec{})
 	if err != nil {
 		t.Fatal(err)
