@@ -377,6 +377,15 @@ func orEmpty(x []float64) []float64 {
 	return x
 }
 
+// lowerEnd is the lower end of an error interval: cut at 0 when the reward is certainly
+// non-negative (then so is its stationary mean), left as computed otherwise.
+func lowerEnd(rw *qp.Reward, x float64) float64 {
+	if rw.NonNegative() {
+		return max(0, x)
+	}
+	return x
+}
+
 // perturbBlock evaluates one perturbed walk: rates, reward, bound, diagnostics. The
 // one-sided LP's bounds (lpres) give the signed interval [F̄ − upper, F̄ + lower].
 func perturbBlock(pp *qp.Perturbed, kind string, rw *qp.Reward, bias *qp.Bias, lpres *qp.LPResult) PerturbBlock {
@@ -401,7 +410,7 @@ func perturbBlock(pp *qp.Perturbed, kind string, rw *qp.Reward, bias *qp.Bias, l
 	if bias != nil {
 		e := pp.Bound(bias)
 		b.Error = &PerturbError{G1: e.G1, G2: e.G2, G3: e.G3, Total: e.Total, Formula: e.Formula, PremiseHolds: e.PremiseHolds, Why: e.Why}
-		b.Interval = []float64{max(0, b.FBar-e.Total), b.FBar + e.Total}
+		b.Interval = []float64{lowerEnd(rw, b.FBar-e.Total), b.FBar + e.Total}
 	}
 	if e, ok := pp.OneSidedBound(lpres); ok {
 		ph, pv := pp.CheckPremise()
@@ -413,7 +422,7 @@ func perturbBlock(pp *qp.Perturbed, kind string, rw *qp.Reward, bias *qp.Bias, l
 		b.Error = &PerturbError{G1: g[0], G2: g[1], G3: g[2], Total: max(up, lo), Formula: "7-signed", PremiseHolds: ph.Holds && pv.Holds,
 			Why:   "one-sided bias bounds: F̄ − F ≤ Σ π̄ Σ_v (dq⁺ U_v + dq⁻ L_v) = upper and F − F̄ ≤ Σ π̄ Σ_v (dq⁺ L_v + dq⁻ U_v) = lower, dq = q̄ − q, summed over the axes with a certified tail (no premise needed); total = max(upper, lower), g(1..3) its parts",
 			Upper: &up, Lower: &lo}
-		b.Interval = []float64{max(0, b.FBar-up), b.FBar + lo}
+		b.Interval = []float64{lowerEnd(rw, b.FBar-up), b.FBar + lo}
 	}
 	if len(pp.Terms) == 1 {
 		if v, bad, ok := pp.Walk.PrintedHomogeneous(pp.Terms[0].Rho); ok && pp.Terms[0].Rho == pp.Terms[0].Sigma {

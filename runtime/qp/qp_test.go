@@ -198,3 +198,22 @@ func TestGenericCase(t *testing.T) {
 	near(t, "𝓕̄(1{0})", ind.Mean(p), 0.06393221833819956, 1e-12)
 	near(t, "𝓕̄(n1)", n1.Mean(p), 5.4, 1e-12)
 }
+
+// TestRewardNonNegative: the error interval is cut at 0 only for rewards that are certainly
+// non-negative on ℕ² (a reward n1 − n2 has negative means, and its interval must not be cut).
+func TestRewardNonNegative(t *testing.T) {
+	t.Parallel()
+	var ind, diff, shifted Reward
+	ind.Ind = 1
+	diff.P[1][0], diff.P[0][1] = 1, -1
+	shifted.Ind, shifted.P[0][0] = -1, 1 // F(0,0) = 0, F = 1 elsewhere
+	for _, c := range []struct {
+		name string
+		r    Reward
+		want bool
+	}{{"origin indicator", ind, true}, {"n1 - n2", diff, false}, {"1 - 1{0}", shifted, true}} {
+		if got := c.r.NonNegative(); got != c.want {
+			t.Errorf("%s: NonNegative = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -35,6 +35,20 @@ func (r *Reward) Eval(n1, n2 int) float64 {
 	return s
 }
 
+// NonNegative reports whether F ≥ 0 on ℕ² is certain from the coefficients: every
+// polynomial coefficient ≥ 0 and F(0, 0) ≥ 0. The error intervals are cut at 0 only then.
+// O(1).
+func (r *Reward) NonNegative() bool {
+	for a := range r.P {
+		for b := range r.P[a] {
+			if r.P[a][b] < 0 {
+				return false
+			}
+		}
+	}
+	return r.Ind+r.P[0][0] >= 0
+}
+
 // Class names the reward: "origin-indicator", "polynomial" or "combination".
 func (r *Reward) Class() string {
 	poly := false
