@@ -24,6 +24,7 @@ type Workspace struct {
 	acc  []float64 // a vector over outputs
 	sum  []float64 // a vector over outputs
 	pair []float64 // colour-pair vectors of the Hessian, grown on first use
+	deg  []int     // slot degrees of Degree, grown on first use
 }
 
 // NewWorkspace returns a workspace for derivatives of the outputs of t with respect to

@@ -149,3 +149,9 @@ func (f *Field) NewBlocks() *autodiff.Blocks { return f.jac.NewBlocks() }
 func (f *Field) HessianBlocks(dst *autodiff.Blocks, in *ir.Inputs) error {
 	return autodiff.HessianBlocks(dst, f.jac, f.ws, in)
 }
+
+// Degree returns an upper bound on the polynomial degree in the densities of every output
+// at in (autodiff.Degree; autodiff.Unbounded for an output that is not a polynomial
+// there): derivatives of higher orders are exactly 0. Cost: one evaluation and one pass
+// over the tape.
+func (f *Field) Degree(in *ir.Inputs) int { return autodiff.Degree(f.jac, f.ws, in) }
