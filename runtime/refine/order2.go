@@ -83,6 +83,9 @@ func (e *expander) third(dst []float64, f field, m3 *linalg.Tensor3) error {
 	for i := range dst {
 		dst[i] = 0
 	}
+	if degree(f, e.in) <= 2 { // D³f = 0: the sweeps would give exact zeros
+		return nil
+	}
 	// Slice c contributes only to the outputs that depend on x_c, and to those only through
 	// their own variables: the slice is restricted to the union U of these (a few indices
 	// for a banded drift, where the eigendecompositions of whole slices were O(d⁴)). The
@@ -216,6 +219,9 @@ func (e *expander) fourthWW(dst []float64, f field) error {
 	d, n := e.d, f.Len()
 	for i := range dst {
 		dst[i] = 0
+	}
+	if degree(f, e.in) <= 3 { // D⁴f = 0
+		return nil
 	}
 	// A model field with few Hessian colours is contracted from the colour lattice
 	// (autodiff.FourthContractWW: C(C+3, 4) jets) when that takes fewer sweeps than the
@@ -479,6 +485,9 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 	}
 	// K = Σ_r s_r D³F[u_r, u_r, ·] = D³F[·, ·, ·]:W on its first two slots.
 	k := mat.NewDense(d, d, nil)
+	if degree(f.drift, e.in) <= 2 { // D³F = 0, so K = 0
+		return e.rhs2Rest(u, k, v)
+	}
 	part := f.drift.NewCSR()
 	if pf, ok := f.drift.(*plain); ok && pf.Pattern().Cols == d && tripleJets(pf.HessianColors()) <= 4*pf.Colors()*d {
 		// From the colour triples (10 jets for a banded drift) when that is no dearer than
@@ -524,6 +533,17 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 		}
 	}
 	return e.rhs2Rest(u, k, v)
+}
+
+// degree returns an upper bound on the polynomial degree of f in the densities at in
+// (autodiff.Degree) for a model field, autodiff.Unbounded for the others: the derivatives
+// above it are exactly 0, and the contractions that would sweep for them are skipped.
+// O(tape).
+func degree(f field, in *ir.Inputs) int {
+	if pf, ok := f.(*plain); ok {
+		return pf.Degree(in)
+	}
+	return autodiff.Unbounded
 }
 
 // tripleJets is the number of jet sweeps of autodiff's colour triples for C colours:
