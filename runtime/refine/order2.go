@@ -43,7 +43,10 @@ type expander struct {
 }
 
 func newExpander(m *runtime.Model, in *ir.Inputs, w *mat.SymDense, c *contractor) (*expander, error) {
-	e := &expander{m: m, in: in, d: m.Dim(), c: c, w: w, f: plainFields(m), dir: make([]float64, m.Dim())}
+	if c.fieldsOf != m {
+		c.fields, c.fieldsOf = plainFields(m), m
+	}
+	e := &expander{m: m, in: in, d: m.Dim(), c: c, w: w, f: c.fields, dir: make([]float64, m.Dim())}
 	if c.w != w {
 		if err := c.decompose(w); err != nil {
 			return nil, err
@@ -343,7 +346,9 @@ func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*linalg.Tensor3, error
 func (e *expander) rhs3Packed(dst []float64, z *linalg.Tensor3, g, v []float64, q *mat.SymDense) error {
 	d := e.d
 	m := e.m
-	wr, qr := fullRows(e.w), fullRows(q)
+	sc := &e.c.s
+	sc.wr, sc.qr = fullRowsTo(sc.wr, e.w), fullRowsTo(sc.qr, q)
+	wr, qr := sc.wr, sc.qr
 	zd := z.Data
 	for s := 0; s < d; s++ {
 		for p := 0; p < d; p++ {
@@ -386,14 +391,15 @@ func (e *expander) rhs3Packed(dst []float64, z *linalg.Tensor3, g, v []float64, 
 	}
 	// Rates' Jacobian times W: BW_ts = Dβ_t · W e_s.
 	nt := e.f.rates.Len()
-	jr := mat.NewDense(nt, d, nil)
+	jr := sized(&sc.jr, nt, d)
 	if err := e.f.rates.Jacobian(jr, e.in); err != nil {
 		return err
 	}
 	// Over the non-zeros of Dβ (a rate reads few densities): O(nnz·d), not O(nt·d²).
-	var bw mat.Dense
-	mulSym(&bw, linalg.FromDense(jr), e.w)
-	rates := make([]float64, nt)
+	bw := &sc.bw
+	mulSym(bw, linalg.FromDense(jr), e.w)
+	sc.rates = grow(sc.rates, nt)
+	rates := sc.rates
 	if err := e.f.rates.Eval(rates, e.in); err != nil {
 		return err
 	}
@@ -435,11 +441,12 @@ func (e *expander) rhs3Packed(dst []float64, z *linalg.Tensor3, g, v []float64, 
 	return nil
 }
 
-// fullRows returns the d×d symmetric a as a row-major slice of its full rows. O(d²).
-func fullRows(a *mat.SymDense) []float64 {
+// fullRowsTo returns the d×d symmetric a as a row-major slice of its full rows, in dst
+// (grown if short). O(d²).
+func fullRowsTo(dst []float64, a *mat.SymDense) []float64 {
 	raw := a.RawSymmetric()
 	d := raw.N
-	out := make([]float64, d*d)
+	out := grow(dst, d*d)
 	for i := 0; i < d; i++ {
 		for j := i; j < d; j++ {
 			x := raw.Data[i*raw.Stride+j]
@@ -466,7 +473,7 @@ func sym3Index(d, i, j, k int) int {
 // sweeps each) for K, one Jacobian of F₁ and O(d³) products.
 func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) {
 	d, f := e.d, e.f
-	u := mat.NewDense(d, d, nil)
+	u := sized(&e.c.s.u, d, d)
 	pat := e.hb.Pattern
 	for i := 0; i < d; i++ {
 		cols := pat.Col[pat.RowPtr[i]:pat.RowPtr[i+1]]
@@ -484,7 +491,7 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 		}
 	}
 	// K = Σ_r s_r D³F[u_r, u_r, ·] = D³F[·, ·, ·]:W on its first two slots.
-	k := mat.NewDense(d, d, nil)
+	k := sized(&e.c.s.k, d, d)
 	if degree(f.drift, e.in) <= 2 { // D³F = 0, so K = 0
 		return e.rhs2Rest(u, k, v)
 	}
@@ -554,17 +561,19 @@ func tripleJets(C int) int { return C + C*(C-1) + C*(C-1)*(C-2)/6 }
 // slots).
 func (e *expander) rhs2Rest(u, k *mat.Dense, v []float64) (*mat.SymDense, error) {
 	d, m, f := e.d, e.m, e.f
-	var kw mat.Dense
+	sc := &e.c.s
+	kw := sized(&sc.kw, d, d)
 	kw.Mul(k, e.w)
-	f1 := make([]float64, d)
+	sc.f1 = grow(sc.f1, d)
+	f1 := sc.f1
 	if err := f.drift1.Eval(f1, e.in); err != nil {
 		return nil, err
 	}
-	j1 := mat.NewDense(d, d, nil)
+	j1 := sized(&sc.j1, d, d)
 	if err := f.drift1.Jacobian(j1, e.in); err != nil {
 		return nil, err
 	}
-	var j1w mat.Dense
+	j1w := sized(&sc.j1w, d, d)
 	j1w.Mul(j1, e.w)
 	for i := 0; i < d; i++ {
 		for j := 0; j < d; j++ {
@@ -573,15 +582,14 @@ func (e *expander) rhs2Rest(u, k *mat.Dense, v []float64) (*mat.SymDense, error)
 	}
 	// Rates: Dβ·V, ½ D²β:W, β₁.
 	nt := f.rates.Len()
-	dv := make([]float64, nt)
+	sc.dv, sc.r2, sc.b1 = grow(sc.dv, nt), grow(sc.r2, nt), grow(sc.b1, nt)
+	dv, r2, b1 := sc.dv, sc.r2, sc.b1
 	if err := f.rates.Directional(dv, e.in, v); err != nil {
 		return nil, err
 	}
-	r2 := make([]float64, nt)
 	if err := e.c.apply(r2, f.rates, e.in); err != nil {
 		return nil, err
 	}
-	b1 := make([]float64, nt)
 	if err := f.rates1.Eval(b1, e.in); err != nil {
 		return nil, err
 	}
@@ -678,6 +686,36 @@ func (e *expander) observables2(v []float64, mo *moments2) ([]float64, error) {
 		out = append(out, tot[3*i]+dv[3*i+1]+w2[3*i+1]+h[3*i+2])
 	}
 	return out, nil
+}
+
+// scratch holds the temporaries of the order-2 contractions between calls (in the
+// contractor, which lives as long as the analysis): a right-hand side of the transient
+// system then allocates only its results.
+type scratch struct {
+	wr, qr, rates, f1, dv, r2, b1 []float64
+	jr, bw, u, k, kw, j1, j1w      mat.Dense
+}
+
+// grow returns b resized to n zeros, reallocated only if its capacity is short. O(n).
+func grow(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	b = b[:n]
+	clear(b)
+	return b
+}
+
+// sized returns m resized to r×c and zeroed (reallocated only if its capacity is short).
+// O(r·c).
+func sized(m *mat.Dense, r, c int) *mat.Dense {
+	if rr, cc := m.Dims(); rr != r || cc != c {
+		m.Reset()
+		m.ReuseAs(r, c)
+		return m
+	}
+	m.Zero()
+	return m
 }
 
 func add(dst, x []float64) {

@@ -367,6 +367,12 @@ type contractor struct {
 	blocks map[blockField]*cachedBlocks
 	trips  map[*runtime.Field]*cachedTriples
 	key    []float64 // scratch for inputsKey
+	// fields are the model fields of the expanders made with this contractor (one set per
+	// model, so that the caches keyed by field hold one entry per field, not one per
+	// expander), and s their scratch buffers.
+	fields   *fieldSet
+	fieldsOf *runtime.Model
+	s        scratch
 }
 
 // cachedBlocks are a field's Hessian blocks with the inputs they were evaluated at: one

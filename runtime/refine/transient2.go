@@ -19,14 +19,24 @@ func sym3Len(d int) int { return d * (d + 1) * (d + 2) / 6 }
 // unpackSym3 sets the symmetric t from its entries at the sorted triples i ≤ j ≤ k, packed
 // in that loop order (sym3Index). It writes t in storage order, reading the packed vector
 // (a sixth of t's size, cache-resident) by index: O(d³) with sequential writes.
-func unpackSym3(t *linalg.Tensor3, src []float64) {
-	d := t.N
-	off := make([]int, d*d) // off[x*d+y] = sym3Index(d, x, y, y), x ≤ y
+func unpackSym3(t *linalg.Tensor3, src []float64) { unpackSym3Off(t, src, sym3Offsets(t.N)) }
+
+// sym3Offsets returns the table of unpackSym3Off: off[x·d+y] = sym3Index(d, x, y, y) for
+// x ≤ y. O(d²).
+func sym3Offsets(d int) []int {
+	off := make([]int, d*d)
 	for x := 0; x < d; x++ {
 		for y := x; y < d; y++ {
 			off[x*d+y] = sym3Index(d, x, y, y)
 		}
 	}
+	return off
+}
+
+// unpackSym3Off is unpackSym3 with the offsets of sym3Offsets(t.N) computed once by the
+// caller. O(d³).
+func unpackSym3Off(t *linalg.Tensor3, src []float64, off []int) {
+	d := t.N
 	n := 0
 	for a := 0; a < d; a++ {
 		for b := 0; b < d; b++ {
@@ -69,7 +79,8 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 	oA := oM2 + np2
 	dim := oA + d
 	loc := *in
-	j := mat.NewDense(d, d, nil)
+	js := m.Drift.NewCSR() // the Jacobian, over its pattern
+	off := sym3Offsets(d)
 	q := mat.NewSymDense(d, nil)
 	w := mat.NewSymDense(d, nil)
 	m2 := mat.NewSymDense(d, nil)
@@ -79,19 +90,18 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 	c := newContractor(d)
 	g := make([]float64, d)
 	f1 := make([]float64, d)
-	tmp := make([]float64, d)
 	var jw, jm mat.Dense
 
 	// state unpacks y and prepares an expander at x = y[:d].
 	state := func(t float64, y []float64) (*expander, error) {
 		loc.Densities = y[:d]
 		loc.Time = in.Time + t
-		if err := m.Drift.Jacobian(j, &loc); err != nil {
+		if err := m.Drift.JacobianCSR(js, &loc); err != nil {
 			return nil, err
 		}
 		lna.Diffusion(m, &loc, q, rates)
 		linalg.UnpackSym(w, y[oW:oM3])
-		unpackSym3(m3, y[oM3:oM2])
+		unpackSym3Off(m3, y[oM3:oM2], off)
 		linalg.UnpackSym(m2, y[oM2:oA])
 		if err := c.contract(g, m.Drift, &loc, w); err != nil {
 			return nil, err
@@ -109,9 +119,7 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			}
 			v, a := y[oV:oW], y[oA:]
 			m.Drift.Eval(dy[:d], &loc)
-			mat.NewVecDense(d, dy[oV:oW]).MulVec(j, mat.NewVecDense(d, v))
-			add(dy[oV:oW], g)
-			js := linalg.FromDense(j)
+			mulVecAdd(dy[oV:oW], js, v, g)
 			mulSym(&jw, js, w)
 			linalg.PackSymSum(dy[oW:oM3], &jw, q)
 			if err := e.rhs3Packed(dy[oM3:oM2], zbuf, g, v, q); err != nil {
@@ -138,10 +146,7 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			if err != nil {
 				return err
 			}
-			mat.NewVecDense(d, tmp).MulVec(j, mat.NewVecDense(d, a))
-			for i := 0; i < d; i++ {
-				dy[oA+i] = tmp[i] + b2[i]
-			}
+			mulVecAdd(dy[oA:], js, a, b2)
 			return nil
 		},
 	}
@@ -210,6 +215,17 @@ func modeSum(acc float64, a *linalg.CSR, m *linalg.Tensor3, i, l, n int) float64
 		acc += a.Val[p] * md[base+int(a.Col[p])]
 	}
 	return acc
+}
+
+// mulVecAdd sets dst to A·x + b for a sparse A, over its stored entries. O(nnz + rows).
+func mulVecAdd(dst []float64, a *linalg.CSR, x, b []float64) {
+	for i := 0; i < a.Rows; i++ {
+		s := 0.0
+		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
+			s += a.Val[p] * x[a.Col[p]]
+		}
+		dst[i] = s + b[i]
+	}
 }
 
 // mulSym sets dst (resized) to A·S for a sparse A and a symmetric S, over the non-zeros
