@@ -693,7 +693,7 @@ func (e *expander) observables2(v []float64, mo *moments2) ([]float64, error) {
 // system then allocates only its results.
 type scratch struct {
 	wr, qr, rates, f1, dv, r2, b1 []float64
-	jr, bw, u, k, kw, j1, j1w      mat.Dense
+	jr, bw, u, k, kw, j1, j1w     mat.Dense
 }
 
 // grow returns b resized to n zeros, reallocated only if its capacity is short. O(n).
