@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -37,6 +36,9 @@ type expander struct {
 	f   *fieldSet        // the model's fields, or their tangents
 	hb  *autodiff.Blocks // Hessian blocks of f.drift
 	dir []float64
+	// degF is the field whose degree (at in) is degV; see degree.
+	degF field
+	degV int
 	// signed makes fourthWW keep the negative eigenvalues of W (a covariance has none
 	// beyond round-off, which it drops; the sensitivities evaluate it at W ± α dW).
 	signed bool
@@ -53,12 +55,15 @@ func newExpander(m *runtime.Model, in *ir.Inputs, w *mat.SymDense, c *contractor
 		}
 	}
 	// The drift's blocks at this point, shared with the contractor's contractions there
-	// (one set of colour sweeps); copied, since the contractor may move to another point.
+	// (one set of colour sweeps); copied, since the contractor may move to another point,
+	// into the contractor's buffer for them: an expander's blocks hold until the next
+	// newExpander with the same contractor.
 	hb, err := c.hessianBlocks(m.Drift, in)
 	if err != nil {
 		return nil, err
 	}
-	e.hb = &autodiff.Blocks{Pattern: hb.Pattern, Off: hb.Off, Val: slices.Clone(hb.Val)}
+	c.hbVal = append(c.hbVal[:0], hb.Val...)
+	e.hb = &autodiff.Blocks{Pattern: hb.Pattern, Off: hb.Off, Val: c.hbVal}
 	return e, nil
 }
 
@@ -86,7 +91,7 @@ func (e *expander) third(dst []float64, f field, m3 *linalg.Tensor3) error {
 	for i := range dst {
 		dst[i] = 0
 	}
-	if degree(f, e.in) <= 2 { // D³f = 0: the sweeps would give exact zeros
+	if e.degree(f) <= 2 { // D³f = 0: the sweeps would give exact zeros
 		return nil
 	}
 	// Slice c contributes only to the outputs that depend on x_c, and to those only through
@@ -223,7 +228,7 @@ func (e *expander) fourthWW(dst []float64, f field) error {
 	for i := range dst {
 		dst[i] = 0
 	}
-	if degree(f, e.in) <= 3 { // D⁴f = 0
+	if e.degree(f) <= 3 { // D⁴f = 0
 		return nil
 	}
 	// A model field with few Hessian colours is contracted from the colour lattice
@@ -391,13 +396,25 @@ func (e *expander) rhs3Packed(dst []float64, z *linalg.Tensor3, g, v []float64, 
 	}
 	// Rates' Jacobian times W: BW_ts = Dβ_t · W e_s.
 	nt := e.f.rates.Len()
-	jr := sized(&sc.jr, nt, d)
-	if err := e.f.rates.Jacobian(jr, e.in); err != nil {
-		return err
-	}
 	// Over the non-zeros of Dβ (a rate reads few densities): O(nnz·d), not O(nt·d²).
+	var jr *linalg.CSR
+	if pf, ok := e.f.rates.(*plain); ok {
+		if sc.jrOf != pf {
+			sc.jrCSR, sc.jrOf = pf.NewCSR(), pf
+		}
+		jr = sc.jrCSR
+		if err := pf.JacobianCSR(jr, e.in); err != nil {
+			return err
+		}
+	} else {
+		jd := sized(&sc.jr, nt, d)
+		if err := e.f.rates.Jacobian(jd, e.in); err != nil {
+			return err
+		}
+		jr = linalg.FromDense(jd)
+	}
 	bw := &sc.bw
-	mulSym(bw, linalg.FromDense(jr), e.w)
+	mulSym(bw, jr, e.w)
 	sc.rates = grow(sc.rates, nt)
 	rates := sc.rates
 	if err := e.f.rates.Eval(rates, e.in); err != nil {
@@ -484,17 +501,17 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 				if h == 0 {
 					continue
 				}
-				for j := 0; j < d; j++ {
-					u.Set(i, j, u.At(i, j)+h*m3.At(int(ca), int(cb), j))
-				}
+				// Row i of U gains h·M3[ca, cb, ·], contiguous in the tensor.
+				o := (int(ca)*d + int(cb)) * d
+				floats.AddScaled(u.RawMatrix().Data[i*d:(i+1)*d], h, m3.Data[o:o+d])
 			}
 		}
 	}
 	// K = Σ_r s_r D³F[u_r, u_r, ·] = D³F[·, ·, ·]:W on its first two slots.
-	k := sized(&e.c.s.k, d, d)
-	if degree(f.drift, e.in) <= 2 { // D³F = 0, so K = 0
-		return e.rhs2Rest(u, k, v)
+	if e.degree(f.drift) <= 2 { // D³F = 0, so K = 0
+		return e.rhs2Rest(u, nil, v)
 	}
+	k := sized(&e.c.s.k, d, d)
 	part := f.drift.NewCSR()
 	if pf, ok := f.drift.(*plain); ok && pf.Pattern().Cols == d && tripleJets(pf.HessianColors()) <= 4*pf.Colors()*d {
 		// From the colour triples (10 jets for a banded drift) when that is no dearer than
@@ -553,31 +570,50 @@ func degree(f field, in *ir.Inputs) int {
 	return autodiff.Unbounded
 }
 
+// degree is degree(f, e.in), remembered for the last field asked (the drift, three times
+// per right-hand side).
+func (e *expander) degree(f field) int {
+	if f != e.degF {
+		e.degF, e.degV = f, degree(f, e.in)
+	}
+	return e.degV
+}
+
 // tripleJets is the number of jet sweeps of autodiff's colour triples for C colours:
 // C + C(C−1) + C(C−1)(C−2)/6.
 func tripleJets(C int) int { return C + C*(C-1) + C*(C-1)*(C-2)/6 }
 
 // rhs2Rest finishes rhs2 from U (the D²F:M3 part) and K (D³F contracted with W on two
-// slots).
+// slots; nil when D³F = 0).
 func (e *expander) rhs2Rest(u, k *mat.Dense, v []float64) (*mat.SymDense, error) {
 	d, m, f := e.d, e.m, e.f
 	sc := &e.c.s
-	kw := sized(&sc.kw, d, d)
-	kw.Mul(k, e.w)
+	ur := u.RawMatrix()
+	if k != nil {
+		kw := sized(&sc.kw, d, d)
+		kw.Mul(k, e.w)
+		for i := 0; i < d; i++ {
+			floats.AddScaled(ur.Data[i*ur.Stride:i*ur.Stride+d], 0.5, kw.RawRowView(i))
+		}
+	}
 	sc.f1 = grow(sc.f1, d)
 	f1 := sc.f1
 	if err := f.drift1.Eval(f1, e.in); err != nil {
 		return nil, err
 	}
-	j1 := sized(&sc.j1, d, d)
-	if err := f.drift1.Jacobian(j1, e.in); err != nil {
-		return nil, err
-	}
-	j1w := sized(&sc.j1w, d, d)
-	j1w.Mul(j1, e.w)
 	for i := 0; i < d; i++ {
-		for j := 0; j < d; j++ {
-			u.Set(i, j, u.At(i, j)+0.5*kw.At(i, j)+f1[i]*v[j]+j1w.At(i, j))
+		floats.AddScaled(ur.Data[i*ur.Stride:i*ur.Stride+d], f1[i], v)
+	}
+	// DF₁·W, unless F₁ reads no density (structurally: 0 for most models).
+	if p := f.drift1.Pattern(); p.RowPtr[p.Rows] > 0 {
+		j1 := sized(&sc.j1, d, d)
+		if err := f.drift1.Jacobian(j1, e.in); err != nil {
+			return nil, err
+		}
+		j1w := sized(&sc.j1w, d, d)
+		j1w.Mul(j1, e.w)
+		for i := 0; i < d; i++ {
+			floats.Add(ur.Data[i*ur.Stride:i*ur.Stride+d], j1w.RawRowView(i))
 		}
 	}
 	// Rates: Dβ·V, ½ D²β:W, β₁.
@@ -694,6 +730,8 @@ func (e *expander) observables2(v []float64, mo *moments2) ([]float64, error) {
 type scratch struct {
 	wr, qr, rates, f1, dv, r2, b1 []float64
 	jr, bw, u, k, kw, j1, j1w     mat.Dense
+	jrCSR                         *linalg.CSR // Dβ over its pattern, for the field jrOf
+	jrOf                          *plain
 }
 
 // grow returns b resized to n zeros, reallocated only if its capacity is short. O(n).

@@ -373,6 +373,7 @@ type contractor struct {
 	fields   *fieldSet
 	fieldsOf *runtime.Model
 	s        scratch
+	hbVal    []float64 // the drift's Hessian blocks of the last newExpander
 }
 
 // cachedBlocks are a field's Hessian blocks with the inputs they were evaluated at: one
