@@ -150,8 +150,12 @@ func (f *Field) HessianBlocks(dst *autodiff.Blocks, in *ir.Inputs) error {
 	return autodiff.HessianBlocks(dst, f.jac, f.ws, in)
 }
 
-// Degree returns an upper bound on the polynomial degree in the densities of every output
-// at in (autodiff.Degree; autodiff.Unbounded for an output that is not a polynomial
-// there): derivatives of higher orders are exactly 0. Cost: one evaluation and one pass
-// over the tape.
-func (f *Field) Degree(in *ir.Inputs) int { return autodiff.Degree(f.jac, f.ws, in) }
+// Polynomial returns an upper bound on the polynomial degree in the densities of every
+// output at in (autodiff.Unbounded for an output that is not a polynomial there) and
+// whether the outputs are single polynomials in the densities (no branch or step taken by
+// them), so that their derivatives of that order do not depend on the densities
+// (autodiff.Polynomial). Derivatives of higher orders are exactly 0. Both depend on the
+// inputs other than the densities only. Cost: one evaluation and one pass over the tape.
+func (f *Field) Polynomial(in *ir.Inputs) (degree int, global bool) {
+	return autodiff.Polynomial(f.jac, f.ws, in)
+}

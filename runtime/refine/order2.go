@@ -565,7 +565,8 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 // O(tape).
 func degree(f field, in *ir.Inputs) int {
 	if pf, ok := f.(*plain); ok {
-		return pf.Degree(in)
+		deg, _ := pf.Polynomial(in)
+		return deg
 	}
 	return autodiff.Unbounded
 }
