@@ -21,18 +21,23 @@ type Field struct {
 	vals []float64
 	jac  *autodiff.Jacobian
 	ws   *autodiff.Workspace
+	time bool // the tape reads t
 }
 
 // NewField compiles the nodes outs of g as a field over the d density leaves.
 func NewField(g *ir.Graph, outs []ir.NodeID, d int) *Field {
 	t := g.Compile(outs)
 	jac := autodiff.NewJacobian(t, autodiff.Densities(d))
-	return &Field{tape: t, vals: make([]float64, t.Len()), jac: jac, ws: jac.NewWorkspace()}
+	f := &Field{tape: t, vals: make([]float64, t.Len()), jac: jac, ws: jac.NewWorkspace()}
+	for _, ins := range t.Code {
+		f.time = f.time || ins.Op == ir.OpTime
+	}
+	return f
 }
 
 // Clone returns a copy with its own buffers.
 func (f *Field) Clone() *Field {
-	return &Field{tape: f.tape, vals: make([]float64, len(f.vals)), jac: f.jac, ws: f.jac.NewWorkspace()}
+	return &Field{tape: f.tape, vals: make([]float64, len(f.vals)), jac: f.jac, ws: f.jac.NewWorkspace(), time: f.time}
 }
 
 // Len returns the number of outputs.
@@ -159,3 +164,7 @@ func (f *Field) HessianBlocks(dst *autodiff.Blocks, in *ir.Inputs) error {
 func (f *Field) Polynomial(in *ir.Inputs) (degree int, global bool) {
 	return autodiff.Polynomial(f.jac, f.ws, in)
 }
+
+// ReadsTime reports whether the field depends on the time t of its inputs (an autonomous
+// field does not). O(1).
+func (f *Field) ReadsTime() bool { return f.time }

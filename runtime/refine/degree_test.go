@@ -3,11 +3,13 @@ package refine
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
@@ -105,5 +107,72 @@ func TestDegreeShortcut(t *testing.T) {
 			t.Fatal(err)
 		}
 		cmp("S2", s2.RawSymmetric().Data, s2o.RawSymmetric().Data, tol)
+	}
+}
+
+// TestConstantHessianCache checks that the contractor serves a field's Hessian blocks at a
+// new point from its cache exactly when they are constant there: for JSQ(2) (quadratic) and
+// a quadratic with a time-dependent coefficient, the cached blocks at x₂ (and t₂) equal
+// those a fresh contractor computes there, bit for bit; for JSQ(3) (cubic) and the
+// non-polynomial model of TestOrder2TransientLimit they differ from those at x₁, so the cache
+// must not serve the old ones.
+func TestConstantHessianCache(t *testing.T) {
+	t.Parallel()
+	timed := loadtest.Source(t, `
+model timed
+scale N = 100
+species A, B
+let xA = A / N
+let xB = B / N
+meet: A -> B @ N * (1 + t) * xA * xB
+back: B -> A @ N * xB
+init density { A = 0.7, B = 0.3 }
+`, compiler.Options{})
+	cases := []struct {
+		name  string
+		load  func() *runtime.Model
+		moves bool // the blocks change from x₁ to x₂
+	}{
+		{"JSQ(2)", func() *runtime.Model {
+			return loadtest.Model(t, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {6}}})
+		}, false},
+		{"JSQ(3)", func() *runtime.Model {
+			return loadtest.Model(t, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {6}, "d": {3}}})
+		}, true},
+		{"time-dependent quadratic", func() *runtime.Model { return timed }, true},
+		{"non-polynomial", func() *runtime.Model { return loadtest.Source(t, nonlinearSrc, compiler.Options{}) }, true},
+	}
+	for _, tc := range cases {
+		m := tc.load()
+		d := m.Dim()
+		in1, in2 := m.Inputs(), m.Inputs()
+		in1.Densities, in2.Densities = make([]float64, d), make([]float64, d)
+		for i := 0; i < d; i++ {
+			in1.Densities[i] = 0.5 / float64(i+1)
+			in2.Densities[i] = 0.3 / float64(i+1)
+		}
+		in1.Time, in2.Time = 0.5, 2
+		c := newContractor(d)
+		for _, f := range []*runtime.Field{m.Drift, m.Rates} {
+			b1, err := c.hessianBlocks(f, in1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v1 := slices.Clone(b1.Val)
+			b2, err := c.hessianBlocks(f, in2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fresh, err := newContractor(d).hessianBlocks(f, in2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(b2.Val, fresh.Val) {
+				t.Errorf("%s: cached Hessian blocks at x₂ %v, computed there %v", tc.name, b2.Val, fresh.Val)
+			}
+			if f == m.Drift && slices.Equal(v1, fresh.Val) == tc.moves {
+				t.Errorf("%s: the drift's Hessian blocks at x₁ and x₂ are equal: %v; want moves = %v", tc.name, slices.Equal(v1, fresh.Val), tc.moves)
+			}
+		}
 	}
 }

@@ -36,9 +36,6 @@ type expander struct {
 	f   *fieldSet        // the model's fields, or their tangents
 	hb  *autodiff.Blocks // Hessian blocks of f.drift
 	dir []float64
-	// degF is the field whose degree (at in) is degV; see degree.
-	degF field
-	degV int
 	// signed makes fourthWW keep the negative eigenvalues of W (a covariance has none
 	// beyond round-off, which it drops; the sensitivities evaluate it at W ± α dW).
 	signed bool
@@ -571,13 +568,14 @@ func degree(f field, in *ir.Inputs) int {
 	return autodiff.Unbounded
 }
 
-// degree is degree(f, e.in), remembered for the last field asked (the drift, three times
-// per right-hand side).
+// degree is degree(f, e.in), found once for all densities for a model field (the
+// contractor's cache).
 func (e *expander) degree(f field) int {
-	if f != e.degF {
-		e.degF, e.degV = f, degree(f, e.in)
+	if pf, ok := f.(*plain); ok {
+		deg, _ := e.c.polynomial(pf, e.in)
+		return deg
 	}
-	return e.degV
+	return autodiff.Unbounded
 }
 
 // tripleJets is the number of jet sweeps of autodiff's colour triples for C colours:
