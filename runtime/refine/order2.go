@@ -333,67 +333,92 @@ func (e *expander) hessContract(dst []float64, s mat.Symmetric) {
 func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*linalg.Tensor3, error) {
 	d := e.d
 	packed := make([]float64, sym3Len(d))
-	z := linalg.NewTensor3(d)
-	if err := e.rhs3Packed(packed, z, g, v, q); err != nil {
+	if err := e.rhs3Packed(packed, g, v, q); err != nil {
 		return nil, err
 	}
-	unpackSym3(z, packed) // the scratch is free again: R3 goes there
+	z := linalg.NewTensor3(d)
+	unpackSym3(z, packed)
 	return z, nil
 }
 
 // rhs3Packed sets dst[:sym3Len(d)] to R3 packed over the sorted triples i ≤ j ≤ k (the
-// order of unpackSym3), using z (d×d×d, overwritten) as scratch: the transient system
-// needs only the sorted triples, and its right-hand side calls this once per evaluation
-// without allocating tensors. O(d³) plus O(Σ_s |block_s|·d²) for the W H_s W terms.
-func (e *expander) rhs3Packed(dst []float64, z *linalg.Tensor3, g, v []float64, q *mat.SymDense) error {
+// order of unpackSym3): the transient system needs only the sorted triples, and its
+// right-hand side calls this once per evaluation. Z is never formed: for each (i, j) the
+// run k = j … d−1 of Z_i,jk + Z_j,ik + Z_k,ij is summed from rows of W, Q and
+// G_s = H_s·W (|block_s| rows of d for each s: (W H_s W)_pq = Σ_a W_{p,a} G_s[a][q] over the
+// columns a of the block), the rates' part Σ_t ℓ_tpℓ_tq (Dβ_t·We_s) goes to the few
+// entries of its jump pairs, and the third jump moments to theirs. Cost O(d³/6·(6 + 3·b))
+// for blocks of size b, plus O(Σ_s b_s² d) and O(transitions·jumps²·d); no d³ storage.
+func (e *expander) rhs3Packed(dst []float64, g, v []float64, q *mat.SymDense) error {
 	d := e.d
 	m := e.m
 	sc := &e.c.s
 	sc.wr, sc.qr = fullRowsTo(sc.wr, e.w), fullRowsTo(sc.qr, q)
 	wr, qr := sc.wr, sc.qr
-	zd := z.Data
-	for s := 0; s < d; s++ {
-		for p := 0; p < d; p++ {
-			row, wp, qp := zd[(s*d+p)*d:(s*d+p+1)*d], wr[p*d:(p+1)*d], qr[p*d:(p+1)*d]
-			gs, vs := g[s], v[s]
-			for qq := range row {
-				row[qq] = gs*wp[qq] + qp[qq]*vs
-			}
-		}
-	}
-	// (W H_s W)_pq over the block of H_s: G[a][q] = Σ_b H_sab W_bq, then Σ_a W_ap G[a][q].
+	// G_s = H_s·W over the block of H_s: gm[goff[s]+a·d : …+d] = Σ_b H_sab W_b·.
 	pat := e.hb.Pattern
-	var gm []float64
+	sc.goff = growInts(sc.goff, d+1)
+	goff := sc.goff
+	for s := 0; s < d; s++ {
+		goff[s+1] = goff[s] + (pat.RowPtr[s+1]-pat.RowPtr[s])*d
+	}
+	sc.gm = grow(sc.gm, goff[d])
+	gm := sc.gm
 	for s := 0; s < d; s++ {
 		cols := pat.Col[pat.RowPtr[s]:pat.RowPtr[s+1]]
-		if len(cols) == 0 {
-			continue
-		}
 		blk := e.hb.Val[e.hb.Off[s]:e.hb.Off[s+1]]
-		if cap(gm) < len(cols)*d {
-			gm = make([]float64, len(cols)*d)
-		}
-		gm = gm[:len(cols)*d]
-		clear(gm)
 		for a := range cols {
+			row := gm[goff[s]+a*d : goff[s]+(a+1)*d]
 			for b, cb := range cols {
 				if h := blk[a*len(cols)+b]; h != 0 {
-					floats.AddScaled(gm[a*d:(a+1)*d], h, wr[int(cb)*d:(int(cb)+1)*d])
-				}
-			}
-		}
-		for a, ca := range cols {
-			wa := wr[int(ca)*d : (int(ca)+1)*d]
-			for p, wp := range wa {
-				if wp != 0 {
-					floats.AddScaled(zd[(s*d+p)*d:(s*d+p+1)*d], wp, gm[a*d:(a+1)*d])
+					floats.AddScaled(row, h, wr[int(cb)*d:(int(cb)+1)*d])
 				}
 			}
 		}
 	}
-	// Rates' Jacobian times W: BW_ts = Dβ_t · W e_s.
+	n := 0
+	for i := 0; i < d; i++ {
+		wi, qi := wr[i*d:(i+1)*d], qr[i*d:(i+1)*d]
+		colsI := pat.Col[pat.RowPtr[i]:pat.RowPtr[i+1]]
+		for j := i; j < d; j++ {
+			wj, qj := wr[j*d:(j+1)*d], qr[j*d:(j+1)*d]
+			seg := dst[n : n+d-j]
+			n += d - j
+			// g_i W_jk + g_j W_ik + g_k W_ij + V_i Q_jk + V_j Q_ik + V_k Q_ij.
+			gi, gj, vi, vj, wij, qij := g[i], g[j], v[i], v[j], wi[j], qi[j]
+			for x := range seg {
+				k := j + x
+				seg[x] = gi*wj[k] + gj*wi[k] + wij*g[k] + vi*qj[k] + vj*qi[k] + qij*v[k]
+			}
+			// (W H_i W)_jk + (W H_j W)_ik: rows of G_i and G_j.
+			for a, ca := range colsI {
+				if w := wj[ca]; w != 0 {
+					floats.AddScaled(seg, w, gm[goff[i]+a*d+j:goff[i]+(a+1)*d])
+				}
+			}
+			colsJ := pat.Col[pat.RowPtr[j]:pat.RowPtr[j+1]]
+			for a, ca := range colsJ {
+				if w := wi[ca]; w != 0 {
+					floats.AddScaled(seg, w, gm[goff[j]+a*d+j:goff[j]+(a+1)*d])
+				}
+			}
+			// (W H_k W)_ij = Σ_a W_{i,a} G_k[a][j], k = j … d−1.
+			for x := range seg {
+				k := j + x
+				colsK := pat.Col[pat.RowPtr[k]:pat.RowPtr[k+1]]
+				gk := gm[goff[k]:goff[k+1]]
+				acc := 0.0
+				for a, ca := range colsK {
+					acc += wi[ca] * gk[a*d+j]
+				}
+				seg[x] += acc
+			}
+		}
+	}
+	// The rates' part T_s,pq = Σ_t ℓ_tp ℓ_tq BW_ts, BW_ts = Dβ_t · W e_s, over the
+	// non-zeros of Dβ (a rate reads few densities): O(nnz·d), not O(nt·d²). T_s,pq
+	// (p ≤ q) enters R3 at the sorted (s, p, q) once for each of its positions holding s.
 	nt := e.f.rates.Len()
-	// Over the non-zeros of Dβ (a rate reads few densities): O(nnz·d), not O(nt·d²).
 	var jr *linalg.CSR
 	if pf, ok := e.f.rates.(*plain); ok {
 		if sc.jrOf != pf {
@@ -419,23 +444,28 @@ func (e *expander) rhs3Packed(dst []float64, z *linalg.Tensor3, g, v []float64, 
 	}
 	bwr := bw.RawMatrix()
 	for t, tr := range m.IR.Transitions {
+		bt := bwr.Data[t*bwr.Stride : t*bwr.Stride+d]
 		for _, up := range tr.Jump {
 			for _, uq := range tr.Jump {
-				f := float64(up.Delta * uq.Delta)
-				for s := 0; s < d; s++ {
-					zd[(s*d+up.Species)*d+uq.Species] += f * bwr.Data[t*bwr.Stride+s]
+				p, qq := up.Species, uq.Species
+				if p > qq {
+					continue
 				}
-			}
-		}
-	}
-	// Symmetrise: z_spq is symmetric in p, q, so z_ijk + z_jik + z_kij is symmetric.
-	n := 0
-	for i := 0; i < d; i++ {
-		for j := i; j < d; j++ {
-			zij, zji := zd[(i*d+j)*d:(i*d+j+1)*d], zd[(j*d+i)*d:(j*d+i+1)*d]
-			for k := j; k < d; k++ {
-				dst[n] = zij[k] + zji[k] + zd[(k*d+i)*d+j]
-				n++
+				f := float64(up.Delta * uq.Delta)
+				for s, x := range bt {
+					if x == 0 {
+						continue
+					}
+					mult := 1.0
+					if s == p {
+						mult++
+					}
+					if s == qq {
+						mult++
+					}
+					a, b, c := sort3(s, p, qq)
+					dst[sym3Index(d, a, b, c)] += mult * f * x
+				}
 			}
 		}
 	}
@@ -453,6 +483,30 @@ func (e *expander) rhs3Packed(dst []float64, z *linalg.Tensor3, g, v []float64, 
 		}
 	}
 	return nil
+}
+
+// sort3 returns a, b, c in increasing order. O(1).
+func sort3(a, b, c int) (int, int, int) {
+	if a > b {
+		a, b = b, a
+	}
+	if b > c {
+		b, c = c, b
+	}
+	if a > b {
+		a, b = b, a
+	}
+	return a, b, c
+}
+
+// growInts is grow for ints.
+func growInts(b []int, n int) []int {
+	if cap(b) < n {
+		return make([]int, n)
+	}
+	b = b[:n]
+	clear(b)
+	return b
 }
 
 // fullRowsTo returns the d×d symmetric a as a row-major slice of its full rows, in dst
@@ -728,6 +782,8 @@ func (e *expander) observables2(v []float64, mo *moments2) ([]float64, error) {
 // system then allocates only its results.
 type scratch struct {
 	wr, qr, rates, f1, dv, r2, b1 []float64
+	gm                            []float64 // G_s = H_s·W of rhs3Packed
+	goff                          []int
 	jr, bw, u, k, kw, j1, j1w     mat.Dense
 	jrCSR                         *linalg.CSR // Dβ over its pattern, for the field jrOf
 	jrOf                          *plain

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler/ir"
@@ -85,7 +86,6 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 	w := mat.NewSymDense(d, nil)
 	m2 := mat.NewSymDense(d, nil)
 	m3 := linalg.NewTensor3(d)
-	zbuf := linalg.NewTensor3(d) // scratch of rhs3Packed
 	rates := make([]float64, m.Rates.Len())
 	c := newContractor(d)
 	g := make([]float64, d)
@@ -122,20 +122,12 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			mulVecAdd(dy[oV:oW], js, v, g)
 			mulSym(&jw, js, w)
 			linalg.PackSymSum(dy[oW:oM3], &jw, q)
-			if err := e.rhs3Packed(dy[oM3:oM2], zbuf, g, v, q); err != nil {
+			if err := e.rhs3Packed(dy[oM3:oM2], g, v, q); err != nil {
 				return err
 			}
 			// Σ_modes J·M3 over the non-zeros of J (JSQ has at most 3 a row): the dense sum
 			// multiplied by zeros 97 % of the time.
-			k := oM3
-			for i := 0; i < d; i++ {
-				for l := i; l < d; l++ {
-					for n := l; n < d; n++ {
-						dy[k] = modeSum(dy[k], js, m3, i, l, n)
-						k++
-					}
-				}
-			}
+			modeSumPacked(dy[oM3:oM2], js, m3)
 			s2, err := e.rhs2(v, m3)
 			if err != nil {
 				return err
@@ -215,6 +207,39 @@ func modeSum(acc float64, a *linalg.CSR, m *linalg.Tensor3, i, l, n int) float64
 		acc += a.Val[p] * md[base+int(a.Col[p])]
 	}
 	return acc
+}
+
+// modeSumPacked adds (Σ_modes A·M)_iln = Σ_b A_ib M_bln + A_lb M_ibn + A_nb M_ilb to
+// dst at the sorted triples i ≤ l ≤ n (the packing of unpackSym3), over the non-zeros of
+// A, as modeSum does entry by entry and in the same order of additions; for each (i, l)
+// the run n = l … d−1 takes the first two sums as AXPYs of contiguous rows of M (M_bl·
+// and M_ib·) and the third over rows of A against the row M_il·. O(nnz(A)·d³/6), with unit
+// strides.
+func modeSumPacked(dst []float64, a *linalg.CSR, m *linalg.Tensor3) {
+	d, md := m.N, m.Data
+	k := 0
+	for i := 0; i < d; i++ {
+		for l := i; l < d; l++ {
+			seg := dst[k : k+d-l]
+			k += d - l
+			for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
+				o := (int(a.Col[p])*d + l) * d
+				floats.AddScaled(seg, a.Val[p], md[o+l:o+d])
+			}
+			for p := a.RowPtr[l]; p < a.RowPtr[l+1]; p++ {
+				o := (i*d + int(a.Col[p])) * d
+				floats.AddScaled(seg, a.Val[p], md[o+l:o+d])
+			}
+			row := md[(i*d+l)*d : (i*d+l+1)*d]
+			for n := l; n < d; n++ {
+				acc := seg[n-l]
+				for p := a.RowPtr[n]; p < a.RowPtr[n+1]; p++ {
+					acc += a.Val[p] * row[a.Col[p]]
+				}
+				seg[n-l] = acc
+			}
+		}
+	}
 }
 
 // mulVecAdd sets dst to A·x + b for a sparse A, over its stored entries. O(nnz + rows).
