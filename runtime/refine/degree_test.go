@@ -177,9 +177,10 @@ init density { A = 0.7, B = 0.3 }
 	}
 }
 
-// TestModeSumPacked checks modeSumPacked against modeSum entry by entry on a random sparse
-// A and a random symmetric M: bit for bit (the same additions in the same order).
-func TestModeSumPacked(t *testing.T) {
+// TestModeSumSym checks modeSumSym, which reads the packed M, against modeSum on the
+// unpacked M entry by entry, on a random sparse A and a random symmetric M: bit for bit
+// (the same additions in the same order); and sym3Row against the unpacked rows.
+func TestModeSumSym(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, d := range []int{1, 2, 5, 9} {
@@ -199,7 +200,17 @@ func TestModeSumPacked(t *testing.T) {
 		}
 		unpackSym3(m, packed)
 		got := slices.Clone(packed)
-		modeSumPacked(got, ac, m)
+		off := sym3Offsets(d)
+		modeSumSym(got, ac, packed, off)
+		row := make([]float64, d)
+		for a := 0; a < d; a++ {
+			for b := 0; b < d; b++ {
+				sym3Row(row, packed, off, a, b)
+				if o := (a*d + b) * d; !slices.Equal(row, m.Data[o:o+d]) {
+					t.Errorf("d = %d: sym3Row(%d, %d) = %v, want %v", d, a, b, row, m.Data[o:o+d])
+				}
+			}
+		}
 		k := 0
 		for i := 0; i < d; i++ {
 			for l := i; l < d; l++ {

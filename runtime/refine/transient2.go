@@ -91,9 +91,27 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 	g := make([]float64, d)
 	f1 := make([]float64, d)
 	var jw, jm mat.Dense
+	// The rows M3[a, b, ·] that rhs2 reads (a, b in one Hessian block of the drift): all
+	// that a right-hand side reads of M3 in full storage when D³F = 0 (Σ_modes J·M3 reads
+	// the packed M3), so that the d³ unpacking is skipped.
+	var pairs [][2]int
+	seen := make([]bool, d*d)
+	pat := m.Drift.Pattern()
+	for i := 0; i < pat.Rows; i++ {
+		cols := pat.Col[pat.RowPtr[i]:pat.RowPtr[i+1]]
+		for _, a := range cols {
+			for _, b := range cols {
+				if a < int32(d) && b < int32(d) && !seen[int(a)*d+int(b)] {
+					seen[int(a)*d+int(b)] = true
+					pairs = append(pairs, [2]int{int(a), int(b)})
+				}
+			}
+		}
+	}
 
-	// state unpacks y and prepares an expander at x = y[:d].
-	state := func(t float64, y []float64) (*expander, error) {
+	// state unpacks y and prepares an expander at x = y[:d]; M3 in full only with full set
+	// or when D³F ≠ 0 (third reads it), else its rows of pairs.
+	state := func(t float64, y []float64, full bool) (*expander, error) {
 		loc.Densities = y[:d]
 		loc.Time = in.Time + t
 		if err := m.Drift.JacobianCSR(js, &loc); err != nil {
@@ -101,7 +119,14 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 		}
 		lna.Diffusion(m, &loc, q, rates)
 		linalg.UnpackSym(w, y[oW:oM3])
-		unpackSym3Off(m3, y[oM3:oM2], off)
+		if deg, _ := c.polynomial(m.Drift, &loc); full || deg > 2 {
+			unpackSym3Off(m3, y[oM3:oM2], off)
+		} else {
+			for _, ab := range pairs {
+				o := (ab[0]*d + ab[1]) * d
+				sym3Row(m3.Data[o:o+d], y[oM3:oM2], off, ab[0], ab[1])
+			}
+		}
 		linalg.UnpackSym(m2, y[oM2:oA])
 		if err := c.contract(g, m.Drift, &loc, w); err != nil {
 			return nil, err
@@ -113,7 +138,7 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 	prob := ode.Problem{
 		Dim: dim,
 		Func: func(t float64, y, dy []float64) error {
-			e, err := state(t, y)
+			e, err := state(t, y, false)
 			if err != nil {
 				return err
 			}
@@ -127,7 +152,7 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			}
 			// Σ_modes J·M3 over the non-zeros of J (JSQ has at most 3 a row): the dense sum
 			// multiplied by zeros 97 % of the time.
-			modeSumPacked(dy[oM3:oM2], js, m3)
+			modeSumSym(dy[oM3:oM2], js, y[oM3:oM2], off)
 			s2, err := e.rhs2(v, m3)
 			if err != nil {
 				return err
@@ -156,7 +181,7 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 		if st == nil {
 			break
 		}
-		e, serr := state(times[k], st)
+		e, serr := state(times[k], st, true)
 		if serr != nil {
 			return out, serr
 		}
@@ -209,37 +234,89 @@ func modeSum(acc float64, a *linalg.CSR, m *linalg.Tensor3, i, l, n int) float64
 	return acc
 }
 
-// modeSumPacked adds (Σ_modes A·M)_iln = Σ_b A_ib M_bln + A_lb M_ibn + A_nb M_ilb to
-// dst at the sorted triples i ≤ l ≤ n (the packing of unpackSym3), over the non-zeros of
-// A, as modeSum does entry by entry and in the same order of additions; for each (i, l)
-// the run n = l … d−1 takes the first two sums as AXPYs of contiguous rows of M (M_bl·
-// and M_ib·) and the third over rows of A against the row M_il·. O(nnz(A)·d³/6), with unit
-// strides.
-func modeSumPacked(dst []float64, a *linalg.CSR, m *linalg.Tensor3) {
-	d, md := m.N, m.Data
+// modeSumSym adds (Σ_modes A·M)_iln = Σ_b A_ib M_bln + A_lb M_ibn + A_nb M_ilb to dst at
+// the sorted triples i ≤ l ≤ n, for the symmetric M packed in mp over its sorted triples
+// (the packing of unpackSym3; off from sym3Offsets), over the non-zeros of A, as modeSum
+// does entry by entry on the unpacked M and in the same order of additions. For each
+// (i, l) the run n = l … d−1 takes the first two sums as AXPYs of runs of packed rows
+// (M_bl·, M_ib· sorted), the third over rows of A. It reads the packed M (a sixth of the
+// full tensor, which it never needs). O(nnz(A)·d³/6), with unit strides.
+func modeSumSym(dst []float64, a *linalg.CSR, mp []float64, off []int) {
+	d := a.Rows
+	at := func(x, y, z int) float64 { return mp[off[x*d+y]+z-y] } // x ≤ y ≤ z
 	k := 0
 	for i := 0; i < d; i++ {
 		for l := i; l < d; l++ {
 			seg := dst[k : k+d-l]
 			k += d - l
+			// M_bln, n = l … d−1.
 			for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
-				o := (int(a.Col[p])*d + l) * d
-				floats.AddScaled(seg, a.Val[p], md[o+l:o+d])
+				b, v := int(a.Col[p]), a.Val[p]
+				if b <= l { // (b, l, n)
+					o := off[b*d+l]
+					floats.AddScaled(seg, v, mp[o:o+d-l])
+					continue
+				}
+				for n := l; n < b; n++ { // (l, n, b)
+					seg[n-l] += v * at(l, n, b)
+				}
+				o := off[l*d+b] // (l, b, n), n ≥ b
+				floats.AddScaled(seg[b-l:], v, mp[o:o+d-b])
 			}
+			// M_ibn, n = l … d−1.
 			for p := a.RowPtr[l]; p < a.RowPtr[l+1]; p++ {
-				o := (i*d + int(a.Col[p])) * d
-				floats.AddScaled(seg, a.Val[p], md[o+l:o+d])
+				b, v := int(a.Col[p]), a.Val[p]
+				switch {
+				case b < i: // (b, i, n)
+					o := off[b*d+i] + l - i
+					floats.AddScaled(seg, v, mp[o:o+d-l])
+				case b <= l: // (i, b, n)
+					o := off[i*d+b] + l - b
+					floats.AddScaled(seg, v, mp[o:o+d-l])
+				default:
+					for n := l; n < b; n++ { // (i, n, b)
+						seg[n-l] += v * at(i, n, b)
+					}
+					o := off[i*d+b] // (i, b, n), n ≥ b
+					floats.AddScaled(seg[b-l:], v, mp[o:o+d-b])
+				}
 			}
-			row := md[(i*d+l)*d : (i*d+l+1)*d]
+			// M_ilb for the columns b of row n.
+			base := off[i*d+l] - l // M_ilb = mp[base+b] for b ≥ l
 			for n := l; n < d; n++ {
 				acc := seg[n-l]
 				for p := a.RowPtr[n]; p < a.RowPtr[n+1]; p++ {
-					acc += a.Val[p] * row[a.Col[p]]
+					b := int(a.Col[p])
+					var x float64
+					switch {
+					case b >= l:
+						x = mp[base+b]
+					case b >= i: // (i, b, l)
+						x = at(i, b, l)
+					default: // (b, i, l)
+						x = at(b, i, l)
+					}
+					acc += a.Val[p] * x
 				}
 				seg[n-l] = acc
 			}
 		}
 	}
+}
+
+// sym3Row sets dst[j] = M_abj, j = 0 … d−1, for the symmetric M packed in mp (off from
+// sym3Offsets). O(d).
+func sym3Row(dst, mp []float64, off []int, a, b int) {
+	d := len(dst)
+	x, y := min(a, b), max(a, b)
+	for j := 0; j < x; j++ { // (j, x, y)
+		dst[j] = mp[off[j*d+x]+y-x]
+	}
+	for j := x; j < y; j++ { // (x, j, y)
+		dst[j] = mp[off[x*d+j]+y-j]
+	}
+	o := off[x*d+y] - y // (x, y, j)
+	copy(dst[y:], mp[o+y:o+d])
 }
 
 // mulVecAdd sets dst to A·x + b for a sparse A, over its stored entries. O(nnz + rows).
