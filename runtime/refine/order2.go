@@ -343,12 +343,13 @@ func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*linalg.Tensor3, error
 
 // rhs3Packed sets dst[:sym3Len(d)] to R3 packed over the sorted triples i ≤ j ≤ k (the
 // order of unpackSym3): the transient system needs only the sorted triples, and its
-// right-hand side calls this once per evaluation. Z is never formed: for each (i, j) the
-// run k = j … d−1 of Z_i,jk + Z_j,ik + Z_k,ij is summed from rows of W, Q and
-// G_s = H_s·W (|block_s| rows of d for each s: (W H_s W)_pq = Σ_a W_{p,a} G_s[a][q] over the
-// columns a of the block), the rates' part Σ_t ℓ_tpℓ_tq (Dβ_t·We_s) goes to the few
-// entries of its jump pairs, and the third jump moments to theirs. Cost O(d³/6·(6 + 3·b))
-// for blocks of size b, plus O(Σ_s b_s² d) and O(transitions·jumps²·d); no d³ storage.
+// right-hand side calls this once per evaluation. Z is never formed in full (d³): for each
+// (i, j) the runs k = j … d−1 of Z_i,jk, Z_j,ik and Z_k,ij are summed from rows of W, Q
+// and G_s = H_s·W (|block_s| rows of d for each s: (W H_s W)_pq = Σ_a W_{p,a} G_s[a][q] over
+// the columns a of the block) and the rates' part Σ_t ℓ_tpℓ_tq (Dβ_t·We_s) of the jump
+// pairs (p, q), each entry with the same additions in the same order as when Z was formed
+// in full (so that the results do not move by a rounding). Cost O(d³/6·(6 + 3·b)) for
+// blocks of size b, plus O(Σ_s b_s² d) and O(transitions·jumps²·d); no d³ storage.
 func (e *expander) rhs3Packed(dst []float64, g, v []float64, q *mat.SymDense) error {
 	d := e.d
 	m := e.m
@@ -376,48 +377,8 @@ func (e *expander) rhs3Packed(dst []float64, g, v []float64, q *mat.SymDense) er
 			}
 		}
 	}
-	n := 0
-	for i := 0; i < d; i++ {
-		wi, qi := wr[i*d:(i+1)*d], qr[i*d:(i+1)*d]
-		colsI := pat.Col[pat.RowPtr[i]:pat.RowPtr[i+1]]
-		for j := i; j < d; j++ {
-			wj, qj := wr[j*d:(j+1)*d], qr[j*d:(j+1)*d]
-			seg := dst[n : n+d-j]
-			n += d - j
-			// g_i W_jk + g_j W_ik + g_k W_ij + V_i Q_jk + V_j Q_ik + V_k Q_ij.
-			gi, gj, vi, vj, wij, qij := g[i], g[j], v[i], v[j], wi[j], qi[j]
-			for x := range seg {
-				k := j + x
-				seg[x] = gi*wj[k] + gj*wi[k] + wij*g[k] + vi*qj[k] + vj*qi[k] + qij*v[k]
-			}
-			// (W H_i W)_jk + (W H_j W)_ik: rows of G_i and G_j.
-			for a, ca := range colsI {
-				if w := wj[ca]; w != 0 {
-					floats.AddScaled(seg, w, gm[goff[i]+a*d+j:goff[i]+(a+1)*d])
-				}
-			}
-			colsJ := pat.Col[pat.RowPtr[j]:pat.RowPtr[j+1]]
-			for a, ca := range colsJ {
-				if w := wi[ca]; w != 0 {
-					floats.AddScaled(seg, w, gm[goff[j]+a*d+j:goff[j]+(a+1)*d])
-				}
-			}
-			// (W H_k W)_ij = Σ_a W_{i,a} G_k[a][j], k = j … d−1.
-			for x := range seg {
-				k := j + x
-				colsK := pat.Col[pat.RowPtr[k]:pat.RowPtr[k+1]]
-				gk := gm[goff[k]:goff[k+1]]
-				acc := 0.0
-				for a, ca := range colsK {
-					acc += wi[ca] * gk[a*d+j]
-				}
-				seg[x] += acc
-			}
-		}
-	}
-	// The rates' part T_s,pq = Σ_t ℓ_tp ℓ_tq BW_ts, BW_ts = Dβ_t · W e_s, over the
-	// non-zeros of Dβ (a rate reads few densities): O(nnz·d), not O(nt·d²). T_s,pq
-	// (p ≤ q) enters R3 at the sorted (s, p, q) once for each of its positions holding s.
+	// Rates' Jacobian times W: BW_ts = Dβ_t · W e_s, over the non-zeros of Dβ (a rate reads
+	// few densities): O(nnz·d), not O(nt·d²).
 	nt := e.f.rates.Len()
 	var jr *linalg.CSR
 	if pf, ok := e.f.rates.(*plain); ok {
@@ -437,35 +398,76 @@ func (e *expander) rhs3Packed(dst []float64, g, v []float64, q *mat.SymDense) er
 	}
 	bw := &sc.bw
 	mulSym(bw, jr, e.w)
+	bwr := bw.RawMatrix()
 	sc.rates = grow(sc.rates, nt)
 	rates := sc.rates
 	if err := e.f.rates.Eval(rates, e.in); err != nil {
 		return err
 	}
-	bwr := bw.RawMatrix()
-	for t, tr := range m.IR.Transitions {
-		bt := bwr.Data[t*bwr.Stride : t*bwr.Stride+d]
-		for _, up := range tr.Jump {
-			for _, uq := range tr.Jump {
-				p, qq := up.Species, uq.Species
-				if p > qq {
-					continue
+	// The jump pairs (p, q), p ≤ q, and for each its terms ℓ_tpℓ_tq in the order of the
+	// transitions and jumps: T_s,pq = Σ over them of ℓ_tpℓ_tq·BW_ts.
+	jp := sc.jumpPairs(m, d)
+	// z(s, p, q) = Z_s,pq (p ≤ q) for one entry, as it was formed in full: the g and V
+	// terms, then the block of H_s, then the rates' terms.
+	z := func(s, p, qq int) float64 {
+		x := g[s]*wr[p*d+qq] + qr[p*d+qq]*v[s]
+		cols := pat.Col[pat.RowPtr[s]:pat.RowPtr[s+1]]
+		gs := gm[goff[s]:goff[s+1]]
+		for a, ca := range cols {
+			if w := wr[int(ca)*d+p]; w != 0 {
+				x += w * gs[a*d+qq]
+			}
+		}
+		if t := jp.idx[p*d+qq]; t >= 0 {
+			for _, c := range jp.terms[jp.off[t]:jp.off[t+1]] {
+				x += c.f * bwr.Data[c.t*bwr.Stride+s]
+			}
+		}
+		return x
+	}
+	sc.z1, sc.z2 = grow(sc.z1, d), grow(sc.z2, d)
+	z1, z2 := sc.z1, sc.z2
+	n := 0
+	for i := 0; i < d; i++ {
+		wi, qi := wr[i*d:(i+1)*d], qr[i*d:(i+1)*d]
+		colsI := pat.Col[pat.RowPtr[i]:pat.RowPtr[i+1]]
+		for j := i; j < d; j++ {
+			wj, qj := wr[j*d:(j+1)*d], qr[j*d:(j+1)*d]
+			seg := dst[n : n+d-j]
+			n += d - j
+			// Z_i,jk and Z_j,ik for k = j … d−1 as runs.
+			r1, r2 := z1[:d-j], z2[:d-j]
+			gi, gj, vi, vj := g[i], g[j], v[i], v[j]
+			for x := range r1 {
+				k := j + x
+				r1[x] = gi*wj[k] + qj[k]*vi
+				r2[x] = gj*wi[k] + qi[k]*vj
+			}
+			for a, ca := range colsI {
+				if w := wr[int(ca)*d+j]; w != 0 {
+					floats.AddScaled(r1, w, gm[goff[i]+a*d+j:goff[i]+(a+1)*d])
 				}
-				f := float64(up.Delta * uq.Delta)
-				for s, x := range bt {
-					if x == 0 {
-						continue
-					}
-					mult := 1.0
-					if s == p {
-						mult++
-					}
-					if s == qq {
-						mult++
-					}
-					a, b, c := sort3(s, p, qq)
-					dst[sym3Index(d, a, b, c)] += mult * f * x
+			}
+			colsJ := pat.Col[pat.RowPtr[j]:pat.RowPtr[j+1]]
+			for a, ca := range colsJ {
+				if w := wr[int(ca)*d+i]; w != 0 {
+					floats.AddScaled(r2, w, gm[goff[j]+a*d+j:goff[j]+(a+1)*d])
 				}
+			}
+			for _, pr := range [2]struct {
+				r    []float64
+				s, p int
+			}{{r1, i, j}, {r2, j, i}} {
+				for k := j; k < d; k++ {
+					if t := jp.idx[pr.p*d+k]; t >= 0 {
+						for _, c := range jp.terms[jp.off[t]:jp.off[t+1]] {
+							pr.r[k-j] += c.f * bwr.Data[c.t*bwr.Stride+pr.s]
+						}
+					}
+				}
+			}
+			for x := range seg {
+				seg[x] = r1[x] + r2[x] + z(j+x, i, j)
 			}
 		}
 	}
@@ -483,6 +485,59 @@ func (e *expander) rhs3Packed(dst []float64, g, v []float64, q *mat.SymDense) er
 		}
 	}
 	return nil
+}
+
+// jumpPairs lists, for the model's transitions, the ordered pairs of jumps (ℓ_p, ℓ_q) with
+// p ≤ q: for each pair (p, q) the terms (t, ℓ_tp·ℓ_tq) in the order of the transitions and
+// of their jumps, terms[off[idx[p·d+q]] : off[idx[p·d+q]+1]] (idx −1 for no term).
+type jumpPairs struct {
+	of    *runtime.Model
+	idx   []int
+	off   []int
+	terms []struct {
+		t int
+		f float64
+	}
+}
+
+// jumpPairs returns the jump pairs of m (built once per model). O(d² + transitions·jumps²).
+func (sc *scratch) jumpPairs(m *runtime.Model, d int) *jumpPairs {
+	jp := &sc.jp
+	if jp.of == m {
+		return jp
+	}
+	jp.of = m
+	jp.idx = make([]int, d*d)
+	for i := range jp.idx {
+		jp.idx[i] = -1
+	}
+	type term = struct {
+		t int
+		f float64
+	}
+	var keys []int
+	byKey := map[int][]term{}
+	for t, tr := range m.IR.Transitions {
+		for _, up := range tr.Jump {
+			for _, uq := range tr.Jump {
+				if p, q := up.Species, uq.Species; p <= q {
+					key := p*d + q
+					if _, ok := byKey[key]; !ok {
+						keys = append(keys, key)
+					}
+					byKey[key] = append(byKey[key], term{t, float64(up.Delta * uq.Delta)})
+				}
+			}
+		}
+	}
+	jp.off = []int{0}
+	jp.terms = nil
+	for n, key := range keys {
+		jp.idx[key] = n
+		jp.terms = append(jp.terms, byKey[key]...)
+		jp.off = append(jp.off, len(jp.terms))
+	}
+	return jp
 }
 
 // sort3 returns a, b, c in increasing order. O(1).
@@ -782,8 +837,9 @@ func (e *expander) observables2(v []float64, mo *moments2) ([]float64, error) {
 // system then allocates only its results.
 type scratch struct {
 	wr, qr, rates, f1, dv, r2, b1 []float64
-	gm                            []float64 // G_s = H_s·W of rhs3Packed
+	gm, z1, z2                    []float64 // G_s = H_s·W and runs of Z of rhs3Packed
 	goff                          []int
+	jp                            jumpPairs
 	jr, bw, u, k, kw, j1, j1w     mat.Dense
 	jrCSR                         *linalg.CSR // Dβ over its pattern, for the field jrOf
 	jrOf                          *plain
