@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
@@ -407,23 +409,20 @@ func (e *expander) rhs3Packed(dst []float64, g, v []float64, q *mat.SymDense) er
 	// The jump pairs (p, q), p ≤ q, and for each its terms ℓ_tpℓ_tq in the order of the
 	// transitions and jumps: T_s,pq = Σ over them of ℓ_tpℓ_tq·BW_ts.
 	jp := sc.jumpPairs(m, d)
-	// z(s, p, q) = Z_s,pq (p ≤ q) for one entry, as it was formed in full: the g and V
-	// terms, then the block of H_s, then the rates' terms.
-	z := func(s, p, qq int) float64 {
-		x := g[s]*wr[p*d+qq] + qr[p*d+qq]*v[s]
-		cols := pat.Col[pat.RowPtr[s]:pat.RowPtr[s+1]]
-		gs := gm[goff[s]:goff[s+1]]
-		for a, ca := range cols {
-			if w := wr[int(ca)*d+p]; w != 0 {
-				x += w * gs[a*d+qq]
+	// Gᵀ for the runs of Z_k,ij over k: gt[(q·d + s)·bmax + a] = G_s[a][q].
+	bmax := 0
+	for s := 0; s < d; s++ {
+		bmax = max(bmax, pat.RowPtr[s+1]-pat.RowPtr[s])
+	}
+	sc.gt = grow(sc.gt, d*d*bmax)
+	gt := sc.gt
+	for s := 0; s < d; s++ {
+		for a := 0; a < pat.RowPtr[s+1]-pat.RowPtr[s]; a++ {
+			row := gm[goff[s]+a*d : goff[s]+(a+1)*d]
+			for qq, x := range row {
+				gt[(qq*d+s)*bmax+a] = x
 			}
 		}
-		if t := jp.idx[p*d+qq]; t >= 0 {
-			for _, c := range jp.terms[jp.off[t]:jp.off[t+1]] {
-				x += c.f * bwr.Data[c.t*bwr.Stride+s]
-			}
-		}
-		return x
 	}
 	sc.z1, sc.z2 = grow(sc.z1, d), grow(sc.z2, d)
 	z1, z2 := sc.z1, sc.z2
@@ -435,7 +434,8 @@ func (e *expander) rhs3Packed(dst []float64, g, v []float64, q *mat.SymDense) er
 			wj, qj := wr[j*d:(j+1)*d], qr[j*d:(j+1)*d]
 			seg := dst[n : n+d-j]
 			n += d - j
-			// Z_i,jk and Z_j,ik for k = j … d−1 as runs.
+			// Z_i,jk and Z_j,ik for k = j … d−1 as runs, each entry as Z was formed in
+			// full: the g and V terms, then the block of H_s, then the rates' terms.
 			r1, r2 := z1[:d-j], z2[:d-j]
 			gi, gj, vi, vj := g[i], g[j], v[i], v[j]
 			for x := range r1 {
@@ -454,20 +454,27 @@ func (e *expander) rhs3Packed(dst []float64, g, v []float64, q *mat.SymDense) er
 					floats.AddScaled(r2, w, gm[goff[j]+a*d+j:goff[j]+(a+1)*d])
 				}
 			}
-			for _, pr := range [2]struct {
-				r    []float64
-				s, p int
-			}{{r1, i, j}, {r2, j, i}} {
-				for k := j; k < d; k++ {
-					if t := jp.idx[pr.p*d+k]; t >= 0 {
-						for _, c := range jp.terms[jp.off[t]:jp.off[t+1]] {
-							pr.r[k-j] += c.f * bwr.Data[c.t*bwr.Stride+pr.s]
-						}
+			jp.addRuns(r1, bwr, j, j, i) // pairs (j, k), s = i
+			jp.addRuns(r2, bwr, i, j, j) // pairs (i, k), s = j
+			// Z_k,ij entry by entry, with the sums of the two runs.
+			wij, qij := wi[j], qi[j]
+			t3 := jp.idx[i*d+j]
+			for x := range seg {
+				k := j + x
+				z := g[k]*wij + qij*v[k]
+				cols := pat.Col[pat.RowPtr[k]:pat.RowPtr[k+1]]
+				gk := gt[(j*d+k)*bmax : (j*d+k+1)*bmax]
+				for a, ca := range cols {
+					if w := wi[ca]; w != 0 { // W_{ca,i}
+						z += w * gk[a]
 					}
 				}
-			}
-			for x := range seg {
-				seg[x] = r1[x] + r2[x] + z(j+x, i, j)
+				if t3 >= 0 {
+					for _, c := range jp.terms[jp.off[t3]:jp.off[t3+1]] {
+						z += c.f * bwr.Data[c.t*bwr.Stride+k]
+					}
+				}
+				seg[x] = r1[x] + r2[x] + z
 			}
 		}
 	}
@@ -493,6 +500,7 @@ func (e *expander) rhs3Packed(dst []float64, g, v []float64, q *mat.SymDense) er
 type jumpPairs struct {
 	of    *runtime.Model
 	idx   []int
+	byP   [][]int // byP[p]: the q of the pairs (p, q), increasing
 	off   []int
 	terms []struct {
 		t int
@@ -532,12 +540,32 @@ func (sc *scratch) jumpPairs(m *runtime.Model, d int) *jumpPairs {
 	}
 	jp.off = []int{0}
 	jp.terms = nil
+	jp.byP = make([][]int, d)
 	for n, key := range keys {
 		jp.idx[key] = n
 		jp.terms = append(jp.terms, byKey[key]...)
 		jp.off = append(jp.off, len(jp.terms))
+		jp.byP[key/d] = append(jp.byP[key/d], key%d)
+	}
+	for _, qs := range jp.byP {
+		slices.Sort(qs)
 	}
 	return jp
+}
+
+// addRuns adds to r[k−j], k = j … j+len(r)−1, the rates' terms of Z_s,pk: for each pair
+// (p, k), Σ ℓ_tpℓ_tk·BW_ts over its terms in order. O(pairs of p + terms).
+func (jp *jumpPairs) addRuns(r []float64, bw blas64.General, p, j, s int) {
+	d := len(jp.byP)
+	for _, k := range jp.byP[p] {
+		if k < j || k >= j+len(r) {
+			continue
+		}
+		t := jp.idx[p*d+k]
+		for _, c := range jp.terms[jp.off[t]:jp.off[t+1]] {
+			r[k-j] += c.f * bw.Data[c.t*bw.Stride+s]
+		}
+	}
 }
 
 // sort3 returns a, b, c in increasing order. O(1).
@@ -837,7 +865,7 @@ func (e *expander) observables2(v []float64, mo *moments2) ([]float64, error) {
 // system then allocates only its results.
 type scratch struct {
 	wr, qr, rates, f1, dv, r2, b1 []float64
-	gm, z1, z2                    []float64 // G_s = H_s·W and runs of Z of rhs3Packed
+	gm, gt, z1, z2                []float64 // G_s = H_s·W, Gᵀ and runs of Z of rhs3Packed
 	goff                          []int
 	jp                            jumpPairs
 	jr, bw, u, k, kw, j1, j1w     mat.Dense
