@@ -65,9 +65,12 @@ func unpackSym3Off(t *linalg.Tensor3, src []float64, off []int) {
 //	Ṁ3 = Σ_modes J·M3 + R3,  Ṁ2 = J M2 + M2 Jᵀ + S2,  Ȧ = J A + b₂,
 //
 // with g, R3, S2 and b₂ as in the stationary equations, all at x(t). The unknowns number
-// 3d + d(d+1) + d(d+1)(d+2)/6; each right-hand side costs O(d⁴) (Σ_modes J·M3 and the
-// slice eigendecompositions of the third-derivative contraction) plus the jet sweeps of
-// expander.third and expander.fourthWW.
+// 3d + d(d+1) + d(d+1)(d+2)/6; each right-hand side costs O(nnz(J)·d³/6) for Σ_modes J·M3
+// over the packed M3 and O(b·d³/6) for R3 (b the size of the drift's Hessian blocks), plus
+// the jet sweeps of expander.third and expander.fourthWW, which a drift of polynomial
+// degree ≤ 2 (≤ 3) does without (D³F = 0, D⁴F = 0), and the Hessian sweeps, done once per
+// run for a drift and rates that are single quadratics (constant Hessians). M3 is unpacked
+// in full (d³) only when D³F ≠ 0 and at the output times.
 func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []float64, s *Settings) (*TransientResult, error) {
 	d := m.Dim()
 	if len(in.Densities) != d {
