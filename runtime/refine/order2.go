@@ -399,7 +399,7 @@ func (e *expander) rhs3Packed(dst []float64, g, v []float64, q *mat.SymDense) er
 		jr = linalg.FromDense(jd)
 	}
 	bw := &sc.bw
-	mulSym(bw, jr, e.w)
+	mulSymRows(bw, jr, wr, d)
 	bwr := bw.RawMatrix()
 	sc.rates = grow(sc.rates, nt)
 	rates := sc.rates

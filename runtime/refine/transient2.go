@@ -96,6 +96,7 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 	g := make([]float64, d)
 	f1 := make([]float64, d)
 	var jw, jm mat.Dense
+	var wrows, m2rows []float64 // full rows of W and M2
 	// The rows M3[a, b, ·] that rhs2 reads (a, b in one Hessian block of the drift): all
 	// that a right-hand side reads of M3 in full storage when D³F = 0 (Σ_modes J·M3 reads
 	// the packed M3), so that the d³ unpacking is skipped.
@@ -159,7 +160,8 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			// of the trajectory that a different rounding moves).
 			mat.NewVecDense(d, dy[oV:oW]).MulVec(jd, mat.NewVecDense(d, v))
 			add(dy[oV:oW], g)
-			mulSym(&jw, js, w)
+			wrows = fullRowsTo(wrows, w)
+			mulSymRows(&jw, js, wrows, d)
 			linalg.PackSymSum(dy[oW:oM3], &jw, q)
 			if err := e.rhs3Packed(dy[oM3:oM2], g, v, q); err != nil {
 				return err
@@ -171,7 +173,8 @@ func transient2(ctx context.Context, m *runtime.Model, in *ir.Inputs, times []fl
 			if err != nil {
 				return err
 			}
-			mulSym(&jm, js, m2)
+			m2rows = fullRowsTo(m2rows, m2)
+			mulSymRows(&jm, js, m2rows, d)
 			linalg.PackSymSum(dy[oM2:oA], &jm, s2)
 			b2, err := e.rhs1(v, m2, m3)
 			if err != nil {
@@ -337,9 +340,16 @@ func sym3Row(dst, mp []float64, off []int, a, b int) {
 }
 
 // mulSym sets dst (resized) to A·S for a sparse A and a symmetric S, over the non-zeros
-// of A.
+// of A. O(nnz(A)·n), plus O(n²) to expand S's rows.
 func mulSym(dst *mat.Dense, a *linalg.CSR, sym *mat.SymDense) {
 	n := sym.SymmetricDim()
+	mulSymRows(dst, a, fullRowsTo(nil, sym), n)
+}
+
+// mulSymRows is mulSym with S given by its full rows (row-major n×n, fullRowsTo): row i
+// of the product gains x·S_c· for each entry x = A_ic, in the order of A's entries.
+// O(nnz(A)·n).
+func mulSymRows(dst *mat.Dense, a *linalg.CSR, rows []float64, n int) {
 	if dr, dc := dst.Dims(); dr != a.Rows || dc != n {
 		dst.ReuseAs(a.Rows, n)
 	}
@@ -348,10 +358,8 @@ func mulSym(dst *mat.Dense, a *linalg.CSR, sym *mat.SymDense) {
 	for i := 0; i < a.Rows; i++ {
 		out := raw.Data[i*raw.Stride : i*raw.Stride+n]
 		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
-			x, c := a.Val[p], int(a.Col[p])
-			for s := range out {
-				out[s] += x * sym.At(c, s)
-			}
+			c := int(a.Col[p])
+			floats.AddScaled(out, a.Val[p], rows[c*n:(c+1)*n])
 		}
 	}
 }
