@@ -5,19 +5,10 @@ import (
 	"github.com/mfcproject/mfc/stdlib"
 )
 
-// Unbounded is the degree Degree reports for an output that is not a polynomial of bounded
+// Unbounded is the degree Polynomial reports for an output that is not a polynomial of bounded
 // degree in the variables (a smooth built-in of a varying argument, a varying exponent, a
 // quotient by a varying denominator, a power with a non-integer or negative exponent).
 const Unbounded = 1 << 30
-
-// Degree returns an upper bound on the polynomial degree in the variables of every output
-// of jac's tape at in: the largest degree of the outputs, with Unbounded for an output
-// that is not a polynomial there (Polynomial, first result). Cost: one evaluation of the
-// tape and one pass over it, O(len(tape.Args)).
-func Degree(jac *Jacobian, ws *Workspace, in *ir.Inputs) int {
-	deg, _ := Polynomial(jac, ws, in)
-	return deg
-}
 
 // Polynomial returns an upper bound deg on the polynomial degree in the variables of every
 // output of jac's tape at in (Unbounded for an output that is not a polynomial there), and

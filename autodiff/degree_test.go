@@ -91,7 +91,7 @@ func TestDegreeJets(t *testing.T) {
 				mustNil(t, Jet(jet, MaxOrder, ws, r.in, dir))
 				for q := deg + 1; q <= MaxOrder; q++ {
 					if jet[q] != 0 {
-						t.Fatalf("trial %d: %s has Degree %d but jet coefficient %d = %g",
+						t.Fatalf("trial %d: %s has degree %d (Polynomial) but jet coefficient %d = %g",
 							trial, short(r.g.String(tape.Node[tape.Out[0]], nil)), deg, q, jet[q])
 					}
 				}
@@ -113,6 +113,6 @@ func TestDegreeJets(t *testing.T) {
 	}
 	t.Logf("%d outputs of degree < %d, %d with the bound attained, %d global", poly, MaxOrder, tight, globals)
 	if poly < 100 || tight < poly*3/4 || globals < poly/2 || globals == poly {
-		t.Errorf("%d polynomial outputs, %d tight: the test does not exercise Degree", poly, tight)
+		t.Errorf("%d polynomial outputs, %d tight: the test does not exercise Polynomial", poly, tight)
 	}
 }

@@ -694,7 +694,7 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 }
 
 // degree returns an upper bound on the polynomial degree of f in the densities at in
-// (autodiff.Degree) for a model field, autodiff.Unbounded for the others: the derivatives
+// (autodiff.Polynomial) for a model field, autodiff.Unbounded for the others: the derivatives
 // above it are exactly 0, and the contractions that would sweep for them are skipped.
 // O(tape).
 func degree(f field, in *ir.Inputs) int {
