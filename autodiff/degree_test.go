@@ -59,7 +59,7 @@ func TestDegreeTable(t *testing.T) {
 	}
 }
 
-// TestDegreeJets checks the promise of Degree on random graphs: for every output of finite
+// TestDegreeJets checks the promise of Polynomial on random graphs: for every output of finite
 // degree g (each compiled alone), the jet coefficients of orders g+1 … 5 along random
 // directions are exactly 0, and the one of order g is not 0 along some direction unless
 // g = 0 or the bound is not tight (counted: a selection bounds by its larger branch, so
