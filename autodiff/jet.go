@@ -19,11 +19,13 @@ type Workspace struct {
 	der   []float64 // slot derivative coefficients 1..K, stride K
 	k     int       // stride of der in the last sweep
 
-	ind  []float64 // indicator of colours; all zero between uses
-	comb []float64 // combined direction of a polarization term
-	acc  []float64 // a vector over outputs
-	sum  []float64 // a vector over outputs
-	pair []float64 // colour-pair vectors of the Hessian, grown on first use
+	ind   []float64 // indicator of colours; all zero between uses
+	comb  []float64 // combined direction of a polarization term
+	acc   []float64 // a vector over outputs
+	sum   []float64 // a vector over outputs
+	pair  []float64 // colour-pair vectors of the Hessian, grown on first use
+	deg   []int     // slot degrees of Polynomial, grown on first use
+	piece []uint8   // slot flags of Polynomial
 }
 
 // NewWorkspace returns a workspace for derivatives of the outputs of t with respect to

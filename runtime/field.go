@@ -21,18 +21,23 @@ type Field struct {
 	vals []float64
 	jac  *autodiff.Jacobian
 	ws   *autodiff.Workspace
+	time bool // the tape reads t
 }
 
 // NewField compiles the nodes outs of g as a field over the d density leaves.
 func NewField(g *ir.Graph, outs []ir.NodeID, d int) *Field {
 	t := g.Compile(outs)
 	jac := autodiff.NewJacobian(t, autodiff.Densities(d))
-	return &Field{tape: t, vals: make([]float64, t.Len()), jac: jac, ws: jac.NewWorkspace()}
+	f := &Field{tape: t, vals: make([]float64, t.Len()), jac: jac, ws: jac.NewWorkspace()}
+	for _, ins := range t.Code {
+		f.time = f.time || ins.Op == ir.OpTime
+	}
+	return f
 }
 
 // Clone returns a copy with its own buffers.
 func (f *Field) Clone() *Field {
-	return &Field{tape: f.tape, vals: make([]float64, len(f.vals)), jac: f.jac, ws: f.jac.NewWorkspace()}
+	return &Field{tape: f.tape, vals: make([]float64, len(f.vals)), jac: f.jac, ws: f.jac.NewWorkspace(), time: f.time}
 }
 
 // Len returns the number of outputs.
@@ -149,3 +154,17 @@ func (f *Field) NewBlocks() *autodiff.Blocks { return f.jac.NewBlocks() }
 func (f *Field) HessianBlocks(dst *autodiff.Blocks, in *ir.Inputs) error {
 	return autodiff.HessianBlocks(dst, f.jac, f.ws, in)
 }
+
+// Polynomial returns an upper bound on the polynomial degree in the densities of every
+// output at in (autodiff.Unbounded for an output that is not a polynomial there) and
+// whether the outputs are single polynomials in the densities (no branch or step taken by
+// them), so that their derivatives of that order do not depend on the densities
+// (autodiff.Polynomial). Derivatives of higher orders are exactly 0. Both depend on the
+// inputs other than the densities only. Cost: one evaluation and one pass over the tape.
+func (f *Field) Polynomial(in *ir.Inputs) (degree int, global bool) {
+	return autodiff.Polynomial(f.jac, f.ws, in)
+}
+
+// ReadsTime reports whether the field depends on the time t of its inputs (an autonomous
+// field does not). O(1).
+func (f *Field) ReadsTime() bool { return f.time }

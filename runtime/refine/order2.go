@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
@@ -43,19 +44,25 @@ type expander struct {
 }
 
 func newExpander(m *runtime.Model, in *ir.Inputs, w *mat.SymDense, c *contractor) (*expander, error) {
-	e := &expander{m: m, in: in, d: m.Dim(), c: c, w: w, f: plainFields(m), dir: make([]float64, m.Dim())}
+	if c.fieldsOf != m {
+		c.fields, c.fieldsOf = plainFields(m), m
+	}
+	e := &expander{m: m, in: in, d: m.Dim(), c: c, w: w, f: c.fields, dir: make([]float64, m.Dim())}
 	if c.w != w {
 		if err := c.decompose(w); err != nil {
 			return nil, err
 		}
 	}
 	// The drift's blocks at this point, shared with the contractor's contractions there
-	// (one set of colour sweeps); copied, since the contractor may move to another point.
+	// (one set of colour sweeps); copied, since the contractor may move to another point,
+	// into the contractor's buffer for them: an expander's blocks hold until the next
+	// newExpander with the same contractor.
 	hb, err := c.hessianBlocks(m.Drift, in)
 	if err != nil {
 		return nil, err
 	}
-	e.hb = &autodiff.Blocks{Pattern: hb.Pattern, Off: hb.Off, Val: slices.Clone(hb.Val)}
+	c.hbVal = append(c.hbVal[:0], hb.Val...)
+	e.hb = &autodiff.Blocks{Pattern: hb.Pattern, Off: hb.Off, Val: c.hbVal}
 	return e, nil
 }
 
@@ -82,6 +89,9 @@ func (e *expander) third(dst []float64, f field, m3 *linalg.Tensor3) error {
 	d, n := e.d, f.Len()
 	for i := range dst {
 		dst[i] = 0
+	}
+	if e.degree(f) <= 2 { // D³f = 0: the sweeps would give exact zeros
+		return nil
 	}
 	// Slice c contributes only to the outputs that depend on x_c, and to those only through
 	// their own variables: the slice is restricted to the union U of these (a few indices
@@ -217,6 +227,9 @@ func (e *expander) fourthWW(dst []float64, f field) error {
 	for i := range dst {
 		dst[i] = 0
 	}
+	if e.degree(f) <= 3 { // D⁴f = 0
+		return nil
+	}
 	// A model field with few Hessian colours is contracted from the colour lattice
 	// (autodiff.FourthContractWW: C(C+3, 4) jets) when that takes fewer sweeps than the
 	// r² of the eigendecomposition; W enters as it is, so signed W needs nothing special.
@@ -322,94 +335,146 @@ func (e *expander) hessContract(dst []float64, s mat.Symmetric) {
 func (e *expander) rhs3(g, v []float64, q *mat.SymDense) (*linalg.Tensor3, error) {
 	d := e.d
 	packed := make([]float64, sym3Len(d))
-	z := linalg.NewTensor3(d)
-	if err := e.rhs3Packed(packed, z, g, v, q); err != nil {
+	if err := e.rhs3Packed(packed, g, v, q); err != nil {
 		return nil, err
 	}
-	unpackSym3(z, packed) // the scratch is free again: R3 goes there
+	z := linalg.NewTensor3(d)
+	unpackSym3(z, packed)
 	return z, nil
 }
 
 // rhs3Packed sets dst[:sym3Len(d)] to R3 packed over the sorted triples i ≤ j ≤ k (the
-// order of unpackSym3), using z (d×d×d, overwritten) as scratch: the transient system
-// needs only the sorted triples, and its right-hand side calls this once per evaluation
-// without allocating tensors. O(d³) plus O(Σ_s |block_s|·d²) for the W H_s W terms.
-func (e *expander) rhs3Packed(dst []float64, z *linalg.Tensor3, g, v []float64, q *mat.SymDense) error {
+// order of unpackSym3): the transient system needs only the sorted triples, and its
+// right-hand side calls this once per evaluation. Z is never formed in full (d³): for each
+// (i, j) the runs k = j … d−1 of Z_i,jk, Z_j,ik and Z_k,ij are summed from rows of W, Q
+// and G_s = H_s·W (|block_s| rows of d for each s: (W H_s W)_pq = Σ_a W_{p,a} G_s[a][q] over
+// the columns a of the block) and the rates' part Σ_t ℓ_tpℓ_tq (Dβ_t·We_s) of the jump
+// pairs (p, q), each entry with the same additions in the same order as when Z was formed
+// in full (so that the results do not move by a rounding). Cost O(d³/6·(6 + 3·b)) for
+// blocks of size b, plus O(Σ_s b_s² d) and O(transitions·jumps²·d); no d³ storage.
+func (e *expander) rhs3Packed(dst []float64, g, v []float64, q *mat.SymDense) error {
 	d := e.d
 	m := e.m
-	wr, qr := fullRows(e.w), fullRows(q)
-	zd := z.Data
-	for s := 0; s < d; s++ {
-		for p := 0; p < d; p++ {
-			row, wp, qp := zd[(s*d+p)*d:(s*d+p+1)*d], wr[p*d:(p+1)*d], qr[p*d:(p+1)*d]
-			gs, vs := g[s], v[s]
-			for qq := range row {
-				row[qq] = gs*wp[qq] + qp[qq]*vs
-			}
-		}
-	}
-	// (W H_s W)_pq over the block of H_s: G[a][q] = Σ_b H_sab W_bq, then Σ_a W_ap G[a][q].
+	sc := &e.c.s
+	sc.wr, sc.qr = fullRowsTo(sc.wr, e.w), fullRowsTo(sc.qr, q)
+	wr, qr := sc.wr, sc.qr
+	// G_s = H_s·W over the block of H_s: gm[goff[s]+a·d : …+d] = Σ_b H_sab W_b·.
 	pat := e.hb.Pattern
-	var gm []float64
+	sc.goff = growInts(sc.goff, d+1)
+	goff := sc.goff
+	for s := 0; s < d; s++ {
+		goff[s+1] = goff[s] + (pat.RowPtr[s+1]-pat.RowPtr[s])*d
+	}
+	sc.gm = grow(sc.gm, goff[d])
+	gm := sc.gm
 	for s := 0; s < d; s++ {
 		cols := pat.Col[pat.RowPtr[s]:pat.RowPtr[s+1]]
-		if len(cols) == 0 {
-			continue
-		}
 		blk := e.hb.Val[e.hb.Off[s]:e.hb.Off[s+1]]
-		if cap(gm) < len(cols)*d {
-			gm = make([]float64, len(cols)*d)
-		}
-		gm = gm[:len(cols)*d]
-		clear(gm)
 		for a := range cols {
+			row := gm[goff[s]+a*d : goff[s]+(a+1)*d]
 			for b, cb := range cols {
 				if h := blk[a*len(cols)+b]; h != 0 {
-					floats.AddScaled(gm[a*d:(a+1)*d], h, wr[int(cb)*d:(int(cb)+1)*d])
-				}
-			}
-		}
-		for a, ca := range cols {
-			wa := wr[int(ca)*d : (int(ca)+1)*d]
-			for p, wp := range wa {
-				if wp != 0 {
-					floats.AddScaled(zd[(s*d+p)*d:(s*d+p+1)*d], wp, gm[a*d:(a+1)*d])
+					floats.AddScaled(row, h, wr[int(cb)*d:(int(cb)+1)*d])
 				}
 			}
 		}
 	}
-	// Rates' Jacobian times W: BW_ts = Dβ_t · W e_s.
+	// Rates' Jacobian times W: BW_ts = Dβ_t · W e_s, over the non-zeros of Dβ (a rate reads
+	// few densities): O(nnz·d), not O(nt·d²).
 	nt := e.f.rates.Len()
-	jr := mat.NewDense(nt, d, nil)
-	if err := e.f.rates.Jacobian(jr, e.in); err != nil {
-		return err
+	var jr *linalg.CSR
+	if pf, ok := e.f.rates.(*plain); ok {
+		if sc.jrOf != pf {
+			sc.jrCSR, sc.jrOf = pf.NewCSR(), pf
+		}
+		jr = sc.jrCSR
+		if err := pf.JacobianCSR(jr, e.in); err != nil {
+			return err
+		}
+	} else {
+		jd := sized(&sc.jr, nt, d)
+		if err := e.f.rates.Jacobian(jd, e.in); err != nil {
+			return err
+		}
+		jr = linalg.FromDense(jd)
 	}
-	// Over the non-zeros of Dβ (a rate reads few densities): O(nnz·d), not O(nt·d²).
-	var bw mat.Dense
-	mulSym(&bw, linalg.FromDense(jr), e.w)
-	rates := make([]float64, nt)
+	bw := &sc.bw
+	mulSymRows(bw, jr, wr, d)
+	bwr := bw.RawMatrix()
+	sc.rates = grow(sc.rates, nt)
+	rates := sc.rates
 	if err := e.f.rates.Eval(rates, e.in); err != nil {
 		return err
 	}
-	bwr := bw.RawMatrix()
-	for t, tr := range m.IR.Transitions {
-		for _, up := range tr.Jump {
-			for _, uq := range tr.Jump {
-				f := float64(up.Delta * uq.Delta)
-				for s := 0; s < d; s++ {
-					zd[(s*d+up.Species)*d+uq.Species] += f * bwr.Data[t*bwr.Stride+s]
-				}
+	// The jump pairs (p, q), p ≤ q, and for each its terms ℓ_tpℓ_tq in the order of the
+	// transitions and jumps: T_s,pq = Σ over them of ℓ_tpℓ_tq·BW_ts.
+	jp := sc.jumpPairs(m, d)
+	// Gᵀ for the runs of Z_k,ij over k: gt[(q·d + s)·bmax + a] = G_s[a][q].
+	bmax := 0
+	for s := 0; s < d; s++ {
+		bmax = max(bmax, pat.RowPtr[s+1]-pat.RowPtr[s])
+	}
+	sc.gt = grow(sc.gt, d*d*bmax)
+	gt := sc.gt
+	for s := 0; s < d; s++ {
+		for a := 0; a < pat.RowPtr[s+1]-pat.RowPtr[s]; a++ {
+			row := gm[goff[s]+a*d : goff[s]+(a+1)*d]
+			for qq, x := range row {
+				gt[(qq*d+s)*bmax+a] = x
 			}
 		}
 	}
-	// Symmetrise: z_spq is symmetric in p, q, so z_ijk + z_jik + z_kij is symmetric.
+	sc.z1, sc.z2 = grow(sc.z1, d), grow(sc.z2, d)
+	z1, z2 := sc.z1, sc.z2
 	n := 0
 	for i := 0; i < d; i++ {
+		wi, qi := wr[i*d:(i+1)*d], qr[i*d:(i+1)*d]
+		colsI := pat.Col[pat.RowPtr[i]:pat.RowPtr[i+1]]
 		for j := i; j < d; j++ {
-			zij, zji := zd[(i*d+j)*d:(i*d+j+1)*d], zd[(j*d+i)*d:(j*d+i+1)*d]
-			for k := j; k < d; k++ {
-				dst[n] = zij[k] + zji[k] + zd[(k*d+i)*d+j]
-				n++
+			wj, qj := wr[j*d:(j+1)*d], qr[j*d:(j+1)*d]
+			seg := dst[n : n+d-j]
+			n += d - j
+			// Z_i,jk and Z_j,ik for k = j … d−1 as runs, each entry as Z was formed in
+			// full: the g and V terms, then the block of H_s, then the rates' terms.
+			r1, r2 := z1[:d-j], z2[:d-j]
+			gi, gj, vi, vj := g[i], g[j], v[i], v[j]
+			for x := range r1 {
+				k := j + x
+				r1[x] = gi*wj[k] + qj[k]*vi
+				r2[x] = gj*wi[k] + qi[k]*vj
+			}
+			for a, ca := range colsI {
+				if w := wr[int(ca)*d+j]; w != 0 {
+					floats.AddScaled(r1, w, gm[goff[i]+a*d+j:goff[i]+(a+1)*d])
+				}
+			}
+			colsJ := pat.Col[pat.RowPtr[j]:pat.RowPtr[j+1]]
+			for a, ca := range colsJ {
+				if w := wr[int(ca)*d+i]; w != 0 {
+					floats.AddScaled(r2, w, gm[goff[j]+a*d+j:goff[j]+(a+1)*d])
+				}
+			}
+			jp.addRuns(r1, bwr, j, j, i) // pairs (j, k), s = i
+			jp.addRuns(r2, bwr, i, j, j) // pairs (i, k), s = j
+			// Z_k,ij entry by entry, with the sums of the two runs.
+			wij, qij := wi[j], qi[j]
+			t3 := jp.idx[i*d+j]
+			for x := range seg {
+				k := j + x
+				z := g[k]*wij + qij*v[k]
+				cols := pat.Col[pat.RowPtr[k]:pat.RowPtr[k+1]]
+				gk := gt[(j*d+k)*bmax : (j*d+k+1)*bmax]
+				for a, ca := range cols {
+					if w := wi[ca]; w != 0 { // W_{ca,i}
+						z += w * gk[a]
+					}
+				}
+				if t3 >= 0 {
+					for _, c := range jp.terms[jp.off[t3]:jp.off[t3+1]] {
+						z += c.f * bwr.Data[c.t*bwr.Stride+k]
+					}
+				}
+				seg[x] = r1[x] + r2[x] + z
 			}
 		}
 	}
@@ -429,11 +494,110 @@ func (e *expander) rhs3Packed(dst []float64, z *linalg.Tensor3, g, v []float64, 
 	return nil
 }
 
-// fullRows returns the d×d symmetric a as a row-major slice of its full rows. O(d²).
-func fullRows(a *mat.SymDense) []float64 {
+// jumpPairs lists, for the model's transitions, the ordered pairs of jumps (ℓ_p, ℓ_q) with
+// p ≤ q: for each pair (p, q) the terms (t, ℓ_tp·ℓ_tq) in the order of the transitions and
+// of their jumps, terms[off[idx[p·d+q]] : off[idx[p·d+q]+1]] (idx −1 for no term).
+type jumpPairs struct {
+	of    *runtime.Model
+	idx   []int
+	byP   [][]int // byP[p]: the q of the pairs (p, q), increasing
+	off   []int
+	terms []struct {
+		t int
+		f float64
+	}
+}
+
+// jumpPairs returns the jump pairs of m (built once per model). O(d² + transitions·jumps²).
+func (sc *scratch) jumpPairs(m *runtime.Model, d int) *jumpPairs {
+	jp := &sc.jp
+	if jp.of == m {
+		return jp
+	}
+	jp.of = m
+	jp.idx = make([]int, d*d)
+	for i := range jp.idx {
+		jp.idx[i] = -1
+	}
+	type term = struct {
+		t int
+		f float64
+	}
+	var keys []int
+	byKey := map[int][]term{}
+	for t, tr := range m.IR.Transitions {
+		for _, up := range tr.Jump {
+			for _, uq := range tr.Jump {
+				if p, q := up.Species, uq.Species; p <= q {
+					key := p*d + q
+					if _, ok := byKey[key]; !ok {
+						keys = append(keys, key)
+					}
+					byKey[key] = append(byKey[key], term{t, float64(up.Delta * uq.Delta)})
+				}
+			}
+		}
+	}
+	jp.off = []int{0}
+	jp.terms = nil
+	jp.byP = make([][]int, d)
+	for n, key := range keys {
+		jp.idx[key] = n
+		jp.terms = append(jp.terms, byKey[key]...)
+		jp.off = append(jp.off, len(jp.terms))
+		jp.byP[key/d] = append(jp.byP[key/d], key%d)
+	}
+	for _, qs := range jp.byP {
+		slices.Sort(qs)
+	}
+	return jp
+}
+
+// addRuns adds to r[k−j], k = j … j+len(r)−1, the rates' terms of Z_s,pk: for each pair
+// (p, k), Σ ℓ_tpℓ_tk·BW_ts over its terms in order. O(pairs of p + terms).
+func (jp *jumpPairs) addRuns(r []float64, bw blas64.General, p, j, s int) {
+	d := len(jp.byP)
+	for _, k := range jp.byP[p] {
+		if k < j || k >= j+len(r) {
+			continue
+		}
+		t := jp.idx[p*d+k]
+		for _, c := range jp.terms[jp.off[t]:jp.off[t+1]] {
+			r[k-j] += c.f * bw.Data[c.t*bw.Stride+s]
+		}
+	}
+}
+
+// sort3 returns a, b, c in increasing order. O(1).
+func sort3(a, b, c int) (int, int, int) {
+	if a > b {
+		a, b = b, a
+	}
+	if b > c {
+		b, c = c, b
+	}
+	if a > b {
+		a, b = b, a
+	}
+	return a, b, c
+}
+
+// growInts is grow for ints.
+func growInts(b []int, n int) []int {
+	if cap(b) < n {
+		return make([]int, n)
+	}
+	b = b[:n]
+	clear(b)
+	return b
+}
+
+// fullRowsTo returns the d×d symmetric a as a row-major slice of its full rows, in dst
+// (grown if short). O(d²).
+func fullRowsTo(dst []float64, a *mat.SymDense) []float64 {
 	raw := a.RawSymmetric()
 	d := raw.N
-	out := make([]float64, d*d)
+	out := grow(dst, d*d)
 	for i := 0; i < d; i++ {
 		for j := i; j < d; j++ {
 			x := raw.Data[i*raw.Stride+j]
@@ -460,7 +624,7 @@ func sym3Index(d, i, j, k int) int {
 // sweeps each) for K, one Jacobian of F₁ and O(d³) products.
 func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) {
 	d, f := e.d, e.f
-	u := mat.NewDense(d, d, nil)
+	u := sized(&e.c.s.u, d, d)
 	pat := e.hb.Pattern
 	for i := 0; i < d; i++ {
 		cols := pat.Col[pat.RowPtr[i]:pat.RowPtr[i+1]]
@@ -471,14 +635,17 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 				if h == 0 {
 					continue
 				}
-				for j := 0; j < d; j++ {
-					u.Set(i, j, u.At(i, j)+h*m3.At(int(ca), int(cb), j))
-				}
+				// Row i of U gains h·M3[ca, cb, ·], contiguous in the tensor.
+				o := (int(ca)*d + int(cb)) * d
+				floats.AddScaled(u.RawMatrix().Data[i*d:(i+1)*d], h, m3.Data[o:o+d])
 			}
 		}
 	}
 	// K = Σ_r s_r D³F[u_r, u_r, ·] = D³F[·, ·, ·]:W on its first two slots.
-	k := mat.NewDense(d, d, nil)
+	if e.degree(f.drift) <= 2 { // D³F = 0, so K = 0
+		return e.rhs2Rest(u, nil, v)
+	}
+	k := sized(&e.c.s.k, d, d)
 	part := f.drift.NewCSR()
 	if pf, ok := f.drift.(*plain); ok && pf.Pattern().Cols == d && tripleJets(pf.HessianColors()) <= 4*pf.Colors()*d {
 		// From the colour triples (10 jets for a banded drift) when that is no dearer than
@@ -526,42 +693,75 @@ func (e *expander) rhs2(v []float64, m3 *linalg.Tensor3) (*mat.SymDense, error) 
 	return e.rhs2Rest(u, k, v)
 }
 
+// degree returns an upper bound on the polynomial degree of f in the densities at in
+// (autodiff.Polynomial) for a model field, autodiff.Unbounded for the others: the derivatives
+// above it are exactly 0, and the contractions that would sweep for them are skipped.
+// O(tape).
+func degree(f field, in *ir.Inputs) int {
+	if pf, ok := f.(*plain); ok {
+		deg, _ := pf.Polynomial(in)
+		return deg
+	}
+	return autodiff.Unbounded
+}
+
+// degree is degree(f, e.in), found once for all densities for a model field (the
+// contractor's cache).
+func (e *expander) degree(f field) int {
+	if pf, ok := f.(*plain); ok {
+		deg, _ := e.c.polynomial(pf, e.in)
+		return deg
+	}
+	return autodiff.Unbounded
+}
+
 // tripleJets is the number of jet sweeps of autodiff's colour triples for C colours:
 // C + C(C−1) + C(C−1)(C−2)/6.
 func tripleJets(C int) int { return C + C*(C-1) + C*(C-1)*(C-2)/6 }
 
 // rhs2Rest finishes rhs2 from U (the D²F:M3 part) and K (D³F contracted with W on two
-// slots).
+// slots; nil when D³F = 0).
 func (e *expander) rhs2Rest(u, k *mat.Dense, v []float64) (*mat.SymDense, error) {
 	d, m, f := e.d, e.m, e.f
-	var kw mat.Dense
-	kw.Mul(k, e.w)
-	f1 := make([]float64, d)
+	sc := &e.c.s
+	ur := u.RawMatrix()
+	if k != nil {
+		kw := sized(&sc.kw, d, d)
+		kw.Mul(k, e.w)
+		for i := 0; i < d; i++ {
+			floats.AddScaled(ur.Data[i*ur.Stride:i*ur.Stride+d], 0.5, kw.RawRowView(i))
+		}
+	}
+	sc.f1 = grow(sc.f1, d)
+	f1 := sc.f1
 	if err := f.drift1.Eval(f1, e.in); err != nil {
 		return nil, err
 	}
-	j1 := mat.NewDense(d, d, nil)
-	if err := f.drift1.Jacobian(j1, e.in); err != nil {
-		return nil, err
-	}
-	var j1w mat.Dense
-	j1w.Mul(j1, e.w)
 	for i := 0; i < d; i++ {
-		for j := 0; j < d; j++ {
-			u.Set(i, j, u.At(i, j)+0.5*kw.At(i, j)+f1[i]*v[j]+j1w.At(i, j))
+		floats.AddScaled(ur.Data[i*ur.Stride:i*ur.Stride+d], f1[i], v)
+	}
+	// DF₁·W, unless F₁ reads no density (structurally: 0 for most models).
+	if p := f.drift1.Pattern(); p.RowPtr[p.Rows] > 0 {
+		j1 := sized(&sc.j1, d, d)
+		if err := f.drift1.Jacobian(j1, e.in); err != nil {
+			return nil, err
+		}
+		j1w := sized(&sc.j1w, d, d)
+		j1w.Mul(j1, e.w)
+		for i := 0; i < d; i++ {
+			floats.Add(ur.Data[i*ur.Stride:i*ur.Stride+d], j1w.RawRowView(i))
 		}
 	}
 	// Rates: Dβ·V, ½ D²β:W, β₁.
 	nt := f.rates.Len()
-	dv := make([]float64, nt)
+	sc.dv, sc.r2, sc.b1 = grow(sc.dv, nt), grow(sc.r2, nt), grow(sc.b1, nt)
+	dv, r2, b1 := sc.dv, sc.r2, sc.b1
 	if err := f.rates.Directional(dv, e.in, v); err != nil {
 		return nil, err
 	}
-	r2 := make([]float64, nt)
 	if err := e.c.apply(r2, f.rates, e.in); err != nil {
 		return nil, err
 	}
-	b1 := make([]float64, nt)
 	if err := f.rates1.Eval(b1, e.in); err != nil {
 		return nil, err
 	}
@@ -658,6 +858,41 @@ func (e *expander) observables2(v []float64, mo *moments2) ([]float64, error) {
 		out = append(out, tot[3*i]+dv[3*i+1]+w2[3*i+1]+h[3*i+2])
 	}
 	return out, nil
+}
+
+// scratch holds the temporaries of the order-2 contractions between calls (in the
+// contractor, which lives as long as the analysis): a right-hand side of the transient
+// system then allocates only its results.
+type scratch struct {
+	wr, qr, rates, f1, dv, r2, b1 []float64
+	gm, gt, z1, z2                []float64 // G_s = H_s·W, Gᵀ and runs of Z of rhs3Packed
+	goff                          []int
+	jp                            jumpPairs
+	jr, bw, u, k, kw, j1, j1w     mat.Dense
+	jrCSR                         *linalg.CSR // Dβ over its pattern, for the field jrOf
+	jrOf                          *plain
+}
+
+// grow returns b resized to n zeros, reallocated only if its capacity is short. O(n).
+func grow(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	b = b[:n]
+	clear(b)
+	return b
+}
+
+// sized returns m resized to r×c and zeroed (reallocated only if its capacity is short).
+// O(r·c).
+func sized(m *mat.Dense, r, c int) *mat.Dense {
+	if rr, cc := m.Dims(); rr != r || cc != c {
+		m.Reset()
+		m.ReuseAs(r, c)
+		return m
+	}
+	m.Zero()
+	return m
 }
 
 func add(dst, x []float64) {

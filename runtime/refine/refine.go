@@ -366,7 +366,16 @@ type contractor struct {
 	decomp bool // eig, vals, vecs hold the decomposition of w
 	blocks map[blockField]*cachedBlocks
 	trips  map[*runtime.Field]*cachedTriples
+	polys  map[polyField]*cachedPoly
 	key    []float64 // scratch for inputsKey
+	pkey   []float64 // scratch of polynomial
+	// fields are the model fields of the expanders made with this contractor (one set per
+	// model, so that the caches keyed by field hold one entry per field, not one per
+	// expander), and s their scratch buffers.
+	fields   *fieldSet
+	fieldsOf *runtime.Model
+	s        scratch
+	hbVal    []float64 // the drift's Hessian blocks of the last newExpander
 }
 
 // cachedBlocks are a field's Hessian blocks with the inputs they were evaluated at: one
@@ -383,9 +392,10 @@ type cachedTriples struct {
 	key []float64
 }
 
-// thirdTriples returns f's colour triples at in, computed once per point: one right-hand
-// side of the order-2 system contracts them with M3 (third) and with W (rhs2). The
-// triples belong to the cache until the next call at another point.
+// thirdTriples returns f's colour triples at in, computed once per point (once for all
+// densities when f is a single polynomial of degree ≤ 3 in them): one right-hand side of
+// the order-2 system contracts them with M3 (third) and with W (rhs2). The triples belong
+// to the cache until the next call at another point.
 func (c *contractor) thirdTriples(f *runtime.Field, in *ir.Inputs) (*autodiff.Triples, error) {
 	if c.trips == nil {
 		c.trips = map[*runtime.Field]*cachedTriples{}
@@ -395,7 +405,11 @@ func (c *contractor) thirdTriples(f *runtime.Field, in *ir.Inputs) (*autodiff.Tr
 		ct = &cachedTriples{}
 		c.trips[f] = ct
 	}
-	c.key = inputsKey(c.key, in)
+	if deg, global := c.polynomial(f, in); deg <= 3 && global { // constant D³F
+		c.key = inputsKeyFree(c.key, in, f.ReadsTime())
+	} else {
+		c.key = inputsKey(c.key, in)
+	}
 	if ct.t == nil || !slices.Equal(c.key, ct.key) {
 		t, err := f.ThirdTriples(in)
 		if err != nil {
@@ -408,8 +422,9 @@ func (c *contractor) thirdTriples(f *runtime.Field, in *ir.Inputs) (*autodiff.Tr
 }
 
 // hessianBlocks returns f's Hessian blocks at in, computed once per point (the cache holds
-// the last point of each field). The blocks belong to the cache: copy them to keep them
-// past the next call at another point.
+// the last point of each field), and once for all densities when f is a single polynomial
+// of degree ≤ 2 in them (a constant Hessian: JSQ's drift and rates). The blocks belong to
+// the cache: copy them to keep them past the next call at another point.
 func (c *contractor) hessianBlocks(f blockField, in *ir.Inputs) (*autodiff.Blocks, error) {
 	if c.blocks == nil {
 		c.blocks = map[blockField]*cachedBlocks{}
@@ -419,7 +434,11 @@ func (c *contractor) hessianBlocks(f blockField, in *ir.Inputs) (*autodiff.Block
 		cb = &cachedBlocks{b: f.NewBlocks()}
 		c.blocks[f] = cb
 	}
-	c.key = inputsKey(c.key, in)
+	if deg, global := c.polynomial(f, in); deg <= 2 && global {
+		c.key = inputsKeyFree(c.key, in, f.ReadsTime())
+	} else {
+		c.key = inputsKey(c.key, in)
+	}
 	if !slices.Equal(c.key, cb.key) {
 		if err := f.HessianBlocks(cb.b, in); err != nil {
 			cb.key = cb.key[:0]
@@ -428,6 +447,39 @@ func (c *contractor) hessianBlocks(f blockField, in *ir.Inputs) (*autodiff.Block
 		cb.key = append(cb.key[:0], c.key...)
 	}
 	return cb.b, nil
+}
+
+// cachedPoly is the result of a field's Polynomial with the inputs other than the
+// densities it was found at (inputsKeyFree), on which alone it depends.
+type cachedPoly struct {
+	key    []float64
+	deg    int
+	global bool
+}
+
+// polynomial returns f.Polynomial(in), found once for all densities (in the transient
+// order-2 system, once per run).
+func (c *contractor) polynomial(f polyField, in *ir.Inputs) (deg int, global bool) {
+	if c.polys == nil {
+		c.polys = map[polyField]*cachedPoly{}
+	}
+	cp := c.polys[f]
+	if cp == nil {
+		cp = &cachedPoly{}
+		c.polys[f] = cp
+	}
+	c.pkey = inputsKeyFree(c.pkey, in, f.ReadsTime())
+	if cp.key == nil || !slices.Equal(c.pkey, cp.key) {
+		cp.deg, cp.global = f.Polynomial(in)
+		cp.key = append(cp.key[:0], c.pkey...)
+	}
+	return cp.deg, cp.global
+}
+
+// polyField is a field with a polynomial-degree bound (*runtime.Field, plain).
+type polyField interface {
+	Polynomial(in *ir.Inputs) (degree int, global bool)
+	ReadsTime() bool
 }
 
 // inputsKey appends every value of in to dst[:0]: counts, densities, parameters,
@@ -441,8 +493,27 @@ func inputsKey(dst []float64, in *ir.Inputs) []float64 {
 	return append(dst, in.Time, in.Scale)
 }
 
+// inputsKeyFree is inputsKey without the densities (their length replaced by −1, so that
+// it never equals a key of inputsKey), and without the time unless time is set (for a
+// field that reads it): equal keys mean equal inputs but for the densities (and the time),
+// which the field's polynomial type and constant derivatives do not depend on.
+func inputsKeyFree(dst []float64, in *ir.Inputs, time bool) []float64 {
+	dst = append(dst[:0], float64(len(in.Counts)))
+	dst = append(dst, in.Counts...)
+	dst = append(dst, -1)
+	for _, v := range [][]float64{in.Params, in.Env} {
+		dst = append(dst, float64(len(v)))
+		dst = append(dst, v...)
+	}
+	if time {
+		dst = append(dst, in.Time)
+	}
+	return append(dst, in.Scale)
+}
+
 // blockField is a field that gives its Hessian as per-output blocks (*runtime.Field).
 type blockField interface {
+	polyField
 	HessianColors() int
 	NewBlocks() *autodiff.Blocks
 	HessianBlocks(dst *autodiff.Blocks, in *ir.Inputs) error
