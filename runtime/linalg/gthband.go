@@ -23,9 +23,10 @@ func RCM(q *CSR) []int {
 	// of the next sweep for a pseudo-peripheral state).
 	stamp := make([]int, n)
 	sweep := 0
+	buf := make([]int, 0, n) // the order of the current sweep (at most n states)
 	bfs := func(start int, mark bool) ([]int, int) {
 		sweep++
-		order := []int{start}
+		order := append(buf[:0], start)
 		stamp[start] = sweep
 		if mark {
 			seen[start] = true
@@ -81,7 +82,24 @@ func RCM(q *CSR) []int {
 // made two-way, without self-loops.
 func symmetricPattern(q *CSR) [][]int {
 	n := q.Rows
+	// Two passes (count, then fill one backing array) instead of growing n slices.
+	cnt := make([]int, n+1)
+	for i := 0; i < n; i++ {
+		for p := q.RowPtr[i]; p < q.RowPtr[i+1]; p++ {
+			if j := int(q.Col[p]); j != i && q.Val[p] != 0 {
+				cnt[i+1]++
+				cnt[j+1]++
+			}
+		}
+	}
+	for i := 0; i < n; i++ {
+		cnt[i+1] += cnt[i]
+	}
+	back := make([]int, cnt[n])
 	adj := make([][]int, n)
+	for i := range adj {
+		adj[i] = back[cnt[i]:cnt[i]:cnt[i+1]]
+	}
 	for i := 0; i < n; i++ {
 		for p := q.RowPtr[i]; p < q.RowPtr[i+1]; p++ {
 			if j := int(q.Col[p]); j != i && q.Val[p] != 0 {
