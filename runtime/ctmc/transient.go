@@ -48,6 +48,9 @@ type TransientResult struct {
 	Rate float64
 	// Products is the number of vector–matrix products used.
 	Products int
+	// Restarts is the number of steps of adaptive uniformisation started again at a
+	// larger rate (their products are not counted in Products).
+	Restarts int
 }
 
 // UniformisationRate returns q = max_i |Q_ii|, the smallest rate for which P = I + Q/q is
