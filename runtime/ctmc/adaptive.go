@@ -125,6 +125,7 @@ func adaptiveTransient(ctx context.Context, c *Chain, p0 []float64, times []floa
 		res.Epsilon = append(res.Epsilon, errP)
 	}
 	res.Rate = qmax
+	res.rows, res.rebuilds = a.rows, a.rebuilds
 	return res, nil
 }
 
@@ -144,6 +145,8 @@ type adaptive struct {
 	oldGlob    []int32   // W and v before a rebuild
 	oldV       []float64
 	core       []int32
+	rows       int // Σ over products of |W|
+	rebuilds   int
 }
 
 // step runs one step of adaptive uniformisation at rate qa with the Poisson weights fg from
@@ -186,6 +189,7 @@ func (a *adaptive) step(ctx context.Context, fg *PoissonWeights, qa float64) (fa
 		}
 		far, fast, fe := win.leak(a.v)
 		win.product(a.w, a.v, a.out, wk, acc)
+		a.rows += win.size()
 		a.v, a.w = a.w, a.v
 		a.dropped += far + fast
 		allow += a.perProduct - far - fast
@@ -201,6 +205,7 @@ func (a *adaptive) step(ctx context.Context, fg *PoissonWeights, qa float64) (fa
 			if since >= windowEvery {
 				a.margin = max(minMargin, a.margin-1)
 			}
+			a.rebuilds++
 			d := a.rewindow(math.Max(allow, 0), qa)
 			a.dropped += d
 			allow -= d

@@ -189,4 +189,7 @@ func BenchmarkSIRTransient(b *testing.B) {
 	b.ReportMetric(float64(r.Products), "products")
 	b.ReportMetric(r.Epsilon[0]*1e12, "epsilon×1e12")
 	b.ReportMetric(mean/1000, "infected_t5")
+	b.ReportMetric(float64(r.rows)/float64(r.Products), "rows/product")
+	b.ReportMetric(float64(r.rebuilds), "rebuilds")
+	b.ReportMetric(float64(r.Restarts), "restarts")
 }

@@ -51,6 +51,10 @@ type TransientResult struct {
 	// Restarts is the number of steps of adaptive uniformisation started again at a
 	// larger rate (their products are not counted in Products).
 	Restarts int
+	// rows is the number of rows multiplied by adaptive uniformisation, over all its
+	// products (restarted ones included), and rebuilds the number of rebuilds of its
+	// working set (for the tests and benchmarks).
+	rows, rebuilds int
 }
 
 // UniformisationRate returns q = max_i |Q_ii|, the smallest rate for which P = I + Q/q is
