@@ -34,6 +34,11 @@ type window struct {
 	bnd       []int32
 	far, fast []float64
 	fastExit  []float64
+	// P_A in ELLPACK form if ellK > 0: the sources of target j are esrc[kj:kj+k] with the
+	// values eval[kj:kj+k] (padded with zeros), k = ellK.
+	ellK int
+	esrc []int32
+	eval []float64
 	// edge lists the states of the last two shells of the margin (local indices): mass
 	// there is about to leave W.
 	edge        []int32
@@ -127,6 +132,7 @@ func (w *window) build(core []int32, margin int, qa float64) {
 		}
 		w.ptr = append(w.ptr, int32(len(w.src)))
 	}
+	w.toELL()
 	w.bnd, w.far, w.fast, w.fastExit = w.bnd[:0], w.far[:0], w.fast[:0], w.fastExit[:0]
 	vals := w.q.Val
 	for i, g := range w.glob {
@@ -176,10 +182,54 @@ func (w *window) edgeMass(v []float64) float64 {
 	return m
 }
 
+// ellMax is the largest number of sources per target for which P_A is also stored in
+// ELLPACK form (every target with the same number k of slots, padded with zeros), whose
+// product has no row pointers and a fixed inner loop; it is used if the padding adds at
+// most half the stored entries.
+const ellMax = 8
+
+// toELL stores P_A in ELLPACK form (esrc, eval, width ellK) if it pays (ellMax), else
+// sets ellK to 0. O(|W|·ellK).
+func (w *window) toELL() {
+	nw := len(w.glob)
+	k := int32(0)
+	for j := 0; j < nw; j++ {
+		k = max(k, w.ptr[j+1]-w.ptr[j])
+	}
+	w.ellK = 0
+	if k == 0 || k > ellMax || 2*int(k)*nw > 3*len(w.src) {
+		return
+	}
+	w.ellK = int(k)
+	w.esrc = w.esrc[:0]
+	w.eval = w.eval[:0]
+	for j := 0; j < nw; j++ {
+		lo, hi := w.ptr[j], w.ptr[j+1]
+		for p := lo; p < lo+k; p++ {
+			if p < hi {
+				w.esrc = append(w.esrc, w.src[p])
+				w.eval = append(w.eval, w.val[p])
+			} else {
+				w.esrc = append(w.esrc, int32(j)) // a zero entry: adds +0 to the sum
+				w.eval = append(w.eval, 0)
+			}
+		}
+	}
+}
+
 // product sets dst = v P_A on W and, if acc, adds wk·v to out (the Poisson sum, fused into
 // the same pass). O(stored entries of P_A on W); the sums for each target run over its
 // sources in a fixed order, so the result does not depend on anything but W.
 func (w *window) product(dst, v, out []float64, wk float64, acc bool) {
+	switch w.ellK {
+	case 0:
+	case 3:
+		w.productELL3(dst, v, out, wk, acc)
+		return
+	default:
+		w.productELL(dst, v, out, wk, acc)
+		return
+	}
 	ptr, src, val, diag := w.ptr, w.src, w.val, w.diag
 	n := len(diag)
 	dst, v = dst[:n], v[:n]
@@ -210,4 +260,51 @@ func resize(s []float64, n int) []float64 {
 		return s[:n]
 	}
 	return make([]float64, n)
+}
+
+// productELL3 is product in ELLPACK form of width 3 (one slot per reaction of a model
+// with three, such as SIR). O(|W|).
+func (w *window) productELL3(dst, v, out []float64, wk float64, acc bool) {
+	diag := w.diag
+	n := len(diag)
+	dst, v = dst[:n], v[:n]
+	esrc, eval := w.esrc[:3*n], w.eval[:3*n]
+	if acc {
+		out = out[:n]
+		for j := 0; j < n; j++ {
+			s, e := esrc[3*j:3*j+3], eval[3*j:3*j+3]
+			vj := v[j]
+			dst[j] = diag[j]*vj + e[0]*v[s[0]] + e[1]*v[s[1]] + e[2]*v[s[2]]
+			out[j] += wk * vj
+		}
+		return
+	}
+	for j := 0; j < n; j++ {
+		s, e := esrc[3*j:3*j+3], eval[3*j:3*j+3]
+		dst[j] = diag[j]*v[j] + e[0]*v[s[0]] + e[1]*v[s[1]] + e[2]*v[s[2]]
+	}
+}
+
+// productELL is product in ELLPACK form of any width ellK. O(|W|·ellK).
+func (w *window) productELL(dst, v, out []float64, wk float64, acc bool) {
+	diag, k := w.diag, w.ellK
+	n := len(diag)
+	dst, v = dst[:n], v[:n]
+	esrc, eval := w.esrc[:k*n], w.eval[:k*n]
+	if acc {
+		out = out[:n]
+	}
+	for j := 0; j < n; j++ {
+		s, e := esrc[k*j:k*j+k], eval[k*j:k*j+k]
+		e = e[:len(s)]
+		vj := v[j]
+		sum := diag[j] * vj
+		for p, i := range s {
+			sum += e[p] * v[i]
+		}
+		dst[j] = sum
+		if acc {
+			out[j] += wk * vj
+		}
+	}
 }
