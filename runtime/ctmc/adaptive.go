@@ -95,7 +95,7 @@ func adaptiveTransient(ctx context.Context, c *Chain, p0 []float64, times []floa
 			qa *= rateSlack
 			for {
 				h := math.Min(t-last, adaptiveLambda/qa)
-				fg, err := FoxGlynn(qa*h, eps*h/tEnd)
+				fg, err := FoxGlynn(qa*h, math.Max(eps*h/tEnd, 1e-300))
 				if err != nil {
 					return nil, err
 				}
