@@ -292,6 +292,7 @@ type PendingMeasures struct {
 	done   chan struct{}
 	cancel context.CancelFunc
 	held   *heldProgress
+	later  func() // the evaluation, when it waits for Finish
 	vals   []MeasureValue
 	err    error
 }
@@ -299,7 +300,9 @@ type PendingMeasures struct {
 // StartMeasures starts EvalMeasures in a goroutine before the stationary law is known, so
 // that the measures that do not need it (transient, cumulative, discounted, until) run
 // while the caller solves for π (on another core); Finish gives it π and returns the
-// values, Stop abandons it. The results are those of EvalMeasures with the same π.
+// values, Stop abandons it. The results are those of EvalMeasures with the same π. When
+// the memory budget of ctx (runtime.MaxBytesOf) has no room for both at once, about
+// (SolveFactor+1)·c.Bytes(), the evaluation waits for Finish instead.
 //
 // The progress reports of the background work are held back until Finish (and then drawn
 // through ctx's ProgressFunc, live if the work goes on), so that the caller's own reports
@@ -311,7 +314,7 @@ func StartMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Input
 	p := &PendingMeasures{pi: make(chan []float64, 1), done: make(chan struct{}), held: &heldProgress{ctx: ctx}}
 	ctx, p.cancel = context.WithCancel(ctx)
 	bg := runtime.WithProgress(ctx, p.held.start)
-	go func() {
+	run := func() {
 		defer close(p.done)
 		p.vals, p.err = evalMeasures(bg, c, m, in, func() ([]float64, error) {
 			select {
@@ -321,7 +324,15 @@ func StartMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Input
 				return nil, fmt.Errorf("ctmc: stationary measures not computed: %w", ctx.Err())
 			}
 		}, s)
-	}()
+	}
+	// Both at once need about one more chain's worth of memory (the transposed generator
+	// and the vectors of uniformisation) on top of the stationary solve's: without room
+	// for it in the budget, the measures wait for Finish.
+	if c != nil && c.Bytes()*(SolveFactor+1) > runtime.MaxBytesOf(ctx) {
+		p.later = run
+		return p
+	}
+	go run()
 	return p
 }
 
@@ -333,6 +344,10 @@ func (p *PendingMeasures) Finish(pi []float64) ([]MeasureValue, error) {
 	case p.pi <- pi:
 	default: // given already
 	}
+	if p.later != nil {
+		p.later()
+		p.later = nil
+	}
 	<-p.done
 	p.cancel()
 	return p.vals, p.err
@@ -341,6 +356,10 @@ func (p *PendingMeasures) Finish(pi []float64) ([]MeasureValue, error) {
 // Stop cancels the pending measures and waits for their goroutine to end.
 func (p *PendingMeasures) Stop() {
 	p.cancel()
+	if p.later != nil {
+		p.later = nil
+		close(p.done)
+	}
 	<-p.done
 }
 

@@ -287,7 +287,8 @@ measure c = transient(X, 2)
 // ones running meanwhile) give exactly the values and errors of EvalMeasures with the same
 // π, on the M/M/1/K model with every measure kind (whose values TestEvalMeasures checks
 // against independent references); their progress reports are held back until Finish and
-// then each started and finished once; Stop abandons them without waiting for π.
+// then each started and finished once; Stop abandons them without waiting for π; under a
+// memory budget without room for both at once, they wait for Finish, with the same values.
 func TestStartMeasures(t *testing.T) {
 	t.Parallel()
 	m := loadtest.Source(t, mm1kMeasures, compiler.Options{})
@@ -320,12 +321,32 @@ func TestStartMeasures(t *testing.T) {
 			finished[label]++
 		}
 	})
-	p := StartMeasures(ctx, c, m, in, nil)
+	// Without room in the memory budget for both at once, the evaluation waits for Finish.
+	tight := runtime.WithMaxBytes(context.Background(), c.Bytes())
+	p := StartMeasures(tight, c, m, in, nil)
+	if p.later == nil {
+		t.Error("a budget of one chain: the measures started at once")
+	}
+	got, err := p.Finish(r.Pi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range want {
+		if got[k].Value != want[k].Value || (got[k].Err == nil) != (want[k].Err == nil) {
+			t.Errorf("tight budget: %s: %+v, EvalMeasures gives %+v", want[k].Name, got[k], want[k])
+		}
+	}
+	p.Stop()
+
+	p = StartMeasures(ctx, c, m, in, nil)
+	if p.later != nil {
+		t.Error("the measures wait for Finish under the default budget")
+	}
 	time.Sleep(10 * time.Millisecond) // let the background work start its reports
 	mu.Lock()
 	released = true
 	mu.Unlock()
-	got, err := p.Finish(r.Pi)
+	got, err = p.Finish(r.Pi)
 	p.Stop()
 	if err != nil {
 		t.Fatal(err)
@@ -347,10 +368,12 @@ func TestStartMeasures(t *testing.T) {
 		}
 	}
 
-	// Stop without Finish: the stationary measures never get π, and Stop returns.
+	// Stop without Finish: the stationary measures never get π, and Stop returns, whether
+	// the evaluation runs or waits.
 	p = StartMeasures(context.Background(), c, m, in, nil)
+	p2 := StartMeasures(tight, c, m, in, nil)
 	done := make(chan struct{})
-	go func() { p.Stop(); close(done) }()
+	go func() { p.Stop(); p2.Stop(); p2.Stop(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
