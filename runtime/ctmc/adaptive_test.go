@@ -2,8 +2,10 @@ package ctmc
 
 import (
 	"context"
+	"errors"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
@@ -164,5 +166,33 @@ func TestWindowKernels(t *testing.T) {
 		if acc && o3[0] != 0.5+0.25*v[0] {
 			t.Errorf("Poisson sum %v, want %v", o3[0], 0.5+0.25*v[0])
 		}
+	}
+}
+
+// TestAdaptiveCancel: adaptive uniformisation over a horizon of about 10⁸ jumps stops
+// within a second of its context's deadline, with an error wrapping it.
+func TestAdaptiveCancel(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Source(t, `model small
+species A
+up:   0 -> A when A < 50 @ 1
+down: A -> 0 when A > 0 @ A
+init { A = 0 }
+`, compiler.Options{})
+	c, err := Explore(context.Background(), m, m.Inputs(), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p0 := make([]float64, c.NumStates())
+	p0[c.Initial[0]] = 1
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = adaptiveTransient(ctx, c, p0, []float64{2e6}, 1e-12, 1e-10, 1e8)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 1500*time.Millisecond {
+		t.Errorf("stopped after %v", d)
 	}
 }
