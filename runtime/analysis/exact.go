@@ -253,9 +253,13 @@ func exactReport(ctx context.Context, mod *runtime.Model, lim ctmc.Limits, only 
 // defaults) and computes its report (exactReport): freeze is the time the chain was frozen
 // at (nil: none), start the start time of the time-dependent measures.
 func solvedReport(ctx context.Context, chain *ctmc.Chain, mod *runtime.Model, in *ir.Inputs, only []string, quasi bool, set *ctmc.Settings, freeze *float64, start float64) (*ExactReport, error) {
+	// The measures that do not need π (transient ones) run meanwhile on the other core.
+	pending := ctmc.StartMeasures(ctx, chain, mod, in, &ctmc.MeasureSettings{Only: only, Frozen: freeze != nil, Start: start})
+	defer pending.Stop()
 	res, err := ctmc.Stationary(ctx, chain, set)
 	var re *ctmc.ReducibleError
 	if errors.As(err, &re) && quasi {
+		pending.Stop()
 		return reducibleReport(ctx, chain, mod, in, re)
 	}
 	if re != nil {
@@ -306,7 +310,7 @@ func solvedReport(ctx context.Context, chain *ctmc.Chain, mod *runtime.Model, in
 	}
 	rep.MeanDensity = densities(rep.Mean, in.Scale)
 	rep.Observables = observableMap(mod, ctmc.ObservableMeans(chain, mod, in, res.Pi))
-	vals, err := ctmc.EvalMeasures(ctx, chain, mod, in, res.Pi, &ctmc.MeasureSettings{Only: only, Frozen: freeze != nil, Start: start})
+	vals, err := pending.Finish(res.Pi)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
@@ -265,6 +266,168 @@ var ErrTimeInhomogeneous = errors.New("ctmc: the model is time-inhomogeneous: a 
 // discount rate and one TimeVaryingUntil per until measure, O(S·(tape + J·d)) per step
 // (per evaluation of p·Q(t)).
 func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs, pi []float64, s *MeasureSettings) ([]MeasureValue, error) {
+	if c != nil && pi != nil && len(pi) != c.NumStates() {
+		return nil, fmt.Errorf("ctmc: stationary distribution has length %d, want %d states", len(pi), c.NumStates())
+	}
+	return evalMeasures(ctx, c, m, in, func() ([]float64, error) {
+		if pi != nil {
+			return pi, nil
+		}
+		var solve *Settings
+		if s != nil {
+			solve = s.Solve
+		}
+		r, err := Stationary(ctx, c, solve)
+		if err != nil {
+			return nil, err
+		}
+		return r.Pi, nil
+	}, s)
+}
+
+// PendingMeasures are measures being evaluated while the stationary law is solved for
+// (StartMeasures).
+type PendingMeasures struct {
+	pi     chan []float64
+	done   chan struct{}
+	cancel context.CancelFunc
+	held   *heldProgress
+	later  func() // the evaluation, when it waits for Finish
+	vals   []MeasureValue
+	err    error
+}
+
+// StartMeasures starts EvalMeasures in a goroutine before the stationary law is known, so
+// that the measures that do not need it (transient, cumulative, discounted, until) run
+// while the caller solves for π (on another core); Finish gives it π and returns the
+// values, Stop abandons it. The results are those of EvalMeasures with the same π. When
+// the memory budget of ctx (runtime.MaxBytesOf) has no room for both at once, about
+// (SolveFactor+1)·c.Bytes(), the evaluation waits for Finish instead.
+//
+// The progress reports of the background work are held back until Finish (and then drawn
+// through ctx's ProgressFunc, live if the work goes on), so that the caller's own reports
+// meanwhile are not drawn over.
+//
+// One of Finish or Stop must be called (Stop after Finish is a no-op), else the goroutine
+// waits for π until ctx is done.
+func StartMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs, s *MeasureSettings) *PendingMeasures {
+	p := &PendingMeasures{pi: make(chan []float64, 1), done: make(chan struct{}), held: &heldProgress{ctx: ctx}}
+	ctx, p.cancel = context.WithCancel(ctx)
+	bg := runtime.WithProgress(ctx, p.held.start)
+	run := func() {
+		defer close(p.done)
+		p.vals, p.err = evalMeasures(bg, c, m, in, func() ([]float64, error) {
+			select {
+			case pi := <-p.pi:
+				return pi, nil
+			case <-ctx.Done():
+				return nil, fmt.Errorf("ctmc: stationary measures not computed: %w", ctx.Err())
+			}
+		}, s)
+	}
+	// Both at once need about one more chain's worth of memory (the transposed generator
+	// and the vectors of uniformisation) on top of the stationary solve's: without room
+	// for it in the budget, the measures wait for Finish.
+	if c != nil && c.Bytes()*(SolveFactor+1) > runtime.MaxBytesOf(ctx) {
+		p.later = run
+		return p
+	}
+	go run()
+	return p
+}
+
+// Finish gives the pending measures the stationary law pi (of the chain's length) and
+// waits for their values: those of EvalMeasures(ctx, c, m, in, pi, s).
+func (p *PendingMeasures) Finish(pi []float64) ([]MeasureValue, error) {
+	p.held.release()
+	select {
+	case p.pi <- pi:
+	default: // given already
+	}
+	if p.later != nil {
+		p.later()
+		p.later = nil
+	}
+	<-p.done
+	p.cancel()
+	return p.vals, p.err
+}
+
+// Stop cancels the pending measures and waits for their goroutine to end.
+func (p *PendingMeasures) Stop() {
+	p.cancel()
+	if p.later != nil {
+		p.later = nil
+		close(p.done)
+	}
+	<-p.done
+}
+
+// heldProgress is a ProgressFunc that holds the reports back until release, then passes
+// them (and those started later) to the ProgressFunc of ctx.
+type heldProgress struct {
+	ctx      context.Context
+	mu       sync.Mutex
+	released bool
+	held     []*heldReport
+}
+
+type heldReport struct {
+	label       string
+	done, total int64
+	finished    bool
+	report      func(done, total int64) // the ProgressFunc's, once released
+	finish      func()
+}
+
+func (h *heldProgress) start(label string, total int64) (func(done, total int64), func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := &heldReport{label: label, total: total}
+	if h.released {
+		r.report, r.finish = runtime.StartProgress(h.ctx, label, total)
+	} else {
+		h.held = append(h.held, r)
+	}
+	return func(done, total int64) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			r.done, r.total = done, total
+			if r.report != nil {
+				r.report(done, total)
+			}
+		}, func() {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			if !r.finished && r.finish != nil {
+				r.finish()
+			}
+			r.finished = true
+		}
+}
+
+// release draws the reports held so far, in the order they started (finishing those
+// already finished), and lets the later ones through.
+func (h *heldProgress) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.released {
+		return
+	}
+	h.released = true
+	for _, r := range h.held {
+		r.report, r.finish = runtime.StartProgress(h.ctx, r.label, r.total)
+		r.report(r.done, r.total)
+		if r.finished {
+			r.finish()
+		}
+	}
+	h.held = nil
+}
+
+// evalMeasures is EvalMeasures with the stationary law given by piOf, which it calls once,
+// after the other measures, if a stationary measure needs it.
+func evalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs, piOf func() ([]float64, error), s *MeasureSettings) ([]MeasureValue, error) {
 	var set MeasureSettings
 	if s != nil {
 		set = *s
@@ -295,9 +458,6 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 		start = &st
 	}
 	n := c.NumStates()
-	if pi != nil && len(pi) != n {
-		return nil, fmt.Errorf("ctmc: stationary distribution has length %d, want %d states", len(pi), n)
-	}
 	g := mod.Graph
 
 	// Parameter arguments T and a.
@@ -411,25 +571,6 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 	}
 	if needP0 {
 		p0, p0Err = InitialDistribution(c)
-	}
-
-	// Stationary measures.
-	var piErr error
-	for k, ms := range mod.Measures {
-		if out[k].Err != nil || ms.Kind != ir.Stationary {
-			continue
-		}
-		if pi == nil && piErr == nil {
-			var r *Result
-			if r, piErr = Stationary(ctx, c, set.Solve); piErr == nil {
-				pi = r.Pi
-			}
-		}
-		if piErr != nil {
-			out[k].Err = piErr
-			continue
-		}
-		out[k].Value = floats.Dot(pi, vals[slot[ms.Args[0]]])
 	}
 
 	// Transient and cumulative measures: one pass over the sorted horizons.
@@ -598,6 +739,25 @@ func EvalMeasures(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs
 		}
 		out[k].Value = v
 	}
+	// Stationary measures, last: the law may be computed meanwhile (StartMeasures).
+	var pi []float64
+	var piErr error
+	for k, ms := range mod.Measures {
+		if out[k].Err != nil || ms.Kind != ir.Stationary {
+			continue
+		}
+		if pi == nil && piErr == nil {
+			if pi, piErr = piOf(); piErr == nil && len(pi) != n {
+				return nil, fmt.Errorf("ctmc: stationary distribution has length %d, want %d states", len(pi), n)
+			}
+		}
+		if piErr != nil {
+			out[k].Err = piErr
+			continue
+		}
+		out[k].Value = floats.Dot(pi, vals[slot[ms.Args[0]]])
+	}
+
 	if err := ctx.Err(); err != nil {
 		// The solves stopped early: the measures they left unset are not failures of the model.
 		return nil, fmt.Errorf("ctmc: measures stopped: %w", err)

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"math"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/load/loadtest"
 )
 
@@ -277,5 +280,103 @@ measure c = transient(X, 2)
 		if v.Err == nil && !(v.Value > 0) {
 			t.Errorf("%s = %g", v.Name, v.Value)
 		}
+	}
+}
+
+// TestStartMeasures: measures started before π is known (StartMeasures, the transient
+// ones running meanwhile) give exactly the values and errors of EvalMeasures with the same
+// π, on the M/M/1/K model with every measure kind (whose values TestEvalMeasures checks
+// against independent references); their progress reports are held back until Finish and
+// then each started and finished once; Stop abandons them without waiting for π; under a
+// memory budget without room for both at once, they wait for Finish, with the same values.
+func TestStartMeasures(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Source(t, mm1kMeasures, compiler.Options{})
+	in := m.Inputs()
+	c, err := Explore(context.Background(), m, in, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Stationary(context.Background(), c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := EvalMeasures(context.Background(), c, m, in, r.Pi, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	started, finished := map[string]int{}, map[string]int{}
+	released := false
+	ctx := runtime.WithProgress(context.Background(), func(label string, total int64) (func(int64, int64), func()) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !released {
+			t.Errorf("progress %q drawn before Finish", label)
+		}
+		started[label]++
+		return func(int64, int64) {}, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			finished[label]++
+		}
+	})
+	// Without room in the memory budget for both at once, the evaluation waits for Finish.
+	tight := runtime.WithMaxBytes(context.Background(), c.Bytes())
+	p := StartMeasures(tight, c, m, in, nil)
+	if p.later == nil {
+		t.Error("a budget of one chain: the measures started at once")
+	}
+	got, err := p.Finish(r.Pi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range want {
+		if got[k].Value != want[k].Value || (got[k].Err == nil) != (want[k].Err == nil) {
+			t.Errorf("tight budget: %s: %+v, EvalMeasures gives %+v", want[k].Name, got[k], want[k])
+		}
+	}
+	p.Stop()
+
+	p = StartMeasures(ctx, c, m, in, nil)
+	if p.later != nil {
+		t.Error("the measures wait for Finish under the default budget")
+	}
+	time.Sleep(10 * time.Millisecond) // let the background work start its reports
+	mu.Lock()
+	released = true
+	mu.Unlock()
+	got, err = p.Finish(r.Pi)
+	p.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d values, want %d", len(got), len(want))
+	}
+	for k := range want {
+		if got[k].Name != want[k].Name || got[k].Value != want[k].Value || got[k].Bound != want[k].Bound || (got[k].Err == nil) != (want[k].Err == nil) {
+			t.Errorf("%s: %+v, EvalMeasures gives %+v", want[k].Name, got[k], want[k])
+		}
+	}
+	if started["uniformisation (matrix–vector products)"] == 0 {
+		t.Errorf("no uniformisation progress; reports %v", started)
+	}
+	for l, n := range started {
+		if finished[l] != n {
+			t.Errorf("%q started %d times, finished %d", l, n, finished[l])
+		}
+	}
+
+	// Stop without Finish: the stationary measures never get π, and Stop returns, whether
+	// the evaluation runs or waits.
+	p = StartMeasures(context.Background(), c, m, in, nil)
+	p2 := StartMeasures(tight, c, m, in, nil)
+	done := make(chan struct{})
+	go func() { p.Stop(); p2.Stop(); p2.Stop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Stop did not return")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/linalg"
@@ -48,6 +49,13 @@ type TransientResult struct {
 	Rate float64
 	// Products is the number of vector–matrix products used.
 	Products int
+	// Restarts is the number of steps of adaptive uniformisation started again at a
+	// larger rate (their products are not counted in Products).
+	Restarts int
+	// rows is the number of rows multiplied by adaptive uniformisation, over all its
+	// products (restarted ones included), and rebuilds the number of rebuilds of its
+	// working set (for the tests and benchmarks).
+	rows, rebuilds int
 }
 
 // UniformisationRate returns q = max_i |Q_ii|, the smallest rate for which P = I + Q/q is
@@ -82,9 +90,10 @@ func UniformisationRate(q *linalg.CSR) float64 {
 // cumulative law is Σ_{j=0}^{t−1} p_j (docs/language.md §6.10), Epsilon and CumulativeEpsilon are 0
 // (no truncation: only round-off, about 1e-16 per step) and Rate is 1.
 //
-// A continuous-time chain of AdaptiveMin states or more, without Cumulative, is solved
-// by adaptive uniformisation with pruning instead (adaptiveTransient): the rate follows the
-// states carrying mass, and the mass dropped, at most s.Prune, is added to Epsilon.
+// A continuous-time chain of AdaptiveMin states or more, without Cumulative and from a
+// p₀ ≥ 0, is solved by adaptive uniformisation with pruning instead (adaptiveTransient):
+// the rate follows the states carrying mass, and the mass dropped, about s.Prune, is added
+// to Epsilon.
 //
 // When ctx is done, Transient stops within 1024 products and returns an error wrapping
 // ctx.Err().
@@ -119,7 +128,7 @@ func Transient(ctx context.Context, c *Chain, p0 []float64, times []float64, s *
 	if set.Prune == 0 {
 		set.Prune = 1e-10
 	}
-	if set.Prune > 0 && !set.Cumulative && n >= AdaptiveMin && len(times) > 0 {
+	if set.Prune > 0 && !set.Cumulative && n >= AdaptiveMin && len(times) > 0 && !slices.ContainsFunc(p0, func(x float64) bool { return !(x >= 0) }) {
 		return adaptiveTransient(ctx, c, p0, times, set.Epsilon, set.Prune, set.MaxTerms)
 	}
 	q := UniformisationRate(c.Q)
