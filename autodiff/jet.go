@@ -16,6 +16,8 @@ type Workspace struct {
 	vars  Vars
 	varOf []int32   // position in vars of each leaf slot, or −1
 	val   []float64 // slot values (tape.Eval)
+	memo  *ir.Memo  // the pmf and cdf values of the evaluations (nil: the tape calls neither)
+	jets  *jetMemo  // the jets of poisson_pmf and poisson_cdf (nil until the first)
 	der   []float64 // slot derivative coefficients 1..K, stride K
 	k     int       // stride of der in the last sweep
 
@@ -34,6 +36,7 @@ func NewWorkspace(t *ir.Tape, vars Vars) *Workspace {
 		tape:  t,
 		vars:  append(Vars(nil), vars...),
 		varOf: bind(t, vars),
+		memo:  ir.NewMemo(t),
 		val:   make([]float64, n),
 		der:   make([]float64, n*MaxOrder),
 		ind:   make([]float64, len(vars)),
@@ -68,7 +71,7 @@ func (e *KError) Error() string {
 func Directional(dst []float64, ws *Workspace, in *ir.Inputs, v []float64) error {
 	ws.checkOut(len(dst))
 	ws.checkDir(v)
-	ws.tape.Eval(ws.val, in)
+	ws.tape.EvalMemo(ws.val, in, ws.memo)
 	if err := ws.tangent(v); err != nil {
 		return err
 	}
@@ -88,7 +91,7 @@ func Jet(dst []float64, order int, ws *Workspace, in *ir.Inputs, v []float64) er
 		panic("autodiff: Jet: len(dst) != outputs·(order+1)")
 	}
 	ws.checkDir(v)
-	ws.tape.Eval(ws.val, in)
+	ws.tape.EvalMemo(ws.val, in, ws.memo)
 	if order > 0 {
 		if err := ws.sweep(order, v); err != nil {
 			return err
@@ -297,5 +300,59 @@ func (ws *Workspace) fnJet(s int, f ir.Fn, a []int32, K int) (jet, error) {
 	if constant(&x, K) {
 		return jet{}, nil
 	}
-	return b.Jet(x, p, ws.val[s], K), nil
+	if b.Params == 0 {
+		return b.Jet(x, p, ws.val[s], K), nil
+	}
+	// poisson_pmf(k, λ) and poisson_cdf(k, λ): the rows of an exact chain take the jet of
+	// every k at one jet of λ, and every state of the row's time the same jets again.
+	if ws.jets == nil {
+		ws.jets = &jetMemo{}
+	}
+	return ws.jets.call(f, b.Jet, &x, p, ws.val[s], K), nil
+}
+
+// jetMemo remembers the jets of the built-ins with a parameter argument (poisson_pmf,
+// poisson_cdf) by the bits of the parameter, of the argument's coefficients 0..K and K, in
+// a direct-mapped table of jetMemoSize entries: a jet found is the one the rule returned for
+// the same bits (y0 is a function of them), so sweeps give the same bits with or without
+// it. 60 KB.
+type jetMemo struct {
+	e [jetMemoSize]jetEntry
+}
+
+// jetMemoSize is the number of entries of a jetMemo (a power of 2). The slot of a jet with
+// an integer parameter k is a hash of (built-in, argument) plus k, so the pmf and cdf of
+// every k < jetMemoSize/2 at one argument have slots of their own.
+const jetMemoSize = 512
+
+type jetEntry struct {
+	fn, k int32 // the built-in + 1 (0: empty), the order
+	p     uint64
+	a     [MaxOrder + 1]uint64
+	r     jet
+}
+
+// call returns rule(*a, p, y0, K) from the memo or, computed, through it. O(K) beyond the
+// rule.
+func (m *jetMemo) call(f ir.Fn, rule stdlib.JetRule, a *jet, p, y0 float64, K int) jet {
+	var key [MaxOrder + 1]uint64
+	h := uint64(0)
+	for k := 0; k <= K; k++ {
+		key[k] = math.Float64bits(a[k])
+		h = (h ^ key[k] ^ key[k]>>29) * 0x9e3779b97f4a7c15
+	}
+	pb := math.Float64bits(p)
+	h = h>>40 + uint64(f)*(jetMemoSize/2)
+	if k := int64(p); float64(k) == p {
+		h += uint64(k)
+	} else {
+		h += (pb ^ pb>>31) * 0xbf58476d1ce4e5b9 >> 40
+	}
+	e := &m.e[h&(jetMemoSize-1)]
+	if e.fn == int32(f)+1 && e.k == int32(K) && e.p == pb && e.a == key {
+		return e.r
+	}
+	r := rule(*a, p, y0, K)
+	*e = jetEntry{fn: int32(f) + 1, k: int32(K), p: pb, a: key, r: r}
+	return r
 }

@@ -35,6 +35,7 @@ type Model struct {
 
 	props    *ir.Tape
 	propVals []float64
+	propMemo *ir.Memo // the pmf and cdf values of Propensities (nil: the tape calls neither)
 
 	// Mean-field fields; nil unless the model has a mean field (see HasDrift).
 	Drift  *Field // F: d outputs
@@ -75,6 +76,7 @@ func New(m *ir.Model) *Model {
 	}
 	mod := &Model{IR: m, props: g.Compile(props), reduced: &lazyBasis{}}
 	mod.propVals = make([]float64, mod.props.Len())
+	mod.propMemo = ir.NewMemo(mod.props)
 	if m.MeanField.Available {
 		mod.buildMeanField()
 	}
@@ -104,6 +106,7 @@ func (m *Model) buildMeanField() {
 func (m *Model) Clone() *Model {
 	c := *m
 	c.propVals = make([]float64, len(m.propVals))
+	c.propMemo = ir.NewMemo(m.props)
 	if m.Drift != nil {
 		c.Drift, c.Drift1, c.Drift2 = m.Drift.Clone(), m.Drift1.Clone(), m.Drift2.Clone()
 		c.Rates, c.Rates1 = m.Rates.Clone(), m.Rates1.Clone()
@@ -211,7 +214,7 @@ func (m *Model) Propensities(dst []float64, in *ir.Inputs) {
 	if len(dst) != len(m.IR.Transitions) {
 		panic(fmt.Sprintf("runtime: Propensities: len(dst) = %d, want %d", len(dst), len(m.IR.Transitions)))
 	}
-	m.props.Eval(m.propVals, in)
+	m.props.EvalMemo(m.propVals, in, m.propMemo)
 	for j := range dst {
 		dst[j] = m.propVals[m.props.Out[j]]
 	}

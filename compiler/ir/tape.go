@@ -1,6 +1,8 @@
 package ir
 
 import (
+	"math"
+
 	"github.com/mfcproject/mfc/stdlib"
 )
 
@@ -83,7 +85,13 @@ func (t *Tape) Len() int { return len(t.Code) }
 // Eval evaluates every slot into vals (len(vals) ≥ t.Len()) at in. Conditions evaluate to
 // 1 or 0. Select picks the value of its chosen branch; both branches are computed, so a
 // division by zero in the branch not taken never reaches the result. Eval does not allocate.
-func (t *Tape) Eval(vals []float64, in *Inputs) {
+func (t *Tape) Eval(vals []float64, in *Inputs) { t.EvalMemo(vals, in, nil) }
+
+// EvalMemo is Eval with the two-argument built-ins (poisson_pmf, poisson_cdf) looked up in
+// memo first (nil: none), which gives the same bits: a row of an exact chain evaluates
+// pmf(k, λ) for every k at one λ, and every state of the row's time the same values again.
+// It does not allocate.
+func (t *Tape) EvalMemo(vals []float64, in *Inputs, memo *Memo) {
 	vals = vals[:len(t.Code)]
 	args := t.Args
 	for k := range t.Code {
@@ -124,7 +132,11 @@ func (t *Tape) Eval(vals []float64, in *Inputs) {
 		case OpPow:
 			v = stdlib.Pow(vals[a[0]], vals[a[1]])
 		case OpFn:
-			v = evalFn(Fn(ins.Aux).Builtin(), vals, a)
+			if f := Fn(ins.Aux).Builtin(); memo != nil && f.Eval2 != nil {
+				v = memo.call(ins.Aux, f.Eval2, vals[a[0]], vals[a[1]])
+			} else {
+				v = evalFn(f, vals, a)
+			}
 		case OpCmp:
 			v = b2f(EvalCmp(Cmp(ins.Aux), vals[a[0]], vals[a[1]]))
 		case OpAnd:
@@ -190,4 +202,59 @@ func evalFn(f *stdlib.Builtin, vals []float64, a []int32) float64 {
 		return f.Eval1(vals[a[0]])
 	}
 	return f.Eval2(vals[a[0]], vals[a[1]])
+}
+
+// Memo remembers the values of the two-argument built-ins that remain after lowering
+// (poisson_pmf and poisson_cdf, which cost an exp and a log, or a loop over k) by the bits
+// of their arguments, in a direct-mapped table of memoSize entries: a value found is the
+// one the built-in returned for the same bits, so EvalMemo gives the bits of Eval. A Memo
+// is not safe for concurrent use; it holds 32 KB.
+type Memo struct {
+	e [memoSize]memoEntry
+}
+
+// memoSize is the number of entries of a Memo (a power of 2). The slot of a call with an
+// integer first argument k is its hash of (built-in, second argument) plus k, so the pmf
+// and cdf of every k < memoSize/2 at one λ have slots of their own.
+const memoSize = 1024
+
+type memoEntry struct {
+	fn   int32 // the built-in + 1; 0: empty
+	x, y uint64
+	v    float64
+}
+
+// NewMemo returns an empty memo for the tape, or nil when the tape calls no two-argument
+// built-in (EvalMemo then is Eval). O(1), or O(tape) to scan the tape.
+func NewMemo(t *Tape) *Memo {
+	for k := range t.Code {
+		if ins := &t.Code[k]; ins.Op == OpFn && Fn(ins.Aux).Builtin().Eval2 != nil {
+			return &Memo{}
+		}
+	}
+	return nil
+}
+
+// call returns f(x, y) from the memo or, computed, through it. O(1) beyond f.
+func (m *Memo) call(fn int32, f func(x, y float64) float64, x, y float64) float64 {
+	xb, yb := math.Float64bits(x), math.Float64bits(y)
+	e := &m.e[memoSlot(fn, x, y)]
+	if e.fn == fn+1 && e.x == xb && e.y == yb {
+		return e.v
+	}
+	v := f(x, y)
+	*e = memoEntry{fn: fn + 1, x: xb, y: yb, v: v}
+	return v
+}
+
+// memoSlot returns the entry of a call in a Memo.
+func memoSlot(fn int32, x, y float64) int {
+	xb, yb := math.Float64bits(x), math.Float64bits(y)
+	h := (yb^yb>>29)*0x9e3779b97f4a7c15>>40 + uint64(fn)*(memoSize/2)
+	if k := int64(x); float64(k) == x {
+		h += uint64(k)
+	} else {
+		h += (xb ^ xb>>31) * 0xbf58476d1ce4e5b9 >> 40
+	}
+	return int(h & (memoSize - 1))
 }
