@@ -3,6 +3,7 @@ package autodiff
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/stdlib"
@@ -18,6 +19,18 @@ type Workspace struct {
 	val   []float64 // slot values (tape.Eval)
 	memo  *ir.Memo  // the pmf and cdf values of the evaluations (nil: the tape calls neither)
 	jets  *jetMemo  // the jets of poisson_pmf and poisson_cdf (nil until the first)
+
+	// Jet at a new state with the parameters, time and scale of the last evaluation (the
+	// rows of a chain at one time) evaluates the state slots only, and, when the last
+	// sweep was Jet's at the same order and direction, sweeps the jet slots only: the
+	// other slots keep their values and jets, which depend on neither the state nor (jets
+	// +0) the variables.
+	stateSlots []int32   // ir.Tape.StateSlots
+	jetSlots   []int32   // the state slots that depend on a variable or may hold a −0 jet
+	fixed      []float64 // the parameters, time and scale of ws.val (bits compared)
+	fixedOK    bool
+	jetK       int       // the order of Jet's last full sweep (0: none, or der used since)
+	jetV       []float64 // its direction
 	der   []float64 // slot derivative coefficients 1..K, stride K
 	k     int       // stride of der in the last sweep
 
@@ -44,8 +57,73 @@ func NewWorkspace(t *ir.Tape, vars Vars) *Workspace {
 		acc:   make([]float64, len(t.Out)),
 		sum:   make([]float64, len(t.Out)),
 	}
+	ws.stateSlots = t.StateSlots()
+	ws.jetSlots = jetSlots(t, ws.varOf, ws.stateSlots)
 	return ws
 }
+
+// jetSlots returns the state slots whose jet a sweep must compute: those that depend on a
+// variable, and those that may hold −0 (a Neg, a one-factor product or a Select of them).
+// Every other slot gets the jet +0 from every sweep (a sum from +0, MulZ, a constant
+// quotient or power, a built-in of a constant, a leaf, a comparison), so a sweep that skips
+// it after one that wrote it gives the same bits. O(tape).
+func jetSlots(t *ir.Tape, varOf []int32, state []int32) []int32 {
+	n := t.Len()
+	dep, negz := make([]bool, n), make([]bool, n)
+	for s := range t.Code {
+		ins := &t.Code[s]
+		a := t.Args[ins.Lo:ins.Hi]
+		dep[s] = varOf[s] >= 0
+		for _, j := range a {
+			dep[s] = dep[s] || dep[j]
+		}
+		switch ins.Op {
+		case ir.OpNeg:
+			negz[s] = true
+		case ir.OpMul:
+			negz[s] = len(a) == 1 && negz[a[0]]
+		case ir.OpSelect:
+			negz[s] = negz[a[1]] || negz[a[2]]
+		}
+	}
+	var out []int32
+	for _, s := range state {
+		if dep[s] || negz[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// eval evaluates the tape at in into ws.val: the state slots only when the parameters,
+// time and scale are those of ws.val, else every slot. It reports which.
+func (ws *Workspace) eval(in *ir.Inputs) (partial bool) {
+	if ws.fixedOK && ws.sameFixed(in) {
+		ws.tape.EvalSlots(ws.val, in, ws.memo, ws.stateSlots)
+		return true
+	}
+	ws.tape.EvalMemo(ws.val, in, ws.memo)
+	ws.fixed = append(append(ws.fixed[:0], in.Params...), in.Time, in.Scale)
+	ws.fixedOK = true
+	ws.jetK = 0
+	return false
+}
+
+// sameFixed reports whether in has the parameters, time and scale of ws.fixed, bit for bit.
+func (ws *Workspace) sameFixed(in *ir.Inputs) bool {
+	f := ws.fixed
+	if len(f) != len(in.Params)+2 || !sameBits(f[len(f)-2], in.Time) || !sameBits(f[len(f)-1], in.Scale) {
+		return false
+	}
+	for i, v := range in.Params {
+		if !sameBits(f[i], v) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameBits(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }
 
 // Vars returns the independent variables of ws, in column order.
 func (ws *Workspace) Vars() Vars { return ws.vars }
@@ -71,7 +149,7 @@ func (e *KError) Error() string {
 func Directional(dst []float64, ws *Workspace, in *ir.Inputs, v []float64) error {
 	ws.checkOut(len(dst))
 	ws.checkDir(v)
-	ws.tape.EvalMemo(ws.val, in, ws.memo)
+	ws.eval(in)
 	if err := ws.tangent(v); err != nil {
 		return err
 	}
@@ -91,10 +169,18 @@ func Jet(dst []float64, order int, ws *Workspace, in *ir.Inputs, v []float64) er
 		panic("autodiff: Jet: len(dst) != outputs·(order+1)")
 	}
 	ws.checkDir(v)
-	ws.tape.EvalMemo(ws.val, in, ws.memo)
+	partial := ws.eval(in)
 	if order > 0 {
-		if err := ws.sweep(order, v); err != nil {
-			return err
+		if partial && ws.jetK == order && slices.Equal(ws.jetV, v) {
+			if err := ws.sweepSlots(order, v, ws.jetSlots); err != nil {
+				ws.jetK = 0
+				return err
+			}
+		} else {
+			if err := ws.sweep(order, v); err != nil {
+				return err
+			}
+			ws.jetK, ws.jetV = order, append(ws.jetV[:0], v...)
 		}
 	}
 	for i, s := range ws.tape.Out {
@@ -137,6 +223,7 @@ func (ws *Workspace) load(s int32, K int) (j jet) {
 
 // tangent runs the first-order sweep along v over the values in ws.val.
 func (ws *Workspace) tangent(v []float64) error {
+	ws.jetK = 0
 	t := ws.tape
 	val, der, args := ws.val, ws.der[:len(t.Code)], t.Args
 	ws.k = 1
@@ -213,10 +300,25 @@ func (ws *Workspace) fnD1(s int, f ir.Fn, a []int32) (float64, error) {
 
 // sweep runs the jet sweep of order K along v over the values in ws.val.
 func (ws *Workspace) sweep(K int, v []float64) error {
+	ws.jetK = 0
+	return ws.sweepSlots(K, v, nil)
+}
+
+// sweepSlots runs the jet sweep of order K along v over the given slots (nil: all), in
+// tape order.
+func (ws *Workspace) sweepSlots(K int, v []float64, slots []int32) error {
 	t := ws.tape
 	val, der, args := ws.val, ws.der[:len(t.Code)*K], t.Args
 	ws.k = K
-	for s := range t.Code {
+	n := len(t.Code)
+	if slots != nil {
+		n = len(slots)
+	}
+	for i := 0; i < n; i++ {
+		s := i
+		if slots != nil {
+			s = int(slots[i])
+		}
 		ins := &t.Code[s]
 		a := args[ins.Lo:ins.Hi]
 		var r jet

@@ -91,10 +91,52 @@ func (t *Tape) Eval(vals []float64, in *Inputs) { t.EvalMemo(vals, in, nil) }
 // memo first (nil: none), which gives the same bits: a row of an exact chain evaluates
 // pmf(k, λ) for every k at one λ, and every state of the row's time the same values again.
 // It does not allocate.
-func (t *Tape) EvalMemo(vals []float64, in *Inputs, memo *Memo) {
+func (t *Tape) EvalMemo(vals []float64, in *Inputs, memo *Memo) { t.eval(vals, in, memo, nil) }
+
+// EvalSlots is EvalMemo for the given slots only, in the given order (tape order: a
+// slot's operands come first); the other slots of vals are left as they are. With the
+// slots of StateSlots and vals from an evaluation at the same parameters, time and scale,
+// it gives the bits of EvalMemo at a new state. It does not allocate.
+func (t *Tape) EvalSlots(vals []float64, in *Inputs, memo *Memo, slots []int32) {
+	t.eval(vals, in, memo, slots)
+}
+
+// StateSlots returns, in tape order, the slots whose value depends on the state: on a
+// count, a density or the environment, directly or through their operands. The others
+// depend only on the parameters, the time and the scale. O(tape).
+func (t *Tape) StateSlots() []int32 {
+	dep := make([]bool, len(t.Code))
+	var out []int32
+	for k := range t.Code {
+		ins := &t.Code[k]
+		switch ins.Op {
+		case OpCount, OpDensity, OpEnvVal, OpEnvIs:
+			dep[k] = true
+		default:
+			for _, a := range t.Args[ins.Lo:ins.Hi] {
+				dep[k] = dep[k] || dep[a]
+			}
+		}
+		if dep[k] {
+			out = append(out, int32(k))
+		}
+	}
+	return out
+}
+
+// eval evaluates the given slots (nil: all of them).
+func (t *Tape) eval(vals []float64, in *Inputs, memo *Memo, slots []int32) {
 	vals = vals[:len(t.Code)]
 	args := t.Args
-	for k := range t.Code {
+	n := len(t.Code)
+	if slots != nil {
+		n = len(slots)
+	}
+	for i := 0; i < n; i++ {
+		k := i
+		if slots != nil {
+			k = int(slots[i])
+		}
 		ins := &t.Code[k]
 		a := args[ins.Lo:ins.Hi]
 		var v float64

@@ -103,6 +103,7 @@ type factor interface {
 type Chain struct {
 	a     *linalg.CSR // A = −Q or I − P, rows summing to 0, every diagonal stored
 	at    *linalg.CSR // Aᵀ
+	norm  [2]float64  // ‖A‖∞, ‖Aᵀ‖∞ (the backward errors of the solves)
 	sigma float64
 	pi    []float64
 	fac   factor
@@ -147,7 +148,7 @@ func newChain(ctx context.Context, a *linalg.CSR, o *Options) (*Chain, error) {
 	if err := irreducible(a, at); err != nil {
 		return nil, err
 	}
-	c := &Chain{a: a, at: at, sigma: diagScale(a), pi: make([]float64, a.Rows)}
+	c := &Chain{a: a, at: at, norm: [2]float64{a.NormInf(), at.NormInf()}, sigma: diagScale(a), pi: make([]float64, a.Rows)}
 	method := opt.Method
 	if method == Auto {
 		method = Iterative
@@ -324,9 +325,9 @@ func (c *Chain) solve(ctx context.Context, dst, f []float64, row bool) (Stats, e
 // residual returns the backward error ‖A x − b‖∞/(‖A‖∞‖x‖∞ + ‖b‖∞) (with Aᵀ for rows), 0
 // when x = b = 0.
 func (c *Chain) residual(x, b []float64, row bool) float64 {
-	a := c.a
+	a, norm := c.a, c.norm[0]
 	if row {
-		a = c.at
+		a, norm = c.at, c.norm[1]
 	}
 	ax := make([]float64, len(x))
 	a.MulVec(ax, x)
@@ -336,7 +337,7 @@ func (c *Chain) residual(x, b []float64, row bool) float64 {
 		xn = math.Max(xn, math.Abs(x[i]))
 		bn = math.Max(bn, math.Abs(b[i]))
 	}
-	if d := a.NormInf()*xn + bn; d > 0 {
+	if d := norm*xn + bn; d > 0 {
 		return r / d
 	}
 	return r
