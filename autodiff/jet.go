@@ -31,8 +31,8 @@ type Workspace struct {
 	fixedOK    bool
 	jetK       int       // the order of Jet's last full sweep (0: none, or der used since)
 	jetV       []float64 // its direction
-	der   []float64 // slot derivative coefficients 1..K, stride K
-	k     int       // stride of der in the last sweep
+	der        []float64 // slot derivative coefficients 1..K, stride K
+	k          int       // stride of der in the last sweep
 
 	ind  []float64 // indicator of colours; all zero between uses
 	comb []float64 // combined direction of a polarization term
