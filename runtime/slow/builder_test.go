@@ -2,6 +2,7 @@ package slow
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 
@@ -86,5 +87,32 @@ func TestCombineMatchesDense(t *testing.T) {
 				t.Errorf("(%d, %d): %v, want %v", i, j, g, want)
 			}
 		}
+	}
+}
+
+// TestCombineSamePattern checks Combine on matrices with one pattern (its elementwise path)
+// against combineMerge, bit for bit.
+func TestCombineSamePattern(t *testing.T) {
+	t.Parallel()
+	a := csr(3, []float64{0.5, 1e-300, 0.5, 0, 1, 0, 0.25, 0.25, 0.5})
+	b := csr(3, []float64{0.1, 0.3, 0.6, 0, 1, 0, 0.3, 0.2, 0.5})
+	c := csr(3, []float64{0.2, 0.2, 0.6, 0, 1, 0, 0.125, 0.375, 0.5})
+	for _, w := range [][]float64{{2, -3, 0.5}, {-1, 0, 0}, {1.0 / 3, -2.0 / 3, 1.0 / 3}} {
+		ms := []*linalg.CSR{a, b, c}
+		if !samePattern(ms) {
+			t.Fatal("samePattern: false for one pattern")
+		}
+		got, want := Combine(w, ms), combineMerge(w, ms)
+		if !slices.Equal(got.RowPtr, want.RowPtr) || !slices.Equal(got.Col, want.Col) {
+			t.Fatalf("weights %v: pattern differs from the merge", w)
+		}
+		for p := range got.Val {
+			if math.Float64bits(got.Val[p]) != math.Float64bits(want.Val[p]) {
+				t.Errorf("weights %v: entry %d is %v, the merge gives %v", w, p, got.Val[p], want.Val[p])
+			}
+		}
+	}
+	if samePattern([]*linalg.CSR{a, csr(3, []float64{0.5, 0, 0.5, 0, 1, 0, 0.25, 0.25, 0.5})}) {
+		t.Error("samePattern: true for different patterns")
 	}
 }

@@ -210,12 +210,16 @@ func (b *Builder) At(t float64, order int) (Matrices, error) {
 			// Kept on a first build only: Expand grows the states once.
 			if prev == nil && len(rec.jets)+len(src) <= memoJetBudget {
 				if rec.jets == nil {
-					rec.jets = make([]float64, 0, 16*len(src))
+					// Room for every row left, within the budget (trimmed below).
+					rec.jets = make([]float64, 0, min(memoJetBudget, (n-s)*len(src)))
 				}
 				rec.at[s] = int32(len(rec.jets))
 				rec.jets = append(rec.jets, src...)
 			}
 		}
+	}
+	if len(rec.jets) < cap(rec.jets)/2 {
+		rec.jets = slices.Clone(rec.jets) // few rows left a transition out
 	}
 	b.remember(rec)
 	b.nnz = max(b.nnz, len(mats[0].Col))
@@ -412,6 +416,26 @@ func (b *Builder) target(tr *ir.Transition, counts []int32, y int) int {
 // columns of each row sorted, as CSR rows are). Each element is accumulated in the order of
 // a. O(Σ nnz·len(a)).
 func Combine(c []float64, a []*linalg.CSR) *linalg.CSR {
+	if samePattern(a) {
+		n, cols := a[0].Rows, a[0].Cols
+		// The usual case (the matrices of one chain at nearby times): the sums elementwise,
+		// in the order of combineMerge.
+		m := a[0]
+		out := &linalg.CSR{Rows: n, Cols: cols, RowPtr: slices.Clone(m.RowPtr), Col: slices.Clone(m.Col), Val: make([]float64, len(m.Val))}
+		for p := range out.Val {
+			v := 0.0
+			for k, b := range a {
+				v += c[k] * b.Val[p]
+			}
+			out.Val[p] = v
+		}
+		return out
+	}
+	return combineMerge(c, a)
+}
+
+// combineMerge is Combine by merging the rows of the matrices. O(Σ nnz·len(a)).
+func combineMerge(c []float64, a []*linalg.CSR) *linalg.CSR {
 	n, cols := a[0].Rows, a[0].Cols
 	nnz := 0
 	for _, m := range a {
@@ -448,6 +472,25 @@ func Combine(c []float64, a []*linalg.CSR) *linalg.CSR {
 		out.RowPtr[i+1] = len(out.Col)
 	}
 	return out
+}
+
+// samePattern reports whether the matrices have the same rows and columns stored, the
+// columns of each row increasing. O(nnz).
+func samePattern(a []*linalg.CSR) bool {
+	m := a[0]
+	for i := 0; i < m.Rows; i++ {
+		for p := m.RowPtr[i] + 1; p < m.RowPtr[i+1]; p++ {
+			if m.Col[p] <= m.Col[p-1] {
+				return false
+			}
+		}
+	}
+	for _, m := range a[1:] {
+		if m.Rows != a[0].Rows || !slices.Equal(m.RowPtr, a[0].RowPtr) || !slices.Equal(m.Col, a[0].Col) {
+			return false
+		}
+	}
+	return true
 }
 
 // RowSums returns max_i |Σ_j a_ij|, the conservation defect of a derivative matrix (0 up to

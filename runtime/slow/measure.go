@@ -179,11 +179,12 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 	base := chain
 	union := discrete && !mod.TimeHomogeneous && (ms.Kind == ir.Discounted || ms.Kind == ir.Until)
 	b := NewBuilder(m, chain, in)
-	mats, err := matrices(b, &set, out, ms.Kind, arg)
-	if err != nil {
+	mats, err := matrices(b, &set, out, ms.Kind, arg, union)
+	early := errors.Is(err, errDropped) // the states grow: the other samples are built after
+	if err != nil && !early {
 		return nil, err
 	}
-	if union && b.Dropped > 0 {
+	if union && (early || b.Dropped > 0) {
 		// The resolvent expansions need no irreducible frozen chain: when transitions at the
 		// sampled times lead out of the frozen chain's states, take the union of the states
 		// reached at those times (probabilities that round to 0 at t₀ can be O(1) later, as
@@ -195,7 +196,10 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 		if grown.NumStates() > chain.NumStates() {
 			chain = grown
 			b.Grow(chain) // the rows that lost nothing are kept
-			if mats, err = matrices(b, &set, out, ms.Kind, arg); err != nil {
+			early = true
+		}
+		if early {
+			if mats, err = matrices(b, &set, out, ms.Kind, arg, false); err != nil {
 				return nil, err
 			}
 		}
@@ -257,8 +261,15 @@ func frozenTime(kind ir.MeasureKind, expand string, discrete bool, t0, arg float
 	return t0 + arg - 1, nil
 }
 
+// errDropped stops matrices at the first sample of the finite differences that leaves a
+// transition out, when the caller will take the union of the states and build them all
+// on it: the samples still to come are then built once, on the union.
+var errDropped = errors.New("slow: a transition leads out of the states")
+
 // matrices builds the frozen matrix and its derivatives, exact or by finite differences.
-func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg float64) (Matrices, error) {
+// With stop, it returns errDropped after the first sample of the finite differences that
+// left a transition out (b.Dropped > 0).
+func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg float64, stop bool) (Matrices, error) {
 	need := max(out.Order, 1)
 	if set.Deriv == "exact" {
 		return b.At(out.T, need)
@@ -285,6 +296,9 @@ func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg 
 			return Matrices{}, err
 		}
 		ps[k] = p
+		if stop && b.Dropped > 0 {
+			return Matrices{}, errDropped
+		}
 		dropped += b.Dropped
 		rate = math.Max(rate, b.DroppedRate)
 	}
