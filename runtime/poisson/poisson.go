@@ -261,6 +261,13 @@ func (c *Chain) SolveRow(ctx context.Context, dst, mu []float64) (Stats, error) 
 	return c.solve(ctx, dst, mu, true)
 }
 
+// solveRowBare is SolveRow without the backward error (Stats.Residual 0), for the
+// iterations that do not report it (RelaxationTime). The same dst.
+func (c *Chain) solveRowBare(ctx context.Context, dst, mu []float64) error {
+	_, err := c.solveOpt(ctx, dst, mu, true, false)
+	return err
+}
+
 // Z sets dst = Z f = D f + (πf)1, with Z = (I − P + Π)⁻¹ in discrete time and (Π − Q)⁻¹ in
 // continuous time. Sizes as for Solve.
 func (c *Chain) Z(ctx context.Context, dst, f []float64) (Stats, error) {
@@ -285,6 +292,11 @@ func (c *Chain) ZRow(ctx context.Context, dst, mu []float64) (Stats, error) {
 // solve centres the right side (b = f − (πf)1, or μ − (μ1)π for rows), solves with M (or
 // Mᵀ), projects the result onto πg = 0 (or h1 = 0) and measures the residual in A.
 func (c *Chain) solve(ctx context.Context, dst, f []float64, row bool) (Stats, error) {
+	return c.solveOpt(ctx, dst, f, row, true)
+}
+
+// solveOpt is solve, with the backward error computed when residual is set.
+func (c *Chain) solveOpt(ctx context.Context, dst, f []float64, row, residual bool) (Stats, error) {
 	n := c.a.Rows
 	if len(dst) != n || len(f) != n {
 		panic("poisson: vector length differs from the number of states")
@@ -318,7 +330,9 @@ func (c *Chain) solve(ctx context.Context, dst, f []float64, row bool) (Stats, e
 			dst[i] -= m
 		}
 	}
-	st.Residual = c.residual(dst, b, row)
+	if residual {
+		st.Residual = c.residual(dst, b, row)
+	}
 	return st, nil
 }
 

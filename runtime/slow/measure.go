@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
@@ -370,6 +371,14 @@ func sampleTimes(set *Settings, kind ir.MeasureKind, tf, arg float64) []float64 
 // the states it reaches), until no state is added. O(len(times)·S·(tape + J·d)) for the S
 // states of the union.
 func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Chain, times []float64, lim ctmc.Limits) (*ctmc.Chain, error) {
+	// A second step at a time from the same states adds nothing (j = 2 samples t + 1 twice).
+	var once []float64
+	for _, t := range times {
+		if !slices.Contains(once, t) {
+			once = append(once, t)
+		}
+	}
+	times = once
 	from := 0 // the states not yet stepped from at every time
 	for from < c.NumStates() {
 		n := c.NumStates()
