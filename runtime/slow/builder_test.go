@@ -27,7 +27,7 @@ func TestBuilderGrow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	grown, err := stateUnion(ctx, m, in, base, []float64{1, 10, 20}, ctmc.Limits{})
+	grown, err := stateUnion(ctx, m, in, base, []float64{1, 10, 20}, ctmc.Limits{}, NewBuilder(m, base, in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,5 +114,60 @@ func TestCombineSamePattern(t *testing.T) {
 	}
 	if samePattern([]*linalg.CSR{a, csr(3, []float64{0.5, 0, 0.5, 0, 1, 0, 0.25, 0.25, 0.5})}) {
 		t.Error("samePattern: true for different patterns")
+	}
+}
+
+// TestStateUnionValues checks the union of the states against its definition by
+// ctmc.TimeVarying (one step from the uniform law on the states not yet stepped from, at
+// each time, until none is added), on the inventory at S = 100 (stock 0 is reached only
+// after t = 0): with a builder that kept the propensities at some of the times (the samples
+// of the finite differences) and with one that kept none, the same states in the same
+// order.
+func TestStateUnionValues(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := loadtest.Model(t, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "eps": {0.064}}})
+	in := m.Inputs()
+	base, err := ctmc.Explore(ctx, m, in, ctmc.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	times := []float64{1, 10, 20, 10}
+	// The definition.
+	want := base
+	for from := 0; from < want.NumStates(); {
+		n := want.NumStates()
+		for _, tt := range times {
+			local := *in
+			local.Time = tt
+			p0 := make([]float64, want.NumStates())
+			for i := from; i < n; i++ {
+				p0[i] = 1 / float64(n-from)
+			}
+			res, err := ctmc.TimeVarying(ctx, want, m, &local, p0, &ctmc.StepSettings{Steps: []float64{1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = res.Chain
+		}
+		from = n
+	}
+	if want.NumStates() <= base.NumStates() {
+		t.Fatalf("the union added no state (%d states): the test needs one", base.NumStates())
+	}
+	kept := NewBuilder(m, base, in)
+	for _, tt := range []float64{0, 10, 20} {
+		if _, err := kept.At(tt, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, b := range map[string]*Builder{"kept": kept, "none": NewBuilder(m, base, in)} {
+		got, err := stateUnion(ctx, m, in, base, times, ctmc.Limits{}, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Keys(), want.Keys()) {
+			t.Errorf("%s: %d states, the definition gives %d (or another order)", name, got.NumStates(), want.NumStates())
+		}
 	}
 }

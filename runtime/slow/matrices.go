@@ -176,6 +176,7 @@ func (b *Builder) At(t float64, order int) (Matrices, error) {
 		mats: mats, dropped: make([]bool, n), at: make([]int32, n)}
 	dir := []float64{1}
 	jet := b.jet[:len(mod.Transitions)*(order+1)]
+	all := n*len(jet) <= memoJetBudget
 	for s := 0; s < n; s++ {
 		var src []float64
 		rec.at[s] = -1
@@ -207,15 +208,17 @@ func (b *Builder) At(t float64, order int) (Matrices, error) {
 		}
 		if drops > 0 {
 			rec.dropped[s] = true
-			// Kept on a first build only: Expand grows the states once.
-			if prev == nil && len(rec.jets)+len(src) <= memoJetBudget {
-				if rec.jets == nil {
-					// Room for every row left, within the budget (trimmed below).
-					rec.jets = make([]float64, 0, min(memoJetBudget, (n-s)*len(src)))
-				}
-				rec.at[s] = int32(len(rec.jets))
-				rec.jets = append(rec.jets, src...)
+		}
+		// Kept on a first build only (Expand grows the states once): the rows that left a
+		// transition out, or every row when they all fit (their values step the union of
+		// the states, Values).
+		if (drops > 0 || all) && prev == nil && len(rec.jets)+len(src) <= memoJetBudget {
+			if rec.jets == nil {
+				// Room for every row left, within the budget (trimmed below).
+				rec.jets = make([]float64, 0, min(memoJetBudget, (n-s)*len(src)))
 			}
+			rec.at[s] = int32(len(rec.jets))
+			rec.jets = append(rec.jets, src...)
 		}
 	}
 	if len(rec.jets) < cap(rec.jets)/2 {
@@ -231,6 +234,32 @@ func (b *Builder) At(t float64, order int) (Matrices, error) {
 		out.D2 = mats[2]
 	}
 	return out, nil
+}
+
+// Values returns, for the states of an earlier At call at time t on the current inputs,
+// the propensities of state i at t (the value part of the jets, bit for bit what
+// Model.Propensities gives), or nil for the states it did not keep: the form
+// ctmc.StepStates takes. The slice returned is reused by the next call. O(J) a state.
+func (b *Builder) Values(t float64) func(i int) []float64 {
+	var r *built
+	for order := 0; order <= 2 && r == nil; order++ {
+		r = b.record(t, order)
+	}
+	if r == nil {
+		return nil
+	}
+	J := len(b.m.IR.Transitions)
+	buf := make([]float64, J)
+	return func(i int) []float64 {
+		if i >= r.n || r.at[i] < 0 {
+			return nil
+		}
+		src := r.jets[r.at[i]:]
+		for j := range buf {
+			buf[j] = src[j*(r.order+1)]
+		}
+		return buf
+	}
 }
 
 // remember keeps rec as the record of its time and order, with at most memoKeep records.

@@ -180,27 +180,23 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 	base := chain
 	union := discrete && !mod.TimeHomogeneous && (ms.Kind == ir.Discounted || ms.Kind == ir.Until)
 	b := NewBuilder(m, chain, in)
-	mats, err := matrices(b, &set, out, ms.Kind, arg, union)
-	early := errors.Is(err, errDropped) // the states grow: the other samples are built after
-	if err != nil && !early {
+	mats, err := matrices(b, &set, out, ms.Kind, arg)
+	if err != nil {
 		return nil, err
 	}
-	if union && (early || b.Dropped > 0) {
+	if union && b.Dropped > 0 {
 		// The resolvent expansions need no irreducible frozen chain: when transitions at the
 		// sampled times lead out of the frozen chain's states, take the union of the states
 		// reached at those times (probabilities that round to 0 at t₀ can be O(1) later, as
 		// demand grows in the inventory model) and build the matrices again.
-		grown, err := stateUnion(ctx, m, in, chain, sampleTimes(&set, ms.Kind, out.T, arg), set.Limits)
+		grown, err := stateUnion(ctx, m, in, chain, sampleTimes(&set, ms.Kind, out.T, arg), set.Limits, b)
 		if err != nil {
 			return nil, err
 		}
 		if grown.NumStates() > chain.NumStates() {
 			chain = grown
 			b.Grow(chain) // the rows that lost nothing are kept
-			early = true
-		}
-		if early {
-			if mats, err = matrices(b, &set, out, ms.Kind, arg, false); err != nil {
+			if mats, err = matrices(b, &set, out, ms.Kind, arg); err != nil {
 				return nil, err
 			}
 		}
@@ -262,15 +258,8 @@ func frozenTime(kind ir.MeasureKind, expand string, discrete bool, t0, arg float
 	return t0 + arg - 1, nil
 }
 
-// errDropped stops matrices at the first sample of the finite differences that leaves a
-// transition out, when the caller will take the union of the states and build them all
-// on it: the samples still to come are then built once, on the union.
-var errDropped = errors.New("slow: a transition leads out of the states")
-
 // matrices builds the frozen matrix and its derivatives, exact or by finite differences.
-// With stop, it returns errDropped after the first sample of the finite differences that
-// left a transition out (b.Dropped > 0).
-func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg float64, stop bool) (Matrices, error) {
+func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg float64) (Matrices, error) {
 	need := max(out.Order, 1)
 	if set.Deriv == "exact" {
 		return b.At(out.T, need)
@@ -297,9 +286,6 @@ func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg 
 			return Matrices{}, err
 		}
 		ps[k] = p
-		if stop && b.Dropped > 0 {
-			return Matrices{}, errDropped
-		}
 		dropped += b.Dropped
 		rate = math.Max(rate, b.DroppedRate)
 	}
@@ -367,10 +353,12 @@ func sampleTimes(set *Settings, kind ir.MeasureKind, tf, arg float64) []float64 
 }
 
 // stateUnion closes the states of c under one step at each of the given times
-// (ctmc.TimeVarying from the uniform law on the states not yet stepped from, which appends
-// the states it reaches), until no state is added. O(len(times)·S·(tape + J·d)) for the S
+// (ctmc.StepStates from the states not yet stepped from, which appends the states it
+// reaches, as ctmc.TimeVarying does from the uniform law on them), until no state is
+// added. The propensities b kept from its At calls at those times (the samples of the
+// finite differences) are not evaluated again. O(len(times)·S·(tape + J·d)) for the S
 // states of the union.
-func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Chain, times []float64, lim ctmc.Limits) (*ctmc.Chain, error) {
+func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Chain, times []float64, lim ctmc.Limits, b *Builder) (*ctmc.Chain, error) {
 	// A second step at a time from the same states adds nothing (j = 2 samples t + 1 twice).
 	var once []float64
 	for _, t := range times {
@@ -385,16 +373,10 @@ func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Ch
 		for _, t := range times {
 			local := *in
 			local.Time = t
-			// Mass on the states not yet stepped from: TimeVarying expands only those.
-			p0 := make([]float64, c.NumStates())
-			for i := from; i < n; i++ {
-				p0[i] = 1 / float64(n-from)
-			}
-			res, err := ctmc.TimeVarying(ctx, c, m, &local, p0, &ctmc.StepSettings{Steps: []float64{1}, Limits: lim})
-			if err != nil {
+			var err error
+			if c, err = ctmc.StepStates(ctx, c, m, &local, from, b.Values(t), lim); err != nil {
 				return nil, err
 			}
-			c = res.Chain
 		}
 		from = n
 	}
