@@ -64,20 +64,23 @@ func (f *denseFactor) solve(_ context.Context, x, b []float64, trans bool) (int,
 		}
 		// L x = b, L unit lower triangular, by rows.
 		for i := 0; i < n; i++ {
-			xi := x[i]
-			for k, v := range a[i*n : i*n+i] {
+			xi, row := x[i], a[i*n:i*n+i]
+			xs := x[:len(row)]
+			for k, v := range row {
 				if v != 0 {
-					xi += float64(-v * x[k])
+					xi += float64(-v * xs[k])
 				}
 			}
 			x[i] = xi
 		}
 		// U x = b, by rows from the last.
 		for i := n - 1; i >= 0; i-- {
-			xi := x[i]
-			for k, v := range a[i*n+i+1 : i*n+n] {
+			xi, row := x[i], a[i*n+i+1:i*n+n]
+			xs := x[i+1:]
+			xs = xs[:len(row)]
+			for k, v := range row {
 				if v != 0 {
-					xi += float64(-v * x[i+1+k])
+					xi += float64(-v * xs[k])
 				}
 			}
 			x[i] = xi * (1 / a[i*n+i])
@@ -90,6 +93,7 @@ func (f *denseFactor) solve(_ context.Context, x, b []float64, trans bool) (int,
 		x[k] = xk
 		row := a[k*n+k+1 : k*n+n]
 		y := x[k+1 : n]
+		y = y[:len(row)]
 		for i, v := range row {
 			if v != 0 {
 				y[i] += float64(-v * xk)
@@ -100,7 +104,7 @@ func (f *denseFactor) solve(_ context.Context, x, b []float64, trans bool) (int,
 	for k := n - 1; k >= 0; k-- {
 		xk := x[k]
 		row := a[k*n : k*n+k]
-		y := x[:k]
+		y := x[:len(row)]
 		for i, v := range row {
 			if v != 0 {
 				y[i] += float64(-v * xk)

@@ -171,3 +171,59 @@ func TestStateUnionValues(t *testing.T) {
 		}
 	}
 }
+
+// TestBuilderScan checks that At after scan (which leaves the rows with a transition out
+// unassembled and keeps every row's jets) builds, on the same states and after Grow to the
+// union, exactly the matrices of a fresh Builder, with the same count of left-out
+// transitions, and that scan counts them as At does.
+func TestBuilderScan(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := loadtest.Model(t, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "eps": {0.016}}})
+	in := m.Inputs()
+	base, err := ctmc.Explore(ctx, m, in, ctmc.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grown, err := stateUnion(ctx, m, in, base, []float64{1, 10, 20}, ctmc.Limits{}, NewBuilder(m, base, in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		t     float64
+		order int
+	}{{0, 2}, {0, 0}, {10, 0}, {20, 1}} {
+		for _, states := range []*ctmc.Chain{base, grown} {
+			b := NewBuilder(m, base, in)
+			if ok, err := b.scan(c.t, c.order); !ok || err != nil {
+				t.Fatalf("scan: %v, %v", ok, err)
+			}
+			fresh := NewBuilder(m, base, in)
+			if _, err := fresh.At(c.t, c.order); err != nil {
+				t.Fatal(err)
+			}
+			if b.Dropped != fresh.Dropped || b.DroppedRate != fresh.DroppedRate {
+				t.Errorf("t = %v, order %d: scan left out %d (%g), At %d (%g)", c.t, c.order, b.Dropped, b.DroppedRate, fresh.Dropped, fresh.DroppedRate)
+			}
+			b.Grow(states)
+			got, err := b.At(c.t, c.order)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fresh = NewBuilder(m, states, in)
+			want, err := fresh.At(c.t, c.order)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, pair := range [][2]*linalg.CSR{{got.P, want.P}, {got.D1, want.D1}, {got.D2, want.D2}} {
+				g, w := pair[0], pair[1]
+				if (g == nil) != (w == nil) || g != nil && !(slices.Equal(g.RowPtr, w.RowPtr) && slices.Equal(g.Col, w.Col) && slices.Equal(g.Val, w.Val)) {
+					t.Errorf("t = %v, order %d, %d states: matrix %d after scan differs from a fresh build", c.t, c.order, states.NumStates(), k)
+				}
+			}
+			if b.Dropped != fresh.Dropped || b.DroppedRate != fresh.DroppedRate {
+				t.Errorf("t = %v, order %d, %d states: left out %d (%g) after scan, %d (%g) fresh", c.t, c.order, states.NumStates(), b.Dropped, b.DroppedRate, fresh.Dropped, fresh.DroppedRate)
+			}
+		}
+	}
+}

@@ -152,7 +152,25 @@ func (b *Builder) record(t float64, order int) *built {
 // so every derivative matrix has zero row sums. Cost: O(S·order²·tape + E log E); after
 // Grow, at a time and order built before, only for the new states and the rows that left
 // out a transition (O(nnz) for the others).
-func (b *Builder) At(t float64, order int) (Matrices, error) {
+func (b *Builder) At(t float64, order int) (Matrices, error) { return b.at(t, order, false) }
+
+// scan is At for a caller that will build the matrices again at t and order, on these
+// states or, after Grow, on more (Expand, before the union of the states): the rows that
+// leave a transition out are checked and counted (Dropped, DroppedRate) but not assembled,
+// since they will be, from the jets it keeps for every row. It reports false, and does
+// nothing, when those jets do not fit in memoJetBudget. Cost: At's, less the assembly of
+// those rows.
+func (b *Builder) scan(t float64, order int) (bool, error) {
+	if b.N()*len(b.m.IR.Transitions)*(order+1) > memoJetBudget {
+		return false, nil
+	}
+	_, err := b.at(t, order, true)
+	return err == nil, err
+}
+
+// at is At; with lazy (scan), the rows that leave a transition out are left empty in the
+// matrices of the record (which only a later At reads, re-assembling them).
+func (b *Builder) at(t float64, order int, lazy bool) (Matrices, error) {
 	if order < 0 || order > 2 {
 		panic("slow: Builder.At order outside 0..2")
 	}
@@ -202,7 +220,7 @@ func (b *Builder) At(t float64, order int) (Matrices, error) {
 			}
 			src = jet
 		}
-		drops, err := b.assemble(s, src, order, t, mats)
+		drops, err := b.assemble(s, src, order, t, mats, lazy)
 		if err != nil {
 			return Matrices{}, err
 		}
@@ -279,27 +297,32 @@ func (b *Builder) remember(rec *built) {
 // assemble appends row s of the matrices from the propensity jets of state s
 // (jet[j*(order+1)+k] = c_k of transition j), and returns the number of transitions left out
 // because their target is not among the states. O(J + r log r) for r entries.
-func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*linalg.CSR) (int, error) {
+func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*linalg.CSR, lazy bool) (int, error) {
 	mod := b.m.IR
 	row := b.row[:0]
 	defer func() { b.row = row[:0] }()
 	counts, y := b.states.Counts(s), b.states.Env(s)
 	drops := 0
+	w := order + 1
 	for j := range mod.Transitions {
-		c := jet[j*(order+1) : (j+1)*(order+1)]
+		c := jet[j*w : j*w+w]
 		var v [3]float64
-		nz := false
-		for k := 0; k <= order; k++ {
-			v[k] = c[k]
-			if k == 2 {
-				v[k] *= 2 // d²/dt² = 2·c₂
-			}
-			if math.IsNaN(v[k]) || math.IsInf(v[k], 0) {
-				return 0, fmt.Errorf("slow: the propensity of '%s' or its derivative %d in t is %v at state %s (t = %v)", mod.Transitions[j].Label, k, v[k], b.states.StateString(s), t)
-			}
-			nz = nz || v[k] != 0
+		v[0] = c[0]
+		if order >= 1 {
+			v[1] = c[1]
 		}
-		if !nz {
+		if order >= 2 {
+			v[2] = c[2] * 2 // d²/dt² = 2·c₂
+		}
+		// x − x is 0 for a finite x, NaN for ±Inf and NaN.
+		if v[0]-v[0] != 0 || v[1]-v[1] != 0 || v[2]-v[2] != 0 {
+			for k, x := range v {
+				if math.IsNaN(x) || math.IsInf(x, 0) {
+					return 0, fmt.Errorf("slow: the propensity of '%s' or its derivative %d in t is %v at state %s (t = %v)", mod.Transitions[j].Label, k, x, b.states.StateString(s), t)
+				}
+			}
+		}
+		if v[0] == 0 && v[1] == 0 && v[2] == 0 {
 			continue
 		}
 		tr := &mod.Transitions[j]
@@ -349,6 +372,12 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 		}
 		diag[0] = math.Max(diag[0], 0)
 	}
+	if lazy && drops > 0 {
+		for _, a := range mats {
+			a.RowPtr[s+1] = len(a.Col) // scan: assembled again by the next At
+		}
+		return drops, nil
+	}
 	placed := false
 	for _, e := range merged {
 		if !placed && e.col > s {
@@ -369,7 +398,7 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 func appendAll(mats []*linalg.CSR, col int, v [3]float64) {
 	for k, a := range mats {
 		a.Col = append(a.Col, int32(col))
-		a.Val = append(a.Val, v[k])
+		a.Val = append(a.Val, v[k&3])
 	}
 }
 

@@ -180,7 +180,8 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 	base := chain
 	union := discrete && !mod.TimeHomogeneous && (ms.Kind == ir.Discounted || ms.Kind == ir.Until)
 	b := NewBuilder(m, chain, in)
-	mats, err := matrices(b, &set, out, ms.Kind, arg)
+	// With a union to come, scan first: the matrices are assembled once, on its states.
+	mats, err := matrices(b, &set, out, ms.Kind, arg, union)
 	if err != nil {
 		return nil, err
 	}
@@ -195,10 +196,13 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 		}
 		if grown.NumStates() > chain.NumStates() {
 			chain = grown
-			b.Grow(chain) // the rows that lost nothing are kept
-			if mats, err = matrices(b, &set, out, ms.Kind, arg); err != nil {
-				return nil, err
-			}
+			b.Grow(chain) // the records of the scan are kept
+		}
+	}
+	if union {
+		// From the records of the scan, on the union: the rows are not evaluated again.
+		if mats, err = matrices(b, &set, out, ms.Kind, arg, false); err != nil {
+			return nil, err
 		}
 	}
 	out.States = chain.NumStates()
@@ -259,10 +263,20 @@ func frozenTime(kind ir.MeasureKind, expand string, discrete bool, t0, arg float
 }
 
 // matrices builds the frozen matrix and its derivatives, exact or by finite differences.
-func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg float64) (Matrices, error) {
+// With scan, it only scans the samples (Builder.scan), counting the transitions left out
+// (b.Dropped), and returns no matrices; a sample too large to scan is built.
+func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg float64, scan bool) (Matrices, error) {
 	need := max(out.Order, 1)
+	at := func(t float64, order int) (Matrices, error) {
+		if scan {
+			if ok, err := b.scan(t, order); ok || err != nil {
+				return Matrices{}, err
+			}
+		}
+		return b.At(t, order)
+	}
 	if set.Deriv == "exact" {
-		return b.At(out.T, need)
+		return at(out.T, need)
 	}
 	j := fdStep(set, kind, out.Expand, arg)
 	h := float64(j)
@@ -274,14 +288,14 @@ func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg 
 		h, sign = float64(j-1), 1
 	}
 	out.FDStep = j
-	at := func(k float64) (*Matrices, error) {
-		mm, err := b.At(out.T+sign*k*h, 0)
+	sample := func(k float64) (*Matrices, error) {
+		mm, err := at(out.T+sign*k*h, 0)
 		return &mm, err
 	}
 	var ps [3]*Matrices
 	dropped, rate := 0, 0.0
 	for k := 0; k <= need; k++ {
-		p, err := at(float64(k))
+		p, err := sample(float64(k))
 		if err != nil {
 			return Matrices{}, err
 		}
@@ -290,6 +304,9 @@ func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg 
 		rate = math.Max(rate, b.DroppedRate)
 	}
 	b.Dropped, b.DroppedRate = dropped, rate
+	if scan {
+		return Matrices{}, nil
+	}
 	res := Matrices{P: ps[0].P, D1: Combine([]float64{sign / h, -sign / h}, []*linalg.CSR{ps[1].P, ps[0].P})}
 	if need >= 2 {
 		res.D2 = Combine([]float64{1 / (h * h), -2 / (h * h), 1 / (h * h)}, []*linalg.CSR{ps[2].P, ps[1].P, ps[0].P})
