@@ -186,7 +186,9 @@ func Jet(dst []float64, order int, ws *Workspace, in *ir.Inputs, v []float64) er
 	for i, s := range ws.tape.Out {
 		row := dst[i*(order+1) : (i+1)*(order+1)]
 		row[0] = ws.val[s]
-		copy(row[1:], ws.der[int(s)*order:int(s)*order+order])
+		for k, x := range ws.der[int(s)*order : int(s)*order+order] { // a loop: order ≤ 5
+			row[k+1] = x
+		}
 	}
 	return nil
 }
@@ -390,8 +392,10 @@ func (ws *Workspace) fnJet(s int, f ir.Fn, a []int32, K int) (jet, error) {
 		return jet{}, nil
 	}
 	for _, j := range a[:b.Params] {
-		if p := ws.load(j, K); !constant(&p, K) {
-			return jet{}, &KError{Fn: f, Node: ws.tape.Node[s]}
+		for _, d := range ws.der[int(j)*K : int(j)*K+K] {
+			if d != 0 { // the jet of the parameter is not constant
+				return jet{}, &KError{Fn: f, Node: ws.tape.Node[s]}
+			}
 		}
 	}
 	var p float64
@@ -451,8 +455,14 @@ func (m *jetMemo) call(f ir.Fn, rule stdlib.JetRule, a *jet, p, y0 float64, K in
 		h += (pb ^ pb>>31) * 0xbf58476d1ce4e5b9 >> 40
 	}
 	e := &m.e[h&(jetMemoSize-1)]
-	if e.fn == int32(f)+1 && e.k == int32(K) && e.p == pb && e.a == key {
-		return e.r
+	if e.fn == int32(f)+1 && e.k == int32(K) && e.p == pb {
+		hit := true
+		for k := 0; k <= K; k++ { // the coefficients above K are 0 in both
+			hit = hit && e.a[k] == key[k]
+		}
+		if hit {
+			return e.r
+		}
 	}
 	r := rule(*a, p, y0, K)
 	*e = jetEntry{fn: int32(f) + 1, k: int32(K), p: pb, a: key, r: r}
