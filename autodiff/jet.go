@@ -25,6 +25,7 @@ type Workspace struct {
 	// sweep was Jet's at the same order and direction, sweeps the jet slots only: the
 	// other slots keep their values and jets, which depend on neither the state nor (jets
 	// +0) the variables.
+	allSlots   []int32   // 0, 1, …, Len()−1
 	stateSlots []int32   // ir.Tape.StateSlots
 	jetSlots   []int32   // the state slots that depend on a variable or may hold a −0 jet
 	fixed      []float64 // the parameters, time and scale of ws.val (bits compared)
@@ -56,6 +57,10 @@ func NewWorkspace(t *ir.Tape, vars Vars) *Workspace {
 		comb:  make([]float64, len(vars)),
 		acc:   make([]float64, len(t.Out)),
 		sum:   make([]float64, len(t.Out)),
+	}
+	ws.allSlots = make([]int32, n)
+	for k := range ws.allSlots {
+		ws.allSlots[k] = int32(k)
 	}
 	ws.stateSlots = t.StateSlots()
 	ws.jetSlots = jetSlots(t, ws.varOf, ws.stateSlots)
@@ -310,18 +315,14 @@ func (ws *Workspace) sweep(K int, v []float64) error {
 // tape order.
 func (ws *Workspace) sweepSlots(K int, v []float64, slots []int32) error {
 	t := ws.tape
-	val, der, args := ws.val, ws.der[:len(t.Code)*K], t.Args
+	val, der, args, code := ws.val, ws.der[:len(t.Code)*K], t.Args, t.Code
 	ws.k = K
-	n := len(t.Code)
-	if slots != nil {
-		n = len(slots)
+	if slots == nil {
+		slots = ws.allSlots
 	}
-	for i := 0; i < n; i++ {
-		s := i
-		if slots != nil {
-			s = int(slots[i])
-		}
-		ins := &t.Code[s]
+	for _, s32 := range slots {
+		s := int(s32)
+		ins := &code[s]
 		a := args[ins.Lo:ins.Hi]
 		var r jet
 		switch ins.Op {

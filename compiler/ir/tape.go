@@ -40,6 +40,7 @@ type Tape struct {
 	Out []int32
 	// Slot maps a graph node to its slot, or -1 if the node is not on the tape.
 	Slot []int32
+	all  []int32 // 0, 1, …, Len()−1: the slots Eval evaluates
 }
 
 // Compile flattens the nodes reachable from outputs into a tape.
@@ -75,6 +76,10 @@ func (g *Graph) Compile(outputs []NodeID) *Tape {
 	}
 	for _, o := range outputs {
 		t.Out = append(t.Out, slot[o])
+	}
+	t.all = make([]int32, len(t.Code))
+	for k := range t.all {
+		t.all[k] = int32(k)
 	}
 	return t
 }
@@ -127,17 +132,13 @@ func (t *Tape) StateSlots() []int32 {
 // eval evaluates the given slots (nil: all of them).
 func (t *Tape) eval(vals []float64, in *Inputs, memo *Memo, slots []int32) {
 	vals = vals[:len(t.Code)]
-	args := t.Args
-	n := len(t.Code)
-	if slots != nil {
-		n = len(slots)
+	args, code := t.Args, t.Code
+	if slots == nil {
+		slots = t.all
 	}
-	for i := 0; i < n; i++ {
-		k := i
-		if slots != nil {
-			k = int(slots[i])
-		}
-		ins := &t.Code[k]
+	for _, k32 := range slots {
+		k := int(k32)
+		ins := &code[k]
 		// The operands are args[lo], args[lo+1], …: indexed directly by the operations of
 		// fixed arity, sliced by the others (a slice per slot cost a fifth of the loop).
 		lo := ins.Lo
