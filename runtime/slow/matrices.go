@@ -34,6 +34,7 @@ type Builder struct {
 	row      []ent
 	memo     []*built
 	nnz      int // the largest number of entries of a matrix built so far (capacity hint)
+	skipped  int // the entries of the rows a scan left unassembled (counted by assemble)
 	// targets[s·J + j] caches the target of transition j from state s (−1: not among the
 	// states, −2: not computed yet); nil when S·J exceeds targetBudget.
 	targets []int32
@@ -60,6 +61,7 @@ type built struct {
 	t       float64
 	order   int
 	n       int // states
+	nnz     int // the entries of the matrices, assembled or (scan) not
 	params  []float64
 	scale   float64
 	mats    []*linalg.CSR
@@ -176,13 +178,13 @@ func (b *Builder) at(t float64, order int, lazy bool) (Matrices, error) {
 	}
 	n := b.N()
 	mod := b.m.IR
-	b.Dropped, b.DroppedRate = 0, 0
+	b.Dropped, b.DroppedRate, b.skipped = 0, 0, 0
 	b.in.Time = t
 	prev := b.record(t, order)
 	hint := b.nnz
 	switch {
 	case prev != nil:
-		hint = len(prev.mats[0].Col) + (n-prev.n)*(len(prev.mats[0].Col)/max(prev.n, 1)+1)
+		hint = prev.nnz + (n-prev.n)*(prev.nnz/max(prev.n, 1)+1)
 	case hint == 0 && b.states.Q != nil:
 		hint = len(b.states.Q.Col) + len(b.states.Q.Col)/8 // and the entries of derivatives only
 	}
@@ -243,7 +245,8 @@ func (b *Builder) at(t float64, order int, lazy bool) (Matrices, error) {
 		rec.jets = slices.Clone(rec.jets) // few rows left a transition out
 	}
 	b.remember(rec)
-	b.nnz = max(b.nnz, len(mats[0].Col))
+	rec.nnz = len(mats[0].Col) + b.skipped
+	b.nnz = max(b.nnz, rec.nnz)
 	out := Matrices{P: mats[0]}
 	if order >= 1 {
 		out.D1 = mats[1]
@@ -376,6 +379,7 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 		for _, a := range mats {
 			a.RowPtr[s+1] = len(a.Col) // scan: assembled again by the next At
 		}
+		b.skipped += len(merged) + 1
 		return drops, nil
 	}
 	placed := false
