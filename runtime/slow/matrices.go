@@ -62,6 +62,7 @@ type built struct {
 	order   int
 	n       int // states
 	nnz     int // the entries of the matrices, assembled or (scan) not
+	drops   int // the transitions left out (entries of the matrices on grown states)
 	params  []float64
 	scale   float64
 	mats    []*linalg.CSR
@@ -184,7 +185,8 @@ func (b *Builder) at(t float64, order int, lazy bool) (Matrices, error) {
 	hint := b.nnz
 	switch {
 	case prev != nil:
-		hint = prev.nnz + (n-prev.n)*(prev.nnz/max(prev.n, 1)+1)
+		// At most a transition and the diagonal in each new row.
+		hint = prev.nnz + prev.drops + (n-prev.n)*min(len(mod.Transitions)+1, n)
 	case hint == 0 && b.states.Q != nil:
 		hint = len(b.states.Q.Col) + len(b.states.Q.Col)/8 // and the entries of derivatives only
 	}
@@ -245,7 +247,7 @@ func (b *Builder) at(t float64, order int, lazy bool) (Matrices, error) {
 		rec.jets = slices.Clone(rec.jets) // few rows left a transition out
 	}
 	b.remember(rec)
-	rec.nnz = len(mats[0].Col) + b.skipped
+	rec.nnz, rec.drops = len(mats[0].Col)+b.skipped, b.Dropped
 	b.nnz = max(b.nnz, rec.nnz)
 	out := Matrices{P: mats[0]}
 	if order >= 1 {
