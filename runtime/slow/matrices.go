@@ -35,6 +35,7 @@ type Builder struct {
 	memo     []*built
 	nnz      int // the largest number of entries of a matrix built so far (capacity hint)
 	skipped  int // the entries of the rows a scan left unassembled (counted by assemble)
+	hint     int // the capacity of the matrices of the current call
 	// targets[s·J + j] caches the target of transition j from state s (−1: not among the
 	// states, −2: not computed yet); nil when S·J exceeds targetBudget.
 	targets []int32
@@ -191,8 +192,12 @@ func (b *Builder) at(t float64, order int, lazy bool) (Matrices, error) {
 		hint = len(b.states.Q.Col) + len(b.states.Q.Col)/8 // and the entries of derivatives only
 	}
 	mats := make([]*linalg.CSR, order+1)
+	b.hint = hint
 	for k := range mats {
-		mats[k] = &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1), Col: make([]int32, 0, hint), Val: make([]float64, 0, hint)}
+		mats[k] = &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1)}
+		if !lazy { // a scan allocates at its first assembled row (often none)
+			mats[k].Col, mats[k].Val = make([]int32, 0, hint), make([]float64, 0, hint)
+		}
 	}
 	rec := &built{t: t, order: order, n: n, params: slices.Clone(b.in.Params), scale: b.in.Scale,
 		mats: mats, dropped: make([]bool, n), at: make([]int32, n)}
@@ -383,6 +388,11 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 		}
 		b.skipped += len(merged) + 1
 		return drops, nil
+	}
+	if cap(mats[0].Col) == 0 {
+		for _, a := range mats {
+			a.Col, a.Val = make([]int32, 0, b.hint), make([]float64, 0, b.hint)
+		}
 	}
 	placed := false
 	for _, e := range merged {
