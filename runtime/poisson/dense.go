@@ -21,16 +21,21 @@ type denseFactor struct {
 	ok   bool      // no exact zero pivot
 }
 
-// newDenseFactor factorises m in place of a copy. O(n³).
+// newDenseFactor factorises m, in place: m is overwritten (every caller passes a matrix of
+// its own). O(n³).
 func newDenseFactor(m *mat.Dense) (*denseFactor, error) {
 	n, c := m.Dims()
 	if n != c {
 		panic("poisson: dense factor of a non-square matrix")
 	}
-	f := &denseFactor{n: n, lu: make([]float64, n*n), ipiv: make([]int, n)}
-	raw := m.RawMatrix()
-	for i := 0; i < n; i++ {
-		copy(f.lu[i*n:(i+1)*n], raw.Data[i*raw.Stride:i*raw.Stride+n])
+	f := &denseFactor{n: n, ipiv: make([]int, n)}
+	if raw := m.RawMatrix(); raw.Stride == n {
+		f.lu = raw.Data[:n*n]
+	} else {
+		f.lu = make([]float64, n*n)
+		for i := 0; i < n; i++ {
+			copy(f.lu[i*n:(i+1)*n], raw.Data[i*raw.Stride:i*raw.Stride+n])
+		}
 	}
 	a := blas64.General{Rows: n, Cols: n, Stride: n, Data: f.lu}
 	work := make([]float64, 4*n)

@@ -61,7 +61,7 @@ func TestDenseSolveBits(t *testing.T) {
 	}
 	for _, c := range cases {
 		n, _ := c.m.Dims()
-		f, err := newDenseFactor(c.m)
+		f, err := newDenseFactor(mat.DenseCopyOf(c.m)) // it factorises in place
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
