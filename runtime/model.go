@@ -215,6 +215,11 @@ func (m *Model) InitialCounts(dst []float64, in *ir.Inputs) {
 	}
 }
 
+// PropensityTape returns the tape of the propensities, output j the propensity of
+// transition j (as Propensities evaluates it). It is shared and immutable: evaluate it with
+// buffers of your own. O(1).
+func (m *Model) PropensityTape() *ir.Tape { return m.props }
+
 // Propensities sets dst[j] to the propensity of transition j at in.Counts (count form,
 // used verbatim by simulation and the exact chain).
 func (m *Model) Propensities(dst []float64, in *ir.Inputs) {

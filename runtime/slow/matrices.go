@@ -85,8 +85,9 @@ const targetBudget = 1 << 22
 const memoKeep = 3
 
 // NewBuilder returns a builder on the states of c (its Q is not used: c may be the state
-// list of a ctmc.StepResult), with the parameters and scale of in. Cost: compiling the
-// propensity tape, O(tape).
+// list of a ctmc.StepResult), with the parameters and scale of in. It evaluates the
+// model's propensity tape (runtime.Model.PropensityTape) with buffers of its own. Cost:
+// O(tape).
 func NewBuilder(m *runtime.Model, c *ctmc.Chain, in *ir.Inputs) *Builder {
 	return newBuilder(m, c, in, autodiff.Time())
 }
@@ -99,18 +100,14 @@ func NewBuilderParam(m *runtime.Model, c *ctmc.Chain, in *ir.Inputs, k int) *Bui
 }
 
 func newBuilder(m *runtime.Model, c *ctmc.Chain, in *ir.Inputs, v autodiff.Vars) *Builder {
-	props := make([]ir.NodeID, len(m.IR.Transitions))
-	for j, t := range m.IR.Transitions {
-		props[j] = t.Propensity
-	}
-	tape := m.IR.Graph.Compile(props)
+	tape := m.PropensityTape()
 	local := *in
 	local.Counts = make([]float64, m.Dim())
 	local.Densities = make([]float64, m.Dim())
 	local.Env = make([]float64, len(m.IR.Env.Components))
 	return &Builder{m: m, states: c, discrete: m.IR.Time == ir.Discrete, tape: tape,
 		ws: autodiff.NewWorkspace(tape, v), in: &local,
-		jet: make([]float64, 3*len(props)), key: make([]int, m.Dim())}
+		jet: make([]float64, 3*len(m.IR.Transitions)), key: make([]int, m.Dim())}
 }
 
 // N returns the number of states.
