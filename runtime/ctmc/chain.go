@@ -437,6 +437,13 @@ func exploreIn(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits,
 			out = x.region.out
 			x.region.out = 0
 		}
+		if need := len(cols) + len(row) + 1; need > cap(cols) && x.maxBytes == 0 {
+			// Doubling: append's growth by a quarter on large slices copies the generator
+			// about five times over. (Under a memory bound the capacities, which it counts,
+			// grow as they always did.)
+			m := max(2*cap(cols), need)
+			cols, vals = append(make([]int32, 0, m), cols...), append(make([]float64, 0, m), vals...)
+		}
 		cols, vals = appendRow(cols, vals, row, s, out)
 		rowPtr = append(rowPtr, len(cols))
 	}
