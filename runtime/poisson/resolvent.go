@@ -120,20 +120,20 @@ func trapped(a *linalg.CSR, inC []bool) int {
 	return -1
 }
 
-// scaleShift returns s·a + shift·I; a has every diagonal stored (offDiagonal), so the
-// shift lands on stored elements. O(nnz).
+// scaleShift sets a to s·a + shift·I, in place (a is the caller's own, from
+// fromTransition or fromGenerator), and returns it; a has every diagonal stored
+// (offDiagonal), so the shift lands on stored elements. O(nnz).
 func scaleShift(a *linalg.CSR, s, shift float64) *linalg.CSR {
-	m := &linalg.CSR{Rows: a.Rows, Cols: a.Cols, RowPtr: append([]int(nil), a.RowPtr...),
-		Col: append([]int32(nil), a.Col...), Val: make([]float64, len(a.Val))}
 	for i := 0; i < a.Rows; i++ {
 		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
-			m.Val[p] = s * a.Val[p]
+			v := s * a.Val[p]
 			if int(a.Col[p]) == i {
-				m.Val[p] += shift
+				v += shift
 			}
+			a.Val[p] = v
 		}
 	}
-	return m
+	return a
 }
 
 // restrict returns a on the rows and columns of C, renumbered by idx. O(nnz).
