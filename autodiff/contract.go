@@ -70,7 +70,7 @@ func (ws *Workspace) contract(dst []float64, in *ir.Inputs, x [MaxOrder][]float6
 	for _, v := range x[:n] {
 		ws.checkDir(v)
 	}
-	ws.tape.Eval(ws.val, in)
+	ws.eval(in)
 	return ws.polar(dst, n, &x)
 }
 
@@ -104,7 +104,7 @@ func (jac *Jacobian) partial(dst *linalg.CSR, ws *Workspace, in *ir.Inputs, x [M
 	for _, v := range x[:n-1] {
 		ws.checkDir(v)
 	}
-	ws.tape.Eval(ws.val, in)
+	ws.eval(in)
 	for c := 0; c < jac.ncolor; c++ {
 		x[n-1] = jac.setColor(ws, c, 1)
 		err := ws.polar(ws.acc, n, &x)
@@ -193,7 +193,7 @@ func (jac *Jacobian) hessPairs(ws *Workspace, in *ir.Inputs) error {
 	if len(ws.pair) < C*C*m {
 		ws.pair = make([]float64, C*C*m)
 	}
-	ws.tape.Eval(ws.val, in)
+	ws.eval(in)
 	for a := 0; a < C; a++ {
 		err := ws.sweep(2, jac.setHColor(ws, a, 1))
 		jac.setHColor(ws, a, 0)

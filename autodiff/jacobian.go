@@ -343,7 +343,7 @@ func (jac *Jacobian) EvalCSR(dst *linalg.CSR, ws *Workspace, in *ir.Inputs) erro
 
 func (jac *Jacobian) eval(dense *mat.Dense, csr *linalg.CSR, ws *Workspace, in *ir.Inputs) error {
 	jac.check(ws)
-	ws.tape.Eval(ws.val, in)
+	ws.eval(in)
 	for c := 0; c < jac.ncolor; c++ {
 		d := jac.setColor(ws, c, 1)
 		err := ws.tangent(d)

@@ -3,6 +3,7 @@ package autodiff
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/stdlib"
@@ -16,8 +17,23 @@ type Workspace struct {
 	vars  Vars
 	varOf []int32   // position in vars of each leaf slot, or −1
 	val   []float64 // slot values (tape.Eval)
-	der   []float64 // slot derivative coefficients 1..K, stride K
-	k     int       // stride of der in the last sweep
+	memo  *ir.Memo  // the pmf and cdf values of the evaluations (nil: the tape calls neither)
+	jets  *jetMemo  // the jets of poisson_pmf and poisson_cdf (nil until the first)
+
+	// Jet at a new state with the parameters, time and scale of the last evaluation (the
+	// rows of a chain at one time) evaluates the state slots only, and, when the last
+	// sweep was Jet's at the same order and direction, sweeps the jet slots only: the
+	// other slots keep their values and jets, which depend on neither the state nor (jets
+	// +0) the variables.
+	allSlots   []int32   // 0, 1, …, Len()−1
+	stateSlots []int32   // ir.Tape.StateSlots
+	jetSlots   []int32   // the state slots that depend on a variable or may hold a −0 jet
+	fixed      []float64 // the parameters, time and scale of ws.val (bits compared)
+	fixedOK    bool
+	jetK       int       // the order of Jet's last full sweep (0: none, or der used since)
+	jetV       []float64 // its direction
+	der        []float64 // slot derivative coefficients 1..K, stride K
+	k          int       // stride of der in the last sweep
 
 	ind   []float64 // indicator of colours; all zero between uses
 	comb  []float64 // combined direction of a polarization term
@@ -36,6 +52,7 @@ func NewWorkspace(t *ir.Tape, vars Vars) *Workspace {
 		tape:  t,
 		vars:  append(Vars(nil), vars...),
 		varOf: bind(t, vars),
+		memo:  ir.NewMemo(t),
 		val:   make([]float64, n),
 		der:   make([]float64, n*MaxOrder),
 		ind:   make([]float64, len(vars)),
@@ -43,8 +60,77 @@ func NewWorkspace(t *ir.Tape, vars Vars) *Workspace {
 		acc:   make([]float64, len(t.Out)),
 		sum:   make([]float64, len(t.Out)),
 	}
+	ws.allSlots = make([]int32, n)
+	for k := range ws.allSlots {
+		ws.allSlots[k] = int32(k)
+	}
+	ws.stateSlots = t.StateSlots()
+	ws.jetSlots = jetSlots(t, ws.varOf, ws.stateSlots)
 	return ws
 }
+
+// jetSlots returns the state slots whose jet a sweep must compute: those that depend on a
+// variable, and those that may hold −0 (a Neg, a one-factor product or a Select of them).
+// Every other slot gets the jet +0 from every sweep (a sum from +0, MulZ, a constant
+// quotient or power, a built-in of a constant, a leaf, a comparison), so a sweep that skips
+// it after one that wrote it gives the same bits. O(tape).
+func jetSlots(t *ir.Tape, varOf []int32, state []int32) []int32 {
+	n := t.Len()
+	dep, negz := make([]bool, n), make([]bool, n)
+	for s := range t.Code {
+		ins := &t.Code[s]
+		a := t.Args[ins.Lo:ins.Hi]
+		dep[s] = varOf[s] >= 0
+		for _, j := range a {
+			dep[s] = dep[s] || dep[j]
+		}
+		switch ins.Op {
+		case ir.OpNeg:
+			negz[s] = true
+		case ir.OpMul:
+			negz[s] = len(a) == 1 && negz[a[0]]
+		case ir.OpSelect:
+			negz[s] = negz[a[1]] || negz[a[2]]
+		}
+	}
+	var out []int32
+	for _, s := range state {
+		if dep[s] || negz[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// eval evaluates the tape at in into ws.val: the state slots only when the parameters,
+// time and scale are those of ws.val, else every slot. It reports which.
+func (ws *Workspace) eval(in *ir.Inputs) (partial bool) {
+	if ws.fixedOK && ws.sameFixed(in) {
+		ws.tape.EvalSlots(ws.val, in, ws.memo, ws.stateSlots)
+		return true
+	}
+	ws.tape.EvalMemo(ws.val, in, ws.memo)
+	ws.fixed = append(append(ws.fixed[:0], in.Params...), in.Time, in.Scale)
+	ws.fixedOK = true
+	ws.jetK = 0
+	return false
+}
+
+// sameFixed reports whether in has the parameters, time and scale of ws.fixed, bit for bit.
+func (ws *Workspace) sameFixed(in *ir.Inputs) bool {
+	f := ws.fixed
+	if len(f) != len(in.Params)+2 || !sameBits(f[len(f)-2], in.Time) || !sameBits(f[len(f)-1], in.Scale) {
+		return false
+	}
+	for i, v := range in.Params {
+		if !sameBits(f[i], v) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameBits(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }
 
 // Vars returns the independent variables of ws, in column order.
 func (ws *Workspace) Vars() Vars { return ws.vars }
@@ -70,7 +156,7 @@ func (e *KError) Error() string {
 func Directional(dst []float64, ws *Workspace, in *ir.Inputs, v []float64) error {
 	ws.checkOut(len(dst))
 	ws.checkDir(v)
-	ws.tape.Eval(ws.val, in)
+	ws.eval(in)
 	if err := ws.tangent(v); err != nil {
 		return err
 	}
@@ -90,16 +176,26 @@ func Jet(dst []float64, order int, ws *Workspace, in *ir.Inputs, v []float64) er
 		panic("autodiff: Jet: len(dst) != outputs·(order+1)")
 	}
 	ws.checkDir(v)
-	ws.tape.Eval(ws.val, in)
+	partial := ws.eval(in)
 	if order > 0 {
-		if err := ws.sweep(order, v); err != nil {
-			return err
+		if partial && ws.jetK == order && slices.Equal(ws.jetV, v) {
+			if err := ws.sweepSlots(order, v, ws.jetSlots); err != nil {
+				ws.jetK = 0
+				return err
+			}
+		} else {
+			if err := ws.sweep(order, v); err != nil {
+				return err
+			}
+			ws.jetK, ws.jetV = order, append(ws.jetV[:0], v...)
 		}
 	}
 	for i, s := range ws.tape.Out {
 		row := dst[i*(order+1) : (i+1)*(order+1)]
 		row[0] = ws.val[s]
-		copy(row[1:], ws.der[int(s)*order:int(s)*order+order])
+		for k, x := range ws.der[int(s)*order : int(s)*order+order] { // a loop: order ≤ 5
+			row[k+1] = x
+		}
 	}
 	return nil
 }
@@ -136,6 +232,7 @@ func (ws *Workspace) load(s int32, K int) (j jet) {
 
 // tangent runs the first-order sweep along v over the values in ws.val.
 func (ws *Workspace) tangent(v []float64) error {
+	ws.jetK = 0
 	t := ws.tape
 	val, der, args := ws.val, ws.der[:len(t.Code)], t.Args
 	ws.k = 1
@@ -212,11 +309,22 @@ func (ws *Workspace) fnD1(s int, f ir.Fn, a []int32) (float64, error) {
 
 // sweep runs the jet sweep of order K along v over the values in ws.val.
 func (ws *Workspace) sweep(K int, v []float64) error {
+	ws.jetK = 0
+	return ws.sweepSlots(K, v, nil)
+}
+
+// sweepSlots runs the jet sweep of order K along v over the given slots (nil: all), in
+// tape order.
+func (ws *Workspace) sweepSlots(K int, v []float64, slots []int32) error {
 	t := ws.tape
-	val, der, args := ws.val, ws.der[:len(t.Code)*K], t.Args
+	val, der, args, code := ws.val, ws.der[:len(t.Code)*K], t.Args, t.Code
 	ws.k = K
-	for s := range t.Code {
-		ins := &t.Code[s]
+	if slots == nil {
+		slots = ws.allSlots
+	}
+	for _, s32 := range slots {
+		s := int(s32)
+		ins := &code[s]
 		a := args[ins.Lo:ins.Hi]
 		var r jet
 		switch ins.Op {
@@ -287,8 +395,10 @@ func (ws *Workspace) fnJet(s int, f ir.Fn, a []int32, K int) (jet, error) {
 		return jet{}, nil
 	}
 	for _, j := range a[:b.Params] {
-		if p := ws.load(j, K); !constant(&p, K) {
-			return jet{}, &KError{Fn: f, Node: ws.tape.Node[s]}
+		for _, d := range ws.der[int(j)*K : int(j)*K+K] {
+			if d != 0 { // the jet of the parameter is not constant
+				return jet{}, &KError{Fn: f, Node: ws.tape.Node[s]}
+			}
 		}
 	}
 	var p float64
@@ -299,5 +409,65 @@ func (ws *Workspace) fnJet(s int, f ir.Fn, a []int32, K int) (jet, error) {
 	if constant(&x, K) {
 		return jet{}, nil
 	}
-	return b.Jet(x, p, ws.val[s], K), nil
+	if b.Params == 0 {
+		return b.Jet(x, p, ws.val[s], K), nil
+	}
+	// poisson_pmf(k, λ) and poisson_cdf(k, λ): the rows of an exact chain take the jet of
+	// every k at one jet of λ, and every state of the row's time the same jets again.
+	if ws.jets == nil {
+		ws.jets = &jetMemo{}
+	}
+	return ws.jets.call(f, b.Jet, &x, p, ws.val[s], K), nil
+}
+
+// jetMemo remembers the jets of the built-ins with a parameter argument (poisson_pmf,
+// poisson_cdf) by the bits of the parameter, of the argument's coefficients 0..K and K, in
+// a direct-mapped table of jetMemoSize entries: a jet found is the one the rule returned for
+// the same bits (y0 is a function of them), so sweeps give the same bits with or without
+// it. 60 KB.
+type jetMemo struct {
+	e [jetMemoSize]jetEntry
+}
+
+// jetMemoSize is the number of entries of a jetMemo (a power of 2). The slot of a jet with
+// an integer parameter k is a hash of (built-in, argument) plus k, so the pmf and cdf of
+// every k < jetMemoSize/2 at one argument have slots of their own.
+const jetMemoSize = 512
+
+type jetEntry struct {
+	fn, k int32 // the built-in + 1 (0: empty), the order
+	p     uint64
+	a     [MaxOrder + 1]uint64
+	r     jet
+}
+
+// call returns rule(*a, p, y0, K) from the memo or, computed, through it. O(K) beyond the
+// rule.
+func (m *jetMemo) call(f ir.Fn, rule stdlib.JetRule, a *jet, p, y0 float64, K int) jet {
+	var key [MaxOrder + 1]uint64
+	h := uint64(0)
+	for k := 0; k <= K; k++ {
+		key[k] = math.Float64bits(a[k])
+		h = (h ^ key[k] ^ key[k]>>29) * 0x9e3779b97f4a7c15
+	}
+	pb := math.Float64bits(p)
+	h = h>>40 + uint64(f)*(jetMemoSize/2)
+	if k := int64(p); float64(k) == p {
+		h += uint64(k)
+	} else {
+		h += (pb ^ pb>>31) * 0xbf58476d1ce4e5b9 >> 40
+	}
+	e := &m.e[h&(jetMemoSize-1)]
+	if e.fn == int32(f)+1 && e.k == int32(K) && e.p == pb {
+		hit := true
+		for k := 0; k <= K; k++ { // the coefficients above K are 0 in both
+			hit = hit && e.a[k] == key[k]
+		}
+		if hit {
+			return e.r
+		}
+	}
+	r := rule(*a, p, y0, K)
+	*e = jetEntry{fn: int32(f) + 1, k: int32(K), p: pb, a: key, r: r}
+	return r
 }

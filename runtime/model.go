@@ -35,6 +35,12 @@ type Model struct {
 
 	props    *ir.Tape
 	propVals []float64
+	propMemo *ir.Memo // the pmf and cdf values of Propensities (nil: the tape calls neither)
+	// Propensities at the parameters, time and scale of propVals (propFixed, bits compared)
+	// evaluates the slots that depend on the state only (propState).
+	propState   []int32
+	propFixed   []float64
+	propFixedOK bool
 
 	// Mean-field fields; nil unless the model has a mean field (see HasDrift).
 	Drift  *Field // F: d outputs
@@ -75,6 +81,8 @@ func New(m *ir.Model) *Model {
 	}
 	mod := &Model{IR: m, props: g.Compile(props), reduced: &lazyBasis{}}
 	mod.propVals = make([]float64, mod.props.Len())
+	mod.propMemo = ir.NewMemo(mod.props)
+	mod.propState = mod.props.StateSlots()
 	if m.MeanField.Available {
 		mod.buildMeanField()
 	}
@@ -104,6 +112,8 @@ func (m *Model) buildMeanField() {
 func (m *Model) Clone() *Model {
 	c := *m
 	c.propVals = make([]float64, len(m.propVals))
+	c.propMemo = ir.NewMemo(m.props)
+	c.propFixed, c.propFixedOK = nil, false
 	if m.Drift != nil {
 		c.Drift, c.Drift1, c.Drift2 = m.Drift.Clone(), m.Drift1.Clone(), m.Drift2.Clone()
 		c.Rates, c.Rates1 = m.Rates.Clone(), m.Rates1.Clone()
@@ -205,16 +215,40 @@ func (m *Model) InitialCounts(dst []float64, in *ir.Inputs) {
 	}
 }
 
+// PropensityTape returns the tape of the propensities, output j the propensity of
+// transition j (as Propensities evaluates it). It is shared and immutable: evaluate it with
+// buffers of your own. O(1).
+func (m *Model) PropensityTape() *ir.Tape { return m.props }
+
 // Propensities sets dst[j] to the propensity of transition j at in.Counts (count form,
 // used verbatim by simulation and the exact chain).
 func (m *Model) Propensities(dst []float64, in *ir.Inputs) {
 	if len(dst) != len(m.IR.Transitions) {
 		panic(fmt.Sprintf("runtime: Propensities: len(dst) = %d, want %d", len(dst), len(m.IR.Transitions)))
 	}
-	m.props.Eval(m.propVals, in)
+	if m.propFixedOK && sameFixed(m.propFixed, in) {
+		m.props.EvalSlots(m.propVals, in, m.propMemo, m.propState)
+	} else {
+		m.props.EvalMemo(m.propVals, in, m.propMemo)
+		m.propFixed = append(append(m.propFixed[:0], in.Params...), in.Time, in.Scale)
+		m.propFixedOK = true
+	}
 	for j := range dst {
 		dst[j] = m.propVals[m.props.Out[j]]
 	}
+}
+
+// sameFixed reports whether in has the parameters, then time and scale, of f, bit for bit.
+func sameFixed(f []float64, in *ir.Inputs) bool {
+	if len(f) != len(in.Params)+2 || math.Float64bits(f[len(f)-2]) != math.Float64bits(in.Time) || math.Float64bits(f[len(f)-1]) != math.Float64bits(in.Scale) {
+		return false
+	}
+	for i, v := range in.Params {
+		if math.Float64bits(f[i]) != math.Float64bits(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrNoMeanField is returned by mean-field evaluations of a model without a mean field.

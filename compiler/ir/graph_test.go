@@ -175,3 +175,63 @@ func TestInternMemory(t *testing.T) {
 		t.Errorf("a graph of %d nodes allocates %.0f bytes per node, want at most 200", g.Len(), perNode)
 	}
 }
+
+// TestEvalMemo checks that EvalMemo gives the bits of Eval: a tape of poisson_pmf and
+// poisson_cdf calls at k = x − z for more values of z than the memo has entries (so that
+// entries collide and are replaced), evaluated at many states and times through one memo,
+// against Eval without it; also non-integer and negative k, and λ = 0. A tape without a
+// two-argument built-in gets no memo.
+func TestEvalMemo(t *testing.T) {
+	t.Parallel()
+	g := NewGraph()
+	x, lam := g.Count(0), g.Add(g.Param(0), g.Mul(g.Param(1), g.Time()))
+	var outs []NodeID
+	for z := 0; z < 3*memoSize/2; z += 1 {
+		k := g.Sub(x, g.Const(float64(z)))
+		outs = append(outs, g.Call(stdlib.FnPoissonPMF, k, lam))
+		if z%7 == 0 {
+			outs = append(outs, g.Call(stdlib.FnPoissonCDF, k, lam))
+		}
+	}
+	outs = append(outs, g.Call(stdlib.FnPoissonPMF, g.Mul(g.Const(0.5), x), lam))
+	tape := g.Compile(outs)
+	memo := NewMemo(tape)
+	if memo == nil {
+		t.Fatal("NewMemo: nil for a tape with poisson_pmf")
+	}
+	in := &Inputs{Counts: []float64{0}, Params: []float64{1, 0.25}}
+	want, got := make([]float64, tape.Len()), make([]float64, tape.Len())
+	for _, time := range []float64{0, 1, 2, 0, -4} {
+		in.Time = time
+		for _, c := range []float64{0, 1, 3, 40, 1500, 3, 0, 7} {
+			in.Counts[0] = c
+			tape.Eval(want, in)
+			tape.EvalMemo(got, in, memo)
+			for s := range want {
+				if math.Float64bits(got[s]) != math.Float64bits(want[s]) {
+					t.Fatalf("t = %v, x = %v: slot %d is %v with the memo, %v without", time, c, s, got[s], want[s])
+				}
+			}
+		}
+	}
+	// Two λ whose calls share entries: the memo must tell them apart.
+	l1, l2 := 1.0, 0.0
+	for i := 1; l2 == 0; i++ {
+		if c := 1 + float64(i)/1024; memoSlot(int32(stdlib.FnPoissonPMF), 3, c) == memoSlot(int32(stdlib.FnPoissonPMF), 3, l1) {
+			l2 = c
+		}
+	}
+	one := g.Compile([]NodeID{g.Call(stdlib.FnPoissonPMF, x, g.Param(0))})
+	memo = NewMemo(one)
+	for _, l := range []float64{l1, l2, l1, l2} {
+		in.Params[0], in.Counts[0] = l, 3
+		one.Eval(want, in)
+		one.EvalMemo(got, in, memo)
+		if o := one.Out[0]; math.Float64bits(got[o]) != math.Float64bits(want[o]) {
+			t.Fatalf("pmf(3, %v) = %v with the memo, %v without", l, got[o], want[o])
+		}
+	}
+	if m := NewMemo(g.Compile([]NodeID{g.Call(stdlib.FnExp, lam)})); m != nil {
+		t.Error("NewMemo: a memo for a tape without two-argument built-ins")
+	}
+}

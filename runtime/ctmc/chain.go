@@ -232,6 +232,9 @@ type explorer struct {
 	extra     int64 // bytes held outside the arena and hash table (the CSR built so far)
 	region    *regionFilter
 	st        step.State // the state of the last propensities call
+	// given, when set, holds the propensities of the state expanded next, which
+	// propensities then checks instead of evaluating (StepStates).
+	given []float64
 }
 
 func newExplorer(c *Chain, m *runtime.Model, in *ir.Inputs, lim Limits) *explorer {
@@ -263,7 +266,11 @@ func (x *explorer) load(key []int32) {
 // x.props, returning the step state for the jump checks. O(tape + J).
 func (x *explorer) propensities(key []int32) (*step.State, error) {
 	x.load(key)
-	x.m.Propensities(x.props, x.in)
+	if x.given != nil {
+		copy(x.props, x.given)
+	} else {
+		x.m.Propensities(x.props, x.in)
+	}
 	x.st = step.State{Model: x.m.IR, Counts: x.in.Counts, Env: int(key[x.c.Dim]), Time: x.in.Time, Timed: x.c.Discrete}
 	st := &x.st
 	if _, err := step.Check(x.props, st); err != nil {
@@ -429,6 +436,13 @@ func exploreIn(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits,
 		if x.region != nil {
 			out = x.region.out
 			x.region.out = 0
+		}
+		if need := len(cols) + len(row) + 1; need > cap(cols) && x.maxBytes == 0 {
+			// Doubling: append's growth by a quarter on large slices copies the generator
+			// about five times over. (Under a memory bound the capacities, which it counts,
+			// grow as they always did.)
+			m := max(2*cap(cols), need)
+			cols, vals = append(make([]int32, 0, m), cols...), append(make([]float64, 0, m), vals...)
 		}
 		cols, vals = appendRow(cols, vals, row, s, out)
 		rowPtr = append(rowPtr, len(cols))

@@ -183,6 +183,46 @@ func TimeVarying(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs,
 	return res, nil
 }
 
+// StepStates returns the chain c with the states reached in one step of a discrete-time
+// model at the step index in.Time from the states from, from+1, …, c.NumStates()−1 appended
+// in the order TimeVarying finds them (c itself when there are none, else a copy holding the
+// states only, as StepResult.Chain), with TimeVarying's checks (E801, E802, E803, the
+// limits): it adds the states TimeVarying adds stepping once from the uniform law on those
+// states. props, when not nil, may give the propensities of state i at in.Time (as
+// Model.Propensities evaluates them, bit for bit: a builder of the same matrices has them),
+// which are then checked instead of evaluated; it returns nil for the states it does not
+// have. Cost: O(S·J·d) for the S states stepped from, plus a tape evaluation for each state
+// props does not give.
+func StepStates(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs, from int, props func(i int) []float64, lim Limits) (*Chain, error) {
+	if !c.Discrete {
+		return nil, errors.New("ctmc: TimeVarying steps discrete-time chains only")
+	}
+	if t0 := in.Time; t0 != math.Trunc(t0) || math.IsInf(t0, 0) {
+		return nil, fmt.Errorf("ctmc: start step index %v of a discrete-time model is not an integer", t0)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("ctmc: stepping stopped after %d steps: %w", 0, err)
+	}
+	w := &Chain{Model: c.Model, Dim: c.Dim, Discrete: true, Initial: c.Initial,
+		keys: append([]int32(nil), c.keys...), table: append([]int32(nil), c.table...)}
+	x := newExplorer(w, m, in, lim)
+	var row []entry
+	for i, n := from, c.NumStates(); i < n; i++ {
+		x.given = nil
+		if props != nil {
+			x.given = props(i)
+		}
+		var err error
+		if row, _, err = x.expand(i, row[:0]); err != nil {
+			return nil, err
+		}
+	}
+	if w.NumStates() > c.NumStates() {
+		return w, nil
+	}
+	return c, nil
+}
+
 // padTo extends v with zeros to length n.
 func padTo(v []float64, n int) []float64 {
 	for len(v) < n {

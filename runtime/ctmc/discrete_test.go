@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -598,4 +599,89 @@ func binom(n, k int) float64 {
 		r = r * float64(n-k+i) / float64(i)
 	}
 	return r
+}
+
+// TestStepStates checks StepStates against its definition, one step of TimeVarying from the
+// uniform law on the states from … n−1: the same states in the same order, evaluating the
+// propensities or given them (by Model.Propensities, bit for bit, or made up: a given
+// vector is used, not evaluated); the checks of TimeVarying on given propensities (E802
+// for a negative one, E803 for a sum above 1) and its state limit. The model jumps by 1, 2
+// or 3 from every state at t ≥ 1, so a step finds several new states.
+func TestStepStates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := loadtest.Source(t, `model jumps
+time discrete
+species X
+one:   0 -> X when X < 30 @ if t >= 1 then 0.2 else 0
+two:   0 -> 2 X when X < 30 @ if t >= 1 then 0.1 else 0
+three: 0 -> 3 X when X < 30 @ if t >= 1 then 0.05 else 0
+init { X = 0 }
+`, compiler.Options{})
+	in := m.Inputs()
+	c, err := Explore(ctx, m, in, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(c *Chain, from int, tt float64) *Chain {
+		local := *in
+		local.Time = tt
+		p0 := make([]float64, c.NumStates())
+		for i := from; i < c.NumStates(); i++ {
+			p0[i] = 1 / float64(c.NumStates()-from)
+		}
+		res, err := TimeVarying(ctx, c, m, &local, p0, &StepSettings{Steps: []float64{1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Chain
+	}
+	at := func(tt float64) *ir.Inputs { local := *in; local.Time = tt; return &local }
+	// Two steps from the whole chain, then from the new states only.
+	want := step(step(c, 0, 1), 0, 1)
+	want2 := step(want, 1, 2)
+	got, err := StepStates(ctx, c, m, at(1), 0, nil, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err = StepStates(ctx, got, m, at(1), 0, nil, Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	eval := func(tt float64) func(int) []float64 {
+		props := make([]float64, len(m.IR.Transitions))
+		local := *at(tt)
+		local.Counts = make([]float64, 1)
+		return func(i int) []float64 {
+			local.Counts[0] = float64(got.Counts(i)[0])
+			m.Propensities(props, &local)
+			return props
+		}
+	}
+	got2, err := StepStates(ctx, got, m, at(2), 1, eval(2), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Keys(), want.Keys()) || !slices.Equal(got2.Keys(), want2.Keys()) {
+		t.Fatalf("StepStates: %d then %d states, TimeVarying %d then %d (or another order)", got.NumStates(), got2.NumStates(), want.NumStates(), want2.NumStates())
+	}
+	if got.NumStates() < 6 || got2.NumStates() <= got.NumStates() {
+		t.Fatalf("the steps found too few states (%d, %d) to test the order", got.NumStates(), got2.NumStates())
+	}
+	// Given propensities are used: only the jump by 3 from X = 0 at t = 0.
+	only3, err := StepStates(ctx, c, m, at(0), 0, func(int) []float64 { return []float64{0, 0, 0.5} }, Limits{})
+	if err != nil || only3.NumStates() != 2 || only3.Counts(1)[0] != 3 {
+		t.Errorf("given propensities (0, 0, 0.5): %v states, %v", only3.NumStates(), err)
+	}
+	for _, bad := range [][]float64{{-0.1, 0, 0}, {0.5, 0.4, 0.3}} {
+		if _, err := StepStates(ctx, c, m, at(1), 0, func(int) []float64 { return bad }, Limits{}); err == nil {
+			t.Errorf("given propensities %v: no error", bad)
+		}
+	}
+	var le *LimitError
+	if _, err := StepStates(ctx, got, m, at(1), 0, nil, Limits{MaxStates: got.NumStates()}); !errors.As(err, &le) {
+		t.Errorf("state limit: got %v", err)
+	}
+	if _, err := StepStates(ctx, c, m, at(0.5), 0, nil, Limits{}); err == nil {
+		t.Error("a non-integer step index was accepted")
+	}
 }

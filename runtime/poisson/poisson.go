@@ -103,6 +103,7 @@ type factor interface {
 type Chain struct {
 	a     *linalg.CSR // A = −Q or I − P, rows summing to 0, every diagonal stored
 	at    *linalg.CSR // Aᵀ
+	norm  [2]float64  // ‖A‖∞, ‖Aᵀ‖∞ (the backward errors of the solves)
 	sigma float64
 	pi    []float64
 	fac   factor
@@ -147,7 +148,7 @@ func newChain(ctx context.Context, a *linalg.CSR, o *Options) (*Chain, error) {
 	if err := irreducible(a, at); err != nil {
 		return nil, err
 	}
-	c := &Chain{a: a, at: at, sigma: diagScale(a), pi: make([]float64, a.Rows)}
+	c := &Chain{a: a, at: at, norm: [2]float64{a.NormInf(), at.NormInf()}, sigma: diagScale(a), pi: make([]float64, a.Rows)}
 	method := opt.Method
 	if method == Auto {
 		method = Iterative
@@ -260,6 +261,13 @@ func (c *Chain) SolveRow(ctx context.Context, dst, mu []float64) (Stats, error) 
 	return c.solve(ctx, dst, mu, true)
 }
 
+// solveRowBare is SolveRow without the backward error (Stats.Residual 0), for the
+// iterations that do not report it (RelaxationTime). The same dst.
+func (c *Chain) solveRowBare(ctx context.Context, dst, mu []float64) error {
+	_, err := c.solveOpt(ctx, dst, mu, true, false)
+	return err
+}
+
 // Z sets dst = Z f = D f + (πf)1, with Z = (I − P + Π)⁻¹ in discrete time and (Π − Q)⁻¹ in
 // continuous time. Sizes as for Solve.
 func (c *Chain) Z(ctx context.Context, dst, f []float64) (Stats, error) {
@@ -284,6 +292,11 @@ func (c *Chain) ZRow(ctx context.Context, dst, mu []float64) (Stats, error) {
 // solve centres the right side (b = f − (πf)1, or μ − (μ1)π for rows), solves with M (or
 // Mᵀ), projects the result onto πg = 0 (or h1 = 0) and measures the residual in A.
 func (c *Chain) solve(ctx context.Context, dst, f []float64, row bool) (Stats, error) {
+	return c.solveOpt(ctx, dst, f, row, true)
+}
+
+// solveOpt is solve, with the backward error computed when residual is set.
+func (c *Chain) solveOpt(ctx context.Context, dst, f []float64, row, residual bool) (Stats, error) {
 	n := c.a.Rows
 	if len(dst) != n || len(f) != n {
 		panic("poisson: vector length differs from the number of states")
@@ -317,16 +330,18 @@ func (c *Chain) solve(ctx context.Context, dst, f []float64, row bool) (Stats, e
 			dst[i] -= m
 		}
 	}
-	st.Residual = c.residual(dst, b, row)
+	if residual {
+		st.Residual = c.residual(dst, b, row)
+	}
 	return st, nil
 }
 
 // residual returns the backward error ‖A x − b‖∞/(‖A‖∞‖x‖∞ + ‖b‖∞) (with Aᵀ for rows), 0
 // when x = b = 0.
 func (c *Chain) residual(x, b []float64, row bool) float64 {
-	a := c.a
+	a, norm := c.a, c.norm[0]
 	if row {
-		a = c.at
+		a, norm = c.at, c.norm[1]
 	}
 	ax := make([]float64, len(x))
 	a.MulVec(ax, x)
@@ -336,7 +351,7 @@ func (c *Chain) residual(x, b []float64, row bool) float64 {
 		xn = math.Max(xn, math.Abs(x[i]))
 		bn = math.Max(bn, math.Abs(b[i]))
 	}
-	if d := a.NormInf()*xn + bn; d > 0 {
+	if d := norm*xn + bn; d > 0 {
 		return r / d
 	}
 	return r

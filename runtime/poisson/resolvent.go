@@ -25,6 +25,7 @@ import (
 type Resolvent struct {
 	m     *linalg.CSR
 	mt    *linalg.CSR
+	norm  [2]float64 // ‖M‖∞, ‖Mᵀ‖∞ (the backward errors of the solves)
 	fac   factor
 	stats Stats
 }
@@ -119,20 +120,20 @@ func trapped(a *linalg.CSR, inC []bool) int {
 	return -1
 }
 
-// scaleShift returns s·a + shift·I; a has every diagonal stored (offDiagonal), so the
-// shift lands on stored elements. O(nnz).
+// scaleShift sets a to s·a + shift·I, in place (a is the caller's own, from
+// fromTransition or fromGenerator), and returns it; a has every diagonal stored
+// (offDiagonal), so the shift lands on stored elements. O(nnz).
 func scaleShift(a *linalg.CSR, s, shift float64) *linalg.CSR {
-	m := &linalg.CSR{Rows: a.Rows, Cols: a.Cols, RowPtr: append([]int(nil), a.RowPtr...),
-		Col: append([]int32(nil), a.Col...), Val: make([]float64, len(a.Val))}
 	for i := 0; i < a.Rows; i++ {
 		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
-			m.Val[p] = s * a.Val[p]
+			v := s * a.Val[p]
 			if int(a.Col[p]) == i {
-				m.Val[p] += shift
+				v += shift
 			}
+			a.Val[p] = v
 		}
 	}
-	return m
+	return a
 }
 
 // restrict returns a on the rows and columns of C, renumbered by idx. O(nnz).
@@ -158,6 +159,7 @@ func restrict(a *linalg.CSR, inC []bool, idx []int) *linalg.CSR {
 func newResolvent(ctx context.Context, m *linalg.CSR, o *Options) (*Resolvent, error) {
 	opt := o.withDefaults()
 	r := &Resolvent{m: m, mt: m.Transpose()}
+	r.norm = [2]float64{m.NormInf(), r.mt.NormInf()}
 	method := opt.Method
 	if method == Auto {
 		method = Iterative
@@ -180,7 +182,7 @@ func newResolvent(ctx context.Context, m *linalg.CSR, o *Options) (*Resolvent, e
 	if err != nil {
 		return nil, err
 	}
-	r.fac = &krylov{k: m.Rows - 1, m: m, mt: r.mt, ilu: ilu, normA: [2]float64{m.NormInf(), r.mt.NormInf()},
+	r.fac = &krylov{k: m.Rows - 1, m: m, mt: r.mt, ilu: ilu, normA: r.norm,
 		tol: opt.Tol, maxIter: opt.MaxIter, restart: opt.Restart, plain: true}
 	return r, ctx.Err()
 }
@@ -214,14 +216,14 @@ func (r *Resolvent) solve(ctx context.Context, dst, b []float64, row bool) (Stat
 	if err != nil {
 		return st, err
 	}
-	op := r.m
+	op, norm := r.m, r.norm[0]
 	if row {
-		op = r.mt
+		op, norm = r.mt, r.norm[1]
 	}
 	ax := make([]float64, n)
 	op.MulVec(ax, dst)
 	floats.Sub(ax, rhs)
-	if d := op.NormInf()*floats.Norm(dst, math.Inf(1)) + floats.Norm(rhs, math.Inf(1)); d > 0 {
+	if d := norm*floats.Norm(dst, math.Inf(1)) + floats.Norm(rhs, math.Inf(1)); d > 0 {
 		st.Residual = floats.Norm(ax, math.Inf(1)) / d
 	}
 	return st, nil

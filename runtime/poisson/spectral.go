@@ -41,7 +41,7 @@ func (c *Chain) RelaxationTime(ctx context.Context, iters int, tol float64) (flo
 		if nx == 0 {
 			return 0, nil
 		}
-		if _, err := c.SolveRow(ctx, y, x); err != nil {
+		if err := c.solveRowBare(ctx, y, x); err != nil {
 			return 0, err
 		}
 		e := floats.Norm(y, 2) / nx

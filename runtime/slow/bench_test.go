@@ -71,6 +71,38 @@ func BenchmarkInventoryGrid(b *testing.B) {
 	}
 }
 
+// BenchmarkInventoryGridExact is BenchmarkInventoryGrid with the exact reference of every
+// cell (target < 10 s).
+func BenchmarkInventoryGridExact(b *testing.B) {
+	ctx := context.Background()
+	var models []*runtime.Model
+	for _, alpha := range []float64{0.1, 0.5, 1} {
+		models = append(models, loadtest.Model(b, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "alpha": {alpha}}}))
+	}
+	for b.Loop() {
+		for _, m := range models {
+			off := -1
+			for _, p := range m.IR.Params {
+				if p.Name == "eps" {
+					off = p.Offset
+				}
+			}
+			for _, eps := range invEps {
+				in := m.Inputs()
+				in.Params[off] = eps
+				for _, d := range []string{"exact", "fd"} {
+					if _, err := Expand(ctx, m, in, "kappa", &Settings{Order: 2, Deriv: d}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, _, err := Exact(ctx, m, in, "kappa", Settings{}.Limits); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+}
+
 // BenchmarkMtMInf5000 is M_t/M/∞ at λ0 = 5000 (6001 states), orders 1 and 2 at one t
 // (target < 0.2 s).
 func BenchmarkMtMInf5000(b *testing.B) {

@@ -2,6 +2,7 @@ package slow
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 
@@ -26,7 +27,7 @@ func TestBuilderGrow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	grown, err := stateUnion(ctx, m, in, base, []float64{1, 10, 20}, ctmc.Limits{})
+	grown, err := stateUnion(ctx, m, in, base, []float64{1, 10, 20}, ctmc.Limits{}, NewBuilder(m, base, in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +85,144 @@ func TestCombineMatchesDense(t *testing.T) {
 			want := w[0]*a.At(i, j) + w[1]*b.At(i, j) + w[2]*c.At(i, j)
 			if g := got.At(i, j); g != want {
 				t.Errorf("(%d, %d): %v, want %v", i, j, g, want)
+			}
+		}
+	}
+}
+
+// TestCombineSamePattern checks Combine on matrices with one pattern (its elementwise path)
+// against combineMerge, bit for bit.
+func TestCombineSamePattern(t *testing.T) {
+	t.Parallel()
+	a := csr(3, []float64{0.5, 1e-300, 0.5, 0, 1, 0, 0.25, 0.25, 0.5})
+	b := csr(3, []float64{0.1, 0.3, 0.6, 0, 1, 0, 0.3, 0.2, 0.5})
+	c := csr(3, []float64{0.2, 0.2, 0.6, 0, 1, 0, 0.125, 0.375, 0.5})
+	for _, w := range [][]float64{{2, -3, 0.5}, {-1, 0, 0}, {1.0 / 3, -2.0 / 3, 1.0 / 3}} {
+		ms := []*linalg.CSR{a, b, c}
+		if !samePattern(ms) {
+			t.Fatal("samePattern: false for one pattern")
+		}
+		got, want := Combine(w, ms), combineMerge(w, ms)
+		if !slices.Equal(got.RowPtr, want.RowPtr) || !slices.Equal(got.Col, want.Col) {
+			t.Fatalf("weights %v: pattern differs from the merge", w)
+		}
+		for p := range got.Val {
+			if math.Float64bits(got.Val[p]) != math.Float64bits(want.Val[p]) {
+				t.Errorf("weights %v: entry %d is %v, the merge gives %v", w, p, got.Val[p], want.Val[p])
+			}
+		}
+	}
+	if samePattern([]*linalg.CSR{a, csr(3, []float64{0.5, 0, 0.5, 0, 1, 0, 0.25, 0.25, 0.5})}) {
+		t.Error("samePattern: true for different patterns")
+	}
+}
+
+// TestStateUnionValues checks the union of the states against its definition by
+// ctmc.TimeVarying (one step from the uniform law on the states not yet stepped from, at
+// each time, until none is added), on the inventory at S = 100 (stock 0 is reached only
+// after t = 0): with a builder that kept the propensities at some of the times (the samples
+// of the finite differences) and with one that kept none, the same states in the same
+// order.
+func TestStateUnionValues(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := loadtest.Model(t, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "eps": {0.064}}})
+	in := m.Inputs()
+	base, err := ctmc.Explore(ctx, m, in, ctmc.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	times := []float64{1, 10, 20, 10}
+	// The definition.
+	want := base
+	for from := 0; from < want.NumStates(); {
+		n := want.NumStates()
+		for _, tt := range times {
+			local := *in
+			local.Time = tt
+			p0 := make([]float64, want.NumStates())
+			for i := from; i < n; i++ {
+				p0[i] = 1 / float64(n-from)
+			}
+			res, err := ctmc.TimeVarying(ctx, want, m, &local, p0, &ctmc.StepSettings{Steps: []float64{1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = res.Chain
+		}
+		from = n
+	}
+	if want.NumStates() <= base.NumStates() {
+		t.Fatalf("the union added no state (%d states): the test needs one", base.NumStates())
+	}
+	kept := NewBuilder(m, base, in)
+	for _, tt := range []float64{0, 10, 20} {
+		if _, err := kept.At(tt, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, b := range map[string]*Builder{"kept": kept, "none": NewBuilder(m, base, in)} {
+		got, err := stateUnion(ctx, m, in, base, times, ctmc.Limits{}, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Keys(), want.Keys()) {
+			t.Errorf("%s: %d states, the definition gives %d (or another order)", name, got.NumStates(), want.NumStates())
+		}
+	}
+}
+
+// TestBuilderScan checks that At after scan (which leaves the rows with a transition out
+// unassembled and keeps every row's jets) builds, on the same states and after Grow to the
+// union, exactly the matrices of a fresh Builder, with the same count of left-out
+// transitions, and that scan counts them as At does.
+func TestBuilderScan(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := loadtest.Model(t, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "eps": {0.016}}})
+	in := m.Inputs()
+	base, err := ctmc.Explore(ctx, m, in, ctmc.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grown, err := stateUnion(ctx, m, in, base, []float64{1, 10, 20}, ctmc.Limits{}, NewBuilder(m, base, in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		t     float64
+		order int
+	}{{0, 2}, {0, 0}, {10, 0}, {20, 1}} {
+		for _, states := range []*ctmc.Chain{base, grown} {
+			b := NewBuilder(m, base, in)
+			if ok, err := b.scan(c.t, c.order); !ok || err != nil {
+				t.Fatalf("scan: %v, %v", ok, err)
+			}
+			fresh := NewBuilder(m, base, in)
+			if _, err := fresh.At(c.t, c.order); err != nil {
+				t.Fatal(err)
+			}
+			if b.Dropped != fresh.Dropped || b.DroppedRate != fresh.DroppedRate {
+				t.Errorf("t = %v, order %d: scan left out %d (%g), At %d (%g)", c.t, c.order, b.Dropped, b.DroppedRate, fresh.Dropped, fresh.DroppedRate)
+			}
+			b.Grow(states)
+			got, err := b.At(c.t, c.order)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fresh = NewBuilder(m, states, in)
+			want, err := fresh.At(c.t, c.order)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, pair := range [][2]*linalg.CSR{{got.P, want.P}, {got.D1, want.D1}, {got.D2, want.D2}} {
+				g, w := pair[0], pair[1]
+				if (g == nil) != (w == nil) || g != nil && !(slices.Equal(g.RowPtr, w.RowPtr) && slices.Equal(g.Col, w.Col) && slices.Equal(g.Val, w.Val)) {
+					t.Errorf("t = %v, order %d, %d states: matrix %d after scan differs from a fresh build", c.t, c.order, states.NumStates(), k)
+				}
+			}
+			if b.Dropped != fresh.Dropped || b.DroppedRate != fresh.DroppedRate {
+				t.Errorf("t = %v, order %d, %d states: left out %d (%g) after scan, %d (%g) fresh", c.t, c.order, states.NumStates(), b.Dropped, b.DroppedRate, fresh.Dropped, fresh.DroppedRate)
 			}
 		}
 	}

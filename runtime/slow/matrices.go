@@ -34,6 +34,8 @@ type Builder struct {
 	row      []ent
 	memo     []*built
 	nnz      int // the largest number of entries of a matrix built so far (capacity hint)
+	skipped  int // the entries of the rows a scan left unassembled (counted by assemble)
+	hint     int // the capacity of the matrices of the current call
 	// targets[s·J + j] caches the target of transition j from state s (−1: not among the
 	// states, −2: not computed yet); nil when S·J exceeds targetBudget.
 	targets []int32
@@ -60,6 +62,8 @@ type built struct {
 	t       float64
 	order   int
 	n       int // states
+	nnz     int // the entries of the matrices, assembled or (scan) not
+	drops   int // the transitions left out (entries of the matrices on grown states)
 	params  []float64
 	scale   float64
 	mats    []*linalg.CSR
@@ -81,8 +85,9 @@ const targetBudget = 1 << 22
 const memoKeep = 3
 
 // NewBuilder returns a builder on the states of c (its Q is not used: c may be the state
-// list of a ctmc.StepResult), with the parameters and scale of in. Cost: compiling the
-// propensity tape, O(tape).
+// list of a ctmc.StepResult), with the parameters and scale of in. It evaluates the
+// model's propensity tape (runtime.Model.PropensityTape) with buffers of its own. Cost:
+// O(tape).
 func NewBuilder(m *runtime.Model, c *ctmc.Chain, in *ir.Inputs) *Builder {
 	return newBuilder(m, c, in, autodiff.Time())
 }
@@ -95,18 +100,14 @@ func NewBuilderParam(m *runtime.Model, c *ctmc.Chain, in *ir.Inputs, k int) *Bui
 }
 
 func newBuilder(m *runtime.Model, c *ctmc.Chain, in *ir.Inputs, v autodiff.Vars) *Builder {
-	props := make([]ir.NodeID, len(m.IR.Transitions))
-	for j, t := range m.IR.Transitions {
-		props[j] = t.Propensity
-	}
-	tape := m.IR.Graph.Compile(props)
+	tape := m.PropensityTape()
 	local := *in
 	local.Counts = make([]float64, m.Dim())
 	local.Densities = make([]float64, m.Dim())
 	local.Env = make([]float64, len(m.IR.Env.Components))
 	return &Builder{m: m, states: c, discrete: m.IR.Time == ir.Discrete, tape: tape,
 		ws: autodiff.NewWorkspace(tape, v), in: &local,
-		jet: make([]float64, 3*len(props)), key: make([]int, m.Dim())}
+		jet: make([]float64, 3*len(m.IR.Transitions)), key: make([]int, m.Dim())}
 }
 
 // N returns the number of states.
@@ -152,30 +153,54 @@ func (b *Builder) record(t float64, order int) *built {
 // so every derivative matrix has zero row sums. Cost: O(S·order²·tape + E log E); after
 // Grow, at a time and order built before, only for the new states and the rows that left
 // out a transition (O(nnz) for the others).
-func (b *Builder) At(t float64, order int) (Matrices, error) {
+func (b *Builder) At(t float64, order int) (Matrices, error) { return b.at(t, order, false) }
+
+// scan is At for a caller that will build the matrices again at t and order, on these
+// states or, after Grow, on more (Expand, before the union of the states): the rows that
+// leave a transition out are checked and counted (Dropped, DroppedRate) but not assembled,
+// since they will be, from the jets it keeps for every row. It reports false, and does
+// nothing, when those jets do not fit in memoJetBudget. Cost: At's, less the assembly of
+// those rows.
+func (b *Builder) scan(t float64, order int) (bool, error) {
+	if b.N()*len(b.m.IR.Transitions)*(order+1) > memoJetBudget {
+		return false, nil
+	}
+	_, err := b.at(t, order, true)
+	return err == nil, err
+}
+
+// at is At; with lazy (scan), the rows that leave a transition out are left empty in the
+// matrices of the record (which only a later At reads, re-assembling them).
+func (b *Builder) at(t float64, order int, lazy bool) (Matrices, error) {
 	if order < 0 || order > 2 {
 		panic("slow: Builder.At order outside 0..2")
 	}
 	n := b.N()
 	mod := b.m.IR
-	b.Dropped, b.DroppedRate = 0, 0
+	b.Dropped, b.DroppedRate, b.skipped = 0, 0, 0
 	b.in.Time = t
 	prev := b.record(t, order)
 	hint := b.nnz
 	switch {
 	case prev != nil:
-		hint = len(prev.mats[0].Col) + (n-prev.n)*(len(prev.mats[0].Col)/max(prev.n, 1)+1)
+		// At most a transition and the diagonal in each new row.
+		hint = prev.nnz + prev.drops + (n-prev.n)*min(len(mod.Transitions)+1, n)
 	case hint == 0 && b.states.Q != nil:
 		hint = len(b.states.Q.Col) + len(b.states.Q.Col)/8 // and the entries of derivatives only
 	}
 	mats := make([]*linalg.CSR, order+1)
+	b.hint = hint
 	for k := range mats {
-		mats[k] = &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1), Col: make([]int32, 0, hint), Val: make([]float64, 0, hint)}
+		mats[k] = &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1)}
+		if !lazy { // a scan allocates at its first assembled row (often none)
+			mats[k].Col, mats[k].Val = make([]int32, 0, hint), make([]float64, 0, hint)
+		}
 	}
 	rec := &built{t: t, order: order, n: n, params: slices.Clone(b.in.Params), scale: b.in.Scale,
 		mats: mats, dropped: make([]bool, n), at: make([]int32, n)}
 	dir := []float64{1}
 	jet := b.jet[:len(mod.Transitions)*(order+1)]
+	all := n*len(jet) <= memoJetBudget
 	for s := 0; s < n; s++ {
 		var src []float64
 		rec.at[s] = -1
@@ -201,24 +226,31 @@ func (b *Builder) At(t float64, order int) (Matrices, error) {
 			}
 			src = jet
 		}
-		drops, err := b.assemble(s, src, order, t, mats)
+		drops, err := b.assemble(s, src, order, t, mats, lazy)
 		if err != nil {
 			return Matrices{}, err
 		}
 		if drops > 0 {
 			rec.dropped[s] = true
-			// Kept on a first build only: Expand grows the states once.
-			if prev == nil && len(rec.jets)+len(src) <= memoJetBudget {
-				if rec.jets == nil {
-					rec.jets = make([]float64, 0, 16*len(src))
-				}
-				rec.at[s] = int32(len(rec.jets))
-				rec.jets = append(rec.jets, src...)
+		}
+		// Kept on a first build only (Expand grows the states once): the rows that left a
+		// transition out, or every row when they all fit (their values step the union of
+		// the states, Values).
+		if (drops > 0 || all) && prev == nil && len(rec.jets)+len(src) <= memoJetBudget {
+			if rec.jets == nil {
+				// Room for every row left, within the budget (trimmed below).
+				rec.jets = make([]float64, 0, min(memoJetBudget, (n-s)*len(src)))
 			}
+			rec.at[s] = int32(len(rec.jets))
+			rec.jets = append(rec.jets, src...)
 		}
 	}
+	if len(rec.jets) < cap(rec.jets)/2 {
+		rec.jets = slices.Clone(rec.jets) // few rows left a transition out
+	}
 	b.remember(rec)
-	b.nnz = max(b.nnz, len(mats[0].Col))
+	rec.nnz, rec.drops = len(mats[0].Col)+b.skipped, b.Dropped
+	b.nnz = max(b.nnz, rec.nnz)
 	out := Matrices{P: mats[0]}
 	if order >= 1 {
 		out.D1 = mats[1]
@@ -227,6 +259,32 @@ func (b *Builder) At(t float64, order int) (Matrices, error) {
 		out.D2 = mats[2]
 	}
 	return out, nil
+}
+
+// Values returns, for the states of an earlier At call at time t on the current inputs,
+// the propensities of state i at t (the value part of the jets, bit for bit what
+// Model.Propensities gives), or nil for the states it did not keep: the form
+// ctmc.StepStates takes. The slice returned is reused by the next call. O(J) a state.
+func (b *Builder) Values(t float64) func(i int) []float64 {
+	var r *built
+	for order := 0; order <= 2 && r == nil; order++ {
+		r = b.record(t, order)
+	}
+	if r == nil {
+		return nil
+	}
+	J := len(b.m.IR.Transitions)
+	buf := make([]float64, J)
+	return func(i int) []float64 {
+		if i >= r.n || r.at[i] < 0 {
+			return nil
+		}
+		src := r.jets[r.at[i]:]
+		for j := range buf {
+			buf[j] = src[j*(r.order+1)]
+		}
+		return buf
+	}
 }
 
 // remember keeps rec as the record of its time and order, with at most memoKeep records.
@@ -246,27 +304,32 @@ func (b *Builder) remember(rec *built) {
 // assemble appends row s of the matrices from the propensity jets of state s
 // (jet[j*(order+1)+k] = c_k of transition j), and returns the number of transitions left out
 // because their target is not among the states. O(J + r log r) for r entries.
-func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*linalg.CSR) (int, error) {
+func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*linalg.CSR, lazy bool) (int, error) {
 	mod := b.m.IR
 	row := b.row[:0]
 	defer func() { b.row = row[:0] }()
 	counts, y := b.states.Counts(s), b.states.Env(s)
 	drops := 0
+	w := order + 1
 	for j := range mod.Transitions {
-		c := jet[j*(order+1) : (j+1)*(order+1)]
+		c := jet[j*w : j*w+w]
 		var v [3]float64
-		nz := false
-		for k := 0; k <= order; k++ {
-			v[k] = c[k]
-			if k == 2 {
-				v[k] *= 2 // d²/dt² = 2·c₂
-			}
-			if math.IsNaN(v[k]) || math.IsInf(v[k], 0) {
-				return 0, fmt.Errorf("slow: the propensity of '%s' or its derivative %d in t is %v at state %s (t = %v)", mod.Transitions[j].Label, k, v[k], b.states.StateString(s), t)
-			}
-			nz = nz || v[k] != 0
+		v[0] = c[0]
+		if order >= 1 {
+			v[1] = c[1]
 		}
-		if !nz {
+		if order >= 2 {
+			v[2] = c[2] * 2 // d²/dt² = 2·c₂
+		}
+		// x − x is 0 for a finite x, NaN for ±Inf and NaN.
+		if v[0]-v[0] != 0 || v[1]-v[1] != 0 || v[2]-v[2] != 0 {
+			for k, x := range v {
+				if math.IsNaN(x) || math.IsInf(x, 0) {
+					return 0, fmt.Errorf("slow: the propensity of '%s' or its derivative %d in t is %v at state %s (t = %v)", mod.Transitions[j].Label, k, x, b.states.StateString(s), t)
+				}
+			}
+		}
+		if v[0] == 0 && v[1] == 0 && v[2] == 0 {
 			continue
 		}
 		tr := &mod.Transitions[j]
@@ -316,6 +379,18 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 		}
 		diag[0] = math.Max(diag[0], 0)
 	}
+	if lazy && drops > 0 {
+		for _, a := range mats {
+			a.RowPtr[s+1] = len(a.Col) // scan: assembled again by the next At
+		}
+		b.skipped += len(merged) + 1
+		return drops, nil
+	}
+	if cap(mats[0].Col) == 0 {
+		for _, a := range mats {
+			a.Col, a.Val = make([]int32, 0, b.hint), make([]float64, 0, b.hint)
+		}
+	}
 	placed := false
 	for _, e := range merged {
 		if !placed && e.col > s {
@@ -336,7 +411,7 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 func appendAll(mats []*linalg.CSR, col int, v [3]float64) {
 	for k, a := range mats {
 		a.Col = append(a.Col, int32(col))
-		a.Val = append(a.Val, v[k])
+		a.Val = append(a.Val, v[k&3])
 	}
 }
 
@@ -412,6 +487,26 @@ func (b *Builder) target(tr *ir.Transition, counts []int32, y int) int {
 // columns of each row sorted, as CSR rows are). Each element is accumulated in the order of
 // a. O(Σ nnz·len(a)).
 func Combine(c []float64, a []*linalg.CSR) *linalg.CSR {
+	if samePattern(a) {
+		n, cols := a[0].Rows, a[0].Cols
+		// The usual case (the matrices of one chain at nearby times): the sums elementwise,
+		// in the order of combineMerge.
+		m := a[0]
+		out := &linalg.CSR{Rows: n, Cols: cols, RowPtr: slices.Clone(m.RowPtr), Col: slices.Clone(m.Col), Val: make([]float64, len(m.Val))}
+		for p := range out.Val {
+			v := 0.0
+			for k, b := range a {
+				v += c[k] * b.Val[p]
+			}
+			out.Val[p] = v
+		}
+		return out
+	}
+	return combineMerge(c, a)
+}
+
+// combineMerge is Combine by merging the rows of the matrices. O(Σ nnz·len(a)).
+func combineMerge(c []float64, a []*linalg.CSR) *linalg.CSR {
 	n, cols := a[0].Rows, a[0].Cols
 	nnz := 0
 	for _, m := range a {
@@ -448,6 +543,25 @@ func Combine(c []float64, a []*linalg.CSR) *linalg.CSR {
 		out.RowPtr[i+1] = len(out.Col)
 	}
 	return out
+}
+
+// samePattern reports whether the matrices have the same rows and columns stored, the
+// columns of each row increasing. O(nnz).
+func samePattern(a []*linalg.CSR) bool {
+	m := a[0]
+	for i := 0; i < m.Rows; i++ {
+		for p := m.RowPtr[i] + 1; p < m.RowPtr[i+1]; p++ {
+			if m.Col[p] <= m.Col[p-1] {
+				return false
+			}
+		}
+	}
+	for _, m := range a[1:] {
+		if m.Rows != a[0].Rows || !slices.Equal(m.RowPtr, a[0].RowPtr) || !slices.Equal(m.Col, a[0].Col) {
+			return false
+		}
+	}
+	return true
 }
 
 // RowSums returns max_i |Σ_j a_ij|, the conservation defect of a derivative matrix (0 up to

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
@@ -179,7 +180,8 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 	base := chain
 	union := discrete && !mod.TimeHomogeneous && (ms.Kind == ir.Discounted || ms.Kind == ir.Until)
 	b := NewBuilder(m, chain, in)
-	mats, err := matrices(b, &set, out, ms.Kind, arg)
+	// With a union to come, scan first: the matrices are assembled once, on its states.
+	mats, err := matrices(b, &set, out, ms.Kind, arg, union)
 	if err != nil {
 		return nil, err
 	}
@@ -188,16 +190,19 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 		// sampled times lead out of the frozen chain's states, take the union of the states
 		// reached at those times (probabilities that round to 0 at t₀ can be O(1) later, as
 		// demand grows in the inventory model) and build the matrices again.
-		grown, err := stateUnion(ctx, m, in, chain, sampleTimes(&set, ms.Kind, out.T, arg), set.Limits)
+		grown, err := stateUnion(ctx, m, in, chain, sampleTimes(&set, ms.Kind, out.T, arg), set.Limits, b)
 		if err != nil {
 			return nil, err
 		}
 		if grown.NumStates() > chain.NumStates() {
 			chain = grown
-			b.Grow(chain) // the rows that lost nothing are kept
-			if mats, err = matrices(b, &set, out, ms.Kind, arg); err != nil {
-				return nil, err
-			}
+			b.Grow(chain) // the records of the scan are kept
+		}
+	}
+	if union {
+		// From the records of the scan, on the union: the rows are not evaluated again.
+		if mats, err = matrices(b, &set, out, ms.Kind, arg, false); err != nil {
+			return nil, err
 		}
 	}
 	out.States = chain.NumStates()
@@ -258,10 +263,20 @@ func frozenTime(kind ir.MeasureKind, expand string, discrete bool, t0, arg float
 }
 
 // matrices builds the frozen matrix and its derivatives, exact or by finite differences.
-func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg float64) (Matrices, error) {
+// With scan, it only scans the samples (Builder.scan), counting the transitions left out
+// (b.Dropped), and returns no matrices; a sample too large to scan is built.
+func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg float64, scan bool) (Matrices, error) {
 	need := max(out.Order, 1)
+	at := func(t float64, order int) (Matrices, error) {
+		if scan {
+			if ok, err := b.scan(t, order); ok || err != nil {
+				return Matrices{}, err
+			}
+		}
+		return b.At(t, order)
+	}
 	if set.Deriv == "exact" {
-		return b.At(out.T, need)
+		return at(out.T, need)
 	}
 	j := fdStep(set, kind, out.Expand, arg)
 	h := float64(j)
@@ -273,14 +288,14 @@ func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg 
 		h, sign = float64(j-1), 1
 	}
 	out.FDStep = j
-	at := func(k float64) (*Matrices, error) {
-		mm, err := b.At(out.T+sign*k*h, 0)
+	sample := func(k float64) (*Matrices, error) {
+		mm, err := at(out.T+sign*k*h, 0)
 		return &mm, err
 	}
 	var ps [3]*Matrices
 	dropped, rate := 0, 0.0
 	for k := 0; k <= need; k++ {
-		p, err := at(float64(k))
+		p, err := sample(float64(k))
 		if err != nil {
 			return Matrices{}, err
 		}
@@ -289,6 +304,9 @@ func matrices(b *Builder, set *Settings, out *Measure, kind ir.MeasureKind, arg 
 		rate = math.Max(rate, b.DroppedRate)
 	}
 	b.Dropped, b.DroppedRate = dropped, rate
+	if scan {
+		return Matrices{}, nil
+	}
 	res := Matrices{P: ps[0].P, D1: Combine([]float64{sign / h, -sign / h}, []*linalg.CSR{ps[1].P, ps[0].P})}
 	if need >= 2 {
 		res.D2 = Combine([]float64{1 / (h * h), -2 / (h * h), 1 / (h * h)}, []*linalg.CSR{ps[2].P, ps[1].P, ps[0].P})
@@ -352,26 +370,30 @@ func sampleTimes(set *Settings, kind ir.MeasureKind, tf, arg float64) []float64 
 }
 
 // stateUnion closes the states of c under one step at each of the given times
-// (ctmc.TimeVarying from the uniform law on the states not yet stepped from, which appends
-// the states it reaches), until no state is added. O(len(times)·S·(tape + J·d)) for the S
+// (ctmc.StepStates from the states not yet stepped from, which appends the states it
+// reaches, as ctmc.TimeVarying does from the uniform law on them), until no state is
+// added. The propensities b kept from its At calls at those times (the samples of the
+// finite differences) are not evaluated again. O(len(times)·S·(tape + J·d)) for the S
 // states of the union.
-func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Chain, times []float64, lim ctmc.Limits) (*ctmc.Chain, error) {
+func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Chain, times []float64, lim ctmc.Limits, b *Builder) (*ctmc.Chain, error) {
+	// A second step at a time from the same states adds nothing (j = 2 samples t + 1 twice).
+	var once []float64
+	for _, t := range times {
+		if !slices.Contains(once, t) {
+			once = append(once, t)
+		}
+	}
+	times = once
 	from := 0 // the states not yet stepped from at every time
 	for from < c.NumStates() {
 		n := c.NumStates()
 		for _, t := range times {
 			local := *in
 			local.Time = t
-			// Mass on the states not yet stepped from: TimeVarying expands only those.
-			p0 := make([]float64, c.NumStates())
-			for i := from; i < n; i++ {
-				p0[i] = 1 / float64(n-from)
-			}
-			res, err := ctmc.TimeVarying(ctx, c, m, &local, p0, &ctmc.StepSettings{Steps: []float64{1}, Limits: lim})
-			if err != nil {
+			var err error
+			if c, err = ctmc.StepStates(ctx, c, m, &local, from, b.Values(t), lim); err != nil {
 				return nil, err
 			}
-			c = res.Chain
 		}
 		from = n
 	}
