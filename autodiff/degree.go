@@ -30,7 +30,7 @@ const Unbounded = 1 << 30
 func Polynomial(jac *Jacobian, ws *Workspace, in *ir.Inputs) (deg int, global bool) {
 	jac.check(ws)
 	t := ws.tape
-	t.Eval(ws.val, in)
+	ws.eval(in) // through the workspace, so that its record of the fixed inputs stays true
 	if len(ws.deg) < len(t.Code) {
 		ws.deg = make([]int, len(t.Code))
 		ws.piece = make([]uint8, len(t.Code))

@@ -65,7 +65,8 @@ func TestJetMemo(t *testing.T) {
 // (which evaluates and sweeps the state slots only) gives the bits of a fresh workspace:
 // over a tape with state-free parts (λ = a + b·t, exp(−λ)), −0 jets (Neg, Select of a
 // Neg), products, quotients and powers of the state, along t and along a parameter, at
-// orders 1 to 3, with Directional calls in between (which sweep with stride 1).
+// orders 1 to 3, with Directional calls in between (which sweep with stride 1) and calls of
+// Polynomial at other parameters (which evaluate the tape in the workspace).
 func TestJetPartial(t *testing.T) {
 	t.Parallel()
 	g := ir.NewGraph()
@@ -84,7 +85,7 @@ func TestJetPartial(t *testing.T) {
 	}
 	tape := g.Compile(outs)
 	for _, vars := range []Vars{Time(), Params(0)} {
-		ws := NewWorkspace(tape, vars)
+		ws, jac := NewWorkspace(tape, vars), NewJacobian(tape, vars)
 		in := &ir.Inputs{Counts: []float64{0}, Env: []float64{0}, Params: []float64{1.5, 0.25}}
 		step := 0
 		for _, K := range []int{2, 2, 1, 3, 2} {
@@ -98,6 +99,11 @@ func TestJetPartial(t *testing.T) {
 						if step%11 == 0 {
 							d := make([]float64, len(outs))
 							mustNil(t, Directional(d, ws, in, []float64{1}))
+						}
+						if step%7 == 0 { // Polynomial at other parameters evaluates through ws too
+							other := *in
+							other.Params = []float64{9, 0.5}
+							Polynomial(jac, ws, &other)
 						}
 						mustNil(t, Jet(dst, K, ws, in, []float64{1}))
 						mustNil(t, Jet(want, K, NewWorkspace(tape, vars), in, []float64{1}))
