@@ -120,6 +120,20 @@ func (b *Basis) Lyapunov(ar *mat.Dense, q mat.Symmetric) (w, wr *mat.SymDense, e
 	return b.LiftSym(wr), wr, nil
 }
 
+// LyapunovStable is Lyapunov for a Hurwitz ar (the caller has checked it): the reduced
+// equation is solved by LyapunovStable, on the closure of the support of PᵀQP under the
+// pattern of ar only (exact; see support.go). Cost O(d²r + r·|S| + |S|³).
+func (b *Basis) LyapunovStable(ar *mat.Dense, q mat.Symmetric) (w, wr *mat.SymDense, err error) {
+	if b.r == 0 {
+		return mat.NewSymDense(b.d, nil), mat.NewSymDense(0, nil), nil
+	}
+	wr, err = LyapunovStable(ar, b.ReduceSym(q))
+	if err != nil {
+		return nil, nil, err
+	}
+	return b.LiftSym(wr), wr, nil
+}
+
 // LyapunovGeneral is Lyapunov for a general (not necessarily symmetric) C:
 // A X + X Aᵀ + C = 0 on range(P), X = P X_r Pᵀ with ar X_r + X_r arᵀ + PᵀCP = 0.
 // Cost O(d²r + r³).
