@@ -64,6 +64,10 @@ func NullBasis(laws [][]int64, d int) *Basis {
 // Dims returns d, the dimension of the full space, and r, that of the reduced one.
 func (b *Basis) Dims() (d, r int) { return b.d, b.r }
 
+// Identity reports P = I (no conservation laws): then PᵀAP = A, and a caller that only
+// reads the reduced matrix may use A itself instead of Reduce's copy. O(1).
+func (b *Basis) Identity() bool { return b.ident }
+
 // Reduce returns PᵀAP (r×r) for a d×d A. Cost O(d²r).
 func (b *Basis) Reduce(a mat.Matrix) *mat.Dense {
 	if b.ident {
