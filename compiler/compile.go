@@ -101,6 +101,9 @@ type compiler struct {
 	letDepth    int
 	transDone   bool // the transitions are built: drift can be lowered
 	driftCost   int  // nodes that drift may copy, so far (chargeDrift)
+
+	// constMemo holds evalConstNode's values by node.
+	constMemo map[ir.NodeID]float64
 }
 
 // letContext names what inlines the let being lowered, for messages: transition 'decay'. Its

@@ -154,8 +154,24 @@ func (c *compiler) badInit(it initItem, what, name string, v float64) {
 	c.errorf(c.at(it.value.pos), "E702", hint, "initial %s of '%s' is %s%s%s", what, name, fmtNum(v), more, c.inst())
 }
 
-// evalConstNode evaluates a node over parameters and the scale at the current values.
+// evalConstNode evaluates a node over parameters and the scale at the current values. The
+// values are fixed once evalParams has run (every caller comes later), so each node is
+// evaluated once: a tape costs O(graph), and a family of K measures with one horizon asks
+// K times (quadratic in K before the memo). Cost O(graph) per new node, O(1) after.
 func (c *compiler) evalConstNode(id ir.NodeID) float64 {
+	if v, ok := c.constMemo[id]; ok {
+		return v
+	}
+	if c.constMemo == nil {
+		c.constMemo = map[ir.NodeID]float64{}
+	}
+	v := c.evalConstTape(id)
+	c.constMemo[id] = v
+	return v
+}
+
+// evalConstTape evaluates a node over parameters and the scale on a tape of its own.
+func (c *compiler) evalConstTape(id ir.NodeID) float64 {
 	t := c.g.Compile([]ir.NodeID{id})
 	vals := make([]float64, t.Len())
 	in := &ir.Inputs{Params: c.paramVals}

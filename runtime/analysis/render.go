@@ -6,7 +6,9 @@ import (
 	"math"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 )
 
 // Formats lists the output formats of Render.
@@ -139,12 +141,13 @@ var maybeType = reflect.TypeOf(Maybe{})
 
 // collectMissing appends the path and reason of every missing Maybe in v's JSON form.
 func collectMissing(v reflect.Value, path string, out *[][2]string) {
-	walk(v, path, func(v reflect.Value, path string) {
+	root := &pathNode{name: path}
+	walk(v, root, false, func(v reflect.Value, p *pathNode) {
 		if v.Type() != maybeType {
 			return
 		}
 		if m := v.Interface().(Maybe); !m.OK() {
-			*out = append(*out, [2]string{strings.TrimPrefix(path, "."), m.Reason})
+			*out = append(*out, [2]string{strings.TrimPrefix(p.String(), "."), m.Reason})
 		}
 	})
 }
@@ -189,7 +192,7 @@ func (e *NonFiniteError) Error() string {
 // Maybe is not looked at), nil if there is none.
 func CheckFinite(v any) error {
 	var first error
-	walk(reflect.ValueOf(v), "", func(v reflect.Value, path string) {
+	walk(reflect.ValueOf(v), nil, true, func(v reflect.Value, p *pathNode) {
 		if first != nil {
 			return
 		}
@@ -205,34 +208,72 @@ func CheckFinite(v any) error {
 			f = v.Float()
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			first = &NonFiniteError{Path: strings.TrimPrefix(path, "."), Value: f}
+			first = &NonFiniteError{Path: strings.TrimPrefix(p.String(), "."), Value: f}
 		}
 	})
 	return first
 }
 
-// walk calls visit on every float and Maybe of v's JSON form with its path.
-func walk(v reflect.Value, path string, visit func(v reflect.Value, path string)) {
+// pathNode is the path of a value in a report's JSON form, a list of steps from the leaf
+// up, printed only when asked for (a report with a 1000×1000 matrix has 10⁶ paths, which
+// checking must not format): a field or map key (name: ".field", "[key]") or, with name
+// empty, a slice index.
+type pathNode struct {
+	parent *pathNode
+	name   string
+	index  int
+}
+
+// String prints the path, such as .observables[2].refined1.
+func (p *pathNode) String() string {
+	var steps []*pathNode
+	for q := p; q != nil; q = q.parent {
+		steps = append(steps, q)
+	}
+	var b strings.Builder
+	for i := len(steps) - 1; i >= 0; i-- {
+		if q := steps[i]; q.name != "" || q.parent == nil {
+			b.WriteString(q.name)
+		} else {
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(q.index))
+			b.WriteByte(']')
+		}
+	}
+	return b.String()
+}
+
+// walk calls visit on every Maybe of v's JSON form, and on every float when floats is set,
+// with its path under p (nil: the root). Without floats it skips the values whose type
+// cannot hold a Maybe. Cost O(size of v), with one allocation per slice, struct and map.
+func walk(v reflect.Value, p *pathNode, floats bool, visit func(v reflect.Value, p *pathNode)) {
 	if v.IsValid() && v.Type() == maybeType {
-		visit(v, path)
+		visit(v, p)
+		return
+	}
+	if v.IsValid() && !floats && !mayHoldMaybe(v.Type()) {
 		return
 	}
 	switch v.Kind() {
 	case reflect.Float32, reflect.Float64:
-		visit(v, path)
+		if floats {
+			visit(v, p)
+		}
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			walk(v.Elem(), path, visit)
+			walk(v.Elem(), p, floats, visit)
 		}
 	case reflect.Slice, reflect.Array:
+		step := &pathNode{parent: p}
 		for i := 0; i < v.Len(); i++ {
-			walk(v.Index(i), fmt.Sprintf("%s[%d]", path, i), visit)
+			step.index = i
+			walk(v.Index(i), step, floats, visit)
 		}
 	case reflect.Map:
 		keys := v.MapKeys()
 		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
 		for _, k := range keys {
-			walk(v.MapIndex(k), fmt.Sprintf("%s[%v]", path, k), visit)
+			walk(v.MapIndex(k), &pathNode{parent: p, name: fmt.Sprintf("[%v]", k)}, floats, visit)
 		}
 	case reflect.Struct:
 		t := v.Type()
@@ -248,9 +289,45 @@ func walk(v reflect.Value, path string, visit func(v reflect.Value, path string)
 			if name == "" {
 				name = f.Name
 			}
-			walk(v.Field(i), path+"."+name, visit)
+			walk(v.Field(i), &pathNode{parent: p, name: "." + name}, floats, visit)
 		}
 	}
+}
+
+// maybeTypes caches mayHoldMaybe by type.
+var maybeTypes sync.Map
+
+// mayHoldMaybe reports whether a value of type t can hold a Maybe in its JSON form (through
+// exported fields, elements, pointers; an interface can hold anything).
+func mayHoldMaybe(t reflect.Type) bool {
+	if v, ok := maybeTypes.Load(t); ok {
+		return v.(bool)
+	}
+	maybeTypes.Store(t, true) // a recursive type: assume so while deciding
+	r := holdsMaybe(t)
+	maybeTypes.Store(t, r)
+	return r
+}
+
+func holdsMaybe(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return t.Elem() == maybeType || mayHoldMaybe(t.Elem())
+	case reflect.Map:
+		return t.Elem() == maybeType || mayHoldMaybe(t.Elem())
+	case reflect.Struct:
+		if t == maybeType {
+			return true
+		}
+		for i := 0; i < t.NumField(); i++ {
+			if f := t.Field(i); f.IsExported() && mayHoldMaybe(f.Type) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // tiny is the magnitude below which Render's text and CSV print a number as 0: subnormal

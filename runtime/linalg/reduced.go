@@ -64,6 +64,10 @@ func NullBasis(laws [][]int64, d int) *Basis {
 // Dims returns d, the dimension of the full space, and r, that of the reduced one.
 func (b *Basis) Dims() (d, r int) { return b.d, b.r }
 
+// Identity reports P = I (no conservation laws): then PᵀAP = A, and a caller that only
+// reads the reduced matrix may use A itself instead of Reduce's copy. O(1).
+func (b *Basis) Identity() bool { return b.ident }
+
 // Reduce returns PᵀAP (r×r) for a d×d A. Cost O(d²r).
 func (b *Basis) Reduce(a mat.Matrix) *mat.Dense {
 	if b.ident {
@@ -114,6 +118,20 @@ func (b *Basis) Lyapunov(ar *mat.Dense, q mat.Symmetric) (w, wr *mat.SymDense, e
 		return mat.NewSymDense(b.d, nil), mat.NewSymDense(0, nil), nil
 	}
 	wr, err = Lyapunov(ar, b.ReduceSym(q))
+	if err != nil {
+		return nil, nil, err
+	}
+	return b.LiftSym(wr), wr, nil
+}
+
+// LyapunovStable is Lyapunov for a Hurwitz ar (the caller has checked it): the reduced
+// equation is solved by LyapunovStable, on the closure of the support of PᵀQP under the
+// pattern of ar only (exact; see support.go). Cost O(d²r + r·|S| + |S|³).
+func (b *Basis) LyapunovStable(ar *mat.Dense, q mat.Symmetric) (w, wr *mat.SymDense, err error) {
+	if b.r == 0 {
+		return mat.NewSymDense(b.d, nil), mat.NewSymDense(0, nil), nil
+	}
+	wr, err = LyapunovStable(ar, b.ReduceSym(q))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -117,7 +117,7 @@ func Stationary(m *runtime.Model, in *ir.Inputs, x []float64) (*Result, error) {
 	if linalg.Classify(ev, ar, 0) != linalg.Stable {
 		return nil, &UnstableError{MaxReal: real(ev[0])}
 	}
-	res.W, res.Wr, err = basis.Lyapunov(ar, q)
+	res.W, res.Wr, err = basis.LyapunovStable(ar, q)
 	if err != nil {
 		return nil, err
 	}

@@ -224,3 +224,52 @@ func TestModeSumSym(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyLinearField checks the shortcut of apply for a field of degree ≤ 1: the
+// observables of JSQ (x_i, Σ x_i, Σ x_i / ρ, x_1) get ½ D²h:W = 0 without a sweep, bit for
+// bit what the Hessian-block sweeps give (exact zeros), while the quadratic drift still
+// sweeps (its contraction is not 0).
+func TestApplyLinearField(t *testing.T) {
+	t.Parallel()
+	m := loadtest.Model(t, "@jsq", compiler.Options{Overrides: compiler.Overrides{"K": {6}}})
+	d := m.Dim()
+	rng := rand.New(rand.NewPCG(3, 9))
+	in := m.Inputs()
+	in.Densities = make([]float64, d)
+	for i := range in.Densities {
+		in.Densities[i] = math.Pow(0.7, float64(i+1))
+	}
+	b := mat.NewDense(d, d, nil)
+	for i := range d * d {
+		b.RawMatrix().Data[i] = rng.NormFloat64()
+	}
+	w := mat.NewSymDense(d, nil)
+	w.SymOuterK(1, b)
+	c := newContractor(d)
+	if err := c.decompose(w); err != nil {
+		t.Fatal(err)
+	}
+	if deg, _ := c.polynomial(m.Observables, in); deg != 1 {
+		t.Fatalf("the observables have degree %d, want 1", deg)
+	}
+	got := make([]float64, m.Observables.Len())
+	if err := c.apply(got, m.Observables, in); err != nil {
+		t.Fatal(err)
+	}
+	swept := make([]float64, len(got))
+	if err := c.applyBlocks(swept, m.Observables, in); err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		if got[i] != 0 || math.Float64bits(got[i]) != math.Float64bits(swept[i]) {
+			t.Fatalf("output %d: %g by the shortcut, %g by the sweeps", i, got[i], swept[i])
+		}
+	}
+	drift := make([]float64, d)
+	if err := c.apply(drift, m.Drift, in); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Max(drift) == 0 && slices.Min(drift) == 0 {
+		t.Error("½ D²F:W of the quadratic drift is 0")
+	}
+}

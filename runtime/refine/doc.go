@@ -36,7 +36,8 @@
 // Cost, d species, r = d − rank(laws), T the tape length, k Newton iterations:
 //
 //	fixed point (fixpoint.Find)       k Jacobians + O(k(d²r + r³))
-//	W (lna.Stationary, Bartels–Stewart) O(r³) + O(d²r)
+//	W (lna.Stationary, Bartels–Stewart) O(|S|³) + O(d²r), S ⊆ 1..r the closure of Q's
+//	                                  support under A's pattern (|S| = 9 for JSQ, K = 1000)
 //	eigendecomposition of W           O(d³)
 //	D²F:W and D²h₀:W                  ≤ 2r D2 calls, O(r·T)
 //	V (LU of PᵀAP)                    O(r³)
@@ -88,8 +89,11 @@
 // ≤ 8), never as an r³×r³ system. Costs, r = d − rank(laws), T the drift tape:
 //
 //	R3 (Hessian blocks, rates' Jacobian)   O(Σ_s |deps_s|·d² + transitions·d + d³)
-//	M3 (tensor Sylvester, Schur basis)     O(r⁴): three mode products each way, r⁴/4 solve
-//	S2 and M2 (Bartels–Stewart)            O(Σ_i |deps_i|²·d + r·colours·T + d³)
+//	M3 (tensor Sylvester, Schur basis)     O(r³ + |S|⁴): three mode products each way, |S|⁴/4
+//	                                       solve, on the closure S of R3's support under J's
+//	                                       pattern (linalg.TensorSylvesterStable; |S| = r for
+//	                                       a dense J, 10 for JSQ with K = 300)
+//	S2 and M2 (Bartels–Stewart)            O(Σ_i |deps_i|²·d + r·colours·T + d² + |S|³)
 //	D³F:M3                                 d symmetric eigendecompositions, O(d⁴), and
 //	                                       ≤ 2d² + d third-order sweeps, O(d²T)
 //	D⁴F:(W,W)                              r² fourth-order sweeps, O(r²T)

@@ -557,10 +557,17 @@ func (c *contractor) contract(dst []float64, f d2Field, in *ir.Inputs, w *mat.Sy
 	return c.apply(dst, f, in)
 }
 
-// apply sets dst to ½ D²f(x):w for the w of the last decompose call.
+// apply sets dst to ½ D²f(x):w for the w of the last decompose call. A model field of
+// polynomial degree ≤ 1 in the densities (autodiff.Polynomial: observables such as x_i or
+// Σ x_i) has D²f = 0 exactly, and dst is 0 without a sweep (the sweeps would give 0 too).
 func (c *contractor) apply(dst []float64, f d2Field, in *ir.Inputs) error {
 	for i := range dst {
 		dst[i] = 0
+	}
+	if pf, ok := f.(polyField); ok {
+		if deg, _ := c.polynomial(pf, in); deg <= 1 {
+			return nil
+		}
 	}
 	if bf, ok := f.(blockField); ok {
 		if n := bf.HessianColors(); n*(n+1)/2 <= len(c.u) {

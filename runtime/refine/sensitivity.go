@@ -146,7 +146,7 @@ func sensitivity(m *runtime.Model, in *ir.Inputs, res *Result, pt *point, pf *ru
 	t1.dw = mat.NewSymDense(d, nil)
 	if ln.P != nil {
 		var err error
-		if t1.dw, _, err = basis.Lyapunov(ln.Ar, s); err != nil {
+		if t1.dw, _, err = basis.LyapunovStable(ln.Ar, s); err != nil {
 			return nil, err
 		}
 	}
@@ -335,7 +335,7 @@ func order2Tangent(pt *point, basis *linalg.Basis, res *Result, t1 *first, tf *f
 			s2g.SetSym(i, j, s2g.At(i, j)+djm.At(i, j)+djm.At(j, i))
 		}
 	}
-	dm2, _, err := basis.Lyapunov(ln.Ar, s2g)
+	dm2, _, err := basis.LyapunovStable(ln.Ar, s2g)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -386,9 +386,9 @@ func solveThird(basis *linalg.Basis, jr *mat.Dense, r *linalg.Tensor3) (*linalg.
 	p := basis.P
 	d, k := basis.Dims()
 	if k == d && isIdentity(p) {
-		return linalg.TensorSylvester(jr, r)
+		return linalg.TensorSylvesterStable(jr, r)
 	}
-	xr, err := linalg.TensorSylvester(jr, linalg.Transform(r, p, true))
+	xr, err := linalg.TensorSylvesterStable(jr, linalg.Transform(r, p, true))
 	if err != nil {
 		return nil, err
 	}
