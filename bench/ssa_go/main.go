@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mfcproject/mfc/bench/internal/cputime"
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/compiler/ir"
 	"github.com/mfcproject/mfc/runtime"
@@ -61,11 +62,11 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), cputime.Process()
 	res, err := ssa.Ensemble(context.Background(), m, m.Inputs(), ssa.Settings{Runs: *runs, Times: []float64{*T},
 		Seed: *seed, Workers: 1, Method: *method, EventBudget: -1})
 	sec := time.Since(start).Seconds()
-	cpu := (cpuTime() - cpu0).Seconds()
+	cpu := (cputime.Process() - cpu0).Seconds()
 	if cpu <= 0 {
 		cpu = sec
 	}

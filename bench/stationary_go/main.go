@@ -24,6 +24,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/mfcproject/mfc/bench/internal/cputime"
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/linalg"
@@ -65,10 +66,10 @@ func run(model string, N float64, runs int, chain, prof string) error {
 	var res *ctmc.Result
 	best, bestCPU := math.Inf(1), 0.0
 	for range max(runs, 1) {
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0 := time.Now(), cputime.Process()
 		res, err = ctmc.Stationary(context.Background(), c, nil)
 		sec := time.Since(start).Seconds()
-		cpu := (cpuTime() - cpu0).Seconds()
+		cpu := (cputime.Process() - cpu0).Seconds()
 		if err != nil {
 			return err
 		}

@@ -972,22 +972,7 @@ func (p *Perturbed) dqMax(v [2]int, vertical bool, d float64) float64 {
 	if vertical {
 		rate = w.V.At(0, -1)
 	}
-	m := 0.0
-	for _, t := range p.Terms {
-		r := t.RH
-		if vertical {
-			r = t.RV
-		}
-		m = max(m, math.Abs(r-rate))
-	}
-	if lh, lv, ok := p.Limits(); ok {
-		l := lh
-		if vertical {
-			l = lv
-		}
-		m = max(m, math.Abs(l-rate))
-	}
-	return m
+	return p.inwardDeviation(rate, vertical)
 }
 
 // axisMoments returns Σ_{n≥n0} π̄(n) g(n) (n − b)^i, i = 0..deg, 0 ≤ b ≤ n0, along an axis (vertical:

@@ -217,25 +217,33 @@ func (p *Perturbed) AxisWeights(M int, vertical bool) []float64 {
 	return out
 }
 
-// sumAxis sums (7) on one axis: Σ_{n≥1} π̄(n) B(n) (δ + |ratē(n) − rate|) until the tail,
-// bounded by (δ + max_k |r_k − rate|)·Σ_k |c_k| Σ_{n>N} z_k^n B(n) with the geometric bound
-// of a decreasing ratio, is below 1e-16 of the sum; the tail bound is added.
-func (p *Perturbed) sumAxis(b []float64, delta, rate float64, vertical bool) (float64, int) {
-	maxDev := 0.0
+// inwardDeviation bounds |h̄_{−1,0}(n) − rate| for all n ≥ 1 (vertical: v̄_{0,−1}): the
+// largest |r_k − rate| over the terms and |limit − rate| (the inward rate is a convex
+// combination of the r_k when every c_k > 0, and tends to its limit otherwise). O(K).
+func (p *Perturbed) inwardDeviation(rate float64, vertical bool) float64 {
+	m := 0.0
 	for _, t := range p.Terms {
 		r := t.RH
 		if vertical {
 			r = t.RV
 		}
-		maxDev = max(maxDev, math.Abs(r-rate))
+		m = max(m, math.Abs(r-rate))
 	}
 	if lh, lv, ok := p.Limits(); ok {
 		l := lh
 		if vertical {
 			l = lv
 		}
-		maxDev = max(maxDev, math.Abs(l-rate))
+		m = max(m, math.Abs(l-rate))
 	}
+	return m
+}
+
+// sumAxis sums (7) on one axis: Σ_{n≥1} π̄(n) B(n) (δ + |ratē(n) − rate|) until the tail,
+// bounded by (δ + max_k |r_k − rate|)·Σ_k |c_k| Σ_{n>N} z_k^n B(n) with the geometric bound
+// of a decreasing ratio, is below 1e-16 of the sum; the tail bound is added.
+func (p *Perturbed) sumAxis(b []float64, delta, rate float64, vertical bool) (float64, int) {
+	maxDev := p.inwardDeviation(rate, vertical)
 	sum := 0.0
 	deg := float64(max(len(b)-1, 0))
 	for n := 1; n <= 1_000_000; n++ {
