@@ -1,6 +1,7 @@
 package slow
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -39,6 +40,9 @@ type Builder struct {
 	// targets[s·J + j] caches the target of transition j from state s (−1: not among the
 	// states, −2: not computed yet); nil when S·J exceeds targetBudget.
 	targets []int32
+	// seed holds the propensity jets the exploration of the states evaluated (explore):
+	// seed.jets[s·J·(order+1):] for the first seed.n states, at time seed.t and seed.order.
+	seed *built
 	// Dropped counts the transitions with a non-zero rate (or derivative) whose target is
 	// not among the states in the last call of At; they are left out with the diagonal
 	// rebuilt from the others, so every matrix stays conservative (pitfall 11).
@@ -108,6 +112,49 @@ func newBuilder(m *runtime.Model, c *ctmc.Chain, in *ir.Inputs, v autodiff.Vars)
 	return &Builder{m: m, states: c, discrete: m.IR.Time == ir.Discrete, tape: tape,
 		ws: autodiff.NewWorkspace(tape, v), in: &local,
 		jet: make([]float64, 3*len(m.IR.Transitions)), key: make([]int, m.Dim())}
+}
+
+// explore explores the states of the model from in (ctmc.ExploreWith) with the builder's
+// propensity jets of the given order at in.Time, which give the exploration its
+// propensities and are kept (within memoJetBudget) for the next At at that time and
+// order, so that the states are not evaluated twice; the builder moves to the chain
+// explored. in must have the builder's parameters and scale. A state whose jets fail is
+// evaluated by the exploration itself (and the jets kept stop there). Cost: Explore's,
+// with a jet instead of an evaluation per state.
+func (b *Builder) explore(ctx context.Context, in *ir.Inputs, lim ctmc.Limits, order int) (*ctmc.Chain, error) {
+	J := len(b.m.IR.Transitions)
+	w := order + 1
+	seed := &built{t: in.Time, order: order}
+	vals := make([]float64, J)
+	dir := []float64{1}
+	b.in.Time = in.Time
+	keep := true
+	c, err := ctmc.ExploreWith(ctx, b.m, in, lim, func(s int, key []int32) []float64 {
+		if !keep || s != seed.n || (s+1)*J*w > memoJetBudget {
+			keep = false
+			return nil
+		}
+		b.loadKey(key[:len(key)-1], int(key[len(key)-1]))
+		jet := b.jet[:J*w]
+		if err := autodiff.Jet(jet, order, b.ws, b.in, dir); err != nil {
+			keep = false // evaluated by the exploration; the next At reports the error
+			return nil
+		}
+		seed.jets = append(seed.jets, jet...)
+		seed.n++
+		for j := range vals {
+			vals[j] = jet[j*w]
+		}
+		return vals
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.states = c
+	b.targets = nil
+	b.memo = nil
+	b.seed = seed
+	return c, nil
 }
 
 // N returns the number of states.
@@ -218,6 +265,10 @@ func (b *Builder) at(t float64, order int, lazy bool) (Matrices, error) {
 			if a := prev.at[s]; a >= 0 {
 				src = prev.jets[a : int(a)+len(jet)]
 			}
+		}
+		if src == nil && b.seed != nil && s < b.seed.n && b.seed.t == t && b.seed.order == order {
+			w := order + 1
+			src = b.seed.jets[s*len(mod.Transitions)*w : (s+1)*len(mod.Transitions)*w]
 		}
 		if src == nil {
 			b.load(s)
@@ -450,16 +501,19 @@ func (b *Builder) cachedTarget(s, j int, tr *ir.Transition, counts []int32, y in
 }
 
 // load sets the counts, densities and environment of state s into the inputs.
-func (b *Builder) load(s int) {
+func (b *Builder) load(s int) { b.loadKey(b.states.Counts(s), b.states.Env(s)) }
+
+// loadKey sets the counts, densities and environment y of a state into the inputs.
+func (b *Builder) loadKey(counts []int32, y int) {
 	in := b.in
-	for i, v := range b.states.Counts(s) {
+	for i, v := range counts {
 		in.Counts[i] = float64(v)
 		if in.Scale > 0 {
 			in.Densities[i] = float64(v) / in.Scale
 		}
 	}
 	if sp := b.m.IR.Env.Space; len(sp) > 0 && len(in.Env) > 0 {
-		for k, v := range sp[b.states.Env(s)] {
+		for k, v := range sp[y] {
 			in.Env[k] = float64(v)
 		}
 	}

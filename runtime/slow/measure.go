@@ -173,13 +173,20 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 	out.T = tf
 	fin := *in
 	fin.Time = out.T
-	chain, err := ctmc.Explore(ctx, m, &fin, set.Limits)
+	// The exploration evaluates the propensity jets of the first matrices the expansion
+	// builds (at the frozen time: the exact derivatives, or the first sample of the finite
+	// differences), which the builder keeps: the states are evaluated once.
+	b := NewBuilder(m, nil, in)
+	seedOrder := 0
+	if set.Deriv == "exact" {
+		seedOrder = max(order, 1)
+	}
+	chain, err := b.explore(ctx, &fin, set.Limits, seedOrder)
 	if err != nil {
 		return nil, err
 	}
 	base := chain
 	union := discrete && !mod.TimeHomogeneous && (ms.Kind == ir.Discounted || ms.Kind == ir.Until)
-	b := NewBuilder(m, chain, in)
 	// With a union to come, scan first: the matrices are assembled once, on its states.
 	mats, err := matrices(b, &set, out, ms.Kind, arg, union)
 	if err != nil {
