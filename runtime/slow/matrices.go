@@ -362,15 +362,20 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 	counts, y := b.states.Counts(s), b.states.Env(s)
 	drops := 0
 	w := order + 1
-	for j := range mod.Transitions {
-		c := jet[j*w : j*w+w]
+	J := len(mod.Transitions)
+	jet = jet[:J*w]
+	targets := b.targetRow(s) // the cached targets of row s, or nil
+	for j := 0; j < J; j++ {
 		var v [3]float64
-		v[0] = c[0]
+		v[0] = jet[j*w]
 		if order >= 1 {
-			v[1] = c[1]
+			v[1] = jet[j*w+1]
 		}
 		if order >= 2 {
-			v[2] = c[2] * 2 // d²/dt² = 2·c₂
+			v[2] = jet[j*w+2] * 2 // d²/dt² = 2·c₂
+		}
+		if v[0] == 0 && v[1] == 0 && v[2] == 0 {
+			continue
 		}
 		// x − x is 0 for a finite x, NaN for ±Inf and NaN.
 		if v[0]-v[0] != 0 || v[1]-v[1] != 0 || v[2]-v[2] != 0 {
@@ -380,14 +385,16 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 				}
 			}
 		}
-		if v[0] == 0 && v[1] == 0 && v[2] == 0 {
-			continue
-		}
 		tr := &mod.Transitions[j]
 		if !step.Allowed(tr, y) {
 			continue
 		}
-		target := b.cachedTarget(s, j, tr, counts, y)
+		var target int
+		if targets != nil && targets[j] != -2 {
+			target = int(targets[j])
+		} else {
+			target = b.cachedTarget(s, j, tr, counts, y)
+		}
 		if target == s {
 			continue
 		}
@@ -401,22 +408,30 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 		row = append(row, ent{target, v})
 	}
 	b.Dropped += drops
+	// Merge duplicates (a row with increasing columns has none) and sum the row, every
+	// entry in the order of the row.
+	var sum [3]float64
+	merged := row
 	if !increasing(row) {
 		slices.SortFunc(row, func(a, c ent) int { return a.col - c.col })
-	}
-	// Merge duplicates and insert the diagonal.
-	var sum [3]float64
-	merged := row[:0]
-	for _, e := range row {
-		if l := len(merged); l > 0 && merged[l-1].col == e.col {
-			for k := range e.v {
-				merged[l-1].v[k] += e.v[k]
+		merged = row[:0]
+		for _, e := range row {
+			if l := len(merged); l > 0 && merged[l-1].col == e.col {
+				for k := range e.v {
+					merged[l-1].v[k] += e.v[k]
+				}
+			} else {
+				merged = append(merged, e)
 			}
-		} else {
-			merged = append(merged, e)
+			for k := 0; k <= order; k++ {
+				sum[k] += e.v[k]
+			}
 		}
-		for k := range e.v {
-			sum[k] += e.v[k]
+	} else {
+		for _, e := range row {
+			for k := 0; k <= order; k++ {
+				sum[k] += e.v[k]
+			}
 		}
 	}
 	var diag [3]float64
@@ -442,28 +457,28 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 			a.Col, a.Val = make([]int32, 0, b.hint), make([]float64, 0, b.hint)
 		}
 	}
-	placed := false
-	for _, e := range merged {
-		if !placed && e.col > s {
-			appendAll(mats, s, diag)
-			placed = true
+	// The row with its diagonal, in column order, into each matrix.
+	nr := len(merged) + 1
+	for k, a := range mats {
+		base := len(a.Col)
+		a.Col = slices.Grow(a.Col, nr)[:base+nr]
+		a.Val = slices.Grow(a.Val, nr)[:base+nr]
+		cols, vals := a.Col[base:], a.Val[base:]
+		p, placed := 0, false
+		for _, e := range merged {
+			if !placed && e.col > s {
+				cols[p], vals[p] = int32(s), diag[k]
+				p, placed = p+1, true
+			}
+			cols[p], vals[p] = int32(e.col), e.v[k&3]
+			p++
 		}
-		appendAll(mats, e.col, e.v)
-	}
-	if !placed {
-		appendAll(mats, s, diag)
-	}
-	for _, a := range mats {
+		if !placed {
+			cols[p], vals[p] = int32(s), diag[k]
+		}
 		a.RowPtr[s+1] = len(a.Col)
 	}
 	return drops, nil
-}
-
-func appendAll(mats []*linalg.CSR, col int, v [3]float64) {
-	for k, a := range mats {
-		a.Col = append(a.Col, int32(col))
-		a.Val = append(a.Val, v[k&3])
-	}
 }
 
 // increasing reports whether the columns of row increase strictly (sorting it would
@@ -481,6 +496,21 @@ func increasing(row []ent) bool {
 // so the finite differences' three matrices compute them once. O(d + J) when computed.
 func (b *Builder) cachedTarget(s, j int, tr *ir.Transition, counts []int32, y int) int {
 	J := len(b.m.IR.Transitions)
+	if b.targetRow(s) == nil {
+		return b.target(tr, counts, y)
+	}
+	if v := b.targets[s*J+j]; v != -2 {
+		return int(v)
+	}
+	v := b.target(tr, counts, y)
+	b.targets[s*J+j] = int32(v)
+	return v
+}
+
+// targetRow returns the cached targets of the transitions from state s (−2: not computed
+// yet), allocating the cache on first use, or nil when it exceeds targetBudget.
+func (b *Builder) targetRow(s int) []int32 {
+	J := len(b.m.IR.Transitions)
 	if b.targets == nil {
 		if n := b.N(); n*J <= targetBudget {
 			b.targets = make([]int32, n*J)
@@ -490,14 +520,9 @@ func (b *Builder) cachedTarget(s, j int, tr *ir.Transition, counts []int32, y in
 		}
 	}
 	if b.targets == nil {
-		return b.target(tr, counts, y)
+		return nil
 	}
-	if v := b.targets[s*J+j]; v != -2 {
-		return int(v)
-	}
-	v := b.target(tr, counts, y)
-	b.targets[s*J+j] = int32(v)
-	return v
+	return b.targets[s*J : s*J+J]
 }
 
 // load sets the counts, densities and environment of state s into the inputs.
