@@ -227,3 +227,52 @@ func TestBuilderScan(t *testing.T) {
 		}
 	}
 }
+
+// TestStepsWithin checks the shortcut of stateUnion: Builder.stepsWithin reports that a
+// step at t stays among the states exactly when ctmc.StepStates adds none, on the
+// inventory at S = 100, where a step at t = 1, 10 or 20 from the states explored at t = 0
+// reaches stock 0 at large ε (1.024) and stays inside at small ε (0.001; the states
+// explored at t = 0 then include stock 0 already), and on the states so stepped. The builder kept the propensities at t (a scan at t, as Expand's finite
+// differences do); without them it must answer false.
+func TestStepsWithin(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, eps := range []float64{0.001, 1.024} {
+		m := loadtest.Model(t, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "eps": {eps}}})
+		in := m.Inputs()
+		base, err := ctmc.Explore(ctx, m, in, ctmc.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []float64{1, 10, 20} {
+			b := NewBuilder(m, base, in)
+			if b.stepsWithin(base, tt, 0) {
+				t.Errorf("ε = %v, t = %v: stepsWithin without the propensities at t", eps, tt)
+			}
+			if _, err := b.scan(tt, 0); err != nil {
+				t.Fatal(err)
+			}
+			local := *in
+			local.Time = tt
+			stepped, err := ctmc.StepStates(ctx, base, m, &local, 0, nil, ctmc.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			adds := stepped.NumStates() > base.NumStates()
+			if got := b.stepsWithin(base, tt, 0); got == adds {
+				t.Errorf("ε = %v, t = %v: stepsWithin = %v, but StepStates goes from %d to %d states", eps, tt, got, base.NumStates(), stepped.NumStates())
+			}
+			if eps > 1 && !adds {
+				t.Errorf("ε = %v, t = %v: the step adds no state; the test needs one", eps, tt)
+			}
+			// On the grown states (those beyond the builder's are evaluated).
+			again, err := ctmc.StepStates(ctx, stepped, m, &local, 0, nil, ctmc.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := b.stepsWithin(stepped, tt, 0); got == (again.NumStates() > stepped.NumStates()) {
+				t.Errorf("ε = %v, t = %v: on the stepped states stepsWithin = %v, but StepStates goes from %d to %d states", eps, tt, got, stepped.NumStates(), again.NumStates())
+			}
+		}
+	}
+}

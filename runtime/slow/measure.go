@@ -12,6 +12,7 @@ import (
 	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/poisson"
+	"github.com/mfcproject/mfc/runtime/step"
 )
 
 // Settings control Expand. A nil *Settings means the highest available order, the default
@@ -395,6 +396,9 @@ func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Ch
 	for from < c.NumStates() {
 		n := c.NumStates()
 		for _, t := range times {
+			if b.stepsWithin(c, t, from) {
+				continue // ctmc.StepStates would add no state
+			}
 			local := *in
 			local.Time = t
 			var err error
@@ -405,6 +409,82 @@ func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Ch
 		from = n
 	}
 	return c, nil
+}
+
+// stepsWithin reports whether one step at time t from the states from..n−1 of c (the
+// builder's states, then those stateUnion appended) surely stays among the states of c
+// without an error, so that ctmc.StepStates would return c unchanged: every transition
+// with a non-zero probability is allowed, positive and finite, the probabilities leaving
+// a state sum to at most 1 + step.ProbTol, and its target is in c. It reads the
+// propensities the builder kept at t (Values) and its cached targets, and evaluates the
+// states beyond the builder's (as StepStates would). It reports false whenever it cannot
+// tell (no propensities kept at t, a negative or non-finite one, a target outside c or
+// with a negative count): StepStates then steps, and reports any error, as before.
+// O((n − from)·J·d), plus a propensity evaluation per state beyond the builder's.
+func (b *Builder) stepsWithin(c *ctmc.Chain, t float64, from int) bool {
+	vals := b.Values(t)
+	if vals == nil {
+		return false
+	}
+	mod := b.m.IR
+	J := len(mod.Transitions)
+	var own []float64 // the propensities of a state beyond the builder's
+	key := make([]int, c.Dim)
+	for i, n := from, c.NumStates(); i < n; i++ {
+		var v []float64
+		var targets []int32
+		if i < b.N() {
+			if v = vals(i); v == nil {
+				return false
+			}
+			targets = b.targetRow(i)
+		} else {
+			if own == nil {
+				own = make([]float64, J)
+			}
+			b.loadKey(c.Counts(i), c.Env(i))
+			b.in.Time = t
+			b.m.Propensities(own, b.in)
+			v = own
+		}
+		counts, y := c.Counts(i), c.Env(i)
+		sum := 0.0
+		for j, a := range v {
+			if a == 0 {
+				continue
+			}
+			if !(a > 0) || a > math.MaxFloat64 {
+				return false
+			}
+			tr := &mod.Transitions[j]
+			if !step.Allowed(tr, y) {
+				continue
+			}
+			sum += a
+			if targets != nil && targets[j] >= 0 {
+				continue // among the builder's states, which keep their indices in c
+			}
+			for k, x := range counts {
+				key[k] = int(x)
+			}
+			for _, jp := range tr.Jump {
+				if key[jp.Species] += int(jp.Delta); key[jp.Species] < 0 {
+					return false
+				}
+			}
+			z := y
+			if tr.Update != nil {
+				z = tr.Update[y]
+			}
+			if c.Index(key, z) < 0 {
+				return false
+			}
+		}
+		if sum > 1+step.ProbTol {
+			return false
+		}
+	}
+	return true
 }
 
 // fdStep returns the step j of the finite differences: Settings.FDStep, or by default
