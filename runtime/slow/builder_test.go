@@ -276,3 +276,76 @@ func TestStepsWithin(t *testing.T) {
 		}
 	}
 }
+
+// TestCombineMergeRows checks combineMerge, bit for bit, against its definition — each
+// element 0 + Σ_k c[k]·a[k]_ij over the matrices storing it, in their order, the columns of
+// a row their union in increasing order — on the finite differences' samples of the
+// inventory at S = 100 and ε = 0.016 on the union of its states (P at t = 0, 10, 20, whose
+// patterns differ by the probabilities that underflow: rows of the dense-accumulator path), with a hand-made
+// matrix whose rows no single matrix covers (rows of the merge path) added.
+func TestCombineMergeRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := loadtest.Model(t, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "eps": {0.016}}})
+	in := m.Inputs()
+	base, err := ctmc.Explore(ctx, m, in, ctmc.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := stateUnion(ctx, m, in, base, []float64{1, 10, 20}, ctmc.Limits{}, NewBuilder(m, base, in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []*linalg.CSR
+	for _, tt := range []float64{0, 10, 20} {
+		mm, err := NewBuilder(m, chain, in).At(tt, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, mm.P)
+	}
+	if samePattern(ps) {
+		t.Fatal("the samples share a pattern: the test needs different ones")
+	}
+	n := chain.NumStates()
+	odd := &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1)}
+	for i := 0; i < n; i++ {
+		odd.Col = append(odd.Col, int32((i*7+3)%n))
+		odd.Val = append(odd.Val, 0.125*float64(i+1))
+		odd.RowPtr[i+1] = len(odd.Col)
+	}
+	for _, c := range []struct {
+		w  []float64
+		ms []*linalg.CSR
+	}{
+		{[]float64{0.1, -0.1}, ps[:2]},
+		{[]float64{0.01, -0.02, 0.01}, ps},
+		{[]float64{1, -2, 1, 3}, append(slices.Clone(ps), odd)},
+	} {
+		got := combineMerge(c.w, c.ms)
+		for i := 0; i < n; i++ {
+			val := map[int32]float64{}
+			var cols []int32
+			for k, a := range c.ms {
+				for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
+					j := a.Col[p]
+					if _, ok := val[j]; !ok {
+						val[j] = 0
+						cols = append(cols, j)
+					}
+					val[j] += c.w[k] * a.Val[p]
+				}
+			}
+			slices.Sort(cols)
+			gc, gv := got.Col[got.RowPtr[i]:got.RowPtr[i+1]], got.Val[got.RowPtr[i]:got.RowPtr[i+1]]
+			if !slices.Equal(gc, cols) {
+				t.Fatalf("%d matrices, row %d: columns %v, want %v", len(c.ms), i, gc, cols)
+			}
+			for p, j := range cols {
+				if math.Float64bits(gv[p]) != math.Float64bits(val[j]) {
+					t.Errorf("%d matrices, (%d, %d) = %v, want %v", len(c.ms), i, j, gv[p], val[j])
+				}
+			}
+		}
+	}
+}

@@ -584,7 +584,12 @@ func Combine(c []float64, a []*linalg.CSR) *linalg.CSR {
 	return combineMerge(c, a)
 }
 
-// combineMerge is Combine by merging the rows of the matrices. O(Σ nnz·len(a)).
+// combineMerge is Combine by merging the rows of the matrices. A row in which one matrix
+// stores every column the others store (columns increasing: the usual case of matrices at
+// nearby times, whose patterns differ by the probabilities that underflow) is summed into a
+// dense accumulator on that matrix's columns; other rows are merged column by column.
+// Either way each element is 0 + Σ_k c[k]·a[k]_ij over the matrices storing it, in the
+// order of a. O(Σ nnz·len(a)).
 func combineMerge(c []float64, a []*linalg.CSR) *linalg.CSR {
 	n, cols := a[0].Rows, a[0].Cols
 	nnz := 0
@@ -593,7 +598,13 @@ func combineMerge(c []float64, a []*linalg.CSR) *linalg.CSR {
 	}
 	out := &linalg.CSR{Rows: n, Cols: cols, RowPtr: make([]int, n+1), Col: make([]int32, 0, nnz), Val: make([]float64, 0, nnz)}
 	pos := make([]int, len(a)) // the next entry of row i in each matrix
+	acc := make([]float64, cols)
+	mark := make([]int32, cols) // mark[j] = i + 1: column j is stored in the widest matrix's row i
 	for i := 0; i < n; i++ {
+		if combineRow(out, c, a, i, acc, mark) {
+			out.RowPtr[i+1] = len(out.Col)
+			continue
+		}
 		for k, m := range a {
 			pos[k] = m.RowPtr[i]
 		}
@@ -622,6 +633,53 @@ func combineMerge(c []float64, a []*linalg.CSR) *linalg.CSR {
 		out.RowPtr[i+1] = len(out.Col)
 	}
 	return out
+}
+
+// combineRow appends row i of Σ_k c[k]·a[k] to out when the row of one matrix stores every
+// column the rows of the others store, all with increasing columns, and reports whether it
+// did (else it appends nothing). acc and mark are scratch of length Cols, mark never set to
+// i + 1 before. O(Σ_k nnz of row i).
+func combineRow(out *linalg.CSR, c []float64, a []*linalg.CSR, i int, acc []float64, mark []int32) bool {
+	wide := 0
+	for k, m := range a {
+		if m.RowPtr[i+1]-m.RowPtr[i] > a[wide].RowPtr[i+1]-a[wide].RowPtr[i] {
+			wide = k
+		}
+	}
+	stamp := int32(i + 1)
+	w := a[wide]
+	wcols := w.Col[w.RowPtr[i]:w.RowPtr[i+1]]
+	for p, j := range wcols {
+		if p > 0 && j <= wcols[p-1] {
+			return false
+		}
+		mark[j] = stamp
+		acc[j] = 0
+	}
+	for k, m := range a {
+		if k == wide {
+			continue
+		}
+		mcols := m.Col[m.RowPtr[i]:m.RowPtr[i+1]]
+		for p, j := range mcols {
+			if mark[j] != stamp || (p > 0 && j <= mcols[p-1]) {
+				return false
+			}
+		}
+	}
+	for k, m := range a {
+		ck := c[k]
+		mcols, mvals := m.Col[m.RowPtr[i]:m.RowPtr[i+1]], m.Val[m.RowPtr[i]:m.RowPtr[i+1]]
+		mvals = mvals[:len(mcols)]
+		for p, j := range mcols {
+			acc[j] += ck * mvals[p]
+		}
+	}
+	for _, j := range wcols {
+		out.Col = append(out.Col, j)
+		out.Val = append(out.Val, acc[j])
+	}
+	return true
 }
 
 // samePattern reports whether the matrices have the same rows and columns stored, the
