@@ -162,12 +162,13 @@ func (b *Builder) N() int { return b.states.NumStates() }
 
 // Grow moves the builder to the states of c, which must begin with the builder's states in
 // the same order (ctmc.TimeVarying appends the states it finds after the old ones). The
-// records of earlier At calls are kept when that holds and dropped otherwise, so Grow is
-// always safe. O(S·d).
+// records of earlier At calls, and the targets found among the old states, are kept when
+// that holds and dropped otherwise, so Grow is always safe. O(S·(d + J)).
 func (b *Builder) Grow(c *ctmc.Chain) {
 	old := b.states
 	b.states = c
 	n := old.NumStates()
+	targets := b.targets
 	b.targets = nil // rebuilt on the grown states by the next At
 	if c.NumStates() < n || c.Dim != old.Dim {
 		b.memo = nil
@@ -177,6 +178,21 @@ func (b *Builder) Grow(c *ctmc.Chain) {
 		if c.Env(s) != old.Env(s) || !slices.Equal(c.Counts(s), old.Counts(s)) {
 			b.memo = nil
 			return
+		}
+	}
+	// The cached targets among the old states keep their indices; those that were not
+	// among them (−1) may be among the new ones: computed again, as are the new rows'.
+	J := len(b.m.IR.Transitions)
+	if targets != nil && len(targets) == n*J && c.NumStates()*J <= targetBudget {
+		b.targets = make([]int32, c.NumStates()*J)
+		for i, v := range targets {
+			if v == -1 {
+				v = -2
+			}
+			b.targets[i] = v
+		}
+		for i := len(targets); i < len(b.targets); i++ {
+			b.targets[i] = -2
 		}
 	}
 }
