@@ -235,6 +235,8 @@ type explorer struct {
 	// given, when set, holds the propensities of the state expanded next, which
 	// propensities then checks instead of evaluating (StepStates).
 	given []float64
+	// known, when set, gives the targets the caller knows (StepStatesKnown).
+	known func(s, j int) int
 }
 
 func newExplorer(c *Chain, m *runtime.Model, in *ir.Inputs, lim Limits) *explorer {
@@ -300,6 +302,16 @@ func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
 	for j, a := range props {
 		if a == 0 {
 			continue
+		}
+		if x.known != nil {
+			if idx := x.known(s, j); idx >= 0 {
+				// An existing state (counts ≥ 0: CheckJump passes), taken as insert would.
+				if idx != s {
+					row = append(row, entry{int32(idx), a})
+					taken += a
+				}
+				continue
+			}
 		}
 		t := &mod.Transitions[j]
 		if err := step.CheckJump(t, a, st); err != nil {

@@ -378,9 +378,10 @@ func sampleTimes(set *Settings, kind ir.MeasureKind, tf, arg float64) []float64 
 }
 
 // stateUnion closes the states of c under one step at each of the given times
-// (ctmc.StepStates from the states not yet stepped from, which appends the states it
-// reaches, as ctmc.TimeVarying does from the uniform law on them), until no state is
-// added. The propensities b kept from its At calls at those times (the samples of the
+// (ctmc.StepStatesKnown from the states not yet stepped from, with the targets b cached,
+// which appends the states it reaches, as ctmc.TimeVarying does from the uniform law on
+// them), until no state is added; a time at which b shows that the step adds none
+// (stepsWithin) is not stepped. The propensities b kept from its At calls at those times (the samples of the
 // finite differences) are not evaluated again. O(len(times)·S·(tape + J·d)) for the S
 // states of the union.
 func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Chain, times []float64, lim ctmc.Limits, b *Builder) (*ctmc.Chain, error) {
@@ -402,13 +403,26 @@ func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Ch
 			local := *in
 			local.Time = t
 			var err error
-			if c, err = ctmc.StepStates(ctx, c, m, &local, from, b.Values(t), lim); err != nil {
+			if c, err = ctmc.StepStatesKnown(ctx, c, m, &local, from, b.Values(t), b.knownTarget, lim); err != nil {
 				return nil, err
 			}
 		}
 		from = n
 	}
 	return c, nil
+}
+
+// knownTarget returns the cached target of transition j from state i (an index among the
+// builder's states, which a chain grown from them keeps), or −1 when it has none cached or
+// it was not among the states (ctmc.StepStatesKnown). O(1).
+func (b *Builder) knownTarget(i, j int) int {
+	if b.targets == nil || i >= b.N() {
+		return -1
+	}
+	if v := b.targets[i*len(b.m.IR.Transitions)+j]; v >= 0 {
+		return int(v)
+	}
+	return -1
 }
 
 // stepsWithin reports whether one step at time t from the states from..n−1 of c (the
