@@ -220,8 +220,9 @@ func (b *Builder) At(t float64, order int) (Matrices, error) { return b.at(t, or
 
 // scan is At for a caller that will build the matrices again at t and order, on these
 // states or, after Grow, on more (Expand, before the union of the states): the rows that
-// leave a transition out are checked and counted (Dropped, DroppedRate) but not assembled,
-// since they will be, from the jets it keeps for every row. It reports false, and does
+// leave a transition out are checked for non-finite values and counted (Dropped,
+// DroppedRate) but neither summed nor assembled, since they will be (and their sums
+// checked), from the jets it keeps for every row. It reports false, and does
 // nothing, when those jets do not fit in memoJetBudget. Cost: At's, less the assembly of
 // those rows.
 func (b *Builder) scan(t float64, order int) (bool, error) {
@@ -424,6 +425,14 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 		row = append(row, ent{target, v})
 	}
 	b.Dropped += drops
+	if lazy && drops > 0 {
+		// scan: assembled, and checked, again by the next At from the same jets.
+		for _, a := range mats {
+			a.RowPtr[s+1] = len(a.Col)
+		}
+		b.skipped += len(row) + 1 // a capacity hint: duplicates are few
+		return drops, nil
+	}
 	// Merge duplicates (a row with increasing columns has none) and sum the row, every
 	// entry in the order of the row.
 	var sum [3]float64
@@ -460,13 +469,6 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 			return 0, fmt.Errorf("slow: the probabilities leaving state %s sum to %v > 1 at t = %v", b.states.StateString(s), sum[0], t)
 		}
 		diag[0] = math.Max(diag[0], 0)
-	}
-	if lazy && drops > 0 {
-		for _, a := range mats {
-			a.RowPtr[s+1] = len(a.Col) // scan: assembled again by the next At
-		}
-		b.skipped += len(merged) + 1
-		return drops, nil
 	}
 	if cap(mats[0].Col) == 0 {
 		for _, a := range mats {
