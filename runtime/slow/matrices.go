@@ -265,6 +265,13 @@ func (b *Builder) at(t float64, order int, lazy bool) (Matrices, error) {
 	dir := []float64{1}
 	jet := b.jet[:len(mod.Transitions)*(order+1)]
 	all := n*len(jet) <= memoJetBudget
+	// A first build at the exploration's time and order keeps the jets of the exploration
+	// as they are (all of them fit: they are every row's, in order).
+	seeded := 0
+	if sd := b.seed; prev == nil && all && sd != nil && sd.t == t && sd.order == order && sd.n <= n {
+		seeded = sd.n
+		rec.jets = sd.jets[: seeded*len(jet) : seeded*len(jet)]
+	}
 	for s := 0; s < n; s++ {
 		var src []float64
 		rec.at[s] = -1
@@ -304,6 +311,10 @@ func (b *Builder) at(t float64, order int, lazy bool) (Matrices, error) {
 		// Kept on a first build only (Expand grows the states once): the rows that left a
 		// transition out, or every row when they all fit (their values step the union of
 		// the states, Values).
+		if s < seeded {
+			rec.at[s] = int32(s * len(jet)) // taken with the seed, below
+			continue
+		}
 		if (drops > 0 || all) && prev == nil && len(rec.jets)+len(src) <= memoJetBudget {
 			if rec.jets == nil {
 				// Room for every row left, within the budget (trimmed below).
