@@ -140,6 +140,12 @@ func (b *Builder) explore(ctx context.Context, in *ir.Inputs, lim ctmc.Limits, o
 			keep = false // evaluated by the exploration; the next At reports the error
 			return nil
 		}
+		if len(seed.jets)+len(jet) > cap(seed.jets) {
+			// Doubling (append grows large slices by a quarter, copying them many times).
+			grown := make([]float64, len(seed.jets), min(max(2*cap(seed.jets), 64*len(jet)), memoJetBudget))
+			copy(grown, seed.jets)
+			seed.jets = grown
+		}
 		seed.jets = append(seed.jets, jet...)
 		seed.n++
 		for j := range vals {
