@@ -97,56 +97,57 @@ func (f *denseFactor) solve(_ context.Context, x, b []float64, trans bool) (int,
 
 // dotSub returns s − Σ_k row[k]·x[k] over the non-zero row[k], subtracted one at a time in
 // the order of k (the loops of the triangular solves, unrolled by four: the same
-// operations in the same order). len(x) ≥ len(row).
+// operations in the same order; s − p is s + (−p) in IEEE arithmetic, and −(r·x) = (−r)·x,
+// so this is Getrs's s += −r·x bit for bit). len(x) ≥ len(row).
 func dotSub(s float64, row, x []float64) float64 {
 	x = x[:len(row)]
 	k := 0
 	for ; k+4 <= len(row); k += 4 {
 		r, y := row[k:k+4:k+4], x[k:k+4:k+4]
 		if r[0] != 0 {
-			s += float64(-r[0] * y[0])
+			s -= float64(r[0] * y[0])
 		}
 		if r[1] != 0 {
-			s += float64(-r[1] * y[1])
+			s -= float64(r[1] * y[1])
 		}
 		if r[2] != 0 {
-			s += float64(-r[2] * y[2])
+			s -= float64(r[2] * y[2])
 		}
 		if r[3] != 0 {
-			s += float64(-r[3] * y[3])
+			s -= float64(r[3] * y[3])
 		}
 	}
 	for ; k < len(row); k++ {
 		if v := row[k]; v != 0 {
-			s += float64(-v * x[k])
+			s -= float64(v * x[k])
 		}
 	}
 	return s
 }
 
-// axpySub sets y[i] −= row[i]·a for the non-zero row[i] (as y[i] += −row[i]·a), unrolled by
-// four. len(y) ≥ len(row).
+// axpySub sets y[i] −= row[i]·a for the non-zero row[i] (bit for bit y[i] += −row[i]·a, as
+// for dotSub), unrolled by four. len(y) ≥ len(row).
 func axpySub(y, row []float64, a float64) {
 	y = y[:len(row)]
 	i := 0
 	for ; i+4 <= len(row); i += 4 {
 		r, z := row[i:i+4:i+4], y[i:i+4:i+4]
 		if r[0] != 0 {
-			z[0] += float64(-r[0] * a)
+			z[0] -= float64(r[0] * a)
 		}
 		if r[1] != 0 {
-			z[1] += float64(-r[1] * a)
+			z[1] -= float64(r[1] * a)
 		}
 		if r[2] != 0 {
-			z[2] += float64(-r[2] * a)
+			z[2] -= float64(r[2] * a)
 		}
 		if r[3] != 0 {
-			z[3] += float64(-r[3] * a)
+			z[3] -= float64(r[3] * a)
 		}
 	}
 	for ; i < len(row); i++ {
 		if v := row[i]; v != 0 {
-			y[i] += float64(-v * a)
+			y[i] -= float64(v * a)
 		}
 	}
 }
