@@ -235,6 +235,8 @@ type explorer struct {
 	// given, when set, holds the propensities of the state expanded next, which
 	// propensities then checks instead of evaluating (StepStates).
 	given []float64
+	// known, when set, gives the targets the caller knows (StepStatesKnown).
+	known func(s, j int) int
 }
 
 func newExplorer(c *Chain, m *runtime.Model, in *ir.Inputs, lim Limits) *explorer {
@@ -301,6 +303,16 @@ func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
 		if a == 0 {
 			continue
 		}
+		if x.known != nil {
+			if idx := x.known(s, j); idx >= 0 {
+				// An existing state (counts ≥ 0: CheckJump passes), taken as insert would.
+				if idx != s {
+					row = append(row, entry{int32(idx), a})
+					taken += a
+				}
+				continue
+			}
+		}
 		t := &mod.Transitions[j]
 		if err := step.CheckJump(t, a, st); err != nil {
 			return nil, 0, err
@@ -364,11 +376,24 @@ func (x *explorer) expand(s int, row []entry) ([]entry, float64, error) {
 //
 // Cost: O(S·(tape + J·d)) time for S states and J transitions, O(S·(d+1) + E) memory.
 func Explore(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits) (*Chain, error) {
-	return exploreIn(ctx, m, in, lim, nil)
+	return exploreIn(ctx, m, in, lim, nil, nil)
 }
 
-// exploreIn is Explore, restricted to a region when reg is not nil (ExploreRegion).
-func exploreIn(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits, reg *Region) (*Chain, error) {
+// ExploreWith is Explore with the propensities of each state taken from props when it
+// returns them: props is called once per state, in the order of the states (index s), with
+// the state's key (its counts, then its environment index; a view to read, not keep), and
+// returns the propensities at the time of in — bit for bit what m.Propensities gives, which
+// Explore then checks as its own — or nil to have them evaluated. It serves a caller that
+// evaluates them anyway (package slow's Taylor jets in t, whose values are the
+// propensities). The returned slice is read before the next call. Cost: Explore's, less the
+// evaluations props supplies.
+func ExploreWith(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits, props func(s int, key []int32) []float64) (*Chain, error) {
+	return exploreIn(ctx, m, in, lim, nil, props)
+}
+
+// exploreIn is Explore, restricted to a region when reg is not nil (ExploreRegion), with
+// the propensities of props when not nil (ExploreWith).
+func exploreIn(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits, reg *Region, props func(s int, key []int32) []float64) (*Chain, error) {
 	mod := m.IR
 	d := m.Dim()
 	if len(in.Counts) != d {
@@ -427,6 +452,9 @@ func exploreIn(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Limits,
 			report(int64(s), total)
 		}
 		x.extra = int64(cap(rowPtr))*8 + int64(cap(cols))*4 + int64(cap(vals))*8
+		if props != nil {
+			x.given = props(s, c.keyOf(s))
+		}
 		var err error
 		row, _, err = x.expand(s, row[:0])
 		if err != nil {

@@ -194,6 +194,15 @@ func TimeVarying(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs,
 // have. Cost: O(S·J·d) for the S states stepped from, plus a tape evaluation for each state
 // props does not give.
 func StepStates(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs, from int, props func(i int) []float64, lim Limits) (*Chain, error) {
+	return StepStatesKnown(ctx, c, m, in, from, props, nil, lim)
+}
+
+// StepStatesKnown is StepStates with the targets the caller knows: known(i, j), when not
+// nil, returns the index in c of the state transition j leads to from state i (which must
+// be that state: its counts then are not negative, so E801 cannot occur), or −1 when it
+// does not know; a known target is taken without building its key and looking it up.
+// Cost: StepStates', less O(d) and a hash look-up per known target.
+func StepStatesKnown(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs, from int, props func(i int) []float64, known func(i, j int) int, lim Limits) (*Chain, error) {
 	if !c.Discrete {
 		return nil, errors.New("ctmc: TimeVarying steps discrete-time chains only")
 	}
@@ -206,6 +215,7 @@ func StepStates(ctx context.Context, c *Chain, m *runtime.Model, in *ir.Inputs, 
 	w := &Chain{Model: c.Model, Dim: c.Dim, Discrete: true, Initial: c.Initial,
 		keys: append([]int32(nil), c.keys...), table: append([]int32(nil), c.table...)}
 	x := newExplorer(w, m, in, lim)
+	x.known = known
 	var row []entry
 	for i, n := from, c.NumStates(); i < n; i++ {
 		x.given = nil

@@ -667,6 +667,24 @@ init { X = 0 }
 	if got.NumStates() < 6 || got2.NumStates() <= got.NumStates() {
 		t.Fatalf("the steps found too few states (%d, %d) to test the order", got.NumStates(), got2.NumStates())
 	}
+	// Known targets (StepStatesKnown): the same states in the same order whether every
+	// target among the states is known (by Index), none is, or half of them are.
+	for _, share := range []int{1, 0, 2} {
+		known := func(i, j int) int {
+			if share == 0 || (share == 2 && (i+j)%2 == 0) {
+				return -1
+			}
+			x := int(got.Counts(i)[0]) + j + 1
+			return got.Index([]int{x}, 0)
+		}
+		k2, err := StepStatesKnown(ctx, got, m, at(2), 1, nil, known, Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(k2.Keys(), want2.Keys()) {
+			t.Errorf("StepStatesKnown (share %d): %d states, TimeVarying %d (or another order)", share, k2.NumStates(), want2.NumStates())
+		}
+	}
 	// Given propensities are used: only the jump by 3 from X = 0 at t = 0.
 	only3, err := StepStates(ctx, c, m, at(0), 0, func(int) []float64 { return []float64{0, 0, 0.5} }, Limits{})
 	if err != nil || only3.NumStates() != 2 || only3.Counts(1)[0] != 3 {

@@ -242,5 +242,5 @@ func ExploreRegion(ctx context.Context, m *runtime.Model, in *ir.Inputs, lim Lim
 	if reg == nil {
 		return nil, fmt.Errorf("ctmc: ExploreRegion needs a region")
 	}
-	return exploreIn(ctx, m, in, lim, reg)
+	return exploreIn(ctx, m, in, lim, reg, nil)
 }

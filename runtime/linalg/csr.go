@@ -133,8 +133,11 @@ func (a *CSR) VecMul(dst, x []float64) {
 		if xi == 0 {
 			continue
 		}
-		for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
-			dst[a.Col[p]] += xi * a.Val[p]
+		// Row slices hoisted out of the inner loop, as in mulRows.
+		cols, vals := a.Col[a.RowPtr[i]:a.RowPtr[i+1]], a.Val[a.RowPtr[i]:a.RowPtr[i+1]]
+		vals = vals[:len(cols)]
+		for k, c := range cols {
+			dst[c] += xi * vals[k]
 		}
 	}
 }

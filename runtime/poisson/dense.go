@@ -69,26 +69,11 @@ func (f *denseFactor) solve(_ context.Context, x, b []float64, trans bool) (int,
 		}
 		// L x = b, L unit lower triangular, by rows.
 		for i := 0; i < n; i++ {
-			xi, row := x[i], a[i*n:i*n+i]
-			xs := x[:len(row)]
-			for k, v := range row {
-				if v != 0 {
-					xi += float64(-v * xs[k])
-				}
-			}
-			x[i] = xi
+			x[i] = dotSub(x[i], a[i*n:i*n+i], x)
 		}
 		// U x = b, by rows from the last.
 		for i := n - 1; i >= 0; i-- {
-			xi, row := x[i], a[i*n+i+1:i*n+n]
-			xs := x[i+1:]
-			xs = xs[:len(row)]
-			for k, v := range row {
-				if v != 0 {
-					xi += float64(-v * xs[k])
-				}
-			}
-			x[i] = xi * (1 / a[i*n+i])
+			x[i] = dotSub(x[i], a[i*n+i+1:i*n+n], x[i+1:]) * (1 / a[i*n+i])
 		}
 		return 0, nil
 	}
@@ -96,25 +81,11 @@ func (f *denseFactor) solve(_ context.Context, x, b []float64, trans bool) (int,
 	for k := 0; k < n; k++ {
 		xk := x[k] * (1 / a[k*n+k])
 		x[k] = xk
-		row := a[k*n+k+1 : k*n+n]
-		y := x[k+1 : n]
-		y = y[:len(row)]
-		for i, v := range row {
-			if v != 0 {
-				y[i] += float64(-v * xk)
-			}
-		}
+		axpySub(x[k+1:n], a[k*n+k+1:k*n+n], xk)
 	}
 	// Lᵀ x = b, L unit lower, by columns of Lᵀ from the last.
 	for k := n - 1; k >= 0; k-- {
-		xk := x[k]
-		row := a[k*n : k*n+k]
-		y := x[:len(row)]
-		for i, v := range row {
-			if v != 0 {
-				y[i] += float64(-v * xk)
-			}
-		}
+		axpySub(x, a[k*n:k*n+k], x[k])
 	}
 	for k := n - 1; k >= 0; k-- {
 		if p := piv[k]; p != k {
@@ -122,6 +93,63 @@ func (f *denseFactor) solve(_ context.Context, x, b []float64, trans bool) (int,
 		}
 	}
 	return 0, nil
+}
+
+// dotSub returns s − Σ_k row[k]·x[k] over the non-zero row[k], subtracted one at a time in
+// the order of k (the loops of the triangular solves, unrolled by four: the same
+// operations in the same order; s − p is s + (−p) in IEEE arithmetic, and −(r·x) = (−r)·x,
+// so this is Getrs's s += −r·x bit for bit). len(x) ≥ len(row).
+func dotSub(s float64, row, x []float64) float64 {
+	x = x[:len(row)]
+	k := 0
+	for ; k+4 <= len(row); k += 4 {
+		r, y := row[k:k+4:k+4], x[k:k+4:k+4]
+		if r[0] != 0 {
+			s -= float64(r[0] * y[0])
+		}
+		if r[1] != 0 {
+			s -= float64(r[1] * y[1])
+		}
+		if r[2] != 0 {
+			s -= float64(r[2] * y[2])
+		}
+		if r[3] != 0 {
+			s -= float64(r[3] * y[3])
+		}
+	}
+	for ; k < len(row); k++ {
+		if v := row[k]; v != 0 {
+			s -= float64(v * x[k])
+		}
+	}
+	return s
+}
+
+// axpySub sets y[i] −= row[i]·a for the non-zero row[i] (bit for bit y[i] += −row[i]·a, as
+// for dotSub), unrolled by four. len(y) ≥ len(row).
+func axpySub(y, row []float64, a float64) {
+	y = y[:len(row)]
+	i := 0
+	for ; i+4 <= len(row); i += 4 {
+		r, z := row[i:i+4:i+4], y[i:i+4:i+4]
+		if r[0] != 0 {
+			z[0] -= float64(r[0] * a)
+		}
+		if r[1] != 0 {
+			z[1] -= float64(r[1] * a)
+		}
+		if r[2] != 0 {
+			z[2] -= float64(r[2] * a)
+		}
+		if r[3] != 0 {
+			z[3] -= float64(r[3] * a)
+		}
+	}
+	for ; i < len(row); i++ {
+		if v := row[i]; v != 0 {
+			y[i] -= float64(v * a)
+		}
+	}
 }
 
 // GroupInverse sets dst to the group inverse of the generator k (m×m, rows summing to 0),

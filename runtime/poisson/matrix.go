@@ -83,18 +83,11 @@ func insertDiagonal(a *linalg.CSR, start, i int, v float64) {
 	a.Col[k], a.Val[k] = int32(i), v
 }
 
-// irreducible returns a *ReducibleError unless every state reaches state 0 and is reached
-// from it along non-zero off-diagonal elements of a (at = aᵀ). Two breadth-first searches,
-// O(n + nnz).
-func irreducible(a, at *linalg.CSR) error {
-	if s := unreached(a); s >= 0 {
-		return &ReducibleError{From: 0, To: s}
-	}
-	if s := unreached(at); s >= 0 {
-		return &ReducibleError{From: s, To: 0}
-	}
-	return nil
-}
+// Unreached returns a state that no path of non-zero off-diagonal elements of m leads to
+// from state 0, or −1. NewCTMC and NewDTMC refuse such a chain with
+// &ReducibleError{From: 0, To: s}, the same s, which a caller holding a checked matrix can
+// report without building the chain. O(n + nnz).
+func Unreached(m *linalg.CSR) int { return unreached(m) }
 
 // unreached returns a state not reached from state 0 in the graph of a, or −1.
 func unreached(a *linalg.CSR) int {

@@ -144,9 +144,13 @@ func NewDTMC(ctx context.Context, p *linalg.CSR, o *Options) (*Chain, error) {
 
 func newChain(ctx context.Context, a *linalg.CSR, o *Options) (*Chain, error) {
 	opt := o.withDefaults()
+	// Irreducible: every state reached from state 0, before transposing, and reaching it.
+	if s := unreached(a); s >= 0 {
+		return nil, &ReducibleError{From: 0, To: s}
+	}
 	at := a.Transpose()
-	if err := irreducible(a, at); err != nil {
-		return nil, err
+	if s := unreached(at); s >= 0 {
+		return nil, &ReducibleError{From: s, To: 0}
 	}
 	c := &Chain{a: a, at: at, norm: [2]float64{a.NormInf(), at.NormInf()}, sigma: diagScale(a), pi: make([]float64, a.Rows)}
 	method := opt.Method

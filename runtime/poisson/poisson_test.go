@@ -504,3 +504,48 @@ func TestErrors(t *testing.T) {
 		t.Errorf("cancelled context: %v", err)
 	}
 }
+
+// TestUnreached checks that Unreached on the matrix itself names the state NewDTMC and
+// NewCTMC report unreached from state 0 (their first test, on A with the diagonal rebuilt
+// and zeros dropped), and −1 when every state is reached — also when only the reverse test
+// fails (state 2 reached, but not reaching state 0).
+func TestUnreached(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cases := []struct {
+		name     string
+		m        []float64
+		discrete bool
+		want     int
+	}{
+		{"generator, 2 unreached", []float64{-1, 1, 0, 1, -1, 0, 0, 1, -1}, false, 2},
+		{"generator, explicit zero to 1", []float64{-1, 0, 1, 0, -1, 1, 1, 0, -1}, false, 1},
+		{"transition, 2 absorbing", []float64{0.5, 0.5, 0, 0.5, 0, 0.5, 0, 0, 1}, true, -1},
+		{"transition, 1 unreached", []float64{0.5, 0, 0.5, 0.25, 0.25, 0.5, 1, 0, 0}, true, 1},
+		{"transition, irreducible", []float64{0, 1, 0, 0, 0, 1, 1, 0, 0}, true, -1},
+	}
+	for _, c := range cases {
+		m := FromDense(mat.NewDense(3, 3, c.m))
+		if c.name == "generator, explicit zero to 1" {
+			// FromDense drops zeros: store one (0 → 1), which is not a path.
+			m = &linalg.CSR{Rows: 3, Cols: 3, RowPtr: []int{0, 3, 5, 7}, Col: []int32{0, 1, 2, 1, 2, 0, 2}, Val: []float64{-1, 0, 1, -1, 1, 1, -1}}
+		}
+		got := Unreached(m)
+		if got != c.want {
+			t.Errorf("%s: Unreached = %d, want %d", c.name, got, c.want)
+		}
+		var err error
+		if c.discrete {
+			_, err = NewDTMC(ctx, m, nil)
+		} else {
+			_, err = NewCTMC(ctx, m, nil)
+		}
+		var re *ReducibleError
+		switch {
+		case got >= 0 && (!errors.As(err, &re) || re.From != 0 || re.To != got):
+			t.Errorf("%s: the chain's error is %v, want state 0 cannot reach state %d", c.name, err, got)
+		case got < 0 && errors.As(err, &re) && re.From == 0:
+			t.Errorf("%s: Unreached finds every state, the chain reports %v", c.name, err)
+		}
+	}
+}

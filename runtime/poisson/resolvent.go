@@ -24,8 +24,8 @@ import (
 // goroutines.
 type Resolvent struct {
 	m     *linalg.CSR
-	mt    *linalg.CSR
-	norm  [2]float64 // ‖M‖∞, ‖Mᵀ‖∞ (the backward errors of the solves)
+	mt    *linalg.CSR // Mᵀ, for GMRES only
+	norm  [2]float64  // ‖M‖∞, ‖Mᵀ‖∞ (the backward errors of the solves)
 	fac   factor
 	stats Stats
 }
@@ -158,8 +158,7 @@ func restrict(a *linalg.CSR, inC []bool, idx []int) *linalg.CSR {
 
 func newResolvent(ctx context.Context, m *linalg.CSR, o *Options) (*Resolvent, error) {
 	opt := o.withDefaults()
-	r := &Resolvent{m: m, mt: m.Transpose()}
-	r.norm = [2]float64{m.NormInf(), r.mt.NormInf()}
+	r := &Resolvent{m: m}
 	method := opt.Method
 	if method == Auto {
 		method = Iterative
@@ -169,6 +168,8 @@ func newResolvent(ctx context.Context, m *linalg.CSR, o *Options) (*Resolvent, e
 	}
 	r.stats.Method = method
 	if method == Dense {
+		// No Mᵀ: the row residuals multiply by M from the left (VecMul).
+		r.norm = [2]float64{m.NormInf(), normOne(m)}
 		d := mat.NewDense(m.Rows, m.Cols, nil)
 		m.ToDense(d)
 		f, err := newDenseFactor(d)
@@ -178,6 +179,8 @@ func newResolvent(ctx context.Context, m *linalg.CSR, o *Options) (*Resolvent, e
 		r.fac = f
 		return r, nil
 	}
+	r.mt = m.Transpose()
+	r.norm = [2]float64{m.NormInf(), r.mt.NormInf()}
 	ilu, err := linalg.NewILU0(m)
 	if err != nil {
 		return nil, err
@@ -185,6 +188,22 @@ func newResolvent(ctx context.Context, m *linalg.CSR, o *Options) (*Resolvent, e
 	r.fac = &krylov{k: m.Rows - 1, m: m, mt: r.mt, ilu: ilu, normA: r.norm,
 		tol: opt.Tol, maxIter: opt.MaxIter, restart: opt.Restart, plain: true}
 	return r, ctx.Err()
+}
+
+// normOne returns ‖m‖₁ = ‖mᵀ‖∞, the largest column sum of |m_ij|, each summed in the order
+// of the rows (as mᵀ's NormInf sums it). O(nnz + n).
+func normOne(m *linalg.CSR) float64 {
+	sums := make([]float64, m.Cols)
+	for i := 0; i < m.Rows; i++ {
+		for p := m.RowPtr[i]; p < m.RowPtr[i+1]; p++ {
+			sums[m.Col[p]] += math.Abs(m.Val[p])
+		}
+	}
+	s := 0.0
+	for _, v := range sums {
+		s = math.Max(s, v)
+	}
+	return s
 }
 
 // N returns the order of M.
@@ -216,12 +235,19 @@ func (r *Resolvent) solve(ctx context.Context, dst, b []float64, row bool) (Stat
 	if err != nil {
 		return st, err
 	}
-	op, norm := r.m, r.norm[0]
-	if row {
-		op, norm = r.mt, r.norm[1]
-	}
 	ax := make([]float64, n)
-	op.MulVec(ax, dst)
+	norm := r.norm[0]
+	switch {
+	case !row:
+		r.m.MulVec(ax, dst)
+	case r.mt != nil:
+		norm = r.norm[1]
+		r.mt.MulVec(ax, dst)
+	default:
+		// dst M summed in the order of Mᵀ dst: the same sums.
+		norm = r.norm[1]
+		r.m.VecMul(ax, dst)
+	}
 	floats.Sub(ax, rhs)
 	if d := norm*floats.Norm(dst, math.Inf(1)) + floats.Norm(rhs, math.Inf(1)); d > 0 {
 		st.Residual = floats.Norm(ax, math.Inf(1)) / d

@@ -227,3 +227,125 @@ func TestBuilderScan(t *testing.T) {
 		}
 	}
 }
+
+// TestStepsWithin checks the shortcut of stateUnion: Builder.stepsWithin reports that a
+// step at t stays among the states exactly when ctmc.StepStates adds none, on the
+// inventory at S = 100, where a step at t = 1, 10 or 20 from the states explored at t = 0
+// reaches stock 0 at large ε (1.024) and stays inside at small ε (0.001; the states
+// explored at t = 0 then include stock 0 already), and on the states so stepped. The builder kept the propensities at t (a scan at t, as Expand's finite
+// differences do); without them it must answer false.
+func TestStepsWithin(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, eps := range []float64{0.001, 1.024} {
+		m := loadtest.Model(t, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "eps": {eps}}})
+		in := m.Inputs()
+		base, err := ctmc.Explore(ctx, m, in, ctmc.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []float64{1, 10, 20} {
+			b := NewBuilder(m, base, in)
+			if b.stepsWithin(base, tt, 0) {
+				t.Errorf("ε = %v, t = %v: stepsWithin without the propensities at t", eps, tt)
+			}
+			if _, err := b.scan(tt, 0); err != nil {
+				t.Fatal(err)
+			}
+			local := *in
+			local.Time = tt
+			stepped, err := ctmc.StepStates(ctx, base, m, &local, 0, nil, ctmc.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			adds := stepped.NumStates() > base.NumStates()
+			if got := b.stepsWithin(base, tt, 0); got == adds {
+				t.Errorf("ε = %v, t = %v: stepsWithin = %v, but StepStates goes from %d to %d states", eps, tt, got, base.NumStates(), stepped.NumStates())
+			}
+			if eps > 1 && !adds {
+				t.Errorf("ε = %v, t = %v: the step adds no state; the test needs one", eps, tt)
+			}
+			// On the grown states (those beyond the builder's are evaluated).
+			again, err := ctmc.StepStates(ctx, stepped, m, &local, 0, nil, ctmc.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := b.stepsWithin(stepped, tt, 0); got == (again.NumStates() > stepped.NumStates()) {
+				t.Errorf("ε = %v, t = %v: on the stepped states stepsWithin = %v, but StepStates goes from %d to %d states", eps, tt, got, stepped.NumStates(), again.NumStates())
+			}
+		}
+	}
+}
+
+// TestCombineMergeRows checks combineMerge, bit for bit, against its definition — each
+// element 0 + Σ_k c[k]·a[k]_ij over the matrices storing it, in their order, the columns of
+// a row their union in increasing order — on the finite differences' samples of the
+// inventory at S = 100 and ε = 0.016 on the union of its states (P at t = 0, 10, 20, whose
+// patterns differ by the probabilities that underflow: rows of the dense-accumulator path), with a hand-made
+// matrix whose rows no single matrix covers (rows of the merge path) added.
+func TestCombineMergeRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := loadtest.Model(t, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "eps": {0.016}}})
+	in := m.Inputs()
+	base, err := ctmc.Explore(ctx, m, in, ctmc.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := stateUnion(ctx, m, in, base, []float64{1, 10, 20}, ctmc.Limits{}, NewBuilder(m, base, in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []*linalg.CSR
+	for _, tt := range []float64{0, 10, 20} {
+		mm, err := NewBuilder(m, chain, in).At(tt, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, mm.P)
+	}
+	if samePattern(ps) {
+		t.Fatal("the samples share a pattern: the test needs different ones")
+	}
+	n := chain.NumStates()
+	odd := &linalg.CSR{Rows: n, Cols: n, RowPtr: make([]int, n+1)}
+	for i := 0; i < n; i++ {
+		odd.Col = append(odd.Col, int32((i*7+3)%n))
+		odd.Val = append(odd.Val, 0.125*float64(i+1))
+		odd.RowPtr[i+1] = len(odd.Col)
+	}
+	for _, c := range []struct {
+		w  []float64
+		ms []*linalg.CSR
+	}{
+		{[]float64{0.1, -0.1}, ps[:2]},
+		{[]float64{0.01, -0.02, 0.01}, ps},
+		{[]float64{1, -2, 1, 3}, append(slices.Clone(ps), odd)},
+	} {
+		got := combineMerge(c.w, c.ms)
+		for i := 0; i < n; i++ {
+			val := map[int32]float64{}
+			var cols []int32
+			for k, a := range c.ms {
+				for p := a.RowPtr[i]; p < a.RowPtr[i+1]; p++ {
+					j := a.Col[p]
+					if _, ok := val[j]; !ok {
+						val[j] = 0
+						cols = append(cols, j)
+					}
+					val[j] += c.w[k] * a.Val[p]
+				}
+			}
+			slices.Sort(cols)
+			gc, gv := got.Col[got.RowPtr[i]:got.RowPtr[i+1]], got.Val[got.RowPtr[i]:got.RowPtr[i+1]]
+			if !slices.Equal(gc, cols) {
+				t.Fatalf("%d matrices, row %d: columns %v, want %v", len(c.ms), i, gc, cols)
+			}
+			for p, j := range cols {
+				if math.Float64bits(gv[p]) != math.Float64bits(val[j]) {
+					t.Errorf("%d matrices, (%d, %d) = %v, want %v", len(c.ms), i, j, gv[p], val[j])
+				}
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package slow
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -39,6 +40,9 @@ type Builder struct {
 	// targets[s·J + j] caches the target of transition j from state s (−1: not among the
 	// states, −2: not computed yet); nil when S·J exceeds targetBudget.
 	targets []int32
+	// seed holds the propensity jets the exploration of the states evaluated (explore):
+	// seed.jets[s·J·(order+1):] for the first seed.n states, at time seed.t and seed.order.
+	seed *built
 	// Dropped counts the transitions with a non-zero rate (or derivative) whose target is
 	// not among the states in the last call of At; they are left out with the diagonal
 	// rebuilt from the others, so every matrix stays conservative (pitfall 11).
@@ -110,17 +114,67 @@ func newBuilder(m *runtime.Model, c *ctmc.Chain, in *ir.Inputs, v autodiff.Vars)
 		jet: make([]float64, 3*len(m.IR.Transitions)), key: make([]int, m.Dim())}
 }
 
+// explore explores the states of the model from in (ctmc.ExploreWith) with the builder's
+// propensity jets of the given order at in.Time, which give the exploration its
+// propensities and are kept (within memoJetBudget) for the next At at that time and
+// order, so that the states are not evaluated twice; the builder moves to the chain
+// explored. in must have the builder's parameters and scale. A state whose jets fail is
+// evaluated by the exploration itself (and the jets kept stop there). Cost: Explore's,
+// with a jet instead of an evaluation per state.
+func (b *Builder) explore(ctx context.Context, in *ir.Inputs, lim ctmc.Limits, order int) (*ctmc.Chain, error) {
+	J := len(b.m.IR.Transitions)
+	w := order + 1
+	seed := &built{t: in.Time, order: order}
+	vals := make([]float64, J)
+	dir := []float64{1}
+	b.in.Time = in.Time
+	keep := true
+	c, err := ctmc.ExploreWith(ctx, b.m, in, lim, func(s int, key []int32) []float64 {
+		if !keep || s != seed.n || (s+1)*J*w > memoJetBudget {
+			keep = false
+			return nil
+		}
+		b.loadKey(key[:len(key)-1], int(key[len(key)-1]))
+		jet := b.jet[:J*w]
+		if err := autodiff.Jet(jet, order, b.ws, b.in, dir); err != nil {
+			keep = false // evaluated by the exploration; the next At reports the error
+			return nil
+		}
+		if len(seed.jets)+len(jet) > cap(seed.jets) {
+			// Doubling (append grows large slices by a quarter, copying them many times).
+			grown := make([]float64, len(seed.jets), min(max(2*cap(seed.jets), 64*len(jet)), memoJetBudget))
+			copy(grown, seed.jets)
+			seed.jets = grown
+		}
+		seed.jets = append(seed.jets, jet...)
+		seed.n++
+		for j := range vals {
+			vals[j] = jet[j*w]
+		}
+		return vals
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.states = c
+	b.targets = nil
+	b.memo = nil
+	b.seed = seed
+	return c, nil
+}
+
 // N returns the number of states.
 func (b *Builder) N() int { return b.states.NumStates() }
 
 // Grow moves the builder to the states of c, which must begin with the builder's states in
 // the same order (ctmc.TimeVarying appends the states it finds after the old ones). The
-// records of earlier At calls are kept when that holds and dropped otherwise, so Grow is
-// always safe. O(S·d).
+// records of earlier At calls, and the targets found among the old states, are kept when
+// that holds and dropped otherwise, so Grow is always safe. O(S·(d + J)).
 func (b *Builder) Grow(c *ctmc.Chain) {
 	old := b.states
 	b.states = c
 	n := old.NumStates()
+	targets := b.targets
 	b.targets = nil // rebuilt on the grown states by the next At
 	if c.NumStates() < n || c.Dim != old.Dim {
 		b.memo = nil
@@ -130,6 +184,21 @@ func (b *Builder) Grow(c *ctmc.Chain) {
 		if c.Env(s) != old.Env(s) || !slices.Equal(c.Counts(s), old.Counts(s)) {
 			b.memo = nil
 			return
+		}
+	}
+	// The cached targets among the old states keep their indices; those that were not
+	// among them (−1) may be among the new ones: computed again, as are the new rows'.
+	J := len(b.m.IR.Transitions)
+	if targets != nil && len(targets) == n*J && c.NumStates()*J <= targetBudget {
+		b.targets = make([]int32, c.NumStates()*J)
+		for i, v := range targets {
+			if v == -1 {
+				v = -2
+			}
+			b.targets[i] = v
+		}
+		for i := len(targets); i < len(b.targets); i++ {
+			b.targets[i] = -2
 		}
 	}
 }
@@ -157,8 +226,9 @@ func (b *Builder) At(t float64, order int) (Matrices, error) { return b.at(t, or
 
 // scan is At for a caller that will build the matrices again at t and order, on these
 // states or, after Grow, on more (Expand, before the union of the states): the rows that
-// leave a transition out are checked and counted (Dropped, DroppedRate) but not assembled,
-// since they will be, from the jets it keeps for every row. It reports false, and does
+// leave a transition out are checked for non-finite values and counted (Dropped,
+// DroppedRate) but neither summed nor assembled, since they will be (and their sums
+// checked), from the jets it keeps for every row. It reports false, and does
 // nothing, when those jets do not fit in memoJetBudget. Cost: At's, less the assembly of
 // those rows.
 func (b *Builder) scan(t float64, order int) (bool, error) {
@@ -201,6 +271,13 @@ func (b *Builder) at(t float64, order int, lazy bool) (Matrices, error) {
 	dir := []float64{1}
 	jet := b.jet[:len(mod.Transitions)*(order+1)]
 	all := n*len(jet) <= memoJetBudget
+	// A first build at the exploration's time and order keeps the jets of the exploration
+	// as they are (all of them fit: they are every row's, in order).
+	seeded := 0
+	if sd := b.seed; prev == nil && all && sd != nil && sd.t == t && sd.order == order && sd.n <= n {
+		seeded = sd.n
+		rec.jets = sd.jets[: seeded*len(jet) : seeded*len(jet)]
+	}
 	for s := 0; s < n; s++ {
 		var src []float64
 		rec.at[s] = -1
@@ -219,6 +296,10 @@ func (b *Builder) at(t float64, order int, lazy bool) (Matrices, error) {
 				src = prev.jets[a : int(a)+len(jet)]
 			}
 		}
+		if src == nil && b.seed != nil && s < b.seed.n && b.seed.t == t && b.seed.order == order {
+			w := order + 1
+			src = b.seed.jets[s*len(mod.Transitions)*w : (s+1)*len(mod.Transitions)*w]
+		}
 		if src == nil {
 			b.load(s)
 			if err := autodiff.Jet(jet, order, b.ws, b.in, dir); err != nil {
@@ -236,6 +317,10 @@ func (b *Builder) at(t float64, order int, lazy bool) (Matrices, error) {
 		// Kept on a first build only (Expand grows the states once): the rows that left a
 		// transition out, or every row when they all fit (their values step the union of
 		// the states, Values).
+		if s < seeded {
+			rec.at[s] = int32(s * len(jet)) // taken with the seed, below
+			continue
+		}
 		if (drops > 0 || all) && prev == nil && len(rec.jets)+len(src) <= memoJetBudget {
 			if rec.jets == nil {
 				// Room for every row left, within the budget (trimmed below).
@@ -311,15 +396,20 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 	counts, y := b.states.Counts(s), b.states.Env(s)
 	drops := 0
 	w := order + 1
-	for j := range mod.Transitions {
-		c := jet[j*w : j*w+w]
+	J := len(mod.Transitions)
+	jet = jet[:J*w]
+	targets := b.targetRow(s) // the cached targets of row s, or nil
+	for j := 0; j < J; j++ {
 		var v [3]float64
-		v[0] = c[0]
+		v[0] = jet[j*w]
 		if order >= 1 {
-			v[1] = c[1]
+			v[1] = jet[j*w+1]
 		}
 		if order >= 2 {
-			v[2] = c[2] * 2 // d²/dt² = 2·c₂
+			v[2] = jet[j*w+2] * 2 // d²/dt² = 2·c₂
+		}
+		if v[0] == 0 && v[1] == 0 && v[2] == 0 {
+			continue
 		}
 		// x − x is 0 for a finite x, NaN for ±Inf and NaN.
 		if v[0]-v[0] != 0 || v[1]-v[1] != 0 || v[2]-v[2] != 0 {
@@ -329,14 +419,16 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 				}
 			}
 		}
-		if v[0] == 0 && v[1] == 0 && v[2] == 0 {
-			continue
-		}
 		tr := &mod.Transitions[j]
 		if !step.Allowed(tr, y) {
 			continue
 		}
-		target := b.cachedTarget(s, j, tr, counts, y)
+		var target int
+		if targets != nil && targets[j] != -2 {
+			target = int(targets[j])
+		} else {
+			target = b.cachedTarget(s, j, tr, counts, y)
+		}
 		if target == s {
 			continue
 		}
@@ -350,22 +442,38 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 		row = append(row, ent{target, v})
 	}
 	b.Dropped += drops
+	if lazy && drops > 0 {
+		// scan: assembled, and checked, again by the next At from the same jets.
+		for _, a := range mats {
+			a.RowPtr[s+1] = len(a.Col)
+		}
+		b.skipped += len(row) + 1 // a capacity hint: duplicates are few
+		return drops, nil
+	}
+	// Merge duplicates (a row with increasing columns has none) and sum the row, every
+	// entry in the order of the row.
+	var sum [3]float64
+	merged := row
 	if !increasing(row) {
 		slices.SortFunc(row, func(a, c ent) int { return a.col - c.col })
-	}
-	// Merge duplicates and insert the diagonal.
-	var sum [3]float64
-	merged := row[:0]
-	for _, e := range row {
-		if l := len(merged); l > 0 && merged[l-1].col == e.col {
-			for k := range e.v {
-				merged[l-1].v[k] += e.v[k]
+		merged = row[:0]
+		for _, e := range row {
+			if l := len(merged); l > 0 && merged[l-1].col == e.col {
+				for k := range e.v {
+					merged[l-1].v[k] += e.v[k]
+				}
+			} else {
+				merged = append(merged, e)
 			}
-		} else {
-			merged = append(merged, e)
+			for k := 0; k <= order; k++ {
+				sum[k] += e.v[k]
+			}
 		}
-		for k := range e.v {
-			sum[k] += e.v[k]
+	} else {
+		for _, e := range row {
+			for k := 0; k <= order; k++ {
+				sum[k] += e.v[k]
+			}
 		}
 	}
 	var diag [3]float64
@@ -379,40 +487,33 @@ func (b *Builder) assemble(s int, jet []float64, order int, t float64, mats []*l
 		}
 		diag[0] = math.Max(diag[0], 0)
 	}
-	if lazy && drops > 0 {
-		for _, a := range mats {
-			a.RowPtr[s+1] = len(a.Col) // scan: assembled again by the next At
-		}
-		b.skipped += len(merged) + 1
-		return drops, nil
-	}
 	if cap(mats[0].Col) == 0 {
 		for _, a := range mats {
 			a.Col, a.Val = make([]int32, 0, b.hint), make([]float64, 0, b.hint)
 		}
 	}
-	placed := false
-	for _, e := range merged {
-		if !placed && e.col > s {
-			appendAll(mats, s, diag)
-			placed = true
+	// The row with its diagonal, in column order, into each matrix.
+	nr := len(merged) + 1
+	for k, a := range mats {
+		base := len(a.Col)
+		a.Col = slices.Grow(a.Col, nr)[:base+nr]
+		a.Val = slices.Grow(a.Val, nr)[:base+nr]
+		cols, vals := a.Col[base:], a.Val[base:]
+		p, placed := 0, false
+		for _, e := range merged {
+			if !placed && e.col > s {
+				cols[p], vals[p] = int32(s), diag[k]
+				p, placed = p+1, true
+			}
+			cols[p], vals[p] = int32(e.col), e.v[k&3]
+			p++
 		}
-		appendAll(mats, e.col, e.v)
-	}
-	if !placed {
-		appendAll(mats, s, diag)
-	}
-	for _, a := range mats {
+		if !placed {
+			cols[p], vals[p] = int32(s), diag[k]
+		}
 		a.RowPtr[s+1] = len(a.Col)
 	}
 	return drops, nil
-}
-
-func appendAll(mats []*linalg.CSR, col int, v [3]float64) {
-	for k, a := range mats {
-		a.Col = append(a.Col, int32(col))
-		a.Val = append(a.Val, v[k&3])
-	}
 }
 
 // increasing reports whether the columns of row increase strictly (sorting it would
@@ -430,15 +531,7 @@ func increasing(row []ent) bool {
 // so the finite differences' three matrices compute them once. O(d + J) when computed.
 func (b *Builder) cachedTarget(s, j int, tr *ir.Transition, counts []int32, y int) int {
 	J := len(b.m.IR.Transitions)
-	if b.targets == nil {
-		if n := b.N(); n*J <= targetBudget {
-			b.targets = make([]int32, n*J)
-			for i := range b.targets {
-				b.targets[i] = -2
-			}
-		}
-	}
-	if b.targets == nil {
+	if b.targetRow(s) == nil {
 		return b.target(tr, counts, y)
 	}
 	if v := b.targets[s*J+j]; v != -2 {
@@ -449,17 +542,38 @@ func (b *Builder) cachedTarget(s, j int, tr *ir.Transition, counts []int32, y in
 	return v
 }
 
+// targetRow returns the cached targets of the transitions from state s (−2: not computed
+// yet), allocating the cache on first use, or nil when it exceeds targetBudget.
+func (b *Builder) targetRow(s int) []int32 {
+	J := len(b.m.IR.Transitions)
+	if b.targets == nil {
+		if n := b.N(); n*J <= targetBudget {
+			b.targets = make([]int32, n*J)
+			for i := range b.targets {
+				b.targets[i] = -2
+			}
+		}
+	}
+	if b.targets == nil {
+		return nil
+	}
+	return b.targets[s*J : s*J+J]
+}
+
 // load sets the counts, densities and environment of state s into the inputs.
-func (b *Builder) load(s int) {
+func (b *Builder) load(s int) { b.loadKey(b.states.Counts(s), b.states.Env(s)) }
+
+// loadKey sets the counts, densities and environment y of a state into the inputs.
+func (b *Builder) loadKey(counts []int32, y int) {
 	in := b.in
-	for i, v := range b.states.Counts(s) {
+	for i, v := range counts {
 		in.Counts[i] = float64(v)
 		if in.Scale > 0 {
 			in.Densities[i] = float64(v) / in.Scale
 		}
 	}
 	if sp := b.m.IR.Env.Space; len(sp) > 0 && len(in.Env) > 0 {
-		for k, v := range sp[b.states.Env(s)] {
+		for k, v := range sp[y] {
 			in.Env[k] = float64(v)
 		}
 	}
@@ -505,7 +619,12 @@ func Combine(c []float64, a []*linalg.CSR) *linalg.CSR {
 	return combineMerge(c, a)
 }
 
-// combineMerge is Combine by merging the rows of the matrices. O(Σ nnz·len(a)).
+// combineMerge is Combine by merging the rows of the matrices. A row in which one matrix
+// stores every column the others store (columns increasing: the usual case of matrices at
+// nearby times, whose patterns differ by the probabilities that underflow) is summed into a
+// dense accumulator on that matrix's columns; other rows are merged column by column.
+// Either way each element is 0 + Σ_k c[k]·a[k]_ij over the matrices storing it, in the
+// order of a. O(Σ nnz·len(a)).
 func combineMerge(c []float64, a []*linalg.CSR) *linalg.CSR {
 	n, cols := a[0].Rows, a[0].Cols
 	nnz := 0
@@ -514,7 +633,13 @@ func combineMerge(c []float64, a []*linalg.CSR) *linalg.CSR {
 	}
 	out := &linalg.CSR{Rows: n, Cols: cols, RowPtr: make([]int, n+1), Col: make([]int32, 0, nnz), Val: make([]float64, 0, nnz)}
 	pos := make([]int, len(a)) // the next entry of row i in each matrix
+	acc := make([]float64, cols)
+	mark := make([]int32, cols) // mark[j] = i + 1: column j is stored in the widest matrix's row i
 	for i := 0; i < n; i++ {
+		if combineRow(out, c, a, i, acc, mark) {
+			out.RowPtr[i+1] = len(out.Col)
+			continue
+		}
 		for k, m := range a {
 			pos[k] = m.RowPtr[i]
 		}
@@ -543,6 +668,53 @@ func combineMerge(c []float64, a []*linalg.CSR) *linalg.CSR {
 		out.RowPtr[i+1] = len(out.Col)
 	}
 	return out
+}
+
+// combineRow appends row i of Σ_k c[k]·a[k] to out when the row of one matrix stores every
+// column the rows of the others store, all with increasing columns, and reports whether it
+// did (else it appends nothing). acc and mark are scratch of length Cols, mark never set to
+// i + 1 before. O(Σ_k nnz of row i).
+func combineRow(out *linalg.CSR, c []float64, a []*linalg.CSR, i int, acc []float64, mark []int32) bool {
+	wide := 0
+	for k, m := range a {
+		if m.RowPtr[i+1]-m.RowPtr[i] > a[wide].RowPtr[i+1]-a[wide].RowPtr[i] {
+			wide = k
+		}
+	}
+	stamp := int32(i + 1)
+	w := a[wide]
+	wcols := w.Col[w.RowPtr[i]:w.RowPtr[i+1]]
+	for p, j := range wcols {
+		if p > 0 && j <= wcols[p-1] {
+			return false
+		}
+		mark[j] = stamp
+		acc[j] = 0
+	}
+	for k, m := range a {
+		if k == wide {
+			continue
+		}
+		mcols := m.Col[m.RowPtr[i]:m.RowPtr[i+1]]
+		for p, j := range mcols {
+			if mark[j] != stamp || (p > 0 && j <= mcols[p-1]) {
+				return false
+			}
+		}
+	}
+	for k, m := range a {
+		ck := c[k]
+		mcols, mvals := m.Col[m.RowPtr[i]:m.RowPtr[i+1]], m.Val[m.RowPtr[i]:m.RowPtr[i+1]]
+		mvals = mvals[:len(mcols)]
+		for p, j := range mcols {
+			acc[j] += ck * mvals[p]
+		}
+	}
+	for _, j := range wcols {
+		out.Col = append(out.Col, j)
+		out.Val = append(out.Val, acc[j])
+	}
+	return true
 }
 
 // samePattern reports whether the matrices have the same rows and columns stored, the

@@ -12,6 +12,7 @@ import (
 	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/poisson"
+	"github.com/mfcproject/mfc/runtime/step"
 )
 
 // Settings control Expand. A nil *Settings means the highest available order, the default
@@ -173,13 +174,20 @@ func Expand(ctx context.Context, m *runtime.Model, in *ir.Inputs, name string, s
 	out.T = tf
 	fin := *in
 	fin.Time = out.T
-	chain, err := ctmc.Explore(ctx, m, &fin, set.Limits)
+	// The exploration evaluates the propensity jets of the first matrices the expansion
+	// builds (at the frozen time: the exact derivatives, or the first sample of the finite
+	// differences), which the builder keeps: the states are evaluated once.
+	b := NewBuilder(m, nil, in)
+	seedOrder := 0
+	if set.Deriv == "exact" {
+		seedOrder = max(order, 1)
+	}
+	chain, err := b.explore(ctx, &fin, set.Limits, seedOrder)
 	if err != nil {
 		return nil, err
 	}
 	base := chain
 	union := discrete && !mod.TimeHomogeneous && (ms.Kind == ir.Discounted || ms.Kind == ir.Until)
-	b := NewBuilder(m, chain, in)
 	// With a union to come, scan first: the matrices are assembled once, on its states.
 	mats, err := matrices(b, &set, out, ms.Kind, arg, union)
 	if err != nil {
@@ -370,9 +378,10 @@ func sampleTimes(set *Settings, kind ir.MeasureKind, tf, arg float64) []float64 
 }
 
 // stateUnion closes the states of c under one step at each of the given times
-// (ctmc.StepStates from the states not yet stepped from, which appends the states it
-// reaches, as ctmc.TimeVarying does from the uniform law on them), until no state is
-// added. The propensities b kept from its At calls at those times (the samples of the
+// (ctmc.StepStatesKnown from the states not yet stepped from, with the targets b cached,
+// which appends the states it reaches, as ctmc.TimeVarying does from the uniform law on
+// them), until no state is added; a time at which b shows that the step adds none
+// (stepsWithin) is not stepped. The propensities b kept from its At calls at those times (the samples of the
 // finite differences) are not evaluated again. O(len(times)·S·(tape + J·d)) for the S
 // states of the union.
 func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Chain, times []float64, lim ctmc.Limits, b *Builder) (*ctmc.Chain, error) {
@@ -388,16 +397,108 @@ func stateUnion(ctx context.Context, m *runtime.Model, in *ir.Inputs, c *ctmc.Ch
 	for from < c.NumStates() {
 		n := c.NumStates()
 		for _, t := range times {
+			if b.stepsWithin(c, t, from) {
+				continue // ctmc.StepStates would add no state
+			}
 			local := *in
 			local.Time = t
 			var err error
-			if c, err = ctmc.StepStates(ctx, c, m, &local, from, b.Values(t), lim); err != nil {
+			if c, err = ctmc.StepStatesKnown(ctx, c, m, &local, from, b.Values(t), b.knownTarget, lim); err != nil {
 				return nil, err
 			}
 		}
 		from = n
 	}
 	return c, nil
+}
+
+// knownTarget returns the cached target of transition j from state i (an index among the
+// builder's states, which a chain grown from them keeps), or −1 when it has none cached or
+// it was not among the states (ctmc.StepStatesKnown). O(1).
+func (b *Builder) knownTarget(i, j int) int {
+	if b.targets == nil || i >= b.N() {
+		return -1
+	}
+	if v := b.targets[i*len(b.m.IR.Transitions)+j]; v >= 0 {
+		return int(v)
+	}
+	return -1
+}
+
+// stepsWithin reports whether one step at time t from the states from..n−1 of c (the
+// builder's states, then those stateUnion appended) surely stays among the states of c
+// without an error, so that ctmc.StepStates would return c unchanged: every transition
+// with a non-zero probability is allowed, positive and finite, the probabilities leaving
+// a state sum to at most 1 + step.ProbTol, and its target is in c. It reads the
+// propensities the builder kept at t (Values) and its cached targets, and evaluates the
+// states beyond the builder's (as StepStates would). It reports false whenever it cannot
+// tell (no propensities kept at t, a negative or non-finite one, a target outside c or
+// with a negative count): StepStates then steps, and reports any error, as before.
+// O((n − from)·J·d), plus a propensity evaluation per state beyond the builder's.
+func (b *Builder) stepsWithin(c *ctmc.Chain, t float64, from int) bool {
+	vals := b.Values(t)
+	if vals == nil {
+		return false
+	}
+	mod := b.m.IR
+	J := len(mod.Transitions)
+	var own []float64 // the propensities of a state beyond the builder's
+	key := make([]int, c.Dim)
+	for i, n := from, c.NumStates(); i < n; i++ {
+		var v []float64
+		var targets []int32
+		if i < b.N() {
+			if v = vals(i); v == nil {
+				return false
+			}
+			targets = b.targetRow(i)
+		} else {
+			if own == nil {
+				own = make([]float64, J)
+			}
+			b.loadKey(c.Counts(i), c.Env(i))
+			b.in.Time = t
+			b.m.Propensities(own, b.in)
+			v = own
+		}
+		counts, y := c.Counts(i), c.Env(i)
+		sum := 0.0
+		for j, a := range v {
+			if a == 0 {
+				continue
+			}
+			if !(a > 0) || a > math.MaxFloat64 {
+				return false
+			}
+			tr := &mod.Transitions[j]
+			if !step.Allowed(tr, y) {
+				continue
+			}
+			sum += a
+			if targets != nil && targets[j] >= 0 {
+				continue // among the builder's states, which keep their indices in c
+			}
+			for k, x := range counts {
+				key[k] = int(x)
+			}
+			for _, jp := range tr.Jump {
+				if key[jp.Species] += int(jp.Delta); key[jp.Species] < 0 {
+					return false
+				}
+			}
+			z := y
+			if tr.Update != nil {
+				z = tr.Update[y]
+			}
+			if c.Index(key, z) < 0 {
+				return false
+			}
+		}
+		if sum > 1+step.ProbTol {
+			return false
+		}
+	}
+	return true
 }
 
 // fdStep returns the step j of the finite differences: Settings.FDStep, or by default

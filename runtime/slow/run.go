@@ -101,9 +101,13 @@ func contraction(m Matrices, inC []bool) string {
 func diagnose(ctx context.Context, out *Measure, fc *poisson.Chain, kind ir.MeasureKind, discrete bool, arg float64, set *Settings, mats Matrices) {
 	if fc == nil && out.States <= 20000 {
 		var err error
-		if discrete {
+		switch s := poisson.Unreached(mats.P); {
+		case s >= 0:
+			// NewDTMC's and NewCTMC's first test, on the matrix the kernel checked: no copy.
+			err = &poisson.ReducibleError{From: 0, To: s}
+		case discrete:
 			fc, err = poisson.NewDTMC(ctx, mats.P, set.Poisson)
-		} else {
+		default:
 			fc, err = poisson.NewCTMC(ctx, mats.P, set.Poisson)
 		}
 		if err != nil {
