@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/mfcproject/mfc/compiler"
+	"github.com/mfcproject/mfc/compiler/ir"
+	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/ctmc"
 	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/load/loadtest"
@@ -20,17 +22,7 @@ import (
 // Expand adds; the reused rows and the re-assembled rows both occur.
 func TestBuilderGrow(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	m := loadtest.Model(t, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "eps": {0.016}}})
-	in := m.Inputs()
-	base, err := ctmc.Explore(ctx, m, in, ctmc.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	grown, err := stateUnion(ctx, m, in, base, []float64{1, 10, 20}, ctmc.Limits{}, NewBuilder(m, base, in))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, in, base, grown := inventoryUnion(t)
 	if grown.NumStates() <= base.NumStates() {
 		t.Fatalf("the union added no state (%d states): the test needs one", base.NumStates())
 	}
@@ -178,17 +170,7 @@ func TestStateUnionValues(t *testing.T) {
 // transitions, and that scan counts them as At does.
 func TestBuilderScan(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	m := loadtest.Model(t, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "eps": {0.016}}})
-	in := m.Inputs()
-	base, err := ctmc.Explore(ctx, m, in, ctmc.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	grown, err := stateUnion(ctx, m, in, base, []float64{1, 10, 20}, ctmc.Limits{}, NewBuilder(m, base, in))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, in, base, grown := inventoryUnion(t)
 	for _, c := range []struct {
 		t     float64
 		order int
@@ -285,17 +267,7 @@ func TestStepsWithin(t *testing.T) {
 // matrix whose rows no single matrix covers (rows of the merge path) added.
 func TestCombineMergeRows(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	m := loadtest.Model(t, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "eps": {0.016}}})
-	in := m.Inputs()
-	base, err := ctmc.Explore(ctx, m, in, ctmc.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	chain, err := stateUnion(ctx, m, in, base, []float64{1, 10, 20}, ctmc.Limits{}, NewBuilder(m, base, in))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, in, _, chain := inventoryUnion(t)
 	var ps []*linalg.CSR
 	for _, tt := range []float64{0, 10, 20} {
 		mm, err := NewBuilder(m, chain, in).At(tt, 0)
@@ -348,4 +320,23 @@ func TestCombineMergeRows(t *testing.T) {
 			}
 		}
 	}
+}
+
+// inventoryUnion is the inventory at S = 100 and ε = 0.016 (its stock-0 transitions unreached
+// at t = 0), its chain explored at t = 0 and the union of its states over the steps at
+// t = 1, 10, 20, which adds states (the setting of the Builder tests).
+func inventoryUnion(t *testing.T) (*runtime.Model, *ir.Inputs, *ctmc.Chain, *ctmc.Chain) {
+	t.Helper()
+	ctx := context.Background()
+	m := loadtest.Model(t, "@inventory", compiler.Options{Overrides: compiler.Overrides{"s": {40}, "S": {100}, "eps": {0.016}}})
+	in := m.Inputs()
+	base, err := ctmc.Explore(ctx, m, in, ctmc.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grown, err := stateUnion(ctx, m, in, base, []float64{1, 10, 20}, ctmc.Limits{}, NewBuilder(m, base, in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, in, base, grown
 }
