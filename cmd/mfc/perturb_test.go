@@ -240,3 +240,61 @@ func TestPerturbTables(t *testing.T) {
 		t.Errorf("missing tables file: status %d, %q", status, errOut)
 	}
 }
+
+// TestPerturbLPCoefficients: --lp-coefficients adds the direction bounds' coefficients
+// (bias.lp.directions: one solution two-sided, two one-sided, every cell with the monomials'
+// number of coefficients, directions among (1,0), (0,1), (1,1), (1,−1)), and the default
+// output leaves them out. At the origin, U_(1,0)(0,0) ≥ ΔV = V(1,0) − V(0,0), which for
+// F = n1 is positive (a job more in queue 1 adds to the future reward): a cell of the
+// two-sided solution at (0,0) must carry a positive constant.
+func TestPerturbLPCoefficients(t *testing.T) {
+	t.Parallel()
+	args := []string{"../../examples/quarter_plane.mf", "--reward", "jobs1", "--bias", "lp", "--lp-level", "5"}
+	lpOf := func(rep map[string]any) map[string]any { return rep["bias"].(map[string]any)["lp"].(map[string]any) }
+	if _, ok := lpOf(perturbJSON(t, args...))["directions"]; ok {
+		t.Errorf("bias.lp.directions present without --lp-coefficients")
+	}
+	for _, c := range []struct {
+		sided string
+		lps   []string
+	}{{"two", []string{"two-sided"}}, {"one", []string{"upper", "lower"}}} {
+		rep := perturbJSON(t, append(append([]string{}, args...), "--lp-coefficients", "--lp-sided", c.sided)...)
+		d, ok := lpOf(rep)["directions"].(map[string]any)
+		if !ok {
+			t.Fatalf("--lp-sided %s: no bias.lp.directions", c.sided)
+		}
+		nm := len(d["monomials"].([]any))
+		sols := d["solutions"].([]any)
+		if len(sols) != len(c.lps) {
+			t.Fatalf("--lp-sided %s: %d solutions, want %d", c.sided, len(sols), len(c.lps))
+		}
+		for i, s := range sols {
+			sol := s.(map[string]any)
+			if sol["lp"] != c.lps[i] {
+				t.Errorf("--lp-sided %s: solution %d is %v, want %s", c.sided, i, sol["lp"], c.lps[i])
+			}
+			cells := sol["cells"].([]any)
+			if len(cells) == 0 {
+				t.Fatalf("--lp-sided %s: no cell", c.sided)
+			}
+			origin := 0.0
+			for _, x := range cells {
+				cell := x.(map[string]any)
+				u := cell["u"].([]any)
+				ok := false
+				for _, want := range [][2]float64{{1, 0}, {0, 1}, {1, 1}, {1, -1}} {
+					ok = ok || u[0].(float64) == want[0] && u[1].(float64) == want[1]
+				}
+				if !ok || len(cell["upper"].([]any)) != nm || len(cell["lower"].([]any)) != nm {
+					t.Fatalf("--lp-sided %s: malformed cell %v", c.sided, cell)
+				}
+				if cc := cell["cell"].([]any); u[0].(float64) == 1 && u[1].(float64) == 0 && cc[0].(float64) == 0 && cc[1].(float64) == 0 {
+					origin = cell["upper"].([]any)[0].(float64)
+				}
+			}
+			if c.sided == "two" && origin <= 0 {
+				t.Errorf("two-sided: U_(1,0)(0,0) = %g, want > 0", origin)
+			}
+		}
+	}
+}

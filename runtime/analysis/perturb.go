@@ -27,6 +27,7 @@ type PerturbSettings struct {
 	Bias            string  `flag:"bias" usage:"bias bounds in continuous-time units, \"b1=c0,c1,...;b2=...;b3=...\" (B1(n) = Σ c_m n^m), or lp (found by a linear program); empty: no error bound"`
 	LPLevel         int     `flag:"lp-level" usage:"--bias lp: the partition level L (strips 0..L−1 of each coordinate and the tail)" range:"[1,200]"`
 	LPDegree        int     `flag:"lp-degree" usage:"--bias lp: the degree M of the bias bounds on each component (0 to 4)" range:"[0,4]"`
+	LPCoefficients  bool    `flag:"lp-coefficients" usage:"--bias lp: also report the coefficients of the LP's direction bounds on every component (JSON bias.lp.directions; thousands of numbers at the default level)"`
 	LPSided         string  `flag:"lp-sided" usage:"--bias lp: two (bounds on |D|, one LP) or one (upper and lower bounds U ≥ D ≥ −L, two LPs: a signed error interval)"`
 	Gamma           float64 `flag:"gamma" usage:"uniformisation constant γ (0: the largest total rate of R and R̄); bounds in continuous-time units do not depend on it" range:"[0,inf)"`
 	CheckTruncation int     `flag:"check-truncation" usage:"also solve the walk on the boxes {0..N}² and {0..2N}² with leaving jumps dropped (0: no)" range:"[0,1000]"`
@@ -157,6 +158,44 @@ type PerturbLP struct {
 	// two LPs: upper (of 𝓕̄ − 𝓕) and lower (of 𝓕 − 𝓕̄); Objective is then their maximum.
 	Sided      string             `json:"sided,omitempty"`
 	Objectives map[string]float64 `json:"objectives,omitempty"`
+	// Directions (with --lp-coefficients) are the coefficients of the direction bounds the
+	// LP found: one solution for two-sided bounds (U = L = B), two for one-sided ones (the
+	// LP of the upper bound of 𝓕̄ − 𝓕, then that of the lower).
+	Directions *PerturbDirections `json:"directions,omitempty"`
+}
+
+// PerturbDirections are the direction bounds of the bias LP (qp.DirBounds): on component
+// (c1, c2) of the partition (c = level for the tail) U_u(x) = Σ_k upper[k]·(x1 − s1)^a
+// (x2 − s2)^b with (a, b) = monomials[k], s = shift on a tail coordinate and 0 on a point;
+// L_u likewise; components where both are 0 are left out. The other four directions follow
+// from D_{−u}(n) = −D_u(n − u): U_{−u}(n) = L_u(n − u), L_{−u}(n) = U_u(n − u).
+type PerturbDirections struct {
+	Monomials [][2]int             `json:"monomials"`
+	Shift     int                  `json:"shift"`
+	Solutions []PerturbDirSolution `json:"solutions"`
+}
+
+// PerturbDirSolution is one LP's direction bounds.
+type PerturbDirSolution struct {
+	LP    string           `json:"lp"`
+	Cells []PerturbDirCell `json:"cells"`
+}
+
+// PerturbDirCell is the coefficients of U_u and L_u on one component (qp.DirCell).
+type PerturbDirCell struct {
+	U     [2]int    `json:"u"`
+	Cell  [2]int    `json:"cell"`
+	Upper []float64 `json:"upper"`
+	Lower []float64 `json:"lower"`
+}
+
+// dirCells converts the LP's cells for the report.
+func dirCells(cs []qp.DirCell) []PerturbDirCell {
+	out := make([]PerturbDirCell, len(cs))
+	for i, c := range cs {
+		out[i] = PerturbDirCell{c.U, c.Cell, c.Upper, c.Lower}
+	}
+	return out
 }
 
 // PerturbDiagnostics are the checks of R̄ (qp.Diagnostics).
@@ -225,7 +264,7 @@ type PerturbOracleBlock struct {
 func init() {
 	register(Analysis{Name: "perturb",
 		Summary:  "random walks in the quarter plane: stationary reward of a perturbed walk with a sum-of-geometric-terms law, and a certified error bound (Bai and Goseling)",
-		Synopsis: "[--reward NAME] [--axes A,B] [--tables FILE.json] [--perturbation inhomogeneous|homogeneous] [--terms auto|\"rho,sigma,c;...\"] [--weights w1,w2] [--hbar10 original|threshold|limit|VALUE] [--vbar01 ...] [--bias \"b1=...;b2=...;b3=...\" | --bias lp [--lp-level L] [--lp-degree M] [--lp-sided two|one]] [--gamma g] [--check-truncation N] [--oracle N] [--emit-model FILE]"},
+		Synopsis: "[--reward NAME] [--axes A,B] [--tables FILE.json] [--perturbation inhomogeneous|homogeneous] [--terms auto|\"rho,sigma,c;...\"] [--weights w1,w2] [--hbar10 original|threshold|limit|VALUE] [--vbar01 ...] [--bias \"b1=...;b2=...;b3=...\" | --bias lp [--lp-level L] [--lp-degree M] [--lp-sided two|one] [--lp-coefficients]] [--gamma g] [--check-truncation N] [--oracle N] [--emit-model FILE]"},
 		func() *PerturbSettings {
 			return &PerturbSettings{Perturbation: "inhomogeneous", Terms: "auto", HBar10: "original", VBar01: "original", LPLevel: 10, LPDegree: 1, LPSided: "two"}
 		},
@@ -312,7 +351,7 @@ func runPerturb(ctx context.Context, p *Problem, s *PerturbSettings) (Report, er
 	if strings.TrimSpace(s.Bias) == "lp" {
 		solve, note := main.BiasLP, "the paper names this LP without writing it; these constraints are our reconstruction (docs/perturb.md), sufficient for |D_u(n)| ≤ B_u(n) at all times"
 		if s.LPSided == "one" {
-			solve, note = main.BiasLPOneSided, "the paper names this LP without writing it; these constraints are our reconstruction (docs/perturb.md), sufficient for −L_u(n) ≤ D_u(n) ≤ U_u(n) at all times; the bounds are per direction and component, not reduced to b1, b2, b3 (left empty)"
+			solve, note = main.BiasLPOneSided, "the paper names this LP without writing it; these constraints are our reconstruction (docs/perturb.md), sufficient for −L_u(n) ≤ D_u(n) ≤ U_u(n) at all times; the bounds are per direction and component (their coefficients with --lp-coefficients), not reduced to b1, b2, b3 (left empty)"
 		}
 		res, err := solve(f, s.LPLevel, s.LPDegree)
 		if err != nil {
@@ -327,6 +366,16 @@ func runPerturb(ctx context.Context, p *Problem, s *PerturbSettings) (Report, er
 			if res.Dirs != nil {
 				rep.Bias.LP.Objectives = map[string]float64{"upper": res.Upper, "lower": res.Lower}
 			}
+		}
+		if res.Dirs != nil && s.LPCoefficients {
+			mono, shift := res.Dirs.Monomials()
+			d := &PerturbDirections{Monomials: mono, Shift: shift}
+			if res.OneSided {
+				d.Solutions = []PerturbDirSolution{{"upper", dirCells(res.Dirs.Cells())}, {"lower", dirCells(res.DirsLower.Cells())}}
+			} else {
+				d.Solutions = []PerturbDirSolution{{"two-sided", dirCells(res.Dirs.Cells())}}
+			}
+			rep.Bias.LP.Directions = d
 		}
 		if res.Dirs == nil {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("bias LP %s: no bias bound of this structure; refine --lp-level or --lp-degree, or use the truncation (--check-truncation)", res.Status))

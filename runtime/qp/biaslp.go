@@ -3,6 +3,7 @@ package qp
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/mfcproject/mfc/runtime/lp"
@@ -105,6 +106,39 @@ type DirBounds struct {
 	// shift is subtracted from a tail coordinate before it is raised (0 or L).
 	shift int
 	x     [2][]float64
+}
+
+// DirCell is one component of the partition with the coefficients of the bounds of one
+// direction there, in the order of DirBounds.Monomials.
+type DirCell struct {
+	// U is the direction, one of (1,0), (0,1), (1,1), (1,−1) (the others follow by
+	// D_{−u}(n) = −D_u(n − u)); Cell the component (c1, c2), c = L for the tail n ≥ L.
+	U, Cell      [2]int
+	Upper, Lower []float64
+}
+
+// Monomials returns the exponents (a, b) of the monomials (x1 − s1)^a (x2 − s2)^b of the
+// bounds, and the shift s applied on a tail coordinate (0 on a point coordinate).
+func (d *DirBounds) Monomials() ([][2]int, int) { return d.mono, d.shift }
+
+// Cells returns the coefficients of U_u and L_u on every component where one is not 0, in
+// the order direction, c1, c2. O(L²·M²).
+func (d *DirBounds) Cells() []DirCell {
+	nc, nm := d.L+1, len(d.mono)
+	var out []DirCell
+	for ui, u := range dirsUp {
+		for c1 := range nc {
+			for c2 := range nc {
+				base := ((ui*nc+c1)*nc + c2) * nm
+				up, lo := d.x[0][base:base+nm], d.x[1][base:base+nm]
+				if !slices.ContainsFunc(up, func(v float64) bool { return v != 0 }) && !slices.ContainsFunc(lo, func(v float64) bool { return v != 0 }) {
+					continue
+				}
+				out = append(out, DirCell{U: u, Cell: [2]int{c1, c2}, Upper: slices.Clone(up), Lower: slices.Clone(lo)})
+			}
+		}
+	}
+	return out
 }
 
 // Upper returns U_u(n) ≥ D_u(n) = V_t(n + u) − V_t(n) (all t ≥ 0), for n, n + u ∈ ℕ². O(M²).

@@ -293,3 +293,72 @@ func BenchmarkBiasLP(b *testing.B) {
 		}
 	}
 }
+
+// TestDirCells checks the report of the LP's direction bounds: on every component, the
+// polynomial written from Cells and Monomials (the documented form, shift s on a tail
+// coordinate) equals Upper and Lower at points of the component, and a component left out
+// has both bounds 0 there; for a two-sided and a one-sided LP of degrees 2 and 1.
+func TestDirCells(t *testing.T) {
+	t.Parallel()
+	w := jointDeparture(0.2, 0.6, 0.18)
+	p, _, _ := Build(w, Spec{})
+	f := func(n1, n2 int) float64 { return float64(n1) }
+	const L = 5
+	two, err := p.BiasLP(f, L, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := p.BiasLPOneSided(f, L, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		d    *DirBounds
+	}{{"two-sided M = 2", two.Dirs}, {"one-sided M = 1 (upper LP)", one.Dirs}, {"one-sided M = 1 (lower LP)", one.DirsLower}} {
+		if c.d == nil {
+			t.Fatalf("%s: no solution", c.name)
+		}
+		mono, shift := c.d.Monomials()
+		listed := map[[2][2]int]DirCell{}
+		for _, cell := range c.d.Cells() {
+			listed[[2][2]int{cell.U, cell.Cell}] = cell
+		}
+		if len(listed) == 0 {
+			t.Fatalf("%s: no cell reported", c.name)
+		}
+		for _, u := range dirsUp {
+			for c1 := 0; c1 <= L; c1++ {
+				for c2 := 0; c2 <= L; c2++ {
+					for _, extra := range []int{0, 3} { // two points of a tail component
+						n1, n2 := c1, c2
+						y1, y2 := float64(n1), float64(n2)
+						if c1 == L {
+							n1 += extra
+							y1 = float64(n1 - shift)
+						}
+						if c2 == L {
+							n2 += extra
+							y2 = float64(n2 - shift)
+						}
+						if n1+u[0] < 0 || n2+u[1] < 0 {
+							continue
+						}
+						var wantU, wantL float64
+						if cell, ok := listed[[2][2]int{u, {c1, c2}}]; ok {
+							for k, ab := range mono {
+								m := math.Pow(y1, float64(ab[0])) * math.Pow(y2, float64(ab[1]))
+								wantU += cell.Upper[k] * m
+								wantL += cell.Lower[k] * m
+							}
+						}
+						gotU, gotL := c.d.Upper(u, n1, n2), c.d.Lower(u, n1, n2)
+						if math.Abs(gotU-wantU) > 1e-12*max(1, math.Abs(gotU)) || math.Abs(gotL-wantL) > 1e-12*max(1, math.Abs(gotL)) {
+							t.Fatalf("%s: u = %v at (%d, %d): Upper %g, Lower %g; from the reported cells %g, %g", c.name, u, n1, n2, gotU, gotL, wantU, wantL)
+						}
+					}
+				}
+			}
+		}
+	}
+}
