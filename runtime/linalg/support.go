@@ -73,9 +73,11 @@ func submatrix(a *mat.Dense, s []int) *mat.Dense {
 // LyapunovStable is Lyapunov for a Hurwitz A (every eigenvalue with a negative real part; the
 // caller has checked it): it solves only the restriction of the equation to the closure S of
 // the support of Q under the pattern of A (see the comment at the top of support.go), which
-// is exact and gives W = 0 off S×S. When S is every index it is Lyapunov itself (the same
-// result, bit for bit); otherwise W_SS agrees with Lyapunov's to rounding (the Schur form of
-// A_SS is not the leading part of that of A). Cost O(d·|S| + d² + |S|³). For an A that is not
+// is exact and gives W = 0 off S×S. When S is every index and d < 200 it is Lyapunov itself
+// (the same result, bit for bit); otherwise W_SS agrees with Lyapunov's to rounding (the Schur
+// form of A_SS is not the leading part of that of A; for |S| ≥ 200 and a banded A_SS the
+// restricted equation may be solved by ADI, accepted only at Bartels–Stewart's backward error
+// 1e-14: see lyapband.go). Cost O(d·|S| + d² + |S|³), O(d² + |S|²·b) per ADI step. For an A that is not
 // Hurwitz the result is meaningless: use Lyapunov, which reports a singular equation.
 func LyapunovStable(a *mat.Dense, q mat.Symmetric) (*mat.SymDense, error) {
 	n, c := a.Dims()
@@ -92,7 +94,7 @@ func LyapunovStable(a *mat.Dense, q mat.Symmetric) (*mat.SymDense, error) {
 	}
 	s := closure(a, seed)
 	if len(s) == n {
-		return Lyapunov(a, q)
+		return lyapunovStableSolve(a, q)
 	}
 	out := mat.NewSymDense(n, nil)
 	if len(s) == 0 {
@@ -104,7 +106,7 @@ func LyapunovStable(a *mat.Dense, q mat.Symmetric) (*mat.SymDense, error) {
 			qs.SetSym(i, j, q.At(si, s[j]))
 		}
 	}
-	ws, err := Lyapunov(submatrix(a, s), qs)
+	ws, err := lyapunovStableSolve(submatrix(a, s), qs)
 	if err != nil {
 		var se *SingularError
 		if errors.As(err, &se) {
@@ -118,6 +120,16 @@ func LyapunovStable(a *mat.Dense, q mat.Symmetric) (*mat.SymDense, error) {
 		}
 	}
 	return out, nil
+}
+
+// lyapunovStableSolve solves A W + W Aᵀ + Q = 0 for a Hurwitz a: by the ADI fast path
+// lyapunovBand when a is large and banded and ADI reaches Bartels–Stewart's backward error
+// (see lyapband.go), else by Lyapunov. For d < lyapBandMinDim it is Lyapunov, bit for bit.
+func lyapunovStableSolve(a *mat.Dense, q mat.Symmetric) (*mat.SymDense, error) {
+	if w, _, _, ok := lyapunovBand(a, q, lyapBandMaxSteps); ok {
+		return w, nil
+	}
+	return Lyapunov(a, q)
 }
 
 // TensorSylvesterStable is TensorSylvester for a Hurwitz J (the caller has checked it): it
