@@ -78,6 +78,7 @@ var bandCases = []bandCase{
 		return a
 	}},
 	// the Jacobian of JSQ with d = 1 (M/M/1 levels): tridiag(ρ, −(1+ρ), 1), non-normal Toeplitz
+	// (bandCases[4], used by BenchmarkLyapunovBand)
 	{"JSQ d=1 Toeplitz", 1, 1, func(rng *rand.Rand, d int) *mat.Dense {
 		const rho = 0.9
 		a := mat.NewDense(d, d, nil)
@@ -267,4 +268,27 @@ func TestBandLU(t *testing.T) {
 			t.Errorf("%v: solveTVec backward error %g", kk, be)
 		}
 	}
+}
+
+// The JSQ d = 1 Jacobian at d = 500: the ADI fast path against Bartels–Stewart.
+// go test ./runtime/linalg -run '^$' -bench LyapunovBand
+func BenchmarkLyapunovBand(b *testing.B) {
+	const d = 500
+	rng := rand.New(rand.NewPCG(41, 42))
+	a := bandCases[4].build(rng, d)
+	q := randomNoise(rng, d)
+	b.Run("ADI", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, _, _, ok := lyapunovBand(a, q, lyapBandMaxSteps); !ok {
+				b.Fatal("fast path not taken")
+			}
+		}
+	})
+	b.Run("BartelsStewart", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := Lyapunov(a, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
