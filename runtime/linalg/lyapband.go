@@ -382,9 +382,16 @@ func lyapunovBand(a *mat.Dense, q mat.Symmetric, maxSteps int) (w *mat.SymDense,
 			accepted, acceptedErr = append([]float64(nil), cur...), backErr
 			continue
 		}
-		// stop when two cycles in a row did not halve the best backward error
-		if backErr < best/2 {
+		// stop when the rate of the last cycle, kept up, would not reach the tolerance within
+		// maxSteps, or when two cycles in a row did not halve the best backward error
+		if prev := best; backErr < prev/2 {
 			best, stall = backErr, 0
+			if !math.IsInf(prev, 1) {
+				cycles := math.Log(lyapBandTol/backErr) / math.Log(backErr/prev)
+				if float64(steps)+cycles*float64(nsh) > float64(maxSteps) {
+					return nil, best, steps, false
+				}
+			}
 			continue
 		}
 		best = math.Min(best, backErr)

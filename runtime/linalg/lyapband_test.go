@@ -292,3 +292,22 @@ func BenchmarkLyapunovBand(b *testing.B) {
 		}
 	})
 }
+
+// An iteration budget too small for the convergence rate: the JSQ d = 1 Jacobian needs about
+// 70 ADI steps at d = 300 (TestLyapunovBand); with a budget of 30 the fast path must refuse,
+// and it must notice before spending the budget (the rate of the first cycles projects past it).
+func TestLyapunovBandBudget(t *testing.T) {
+	t.Parallel()
+	const d, budget = 300, 30
+	rng := rand.New(rand.NewPCG(51, 52))
+	a := bandCases[4].build(rng, d)
+	q := randomNoise(rng, d)
+	_, be, steps, ok := lyapunovBand(a, q, budget)
+	if ok {
+		t.Fatalf("accepted after %d steps (backward error %g) with a budget of %d", steps, be, budget)
+	}
+	if steps >= budget {
+		t.Errorf("spent %d steps of the budget %d before refusing", steps, budget)
+	}
+	t.Logf("refused after %d steps at backward error %.2g", steps, be)
+}
