@@ -15,11 +15,14 @@ import (
 // whose error is multiplied by (A + pI)⁻¹(A − pI) on both sides at each step (a contraction for
 // Re λ < 0, p < 0). Each step is two banded LU solves with d right-hand sides and two banded
 // products: O(d²·b) for a bandwidth b, against the O(d³) of the Schur form (whose Hessenberg QR
-// dominated that run). The shifts are log-spaced over [σ_min(A), min(‖A‖₁, ‖A‖_∞)], a bracket of
-// the moduli of the eigenvalues (a near-optimal choice for a real spectrum, Wachspress; a complex
-// or non-normal spectrum only converges more slowly). The result is accepted only when the
+// dominated that run). The shifts are log-spaced over a bracket [lo, hi] of the eigenvalue
+// moduli (a near-optimal choice for a real spectrum, Wachspress): hi from 20 Arnoldi Ritz
+// values of A (and ‖A‖₁, ‖A‖_∞), lo from those of A⁻¹ (Penzl's heuristic), lowered to the
+// distance of the field of values to 0 when that is smaller (a non-normal A otherwise converges
+// slowly for a long time). The result is accepted only when the
 // backward error ‖A W + W Aᵀ + Q‖_F / (2‖A‖_F‖W‖_F + ‖Q‖_F), computed exactly with the band, is at
-// most lyapBandTol, Bartels–Stewart's level; otherwise (slow convergence, stagnation, a singular
+// most lyapBandTol, Bartels–Stewart's level; otherwise (stagnation, a rate that cannot reach
+// the tolerance within the step budget, a singular
 // shifted matrix, non-finite values) the caller falls back to Bartels–Stewart.
 
 const (
@@ -293,6 +296,22 @@ func lyapunovBand(a *mat.Dense, q mat.Symmetric, maxSteps int) (w *mat.SymDense,
 		hi = math.Min(hi, 1.1*rHi)
 		lo = math.Max(lo, rLo/1.1)
 	}
+	// A non-normal A (JSQ's Toeplitz Jacobian) converges slowly in the directions where its
+	// field of values approaches 0 even when its eigenvalues stay away from it: extend the
+	// bracket down to the distance of the field of values to 0, −λ_max((A + Aᵀ)/2), estimated
+	// as σ_min of the symmetric part (bounded below by 1e-12·hi).
+	hs := mat.NewDense(n, n, nil)
+	kb := max(kl, ku)
+	for i := 0; i < n; i++ {
+		for j := max(0, i-kb); j <= min(n-1, i+kb); j++ {
+			hs.Set(i, j, (raw.Data[i*raw.Stride+j]+raw.Data[j*raw.Stride+i])/2)
+		}
+	}
+	if fh, okH := newBandLU(hs, 0, kb, kb); okH {
+		if sh := sigmaMinEstimate(fh); sh > 0 {
+			lo = math.Max(math.Min(lo, sh), 1e-12*hi)
+		}
+	}
 	if !(lo > 0) || !(hi > lo) || math.IsInf(hi, 0) {
 		return nil, math.Inf(1), 0, false
 	}
@@ -326,8 +345,7 @@ func lyapunovBand(a *mat.Dense, q mat.Symmetric, maxSteps int) (w *mat.SymDense,
 	cur := make([]float64, n*n) // W, symmetric, from 0
 	tmp := make([]float64, n*n)
 	half := make([]float64, n*n)
-	best := math.Inf(1)
-	stall := 0
+	var hist []float64     // the backward error after each cycle
 	var accepted []float64 // the first W below the tolerance
 	var acceptedErr float64
 	for steps < maxSteps {
@@ -382,27 +400,31 @@ func lyapunovBand(a *mat.Dense, q mat.Symmetric, maxSteps int) (w *mat.SymDense,
 			accepted, acceptedErr = append([]float64(nil), cur...), backErr
 			continue
 		}
-		// stop when the rate of the last cycle, kept up, would not reach the tolerance within
-		// maxSteps, or when two cycles in a row did not halve the best backward error
-		if prev := best; backErr < prev/2 {
-			best, stall = backErr, 0
-			if !math.IsInf(prev, 1) {
-				cycles := math.Log(lyapBandTol/backErr) / math.Log(backErr/prev)
-				if float64(steps)+cycles*float64(nsh) > float64(maxSteps) {
-					return nil, best, steps, false
-				}
-			}
-			continue
+		// give up when the backward error did not halve over the last 3 cycles (stagnation),
+		// or when the mean rate of the last (up to) 3 cycles, kept up, would not reach the
+		// tolerance within maxSteps (a non-normal A may converge slowly at first: hence a
+		// window, not the last cycle alone)
+		hist = append(hist, backErr)
+		c := len(hist) - 1
+		if c >= 3 && hist[c] > hist[c-3]/2 {
+			return nil, backErr, steps, false
 		}
-		best = math.Min(best, backErr)
-		if stall++; stall >= 2 {
-			return nil, best, steps, false
+		if c >= 1 {
+			win := min(3, c)
+			rate := math.Pow(hist[c]/hist[c-win], 1/float64(win))
+			if rate >= 1 {
+				continue // no projection; the stagnation test decides
+			}
+			cycles := math.Log(lyapBandTol/backErr) / math.Log(rate)
+			if float64(steps)+cycles*float64(nsh) > float64(maxSteps) {
+				return nil, backErr, steps, false
+			}
 		}
 	}
 	if accepted != nil {
 		return mat.NewSymDense(n, accepted), acceptedErr, steps, true
 	}
-	return nil, best, steps, false
+	return nil, backErr, steps, false
 }
 
 // symmetrise replaces the n×n row-major x by (x + xᵀ)/2. Cost O(n²).
