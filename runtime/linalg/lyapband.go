@@ -3,6 +3,7 @@ package linalg
 import (
 	"math"
 
+	gonumblas "gonum.org/v1/gonum/blas/gonum"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -171,13 +172,19 @@ func (f *bandLU) solveTVec(b []float64) {
 	}
 }
 
-// axpy does y += alpha·x.
+// axpy does y += alpha·x (gonum's assembly kernel for long rows).
 func axpy(alpha float64, x, y []float64) {
+	if len(x) >= 16 {
+		blasImpl.Daxpy(len(x), alpha, x, 1, y, 1)
+		return
+	}
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] += alpha * v
 	}
 }
+
+var blasImpl gonumblas.Implementation
 
 // bandMulRows sets out = (A + shift·I) x for n×n row-major x (out distinct from x), using
 // that a_ij = 0 outside the band. Cost O(n²·(kl+ku+1)).
