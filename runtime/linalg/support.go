@@ -77,8 +77,9 @@ func submatrix(a *mat.Dense, s []int) *mat.Dense {
 // (the same result, bit for bit); otherwise W_SS agrees with Lyapunov's to rounding (the Schur
 // form of A_SS is not the leading part of that of A; for |S| ≥ 200 and a banded A_SS the
 // restricted equation may be solved by ADI, accepted only at Bartels–Stewart's backward error
-// 1e-14: see lyapband.go). Cost O(d·|S| + d² + |S|³), O(d² + |S|²·b) per ADI step. For an A that is not
-// Hurwitz the result is meaningless: use Lyapunov, which reports a singular equation.
+// 1e-14: see lyapband.go). Cost O(d·|S| + d² + |S|³), or O(d² + |S|²·b) per ADI step for a
+// bandwidth b. For an A that is not Hurwitz the result is meaningless: use Lyapunov, which
+// reports a singular equation.
 func LyapunovStable(a *mat.Dense, q mat.Symmetric) (*mat.SymDense, error) {
 	n, c := a.Dims()
 	if n != c || q.SymmetricDim() != n {
