@@ -151,12 +151,15 @@ func TestLyapunovBand(t *testing.T) {
 			if rel > 1e-10 {
 				t.Errorf("relative difference %g > 1e-10", rel)
 			}
-			ws, err := LyapunovStable(a, q)
+			ws, method, err := LyapunovStableMethod(a, q)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !mat.Equal(ws, w) {
 				t.Error("LyapunovStable did not return the fast path's result")
+			}
+			if method != MethodADI {
+				t.Errorf("method %q, want %q", method, MethodADI)
 			}
 		})
 	}
@@ -207,9 +210,12 @@ func TestLyapunovBandFallback(t *testing.T) {
 			} else {
 				t.Logf("fell back: backward error %.2g after %d steps", be, steps)
 			}
-			w, err := LyapunovStable(a, q)
+			w, method, err := LyapunovStableMethod(a, q)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if method != MethodBartelsStewart {
+				t.Errorf("method %q after the fallback, want %q", method, MethodBartelsStewart)
 			}
 			ref, err := Lyapunov(a, q)
 			if err != nil {

@@ -128,14 +128,20 @@ func (b *Basis) Lyapunov(ar *mat.Dense, q mat.Symmetric) (w, wr *mat.SymDense, e
 // equation is solved by LyapunovStable, on the closure of the support of PᵀQP under the
 // pattern of ar only (exact; see support.go). Cost O(d²r + r·|S| + |S|³).
 func (b *Basis) LyapunovStable(ar *mat.Dense, q mat.Symmetric) (w, wr *mat.SymDense, err error) {
+	w, wr, _, err = b.LyapunovStableMethod(ar, q)
+	return w, wr, err
+}
+
+// LyapunovStableMethod is LyapunovStable that also names the method (LyapunovStableMethod).
+func (b *Basis) LyapunovStableMethod(ar *mat.Dense, q mat.Symmetric) (w, wr *mat.SymDense, method string, err error) {
 	if b.r == 0 {
-		return mat.NewSymDense(b.d, nil), mat.NewSymDense(0, nil), nil
+		return mat.NewSymDense(b.d, nil), mat.NewSymDense(0, nil), MethodBartelsStewart, nil
 	}
-	wr, err = LyapunovStable(ar, b.ReduceSym(q))
+	wr, method, err = LyapunovStableMethod(ar, b.ReduceSym(q))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	return b.LiftSym(wr), wr, nil
+	return b.LiftSym(wr), wr, method, nil
 }
 
 // LyapunovGeneral is Lyapunov for a general (not necessarily symmetric) C:

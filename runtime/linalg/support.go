@@ -81,9 +81,24 @@ func submatrix(a *mat.Dense, s []int) *mat.Dense {
 // bandwidth b. For an A that is not Hurwitz the result is meaningless: use Lyapunov, which
 // reports a singular equation.
 func LyapunovStable(a *mat.Dense, q mat.Symmetric) (*mat.SymDense, error) {
+	w, _, err := LyapunovStableMethod(a, q)
+	return w, err
+}
+
+// Methods of LyapunovStableMethod.
+const (
+	// MethodBartelsStewart is the Schur-form solver of Lyapunov.
+	MethodBartelsStewart = "Bartels–Stewart (real Schur form: gonum Dgehrd+Dorghr+Dhseqr)"
+	// MethodADI is the fast path of lyapband.go.
+	MethodADI = "ADI with real shifts and banded LU solves, accepted at backward error ≤ 1e-14"
+)
+
+// LyapunovStableMethod is LyapunovStable that also names the method that solved the
+// (restricted) equation: MethodBartelsStewart or MethodADI.
+func LyapunovStableMethod(a *mat.Dense, q mat.Symmetric) (*mat.SymDense, string, error) {
 	n, c := a.Dims()
 	if n != c || q.SymmetricDim() != n {
-		return nil, errors.New("linalg: LyapunovStable: dimension mismatch")
+		return nil, "", errors.New("linalg: LyapunovStable: dimension mismatch")
 	}
 	seed := make([]bool, n)
 	for i := 0; i < n; i++ {
@@ -99,7 +114,7 @@ func LyapunovStable(a *mat.Dense, q mat.Symmetric) (*mat.SymDense, error) {
 	}
 	out := mat.NewSymDense(n, nil)
 	if len(s) == 0 {
-		return out, nil
+		return out, "none (Q = 0, so W = 0)", nil
 	}
 	qs := mat.NewSymDense(len(s), nil)
 	for i, si := range s {
@@ -107,30 +122,31 @@ func LyapunovStable(a *mat.Dense, q mat.Symmetric) (*mat.SymDense, error) {
 			qs.SetSym(i, j, q.At(si, s[j]))
 		}
 	}
-	ws, err := lyapunovStableSolve(submatrix(a, s), qs)
+	ws, method, err := lyapunovStableSolve(submatrix(a, s), qs)
 	if err != nil {
 		var se *SingularError
 		if errors.As(err, &se) {
 			se.Block = [2]int{s[se.Block[0]], s[se.Block[1]]}
 		}
-		return nil, err
+		return nil, "", err
 	}
 	for i, si := range s {
 		for j := i; j < len(s); j++ {
 			out.SetSym(si, s[j], ws.At(i, j))
 		}
 	}
-	return out, nil
+	return out, method, nil
 }
 
 // lyapunovStableSolve solves A W + W Aᵀ + Q = 0 for a Hurwitz a: by the ADI fast path
 // lyapunovBand when a is large and banded and ADI reaches Bartels–Stewart's backward error
 // (see lyapband.go), else by Lyapunov. For d < lyapBandMinDim it is Lyapunov, bit for bit.
-func lyapunovStableSolve(a *mat.Dense, q mat.Symmetric) (*mat.SymDense, error) {
+func lyapunovStableSolve(a *mat.Dense, q mat.Symmetric) (*mat.SymDense, string, error) {
 	if w, _, _, ok := lyapunovBand(a, q, lyapBandMaxSteps); ok {
-		return w, nil
+		return w, MethodADI, nil
 	}
-	return Lyapunov(a, q)
+	w, err := Lyapunov(a, q)
+	return w, MethodBartelsStewart, err
 }
 
 // TensorSylvesterStable is TensorSylvester for a Hurwitz J (the caller has checked it): it

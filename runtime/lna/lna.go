@@ -103,7 +103,7 @@ func Stationary(m *runtime.Model, in *ir.Inputs, x []float64) (*Result, error) {
 	Diffusion(m, &loc, q, make([]float64, m.Rates.Len()))
 	basis := m.Reduced()
 	p := basis.P
-	res := &Result{X: loc.Densities, A: a, Q: q, P: p, Method: "Bartels–Stewart (real Schur form: gonum Dgehrd+Dorghr+Dhseqr)"}
+	res := &Result{X: loc.Densities, A: a, Q: q, P: p, Method: linalg.MethodBartelsStewart}
 	if p == nil {
 		res.W, res.Wr, res.Ar = mat.NewSymDense(d, nil), mat.NewSymDense(0, nil), &mat.Dense{}
 		return res, nil
@@ -117,7 +117,7 @@ func Stationary(m *runtime.Model, in *ir.Inputs, x []float64) (*Result, error) {
 	if linalg.Classify(ev, ar, 0) != linalg.Stable {
 		return nil, &UnstableError{MaxReal: real(ev[0])}
 	}
-	res.W, res.Wr, err = basis.LyapunovStable(ar, q)
+	res.W, res.Wr, res.Method, err = basis.LyapunovStableMethod(ar, q)
 	if err != nil {
 		return nil, err
 	}
