@@ -86,6 +86,15 @@ func AddDiffusion(q *mat.SymDense, m *runtime.Model, c []float64) {
 // A_r W_r + W_r A_rᵀ + Q_r = 0, A_r = PᵀJP, Q_r = PᵀQP, by Bartels–Stewart on the real Schur
 // form, and maps back W = P W_r Pᵀ.
 func Stationary(m *runtime.Model, in *ir.Inputs, x []float64) (*Result, error) {
+	return StationaryWithEigenvalues(m, in, x, nil)
+}
+
+// StationaryWithEigenvalues is Stationary given the eigenvalues ev of the reduced Jacobian
+// A_r at x (as fixpoint.Point.Eigenvalues holds them for the same model, inputs and x), so
+// that the stability check does not compute them again (O(r³), the largest cost at large
+// r after the solve); nil computes them. The check itself (Hurwitz, tolerance 0) is
+// Stationary's.
+func StationaryWithEigenvalues(m *runtime.Model, in *ir.Inputs, x []float64, ev []complex128) (*Result, error) {
 	if err := check(m); err != nil {
 		return nil, err
 	}
@@ -110,9 +119,11 @@ func Stationary(m *runtime.Model, in *ir.Inputs, x []float64) (*Result, error) {
 	}
 	ar := basis.Reduce(a)
 	res.Ar = ar
-	ev, err := linalg.Eigenvalues(ar)
-	if err != nil {
-		return nil, err
+	var err error
+	if r, _ := ar.Dims(); len(ev) != r {
+		if ev, err = linalg.Eigenvalues(ar); err != nil {
+			return nil, err
+		}
 	}
 	if linalg.Classify(ev, ar, 0) != linalg.Stable {
 		return nil, &UnstableError{MaxReal: real(ev[0])}

@@ -13,6 +13,7 @@ import (
 	"github.com/mfcproject/mfc/compiler"
 	"github.com/mfcproject/mfc/runtime"
 	"github.com/mfcproject/mfc/runtime/fixpoint"
+	"github.com/mfcproject/mfc/runtime/linalg"
 	"github.com/mfcproject/mfc/runtime/load/loadtest"
 	"github.com/mfcproject/mfc/runtime/ode"
 )
@@ -196,5 +197,44 @@ func TestJSQK1000Residual(t *testing.T) {
 	}
 	if support > 20 {
 		t.Errorf("W has %d non-zero diagonal entries; the fixed point has about 9 non-zero coordinates", support)
+	}
+}
+
+// TestStationaryWithEigenvalues: given the fixed point's eigenvalues (fixpoint.Point, the
+// same reduced Jacobian), the LNA equals Stationary's bit for bit; eigenvalues of the wrong
+// length are recomputed; on the library's JSQ and SIRS (a conservation law: a reduced
+// basis), at their stable fixed point.
+func TestStationaryWithEigenvalues(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"@jsq", "@sirs"} {
+		m := loadtest.Model(t, name, compiler.Options{})
+		in := m.Inputs()
+		fp, err := fixpoint.Find(context.Background(), m, in, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pt *fixpoint.Point
+		for k := range fp.Points {
+			if fp.Points[k].Stability == linalg.Stable {
+				pt = &fp.Points[k]
+				break
+			}
+		}
+		if pt == nil {
+			t.Fatalf("%s: no stable fixed point", name)
+		}
+		want, err := Stationary(m, in, pt.X)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range [][]complex128{pt.Eigenvalues, pt.Eigenvalues[:len(pt.Eigenvalues)-1]} {
+			got, err := StationaryWithEigenvalues(m, in, pt.X, ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !mat.Equal(got.W, want.W) || got.Method != want.Method {
+				t.Errorf("%s (%d eigenvalues given): W or method differ from Stationary's", name, len(ev))
+			}
+		}
 	}
 }

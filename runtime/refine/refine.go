@@ -180,7 +180,7 @@ func stationary(ctx context.Context, m *runtime.Model, in *ir.Inputs, s *Setting
 		return nil, nil, NoStableError
 	}
 	d := m.Dim()
-	ln, err := lna.Stationary(m, in, pt.X)
+	ln, err := lna.StationaryWithEigenvalues(m, in, pt.X, pt.Eigenvalues)
 	if err != nil {
 		return nil, nil, err
 	}
