@@ -29,7 +29,6 @@ type Workspace struct {
 	stateSlots []int32   // ir.Tape.StateSlots
 	jetSlots   []int32   // the state slots that depend on a variable or may hold a −0 jet
 	fixed      []float64 // the parameters, time and scale of ws.val (bits compared)
-	fixedOK    bool
 	jetK       int       // the order of Jet's last full sweep (0: none, or der used since)
 	jetV       []float64 // its direction
 	der        []float64 // slot derivative coefficients 1..K, stride K
@@ -105,32 +104,15 @@ func jetSlots(t *ir.Tape, varOf []int32, state []int32) []int32 {
 // eval evaluates the tape at in into ws.val: the state slots only when the parameters,
 // time and scale are those of ws.val, else every slot. It reports which.
 func (ws *Workspace) eval(in *ir.Inputs) (partial bool) {
-	if ws.fixedOK && ws.sameFixed(in) {
+	if in.SameFixed(ws.fixed) { // false while ws.fixed is empty
 		ws.tape.EvalSlots(ws.val, in, ws.memo, ws.stateSlots)
 		return true
 	}
 	ws.tape.EvalMemo(ws.val, in, ws.memo)
-	ws.fixed = append(append(ws.fixed[:0], in.Params...), in.Time, in.Scale)
-	ws.fixedOK = true
+	ws.fixed = in.AppendFixed(ws.fixed[:0])
 	ws.jetK = 0
 	return false
 }
-
-// sameFixed reports whether in has the parameters, time and scale of ws.fixed, bit for bit.
-func (ws *Workspace) sameFixed(in *ir.Inputs) bool {
-	f := ws.fixed
-	if len(f) != len(in.Params)+2 || !sameBits(f[len(f)-2], in.Time) || !sameBits(f[len(f)-1], in.Scale) {
-		return false
-	}
-	for i, v := range in.Params {
-		if !sameBits(f[i], v) {
-			return false
-		}
-	}
-	return true
-}
-
-func sameBits(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }
 
 // Vars returns the independent variables of ws, in column order.
 func (ws *Workspace) Vars() Vars { return ws.vars }

@@ -38,9 +38,8 @@ type Model struct {
 	propMemo *ir.Memo // the pmf and cdf values of Propensities (nil: the tape calls neither)
 	// Propensities at the parameters, time and scale of propVals (propFixed, bits compared)
 	// evaluates the slots that depend on the state only (propState).
-	propState   []int32
-	propFixed   []float64
-	propFixedOK bool
+	propState []int32
+	propFixed []float64
 
 	// Mean-field fields; nil unless the model has a mean field (see HasDrift).
 	Drift  *Field // F: d outputs
@@ -113,7 +112,7 @@ func (m *Model) Clone() *Model {
 	c := *m
 	c.propVals = make([]float64, len(m.propVals))
 	c.propMemo = ir.NewMemo(m.props)
-	c.propFixed, c.propFixedOK = nil, false
+	c.propFixed = nil
 	if m.Drift != nil {
 		c.Drift, c.Drift1, c.Drift2 = m.Drift.Clone(), m.Drift1.Clone(), m.Drift2.Clone()
 		c.Rates, c.Rates1 = m.Rates.Clone(), m.Rates1.Clone()
@@ -226,29 +225,15 @@ func (m *Model) Propensities(dst []float64, in *ir.Inputs) {
 	if len(dst) != len(m.IR.Transitions) {
 		panic(fmt.Sprintf("runtime: Propensities: len(dst) = %d, want %d", len(dst), len(m.IR.Transitions)))
 	}
-	if m.propFixedOK && sameFixed(m.propFixed, in) {
+	if in.SameFixed(m.propFixed) { // false while propFixed is empty
 		m.props.EvalSlots(m.propVals, in, m.propMemo, m.propState)
 	} else {
 		m.props.EvalMemo(m.propVals, in, m.propMemo)
-		m.propFixed = append(append(m.propFixed[:0], in.Params...), in.Time, in.Scale)
-		m.propFixedOK = true
+		m.propFixed = in.AppendFixed(m.propFixed[:0])
 	}
 	for j := range dst {
 		dst[j] = m.propVals[m.props.Out[j]]
 	}
-}
-
-// sameFixed reports whether in has the parameters, then time and scale, of f, bit for bit.
-func sameFixed(f []float64, in *ir.Inputs) bool {
-	if len(f) != len(in.Params)+2 || math.Float64bits(f[len(f)-2]) != math.Float64bits(in.Time) || math.Float64bits(f[len(f)-1]) != math.Float64bits(in.Scale) {
-		return false
-	}
-	for i, v := range in.Params {
-		if math.Float64bits(f[i]) != math.Float64bits(v) {
-			return false
-		}
-	}
-	return true
 }
 
 // ErrNoMeanField is returned by mean-field evaluations of a model without a mean field.

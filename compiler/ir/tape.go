@@ -18,6 +18,27 @@ type Inputs struct {
 	Scale     float64
 }
 
+// AppendFixed appends the inputs that are not the state — the parameters, then the time
+// and the scale — to dst, for SameFixed. O(len(Params)).
+func (in *Inputs) AppendFixed(dst []float64) []float64 {
+	return append(append(dst, in.Params...), in.Time, in.Scale)
+}
+
+// SameFixed reports whether f, from AppendFixed, holds in's parameters, time and scale bit
+// for bit: then the slots outside Tape.StateSlots keep their values. O(len(Params)).
+func (in *Inputs) SameFixed(f []float64) bool {
+	n := len(in.Params)
+	if len(f) != n+2 || math.Float64bits(f[n]) != math.Float64bits(in.Time) || math.Float64bits(f[n+1]) != math.Float64bits(in.Scale) {
+		return false
+	}
+	for i, v := range in.Params {
+		if math.Float64bits(f[i]) != math.Float64bits(v) {
+			return false
+		}
+	}
+	return true
+}
+
 // Instr is one tape instruction. Its operands are tape slots Args[Lo:Hi] of the Tape; its
 // result goes to the slot with the instruction's own index.
 type Instr struct {
