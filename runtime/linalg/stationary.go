@@ -61,10 +61,10 @@ func StationaryResidualDD(q *CSR, pi []float64) float64 {
 	return s
 }
 
-// residualDD sets r = b − a x, every component accumulated in double-double as in
+// ResidualDD sets r = b − a x, every component accumulated in double-double as in
 // StationaryResidualDD and rounded once, and returns ‖r‖₁: the residual of iterative
 // refinement, exact to a rounding of each component. O(nnz).
-func residualDD(r []float64, a *CSR, x, b []float64) float64 {
+func ResidualDD(r []float64, a *CSR, x, b []float64) float64 {
 	norm := 0.0
 	for i := 0; i < a.Rows; i++ {
 		cols := a.Col[a.RowPtr[i]:a.RowPtr[i+1]]
@@ -254,7 +254,7 @@ func StationaryBiCGSTAB(ctx context.Context, pi []float64, q *CSR, s *Stationary
 // preconditioned BiCGSTAB. It fixes π_k = 1 at a pivot k of large probability and solves
 // the remaining nonsingular equations of Qᵀπ = 0 (one equation is redundant); then it
 // re-pivots at the largest component and refines (iterative refinement: each further pass
-// computes the residual of the last π in double-double, residualDD, and solves for its
+// computes the residual of the last π in double-double, ResidualDD, and solves for its
 // correction to a hundredth), at most 8 passes, until ‖πQ‖₁ ≤ s.Tol for the normalised π
 // (s.Tol = 0: until 1e-13), or until a pass no longer lowers it by 10%. info.Target, the
 // residual the caller should accept, is s.Tol, or max(1e-13, StationaryFloor). Each
@@ -361,7 +361,7 @@ func StationaryIterative(ctx context.Context, pi []float64, q *CSR, s *Stationar
 			// Iterative refinement: the residual of x in double-double, and the correction
 			// d with a d = r to a hundredth of it (or to a quarter of the aim).
 			r := make([]float64, n-1)
-			rn := residualDD(r, a, x, b)
+			rn := ResidualDD(r, a, x, b)
 			d := make([]float64, n-1)
 			it, err = BiCGSTAB(ctx, a, r, d, &BiCGSTABSettings{M: m, Rel: 1e-300, Abs: max(0.01*rn, 0.25*aim*onePlusSum(x)),
 				MaxIter: set.MaxIter, Progress: prog, Floor: 0.5})

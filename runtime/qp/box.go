@@ -337,7 +337,7 @@ func (b *Box) relativeIter(ctx context.Context, rhs []float64) ([]float64, error
 }
 
 // refineDD improves x for a·x = rhs by at most steps corrections x += d, a·d = r, the
-// residual r = rhs − a·x computed in double-double (residualDD), each correction solved by
+// residual r = rhs − a·x computed in double-double (linalg.ResidualDD), each correction solved by
 // BiCGSTAB with the preconditioner m to 1e-8 relative; it stops early when the residual
 // is 0 or a correction is below 1e-15 of x, and returns the iterations. O(nnz) per
 // iteration.
@@ -345,11 +345,7 @@ func refineDD(ctx context.Context, a *linalg.CSR, m linalg.Preconditioner, x, rh
 	r, d := make([]float64, len(x)), make([]float64, len(x))
 	iters := 0
 	for step := 0; step < steps; step++ {
-		residualDD(a, x, rhs, r)
-		rNorm := 0.0
-		for _, v := range r {
-			rNorm += math.Abs(v)
-		}
+		rNorm := linalg.ResidualDD(r, a, x, rhs)
 		if rNorm == 0 {
 			break
 		}
@@ -374,7 +370,7 @@ func refineDD(ctx context.Context, a *linalg.CSR, m linalg.Preconditioner, x, rh
 
 // refineLaw refines the law of a NewBoxLaw box for the oracle: π_{≠0}/π_0 = y solves
 // Gᵀy = −Q_{0,≠0}ᵀ, refined from the current law by steps y += d, G d = r with the
-// residual r in double-double (residualDD), each solved by ILU(0)-BiCGSTAB (G's factor,
+// residual r in double-double (linalg.ResidualDD), each solved by ILU(0)-BiCGSTAB (G's factor,
 // transposed) to 1e-8 relative. A residual ‖πQ‖₁ ≤ 1e-13 leaves π(0,0) off by up to
 // cond·1e-13, which on a slowly mixing box (Table A r = 0.9, N = 750) is 1e-8 and shows in
 // the identity; the truncation check does not need this. O(nnz) per iteration.
@@ -413,24 +409,6 @@ func (b *Box) refineLaw(ctx context.Context) error {
 	}
 	b.refined = true
 	return nil
-}
-
-// residualDD sets r = b − G x with each row summed in double-double: products split
-// exactly by FMA, sums by Knuth's TwoSum, rounded once at the end. O(nnz).
-func residualDD(g *linalg.CSR, x, b, r []float64) {
-	for i := range r {
-		hi, lo := b[i], 0.0
-		for k := g.RowPtr[i]; k < g.RowPtr[i+1]; k++ {
-			v, xc := g.Val[k], x[g.Col[k]]
-			p := v * xc
-			pe := math.FMA(v, xc, -p) // v·xc = p + pe exactly
-			t := hi - p
-			bb := t - hi
-			lo += (hi - (t - bb)) + (-p - bb) - pe
-			hi = t
-		}
-		r[i] = hi + lo
-	}
 }
 
 // ground builds G, the generator without the origin's row and column (state s at row
