@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -678,15 +679,11 @@ func changeTV(a, b *trunc.Result) float64 {
 	for i, st := range b.States {
 		diff[key(st, names)] -= vb[i]
 	}
-	pos, neg := 0.0, 0.0
-	for _, d := range diff {
-		if d > 0 {
-			pos += d
-		} else {
-			neg -= d
-		}
+	rho := make([]float64, 0, len(diff))
+	for _, k := range slices.Sorted(maps.Keys(diff)) { // a fixed order of summation
+		rho = append(rho, diff[k])
 	}
-	return math.Max(pos, neg)
+	return trunc.TV(rho)
 }
 
 // Text renders the result: the truncation's structure, the error block, the measures and
