@@ -57,6 +57,17 @@ func (o *Options) withDefaults() Options {
 	return r
 }
 
+// method resolves Auto for a system of n unknowns: Dense up to DenseMax, else Iterative.
+func (o Options) method(n int) Method {
+	if o.Method != Auto {
+		return o.Method
+	}
+	if n <= o.DenseMax {
+		return Dense
+	}
+	return Iterative
+}
+
 // orDefault sets a setting that is not positive to its default.
 func orDefault[T int | float64](v *T, def T) {
 	if *v <= 0 {
@@ -153,13 +164,7 @@ func newChain(ctx context.Context, a *linalg.CSR, o *Options) (*Chain, error) {
 		return nil, &ReducibleError{From: s, To: 0}
 	}
 	c := &Chain{a: a, at: at, norm: [2]float64{a.NormInf(), at.NormInf()}, sigma: diagScale(a), pi: make([]float64, a.Rows)}
-	method := opt.Method
-	if method == Auto {
-		method = Iterative
-		if a.Rows <= opt.DenseMax {
-			method = Dense
-		}
-	}
+	method := opt.method(a.Rows)
 	c.stats.Method = method
 	var err error
 	if method == Dense {

@@ -159,13 +159,7 @@ func restrict(a *linalg.CSR, inC []bool, idx []int) *linalg.CSR {
 func newResolvent(ctx context.Context, m *linalg.CSR, o *Options) (*Resolvent, error) {
 	opt := o.withDefaults()
 	r := &Resolvent{m: m}
-	method := opt.Method
-	if method == Auto {
-		method = Iterative
-		if m.Rows <= opt.DenseMax {
-			method = Dense
-		}
-	}
+	method := opt.method(m.Rows)
 	r.stats.Method = method
 	if method == Dense {
 		// No Mᵀ: the row residuals multiply by M from the left (VecMul).
