@@ -3,8 +3,10 @@ package lna
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -202,7 +204,7 @@ func TestJSQK1000Residual(t *testing.T) {
 
 // TestStationaryWithEigenvalues: given the fixed point's eigenvalues (fixpoint.Point, the
 // same reduced Jacobian), the LNA equals Stationary's bit for bit; eigenvalues of the wrong
-// length are recomputed; on the library's JSQ and SIRS (a conservation law: a reduced
+// length are recomputed; given ones are those checked (an unstable set is refused); on the library's JSQ and SIRS (a conservation law: a reduced
 // basis), at their stable fixed point.
 func TestStationaryWithEigenvalues(t *testing.T) {
 	t.Parallel()
@@ -235,6 +237,13 @@ func TestStationaryWithEigenvalues(t *testing.T) {
 			if !mat.Equal(got.W, want.W) || got.Method != want.Method {
 				t.Errorf("%s (%d eigenvalues given): W or method differ from Stationary's", name, len(ev))
 			}
+		}
+		// The given eigenvalues are the ones checked: an unstable set is refused.
+		bad := slices.Clone(pt.Eigenvalues)
+		bad[0] = complex(1, 0)
+		var ue *UnstableError
+		if _, err := StationaryWithEigenvalues(m, in, pt.X, bad); !errors.As(err, &ue) {
+			t.Errorf("%s: eigenvalues with Re λ = 1 given: error %v, want an UnstableError", name, err)
 		}
 	}
 }
